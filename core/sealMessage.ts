@@ -1,0 +1,48 @@
+/**
+ * The one internal message every dialect decodes to. Rules, state and
+ * telemetry never know which dialect or connection a message came from.
+ */
+export type Dialect = 'native' | 'zigbee2mqtt' | 'shelly';
+
+export type SealMessage =
+  | {
+      kind: 'door';
+      sensorId: string;
+      dialect: Dialect;
+      door: 'open' | 'closed';
+      /** Device timestamp after clamping (epoch ms). */
+      ts: number;
+      /** Server receive time (epoch ms). */
+      receivedAt: number;
+      /** Device sequence number; null for dialects without one. */
+      seq: number | null;
+    }
+  | {
+      kind: 'tamper';
+      sensorId: string;
+      dialect: Dialect;
+      ts: number;
+      receivedAt: number;
+      seq: number | null;
+    }
+  | {
+      kind: 'heartbeat';
+      sensorId: string;
+      dialect: Dialect;
+      ts: number;
+      receivedAt: number;
+      seq: number | null;
+      door: 'open' | 'closed' | null;
+      battery: number | null;
+      rssi: number | null;
+      tamper?: boolean;
+    }
+  | {
+      kind: 'status';
+      sensorId: string;
+      dialect: Dialect;
+      online: boolean;
+      ts: number;
+      receivedAt: number;
+      seq: null;
+    };
