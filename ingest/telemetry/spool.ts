@@ -1,0 +1,489 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type pino from 'pino';
+
+/**
+ * The telemetry spool: append-only segment files of line protocol plus a
+ * persisted read cursor. Every accepted line is written to the OS before
+ * `append` returns, so it survives `kill -9` (no fsync: a process crash does
+ * not lose the page cache). The sender reads from a bounded memory copy of the
+ * tail while it keeps up, and from the files after a restart or a backlog.
+ *
+ * One reader only, one batch in flight: `readBatch` does not move the cursor,
+ * `commit` does, after the server accepted the batch. A crash between the two
+ * re-sends that batch, which InfluxDB treats as the same points.
+ */
+
+export interface SpoolPosition {
+  segment: number;
+  offset: number;
+}
+
+export interface SpoolBatch {
+  lines: string[];
+  /** Position right after the batch's last line. */
+  end: SpoolPosition;
+  /** Lines of the batch per segment, for the per-segment accounting. */
+  linesPerSegment: Map<number, number>;
+  fromMemory: boolean;
+  memoryEpoch: number;
+}
+
+export interface SpoolOptions {
+  dir: string;
+  /** Total size of segment files past which the oldest segment is dropped. */
+  maxBytes: number;
+  /** A segment is closed and a new one started once it would grow past this. */
+  segmentBytes: number;
+  /** Lines kept in memory for the sender; past it the sender reads the files. */
+  memoryMaxLines: number;
+  logger: pino.Logger;
+}
+
+interface SegmentInfo {
+  bytes: number;
+  lines: number;
+  /** Lines of this segment already accepted by the server. */
+  sentLines: number;
+}
+
+const SEGMENT_PATTERN = /^segment-(\d{12})\.lp$/;
+const CURSOR_FILE = 'cursor.json';
+const READ_CHUNK_BYTES = 1 << 20;
+const NEWLINE = 0x0a;
+
+export function segmentFileName(id: number): string {
+  return `segment-${String(id).padStart(12, '0')}.lp`;
+}
+
+function comparePositions(a: SpoolPosition, b: SpoolPosition): number {
+  return a.segment !== b.segment ? a.segment - b.segment : a.offset - b.offset;
+}
+
+export class Spool {
+  private readonly segments = new Map<number, SegmentInfo>();
+  private cursor: SpoolPosition;
+  private writeSegment: number;
+  private writeFd: number;
+  private totalBytes = 0;
+  private pending = 0;
+  private dropped = 0;
+
+  // The memory tail: valid while it holds every line from `memoryFrom` to the head.
+  private memoryValid = false;
+  private memoryEpoch = 0;
+  private memoryFrom: SpoolPosition = { segment: 0, offset: 0 };
+  private memLines: string[] = [];
+  private memSegments: number[] = [];
+  private memEnds: number[] = [];
+  private memHead = 0;
+
+  private constructor(
+    private readonly options: SpoolOptions,
+    state: { cursor: SpoolPosition; writeSegment: number },
+  ) {
+    this.cursor = state.cursor;
+    this.writeSegment = state.writeSegment;
+    this.writeFd = fs.openSync(this.segmentPath(this.writeSegment), 'a');
+  }
+
+  /** Opens (or creates) the spool synchronously: appends may follow at once. */
+  static open(options: SpoolOptions): Spool {
+    fs.mkdirSync(options.dir, { recursive: true });
+    const ids = fs
+      .readdirSync(options.dir)
+      .map((name) => SEGMENT_PATTERN.exec(name)?.[1])
+      .filter((id): id is string => id !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+
+    const savedCursor = readCursor(options.dir, options.logger);
+    const lastId = ids.at(-1);
+    const writeSegment = lastId ?? 1;
+    if (lastId !== undefined) repairTornTail(path.join(options.dir, segmentFileName(lastId)), options.logger);
+
+    // The cursor names the first unsent byte; segments wholly before it were sent.
+    let cursor: SpoolPosition = savedCursor ?? { segment: ids[0] ?? writeSegment, offset: 0 };
+    const firstKept = ids.find((id) => id >= cursor.segment);
+    if (firstKept === undefined) cursor = { segment: writeSegment, offset: 0 };
+    else if (firstKept !== cursor.segment) cursor = { segment: firstKept, offset: 0 };
+
+    const spool = new Spool(options, { cursor, writeSegment });
+    for (const id of ids) {
+      const file = spool.segmentPath(id);
+      if (id < cursor.segment) {
+        fs.rmSync(file, { force: true });
+        continue;
+      }
+      const { bytes, lines, linesBefore } = countLines(file, id === cursor.segment ? cursor.offset : 0);
+      if (id === cursor.segment && cursor.offset > bytes) spool.cursor = { segment: id, offset: bytes };
+      const sentLines = id === cursor.segment ? linesBefore : 0;
+      spool.segments.set(id, { bytes, lines, sentLines });
+      spool.totalBytes += bytes;
+      spool.pending += lines - sentLines;
+    }
+    if (!spool.segments.has(writeSegment))
+      spool.segments.set(writeSegment, { bytes: 0, lines: 0, sentLines: 0 });
+    if (spool.pending === 0) spool.resetMemoryAt(spool.head());
+    if (spool.pending > 0) {
+      options.logger.info(
+        { points: spool.pending, bytes: spool.pendingBytes(), segments: spool.segments.size },
+        'telemetry spool holds unsent points from a previous run; replaying oldest first',
+      );
+    }
+    return spool;
+  }
+
+  get pendingLines(): number {
+    return this.pending;
+  }
+
+  get droppedLines(): number {
+    return this.dropped;
+  }
+
+  /** Bytes of line protocol not yet accepted by the server. */
+  pendingBytes(): number {
+    let bytes = 0;
+    for (const [id, info] of this.segments) {
+      if (id > this.cursor.segment) bytes += info.bytes;
+      else if (id === this.cursor.segment) bytes += info.bytes - this.cursor.offset;
+    }
+    return bytes;
+  }
+
+  /** Writes lines (without newlines) to the current segment before returning. */
+  append(lines: readonly string[]): void {
+    if (lines.length === 0) return;
+    const text = `${lines.join('\n')}\n`;
+    const buffer = Buffer.from(text);
+    let info = this.segments.get(this.writeSegment)!;
+    if (info.bytes > 0 && info.bytes + buffer.length > this.options.segmentBytes) info = this.rotate();
+
+    const startOffset = info.bytes;
+    writeFully(this.writeFd, buffer);
+    info.bytes += buffer.length;
+    info.lines += lines.length;
+    this.totalBytes += buffer.length;
+    this.pending += lines.length;
+
+    if (this.memoryValid) {
+      if (this.memLines.length - this.memHead + lines.length > this.options.memoryMaxLines) {
+        // The sender is behind: let it read the files, and free the memory.
+        this.invalidateMemory();
+      } else {
+        let end = startOffset;
+        for (const line of lines) {
+          // Line protocol is mostly ASCII; only measure bytes when it is not.
+          end += (isAscii(line) ? line.length : Buffer.byteLength(line)) + 1;
+          this.memLines.push(line);
+          this.memSegments.push(this.writeSegment);
+          this.memEnds.push(end);
+        }
+      }
+    }
+    if (this.totalBytes > this.options.maxBytes) this.enforceBound();
+  }
+
+  /** The next batch from the cursor, oldest first; null when nothing is pending. */
+  async readBatch(maxLines: number): Promise<SpoolBatch | null> {
+    if (this.pending === 0) return null;
+    if (this.memoryValid && comparePositions(this.cursor, this.memoryFrom) === 0) {
+      return this.memoryBatch(maxLines);
+    }
+    if (this.memoryValid) this.invalidateMemory();
+    for (let tries = 0; tries < 3; tries++) {
+      const dropsBefore = this.dropped;
+      const batch = await this.diskBatch(maxLines);
+      // A segment dropped while reading may have been the one read: read again.
+      if (this.dropped === dropsBefore) return batch;
+    }
+    return null;
+  }
+
+  /** Moves the cursor past a batch the server accepted, and deletes fully sent segments. */
+  commit(batch: SpoolBatch): void {
+    // The bound may have dropped the batch's segment meanwhile: the cursor moved on already.
+    if (comparePositions(batch.end, this.cursor) <= 0) return;
+    for (const [id, count] of batch.linesPerSegment) {
+      const info = this.segments.get(id);
+      if (!info) continue;
+      info.sentLines += count;
+      this.pending -= count;
+    }
+    this.cursor = { ...batch.end };
+    if (batch.fromMemory && batch.memoryEpoch === this.memoryEpoch && this.memoryValid) {
+      this.memHead += batch.lines.length;
+      this.memoryFrom = { ...batch.end };
+      if (this.memHead > 65_536 && this.memHead * 2 > this.memLines.length) this.compactMemory();
+    }
+    for (const id of [...this.segments.keys()]) {
+      if (id < this.cursor.segment) this.deleteSegment(id);
+    }
+    this.persistCursor();
+  }
+
+  close(): void {
+    try {
+      this.persistCursor();
+    } finally {
+      fs.closeSync(this.writeFd);
+    }
+  }
+
+  private memoryBatch(maxLines: number): SpoolBatch | null {
+    const from = this.memHead;
+    const to = Math.min(this.memLines.length, from + maxLines);
+    if (to <= from) return null;
+    const lines = this.memLines.slice(from, to);
+    const linesPerSegment = new Map<number, number>();
+    for (let i = from; i < to; i++) {
+      const id = this.memSegments[i]!;
+      linesPerSegment.set(id, (linesPerSegment.get(id) ?? 0) + 1);
+    }
+    const end = { segment: this.memSegments[to - 1]!, offset: this.memEnds[to - 1]! };
+    return { lines, end, linesPerSegment, fromMemory: true, memoryEpoch: this.memoryEpoch };
+  }
+
+  private async diskBatch(maxLines: number): Promise<SpoolBatch | null> {
+    const lines: string[] = [];
+    const linesPerSegment = new Map<number, number>();
+    let position = { ...this.cursor };
+    let chunkBytes = READ_CHUNK_BYTES;
+
+    while (lines.length < maxLines) {
+      const info = this.segments.get(position.segment);
+      if (!info) {
+        const next = this.nextSegmentAfter(position.segment);
+        if (next === undefined) break;
+        position = { segment: next, offset: 0 };
+        continue;
+      }
+      if (position.offset >= info.bytes) {
+        if (position.segment >= this.writeSegment) break;
+        const next = this.nextSegmentAfter(position.segment);
+        if (next === undefined) break;
+        position = { segment: next, offset: 0 };
+        continue;
+      }
+      const length = Math.min(info.bytes - position.offset, chunkBytes);
+      const chunk = await readRange(this.segmentPath(position.segment), position.offset, length);
+      if (chunk === null) break;
+      let start = 0;
+      let taken = 0;
+      while (lines.length < maxLines) {
+        const newline = chunk.indexOf(NEWLINE, start);
+        if (newline === -1) break;
+        lines.push(chunk.toString('utf8', start, newline));
+        start = newline + 1;
+        taken++;
+      }
+      if (taken === 0) {
+        // A line longer than the chunk: read more at once.
+        chunkBytes *= 2;
+        continue;
+      }
+      linesPerSegment.set(position.segment, (linesPerSegment.get(position.segment) ?? 0) + taken);
+      position = { segment: position.segment, offset: position.offset + start };
+    }
+    if (lines.length === 0) return null;
+
+    // Caught up with the writer: the memory tail can take over from here.
+    if (!this.memoryValid && comparePositions(position, this.head()) === 0) this.resetMemoryAt(position);
+    return { lines, end: position, linesPerSegment, fromMemory: false, memoryEpoch: this.memoryEpoch };
+  }
+
+  private head(): SpoolPosition {
+    return { segment: this.writeSegment, offset: this.segments.get(this.writeSegment)?.bytes ?? 0 };
+  }
+
+  private rotate(): SegmentInfo {
+    fs.closeSync(this.writeFd);
+    this.writeSegment++;
+    this.writeFd = fs.openSync(this.segmentPath(this.writeSegment), 'a');
+    const info = { bytes: 0, lines: 0, sentLines: 0 };
+    this.segments.set(this.writeSegment, info);
+    return info;
+  }
+
+  /** Drops oldest segments until the spool fits its bound again; the write segment is never dropped. */
+  private enforceBound(): void {
+    while (this.totalBytes > this.options.maxBytes) {
+      const oldest = Math.min(...this.segments.keys());
+      if (oldest === this.writeSegment) {
+        this.rotate();
+        continue;
+      }
+      const info = this.segments.get(oldest)!;
+      const lost = info.lines - info.sentLines;
+      this.dropped += lost;
+      this.pending -= lost;
+      this.deleteSegment(oldest);
+      if (this.cursor.segment <= oldest) {
+        this.cursor = { segment: this.nextSegmentAfter(oldest) ?? this.writeSegment, offset: 0 };
+        this.persistCursor();
+      }
+      this.invalidateMemory();
+      this.options.logger.error(
+        {
+          segment: oldest,
+          droppedPoints: lost,
+          droppedBytes: info.bytes,
+          droppedTotal: this.dropped,
+          spoolMaxBytes: this.options.maxBytes,
+          pendingPoints: this.pending,
+        },
+        'telemetry spool full: dropped its oldest segment; these points are lost',
+      );
+    }
+  }
+
+  private deleteSegment(id: number): void {
+    const info = this.segments.get(id);
+    if (!info) return;
+    this.segments.delete(id);
+    this.totalBytes -= info.bytes;
+    try {
+      fs.rmSync(this.segmentPath(id), { force: true });
+    } catch (error) {
+      this.options.logger.warn({ err: error, segment: id }, 'could not delete a telemetry spool segment');
+    }
+  }
+
+  private nextSegmentAfter(id: number): number | undefined {
+    let next: number | undefined;
+    for (const candidate of this.segments.keys()) {
+      if (candidate > id && (next === undefined || candidate < next)) next = candidate;
+    }
+    return next;
+  }
+
+  private invalidateMemory(): void {
+    this.memoryValid = false;
+    this.memoryEpoch++;
+    this.memLines = [];
+    this.memSegments = [];
+    this.memEnds = [];
+    this.memHead = 0;
+  }
+
+  private resetMemoryAt(position: SpoolPosition): void {
+    this.invalidateMemory();
+    this.memoryValid = true;
+    this.memoryFrom = { ...position };
+  }
+
+  private compactMemory(): void {
+    this.memLines = this.memLines.slice(this.memHead);
+    this.memSegments = this.memSegments.slice(this.memHead);
+    this.memEnds = this.memEnds.slice(this.memHead);
+    this.memHead = 0;
+  }
+
+  private persistCursor(): void {
+    const file = path.join(this.options.dir, CURSOR_FILE);
+    const temporary = `${file}.tmp`;
+    fs.writeFileSync(temporary, JSON.stringify(this.cursor));
+    fs.renameSync(temporary, file);
+  }
+
+  private segmentPath(id: number): string {
+    return path.join(this.options.dir, segmentFileName(id));
+  }
+}
+
+function readCursor(dir: string, logger: pino.Logger): SpoolPosition | null {
+  const file = path.join(dir, CURSOR_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+  try {
+    const parsed = JSON.parse(text) as Partial<SpoolPosition>;
+    if (Number.isSafeInteger(parsed.segment) && Number.isSafeInteger(parsed.offset) && parsed.offset! >= 0) {
+      return { segment: parsed.segment!, offset: parsed.offset! };
+    }
+  } catch {
+    // fall through: an unreadable cursor means replaying from the oldest segment
+  }
+  logger.warn(
+    { file },
+    'telemetry spool cursor unreadable; replaying from the oldest segment (re-sent points are idempotent)',
+  );
+  return null;
+}
+
+/** A write cut short (power loss) leaves a partial last line: drop it rather than send garbage. */
+function repairTornTail(file: string, logger: pino.Logger): void {
+  const size = fs.statSync(file).size;
+  if (size === 0) return;
+  const fd = fs.openSync(file, 'r+');
+  try {
+    const tailLength = Math.min(size, 64 * 1024);
+    const tail = Buffer.alloc(tailLength);
+    fs.readSync(fd, tail, 0, tailLength, size - tailLength);
+    if (tail[tailLength - 1] === NEWLINE) return;
+    const lastNewline = tail.lastIndexOf(NEWLINE);
+    const keep = lastNewline === -1 ? Math.max(0, size - tailLength) : size - tailLength + lastNewline + 1;
+    fs.ftruncateSync(fd, keep);
+    logger.warn(
+      { file, removedBytes: size - keep },
+      'telemetry spool segment ended in a partial line; removed it',
+    );
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function countLines(file: string, splitAt: number): { bytes: number; lines: number; linesBefore: number } {
+  const fd = fs.openSync(file, 'r');
+  const buffer = Buffer.alloc(4 << 20);
+  let position = 0;
+  let lines = 0;
+  let linesBefore = 0;
+  try {
+    for (;;) {
+      const read = fs.readSync(fd, buffer, 0, buffer.length, position);
+      if (read === 0) break;
+      let index = buffer.indexOf(NEWLINE, 0);
+      while (index !== -1 && index < read) {
+        lines++;
+        if (position + index < splitAt) linesBefore++;
+        index = buffer.indexOf(NEWLINE, index + 1);
+      }
+      position += read;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return { bytes: position, lines, linesBefore };
+}
+
+async function readRange(file: string, offset: number, length: number): Promise<Buffer | null> {
+  let handle: fs.promises.FileHandle;
+  try {
+    handle = await fs.promises.open(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  try {
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, offset);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+function writeFully(fd: number, buffer: Buffer): void {
+  let written = 0;
+  while (written < buffer.length) written += fs.writeSync(fd, buffer, written, buffer.length - written);
+}
+
+function isAscii(text: string): boolean {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the range is the point
+  return /^[\x00-\x7f]*$/.test(text);
+}
