@@ -1,0 +1,98 @@
+import type { Policy } from '../types.ts';
+
+export interface SilentMonitoredSensor {
+  sensorId: string;
+  /** Grid path of the sensor's household, root first, leaf last. */
+  gridPath: readonly string[];
+  lastSeen: number;
+}
+
+export interface OutageCandidate {
+  nodeId: string;
+  /** The node's path, root first, the node itself last. */
+  path: readonly string[];
+  /** Silent sensors that fell silent together (last seen within one interval). */
+  sensorIds: string[];
+  monitored: number;
+}
+
+type OutagePolicy = Pick<Policy, 'outageMinSensors' | 'outageMinFraction' | 'heartbeatIntervalMs'>;
+
+function qualifies(silentCount: number, monitored: number, policy: OutagePolicy): boolean {
+  return (
+    silentCount >= policy.outageMinSensors &&
+    monitored > 0 &&
+    silentCount >= policy.outageMinFraction * monitored
+  );
+}
+
+/**
+ * Outage: under one grid node, at least `outageMinSensors` (5) and at least `outageMinFraction`
+ * (half) of its monitored sensors fell silent *within one heartbeat interval* of each other — the
+ * largest group of silent sensors whose last-seen times fit in a span of `heartbeatIntervalMs`
+ * (inclusive) is what counts. Returns only maximal nodes: a qualifying node whose ancestors do not
+ * qualify (one outage at the highest node it explains; its subtree is covered by it).
+ *
+ * `monitoredUnder(nodeId)` is the number of monitored sensors (active quarantine, not commissioning)
+ * in the node's subtree; the engine keeps these counts.
+ */
+export function detectOutages(
+  silent: readonly SilentMonitoredSensor[],
+  monitoredUnder: (nodeId: string) => number,
+  policy: OutagePolicy,
+): OutageCandidate[] {
+  const byNode = new Map<string, { path: readonly string[]; members: SilentMonitoredSensor[] }>();
+  for (const s of silent) {
+    for (let i = 0; i < s.gridPath.length; i++) {
+      const nodeId = s.gridPath[i]!;
+      let g = byNode.get(nodeId);
+      if (!g) {
+        g = { path: s.gridPath.slice(0, i + 1), members: [] };
+        byNode.set(nodeId, g);
+      }
+      g.members.push(s);
+    }
+  }
+  const qualifying = new Map<string, OutageCandidate>();
+  for (const [nodeId, g] of byNode) {
+    if (g.members.length < policy.outageMinSensors) continue;
+    const monitored = monitoredUnder(nodeId);
+    const cluster = largestCluster(g.members, policy.heartbeatIntervalMs);
+    if (qualifies(cluster.length, monitored, policy)) {
+      qualifying.set(nodeId, { nodeId, path: g.path, sensorIds: cluster.map((s) => s.sensorId), monitored });
+    }
+  }
+  const out: OutageCandidate[] = [];
+  for (const c of qualifying.values()) {
+    const ancestorQualifies = c.path.slice(0, -1).some((id) => qualifying.has(id));
+    if (!ancestorQualifies) out.push(c);
+  }
+  return out.sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0));
+}
+
+/** An open outage holds while the node's silent monitored sensors (any time) still meet the thresholds. */
+export function outageHolds(
+  nodeId: string,
+  silent: readonly SilentMonitoredSensor[],
+  monitoredUnder: (nodeId: string) => number,
+  policy: OutagePolicy,
+): boolean {
+  let n = 0;
+  for (const s of silent) if (s.gridPath.includes(nodeId)) n++;
+  return qualifies(n, monitoredUnder(nodeId), policy);
+}
+
+function largestCluster(members: SilentMonitoredSensor[], spanMs: number): SilentMonitoredSensor[] {
+  const sorted = [...members].sort((a, b) => a.lastSeen - b.lastSeen);
+  let best = 0;
+  let bestStart = 0;
+  let i = 0;
+  for (let j = 0; j < sorted.length; j++) {
+    while (sorted[j]!.lastSeen - sorted[i]!.lastSeen > spanMs) i++;
+    if (j - i + 1 > best) {
+      best = j - i + 1;
+      bestStart = i;
+    }
+  }
+  return sorted.slice(bestStart, bestStart + best);
+}
