@@ -1,0 +1,105 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, killAndWait, requireBinary, waitUntil } from './influxdb.ts';
+
+/**
+ * A real VictoriaMetrics (Debian's victoria-metrics 1.79) on 127.0.0.1. It
+ * takes InfluxDB line protocol on /write and /api/v2/write and stores each
+ * field as the series `<measurement>_<field>`, tags as labels, booleans as 1/0.
+ */
+
+export interface VictoriaMetricsOptions {
+  /** Keeps one sample per series and millisecond, as InfluxDB does for a re-sent point. */
+  dedup?: boolean;
+}
+
+export interface ExportedSeries {
+  metric: Record<string, string>;
+  values: number[];
+  timestamps: number[];
+}
+
+export interface VictoriaMetricsServer {
+  readonly url: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** Makes recently written samples visible to queries. */
+  flush(): Promise<void>;
+  /** Flushes, then exports the series matching a selector (e.g. `{__name__="door_open"}`). */
+  export(selector: string): Promise<ExportedSeries[]>;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startVictoriaMetrics(
+  options: VictoriaMetricsOptions = {},
+): Promise<VictoriaMetricsServer> {
+  const binary = requireBinary('victoria-metrics', 'victoria-metrics');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sealwatch-vm-'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const args = [
+    `-httpListenAddr=127.0.0.1:${port}`,
+    `-storageDataPath=${dataDir}`,
+    '-retentionPeriod=100y',
+    '-loggerLevel=ERROR',
+    '-search.disableCache',
+    ...(options.dedup ? ['-dedup.minScrapeInterval=1ms'] : []),
+  ];
+  let child: ChildProcess | null = null;
+  let output = '';
+
+  async function start(): Promise<void> {
+    output = '';
+    const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = proc;
+    const keep = (chunk: Buffer): void => {
+      output = (output + chunk.toString()).slice(-8000);
+    };
+    proc.stdout?.on('data', keep);
+    proc.stderr?.on('data', keep);
+    await waitUntil(
+      async () => (await fetch(`${url}/health`).catch(() => null))?.status === 200,
+      proc,
+      () => `victoria-metrics did not answer /health on ${url}:\n${output}`,
+    );
+  }
+
+  async function stop(): Promise<void> {
+    const proc = child;
+    child = null;
+    if (proc) await killAndWait(proc);
+  }
+
+  await start();
+  const server: VictoriaMetricsServer = {
+    url,
+    port,
+    dataDir,
+    async flush() {
+      const response = await fetch(`${url}/internal/force_flush`);
+      if (!response.ok) throw new Error(`victoria-metrics force_flush failed: ${response.status}`);
+    },
+    async export(selector) {
+      await server.flush();
+      const query = new URLSearchParams({ 'match[]': selector });
+      const response = await fetch(`${url}/api/v1/export?${query}`);
+      const text = await response.text();
+      if (!response.ok) throw new Error(`victoria-metrics export failed (${response.status}): ${text}`);
+      return text
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => JSON.parse(line) as ExportedSeries);
+    },
+    stop,
+    start,
+    async close() {
+      await stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return server;
+}
