@@ -1,0 +1,33 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { Logger } from '../core/logger.ts';
+import { bearerAuthenticator } from './authenticate.ts';
+import type { ApiDeps } from './deps.ts';
+import { installErrorHandler } from './errorHandler.ts';
+import { RouteTable } from './routeTable.ts';
+import { gridRoutes } from './routes/grid.ts';
+import { householdRoutes } from './routes/households.ts';
+import { scheduleRoutes } from './routes/schedules.ts';
+import { sealRoutes } from './routes/seals.ts';
+import { sensorRoutes } from './routes/sensors.ts';
+import { systemRoutes } from './routes/system.ts';
+import { tokenRoutes } from './routes/tokens.ts';
+import { workerRoutes } from './routes/workers.ts';
+
+/** Builds the HTTP API; the composition root listens, tests use inject() or a port. */
+export function buildApi(deps: ApiDeps, logger: Logger): FastifyInstance {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: logger.child({ component: 'http' }) as FastifyBaseLogger,
+    // One line per request would drown the log on a busy wall screen; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 5 * 1024 * 1024,
+    // Closing waits for in-flight requests; idle keep-alive sockets are cut.
+    forceCloseConnections: 'idle',
+  });
+  installErrorHandler(app);
+  const table = new RouteTable(bearerAuthenticator(deps.registry));
+  for (const routes of [systemRoutes, gridRoutes, workerRoutes, householdRoutes, sensorRoutes, scheduleRoutes, tokenRoutes, sealRoutes]) {
+    routes(table, deps);
+  }
+  table.register(app);
+  return app;
+}

@@ -1,0 +1,19 @@
+import type { Clock } from '../core/clock.ts';
+import type { SealState } from '../core/sealState.ts';
+import type { Registry } from '../registry/registry.ts';
+
+/** Everything the HTTP API reads and writes through; built by the composition root. */
+export interface ApiDeps {
+  registry: Registry;
+  seals: { state(sensorId: string): SealState | undefined; allStates(): Iterable<SealState> };
+  doorHistory(sensorId: string, limit: number): Promise<unknown[]>;
+  clock: Clock;
+  /** A seal with no message for this long is offline (interval × missed beats). */
+  offlineAfterMs: number;
+  /** How long commissioning lasts before it ends by itself. */
+  commissioningMs: number;
+  isReady(): boolean;
+  metricsText(): Promise<string>;
+  metricsContentType: string;
+  version: string;
+}

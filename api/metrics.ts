@@ -1,0 +1,70 @@
+import { Counter, collectDefaultMetrics, Gauge, Registry as PromRegistry } from 'prom-client';
+import type { EventBus } from '../core/eventBus.ts';
+import type { ServiceEvents } from '../core/events.ts';
+
+/** Numbers read at scrape time from the parts that own them. */
+export interface MetricSources {
+  broker(): { connected: number; connectionsOpened: number; refused: Record<string, number>; closed: Record<string, number> } | null;
+  ingest(): { accepted: number; duplicates: number; commits: number; commitFailures: number; clamped: number };
+  seals(): { total: number; open: number; offline: number; lowBattery: number; armed: number };
+  telemetry(): { kind: string; queued: number; spooledBytes: number; written: number; retried: number; refused: number; dropped: number };
+}
+
+/**
+ * Prometheus metrics. Counters that can tick a million times are fed from
+ * the event bus; everything else is sampled from its owner when scraped.
+ */
+export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSources) {
+  const registry = new PromRegistry();
+  collectDefaultMetrics({ register: registry, prefix: 'sealwatch_process_' });
+
+  const messages = new Counter({
+    name: 'sealwatch_messages_total',
+    help: 'Messages accepted into the pipeline, by dialect',
+    labelNames: ['dialect'],
+    registers: [registry],
+  });
+  const rejected = new Counter({
+    name: 'sealwatch_messages_rejected_total',
+    help: 'Messages dropped, by reason',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  bus.on('message.accepted', (e) => messages.inc({ dialect: e.dialect }));
+  bus.on('message.rejected', (e) => rejected.inc({ reason: e.reason }));
+
+  const sampled = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => void) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        collect(this);
+      },
+    });
+
+  sampled('sealwatch_mqtt_connections', 'Connected MQTT clients', [], (g) => g.set(sources.broker()?.connected ?? 0));
+  sampled('sealwatch_mqtt_connections_opened', 'TCP connections accepted since start', [], (g) =>
+    g.set(sources.broker()?.connectionsOpened ?? 0),
+  );
+  sampled('sealwatch_mqtt_refused', 'Refusals by the broker since start, by reason', ['reason'], (g) => {
+    for (const [reason, n] of Object.entries(sources.broker()?.refused ?? {})) g.set({ reason }, n);
+  });
+  sampled('sealwatch_mqtt_disconnects', 'Closed connections since start, by reason', ['reason'], (g) => {
+    for (const [reason, n] of Object.entries(sources.broker()?.closed ?? {})) g.set({ reason }, n);
+  });
+  sampled('sealwatch_ingest', 'Ingest pipeline counters since start', ['counter'], (g) => {
+    for (const [counter, n] of Object.entries(sources.ingest())) g.set({ counter }, n);
+  });
+  sampled('sealwatch_seals', 'Seals by state', ['state'], (g) => {
+    for (const [state, n] of Object.entries(sources.seals())) g.set({ state }, n);
+  });
+  sampled('sealwatch_telemetry', 'Telemetry writer: queued, spooled bytes, written, retried, refused, dropped', ['counter'], (g) => {
+    const { kind: _, ...numbers } = sources.telemetry();
+    for (const [counter, n] of Object.entries(numbers)) g.set({ counter }, n);
+  });
+
+  return { text: () => registry.metrics(), contentType: registry.contentType };
+}

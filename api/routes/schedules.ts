@@ -1,0 +1,59 @@
+import { notFound } from '../../core/errors.ts';
+import { createQuarantineBody, createWindowBody } from '../../registry/schemas.ts';
+import type { ApiDeps } from '../deps.ts';
+import { inScope, requireScope } from '../principal.ts';
+import type { RouteTable } from '../routeTable.ts';
+import { quarantineView, windowView } from '../views.ts';
+
+/** Quarantines arm a household's seals; windows (上门核酸, 送餐 …) disarm them for a while. */
+export function scheduleRoutes(table: RouteTable, { registry }: ApiDeps): void {
+  const householdGrid = (householdId: string) => registry.household(householdId)?.gridId;
+
+  table.add({
+    method: 'POST',
+    url: '/api/quarantines',
+    tag: 'schedules',
+    summary: 'Start a home quarantine for a household (end optional)',
+    roles: ['admin'],
+    body: createQuarantineBody,
+    status: 201,
+    handler: async ({ body, principal }) => {
+      const gridId = householdGrid(body.householdId);
+      if (gridId) requireScope(registry.tree, principal, gridId);
+      return quarantineView(await registry.createQuarantine(body));
+    },
+  });
+
+  table.add({
+    method: 'POST',
+    url: '/api/windows',
+    tag: 'schedules',
+    summary: 'Authorize a window (per grid node subtree or per household) during which opens are not breaches',
+    roles: ['admin', 'monitor', 'worker'],
+    body: createWindowBody,
+    status: 201,
+    handler: async ({ body, principal }) => {
+      const gridId = body.gridId ?? (body.householdId !== undefined ? householdGrid(body.householdId) : undefined);
+      if (gridId && registry.gridNode(gridId)) requireScope(registry.tree, principal, gridId);
+      return windowView(await registry.createWindow(body));
+    },
+  });
+
+  table.add({
+    method: 'GET',
+    url: '/api/households/:householdId/schedule',
+    tag: 'schedules',
+    summary: "A household's quarantines and the windows that apply to it",
+    roles: ['admin', 'monitor', 'worker', 'technician'],
+    handler: async ({ params, principal }) => {
+      const gridId = householdGrid(params.householdId as string);
+      if (!gridId) throw notFound('household', params.householdId as string);
+      requireScope(registry.tree, principal, gridId);
+      const inputs = registry.armingInputs(params.householdId as string);
+      return {
+        quarantines: inputs.quarantines.map(quarantineView),
+        windows: inputs.windows.filter((w) => !w.gridId || inScope(registry.tree, principal, w.gridId)).map(windowView),
+      };
+    },
+  });
+}

@@ -1,0 +1,70 @@
+import { invalid, notFound } from '../../core/errors.ts';
+import type { ApiDeps } from '../deps.ts';
+import { paginate } from '../paginate.ts';
+import { inScope, requireScope } from '../principal.ts';
+import type { RouteTable } from '../routeTable.ts';
+import { sealView } from '../views.ts';
+
+const ALL_ROLES = ['admin', 'monitor', 'worker', 'technician'] as const;
+
+export function sealRoutes(table: RouteTable, deps: ApiDeps): void {
+  const { registry, seals, clock } = deps;
+
+  table.add({
+    method: 'GET',
+    url: '/api/seals/:sensorId',
+    tag: 'live',
+    summary: 'The live state of one seal: door, online, armed, battery, last seen',
+    roles: ALL_ROLES,
+    handler: async ({ params, principal }) => {
+      const sensor = registry.sensor(params.sensorId as string);
+      const gridId = sensor && registry.household(sensor.householdId)?.gridId;
+      if (!sensor || !gridId) throw notFound('sensor', params.sensorId as string);
+      requireScope(registry.tree, principal, gridId);
+      return sealView(registry, sensor, seals.state(sensor.id), clock.now(), deps.offlineAfterMs);
+    },
+  });
+
+  table.add({
+    method: 'GET',
+    url: '/api/seals',
+    tag: 'live',
+    summary: 'Live seal states in your scope (?gridId=, ?door=open|closed|unknown, ?online=true|false)',
+    roles: ALL_ROLES,
+    handler: async ({ principal, query }) => {
+      const now = clock.now();
+      if (query.gridId !== undefined) requireScope(registry.tree, principal, query.gridId);
+      if (query.door !== undefined && !['open', 'closed', 'unknown'].includes(query.door)) {
+        throw invalid('door must be open, closed or unknown');
+      }
+      const views = [];
+      for (const sensor of registry.allSensors()) {
+        const gridId = registry.household(sensor.householdId)?.gridId;
+        if (gridId === undefined || !inScope(registry.tree, principal, gridId)) continue;
+        if (query.gridId !== undefined && !registry.tree.isWithin(gridId, query.gridId)) continue;
+        const view = sealView(registry, sensor, seals.state(sensor.id), now, deps.offlineAfterMs);
+        if (query.door !== undefined && view.door !== query.door) continue;
+        if (query.online !== undefined && String(view.online) !== query.online) continue;
+        views.push(view);
+      }
+      return paginate(views, query, 10_000);
+    },
+  });
+
+  table.add({
+    method: 'GET',
+    url: '/api/seals/:sensorId/history',
+    tag: 'live',
+    summary: 'Door history of one seal, newest first (?limit=)',
+    roles: ALL_ROLES,
+    handler: async ({ params, principal, query }) => {
+      const sensor = registry.sensor(params.sensorId as string);
+      const gridId = sensor && registry.household(sensor.householdId)?.gridId;
+      if (!sensor || !gridId) throw notFound('sensor', params.sensorId as string);
+      requireScope(registry.tree, principal, gridId);
+      const limit = query.limit === undefined ? 100 : Number(query.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw invalid('limit must be a whole number from 1 to 1000');
+      return { items: await deps.doorHistory(sensor.id, limit) };
+    },
+  });
+}

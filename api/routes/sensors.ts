@@ -1,0 +1,97 @@
+import { notFound } from '../../core/errors.ts';
+import { createGatewayBody, createSensorBody } from '../../registry/schemas.ts';
+import type { ApiDeps } from '../deps.ts';
+import { paginate } from '../paginate.ts';
+import { inScope, type Principal, requireScope } from '../principal.ts';
+import type { RouteTable } from '../routeTable.ts';
+import { iso, sensorView } from '../views.ts';
+
+export function sensorRoutes(table: RouteTable, deps: ApiDeps): void {
+  const { registry, clock } = deps;
+
+  const sensorInScope = (principal: Principal, sensorId: string) => {
+    const placement = registry.placement(sensorId);
+    const sensor = registry.sensor(sensorId);
+    if (!placement || !sensor) throw notFound('sensor', sensorId);
+    requireScope(registry.tree, principal, placement.gridId);
+    return sensor;
+  };
+
+  table.add({
+    method: 'POST',
+    url: '/api/sensors',
+    tag: 'registry',
+    summary: 'Register a sensor to a household; the answer holds its device secret, shown only here',
+    roles: ['admin', 'technician'],
+    body: createSensorBody,
+    status: 201,
+    handler: async ({ body, principal }) => {
+      const household = registry.household(body.householdId);
+      if (household) requireScope(registry.tree, principal, household.gridId);
+      const { sensor, secret } = await registry.createSensor(body);
+      return { ...sensorView(sensor, clock.now()), secret };
+    },
+  });
+
+  table.add({
+    method: 'GET',
+    url: '/api/sensors',
+    tag: 'registry',
+    summary: 'List sensors in your scope',
+    roles: ['admin', 'monitor', 'technician', 'worker'],
+    handler: async ({ principal, query }) => {
+      const now = clock.now();
+      return paginate(
+        registry
+          .allSensors()
+          .filter((s) => {
+            const gridId = registry.household(s.householdId)?.gridId;
+            return gridId !== undefined && inScope(registry.tree, principal, gridId);
+          })
+          .map((s) => sensorView(s, now)),
+        query,
+      );
+    },
+  });
+
+  table.add({
+    method: 'POST',
+    url: '/api/sensors/:sensorId/commissioning',
+    tag: 'commissioning',
+    summary: 'Put a sensor in commissioning (no alerts, out of counts) for 30 minutes',
+    roles: ['admin', 'technician'],
+    handler: async ({ params, principal }) => {
+      sensorInScope(principal, params.sensorId as string);
+      const sensor = await registry.setCommissioning(params.sensorId as string, clock.now() + deps.commissioningMs);
+      return sensorView(sensor, clock.now());
+    },
+  });
+
+  table.add({
+    method: 'DELETE',
+    url: '/api/sensors/:sensorId/commissioning',
+    tag: 'commissioning',
+    summary: 'End commissioning now',
+    roles: ['admin', 'technician'],
+    handler: async ({ params, principal }) => {
+      sensorInScope(principal, params.sensorId as string);
+      const sensor = await registry.setCommissioning(params.sensorId as string, null);
+      return sensorView(sensor, clock.now());
+    },
+  });
+
+  table.add({
+    method: 'POST',
+    url: '/api/gateways',
+    tag: 'registry',
+    summary: 'Register a gateway credential that publishes for a listed set of sensors; the secret is shown only here',
+    roles: ['admin', 'technician'],
+    body: createGatewayBody,
+    status: 201,
+    handler: async ({ body, principal }) => {
+      for (const id of body.sensorIds) if (registry.sensor(id)) sensorInScope(principal, id);
+      const { gateway, secret } = await registry.createGateway(body);
+      return { ...gateway, createdAt: iso(gateway.createdAt), secret };
+    },
+  });
+}

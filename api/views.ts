@@ -1,0 +1,50 @@
+import type { SealState } from '../core/sealState.ts';
+import type { Registry } from '../registry/registry.ts';
+import type { GridNode, Quarantine, Sensor, Window } from '../registry/schemas.ts';
+
+/** Times leave the API as ISO 8601 strings; inside they are epoch ms. */
+export const iso = (ms: number | null | undefined): string | null =>
+  ms === null || ms === undefined ? null : new Date(ms).toISOString();
+
+export const gridNodeView = (n: GridNode) => ({ ...n, createdAt: iso(n.createdAt) });
+
+export const sensorView = (s: Sensor, now: number) => ({
+  id: s.id,
+  householdId: s.householdId,
+  model: s.model,
+  friendlyName: s.friendlyName,
+  commissioning: s.commissioningUntil !== null && now < s.commissioningUntil,
+  commissioningUntil: s.commissioningUntil !== null && now < s.commissioningUntil ? iso(s.commissioningUntil) : null,
+  createdAt: iso(s.createdAt),
+});
+
+export const quarantineView = (q: Quarantine) => ({
+  ...q,
+  start: iso(q.start),
+  end: iso(q.end),
+  createdAt: iso(q.createdAt),
+});
+
+export const windowView = (w: Window) => ({ ...w, start: iso(w.start), end: iso(w.end), createdAt: iso(w.createdAt) });
+
+export function sealView(registry: Registry, sensor: Sensor, state: SealState | undefined, now: number, offlineAfterMs: number) {
+  const household = registry.household(sensor.householdId);
+  const lastSeen = state?.lastSeen ?? null;
+  const online = state !== undefined && state.online && lastSeen !== null && now - lastSeen <= offlineAfterMs;
+  return {
+    sensorId: sensor.id,
+    householdId: sensor.householdId,
+    gridId: household?.gridId ?? null,
+    address: household?.address ?? null,
+    model: sensor.model,
+    door: state?.door ?? 'unknown',
+    online,
+    armed: household ? registry.isArmed(household.id, now) : false,
+    battery: state?.battery ?? null,
+    rssi: state?.rssi ?? null,
+    tamper: state?.tamper ?? false,
+    lastSeen: iso(lastSeen),
+    lastDoorChange: iso(state?.lastDoorChange),
+    commissioning: registry.inCommissioning(sensor.id, now),
+  };
+}

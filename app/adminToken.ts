@@ -1,0 +1,26 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../core/logger.ts';
+import type { Registry } from '../registry/registry.ts';
+
+/**
+ * On first start, issue a whole-grid admin token and write it to
+ * DATA_DIR/admin-token (mode 0600). Later starts keep the file; if the
+ * database was replaced, the token in the file is registered again so the
+ * operator is never locked out.
+ */
+export async function ensureAdminToken(registry: Registry, dataDir: string, logger: Logger): Promise<string> {
+  const path = join(dataDir, 'admin-token');
+  if (existsSync(path)) {
+    const value = readFileSync(path, 'utf8').trim();
+    if (!(await registry.findToken(value))) {
+      await registry.createToken({ role: 'admin', gridId: null, name: 'initial admin' }, value);
+      logger.warn({ path }, 'admin token from file was not in the database; registered it again');
+    }
+    return value;
+  }
+  const { value } = await registry.createToken({ role: 'admin', gridId: null, name: 'initial admin' });
+  writeFileSync(path, `${value}\n`, { mode: 0o600 });
+  logger.info({ path }, 'first start: admin token written; read it from this file');
+  return value;
+}

@@ -1,0 +1,152 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { createMetrics } from '../api/metrics.ts';
+import { buildApi } from '../api/app.ts';
+import { Authenticator } from '../broker/authenticator.ts';
+import { type Broker, createBroker } from '../broker/createBroker.ts';
+import { LoginThrottle } from '../broker/loginThrottle.ts';
+import { type Clock, systemClock } from '../core/clock.ts';
+import type { Config } from '../core/config.ts';
+import { ServiceError } from '../core/errors.ts';
+import { EventBus } from '../core/eventBus.ts';
+import type { ServiceEvents } from '../core/events.ts';
+import type { Logger } from '../core/logger.ts';
+import { IngestPipeline } from '../ingest/ingestPipeline.ts';
+import { createMessageHandler } from '../ingest/messageHandler.ts';
+import { createTelemetrySink } from '../ingest/telemetry/createTelemetrySink.ts';
+import { Registry } from '../registry/registry.ts';
+import { verifySecret } from '../registry/secrets.ts';
+import { openDatabase } from '../registry/sqlite/openDatabase.ts';
+import { SqliteStore } from '../registry/sqlite/sqliteStore.ts';
+import { ensureAdminToken } from './adminToken.ts';
+import { sealCounts } from './sealCounts.ts';
+
+export const VERSION = '0.1.0';
+const COMMISSIONING_MS = 30 * 60_000;
+
+export interface Service {
+  httpPort: number;
+  mqttPort: number;
+  adminToken: string;
+  api: FastifyInstance;
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: the only module that knows every part. A message
+ * flows broker hook (auth, ACL, size) → decoder → de-dup → state commit
+ * (one SQLite transaction per group) → event on the bus → alerting,
+ * telemetry and the live page react.
+ */
+export async function createService(config: Config, logger: Logger, clock: Clock = systemClock): Promise<Service> {
+  if (config.MQTT_URL) {
+    throw new ServiceError('config', 'MQTT_URL (an external broker) is not supported by this version; unset it to use the embedded broker');
+  }
+  const dataDir = config.DATA_DIR;
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  let ready = false;
+
+  const bus = new EventBus<ServiceEvents>(logger.child({ component: 'bus' }));
+  const store = new SqliteStore(openDatabase(join(dataDir, 'sealwatch.db'), logger.child({ component: 'db' })));
+  const registry = new Registry(store, bus, clock);
+  await registry.load();
+
+  const telemetry = createTelemetrySink(
+    {
+      url: config.INFLUX_URL,
+      api: config.INFLUX_API,
+      token: config.INFLUX_TOKEN,
+      org: config.INFLUX_ORG,
+      bucket: config.INFLUX_BUCKET,
+      db: config.INFLUX_DB,
+      rp: config.INFLUX_RP,
+      username: config.INFLUX_USERNAME,
+      password: config.INFLUX_PASSWORD,
+      spoolDir: join(dataDir, 'telemetry-spool'),
+    },
+    logger,
+  );
+  await telemetry.start();
+
+  const ingestLog = logger.child({ component: 'ingest' });
+  const pipeline = new IngestPipeline(store, telemetry, bus, ingestLog);
+  await pipeline.load();
+  const messages = createMessageHandler({ registry, pipeline, bus, clock, logger: ingestLog });
+
+  const offlineAfterMs = config.HEARTBEAT_INTERVAL * config.MISSED_HEARTBEATS;
+  let broker: Broker | null = null;
+  const metrics = createMetrics(bus, {
+    broker: () => broker?.stats() ?? null,
+    ingest: () => ({ ...pipeline.getStats(), clamped: messages.counters.clamped }),
+    seals: () => sealCounts(registry, pipeline, clock.now(), offlineAfterMs),
+    telemetry: () => ({ kind: telemetry.kind, ...telemetry.stats() }),
+  });
+
+  const api = buildApi(
+    {
+      registry,
+      seals: pipeline,
+      doorHistory: async (sensorId, limit) =>
+        (await store.doorHistory(sensorId, limit)).map((e) => ({
+          ...e,
+          ts: new Date(e.ts).toISOString(),
+          receivedAt: new Date(e.receivedAt).toISOString(),
+        })),
+      clock,
+      offlineAfterMs,
+      commissioningMs: COMMISSIONING_MS,
+      isReady: () => ready,
+      metricsText: metrics.text,
+      metricsContentType: metrics.contentType,
+      version: VERSION,
+    },
+    logger,
+  );
+
+  broker = await createBroker({
+    port: config.MQTT_PORT,
+    host: config.MQTT_HOST,
+    maxPacketSize: config.MQTT_MAX_PACKET_SIZE,
+    authenticator: new Authenticator(
+      {
+        sensorSecretHash: (id) => registry.sensorSecretHash(id),
+        gateway: (id) => registry.gateway(id),
+        gatewaySecretHash: (id) => registry.gatewaySecretHash(id),
+        findServiceToken: async (value) => {
+          const token = await registry.findToken(value);
+          return token && { id: token.id, role: token.role, gridId: token.gridId, name: token.name };
+        },
+        verifySecret,
+      },
+      new LoginThrottle(clock),
+    ),
+    onPublish: messages.handle,
+    logger: logger.child({ component: 'broker' }),
+  });
+
+  await api.listen({ port: config.HTTP_PORT, host: config.HTTP_HOST });
+  const httpAddress = api.server.address();
+  const httpPort = typeof httpAddress === 'object' && httpAddress ? httpAddress.port : config.HTTP_PORT;
+  const adminToken = await ensureAdminToken(registry, dataDir, logger);
+  ready = true;
+  logger.info({ httpPort, mqttPort: broker.port, dataDir, telemetry: telemetry.kind }, 'SealWatch ready');
+
+  const openBroker = broker;
+  return {
+    httpPort,
+    mqttPort: broker.port,
+    adminToken,
+    api,
+    async stop() {
+      ready = false;
+      // Stop taking new messages first, then commit what is in flight.
+      await openBroker.close();
+      await pipeline.drain();
+      await api.close();
+      await telemetry.stop();
+      await store.close();
+      logger.info('SealWatch stopped');
+    },
+  };
+}

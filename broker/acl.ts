@@ -1,0 +1,39 @@
+import type { Identity } from './identity.ts';
+import { parseSealTopic } from './topics.ts';
+
+/** Topic prefixes of the vendor dialects a gateway may publish under. */
+export const DIALECT_PREFIXES = ['zigbee2mqtt/', 'shellies/'] as const;
+
+const SERVICE_SUBSCRIPTIONS = /^(seal|zigbee2mqtt|shellies)(\/|$)/;
+
+/**
+ * The topic ACL. A sensor publishes only under `seal/<its id>/` and
+ * subscribes only to its own config. A gateway publishes for its listed
+ * sensors (native topics here; dialect topics are checked per decoded sensor
+ * by ingest). Service clients read seal topics and write sensors' config.
+ */
+export function canPublish(identity: Identity, topic: string): boolean {
+  const native = parseSealTopic(topic);
+  switch (identity.kind) {
+    case 'sensor':
+      return native !== null && native.sensorId === identity.id && native.channel !== 'config';
+    case 'gateway':
+      if (native) return native.channel !== 'config' && identity.sensorIds.has(native.sensorId);
+      return DIALECT_PREFIXES.some((p) => topic.startsWith(p));
+    case 'service':
+      return native !== null && native.channel === 'config' && (identity.role === 'admin' || identity.role === 'technician');
+  }
+}
+
+export function canSubscribe(identity: Identity, topicFilter: string): boolean {
+  switch (identity.kind) {
+    case 'sensor':
+      return topicFilter === `seal/${identity.id}/config`;
+    case 'gateway': {
+      const native = parseSealTopic(topicFilter);
+      return native !== null && native.channel === 'config' && identity.sensorIds.has(native.sensorId);
+    }
+    case 'service':
+      return SERVICE_SUBSCRIPTIONS.test(topicFilter);
+  }
+}

@@ -1,0 +1,94 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { type Identity, SERVICE_USERNAME } from './identity.ts';
+import type { LoginThrottle } from './loginThrottle.ts';
+
+/** What the broker needs to know about credentials; the registry provides it. */
+export interface CredentialSource {
+  sensorSecretHash(id: string): string | undefined;
+  gateway(id: string): { sensorIds: string[] } | undefined;
+  gatewaySecretHash(id: string): string | undefined;
+  findServiceToken(value: string): Promise<{ id: string; role: string; gridId: string | null; name: string } | null>;
+  verifySecret(secret: string, hash: string): Promise<boolean>;
+}
+
+export type AuthOutcome =
+  | { ok: true; identity: Identity }
+  | { ok: false; reason: 'throttled' | 'anonymous' | 'bad_credentials' | 'client_id_mismatch' | 'role_not_allowed' };
+
+const SERVICE_ROLES = new Set(['admin', 'technician', 'monitor']);
+
+const fingerprint = (hash: string, password: string): Buffer =>
+  createHash('sha256').update(hash).update('\0').update(password).digest();
+
+/**
+ * Decides who a CONNECT is. Device secrets are checked against their scrypt
+ * hash once; a successful check is remembered as a fast fingerprint of
+ * (stored hash, password), so a reconnect storm of thousands of sensors does
+ * not cost thousands of scrypt runs. Changing the stored hash invalidates it.
+ */
+export class Authenticator {
+  private readonly verified = new Map<string, Buffer>();
+
+  constructor(
+    private readonly credentials: CredentialSource,
+    private readonly throttle: LoginThrottle,
+  ) {}
+
+  async authenticate(
+    clientId: string,
+    username: string | undefined,
+    password: Buffer | undefined,
+    address: string,
+  ): Promise<AuthOutcome> {
+    if (!username || !password) return { ok: false, reason: 'anonymous' };
+    const addressKey = `addr:${address}`;
+    const userKey = `user:${username}`;
+    if (this.throttle.isLocked(addressKey) || this.throttle.isLocked(userKey)) return { ok: false, reason: 'throttled' };
+
+    const outcome = await this.check(clientId, username, password.toString('utf8'));
+    if (outcome.ok) {
+      this.throttle.recordSuccess(userKey);
+    } else if (outcome.reason === 'bad_credentials') {
+      this.throttle.recordFailure(addressKey);
+      this.throttle.recordFailure(userKey);
+    }
+    return outcome;
+  }
+
+  private async check(clientId: string, username: string, password: string): Promise<AuthOutcome> {
+    if (username === SERVICE_USERNAME) {
+      const token = await this.credentials.findServiceToken(password);
+      if (!token) return { ok: false, reason: 'bad_credentials' };
+      if (!SERVICE_ROLES.has(token.role)) return { ok: false, reason: 'role_not_allowed' };
+      return {
+        ok: true,
+        identity: { kind: 'service', tokenId: token.id, role: token.role, gridId: token.gridId, name: token.name },
+      };
+    }
+
+    const sensorHash = this.credentials.sensorSecretHash(username);
+    const gatewayHash = sensorHash === undefined ? this.credentials.gatewaySecretHash(username) : undefined;
+    const hash = sensorHash ?? gatewayHash;
+    if (hash === undefined || !(await this.passwordMatches(username, hash, password))) {
+      return { ok: false, reason: 'bad_credentials' };
+    }
+    // Devices must connect with client id = username: one session per device,
+    // and a stolen session id cannot be taken over under another name.
+    if (clientId !== username) return { ok: false, reason: 'client_id_mismatch' };
+    if (sensorHash !== undefined) return { ok: true, identity: { kind: 'sensor', id: username } };
+    const gateway = this.credentials.gateway(username);
+    return {
+      ok: true,
+      identity: { kind: 'gateway', id: username, sensorIds: new Set(gateway?.sensorIds ?? []) },
+    };
+  }
+
+  private async passwordMatches(username: string, hash: string, password: string): Promise<boolean> {
+    const print = fingerprint(hash, password);
+    const known = this.verified.get(username);
+    if (known && known.length === print.length && timingSafeEqual(known, print)) return true;
+    const ok = await this.credentials.verifySecret(password, hash);
+    if (ok) this.verified.set(username, print);
+    return ok;
+  }
+}

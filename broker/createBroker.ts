@@ -1,0 +1,210 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { Aedes, type Client, type PublishPacket } from 'aedes';
+import type { Logger } from '../core/logger.ts';
+import { canPublish, canSubscribe } from './acl.ts';
+import type { Authenticator } from './authenticator.ts';
+import type { Identity } from './identity.ts';
+import { type GuardViolation, PacketGuard } from './packetGuard.ts';
+import { topicProblem } from './topicValidation.ts';
+
+/** What ingest answers for a device's message. */
+export type PublishVerdict =
+  | { accepted: true }
+  /** Dropped (bad payload, unknown sensor): acknowledged so the device does not resend poison forever. */
+  | { accepted: false; reason: string; disconnect: boolean };
+
+/**
+ * Called for every device PUBLISH (and will). It resolves once the message is
+ * durably accepted or dropped; the QoS 1 PUBACK waits for it.
+ */
+export type PublishHandler = (identity: Identity | null, topic: string, payload: Buffer) => Promise<PublishVerdict>;
+
+export interface BrokerOptions {
+  port: number;
+  host: string;
+  maxPacketSize: number;
+  /** Larger limit for gateways and service clients (Zigbee2MQTT bridge messages, config). */
+  maxTrustedPacketSize?: number;
+  connectTimeoutMs?: number;
+  authenticator: Authenticator;
+  onPublish: PublishHandler;
+  logger: Logger;
+}
+
+export interface BrokerStats {
+  connected: number;
+  connectionsOpened: number;
+  refused: Record<string, number>;
+  closed: Record<string, number>;
+}
+
+export interface Broker {
+  readonly aedes: Aedes;
+  readonly port: number;
+  stats(): BrokerStats;
+  close(): Promise<void>;
+}
+
+const REJECTED_PREFIX = '$rejected/';
+
+/**
+ * The embedded Aedes broker with SealWatch's policy: authentication, ACL,
+ * packet guard, topic validation, connection accounting, and the publish
+ * hook that makes PUBACK wait for durable acceptance.
+ */
+export async function createBroker(opts: BrokerOptions): Promise<Broker> {
+  const log = opts.logger;
+  const identities = new WeakMap<Client, Identity>();
+  const guards = new WeakMap<Client, PacketGuard>();
+  const closeReason = new WeakMap<Client, string>();
+  const stats: BrokerStats = { connected: 0, connectionsOpened: 0, refused: {}, closed: {} };
+  const count = (bucket: Record<string, number>, reason: string) => {
+    bucket[reason] = (bucket[reason] ?? 0) + 1;
+  };
+  const trustedSize = opts.maxTrustedPacketSize ?? 256 * 1024;
+
+  const aedes = await Aedes.createBroker({
+    connectTimeout: opts.connectTimeoutMs ?? 10_000,
+    // A client that stops reading must not stall delivery to everyone else.
+    drainTimeout: 10_000,
+    maxClientsIdLength: 64,
+
+    authenticate(client, username, password, done) {
+      const guard = guards.get(client);
+      const address = guard?.remoteAddress ?? 'unknown';
+      opts.authenticator.authenticate(client.id, username, password, address).then(
+        (outcome) => {
+          if (!outcome.ok) {
+            count(stats.refused, `auth_${outcome.reason}`);
+            closeReason.set(client, `auth_${outcome.reason}`);
+            log.info({ clientId: client.id, username: username ?? null, address, reason: outcome.reason }, 'mqtt login refused');
+            const returnCode = outcome.reason === 'client_id_mismatch' ? 2 : outcome.reason === 'throttled' ? 3 : 4;
+            const err = Object.assign(new Error(`login refused: ${outcome.reason}`), { returnCode });
+            return done(err as Error & { returnCode: 2 | 3 | 4 }, false);
+          }
+          identities.set(client, outcome.identity);
+          if (outcome.identity.kind !== 'sensor') guard?.setMaxPacketSize(trustedSize);
+          done(null, true);
+        },
+        (err: Error) => {
+          log.error({ err, clientId: client.id }, 'mqtt authentication failed');
+          done(Object.assign(err, { returnCode: 3 as const }), false);
+        },
+      );
+    },
+
+    authorizePublish(client, packet, done) {
+      const problem = topicProblem(packet.topic);
+      if (problem) {
+        count(stats.refused, 'bad_topic');
+        return done(new Error(problem));
+      }
+      const identity = client ? identities.get(client) : undefined;
+      if (client && !identity) return done(new Error('not authenticated'));
+      if (client && isTakenOverWill(aedes, client, packet)) {
+        // Aedes publishes the will of a session that a reconnect of the same
+        // client id took over; it would mark a connected seal offline.
+        count(stats.refused, 'stale_will');
+        return done(new Error('will of a taken-over session'));
+      }
+      if (identity && !canPublish(identity, packet.topic)) {
+        count(stats.refused, 'acl');
+        return done(new Error(`not allowed to publish to ${packet.topic}`));
+      }
+      if (identity?.kind === 'service') return done(null);
+      opts.onPublish(identity ?? null, packet.topic, packet.payload as Buffer).then(
+        (verdict) => {
+          if (verdict.accepted) return done(null);
+          count(stats.refused, verdict.reason);
+          if (verdict.disconnect) return done(new Error(`refused: ${verdict.reason}`));
+          quarantinePacket(packet, verdict.reason);
+          done(null);
+        },
+        (err: Error) => done(err),
+      );
+    },
+
+    authorizeSubscribe(client, subscription, done) {
+      const identity = identities.get(client);
+      if (!identity || !canSubscribe(identity, subscription.topic)) {
+        count(stats.refused, 'acl_subscribe');
+        return done(new Error(`not allowed to subscribe to ${subscription.topic}`));
+      }
+      done(null, subscription);
+    },
+  });
+
+  aedes.on('clientReady', (client) => {
+    stats.connected++;
+    const identity = identities.get(client);
+    log.debug({ clientId: client.id, kind: identity?.kind }, 'mqtt client connected');
+  });
+  aedes.on('clientDisconnect', (client) => {
+    stats.connected--;
+    count(stats.closed, closeReason.get(client) ?? (isCleanDisconnect(client) ? 'client_disconnect' : 'connection_lost'));
+  });
+  aedes.on('keepaliveTimeout', (client) => closeReason.set(client, 'keepalive_timeout'));
+  aedes.on('clientError', (client, err) => {
+    if (!closeReason.has(client)) closeReason.set(client, 'client_error');
+    log.debug({ clientId: client.id, err: err.message }, 'mqtt client error');
+  });
+  aedes.on('connectionError', (client, err) => {
+    count(stats.closed, closeReason.get(client) ?? 'connection_error');
+    log.debug({ err: err.message }, 'mqtt connection error before CONNECT completed');
+  });
+
+  const server: Server = createServer((socket: Socket) => {
+    stats.connectionsOpened++;
+    socket.setNoDelay(true);
+    const guard = new PacketGuard(socket, opts.maxPacketSize, (violation: GuardViolation) => {
+      count(stats.refused, violation);
+      count(stats.closed, violation);
+      log.debug({ address: socket.remoteAddress, violation }, 'mqtt connection closed by packet guard');
+    });
+    const client = aedes.handle(guard);
+    guards.set(client, guard);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  log.info({ port, host: opts.host, maxPacketSize: opts.maxPacketSize }, 'mqtt broker listening');
+
+  return {
+    aedes,
+    port,
+    stats: () => stats,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close();
+        aedes.close(() => resolve());
+      }),
+  };
+}
+
+function isTakenOverWill(aedes: Aedes, client: Client, packet: PublishPacket): boolean {
+  const will = (client as unknown as { will?: { topic: string } | null }).will;
+  if (!will || will.topic !== packet.topic || !client.closed) return false;
+  const current = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[client.id];
+  return current !== undefined && current !== client;
+}
+
+function isCleanDisconnect(client: Client): boolean {
+  return (client as unknown as { _disconnected?: boolean })._disconnected === true;
+}
+
+/**
+ * A dropped message is still acknowledged (so the device does not resend it
+ * forever) but must not reach subscribers: it is moved under `$rejected/`,
+ * which `#` subscriptions never match (MQTT-4.7.2-1), and never retained.
+ */
+function quarantinePacket(packet: PublishPacket, reason: string): void {
+  packet.topic = `${REJECTED_PREFIX}${reason}/${packet.topic}`;
+  packet.retain = false;
+}

@@ -1,0 +1,251 @@
+/**
+ * Configuration: environment variables, optionally under a JSON config file
+ * (CONFIG_FILE), parsed once with zod at start. A bad value stops start-up
+ * with one line naming the variable, the problem and an example.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { parseDuration } from './duration.ts';
+import { ServiceError } from './errors.ts';
+
+const duration = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === null || ms <= 0) {
+    ctx.addIssue({ code: 'custom', message: 'is not a duration like 500ms, 90s, 5m or 2h' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const durationList = z.string().transform((text, ctx) => {
+  const steps = text.split(',').map((part) => parseDuration(part));
+  if (steps.length === 0 || steps.some((ms) => ms === null || ms <= 0)) {
+    ctx.addIssue({ code: 'custom', message: 'is not a comma-separated list of durations like 5m,15m,30m' });
+    return z.NEVER;
+  }
+  const list = steps as number[];
+  if (list.some((ms, i) => i > 0 && ms <= (list[i - 1] as number))) {
+    ctx.addIssue({ code: 'custom', message: 'must list increasing durations (each step counts from the alert)' });
+    return z.NEVER;
+  }
+  return list;
+});
+
+const port = z.coerce
+  .number({ message: 'is not a port number' })
+  .int('is not a whole port number')
+  .min(0, 'is not a port number (0–65535)')
+  .max(65535, 'is not a port number (0–65535)');
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (text) => {
+      try {
+        return protocols.includes(new URL(text).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `is not a URL with scheme ${protocols.map((p) => p.replace(':', '')).join(' or ')}` },
+  );
+
+const timeZone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'is not an IANA time zone' },
+);
+
+const positiveInt = (what: string) =>
+  z.coerce.number({ message: `is not ${what}` }).int(`is not ${what}`).positive(`is not ${what}`);
+
+interface VariableSpec {
+  schema: z.ZodType;
+  default?: string;
+  example: string;
+  help: string;
+  secret?: boolean;
+}
+
+/** Every variable the service reads. `--help` prints this table. */
+export const VARIABLES = {
+  MQTT_PORT: { schema: port, default: '1883', example: '1883', help: 'embedded broker TCP port' },
+  MQTT_HOST: { schema: z.string().min(1), default: '0.0.0.0', example: '127.0.0.1', help: 'embedded broker bind address' },
+  MQTT_URL: {
+    schema: url(['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:']),
+    example: 'mqtt://broker.example:1883',
+    help: 'use an external broker instead of the embedded one',
+  },
+  MQTT_MAX_PACKET_SIZE: {
+    schema: positiveInt('a size in bytes'),
+    default: '4096',
+    example: '4096',
+    help: 'largest MQTT packet a sensor or gateway may send (bytes)',
+  },
+  HTTP_PORT: { schema: port, default: '8080', example: '8080', help: 'API, dashboard and metrics port' },
+  HTTP_HOST: { schema: z.string().min(1), default: '0.0.0.0', example: '127.0.0.1', help: 'HTTP bind address' },
+  DATA_DIR: {
+    schema: z.string().min(1),
+    default: './data',
+    example: '/var/lib/sealwatch',
+    help: 'SQLite database, spool, generated secrets',
+  },
+  INFLUX_URL: { schema: url(['http:', 'https:']), example: 'http://localhost:8086', help: 'InfluxDB base URL' },
+  INFLUX_TOKEN: { schema: z.string().min(1), example: 'my-token', help: 'InfluxDB 2.x/3.x token', secret: true },
+  INFLUX_ORG: { schema: z.string().min(1), example: 'sealwatch', help: 'InfluxDB 2.x organisation' },
+  INFLUX_BUCKET: { schema: z.string().min(1), example: 'seals', help: 'InfluxDB 2.x bucket' },
+  INFLUX_API: {
+    schema: z.enum(['v1', 'v2'], { message: 'must be v1 or v2' }),
+    default: 'v2',
+    example: 'v1',
+    help: 'v2 write API, or v1 for InfluxDB 1.x',
+  },
+  INFLUX_DB: { schema: z.string().min(1), example: 'seals', help: 'InfluxDB 1.x database' },
+  INFLUX_RP: { schema: z.string().min(1), example: 'autogen', help: 'InfluxDB 1.x retention policy' },
+  INFLUX_USERNAME: { schema: z.string().min(1), example: 'sealwatch', help: 'InfluxDB 1.x user' },
+  INFLUX_PASSWORD: { schema: z.string().min(1), example: 'secret', help: 'InfluxDB 1.x password', secret: true },
+  SMTP_URL: { schema: url(['smtp:', 'smtps:']), example: 'smtp://mail.example:587', help: 'e-mail channel' },
+  MAIL_FROM: { schema: z.string().min(3), example: 'SealWatch <alerts@example.org>', help: 'sender of e-mails' },
+  PUBLIC_URL: {
+    schema: url(['http:', 'https:']),
+    default: 'http://localhost:8080',
+    example: 'https://seals.example.org',
+    help: 'base of links in notifications',
+  },
+  TZ_LOCAL: {
+    schema: timeZone,
+    default: 'Asia/Shanghai',
+    example: 'Asia/Shanghai',
+    help: 'time zone for windows, reports and messages',
+  },
+  LOCALE: {
+    schema: z.enum(['zh-CN', 'en'], { message: 'must be zh-CN or en' }),
+    default: 'zh-CN',
+    example: 'en',
+    help: 'language of messages and the page',
+  },
+  HEARTBEAT_INTERVAL: { schema: duration, default: '60s', example: '60s', help: 'expected heartbeat interval' },
+  MISSED_HEARTBEATS: {
+    schema: positiveInt('a whole number ≥ 1'),
+    default: '3',
+    example: '3',
+    help: 'missed heartbeats before a seal is offline',
+  },
+  ESCALATE_AFTER: {
+    schema: durationList,
+    default: '5m,15m,30m',
+    example: '5m,15m,30m',
+    help: 'unacknowledged time before each step up the grid',
+  },
+  RETENTION_DAYS: {
+    schema: positiveInt('a whole number of days'),
+    default: '30',
+    example: '30',
+    help: 'days after a quarantine ends before personal data is purged',
+  },
+  DAILY_REPORT_CRON: {
+    schema: z.string().min(9),
+    default: '0 8 * * *',
+    example: '0 8 * * *',
+    help: 'cron schedule of the daily report (in TZ_LOCAL)',
+  },
+  LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      message: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    }),
+    default: 'info',
+    example: 'info',
+    help: 'pino log level',
+  },
+} satisfies Record<string, VariableSpec>;
+
+type Variables = typeof VARIABLES;
+type Parsed<K extends keyof Variables> = z.output<Variables[K]['schema']>;
+type Required<K extends keyof Variables> = Variables[K] extends { default: string } ? K : never;
+
+/** The validated configuration: variables with a default are always present. */
+export type Config = { [K in keyof Variables as Required<K>]: Parsed<K> } & {
+  [K in keyof Variables as Exclude<K, Required<K>>]?: Parsed<K>;
+};
+
+export class ConfigError extends ServiceError {
+  constructor(
+    readonly variable: string,
+    problem: string,
+    example: string,
+  ) {
+    super('config', `${variable} ${problem}; example: ${variable}=${example}`, { variable });
+  }
+}
+
+/**
+ * Parses environment (and optional CONFIG_FILE JSON, which the environment
+ * overrides). Throws ConfigError naming the first bad variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const fromFile = env.CONFIG_FILE ? readConfigFile(env.CONFIG_FILE) : {};
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(VARIABLES) as [string, VariableSpec][]) {
+    const raw = env[name] ?? fromFile[name] ?? spec.default;
+    if (raw === undefined || raw === '') continue;
+    const result = spec.schema.safeParse(raw);
+    if (!result.success) {
+      const shown = spec.secret ? '(hidden)' : `'${raw}'`;
+      throw new ConfigError(name, `=${shown} ${result.error.issues[0]?.message ?? 'is invalid'}`, spec.example);
+    }
+    out[name] = result.data;
+  }
+  checkCombinations(out);
+  return out as Config;
+}
+
+function readConfigFile(path: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError('CONFIG_FILE', `='${path}' cannot be read as JSON (${(err as Error).message})`, 'sealwatch.json');
+  }
+  const shape = z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).safeParse(parsed);
+  if (!shape.success) {
+    throw new ConfigError('CONFIG_FILE', `='${path}' must hold one JSON object of variable names to values`, 'sealwatch.json');
+  }
+  for (const name of Object.keys(shape.data)) {
+    if (!(name in VARIABLES)) throw new ConfigError('CONFIG_FILE', `='${path}' names unknown variable ${name}`, 'sealwatch.json');
+  }
+  return shape.data;
+}
+
+/** Variables that only make sense together. */
+function checkCombinations(c: Record<string, unknown>): void {
+  if (!c.INFLUX_URL) return;
+  if (c.INFLUX_API === 'v2') {
+    for (const name of ['INFLUX_ORG', 'INFLUX_BUCKET'] as const) {
+      if (!c[name]) throw new ConfigError(name, 'is required when INFLUX_URL is set with INFLUX_API=v2', VARIABLES[name].example);
+    }
+  } else if (!c.INFLUX_DB) {
+    throw new ConfigError('INFLUX_DB', 'is required when INFLUX_URL is set with INFLUX_API=v1', VARIABLES.INFLUX_DB.example);
+  }
+}
+
+export function configHelp(): string {
+  const rows = Object.entries(VARIABLES as Record<string, VariableSpec>).map(
+    ([name, spec]) => `  ${name.padEnd(22)} ${(spec.default ?? '(unset)').padEnd(16)} ${spec.help}`,
+  );
+  return [
+    'Usage: npm start            (or: node --import tsx app/main.ts [--help])',
+    '',
+    'SealWatch reads its configuration from environment variables, and from the',
+    'JSON file named by CONFIG_FILE (environment wins). Durations: 500ms, 90s, 5m, 2h.',
+    '',
+    `  ${'VARIABLE'.padEnd(22)} ${'DEFAULT'.padEnd(16)} MEANING`,
+    ...rows,
+    '',
+    'A bad value stops start-up with exit code 2.',
+  ].join('\n');
+}

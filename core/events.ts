@@ -1,0 +1,39 @@
+/**
+ * Everything that travels on the service's event bus. Ingest emits, alerting,
+ * telemetry, SSE and metrics react; none of them calls into another.
+ */
+import type { SealMessage } from './sealMessage.ts';
+import type { SealState } from './sealState.ts';
+
+export interface SealCommitted {
+  message: SealMessage;
+  before: SealState;
+  after: SealState;
+  householdId: string;
+  gridId: string;
+}
+
+export type RejectReason =
+  | 'bad_json'
+  | 'schema'
+  | 'too_large'
+  | 'unknown_sensor'
+  | 'acl'
+  | 'bad_topic'
+  | 'duplicate'
+  | 'unknown_dialect';
+
+export interface ServiceEvents {
+  /** A message's state change is committed (after the SQLite transaction). */
+  'seal.committed': SealCommitted;
+  /** A message was dropped; duplicates are counted here too. */
+  'message.rejected': { reason: RejectReason; sensorId: string | null; dialect: string | null };
+  /** A message was accepted into the pipeline (before commit), per dialect. */
+  'message.accepted': { dialect: string; sensorId: string };
+  /** A registry record was created or changed. */
+  'registry.changed': { entity: string; id: string };
+  /** An MQTT connection was refused or closed, by reason. */
+  'connection.closed': { reason: string; clientId: string | null };
+  'connection.opened': { clientId: string; kind: string };
+  'auth.refused': { reason: string; username: string | null };
+}

@@ -1,0 +1,25 @@
+import type { SealMessage } from '../core/sealMessage.ts';
+
+/**
+ * A QoS 1 redelivery repeats the payload byte for byte, so a duplicate has
+ * the same sequence number AND the same device time. Comparing both keeps a
+ * sensor that rebooted (and restarted its counter at 0) from having its
+ * fresh messages mistaken for old ones.
+ */
+export const RECENT_WINDOW = 32;
+
+export const dedupKey = (m: SealMessage): number | null => (m.seq === null ? null : m.seq);
+
+export function isDuplicate(recent: readonly number[], seq: number | null, ts: number): boolean {
+  if (seq === null) return false;
+  for (let i = 0; i < recent.length; i += 2) if (recent[i] === seq && recent[i + 1] === ts) return true;
+  return false;
+}
+
+/** `recent` holds [seq, ts] pairs flattened, newest last. */
+export function remember(recent: readonly number[], seq: number | null, ts: number): number[] {
+  if (seq === null) return recent as number[];
+  const next = recent.length >= RECENT_WINDOW * 2 ? recent.slice(2) : recent.slice();
+  next.push(seq, ts);
+  return next;
+}

@@ -1,0 +1,214 @@
+import type { EventBus } from '../core/eventBus.ts';
+import type { SealCommitted, ServiceEvents } from '../core/events.ts';
+import type { Logger } from '../core/logger.ts';
+import type { SealMessage } from '../core/sealMessage.ts';
+import { type DoorEventRecord, initialSealState, type SealState } from '../core/sealState.ts';
+import type { Store } from '../registry/store.ts';
+import { applyMessage } from './applyMessage.ts';
+import { isDuplicate } from './dedup.ts';
+import { pointFor } from './telemetryPoints.ts';
+import type { TelemetryPoint, TelemetrySink } from './telemetry/telemetrySink.ts';
+
+export interface Placement {
+  householdId: string;
+  gridId: string;
+  model: string;
+}
+
+interface Pending {
+  message: SealMessage;
+  placement: Placement;
+  batch: Batch;
+}
+
+interface Batch {
+  items: Pending[];
+  done: Promise<void>;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+/** Large enough to amortise one fsync, small enough to keep a commit to a few ms. */
+const MAX_BATCH = 2000;
+
+export interface IngestStats {
+  accepted: number;
+  duplicates: number;
+  commits: number;
+  commitFailures: number;
+  lastBatchSize: number;
+}
+
+/**
+ * Durable acceptance of decoded messages with group commit. `accept` resolves
+ * once the message's state change is committed to SQLite and its telemetry
+ * point is appended to the telemetry spool; the broker sends the QoS 1 PUBACK
+ * only then. Everything that arrives while a commit is pending joins the next
+ * group, so one fsync serves many messages.
+ */
+export class IngestPipeline {
+  private readonly states = new Map<string, SealState>();
+  /** Messages accepted but not yet committed, by sensor, for duplicate detection across a group. */
+  private readonly inflight = new Map<string, Pending[]>();
+  private current: Batch | null = null;
+  /** Groups commit one after another, each computed from the state the previous one left. */
+  private tail: Promise<void> = Promise.resolve();
+  private readonly stats: IngestStats = { accepted: 0, duplicates: 0, commits: 0, commitFailures: 0, lastBatchSize: 0 };
+
+  constructor(
+    private readonly store: Store,
+    private readonly telemetry: TelemetrySink,
+    private readonly bus: EventBus<ServiceEvents>,
+    private readonly logger: Logger,
+  ) {}
+
+  async load(): Promise<void> {
+    for (const s of await this.store.loadSealStates()) this.states.set(s.sensorId, s);
+    this.logger.info({ seals: this.states.size }, 'seal states loaded');
+  }
+
+  state(sensorId: string): SealState | undefined {
+    return this.states.get(sensorId);
+  }
+
+  allStates(): IterableIterator<SealState> {
+    return this.states.values();
+  }
+
+  getStats(): Readonly<IngestStats> {
+    return this.stats;
+  }
+
+  /**
+   * Resolves when the message is durably accepted. A duplicate of a committed
+   * message resolves at once; a duplicate of one still in flight resolves
+   * with that message's group, so its PUBACK never precedes the commit.
+   */
+  accept(message: SealMessage, placement: Placement): Promise<void> {
+    const committed = this.states.get(message.sensorId);
+    if (committed && isDuplicate(committed.recentSeqs, message.seq, message.ts)) {
+      return this.duplicate(message, Promise.resolve());
+    }
+    const pending = this.inflight.get(message.sensorId);
+    const twin = pending?.find((p) => p.message.seq !== null && p.message.seq === message.seq && p.message.ts === message.ts);
+    if (twin) return this.duplicate(message, twin.batch.done);
+
+    const batch = this.current ?? this.openBatch();
+    const item: Pending = { message, placement, batch };
+    batch.items.push(item);
+    if (pending) pending.push(item);
+    else this.inflight.set(message.sensorId, [item]);
+    this.stats.accepted++;
+    this.bus.emit('message.accepted', { dialect: message.dialect, sensorId: message.sensorId });
+    if (batch.items.length >= MAX_BATCH) this.flush(batch);
+    return batch.done;
+  }
+
+  /** Commits whatever is pending now; used at shutdown. */
+  async drain(): Promise<void> {
+    const batch = this.current;
+    if (batch) {
+      this.flush(batch);
+      await batch.done.catch(() => undefined);
+    }
+  }
+
+  private duplicate(message: SealMessage, settled: Promise<void>): Promise<void> {
+    this.stats.duplicates++;
+    this.bus.emit('message.rejected', { reason: 'duplicate', sensorId: message.sensorId, dialect: message.dialect });
+    return settled;
+  }
+
+  private openBatch(): Batch {
+    let resolve!: () => void;
+    let reject!: (err: Error) => void;
+    const done = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // Callers attach their own handlers; this keeps an unobserved failure from crashing the process.
+    done.catch(() => undefined);
+    const batch: Batch = { items: [], done, resolve, reject };
+    this.current = batch;
+    // setImmediate runs after the current round of socket reads: everything
+    // that arrived in it joins this group.
+    setImmediate(() => this.flush(batch));
+    return batch;
+  }
+
+  private flush(batch: Batch): void {
+    if (this.current === batch) this.current = null;
+    if (batch.items.length === 0) return;
+    const items = batch.items.splice(0);
+    this.tail = this.tail.then(() => this.commit(items, batch));
+  }
+
+  private async commit(items: Pending[], batch: Batch): Promise<void> {
+
+    const next = new Map<string, SealState>();
+    const committed: SealCommitted[] = [];
+    const doorEvents: DoorEventRecord[] = [];
+    const points: TelemetryPoint[] = [];
+    for (const { message, placement } of items) {
+      const before =
+        next.get(message.sensorId) ?? this.states.get(message.sensorId) ?? initialSealState(message.sensorId, message.receivedAt);
+      const { state, doorEvent } = applyMessage(before, message);
+      next.set(message.sensorId, state);
+      if (doorEvent) doorEvents.push({ ...doorEvent, householdId: placement.householdId });
+      points.push(
+        pointFor(message, {
+          sensor: message.sensorId,
+          household: placement.householdId,
+          grid: placement.gridId,
+          model: placement.model,
+        }),
+      );
+      committed.push({ message, before, after: state, householdId: placement.householdId, gridId: placement.gridId });
+    }
+
+    const started = performance.now();
+    try {
+      // Telemetry first: if we die between the two, the sensor resends (no
+      // PUBACK yet) and the re-sent point overwrites the same series and time.
+      this.telemetry.append(points);
+      await this.store.commitIngest({ states: [...next.values()], doorEvents });
+    } catch (err) {
+      this.commitFailed(items, batch, err as Error);
+      return;
+    }
+    this.afterCommit(items, next, committed, batch, started);
+  }
+
+  private afterCommit(
+    items: Pending[],
+    next: Map<string, SealState>,
+    committed: SealCommitted[],
+    batch: Batch,
+    started: number,
+  ): void {
+    for (const [id, state] of next) this.states.set(id, state);
+    this.forget(items);
+    this.stats.commits++;
+    this.stats.lastBatchSize = items.length;
+    this.logger.trace({ messages: items.length, ms: performance.now() - started }, 'ingest group committed');
+    batch.resolve();
+    for (const c of committed) this.bus.emit('seal.committed', c);
+  }
+
+  private commitFailed(items: Pending[], batch: Batch, err: Error): void {
+    this.forget(items);
+    this.stats.commitFailures++;
+    this.logger.error({ err, messages: items.length }, 'ingest commit failed; senders will retry');
+    batch.reject(err);
+  }
+
+  private forget(items: Pending[]): void {
+    for (const item of items) {
+      const list = this.inflight.get(item.message.sensorId);
+      if (!list) continue;
+      const rest = list.filter((p) => p !== item);
+      if (rest.length === 0) this.inflight.delete(item.message.sensorId);
+      else this.inflight.set(item.message.sensorId, rest);
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import type { Identity } from '../broker/identity.ts';
+import type { PublishVerdict } from '../broker/createBroker.ts';
+import type { Clock } from '../core/clock.ts';
+import type { EventBus } from '../core/eventBus.ts';
+import type { RejectReason, ServiceEvents } from '../core/events.ts';
+import { RateLimitedLog, type Logger } from '../core/logger.ts';
+import type { SealMessage } from '../core/sealMessage.ts';
+import type { Registry } from '../registry/registry.ts';
+import { clampTimestamp } from './clampTimestamp.ts';
+import { decoderFor } from './decoders/index.ts';
+import type { IngestPipeline } from './ingestPipeline.ts';
+
+export interface IngestCounters {
+  clamped: number;
+  rejected: Record<string, number>;
+}
+
+/**
+ * From a device's MQTT message to durable acceptance: pick the dialect,
+ * decode, check the decoded sensors against the publisher, clamp device
+ * time, then hand over to the pipeline. Every drop is counted by reason and
+ * logged at a limited rate.
+ */
+export function createMessageHandler(deps: {
+  registry: Registry;
+  pipeline: IngestPipeline;
+  bus: EventBus<ServiceEvents>;
+  clock: Clock;
+  logger: Logger;
+}): { handle: (identity: Identity | null, topic: string, payload: Buffer) => Promise<PublishVerdict>; counters: IngestCounters } {
+  const { registry, pipeline, bus, clock } = deps;
+  const counters: IngestCounters = { clamped: 0, rejected: {} };
+  const rateLimited = new RateLimitedLog(deps.logger, clock);
+
+  const drop = (reason: RejectReason, sensorId: string | null, dialect: string | null, detail: string, topic: string) => {
+    counters.rejected[reason] = (counters.rejected[reason] ?? 0) + 1;
+    bus.emit('message.rejected', { reason, sensorId, dialect });
+    rateLimited.warn(`reject:${reason}`, { reason, sensorId, dialect, topic, detail }, 'message dropped');
+    const verdict: PublishVerdict = { accepted: false, reason, disconnect: reason === 'acl' };
+    return Promise.resolve(verdict);
+  };
+
+  const handle = (identity: Identity | null, topic: string, payload: Buffer): Promise<PublishVerdict> => {
+    const receivedAt = clock.now();
+    const decoder = decoderFor(topic);
+    if (!decoder) return drop('unknown_dialect', null, null, 'no dialect for this topic', topic);
+    const result = decoder.decode(topic, payload, {
+      receivedAt,
+      sensorIdForName: (name) => registry.sensorByFriendlyName(name)?.id,
+    });
+    if (!result.ok) return drop(result.reason, result.sensorId, decoder.name, result.detail, topic);
+
+    const accepted: Promise<void>[] = [];
+    for (const message of result.messages) {
+      if (!mayPublishFor(identity, message.sensorId)) {
+        return drop('acl', message.sensorId, decoder.name, 'publisher may not speak for this sensor', topic);
+      }
+      const placement = registry.placement(message.sensorId);
+      if (!placement) return drop('unknown_sensor', message.sensorId, decoder.name, 'sensor is not registered', topic);
+      const clamped = clampTimestamp(message.ts, receivedAt);
+      if (clamped.clamped) counters.clamped++;
+      const final: SealMessage = { ...message, ts: clamped.ts };
+      accepted.push(
+        pipeline.accept(final, {
+          householdId: placement.household.id,
+          gridId: placement.gridId,
+          model: placement.model,
+        }),
+      );
+    }
+    const ok: PublishVerdict = { accepted: true };
+    return accepted.length === 1 ? (accepted[0] as Promise<void>).then(() => ok) : Promise.all(accepted).then(() => ok);
+  };
+
+  return { handle, counters };
+}
+
+/** A will published after its client left has no identity; the ACL checked it at CONNECT. */
+function mayPublishFor(identity: Identity | null, sensorId: string): boolean {
+  if (identity === null) return true;
+  if (identity.kind === 'sensor') return identity.id === sensorId;
+  if (identity.kind === 'gateway') return identity.sensorIds.has(sensorId);
+  return false;
+}

@@ -1,0 +1,325 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../core/clock.ts';
+import { conflict, invalid, notFound } from '../core/errors.ts';
+import type { EventBus } from '../core/eventBus.ts';
+import type { ServiceEvents } from '../core/events.ts';
+import { type ArmingInputs, isArmed } from './arming.ts';
+import { GridTree } from './gridTree.ts';
+import type {
+  CreateGateway,
+  CreateGridNode,
+  CreateHousehold,
+  CreateQuarantine,
+  CreateSensor,
+  CreateToken,
+  CreateWindow,
+  CreateWorker,
+  Gateway,
+  GridNode,
+  Household,
+  Quarantine,
+  Sensor,
+  Token,
+  Window,
+  Worker,
+} from './schemas.ts';
+import { hashSecret, hashToken, newSecret, newToken } from './secrets.ts';
+import type { GatewayRow, SensorRow, Store } from './store.ts';
+
+const DEFAULT_MODEL = 'generic';
+
+/**
+ * The registry service: the grid, people, households, sensors and their
+ * schedules. Writes go to the store first, then to the in-memory index that
+ * the hot paths (authentication, ingest, arming) read synchronously.
+ */
+export class Registry {
+  readonly tree = new GridTree();
+  private readonly workers = new Map<string, Worker>();
+  private readonly households = new Map<string, Household>();
+  private readonly sensors = new Map<string, SensorRow>();
+  private readonly byFriendlyName = new Map<string, string>();
+  private readonly gateways = new Map<string, GatewayRow>();
+  private readonly quarantinesByHousehold = new Map<string, Quarantine[]>();
+  private readonly windowsByHousehold = new Map<string, Window[]>();
+  private readonly windowsByGrid = new Map<string, Window[]>();
+  private readonly sensorsByHousehold = new Map<string, Set<string>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly bus: EventBus<ServiceEvents>,
+    private readonly clock: Clock,
+  ) {}
+
+  async load(): Promise<void> {
+    const snap = await this.store.loadRegistry();
+    for (const n of snap.grid) this.tree.add(n);
+    for (const w of snap.workers) this.workers.set(w.id, w);
+    for (const h of snap.households) this.households.set(h.id, h);
+    for (const s of snap.sensors) this.indexSensor(s);
+    for (const g of snap.gateways) this.gateways.set(g.id, g);
+    for (const q of snap.quarantines) push(this.quarantinesByHousehold, q.householdId, q);
+    for (const w of snap.windows) this.indexWindow(w);
+  }
+
+  // ---- reads (synchronous, from memory) ----
+
+  gridNode(id: string): GridNode | undefined {
+    return this.tree.get(id);
+  }
+  household(id: string): Household | undefined {
+    return this.households.get(id);
+  }
+  sensor(id: string): Sensor | undefined {
+    return this.sensors.get(id);
+  }
+  sensorSecretHash(id: string): string | undefined {
+    return this.sensors.get(id)?.secretHash;
+  }
+  sensorByFriendlyName(name: string): Sensor | undefined {
+    const id = this.byFriendlyName.get(name);
+    return id === undefined ? undefined : this.sensors.get(id);
+  }
+  gateway(id: string): Gateway | undefined {
+    return this.gateways.get(id);
+  }
+  gatewaySecretHash(id: string): string | undefined {
+    return this.gateways.get(id)?.secretHash;
+  }
+  allSensors(): Sensor[] {
+    return [...this.sensors.values()];
+  }
+  allHouseholds(): Household[] {
+    return [...this.households.values()];
+  }
+  allWorkers(): Worker[] {
+    return [...this.workers.values()];
+  }
+  workersAt(gridId: string): Worker[] {
+    return [...this.workers.values()].filter((w) => w.gridId === gridId);
+  }
+  sensorsOf(householdId: string): Sensor[] {
+    return [...(this.sensorsByHousehold.get(householdId) ?? [])].map((id) => this.sensors.get(id)!);
+  }
+
+  /** The household and grid node a sensor belongs to, for tagging and routing. */
+  placement(sensorId: string): { household: Household; gridId: string; model: string } | undefined {
+    const s = this.sensors.get(sensorId);
+    const h = s && this.households.get(s.householdId);
+    return s && h ? { household: h, gridId: h.gridId, model: s.model } : undefined;
+  }
+
+  armingInputs(householdId: string): ArmingInputs {
+    const h = this.households.get(householdId);
+    const windows = [...(this.windowsByHousehold.get(householdId) ?? [])];
+    if (h) for (const node of this.tree.pathToRoot(h.gridId)) windows.push(...(this.windowsByGrid.get(node.id) ?? []));
+    return { quarantines: this.quarantinesByHousehold.get(householdId) ?? [], windows };
+  }
+
+  isArmed(householdId: string, at: number): boolean {
+    return isArmed(this.armingInputs(householdId), at);
+  }
+
+  inCommissioning(sensorId: string, at: number): boolean {
+    const until = this.sensors.get(sensorId)?.commissioningUntil;
+    return until !== null && until !== undefined && at < until;
+  }
+
+  // ---- writes ----
+
+  async createGridNode(input: CreateGridNode): Promise<GridNode> {
+    if (this.tree.get(input.id)) throw conflict(`grid node '${input.id}' already exists`, { id: input.id });
+    if (input.parentId !== null && !this.tree.get(input.parentId)) throw notFound('parent grid node', input.parentId);
+    const node: GridNode = { ...input, createdAt: this.clock.now() };
+    await this.store.insertGridNode(node);
+    this.tree.add(node);
+    this.changed('grid', node.id);
+    return node;
+  }
+
+  async createWorker(input: CreateWorker): Promise<Worker> {
+    if (this.workers.has(input.id)) throw conflict(`worker '${input.id}' already exists`, { id: input.id });
+    this.requireGrid(input.gridId);
+    const w: Worker = {
+      id: input.id,
+      name: input.name,
+      gridId: input.gridId,
+      role: input.role,
+      email: input.email ?? null,
+      phone: input.phone ?? null,
+      webhook: input.webhook ?? null,
+      createdAt: this.clock.now(),
+    };
+    await this.store.insertWorker(w);
+    this.workers.set(w.id, w);
+    this.changed('worker', w.id);
+    return w;
+  }
+
+  async createHousehold(input: CreateHousehold): Promise<Household> {
+    if (this.households.has(input.id)) throw conflict(`household '${input.id}' already exists`, { id: input.id });
+    this.requireGrid(input.gridId);
+    const h: Household = {
+      id: input.id,
+      gridId: input.gridId,
+      address: input.address,
+      contact: input.contact ?? null,
+      createdAt: this.clock.now(),
+      purgedAt: null,
+    };
+    await this.store.insertHousehold(h);
+    this.households.set(h.id, h);
+    this.changed('household', h.id);
+    return h;
+  }
+
+  /** Returns the sensor and its device secret; the secret is kept only as a hash. */
+  async createSensor(input: CreateSensor): Promise<{ sensor: Sensor; secret: string }> {
+    if (this.sensors.has(input.id) || this.gateways.has(input.id)) {
+      throw conflict(`sensor '${input.id}' already exists`, { id: input.id });
+    }
+    this.requireHousehold(input.householdId);
+    if (input.friendlyName !== undefined && this.byFriendlyName.has(input.friendlyName)) {
+      throw conflict(`friendly name '${input.friendlyName}' is already bound to another sensor`);
+    }
+    const secret = newSecret();
+    const row: SensorRow = {
+      id: input.id,
+      householdId: input.householdId,
+      model: input.model ?? DEFAULT_MODEL,
+      friendlyName: input.friendlyName ?? null,
+      commissioningUntil: null,
+      createdAt: this.clock.now(),
+      secretHash: await hashSecret(secret),
+    };
+    await this.store.insertSensor(row);
+    this.indexSensor(row);
+    this.changed('sensor', row.id);
+    return { sensor: publicSensor(row), secret };
+  }
+
+  async createGateway(input: CreateGateway): Promise<{ gateway: Gateway; secret: string }> {
+    if (this.gateways.has(input.id) || this.sensors.has(input.id)) {
+      throw conflict(`gateway '${input.id}' already exists`, { id: input.id });
+    }
+    const unknown = input.sensorIds.filter((id) => !this.sensors.has(id));
+    if (unknown.length > 0) throw invalid(`unknown sensors: ${unknown.slice(0, 10).join(', ')}`, { unknown });
+    const secret = newSecret();
+    const row: GatewayRow = {
+      id: input.id,
+      name: input.name,
+      sensorIds: [...new Set(input.sensorIds)],
+      createdAt: this.clock.now(),
+      secretHash: await hashSecret(secret),
+    };
+    await this.store.insertGateway(row);
+    this.gateways.set(row.id, row);
+    this.changed('gateway', row.id);
+    const { secretHash: _, ...gateway } = row;
+    return { gateway, secret };
+  }
+
+  async createQuarantine(input: CreateQuarantine): Promise<Quarantine> {
+    this.requireHousehold(input.householdId);
+    const q: Quarantine = {
+      id: randomUUID(),
+      householdId: input.householdId,
+      start: input.start,
+      end: input.end ?? null,
+      createdAt: this.clock.now(),
+    };
+    await this.store.insertQuarantine(q);
+    push(this.quarantinesByHousehold, q.householdId, q);
+    this.changed('quarantine', q.id);
+    return q;
+  }
+
+  async createWindow(input: CreateWindow): Promise<Window> {
+    if (input.gridId !== undefined) this.requireGrid(input.gridId);
+    if (input.householdId !== undefined) this.requireHousehold(input.householdId);
+    const w: Window = {
+      id: randomUUID(),
+      gridId: input.gridId ?? null,
+      householdId: input.householdId ?? null,
+      start: input.start,
+      end: input.end,
+      reason: input.reason,
+      by: input.by,
+      createdAt: this.clock.now(),
+    };
+    await this.store.insertWindow(w);
+    this.indexWindow(w);
+    this.changed('window', w.id);
+    return w;
+  }
+
+  /** Returns the token record and its value; the value is kept only as a hash. */
+  async createToken(input: CreateToken, value: string = newToken()): Promise<{ token: Token; value: string }> {
+    if (input.gridId !== null) this.requireGrid(input.gridId);
+    const token: Token = {
+      id: randomUUID(),
+      name: input.name,
+      role: input.role,
+      gridId: input.gridId,
+      createdAt: this.clock.now(),
+      revokedAt: null,
+    };
+    await this.store.insertToken({ ...token, tokenHash: hashToken(value) });
+    this.changed('token', token.id);
+    return { token, value };
+  }
+
+  async findToken(value: string): Promise<Token | null> {
+    const row = await this.store.findTokenByHash(hashToken(value));
+    if (!row || row.revokedAt !== null) return null;
+    const { tokenHash: _, ...token } = row;
+    return token;
+  }
+
+  async setCommissioning(sensorId: string, until: number | null): Promise<Sensor> {
+    const s = this.sensors.get(sensorId);
+    if (!s) throw notFound('sensor', sensorId);
+    await this.store.setCommissioning(sensorId, until);
+    s.commissioningUntil = until;
+    this.changed('sensor', sensorId);
+    return publicSensor(s);
+  }
+
+  private requireGrid(id: string): void {
+    if (!this.tree.get(id)) throw notFound('grid node', id);
+  }
+  private requireHousehold(id: string): void {
+    if (!this.households.has(id)) throw notFound('household', id);
+  }
+
+  private indexSensor(s: SensorRow): void {
+    this.sensors.set(s.id, s);
+    if (s.friendlyName !== null) this.byFriendlyName.set(s.friendlyName, s.id);
+    let set = this.sensorsByHousehold.get(s.householdId);
+    if (!set) {
+      set = new Set();
+      this.sensorsByHousehold.set(s.householdId, set);
+    }
+    set.add(s.id);
+  }
+
+  private indexWindow(w: Window): void {
+    if (w.householdId !== null) push(this.windowsByHousehold, w.householdId, w);
+    if (w.gridId !== null) push(this.windowsByGrid, w.gridId, w);
+  }
+
+  private changed(entity: string, id: string): void {
+    this.bus.emit('registry.changed', { entity, id });
+  }
+}
+
+export function publicSensor(s: SensorRow): Sensor {
+  const { secretHash: _, ...sensor } = s;
+  return sensor;
+}
+
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}

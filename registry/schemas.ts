@@ -1,0 +1,162 @@
+/**
+ * The registry's records and the API bodies that create them. One zod schema
+ * per body is the single source of parsing, TypeScript types and OpenAPI.
+ */
+import { z } from 'zod';
+import { sensorIdSchema } from '../broker/topics.ts';
+
+export const idSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'ids are 1–64 characters of A–Z, a–z, 0–9, _ . : -');
+
+/** ISO 8601 with an offset or Z, parsed to epoch ms. */
+export const isoTime = z.iso
+  .datetime({ offset: true, message: 'must be an ISO 8601 time with offset, e.g. 2026-11-23T08:00:00+08:00' })
+  .transform((text) => Date.parse(text));
+
+export const ROLES = ['admin', 'monitor', 'worker', 'technician'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const createGridNodeBody = z.object({
+  id: idSchema,
+  name: z.string().trim().min(1).max(200),
+  parentId: idSchema.nullable(),
+  level: z.string().trim().min(1).max(50),
+});
+export type CreateGridNode = z.infer<typeof createGridNodeBody>;
+
+export const createWorkerBody = z.object({
+  id: idSchema,
+  name: z.string().trim().min(1).max(200),
+  gridId: idSchema,
+  role: z.enum(['worker', 'leader']),
+  email: z.email().optional(),
+  phone: z
+    .string()
+    .regex(/^\+?[0-9 -]{5,20}$/, 'phone numbers are digits, spaces and dashes, optionally starting with +')
+    .optional(),
+  webhook: z.url({ protocol: /^https?$/ }).optional(),
+});
+export type CreateWorker = z.infer<typeof createWorkerBody>;
+
+export const createHouseholdBody = z.object({
+  id: idSchema,
+  gridId: idSchema,
+  address: z.string().trim().min(1).max(500),
+  contact: z.string().trim().max(200).optional(),
+});
+export type CreateHousehold = z.infer<typeof createHouseholdBody>;
+
+export const createSensorBody = z.object({
+  id: sensorIdSchema,
+  householdId: idSchema,
+  model: z.string().trim().min(1).max(64).optional(),
+  friendlyName: z.string().trim().min(1).max(128).optional(),
+});
+export type CreateSensor = z.infer<typeof createSensorBody>;
+
+export const createGatewayBody = z.object({
+  id: sensorIdSchema,
+  name: z.string().trim().min(1).max(200),
+  sensorIds: z.array(sensorIdSchema).max(10_000),
+});
+export type CreateGateway = z.infer<typeof createGatewayBody>;
+
+export const createQuarantineBody = z
+  .object({ householdId: idSchema, start: isoTime, end: isoTime.optional() })
+  .refine((q) => q.end === undefined || q.end > q.start, { message: 'end must be after start', path: ['end'] });
+export type CreateQuarantine = z.infer<typeof createQuarantineBody>;
+
+export const createWindowBody = z
+  .object({
+    gridId: idSchema.optional(),
+    householdId: idSchema.optional(),
+    start: isoTime,
+    end: isoTime,
+    reason: z.string().trim().min(1).max(200),
+    by: z.string().trim().min(1).max(200),
+  })
+  .refine((w) => (w.gridId === undefined) !== (w.householdId === undefined), {
+    message: 'give exactly one of gridId or householdId',
+  })
+  .refine((w) => w.end > w.start, { message: 'end must be after start', path: ['end'] });
+export type CreateWindow = z.infer<typeof createWindowBody>;
+
+export const createTokenBody = z.object({
+  role: z.enum(ROLES),
+  gridId: idSchema.nullable(),
+  name: z.string().trim().min(1).max(200),
+});
+export type CreateToken = z.infer<typeof createTokenBody>;
+
+export interface GridNode {
+  id: string;
+  name: string;
+  parentId: string | null;
+  level: string;
+  createdAt: number;
+}
+
+export interface Worker {
+  id: string;
+  name: string;
+  gridId: string;
+  role: 'worker' | 'leader';
+  email: string | null;
+  phone: string | null;
+  webhook: string | null;
+  createdAt: number;
+}
+
+export interface Household {
+  id: string;
+  gridId: string;
+  address: string | null;
+  contact: string | null;
+  createdAt: number;
+  purgedAt: number | null;
+}
+
+export interface Sensor {
+  id: string;
+  householdId: string;
+  model: string;
+  friendlyName: string | null;
+  commissioningUntil: number | null;
+  createdAt: number;
+}
+
+export interface Gateway {
+  id: string;
+  name: string;
+  sensorIds: string[];
+  createdAt: number;
+}
+
+export interface Quarantine {
+  id: string;
+  householdId: string;
+  start: number;
+  end: number | null;
+  createdAt: number;
+}
+
+export interface Window {
+  id: string;
+  gridId: string | null;
+  householdId: string | null;
+  start: number;
+  end: number;
+  reason: string;
+  by: string;
+  createdAt: number;
+}
+
+export interface Token {
+  id: string;
+  name: string;
+  role: Role;
+  gridId: string | null;
+  createdAt: number;
+  revokedAt: number | null;
+}

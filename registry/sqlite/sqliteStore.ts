@@ -1,0 +1,252 @@
+import type { DoorEventRecord, SealState } from '../../core/sealState.ts';
+import type { GridNode, Household, Quarantine, Role, Window, Worker } from '../schemas.ts';
+import type { GatewayRow, IngestCommit, RegistrySnapshot, SensorRow, Store, TokenRow } from '../store.ts';
+import type { Db } from './openDatabase.ts';
+
+type Row = Record<string, unknown>;
+
+const gridNode = (r: Row): GridNode => ({
+  id: r.id as string,
+  name: r.name as string,
+  parentId: (r.parent_id as string | null) ?? null,
+  level: r.level as string,
+  createdAt: r.created_at as number,
+});
+
+const worker = (r: Row): Worker => ({
+  id: r.id as string,
+  name: r.name as string,
+  gridId: r.grid_id as string,
+  role: r.role as Worker['role'],
+  email: (r.email as string | null) ?? null,
+  phone: (r.phone as string | null) ?? null,
+  webhook: (r.webhook as string | null) ?? null,
+  createdAt: r.created_at as number,
+});
+
+const household = (r: Row): Household => ({
+  id: r.id as string,
+  gridId: r.grid_id as string,
+  address: (r.address as string | null) ?? null,
+  contact: (r.contact as string | null) ?? null,
+  createdAt: r.created_at as number,
+  purgedAt: (r.purged_at as number | null) ?? null,
+});
+
+const sensor = (r: Row): SensorRow => ({
+  id: r.id as string,
+  householdId: r.household_id as string,
+  model: r.model as string,
+  friendlyName: (r.friendly_name as string | null) ?? null,
+  commissioningUntil: (r.commissioning_until as number | null) ?? null,
+  createdAt: r.created_at as number,
+  secretHash: r.secret_hash as string,
+});
+
+const quarantine = (r: Row): Quarantine => ({
+  id: r.id as string,
+  householdId: r.household_id as string,
+  start: r.start_at as number,
+  end: (r.end_at as number | null) ?? null,
+  createdAt: r.created_at as number,
+});
+
+const window = (r: Row): Window => ({
+  id: r.id as string,
+  gridId: (r.grid_id as string | null) ?? null,
+  householdId: (r.household_id as string | null) ?? null,
+  start: r.start_at as number,
+  end: r.end_at as number,
+  reason: r.reason as string,
+  by: r.by as string,
+  createdAt: r.created_at as number,
+});
+
+const token = (r: Row): TokenRow => ({
+  id: r.id as string,
+  name: r.name as string,
+  role: r.role as Role,
+  gridId: (r.grid_id as string | null) ?? null,
+  tokenHash: r.token_hash as string,
+  createdAt: r.created_at as number,
+  revokedAt: (r.revoked_at as number | null) ?? null,
+});
+
+const sealState = (r: Row): SealState => ({
+  sensorId: r.sensor_id as string,
+  door: r.door as SealState['door'],
+  online: r.online === 1,
+  battery: (r.battery as number | null) ?? null,
+  rssi: (r.rssi as number | null) ?? null,
+  tamper: r.tamper === 1,
+  lastSeen: (r.last_seen as number | null) ?? null,
+  lastDoorChange: (r.last_door_change as number | null) ?? null,
+  recentSeqs: JSON.parse(r.recent_seqs as string) as number[],
+  messages: r.messages as number,
+  updatedAt: r.updated_at as number,
+});
+
+const doorEvent = (r: Row): DoorEventRecord => ({
+  sensorId: r.sensor_id as string,
+  householdId: r.household_id as string,
+  type: r.type as DoorEventRecord['type'],
+  ts: r.ts as number,
+  receivedAt: r.received_at as number,
+  seq: (r.seq as number | null) ?? null,
+  dialect: r.dialect as string,
+});
+
+/**
+ * The SQLite store. better-sqlite3 is synchronous and fast; the asynchronous
+ * interface is kept so callers do not depend on that.
+ */
+export class SqliteStore implements Store {
+  private readonly upsertState;
+  private readonly insertDoorEvent;
+  private readonly commitTx;
+
+  constructor(private readonly db: Db) {
+    this.upsertState = db.prepare(
+      `INSERT INTO seal_state (sensor_id, door, online, battery, rssi, tamper, last_seen, last_door_change, recent_seqs, messages, updated_at)
+       VALUES (@sensorId, @door, @online, @battery, @rssi, @tamper, @lastSeen, @lastDoorChange, @recentSeqs, @messages, @updatedAt)
+       ON CONFLICT (sensor_id) DO UPDATE SET door = excluded.door, online = excluded.online, battery = excluded.battery,
+         rssi = excluded.rssi, tamper = excluded.tamper, last_seen = excluded.last_seen,
+         last_door_change = excluded.last_door_change, recent_seqs = excluded.recent_seqs,
+         messages = excluded.messages, updated_at = excluded.updated_at`,
+    );
+    this.insertDoorEvent = db.prepare(
+      `INSERT INTO door_events (sensor_id, household_id, type, ts, received_at, seq, dialect)
+       VALUES (@sensorId, @householdId, @type, @ts, @receivedAt, @seq, @dialect)`,
+    );
+    this.commitTx = db.transaction((commit: IngestCommit) => {
+      for (const s of commit.states) {
+        this.upsertState.run({
+          ...s,
+          online: s.online ? 1 : 0,
+          tamper: s.tamper ? 1 : 0,
+          recentSeqs: JSON.stringify(s.recentSeqs),
+        });
+      }
+      for (const e of commit.doorEvents) this.insertDoorEvent.run(e);
+    });
+  }
+
+  async loadRegistry(): Promise<RegistrySnapshot> {
+    const all = (sql: string) => this.db.prepare(sql).all() as Row[];
+    const members = new Map<string, string[]>();
+    for (const r of all('SELECT gateway_id, sensor_id FROM gateway_sensors')) {
+      const list = members.get(r.gateway_id as string) ?? [];
+      list.push(r.sensor_id as string);
+      members.set(r.gateway_id as string, list);
+    }
+    return {
+      grid: all('SELECT * FROM grid_nodes ORDER BY created_at, id').map(gridNode),
+      workers: all('SELECT * FROM workers ORDER BY id').map(worker),
+      households: all('SELECT * FROM households ORDER BY id').map(household),
+      sensors: all('SELECT * FROM sensors ORDER BY id').map(sensor),
+      gateways: all('SELECT * FROM gateways ORDER BY id').map((r) => ({
+        id: r.id as string,
+        name: r.name as string,
+        secretHash: r.secret_hash as string,
+        createdAt: r.created_at as number,
+        sensorIds: members.get(r.id as string) ?? [],
+      })),
+      quarantines: all('SELECT * FROM quarantines ORDER BY start_at').map(quarantine),
+      windows: all('SELECT * FROM windows ORDER BY start_at').map(window),
+    };
+  }
+
+  async insertGridNode(n: GridNode): Promise<void> {
+    this.db
+      .prepare('INSERT INTO grid_nodes (id, name, parent_id, level, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(n.id, n.name, n.parentId, n.level, n.createdAt);
+  }
+
+  async insertWorker(w: Worker): Promise<void> {
+    this.db
+      .prepare(
+        'INSERT INTO workers (id, name, grid_id, role, email, phone, webhook, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(w.id, w.name, w.gridId, w.role, w.email, w.phone, w.webhook, w.createdAt);
+  }
+
+  async insertHousehold(h: Household): Promise<void> {
+    this.db
+      .prepare('INSERT INTO households (id, grid_id, address, contact, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(h.id, h.gridId, h.address, h.contact, h.createdAt);
+  }
+
+  async insertSensor(s: SensorRow): Promise<void> {
+    this.db
+      .prepare(
+        'INSERT INTO sensors (id, household_id, model, secret_hash, friendly_name, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(s.id, s.householdId, s.model, s.secretHash, s.friendlyName, s.createdAt);
+  }
+
+  async insertGateway(g: GatewayRow): Promise<void> {
+    this.db.transaction(() => {
+      this.db
+        .prepare('INSERT INTO gateways (id, name, secret_hash, created_at) VALUES (?, ?, ?, ?)')
+        .run(g.id, g.name, g.secretHash, g.createdAt);
+      const member = this.db.prepare('INSERT INTO gateway_sensors (gateway_id, sensor_id) VALUES (?, ?)');
+      for (const sensorId of g.sensorIds) member.run(g.id, sensorId);
+    })();
+  }
+
+  async insertQuarantine(q: Quarantine): Promise<void> {
+    this.db
+      .prepare('INSERT INTO quarantines (id, household_id, start_at, end_at, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(q.id, q.householdId, q.start, q.end, q.createdAt);
+  }
+
+  async insertWindow(w: Window): Promise<void> {
+    this.db
+      .prepare(
+        'INSERT INTO windows (id, grid_id, household_id, start_at, end_at, reason, by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(w.id, w.gridId, w.householdId, w.start, w.end, w.reason, w.by, w.createdAt);
+  }
+
+  async setCommissioning(sensorId: string, until: number | null): Promise<void> {
+    this.db.prepare('UPDATE sensors SET commissioning_until = ? WHERE id = ?').run(until, sensorId);
+  }
+
+  async insertToken(t: TokenRow): Promise<void> {
+    this.db
+      .prepare('INSERT INTO tokens (id, name, role, grid_id, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(t.id, t.name, t.role, t.gridId, t.tokenHash, t.createdAt);
+  }
+
+  async findTokenByHash(tokenHash: string): Promise<TokenRow | null> {
+    const r = this.db.prepare('SELECT * FROM tokens WHERE token_hash = ?').get(tokenHash) as Row | undefined;
+    return r ? token(r) : null;
+  }
+
+  async countTokens(role?: Role): Promise<number> {
+    const r = role
+      ? (this.db.prepare('SELECT count(*) AS n FROM tokens WHERE role = ?').get(role) as Row)
+      : (this.db.prepare('SELECT count(*) AS n FROM tokens').get() as Row);
+    return r.n as number;
+  }
+
+  async loadSealStates(): Promise<SealState[]> {
+    return (this.db.prepare('SELECT * FROM seal_state').all() as Row[]).map(sealState);
+  }
+
+  async commitIngest(commit: IngestCommit): Promise<void> {
+    this.commitTx(commit);
+  }
+
+  async doorHistory(sensorId: string, limit: number): Promise<DoorEventRecord[]> {
+    return (
+      this.db
+        .prepare('SELECT * FROM door_events WHERE sensor_id = ? ORDER BY ts DESC, id DESC LIMIT ?')
+        .all(sensorId, limit) as Row[]
+    ).map(doorEvent);
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

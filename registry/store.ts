@@ -1,0 +1,56 @@
+/**
+ * The one persistence port. Every method is asynchronous so a PostgreSQL
+ * store can replace the SQLite one for multi-node setups without touching
+ * callers. Methods write exactly what they are given; validation and
+ * referential checks with friendly errors happen in the registry service.
+ */
+import type { DoorEventRecord, SealState } from '../core/sealState.ts';
+import type { Gateway, GridNode, Household, Quarantine, Role, Sensor, Token, Window, Worker } from './schemas.ts';
+
+export interface SensorRow extends Sensor {
+  secretHash: string;
+}
+export interface GatewayRow extends Gateway {
+  secretHash: string;
+}
+export interface TokenRow extends Token {
+  tokenHash: string;
+}
+
+export interface RegistrySnapshot {
+  grid: GridNode[];
+  workers: Worker[];
+  households: Household[];
+  sensors: SensorRow[];
+  gateways: GatewayRow[];
+  quarantines: Quarantine[];
+  windows: Window[];
+}
+
+export interface IngestCommit {
+  states: SealState[];
+  doorEvents: DoorEventRecord[];
+}
+
+export interface Store {
+  loadRegistry(): Promise<RegistrySnapshot>;
+  insertGridNode(node: GridNode): Promise<void>;
+  insertWorker(worker: Worker): Promise<void>;
+  insertHousehold(household: Household): Promise<void>;
+  insertSensor(sensor: SensorRow): Promise<void>;
+  insertGateway(gateway: GatewayRow): Promise<void>;
+  insertQuarantine(quarantine: Quarantine): Promise<void>;
+  insertWindow(window: Window): Promise<void>;
+  setCommissioning(sensorId: string, until: number | null): Promise<void>;
+
+  insertToken(token: TokenRow): Promise<void>;
+  findTokenByHash(tokenHash: string): Promise<TokenRow | null>;
+  countTokens(role?: Role): Promise<number>;
+
+  loadSealStates(): Promise<SealState[]>;
+  /** One transaction: the seal states and door events of a group of messages. */
+  commitIngest(commit: IngestCommit): Promise<void>;
+  doorHistory(sensorId: string, limit: number): Promise<DoorEventRecord[]>;
+
+  close(): Promise<void>;
+}
