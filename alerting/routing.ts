@@ -168,5 +168,9 @@ export function escalates(severity: string): boolean {
 
 function dedupe(ws: Worker[]): Worker[] {
   const seen = new Set<string>();
-  return ws.filter((w) => (seen.has(w.id) ? false : (seen.add(w.id), true)));
+  return ws.filter((w) => {
+    if (seen.has(w.id)) return false;
+    seen.add(w.id);
+    return true;
+  });
 }
