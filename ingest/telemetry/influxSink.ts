@@ -39,7 +39,8 @@ export class InfluxSink implements TelemetrySink {
   private loop: Promise<void> | null = null;
   private stopping = false;
   private stopDeadline = Number.POSITIVE_INFINITY;
-  private readonly abort = new AbortController();
+  /** Per request: the transport adds a listener to the signal it is given and never removes it. */
+  private inFlight: AbortController | null = null;
   private wakeUp: { done: () => void; onAppend: boolean } | null = null;
   private readonly refusedLog = new LogThrottle(LOG_INTERVAL_MS);
   private readonly retryLog = new LogThrottle(LOG_INTERVAL_MS);
@@ -89,9 +90,10 @@ export class InfluxSink implements TelemetrySink {
   }
 
   async stop(): Promise<void> {
+    if (this.stopping) return;
     this.stopping = true;
     this.stopDeadline = this.clock.now() + this.options.stopTimeoutMs;
-    const abortTimer = setTimeout(() => this.abort.abort(), this.options.stopTimeoutMs);
+    const abortTimer = setTimeout(() => this.inFlight?.abort(), this.options.stopTimeoutMs);
     try {
       this.wake('stop');
       await this.loop;
@@ -156,7 +158,9 @@ export class InfluxSink implements TelemetrySink {
   private async deliver(lines: string[]): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
       if (this.stopping && this.clock.now() >= this.stopDeadline) return false;
-      const outcome = await this.writer.write(lines.join('\n'), this.abort.signal);
+      this.inFlight = new AbortController();
+      const outcome = await this.writer.write(lines.join('\n'), this.inFlight.signal);
+      this.inFlight = null;
       switch (outcome.kind) {
         case 'ok':
           this.written += lines.length;
