@@ -14,6 +14,8 @@ export interface InfluxdbOptions {
   db?: string;
   /** Turns on authentication and creates this admin user. */
   auth?: { username: string; password: string };
+  /** The largest write body in bytes; a larger one is answered 413. */
+  maxBodySize?: number;
 }
 
 export interface InfluxSeries {
@@ -46,7 +48,10 @@ export async function startInfluxdb(options: InfluxdbOptions = {}): Promise<Infl
   const rpcPort = await freePort();
   const db = options.db ?? 'sealwatch';
   const configFile = path.join(dataDir, 'influxdb.conf');
-  fs.writeFileSync(configFile, influxdConfig(dataDir, port, rpcPort, options.auth !== undefined));
+  fs.writeFileSync(
+    configFile,
+    influxdConfig(dataDir, port, rpcPort, options.auth !== undefined, options.maxBodySize),
+  );
 
   const url = `http://127.0.0.1:${port}`;
   const headers: Record<string, string> = options.auth
@@ -129,7 +134,13 @@ export async function startInfluxdb(options: InfluxdbOptions = {}): Promise<Infl
   return server;
 }
 
-function influxdConfig(dir: string, port: number, rpcPort: number, auth: boolean): string {
+function influxdConfig(
+  dir: string,
+  port: number,
+  rpcPort: number,
+  auth: boolean,
+  maxBodySize = 25_000_000,
+): string {
   return `reporting-enabled = false
 bind-address = "127.0.0.1:${rpcPort}"
 
@@ -151,6 +162,7 @@ bind-address = "127.0.0.1:${rpcPort}"
   bind-address = "127.0.0.1:${port}"
   auth-enabled = ${auth}
   log-enabled = false
+  max-body-size = ${maxBodySize}
 
 [ifql]
   enabled = false

@@ -22,11 +22,12 @@ const numbered = (from: number, count: number): string[] =>
 
 async function drain(spool: Spool, batchSize: number): Promise<string[]> {
   const sent: string[] = [];
-  for (let batch: SpoolBatch | null; (batch = await spool.readBatch(batchSize)); ) {
+  for (;;) {
+    const batch: SpoolBatch | null = await spool.readBatch(batchSize);
+    if (!batch) return sent;
     sent.push(...batch.lines);
     spool.commit(batch);
   }
-  return sent;
 }
 
 describe('telemetry spool (segment files and cursor)', () => {

@@ -1,0 +1,93 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTelemetrySink } from '../../../ingest/telemetry/createTelemetrySink.ts';
+import { type InfluxdbServer, startInfluxdb } from '../../helpers/influxdb.ts';
+import { captureLogger, doorPoint, tempDir, waitFor } from './support.ts';
+
+describe('telemetry sink against a server that limits request bodies (InfluxDB 1.x, 413)', () => {
+  let influx: InfluxdbServer;
+  beforeAll(async () => {
+    influx = await startInfluxdb({ db: 'seals', maxBodySize: 20_000 });
+  });
+  afterAll(async () => {
+    await influx?.close();
+  });
+
+  it('splits a batch that is too large until the halves fit, and writes every point', async () => {
+    const { logger } = captureLogger();
+    const sink = createTelemetrySink(
+      {
+        url: influx.url,
+        api: 'v1',
+        db: 'seals',
+        spoolDir: tempDir('spool'),
+        batchSize: 2000,
+        flushIntervalMs: 50,
+      },
+      logger,
+    );
+    await sink.start();
+    const base = Date.now() - 60_000;
+    sink.append(Array.from({ length: 2000 }, (_, n) => doorPoint(n, base)));
+    await waitFor(() => sink.stats().queued === 0, 'batch settled');
+    await sink.stop();
+    const [count] = await influx.query('SELECT count(seq) FROM door');
+    expect(count?.values[0]?.[1]).toBe(2000);
+    expect(sink.stats()).toMatchObject({ written: 2000, refused: 0 });
+  });
+});
+
+/**
+ * A test double, named as such: no real InfluxDB can be made to answer 429
+ * with Retry-After on demand. It answers the first request 429 and records
+ * when each request came.
+ */
+describe('telemetry sink against a rate-limiting server (test double answering 429)', () => {
+  let server: http.Server;
+  const requests: { at: number; body: string }[] = [];
+  beforeAll(async () => {
+    server = http.createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      request.on('end', () => {
+        requests.push({ at: Date.now(), body });
+        if (requests.length === 1)
+          response.writeHead(429, { 'retry-after': '2' }).end('{"error":"slow down"}');
+        else response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('waits at least as long as Retry-After asks before it sends again', async () => {
+    const { port } = server.address() as AddressInfo;
+    const { logger } = captureLogger();
+    const sink = createTelemetrySink(
+      {
+        url: `http://127.0.0.1:${port}`,
+        api: 'v2',
+        token: 't',
+        org: 'o',
+        bucket: 'b',
+        spoolDir: tempDir('spool'),
+        flushIntervalMs: 10,
+      },
+      logger,
+    );
+    await sink.start();
+    sink.append([doorPoint(1, 1_700_000_000_000)]);
+    await waitFor(() => sink.stats().written === 1, 'the retried write');
+    await sink.stop();
+    expect(requests).toHaveLength(2);
+    expect(requests[1]!.body).toBe(requests[0]!.body);
+    // A lower bound only: a slow machine makes the gap longer, never shorter.
+    expect(requests[1]!.at - requests[0]!.at).toBeGreaterThanOrEqual(1900);
+    expect(sink.stats()).toMatchObject({ retried: 1, written: 1, queued: 0 });
+  });
+});
