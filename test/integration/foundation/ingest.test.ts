@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRefusal, connectSensor, closed, eventPayload, heartbeatPayload } from '../../helpers/mqtt.ts';
+import { metricValue } from '../../helpers/metrics.ts';
+import { provisionArmedSensor, type RunningService, startService } from '../../helpers/service.ts';
+
+describe('ingest over real MQTT', () => {
+  let svc: Awaited<ReturnType<typeof startService>>;
+  let s1: { sensorId: string; secret: string };
+  let s2: { sensorId: string; secret: string };
+
+  beforeAll(async () => {
+    svc = await startService();
+    s1 = await provisionArmedSensor(svc, { sensor: 'seal-1', grid: 'g1' });
+    s2 = await provisionArmedSensor(svc, { sensor: 'seal-2', grid: 'g1' });
+  });
+  afterAll(async () => svc?.cleanup());
+
+  const seal = async (id: string) => (await svc.api('GET', `/api/seals/${id}`)).body;
+  const metrics = async () => (await svc.api('GET', '/metrics', undefined, null)).body as string;
+
+  it('an open at QoS 1 makes the seal open and armed', async () => {
+    const client = await connectSensor(svc.mqttUrl, s1.sensorId, s1.secret);
+    await client.publishAsync('seal/seal-1/event', eventPayload('open', 1), { qos: 1 });
+    await client.endAsync();
+    const state = await seal('seal-1');
+    expect(state).toMatchObject({ sensorId: 'seal-1', door: 'open', armed: true, online: true });
+    expect(Date.parse(state.lastSeen)).toBeGreaterThan(Date.now() - 10_000);
+  });
+
+  it('a heartbeat records battery and rssi', async () => {
+    const client = await connectSensor(svc.mqttUrl, s1.sensorId, s1.secret);
+    await client.publishAsync('seal/seal-1/heartbeat', heartbeatPayload(2, 'open', 77, -71), { qos: 1 });
+    await client.endAsync();
+    expect(await seal('seal-1')).toMatchObject({ battery: 77, rssi: -71, door: 'open' });
+  });
+
+  it('the same QoS 1 message delivered twice changes the state once', async () => {
+    const client = await connectSensor(svc.mqttUrl, s2.sensorId, s2.secret);
+    const payload = eventPayload('open', 500);
+    await client.publishAsync('seal/seal-2/event', payload, { qos: 1 });
+    // A redelivery repeats the payload (same seq and ts), as after a lost PUBACK.
+    await client.publishAsync('seal/seal-2/event', payload, { qos: 1, dup: true });
+    await client.endAsync();
+    const history = (await svc.api('GET', '/api/seals/seal-2/history')).body.items;
+    expect(history.filter((e: { seq: number }) => e.seq === 500)).toHaveLength(1);
+    expect(metricValue(await metrics(), 'sealwatch_messages_rejected_total', { reason: 'duplicate' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('refuses anonymous logins, wrong passwords and a client id that is not the username, and counts them', async () => {
+    expect(await connectRefusal(svc.mqttUrl, { clientId: 'anon' })).toMatch(/code 4|Bad username/i);
+    expect(await connectRefusal(svc.mqttUrl, { clientId: 'seal-1', username: 'seal-1', password: 'wrong' })).toMatch(/code 4|Bad username/i);
+    expect(await connectRefusal(svc.mqttUrl, { clientId: 'other', username: 'seal-1', password: s1.secret })).toMatch(/code 2|Identifier rejected/i);
+    const text = await metrics();
+    expect(metricValue(text, 'sealwatch_mqtt_refused', { reason: 'auth_anonymous' })).toBe(1);
+    expect(metricValue(text, 'sealwatch_mqtt_refused', { reason: 'auth_bad_credentials' })).toBe(1);
+    expect(metricValue(text, 'sealwatch_mqtt_refused', { reason: 'auth_client_id_mismatch' })).toBe(1);
+  });
+
+  it('drops, counts and does not apply: another sensor’s topic, bad JSON, schema violations, oversize packets', async () => {
+    const before = await seal('seal-2');
+    const client = await connectSensor(svc.mqttUrl, s1.sensorId, s1.secret);
+    // Bad JSON and a schema violation are acknowledged (so the device stops resending) and dropped.
+    await client.publishAsync('seal/seal-1/event', '{not json', { qos: 1 });
+    await client.publishAsync('seal/seal-1/event', JSON.stringify({ type: 'opened', ts: Date.now(), seq: 3 }), { qos: 1 });
+    // Publishing under another sensor's id is an ACL breach: the connection is closed.
+    const closing = closed(client);
+    client.publish('seal/seal-2/event', eventPayload('close', 9), { qos: 1 });
+    await closing;
+
+    // A packet over the 4 KiB limit closes the connection before it is buffered.
+    const big = await connectSensor(svc.mqttUrl, s1.sensorId, s1.secret);
+    const bigClosing = closed(big);
+    big.publish('seal/seal-1/event', 'x'.repeat(5000), { qos: 1 });
+    await bigClosing;
+    big.end(true);
+
+    const text = await metrics();
+    expect(metricValue(text, 'sealwatch_messages_rejected_total', { reason: 'bad_json' })).toBe(1);
+    expect(metricValue(text, 'sealwatch_messages_rejected_total', { reason: 'schema' })).toBe(1);
+    expect(metricValue(text, 'sealwatch_mqtt_refused', { reason: 'acl' })).toBe(1);
+    expect(metricValue(text, 'sealwatch_mqtt_refused', { reason: 'packet_too_large' })).toBe(1);
+    const after = await seal('seal-2');
+    expect(after.door).toBe(before.door);
+    expect(after.lastSeen).toBe(before.lastSeen);
+    expect((await seal('seal-1')).door).toBe('open');
+  });
+
+  it('a payload over 1 KiB inside the packet limit is dropped as too large', async () => {
+    const client = await connectSensor(svc.mqttUrl, s1.sensorId, s1.secret);
+    await client.publishAsync('seal/seal-1/event', JSON.stringify({ type: 'close', ts: Date.now(), seq: 4, pad: 'x'.repeat(1100) }), {
+      qos: 1,
+    });
+    await client.endAsync();
+    expect(metricValue(await metrics(), 'sealwatch_messages_rejected_total', { reason: 'too_large' })).toBe(1);
+    expect((await seal('seal-1')).door).toBe('open');
+  });
+
+  it('keeps other sensors’ state and answers 404 for unknown sensors', async () => {
+    const res = await svc.api('GET', '/api/seals/nope');
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('not_found');
+  });
+});
+
+export type { RunningService };
