@@ -1,0 +1,151 @@
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+
+/**
+ * One MQTT connection of a simulated device or gateway. Reconnecting is left to the caller (reconnectPeriod 0)
+ * because how and when a device comes back — back-off, flaky links, storms — is exactly what we simulate.
+ */
+export interface LinkOptions {
+  url: string;
+  clientId: string;
+  username?: string;
+  password?: string;
+  will?: { topic: string; payload: string; qos: 0 | 1; retain: boolean };
+  keepaliveSec?: number;
+  connectTimeoutMs?: number;
+  /** Called when an established connection is lost without us asking for it. */
+  onLost?: (reason: string) => void;
+}
+
+export type LinkState = 'down' | 'connecting' | 'up';
+
+export class LinkError extends Error {
+  override readonly name = 'LinkError';
+  constructor(
+    message: string,
+    readonly refused: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export class Link {
+  #client: MqttClient | null = null;
+  #state: LinkState = 'down';
+  readonly #options: LinkOptions;
+
+  constructor(options: LinkOptions) {
+    this.#options = options;
+  }
+
+  get state(): LinkState {
+    return this.#state;
+  }
+
+  get clientId(): string {
+    return this.#options.clientId;
+  }
+
+  connect(): Promise<void> {
+    if (this.#state !== 'down')
+      return Promise.reject(new LinkError(`${this.clientId} is already ${this.#state}`, false));
+    this.#state = 'connecting';
+    const o = this.#options;
+    const clientOptions: IClientOptions = {
+      clientId: o.clientId,
+      protocolVersion: 4,
+      clean: true,
+      keepalive: o.keepaliveSec ?? 60,
+      reconnectPeriod: 0,
+      connectTimeout: o.connectTimeoutMs ?? 30_000,
+      // A sensor whose link is down does not queue: the reading is simply lost, and we count it.
+      queueQoSZero: false,
+      resubscribe: false,
+    };
+    if (o.username !== undefined) clientOptions.username = o.username;
+    if (o.password !== undefined) clientOptions.password = o.password;
+    if (o.will) clientOptions.will = { ...o.will };
+    return new Promise<void>((resolve, reject) => {
+      const client = mqtt.connect(o.url, clientOptions);
+      this.#client = client;
+      let settled = false;
+      const fail = (message: string, refused: boolean) => {
+        if (settled) return;
+        settled = true;
+        this.#teardown(client);
+        reject(new LinkError(message, refused));
+      };
+      client.once('connect', () => {
+        if (settled) return;
+        settled = true;
+        this.#state = 'up';
+        client.on('close', () => {
+          if (this.#client !== client) return;
+          this.#teardown(client);
+          o.onLost?.('connection closed');
+        });
+        resolve();
+      });
+      client.on('error', (err: Error & { code?: number | string }) => {
+        const refused = typeof err.code === 'number';
+        fail(`${o.clientId}: ${err.message}`, refused);
+      });
+      client.once('close', () => fail(`${o.clientId}: connection closed before CONNACK`, false));
+    });
+  }
+
+  /** Publishes; resolves on PUBACK for QoS 1 (on write for QoS 0). Rejects when the link is not up. */
+  publish(topic: string, payload: string, qos: 0 | 1, retain = false): Promise<void> {
+    const client = this.#client;
+    if (!client || this.#state !== 'up')
+      return Promise.reject(new LinkError(`${this.clientId} is not connected`, false));
+    return new Promise<void>((resolve, reject) => {
+      client.publish(topic, payload, { qos, retain }, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  subscribe(topics: string[], qos: 0 | 1 = 0): Promise<void> {
+    const client = this.#client;
+    if (!client || this.#state !== 'up')
+      return Promise.reject(new LinkError(`${this.clientId} is not connected`, false));
+    return new Promise<void>((resolve, reject) => {
+      client.subscribe(topics, { qos }, (err, granted) => {
+        if (err) return reject(err);
+        const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
+        if (refused.length > 0)
+          return reject(new LinkError(`subscription refused for ${refused.join(', ')}`, true));
+        resolve();
+      });
+    });
+  }
+
+  onMessage(handler: (topic: string, payload: Buffer, retained: boolean) => void): void {
+    this.#client?.on('message', (topic, payload, packet) => handler(topic, payload, packet.retain));
+  }
+
+  /** Cuts the connection without DISCONNECT, as a dying radio would: the broker publishes the will. */
+  drop(): void {
+    const client = this.#client;
+    if (!client) return;
+    this.#teardown(client);
+    client.end(true);
+  }
+
+  /** Polite close (DISCONNECT), for service clients whose will must not fire. */
+  async close(): Promise<void> {
+    const client = this.#client;
+    if (!client) return;
+    this.#teardown(client);
+    await client.endAsync(false).catch(() => undefined);
+  }
+
+  #teardown(client: MqttClient): void {
+    if (this.#client === client) {
+      this.#client = null;
+      this.#state = 'down';
+    }
+    client.removeAllListeners('message');
+    // mqtt.js emits 'error' after close in some paths; an unhandled 'error' event would crash the process.
+    client.on('error', () => undefined);
+    if (!client.disconnecting && !client.connected) client.end(true);
+  }
+}
