@@ -12,6 +12,7 @@ import { ServiceError } from '../core/errors.ts';
 import { EventBus } from '../core/eventBus.ts';
 import type { ServiceEvents } from '../core/events.ts';
 import type { Logger } from '../core/logger.ts';
+import { sensorIdForTopic } from '../ingest/decoders/index.ts';
 import { IngestPipeline } from '../ingest/ingestPipeline.ts';
 import { createMessageHandler } from '../ingest/messageHandler.ts';
 import { createTelemetrySink } from '../ingest/telemetry/createTelemetrySink.ts';
@@ -122,6 +123,12 @@ export async function createService(config: Config, logger: Logger, clock: Clock
       new LoginThrottle(clock),
     ),
     onPublish: messages.handle,
+    mayRead: (identity, topic) => {
+      if (identity.kind !== 'service' || identity.gridId === null) return true;
+      const sensorId = sensorIdForTopic(topic, (name) => registry.sensorByFriendlyName(name)?.id);
+      const gridId = sensorId === undefined ? undefined : registry.placement(sensorId)?.gridId;
+      return gridId !== undefined && registry.tree.isWithin(gridId, identity.gridId);
+    },
     logger: logger.child({ component: 'broker' }),
   });
 

@@ -28,6 +28,8 @@ export interface BrokerOptions {
   connectTimeoutMs?: number;
   authenticator: Authenticator;
   onPublish: PublishHandler;
+  /** Whether a scoped service client may receive a message on this topic. */
+  mayRead(identity: Identity, topic: string): boolean;
   logger: Logger;
 }
 
@@ -131,6 +133,12 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
         return done(new Error(`not allowed to subscribe to ${subscription.topic}`));
       }
       done(null, subscription);
+    },
+
+    authorizeForward(client, packet) {
+      const identity = identities.get(client);
+      if (identity?.kind === 'service' && !opts.mayRead(identity, packet.topic)) return null;
+      return packet;
     },
   });
 

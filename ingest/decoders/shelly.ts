@@ -1,0 +1,42 @@
+import type { SealMessage } from '../../core/sealMessage.ts';
+import { type DecodeContext, type DecodeResult, type DialectDecoder, reject } from './dialect.ts';
+
+/**
+ * Shelly Door/Window 2 (Gen1 MQTT API): `shellies/<device id>/sensor/state`
+ * is `open` or `close`, `…/sensor/battery` a percentage, and
+ * `shellies/<device id>/online` the connection will (`true`/`false`). The
+ * device id (e.g. shellydw2-8A1B2C) is bound to a sensor as its friendly name.
+ */
+const TOPIC = /^shellies\/([^/]+)\/(sensor\/state|sensor\/battery|online|sensor\/[^/]+|announce|info)$/;
+
+export const shellyDecoder: DialectDecoder = {
+  name: 'shelly',
+  matches: (topic) => topic.startsWith('shellies/'),
+  decode(topic: string, payload: Buffer, ctx: DecodeContext): DecodeResult {
+    const match = TOPIC.exec(topic);
+    if (!match) return reject('bad_topic', `not a Shelly Door/Window topic: ${topic}`);
+    const [, deviceId, channel] = match as unknown as [string, string, string];
+    // Tilt, lux, temperature, vibration, announcements: not seal messages.
+    if (channel !== 'sensor/state' && channel !== 'sensor/battery' && channel !== 'online') return { ok: true, messages: [] };
+    const sensorId = ctx.sensorIdForName(deviceId);
+    if (!sensorId) return reject('unknown_sensor', `no sensor is bound to Shelly device '${deviceId}'`);
+    const text = payload.toString('utf8').trim();
+    const base = { sensorId, dialect: 'shelly' as const, receivedAt: ctx.receivedAt, ts: ctx.receivedAt, seq: null };
+
+    if (channel === 'sensor/state') {
+      if (text !== 'open' && text !== 'close') return reject('schema', `sensor/state must be open or close, got '${text.slice(0, 20)}'`, sensorId);
+      return ok({ ...base, kind: 'door', door: text === 'open' ? 'open' : 'closed' });
+    }
+    if (channel === 'online') {
+      if (text !== 'true' && text !== 'false') return reject('schema', 'online must be true or false', sensorId);
+      return ok({ ...base, kind: 'status', online: text === 'true', seq: null });
+    }
+    const battery = Number(text);
+    if (text === '' || !Number.isFinite(battery) || battery < 0 || battery > 100) {
+      return reject('schema', `sensor/battery must be 0–100, got '${text.slice(0, 20)}'`, sensorId);
+    }
+    return ok({ ...base, kind: 'heartbeat', door: null, battery, rssi: null });
+  },
+};
+
+const ok = (message: SealMessage): DecodeResult => ({ ok: true, messages: [message] });
