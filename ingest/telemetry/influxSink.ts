@@ -19,7 +19,8 @@ export interface InfluxSinkOptions {
 }
 
 const BACKOFF_BASE_MS = 250;
-const BACKOFF_MAX_MS = 30_000;
+// Short enough that catch-up starts within seconds of the server's return; one request per few seconds costs a down server nothing.
+const BACKOFF_MAX_MS = 5_000;
 const LOG_INTERVAL_MS = 10_000;
 
 /**

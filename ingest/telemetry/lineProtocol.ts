@@ -9,13 +9,18 @@ import type { TelemetryPoint } from './telemetrySink.ts';
 
 const controlEscapes: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
+const measurementSpecials = /[, \n\r\t]/;
+const keySpecials = /[,= \n\r\t]/;
+const escapeChar = (c: string): string => controlEscapes[c] ?? `\\${c}`;
+
+// Names are nearly always plain ids: testing first skips the costly replace.
 export function escapeMeasurement(name: string): string {
-  return name.replace(/[, \n\r\t]/g, (c) => controlEscapes[c] ?? `\\${c}`);
+  return measurementSpecials.test(name) ? name.replace(/[, \n\r\t]/g, escapeChar) : name;
 }
 
 /** Tag keys, tag values and field keys share one escaping rule. */
 export function escapeKey(name: string): string {
-  return name.replace(/[,= \n\r\t]/g, (c) => controlEscapes[c] ?? `\\${c}`);
+  return keySpecials.test(name) ? name.replace(/[,= \n\r\t]/g, escapeChar) : name;
 }
 
 export type EncodeResult = { ok: true; line: string } | { ok: false; reason: string };
@@ -34,15 +39,16 @@ export function encodePoint(point: TelemetryPoint): EncodeResult {
     line += `,${escapeKey(key)}=${escapeKey(value)}`;
   }
 
-  const fields: string[] = [];
-  for (const [key, value] of Object.entries(point.fields)) {
-    if (!key) continue;
+  let fields = '';
+  for (const key in point.fields) {
+    const value = point.fields[key];
+    if (!key || value === undefined) continue;
     const encoded = encodeField(measurement, key, value);
-    if (encoded !== null) fields.push(`${escapeKey(key)}=${encoded}`);
+    if (encoded !== null) fields += `${fields ? ',' : ''}${escapeKey(key)}=${encoded}`;
   }
-  if (fields.length === 0) return { ok: false, reason: 'no valid field' };
+  if (!fields) return { ok: false, reason: 'no valid field' };
 
-  return { ok: true, line: `${line} ${fields.join(',')} ${Math.round(point.time)}` };
+  return { ok: true, line: `${line} ${fields} ${Math.round(point.time)}` };
 }
 
 /** Coerces to the field's one declared type; null for values line protocol cannot carry (NaN, ±Infinity). */

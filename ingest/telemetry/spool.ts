@@ -155,27 +155,30 @@ export class Spool {
   /** Writes lines (without newlines) to the current segment before returning. */
   append(lines: readonly string[]): void {
     if (lines.length === 0) return;
-    const text = `${lines.join('\n')}\n`;
-    const buffer = Buffer.from(text);
+    const text = lines.length === 1 ? `${lines[0]}\n` : `${lines.join('\n')}\n`;
+    const length = Buffer.byteLength(text);
     let info = this.segments.get(this.writeSegment)!;
-    if (info.bytes > 0 && info.bytes + buffer.length > this.options.segmentBytes) info = this.rotate();
+    if (info.bytes > 0 && info.bytes + length > this.options.segmentBytes) info = this.rotate();
 
     const startOffset = info.bytes;
-    writeFully(this.writeFd, buffer);
-    info.bytes += buffer.length;
+    writeFully(this.writeFd, text, length);
+    info.bytes += length;
     info.lines += lines.length;
-    this.totalBytes += buffer.length;
+    this.totalBytes += length;
     this.pending += lines.length;
 
     if (this.memoryValid) {
       if (this.memLines.length - this.memHead + lines.length > this.options.memoryMaxLines) {
         // The sender is behind: let it read the files, and free the memory.
         this.invalidateMemory();
+      } else if (lines.length === 1) {
+        this.memLines.push(lines[0]!);
+        this.memSegments.push(this.writeSegment);
+        this.memEnds.push(startOffset + length);
       } else {
         let end = startOffset;
         for (const line of lines) {
-          // Line protocol is mostly ASCII; only measure bytes when it is not.
-          end += (isAscii(line) ? line.length : Buffer.byteLength(line)) + 1;
+          end += Buffer.byteLength(line) + 1;
           this.memLines.push(line);
           this.memSegments.push(this.writeSegment);
           this.memEnds.push(end);
@@ -478,12 +481,11 @@ async function readRange(file: string, offset: number, length: number): Promise<
   }
 }
 
-function writeFully(fd: number, buffer: Buffer): void {
-  let written = 0;
-  while (written < buffer.length) written += fs.writeSync(fd, buffer, written, buffer.length - written);
-}
-
-function isAscii(text: string): boolean {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the range is the point
-  return /^[\x00-\x7f]*$/.test(text);
+function writeFully(fd: number, text: string, length: number): void {
+  const written = fs.writeSync(fd, text);
+  if (written === length) return;
+  // A short write (rare: signals, nearly full disk): write the rest from a buffer.
+  const buffer = Buffer.from(text);
+  let done = written;
+  while (done < length) done += fs.writeSync(fd, buffer, done, length - done);
 }
