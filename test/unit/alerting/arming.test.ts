@@ -4,9 +4,21 @@ import type { ArmingWindow, Quarantine } from '../../../alerting/types.ts';
 import { HOUR, household, MIN, T0 } from './fixtures.ts';
 
 const q: Quarantine[] = [{ householdId: 'h1', start: T0, end: T0 + 14 * 24 * HOUR }];
-const gridWindow: ArmingWindow = { gridId: 'g-village', start: T0 + HOUR, end: T0 + 2 * HOUR, reason: '上门核酸', by: 'w1' };
+const gridWindow: ArmingWindow = {
+  gridId: 'g-village',
+  start: T0 + HOUR,
+  end: T0 + 2 * HOUR,
+  reason: '上门核酸',
+  by: 'w1',
+};
 const otherGrid: ArmingWindow = { gridId: 'g-other', start: T0, end: T0 + 10 * HOUR, reason: 'x', by: 'w1' };
-const hhWindow: ArmingWindow = { householdId: 'h1', start: T0 + 3 * HOUR, end: T0 + 3 * HOUR + 10 * MIN, reason: '送餐', by: 'w2' };
+const hhWindow: ArmingWindow = {
+  householdId: 'h1',
+  start: T0 + 3 * HOUR,
+  end: T0 + 3 * HOUR + 10 * MIN,
+  reason: '送餐',
+  by: 'w2',
+};
 const otherHh: ArmingWindow = { householdId: 'h2', start: T0, end: T0 + 10 * HOUR, reason: 'x', by: 'w2' };
 
 describe('isArmed: [start, end) everywhere', () => {
@@ -26,7 +38,9 @@ describe('isArmed: [start, end) everywhere', () => {
   });
 
   it('an open-ended quarantine arms forever; another household’s quarantine arms nothing', () => {
-    expect(isArmed(household, [{ householdId: 'h1', start: T0, end: null }], [], T0 + 365 * 24 * HOUR)).toBe(true);
+    expect(isArmed(household, [{ householdId: 'h1', start: T0, end: null }], [], T0 + 365 * 24 * HOUR)).toBe(
+      true,
+    );
     expect(isArmed(household, [{ householdId: 'h2', start: T0, end: null }], [], T0 + HOUR)).toBe(false);
   });
 

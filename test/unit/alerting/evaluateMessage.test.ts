@@ -61,7 +61,14 @@ describe('evaluateMessage', () => {
     const msg = doorMsg('open', T0);
     const first = evaluateMessage(ctx({ msg }));
     const afterFirst = seal({ door: 'open', lastDoorChangeAt: T0 });
-    const second = evaluateMessage(ctx({ before: afterFirst, msg, active: { breach: { id: 'a1', status: 'open', count: 1 } }, openCounter: first.openCounter }));
+    const second = evaluateMessage(
+      ctx({
+        before: afterFirst,
+        msg,
+        active: { breach: { id: 'a1', status: 'open', count: 1 } },
+        openCounter: first.openCounter,
+      }),
+    );
     expect(second.transition.kind).toBe('duplicate');
     expect(second.decisions).toEqual([]);
     expect(second.openCounter).toEqual(first.openCounter);
@@ -69,19 +76,35 @@ describe('evaluateMessage', () => {
 
   it('a further open while the breach is unresolved is appended, not a new alert', () => {
     const before = seal({ door: 'closed', lastDoorChangeAt: T0 + MIN });
-    const r = evaluateMessage(ctx({ before, msg: doorMsg('open', T0 + 2 * MIN), active: { breach: { id: 'a1', status: 'acknowledged', count: 1 } } }));
-    expect(r.decisions).toEqual([{ kind: 'append', alertId: 'a1', at: T0 + 2 * MIN, detail: { cause: 'open' } }]);
+    const r = evaluateMessage(
+      ctx({
+        before,
+        msg: doorMsg('open', T0 + 2 * MIN),
+        active: { breach: { id: 'a1', status: 'acknowledged', count: 1 } },
+      }),
+    );
+    expect(r.decisions).toEqual([
+      { kind: 'append', alertId: 'a1', at: T0 + 2 * MIN, detail: { cause: 'open' } },
+    ]);
   });
 
   it('commissioning: no breach, no tamper, no low battery, no counting; offline still resolves', () => {
     const before = seal({ commissioningUntil: T0 + 30 * MIN });
-    for (const msg of [doorMsg('open', T0), { kind: 'tamper', sensorId: 's1', dialect: 'native', ts: T0, receivedAt: T0, seq: 2 } as const, heartbeat(T0, { battery: 5 })]) {
+    for (const msg of [
+      doorMsg('open', T0),
+      { kind: 'tamper', sensorId: 's1', dialect: 'native', ts: T0, receivedAt: T0, seq: 2 } as const,
+      heartbeat(T0, { battery: 5 }),
+    ]) {
       const r = evaluateMessage(ctx({ before, msg }));
       expect(r.decisions).toEqual([]);
       expect(r.openCounter).toBeNull();
     }
-    const back = evaluateMessage(ctx({ before, msg: heartbeat(T0), active: { offline: { id: 'o1', status: 'open', count: 1 } } }));
-    expect(back.decisions).toEqual([{ kind: 'resolve', alertId: 'o1', at: T0, reason: 'backOnline', detail: {} }]);
+    const back = evaluateMessage(
+      ctx({ before, msg: heartbeat(T0), active: { offline: { id: 'o1', status: 'open', count: 1 } } }),
+    );
+    expect(back.decisions).toEqual([
+      { kind: 'resolve', alertId: 'o1', at: T0, reason: 'backOnline', detail: {} },
+    ]);
   });
 
   it('announced openings are logged, counted, and the sixth of the day is an openCount alert', () => {
@@ -90,26 +113,50 @@ describe('evaluateMessage', () => {
     let last: ReturnType<typeof evaluateMessage> | undefined;
     for (let i = 0; i < 6; i++) {
       const before = seal({ door: 'closed', lastDoorChangeAt: T0 + i * 10 * MIN - 1 });
-      last = evaluateMessage(ctx({ before, msg: doorMsg('open', T0 + i * 10 * MIN), announcements, openCounter: counter }));
+      last = evaluateMessage(
+        ctx({ before, msg: doorMsg('open', T0 + i * 10 * MIN), announcements, openCounter: counter }),
+      );
       counter = last.openCounter;
       if (i < 5) expect(last.decisions.map((d) => d.kind)).toEqual(['logOpen']);
     }
     expect(counter).toEqual({ dayKey: '2026-01-10', count: 6 });
     expect(last?.decisions.map((d) => d.kind)).toEqual(['logOpen', 'raise']);
-    expect(last?.decisions[1]).toMatchObject({ alert: { type: 'openCount', severity: 'warning', householdId: 'h1', detail: { opensToday: 6, limit: 5 } } });
+    expect(last?.decisions[1]).toMatchObject({
+      alert: {
+        type: 'openCount',
+        severity: 'warning',
+        householdId: 'h1',
+        detail: { opensToday: 6, limit: 5 },
+      },
+    });
   });
 
   it('opens inside an authorized window do not count toward the daily limit', () => {
     const windows = [{ gridId: 'g-village', start: T0 - HOUR, end: T0 + HOUR, reason: '核酸', by: 'x' }];
-    const r = evaluateMessage(ctx({ msg: doorMsg('open', T0), windows, openCounter: { dayKey: '2026-01-10', count: 5 } }));
+    const r = evaluateMessage(
+      ctx({ msg: doorMsg('open', T0), windows, openCounter: { dayKey: '2026-01-10', count: 5 } }),
+    );
     expect(r.decisions.map((d) => d.kind)).toEqual(['logOpen']);
     expect(r.openCounter).toEqual({ dayKey: '2026-01-10', count: 5 });
   });
 
   it('tamper: a native event raises critical; a heartbeat flag only on its rising edge', () => {
-    const tamper = { kind: 'tamper', sensorId: 's1', dialect: 'native', ts: T0, receivedAt: T0, seq: 3 } as const;
-    expect(evaluateMessage(ctx({ msg: tamper })).decisions[0]).toMatchObject({ kind: 'raise', alert: { type: 'tamper', severity: 'critical' } });
-    expect(evaluateMessage(ctx({ msg: tamper, active: { tamper: { id: 't1', status: 'open', count: 1 } } })).decisions[0]).toMatchObject({ kind: 'append', alertId: 't1' });
+    const tamper = {
+      kind: 'tamper',
+      sensorId: 's1',
+      dialect: 'native',
+      ts: T0,
+      receivedAt: T0,
+      seq: 3,
+    } as const;
+    expect(evaluateMessage(ctx({ msg: tamper })).decisions[0]).toMatchObject({
+      kind: 'raise',
+      alert: { type: 'tamper', severity: 'critical' },
+    });
+    expect(
+      evaluateMessage(ctx({ msg: tamper, active: { tamper: { id: 't1', status: 'open', count: 1 } } }))
+        .decisions[0],
+    ).toMatchObject({ kind: 'append', alertId: 't1' });
     const hb = heartbeat(T0, { tamper: true });
     expect(evaluateMessage(ctx({ msg: hb })).decisions.map((d) => d.kind)).toEqual(['raise']);
     expect(evaluateMessage(ctx({ before: seal({ tamper: true }), msg: hb })).decisions).toEqual([]);
@@ -117,7 +164,13 @@ describe('evaluateMessage', () => {
   });
 
   it('a sensor not bound to a household only resolves its offline alert', () => {
-    const r = evaluateMessage(ctx({ household: null, msg: doorMsg('open', T0), active: { offline: { id: 'o1', status: 'open', count: 1 } } }));
+    const r = evaluateMessage(
+      ctx({
+        household: null,
+        msg: doorMsg('open', T0),
+        active: { offline: { id: 'o1', status: 'open', count: 1 } },
+      }),
+    );
     expect(r.decisions.map((d) => d.kind)).toEqual(['resolve']);
   });
 });

@@ -1,13 +1,17 @@
-import type { SealMessage } from '../../../core/sealMessage.ts';
 import type { ArmingInputs } from '../../../alerting/rules/arming.ts';
 import type { HouseholdRef, SealState } from '../../../alerting/types.ts';
+import type { SealMessage } from '../../../core/sealMessage.ts';
 
 /** 2026-01-10 10:00:00 in Asia/Shanghai (02:00 UTC). */
 export const T0 = Date.UTC(2026, 0, 10, 2, 0, 0);
 export const MIN = 60_000;
 export const HOUR = 60 * MIN;
 
-export const household: HouseholdRef = { id: 'h1', gridId: 'g-group3', gridPath: ['g-county', 'g-town', 'g-village', 'g-group3'] };
+export const household: HouseholdRef = {
+  id: 'h1',
+  gridId: 'g-group3',
+  gridPath: ['g-county', 'g-town', 'g-village', 'g-group3'],
+};
 
 export function seal(over: Partial<SealState> = {}): SealState {
   return {
@@ -39,7 +43,10 @@ export function doorMsg(door: 'open' | 'closed', ts: number, seq = 1): SealMessa
   return { kind: 'door', sensorId: 's1', dialect: 'native', door, ts, receivedAt: ts, seq };
 }
 
-export function heartbeat(ts: number, over: Partial<Extract<SealMessage, { kind: 'heartbeat' }>> = {}): SealMessage {
+export function heartbeat(
+  ts: number,
+  over: Partial<Extract<SealMessage, { kind: 'heartbeat' }>> = {},
+): SealMessage {
   return {
     kind: 'heartbeat',
     sensorId: 's1',

@@ -25,7 +25,11 @@ describe('low battery: once per battery', () => {
       for (const d of ds) {
         if (d.kind === 'raise') {
           raised.push(battery);
-          expect(d.alert).toMatchObject({ type: 'lowBattery', severity: 'maintenance', detail: { battery, threshold: 20 } });
+          expect(d.alert).toMatchObject({
+            type: 'lowBattery',
+            severity: 'maintenance',
+            detail: { battery, threshold: 20 },
+          });
           active = { id: `lb${i}`, status: 'open', count: 1 };
         }
         if (d.kind === 'setLowBatteryNotified') notified = d.value;
@@ -39,15 +43,37 @@ describe('low battery: once per battery', () => {
   });
 
   it('exactly 20 % is not low; exactly 50 % counts as replaced', () => {
-    const base = { sensorId: 's1', householdId: 'h1', gridId: 'g1', commissioning: false, active: null, at: T0, policy: DEFAULT_POLICY };
+    const base = {
+      sensorId: 's1',
+      householdId: 'h1',
+      gridId: 'g1',
+      commissioning: false,
+      active: null,
+      at: T0,
+      policy: DEFAULT_POLICY,
+    };
     expect(evaluateBattery({ ...base, battery: 20, notified: false })).toEqual([]);
-    expect(evaluateBattery({ ...base, battery: 50, notified: true })).toEqual([{ kind: 'setLowBatteryNotified', sensorId: 's1', value: false }]);
+    expect(evaluateBattery({ ...base, battery: 50, notified: true })).toEqual([
+      { kind: 'setLowBatteryNotified', sensorId: 's1', value: false },
+    ]);
     expect(evaluateBattery({ ...base, battery: 49, notified: true })).toEqual([]);
   });
 
   it('commissioning raises nothing and keeps the flag, so the alert follows afterwards', () => {
-    const base = { sensorId: 's1', householdId: 'h1', gridId: 'g1', active: null, at: T0, policy: DEFAULT_POLICY, battery: 10, notified: false };
+    const base = {
+      sensorId: 's1',
+      householdId: 'h1',
+      gridId: 'g1',
+      active: null,
+      at: T0,
+      policy: DEFAULT_POLICY,
+      battery: 10,
+      notified: false,
+    };
     expect(evaluateBattery({ ...base, commissioning: true })).toEqual([]);
-    expect(evaluateBattery({ ...base, commissioning: false }).map((d) => d.kind)).toEqual(['raise', 'setLowBatteryNotified']);
+    expect(evaluateBattery({ ...base, commissioning: false }).map((d) => d.kind)).toEqual([
+      'raise',
+      'setLowBatteryNotified',
+    ]);
   });
 });

@@ -6,7 +6,12 @@ import { HOUR, MIN, T0 } from './fixtures.ts';
 
 const path = (group: string) => ['county', 'town', 'village', group];
 
-function silentSensors(n: number, group: string, lastSeen: (i: number) => number, over: Partial<SilentSensorView> = {}): SilentSensorView[] {
+function silentSensors(
+  n: number,
+  group: string,
+  lastSeen: (i: number) => number,
+  over: Partial<SilentSensorView> = {},
+): SilentSensorView[] {
   return Array.from({ length: n }, (_, i) => ({
     sensorId: `${group}-${i}`,
     householdId: `h-${group}-${i}`,
@@ -32,7 +37,11 @@ describe('outage thresholds', () => {
     ['6 of 6 silent → outage', 6, 6, true],
   ])('%s', (_n, silent, monitored, expected) => {
     const s = silentSensors(silent, 'g1', (i) => T0 + i * 1000);
-    const out = detectOutages(s, counts({ g1: monitored, village: 100, town: 1000, county: 10000 }), DEFAULT_POLICY);
+    const out = detectOutages(
+      s,
+      counts({ g1: monitored, village: 100, town: 1000, county: 10000 }),
+      DEFAULT_POLICY,
+    );
     expect(out.map((o) => o.nodeId)).toEqual(expected ? ['g1'] : []);
   });
 
@@ -56,9 +65,17 @@ describe('evaluateOfflineSweep', () => {
   it('an outage holds back the individual offline alerts it explains', () => {
     const silent = silentSensors(5, 'g1', (i) => T0 + i * 10_000);
     const now = T0 + 10 * MIN;
-    const ds = evaluateOfflineSweep({ ...base, now, silent, monitoredUnder: counts({ g1: 10, village: 100, town: 1000, county: 9000 }) });
+    const ds = evaluateOfflineSweep({
+      ...base,
+      now,
+      silent,
+      monitoredUnder: counts({ g1: 10, village: 100, town: 1000, county: 9000 }),
+    });
     expect(ds).toHaveLength(1);
-    expect(ds[0]).toMatchObject({ kind: 'raise', alert: { type: 'outage', gridId: 'g1', severity: 'critical', detail: { silent: 5, monitored: 10 } } });
+    expect(ds[0]).toMatchObject({
+      kind: 'raise',
+      alert: { type: 'outage', gridId: 'g1', severity: 'critical', detail: { silent: 5, monitored: 10 } },
+    });
   });
 
   it('4 of 8 → no outage: each sensor gets its own offline alert once its hold has passed', () => {
@@ -73,7 +90,9 @@ describe('evaluateOfflineSweep', () => {
       'offline:g1-2',
       'offline:g1-3',
     ]);
-    expect(ds[0]).toMatchObject({ alert: { severity: 'warning', gridId: 'g1', householdId: 'h-g1-0', detail: { lastSeen: T0 } } });
+    expect(ds[0]).toMatchObject({
+      alert: { severity: 'warning', gridId: 'g1', householdId: 'h-g1-0', detail: { lastSeen: T0 } },
+    });
   });
 
   it('no duplicate offline alert, nothing for unmonitored (commissioning / no quarantine) sensors', () => {
@@ -81,13 +100,21 @@ describe('evaluateOfflineSweep', () => {
       ...silentSensors(1, 'g1', () => T0, { activeOffline: { id: 'o1', status: 'open', count: 1 } }),
       ...silentSensors(1, 'g2', () => T0, { monitored: false }),
     ];
-    expect(evaluateOfflineSweep({ ...base, now: T0 + HOUR, silent, monitoredUnder: counts({ g1: 10, g2: 10 }) })).toEqual([]);
+    expect(
+      evaluateOfflineSweep({ ...base, now: T0 + HOUR, silent, monitoredUnder: counts({ g1: 10, g2: 10 }) }),
+    ).toEqual([]);
   });
 
   it('an outage ends when the node no longer qualifies; sensors still silent then get their own alerts', () => {
     const activeOutages = new Map([['g1', { id: 'out1', status: 'open' as const, count: 1 }]]);
     const silent = silentSensors(2, 'g1', () => T0);
-    const ds = evaluateOfflineSweep({ ...base, activeOutages, now: T0 + 20 * MIN, silent, monitoredUnder: counts({ g1: 10 }) });
+    const ds = evaluateOfflineSweep({
+      ...base,
+      activeOutages,
+      now: T0 + 20 * MIN,
+      silent,
+      monitoredUnder: counts({ g1: 10 }),
+    });
     expect(ds.map((d) => d.kind)).toEqual(['resolve', 'raise', 'raise']);
     expect(ds[0]).toMatchObject({ alertId: 'out1', reason: 'outageOver' });
   });
@@ -95,8 +122,13 @@ describe('evaluateOfflineSweep', () => {
   it('an open outage above covers new qualifying nodes below it', () => {
     const activeOutages = new Map([['village', { id: 'out1', status: 'open' as const, count: 1 }]]);
     const silent = silentSensors(6, 'g1', () => T0);
-    const ds = evaluateOfflineSweep({ ...base, activeOutages, now: T0 + 20 * MIN, silent, monitoredUnder: counts({ g1: 6, village: 10 }) });
+    const ds = evaluateOfflineSweep({
+      ...base,
+      activeOutages,
+      now: T0 + 20 * MIN,
+      silent,
+      monitoredUnder: counts({ g1: 6, village: 10 }),
+    });
     expect(ds).toEqual([]);
   });
 });
-

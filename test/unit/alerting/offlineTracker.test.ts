@@ -70,7 +70,11 @@ describe('OfflineTracker', () => {
       fc.property(
         fc.array(
           fc.oneof(
-            fc.record({ op: fc.constant('touch' as const), id: fc.integer({ min: 0, max: 20 }), dt: fc.integer({ min: 0, max: 100_000 }) }),
+            fc.record({
+              op: fc.constant('touch' as const),
+              id: fc.integer({ min: 0, max: 20 }),
+              dt: fc.integer({ min: 0, max: 100_000 }),
+            }),
             fc.record({ op: fc.constant('sweep' as const), dt: fc.integer({ min: 0, max: 200_000 }) }),
             fc.record({ op: fc.constant('remove' as const), id: fc.integer({ min: 0, max: 20 }) }),
           ),

@@ -10,7 +10,11 @@ describe('opens per day, local day in TZ_LOCAL', () => {
   it.each([
     ['one ms before local midnight belongs to the old day', MIDNIGHT - 1, { dayKey: '2026-01-10', count: 6 }],
     ['exactly local midnight starts a new day', MIDNIGHT, { dayKey: '2026-01-11', count: 1 }],
-    ['UTC midnight is 08:00 local: same local day', Date.UTC(2026, 0, 11, 0, 0, 0), { dayKey: '2026-01-11', count: 1 }],
+    [
+      'UTC midnight is 08:00 local: same local day',
+      Date.UTC(2026, 0, 11, 0, 0, 0),
+      { dayKey: '2026-01-11', count: 1 },
+    ],
   ])('%s', (_n, at, expected) => {
     expect(countOpen({ dayKey: '2026-01-10', count: 5 }, at, TZ)).toEqual(expected);
   });
@@ -25,8 +29,16 @@ describe('opens per day, local day in TZ_LOCAL', () => {
     const at = MIDNIGHT - 1;
     const base = { household, sensorId: 's1', at, policy };
     expect(evaluateOpenCount({ ...base, counter: { dayKey: 'd', count: 5 }, active: null })).toBeNull();
-    expect(evaluateOpenCount({ ...base, counter: { dayKey: 'd', count: 6 }, active: null })?.kind).toBe('raise');
-    expect(evaluateOpenCount({ ...base, counter: { dayKey: 'd', count: 7 }, active: { id: 'c1', status: 'open', count: 1 } })).toMatchObject({ kind: 'append', alertId: 'c1' });
+    expect(evaluateOpenCount({ ...base, counter: { dayKey: 'd', count: 6 }, active: null })?.kind).toBe(
+      'raise',
+    );
+    expect(
+      evaluateOpenCount({
+        ...base,
+        counter: { dayKey: 'd', count: 7 },
+        active: { id: 'c1', status: 'open', count: 1 },
+      }),
+    ).toMatchObject({ kind: 'append', alertId: 'c1' });
     const afterMidnight = countOpen({ dayKey: '2026-01-10', count: 9 }, MIDNIGHT + 1, TZ);
     expect(evaluateOpenCount({ ...base, counter: afterMidnight, active: null })).toBeNull();
   });
