@@ -3,7 +3,6 @@ import type { Logger } from '../core/logger.ts';
 import { bearerAuthenticator } from './authenticate.ts';
 import type { ApiDeps } from './deps.ts';
 import { installErrorHandler } from './errorHandler.ts';
-import { RouteTable } from './routeTable.ts';
 import { gridRoutes } from './routes/grid.ts';
 import { householdRoutes } from './routes/households.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
@@ -12,6 +11,7 @@ import { sensorRoutes } from './routes/sensors.ts';
 import { systemRoutes } from './routes/system.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { workerRoutes } from './routes/workers.ts';
+import { RouteTable } from './routeTable.ts';
 
 /** Builds the HTTP API; the composition root listens, tests use inject() or a port. */
 export function buildApi(deps: ApiDeps, logger: Logger): FastifyInstance {
@@ -25,7 +25,16 @@ export function buildApi(deps: ApiDeps, logger: Logger): FastifyInstance {
   });
   installErrorHandler(app);
   const table = new RouteTable(bearerAuthenticator(deps.registry));
-  for (const routes of [systemRoutes, gridRoutes, workerRoutes, householdRoutes, sensorRoutes, scheduleRoutes, tokenRoutes, sealRoutes]) {
+  for (const routes of [
+    systemRoutes,
+    gridRoutes,
+    workerRoutes,
+    householdRoutes,
+    sensorRoutes,
+    scheduleRoutes,
+    tokenRoutes,
+    sealRoutes,
+  ]) {
     routes(table, deps);
   }
   table.register(app);

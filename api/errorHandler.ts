@@ -20,18 +20,26 @@ export function installErrorHandler(app: FastifyInstance): void {
       const status = STATUS[err.code];
       if (status >= 500) request.log.error({ err, code: err.code, ...err.context }, 'request failed');
       return reply.code(status).send({
-        error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) },
+        error: {
+          code: err.code,
+          message: err.message,
+          ...(err.details !== undefined ? { details: err.details } : {}),
+        },
       });
     }
     // Fastify's own errors: unparsable JSON, too large a body, wrong content type.
     const status = err.statusCode ?? 500;
     if (status < 500) {
-      return reply.code(status).send({ error: { code: status === 413 ? 'too_large' : 'validation', message: err.message } });
+      return reply
+        .code(status)
+        .send({ error: { code: status === 413 ? 'too_large' : 'validation', message: err.message } });
     }
     request.log.error({ err }, 'unexpected error');
     return reply.code(500).send({ error: { code: 'internal', message: 'internal error' } });
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
+    reply.code(404).send({
+      error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` },
+    }),
   );
 }

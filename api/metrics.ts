@@ -4,10 +4,29 @@ import type { ServiceEvents } from '../core/events.ts';
 
 /** Numbers read at scrape time from the parts that own them. */
 export interface MetricSources {
-  broker(): { connected: number; connectionsOpened: number; refused: Record<string, number>; closed: Record<string, number> } | null;
-  ingest(): { accepted: number; duplicates: number; commits: number; commitFailures: number; clamped: number };
+  broker(): {
+    connected: number;
+    connectionsOpened: number;
+    refused: Record<string, number>;
+    closed: Record<string, number>;
+  } | null;
+  ingest(): {
+    accepted: number;
+    duplicates: number;
+    commits: number;
+    commitFailures: number;
+    clamped: number;
+  };
   seals(): { total: number; open: number; offline: number; lowBattery: number; armed: number };
-  telemetry(): { kind: string; queued: number; spooledBytes: number; written: number; retried: number; refused: number; dropped: number };
+  telemetry(): {
+    kind: string;
+    queued: number;
+    spooledBytes: number;
+    written: number;
+    retried: number;
+    refused: number;
+    dropped: number;
+  };
 }
 
 /**
@@ -45,7 +64,9 @@ export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSourc
       },
     });
 
-  sampled('sealwatch_mqtt_connections', 'Connected MQTT clients', [], (g) => g.set(sources.broker()?.connected ?? 0));
+  sampled('sealwatch_mqtt_connections', 'Connected MQTT clients', [], (g) =>
+    g.set(sources.broker()?.connected ?? 0),
+  );
   sampled('sealwatch_mqtt_connections_opened', 'TCP connections accepted since start', [], (g) =>
     g.set(sources.broker()?.connectionsOpened ?? 0),
   );
@@ -61,10 +82,15 @@ export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSourc
   sampled('sealwatch_seals', 'Seals by state', ['state'], (g) => {
     for (const [state, n] of Object.entries(sources.seals())) g.set({ state }, n);
   });
-  sampled('sealwatch_telemetry', 'Telemetry writer: queued, spooled bytes, written, retried, refused, dropped', ['counter'], (g) => {
-    const { kind: _, ...numbers } = sources.telemetry();
-    for (const [counter, n] of Object.entries(numbers)) g.set({ counter }, n);
-  });
+  sampled(
+    'sealwatch_telemetry',
+    'Telemetry writer: queued, spooled bytes, written, retried, refused, dropped',
+    ['counter'],
+    (g) => {
+      const { kind: _, ...numbers } = sources.telemetry();
+      for (const [counter, n] of Object.entries(numbers)) g.set({ counter }, n);
+    },
+  );
 
   return { text: () => registry.metrics(), contentType: registry.contentType };
 }

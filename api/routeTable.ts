@@ -102,7 +102,11 @@ export function openApiDocument(table: RouteTable, version: string): Record<stri
         ? {
             requestBody: {
               required: true,
-              content: { 'application/json': { schema: z.toJSONSchema(r.body, { io: 'input', unrepresentable: 'any' }) } },
+              content: {
+                'application/json': {
+                  schema: z.toJSONSchema(r.body, { io: 'input', unrepresentable: 'any' }),
+                },
+              },
             },
           }
         : {}),

@@ -14,7 +14,8 @@ export const sensorView = (s: Sensor, now: number) => ({
   model: s.model,
   friendlyName: s.friendlyName,
   commissioning: s.commissioningUntil !== null && now < s.commissioningUntil,
-  commissioningUntil: s.commissioningUntil !== null && now < s.commissioningUntil ? iso(s.commissioningUntil) : null,
+  commissioningUntil:
+    s.commissioningUntil !== null && now < s.commissioningUntil ? iso(s.commissioningUntil) : null,
   createdAt: iso(s.createdAt),
 });
 
@@ -25,12 +26,23 @@ export const quarantineView = (q: Quarantine) => ({
   createdAt: iso(q.createdAt),
 });
 
-export const windowView = (w: Window) => ({ ...w, start: iso(w.start), end: iso(w.end), createdAt: iso(w.createdAt) });
+export const windowView = (w: Window) => ({
+  ...w,
+  start: iso(w.start),
+  end: iso(w.end),
+  createdAt: iso(w.createdAt),
+});
 
-export function sealView(registry: Registry, sensor: Sensor, state: SealState | undefined, now: number, offlineAfterMs: number) {
+export function sealView(
+  registry: Registry,
+  sensor: Sensor,
+  state: SealState | undefined,
+  now: number,
+  offlineAfterMs: number,
+) {
   const household = registry.household(sensor.householdId);
   const lastSeen = state?.lastSeen ?? null;
-  const online = state !== undefined && state.online && lastSeen !== null && now - lastSeen <= offlineAfterMs;
+  const online = state?.online === true && lastSeen !== null && now - lastSeen <= offlineAfterMs;
   return {
     sensorId: sensor.id,
     householdId: sensor.householdId,

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { createMetrics } from '../api/metrics.ts';
 import { buildApi } from '../api/app.ts';
+import { createMetrics } from '../api/metrics.ts';
 import { Authenticator } from '../broker/authenticator.ts';
 import { type Broker, createBroker } from '../broker/createBroker.ts';
 import { LoginThrottle } from '../broker/loginThrottle.ts';
@@ -40,16 +40,25 @@ export interface Service {
  * (one SQLite transaction per group) → event on the bus → alerting,
  * telemetry and the live page react.
  */
-export async function createService(config: Config, logger: Logger, clock: Clock = systemClock): Promise<Service> {
+export async function createService(
+  config: Config,
+  logger: Logger,
+  clock: Clock = systemClock,
+): Promise<Service> {
   if (config.MQTT_URL) {
-    throw new ServiceError('config', 'MQTT_URL (an external broker) is not supported by this version; unset it to use the embedded broker');
+    throw new ServiceError(
+      'config',
+      'MQTT_URL (an external broker) is not supported by this version; unset it to use the embedded broker',
+    );
   }
   const dataDir = config.DATA_DIR;
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   let ready = false;
 
   const bus = new EventBus<ServiceEvents>(logger.child({ component: 'bus' }));
-  const store = new SqliteStore(openDatabase(join(dataDir, 'sealwatch.db'), logger.child({ component: 'db' })));
+  const store = new SqliteStore(
+    openDatabase(join(dataDir, 'sealwatch.db'), logger.child({ component: 'db' })),
+  );
   const registry = new Registry(store, bus, clock);
   await registry.load();
 

@@ -21,7 +21,11 @@ export function canPublish(identity: Identity, topic: string): boolean {
       if (native) return native.channel !== 'config' && identity.sensorIds.has(native.sensorId);
       return DIALECT_PREFIXES.some((p) => topic.startsWith(p));
     case 'service':
-      return native !== null && native.channel === 'config' && (identity.role === 'admin' || identity.role === 'technician');
+      return (
+        native !== null &&
+        native.channel === 'config' &&
+        (identity.role === 'admin' || identity.role === 'technician')
+      );
   }
 }
 

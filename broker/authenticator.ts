@@ -7,13 +7,18 @@ export interface CredentialSource {
   sensorSecretHash(id: string): string | undefined;
   gateway(id: string): { sensorIds: string[] } | undefined;
   gatewaySecretHash(id: string): string | undefined;
-  findServiceToken(value: string): Promise<{ id: string; role: string; gridId: string | null; name: string } | null>;
+  findServiceToken(
+    value: string,
+  ): Promise<{ id: string; role: string; gridId: string | null; name: string } | null>;
   verifySecret(secret: string, hash: string): Promise<boolean>;
 }
 
 export type AuthOutcome =
   | { ok: true; identity: Identity }
-  | { ok: false; reason: 'throttled' | 'anonymous' | 'bad_credentials' | 'client_id_mismatch' | 'role_not_allowed' };
+  | {
+      ok: false;
+      reason: 'throttled' | 'anonymous' | 'bad_credentials' | 'client_id_mismatch' | 'role_not_allowed';
+    };
 
 const SERVICE_ROLES = new Set(['admin', 'technician', 'monitor']);
 
@@ -43,7 +48,8 @@ export class Authenticator {
     if (!username || !password) return { ok: false, reason: 'anonymous' };
     const addressKey = `addr:${address}`;
     const userKey = `user:${username}`;
-    if (this.throttle.isLocked(addressKey) || this.throttle.isLocked(userKey)) return { ok: false, reason: 'throttled' };
+    if (this.throttle.isLocked(addressKey) || this.throttle.isLocked(userKey))
+      return { ok: false, reason: 'throttled' };
 
     const outcome = await this.check(clientId, username, password.toString('utf8'));
     if (outcome.ok) {
@@ -62,7 +68,13 @@ export class Authenticator {
       if (!SERVICE_ROLES.has(token.role)) return { ok: false, reason: 'role_not_allowed' };
       return {
         ok: true,
-        identity: { kind: 'service', tokenId: token.id, role: token.role, gridId: token.gridId, name: token.name },
+        identity: {
+          kind: 'service',
+          tokenId: token.id,
+          role: token.role,
+          gridId: token.gridId,
+          name: token.name,
+        },
       };
     }
 

@@ -17,7 +17,11 @@ export type PublishVerdict =
  * Called for every device PUBLISH (and will). It resolves once the message is
  * durably accepted or dropped; the QoS 1 PUBACK waits for it.
  */
-export type PublishHandler = (identity: Identity | null, topic: string, payload: Buffer) => Promise<PublishVerdict>;
+export type PublishHandler = (
+  identity: Identity | null,
+  topic: string,
+  payload: Buffer,
+) => Promise<PublishVerdict>;
 
 export interface BrokerOptions {
   port: number;
@@ -79,8 +83,12 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
           if (!outcome.ok) {
             count(stats.refused, `auth_${outcome.reason}`);
             closeReason.set(client, `auth_${outcome.reason}`);
-            log.info({ clientId: client.id, username: username ?? null, address, reason: outcome.reason }, 'mqtt login refused');
-            const returnCode = outcome.reason === 'client_id_mismatch' ? 2 : outcome.reason === 'throttled' ? 3 : 4;
+            log.info(
+              { clientId: client.id, username: username ?? null, address, reason: outcome.reason },
+              'mqtt login refused',
+            );
+            const returnCode =
+              outcome.reason === 'client_id_mismatch' ? 2 : outcome.reason === 'throttled' ? 3 : 4;
             const err = Object.assign(new Error(`login refused: ${outcome.reason}`), { returnCode });
             return done(err as Error & { returnCode: 2 | 3 | 4 }, false);
           }
@@ -149,7 +157,10 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   });
   aedes.on('clientDisconnect', (client) => {
     stats.connected--;
-    count(stats.closed, closeReason.get(client) ?? (isCleanDisconnect(client) ? 'client_disconnect' : 'connection_lost'));
+    count(
+      stats.closed,
+      closeReason.get(client) ?? (isCleanDisconnect(client) ? 'client_disconnect' : 'connection_lost'),
+    );
   });
   aedes.on('keepaliveTimeout', (client) => closeReason.set(client, 'keepalive_timeout'));
   aedes.on('clientError', (client, err) => {

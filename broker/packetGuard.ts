@@ -1,5 +1,5 @@
-import { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 
 export type GuardViolation =
   | 'packet_too_large'
@@ -10,7 +10,19 @@ export type GuardViolation =
 
 /** Flags MQTT 3.1.1 fixes for each control packet type (MQTT-2.2.2-1); PUBLISH (3) has its own. */
 const REQUIRED_FLAGS: Record<number, number> = {
-  1: 0, 2: 0, 4: 0, 5: 0, 6: 2, 7: 0, 8: 2, 9: 0, 10: 2, 11: 0, 12: 0, 13: 0, 14: 0,
+  1: 0,
+  2: 0,
+  4: 0,
+  5: 0,
+  6: 2,
+  7: 0,
+  8: 2,
+  9: 0,
+  10: 2,
+  11: 0,
+  12: 0,
+  13: 0,
+  14: 0,
 };
 
 /**
@@ -55,7 +67,10 @@ export class PacketGuard extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (this.socket.destroyed) return callback(new Error('socket closed'));
+    if (this.socket.destroyed) {
+      callback(new Error('socket closed'));
+      return;
+    }
     this.socket.write(chunk, callback);
   }
 

@@ -9,7 +9,9 @@ import { z } from 'zod';
 export const SENSOR_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const MAX_PAYLOAD_BYTES = 1024;
 
-export const sensorIdSchema = z.string().regex(SENSOR_ID_PATTERN, 'sensor id must match ^[A-Za-z0-9_-]{1,64}$');
+export const sensorIdSchema = z
+  .string()
+  .regex(SENSOR_ID_PATTERN, 'sensor id must match ^[A-Za-z0-9_-]{1,64}$');
 
 export type NativeChannel = 'event' | 'heartbeat' | 'status' | 'config';
 
@@ -21,7 +23,8 @@ export function parseSealTopic(topic: string): { sensorId: string; channel: Nati
   if (parts.length !== 3 || parts[0] !== 'seal') return null;
   const [, sensorId, channel] = parts as [string, string, string];
   if (!SENSOR_ID_PATTERN.test(sensorId)) return null;
-  if (channel !== 'event' && channel !== 'heartbeat' && channel !== 'status' && channel !== 'config') return null;
+  if (channel !== 'event' && channel !== 'heartbeat' && channel !== 'status' && channel !== 'config')
+    return null;
   return { sensorId, channel };
 }
 

@@ -25,7 +25,10 @@ const durationList = z.string().transform((text, ctx) => {
   }
   const list = steps as number[];
   if (list.some((ms, i) => i > 0 && ms <= (list[i - 1] as number))) {
-    ctx.addIssue({ code: 'custom', message: 'must list increasing durations (each step counts from the alert)' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must list increasing durations (each step counts from the alert)',
+    });
     return z.NEVER;
   }
   return list;
@@ -62,7 +65,10 @@ const timeZone = z.string().refine(
 );
 
 const positiveInt = (what: string) =>
-  z.coerce.number({ message: `is not ${what}` }).int(`is not ${what}`).positive(`is not ${what}`);
+  z.coerce
+    .number({ message: `is not ${what}` })
+    .int(`is not ${what}`)
+    .positive(`is not ${what}`);
 
 interface VariableSpec {
   schema: z.ZodType;
@@ -75,7 +81,12 @@ interface VariableSpec {
 /** Every variable the service reads. `--help` prints this table. */
 export const VARIABLES = {
   MQTT_PORT: { schema: port, default: '1883', example: '1883', help: 'embedded broker TCP port' },
-  MQTT_HOST: { schema: z.string().min(1), default: '0.0.0.0', example: '127.0.0.1', help: 'embedded broker bind address' },
+  MQTT_HOST: {
+    schema: z.string().min(1),
+    default: '0.0.0.0',
+    example: '127.0.0.1',
+    help: 'embedded broker bind address',
+  },
   MQTT_URL: {
     schema: url(['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:']),
     example: 'mqtt://broker.example:1883',
@@ -88,15 +99,29 @@ export const VARIABLES = {
     help: 'largest MQTT packet a sensor or gateway may send (bytes)',
   },
   HTTP_PORT: { schema: port, default: '8080', example: '8080', help: 'API, dashboard and metrics port' },
-  HTTP_HOST: { schema: z.string().min(1), default: '0.0.0.0', example: '127.0.0.1', help: 'HTTP bind address' },
+  HTTP_HOST: {
+    schema: z.string().min(1),
+    default: '0.0.0.0',
+    example: '127.0.0.1',
+    help: 'HTTP bind address',
+  },
   DATA_DIR: {
     schema: z.string().min(1),
     default: './data',
     example: '/var/lib/sealwatch',
     help: 'SQLite database, spool, generated secrets',
   },
-  INFLUX_URL: { schema: url(['http:', 'https:']), example: 'http://localhost:8086', help: 'InfluxDB base URL' },
-  INFLUX_TOKEN: { schema: z.string().min(1), example: 'my-token', help: 'InfluxDB 2.x/3.x token', secret: true },
+  INFLUX_URL: {
+    schema: url(['http:', 'https:']),
+    example: 'http://localhost:8086',
+    help: 'InfluxDB base URL',
+  },
+  INFLUX_TOKEN: {
+    schema: z.string().min(1),
+    example: 'my-token',
+    help: 'InfluxDB 2.x/3.x token',
+    secret: true,
+  },
   INFLUX_ORG: { schema: z.string().min(1), example: 'sealwatch', help: 'InfluxDB 2.x organisation' },
   INFLUX_BUCKET: { schema: z.string().min(1), example: 'seals', help: 'InfluxDB 2.x bucket' },
   INFLUX_API: {
@@ -108,9 +133,18 @@ export const VARIABLES = {
   INFLUX_DB: { schema: z.string().min(1), example: 'seals', help: 'InfluxDB 1.x database' },
   INFLUX_RP: { schema: z.string().min(1), example: 'autogen', help: 'InfluxDB 1.x retention policy' },
   INFLUX_USERNAME: { schema: z.string().min(1), example: 'sealwatch', help: 'InfluxDB 1.x user' },
-  INFLUX_PASSWORD: { schema: z.string().min(1), example: 'secret', help: 'InfluxDB 1.x password', secret: true },
+  INFLUX_PASSWORD: {
+    schema: z.string().min(1),
+    example: 'secret',
+    help: 'InfluxDB 1.x password',
+    secret: true,
+  },
   SMTP_URL: { schema: url(['smtp:', 'smtps:']), example: 'smtp://mail.example:587', help: 'e-mail channel' },
-  MAIL_FROM: { schema: z.string().min(3), example: 'SealWatch <alerts@example.org>', help: 'sender of e-mails' },
+  MAIL_FROM: {
+    schema: z.string().min(3),
+    example: 'SealWatch <alerts@example.org>',
+    help: 'sender of e-mails',
+  },
   PUBLIC_URL: {
     schema: url(['http:', 'https:']),
     default: 'http://localhost:8080',
@@ -129,7 +163,12 @@ export const VARIABLES = {
     example: 'en',
     help: 'language of messages and the page',
   },
-  HEARTBEAT_INTERVAL: { schema: duration, default: '60s', example: '60s', help: 'expected heartbeat interval' },
+  HEARTBEAT_INTERVAL: {
+    schema: duration,
+    default: '60s',
+    example: '60s',
+    help: 'expected heartbeat interval',
+  },
   MISSED_HEARTBEATS: {
     schema: positiveInt('a whole number ≥ 1'),
     default: '3',
@@ -196,7 +235,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     const result = spec.schema.safeParse(raw);
     if (!result.success) {
       const shown = spec.secret ? '(hidden)' : `'${raw}'`;
-      throw new ConfigError(name, `=${shown} ${result.error.issues[0]?.message ?? 'is invalid'}`, spec.example);
+      throw new ConfigError(
+        name,
+        `=${shown} ${result.error.issues[0]?.message ?? 'is invalid'}`,
+        spec.example,
+      );
     }
     out[name] = result.data;
   }
@@ -209,14 +252,23 @@ function readConfigFile(path: string): Record<string, string> {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new ConfigError('CONFIG_FILE', `='${path}' cannot be read as JSON (${(err as Error).message})`, 'sealwatch.json');
+    throw new ConfigError(
+      'CONFIG_FILE',
+      `='${path}' cannot be read as JSON (${(err as Error).message})`,
+      'sealwatch.json',
+    );
   }
   const shape = z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).safeParse(parsed);
   if (!shape.success) {
-    throw new ConfigError('CONFIG_FILE', `='${path}' must hold one JSON object of variable names to values`, 'sealwatch.json');
+    throw new ConfigError(
+      'CONFIG_FILE',
+      `='${path}' must hold one JSON object of variable names to values`,
+      'sealwatch.json',
+    );
   }
   for (const name of Object.keys(shape.data)) {
-    if (!(name in VARIABLES)) throw new ConfigError('CONFIG_FILE', `='${path}' names unknown variable ${name}`, 'sealwatch.json');
+    if (!(name in VARIABLES))
+      throw new ConfigError('CONFIG_FILE', `='${path}' names unknown variable ${name}`, 'sealwatch.json');
   }
   return shape.data;
 }
@@ -226,10 +278,19 @@ function checkCombinations(c: Record<string, unknown>): void {
   if (!c.INFLUX_URL) return;
   if (c.INFLUX_API === 'v2') {
     for (const name of ['INFLUX_ORG', 'INFLUX_BUCKET'] as const) {
-      if (!c[name]) throw new ConfigError(name, 'is required when INFLUX_URL is set with INFLUX_API=v2', VARIABLES[name].example);
+      if (!c[name])
+        throw new ConfigError(
+          name,
+          'is required when INFLUX_URL is set with INFLUX_API=v2',
+          VARIABLES[name].example,
+        );
     }
   } else if (!c.INFLUX_DB) {
-    throw new ConfigError('INFLUX_DB', 'is required when INFLUX_URL is set with INFLUX_API=v1', VARIABLES.INFLUX_DB.example);
+    throw new ConfigError(
+      'INFLUX_DB',
+      'is required when INFLUX_URL is set with INFLUX_API=v1',
+      VARIABLES.INFLUX_DB.example,
+    );
   }
 }
 

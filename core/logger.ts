@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 import { type Clock, systemClock } from './clock.ts';
 
 export type { Logger } from 'pino';
@@ -50,7 +50,8 @@ export class RateLimitedLog {
     const now = this.clock.now();
     let w = this.windows.get(key);
     if (!w || now - w.start >= this.windowMs) {
-      if (w && w.suppressed > 0) this.logger.warn({ key, suppressed: w.suppressed }, 'similar log lines suppressed');
+      if (w && w.suppressed > 0)
+        this.logger.warn({ key, suppressed: w.suppressed }, 'similar log lines suppressed');
       w = { start: now, count: 0, suppressed: 0 };
       this.windows.set(key, w);
     }

@@ -6,8 +6,8 @@ import { type DoorEventRecord, initialSealState, type SealState } from '../core/
 import type { Store } from '../registry/store.ts';
 import { applyMessage } from './applyMessage.ts';
 import { isDuplicate } from './dedup.ts';
-import { pointFor } from './telemetryPoints.ts';
 import type { TelemetryPoint, TelemetrySink } from './telemetry/telemetrySink.ts';
+import { pointFor } from './telemetryPoints.ts';
 
 export interface Placement {
   householdId: string;
@@ -53,7 +53,13 @@ export class IngestPipeline {
   private current: Batch | null = null;
   /** Groups commit one after another, each computed from the state the previous one left. */
   private tail: Promise<void> = Promise.resolve();
-  private readonly stats: IngestStats = { accepted: 0, duplicates: 0, commits: 0, commitFailures: 0, lastBatchSize: 0 };
+  private readonly stats: IngestStats = {
+    accepted: 0,
+    duplicates: 0,
+    commits: 0,
+    commitFailures: 0,
+    lastBatchSize: 0,
+  };
 
   constructor(
     private readonly store: Store,
@@ -90,7 +96,9 @@ export class IngestPipeline {
       return this.duplicate(message, Promise.resolve());
     }
     const pending = this.inflight.get(message.sensorId);
-    const twin = pending?.find((p) => p.message.seq !== null && p.message.seq === message.seq && p.message.ts === message.ts);
+    const twin = pending?.find(
+      (p) => p.message.seq !== null && p.message.seq === message.seq && p.message.ts === message.ts,
+    );
     if (twin) return this.duplicate(message, twin.batch.done);
 
     const batch = this.current ?? this.openBatch();
@@ -115,7 +123,11 @@ export class IngestPipeline {
 
   private duplicate(message: SealMessage, settled: Promise<void>): Promise<void> {
     this.stats.duplicates++;
-    this.bus.emit('message.rejected', { reason: 'duplicate', sensorId: message.sensorId, dialect: message.dialect });
+    this.bus.emit('message.rejected', {
+      reason: 'duplicate',
+      sensorId: message.sensorId,
+      dialect: message.dialect,
+    });
     return settled;
   }
 
@@ -144,14 +156,15 @@ export class IngestPipeline {
   }
 
   private async commit(items: Pending[], batch: Batch): Promise<void> {
-
     const next = new Map<string, SealState>();
     const committed: SealCommitted[] = [];
     const doorEvents: DoorEventRecord[] = [];
     const points: TelemetryPoint[] = [];
     for (const { message, placement } of items) {
       const before =
-        next.get(message.sensorId) ?? this.states.get(message.sensorId) ?? initialSealState(message.sensorId, message.receivedAt);
+        next.get(message.sensorId) ??
+        this.states.get(message.sensorId) ??
+        initialSealState(message.sensorId, message.receivedAt);
       const { state, doorEvent } = applyMessage(before, message);
       next.set(message.sensorId, state);
       if (doorEvent) doorEvents.push({ ...doorEvent, householdId: placement.householdId });
@@ -163,7 +176,13 @@ export class IngestPipeline {
           model: placement.model,
         }),
       );
-      committed.push({ message, before, after: state, householdId: placement.householdId, gridId: placement.gridId });
+      committed.push({
+        message,
+        before,
+        after: state,
+        householdId: placement.householdId,
+        gridId: placement.gridId,
+      });
     }
 
     const started = performance.now();

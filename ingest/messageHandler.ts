@@ -1,9 +1,9 @@
-import type { Identity } from '../broker/identity.ts';
 import type { PublishVerdict } from '../broker/createBroker.ts';
+import type { Identity } from '../broker/identity.ts';
 import type { Clock } from '../core/clock.ts';
 import type { EventBus } from '../core/eventBus.ts';
 import type { RejectReason, ServiceEvents } from '../core/events.ts';
-import { RateLimitedLog, type Logger } from '../core/logger.ts';
+import { type Logger, RateLimitedLog } from '../core/logger.ts';
 import type { SealMessage } from '../core/sealMessage.ts';
 import type { Registry } from '../registry/registry.ts';
 import { clampTimestamp } from './clampTimestamp.ts';
@@ -27,12 +27,21 @@ export function createMessageHandler(deps: {
   bus: EventBus<ServiceEvents>;
   clock: Clock;
   logger: Logger;
-}): { handle: (identity: Identity | null, topic: string, payload: Buffer) => Promise<PublishVerdict>; counters: IngestCounters } {
+}): {
+  handle: (identity: Identity | null, topic: string, payload: Buffer) => Promise<PublishVerdict>;
+  counters: IngestCounters;
+} {
   const { registry, pipeline, bus, clock } = deps;
   const counters: IngestCounters = { clamped: 0, rejected: {} };
   const rateLimited = new RateLimitedLog(deps.logger, clock);
 
-  const drop = (reason: RejectReason, sensorId: string | null, dialect: string | null, detail: string, topic: string) => {
+  const drop = (
+    reason: RejectReason,
+    sensorId: string | null,
+    dialect: string | null,
+    detail: string,
+    topic: string,
+  ) => {
     counters.rejected[reason] = (counters.rejected[reason] ?? 0) + 1;
     bus.emit('message.rejected', { reason, sensorId, dialect });
     rateLimited.warn(`reject:${reason}`, { reason, sensorId, dialect, topic, detail }, 'message dropped');
@@ -56,7 +65,8 @@ export function createMessageHandler(deps: {
         return drop('acl', message.sensorId, decoder.name, 'publisher may not speak for this sensor', topic);
       }
       const placement = registry.placement(message.sensorId);
-      if (!placement) return drop('unknown_sensor', message.sensorId, decoder.name, 'sensor is not registered', topic);
+      if (!placement)
+        return drop('unknown_sensor', message.sensorId, decoder.name, 'sensor is not registered', topic);
       const clamped = clampTimestamp(message.ts, receivedAt);
       if (clamped.clamped) counters.clamped++;
       const final: SealMessage = { ...message, ts: clamped.ts };
@@ -69,7 +79,9 @@ export function createMessageHandler(deps: {
       );
     }
     const ok: PublishVerdict = { accepted: true };
-    return accepted.length === 1 ? (accepted[0] as Promise<void>).then(() => ok) : Promise.all(accepted).then(() => ok);
+    return accepted.length === 1
+      ? (accepted[0] as Promise<void>).then(() => ok)
+      : Promise.all(accepted).then(() => ok);
   };
 
   return { handle, counters };

@@ -13,7 +13,12 @@ export function pointFor(m: SealMessage, tags: PointTags): TelemetryPoint {
   const seq: Record<string, number> = m.seq === null ? {} : { seq: m.seq };
   switch (m.kind) {
     case 'door':
-      return { measurement: 'door', tags: { ...tags }, fields: { open: m.door === 'open', ...seq }, time: m.ts };
+      return {
+        measurement: 'door',
+        tags: { ...tags },
+        fields: { open: m.door === 'open', ...seq },
+        time: m.ts,
+      };
     case 'tamper':
       return { measurement: 'door', tags: { ...tags }, fields: { tamper: true, ...seq }, time: m.ts };
     case 'heartbeat': {

@@ -112,7 +112,9 @@ export class Registry {
   armingInputs(householdId: string): ArmingInputs {
     const h = this.households.get(householdId);
     const windows = [...(this.windowsByHousehold.get(householdId) ?? [])];
-    if (h) for (const node of this.tree.pathToRoot(h.gridId)) windows.push(...(this.windowsByGrid.get(node.id) ?? []));
+    if (h)
+      for (const node of this.tree.pathToRoot(h.gridId))
+        windows.push(...(this.windowsByGrid.get(node.id) ?? []));
     return { quarantines: this.quarantinesByHousehold.get(householdId) ?? [], windows };
   }
 
@@ -129,7 +131,8 @@ export class Registry {
 
   async createGridNode(input: CreateGridNode): Promise<GridNode> {
     if (this.tree.get(input.id)) throw conflict(`grid node '${input.id}' already exists`, { id: input.id });
-    if (input.parentId !== null && !this.tree.get(input.parentId)) throw notFound('parent grid node', input.parentId);
+    if (input.parentId !== null && !this.tree.get(input.parentId))
+      throw notFound('parent grid node', input.parentId);
     const node: GridNode = { ...input, createdAt: this.clock.now() };
     await this.store.insertGridNode(node);
     this.tree.add(node);
@@ -157,7 +160,8 @@ export class Registry {
   }
 
   async createHousehold(input: CreateHousehold): Promise<Household> {
-    if (this.households.has(input.id)) throw conflict(`household '${input.id}' already exists`, { id: input.id });
+    if (this.households.has(input.id))
+      throw conflict(`household '${input.id}' already exists`, { id: input.id });
     this.requireGrid(input.gridId);
     const h: Household = {
       id: input.id,
@@ -254,7 +258,10 @@ export class Registry {
   }
 
   /** Returns the token record and its value; the value is kept only as a hash. */
-  async createToken(input: CreateToken, value: string = newToken()): Promise<{ token: Token; value: string }> {
+  async createToken(
+    input: CreateToken,
+    value: string = newToken(),
+  ): Promise<{ token: Token; value: string }> {
     if (input.gridId !== null) this.requireGrid(input.gridId);
     const token: Token = {
       id: randomUUID(),

@@ -64,7 +64,10 @@ export type CreateGateway = z.infer<typeof createGatewayBody>;
 
 export const createQuarantineBody = z
   .object({ householdId: idSchema, start: isoTime, end: isoTime.optional() })
-  .refine((q) => q.end === undefined || q.end > q.start, { message: 'end must be after start', path: ['end'] });
+  .refine((q) => q.end === undefined || q.end > q.start, {
+    message: 'end must be after start',
+    path: ['end'],
+  });
 export type CreateQuarantine = z.infer<typeof createQuarantineBody>;
 
 export const createWindowBody = z

@@ -5,7 +5,17 @@
  * referential checks with friendly errors happen in the registry service.
  */
 import type { DoorEventRecord, SealState } from '../core/sealState.ts';
-import type { Gateway, GridNode, Household, Quarantine, Role, Sensor, Token, Window, Worker } from './schemas.ts';
+import type {
+  Gateway,
+  GridNode,
+  Household,
+  Quarantine,
+  Role,
+  Sensor,
+  Token,
+  Window,
+  Worker,
+} from './schemas.ts';
 
 export interface SensorRow extends Sensor {
   secretHash: string;

@@ -16,8 +16,10 @@ export function gridRoutes(table: RouteTable, { registry }: ApiDeps): void {
     body: createGridNodeBody,
     status: 201,
     handler: async ({ body, principal }) => {
-      if (body.parentId === null && principal.gridId !== null) throw forbidden('only a whole-grid admin creates a root node');
-      if (body.parentId !== null && registry.gridNode(body.parentId)) requireScope(registry.tree, principal, body.parentId);
+      if (body.parentId === null && principal.gridId !== null)
+        throw forbidden('only a whole-grid admin creates a root node');
+      if (body.parentId !== null && registry.gridNode(body.parentId))
+        requireScope(registry.tree, principal, body.parentId);
       return gridNodeView(await registry.createGridNode(body));
     },
   });

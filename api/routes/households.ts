@@ -35,7 +35,12 @@ export function householdRoutes(table: RouteTable, { registry, clock }: ApiDeps)
           .allHouseholds()
           .filter((h) => inScope(registry.tree, principal, h.gridId))
           .filter((h) => under === undefined || registry.tree.isWithin(h.gridId, under))
-          .map((h) => ({ ...h, createdAt: iso(h.createdAt), purgedAt: iso(h.purgedAt), armed: registry.isArmed(h.id, now) })),
+          .map((h) => ({
+            ...h,
+            createdAt: iso(h.createdAt),
+            purgedAt: iso(h.purgedAt),
+            armed: registry.isArmed(h.id, now),
+          })),
         query,
       );
     },

@@ -28,12 +28,14 @@ export function scheduleRoutes(table: RouteTable, { registry }: ApiDeps): void {
     method: 'POST',
     url: '/api/windows',
     tag: 'schedules',
-    summary: 'Authorize a window (per grid node subtree or per household) during which opens are not breaches',
+    summary:
+      'Authorize a window (per grid node subtree or per household) during which opens are not breaches',
     roles: ['admin', 'monitor', 'worker'],
     body: createWindowBody,
     status: 201,
     handler: async ({ body, principal }) => {
-      const gridId = body.gridId ?? (body.householdId !== undefined ? householdGrid(body.householdId) : undefined);
+      const gridId =
+        body.gridId ?? (body.householdId !== undefined ? householdGrid(body.householdId) : undefined);
       if (gridId && registry.gridNode(gridId)) requireScope(registry.tree, principal, gridId);
       return windowView(await registry.createWindow(body));
     },
@@ -52,7 +54,9 @@ export function scheduleRoutes(table: RouteTable, { registry }: ApiDeps): void {
       const inputs = registry.armingInputs(params.householdId as string);
       return {
         quarantines: inputs.quarantines.map(quarantineView),
-        windows: inputs.windows.filter((w) => !w.gridId || inScope(registry.tree, principal, w.gridId)).map(windowView),
+        windows: inputs.windows
+          .filter((w) => !w.gridId || inScope(registry.tree, principal, w.gridId))
+          .map(windowView),
       };
     },
   });

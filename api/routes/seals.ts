@@ -63,7 +63,8 @@ export function sealRoutes(table: RouteTable, deps: ApiDeps): void {
       if (!sensor || !gridId) throw notFound('sensor', params.sensorId as string);
       requireScope(registry.tree, principal, gridId);
       const limit = query.limit === undefined ? 100 : Number(query.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw invalid('limit must be a whole number from 1 to 1000');
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+        throw invalid('limit must be a whole number from 1 to 1000');
       return { items: await deps.doorHistory(sensor.id, limit) };
     },
   });

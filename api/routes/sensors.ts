@@ -62,7 +62,10 @@ export function sensorRoutes(table: RouteTable, deps: ApiDeps): void {
     roles: ['admin', 'technician'],
     handler: async ({ params, principal }) => {
       sensorInScope(principal, params.sensorId as string);
-      const sensor = await registry.setCommissioning(params.sensorId as string, clock.now() + deps.commissioningMs);
+      const sensor = await registry.setCommissioning(
+        params.sensorId as string,
+        clock.now() + deps.commissioningMs,
+      );
       return sensorView(sensor, clock.now());
     },
   });
@@ -84,7 +87,8 @@ export function sensorRoutes(table: RouteTable, deps: ApiDeps): void {
     method: 'POST',
     url: '/api/gateways',
     tag: 'registry',
-    summary: 'Register a gateway credential that publishes for a listed set of sensors; the secret is shown only here',
+    summary:
+      'Register a gateway credential that publishes for a listed set of sensors; the secret is shown only here',
     roles: ['admin', 'technician'],
     body: createGatewayBody,
     status: 201,

@@ -16,8 +16,10 @@ export function tokenRoutes(table: RouteTable, { registry }: ApiDeps): void {
     status: 201,
     handler: async ({ body, principal }) => {
       // A scoped admin can only hand out tokens inside its own subtree.
-      if (body.gridId === null && principal.gridId !== null) throw forbidden('a scoped admin cannot issue whole-grid tokens');
-      if (body.gridId !== null && registry.gridNode(body.gridId)) requireScope(registry.tree, principal, body.gridId);
+      if (body.gridId === null && principal.gridId !== null)
+        throw forbidden('a scoped admin cannot issue whole-grid tokens');
+      if (body.gridId !== null && registry.gridNode(body.gridId))
+        requireScope(registry.tree, principal, body.gridId);
       const { token, value } = await registry.createToken(body);
       return { ...token, createdAt: iso(token.createdAt), token: value };
     },

@@ -22,7 +22,11 @@ export interface DialectDecoder {
   decode(topic: string, payload: Buffer, ctx: DecodeContext): DecodeResult;
 }
 
-export const reject = (reason: RejectReason, detail: string, sensorId: string | null = null): DecodeResult => ({
+export const reject = (
+  reason: RejectReason,
+  detail: string,
+  sensorId: string | null = null,
+): DecodeResult => ({
   ok: false,
   reason,
   detail,

@@ -19,7 +19,8 @@ export const nativeDecoder: DialectDecoder = {
   matches: (topic) => topic.startsWith('seal/'),
   decode(topic: string, payload: Buffer, ctx: DecodeContext): DecodeResult {
     const parsed = parseSealTopic(topic);
-    if (!parsed || parsed.channel === 'config') return reject('bad_topic', `not a native seal topic: ${topic}`);
+    if (!parsed || parsed.channel === 'config')
+      return reject('bad_topic', `not a native seal topic: ${topic}`);
     const { sensorId, channel } = parsed;
     if (payload.length > MAX_PAYLOAD_BYTES) {
       return reject('too_large', `payload of ${payload.length} bytes exceeds ${MAX_PAYLOAD_BYTES}`, sensorId);

@@ -17,18 +17,27 @@ export const shellyDecoder: DialectDecoder = {
     if (!match) return reject('bad_topic', `not a Shelly Door/Window topic: ${topic}`);
     const [, deviceId, channel] = match as unknown as [string, string, string];
     // Tilt, lux, temperature, vibration, announcements: not seal messages.
-    if (channel !== 'sensor/state' && channel !== 'sensor/battery' && channel !== 'online') return { ok: true, messages: [] };
+    if (channel !== 'sensor/state' && channel !== 'sensor/battery' && channel !== 'online')
+      return { ok: true, messages: [] };
     const sensorId = ctx.sensorIdForName(deviceId);
     if (!sensorId) return reject('unknown_sensor', `no sensor is bound to Shelly device '${deviceId}'`);
     const text = payload.toString('utf8').trim();
-    const base = { sensorId, dialect: 'shelly' as const, receivedAt: ctx.receivedAt, ts: ctx.receivedAt, seq: null };
+    const base = {
+      sensorId,
+      dialect: 'shelly' as const,
+      receivedAt: ctx.receivedAt,
+      ts: ctx.receivedAt,
+      seq: null,
+    };
 
     if (channel === 'sensor/state') {
-      if (text !== 'open' && text !== 'close') return reject('schema', `sensor/state must be open or close, got '${text.slice(0, 20)}'`, sensorId);
+      if (text !== 'open' && text !== 'close')
+        return reject('schema', `sensor/state must be open or close, got '${text.slice(0, 20)}'`, sensorId);
       return ok({ ...base, kind: 'door', door: text === 'open' ? 'open' : 'closed' });
     }
     if (channel === 'online') {
-      if (text !== 'true' && text !== 'false') return reject('schema', 'online must be true or false', sensorId);
+      if (text !== 'true' && text !== 'false')
+        return reject('schema', 'online must be true or false', sensorId);
       return ok({ ...base, kind: 'status', online: text === 'true', seq: null });
     }
     const battery = Number(text);

@@ -18,7 +18,10 @@ const contactState = z.looseObject({
 });
 
 /** Availability: `online`/`offline` (legacy) or `{"state":"online"}` (Zigbee2MQTT ≥ 1.22). */
-const availability = z.union([z.enum(['online', 'offline']), z.object({ state: z.enum(['online', 'offline']) })]);
+const availability = z.union([
+  z.enum(['online', 'offline']),
+  z.object({ state: z.enum(['online', 'offline']) }),
+]);
 
 export const zigbee2mqttDecoder: DialectDecoder = {
   name: 'zigbee2mqtt',
@@ -26,19 +29,31 @@ export const zigbee2mqttDecoder: DialectDecoder = {
   decode(topic: string, payload: Buffer, ctx: DecodeContext): DecodeResult {
     const rest = topic.slice(PREFIX.length);
     // The bridge's own topics (state, logs, device lists) and commands are not seal messages.
-    if (rest.startsWith('bridge/') || rest.endsWith('/set') || rest.endsWith('/get')) return { ok: true, messages: [] };
+    if (rest.startsWith('bridge/') || rest.endsWith('/set') || rest.endsWith('/get'))
+      return { ok: true, messages: [] };
     const isAvailability = rest.endsWith(AVAILABILITY);
     // Friendly names may contain '/', so the name is everything between prefix and suffix.
     const friendlyName = isAvailability ? rest.slice(0, -AVAILABILITY.length) : rest;
     const sensorId = ctx.sensorIdForName(friendlyName);
     if (!sensorId) return reject('unknown_sensor', `no sensor is bound to friendly name '${friendlyName}'`);
-    const base = { sensorId, dialect: 'zigbee2mqtt' as const, receivedAt: ctx.receivedAt, ts: ctx.receivedAt, seq: null };
+    const base = {
+      sensorId,
+      dialect: 'zigbee2mqtt' as const,
+      receivedAt: ctx.receivedAt,
+      ts: ctx.receivedAt,
+      seq: null,
+    };
 
     if (isAvailability) {
       const text = payload.toString('utf8');
       const json = parseJson(payload);
       const parsed = availability.safeParse(json.ok ? json.value : text);
-      if (!parsed.success) return reject('schema', 'availability must be online/offline or {"state":"online|offline"}', sensorId);
+      if (!parsed.success)
+        return reject(
+          'schema',
+          'availability must be online/offline or {"state":"online|offline"}',
+          sensorId,
+        );
       const state = typeof parsed.data === 'string' ? parsed.data : parsed.data.state;
       return ok({ ...base, kind: 'status', online: state === 'online', seq: null });
     }
@@ -47,7 +62,11 @@ export const zigbee2mqttDecoder: DialectDecoder = {
     if (!json.ok) return reject('bad_json', json.detail, sensorId);
     const parsed = contactState.safeParse(json.value);
     if (!parsed.success) {
-      return reject('schema', parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '), sensorId);
+      return reject(
+        'schema',
+        parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '),
+        sensorId,
+      );
     }
     const { contact, battery, tamper } = parsed.data;
     // Every state message counts as a heartbeat carrying the door position;

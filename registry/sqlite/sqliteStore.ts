@@ -196,7 +196,9 @@ export class SqliteStore implements Store {
 
   async insertQuarantine(q: Quarantine): Promise<void> {
     this.db
-      .prepare('INSERT INTO quarantines (id, household_id, start_at, end_at, created_at) VALUES (?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO quarantines (id, household_id, start_at, end_at, created_at) VALUES (?, ?, ?, ?, ?)',
+      )
       .run(q.id, q.householdId, q.start, q.end, q.createdAt);
   }
 
@@ -214,7 +216,9 @@ export class SqliteStore implements Store {
 
   async insertToken(t: TokenRow): Promise<void> {
     this.db
-      .prepare('INSERT INTO tokens (id, name, role, grid_id, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO tokens (id, name, role, grid_id, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
       .run(t.id, t.name, t.role, t.gridId, t.tokenHash, t.createdAt);
   }
 

@@ -2,7 +2,12 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 
 /** A real MQTT client that does not reconnect by itself, so tests see every refusal. */
 export async function connectClient(url: string, options: IClientOptions): Promise<MqttClient> {
-  return mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5_000, protocolVersion: 4, ...options });
+  return mqtt.connectAsync(url, {
+    reconnectPeriod: 0,
+    connectTimeout: 5_000,
+    protocolVersion: 4,
+    ...options,
+  });
 }
 
 export function connectSensor(url: string, sensorId: string, secret: string, options: IClientOptions = {}) {
@@ -36,5 +41,10 @@ export function closed(client: MqttClient, timeoutMs = 5_000): Promise<void> {
 export const eventPayload = (type: 'open' | 'close' | 'tamper', seq: number, ts = Date.now()) =>
   JSON.stringify({ type, ts, seq });
 
-export const heartbeatPayload = (seq: number, door: 'open' | 'closed', battery = 90, rssi = -60, ts = Date.now()) =>
-  JSON.stringify({ ts, seq, door, battery, rssi });
+export const heartbeatPayload = (
+  seq: number,
+  door: 'open' | 'closed',
+  battery = 90,
+  rssi = -60,
+  ts = Date.now(),
+) => JSON.stringify({ ts, seq, door, battery, rssi });

@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
+// biome-ignore lint/suspicious/noExplicitAny: tests read JSON answers loosely
 export interface ApiAnswer<T = any> {
   status: number;
   body: T;
@@ -25,6 +26,7 @@ export interface RunningService {
   dataDir: string;
   /** Every log line the service printed, parsed (JSON) or raw. */
   logs: Array<Record<string, unknown> | string>;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read JSON answers loosely
   api<T = any>(method: string, path: string, body?: unknown, token?: string | null): Promise<ApiAnswer<T>>;
   /** SIGTERM and wait for exit. */
   stop(): Promise<number | null>;
@@ -172,6 +174,7 @@ export async function startService(
       } catch {
         // Plain text (metrics).
       }
+      // biome-ignore lint/suspicious/noExplicitAny: tests read JSON answers loosely
       return { status: res.status, body: parsed as any };
     },
     async stop() {

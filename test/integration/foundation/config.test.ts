@@ -30,7 +30,13 @@ describe('configuration at start-up', () => {
   });
 
   it('a secret in a bad value is not echoed', () => {
-    const result = run({ INFLUX_URL: 'http://localhost:8086', INFLUX_ORG: 'o', INFLUX_BUCKET: 'b', INFLUX_TOKEN: '' , INFLUX_API: 'v3' });
+    const result = run({
+      INFLUX_URL: 'http://localhost:8086',
+      INFLUX_ORG: 'o',
+      INFLUX_BUCKET: 'b',
+      INFLUX_TOKEN: '',
+      INFLUX_API: 'v3',
+    });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('INFLUX_API');
   });
@@ -38,7 +44,16 @@ describe('configuration at start-up', () => {
   it('--help lists every variable', () => {
     const result = run({}, ['--help']);
     expect(result.status).toBe(0);
-    for (const name of ['MQTT_PORT', 'MQTT_URL', 'HTTP_PORT', 'DATA_DIR', 'INFLUX_URL', 'SMTP_URL', 'ESCALATE_AFTER', 'LOG_LEVEL']) {
+    for (const name of [
+      'MQTT_PORT',
+      'MQTT_URL',
+      'HTTP_PORT',
+      'DATA_DIR',
+      'INFLUX_URL',
+      'SMTP_URL',
+      'ESCALATE_AFTER',
+      'LOG_LEVEL',
+    ]) {
       expect(result.stdout).toContain(name);
     }
   });

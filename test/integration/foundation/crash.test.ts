@@ -46,7 +46,9 @@ describe('crash safety of acknowledged messages', () => {
     client.end(true);
     await Promise.allSettled(sends);
     await svc.restart();
-    const history = (await svc.api('GET', '/api/seals/crash-1/history?limit=1000')).body.items as { seq: number }[];
+    const history = (await svc.api('GET', '/api/seals/crash-1/history?limit=1000')).body.items as {
+      seq: number;
+    }[];
     const stored = new Set(history.map((e) => e.seq));
     const lost = acked.filter((seq) => !stored.has(seq));
     expect(acked.length).toBeGreaterThanOrEqual(50);

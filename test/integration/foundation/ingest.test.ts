@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRefusal, connectSensor, closed, eventPayload, heartbeatPayload } from '../../helpers/mqtt.ts';
 import { metricValue } from '../../helpers/metrics.ts';
-import { provisionArmedSensor, type RunningService, startService } from '../../helpers/service.ts';
+import { closed, connectRefusal, connectSensor, eventPayload, heartbeatPayload } from '../../helpers/mqtt.ts';
+import { provisionArmedSensor, startService } from '../../helpers/service.ts';
 
 describe('ingest over real MQTT', () => {
   let svc: Awaited<ReturnType<typeof startService>>;
@@ -43,13 +43,19 @@ describe('ingest over real MQTT', () => {
     await client.endAsync();
     const history = (await svc.api('GET', '/api/seals/seal-2/history')).body.items;
     expect(history.filter((e: { seq: number }) => e.seq === 500)).toHaveLength(1);
-    expect(metricValue(await metrics(), 'sealwatch_messages_rejected_total', { reason: 'duplicate' })).toBeGreaterThanOrEqual(1);
+    expect(
+      metricValue(await metrics(), 'sealwatch_messages_rejected_total', { reason: 'duplicate' }),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('refuses anonymous logins, wrong passwords and a client id that is not the username, and counts them', async () => {
     expect(await connectRefusal(svc.mqttUrl, { clientId: 'anon' })).toMatch(/code 4|Bad username/i);
-    expect(await connectRefusal(svc.mqttUrl, { clientId: 'seal-1', username: 'seal-1', password: 'wrong' })).toMatch(/code 4|Bad username/i);
-    expect(await connectRefusal(svc.mqttUrl, { clientId: 'other', username: 'seal-1', password: s1.secret })).toMatch(/code 2|Identifier rejected/i);
+    expect(
+      await connectRefusal(svc.mqttUrl, { clientId: 'seal-1', username: 'seal-1', password: 'wrong' }),
+    ).toMatch(/code 4|Bad username/i);
+    expect(
+      await connectRefusal(svc.mqttUrl, { clientId: 'other', username: 'seal-1', password: s1.secret }),
+    ).toMatch(/code 2|Identifier rejected/i);
     const text = await metrics();
     expect(metricValue(text, 'sealwatch_mqtt_refused', { reason: 'auth_anonymous' })).toBe(1);
     expect(metricValue(text, 'sealwatch_mqtt_refused', { reason: 'auth_bad_credentials' })).toBe(1);
@@ -61,7 +67,11 @@ describe('ingest over real MQTT', () => {
     const client = await connectSensor(svc.mqttUrl, s1.sensorId, s1.secret);
     // Bad JSON and a schema violation are acknowledged (so the device stops resending) and dropped.
     await client.publishAsync('seal/seal-1/event', '{not json', { qos: 1 });
-    await client.publishAsync('seal/seal-1/event', JSON.stringify({ type: 'opened', ts: Date.now(), seq: 3 }), { qos: 1 });
+    await client.publishAsync(
+      'seal/seal-1/event',
+      JSON.stringify({ type: 'opened', ts: Date.now(), seq: 3 }),
+      { qos: 1 },
+    );
     // Publishing under another sensor's id is an ACL breach: the connection is closed.
     const closing = closed(client);
     client.publish('seal/seal-2/event', eventPayload('close', 9), { qos: 1 });
@@ -87,11 +97,17 @@ describe('ingest over real MQTT', () => {
 
   it('a payload over 1 KiB inside the packet limit is dropped as too large', async () => {
     const client = await connectSensor(svc.mqttUrl, s1.sensorId, s1.secret);
-    await client.publishAsync('seal/seal-1/event', JSON.stringify({ type: 'close', ts: Date.now(), seq: 4, pad: 'x'.repeat(1100) }), {
-      qos: 1,
-    });
+    await client.publishAsync(
+      'seal/seal-1/event',
+      JSON.stringify({ type: 'close', ts: Date.now(), seq: 4, pad: 'x'.repeat(1100) }),
+      {
+        qos: 1,
+      },
+    );
     await client.endAsync();
-    expect(metricValue(await metrics(), 'sealwatch_messages_rejected_total', { reason: 'too_large' })).toBe(1);
+    expect(metricValue(await metrics(), 'sealwatch_messages_rejected_total', { reason: 'too_large' })).toBe(
+      1,
+    );
     expect((await seal('seal-1')).door).toBe('open');
   });
 
@@ -101,5 +117,3 @@ describe('ingest over real MQTT', () => {
     expect(res.body.error.code).toBe('not_found');
   });
 });
-
-export type { RunningService };
