@@ -41,6 +41,11 @@ export async function main(argv: string[]): Promise<number> {
   return run(rest);
 }
 
+// `simulate … | head` closes stdout early; that is not an error worth a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
