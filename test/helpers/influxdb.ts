@@ -20,6 +20,7 @@ export interface InfluxdbOptions {
 
 export interface InfluxSeries {
   name: string;
+  tags?: Record<string, string>;
   columns: string[];
   values: unknown[][];
 }

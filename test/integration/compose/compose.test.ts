@@ -1,0 +1,155 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { TELEMETRY_SCHEMA } from '../../../ingest/telemetry/telemetrySchema.ts';
+import { dashboardQueries, dashboardsDir, loadDashboards, repoRoot } from './dashboards.ts';
+
+/**
+ * docker-compose.yml, the Dockerfile and the Grafana provisioning are files
+ * nothing else runs in CI (no Docker here): this test keeps their references
+ * honest — every local path exists, every dashboard query names what the
+ * telemetry writer really emits.
+ */
+
+type Service = {
+  build?: { context: string; dockerfile: string };
+  image?: string;
+  ports?: string[];
+  environment?: Record<string, string>;
+  volumes?: string[];
+  configs?: { source: string; target: string }[];
+};
+const compose = parse(fs.readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8'), {
+  merge: true,
+}) as {
+  services: Record<string, Service>;
+  configs: Record<string, { content: string }>;
+  volumes: Record<string, unknown>;
+};
+const measurements = TELEMETRY_SCHEMA as Record<
+  string,
+  { tags: readonly string[]; fields: Record<string, string> }
+>;
+
+describe('docker-compose.yml', () => {
+  it('has the service, InfluxDB 2, Grafana and the mail catcher', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['grafana', 'influxdb', 'mailpit', 'sealwatch']);
+    expect(compose.services.influxdb?.image).toMatch(/^influxdb:2/);
+  });
+
+  it('builds the service from the repository Dockerfile, with its ports, data volume and Influx settings', () => {
+    const service = compose.services.sealwatch!;
+    expect(fs.existsSync(path.join(repoRoot, service.build!.context, service.build!.dockerfile))).toBe(true);
+    expect(service.ports).toEqual(expect.arrayContaining(['1883:1883', '8080:8080']));
+    expect(service.volumes?.some((v) => v.endsWith(':/app/data'))).toBe(true);
+    expect(service.environment).toMatchObject({
+      INFLUX_URL: 'http://influxdb:8086',
+      INFLUX_API: 'v2',
+      INFLUX_ORG: 'sealwatch',
+      INFLUX_BUCKET: 'sealwatch',
+      SMTP_URL: 'smtp://mailpit:1025',
+    });
+    expect(service.environment?.INFLUX_TOKEN).toBe(
+      compose.services.influxdb?.environment?.DOCKER_INFLUXDB_INIT_ADMIN_TOKEN,
+    );
+  });
+
+  it('creates the DBRP mapping that Grafana queries through', () => {
+    const influx = compose.services.influxdb!;
+    const config = compose.configs[influx.configs![0]!.source]!;
+    expect(influx.configs![0]!.target).toMatch(/^\/docker-entrypoint-initdb\.d\/.+\.sh$/);
+    expect(config.content).toContain('influx v1 dbrp create');
+    expect(config.content).toContain('--rp autogen');
+    const datasource = parse(
+      fs.readFileSync(path.join(dashboardsDir, '..', 'provisioning', 'datasources', 'influxdb.yaml'), 'utf8'),
+    ) as { datasources: { jsonData: { dbName: string; version: string } }[] };
+    expect(datasource.datasources[0]!.jsonData.version).toBe('InfluxQL');
+    // The database Grafana names is the bucket the mapping maps (through Grafana's env).
+    expect(datasource.datasources[0]!.jsonData.dbName).toBe('${INFLUX_DB}');
+    expect(compose.services.grafana?.environment?.INFLUX_DB).toBe(
+      influx.environment?.DOCKER_INFLUXDB_INIT_BUCKET,
+    );
+  });
+
+  it('mounts only local paths that exist, and Grafana finds the dashboards where its provider looks', () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      for (const volume of service.volumes ?? []) {
+        const [source] = volume.split(':');
+        if (source!.startsWith('.') || source!.startsWith('/')) {
+          expect(fs.existsSync(path.join(repoRoot, source!)), `${name}: ${source}`).toBe(true);
+        } else {
+          expect(Object.keys(compose.volumes), `${name}: named volume ${source}`).toContain(source);
+        }
+      }
+    }
+    const provider = parse(
+      fs.readFileSync(path.join(dashboardsDir, '..', 'provisioning', 'dashboards', 'sealwatch.yaml'), 'utf8'),
+    ) as { providers: { options: { path: string } }[] };
+    const grafanaMounts = compose.services.grafana!.volumes!.map((v) => v.split(':'));
+    const dashboardMount = grafanaMounts.find(([, target]) => target === provider.providers[0]!.options.path);
+    expect(path.resolve(repoRoot, dashboardMount![0]!)).toBe(dashboardsDir);
+    expect(
+      grafanaMounts.some(
+        ([source, target]) =>
+          source === './dashboards/grafana/provisioning' && target === '/etc/grafana/provisioning',
+      ),
+    ).toBe(true);
+  });
+
+  it('leaves a marked place for the later scale profile', () => {
+    expect(fs.readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8')).toMatch(/`scale` profile/);
+  });
+
+  it('copies into the image only source paths that exist', () => {
+    const dockerfile = fs.readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
+    const copies = [...dockerfile.matchAll(/^COPY\s+(.+?)\s+\S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
+    expect(copies.length).toBeGreaterThan(3);
+    for (const source of copies) expect(fs.existsSync(path.join(repoRoot, source)), source).toBe(true);
+  });
+});
+
+describe('Grafana dashboards', () => {
+  const dashboards = loadDashboards();
+
+  it('are the four views, each with a unique uid, on the provisioned datasource', () => {
+    expect(dashboards.map((d) => d.file).sort()).toEqual([
+      'battery-signal.json',
+      'fleet-overview.json',
+      'ingest-rate.json',
+      'seal-timeline.json',
+    ]);
+    expect(new Set(dashboards.map((d) => d.json.uid)).size).toBe(dashboards.length);
+    const seal = dashboards.find((d) => d.file === 'seal-timeline.json')!;
+    expect(seal.json.templating.list.map((v) => v.name)).toContain('sensor');
+  });
+
+  it('query only measurements, fields and tags the telemetry writer emits', () => {
+    const queries = dashboardQueries(dashboards);
+    expect(queries.length).toBeGreaterThan(15);
+    for (const { where, query } of queries) {
+      const named = [...query.matchAll(/FROM\s+"([^"]+)"/g)].map((m) => m[1]!);
+      expect(named.length, `${where}: names no measurement: ${query}`).toBeGreaterThan(0);
+      for (const m of named) expect(measurements[m], `${where}: unknown measurement ${m}`).toBeDefined();
+      const known = new Set(
+        named.flatMap((m) => [m, ...measurements[m]!.tags, ...Object.keys(measurements[m]!.fields)]),
+      );
+      const identifiers = [...query.matchAll(/"([^"]+)"/g)].map((m) => m[1]!);
+      for (const id of identifiers)
+        expect(known.has(id), `${where}: "${id}" is not emitted: ${query}`).toBe(true);
+      const show = /^SHOW TAG VALUES/i.test(query);
+      const fields = new Set(named.flatMap((m) => Object.keys(measurements[m]!.fields)));
+      const tags = new Set(named.flatMap((m) => measurements[m]!.tags));
+      if (show)
+        expect(
+          identifiers.some((id) => tags.has(id)),
+          `${where}: no tag key`,
+        ).toBe(true);
+      else
+        expect(
+          identifiers.some((id) => fields.has(id)),
+          `${where}: names no field: ${query}`,
+        ).toBe(true);
+    }
+  });
+});
