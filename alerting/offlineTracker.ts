@@ -1,7 +1,9 @@
 /**
- * Offline detection for 100k+ sensors without a timer per sensor: one min-heap of deadlines with
- * lazy invalidation. `touch` is O(log n) (one push; the superseded entry is skipped when it surfaces),
- * `expired(now)` pops only what is due. Superseded entries are bounded by compaction.
+ * Offline detection for 100k+ sensors without a timer per sensor: one min-heap of deadlines, at most
+ * one live entry per sensor. `touch` is O(1) in the common case: a heartbeat only moves the sensor's
+ * deadline *later*, so its heap entry is left where it is and, when it surfaces, is pushed back at the
+ * current deadline (O(log n) once per window instead of once per heartbeat). Only a deadline moving
+ * earlier (a shorter interval) pushes a new entry; the superseded one is skipped by its version.
  *
  * Grace: a sensor's effective deadline is `max(lastSeen, graceFrom) + interval × missedBeats`.
  * `graceFrom` is the start-up time, so nothing goes offline during the first window after start, and
@@ -22,7 +24,8 @@ interface Tracked {
   windowMs: number;
   version: number;
   silent: boolean;
-  deadline: number;
+  /** Deadline of the live heap entry, or null when none is queued (new, or silent). */
+  queuedAt: number | null;
 }
 
 interface HeapItem {
@@ -36,6 +39,8 @@ export class OfflineTracker {
   private readonly silentSet = new Map<string, SilentEntry>();
   private heap: HeapItem[] = [];
   private graceFrom: number;
+  /** Global, so an entry left in the heap by a removed sensor never matches a re-added one. */
+  private nextVersion = 1;
 
   constructor(opts: { startedAt: number }) {
     this.graceFrom = opts.startedAt;
@@ -61,22 +66,27 @@ export class OfflineTracker {
   touch(sensorId: string, lastSeen: number, intervalMs: number, missedBeats: number): boolean {
     const windowMs = intervalMs * missedBeats;
     const cur = this.sensors.get(sensorId);
-    if (cur && lastSeen <= cur.lastSeen && windowMs === cur.windowMs) return false;
-    const wasSilent = cur?.silent === true && lastSeen > cur.lastSeen;
-    const version = (cur?.version ?? 0) + 1;
-    const seen = Math.max(lastSeen, cur?.lastSeen ?? lastSeen);
-    const deadline = seen + windowMs;
-    this.sensors.set(sensorId, {
-      lastSeen: seen,
-      windowMs,
-      version,
-      silent: cur?.silent === true && !wasSilent,
-      deadline,
-    });
-    if (wasSilent || !cur?.silent) this.silentSet.delete(sensorId);
-    this.push({ deadline, sensorId, version });
-    this.maybeCompact();
-    return wasSilent;
+    if (!cur) {
+      const t: Tracked = { lastSeen, windowMs, version: this.nextVersion++, silent: false, queuedAt: null };
+      this.sensors.set(sensorId, t);
+      this.enqueue(sensorId, t);
+      return false;
+    }
+    const newer = lastSeen > cur.lastSeen;
+    if (!newer && windowMs === cur.windowMs) return false;
+    if (newer) cur.lastSeen = lastSeen;
+    cur.windowMs = windowMs;
+    const cameBack = cur.silent && newer;
+    if (cameBack) {
+      cur.silent = false;
+      this.silentSet.delete(sensorId);
+    }
+    if (!cur.silent && (cur.queuedAt === null || cur.queuedAt > cur.lastSeen + windowMs)) {
+      // No entry, or the one queued would fire too late: queue a fresh one.
+      cur.version = this.nextVersion++;
+      this.enqueue(sensorId, cur);
+    }
+    return cameBack;
   }
 
   remove(sensorId: string): void {
@@ -100,12 +110,13 @@ export class OfflineTracker {
       if (!t || t.version !== top.version || t.silent) continue;
       const effective = Math.max(t.lastSeen, this.graceFrom) + t.windowMs;
       if (effective > now) {
-        t.deadline = effective;
+        // Heard from since this entry was queued (or in grace): move it to the current deadline.
+        t.queuedAt = effective;
         this.push({ deadline: effective, sensorId: top.sensorId, version: t.version });
         continue;
       }
       t.silent = true;
-      t.deadline = effective;
+      t.queuedAt = null;
       this.silentSet.set(top.sensorId, {
         sensorId: top.sensorId,
         lastSeen: t.lastSeen,
@@ -129,11 +140,18 @@ export class OfflineTracker {
     return this.sensors.get(sensorId)?.lastSeen;
   }
 
+  private enqueue(sensorId: string, t: Tracked): void {
+    const deadline = t.lastSeen + t.windowMs;
+    t.queuedAt = deadline;
+    this.push({ deadline, sensorId, version: t.version });
+    this.maybeCompact();
+  }
+
   private maybeCompact(): void {
     if (this.heap.length < 1024 || this.heap.length < 4 * this.sensors.size) return;
     const fresh: HeapItem[] = [];
     for (const [sensorId, t] of this.sensors) {
-      if (!t.silent) fresh.push({ deadline: t.deadline, sensorId, version: t.version });
+      if (t.queuedAt !== null) fresh.push({ deadline: t.queuedAt, sensorId, version: t.version });
     }
     fresh.sort((a, b) => a.deadline - b.deadline); // a sorted array is a valid min-heap
     this.heap = fresh;

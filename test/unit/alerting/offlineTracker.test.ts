@@ -56,6 +56,23 @@ describe('OfflineTracker', () => {
     expect(t.size).toBe(0);
   });
 
+  it('a removed then re-added sensor is tracked once, from its new last-seen', () => {
+    const t = new OfflineTracker({ startedAt: 0 });
+    t.touch('a', T0, IV, BEATS);
+    t.remove('a');
+    t.touch('a', T0 + 2 * MIN, IV, BEATS);
+    expect(t.expired(T0 + 3 * MIN)).toEqual([]);
+    expect(t.expired(T0 + 5 * MIN)).toEqual(['a']);
+    expect(t.heapSize).toBeLessThanOrEqual(1);
+  });
+
+  it('a shorter interval (model change) pulls the deadline earlier', () => {
+    const t = new OfflineTracker({ startedAt: 0 });
+    t.touch('a', T0, 10 * MIN, 3);
+    t.touch('a', T0, IV, BEATS);
+    expect(t.expired(T0 + 3 * MIN)).toEqual(['a']);
+  });
+
   it('per-sensor intervals (sensor models) are honoured', () => {
     const t = new OfflineTracker({ startedAt: 0 });
     t.touch('fast', T0, 10_000, 3);
@@ -77,6 +94,7 @@ describe('OfflineTracker', () => {
             }),
             fc.record({ op: fc.constant('sweep' as const), dt: fc.integer({ min: 0, max: 200_000 }) }),
             fc.record({ op: fc.constant('remove' as const), id: fc.integer({ min: 0, max: 20 }) }),
+            fc.record({ op: fc.constant('regrace' as const), dt: fc.integer({ min: 0, max: 100_000 }) }),
           ),
           { maxLength: 300 },
         ),
@@ -84,19 +102,24 @@ describe('OfflineTracker', () => {
           const t = new OfflineTracker({ startedAt: 0 });
           const model = new Map<string, { seen: number; silent: boolean }>();
           let now = 1_000_000;
+          let graceFrom = 0;
           for (const o of ops) {
             if (o.op === 'touch') {
               now += o.dt;
               const id = `s${o.id}`;
               t.touch(id, now, 10_000, 3);
               model.set(id, { seen: now, silent: false });
+            } else if (o.op === 'regrace') {
+              now += o.dt;
+              t.regrace(now);
+              graceFrom = now;
             } else if (o.op === 'remove') {
               t.remove(`s${o.id}`);
               model.delete(`s${o.id}`);
             } else {
               now += o.dt;
               const expected = [...model.entries()]
-                .filter(([, m]) => !m.silent && m.seen + 30_000 <= now)
+                .filter(([, m]) => !m.silent && Math.max(m.seen, graceFrom) + 30_000 <= now)
                 .map(([id]) => id)
                 .sort();
               for (const id of expected) model.get(id)!.silent = true;
