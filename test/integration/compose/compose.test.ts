@@ -66,7 +66,7 @@ describe('docker-compose.yml', () => {
     ) as { datasources: { jsonData: { dbName: string; version: string } }[] };
     expect(datasource.datasources[0]!.jsonData.version).toBe('InfluxQL');
     // The database Grafana names is the bucket the mapping maps (through Grafana's env).
-    expect(datasource.datasources[0]!.jsonData.dbName).toBe('${INFLUX_DB}');
+    expect(datasource.datasources[0]!.jsonData.dbName).toBe(['$', '{INFLUX_DB}'].join(''));
     expect(compose.services.grafana?.environment?.INFLUX_DB).toBe(
       influx.environment?.DOCKER_INFLUXDB_INIT_BUCKET,
     );
