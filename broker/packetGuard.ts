@@ -66,12 +66,31 @@ export class PacketGuard extends Duplex {
     this.socket.resume();
   }
 
+  /**
+   * Writes go straight to the socket; the callback waits only when the
+   * socket's buffer is full. Waiting for every write to be flushed would
+   * send one PUBACK per event-loop turn.
+   */
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     if (this.socket.destroyed) {
       callback(new Error('socket closed'));
       return;
     }
-    this.socket.write(chunk, callback);
+    if (this.socket.write(chunk)) callback();
+    else this.socket.once('drain', () => callback());
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    if (this.socket.destroyed) {
+      callback(new Error('socket closed'));
+      return;
+    }
+    this.socket.cork();
+    let flowing = true;
+    for (const { chunk } of chunks) flowing = this.socket.write(chunk);
+    this.socket.uncork();
+    if (flowing) callback();
+    else this.socket.once('drain', () => callback());
   }
 
   override _final(callback: (error?: Error | null) => void): void {

@@ -24,6 +24,8 @@ export interface RunningService {
   mqttPort: number;
   adminToken: string;
   dataDir: string;
+  /** The service process id (changes on restart). */
+  readonly pid: number;
   /** Every log line the service printed, parsed (JSON) or raw. */
   logs: Array<Record<string, unknown> | string>;
   // biome-ignore lint/suspicious/noExplicitAny: tests read JSON answers loosely
@@ -153,6 +155,9 @@ export async function startService(
     },
     get mqttPort() {
       return ports.mqtt;
+    },
+    get pid() {
+      return child?.pid ?? 0;
     },
     adminToken,
     dataDir,
