@@ -1,3 +1,5 @@
+import type { SealState as CoreSealState } from '../core/sealState.ts';
+
 /**
  * The alerting vocabulary shared by the rules, the engine (phase 2), the store and the API.
  * Everything here is plain data: times are epoch milliseconds, ids are strings.
@@ -117,24 +119,19 @@ export interface Clock {
   now(): number;
 }
 
-/** The seal's live state as the store keeps it, before the message being evaluated. */
-export interface SealState {
-  sensorId: string;
-  householdId: string | null;
-  door: 'open' | 'closed' | 'unknown';
-  /** Device time of the last accepted door change; orders door events. */
-  lastDoorChangeAt: number | null;
-  online: boolean;
-  /** Receive time of the last message of any kind. */
-  lastSeen: number | null;
-  battery: number | null;
+/**
+ * What the rules read of a seal: the live state ingest keeps (core/sealState.ts, passed as is — the
+ * `before` of a `seal.committed` event fits) plus two alerting-owned facts the engine adds.
+ */
+export type SealState = Pick<
+  CoreSealState,
+  'sensorId' | 'door' | 'lastDoorChange' | 'online' | 'lastSeen' | 'battery' | 'tamper'
+> & {
   /** Set when `lowBattery` was raised for the current battery; cleared when a replacement is seen. */
   lowBatteryNotified: boolean;
-  /** Last tamper flag reported by a dialect that carries one in heartbeats. */
-  tamper: boolean;
-  /** Commissioning ends by itself at this time; null when not in commissioning. */
+  /** Commissioning ends by itself at this time; null when not in commissioning (registry's sensor). */
   commissioningUntil: number | null;
-}
+};
 
 export interface Quarantine {
   householdId: string;

@@ -59,7 +59,7 @@ export function confirmPendingBreach(input: OpenInput): Decision | null {
 }
 
 export interface WindowEndSeal {
-  state: Pick<SealState, 'sensorId' | 'door' | 'lastDoorChangeAt' | 'commissioningUntil'>;
+  state: Pick<SealState, 'sensorId' | 'door' | 'lastDoorChange' | 'commissioningUntil'>;
   household: HouseholdRef;
   active: ActiveAlertRef;
 }
@@ -94,8 +94,7 @@ export function breachesAtWindowEnds(input: {
           ? w.householdId === household.id
           : household.gridPath.includes(w.gridId ?? '\u0000');
       if (!appliesHere) continue;
-      if (state.door !== 'open' || state.lastDoorChangeAt === null || state.lastDoorChangeAt >= w.end)
-        continue;
+      if (state.door !== 'open' || state.lastDoorChange === null || state.lastDoorChange >= w.end) continue;
       if (inCommissioning(state, w.end)) continue;
       if (!isArmed(household, input.quarantinesOf(household.id), input.windowsOf(household.id), w.end))
         continue;
@@ -106,7 +105,7 @@ export function breachesAtWindowEnds(input: {
           cause: 'openAtWindowEnd',
           windowId: w.id ?? null,
           windowReason: w.reason,
-          doorOpenSince: state.lastDoorChangeAt,
+          doorOpenSince: state.lastDoorChange,
         }),
       );
     }

@@ -20,7 +20,7 @@ export type DoorTransition =
   | { kind: 'duplicate' };
 
 export function doorTransition(
-  before: Pick<SealState, 'door' | 'lastDoorChangeAt'>,
+  before: Pick<SealState, 'door' | 'lastDoorChange'>,
   msg: SealMessage,
 ): DoorTransition {
   let door: 'open' | 'closed';
@@ -34,7 +34,7 @@ export function doorTransition(
   } else {
     return { kind: 'none' };
   }
-  const last = before.lastDoorChangeAt;
+  const last = before.lastDoorChange;
   if (last !== null && msg.ts < last) return { kind: 'stale' };
   if (last !== null && msg.ts === last && door === before.door) return { kind: 'duplicate' };
   if (door === 'open') {

@@ -85,9 +85,7 @@ describe('breachesAtWindowEnds', () => {
   };
 
   it('a door still open when the window ends is a breach at the end', () => {
-    const seals = [
-      { state: seal({ door: 'open', lastDoorChangeAt: T0 + 20 * MIN }), household, active: null },
-    ];
+    const seals = [{ state: seal({ door: 'open', lastDoorChange: T0 + 20 * MIN }), household, active: null }];
     const out = breachesAtWindowEnds({
       ...common,
       seals,
@@ -105,19 +103,19 @@ describe('breachesAtWindowEnds', () => {
     ['closed door', seal({ door: 'closed' }), null, T0 + HOUR - 5000],
     [
       'opened after the end (the event path judged it)',
-      seal({ door: 'open', lastDoorChangeAt: T0 + HOUR }),
+      seal({ door: 'open', lastDoorChange: T0 + HOUR }),
       null,
       T0 + HOUR - 5000,
     ],
     [
       'already has an unresolved breach',
-      seal({ door: 'open', lastDoorChangeAt: T0 }),
+      seal({ door: 'open', lastDoorChange: T0 }),
       { id: 'a1', status: 'open' as const, count: 1 },
       T0 + HOUR - 5000,
     ],
     [
       'end already handled by the previous sweep',
-      seal({ door: 'open', lastDoorChangeAt: T0 }),
+      seal({ door: 'open', lastDoorChange: T0 }),
       null,
       T0 + HOUR,
     ],
@@ -132,7 +130,7 @@ describe('breachesAtWindowEnds', () => {
   });
 
   it('a window of another household or subtree does not apply; a second covering window keeps it quiet', () => {
-    const state = seal({ door: 'open', lastDoorChangeAt: T0 });
+    const state = seal({ door: 'open', lastDoorChange: T0 });
     const other: ArmingWindow = { ...window, gridId: 'g-elsewhere' };
     expect(
       breachesAtWindowEnds({

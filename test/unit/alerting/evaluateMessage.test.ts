@@ -21,7 +21,7 @@ function ctx(over: Partial<MessageContext> & Pick<MessageContext, 'msg'>): Messa
 }
 
 describe('doorTransition: duplicates and out-of-order delivery', () => {
-  const before: Pick<SealState, 'door' | 'lastDoorChangeAt'> = { door: 'closed', lastDoorChangeAt: T0 };
+  const before: Pick<SealState, 'door' | 'lastDoorChange'> = { door: 'closed', lastDoorChange: T0 };
   it.each([
     ['open newer than the last change', doorMsg('open', T0 + 1), 'opened'],
     ['open older than the last change (late redelivery)', doorMsg('open', T0 - 1), 'stale'],
@@ -35,7 +35,7 @@ describe('doorTransition: duplicates and out-of-order delivery', () => {
   });
 
   it('open event while state is open is a new opening (the close was lost); an open heartbeat is not', () => {
-    const open = { door: 'open' as const, lastDoorChangeAt: T0 };
+    const open = { door: 'open' as const, lastDoorChange: T0 };
     expect(doorTransition(open, doorMsg('open', T0 + MIN)).kind).toBe('opened');
     expect(doorTransition(open, heartbeat(T0 + MIN, { door: 'open' })).kind).toBe('none');
     expect(doorTransition(open, doorMsg('open', T0)).kind).toBe('duplicate');
@@ -50,7 +50,7 @@ describe('evaluateMessage', () => {
   });
 
   it('a stale open (older than the last door change) raises nothing and counts nothing', () => {
-    const before = seal({ door: 'closed', lastDoorChangeAt: T0 });
+    const before = seal({ door: 'closed', lastDoorChange: T0 });
     const r = evaluateMessage(ctx({ before, msg: doorMsg('open', T0 - 30_000) }));
     expect(r.transition.kind).toBe('stale');
     expect(r.decisions).toEqual([]);
@@ -60,7 +60,7 @@ describe('evaluateMessage', () => {
   it('the same open delivered twice raises once: the second is a duplicate of the state it produced', () => {
     const msg = doorMsg('open', T0);
     const first = evaluateMessage(ctx({ msg }));
-    const afterFirst = seal({ door: 'open', lastDoorChangeAt: T0 });
+    const afterFirst = seal({ door: 'open', lastDoorChange: T0 });
     const second = evaluateMessage(
       ctx({
         before: afterFirst,
@@ -75,7 +75,7 @@ describe('evaluateMessage', () => {
   });
 
   it('a further open while the breach is unresolved is appended, not a new alert', () => {
-    const before = seal({ door: 'closed', lastDoorChangeAt: T0 + MIN });
+    const before = seal({ door: 'closed', lastDoorChange: T0 + MIN });
     const r = evaluateMessage(
       ctx({
         before,
@@ -112,7 +112,7 @@ describe('evaluateMessage', () => {
     let counter = null as MessageContext['openCounter'];
     let last: ReturnType<typeof evaluateMessage> | undefined;
     for (let i = 0; i < 6; i++) {
-      const before = seal({ door: 'closed', lastDoorChangeAt: T0 + i * 10 * MIN - 1 });
+      const before = seal({ door: 'closed', lastDoorChange: T0 + i * 10 * MIN - 1 });
       last = evaluateMessage(
         ctx({ before, msg: doorMsg('open', T0 + i * 10 * MIN), announcements, openCounter: counter }),
       );

@@ -16,9 +16,8 @@ export const household: HouseholdRef = {
 export function seal(over: Partial<SealState> = {}): SealState {
   return {
     sensorId: 's1',
-    householdId: 'h1',
     door: 'closed',
-    lastDoorChangeAt: T0 - HOUR,
+    lastDoorChange: T0 - HOUR,
     online: true,
     lastSeen: T0 - MIN,
     battery: 90,
