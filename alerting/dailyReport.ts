@@ -1,6 +1,7 @@
 import { escapeHtml } from './html.ts';
 import { formatLocalTime, localDayKey } from './localTime.ts';
 import { alertTitle, interpolate, type Locale, reportLabels } from './messages.ts';
+import type { Notification, Recipient } from './notifiers/types.ts';
 import { type GridNode, GridTree } from './routing.ts';
 import { ALERT_TYPES, type Alert, type AlertType, OUTCOMES, type Outcome } from './types.ts';
 
@@ -221,4 +222,30 @@ export function renderDailyReport(r: DailyReport, locale: Locale, tz: string): R
       : '') +
     '</body></html>';
   return { subject, text: `${text}\n`, html };
+}
+
+/** The report as an outbox notification for one contact (e-mail channel). */
+export function dailyReportNotification(
+  report: DailyReport,
+  rendered: RenderedReport,
+  recipient: Recipient,
+  id: string,
+): Notification {
+  return {
+    id,
+    recipient,
+    subject: rendered.subject,
+    view: { severity: 'info', title: rendered.subject, intro: '', fields: [] },
+    rendered: { text: rendered.text, html: rendered.html },
+    data: {
+      event: 'dailyReport',
+      gridId: report.rootId,
+      from: new Date(report.from).toISOString(),
+      to: new Date(report.to).toISOString(),
+      sealedHouseholds: report.sealedHouseholds,
+      breaches: report.breaches.total,
+      offlineSensors: report.offlineSensors,
+      stillOpen: report.stillOpen.count,
+    },
+  };
 }

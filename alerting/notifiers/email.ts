@@ -61,8 +61,8 @@ export function createEmailNotifier(opts: EmailNotifierOptions): Notifier {
           from: opts.from,
           to: n.recipient.name ? { name: n.recipient.name, address: to } : to,
           subject: n.subject,
-          text: renderText(n.view),
-          html: renderHtml(n.view, opts.lang),
+          text: n.rendered?.text ?? renderText(n.view),
+          html: n.rendered?.html ?? renderHtml(n.view, opts.lang),
           // Stable across retries: a receiver (or a human) can tell a resend from a new alert.
           messageId: `<${n.id}@sealwatch>`,
           headers: { 'X-SealWatch-Notification': n.id },

@@ -17,6 +17,11 @@ export interface Notification {
   view: MessageView;
   /** Facts for machine receivers (generic JSON webhook): alert id, type, event, grid, … */
   data: Record<string, unknown>;
+  /**
+   * Pre-rendered bodies that replace the rendering of `view` on e-mail (the daily report's tables).
+   * `view` still gives title and severity for other channels.
+   */
+  rendered?: { text: string; html: string };
 }
 
 export type DeliveryResult =

@@ -2,6 +2,11 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ackUrl, signAckToken } from '../../../alerting/ackLink.ts';
+import {
+  computeDailyReport,
+  dailyReportNotification,
+  renderDailyReport,
+} from '../../../alerting/dailyReport.ts';
 import { alertMessage, subjectOf } from '../../../alerting/messages.ts';
 import { createEmailNotifier } from '../../../alerting/notifiers/email.ts';
 import type { Notification } from '../../../alerting/notifiers/types.ts';
@@ -152,6 +157,38 @@ describe('e-mail notifier against a real SMTP server on loopback', () => {
     const none = await notifier.send({ ...notification('en', ''), recipient: { id: 'w9' } });
     expect(none).toEqual({ status: 'permanent', error: 'recipient w9 has no e-mail address' });
     await notifier.close();
+  });
+
+  it('sends the daily report with its own tables', async () => {
+    const notifier = createEmailNotifier({
+      smtpUrl: `smtp://127.0.0.1:${smtp.port}`,
+      from: 'alerts@sealwatch.test',
+    });
+    const report = computeDailyReport({
+      rootId: 'town',
+      nodes: [
+        { id: 'county', name: '曲沃县', parentId: null },
+        { id: 'town', name: '史村镇', parentId: 'county' },
+        { id: 'v1', name: '东村', parentId: 'town' },
+      ],
+      households: [{ id: 'h1', gridId: 'v1', sealed: true }],
+      alerts: [],
+      stillOpen: [],
+      offlineSensors: [],
+      from: T0 - 86_400_000,
+      to: T0,
+    });
+    const rendered = renderDailyReport(report, 'zh-CN', TZ);
+    const before = smtp.inbox.length;
+    const r = await notifier.send(
+      dailyReportNotification(report, rendered, { id: 'l1', email: 'leader@example.org' }, 'rep-1'),
+    );
+    await notifier.close();
+    expect(r.status).toBe('delivered');
+    const msg = parseMime(smtp.inbox[before]!.raw);
+    expect(msg.headers.get('subject')).toBe('门磁监测日报 · 史村镇 · 2026-01-10');
+    expect(findPart(msg, 'text/plain')?.text).toContain('在管隔离户（已布防）: 1');
+    expect(findPart(msg, 'text/html')?.text).toContain('东村');
   });
 
   it('SMTP server down → retryable failure with the reason', async () => {
