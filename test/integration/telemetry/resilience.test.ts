@@ -139,9 +139,16 @@ describe('telemetry sink through outages, restarts and crashes (InfluxDB 1.x)', 
       const last = lines.at(-1);
       if (last) lastReported = Number(last);
     });
-    const exited = new Promise((resolve) => child.once('exit', resolve));
+    let exitedEarly = false;
+    const exited = new Promise((resolve) =>
+      child.once('exit', (code) => {
+        exitedEarly = true;
+        resolve(code);
+      }),
+    );
     try {
-      await waitFor(() => lastReported >= 30_000, 'the child to append 30,000 points', 60_000);
+      await waitFor(() => lastReported >= 30_000 || exitedEarly, 'the child to append 30,000 points', 40_000);
+      expect(exitedEarly, 'the fixture exited by itself').toBe(false);
     } finally {
       child.kill('SIGKILL');
       await exited;
@@ -155,7 +162,7 @@ describe('telemetry sink through outages, restarts and crashes (InfluxDB 1.x)', 
     const seqs = await storedSeqs('S-kill');
     expect(seqs.length).toBeGreaterThanOrEqual(acknowledged);
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i));
-  });
+  }, 90_000);
 
   it('lands the good points around a poison point the server refuses, and counts the refusal', async () => {
     const base = Date.now() - 3_600_000;
