@@ -5,6 +5,7 @@ import type { ApiDeps } from './deps.ts';
 import { installErrorHandler } from './errorHandler.ts';
 import { gridRoutes } from './routes/grid.ts';
 import { householdRoutes } from './routes/households.ts';
+import { liveRoutes } from './routes/live.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { sealRoutes } from './routes/seals.ts';
 import { sensorRoutes } from './routes/sensors.ts';
@@ -34,6 +35,7 @@ export function buildApi(deps: ApiDeps, logger: Logger): FastifyInstance {
     scheduleRoutes,
     tokenRoutes,
     sealRoutes,
+    liveRoutes,
   ]) {
     routes(table, deps);
   }

@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.ts';
 import type { SealState } from '../core/sealState.ts';
 import type { Registry } from '../registry/registry.ts';
+import type { EventStream } from './live/eventStream.ts';
 
 /** Everything the HTTP API reads and writes through; built by the composition root. */
 export interface ApiDeps {
@@ -16,4 +17,8 @@ export interface ApiDeps {
   metricsText(): Promise<string>;
   metricsContentType: string;
   version: string;
+  /** The live stream of seal and alert changes for GET /api/events. */
+  events: EventStream;
+  /** Unresolved alerts, for the per-node counts. */
+  openAlerts(): Iterable<{ gridId: string; type: string }>;
 }

@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/app.ts';
+import { EventStream } from '../api/live/eventStream.ts';
+import { connectLiveFeed } from '../api/live/liveFeed.ts';
 import { createMetrics } from '../api/metrics.ts';
 import { Authenticator } from '../broker/authenticator.ts';
 import { type Broker, createBroker } from '../broker/createBroker.ts';
@@ -93,6 +95,9 @@ export async function createService(
     telemetry: () => ({ kind: telemetry.kind, ...telemetry.stats() }),
   });
 
+  const events = new EventStream(clock);
+  connectLiveFeed(bus, events, registry, clock, offlineAfterMs);
+
   const api = buildApi(
     {
       registry,
@@ -110,6 +115,8 @@ export async function createService(
       metricsText: metrics.text,
       metricsContentType: metrics.contentType,
       version: VERSION,
+      events,
+      openAlerts: () => [],
     },
     logger,
   );

@@ -36,4 +36,15 @@ export interface ServiceEvents {
   'connection.closed': { reason: string; clientId: string | null };
   'connection.opened': { clientId: string; kind: string };
   'auth.refused': { reason: string; username: string | null };
+  /** An alert was opened, notified, escalated, acknowledged, resolved or updated. */
+  'alert.changed': { alert: AlertSnapshot; change: string };
+}
+
+/** What the page and the SSE stream need of an alert; alerting owns the full record. */
+export interface AlertSnapshot {
+  id: string;
+  gridId: string;
+  type: string;
+  status: string;
+  [key: string]: unknown;
 }

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectSensor, eventPayload } from '../../helpers/mqtt.ts';
+import { startService } from '../../helpers/service.ts';
+import { openEventStream } from '../../helpers/sse.ts';
+
+describe('live overview and event stream', () => {
+  let svc: Awaited<ReturnType<typeof startService>>;
+  const secrets: Record<string, string> = {};
+
+  beforeAll(async () => {
+    svc = await startService();
+    const node = (id: string, parentId: string | null, level: string) =>
+      svc.api('POST', '/api/grid', { id, name: id, parentId, level });
+    await node('county', null, 'county');
+    await node('town-a', 'county', 'township');
+    await node('town-b', 'county', 'township');
+    for (const [sensor, grid] of [
+      ['a1', 'town-a'],
+      ['a2', 'town-a'],
+      ['b1', 'town-b'],
+    ] as const) {
+      await svc.api('POST', '/api/households', { id: `h-${sensor}`, gridId: grid, address: `${sensor}` });
+      await svc.api('POST', '/api/quarantines', {
+        householdId: `h-${sensor}`,
+        start: new Date(Date.now() - 1000).toISOString(),
+      });
+      secrets[sensor] = (
+        await svc.api('POST', '/api/sensors', { id: sensor, householdId: `h-${sensor}` })
+      ).body.secret;
+    }
+  });
+  afterAll(async () => svc?.cleanup());
+
+  it('counts per node add up over the subtree', async () => {
+    const client = await connectSensor(svc.mqttUrl, 'a1', secrets.a1 as string);
+    await client.publishAsync('seal/a1/event', eventPayload('open', 1), { qos: 1 });
+    await client.endAsync();
+    const overview = (await svc.api('GET', '/api/overview')).body;
+    const byId = Object.fromEntries(overview.nodes.map((n: { id: string }) => [n.id, n]));
+    expect(byId.county.counts).toMatchObject({ households: 3, sealed: 3, open: 1 });
+    expect(byId['town-a'].counts).toMatchObject({ households: 2, sealed: 2, open: 1 });
+    expect(byId['town-b'].counts).toMatchObject({ households: 1, sealed: 1, open: 0, offline: 1 });
+  });
+
+  it('streams seal changes within the caller’s scope only, and resumes after a reconnect', async () => {
+    const townA = (
+      await svc.api('POST', '/api/tokens', { role: 'monitor', gridId: 'town-a', name: 'room A' })
+    ).body.token;
+    const stream = openEventStream(`${svc.httpUrl}/api/events`, townA);
+    expect(await stream.opened).toBe(200);
+    const b1 = await connectSensor(svc.mqttUrl, 'b1', secrets.b1 as string);
+    await b1.publishAsync('seal/b1/event', eventPayload('open', 1), { qos: 1 });
+    const a2 = await connectSensor(svc.mqttUrl, 'a2', secrets.a2 as string);
+    await a2.publishAsync('seal/a2/event', eventPayload('open', 1), { qos: 1 });
+    const seen = await stream.next((e) => e.event === 'seal' && JSON.parse(e.data).sensorId === 'a2');
+    expect(JSON.parse(seen.data)).toMatchObject({ door: 'open', armed: true });
+    expect(stream.events.some((e) => e.data.includes('"b1"'))).toBe(false);
+    stream.close();
+
+    // While disconnected, a2 closes; resuming from the last id replays it.
+    await a2.publishAsync('seal/a2/event', eventPayload('close', 2), { qos: 1 });
+    const resumed = openEventStream(`${svc.httpUrl}/api/events`, townA, seen.id ?? undefined);
+    const replay = await resumed.next((e) => e.event === 'seal' && JSON.parse(e.data).sensorId === 'a2');
+    expect(JSON.parse(replay.data).door).toBe('closed');
+    resumed.close();
+    await a2.endAsync();
+    await b1.endAsync();
+  });
+
+  it('refuses another grid’s overview root and unauthenticated streams', async () => {
+    const townA = (await svc.api('POST', '/api/tokens', { role: 'worker', gridId: 'town-a', name: 'w' })).body
+      .token;
+    expect((await svc.api('GET', '/api/events?gridId=town-b', undefined, townA)).status).toBe(403);
+    expect((await svc.api('GET', '/api/events', undefined, null)).status).toBe(401);
+    const overview = (await svc.api('GET', '/api/overview', undefined, townA)).body;
+    expect(overview.nodes.map((n: { id: string }) => n.id)).toEqual(['town-a']);
+  });
+});
