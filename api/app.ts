@@ -6,6 +6,7 @@ import { installErrorHandler } from './errorHandler.ts';
 import { gridRoutes } from './routes/grid.ts';
 import { householdRoutes } from './routes/households.ts';
 import { liveRoutes } from './routes/live.ts';
+import { pageRoutes } from './routes/page.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { sealRoutes } from './routes/seals.ts';
 import { sensorRoutes } from './routes/sensors.ts';
@@ -36,6 +37,7 @@ export function buildApi(deps: ApiDeps, logger: Logger): FastifyInstance {
     tokenRoutes,
     sealRoutes,
     liveRoutes,
+    pageRoutes,
   ]) {
     routes(table, deps);
   }
