@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
+import { afterAll } from 'vitest';
 import type { TelemetryPoint } from '../../../ingest/telemetry/telemetrySink.ts';
 
 export interface CapturedLogger {
@@ -19,8 +20,16 @@ export function captureLogger(level: pino.Level = 'info'): CapturedLogger {
   return { logger, lines };
 }
 
+const createdDirs: string[] = [];
+// Registered on the importing test file's root suite: its temp dirs go when it ends.
+afterAll(() => {
+  for (const dir of createdDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `sealwatch-${prefix}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sealwatch-${prefix}-`));
+  createdDirs.push(dir);
+  return dir;
 }
 
 /** Point n of a numbered run: its own timestamp, so every point is a distinct InfluxDB point. */
