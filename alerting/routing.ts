@@ -7,20 +7,21 @@ export interface GridNode {
   id: string;
   name: string;
   parentId: string | null;
-  level?: string;
+  level?: string | undefined;
 }
 
 /** `technician` is optional: maintenance and outage alerts also go to technicians when any are listed. */
 export type WorkerRole = 'worker' | 'leader' | 'technician';
 
+/** Structurally a registry worker row fits (nullable contacts). */
 export interface Worker {
   id: string;
-  name?: string;
+  name?: string | null | undefined;
   gridId: string;
   role: WorkerRole;
-  email?: string;
-  phone?: string;
-  webhook?: string;
+  email?: string | null | undefined;
+  phone?: string | null | undefined;
+  webhook?: string | null | undefined;
 }
 
 export class GridTree {

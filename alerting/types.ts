@@ -143,8 +143,9 @@ export interface Quarantine {
 /** An authorized window: for a grid node (and its whole subtree) or for one household. */
 export interface ArmingWindow {
   id?: string;
-  gridId?: string;
-  householdId?: string;
+  /** Set for a grid-node window (null/absent otherwise); registry rows fit as they are. */
+  gridId?: string | null | undefined;
+  householdId?: string | null | undefined;
   start: number;
   end: number;
   reason: string;
@@ -152,7 +153,7 @@ export interface ArmingWindow {
 }
 
 export interface Announcement {
-  id?: string;
+  id?: string | undefined;
   householdId: string;
   start: number;
   end: number;

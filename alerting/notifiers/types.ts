@@ -2,10 +2,10 @@ import type { MessageView } from '../messages.ts';
 
 export interface Recipient {
   id: string;
-  name?: string | undefined;
-  email?: string | undefined;
+  name?: string | null | undefined;
+  email?: string | null | undefined;
   /** Webhook target spec, see `parseWebhookTarget`. */
-  webhook?: string | undefined;
+  webhook?: string | null | undefined;
 }
 
 /** One rendered message for one recipient on one channel: what an outbox row holds. */

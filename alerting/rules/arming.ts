@@ -22,8 +22,8 @@ export function activeQuarantine(
 
 /** A window applies to a household when it names the household or any node on its grid path. */
 export function windowApplies(w: ArmingWindow, household: HouseholdRef): boolean {
-  if (w.householdId !== undefined) return w.householdId === household.id;
-  if (w.gridId !== undefined) return household.gridPath.includes(w.gridId);
+  if (w.householdId != null) return w.householdId === household.id;
+  if (w.gridId != null) return household.gridPath.includes(w.gridId);
   return false;
 }
 

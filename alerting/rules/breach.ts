@@ -5,6 +5,7 @@ import {
   coveringAnnouncement,
   coveringWindow,
   isArmed,
+  windowApplies,
 } from './arming.ts';
 import { inCommissioning } from './commissioning.ts';
 
@@ -89,10 +90,7 @@ export function breachesAtWindowEnds(input: {
     for (const seal of input.seals) {
       const { state, household } = seal;
       if (raised.has(state.sensorId) || seal.active) continue;
-      const appliesHere =
-        w.householdId !== undefined
-          ? w.householdId === household.id
-          : household.gridPath.includes(w.gridId ?? '\u0000');
+      const appliesHere = windowApplies(w, household);
       if (!appliesHere) continue;
       if (state.door !== 'open' || state.lastDoorChange === null || state.lastDoorChange >= w.end) continue;
       if (inCommissioning(state, w.end)) continue;
