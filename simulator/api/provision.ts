@@ -21,6 +21,8 @@ export interface ProvisionSensor {
   leaf: string;
   quarantined: boolean;
   model?: string;
+  /** Zigbee2MQTT: the name the gateway publishes under. */
+  friendlyName?: string;
 }
 
 export interface ProvisionedSensor extends SensorCredential {
@@ -110,6 +112,7 @@ export async function provision(
       id: sensorId,
       householdId,
       ...(s.model ? { model: s.model } : {}),
+      ...(s.friendlyName ? { friendlyName: s.friendlyName } : {}),
     });
     if (typeof created?.secret !== 'string' || created.secret === '') {
       throw new Error(`POST /api/sensors for ${sensorId} answered without a "secret"`);
@@ -126,4 +129,23 @@ export function newRunId(): string {
   return `${Date.now().toString(36).slice(-5)}${Math.floor(Math.random() * 36 ** 3)
     .toString(36)
     .padStart(3, '0')}`;
+}
+
+/**
+ * Registers a gateway credential (the service's `POST /api/gateways`, not a SPEC fixed point) that may publish
+ * for the given sensors; returns the MQTT login the simulated gateway uses.
+ */
+export async function provisionGateway(
+  api: ApiClient,
+  runId: string,
+  sensorIds: readonly string[],
+): Promise<{ username: string; password: string }> {
+  const id = `sim-${runId}-gw`;
+  const created = await api.post<{ id?: string; secret?: unknown }>('/api/gateways', {
+    id,
+    name: `Simulated Zigbee gateway (${runId})`,
+    sensorIds,
+  });
+  if (typeof created?.secret !== 'string') throw new Error('POST /api/gateways answered without a "secret"');
+  return { username: created.id ?? id, password: created.secret };
 }

@@ -64,9 +64,14 @@ export interface FleetSummary extends FleetSnapshot {
   initialConnectMs: number | null;
   connectsPerSec: number | null;
   connectLatencyMs: LatencySummary;
+  /** Once every connection was up (the whole run if that never happened). */
   pubackLatencyMs: LatencySummary;
   sentPerSec: number;
+  /** Send rate once every connection was up (excludes the ramp); null if that never happened. */
+  steadySentPerSec: number | null;
+  /** The simulator's own event-loop delay once all were up: high means the simulator is the bottleneck. */
   eventLoopDelayP99Ms: number;
+  rssMiB: number;
 }
 
 /** A connection and the devices it carries: one each natively, many behind a Zigbee gateway. */
@@ -107,6 +112,7 @@ export class Fleet {
   };
   #startedAt = 0;
   #initialConnectMs: number | null = null;
+  #sentWhenAllUp = 0;
   #everUpCount = 0;
   #peakConnected = 0;
   #stopped = false;
@@ -180,6 +186,7 @@ export class Fleet {
 
   async stop(): Promise<FleetSummary> {
     this.#stopped = true;
+    const connectedAtStop = this.#stats.connected;
     this.#queue.stop();
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
@@ -189,10 +196,11 @@ export class Fleet {
       // Abrupt, like devices losing power: the broker publishes each will (`offline`).
       unit.link.drop();
     }
-    this.#stats.connected = 0;
     this.#loopDelay.disable();
     const runMs = Date.now() - this.#startedAt;
-    const snap = this.snapshot();
+    const snap = { ...this.snapshot(), connected: connectedAtStop };
+    this.#stats.connected = 0;
+    const steadyMs = this.#initialConnectMs === null ? 0 : runMs - this.#initialConnectMs;
     return {
       mode: 'fleet',
       url: this.#o.url,
@@ -209,7 +217,10 @@ export class Fleet {
       connectLatencyMs: summarizeLatency(this.#connectLatency),
       pubackLatencyMs: summarizeLatency(this.#pubackLatency),
       sentPerSec: runMs > 0 ? Math.round((snap.sent / runMs) * 10_000) / 10 : 0,
+      steadySentPerSec:
+        steadyMs > 0 ? Math.round(((snap.sent - this.#sentWhenAllUp) / steadyMs) * 10_000) / 10 : null,
       eventLoopDelayP99Ms: Math.round(this.#loopDelay.percentile(99) / 1e4) / 100,
+      rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
     };
   }
 
@@ -277,7 +288,13 @@ export class Fleet {
     if (!unit.everUp) {
       unit.everUp = true;
       this.#everUpCount += 1;
-      if (this.#everUpCount === this.#units.length) this.#initialConnectMs = Date.now() - this.#startedAt;
+      if (this.#everUpCount === this.#units.length) {
+        this.#initialConnectMs = Date.now() - this.#startedAt;
+        this.#sentWhenAllUp = this.#stats.sent;
+        // From here on the figures describe the steady state, not the ramp-up.
+        this.#loopDelay.reset();
+        this.#pubackLatency.reset();
+      }
       this.#startDeviceRoutines(unit);
     }
     if (this.#o.dialect === 'native') {

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ApiClient } from '../api/apiClient.ts';
-import { newRunId, provision } from '../api/provision.ts';
+import { newRunId, provision, provisionGateway } from '../api/provision.ts';
 import {
   API_HELP,
   type ApiTarget,
@@ -196,16 +196,21 @@ function anonymousSensors(count: number): SensorCredential[] {
   }));
 }
 
-async function sensorsFor(o: FleetCliOptions, progress: ProgressLine): Promise<SensorCredential[]> {
+interface FleetSensors {
+  sensors: SensorCredential[];
+  gateway?: { username: string; password: string };
+}
+
+async function sensorsFor(o: FleetCliOptions, progress: ProgressLine): Promise<FleetSensors> {
   if (o.credentialsFile) {
     const all = await readCredentialsFile(o.credentialsFile);
     if (o.sensors !== undefined && o.sensors > all.length) {
       throw new UsageError(`--sensors ${o.sensors} but ${o.credentialsFile} lists only ${all.length}`);
     }
-    return all.slice(0, o.sensors ?? all.length);
+    return { sensors: all.slice(0, o.sensors ?? all.length) };
   }
   const count = o.sensors ?? 100;
-  if (!o.api) return anonymousSensors(count);
+  if (!o.api) return { sensors: anonymousSensors(count) };
   const runId = newRunId();
   const leaves = Array.from({ length: Math.ceil(count / o.perNode) }, (_, i) => `g${i + 1}`);
   progress.println(
@@ -219,6 +224,9 @@ async function sensorsFor(o: FleetCliOptions, progress: ProgressLine): Promise<S
       key: `s${String(i + 1).padStart(5, '0')}`,
       leaf: leaves[Math.floor(i / o.perNode)]!,
       quarantined: o.quarantine,
+      ...(o.dialect === 'zigbee2mqtt'
+        ? { friendlyName: `sim-${runId}-s${String(i + 1).padStart(5, '0')}` }
+        : {}),
     })),
     onProgress: (done, total) => progress.update(`provisioned ${done}/${total} sensors`, done === total),
   });
@@ -227,7 +235,18 @@ async function sensorsFor(o: FleetCliOptions, progress: ProgressLine): Promise<S
   const file = o.saveCredentials ?? `sim-credentials-${runId}.csv`;
   await writeCredentialsFile(file, credentials);
   progress.println(`credentials saved to ${file} (mode 0600); reuse them with --credentials ${file}`);
-  return credentials;
+  if (o.dialect === 'zigbee2mqtt' && !o.gateway) {
+    const gateway = await provisionGateway(
+      new ApiClient(o.api),
+      runId,
+      credentials.map((c) => c.sensorId),
+    );
+    progress.println(
+      `gateway ${gateway.username} registered for ${credentials.length} sensors (its secret is not saved)`,
+    );
+    return { sensors: credentials, gateway };
+  }
+  return { sensors: credentials };
 }
 
 export function formatFleetStatus(s: FleetSnapshot, rate: number, elapsedMs: number): string {
@@ -243,11 +262,11 @@ export function formatFleetStatus(s: FleetSnapshot, rate: number, elapsedMs: num
 export function formatFleetSummary(s: FleetSummary): string {
   const lines = [
     `fleet summary: ${s.sensors} sensors on ${s.connections} connection(s), ${s.dialect}, QoS ${s.qos}, heartbeat ${formatDuration(s.heartbeatMs)}, ran ${formatDuration(s.runMs)}`,
-    `  connected at end ${s.connected} (peak ${s.peakConnected}); all up after ${s.initialConnectMs === null ? 'never' : formatDuration(s.initialConnectMs)}${s.connectsPerSec ? ` (${s.connectsPerSec} connects/s)` : ''}`,
-    `  connect latency ms p50 ${s.connectLatencyMs.p50} p99 ${s.connectLatencyMs.p99}; PUBACK ms p50 ${s.pubackLatencyMs.p50} p99 ${s.pubackLatencyMs.p99} p99.9 ${s.pubackLatencyMs.p999}`,
-    `  sent ${s.sent} (${s.sentPerSec}/s), acked ${s.acked}, missed while down ${s.missed}, door openings ${s.opens}, flat batteries ${s.flat}`,
+    `  connected at stop ${s.connected} (peak ${s.peakConnected}); all up after ${s.initialConnectMs === null ? 'never' : formatDuration(s.initialConnectMs)}${s.connectsPerSec ? ` (${s.connectsPerSec} connects/s)` : ''}`,
+    `  connect latency ms p50 ${s.connectLatencyMs.p50} p99 ${s.connectLatencyMs.p99}; steady PUBACK ms p50 ${s.pubackLatencyMs.p50} p99 ${s.pubackLatencyMs.p99} p99.9 ${s.pubackLatencyMs.p999}`,
+    `  sent ${s.sent} (${s.sentPerSec}/s overall, ${s.steadySentPerSec ?? '-'}/s once all were up), acked ${s.acked}, missed while down ${s.missed}, door openings ${s.opens}, flat batteries ${s.flat}`,
     `  reconnects ${s.reconnects}, link drops ${s.linkDrops}, storms ${s.storms}, errors ${s.errors} (refused ${s.refused})${s.lastError ? `, last error: ${s.lastError}` : ''}`,
-    `  event-loop delay p99 ${s.eventLoopDelayP99Ms} ms`,
+    `  simulator event-loop delay p99 ${s.eventLoopDelayP99Ms} ms (steady), memory ${s.rssMiB} MiB`,
   ];
   return lines.join('\n');
 }
@@ -259,13 +278,14 @@ export async function runFleetCli(argv: string[]): Promise<number> {
     return 0;
   }
   const progress = new ProgressLine();
-  const sensors = await sensorsFor(o, progress);
+  const { sensors, gateway } = await sensorsFor(o, progress);
   if (sensors.length === 0) throw new UsageError('no sensors to simulate');
+  const gatewayLogin = o.gateway ?? gateway;
   const fleetOptions: FleetOptions = {
     url: o.url,
     sensors,
     dialect: o.dialect,
-    ...(o.gateway ? { gateway: o.gateway } : {}),
+    ...(gatewayLogin ? { gateway: gatewayLogin } : {}),
     heartbeatMs: o.heartbeatMs,
     jitter: o.jitter,
     qos: o.qos,

@@ -75,6 +75,11 @@ export class ExpectationTracker {
     return this.#states.every((s) => s.verdict !== 'pending');
   }
 
+  /** Whether any alert expectation is still open (so the runner needs the alert list). */
+  wantsAlerts(): boolean {
+    return this.#states.some((s) => s.verdict === 'pending' && !('seal' in s.e));
+  }
+
   /** Seals the runner should fetch: those with pending expectations. */
   pendingSeals(): string[] {
     return this.#states

@@ -51,9 +51,22 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     });
   });
 
-function alertsFrom(body: unknown): ObservedAlert[] {
-  const list = Array.isArray(body) ? body : ((body as { items?: unknown[] } | undefined)?.items ?? []);
-  return list.filter((a): a is ObservedAlert => typeof (a as ObservedAlert)?.id === 'string');
+const isAlert = (a: unknown): a is ObservedAlert => typeof (a as ObservedAlert | undefined)?.id === 'string';
+
+/** The SPEC answers a plain array; a paginated `{items,total}` answer is followed page by page too. */
+async function openAlerts(api: ApiClient): Promise<ObservedAlert[]> {
+  const first = await api.get<unknown>('/api/alerts?status=open');
+  if (Array.isArray(first)) return first.filter(isAlert);
+  const page = first as { items?: unknown[]; total?: number } | undefined;
+  const items = [...(page?.items ?? [])];
+  while (page?.total !== undefined && items.length < page.total) {
+    const next = await api.get<{ items?: unknown[] }>(
+      `/api/alerts?status=open&offset=${items.length}&limit=1000`,
+    );
+    if (!next.items?.length) break;
+    items.push(...next.items);
+  }
+  return items.filter(isAlert);
 }
 
 export async function runScenario(o: RunScenarioOptions): Promise<ScenarioReport> {
@@ -292,7 +305,7 @@ export async function runScenario(o: RunScenarioOptions): Promise<ScenarioReport
     const at = elapsed();
     if (o.api && s.expect.length > 0) {
       try {
-        tracker.observeAlerts(alertsFrom(await o.api.get('/api/alerts?status=open')), at);
+        if (tracker.wantsAlerts()) tracker.observeAlerts(await openAlerts(o.api), at);
         for (const name of new Set(tracker.pendingSeals())) {
           const seal = await o.api.get<ObservedSeal>(
             `/api/seals/${encodeURIComponent(resolved.get(name)!.sensorId)}`,

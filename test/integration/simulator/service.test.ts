@@ -64,7 +64,7 @@ describe('simulator against the real service', () => {
       env,
     );
     expect(first.code, first.stdout + first.stderr).toBe(0);
-    expect(first.stdout).toMatch(/connected at end 0 \(peak 6\)/);
+    expect(first.stdout).toMatch(/connected at stop 6 \(peak 6\)/);
     expect(first.stdout).toMatch(/errors 0 \(refused 0\)/);
     expect(first.stdout + first.stderr).not.toContain(svc.adminToken);
     const credentials = parseCredentialsCsv(await readFile(csv, 'utf8'));
