@@ -173,6 +173,16 @@ describe('Authenticator: throttling', () => {
     expect((await login('s-001', 's-001', 'good-secret')).ok).toBe(true);
   });
 
+  it('a reconnect storm of good logins behind one address (a NAT) is not throttled', async () => {
+    const { login, credentials } = setup();
+    for (let i = 0; i < 30; i++) credentials.sensors.set(`n-${i}`, `hash:secret-${i}`);
+    credentials.slow = true;
+    const outcomes = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => login(`n-${i}`, `n-${i}`, `secret-${i}`, '100.64.0.1')),
+    );
+    expect(outcomes.filter((o) => !o.ok)).toEqual([]);
+  });
+
   it('concurrent wrong guesses cannot outrun the throttle: at most 5 slow verifies per username', async () => {
     // Connections arrive together; each verify finishes later (scrypt on the thread pool).
     const { login, credentials } = setup();

@@ -126,6 +126,17 @@ describe('loadConfig: single values', () => {
     expect(c.LOCALE).toBe('en');
   });
 
+  it.each(['every morning', '0 25 * * *', '61 8 * * *', '0 8 * * * * *'])(
+    'DAILY_REPORT_CRON=%s is refused at start-up, not when the schedule is created',
+    (text) => {
+      expect(configError({ DAILY_REPORT_CRON: text }).variable).toBe('DAILY_REPORT_CRON');
+    },
+  );
+
+  it('DAILY_REPORT_CRON accepts cron expressions', () => {
+    expect(loadConfig({ DAILY_REPORT_CRON: '30 7 * * 1-5' }).DAILY_REPORT_CRON).toBe('30 7 * * 1-5');
+  });
+
   it('a blank port is refused, not read as port 0 (an ephemeral port)', () => {
     // Number(' ') is 0: z.coerce turns a blank value into a valid port.
     expect(configError({ MQTT_PORT: ' ' }).variable).toBe('MQTT_PORT');

@@ -38,6 +38,8 @@ class FakeSocket extends EventEmitter {
     callback?.();
     return true;
   }
+  cork(): void {}
+  uncork(): void {}
   end(callback?: () => void): this {
     callback?.();
     return this;
@@ -143,6 +145,25 @@ describe('PacketGuard: well-formed traffic', () => {
       }),
     );
     expect(h.violations).toEqual([]);
+  });
+
+  it('pauses the socket while the broker is not reading, and resumes it when it reads again', async () => {
+    const socket = new FakeSocket();
+    const guard = new PacketGuard(socket as unknown as Socket, 1 << 20, () => undefined);
+    const publish = generate({
+      cmd: 'publish',
+      topic: 't',
+      payload: Buffer.alloc(4_000),
+      qos: 0,
+      dup: false,
+      retain: false,
+    });
+    socket.feed(CONNECT);
+    for (let i = 0; i < 20 && !socket.paused; i++) socket.feed(publish);
+    expect(socket.paused).toBe(true);
+    guard.on('data', () => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(socket.paused).toBe(false);
   });
 
   it('writes from the broker go to the socket', async () => {
