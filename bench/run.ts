@@ -107,21 +107,19 @@ async function writeAtomically(path: string, text: string): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  let parsed: ReturnType<
-    typeof parseArgs<{
-      args: string[];
-      allowPositionals: true;
-      options: { quick: { type: 'boolean' }; help: { type: 'boolean'; short: 'h' } };
-    }>
-  >;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (err) {
-    process.stderr.write(`bench: ${(err as Error).message.split('\n')[0]} (see --help)\n`);
+  const parsed = (() => {
+    try {
+      return parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: { quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      });
+    } catch (err) {
+      return err as Error;
+    }
+  })();
+  if (parsed instanceof Error) {
+    process.stderr.write(`bench: ${parsed.message.split('\n')[0]} (see --help)\n`);
     return 2;
   }
   if (parsed.values.help) {
