@@ -46,18 +46,23 @@ export class Authenticator {
     address: string,
   ): Promise<AuthOutcome> {
     if (!username || !password) return { ok: false, reason: 'anonymous' };
-    const addressKey = `addr:${address}`;
-    const userKey = `user:${username}`;
-    if (this.throttle.isLocked(addressKey) || this.throttle.isLocked(userKey))
-      return { ok: false, reason: 'throttled' };
+    // The service username is shared by every service client: throttle it by address only.
+    const userKey = username === SERVICE_USERNAME ? null : `user:${username}`;
+    const keys = userKey ? [`addr:${address}`, userKey] : [`addr:${address}`];
+    if (!this.throttle.tryBegin(keys, userKey)) return { ok: false, reason: 'throttled' };
 
-    const outcome = await this.check(clientId, username, password.toString('utf8'));
-    if (outcome.ok) {
-      this.throttle.recordSuccess(userKey);
-    } else if (outcome.reason === 'bad_credentials') {
-      this.throttle.recordFailure(addressKey);
-      this.throttle.recordFailure(userKey);
+    let outcome: AuthOutcome;
+    try {
+      outcome = await this.check(clientId, username, password.toString('utf8'));
+    } catch (err) {
+      this.throttle.finish(keys, 'neutral');
+      throw err;
     }
+    // Only a wrong secret counts as a guess; a right secret with a wrong client id does not.
+    this.throttle.finish(
+      keys,
+      outcome.ok ? 'success' : outcome.reason === 'bad_credentials' ? 'failure' : 'neutral',
+    );
     return outcome;
   }
 

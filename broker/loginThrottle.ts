@@ -2,6 +2,8 @@ import type { Clock } from '../core/clock.ts';
 
 interface Entry {
   failures: number;
+  /** Checks under way: counted against the limit so parallel guesses cannot outrun it. */
+  pending: number;
   firstFailure: number;
   lockedUntil: number;
   lockouts: number;
@@ -31,13 +33,41 @@ export class LoginThrottle {
     return e !== undefined && this.clock.now() < e.lockedUntil;
   }
 
+  /**
+   * Reserves a check, or refuses when a key is locked or has used up its
+   * failures. Checks still under way count against the per-username limit,
+   * so parallel guesses cannot outrun it; not against the per-address one,
+   * where many honest devices behind one NAT reconnect at once.
+   */
+  tryBegin(keys: readonly string[], concurrentKey: string | null): boolean {
+    const now = this.clock.now();
+    for (const key of keys) {
+      const e = this.entries.get(key);
+      if (!e) continue;
+      if (now < e.lockedUntil) return false;
+      const failures = now - e.firstFailure > this.windowMs ? 0 : e.failures;
+      const pending = key === concurrentKey ? e.pending : 0;
+      if (failures + pending >= this.maxFailures) return false;
+    }
+    for (const key of keys) this.entry(key, now).pending++;
+    return true;
+  }
+
+  finish(keys: readonly string[], result: 'success' | 'failure' | 'neutral'): void {
+    for (const key of keys) {
+      const e = this.entries.get(key);
+      if (e) e.pending = Math.max(0, e.pending - 1);
+      if (result === 'success') this.recordSuccess(key);
+      else if (result === 'failure') this.recordFailure(key);
+    }
+  }
+
   recordFailure(key: string): void {
     const now = this.clock.now();
-    let e = this.entries.get(key);
-    if (!e || now - e.firstFailure > this.windowMs) {
-      if (!e && this.entries.size >= this.maxEntries) this.evictOldest();
-      e = { failures: 0, firstFailure: now, lockedUntil: e?.lockedUntil ?? 0, lockouts: e?.lockouts ?? 0 };
-      this.entries.set(key, e);
+    const e = this.entry(key, now);
+    if (now - e.firstFailure > this.windowMs) {
+      e.failures = 0;
+      e.firstFailure = now;
     }
     e.failures++;
     if (e.failures >= this.maxFailures) {
@@ -49,15 +79,35 @@ export class LoginThrottle {
   }
 
   recordSuccess(key: string): void {
-    this.entries.delete(key);
+    const e = this.entries.get(key);
+    if (e && e.pending === 0) this.entries.delete(key);
+    else if (e) e.failures = 0;
+  }
+
+  private entry(key: string, now: number): Entry {
+    let e = this.entries.get(key);
+    if (!e) {
+      if (this.entries.size >= this.maxEntries) this.evictOldest();
+      e = { failures: 0, pending: 0, firstFailure: now, lockedUntil: 0, lockouts: 0 };
+      this.entries.set(key, e);
+    }
+    return e;
   }
 
   size(): number {
     return this.entries.size;
   }
 
+  /** Evicts the oldest entry that holds no lockout, so a flood of new keys cannot clear one. */
   private evictOldest(): void {
-    const first = this.entries.keys().next();
-    if (!first.done) this.entries.delete(first.value);
+    const now = this.clock.now();
+    let looked = 0;
+    for (const [key, e] of this.entries) {
+      if (now >= e.lockedUntil && e.pending === 0) {
+        this.entries.delete(key);
+        return;
+      }
+      if (++looked >= 1000) break;
+    }
   }
 }

@@ -4,6 +4,7 @@
  * with one line naming the variable, the problem and an example.
  */
 import { readFileSync } from 'node:fs';
+import cron from 'node-cron';
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
 import { ServiceError } from './errors.ts';
@@ -34,11 +35,11 @@ const durationList = z.string().transform((text, ctx) => {
   return list;
 });
 
-const port = z.coerce
-  .number({ message: 'is not a port number' })
-  .int('is not a whole port number')
-  .min(0, 'is not a port number (0–65535)')
-  .max(65535, 'is not a port number (0–65535)');
+const port = z
+  .string()
+  .regex(/^\s*\d+\s*$/, 'is not a port number')
+  .transform(Number)
+  .pipe(z.number().max(65535, 'is not a port number (0–65535)'));
 
 const url = (protocols: string[]) =>
   z.string().refine(
@@ -65,10 +66,11 @@ const timeZone = z.string().refine(
 );
 
 const positiveInt = (what: string) =>
-  z.coerce
-    .number({ message: `is not ${what}` })
-    .int(`is not ${what}`)
-    .positive(`is not ${what}`);
+  z
+    .string()
+    .regex(/^\s*\d+\s*$/, `is not ${what}`)
+    .transform(Number)
+    .pipe(z.number().positive(`is not ${what}`));
 
 interface VariableSpec {
   schema: z.ZodType;
@@ -188,7 +190,9 @@ export const VARIABLES = {
     help: 'days after a quarantine ends before personal data is purged',
   },
   DAILY_REPORT_CRON: {
-    schema: z.string().min(9),
+    schema: z
+      .string()
+      .refine((text) => cron.validate(text), { message: 'is not a cron expression like 0 8 * * *' }),
     default: '0 8 * * *',
     example: '0 8 * * *',
     help: 'cron schedule of the daily report (in TZ_LOCAL)',
@@ -212,14 +216,24 @@ export type Config = { [K in keyof Variables as Required<K>]: Parsed<K> } & {
   [K in keyof Variables as Exclude<K, Required<K>>]?: Parsed<K>;
 };
 
+/** One line: `NAME='value' problem; example: NAME=example`. Secrets are not echoed. */
 export class ConfigError extends ServiceError {
   constructor(
     readonly variable: string,
     problem: string,
     example: string,
+    value?: string | null,
   ) {
-    super('config', `${variable} ${problem}; example: ${variable}=${example}`, { variable });
+    const line = `${variable}${shownValue(value)} ${problem}; example: ${variable}=${example}`;
+    super('config', line.replace(/[\r\n]+/g, ' '), { variable });
   }
+}
+
+/** Control characters are escaped so the error stays one line. */
+function shownValue(value: string | null | undefined): string {
+  if (value === undefined) return '';
+  if (value === null) return '=(hidden)';
+  return `='${JSON.stringify(value).slice(1, -1)}'`;
 }
 
 /**
@@ -230,16 +244,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const fromFile = env.CONFIG_FILE ? readConfigFile(env.CONFIG_FILE) : {};
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(VARIABLES) as [string, VariableSpec][]) {
-    const raw = env[name] ?? fromFile[name] ?? spec.default;
-    if (raw === undefined || raw === '') continue;
+    // An empty value (`MQTT_PORT=` in an env file) means "not set": the default applies.
+    const given = [env[name], fromFile[name]].find((v) => v !== undefined && v !== '');
+    const raw = given ?? spec.default;
+    if (raw === undefined) continue;
     const result = spec.schema.safeParse(raw);
     if (!result.success) {
-      const shown = spec.secret ? '(hidden)' : `'${raw}'`;
-      throw new ConfigError(
-        name,
-        `=${shown} ${result.error.issues[0]?.message ?? 'is invalid'}`,
-        spec.example,
-      );
+      const problem = result.error.issues[0]?.message ?? 'is invalid';
+      throw new ConfigError(name, problem, spec.example, spec.secret ? null : raw);
     }
     out[name] = result.data;
   }
@@ -254,21 +266,23 @@ function readConfigFile(path: string): Record<string, string> {
   } catch (err) {
     throw new ConfigError(
       'CONFIG_FILE',
-      `='${path}' cannot be read as JSON (${(err as Error).message})`,
+      `cannot be read as JSON (${(err as Error).message})`,
       'sealwatch.json',
+      path,
     );
   }
   const shape = z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).safeParse(parsed);
   if (!shape.success) {
     throw new ConfigError(
       'CONFIG_FILE',
-      `='${path}' must hold one JSON object of variable names to values`,
+      'must hold one JSON object of variable names to values',
       'sealwatch.json',
+      path,
     );
   }
   for (const name of Object.keys(shape.data)) {
     if (!(name in VARIABLES))
-      throw new ConfigError('CONFIG_FILE', `='${path}' names unknown variable ${name}`, 'sealwatch.json');
+      throw new ConfigError('CONFIG_FILE', `names unknown variable ${name}`, 'sealwatch.json', path);
   }
   return shape.data;
 }

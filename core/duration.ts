@@ -2,11 +2,14 @@
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 
+/** Timers cannot wait longer than 2^31-1 ms; a week is more than any setting here needs. */
+export const MAX_DURATION_MS = 7 * 86_400_000;
+
 export function parseDuration(text: string): number | null {
   const match = DURATION.exec(text.trim());
   if (!match) return null;
   const ms = Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
-  return Number.isFinite(ms) ? Math.round(ms) : null;
+  return Number.isFinite(ms) && ms <= MAX_DURATION_MS ? Math.round(ms) : null;
 }
 
 export function formatDuration(ms: number): string {

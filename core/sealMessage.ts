@@ -4,7 +4,12 @@
  */
 export type Dialect = 'native' | 'zigbee2mqtt' | 'shelly';
 
-export type SealMessage =
+export type SealMessage = SealMessageBody & {
+  /** The device's own time before clamping; duplicates are recognised by it. */
+  deviceTs?: number;
+};
+
+type SealMessageBody =
   | {
       kind: 'door';
       sensorId: string;

@@ -8,8 +8,10 @@ export interface SealState {
   tamper: boolean;
   /** Receive time of the last accepted message (epoch ms). */
   lastSeen: number | null;
-  /** Device time of the last door change (epoch ms); older door events do not override it. */
+  /** Device time of the last door change (epoch ms). */
   lastDoorChange: number | null;
+  /** Device time of the newest message that reported the door position; older door events do not override it. */
+  doorObservedAt: number | null;
   /** The last few device sequence numbers, newest last: duplicates are recognised against them. */
   recentSeqs: number[];
   messages: number;
@@ -25,6 +27,7 @@ export const initialSealState = (sensorId: string, now: number): SealState => ({
   tamper: false,
   lastSeen: null,
   lastDoorChange: null,
+  doorObservedAt: null,
   recentSeqs: [],
   messages: 0,
   updatedAt: now,

@@ -1,17 +1,18 @@
 import type { SealMessage } from '../core/sealMessage.ts';
 import type { DoorEventRecord, SealState } from '../core/sealState.ts';
-import { remember } from './dedup.ts';
+import { dedupTs, remember } from './dedup.ts';
 
 export interface Applied {
   state: SealState;
-  /** What goes into the household's door history, if anything. */
-  doorEvent: Omit<DoorEventRecord, 'householdId'> | null;
+  /** What goes into the household's door history: usually nothing or one event; a heartbeat may bring a door change and a tamper. */
+  doorEvents: Omit<DoorEventRecord, 'householdId'>[];
 }
 
 /**
  * The live-state reducer: pure, one message at a time. Door events older than
- * the last door change (out of order, or delayed by a gateway) are kept in the
- * history but do not override the newer state. A heartbeat that reports a
+ * the newest door observation (an event or a heartbeat's position; out of
+ * order, or delayed by a gateway) are kept in the history but do not override
+ * the newer state. A heartbeat that reports a
  * different door position than we hold means an event was lost: the
  * heartbeat's position wins and is recorded as a door event, so a missed
  * `open` still reaches the rules.
@@ -23,9 +24,9 @@ export function applyMessage(before: SealState, m: SealMessage): Applied {
     online: m.kind === 'status' ? m.online : true,
     messages: before.messages + 1,
     updatedAt: m.receivedAt,
-    recentSeqs: remember(before.recentSeqs, m.seq, m.ts),
+    recentSeqs: remember(before.recentSeqs, m.seq, dedupTs(m)),
   };
-  const history = (type: DoorEventRecord['type']): Applied['doorEvent'] => ({
+  const history = (type: DoorEventRecord['type']): Applied['doorEvents'][number] => ({
     sensorId: m.sensorId,
     type,
     ts: m.ts,
@@ -33,32 +34,36 @@ export function applyMessage(before: SealState, m: SealMessage): Applied {
     seq: m.seq,
     dialect: m.dialect,
   });
-  const isNewer = before.lastDoorChange === null || m.ts >= before.lastDoorChange;
+  const isNewer = before.doorObservedAt === null || m.ts >= before.doorObservedAt;
 
   switch (m.kind) {
     case 'door': {
       if (isNewer) {
+        if (m.door !== before.door) state.lastDoorChange = m.ts;
         state.door = m.door;
-        state.lastDoorChange = m.ts;
+        state.doorObservedAt = m.ts;
       }
-      return { state, doorEvent: history(m.door === 'open' ? 'open' : 'close') };
+      return { state, doorEvents: [history(m.door === 'open' ? 'open' : 'close')] };
     }
     case 'tamper':
       state.tamper = true;
-      return { state, doorEvent: history('tamper') };
+      return { state, doorEvents: [history('tamper')] };
     case 'heartbeat': {
       if (m.battery !== null) state.battery = m.battery;
       if (m.rssi !== null) state.rssi = m.rssi;
       if (m.tamper !== undefined) state.tamper = m.tamper;
+      if (m.door !== null && isNewer) state.doorObservedAt = m.ts;
+      const events: Applied['doorEvents'] = [];
       if (m.door !== null && m.door !== before.door && isNewer) {
         state.door = m.door;
         state.lastDoorChange = m.ts;
-        return { state, doorEvent: history(m.door === 'open' ? 'open' : 'close') };
+        events.push(history(m.door === 'open' ? 'open' : 'close'));
       }
       // Dialects without a separate tamper event report it as a flag.
-      return { state, doorEvent: m.tamper === true && !before.tamper ? history('tamper') : null };
+      if (m.tamper === true && !before.tamper) events.push(history('tamper'));
+      return { state, doorEvents: events };
     }
     case 'status':
-      return { state, doorEvent: null };
+      return { state, doorEvents: [] };
   }
 }

@@ -8,7 +8,8 @@ import type { SealMessage } from '../core/sealMessage.ts';
  */
 export const RECENT_WINDOW = 32;
 
-export const dedupKey = (m: SealMessage): number | null => (m.seq === null ? null : m.seq);
+/** The device time a duplicate repeats: before clamping, which gives each redelivery a new receive time. */
+export const dedupTs = (m: SealMessage): number => m.deviceTs ?? m.ts;
 
 export function isDuplicate(recent: readonly number[], seq: number | null, ts: number): boolean {
   if (seq === null) return false;

@@ -5,7 +5,7 @@ import type { SealMessage } from '../core/sealMessage.ts';
 import { type DoorEventRecord, initialSealState, type SealState } from '../core/sealState.ts';
 import type { Store } from '../registry/store.ts';
 import { applyMessage } from './applyMessage.ts';
-import { isDuplicate } from './dedup.ts';
+import { dedupTs, isDuplicate } from './dedup.ts';
 import type { TelemetryPoint, TelemetrySink } from './telemetry/telemetrySink.ts';
 import { pointFor } from './telemetryPoints.ts';
 
@@ -92,12 +92,13 @@ export class IngestPipeline {
    */
   accept(message: SealMessage, placement: Placement): Promise<void> {
     const committed = this.states.get(message.sensorId);
-    if (committed && isDuplicate(committed.recentSeqs, message.seq, message.ts)) {
+    const ts = dedupTs(message);
+    if (committed && isDuplicate(committed.recentSeqs, message.seq, ts)) {
       return this.duplicate(message, Promise.resolve());
     }
     const pending = this.inflight.get(message.sensorId);
     const twin = pending?.find(
-      (p) => p.message.seq !== null && p.message.seq === message.seq && p.message.ts === message.ts,
+      (p) => p.message.seq !== null && p.message.seq === message.seq && dedupTs(p.message) === ts,
     );
     if (twin) return this.duplicate(message, twin.batch.done);
 
@@ -165,9 +166,9 @@ export class IngestPipeline {
         next.get(message.sensorId) ??
         this.states.get(message.sensorId) ??
         initialSealState(message.sensorId, message.receivedAt);
-      const { state, doorEvent } = applyMessage(before, message);
+      const { state, doorEvents: events } = applyMessage(before, message);
       next.set(message.sensorId, state);
-      if (doorEvent) doorEvents.push({ ...doorEvent, householdId: placement.householdId });
+      for (const e of events) doorEvents.push({ ...e, householdId: placement.householdId });
       points.push(
         pointFor(message, {
           sensor: message.sensorId,

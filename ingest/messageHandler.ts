@@ -69,7 +69,7 @@ export function createMessageHandler(deps: {
         return drop('unknown_sensor', message.sensorId, decoder.name, 'sensor is not registered', topic);
       const clamped = clampTimestamp(message.ts, receivedAt);
       if (clamped.clamped) counters.clamped++;
-      const final: SealMessage = { ...message, ts: clamped.ts };
+      const final: SealMessage = { ...message, ts: clamped.ts, deviceTs: message.ts };
       accepted.push(
         pipeline.accept(final, {
           householdId: placement.household.id,

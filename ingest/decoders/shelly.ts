@@ -13,6 +13,8 @@ export const shellyDecoder: DialectDecoder = {
   name: 'shelly',
   matches: (topic) => topic.startsWith('shellies/'),
   decode(topic: string, payload: Buffer, ctx: DecodeContext): DecodeResult {
+    // Device-wide announcements and commands to all Shellies are not seal messages.
+    if (topic === 'shellies/announce' || topic === 'shellies/command') return { ok: true, messages: [] };
     const match = TOPIC.exec(topic);
     if (!match) return reject('bad_topic', `not a Shelly Door/Window topic: ${topic}`);
     const [, deviceId, channel] = match as unknown as [string, string, string];

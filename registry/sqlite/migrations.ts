@@ -134,4 +134,12 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX door_events_household ON door_events(household_id);
     `,
   },
+  {
+    version: 3,
+    name: 'door observation time',
+    sql: `
+      ALTER TABLE seal_state ADD COLUMN door_observed_at INTEGER;
+      UPDATE seal_state SET door_observed_at = last_door_change;
+    `,
+  },
 ];

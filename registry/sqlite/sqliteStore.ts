@@ -81,6 +81,7 @@ const sealState = (r: Row): SealState => ({
   tamper: r.tamper === 1,
   lastSeen: (r.last_seen as number | null) ?? null,
   lastDoorChange: (r.last_door_change as number | null) ?? null,
+  doorObservedAt: (r.door_observed_at as number | null) ?? null,
   recentSeqs: JSON.parse(r.recent_seqs as string) as number[],
   messages: r.messages as number,
   updatedAt: r.updated_at as number,
@@ -107,11 +108,11 @@ export class SqliteStore implements Store {
 
   constructor(private readonly db: Db) {
     this.upsertState = db.prepare(
-      `INSERT INTO seal_state (sensor_id, door, online, battery, rssi, tamper, last_seen, last_door_change, recent_seqs, messages, updated_at)
-       VALUES (@sensorId, @door, @online, @battery, @rssi, @tamper, @lastSeen, @lastDoorChange, @recentSeqs, @messages, @updatedAt)
+      `INSERT INTO seal_state (sensor_id, door, online, battery, rssi, tamper, last_seen, last_door_change, door_observed_at, recent_seqs, messages, updated_at)
+       VALUES (@sensorId, @door, @online, @battery, @rssi, @tamper, @lastSeen, @lastDoorChange, @doorObservedAt, @recentSeqs, @messages, @updatedAt)
        ON CONFLICT (sensor_id) DO UPDATE SET door = excluded.door, online = excluded.online, battery = excluded.battery,
          rssi = excluded.rssi, tamper = excluded.tamper, last_seen = excluded.last_seen,
-         last_door_change = excluded.last_door_change, recent_seqs = excluded.recent_seqs,
+         last_door_change = excluded.last_door_change, door_observed_at = excluded.door_observed_at, recent_seqs = excluded.recent_seqs,
          messages = excluded.messages, updated_at = excluded.updated_at`,
     );
     this.insertDoorEvent = db.prepare(

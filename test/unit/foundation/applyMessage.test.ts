@@ -55,11 +55,11 @@ const status = (online: boolean, receivedAt: number): SealMessage => ({
 
 function run(messages: SealMessage[], start: SealState = initialSealState(ID, T0)) {
   let state = start;
-  const events: ReturnType<typeof applyMessage>['doorEvent'][] = [];
+  const events: (ReturnType<typeof applyMessage>['doorEvents'][number] | null)[] = [];
   for (const m of messages) {
     const applied = applyMessage(state, m);
     state = applied.state;
-    events.push(applied.doorEvent);
+    events.push(applied.doorEvents[0] ?? null);
   }
   return { state, events };
 }
@@ -67,7 +67,8 @@ function run(messages: SealMessage[], start: SealState = initialSealState(ID, T0
 describe('applyMessage: door events', () => {
   it('an open sets the door, the last change and the bookkeeping, and goes to history', () => {
     const before = initialSealState(ID, T0);
-    const { state, doorEvent } = applyMessage(before, door('open', T0 + 1_000, 7, T0 + 1_200));
+    const { state, doorEvents } = applyMessage(before, door('open', T0 + 1_000, 7, T0 + 1_200));
+    const doorEvent = doorEvents[0];
     expect(state).toMatchObject({
       door: 'open',
       lastDoorChange: T0 + 1_000,
@@ -237,5 +238,13 @@ describe('applyMessage: properties', () => {
         }
       }),
     );
+  });
+});
+
+describe('applyMessage: a heartbeat that changes the door and reports tamper', () => {
+  it('records both in the history', () => {
+    const before = { ...initialSealState(ID, T0), door: 'closed' as const, doorObservedAt: T0 };
+    const { doorEvents } = applyMessage(before, heartbeat({ ts: T0 + 1_000, door: 'open', tamper: true }));
+    expect(doorEvents.map((e) => e.type)).toEqual(['open', 'tamper']);
   });
 });
