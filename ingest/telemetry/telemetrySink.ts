@@ -10,7 +10,7 @@ export type Measurement = 'door' | 'heartbeat' | 'alert';
 
 export interface TelemetryPoint {
   measurement: Measurement;
-  /** Low-cardinality only: sensor, household, grid (leaf node id), model; alert: type, severity. */
+  /** Low-cardinality only: sensor, household, grid (leaf node id), model; alert: type, grid, sensor, household, change. */
   tags: Record<string, string>;
   /** Numbers and booleans only: some compatible stores turn strings into zeros. */
   fields: Record<string, number | boolean>;
