@@ -68,6 +68,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     bucket[reason] = (bucket[reason] ?? 0) + 1;
   };
   const trustedSize = opts.maxTrustedPacketSize ?? 256 * 1024;
+  const redeliveries = new RedeliveryMarker();
 
   const aedes = await Aedes.createBroker({
     connectTimeout: opts.connectTimeoutMs ?? 10_000,
@@ -146,6 +147,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     authorizeForward(client, packet) {
       const identity = identities.get(client);
       if (identity?.kind === 'service' && !opts.mayRead(identity, packet.topic)) return null;
+      if (packet.qos > 0 && !client.clean) redeliveries.mark(client.id, packet);
       return packet;
     },
   });
@@ -226,4 +228,29 @@ function isCleanDisconnect(client: Client): boolean {
 function quarantinePacket(packet: PublishPacket, reason: string): void {
   packet.topic = `${REJECTED_PREFIX}${reason}/${packet.topic}`;
   packet.retain = false;
+}
+
+/**
+ * Aedes resends a persistent session's unacknowledged QoS 1 messages after a
+ * reconnect with DUP = 0; MQTT-3.3.1-1 wants DUP = 1 on a redelivery. A
+ * message forwarded to the same client id a second time is a redelivery.
+ */
+class RedeliveryMarker {
+  private readonly seen = new Map<string, Set<string>>();
+  private static readonly PER_CLIENT = 1024;
+
+  mark(clientId: string, packet: { brokerId?: string; brokerCounter?: number; dup?: boolean }): void {
+    const key = `${packet.brokerId}:${packet.brokerCounter}`;
+    let keys = this.seen.get(clientId);
+    if (!keys) {
+      keys = new Set();
+      this.seen.set(clientId, keys);
+    }
+    if (keys.has(key)) {
+      packet.dup = true;
+      return;
+    }
+    keys.add(key);
+    if (keys.size > RedeliveryMarker.PER_CLIENT) keys.delete(keys.values().next().value as string);
+  }
 }
