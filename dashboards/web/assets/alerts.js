@@ -96,6 +96,7 @@ export class AlertQueue {
       alert.assignee,
       place.address,
       place.path,
+      place.assignee,
       this.pending.has(alert.id),
     ]);
   }
@@ -103,7 +104,7 @@ export class AlertQueue {
   fill(row, alert) {
     const active = document.activeElement;
     const focusKey = active instanceof HTMLElement && row.contains(active) ? active.dataset.focusKey : null;
-    const { address, path } = this.describe(alert);
+    const { address, path, assignee } = this.describe(alert);
     const severity = alert.severity ?? 'warning';
     const opened = toMs(alert.openedAt);
     const pending = this.pending.has(alert.id);
@@ -112,7 +113,9 @@ export class AlertQueue {
     const count = Number(alert.count ?? 1);
     const countText =
       COUNTED_TYPES.has(alert.type) && count > 0
-        ? t(alert.type === 'tamper' ? 'alerts.events' : 'alerts.opens', { n: count })
+        ? t(alert.type === 'tamper' ? 'alerts.events' : count === 1 ? 'alerts.opensOne' : 'alerts.opens', {
+            n: count,
+          })
         : null;
 
     row.replaceChildren(
@@ -140,7 +143,7 @@ export class AlertQueue {
         el('span', { class: `alert-status status-${alert.status}`, text: t(`status.${alert.status}`) }),
         el('span', {
           class: 'alert-assignee',
-          text: alert.assignee ? t('alerts.assignee', { name: alert.assignee }) : t('alerts.unassigned'),
+          text: assignee ? t('alerts.assignee', { name: assignee }) : t('alerts.unassigned'),
         }),
       ),
       el(

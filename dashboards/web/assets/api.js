@@ -47,6 +47,7 @@ export function createApi(getToken) {
     seals: (gridId) => request('GET', `/api/seals?gridId=${id(gridId)}&limit=1000`),
     seal: (sensorId) => request('GET', `/api/seals/${id(sensorId)}`),
     history: (sensorId) => request('GET', `/api/seals/${id(sensorId)}/history?limit=50`),
+    workers: () => request('GET', '/api/workers?limit=1000'),
     alerts: async (status) => listOf(await request('GET', `/api/alerts?status=${id(status)}`)),
     ack: (alertId) => request('POST', `/api/alerts/${id(alertId)}/ack`, {}),
     resolve: (alertId, outcome, note) =>

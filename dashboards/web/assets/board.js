@@ -17,6 +17,7 @@ const REFRESH_MS = 30_000;
 const ALERTS_RETRY_MS = 10_000;
 const ALERTS_PROBE_MS = 60_000;
 const CHANGED_HIGHLIGHT_MS = 4_000;
+const RENDER_COALESCE_MS = 100;
 
 /**
  * Everything on the signed-in page: overview counts, grid tree, drill-down,
@@ -34,6 +35,7 @@ export function createBoard({ api, getToken, onUnauthorized }) {
   let sealsTicket = 0;
   const changed = new Set();
   const sealInfo = new Map();
+  const workerNames = new Map();
   const lookups = new Set();
   let alertsState = 'unknown';
   let stream = null;
@@ -59,6 +61,18 @@ export function createBoard({ api, getToken, onUnauthorized }) {
     timers.add(id);
   };
 
+  /** Many events in a burst (an outage takes hundreds of seals offline at once) → one render. */
+  const coalesce = (fn) => {
+    let pending = null;
+    return () => {
+      if (pending !== null) return;
+      pending = later(() => {
+        pending = null;
+        fn();
+      }, RENDER_COALESCE_MS);
+    };
+  };
+
   const failed = (err) => {
     if (err instanceof ApiError && err.status === 401) {
       stop();
@@ -78,8 +92,20 @@ export function createBoard({ api, getToken, onUnauthorized }) {
       (alert.type === 'outage'
         ? t('alerts.gridNode', { name: grid.name(alert.gridId) })
         : (alert.householdId ?? alert.sensorId ?? alert.gridId));
-    return { address: String(address), path: pathText(alert) };
+    const assignee = alert.assignee ? (workerNames.get(alert.assignee) ?? alert.assignee) : null;
+    return { address: String(address), path: pathText(alert), assignee };
   };
+
+  // Assignees are worker ids; show their names where the token may list workers (admin, monitor).
+  async function loadWorkers() {
+    try {
+      const answer = await api.workers();
+      for (const w of answer?.items ?? []) if (w?.id) workerNames.set(w.id, w.name ?? w.id);
+      queue.render();
+    } catch (err) {
+      failed(err);
+    }
+  }
 
   const pathText = (alert) => {
     if (typeof alert.gridPath === 'string') return alert.gridPath;
@@ -325,6 +351,9 @@ export function createBoard({ api, getToken, onUnauthorized }) {
     tickAges($('seal-rows'));
   }
 
+  const renderSealsSoon = coalesce(() => renderSeals());
+  const renderQueueSoon = coalesce(() => queue.render());
+
   // ── live stream ───────────────────────────────────────────────────────
   function onEvent(event) {
     activity();
@@ -341,11 +370,11 @@ export function createBoard({ api, getToken, onUnauthorized }) {
       changed.add(seal.sensorId);
       later(() => {
         changed.delete(seal.sensorId);
-        renderSeals();
+        renderSealsSoon();
       }, CHANGED_HIGHLIGHT_MS);
-      renderSeals();
+      renderSealsSoon();
     }
-    queue.render();
+    renderQueueSoon();
     scheduleOverview();
   }
 
@@ -434,6 +463,7 @@ export function createBoard({ api, getToken, onUnauthorized }) {
     if (selectedId) select(selectedId);
     else renderSeals();
     void loadAlerts();
+    void loadWorkers();
     stream = connectEvents({ url: '/api/events', getToken, onEvent, onStatus, onActivity: activity });
     every(() => {
       tickAges(document);

@@ -103,6 +103,7 @@ describe('live page', () => {
     await node('licun', '里村镇', 'quwo', 'township');
     await node('dongcun', '东村', 'shicun', 'village');
     await node('nanjie', XSS_NODE, 'licun', 'community');
+    await post('/api/workers', { id: 'w-wang', name: '王小明', gridId: 'dongcun', role: 'worker' });
     const households: Array<[string, string, string]> = [
       ['s-1', 'dongcun', '史村镇东村三组 12 号'],
       ['s-2', 'dongcun', '史村镇东村三组 14 号'],
@@ -355,6 +356,8 @@ describe('live page', () => {
     // No address on the alert: the page looks up the seal and shows the household's address.
     await breach.locator('.alert-address:text-is("史村镇东村三组 12 号")').waitFor();
     expect(await breach.locator('.alert-path').textContent()).toBe('曲沃县 › 史村镇 › 东村');
+    // Assignees are worker ids; the page shows the worker's name.
+    await breach.locator('.alert-assignee:text-is("负责人 王小明")').waitFor();
     expect(await page.locator('.alert-row[data-alert-id="a-low"] .alert-address').textContent()).toBe(XSS);
 
     await breach.locator('button[data-action="ack"]').click();
@@ -433,6 +436,19 @@ describe('live page', () => {
       await selectNode(opened.page, 'dongcun', ['quwo', 'shicun']);
       await opened.page.locator('.alert-row').first().waitFor();
       await screenshot(opened.page, name, name.startsWith('phone'));
+      if (name.startsWith('phone')) {
+        await opened.page.locator('.alert-row button[data-action="resolve"]').first().click();
+        await opened.page.locator('#resolve-submit').click();
+        await screenshot(opened.page, 'phone-390x844-resolve-dialog');
+        await opened.page.locator('#resolve-cancel').click();
+      } else {
+        await opened.page.locator('tr[data-sensor-id="s-1"] .link-btn').click();
+        await opened.page.locator('#history-rows tr').first().waitFor();
+        await screenshot(opened.page, 'wall-1920x1080-history-dialog');
+        await opened.page.locator('#history-close').click();
+        await opened.page.locator('.lang-btn[data-lang="en"]').click();
+        await screenshot(opened.page, 'wall-1920x1080-alerts-double-en');
+      }
     }
     expect(ALERTS_DOUBLE.length).toBeGreaterThan(0);
   });
