@@ -9,6 +9,9 @@ import { createService } from './createService.ts';
 
 const STOP_DEADLINE_MS = 10_000;
 
+// Everything the service writes (database, spool, secrets) is for its own user only.
+process.umask(0o077);
+
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   console.log(configHelp());
   process.exit(0);

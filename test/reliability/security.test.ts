@@ -1,0 +1,271 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRefusal, connectSensor, eventPayload } from '../helpers/mqtt.ts';
+import { startService } from '../helpers/service.ts';
+import { report } from './support.ts';
+
+type Role = 'admin' | 'monitor' | 'worker' | 'technician';
+const ROLES: Role[] = ['admin', 'monitor', 'worker', 'technician'];
+const ALL: Role[] = ROLES;
+
+interface RouteCase {
+  roles: Role[];
+  /** A request inside the caller's grid (A); `n` makes ids unique. */
+  inScope: (n: number) => { path: string; body?: unknown };
+  /** The same request aimed at the other grid (B): 403 or 404, or B absent from a list. */
+  outOfScope?: (n: number) => { path: string; body?: unknown };
+  /** For lists: the answer must not mention grid B's things. */
+  listMustNotMention?: string;
+}
+
+const iso = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
+
+/**
+ * Every API route, every role: a table. The test fails when a route exists
+ * that the table does not name, so a new route cannot skip the check.
+ */
+const ROUTES: Record<string, RouteCase> = {
+  'POST /api/grid': {
+    roles: ['admin'],
+    inScope: (n) => ({
+      path: '/api/grid',
+      body: { id: `a-child-${n}`, name: 'x', parentId: 'A', level: 'group' },
+    }),
+    outOfScope: (n) => ({
+      path: '/api/grid',
+      body: { id: `b-child-${n}`, name: 'x', parentId: 'B', level: 'group' },
+    }),
+  },
+  'GET /api/grid': { roles: ALL, inScope: () => ({ path: '/api/grid' }), listMustNotMention: '"B"' },
+  'POST /api/workers': {
+    roles: ['admin'],
+    inScope: (n) => ({
+      path: '/api/workers',
+      body: { id: `wa-${n}`, name: 'w', gridId: 'A', role: 'worker' },
+    }),
+    outOfScope: (n) => ({
+      path: '/api/workers',
+      body: { id: `wb-${n}`, name: 'w', gridId: 'B', role: 'worker' },
+    }),
+  },
+  'GET /api/workers': {
+    roles: ['admin', 'monitor'],
+    inScope: () => ({ path: '/api/workers' }),
+    listMustNotMention: 'worker-b',
+  },
+  'POST /api/households': {
+    roles: ['admin'],
+    inScope: (n) => ({ path: '/api/households', body: { id: `ha-${n}`, gridId: 'A', address: 'a' } }),
+    outOfScope: (n) => ({ path: '/api/households', body: { id: `hb-${n}`, gridId: 'B', address: 'b' } }),
+  },
+  'GET /api/households': {
+    roles: ALL,
+    inScope: () => ({ path: '/api/households' }),
+    listMustNotMention: 'house-b',
+  },
+  'GET /api/households/:householdId/schedule': {
+    roles: ALL,
+    inScope: () => ({ path: '/api/households/house-a/schedule' }),
+    outOfScope: () => ({ path: '/api/households/house-b/schedule' }),
+  },
+  'POST /api/sensors': {
+    roles: ['admin', 'technician'],
+    inScope: (n) => ({ path: '/api/sensors', body: { id: `sa-${n}`, householdId: 'house-a' } }),
+    outOfScope: (n) => ({ path: '/api/sensors', body: { id: `sb-${n}`, householdId: 'house-b' } }),
+  },
+  'GET /api/sensors': { roles: ALL, inScope: () => ({ path: '/api/sensors' }), listMustNotMention: 'seal-b' },
+  'POST /api/sensors/:sensorId/commissioning': {
+    roles: ['admin', 'technician'],
+    inScope: () => ({ path: '/api/sensors/seal-a/commissioning' }),
+    outOfScope: () => ({ path: '/api/sensors/seal-b/commissioning' }),
+  },
+  'DELETE /api/sensors/:sensorId/commissioning': {
+    roles: ['admin', 'technician'],
+    inScope: () => ({ path: '/api/sensors/seal-a/commissioning' }),
+    outOfScope: () => ({ path: '/api/sensors/seal-b/commissioning' }),
+  },
+  'POST /api/gateways': {
+    roles: ['admin', 'technician'],
+    inScope: (n) => ({ path: '/api/gateways', body: { id: `gwa-${n}`, name: 'g', sensorIds: ['seal-a'] } }),
+    outOfScope: (n) => ({
+      path: '/api/gateways',
+      body: { id: `gwb-${n}`, name: 'g', sensorIds: ['seal-b'] },
+    }),
+  },
+  'POST /api/quarantines': {
+    roles: ['admin'],
+    inScope: () => ({ path: '/api/quarantines', body: { householdId: 'house-a', start: iso(-1000) } }),
+    outOfScope: () => ({ path: '/api/quarantines', body: { householdId: 'house-b', start: iso(-1000) } }),
+  },
+  'POST /api/windows': {
+    roles: ['admin', 'monitor', 'worker'],
+    inScope: () => ({
+      path: '/api/windows',
+      body: { householdId: 'house-a', start: iso(3_600_000), end: iso(3_700_000), reason: '送餐', by: 'w' },
+    }),
+    outOfScope: () => ({
+      path: '/api/windows',
+      body: { gridId: 'B', start: iso(3_600_000), end: iso(3_700_000), reason: '核酸', by: 'w' },
+    }),
+  },
+  'POST /api/tokens': {
+    roles: ['admin'],
+    inScope: (n) => ({ path: '/api/tokens', body: { role: 'monitor', gridId: 'A', name: `t${n}` } }),
+    outOfScope: (n) => ({ path: '/api/tokens', body: { role: 'monitor', gridId: 'B', name: `t${n}` } }),
+  },
+  'GET /api/seals/:sensorId': {
+    roles: ALL,
+    inScope: () => ({ path: '/api/seals/seal-a' }),
+    outOfScope: () => ({ path: '/api/seals/seal-b' }),
+  },
+  'GET /api/seals': { roles: ALL, inScope: () => ({ path: '/api/seals' }), listMustNotMention: 'seal-b' },
+  'GET /api/seals/:sensorId/history': {
+    roles: ALL,
+    inScope: () => ({ path: '/api/seals/seal-a/history' }),
+    outOfScope: () => ({ path: '/api/seals/seal-b/history' }),
+  },
+  'GET /api/overview': { roles: ALL, inScope: () => ({ path: '/api/overview' }), listMustNotMention: '"B"' },
+  'GET /api/events': {
+    roles: ALL,
+    inScope: () => ({ path: '/api/events?gridId=A' }),
+    outOfScope: () => ({ path: '/api/events?gridId=B' }),
+  },
+};
+
+describe('security', () => {
+  let svc: Awaited<ReturnType<typeof startService>>;
+  const tokens = {} as Record<Role, string>;
+  const secrets: string[] = [];
+
+  beforeAll(async () => {
+    svc = await startService();
+    await svc.api('POST', '/api/grid', { id: 'R', name: '县', parentId: null, level: 'county' });
+    await svc.api('POST', '/api/grid', { id: 'A', name: '甲镇', parentId: 'R', level: 'township' });
+    await svc.api('POST', '/api/grid', { id: 'B', name: '乙镇', parentId: 'R', level: 'township' });
+    await svc.api('POST', '/api/workers', { id: 'worker-b', name: 'wb', gridId: 'B', role: 'worker' });
+    for (const [h, g, s] of [
+      ['house-a', 'A', 'seal-a'],
+      ['house-b', 'B', 'seal-b'],
+    ] as const) {
+      await svc.api('POST', '/api/households', { id: h, gridId: g, address: `${h} address` });
+      const sensor = await svc.api('POST', '/api/sensors', { id: s, householdId: h });
+      secrets.push(sensor.body.secret);
+    }
+    for (const role of ROLES) {
+      const t = await svc.api('POST', '/api/tokens', { role, gridId: 'A', name: `${role} of A` });
+      tokens[role] = t.body.token;
+      secrets.push(t.body.token);
+    }
+    secrets.push(svc.adminToken);
+  });
+  afterAll(async () => svc?.cleanup());
+
+  // Event streams stay open: read the status and leave.
+  const call = async (method: string, path: string, body: unknown, token: string | null) => {
+    const headers: Record<string, string> = {};
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const controller = new AbortController();
+    const res = await fetch(`${svc.httpUrl}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: controller.signal,
+    });
+    const text = path.startsWith('/api/events') ? '' : await res.text();
+    controller.abort();
+    return { status: res.status, text };
+  };
+
+  it('the table names every API route the service has', async () => {
+    const doc = (await svc.api('GET', '/docs', undefined, null)).body as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const routes = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+    );
+    const api = routes.filter((r) => r.split(' ')[1]?.startsWith('/api/'));
+    expect(api.filter((r) => !(r in ROUTES))).toEqual([]);
+  });
+
+  it('every route refuses a missing token (401) and roles it does not allow (403)', async () => {
+    let n = 0;
+    const outcomes: string[] = [];
+    for (const [route, spec] of Object.entries(ROUTES)) {
+      const method = route.split(' ')[0] as string;
+      const req = spec.inScope(n++);
+      expect((await call(method, req.path, req.body, null)).status, `${route} without token`).toBe(401);
+      for (const role of ROLES) {
+        const { status } = await call(method, spec.inScope(n++).path, spec.inScope(n++).body, tokens[role]);
+        const allowed = spec.roles.includes(role);
+        if (allowed) expect([401, 403], `${route} as ${role}`).not.toContain(status);
+        else expect(status, `${route} as ${role}`).toBe(403);
+        outcomes.push(`${route} ${role} ${status}`);
+      }
+    }
+    report('route-matrix', outcomes);
+  });
+
+  it('every route keeps each role inside its grid subtree', async () => {
+    let n = 1000;
+    for (const [route, spec] of Object.entries(ROUTES)) {
+      const method = route.split(' ')[0] as string;
+      for (const role of spec.roles) {
+        if (spec.outOfScope) {
+          const req = spec.outOfScope(n++);
+          const { status } = await call(method, req.path, req.body, tokens[role]);
+          expect([403, 404], `${route} as ${role} into grid B`).toContain(status);
+        }
+        if (spec.listMustNotMention) {
+          const req = spec.inScope(n++);
+          const { text } = await call(method, req.path, req.body, tokens[role]);
+          expect(text, `${route} as ${role} shows grid B`).not.toContain(spec.listMustNotMention);
+        }
+      }
+    }
+  });
+
+  it('a worker of grid A cannot publish or read as a sensor of grid B, and no secret or token reaches the log', async () => {
+    expect(
+      await connectRefusal(svc.mqttUrl, { clientId: 'seal-b', username: 'seal-b', password: 'guess' }),
+    ).toMatch(/code 4|Bad user/i);
+    const a = await connectSensor(svc.mqttUrl, 'seal-a', secrets[0] as string);
+    await a.publishAsync('seal/seal-a/event', eventPayload('open', 1), { qos: 1 });
+    await a.endAsync();
+    const log = svc.logs.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n');
+    for (const secret of [...secrets, 'guess'])
+      expect(log.includes(secret), 'a secret in the log').toBe(false);
+  });
+
+  it('brute force: failed MQTT logins are throttled per username and per address', async () => {
+    const started = Date.now();
+    const outcomes: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      outcomes.push(
+        await connectRefusal(svc.mqttUrl, { clientId: 'seal-a', username: 'seal-a', password: `wrong-${i}` }),
+      );
+    }
+    const seconds = (Date.now() - started) / 1000;
+    const bad = outcomes.filter((o) => /code 4|Bad user/i.test(o)).length;
+    const throttled = outcomes.filter((o) => /code 3|unavailable/i.test(o)).length;
+    expect(bad).toBe(5);
+    expect(throttled).toBe(25);
+    report('brute-force', {
+      attempts: 30,
+      passwordChecks: bad,
+      throttled,
+      seconds,
+      checksPerSecondAfterLockout: 0,
+    });
+  });
+
+  it('files in DATA_DIR are readable by the service user only', () => {
+    const walk = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
+      );
+    const loose = walk(svc.dataDir).filter((f) => (statSync(f).mode & 0o077) !== 0);
+    expect(loose).toEqual([]);
+  });
+});
