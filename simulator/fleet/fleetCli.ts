@@ -143,12 +143,13 @@ export function parseFleetArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Fle
   const dialect = choiceOption('dialect', v.dialect, ['native', 'zigbee2mqtt'] as const, 'native');
   let gateway: FleetCliOptions['gateway'];
   if (dialect === 'zigbee2mqtt') {
-    if (!v['gateway-user'] || v['gateway-password'] === undefined) {
+    if (v['gateway-user'] !== undefined && v['gateway-password'] !== undefined) {
+      gateway = { username: v['gateway-user'], password: v['gateway-password'] };
+    } else if (!api) {
       throw new UsageError(
-        '--dialect zigbee2mqtt needs --gateway-user and --gateway-password (the gateway credential)',
+        '--dialect zigbee2mqtt needs --gateway-user and --gateway-password (the gateway credential), or --api to register one',
       );
     }
-    gateway = { username: v['gateway-user'], password: v['gateway-password'] };
   } else if (v['gateway-user'] !== undefined || v['gateway-password'] !== undefined) {
     throw new UsageError('--gateway-user/--gateway-password only apply with --dialect zigbee2mqtt');
   }

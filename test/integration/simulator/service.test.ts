@@ -86,6 +86,41 @@ describe('simulator against the real service', () => {
     expect(again.stdout).toMatch(/errors 0 \(refused 0\)/);
   });
 
+  it('provisions a Zigbee2MQTT fleet with its gateway and the service sees each seal through it', async () => {
+    const csv = join(dir, 'zigbee.csv');
+    const r = await simulate(
+      [
+        'fleet',
+        '--dialect',
+        'zigbee2mqtt',
+        '--api',
+        svc.httpUrl,
+        '--url',
+        svc.mqttUrl,
+        '--sensors',
+        '3',
+        '--heartbeat',
+        '500ms',
+        '--duration',
+        '3s',
+        '--save-credentials',
+        csv,
+        '--opens-per-day',
+        '0',
+      ],
+      { SEALWATCH_TOKEN: svc.adminToken },
+    );
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/gateway sim-\w+-gw registered for 3 sensors/);
+    expect(r.stdout).toMatch(/fleet summary: 3 sensors on 1 connection\(s\), zigbee2mqtt/);
+    expect(r.stdout).toMatch(/errors 0 \(refused 0\)/);
+    for (const c of parseCredentialsCsv(await readFile(csv, 'utf8'))) {
+      const seal = await svc.api('GET', `/api/seals/${c.sensorId}`);
+      expect(seal.body, c.sensorId).toMatchObject({ sensorId: c.sensorId, door: 'closed' });
+      expect(seal.body.lastSeen, c.sensorId).toBeTruthy();
+    }
+  });
+
   const api = () => new ApiClient({ baseUrl: svc.httpUrl, token: svc.adminToken });
 
   async function commissionWith(
