@@ -1,6 +1,7 @@
 import { AlertQueue } from './alerts.js';
 import { ApiError } from './api.js';
 import { createHistoryDialog, createResolveDialog, reasonOf } from './dialogs.js';
+import { setText } from './dom.js';
 import { buildGrid } from './grid.js';
 import { t } from './i18n.js';
 import { renderKpis } from './kpis.js';
@@ -223,7 +224,7 @@ export function createBoard({ api, getToken, onUnauthorized }) {
       renderOverview();
     } catch (err) {
       if (failed(err)) return;
-      showBanner('overview', reasonOf(err));
+      showBanner('overview', t('banner.overviewFailed', { reason: reasonOf(err) }));
     } finally {
       overviewInFlight = false;
       if (overviewAgain) {
@@ -411,15 +412,18 @@ export function createBoard({ api, getToken, onUnauthorized }) {
     const box = $('conn');
     const shown = conn.state === 'reconnecting' && Date.now() - conn.since > 15_000 ? 'down' : conn.state;
     box.dataset.state = shown;
-    $('conn-text').textContent = t(`conn.${shown}`);
-    $('conn-time').textContent =
+    // setText keeps the text node when nothing changed, so the status region speaks only on news.
+    setText($('conn-text'), t(`conn.${shown}`));
+    setText(
+      $('conn-time'),
       shown === 'live'
         ? conn.lastActivity
           ? t('conn.updated', { time: formatTime(conn.lastActivity) })
           : ''
         : shown === 'down' || shown === 'reconnecting'
           ? t('conn.since', { time: formatTime(conn.since) })
-          : '';
+          : '',
+    );
   }
 
   // ── banner ────────────────────────────────────────────────────────────

@@ -85,6 +85,8 @@ export function createResolveDialog({ submit }) {
       try {
         await submit(alert, String(outcome), text);
         dialog.close();
+        // The resolved row is gone, and focus with it: put it somewhere that makes sense.
+        if (!document.activeElement || document.activeElement === document.body) $('alerts-title').focus();
       } catch (err) {
         error.textContent = t('resolve.failed', { reason: reasonOf(err) });
       } finally {
