@@ -19,6 +19,7 @@ import { IngestPipeline } from '../ingest/ingestPipeline.ts';
 import { createMessageHandler } from '../ingest/messageHandler.ts';
 import { createTelemetrySink } from '../ingest/telemetry/createTelemetrySink.ts';
 import { Registry } from '../registry/registry.ts';
+import { scheduleRetentionPurge } from '../registry/retentionSchedule.ts';
 import { verifySecret } from '../registry/secrets.ts';
 import { openDatabase } from '../registry/sqlite/openDatabase.ts';
 import { SqliteStore } from '../registry/sqlite/sqliteStore.ts';
@@ -152,6 +153,12 @@ export async function createService(
   const httpAddress = api.server.address();
   const httpPort = typeof httpAddress === 'object' && httpAddress ? httpAddress.port : config.HTTP_PORT;
   const adminToken = await ensureAdminToken(registry, dataDir, logger);
+  const retention = scheduleRetentionPurge(
+    registry,
+    config.RETENTION_DAYS,
+    config.TZ_LOCAL,
+    logger.child({ component: 'retention' }),
+  );
   ready = true;
   logger.info({ httpPort, mqttPort: broker.port, dataDir, telemetry: telemetry.kind }, 'SealWatch ready');
 
@@ -163,9 +170,11 @@ export async function createService(
     api,
     async stop() {
       ready = false;
+      retention.stop();
       // Stop taking new messages first, then commit what is in flight.
       await openBroker.close();
       await pipeline.drain();
+      events.closeAll();
       await api.close();
       await telemetry.stop();
       await store.close();

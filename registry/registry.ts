@@ -283,6 +283,35 @@ export class Registry {
     return token;
   }
 
+  /**
+   * Privacy: households whose last quarantine ended more than `retentionMs`
+   * ago lose their address, contact and door history. The household, its
+   * sensors and aggregates stay, so counts and reports still add up.
+   */
+  async purgeExpiredHouseholds(retentionMs: number): Promise<{ households: string[]; doorEvents: number }> {
+    const now = this.clock.now();
+    const due = [...this.households.values()].filter((h) => {
+      if (h.purgedAt !== null) return false;
+      const quarantines = this.quarantinesByHousehold.get(h.id) ?? [];
+      if (quarantines.length === 0) return false;
+      const ends = quarantines.map((q) => q.end);
+      if (ends.some((end) => end === null || end > now - retentionMs)) return false;
+      return true;
+    });
+    if (due.length === 0) return { households: [], doorEvents: 0 };
+    const { doorEvents } = await this.store.purgeHouseholds(
+      due.map((h) => h.id),
+      now,
+    );
+    for (const h of due) {
+      h.address = null;
+      h.contact = null;
+      h.purgedAt = now;
+      this.changed('household', h.id);
+    }
+    return { households: due.map((h) => h.id), doorEvents };
+  }
+
   async setCommissioning(sensorId: string, until: number | null): Promise<Sensor> {
     const s = this.sensors.get(sensorId);
     if (!s) throw notFound('sensor', sensorId);

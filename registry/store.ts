@@ -61,6 +61,8 @@ export interface Store {
   /** One transaction: the seal states and door events of a group of messages. */
   commitIngest(commit: IngestCommit): Promise<void>;
   doorHistory(sensorId: string, limit: number): Promise<DoorEventRecord[]>;
+  /** Privacy: clears households' personal data and deletes their door history, in one transaction. */
+  purgeHouseholds(householdIds: readonly string[], at: number): Promise<{ doorEvents: number }>;
 
   close(): Promise<void>;
 }

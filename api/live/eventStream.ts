@@ -14,6 +14,8 @@ export interface LiveClient {
   /** Whether this client may see events of the node. */
   sees(gridId: string | null): boolean;
   send(frame: string): boolean;
+  /** Ends the response (at shutdown). */
+  close(): void;
 }
 
 /**
@@ -24,14 +26,21 @@ export interface LiveClient {
  */
 export class EventStream {
   private readonly ring: LiveEvent[] = [];
-  private nextId = 1;
+  /**
+   * Ids start from the clock (µs since the epoch) so they keep growing across
+   * restarts: a client resuming with an id from before a restart is older
+   * than anything in the ring and is told to reset, not silently skipped.
+   */
+  private nextId: number;
   private readonly clients = new Set<LiveClient>();
   private delivered = 0;
 
   constructor(
     private readonly clock: Clock,
     private readonly capacity = 20_000,
-  ) {}
+  ) {
+    this.nextId = clock.now() * 1000;
+  }
 
   publish(type: LiveEvent['type'], gridId: string | null, payload: unknown): LiveEvent {
     const event: LiveEvent = {
@@ -74,6 +83,12 @@ export class EventStream {
     }
     this.clients.add(client);
     return () => this.clients.delete(client);
+  }
+
+  /** Ends every stream, so shutting down does not wait for clients to leave. */
+  closeAll(): void {
+    for (const client of this.clients) client.close();
+    this.clients.clear();
   }
 
   stats(): { clients: number; lastEventId: number; delivered: number } {

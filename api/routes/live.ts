@@ -57,6 +57,7 @@ export function liveRoutes(table: RouteTable, deps: ApiDeps): void {
         {
           sees: (gridId) => gridId === null || registry.tree.isWithin(gridId, root),
           send: (frame) => res.write(frame),
+          close: () => res.end(),
         },
         lastEventId,
       );

@@ -24,4 +24,20 @@ export function tokenRoutes(table: RouteTable, { registry }: ApiDeps): void {
       return { ...token, createdAt: iso(token.createdAt), token: value };
     },
   });
+  table.add({
+    method: 'GET',
+    url: '/api/me',
+    tag: 'access',
+    summary: "Who the token is: its name, role and grid subtree (the page's header)",
+    roles: ['admin', 'monitor', 'worker', 'technician'],
+    handler: async ({ principal }) => {
+      const root = principal.gridId === null ? null : registry.gridNode(principal.gridId);
+      return {
+        name: principal.name,
+        role: principal.role,
+        gridId: principal.gridId,
+        gridName: root?.name ?? null,
+      };
+    },
+  });
 }

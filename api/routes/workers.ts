@@ -24,8 +24,8 @@ export function workerRoutes(table: RouteTable, { registry }: ApiDeps): void {
     method: 'GET',
     url: '/api/workers',
     tag: 'registry',
-    summary: 'List workers in your scope',
-    roles: ['admin', 'monitor'],
+    summary: 'List workers in your scope (names and roles, so alerts can show who holds them)',
+    roles: ['admin', 'monitor', 'worker', 'technician'],
     handler: async ({ principal, query }) =>
       paginate(
         registry

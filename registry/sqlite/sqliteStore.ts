@@ -251,6 +251,21 @@ export class SqliteStore implements Store {
     ).map(doorEvent);
   }
 
+  async purgeHouseholds(householdIds: readonly string[], at: number): Promise<{ doorEvents: number }> {
+    const clear = this.db.prepare(
+      'UPDATE households SET address = NULL, contact = NULL, purged_at = ? WHERE id = ?',
+    );
+    const forget = this.db.prepare('DELETE FROM door_events WHERE household_id = ?');
+    let doorEvents = 0;
+    this.db.transaction(() => {
+      for (const id of householdIds) {
+        clear.run(at, id);
+        doorEvents += forget.run(id).changes;
+      }
+    })();
+    return { doorEvents };
+  }
+
   async close(): Promise<void> {
     this.db.close();
   }

@@ -50,10 +50,11 @@ const ROUTES: Record<string, RouteCase> = {
     }),
   },
   'GET /api/workers': {
-    roles: ['admin', 'monitor'],
+    roles: ALL,
     inScope: () => ({ path: '/api/workers' }),
     listMustNotMention: 'worker-b',
   },
+  'GET /api/me': { roles: ALL, inScope: () => ({ path: '/api/me' }), listMustNotMention: '乙镇' },
   'POST /api/households': {
     roles: ['admin'],
     inScope: (n) => ({ path: '/api/households', body: { id: `ha-${n}`, gridId: 'A', address: 'a' } }),
