@@ -50,7 +50,8 @@ export function describeExpectation(e: Expectation): string {
     ]
       .filter(Boolean)
       .join(', ');
-    return `seal ${e.seal} is ${want || 'known'} ${within}`;
+    const from = e.after !== undefined ? ` from ${formatDuration(e.after)}` : '';
+    return `seal ${e.seal} is ${want || 'known'}${from} ${within}`;
   }
   const scope = e.sensor ? ` for sensor ${e.sensor}` : e.node ? ` at node ${e.node}` : '';
   if ('alert' in e)
@@ -65,9 +66,13 @@ export function describeExpectation(e: Expectation): string {
 export class ExpectationTracker {
   readonly #states: State[];
   readonly #ids: ScenarioIds;
+  readonly #maxReadGapMs: number;
+  /** When the alert list was last read successfully; a noAlert can only pass if it was read up to its deadline. */
+  #alertsReadAt: number | null = null;
 
-  constructor(expectations: readonly Expectation[], ids: ScenarioIds) {
+  constructor(expectations: readonly Expectation[], ids: ScenarioIds, maxReadGapMs = 5000) {
     this.#ids = ids;
+    this.#maxReadGapMs = maxReadGapMs;
     this.#states = expectations.map((e) => ({ e, verdict: 'pending', detail: '', matches: new Map() }));
   }
 
@@ -99,6 +104,7 @@ export class ExpectationTracker {
   }
 
   observeAlerts(alerts: readonly ObservedAlert[], elapsedMs: number): void {
+    this.#alertsReadAt = elapsedMs;
     for (const s of this.#states) {
       if (s.verdict !== 'pending' || 'seal' in s.e) continue;
       const e = s.e;
@@ -125,6 +131,8 @@ export class ExpectationTracker {
     for (const s of this.#states) {
       if (s.verdict !== 'pending' || !('seal' in s.e) || s.e.seal !== name || elapsedMs > s.e.within)
         continue;
+      // Before "after" the state is not yet the one asked about (e.g. the door closes at that time).
+      if (s.e.after !== undefined && elapsedMs < s.e.after) continue;
       s.lastSeal = seal;
       const e = s.e;
       const ok =
@@ -150,15 +158,28 @@ export class ExpectationTracker {
           ? `last seen: door ${last.door ?? '?'}, ${last.online ? 'online' : 'offline'}, ${last.armed ? 'armed' : 'disarmed'}`
           : 'the seal could not be read';
       } else if ('noAlert' in e) {
-        s.verdict = 'pass';
-        s.detail = 'none appeared';
+        const readAt = this.#alertsReadAt;
+        if (readAt === null || readAt < e.within - this.#maxReadGapMs) {
+          s.verdict = 'fail';
+          s.detail =
+            readAt === null
+              ? 'the alert list could not be read, so absence is unproven'
+              : `the alert list was last read at ${formatDuration(readAt)}, too early to prove absence`;
+        } else {
+          s.verdict = 'pass';
+          s.detail = 'none appeared';
+        }
       } else if (e.count !== undefined && s.matches.size === e.count) {
         s.verdict = 'pass';
         s.detail = `${s.matches.size} seen (${[...s.matches.keys()].join(', ')})`;
       } else {
         s.verdict = 'fail';
         s.detail =
-          s.matches.size === 0 ? 'no matching alert appeared' : `${s.matches.size} seen, expected ${e.count}`;
+          this.#alertsReadAt === null
+            ? 'the alert list could not be read'
+            : s.matches.size === 0
+              ? 'no matching alert appeared'
+              : `${s.matches.size} seen, expected ${e.count}`;
       }
     }
   }

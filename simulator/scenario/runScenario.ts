@@ -44,11 +44,13 @@ interface Resolved {
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    const done = () => {
       clearTimeout(t);
+      signal?.removeEventListener('abort', done);
       resolve();
-    });
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 
 const isAlert = (a: unknown): a is ObservedAlert => typeof (a as ObservedAlert | undefined)?.id === 'string';
@@ -115,12 +117,17 @@ export async function runScenario(o: RunScenarioOptions): Promise<ScenarioReport
 
   const sensorIds = new Set([...resolved.values()].map((r) => r.sensorId));
   const nodeIdSet = new Set(nodeIds.values());
-  const tracker = new ExpectationTracker(s.expect, {
-    sensorId: (n) => resolved.get(n)!.sensorId,
-    nodeId: (n) => nodeIds.get(n)!,
-    ownsSensor: (id) => sensorIds.has(id),
-    ownsNode: (id) => nodeIdSet.has(id),
-  });
+  const pollMs = o.pollMs ?? 500;
+  const tracker = new ExpectationTracker(
+    s.expect,
+    {
+      sensorId: (n) => resolved.get(n)!.sensorId,
+      nodeId: (n) => nodeIds.get(n)!,
+      ownsSensor: (id) => sensorIds.has(id),
+      ownsNode: (id) => nodeIdSet.has(id),
+    },
+    Math.max(5000, 3 * pollMs),
+  );
 
   const problem = (text: string) => {
     problems.push(text);
@@ -300,21 +307,27 @@ export async function runScenario(o: RunScenarioOptions): Promise<ScenarioReport
   });
 
   let pollFailures = 0;
-  const pollMs = o.pollMs ?? 500;
+  const readFailed = (err: unknown) => {
+    pollFailures += 1;
+    if (pollFailures <= 3) problem(`reading the API failed: ${(err as Error).message}`);
+  };
   while (!o.signal?.aborted) {
     const at = elapsed();
-    if (o.api && s.expect.length > 0) {
+    if (o.api && tracker.wantsAlerts()) {
       try {
-        if (tracker.wantsAlerts()) tracker.observeAlerts(await openAlerts(o.api), at);
-        for (const name of new Set(tracker.pendingSeals())) {
-          const seal = await o.api.get<ObservedSeal>(
-            `/api/seals/${encodeURIComponent(resolved.get(name)!.sensorId)}`,
-          );
-          tracker.observeSeal(name, seal, at);
-        }
+        tracker.observeAlerts(await openAlerts(o.api), at);
       } catch (err) {
-        pollFailures += 1;
-        if (pollFailures <= 3) problem(`reading the API failed: ${(err as Error).message}`);
+        readFailed(err);
+      }
+    }
+    for (const name of o.api ? new Set(tracker.pendingSeals()) : []) {
+      try {
+        const seal = await o.api!.get<ObservedSeal>(
+          `/api/seals/${encodeURIComponent(resolved.get(name)!.sensorId)}`,
+        );
+        tracker.observeSeal(name, seal, at);
+      } catch (err) {
+        readFailed(err);
       }
     }
     tracker.tick(elapsed());

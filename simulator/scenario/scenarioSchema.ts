@@ -116,6 +116,8 @@ const expectationSchema = z.union([
     door: z.enum(['open', 'closed', 'unknown']).optional(),
     online: z.boolean().optional(),
     armed: z.boolean().optional(),
+    /** Only observations from this offset on count. */
+    after: duration.optional(),
     within: duration,
     label: z.string().optional(),
   }),

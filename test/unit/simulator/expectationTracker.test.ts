@@ -48,8 +48,23 @@ describe('expectation tracker', () => {
     t.tick(2000);
     expect(verdicts(t)).toEqual(['pending', 'fail']);
     expect(t.results()[1]!.detail).toBe('breach alert b1 appeared at 2s');
+    t.observeAlerts([], 19_500);
     t.tick(20_001);
     expect(verdicts(t)).toEqual(['pass', 'fail']);
+  });
+
+  it('does not pass a noAlert when the alert list could not be read up to its deadline', () => {
+    const never = new ExpectationTracker([{ noAlert: 'offline', within: 10_000 }], ids);
+    never.tick(10_001);
+    expect(never.results()[0]).toMatchObject({
+      verdict: 'fail',
+      detail: 'the alert list could not be read, so absence is unproven',
+    });
+
+    const stale = new ExpectationTracker([{ noAlert: 'offline', within: 10_000 }], ids, 2000);
+    stale.observeAlerts([], 3000);
+    stale.tick(10_001);
+    expect(stale.results()[0]?.detail).toBe('the alert list was last read at 3s, too early to prove absence');
   });
 
   it('counts distinct alerts at a node', () => {
@@ -81,6 +96,15 @@ describe('expectation tracker', () => {
     t.tick(5001);
     expect(verdicts(t)).toEqual(['pass', 'fail']);
     expect(t.results()[1]!.detail).toBe('last seen: door closed, online, armed');
+  });
+
+  it('ignores seal observations before "after"', () => {
+    const t = new ExpectationTracker([{ seal: 'door', door: 'closed', after: 10_000, within: 15_000 }], ids);
+    t.observeSeal('door', { door: 'closed', online: true, armed: true }, 1000);
+    expect(verdicts(t)).toEqual(['pending']);
+    t.observeSeal('door', { door: 'closed', online: true, armed: true }, 11_000);
+    expect(verdicts(t)).toEqual(['pass']);
+    expect(t.results()[0]?.label).toBe('seal door is door closed from 10s within 15s');
   });
 
   it('reports undecided expectations of an interrupted run', () => {
