@@ -16,8 +16,13 @@ import { workerRoutes } from './routes/workers.ts';
 import { RouteTable } from './routeTable.ts';
 
 /** Builds the HTTP API; the composition root listens, tests use inject() or a port. */
-export function buildApi(deps: ApiDeps, logger: Logger): FastifyInstance {
+export function buildApi(
+  deps: ApiDeps,
+  logger: Logger,
+  https: { cert: Buffer; key: Buffer } | null = null,
+): FastifyInstance {
   const app: FastifyInstance = Fastify({
+    ...(https ? { https } : {}),
     loggerInstance: logger.child({ component: 'http' }) as FastifyBaseLogger,
     // One line per request would drown the log on a busy wall screen; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),

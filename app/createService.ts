@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/app.ts';
@@ -58,6 +58,10 @@ export async function createService(
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   let ready = false;
 
+  const tls =
+    config.TLS_CERT_FILE && config.TLS_KEY_FILE
+      ? { cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE) }
+      : null;
   const bus = new EventBus<ServiceEvents>(logger.child({ component: 'bus' }));
   const store = new SqliteStore(
     openDatabase(join(dataDir, 'sealwatch.db'), logger.child({ component: 'db' })),
@@ -120,12 +124,15 @@ export async function createService(
       openAlerts: () => [],
     },
     logger,
+    config.HTTP_TLS ? tls : null,
   );
 
   broker = await createBroker({
     port: config.MQTT_PORT,
     host: config.MQTT_HOST,
     maxPacketSize: config.MQTT_MAX_PACKET_SIZE,
+    ...(config.MQTT_TLS_PORT !== undefined && tls ? { tls: { port: config.MQTT_TLS_PORT, ...tls } } : {}),
+    ...(config.MQTT_WS_PORT !== undefined ? { wsPort: config.MQTT_WS_PORT } : {}),
     authenticator: new Authenticator(
       {
         sensorSecretHash: (id) => registry.sensorSecretHash(id),
@@ -160,7 +167,18 @@ export async function createService(
     logger.child({ component: 'retention' }),
   );
   ready = true;
-  logger.info({ httpPort, mqttPort: broker.port, dataDir, telemetry: telemetry.kind }, 'SealWatch ready');
+  logger.info(
+    {
+      httpPort,
+      mqttPort: broker.port,
+      mqttTlsPort: broker.tlsPort,
+      mqttWsPort: broker.wsPort,
+      https: config.HTTP_TLS,
+      dataDir,
+      telemetry: telemetry.kind,
+    },
+    'SealWatch ready',
+  );
 
   const openBroker = broker;
   return {

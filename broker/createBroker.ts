@@ -1,5 +1,9 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
+import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { Logger } from '../core/logger.ts';
 import { canPublish, canSubscribe } from './acl.ts';
 import type { Authenticator } from './authenticator.ts';
@@ -30,6 +34,10 @@ export interface BrokerOptions {
   /** Larger limit for gateways and service clients (Zigbee2MQTT bridge messages, config). */
   maxTrustedPacketSize?: number;
   connectTimeoutMs?: number;
+  /** An MQTT over TLS listener (8883 by convention) with this certificate. */
+  tls?: { port: number; cert: Buffer; key: Buffer };
+  /** An MQTT over WebSocket listener (path /mqtt), for browsers and some gateways. */
+  wsPort?: number;
   authenticator: Authenticator;
   onPublish: PublishHandler;
   /** Whether a scoped service client may receive a message on this topic. */
@@ -47,6 +55,8 @@ export interface BrokerStats {
 export interface Broker {
   readonly aedes: Aedes;
   readonly port: number;
+  readonly tlsPort: number | null;
+  readonly wsPort: number | null;
   stats(): BrokerStats;
   close(): Promise<void>;
 }
@@ -174,39 +184,79 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     log.debug({ err: err.message }, 'mqtt connection error before CONNECT completed');
   });
 
-  const server: Server = createServer((socket: Socket) => {
+  /** Every listener hands its connections here: guard, then Aedes. */
+  const accept = (stream: Duplex, address: string | undefined) => {
     stats.connectionsOpened++;
-    socket.setNoDelay(true);
-    const guard = new PacketGuard(socket, opts.maxPacketSize, (violation: GuardViolation) => {
+    const guard = new PacketGuard(stream, address, opts.maxPacketSize, (violation: GuardViolation) => {
       count(stats.refused, violation);
       count(stats.closed, violation);
-      log.debug({ address: socket.remoteAddress, violation }, 'mqtt connection closed by packet guard');
+      log.debug({ address, violation }, 'mqtt connection closed by packet guard');
     });
     const client = aedes.handle(guard);
     guards.set(client, guard);
-  });
+  };
+  const onSocket = (socket: Socket) => {
+    socket.setNoDelay(true);
+    accept(socket, socket.remoteAddress);
+  };
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : opts.port;
+  const servers: Array<{ close(cb?: () => void): unknown }> = [];
+  const server: Server = createServer(onSocket);
+  const port = await listen(server, opts.port, opts.host);
+  servers.push(server);
   log.info({ port, host: opts.host, maxPacketSize: opts.maxPacketSize }, 'mqtt broker listening');
+
+  let tlsPort: number | null = null;
+  if (opts.tls) {
+    const tlsServer = createTlsServer(
+      { cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' },
+      onSocket,
+    );
+    tlsServer.on('tlsClientError', () => count(stats.refused, 'tls_handshake'));
+    tlsPort = await listen(tlsServer, opts.tls.port, opts.host);
+    servers.push(tlsServer);
+    log.info({ port: tlsPort }, 'mqtt over TLS listening');
+  }
+
+  let wsPort: number | null = null;
+  if (opts.wsPort !== undefined) {
+    const http = createHttpServer((_req, res) =>
+      res.writeHead(426).end('MQTT over WebSocket: connect to /mqtt'),
+    );
+    const wss = new WebSocketServer({ server: http, path: '/mqtt', maxPayload: trustedSize });
+    wss.on('connection', (ws, req) => accept(createWebSocketStream(ws), req.socket.remoteAddress));
+    wsPort = await listen(http, opts.wsPort, opts.host);
+    servers.push(wss, http);
+    log.info({ port: wsPort }, 'mqtt over WebSocket listening on /mqtt');
+  }
 
   return {
     aedes,
     port,
+    tlsPort,
+    wsPort,
     stats: () => stats,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close();
+        for (const s of servers) s.close();
         aedes.close(() => resolve());
       }),
   };
+}
+
+function listen(
+  server: { listen: Server['listen']; once: Server['once']; off: Server['off']; address: Server['address'] },
+  port: number,
+  host: string,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
 }
 
 function isTakenOverWill(aedes: Aedes, client: Client, packet: PublishPacket): boolean {

@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 
 export type GuardViolation =
@@ -42,7 +41,9 @@ export class PacketGuard extends Duplex {
   private violated = false;
 
   constructor(
-    private readonly socket: Socket,
+    /** A TCP or TLS socket, or a WebSocket stream. */
+    private readonly socket: Duplex,
+    private readonly address: string | undefined,
     private maxPacketSize: number,
     private readonly onViolation: (violation: GuardViolation) => void,
   ) {
@@ -59,7 +60,7 @@ export class PacketGuard extends Duplex {
   }
 
   get remoteAddress(): string | undefined {
-    return this.socket.remoteAddress;
+    return this.address;
   }
 
   override _read(): void {

@@ -3,7 +3,7 @@
  * (CONFIG_FILE), parsed once with zod at start. A bad value stops start-up
  * with one line naming the variable, the problem and an example.
  */
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
@@ -65,6 +65,18 @@ const timeZone = z.string().refine(
   { message: 'is not an IANA time zone' },
 );
 
+const readableFile = z.string().refine(
+  (path) => {
+    try {
+      accessSync(path, constants.R_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'is not a readable file' },
+);
+
 const positiveInt = (what: string) =>
   z
     .string()
@@ -99,6 +111,32 @@ export const VARIABLES = {
     default: '4096',
     example: '4096',
     help: 'largest MQTT packet a sensor or gateway may send (bytes)',
+  },
+  MQTT_TLS_PORT: {
+    schema: port,
+    example: '8883',
+    help: 'also listen for MQTT over TLS on this port (needs TLS_CERT_FILE, TLS_KEY_FILE)',
+  },
+  MQTT_WS_PORT: {
+    schema: port,
+    example: '8083',
+    help: 'also listen for MQTT over WebSocket (path /mqtt) on this port',
+  },
+  TLS_CERT_FILE: {
+    schema: readableFile,
+    example: '/etc/sealwatch/cert.pem',
+    help: 'PEM certificate (chain) for TLS listeners',
+  },
+  TLS_KEY_FILE: {
+    schema: readableFile,
+    example: '/etc/sealwatch/key.pem',
+    help: 'PEM private key for TLS listeners',
+  },
+  HTTP_TLS: {
+    schema: z.enum(['true', 'false'], { message: 'must be true or false' }).transform((v) => v === 'true'),
+    default: 'false',
+    example: 'true',
+    help: 'serve HTTPS (API, page) with TLS_CERT_FILE and TLS_KEY_FILE',
   },
   HTTP_PORT: { schema: port, default: '8080', example: '8080', help: 'API, dashboard and metrics port' },
   HTTP_HOST: {
@@ -289,6 +327,12 @@ function readConfigFile(path: string): Record<string, string> {
 
 /** Variables that only make sense together. */
 function checkCombinations(c: Record<string, unknown>): void {
+  if (c.MQTT_TLS_PORT !== undefined || c.HTTP_TLS === true) {
+    const needs = c.HTTP_TLS === true ? 'HTTP_TLS=true' : 'MQTT_TLS_PORT';
+    for (const name of ['TLS_CERT_FILE', 'TLS_KEY_FILE'] as const) {
+      if (!c[name]) throw new ConfigError(name, `is required with ${needs}`, VARIABLES[name].example);
+    }
+  }
   if (!c.INFLUX_URL) return;
   if (c.INFLUX_API === 'v2') {
     for (const name of ['INFLUX_ORG', 'INFLUX_BUCKET'] as const) {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import fc from 'fast-check';
 import { generate, type Packet } from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
@@ -56,7 +56,9 @@ interface Harness {
 function harness(maxPacketSize = 4096): Harness {
   const socket = new FakeSocket();
   const violations: GuardViolation[] = [];
-  const guard = new PacketGuard(socket as unknown as Socket, maxPacketSize, (v) => violations.push(v));
+  const guard = new PacketGuard(socket as unknown as Duplex, '10.0.0.7', maxPacketSize, (v) =>
+    violations.push(v),
+  );
   const chunks: Buffer[] = [];
   guard.on('data', (c: Buffer) => chunks.push(c));
   guard.on('error', () => undefined);
@@ -149,7 +151,7 @@ describe('PacketGuard: well-formed traffic', () => {
 
   it('pauses the socket while the broker is not reading, and resumes it when it reads again', async () => {
     const socket = new FakeSocket();
-    const guard = new PacketGuard(socket as unknown as Socket, 1 << 20, () => undefined);
+    const guard = new PacketGuard(socket as unknown as Duplex, '10.0.0.7', 1 << 20, () => undefined);
     const publish = generate({
       cmd: 'publish',
       topic: 't',
