@@ -67,7 +67,7 @@ export function countByNode(
     if (!household) continue;
     const s = states.state(sensor.id);
     const isArmed = armed.get(household.id) === true;
-    const offline = !s || !s.online || s.lastSeen === null || now - s.lastSeen > offlineAfterMs;
+    const offline = !s?.online || s.lastSeen === null || now - s.lastSeen > offlineAfterMs;
     const low = s?.battery !== null && s?.battery !== undefined && s.battery < LOW_BATTERY_PCT;
     for (const id of pathOf(household.gridId)) {
       const c = at(id);

@@ -41,6 +41,7 @@ function httpsJson(
   ca: Buffer,
   token: string | null,
   body?: unknown,
+  // biome-ignore lint/suspicious/noExplicitAny: tests read JSON answers loosely
 ): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
     const req = request(
