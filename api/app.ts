@@ -3,6 +3,7 @@ import type { Logger } from '../core/logger.ts';
 import { bearerAuthenticator } from './authenticate.ts';
 import type { ApiDeps } from './deps.ts';
 import { installErrorHandler } from './errorHandler.ts';
+import { csvRoutes } from './routes/csv.ts';
 import { gridRoutes } from './routes/grid.ts';
 import { householdRoutes } from './routes/households.ts';
 import { liveRoutes } from './routes/live.ts';
@@ -31,6 +32,10 @@ export function buildApi(
     forceCloseConnections: 'idle',
   });
   installErrorHandler(app);
+  // CSV imports arrive as text, up to the body limit.
+  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) =>
+    done(null, body),
+  );
   const table = new RouteTable(bearerAuthenticator(deps.registry));
   for (const routes of [
     systemRoutes,
@@ -43,6 +48,7 @@ export function buildApi(
     sealRoutes,
     liveRoutes,
     pageRoutes,
+    csvRoutes,
   ]) {
     routes(table, deps);
   }

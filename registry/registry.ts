@@ -284,6 +284,85 @@ export class Registry {
   }
 
   /**
+   * Writes a validated import in one transaction, then indexes it. The caller
+   * (registry/csv/csvImport.ts) has checked every row and reference; the
+   * database's constraints are the last line.
+   */
+  async importRecords(input: {
+    grid?: CreateGridNode[];
+    workers?: CreateWorker[];
+    households?: CreateHousehold[];
+    sensors?: CreateSensor[];
+    quarantines?: CreateQuarantine[];
+    windows?: CreateWindow[];
+  }): Promise<{ count: number; secrets: Array<{ sensorId: string; secret: string }> }> {
+    const now = this.clock.now();
+    const grid: GridNode[] = (input.grid ?? []).map((n) => ({ ...n, createdAt: now }));
+    const workers: Worker[] = (input.workers ?? []).map((w) => ({
+      id: w.id,
+      name: w.name,
+      gridId: w.gridId,
+      role: w.role,
+      email: w.email ?? null,
+      phone: w.phone ?? null,
+      webhook: w.webhook ?? null,
+      createdAt: now,
+    }));
+    const households: Household[] = (input.households ?? []).map((h) => ({
+      id: h.id,
+      gridId: h.gridId,
+      address: h.address,
+      contact: h.contact ?? null,
+      createdAt: now,
+      purgedAt: null,
+    }));
+    const secrets: Array<{ sensorId: string; secret: string }> = [];
+    const sensors: SensorRow[] = await Promise.all(
+      (input.sensors ?? []).map(async (x) => {
+        const secret = newSecret();
+        secrets.push({ sensorId: x.id, secret });
+        return {
+          id: x.id,
+          householdId: x.householdId,
+          model: x.model ?? DEFAULT_MODEL,
+          friendlyName: x.friendlyName ?? null,
+          commissioningUntil: null,
+          createdAt: now,
+          secretHash: await hashSecret(secret),
+        };
+      }),
+    );
+    const quarantines: Quarantine[] = (input.quarantines ?? []).map((q) => ({
+      id: randomUUID(),
+      householdId: q.householdId,
+      start: q.start,
+      end: q.end ?? null,
+      createdAt: now,
+    }));
+    const windows: Window[] = (input.windows ?? []).map((w) => ({
+      id: randomUUID(),
+      gridId: w.gridId ?? null,
+      householdId: w.householdId ?? null,
+      start: w.start,
+      end: w.end,
+      reason: w.reason,
+      by: w.by,
+      createdAt: now,
+    }));
+    await this.store.importRecords({ grid, workers, households, sensors, quarantines, windows });
+    for (const n of grid) this.tree.add(n);
+    for (const w of workers) this.workers.set(w.id, w);
+    for (const h of households) this.households.set(h.id, h);
+    for (const x of sensors) this.indexSensor(x);
+    for (const q of quarantines) push(this.quarantinesByHousehold, q.householdId, q);
+    for (const w of windows) this.indexWindow(w);
+    const count =
+      grid.length + workers.length + households.length + sensors.length + quarantines.length + windows.length;
+    this.changed('import', String(count));
+    return { count, secrets };
+  }
+
+  /**
    * Privacy: households whose last quarantine ended more than `retentionMs`
    * ago lose their address, contact and door history. The household, its
    * sensors and aggregates stay, so counts and reports still add up.

@@ -37,6 +37,16 @@ export interface RegistrySnapshot {
   windows: Window[];
 }
 
+/** Records of a CSV import, written in one transaction: all or nothing. */
+export interface ImportRecords {
+  grid?: GridNode[];
+  workers?: Worker[];
+  households?: Household[];
+  sensors?: SensorRow[];
+  quarantines?: Quarantine[];
+  windows?: Window[];
+}
+
 export interface IngestCommit {
   states: SealState[];
   doorEvents: DoorEventRecord[];
@@ -51,6 +61,7 @@ export interface Store {
   insertGateway(gateway: GatewayRow): Promise<void>;
   insertQuarantine(quarantine: Quarantine): Promise<void>;
   insertWindow(window: Window): Promise<void>;
+  importRecords(records: ImportRecords): Promise<void>;
   setCommissioning(sensorId: string, until: number | null): Promise<void>;
 
   insertToken(token: TokenRow): Promise<void>;

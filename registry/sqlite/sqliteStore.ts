@@ -1,6 +1,14 @@
 import type { DoorEventRecord, SealState } from '../../core/sealState.ts';
 import type { GridNode, Household, Quarantine, Role, Window, Worker } from '../schemas.ts';
-import type { GatewayRow, IngestCommit, RegistrySnapshot, SensorRow, Store, TokenRow } from '../store.ts';
+import type {
+  GatewayRow,
+  ImportRecords,
+  IngestCommit,
+  RegistrySnapshot,
+  SensorRow,
+  Store,
+  TokenRow,
+} from '../store.ts';
 import type { Db } from './openDatabase.ts';
 
 type Row = Record<string, unknown>;
@@ -132,6 +140,48 @@ export class SqliteStore implements Store {
     });
   }
 
+  /** Synchronous inserts, shared by the single-record methods and by importRecords' one transaction. */
+  private readonly put = {
+    gridNode: (n: GridNode): void => {
+      this.db
+        .prepare('INSERT INTO grid_nodes (id, name, parent_id, level, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(n.id, n.name, n.parentId, n.level, n.createdAt);
+    },
+    worker: (w: Worker): void => {
+      this.db
+        .prepare(
+          'INSERT INTO workers (id, name, grid_id, role, email, phone, webhook, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(w.id, w.name, w.gridId, w.role, w.email, w.phone, w.webhook, w.createdAt);
+    },
+    household: (h: Household): void => {
+      this.db
+        .prepare('INSERT INTO households (id, grid_id, address, contact, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(h.id, h.gridId, h.address, h.contact, h.createdAt);
+    },
+    sensor: (s: SensorRow): void => {
+      this.db
+        .prepare(
+          'INSERT INTO sensors (id, household_id, model, secret_hash, friendly_name, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+        )
+        .run(s.id, s.householdId, s.model, s.secretHash, s.friendlyName, s.createdAt);
+    },
+    quarantine: (q: Quarantine): void => {
+      this.db
+        .prepare(
+          'INSERT INTO quarantines (id, household_id, start_at, end_at, created_at) VALUES (?, ?, ?, ?, ?)',
+        )
+        .run(q.id, q.householdId, q.start, q.end, q.createdAt);
+    },
+    window: (w: Window): void => {
+      this.db
+        .prepare(
+          'INSERT INTO windows (id, grid_id, household_id, start_at, end_at, reason, by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(w.id, w.gridId, w.householdId, w.start, w.end, w.reason, w.by, w.createdAt);
+    },
+  };
+
   async loadRegistry(): Promise<RegistrySnapshot> {
     const all = (sql: string) => this.db.prepare(sql).all() as Row[];
     const members = new Map<string, string[]>();
@@ -158,31 +208,19 @@ export class SqliteStore implements Store {
   }
 
   async insertGridNode(n: GridNode): Promise<void> {
-    this.db
-      .prepare('INSERT INTO grid_nodes (id, name, parent_id, level, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(n.id, n.name, n.parentId, n.level, n.createdAt);
+    this.put.gridNode(n);
   }
 
   async insertWorker(w: Worker): Promise<void> {
-    this.db
-      .prepare(
-        'INSERT INTO workers (id, name, grid_id, role, email, phone, webhook, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(w.id, w.name, w.gridId, w.role, w.email, w.phone, w.webhook, w.createdAt);
+    this.put.worker(w);
   }
 
   async insertHousehold(h: Household): Promise<void> {
-    this.db
-      .prepare('INSERT INTO households (id, grid_id, address, contact, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(h.id, h.gridId, h.address, h.contact, h.createdAt);
+    this.put.household(h);
   }
 
   async insertSensor(s: SensorRow): Promise<void> {
-    this.db
-      .prepare(
-        'INSERT INTO sensors (id, household_id, model, secret_hash, friendly_name, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(s.id, s.householdId, s.model, s.secretHash, s.friendlyName, s.createdAt);
+    this.put.sensor(s);
   }
 
   async insertGateway(g: GatewayRow): Promise<void> {
@@ -196,19 +234,22 @@ export class SqliteStore implements Store {
   }
 
   async insertQuarantine(q: Quarantine): Promise<void> {
-    this.db
-      .prepare(
-        'INSERT INTO quarantines (id, household_id, start_at, end_at, created_at) VALUES (?, ?, ?, ?, ?)',
-      )
-      .run(q.id, q.householdId, q.start, q.end, q.createdAt);
+    this.put.quarantine(q);
   }
 
   async insertWindow(w: Window): Promise<void> {
-    this.db
-      .prepare(
-        'INSERT INTO windows (id, grid_id, household_id, start_at, end_at, reason, by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(w.id, w.gridId, w.householdId, w.start, w.end, w.reason, w.by, w.createdAt);
+    this.put.window(w);
+  }
+
+  async importRecords(records: ImportRecords): Promise<void> {
+    this.db.transaction(() => {
+      for (const n of records.grid ?? []) this.put.gridNode(n);
+      for (const w of records.workers ?? []) this.put.worker(w);
+      for (const h of records.households ?? []) this.put.household(h);
+      for (const x of records.sensors ?? []) this.put.sensor(x);
+      for (const q of records.quarantines ?? []) this.put.quarantine(q);
+      for (const w of records.windows ?? []) this.put.window(w);
+    })();
   }
 
   async setCommissioning(sensorId: string, until: number | null): Promise<void> {

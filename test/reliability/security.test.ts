@@ -12,9 +12,9 @@ const ALL: Role[] = ROLES;
 interface RouteCase {
   roles: Role[];
   /** A request inside the caller's grid (A); `n` makes ids unique. */
-  inScope: (n: number) => { path: string; body?: unknown };
+  inScope: (n: number) => { path: string; body?: unknown; csv?: string };
   /** The same request aimed at the other grid (B): 403 or 404, or B absent from a list. */
-  outOfScope?: (n: number) => { path: string; body?: unknown };
+  outOfScope?: (n: number) => { path: string; body?: unknown; csv?: string };
   /** For lists: the answer must not mention grid B's things. */
   listMustNotMention?: string;
 }
@@ -126,6 +126,16 @@ const ROUTES: Record<string, RouteCase> = {
     inScope: () => ({ path: '/api/seals/seal-a/history' }),
     outOfScope: () => ({ path: '/api/seals/seal-b/history' }),
   },
+  'POST /api/import/:entity': {
+    roles: ['admin'],
+    inScope: (n) => ({ path: '/api/import/households', csv: `id,gridId,address\ncsv-a-${n},A,a\n` }),
+    outOfScope: (n) => ({ path: '/api/import/households', csv: `id,gridId,address\ncsv-b-${n},B,b\n` }),
+  },
+  'GET /api/export/:entity': {
+    roles: ['admin', 'monitor'],
+    inScope: () => ({ path: '/api/export/households' }),
+    listMustNotMention: 'house-b',
+  },
   'GET /api/overview': { roles: ALL, inScope: () => ({ path: '/api/overview' }), listMustNotMention: '"B"' },
   'GET /api/events': {
     roles: ALL,
@@ -163,15 +173,16 @@ describe('security', () => {
   afterAll(async () => svc?.cleanup());
 
   // Event streams stay open: read the status and leave.
-  const call = async (method: string, path: string, body: unknown, token: string | null) => {
+  const call = async (method: string, path: string, body: unknown, token: string | null, csv?: string) => {
     const headers: Record<string, string> = {};
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
+    if (csv !== undefined) headers['content-type'] = 'text/csv';
     const controller = new AbortController();
     const res = await fetch(`${svc.httpUrl}${path}`, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: csv ?? (body === undefined ? undefined : JSON.stringify(body)),
       signal: controller.signal,
     });
     const text = path.startsWith('/api/events') ? '' : await res.text();
@@ -196,9 +207,12 @@ describe('security', () => {
     for (const [route, spec] of Object.entries(ROUTES)) {
       const method = route.split(' ')[0] as string;
       const req = spec.inScope(n++);
-      expect((await call(method, req.path, req.body, null)).status, `${route} without token`).toBe(401);
+      expect((await call(method, req.path, req.body, null, req.csv)).status, `${route} without token`).toBe(
+        401,
+      );
       for (const role of ROLES) {
-        const { status } = await call(method, spec.inScope(n++).path, spec.inScope(n++).body, tokens[role]);
+        const inScope = spec.inScope(n++);
+        const { status } = await call(method, inScope.path, inScope.body, tokens[role], inScope.csv);
         const allowed = spec.roles.includes(role);
         if (allowed) expect([401, 403], `${route} as ${role}`).not.toContain(status);
         else expect(status, `${route} as ${role}`).toBe(403);
@@ -215,12 +229,15 @@ describe('security', () => {
       for (const role of spec.roles) {
         if (spec.outOfScope) {
           const req = spec.outOfScope(n++);
-          const { status } = await call(method, req.path, req.body, tokens[role]);
-          expect([403, 404], `${route} as ${role} into grid B`).toContain(status);
+          const { status } = await call(method, req.path, req.body, tokens[role], req.csv);
+          // A CSV import refuses rows outside the scope as a whole: 400 with the row named.
+          expect(req.csv === undefined ? [403, 404] : [400], `${route} as ${role} into grid B`).toContain(
+            status,
+          );
         }
         if (spec.listMustNotMention) {
           const req = spec.inScope(n++);
-          const { text } = await call(method, req.path, req.body, tokens[role]);
+          const { text } = await call(method, req.path, req.body, tokens[role], req.csv);
           expect(text, `${route} as ${role} shows grid B`).not.toContain(spec.listMustNotMention);
         }
       }

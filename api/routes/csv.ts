@@ -1,0 +1,64 @@
+import { invalid, notFound, ServiceError } from '../../core/errors.ts';
+import { CSV_ENTITIES, isCsvEntity } from '../../registry/csv/csvEntities.ts';
+import { toCsv } from '../../registry/csv/csvFormat.ts';
+import { checkCsvImport } from '../../registry/csv/csvImport.ts';
+import type { ApiDeps } from '../deps.ts';
+import { inScope } from '../principal.ts';
+import type { RouteTable } from '../routeTable.ts';
+
+const ENTITIES = Object.keys(CSV_ENTITIES).join(', ');
+
+/**
+ * Spreadsheet import and export for the registry. An import is all or
+ * nothing: one bad row and nothing is written, and the answer lists every bad
+ * row with its line and column.
+ */
+export function csvRoutes(table: RouteTable, { registry }: ApiDeps): void {
+  table.add({
+    method: 'POST',
+    url: '/api/import/:entity',
+    tag: 'registry',
+    summary: `Import a CSV file (UTF-8, with or without BOM; Content-Type: text/csv) of ${ENTITIES}. All or nothing; sensors' secrets come back once in the answer`,
+    roles: ['admin'],
+    status: 201,
+    handler: async ({ params, principal, request }) => {
+      const entity = params.entity as string;
+      if (!isCsvEntity(entity)) throw notFound('importable entity', entity);
+      if (typeof request.body !== 'string')
+        throw invalid('send the file as the body with Content-Type: text/csv');
+      const check = checkCsvImport(entity, request.body, registry, (gridId) =>
+        gridId === null ? principal.gridId === null : inScope(registry.tree, principal, gridId),
+      );
+      if (!check.ok) {
+        throw new ServiceError(
+          'validation',
+          `${check.errors.length} row(s) refused; nothing was imported`,
+          { entity },
+          check.errors,
+        );
+      }
+      const result = await registry.importRecords({ [entity]: check.bodies });
+      return { entity, imported: result.count, ...(entity === 'sensors' ? { secrets: result.secrets } : {}) };
+    },
+  });
+
+  table.add({
+    method: 'GET',
+    url: '/api/export/:entity',
+    tag: 'registry',
+    summary: `Export ${ENTITIES} in your scope as CSV (opens in a spreadsheet; cells that look like formulas are neutralised)`,
+    roles: ['admin', 'monitor'],
+    handler: async ({ params, principal, reply }) => {
+      const entity = params.entity as string;
+      if (!isCsvEntity(entity)) throw notFound('exportable entity', entity);
+      const spec = CSV_ENTITIES[entity];
+      const rows = spec
+        .exportRows(registry)
+        .filter((r) => r.scope !== null && inScope(registry.tree, principal, r.scope))
+        .map((r) => r.row);
+      reply.header('content-type', 'text/csv; charset=utf-8');
+      reply.header('content-disposition', `attachment; filename="sealwatch-${entity}.csv"`);
+      return reply.send(toCsv(spec.columns, rows));
+    },
+  });
+}

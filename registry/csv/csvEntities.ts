@@ -1,0 +1,106 @@
+import type { z } from 'zod';
+import type { Registry } from '../registry.ts';
+import {
+  createGridNodeBody,
+  createHouseholdBody,
+  createQuarantineBody,
+  createSensorBody,
+  createWindowBody,
+  createWorkerBody,
+} from '../schemas.ts';
+
+/**
+ * One entry per importable entity: its columns (the export writes the same
+ * ones, so an export can be edited and imported elsewhere), the zod body it
+ * must satisfy (the same schema as the API's), and the records to export.
+ */
+export interface CsvEntity {
+  columns: readonly string[];
+  /** Columns a file may leave out. */
+  optional: readonly string[];
+  schema: z.ZodType;
+  /** Turns a CSV row (strings) into the body the schema checks: empty cells are absent. */
+  toBody(values: Record<string, string>): Record<string, unknown>;
+  /** Each row with the grid node that decides who may export it. */
+  exportRows(registry: Registry): Array<{ scope: string | null; row: Record<string, unknown> }>;
+}
+
+const present = (values: Record<string, string>, keys: readonly string[]) =>
+  Object.fromEntries(
+    keys.filter((k) => values[k] !== undefined && values[k] !== '').map((k) => [k, values[k]]),
+  );
+
+const iso = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString());
+
+export const CSV_ENTITIES = {
+  grid: {
+    columns: ['id', 'name', 'parentId', 'level'],
+    optional: [],
+    schema: createGridNodeBody,
+    toBody: (v) => ({ ...present(v, ['id', 'name', 'level']), parentId: v.parentId ? v.parentId : null }),
+    exportRows: (r) => r.tree.all().map((n) => ({ scope: n.id, row: { ...n } })),
+  },
+  workers: {
+    columns: ['id', 'name', 'gridId', 'role', 'email', 'phone', 'webhook'],
+    optional: ['email', 'phone', 'webhook'],
+    schema: createWorkerBody,
+    toBody: (v) => present(v, ['id', 'name', 'gridId', 'role', 'email', 'phone', 'webhook']),
+    exportRows: (r) => r.allWorkers().map((w) => ({ scope: w.gridId, row: { ...w } })),
+  },
+  households: {
+    columns: ['id', 'gridId', 'address', 'contact'],
+    optional: ['contact'],
+    schema: createHouseholdBody,
+    toBody: (v) => present(v, ['id', 'gridId', 'address', 'contact']),
+    exportRows: (r) => r.allHouseholds().map((h) => ({ scope: h.gridId, row: { ...h } })),
+  },
+  sensors: {
+    columns: ['id', 'householdId', 'model', 'friendlyName'],
+    optional: ['model', 'friendlyName'],
+    schema: createSensorBody,
+    toBody: (v) => present(v, ['id', 'householdId', 'model', 'friendlyName']),
+    exportRows: (r) =>
+      r.allSensors().map((s) => ({ scope: r.household(s.householdId)?.gridId ?? null, row: { ...s } })),
+  },
+  quarantines: {
+    columns: ['householdId', 'start', 'end'],
+    optional: ['end'],
+    schema: createQuarantineBody,
+    toBody: (v) => present(v, ['householdId', 'start', 'end']),
+    exportRows: (r) =>
+      r.allHouseholds().flatMap((h) =>
+        r.armingInputs(h.id).quarantines.map((q) => ({
+          scope: h.gridId,
+          row: { householdId: q.householdId, start: iso(q.start), end: iso(q.end) },
+        })),
+      ),
+  },
+  windows: {
+    columns: ['gridId', 'householdId', 'start', 'end', 'reason', 'by'],
+    optional: ['gridId', 'householdId'],
+    schema: createWindowBody,
+    toBody: (v) => present(v, ['gridId', 'householdId', 'start', 'end', 'reason', 'by']),
+    exportRows: (r) => {
+      const seen = new Set<string>();
+      return r.allHouseholds().flatMap((h) =>
+        r
+          .armingInputs(h.id)
+          .windows.filter((w) => !seen.has(w.id) && seen.add(w.id))
+          .map((w) => ({
+            scope: w.gridId ?? h.gridId,
+            row: {
+              gridId: w.gridId,
+              householdId: w.householdId,
+              start: iso(w.start),
+              end: iso(w.end),
+              reason: w.reason,
+              by: w.by,
+            },
+          })),
+      );
+    },
+  },
+} satisfies Record<string, CsvEntity>;
+
+export type CsvEntityName = keyof typeof CSV_ENTITIES;
+export const isCsvEntity = (name: string): name is CsvEntityName => name in CSV_ENTITIES;

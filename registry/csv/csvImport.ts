@@ -1,0 +1,164 @@
+import type { Registry } from '../registry.ts';
+import { CSV_ENTITIES, type CsvEntityName } from './csvEntities.ts';
+import { CsvSyntaxError, parseCsv } from './csvFormat.ts';
+
+export interface RowError {
+  /** Line in the file (the header is line 1). */
+  line: number;
+  column?: string;
+  message: string;
+}
+
+export type ImportCheck = { ok: true; bodies: Record<string, unknown>[] } | { ok: false; errors: RowError[] };
+
+/**
+ * Checks a whole file before anything is written: syntax, columns, every
+ * row against the API's schema, ids not taken, references that exist (in the
+ * registry or earlier in the same file), and the caller's grid scope. The
+ * report lists every bad row, so an administrator fixes the spreadsheet once.
+ */
+export function checkCsvImport(
+  entity: CsvEntityName,
+  text: string,
+  registry: Registry,
+  /** Scope check; null means a row that creates a root of the grid. */
+  mayWrite: (gridId: string | null) => boolean,
+): ImportCheck {
+  const spec = CSV_ENTITIES[entity];
+  let table: ReturnType<typeof parseCsv>;
+  try {
+    table = parseCsv(text);
+  } catch (err) {
+    if (err instanceof CsvSyntaxError)
+      return { ok: false, errors: [{ line: err.line, message: err.message }] };
+    throw err;
+  }
+  const optional: readonly string[] = spec.optional;
+  const missing = spec.columns.filter((c) => !optional.includes(c) && !table.header.includes(c));
+  const columns: readonly string[] = spec.columns;
+  const unknown = table.header.filter((h) => !columns.includes(h));
+  if (missing.length > 0 || unknown.length > 0) {
+    const parts = [];
+    if (missing.length) parts.push(`missing columns: ${missing.join(', ')}`);
+    if (unknown.length) parts.push(`unknown columns: ${unknown.join(', ')}`);
+    return {
+      ok: false,
+      errors: [{ line: 1, message: `${parts.join('; ')} (expected ${spec.columns.join(',')})` }],
+    };
+  }
+  if (table.rows.length === 0)
+    return { ok: false, errors: [{ line: 2, message: 'the file has a header but no rows' }] };
+
+  const errors: RowError[] = [];
+  const bodies: Record<string, unknown>[] = [];
+  const idsInFile = new Set<string>();
+  const fileIds = new Set(table.rows.map((r) => r.values.id).filter((id): id is string => Boolean(id)));
+  const names = new Set<string>();
+
+  for (const { line, values } of table.rows) {
+    const parsed = spec.schema.safeParse(spec.toBody(values));
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        const column = issue.path.join('.') || undefined;
+        errors.push({ line, ...(column ? { column } : {}), message: issue.message });
+      }
+      continue;
+    }
+    const body = parsed.data as Record<string, unknown>;
+    const problem = checkReferences(entity, body, registry, idsInFile, fileIds, names);
+    const gridId = gridOf(entity, body, registry);
+    if (problem) errors.push({ line, ...problem });
+    else if (!mayWrite(gridId)) {
+      errors.push({
+        line,
+        message:
+          gridId === null
+            ? 'only a whole-grid admin creates a root node'
+            : `grid node '${gridId}' is outside your scope`,
+      });
+    }
+    if (typeof body.id === 'string') idsInFile.add(body.id);
+    bodies.push(body);
+  }
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, bodies };
+}
+
+function checkReferences(
+  entity: CsvEntityName,
+  b: Record<string, unknown>,
+  registry: Registry,
+  idsInFile: Set<string>,
+  fileIds: Set<string>,
+  names: Set<string>,
+): { column?: string; message: string } | null {
+  const id = b.id as string | undefined;
+  if (id !== undefined && idsInFile.has(id))
+    return { column: 'id', message: `'${id}' appears twice in the file` };
+  const gridExists = (g: string) => registry.gridNode(g) !== undefined;
+  const householdExists = (h: string) => registry.household(h) !== undefined;
+  switch (entity) {
+    case 'grid':
+      if (registry.gridNode(id as string))
+        return { column: 'id', message: `grid node '${id}' already exists` };
+      if (b.parentId !== null && !gridExists(b.parentId as string) && !fileIds.has(b.parentId as string)) {
+        return {
+          column: 'parentId',
+          message: `parent '${b.parentId}' is neither registered nor in this file`,
+        };
+      }
+      return null;
+    case 'workers':
+      if (registry.allWorkers().some((w) => w.id === id))
+        return { column: 'id', message: `worker '${id}' already exists` };
+      return gridExists(b.gridId as string)
+        ? null
+        : { column: 'gridId', message: `grid node '${b.gridId}' does not exist` };
+    case 'households':
+      if (registry.household(id as string))
+        return { column: 'id', message: `household '${id}' already exists` };
+      return gridExists(b.gridId as string)
+        ? null
+        : { column: 'gridId', message: `grid node '${b.gridId}' does not exist` };
+    case 'sensors': {
+      if (registry.sensor(id as string) || registry.gateway(id as string))
+        return { column: 'id', message: `sensor '${id}' already exists` };
+      const name = b.friendlyName as string | undefined;
+      if (name !== undefined) {
+        if (registry.sensorByFriendlyName(name) || names.has(name)) {
+          return { column: 'friendlyName', message: `friendly name '${name}' is already bound` };
+        }
+        names.add(name);
+      }
+      return householdExists(b.householdId as string)
+        ? null
+        : { column: 'householdId', message: `household '${b.householdId}' does not exist` };
+    }
+    case 'quarantines':
+      return householdExists(b.householdId as string)
+        ? null
+        : { column: 'householdId', message: `household '${b.householdId}' does not exist` };
+    case 'windows':
+      if (b.gridId !== undefined && !gridExists(b.gridId as string))
+        return { column: 'gridId', message: `grid node '${b.gridId}' does not exist` };
+      if (b.householdId !== undefined && !householdExists(b.householdId as string)) {
+        return { column: 'householdId', message: `household '${b.householdId}' does not exist` };
+      }
+      return null;
+  }
+}
+
+/** The grid node that decides whether the caller may write a row. */
+function gridOf(entity: CsvEntityName, b: Record<string, unknown>, registry: Registry): string | null {
+  switch (entity) {
+    case 'grid':
+      return (b.parentId as string | null) ?? null;
+    case 'workers':
+    case 'households':
+      return b.gridId as string;
+    case 'sensors':
+    case 'quarantines':
+      return registry.household(b.householdId as string)?.gridId ?? null;
+    case 'windows':
+      return (b.gridId as string | undefined) ?? registry.household(b.householdId as string)?.gridId ?? null;
+  }
+}

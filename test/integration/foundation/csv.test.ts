@@ -1,0 +1,146 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startService } from '../../helpers/service.ts';
+
+const EXAMPLES = resolve(import.meta.dirname, '../../../examples/quwo-county');
+const ORDER = ['grid', 'workers', 'households', 'sensors', 'quarantines', 'windows'] as const;
+
+describe('CSV import and export', () => {
+  let svc: Awaited<ReturnType<typeof startService>>;
+
+  const importCsv = async (entity: string, csv: string, token = svc.adminToken) => {
+    const res = await fetch(`${svc.httpUrl}/api/import/${entity}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+      body: csv,
+    });
+    return { status: res.status, body: await res.json() };
+  };
+  const exportCsv = async (entity: string, token = svc.adminToken) => {
+    const res = await fetch(`${svc.httpUrl}/api/export/${entity}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const bytes = Buffer.from(await res.arrayBuffer());
+    return { status: res.status, type: res.headers.get('content-type'), bytes, text: bytes.toString('utf8') };
+  };
+
+  beforeAll(async () => {
+    svc = await startService();
+  });
+  afterAll(async () => svc?.cleanup());
+
+  it('imports the example county (five levels, BOM, quoted commas, Chinese text) in order', async () => {
+    for (const entity of ORDER) {
+      const res = await importCsv(entity, readFileSync(resolve(EXAMPLES, `${entity}.csv`), 'utf8'));
+      expect(res.status, `${entity}: ${JSON.stringify(res.body)}`).toBe(201);
+    }
+    const overview = (await svc.api('GET', '/api/overview')).body.nodes as {
+      id: string;
+      level: string;
+      counts: { households: number };
+    }[];
+    expect(overview.find((n) => n.id === 'quwo')?.counts.households).toBe(5);
+    expect(overview.find((n) => n.id === 'dongcun-3')?.counts.households).toBe(2);
+    expect(new Set(overview.map((n) => n.level))).toEqual(
+      new Set(['county', 'township', 'village', 'community', 'group']),
+    );
+    const households = (await svc.api('GET', '/api/households')).body.items as {
+      id: string;
+      contact: string | null;
+    }[];
+    expect(households.find((h) => h.id === 'h-dc5-02')?.contact).toBe('李四, 母亲 13900000002');
+    expect((await svc.api('GET', '/api/seals/door-dc5-02')).status).toBe(200);
+  });
+
+  it('gives every sensor its secret once, in the import answer', async () => {
+    const res = await importCsv('sensors', 'id,householdId\ncsv-extra-1,h-dc3-12\ncsv-extra-2,h-dc3-15\n');
+    expect(res.status).toBe(201);
+    expect(res.body.secrets.map((s: { sensorId: string }) => s.sensorId).sort()).toEqual([
+      'csv-extra-1',
+      'csv-extra-2',
+    ]);
+    expect(res.body.secrets.every((s: { secret: string }) => s.secret.length >= 20)).toBe(true);
+  });
+
+  it('refuses a file with bad rows as a whole, with a report per row, and imports nothing', async () => {
+    const bad = [
+      'id,gridId,address,contact',
+      'ok-1,dongcun-3,东村三组 1 号,',
+      'ok-1,dongcun-3,duplicate id in the file,',
+      'bad-grid,nowhere,no such node,',
+      'h-dc3-12,dongcun-3,already registered,',
+      'has space,dongcun-3,bad id,',
+      'ok-2,dongcun-3,,',
+    ].join('\r\n');
+    const res = await importCsv('households', bad);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('validation');
+    const lines = res.body.error.details.map((d: { line: number }) => d.line);
+    expect(lines).toEqual([3, 4, 5, 6, 7]);
+    expect(res.body.error.details[1]).toMatchObject({ line: 4, column: 'gridId' });
+    const households = (await svc.api('GET', '/api/households')).body.items as { id: string }[];
+    expect(households.some((h) => h.id === 'ok-1' || h.id === 'ok-2')).toBe(false);
+  });
+
+  it('reports malformed CSV and wrong columns by line', async () => {
+    expect(
+      (await importCsv('households', 'id,gridId,address\n"unclosed,dongcun-3,x\n')).body.error.details[0]
+        .message,
+    ).toMatch(/not closed/);
+    const wrong = await importCsv('households', 'id,grid,address\nx,dongcun-3,y\n');
+    expect(wrong.body.error.details[0]).toMatchObject({ line: 1 });
+    expect(wrong.body.error.details[0].message).toMatch(/missing columns: gridId; unknown columns: grid/);
+    expect((await importCsv('nonsense', 'a\n1\n')).status).toBe(404);
+  });
+
+  it('exports neutralise formulas and keep the caller’s scope; a scoped admin cannot import outside it', async () => {
+    const evil = await svc.api('POST', '/api/households', {
+      id: 'evil',
+      gridId: 'xicun-1',
+      address: '=HYPERLINK("http://x","click")',
+    });
+    expect(evil.status).toBe(201);
+    const all = await exportCsv('households');
+    expect(all.type).toMatch(/text\/csv/);
+    // The BOM makes spreadsheets read the UTF-8 addresses correctly.
+    expect([...all.bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(all.text).toContain(`"'=HYPERLINK(""http://x"",""click"")"`);
+    expect(all.text).not.toMatch(/,=HYPERLINK/);
+
+    const dongcun = (
+      await svc.api('POST', '/api/tokens', { role: 'admin', gridId: 'dongcun', name: 'village admin' })
+    ).body.token;
+    const scoped = await exportCsv('households', dongcun);
+    expect(scoped.text).toContain('h-dc3-12');
+    expect(scoped.text).not.toContain('h-xc1-07');
+    const outside = await importCsv('households', 'id,gridId,address\nsneaky,xicun-1,x\n', dongcun);
+    expect(outside.status).toBe(400);
+    expect(outside.body.error.details[0].message).toMatch(/outside your scope/);
+    const monitor = (await svc.api('POST', '/api/tokens', { role: 'monitor', gridId: null, name: 'm' })).body
+      .token;
+    expect((await importCsv('households', 'id,gridId,address\nm1,xicun-1,x\n', monitor)).status).toBe(403);
+  });
+
+  it('an export imports again unchanged into a fresh service', async () => {
+    const fresh = await startService();
+    try {
+      for (const entity of ['grid', 'workers', 'households'] as const) {
+        const csv = (await exportCsv(entity)).text;
+        const res = await fetch(`${fresh.httpUrl}/api/import/${entity}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${fresh.adminToken}`, 'content-type': 'text/csv' },
+          body: csv,
+        });
+        expect(res.status, `${entity}: ${await res.clone().text()}`).toBe(201);
+      }
+      const address = (
+        (await fresh.api('GET', '/api/households?limit=1000')).body.items as { id: string; address: string }[]
+      ).find((h) => h.id === 'evil')?.address;
+      // The apostrophe that kept the spreadsheet safe stays part of the text.
+      expect(address).toBe(`'=HYPERLINK("http://x","click")`);
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+});
