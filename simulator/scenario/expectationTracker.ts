@@ -76,6 +76,10 @@ export class ExpectationTracker {
     this.#states = expectations.map((e) => ({ e, verdict: 'pending', detail: '', matches: new Map() }));
   }
 
+  get pendingCount(): number {
+    return this.#states.filter((s) => s.verdict === 'pending').length;
+  }
+
   get decided(): boolean {
     return this.#states.every((s) => s.verdict !== 'pending');
   }

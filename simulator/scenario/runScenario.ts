@@ -22,6 +22,8 @@ export interface RunScenarioOptions {
   qos?: 0 | 1;
   pollMs?: number;
   print: (line: string) => void;
+  /** A status line for long waits, refreshed every poll. */
+  progress?: (text: string) => void;
   signal?: AbortSignal;
 }
 
@@ -331,6 +333,9 @@ export async function runScenario(o: RunScenarioOptions): Promise<ScenarioReport
       }
     }
     tracker.tick(elapsed());
+    o.progress?.(
+      `scenario ${formatDuration(elapsed())} of up to ${formatDuration(s.lengthMs)} | ${tracker.pendingCount} of ${s.expect.length} expectation(s) pending`,
+    );
     if (stepsDone && tracker.decided) break;
     if (elapsed() > s.lengthMs + 5 * pollMs + 5000) break;
     await sleep(pollMs, o.signal);

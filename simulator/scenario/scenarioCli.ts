@@ -4,6 +4,7 @@ import { ApiClient } from '../api/apiClient.ts';
 import { API_HELP, apiArgs, apiTargetOption } from '../cli/common.ts';
 import { formatDuration } from '../cli/duration.ts';
 import { brokerUrlOption, choiceOption, intOption, parseOrUsage } from '../cli/options.ts';
+import { ProgressLine } from '../cli/progress.ts';
 import { UsageError } from '../cli/usageError.ts';
 import { readCredentialsFile } from '../fleet/credentials.ts';
 import { runScenario, type ScenarioReport } from './runScenario.ts';
@@ -110,7 +111,8 @@ export async function runScenarioCli(argv: string[]): Promise<number> {
     throw new ScenarioFileError(`cannot read ${o.file}: ${(err as Error).message}`);
   }
   const scenario = parseScenarioText(text, o.file, o.vars);
-  const print = (line: string) => process.stdout.write(`${line}\n`);
+  const progress = new ProgressLine({ stream: process.stdout });
+  const print = (line: string) => progress.println(line);
   if (o.check) {
     print(
       `${o.file}: "${scenario.name}" is valid: ${scenario.sensors.length} sensor(s), ${scenario.steps.length} step(s), ${scenario.expect.length} expectation(s), up to ${formatDuration(scenario.lengthMs)}`,
@@ -132,8 +134,10 @@ export async function runScenarioCli(argv: string[]): Promise<number> {
       qos: o.qos,
       pollMs: o.pollMs,
       print,
+      progress: (text) => progress.update(text),
       signal: controller.signal,
     });
+    progress.done();
     print(formatReport(report));
     if (o.json) await writeFile(o.json, `${JSON.stringify(report, null, 2)}\n`);
     return report.passed ? 0 : 1;
