@@ -105,6 +105,7 @@ describe('scenario files', () => {
     expect(fails(edit('    within: 20s', '    within: soon'))).toMatch(
       /expect\[1\]\.within: "soon" is not a duration/,
     );
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: scenario files spell variables as ${name}
     expect(fails(edit('heartbeat: ${interval}', 'heartbeat: ${period}'))).toMatch(
       /unknown variable \$\{period\}/,
     );
