@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 // Chromium) through test/helpers, each on free ports and a temporary DATA_DIR.
 export default defineConfig({
   test: {
+    // The service under test is the bundle `npm start` runs.
+    globalSetup: ['test/setup/buildService.ts'],
     projects: [
       {
         extends: true,

@@ -357,7 +357,7 @@ export function configHelp(): string {
     ([name, spec]) => `  ${name.padEnd(22)} ${(spec.default ?? '(unset)').padEnd(16)} ${spec.help}`,
   );
   return [
-    'Usage: npm start            (or: node --import tsx app/main.ts [--help])',
+    'Usage: npm start            (npm start -- --help prints this)',
     '',
     'SealWatch reads its configuration from environment variables, and from the',
     'JSON file named by CONFIG_FILE (environment wins). Durations: 500ms, 90s, 5m, 2h.',

@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
 import { notFound } from '../../core/errors.ts';
+import { projectRoot } from '../../core/projectRoot.ts';
 import type { ApiDeps } from '../deps.ts';
 import type { RouteTable } from '../routeTable.ts';
 
-const WEB_ROOT = resolve(import.meta.dirname, '../../dashboards/web');
+const WEB_ROOT = resolve(projectRoot(), 'dashboards/web');
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',

@@ -1,5 +1,6 @@
 /**
- * Starts the real service as a child process (`node --import tsx app/main.ts`)
+ * Starts the real service as a child process, as `npm start` runs it
+ * (`node dist/main.js`, built by test/setup/buildService.ts),
  * on free ports and a temporary DATA_DIR, so tests can talk MQTT and HTTP to
  * it, kill -9 it and restart it on the same ports and data.
  */
@@ -69,7 +70,7 @@ export async function startService(
 
   const launch = async () => {
     const logsBefore = logs.length;
-    const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'app/main.ts')], {
+    const proc = spawn(process.execPath, ['--enable-source-maps', join(ROOT, 'dist/main.js')], {
       cwd: ROOT,
       env: {
         ...process.env,

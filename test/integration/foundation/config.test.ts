@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const run = (env: Record<string, string>, args: string[] = []) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'app/main.ts', ...args], {
+  spawnSync(process.execPath, ['dist/main.js', ...args], {
     cwd: ROOT,
     env: { ...process.env, DATA_DIR: '/nonexistent-not-used', ...env },
     encoding: 'utf8',

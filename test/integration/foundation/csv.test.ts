@@ -15,7 +15,8 @@ describe('CSV import and export', () => {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
       body: csv,
     });
-    return { status: res.status, body: await res.json() };
+    // biome-ignore lint/suspicious/noExplicitAny: tests read JSON answers loosely
+    return { status: res.status, body: (await res.json()) as any };
   };
   const exportCsv = async (entity: string, token = svc.adminToken) => {
     const res = await fetch(`${svc.httpUrl}/api/export/${entity}`, {
