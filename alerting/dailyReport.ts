@@ -2,7 +2,7 @@ import { escapeHtml } from './html.ts';
 import { formatLocalTime, localDayKey } from './localTime.ts';
 import { alertTitle, interpolate, type Locale, reportLabels } from './messages.ts';
 import type { Notification, Recipient } from './notifiers/types.ts';
-import { type GridNode, GridTree } from './routing.ts';
+import { type GridNode, OrgChart } from './routing.ts';
 import { ALERT_TYPES, type Alert, type AlertType, OUTCOMES, type Outcome } from './types.ts';
 
 /**
@@ -85,7 +85,7 @@ export function timeToAck(alerts: readonly Alert[]): Durations {
 }
 
 export function computeDailyReport(input: ReportInput): DailyReport {
-  const tree = new GridTree(input.nodes);
+  const tree = OrgChart.of(input.nodes);
   const inTree = (gridId: string) => tree.isInSubtree(gridId, input.rootId);
   const childOf = (gridId: string): string | null => {
     const path = tree.pathTo(gridId);

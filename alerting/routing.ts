@@ -2,13 +2,9 @@
  * Who gets an alert. The grid tree is data (any depth); everything here is a pure function of the
  * nodes and workers handed in.
  */
+import { GridTree, type TreeNode } from '../registry/gridTree.ts';
 
-export interface GridNode {
-  id: string;
-  name: string;
-  parentId: string | null;
-  level?: string | undefined;
-}
+export type GridNode = TreeNode & { level?: string | undefined };
 
 /** `technician` is optional: maintenance and outage alerts also go to technicians when any are listed. */
 export type WorkerRole = 'worker' | 'leader' | 'technician';
@@ -24,53 +20,52 @@ export interface Worker {
   webhook?: string | null | undefined;
 }
 
-export class GridTree {
-  private readonly nodes = new Map<string, GridNode>();
-  private readonly workersAt = new Map<string, Worker[]>();
+/**
+ * The grid tree (registry/gridTree.ts, the one tree of the project) with who works where. The
+ * service passes the registry's live tree and `registry.workersAt`; tests build one from plain rows.
+ */
+export class OrgChart {
+  constructor(
+    readonly tree: GridTree<TreeNode>,
+    private readonly workersAtNode: (nodeId: string) => readonly Worker[],
+  ) {}
 
-  constructor(nodes: readonly GridNode[], workers: readonly Worker[] = []) {
-    for (const n of nodes) this.nodes.set(n.id, n);
-    const sorted = [...workers].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    for (const w of sorted) {
-      const list = this.workersAt.get(w.gridId) ?? [];
+  static of(nodes: readonly GridNode[], workers: readonly Worker[] = []): OrgChart {
+    const tree = new GridTree<TreeNode>();
+    for (const n of nodes) tree.add(n);
+    const byNode = new Map<string, Worker[]>();
+    for (const w of workers) {
+      const list = byNode.get(w.gridId) ?? [];
       list.push(w);
-      this.workersAt.set(w.gridId, list);
+      byNode.set(w.gridId, list);
     }
+    return new OrgChart(tree, (id) => byNode.get(id) ?? []);
   }
 
-  node(id: string): GridNode | undefined {
-    return this.nodes.get(id);
+  node(id: string): TreeNode | undefined {
+    return this.tree.get(id);
   }
 
-  parentOf(id: string): string | null {
-    return this.nodes.get(id)?.parentId ?? null;
-  }
-
-  /** Ids from the root down to `id` (inclusive). A cycle in bad data stops the walk instead of looping. */
+  /** Ids from the root down to `id` (inclusive); empty for an unknown node. */
   pathTo(id: string): string[] {
-    const path: string[] = [];
-    const seen = new Set<string>();
-    let cur: string | null = this.nodes.has(id) ? id : null;
-    while (cur !== null && !seen.has(cur)) {
-      seen.add(cur);
-      path.push(cur);
-      cur = this.parentOf(cur);
-    }
-    return path.reverse();
+    return this.tree.pathIds(id);
   }
 
   /** Names along the path, e.g. `曲沃县 / 史村镇 / 东村 / 三组`. */
   pathNames(id: string): string[] {
-    return this.pathTo(id).map((n) => this.nodes.get(n)?.name ?? n);
+    return this.tree.pathNames(id);
   }
 
   /** True when `id` is `rootId` or below it. */
   isInSubtree(id: string, rootId: string): boolean {
-    return this.pathTo(id).includes(rootId);
+    return this.tree.isWithin(id, rootId);
   }
 
+  /** Workers of `role` at the node, by id (a stable order: the first is the assignee). */
   workers(nodeId: string, role: WorkerRole): Worker[] {
-    return (this.workersAt.get(nodeId) ?? []).filter((w) => w.role === role);
+    return this.workersAtNode(nodeId)
+      .filter((w) => w.role === role)
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 }
 
@@ -85,7 +80,7 @@ export interface Responsible {
 
 /** Nearest node at or above `gridId` that has workers of `role`. */
 function nearestWith(
-  tree: GridTree,
+  tree: OrgChart,
   gridId: string,
   role: WorkerRole,
 ): { nodeId: string; workers: Worker[] } | null {
@@ -99,7 +94,7 @@ function nearestWith(
 }
 
 /** The household's responsible grid worker: a `worker` at its node, else the nearest up the tree. */
-export function responsibleWorker(tree: GridTree, gridId: string): Responsible {
+export function responsibleWorker(tree: OrgChart, gridId: string): Responsible {
   const found = nearestWith(tree, gridId, 'worker');
   if (found) return { assignee: found.workers[0] ?? null, recipients: found.workers, nodeId: found.nodeId };
   // Nobody assigned: the nearest leaders (at the node or above) are told at once rather than no one.
@@ -121,7 +116,7 @@ export interface EscalationStep {
  * reaches someone. For an outage at node N, pass N: its own leaders are the first recipients
  * (`leadersAt`), the chain starts above it.
  */
-export function escalationChain(tree: GridTree, gridId: string): EscalationStep[] {
+export function escalationChain(tree: OrgChart, gridId: string): EscalationStep[] {
   const path = tree.pathTo(gridId);
   const steps: EscalationStep[] = [];
   for (let i = path.length - 2; i >= 0; i--) {
@@ -133,11 +128,11 @@ export function escalationChain(tree: GridTree, gridId: string): EscalationStep[
 }
 
 /** Leaders at `gridId` or, if none there, at the nearest node above that has some. */
-export function leadersAt(tree: GridTree, gridId: string): Worker[] {
+export function leadersAt(tree: OrgChart, gridId: string): Worker[] {
   return nearestWith(tree, gridId, 'leader')?.workers ?? [];
 }
 
-export function techniciansFor(tree: GridTree, gridId: string): Worker[] {
+export function techniciansFor(tree: OrgChart, gridId: string): Worker[] {
   return nearestWith(tree, gridId, 'technician')?.workers ?? [];
 }
 
@@ -147,7 +142,7 @@ export function techniciansFor(tree: GridTree, gridId: string): Worker[] {
  * responsible worker. Maintenance alerts do not escalate (see `escalates`).
  */
 export function initialRoute(
-  tree: GridTree,
+  tree: OrgChart,
   alert: { type: string; gridId: string },
 ): { assignee: Worker | null; recipients: Worker[] } {
   if (alert.type === 'outage') {

@@ -1,14 +1,18 @@
 import type { GridNode } from './schemas.ts';
 
+/** What the tree needs of a node; registry rows (GridNode) are the default. */
+export type TreeNode = Pick<GridNode, 'id' | 'name' | 'parentId'>;
+
 /**
  * The grid hierarchy in memory. Levels are data: any depth. Ancestor chains
- * are computed on demand (trees are shallow: five or six levels).
+ * are computed on demand (trees are shallow: five or six levels). The one
+ * grid tree of the project: alerting's routing and reports use it too.
  */
-export class GridTree {
-  private readonly nodes = new Map<string, GridNode>();
+export class GridTree<N extends TreeNode = GridNode> {
+  private readonly nodes = new Map<string, N>();
   private readonly children = new Map<string, Set<string>>();
 
-  add(node: GridNode): void {
+  add(node: N): void {
     this.nodes.set(node.id, node);
     if (node.parentId !== null) {
       let set = this.children.get(node.parentId);
@@ -20,27 +24,36 @@ export class GridTree {
     }
   }
 
-  get(id: string): GridNode | undefined {
+  get(id: string): N | undefined {
     return this.nodes.get(id);
   }
 
-  all(): GridNode[] {
+  all(): N[] {
     return [...this.nodes.values()];
   }
 
-  childrenOf(id: string): GridNode[] {
+  childrenOf(id: string): N[] {
     return [...(this.children.get(id) ?? [])].map((c) => this.nodes.get(c)!);
   }
 
-  /** The node itself first, then its parent, up to the root. */
-  pathToRoot(id: string): GridNode[] {
-    const path: GridNode[] = [];
+  /** The node itself first, then its parent, up to the root. A cycle in bad data ends the walk. */
+  pathToRoot(id: string): N[] {
+    const path: N[] = [];
+    const seen = new Set<string>();
     let current = this.nodes.get(id);
-    while (current && path.length < 1000) {
+    while (current && !seen.has(current.id)) {
+      seen.add(current.id);
       path.push(current);
       current = current.parentId === null ? undefined : this.nodes.get(current.parentId);
     }
     return path;
+  }
+
+  /** Ids from the root down to `id` (inclusive). */
+  pathIds(id: string): string[] {
+    return this.pathToRoot(id)
+      .map((n) => n.id)
+      .reverse();
   }
 
   /** True when `id` is `rootId` or below it. A null root means the whole tree. */

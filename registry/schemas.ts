@@ -25,11 +25,15 @@ export const createGridNodeBody = z.object({
 });
 export type CreateGridNode = z.infer<typeof createGridNodeBody>;
 
+export const WORKER_ROLES = ['worker', 'leader', 'technician'] as const;
+export type WorkerRole = (typeof WORKER_ROLES)[number];
+
 export const createWorkerBody = z.object({
   id: idSchema,
   name: z.string().trim().min(1).max(200),
   gridId: idSchema,
-  role: z.enum(['worker', 'leader']),
+  /** Technicians receive maintenance and outage alerts (安装/运维). */
+  role: z.enum(WORKER_ROLES),
   email: z.email().optional(),
   phone: z
     .string()
@@ -104,7 +108,7 @@ export interface Worker {
   id: string;
   name: string;
   gridId: string;
-  role: 'worker' | 'leader';
+  role: WorkerRole;
   email: string | null;
   phone: string | null;
   webhook: string | null;

@@ -1,12 +1,14 @@
+import * as registryArming from '../../registry/arming.ts';
 import type { Announcement, ArmingWindow, HouseholdRef, Quarantine } from '../types.ts';
 
 /**
- * Arming. All spans are half-open, [start, end): a moment exactly at `end` is NOT inside.
- * So an open at the very millisecond a window ends is a breach, and a quarantine ending at T
- * no longer arms at T.
+ * Arming, as the rules see it: the registry's half-open [start, end) semantics (registry/arming.ts is
+ * the one source), applied to a household given with its grid path. A moment exactly at `end` is NOT
+ * inside: an open at the very millisecond a window ends is a breach, and a quarantine ending at T no
+ * longer arms at T.
  */
 export function within(start: number, end: number | null, t: number): boolean {
-  return start <= t && (end === null || t < end);
+  return registryArming.covers({ start, end }, t);
 }
 
 export function activeQuarantine(
@@ -14,10 +16,8 @@ export function activeQuarantine(
   quarantines: readonly Quarantine[],
   t: number,
 ): Quarantine | null {
-  for (const q of quarantines) {
-    if (q.householdId === household.id && within(q.start, q.end, t)) return q;
-  }
-  return null;
+  const own = quarantines.filter((q) => q.householdId === household.id);
+  return registryArming.activeQuarantine({ quarantines: own }, t) ?? null;
 }
 
 /** A window applies to a household when it names the household or any node on its grid path. */
@@ -32,10 +32,8 @@ export function coveringWindow(
   windows: readonly ArmingWindow[],
   t: number,
 ): ArmingWindow | null {
-  for (const w of windows) {
-    if (windowApplies(w, household) && within(w.start, w.end, t)) return w;
-  }
-  return null;
+  const applying = windows.filter((w) => windowApplies(w, household));
+  return registryArming.coveringWindow({ windows: applying }, t) ?? null;
 }
 
 /** Armed ⇔ an active quarantine at `t` and no authorized window covering `t`. */
@@ -45,8 +43,12 @@ export function isArmed(
   windows: readonly ArmingWindow[],
   t: number,
 ): boolean {
-  return (
-    activeQuarantine(household, quarantines, t) !== null && coveringWindow(household, windows, t) === null
+  return registryArming.isArmed(
+    {
+      quarantines: quarantines.filter((q) => q.householdId === household.id),
+      windows: windows.filter((w) => windowApplies(w, household)),
+    },
+    t,
   );
 }
 

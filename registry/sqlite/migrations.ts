@@ -142,4 +142,141 @@ export const MIGRATIONS: Migration[] = [
       UPDATE seal_state SET door_observed_at = last_door_change;
     `,
   },
+  {
+    version: 4,
+    name: 'alerting: alerts, changes, outbox, nonces, facts, counters, pending breaches, announcements',
+    sql: `
+      CREATE TABLE alerts (
+        id TEXT PRIMARY KEY,
+        type TEXT NOT NULL,
+        subject_key TEXT NOT NULL,
+        sensor_id TEXT,
+        household_id TEXT,
+        grid_id TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('open', 'acknowledged', 'resolved')),
+        assignee TEXT,
+        opened_at INTEGER NOT NULL,
+        acked_at INTEGER,
+        acked_by TEXT,
+        resolved_at INTEGER,
+        resolved_by TEXT,
+        outcome TEXT,
+        auto_resolve_reason TEXT,
+        note TEXT,
+        count INTEGER NOT NULL,
+        escalation_level INTEGER NOT NULL,
+        next_escalation_at INTEGER,
+        detail TEXT NOT NULL DEFAULT '{}'
+      );
+      -- One active instance per subject and type: the database refuses a second one.
+      CREATE UNIQUE INDEX alerts_one_active ON alerts(type, subject_key) WHERE status != 'resolved';
+      CREATE INDEX alerts_opened ON alerts(opened_at);
+      CREATE INDEX alerts_grid ON alerts(grid_id);
+      CREATE INDEX alerts_escalation ON alerts(next_escalation_at) WHERE next_escalation_at IS NOT NULL;
+
+      -- Append-only history: nothing here is updated or deleted.
+      CREATE TABLE alert_changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        alert_id TEXT NOT NULL REFERENCES alerts(id),
+        kind TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX alert_changes_alert ON alert_changes(alert_id, seq);
+
+      CREATE TABLE outbox (
+        id TEXT PRIMARY KEY,
+        alert_id TEXT REFERENCES alerts(id),
+        kind TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        recipient_id TEXT NOT NULL,
+        notification TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'delivered', 'failed', 'folded')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        first_attempt_at INTEGER,
+        next_attempt_at INTEGER,
+        delivered_at INTEGER,
+        last_error TEXT
+      );
+      CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE status IN ('pending', 'sending');
+      CREATE INDEX outbox_alert ON outbox(alert_id);
+
+      CREATE TABLE ack_nonces (
+        nonce TEXT PRIMARY KEY,
+        alert_id TEXT NOT NULL,
+        recipient_id TEXT NOT NULL,
+        used_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE seal_alert_facts (
+        sensor_id TEXT PRIMARY KEY,
+        low_battery_notified INTEGER NOT NULL DEFAULT 0
+      );
+
+      CREATE TABLE open_counters (
+        household_id TEXT PRIMARY KEY,
+        day_key TEXT NOT NULL,
+        count INTEGER NOT NULL
+      );
+
+      CREATE TABLE pending_breaches (
+        sensor_id TEXT PRIMARY KEY,
+        household_id TEXT NOT NULL,
+        opened_at INTEGER NOT NULL,
+        due_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE engine_state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+
+      CREATE TABLE announcements (
+        id TEXT PRIMARY KEY,
+        household_id TEXT NOT NULL,
+        start_at INTEGER NOT NULL,
+        end_at INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        CHECK (end_at > start_at)
+      );
+      CREATE INDEX announcements_household ON announcements(household_id, end_at);
+
+      -- One-time links a household uses to announce an opening; only the hash is kept.
+      CREATE TABLE announce_links (
+        token_hash TEXT PRIMARY KEY,
+        household_id TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER
+      );
+    `,
+  },
+  {
+    version: 5,
+    name: 'technicians among workers',
+    // SQLite cannot alter a CHECK constraint: rebuild the table. Nothing references workers(id).
+    sql: `
+      CREATE TABLE workers_v5 (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        grid_id TEXT NOT NULL REFERENCES grid_nodes(id),
+        role TEXT NOT NULL CHECK (role IN ('worker', 'leader', 'technician')),
+        email TEXT,
+        phone TEXT,
+        webhook TEXT,
+        created_at INTEGER NOT NULL
+      );
+      INSERT INTO workers_v5 (id, name, grid_id, role, email, phone, webhook, created_at)
+        SELECT id, name, grid_id, role, email, phone, webhook, created_at FROM workers;
+      DROP TABLE workers;
+      ALTER TABLE workers_v5 RENAME TO workers;
+      CREATE INDEX workers_grid ON workers(grid_id);
+    `,
+  },
 ];

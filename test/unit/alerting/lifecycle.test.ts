@@ -10,7 +10,7 @@ import {
   resolve,
 } from '../../../alerting/lifecycle.ts';
 import { planNotifications } from '../../../alerting/notificationPlan.ts';
-import { escalationChain, GridTree } from '../../../alerting/routing.ts';
+import { escalationChain, OrgChart } from '../../../alerting/routing.ts';
 import { announce } from '../../../alerting/rules/announcement.ts';
 import { DEFAULT_POLICY } from '../../../alerting/types.ts';
 import { ServiceError } from '../../../core/errors.ts';
@@ -94,7 +94,7 @@ describe('alert lifecycle', () => {
   });
 
   it('escalation moves the level and the next deadline', () => {
-    const tree = new GridTree(
+    const tree = OrgChart.of(
       [
         { id: 'root', name: 'R', parentId: null },
         { id: 'v', name: 'V', parentId: 'root' },

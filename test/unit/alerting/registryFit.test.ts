@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateMessage } from '../../../alerting/evaluateMessage.ts';
-import { GridTree, responsibleWorker } from '../../../alerting/routing.ts';
+import { OrgChart, responsibleWorker } from '../../../alerting/routing.ts';
 import { evaluateOpen } from '../../../alerting/rules/breach.ts';
 import { DEFAULT_POLICY } from '../../../alerting/types.ts';
 import { initialSealState } from '../../../core/sealState.ts';
@@ -49,7 +49,7 @@ describe('registry rows fit the alerting inputs', () => {
         createdAt: 0,
       },
     ];
-    expect(responsibleWorker(new GridTree(nodes, workers), 'g-village').assignee?.id).toBe('w');
+    expect(responsibleWorker(OrgChart.of(nodes, workers), 'g-village').assignee?.id).toBe('w');
   });
 
   it('the `before` of a seal.committed event (core SealState) plus two alerting facts', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { dueEscalation, escalationSchedule, firstEscalationAt } from '../../../alerting/escalation.ts';
 import {
   escalationChain,
-  GridTree,
+  OrgChart,
   initialRoute,
   responsibleWorker,
   type Worker,
@@ -24,7 +24,7 @@ const workers: Worker[] = [
   { id: 'l-county-a', gridId: 'county', role: 'leader' },
   { id: 'tech-town', gridId: 'town', role: 'technician' },
 ];
-const tree = new GridTree(nodes, workers);
+const tree = OrgChart.of(nodes, workers);
 
 describe('routing', () => {
   it('the grid path reads root first', () => {
@@ -42,7 +42,7 @@ describe('routing', () => {
   });
 
   it('with no worker anywhere, nobody is assigned but the nearest leaders are told', () => {
-    const t = new GridTree(
+    const t = OrgChart.of(
       nodes,
       workers.filter((w) => w.role !== 'worker'),
     );
@@ -72,7 +72,7 @@ describe('routing', () => {
   });
 
   it('a cycle in bad data does not hang the walk', () => {
-    const t = new GridTree([
+    const t = OrgChart.of([
       { id: 'a', name: 'A', parentId: 'b' },
       { id: 'b', name: 'B', parentId: 'a' },
     ]);
