@@ -95,8 +95,8 @@ async function outageScenario(
 ) {
   const ratePerSecond = 5000;
   const warmMs = 3000;
-  const outageMs = quick ? 20_000 : 120_000;
-  const afterMs = quick ? 15_000 : 60_000;
+  const outageMs = quick ? 20_000 : 600_000;
+  const afterMs = quick ? 15_000 : 120_000;
   const base = Date.now() - 86_400_000 + 10_000_000;
   const sink = newSink(vm, path.join(dir, 'outage'));
   await sink.start();
@@ -181,7 +181,7 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
         sinkVsRawRatio: Number((ours.rate / raw).toFixed(2)),
         sinkStored: oursStored,
         rawStored,
-        outageSeconds: ctx.quick ? 20 : 120,
+        outageSeconds: ctx.quick ? 20 : 600,
         outageAppended: outage.appended,
         outagePointsLost: outage.lost,
         outageDropped: outage.dropped,
