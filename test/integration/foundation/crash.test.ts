@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectSensor, eventPayload, heartbeatPayload } from '../../helpers/mqtt.ts';
 import { provisionArmedSensor, startService } from '../../helpers/service.ts';
+import { openEventStream } from '../../helpers/sse.ts';
 
 describe('crash safety of acknowledged messages', () => {
   let svc: Awaited<ReturnType<typeof startService>>;
@@ -59,5 +60,16 @@ describe('crash safety of acknowledged messages', () => {
     const token = svc.adminToken;
     await svc.restart();
     expect((await svc.api('GET', '/api/seals/crash-1', undefined, token)).status).toBe(200);
+  });
+
+  it('SIGTERM with sensors and a live page connected: stops accepting, drains and exits 0 within 10 s', async () => {
+    const client = await connectSensor(svc.mqttUrl, sensor.sensorId, sensor.secret);
+    const stream = openEventStream(`${svc.httpUrl}/api/events`, svc.adminToken);
+    expect(await stream.opened).toBe(200);
+    // Exit code 0: the service's own 10 s stop deadline (which exits 1) did not fire.
+    expect(await svc.stop()).toBe(0);
+    stream.close();
+    client.end(true);
+    await svc.restart();
   });
 });
