@@ -3,6 +3,9 @@ import type { Logger } from '../core/logger.ts';
 import { bearerAuthenticator } from './authenticate.ts';
 import type { ApiDeps } from './deps.ts';
 import { installErrorHandler } from './errorHandler.ts';
+import { ackRoutes } from './routes/ack.ts';
+import { alertRoutes } from './routes/alerts.ts';
+import { announcementRoutes } from './routes/announcements.ts';
 import { csvRoutes } from './routes/csv.ts';
 import { gridRoutes } from './routes/grid.ts';
 import { householdRoutes } from './routes/households.ts';
@@ -28,6 +31,8 @@ export function buildApi(
     // One line per request would drown the log on a busy wall screen; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 5 * 1024 * 1024,
+    // Acknowledge links carry a signed token in the path (about 200 characters).
+    maxParamLength: 1024,
     // Closing waits for in-flight requests; idle keep-alive sockets are cut.
     forceCloseConnections: 'idle',
   });
@@ -35,6 +40,10 @@ export function buildApi(
   // CSV imports arrive as text, up to the body limit.
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) =>
     done(null, body),
+  );
+  // The acknowledge and announce pages post plain HTML forms.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+    done(null, Object.fromEntries(new URLSearchParams(body as string))),
   );
   const table = new RouteTable(bearerAuthenticator(deps.registry));
   for (const routes of [
@@ -49,6 +58,9 @@ export function buildApi(
     liveRoutes,
     pageRoutes,
     csvRoutes,
+    alertRoutes,
+    ackRoutes,
+    announcementRoutes,
   ]) {
     routes(table, deps);
   }

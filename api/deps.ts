@@ -1,3 +1,4 @@
+import type { Alerting } from '../alerting/engine/createAlerting.ts';
 import type { Clock } from '../core/clock.ts';
 import type { SealState } from '../core/sealState.ts';
 import type { Registry } from '../registry/registry.ts';
@@ -21,4 +22,6 @@ export interface ApiDeps {
   events: EventStream;
   /** Unresolved alerts, for the per-node counts. */
   openAlerts(): Iterable<{ gridId: string; type: string }>;
+  /** The alerting engine, the acknowledge and announce links, the daily report. */
+  alerting: Alerting;
 }

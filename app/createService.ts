@@ -1,6 +1,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { loadOrCreateAckKey } from '../alerting/engine/ackKey.ts';
+import { createAlerting } from '../alerting/engine/createAlerting.ts';
 import { buildApi } from '../api/app.ts';
 import { EventStream } from '../api/live/eventStream.ts';
 import { connectLiveFeed } from '../api/live/liveFeed.ts';
@@ -21,6 +23,7 @@ import { createTelemetrySink } from '../ingest/telemetry/createTelemetrySink.ts'
 import { Registry } from '../registry/registry.ts';
 import { scheduleRetentionPurge } from '../registry/retentionSchedule.ts';
 import { verifySecret } from '../registry/secrets.ts';
+import { SqliteAlertStore } from '../registry/sqlite/alertStore.ts';
 import { openDatabase } from '../registry/sqlite/openDatabase.ts';
 import { SqliteStore } from '../registry/sqlite/sqliteStore.ts';
 import { ensureAdminToken } from './adminToken.ts';
@@ -63,9 +66,8 @@ export async function createService(
       ? { cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE) }
       : null;
   const bus = new EventBus<ServiceEvents>(logger.child({ component: 'bus' }));
-  const store = new SqliteStore(
-    openDatabase(join(dataDir, 'sealwatch.db'), logger.child({ component: 'db' })),
-  );
+  const db = openDatabase(join(dataDir, 'sealwatch.db'), logger.child({ component: 'db' }));
+  const store = new SqliteStore(db);
   const registry = new Registry(store, bus, clock);
   await registry.load();
 
@@ -90,6 +92,30 @@ export async function createService(
   const pipeline = new IngestPipeline(store, telemetry, bus, ingestLog);
   await pipeline.load();
   const messages = createMessageHandler({ registry, pipeline, bus, clock, logger: ingestLog });
+
+  // Alerting reacts to committed seal messages on the bus; its state lives in the same SQLite file.
+  const alerting = createAlerting({
+    settings: {
+      smtpUrl: config.SMTP_URL,
+      mailFrom: config.MAIL_FROM,
+      publicUrl: config.PUBLIC_URL,
+      tz: config.TZ_LOCAL,
+      locale: config.LOCALE,
+      heartbeatIntervalMs: config.HEARTBEAT_INTERVAL,
+      missedBeats: config.MISSED_HEARTBEATS,
+      escalateAfter: config.ESCALATE_AFTER,
+      dailyReportCron: config.DAILY_REPORT_CRON,
+      ackKey: loadOrCreateAckKey(dataDir),
+    },
+    registry,
+    seals: pipeline,
+    store: new SqliteAlertStore(db),
+    bus,
+    telemetry,
+    clock,
+    logger,
+  });
+  alerting.start();
 
   const offlineAfterMs = config.HEARTBEAT_INTERVAL * config.MISSED_HEARTBEATS;
   let broker: Broker | null = null;
@@ -121,7 +147,8 @@ export async function createService(
       metricsContentType: metrics.contentType,
       version: VERSION,
       events,
-      openAlerts: () => [],
+      openAlerts: () => alerting.engine.openAlerts(),
+      alerting,
     },
     logger,
     config.HTTP_TLS ? tls : null,
@@ -192,6 +219,7 @@ export async function createService(
       // Stop taking new messages first, then commit what is in flight.
       await openBroker.close();
       await pipeline.drain();
+      await alerting.stop();
       events.closeAll();
       await api.close();
       await telemetry.stop();

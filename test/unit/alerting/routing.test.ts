@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { dueEscalation, escalationSchedule, firstEscalationAt } from '../../../alerting/escalation.ts';
 import {
   escalationChain,
-  OrgChart,
   initialRoute,
+  OrgChart,
   responsibleWorker,
   type Worker,
 } from '../../../alerting/routing.ts';

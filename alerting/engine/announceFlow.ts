@@ -1,0 +1,156 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { ACK_PAGE_HEADERS } from '../ackPage.ts';
+import type { AlertStore, StoredAnnouncement } from '../alertStore.ts';
+import { escapeHtml } from '../html.ts';
+import { formatLocalTime } from '../localTime.ts';
+import type { Locale } from '../messages.ts';
+import type { Page } from './ackFlow.ts';
+import type { AlertEngine } from './alertEngine.ts';
+
+export const ANNOUNCE_PAGE_HEADERS = ACK_PAGE_HEADERS;
+const LINK_TTL_MS = 7 * 24 * 60 * 60_000;
+export const ANNOUNCE_REASONS = ['nucleicTest', 'delivery', 'medical', 'garbage', 'other'] as const;
+
+const T = {
+  'zh-CN': {
+    heading: '报备开门',
+    hint: '开门前请报备：{minutes} 分钟内开门不会告警（仍计入每日开门次数）。此链接只能使用一次。',
+    reason: '原因',
+    reasons: {
+      nucleicTest: '上门核酸',
+      delivery: '送餐/取物',
+      medical: '就医',
+      garbage: '倒垃圾',
+      other: '其他',
+    },
+    button: '报备开门',
+    done: '已报备：{from} 至 {to} 开门不会告警。',
+    errors: {
+      unknown: '链接无效。',
+      used: '此链接已使用过，请联系网格员获取新链接。',
+      expired: '链接已过期。',
+    },
+    errorHeading: '无法报备',
+  },
+  en: {
+    heading: 'Announce an opening',
+    hint: 'Announce before you open: for {minutes} minutes an opening raises no alert (it still counts toward the daily limit). This link works once.',
+    reason: 'Reason',
+    reasons: {
+      nucleicTest: 'test at the door',
+      delivery: 'delivery',
+      medical: 'medical',
+      garbage: 'rubbish',
+      other: 'other',
+    },
+    button: 'Announce',
+    done: 'Announced: opening from {from} to {to} raises no alert.',
+    errors: {
+      unknown: 'This link is not valid.',
+      used: 'This link was already used. Ask your grid worker for a new one.',
+      expired: 'This link has expired.',
+    },
+    errorHeading: 'Cannot announce',
+  },
+} as const;
+
+const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/**
+ * A household's one-time link to announce an opening (`${PUBLIC_URL}/announce/<token>`). Only the
+ * token's hash is stored; GET shows the reasons and a button, POST announces once.
+ */
+export class AnnounceFlow {
+  constructor(
+    private readonly engine: AlertEngine,
+    private readonly store: AlertStore,
+    private readonly opts: {
+      publicUrl: string;
+      locale: Locale;
+      tz: string;
+      minutes: number;
+      now: () => number;
+    },
+  ) {}
+
+  createLink(householdId: string, createdBy: string): { url: string; expiresAt: number } {
+    const token = randomBytes(24).toString('base64url');
+    const now = this.opts.now();
+    const expiresAt = now + LINK_TTL_MS;
+    this.store.insertAnnounceLink({
+      tokenHash: hashOf(token),
+      householdId,
+      createdBy,
+      createdAt: now,
+      expiresAt,
+    });
+    return { url: `${this.opts.publicUrl.replace(/\/+$/, '')}/announce/${token}`, expiresAt };
+  }
+
+  show(token: string): Page {
+    const peek = this.store.peekAnnounceLink(hashOf(token), this.opts.now());
+    if (!peek.ok) return this.error(peek.reason);
+    const t = T[this.opts.locale];
+    const options = ANNOUNCE_REASONS.map(
+      (r, i) =>
+        `<label style="display:block;margin:8px 0"><input type="radio" name="reason" value="${r}"${i === 0 ? ' checked' : ''}> ${escapeHtml(t.reasons[r])}</label>`,
+    ).join('');
+    return this.page(
+      200,
+      t.heading,
+      `<h1>${escapeHtml(t.heading)}</h1><p>${escapeHtml(t.hint.replace('{minutes}', String(this.opts.minutes)))}</p>` +
+        `<form method="post" action=""><fieldset style="border:0;padding:0"><legend>${escapeHtml(t.reason)}</legend>${options}</fieldset>` +
+        `<button type="submit">${escapeHtml(t.button)}</button></form>`,
+    );
+  }
+
+  announce(token: string, reason: string | undefined): { page: Page; announcement?: StoredAnnouncement } {
+    const now = this.opts.now();
+    const use = this.store.useAnnounceLink(hashOf(token), now);
+    if (!use.ok) return { page: this.error(use.reason) };
+    const t = T[this.opts.locale];
+    const key = (ANNOUNCE_REASONS as readonly string[]).includes(reason ?? '')
+      ? (reason as (typeof ANNOUNCE_REASONS)[number])
+      : 'other';
+    const announcement = this.engine.announce({
+      householdId: use.householdId,
+      start: now,
+      end: now + this.opts.minutes * 60_000,
+      reason: t.reasons[key],
+      by: `household-link:${use.createdBy}`,
+    });
+    const text = t.done
+      .replace('{from}', formatLocalTime(announcement.start, this.opts.tz))
+      .replace('{to}', formatLocalTime(announcement.end, this.opts.tz));
+    return {
+      page: this.page(
+        200,
+        t.heading,
+        `<h1 style="color:#2e7d32">✓ ${escapeHtml(t.heading)}</h1><p>${escapeHtml(text)}</p>`,
+      ),
+      announcement,
+    };
+  }
+
+  private error(reason: 'unknown' | 'used' | 'expired'): Page {
+    const t = T[this.opts.locale];
+    return this.page(
+      reason === 'unknown' ? 404 : 410,
+      t.errorHeading,
+      `<h1>${escapeHtml(t.errorHeading)}</h1><p>${escapeHtml(t.errors[reason])}</p>`,
+    );
+  }
+
+  private page(status: number, title: string, body: string): Page {
+    return {
+      status,
+      html:
+        `<!DOCTYPE html><html lang="${this.opts.locale}"><head><meta charset="utf-8">` +
+        '<meta name="viewport" content="width=device-width,initial-scale=1">' +
+        `<title>${escapeHtml(title)} · SealWatch</title><style>` +
+        "body{margin:0;padding:20px;font-family:-apple-system,'PingFang SC','Microsoft YaHei',sans-serif;font-size:20px;line-height:1.5;max-width:40em}" +
+        'button{display:block;width:100%;min-height:72px;font-size:26px;font-weight:bold;color:#fff;background:#1565c0;border:0;border-radius:10px;margin-top:16px}' +
+        `</style></head><body>${body}</body></html>`,
+    };
+  }
+}

@@ -1,0 +1,131 @@
+import type { Logger } from 'pino';
+import type { EventBus } from '../../core/eventBus.ts';
+import type { ServiceEvents } from '../../core/events.ts';
+import type { AlertStore } from '../alertStore.ts';
+import type { BackoffOptions } from '../backoff.ts';
+import { createDailyReportSchedule } from '../dailyReportSchedule.ts';
+import type { Locale } from '../messages.ts';
+import { createEmailNotifier } from '../notifiers/email.ts';
+import type { Notifier } from '../notifiers/types.ts';
+import { createWebhookNotifier } from '../notifiers/webhook.ts';
+import { type Clock, DEFAULT_POLICY, type Policy } from '../types.ts';
+import { AckFlow } from './ackFlow.ts';
+import { AlertEngine } from './alertEngine.ts';
+import { AnnounceFlow } from './announceFlow.ts';
+import { DailyReportJob } from './dailyReportJob.ts';
+import type { AlertingRegistry, AlertTelemetry, SealStates } from './ports.ts';
+
+export interface AlertingSettings {
+  smtpUrl?: string | undefined;
+  mailFrom?: string | undefined;
+  publicUrl: string;
+  tz: string;
+  locale: Locale;
+  heartbeatIntervalMs: number;
+  missedBeats: number;
+  escalateAfter: readonly number[];
+  dailyReportCron: string;
+  ackKey: Buffer;
+  policy?: Partial<Policy>;
+  backoff?: Partial<BackoffOptions>;
+  /** Sweep period; default: half a heartbeat interval, between 250 ms and 5 s. */
+  sweepMs?: number;
+}
+
+export interface Alerting {
+  engine: AlertEngine;
+  ack: AckFlow;
+  announce: AnnounceFlow;
+  report: DailyReportJob;
+  announceMinutes: number;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** Builds the alerting part: channels, engine, the two link flows and the daily report schedule. */
+export function createAlerting(deps: {
+  settings: AlertingSettings;
+  registry: AlertingRegistry;
+  seals: SealStates;
+  store: AlertStore;
+  bus: EventBus<ServiceEvents>;
+  telemetry: AlertTelemetry;
+  clock: Clock;
+  logger: Logger;
+}): Alerting {
+  const { settings: s, clock } = deps;
+  const logger = deps.logger.child({ component: 'alerting' });
+  const notifiers: Notifier[] = [createWebhookNotifier({ clock })];
+  if (s.smtpUrl && s.mailFrom) {
+    notifiers.push(createEmailNotifier({ smtpUrl: s.smtpUrl, from: s.mailFrom, lang: s.locale }));
+  } else {
+    logger.warn(
+      'e-mail channel off: set SMTP_URL and MAIL_FROM to send e-mail notifications and daily reports',
+    );
+  }
+  const policy: Policy = {
+    ...DEFAULT_POLICY,
+    heartbeatIntervalMs: s.heartbeatIntervalMs,
+    missedBeats: s.missedBeats,
+    ...s.policy,
+  };
+  const engine = new AlertEngine({
+    registry: deps.registry,
+    seals: deps.seals,
+    store: deps.store,
+    bus: deps.bus,
+    telemetry: deps.telemetry,
+    notifiers,
+    clock,
+    logger,
+    policy,
+    escalateAfter: s.escalateAfter,
+    tz: s.tz,
+    locale: s.locale,
+    publicUrl: s.publicUrl,
+    ackKey: s.ackKey,
+    sweepMs: s.sweepMs ?? Math.min(5_000, Math.max(250, Math.floor(s.heartbeatIntervalMs / 2))),
+    ...(s.backoff ? { backoff: s.backoff } : {}),
+  });
+  const now = () => clock.now();
+  const report = new DailyReportJob({
+    engine,
+    store: deps.store,
+    registry: deps.registry,
+    locale: s.locale,
+    tz: s.tz,
+    now,
+    logger,
+    emailOn: notifiers.some((n) => n.channel === 'email'),
+    afterQueue: () => engine.deliverNow(),
+  });
+  let schedule: { stop(): Promise<void> } | null = null;
+  return {
+    engine,
+    ack: new AckFlow(engine, { key: s.ackKey, locale: s.locale, tz: s.tz, now }),
+    announce: new AnnounceFlow(engine, deps.store, {
+      publicUrl: s.publicUrl,
+      locale: s.locale,
+      tz: s.tz,
+      minutes: policy.announceMinutes,
+      now,
+    }),
+    report,
+    announceMinutes: policy.announceMinutes,
+    start() {
+      engine.start();
+      schedule = createDailyReportSchedule(
+        s.dailyReportCron,
+        s.tz,
+        async () => {
+          report.run(false);
+        },
+        (err) => logger.error({ err }, 'daily report failed'),
+      );
+    },
+    async stop() {
+      await schedule?.stop();
+      await engine.stop();
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { AlertStore, OutboxRow } from '../alertStore.ts';
+import { computeDailyReport, dailyReportNotification, renderDailyReport } from '../dailyReport.ts';
+import { localDayKey } from '../localTime.ts';
+import type { Locale } from '../messages.ts';
+import type { AlertEngine } from './alertEngine.ts';
+import type { AlertingRegistry } from './ports.ts';
+
+const DAY_MS = 24 * 60 * 60_000;
+const LAST_DAY_KEY = 'dailyReport.lastDay';
+
+/**
+ * The daily report (日报): for every grid node with leaders who have an e-mail address, one e-mail
+ * per such leader about the node's subtree over the last 24 h. Queued in the outbox (retried like any
+ * notification). The local day it ran for is kept in engine_state, so a restart the same day does
+ * not send it twice; `force` (the admin route) sends anyway.
+ */
+export class DailyReportJob {
+  constructor(
+    private readonly deps: {
+      engine: AlertEngine;
+      store: AlertStore;
+      registry: AlertingRegistry;
+      locale: Locale;
+      tz: string;
+      now: () => number;
+      logger: Logger;
+      emailOn: boolean;
+      afterQueue: () => void;
+    },
+  ) {}
+
+  run(force: boolean): { day: string; reports: number; skipped?: 'alreadySent' | 'emailOff' } {
+    const { store, registry, engine, locale, tz, logger } = this.deps;
+    const to = this.deps.now();
+    const day = localDayKey(to, tz);
+    if (!force && store.getState(LAST_DAY_KEY) === day) return { day, reports: 0, skipped: 'alreadySent' };
+    if (!this.deps.emailOn) {
+      logger.warn({ day }, 'daily report not sent: the e-mail channel is off (no SMTP_URL)');
+      return { day, reports: 0, skipped: 'emailOff' };
+    }
+    const from = to - DAY_MS;
+    const nodes = registry.tree.all();
+    const alerts = store.list({ openedFrom: from, openedTo: to });
+    const stillOpen = engine.unresolved();
+    const offline = engine.offlineNow(to);
+    const households = registry.allHouseholds().map((h) => {
+      const inputs = registry.armingInputs(h.id);
+      const quarantined = inputs.quarantines.some((q) => q.start <= to && (q.end === null || to < q.end));
+      const live = registry
+        .sensorsOf(h.id)
+        .some((s) => s.commissioningUntil === null || to >= s.commissioningUntil);
+      return { id: h.id, gridId: h.gridId, sealed: quarantined && live };
+    });
+    const rows: OutboxRow[] = [];
+    for (const node of nodes) {
+      const contacts = registry.workersAt(node.id).filter((w) => w.role === 'leader' && w.email);
+      if (contacts.length === 0) continue;
+      const report = computeDailyReport({
+        rootId: node.id,
+        nodes,
+        households,
+        alerts,
+        stillOpen,
+        offlineSensors: offline,
+        from,
+        to,
+      });
+      const rendered = renderDailyReport(report, locale, tz);
+      for (const w of contacts) {
+        const id = randomUUID();
+        rows.push({
+          id,
+          alertId: null,
+          kind: 'report',
+          channel: 'email',
+          recipientId: w.id,
+          notification: dailyReportNotification(
+            report,
+            rendered,
+            { id: w.id, name: w.name ?? null, email: w.email ?? null },
+            id,
+          ),
+          status: 'pending',
+          attempts: 0,
+          createdAt: to,
+          firstAttemptAt: null,
+          nextAttemptAt: to,
+          deliveredAt: null,
+          lastError: null,
+        });
+      }
+    }
+    store.apply({ outbox: rows, state: { [LAST_DAY_KEY]: day } });
+    logger.info({ day, reports: rows.length, force }, 'daily report queued');
+    this.deps.afterQueue();
+    return { day, reports: rows.length };
+  }
+}

@@ -1,0 +1,154 @@
+import type { Logger } from 'pino';
+import type { AlertStore, OutboxRow, OutboxUpdate } from '../alertStore.ts';
+import { type BackoffOptions, planRetry } from '../backoff.ts';
+import type { Channel } from '../notificationPlan.ts';
+import type { DeliveryResult, Notifier } from '../notifiers/types.ts';
+import type { RecipientLimiter } from '../recipientLimiter.ts';
+import type { Clock } from '../types.ts';
+
+const BATCH = 50;
+
+/** How a delivery attempt ended, for the alert's history. */
+export interface Settled {
+  row: OutboxRow;
+  update: OutboxUpdate;
+  result: DeliveryResult | { status: 'folded' } | { status: 'channelOff'; error: string };
+}
+
+/**
+ * Delivers due outbox rows. A row is claimed (`sending`, attempts + 1) in its own commit before the
+ * send, and settled (delivered / retry later / failed) after it. A crash between the two leaves a
+ * `sending` row, which the next start puts back to pending: delivery is at-least-once, and a
+ * delivered row is never sent again. Rows carry their rendered message, so a retry is identical
+ * (same Message-ID / X-SealWatch-Delivery, which receivers can de-duplicate on).
+ */
+export class OutboxDispatcher {
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: {
+      store: AlertStore;
+      notifiers: ReadonlyMap<Channel, Notifier>;
+      limiter: RecipientLimiter<OutboxRow>;
+      clock: Clock;
+      logger: Logger;
+      backoff?: Partial<BackoffOptions>;
+      /** Records the outcome (same transaction as the row's update) and tells the bus. */
+      settle: (s: Settled) => void;
+    },
+  ) {}
+
+  /** Deliver what is due now; concurrent kicks fold into one more pass. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running !== null) {
+      this.again = true;
+      return;
+    }
+    this.running = this.loop().finally(() => {
+      this.running = null;
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.again = false;
+      while (!this.stopped) {
+        const due = this.deps.store.dueOutbox(this.deps.clock.now(), BATCH);
+        if (due.length === 0) break;
+        await Promise.all(due.map((row) => this.deliver(row)));
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  private async deliver(row: OutboxRow): Promise<void> {
+    const { store, clock, logger } = this.deps;
+    const now = clock.now();
+    const notifier = this.deps.notifiers.get(row.channel);
+    if (!notifier) {
+      const error = `${row.channel} channel is off`;
+      this.deps.settle({
+        row,
+        update: { ...updateOf(row), status: 'failed', nextAttemptAt: null, lastError: error },
+        result: { status: 'channelOff', error },
+      });
+      return;
+    }
+    if (row.attempts === 0 && row.kind === 'alert') {
+      const admission = this.deps.limiter.offer(`${row.channel}:${row.recipientId}`, row, now);
+      if (!admission.send) {
+        this.deps.settle({
+          row,
+          update: { ...updateOf(row), status: 'folded', nextAttemptAt: null },
+          result: { status: 'folded' },
+        });
+        return;
+      }
+    }
+    const claimed: OutboxUpdate = {
+      ...updateOf(row),
+      status: 'sending',
+      attempts: row.attempts + 1,
+      firstAttemptAt: row.firstAttemptAt ?? now,
+    };
+    store.apply({ outboxUpdates: [claimed] });
+    let result: DeliveryResult;
+    try {
+      result = await notifier.send(row.notification);
+    } catch (err) {
+      result = { status: 'retryable', error: `notifier threw: ${(err as Error).message}` };
+    }
+    const at = clock.now();
+    let update: OutboxUpdate;
+    if (result.status === 'delivered') {
+      update = { ...claimed, status: 'delivered', deliveredAt: at, nextAttemptAt: null, lastError: null };
+    } else if (result.status === 'permanent') {
+      update = { ...claimed, status: 'failed', nextAttemptAt: null, lastError: result.error };
+    } else {
+      const plan = planRetry({
+        attempt: claimed.attempts - 1,
+        firstAttemptAt: claimed.firstAttemptAt ?? at,
+        now: at,
+        retryAfterMs: result.retryAfterMs,
+        ...(this.deps.backoff ? { opts: this.deps.backoff } : {}),
+      });
+      update = plan.retry
+        ? { ...claimed, status: 'pending', nextAttemptAt: plan.at, lastError: result.error }
+        : { ...claimed, status: 'failed', nextAttemptAt: null, lastError: `gave up: ${result.error}` };
+    }
+    if (update.status !== 'delivered') {
+      logger.warn(
+        {
+          outboxId: row.id,
+          alertId: row.alertId,
+          channel: row.channel,
+          recipientId: row.recipientId,
+          attempts: update.attempts,
+          status: update.status,
+          error: update.lastError,
+        },
+        'notification not delivered',
+      );
+    }
+    this.deps.settle({ row, update, result });
+  }
+}
+
+function updateOf(row: OutboxRow): OutboxUpdate {
+  return {
+    id: row.id,
+    status: row.status,
+    attempts: row.attempts,
+    firstAttemptAt: row.firstAttemptAt,
+    nextAttemptAt: row.nextAttemptAt,
+    deliveredAt: row.deliveredAt,
+    lastError: row.lastError,
+  };
+}

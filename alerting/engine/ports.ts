@@ -1,0 +1,46 @@
+import type { SealState as CoreSealState } from '../../core/sealState.ts';
+import type { GridTree, TreeNode } from '../../registry/gridTree.ts';
+import type { Worker } from '../routing.ts';
+import type { ArmingWindow, Quarantine } from '../types.ts';
+
+/**
+ * What the engine reads of the registry and of ingest's live state. The service passes the real
+ * Registry and IngestPipeline (they fit structurally); alerting imports neither.
+ */
+export interface AlertingRegistry {
+  readonly tree: GridTree<TreeNode>;
+  workersAt(gridId: string): readonly Worker[];
+  household(id: string): { id: string; gridId: string; address: string | null } | undefined;
+  sensor(
+    id: string,
+  ): { id: string; householdId: string; commissioningUntil: number | null; createdAt: number } | undefined;
+  allSensors(): ReadonlyArray<{
+    id: string;
+    householdId: string;
+    commissioningUntil: number | null;
+    createdAt: number;
+  }>;
+  allHouseholds(): ReadonlyArray<{ id: string; gridId: string }>;
+  sensorsOf(householdId: string): ReadonlyArray<{ id: string; commissioningUntil: number | null }>;
+  armingInputs(householdId: string): {
+    quarantines: readonly (Quarantine & { id: string })[];
+    windows: readonly (ArmingWindow & { id: string })[];
+  };
+}
+
+export interface SealStates {
+  state(sensorId: string): CoreSealState | undefined;
+  allStates(): Iterable<CoreSealState>;
+}
+
+/** The telemetry sink's `append`, for `alert` points. */
+export interface AlertTelemetry {
+  append(
+    points: ReadonlyArray<{
+      measurement: 'alert';
+      tags: Record<string, string>;
+      fields: Record<string, number>;
+      time: number;
+    }>,
+  ): void;
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { ANNOUNCE_PAGE_HEADERS } from '../../alerting/engine/announceFlow.ts';
+import { notFound } from '../../core/errors.ts';
+import { idSchema, isoTime } from '../../registry/schemas.ts';
+import type { ApiDeps } from '../deps.ts';
+import { requireScope } from '../principal.ts';
+import type { RouteTable } from '../routeTable.ts';
+import { iso } from '../views.ts';
+
+export const announceBody = z.object({
+  householdId: idSchema,
+  minutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .optional(),
+  reason: z.string().trim().min(1).max(200),
+  start: isoTime.optional(),
+});
+
+/**
+ * Announced openings: an opening inside one is logged, not alerted (it still counts toward the
+ * daily limit). Staff announce through the API; a household through a one-time link.
+ */
+export function announcementRoutes(table: RouteTable, { registry, alerting, clock }: ApiDeps): void {
+  const householdGrid = (id: string) => {
+    const h = registry.household(id);
+    if (!h) throw notFound('household', id);
+    return h.gridId;
+  };
+
+  table.add({
+    method: 'POST',
+    url: '/api/announcements',
+    tag: 'alerts',
+    summary: 'Announce an opening for a household (default 10 min from now): opens inside are not alerted',
+    roles: ['admin', 'monitor', 'worker'],
+    body: announceBody,
+    status: 201,
+    handler: async ({ body, principal }) => {
+      requireScope(registry.tree, principal, householdGrid(body.householdId));
+      const start = body.start ?? clock.now();
+      const a = alerting.engine.announce({
+        householdId: body.householdId,
+        start,
+        end: start + (body.minutes ?? alerting.announceMinutes) * 60_000,
+        reason: body.reason,
+        by: principal.name,
+      });
+      return { ...a, start: iso(a.start), end: iso(a.end), createdAt: iso(a.createdAt) };
+    },
+  });
+
+  table.add({
+    method: 'POST',
+    url: '/api/households/:id/announce-link',
+    tag: 'alerts',
+    summary: 'A one-time link the household opens to announce an opening itself → {url}',
+    roles: ['admin', 'monitor', 'worker'],
+    status: 201,
+    handler: async ({ params, principal }) => {
+      requireScope(registry.tree, principal, householdGrid(params.id as string));
+      const link = alerting.announce.createLink(params.id as string, principal.name);
+      return { url: link.url, expiresAt: iso(link.expiresAt) };
+    },
+  });
+
+  table.add({
+    method: 'GET',
+    url: '/announce/:token',
+    tag: 'alerts',
+    summary: "A household's announce link: reasons and a button (changes nothing)",
+    roles: [],
+    handler: async ({ params, reply }) => {
+      const page = alerting.announce.show(params.token as string);
+      return reply.code(page.status).headers(ANNOUNCE_PAGE_HEADERS).send(page.html);
+    },
+  });
+
+  table.add({
+    method: 'POST',
+    url: '/announce/:token',
+    tag: 'alerts',
+    summary: "A household's announce link: announces once",
+    roles: [],
+    handler: async ({ params, request, reply }) => {
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const reason = typeof body.reason === 'string' ? body.reason : undefined;
+      const { page } = alerting.announce.announce(params.token as string, reason);
+      return reply.code(page.status).headers(ANNOUNCE_PAGE_HEADERS).send(page.html);
+    },
+  });
+}

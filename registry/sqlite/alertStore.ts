@@ -1,0 +1,317 @@
+import type {
+  AlertBatch,
+  AlertQuery,
+  AlertStore,
+  AnnounceLinkUse,
+  OutboxRow,
+  PendingBreach,
+  StoredAlert,
+  StoredAnnouncement,
+} from '../../alerting/alertStore.ts';
+import type { OpenCounter } from '../../alerting/rules/openCount.ts';
+import { type AlertChange, alertSubjectKey } from '../../alerting/types.ts';
+import type { Db } from './openDatabase.ts';
+
+type Row = Record<string, unknown>;
+
+const opt = <K extends string, V>(key: K, value: V | null | undefined): Partial<Record<K, V>> =>
+  value === null || value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+
+const alertOf = (r: Row): StoredAlert => ({
+  id: r.id as string,
+  type: r.type as StoredAlert['type'],
+  gridId: r.grid_id as string,
+  severity: r.severity as StoredAlert['severity'],
+  status: r.status as StoredAlert['status'],
+  assignee: (r.assignee as string | null) ?? null,
+  openedAt: r.opened_at as number,
+  count: r.count as number,
+  escalationLevel: r.escalation_level as number,
+  detail: JSON.parse(r.detail as string) as Record<string, unknown>,
+  ...opt('sensorId', r.sensor_id as string | null),
+  ...opt('householdId', r.household_id as string | null),
+  ...opt('ackedAt', r.acked_at as number | null),
+  ...opt('ackedBy', r.acked_by as string | null),
+  ...opt('resolvedAt', r.resolved_at as number | null),
+  ...opt('resolvedBy', r.resolved_by as string | null),
+  ...opt('outcome', r.outcome as StoredAlert['outcome'] | null),
+  ...opt('autoResolveReason', r.auto_resolve_reason as StoredAlert['autoResolveReason'] | null),
+  ...opt('note', r.note as string | null),
+  ...opt('nextEscalationAt', r.next_escalation_at as number | null),
+});
+
+const outboxOf = (r: Row): OutboxRow => ({
+  id: r.id as string,
+  alertId: (r.alert_id as string | null) ?? null,
+  kind: r.kind as OutboxRow['kind'],
+  channel: r.channel as OutboxRow['channel'],
+  recipientId: r.recipient_id as string,
+  notification: JSON.parse(r.notification as string) as OutboxRow['notification'],
+  status: r.status as OutboxRow['status'],
+  attempts: r.attempts as number,
+  createdAt: r.created_at as number,
+  firstAttemptAt: (r.first_attempt_at as number | null) ?? null,
+  nextAttemptAt: (r.next_attempt_at as number | null) ?? null,
+  deliveredAt: (r.delivered_at as number | null) ?? null,
+  lastError: (r.last_error as string | null) ?? null,
+});
+
+/** The alerting engine's tables (migration 4) on the registry's SQLite handle. */
+export class SqliteAlertStore implements AlertStore {
+  private readonly applyTx: (batch: AlertBatch) => void;
+  private readonly stmt;
+
+  constructor(private readonly db: Db) {
+    this.stmt = {
+      upsertAlert: db.prepare(
+        `INSERT INTO alerts (id, type, subject_key, sensor_id, household_id, grid_id, severity, status, assignee,
+           opened_at, acked_at, acked_by, resolved_at, resolved_by, outcome, auto_resolve_reason, note, count,
+           escalation_level, next_escalation_at, detail)
+         VALUES (@id, @type, @subjectKey, @sensorId, @householdId, @gridId, @severity, @status, @assignee,
+           @openedAt, @ackedAt, @ackedBy, @resolvedAt, @resolvedBy, @outcome, @autoResolveReason, @note, @count,
+           @escalationLevel, @nextEscalationAt, @detail)
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, assignee = excluded.assignee,
+           acked_at = excluded.acked_at, acked_by = excluded.acked_by, resolved_at = excluded.resolved_at,
+           resolved_by = excluded.resolved_by, outcome = excluded.outcome,
+           auto_resolve_reason = excluded.auto_resolve_reason, note = excluded.note, count = excluded.count,
+           escalation_level = excluded.escalation_level, next_escalation_at = excluded.next_escalation_at`,
+      ),
+      insertChange: db.prepare(
+        'INSERT INTO alert_changes (alert_id, kind, at, actor, detail) VALUES (?, ?, ?, ?, ?)',
+      ),
+      insertOutbox: db.prepare(
+        `INSERT INTO outbox (id, alert_id, kind, channel, recipient_id, notification, status, attempts, created_at,
+           first_attempt_at, next_attempt_at, delivered_at, last_error)
+         VALUES (@id, @alertId, @kind, @channel, @recipientId, @notification, @status, @attempts, @createdAt,
+           @firstAttemptAt, @nextAttemptAt, @deliveredAt, @lastError)`,
+      ),
+      updateOutbox: db.prepare(
+        `UPDATE outbox SET status = @status, attempts = @attempts, first_attempt_at = @firstAttemptAt,
+           next_attempt_at = @nextAttemptAt, delivered_at = @deliveredAt, last_error = @lastError WHERE id = @id`,
+      ),
+      putLowBattery: db.prepare(
+        `INSERT INTO seal_alert_facts (sensor_id, low_battery_notified) VALUES (?, ?)
+         ON CONFLICT (sensor_id) DO UPDATE SET low_battery_notified = excluded.low_battery_notified`,
+      ),
+      putCounter: db.prepare(
+        `INSERT INTO open_counters (household_id, day_key, count) VALUES (?, ?, ?)
+         ON CONFLICT (household_id) DO UPDATE SET day_key = excluded.day_key, count = excluded.count`,
+      ),
+      putPending: db.prepare(
+        `INSERT INTO pending_breaches (sensor_id, household_id, opened_at, due_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (sensor_id) DO UPDATE SET household_id = excluded.household_id,
+           opened_at = excluded.opened_at, due_at = excluded.due_at`,
+      ),
+      deletePending: db.prepare('DELETE FROM pending_breaches WHERE sensor_id = ?'),
+      insertNonce: db.prepare(
+        'INSERT INTO ack_nonces (nonce, alert_id, recipient_id, used_at) VALUES (?, ?, ?, ?)',
+      ),
+      insertAnnouncement: db.prepare(
+        `INSERT INTO announcements (id, household_id, start_at, end_at, reason, by, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      putState: db.prepare(
+        `INSERT INTO engine_state (key, value) VALUES (?, ?)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      ),
+      getAlert: db.prepare('SELECT * FROM alerts WHERE id = ?'),
+      unresolved: db.prepare("SELECT * FROM alerts WHERE status != 'resolved'"),
+      changes: db.prepare('SELECT * FROM alert_changes WHERE alert_id = ? ORDER BY seq'),
+      deliveries: db.prepare('SELECT * FROM outbox WHERE alert_id = ? ORDER BY created_at, id'),
+      due: db.prepare(
+        "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
+      ),
+      nextDue: db.prepare("SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'pending'"),
+      requeue: db.prepare(
+        "UPDATE outbox SET status = 'pending', next_attempt_at = ? WHERE status = 'sending'",
+      ),
+      nonce: db.prepare('SELECT 1 FROM ack_nonces WHERE nonce = ?'),
+      state: db.prepare('SELECT value FROM engine_state WHERE key = ?'),
+      link: db.prepare('SELECT * FROM announce_links WHERE token_hash = ?'),
+      useLink: db.prepare('UPDATE announce_links SET used_at = ? WHERE token_hash = ? AND used_at IS NULL'),
+      insertLink: db.prepare(
+        `INSERT INTO announce_links (token_hash, household_id, created_by, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?)`,
+      ),
+    };
+    this.applyTx = db.transaction((b: AlertBatch) => this.write(b));
+  }
+
+  apply(batch: AlertBatch): void {
+    this.applyTx(batch);
+  }
+
+  private write(b: AlertBatch): void {
+    const s = this.stmt;
+    for (const a of b.alerts ?? []) {
+      s.upsertAlert.run({
+        id: a.id,
+        type: a.type,
+        subjectKey: alertSubjectKey(a),
+        sensorId: a.sensorId ?? null,
+        householdId: a.householdId ?? null,
+        gridId: a.gridId,
+        severity: a.severity,
+        status: a.status,
+        assignee: a.assignee,
+        openedAt: a.openedAt,
+        ackedAt: a.ackedAt ?? null,
+        ackedBy: a.ackedBy ?? null,
+        resolvedAt: a.resolvedAt ?? null,
+        resolvedBy: a.resolvedBy ?? null,
+        outcome: a.outcome ?? null,
+        autoResolveReason: a.autoResolveReason ?? null,
+        note: a.note ?? null,
+        count: a.count,
+        escalationLevel: a.escalationLevel,
+        nextEscalationAt: a.nextEscalationAt ?? null,
+        detail: JSON.stringify(a.detail),
+      });
+    }
+    for (const c of b.changes ?? [])
+      s.insertChange.run(c.alertId, c.kind, c.at, c.actor, JSON.stringify(c.detail));
+    for (const o of b.outbox ?? [])
+      s.insertOutbox.run({ ...o, notification: JSON.stringify(o.notification) });
+    for (const u of b.outboxUpdates ?? []) s.updateOutbox.run(u);
+    for (const f of b.lowBattery ?? []) s.putLowBattery.run(f.sensorId, f.notified ? 1 : 0);
+    for (const c of b.openCounters ?? []) s.putCounter.run(c.householdId, c.counter.dayKey, c.counter.count);
+    for (const p of b.pendingPut ?? []) s.putPending.run(p.sensorId, p.householdId, p.openedAt, p.dueAt);
+    for (const id of b.pendingDelete ?? []) s.deletePending.run(id);
+    for (const n of b.nonces ?? []) s.insertNonce.run(n.nonce, n.alertId, n.recipientId, n.usedAt);
+    for (const a of b.announcements ?? [])
+      s.insertAnnouncement.run(a.id, a.householdId, a.start, a.end, a.reason, a.by, a.createdAt);
+    for (const [k, v] of Object.entries(b.state ?? {})) s.putState.run(k, v);
+  }
+
+  get(id: string): StoredAlert | undefined {
+    const r = this.stmt.getAlert.get(id) as Row | undefined;
+    return r ? alertOf(r) : undefined;
+  }
+
+  loadUnresolved(): StoredAlert[] {
+    return (this.stmt.unresolved.all() as Row[]).map(alertOf);
+  }
+
+  list(q: AlertQuery): StoredAlert[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.status) {
+      where.push('status = ?');
+      args.push(q.status);
+    }
+    if (q.type) {
+      where.push('type = ?');
+      args.push(q.type);
+    }
+    if (q.openedFrom !== undefined) {
+      where.push('opened_at >= ?');
+      args.push(q.openedFrom);
+    }
+    if (q.openedTo !== undefined) {
+      where.push('opened_at < ?');
+      args.push(q.openedTo);
+    }
+    const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY opened_at DESC, id`;
+    return (this.db.prepare(sql).all(...args) as Row[]).map(alertOf);
+  }
+
+  changes(alertId: string): AlertChange[] {
+    return (this.stmt.changes.all(alertId) as Row[]).map((r) => ({
+      alertId: r.alert_id as string,
+      kind: r.kind as AlertChange['kind'],
+      at: r.at as number,
+      actor: r.actor as string,
+      detail: JSON.parse(r.detail as string) as Record<string, unknown>,
+    }));
+  }
+
+  deliveries(alertId: string): OutboxRow[] {
+    return (this.stmt.deliveries.all(alertId) as Row[]).map(outboxOf);
+  }
+
+  dueOutbox(now: number, limit: number): OutboxRow[] {
+    return (this.stmt.due.all(now, limit) as Row[]).map(outboxOf);
+  }
+
+  nextOutboxAt(): number | null {
+    return ((this.stmt.nextDue.get() as Row | undefined)?.at as number | null | undefined) ?? null;
+  }
+
+  requeueSending(now: number): number {
+    return this.stmt.requeue.run(now).changes;
+  }
+
+  nonceUsed(nonce: string): boolean {
+    return this.stmt.nonce.get(nonce) !== undefined;
+  }
+
+  loadLowBattery(): Map<string, boolean> {
+    const rows = this.db.prepare('SELECT * FROM seal_alert_facts').all() as Row[];
+    return new Map(rows.map((r) => [r.sensor_id as string, r.low_battery_notified === 1]));
+  }
+
+  loadOpenCounters(): Map<string, OpenCounter> {
+    const rows = this.db.prepare('SELECT * FROM open_counters').all() as Row[];
+    return new Map(
+      rows.map((r) => [r.household_id as string, { dayKey: r.day_key as string, count: r.count as number }]),
+    );
+  }
+
+  loadPendingBreaches(): PendingBreach[] {
+    return (this.db.prepare('SELECT * FROM pending_breaches').all() as Row[]).map((r) => ({
+      sensorId: r.sensor_id as string,
+      householdId: r.household_id as string,
+      openedAt: r.opened_at as number,
+      dueAt: r.due_at as number,
+    }));
+  }
+
+  loadAnnouncements(now: number): StoredAnnouncement[] {
+    const rows = this.db.prepare('SELECT * FROM announcements WHERE end_at > ?').all(now) as Row[];
+    return rows.map((r) => ({
+      id: r.id as string,
+      householdId: r.household_id as string,
+      start: r.start_at as number,
+      end: r.end_at as number,
+      reason: r.reason as string,
+      by: r.by as string,
+      createdAt: r.created_at as number,
+    }));
+  }
+
+  getState(key: string): string | undefined {
+    return (this.stmt.state.get(key) as Row | undefined)?.value as string | undefined;
+  }
+
+  insertAnnounceLink(link: {
+    tokenHash: string;
+    householdId: string;
+    createdBy: string;
+    createdAt: number;
+    expiresAt: number;
+  }): void {
+    this.stmt.insertLink.run(
+      link.tokenHash,
+      link.householdId,
+      link.createdBy,
+      link.createdAt,
+      link.expiresAt,
+    );
+  }
+
+  peekAnnounceLink(tokenHash: string, now: number): AnnounceLinkUse {
+    const r = this.stmt.link.get(tokenHash) as Row | undefined;
+    if (!r) return { ok: false, reason: 'unknown' };
+    if (r.used_at !== null) return { ok: false, reason: 'used' };
+    if (now >= (r.expires_at as number)) return { ok: false, reason: 'expired' };
+    return { ok: true, householdId: r.household_id as string, createdBy: r.created_by as string };
+  }
+
+  useAnnounceLink(tokenHash: string, now: number): AnnounceLinkUse {
+    const peek = this.peekAnnounceLink(tokenHash, now);
+    if (!peek.ok) return peek;
+    // The UPDATE's own condition makes the use single even if two requests race.
+    const changed = this.stmt.useLink.run(now, tokenHash).changes;
+    return changed === 1 ? peek : { ok: false, reason: 'used' };
+  }
+}
