@@ -10,7 +10,14 @@ import { startService } from '../../helpers/service.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../../helpers/webhookReceiver.ts';
 import { must } from './grid.ts';
 
-type Alert = { id: string; type: string; gridId: string; sensorId?: string; openedAt: string; status: string };
+type Alert = {
+  id: string;
+  type: string;
+  gridId: string;
+  sensorId?: string;
+  openedAt: string;
+  status: string;
+};
 
 describe('outage: many seals silent at once', () => {
   let svc: Awaited<ReturnType<typeof startService>>;
@@ -21,8 +28,20 @@ describe('outage: many seals silent at once', () => {
 
   const sensorIn = async (gridId: string, n: number) => {
     const householdId = `h-${gridId}-${n}`;
-    await must(svc, 'POST', '/api/households', { id: householdId, gridId, address: `${gridId} ${n} 号` }, 201);
-    await must(svc, 'POST', '/api/quarantines', { householdId, start: new Date(Date.now() - 60_000).toISOString() }, 201);
+    await must(
+      svc,
+      'POST',
+      '/api/households',
+      { id: householdId, gridId, address: `${gridId} ${n} 号` },
+      201,
+    );
+    await must(
+      svc,
+      'POST',
+      '/api/quarantines',
+      { householdId, start: new Date(Date.now() - 60_000).toISOString() },
+      201,
+    );
     const s = await must(svc, 'POST', '/api/sensors', { id: `s-${gridId}-${n}`, householdId }, 201);
     return { id: `s-${gridId}-${n}`, secret: s.secret as string };
   };
@@ -37,9 +56,27 @@ describe('outage: many seals silent at once', () => {
     svc = await startService({
       env: { HEARTBEAT_INTERVAL: '1s', MISSED_HEARTBEATS: '3', ESCALATE_AFTER: '10m' },
     });
-    await must(svc, 'POST', '/api/grid', { id: 'area', name: '里村镇', parentId: null, level: 'township' }, 201);
-    await must(svc, 'POST', '/api/grid', { id: 'v2', name: '南街', parentId: 'area', level: 'community' }, 201);
-    await must(svc, 'POST', '/api/grid', { id: 'v3', name: '北街', parentId: 'area', level: 'community' }, 201);
+    await must(
+      svc,
+      'POST',
+      '/api/grid',
+      { id: 'area', name: '里村镇', parentId: null, level: 'township' },
+      201,
+    );
+    await must(
+      svc,
+      'POST',
+      '/api/grid',
+      { id: 'v2', name: '南街', parentId: 'area', level: 'community' },
+      201,
+    );
+    await must(
+      svc,
+      'POST',
+      '/api/grid',
+      { id: 'v3', name: '北街', parentId: 'area', level: 'community' },
+      201,
+    );
     for (const w of [
       { id: 'l-v2', name: '南街网格长', gridId: 'v2', role: 'leader', webhook: `${hook.url}/leader` },
       { id: 'w-v2', name: '南街网格员', gridId: 'v2', role: 'worker', webhook: `${hook.url}/worker` },
@@ -76,7 +113,12 @@ describe('outage: many seals silent at once', () => {
     await eventually(async () => (await list()).some((a) => a.type === 'outage'), 15_000, 'outage raised');
     const outages = (await list()).filter((a) => a.type === 'outage');
     expect(outages).toHaveLength(1);
-    expect(outages[0]).toMatchObject({ gridId: 'v2', severity: 'critical', status: 'open', assignee: 'l-v2' });
+    expect(outages[0]).toMatchObject({
+      gridId: 'v2',
+      severity: 'critical',
+      status: 'open',
+      assignee: 'l-v2',
+    });
     await hook.waitFor((r) => r.path === '/leader' && r.json?.data?.type === 'outage');
     await hook.waitFor((r) => r.path === '/tech' && r.json?.data?.type === 'outage');
 

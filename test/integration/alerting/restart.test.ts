@@ -40,10 +40,11 @@ describe('alerting across outages and restarts', () => {
     await client.endAsync();
   };
   const alertsOf = async (sensorId: string) =>
-    ((await svc.api('GET', '/api/alerts')).body as Array<{ sensorId?: string; id: string; count: number }>).filter(
-      (a) => a.sensorId === sensorId,
-    );
-  const mailsTo = (to: string, text: string) => smtp.inbox.filter((m) => m.to.includes(to) && m.text.includes(text));
+    (
+      (await svc.api('GET', '/api/alerts')).body as Array<{ sensorId?: string; id: string; count: number }>
+    ).filter((a) => a.sensorId === sensorId);
+  const mailsTo = (to: string, text: string) =>
+    smtp.inbox.filter((m) => m.to.includes(to) && m.text.includes(text));
 
   it('SMTP down, then up: the e-mail is retried and delivered exactly once, its attempts visible on the alert', async () => {
     await smtp.stop();
@@ -55,7 +56,11 @@ describe('alerting across outages and restarts', () => {
       (await svc.api('GET', `/api/alerts/${id}`)).body.deliveries.find(
         (d: { channel: string; recipientId: string }) => d.channel === 'email' && d.recipientId === 'w-dong',
       );
-    await eventually(async () => (await emailDelivery())?.lastError !== undefined, 15_000, 'a failed attempt');
+    await eventually(
+      async () => (await emailDelivery())?.lastError !== undefined,
+      15_000,
+      'a failed attempt',
+    );
     const failed = await emailDelivery();
     expect(failed.status).toBe('pending');
     expect(failed.lastError).toMatch(/ECONNREFUSED|ESOCKET|connect/i);
@@ -63,7 +68,10 @@ describe('alerting across outages and restarts', () => {
     await hook.waitFor((r) => r.path === '/wang' && r.body.includes('21 号'));
 
     await smtp.start();
-    const mail = await smtp.waitFor((m) => m.to.includes('wang@example.org') && m.text.includes('21 号'), 40_000);
+    const mail = await smtp.waitFor(
+      (m) => m.to.includes('wang@example.org') && m.text.includes('21 号'),
+      40_000,
+    );
     await eventually(async () => (await emailDelivery())?.status === 'delivered', 10_000, 'delivered status');
     const delivered = await emailDelivery();
     expect(delivered.attempts).toBeGreaterThanOrEqual(2);
@@ -99,7 +107,10 @@ describe('alerting across outages and restarts', () => {
     await svc.kill();
     await svc.restart();
 
-    const town = await smtp.waitFor((m) => m.to.includes('town@example.org') && m.text.includes('22 号'), 30_000);
+    const town = await smtp.waitFor(
+      (m) => m.to.includes('town@example.org') && m.text.includes('22 号'),
+      30_000,
+    );
     expect(town.subject).toContain('【升级】');
     const detail = (await svc.api('GET', `/api/alerts/${alert!.id}`)).body;
     const escalated = detail.history.filter((c: { kind: string }) => c.kind === 'escalated');

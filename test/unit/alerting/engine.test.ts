@@ -1,0 +1,272 @@
+/**
+ * The engine's decision application with a moved clock: the real Registry and the real SQLite alert
+ * store on an in-memory database (no files, no sockets), the real bus; the notifiers are a recording
+ * DOUBLE (the channels themselves are tested against real servers in test/integration/alerting).
+ */
+import Database from 'better-sqlite3';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AlertEngine } from '../../../alerting/engine/alertEngine.ts';
+import type { Notification, Notifier } from '../../../alerting/notifiers/types.ts';
+import { DEFAULT_POLICY, type Policy } from '../../../alerting/types.ts';
+import { ManualClock } from '../../../core/clock.ts';
+import { EventBus } from '../../../core/eventBus.ts';
+import type { ServiceEvents } from '../../../core/events.ts';
+import type { SealMessage } from '../../../core/sealMessage.ts';
+import { initialSealState, type SealState } from '../../../core/sealState.ts';
+import { Registry } from '../../../registry/registry.ts';
+import { SqliteAlertStore } from '../../../registry/sqlite/alertStore.ts';
+import { MIGRATIONS } from '../../../registry/sqlite/migrations.ts';
+import { SqliteStore } from '../../../registry/sqlite/sqliteStore.ts';
+
+const T0 = Date.UTC(2026, 0, 10, 2, 0, 0);
+const MIN = 60_000;
+const logger = pino({ level: 'silent' });
+
+/** Records what would have been sent; answers `delivered`. */
+class RecordingNotifierDouble implements Notifier {
+  readonly sent: Notification[] = [];
+  constructor(readonly channel: 'email' | 'webhook') {}
+  async send(n: Notification) {
+    this.sent.push(n);
+    return { status: 'delivered' as const };
+  }
+  async close() {}
+}
+
+interface World {
+  db: Database.Database;
+  clock: ManualClock;
+  bus: EventBus<ServiceEvents>;
+  registry: Registry;
+  states: Map<string, SealState>;
+  email: RecordingNotifierDouble;
+  points: unknown[];
+  changes: Array<{ change: string; alert: Record<string, unknown> }>;
+}
+
+async function world(): Promise<World> {
+  const db = new Database(':memory:');
+  db.pragma('foreign_keys = ON');
+  for (const m of MIGRATIONS) db.exec(m.sql);
+  const clock = new ManualClock(T0);
+  const bus = new EventBus<ServiceEvents>(logger);
+  const registry = new Registry(new SqliteStore(db), bus, clock);
+  await registry.load();
+  await registry.createGridNode({ id: 'county', name: '县', parentId: null, level: 'county' });
+  await registry.createGridNode({ id: 'town', name: '镇', parentId: 'county', level: 'town' });
+  await registry.createGridNode({ id: 'village', name: '村', parentId: 'town', level: 'village' });
+  await registry.createWorker({ id: 'w', name: 'W', gridId: 'village', role: 'worker', email: 'w@x.org' });
+  await registry.createWorker({ id: 'lt', name: 'LT', gridId: 'town', role: 'leader', email: 'lt@x.org' });
+  await registry.createWorker({ id: 'lc', name: 'LC', gridId: 'county', role: 'leader', email: 'lc@x.org' });
+  await registry.createHousehold({ id: 'h1', gridId: 'village', address: '三组 12 号' });
+  await registry.createQuarantine({ householdId: 'h1', start: T0 - 24 * 60 * MIN });
+  await registry.createSensor({ id: 's1', householdId: 'h1' });
+  const w: World = {
+    db,
+    clock,
+    bus,
+    registry,
+    states: new Map(),
+    email: new RecordingNotifierDouble('email'),
+    points: [],
+    changes: [],
+  };
+  bus.on('alert.changed', (e) => w.changes.push({ change: e.change, alert: e.alert }));
+  return w;
+}
+
+function engineOf(w: World, policy: Partial<Policy> = {}): AlertEngine {
+  return new AlertEngine({
+    registry: w.registry,
+    seals: { state: (id) => w.states.get(id), allStates: () => w.states.values() },
+    store: new SqliteAlertStore(w.db),
+    bus: w.bus,
+    telemetry: { append: (p) => w.points.push(...p) },
+    notifiers: [w.email],
+    clock: w.clock,
+    logger,
+    policy: { ...DEFAULT_POLICY, ...policy },
+    escalateAfter: [5 * MIN, 15 * MIN],
+    tz: 'Asia/Shanghai',
+    locale: 'en',
+    publicUrl: 'https://sw.example.org',
+    ackKey: Buffer.alloc(32, 7),
+    sweepMs: 60 * 60_000, // the tests call sweep() themselves
+  });
+}
+
+/** What ingest does: update the state and tell the bus. */
+function deliver(w: World, msg: SealMessage): void {
+  const before = w.states.get(msg.sensorId) ?? initialSealState(msg.sensorId, msg.receivedAt);
+  const after: SealState = {
+    ...before,
+    lastSeen: msg.receivedAt,
+    online: true,
+    messages: before.messages + 1,
+  };
+  if (msg.kind === 'door') {
+    after.door = msg.door;
+    after.lastDoorChange = msg.ts;
+  }
+  w.states.set(msg.sensorId, after);
+  w.bus.emit('seal.committed', { message: msg, before, after, householdId: 'h1', gridId: 'village' });
+}
+
+const open = (at: number, seq = 1): SealMessage => ({
+  kind: 'door',
+  sensorId: 's1',
+  dialect: 'native',
+  door: 'open',
+  ts: at,
+  receivedAt: at,
+  seq,
+});
+const heartbeat = (at: number, seq = 1): SealMessage => ({
+  kind: 'heartbeat',
+  sensorId: 's1',
+  dialect: 'native',
+  ts: at,
+  receivedAt: at,
+  seq,
+  door: 'closed',
+  battery: 90,
+  rssi: -60,
+});
+const settle = () => new Promise((r) => setTimeout(r, 20));
+
+describe('alert engine', () => {
+  let w: World;
+  let engine: AlertEngine;
+  beforeEach(async () => {
+    w = await world();
+    engine = engineOf(w);
+    engine.start();
+  });
+  afterEach(async () => {
+    await engine.stop();
+    w.db.close();
+  });
+
+  it('an armed open raises one breach, queues and delivers the worker’s e-mail, tells the bus and telemetry', async () => {
+    deliver(w, open(T0));
+    const [alert] = engine.listAlerts({ status: 'open' });
+    expect(alert).toMatchObject({
+      type: 'breach',
+      sensorId: 's1',
+      assignee: 'w',
+      count: 1,
+      nextEscalationAt: T0 + 5 * MIN,
+    });
+    await settle();
+    expect(w.email.sent.map((n) => n.recipient.id)).toEqual(['w']);
+    expect(w.email.sent[0]?.view.action?.url).toMatch(/^https:\/\/sw\.example\.org\/ack\//);
+    expect(w.changes[0]).toMatchObject({
+      change: 'opened',
+      alert: { gridId: 'village', address: '三组 12 号' },
+    });
+    expect(w.points[0]).toMatchObject({
+      measurement: 'alert',
+      tags: { type: 'breach', grid: 'village', sensor: 's1', household: 'h1', change: 'opened' },
+      fields: { count: 1, severity: 3 },
+    });
+    const detail = engine.detail(alert!.id);
+    expect(detail.deliveries).toEqual([expect.objectContaining({ status: 'delivered', attempts: 1 })]);
+  });
+
+  it('escalates at each step measured from the opening, and acknowledging stops it', async () => {
+    deliver(w, open(T0));
+    const id = engine.listAlerts({ status: 'open' })[0]!.id;
+    w.clock.set(T0 + 5 * MIN - 1);
+    engine.sweep();
+    expect(engine.getAlert(id).escalationLevel).toBe(0);
+    w.clock.set(T0 + 5 * MIN);
+    engine.sweep();
+    expect(engine.getAlert(id)).toMatchObject({ escalationLevel: 1, nextEscalationAt: T0 + 15 * MIN });
+    await settle();
+    const about = (alertId: string) => w.email.sent.filter((n) => n.data.alertId === alertId);
+    expect(about(id).map((n) => n.recipient.id)).toEqual(['w', 'lt']);
+    engine.acknowledge(id, 'lt');
+    w.clock.set(T0 + 60 * MIN);
+    engine.sweep();
+    await settle();
+    expect(engine.getAlert(id)).toMatchObject({ status: 'acknowledged', escalationLevel: 1 });
+    expect(engine.getAlert(id).nextEscalationAt).toBeUndefined();
+    expect(about(id)).toHaveLength(2);
+  });
+
+  it('a restart resumes from the database: overdue escalation once, no re-raise, nothing resent', async () => {
+    deliver(w, open(T0));
+    const id = engine.listAlerts({ status: 'open' })[0]!.id;
+    await settle();
+    await engine.stop();
+    w.clock.set(T0 + 16 * MIN); // both steps passed while we were down
+    engine = engineOf(w);
+    engine.start();
+    engine.sweep();
+    await settle();
+    expect(engine.getAlert(id).escalationLevel).toBe(2);
+    expect(w.email.sent.map((n) => n.recipient.id).sort()).toEqual(['lc', 'lt', 'w']);
+    deliver(w, open(T0 + 17 * MIN, 2));
+    expect(engine.listAlerts({ status: 'open' })).toHaveLength(1);
+    expect(engine.getAlert(id).count).toBe(2);
+    engine.sweep();
+    await settle();
+    expect(w.email.sent).toHaveLength(3);
+  });
+
+  it('offline: nothing during the start-up grace, an alert one interval after the deadline, resolved by the next message', () => {
+    deliver(w, heartbeat(T0));
+    w.clock.set(T0 + 3 * MIN); // deadline (3 × 60 s) reached: hold for an outage to show
+    engine.sweep();
+    expect(engine.listAlerts({ status: 'open' })).toHaveLength(0);
+    w.clock.set(T0 + 4 * MIN);
+    engine.sweep();
+    const [offline] = engine.listAlerts({ status: 'open' });
+    expect(offline).toMatchObject({ type: 'offline', sensorId: 's1', severity: 'warning' });
+    deliver(w, heartbeat(T0 + 5 * MIN, 2));
+    expect(engine.getAlert(offline!.id)).toMatchObject({
+      status: 'resolved',
+      autoResolveReason: 'backOnline',
+    });
+  });
+
+  it('a door still open when a window ends is a breach at the end', async () => {
+    await w.registry.createWindow({
+      householdId: 'h1',
+      start: T0,
+      end: T0 + 10 * MIN,
+      reason: '核酸',
+      by: 'w',
+    });
+    engine.sweep();
+    deliver(w, open(T0 + MIN));
+    expect(engine.listAlerts({ status: 'open', type: 'breach' })).toHaveLength(0);
+    w.clock.set(T0 + 10 * MIN);
+    engine.sweep();
+    expect(engine.listAlerts({ status: 'open', type: 'breach' })[0]).toMatchObject({
+      openedAt: T0 + 10 * MIN,
+    });
+  });
+
+  it('with a grace, the breach waits and is raised when the grace ends unless a window was recorded', async () => {
+    await engine.stop();
+    engine = engineOf(w, { graceSeconds: 30 });
+    engine.start();
+    deliver(w, open(T0));
+    expect(engine.listAlerts({ status: 'open' })).toHaveLength(0);
+    w.clock.set(T0 + 30_000);
+    engine.sweep();
+    expect(engine.listAlerts({ status: 'open' })[0]).toMatchObject({ type: 'breach', openedAt: T0 });
+  });
+
+  it('resolving needs an outcome and a note; resolving twice is a conflict', async () => {
+    deliver(w, open(T0));
+    await settle();
+    const id = engine.listAlerts({ status: 'open' })[0]!.id;
+    expect(() => engine.resolve(id, { outcome: 'visited', note: ' ' }, 'me')).toThrow(/note/);
+    engine.resolve(id, { outcome: 'visited', note: 'went there' }, 'me');
+    expect(() => engine.resolve(id, { outcome: 'visited', note: 'again' }, 'me')).toThrow(/already resolved/);
+    expect(engine.detail(id).history.map((c) => c.kind)).toEqual(['opened', 'notified', 'resolved']);
+  });
+});
