@@ -15,6 +15,10 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
   const iv = 60_000;
   const sweepMs = 5000;
   const ids = Array.from({ length: n }, (_, i) => `sensor-${i}`);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const cpuBefore = process.cpuUsage();
   const tracker = new OfflineTracker({ startedAt: 0 });
   const sweeps: number[] = [];
   let touches = 0;
@@ -38,6 +42,9 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
     touchNs += b - a;
     sweeps.push(Number(c - b) / 1e6);
   }
+  const cpu = process.cpuUsage(cpuBefore);
+  gc?.();
+  const heapMiB = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
   sweeps.sort((x, y) => x - y);
 
   const silent: SilentSensorView[] = Array.from({ length: 5000 }, (_, i) => ({
@@ -71,12 +78,18 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
       sweepMsMax: sweeps.at(-1) ?? 0,
       silent: tracker.silentCount,
       heapEntries: tracker.heapSize,
+      // CPU of the whole simulated hour (touches + sweeps), as a share of one core over that hour.
+      cpuMsPerSimulatedHour: Math.round((cpu.user + cpu.system) / 1000 / (minutes / 60)),
+      cpuShareOfOneCorePct:
+        Math.round(((cpu.user + cpu.system) / 1000 / (minutes * 60_000)) * 100 * 1000) / 1000,
+      trackerHeapMiB: Math.round(heapMiB * 10) / 10,
       outageSweep5000SilentMs: Number(s1 - s0) / 1e6,
       outageDecisions: decisions.length,
     },
     notes: [
       'touch is O(1) unless the deadline moves earlier; each sensor is re-queued once per window when its entry surfaces',
       'sweep spikes are waves of re-queues (all sensors started together) plus GC',
+      'trackerHeapMiB: heap growth while tracking (ids included); exact with node --expose-gc, rough without',
     ],
   };
 }

@@ -1,0 +1,152 @@
+/**
+ * Alerting end to end: time from the PUBLISH of a breach (`open` at QoS 1) to the worker's webhook
+ * request arriving at a real HTTP receiver, through broker, ingest commit, bus, rules, the alert
+ * transaction, the outbox and the webhook notifier. Measured idle, then while ~5,000 heartbeats/s
+ * from simulator/load/runLoad.ts go through the same service.
+ */
+import { performance } from 'node:perf_hooks';
+import type { MqttClient } from 'mqtt';
+import { runLoad } from '../simulator/load/runLoad.ts';
+import { connectSensor, eventPayload } from '../test/helpers/mqtt.ts';
+import { type RunningService, startService } from '../test/helpers/service.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../test/helpers/webhookReceiver.ts';
+import type { BenchContext, BenchResult } from './lib/types.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const v = sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+  return Math.round(v * 10) / 10;
+}
+
+async function post(svc: RunningService, path: string, body: unknown): Promise<Record<string, unknown>> {
+  const r = await svc.api('POST', path, body);
+  if (r.status !== 201) throw new Error(`${path}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+/** Each breach seal sits in its own grid node with its own worker, so the per-recipient limit never folds. */
+async function breachSeals(svc: RunningService, hook: WebhookReceiver, prefix: string, n: number) {
+  const seals: Array<{ id: string; secret: string; path: string }> = [];
+  for (let i = 0; i < n; i++) {
+    const g = `${prefix}-${i}`;
+    await post(svc, '/api/grid', { id: g, name: g, parentId: 'bench', level: 'grid' });
+    await post(svc, '/api/workers', {
+      id: `w-${g}`,
+      name: g,
+      gridId: g,
+      role: 'worker',
+      webhook: `${hook.url}/${g}`,
+    });
+    await post(svc, '/api/households', { id: `h-${g}`, gridId: g, address: `${g} 号` });
+    await post(svc, '/api/quarantines', {
+      householdId: `h-${g}`,
+      start: new Date(Date.now() - 60_000).toISOString(),
+    });
+    const s = await post(svc, '/api/sensors', { id: `s-${g}`, householdId: `h-${g}` });
+    seals.push({ id: `s-${g}`, secret: s.secret as string, path: `/${g}` });
+  }
+  return seals;
+}
+
+async function measure(
+  svc: RunningService,
+  hook: WebhookReceiver,
+  seals: Array<{ id: string; secret: string; path: string }>,
+): Promise<number[]> {
+  const clients: MqttClient[] = [];
+  for (const s of seals) clients.push(await connectSensor(svc.mqttUrl, s.id, s.secret));
+  const latencies: number[] = [];
+  try {
+    for (let i = 0; i < seals.length; i++) {
+      const s = seals[i]!;
+      const arrived = new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no webhook for ${s.id} within 30 s`)), 30_000);
+        hook.onRequest = (r) => {
+          if (r.path !== s.path) return;
+          clearTimeout(timer);
+          resolve(performance.now());
+        };
+      });
+      const t0 = performance.now();
+      clients[i]!.publish(`seal/${s.id}/event`, eventPayload('open', 1), { qos: 1 });
+      latencies.push((await arrived) - t0);
+      await sleep(100);
+    }
+  } finally {
+    hook.onRequest = null;
+    await Promise.all(clients.map((c) => c.endAsync()));
+  }
+  return latencies.sort((a, b) => a - b);
+}
+
+export default async function run(ctx: BenchContext): Promise<BenchResult> {
+  const breaches = ctx.quick ? 15 : 40;
+  const loadConnections = ctx.quick ? 20 : 50;
+  const rate = 5_000;
+  const hook = await startWebhookReceiver();
+  const svc = await startService({ env: { ESCALATE_AFTER: '1h' } });
+  const metrics: BenchResult['metrics'] = {
+    breaches,
+    'load rate target msg/s': rate,
+    'load connections': loadConnections,
+  };
+  try {
+    await post(svc, '/api/grid', { id: 'bench', name: 'bench', parentId: null, level: 'county' });
+    const idleSeals = await breachSeals(svc, hook, 'idle', breaches);
+    const loadSeals = await breachSeals(svc, hook, 'load', breaches);
+    const credentials = [];
+    for (let i = 0; i < loadConnections; i++) {
+      const id = `hb-${i}`;
+      await post(svc, '/api/households', { id: `h-${id}`, gridId: 'bench', address: `hb ${i}` });
+      await post(svc, '/api/quarantines', { householdId: `h-${id}`, start: new Date().toISOString() });
+      const s = await post(svc, '/api/sensors', { id, householdId: `h-${id}` });
+      credentials.push({ sensorId: id, secret: s.secret as string });
+    }
+    ctx.log(`alerting bench: ${breaches} breaches idle, ${breaches} under ~${rate} heartbeats/s`);
+
+    const idle = await measure(svc, hook, idleSeals);
+    metrics['idle publish→webhook p50 ms'] = percentile(idle, 0.5);
+    metrics['idle publish→webhook p99 ms'] = percentile(idle, 0.99);
+    metrics['idle publish→webhook max ms'] = percentile(idle, 1);
+    ctx.log(
+      `  idle: p50 ${metrics['idle publish→webhook p50 ms']} ms, p99 ${metrics['idle publish→webhook p99 ms']} ms`,
+    );
+
+    const stop = new AbortController();
+    const loadRun = runLoad({
+      url: svc.mqttUrl,
+      connections: loadConnections,
+      qos: 1,
+      rate,
+      durationMs: 60_000,
+      inflight: 64,
+      credentials,
+      signal: stop.signal,
+    });
+    await sleep(3_000);
+    const loaded = await measure(svc, hook, loadSeals).finally(() => stop.abort());
+    const load = await loadRun;
+    metrics['under load publish→webhook p50 ms'] = percentile(loaded, 0.5);
+    metrics['under load publish→webhook p99 ms'] = percentile(loaded, 0.99);
+    metrics['under load publish→webhook max ms'] = percentile(loaded, 1);
+    metrics['load acked msg/s'] = load.ackedPerSec;
+    metrics['load PUBACK p99 ms'] = load.pubackLatencyMs?.p99 ?? 0;
+    ctx.log(
+      `  under load (${load.ackedPerSec} msg/s acked): p50 ${metrics['under load publish→webhook p50 ms']} ms, p99 ${metrics['under load publish→webhook p99 ms']} ms`,
+    );
+  } finally {
+    await svc.cleanup();
+    await hook.close();
+  }
+  return {
+    name: 'alerting',
+    metrics,
+    notes: [
+      'One breach at a time, 100 ms apart, each to its own worker (no per-recipient folding); webhook = generic JSON to a loopback receiver.',
+      'The load runs at the target rate (open loop, QoS 1) from 3 s before the first breach until the last one arrives.',
+      'Service, load generator and receiver share two cores.',
+    ],
+  };
+}

@@ -1,0 +1,1 @@
+export { default } from '../alerting/bench/offlineDetection.bench.ts';
