@@ -1,6 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/eventually.ts';
 import { connectRefusal, connectSensor, eventPayload } from '../helpers/mqtt.ts';
 import { startService } from '../helpers/service.ts';
 import { report } from './support.ts';
@@ -20,6 +21,8 @@ interface RouteCase {
 }
 
 const iso = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
+/** Breach alerts raised in the set-up, one per grid. */
+const alertIds = { A: '', B: '' };
 
 /**
  * Every API route, every role: a table. The test fails when a route exists
@@ -136,6 +139,44 @@ const ROUTES: Record<string, RouteCase> = {
     inScope: () => ({ path: '/api/export/households' }),
     listMustNotMention: 'house-b',
   },
+  'GET /api/alerts': {
+    roles: ALL,
+    inScope: () => ({ path: '/api/alerts?status=open' }),
+    listMustNotMention: 'seal-b',
+  },
+  'GET /api/alerts/:id': {
+    roles: ALL,
+    inScope: () => ({ path: `/api/alerts/${alertIds.A}` }),
+    outOfScope: () => ({ path: `/api/alerts/${alertIds.B}` }),
+  },
+  'POST /api/alerts/:id/ack': {
+    roles: ALL,
+    inScope: () => ({ path: `/api/alerts/${alertIds.A}/ack`, body: {} }),
+    outOfScope: () => ({ path: `/api/alerts/${alertIds.B}/ack`, body: {} }),
+  },
+  'POST /api/alerts/:id/resolve': {
+    roles: ALL,
+    inScope: () => ({
+      path: `/api/alerts/${alertIds.A}/resolve`,
+      body: { outcome: 'visited', note: '已上门' },
+    }),
+    outOfScope: () => ({
+      path: `/api/alerts/${alertIds.B}/resolve`,
+      body: { outcome: 'visited', note: 'x' },
+    }),
+  },
+  // The daily report covers the whole grid: only a whole-grid admin runs it, so every scoped token is refused.
+  'POST /api/reports/daily/run': { roles: [], inScope: () => ({ path: '/api/reports/daily/run', body: {} }) },
+  'POST /api/announcements': {
+    roles: ['admin', 'monitor', 'worker'],
+    inScope: () => ({ path: '/api/announcements', body: { householdId: 'house-a', reason: '倒垃圾' } }),
+    outOfScope: () => ({ path: '/api/announcements', body: { householdId: 'house-b', reason: '倒垃圾' } }),
+  },
+  'POST /api/households/:id/announce-link': {
+    roles: ['admin', 'monitor', 'worker'],
+    inScope: () => ({ path: '/api/households/house-a/announce-link', body: {} }),
+    outOfScope: () => ({ path: '/api/households/house-b/announce-link', body: {} }),
+  },
   'GET /api/overview': { roles: ALL, inScope: () => ({ path: '/api/overview' }), listMustNotMention: '"B"' },
   'GET /api/events': {
     roles: ALL,
@@ -163,6 +204,29 @@ describe('security', () => {
       const sensor = await svc.api('POST', '/api/sensors', { id: s, householdId: h });
       secrets.push(sensor.body.secret);
     }
+    // An open door in each armed household: one breach alert per grid.
+    for (const [h, sensor, grid] of [
+      ['house-a', 'seal-a', 'A'],
+      ['house-b', 'seal-b', 'B'],
+    ] as const) {
+      await svc.api('POST', '/api/quarantines', { householdId: h, start: iso(-60_000) });
+      const c = await connectSensor(svc.mqttUrl, sensor, secrets[grid === 'A' ? 0 : 1] as string);
+      await c.publishAsync(`seal/${sensor}/event`, eventPayload('open', 1), { qos: 1 });
+      await c.endAsync();
+    }
+    await eventually(
+      async () => {
+        const open = (await svc.api('GET', '/api/alerts?status=open')).body as {
+          id: string;
+          sensorId?: string;
+        }[];
+        alertIds.A = open.find((a) => a.sensorId === 'seal-a')?.id ?? '';
+        alertIds.B = open.find((a) => a.sensorId === 'seal-b')?.id ?? '';
+        return alertIds.A !== '' && alertIds.B !== '';
+      },
+      10_000,
+      'a breach alert in each grid',
+    );
     for (const role of ROLES) {
       const t = await svc.api('POST', '/api/tokens', { role, gridId: 'A', name: `${role} of A` });
       tokens[role] = t.body.token;
