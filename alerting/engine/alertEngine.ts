@@ -45,6 +45,7 @@ const SEVERITY_LEVEL = { maintenance: 1, warning: 2, critical: 3 } as const;
 const LAST_SWEEP_KEY = 'sweep.lastAt';
 /** After a long stop, windows that ended more than this long ago are not judged any more. */
 const WINDOW_LOOKBACK_MS = 24 * 60 * 60_000;
+const COUNTS_TTL_MS = 30_000;
 
 export interface AlertEngineOptions {
   registry: AlertingRegistry;
@@ -128,6 +129,7 @@ export class AlertEngine {
   private readonly unsubscribe: Array<() => void> = [];
   private timer: NodeJS.Timeout | null = null;
   private lastSweepAt: number | null = null;
+  private countsCache: { at: number; counts: Map<string, number> } | null = null;
   private readonly startedAt: number;
   private stopped = false;
 
@@ -165,8 +167,10 @@ export class AlertEngine {
     this.trackAllSensors();
     this.unsubscribe.push(
       this.o.bus.on('seal.committed', (e) => this.onSealCommitted(e)),
-      this.o.bus.on('registry.changed', ({ entity }) => {
-        if (entity === 'sensor' || entity === 'import') this.trackAllSensors();
+      this.o.bus.on('registry.changed', ({ entity, id }) => {
+        if (entity === 'sensor') this.trackSensor(id);
+        else if (entity === 'import') this.trackAllSensors();
+        if (entity !== 'token') this.countsCache = null;
       }),
     );
     logger.info(
@@ -511,11 +515,7 @@ export class AlertEngine {
         activeOffline: this.ref('offline', `sensor:${s.sensorId}`),
       });
     }
-    let counts: Map<string, number> | null = null;
-    const monitoredUnder = (nodeId: string) => {
-      counts ??= this.monitoredCounts(now);
-      return counts.get(nodeId) ?? 0;
-    };
+    const monitoredUnder = (nodeId: string) => this.monitoredCounts(now).get(nodeId) ?? 0;
     const decisions = evaluateOfflineSweep({ now, silent, monitoredUnder, activeOutages: outages, policy });
     for (const d of decisions) this.apply(batch, d, now);
   }
@@ -529,10 +529,17 @@ export class AlertEngine {
     return inputs.quarantines.some((q) => q.start <= now && (q.end === null || now < q.end));
   }
 
-  /** Monitored sensors per grid node (subtree counts), computed only when something is silent. */
+  /**
+   * Monitored sensors per grid node (subtree counts), computed only when something is silent, and
+   * reused for a while: a full pass over 100k sensors every sweep would stall the event loop, and
+   * quarantines start and end on a scale of hours. Registry changes drop the cache.
+   */
   private monitoredCounts(now: number): Map<string, number> {
+    if (this.countsCache && now - this.countsCache.at < COUNTS_TTL_MS && now >= this.countsCache.at)
+      return this.countsCache.counts;
     const { registry } = this.o;
     const counts = new Map<string, number>();
+    this.countsCache = { at: now, counts };
     for (const s of registry.allSensors()) {
       if (!this.monitored(s, now)) continue;
       const h = registry.household(s.householdId);
@@ -873,12 +880,16 @@ export class AlertEngine {
    * registration (or the start, whichever is later: the start-up grace).
    */
   private trackAllSensors(): void {
+    for (const s of this.o.registry.allSensors()) this.trackSensor(s.id);
+  }
+
+  private trackSensor(sensorId: string): void {
     const { registry, seals, policy } = this.o;
-    for (const s of registry.allSensors()) {
-      if (this.tracker.lastSeenOf(s.id) !== undefined) continue;
-      const lastSeen = seals.state(s.id)?.lastSeen ?? s.createdAt;
-      this.tracker.touch(s.id, lastSeen, policy.heartbeatIntervalMs, policy.missedBeats);
-    }
+    if (this.tracker.lastSeenOf(sensorId) !== undefined) return;
+    const s = registry.sensor(sensorId);
+    if (!s) return;
+    const lastSeen = seals.state(s.id)?.lastSeen ?? s.createdAt;
+    this.tracker.touch(s.id, lastSeen, policy.heartbeatIntervalMs, policy.missedBeats);
   }
 
   /** For tests and the bench. */
