@@ -113,4 +113,9 @@ export interface AlertStore {
   /** Atomically marks a one-time link used; refuses a used, expired or unknown link. */
   useAnnounceLink(tokenHash: string, now: number): AnnounceLinkUse;
   peekAnnounceLink(tokenHash: string, now: number): AnnounceLinkUse;
+  /**
+   * Privacy purge: the rendered messages of a household's alerts (they name its address) are
+   * replaced by a stub; a row not yet sent is failed. Returns the number of rows touched.
+   */
+  redactHouseholdMessages(householdId: string, now: number): number;
 }

@@ -168,6 +168,7 @@ export class AlertEngine {
     this.unsubscribe.push(
       this.o.bus.on('seal.committed', (e) => this.onSealCommitted(e)),
       this.o.bus.on('registry.changed', ({ entity, id }) => {
+        if (entity === 'household') this.purgeIfPurged(id);
         if (entity === 'sensor') this.trackSensor(id);
         else if (entity === 'import') this.trackAllSensors();
         if (entity !== 'token') this.countsCache = null;
@@ -879,6 +880,15 @@ export class AlertEngine {
    * Every sensor bound to a household is tracked for silence; one never heard from counts from its
    * registration (or the start, whichever is later: the start-up grace).
    */
+  /** Privacy: once the registry purged a household, its rendered messages in the outbox go too. */
+  private purgeIfPurged(householdId: string): void {
+    const h = this.o.registry.household(householdId);
+    if (!h?.purgedAt) return;
+    const n = this.o.store.redactHouseholdMessages(householdId, this.o.clock.now());
+    if (n > 0)
+      this.o.logger.info({ householdId, messages: n }, 'notifications of a purged household redacted');
+  }
+
   private trackAllSensors(): void {
     for (const s of this.o.registry.allSensors()) this.trackSensor(s.id);
   }

@@ -10,7 +10,9 @@ import type { ArmingWindow, Quarantine } from '../types.ts';
 export interface AlertingRegistry {
   readonly tree: GridTree<TreeNode>;
   workersAt(gridId: string): readonly Worker[];
-  household(id: string): { id: string; gridId: string; address: string | null } | undefined;
+  household(
+    id: string,
+  ): { id: string; gridId: string; address: string | null; purgedAt?: number | null } | undefined;
   sensor(
     id: string,
   ): { id: string; householdId: string; commissioningUntil: number | null; createdAt: number } | undefined;

@@ -299,6 +299,36 @@ export class SqliteAlertStore implements AlertStore {
     );
   }
 
+  redactHouseholdMessages(householdId: string, now: number): number {
+    const rows = this.db
+      .prepare(
+        `SELECT o.* FROM outbox o JOIN alerts a ON a.id = o.alert_id
+         WHERE a.household_id = ? AND o.notification NOT LIKE '%"purged":true%'`,
+      )
+      .all(householdId) as Row[];
+    const update = this.db.prepare(
+      `UPDATE outbox SET notification = ?,
+         status = CASE WHEN status IN ('pending', 'sending') THEN 'failed' ELSE status END,
+         last_error = CASE WHEN status IN ('pending', 'sending') THEN 'household data purged' ELSE last_error END,
+         next_attempt_at = CASE WHEN status IN ('pending', 'sending') THEN NULL ELSE next_attempt_at END
+       WHERE id = ?`,
+    );
+    this.db.transaction(() => {
+      for (const r of rows) {
+        const o = outboxOf(r);
+        const stub = {
+          id: o.id,
+          recipient: o.notification.recipient,
+          subject: '',
+          view: { severity: o.notification.view.severity, title: '', intro: '', fields: [] },
+          data: { alertId: o.alertId, purged: true, purgedAt: now },
+        };
+        update.run(JSON.stringify(stub), o.id);
+      }
+    })();
+    return rows.length;
+  }
+
   peekAnnounceLink(tokenHash: string, now: number): AnnounceLinkUse {
     const r = this.stmt.link.get(tokenHash) as Row | undefined;
     if (!r) return { ok: false, reason: 'unknown' };

@@ -269,4 +269,32 @@ describe('alert engine', () => {
     expect(() => engine.resolve(id, { outcome: 'visited', note: 'again' }, 'me')).toThrow(/already resolved/);
     expect(engine.detail(id).history.map((c) => c.kind)).toEqual(['opened', 'notified', 'resolved']);
   });
+
+  it('privacy: when the registry purges a household, its messages in the outbox lose the address', async () => {
+    await w.registry.createHousehold({ id: 'h2', gridId: 'village', address: '四组 7 号' });
+    await w.registry.createQuarantine({ householdId: 'h2', start: T0 - 60 * MIN, end: T0 + 60 * MIN });
+    await w.registry.createSensor({ id: 's2', householdId: 'h2' });
+    const msg = { ...open(T0), sensorId: 's2' };
+    const before = initialSealState('s2', T0);
+    w.bus.emit('seal.committed', {
+      message: msg,
+      before,
+      after: before,
+      householdId: 'h2',
+      gridId: 'village',
+    });
+    await settle();
+    const stored = () =>
+      (w.db.prepare('SELECT notification FROM outbox').all() as { notification: string }[])
+        .map((r) => r.notification)
+        .join();
+    expect(stored()).toContain('四组 7 号');
+    w.clock.set(T0 + 60 * MIN + 31 * 24 * 60 * MIN);
+    await w.registry.purgeExpiredHouseholds(30 * 24 * 60 * MIN);
+    expect(stored()).not.toContain('四组 7 号');
+    expect(
+      engine.view(engine.listAlerts({ type: 'breach', status: 'open' }).find((a) => a.sensorId === 's2')!)
+        .address,
+    ).toBeUndefined();
+  });
 });
