@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AlertEngine } from '../../../alerting/engine/alertEngine.ts';
+import { DailyReportJob } from '../../../alerting/engine/dailyReportJob.ts';
 import type { Notification, Notifier } from '../../../alerting/notifiers/types.ts';
 import { DEFAULT_POLICY, type Policy } from '../../../alerting/types.ts';
 import { ManualClock } from '../../../core/clock.ts';
@@ -296,5 +297,30 @@ describe('alert engine', () => {
       engine.view(engine.listAlerts({ type: 'breach', status: 'open' }).find((a) => a.sensorId === 's2')!)
         .address,
     ).toBeUndefined();
+  });
+
+  it('the daily report is queued once per local day (a restart the same day sends nothing), forced runs always', () => {
+    deliver(w, open(T0));
+    const job = () =>
+      new DailyReportJob({
+        engine,
+        store: new SqliteAlertStore(w.db),
+        registry: w.registry,
+        locale: 'zh-CN',
+        tz: 'Asia/Shanghai',
+        now: () => w.clock.now(),
+        logger,
+        emailOn: true,
+        afterQueue: () => {},
+      });
+    const reports = () =>
+      (w.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'report'").get() as { n: number }).n;
+    expect(job().run(false)).toMatchObject({ reports: 2 }); // the town and county leaders
+    expect(job().run(false)).toMatchObject({ reports: 0, skipped: 'alreadySent' });
+    expect(reports()).toBe(2);
+    w.clock.set(T0 + 24 * 60 * MIN);
+    expect(job().run(false).reports).toBe(2);
+    expect(job().run(true).reports).toBe(2);
+    expect(reports()).toBe(6);
   });
 });
