@@ -141,10 +141,9 @@ export class AlertQueue {
         ),
         countText ? el('span', { class: 'alert-count', text: countText }) : null,
         el('span', { class: `alert-status status-${alert.status}`, text: t(`status.${alert.status}`) }),
-        el('span', {
-          class: 'alert-assignee',
-          text: assignee ? t('alerts.assignee', { name: assignee }) : t('alerts.unassigned'),
-        }),
+        assignee
+          ? assigneeLabel(assignee)
+          : el('span', { class: 'alert-assignee', text: t('alerts.unassigned') }),
       ),
       el(
         'div',
@@ -176,4 +175,16 @@ export class AlertQueue {
       again?.focus({ preventScroll: true });
     }
   }
+}
+
+/** "Assigned to {name}" with the name in its own element: the label is translated, the name is data. */
+function assigneeLabel(name) {
+  const [before = '', after = ''] = t('alerts.assignee', { name: '\u0000' }).split('\u0000');
+  return el(
+    'span',
+    { class: 'alert-assignee' },
+    before,
+    el('span', { class: 'alert-assignee-name', text: name }),
+    after,
+  );
 }

@@ -255,7 +255,8 @@ describe('live page', () => {
         const parent = n.parentElement;
         if (!parent || parent.closest('[hidden], dialog:not([open]), .seal-address, .node-text, #scope-name'))
           continue;
-        if (parent.closest('.lang-btn, .alert-address, .alert-path, #seals-node')) continue;
+        if (parent.closest('.lang-btn, .alert-address, .alert-path, .alert-assignee-name, #seals-node'))
+          continue;
         if (/[\u4e00-\u9fff]/.test(n.textContent ?? '')) found.push(n.textContent ?? '');
       }
       return found;
@@ -373,7 +374,8 @@ describe('live page', () => {
     await breach.locator('.alert-address:text-is("史村镇东村三组 12 号")').waitFor();
     expect(await breach.locator('.alert-path').textContent()).toBe('曲沃县 › 史村镇 › 东村');
     // Assignees are worker ids; the page shows the worker's name.
-    await breach.locator('.alert-assignee:text-is("负责人 王小明")').waitFor();
+    await breach.locator('.alert-assignee-name:text-is("王小明")').waitFor();
+    expect(await breach.locator('.alert-assignee').textContent()).toBe('负责人 王小明');
     expect(await page.locator('.alert-row[data-alert-id="a-low"] .alert-address').textContent()).toBe(XSS);
 
     await breach.locator('button[data-action="ack"]').click();
