@@ -30,8 +30,8 @@ function qualifies(silentCount: number, monitored: number, policy: OutagePolicy)
  * Outage: under one grid node, at least `outageMinSensors` (5) and at least `outageMinFraction`
  * (half) of its monitored sensors fell silent *within one heartbeat interval* of each other — the
  * largest group of silent sensors whose last-seen times fit in a span of `heartbeatIntervalMs`
- * (inclusive) is what counts. Returns only maximal nodes: a qualifying node whose ancestors do not
- * qualify (one outage at the highest node it explains; its subtree is covered by it).
+ * (inclusive) is what counts. One outage per group of silent sensors: the highest qualifying node
+ * finds the group, and the alert goes to the deepest qualifying node that holds the whole group.
  *
  * `monitoredUnder(nodeId)` is the number of monitored sensors (active quarantine, not commissioning)
  * in the node's subtree; the engine keeps these counts.
@@ -62,12 +62,32 @@ export function detectOutages(
       qualifying.set(nodeId, { nodeId, path: g.path, sensorIds: cluster.map((s) => s.sensorId), monitored });
     }
   }
+  const pathOf = new Map(silent.map((s) => [s.sensorId, s.gridPath]));
   const out: OutageCandidate[] = [];
   for (const c of qualifying.values()) {
     const ancestorQualifies = c.path.slice(0, -1).some((id) => qualifying.has(id));
-    if (!ancestorQualifies) out.push(c);
+    if (!ancestorQualifies) out.push(deepestHolding(c, qualifying, pathOf));
   }
   return out.sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0));
+}
+
+/**
+ * The outage belongs where its silent sensors are: the deepest qualifying
+ * node that still holds every one of them (their common ancestor). Ten seals
+ * behind one gateway in a village → the village, even when the county above
+ * qualifies too; a township's power cut across its villages → the township.
+ */
+function deepestHolding(
+  top: OutageCandidate,
+  qualifying: Map<string, OutageCandidate>,
+  pathOf: Map<string, readonly string[]>,
+): OutageCandidate {
+  let best = top;
+  for (const q of qualifying.values()) {
+    if (q.path.length <= best.path.length || !q.path.includes(top.nodeId)) continue;
+    if (top.sensorIds.every((id) => pathOf.get(id)?.includes(q.nodeId))) best = q;
+  }
+  return best;
 }
 
 /** An open outage holds while the node's silent monitored sensors (any time) still meet the thresholds. */

@@ -52,10 +52,16 @@ describe('outage thresholds', () => {
     expect(detectOutages(together, counts({ g1: 6 }), DEFAULT_POLICY)).toHaveLength(1);
   });
 
-  it('only the highest qualifying node is reported', () => {
+  it('silence across two groups is one outage at the village that holds both', () => {
     const s = [...silentSensors(5, 'g1', () => T0), ...silentSensors(5, 'g2', () => T0)];
     const c = counts({ g1: 5, g2: 5, village: 12, town: 500, county: 5000 });
     expect(detectOutages(s, c, DEFAULT_POLICY).map((o) => o.nodeId)).toEqual(['village']);
+  });
+
+  it('a gateway’s ten seals in one group: the outage is at the group, even when the nodes above qualify too', () => {
+    const s = silentSensors(10, 'g1', () => T0);
+    const c = counts({ g1: 10, g2: 2, village: 12, town: 12, county: 12 });
+    expect(detectOutages(s, c, DEFAULT_POLICY).map((o) => o.nodeId)).toEqual(['g1']);
   });
 });
 
