@@ -5,6 +5,14 @@ import type { EventBus } from '../core/eventBus.ts';
 import type { ServiceEvents } from '../core/events.ts';
 import { type ArmingInputs, isArmed } from './arming.ts';
 import { GridTree } from './gridTree.ts';
+import {
+  newGridNode,
+  newHousehold,
+  newQuarantine,
+  newSensorRow,
+  newWindow,
+  newWorker,
+} from './newRecords.ts';
 import type {
   CreateGateway,
   CreateGridNode,
@@ -25,8 +33,6 @@ import type {
 } from './schemas.ts';
 import { hashSecret, hashToken, newSecret, newToken } from './secrets.ts';
 import type { GatewayRow, SensorRow, Store } from './store.ts';
-
-const DEFAULT_MODEL = 'generic';
 
 /**
  * The registry service: the grid, people, households, sensors and their
@@ -133,7 +139,7 @@ export class Registry {
     if (this.tree.get(input.id)) throw conflict(`grid node '${input.id}' already exists`, { id: input.id });
     if (input.parentId !== null && !this.tree.get(input.parentId))
       throw notFound('parent grid node', input.parentId);
-    const node: GridNode = { ...input, createdAt: this.clock.now() };
+    const node = newGridNode(input, this.clock.now());
     await this.store.insertGridNode(node);
     this.tree.add(node);
     this.changed('grid', node.id);
@@ -143,16 +149,7 @@ export class Registry {
   async createWorker(input: CreateWorker): Promise<Worker> {
     if (this.workers.has(input.id)) throw conflict(`worker '${input.id}' already exists`, { id: input.id });
     this.requireGrid(input.gridId);
-    const w: Worker = {
-      id: input.id,
-      name: input.name,
-      gridId: input.gridId,
-      role: input.role,
-      email: input.email ?? null,
-      phone: input.phone ?? null,
-      webhook: input.webhook ?? null,
-      createdAt: this.clock.now(),
-    };
+    const w = newWorker(input, this.clock.now());
     await this.store.insertWorker(w);
     this.workers.set(w.id, w);
     this.changed('worker', w.id);
@@ -163,14 +160,7 @@ export class Registry {
     if (this.households.has(input.id))
       throw conflict(`household '${input.id}' already exists`, { id: input.id });
     this.requireGrid(input.gridId);
-    const h: Household = {
-      id: input.id,
-      gridId: input.gridId,
-      address: input.address,
-      contact: input.contact ?? null,
-      createdAt: this.clock.now(),
-      purgedAt: null,
-    };
+    const h = newHousehold(input, this.clock.now());
     await this.store.insertHousehold(h);
     this.households.set(h.id, h);
     this.changed('household', h.id);
@@ -187,15 +177,7 @@ export class Registry {
       throw conflict(`friendly name '${input.friendlyName}' is already bound to another sensor`);
     }
     const secret = newSecret();
-    const row: SensorRow = {
-      id: input.id,
-      householdId: input.householdId,
-      model: input.model ?? DEFAULT_MODEL,
-      friendlyName: input.friendlyName ?? null,
-      commissioningUntil: null,
-      createdAt: this.clock.now(),
-      secretHash: await hashSecret(secret),
-    };
+    const row = newSensorRow(input, this.clock.now(), await hashSecret(secret));
     await this.store.insertSensor(row);
     this.indexSensor(row);
     this.changed('sensor', row.id);
@@ -225,13 +207,7 @@ export class Registry {
 
   async createQuarantine(input: CreateQuarantine): Promise<Quarantine> {
     this.requireHousehold(input.householdId);
-    const q: Quarantine = {
-      id: randomUUID(),
-      householdId: input.householdId,
-      start: input.start,
-      end: input.end ?? null,
-      createdAt: this.clock.now(),
-    };
+    const q = newQuarantine(input, this.clock.now());
     await this.store.insertQuarantine(q);
     push(this.quarantinesByHousehold, q.householdId, q);
     this.changed('quarantine', q.id);
@@ -241,16 +217,7 @@ export class Registry {
   async createWindow(input: CreateWindow): Promise<Window> {
     if (input.gridId !== undefined) this.requireGrid(input.gridId);
     if (input.householdId !== undefined) this.requireHousehold(input.householdId);
-    const w: Window = {
-      id: randomUUID(),
-      gridId: input.gridId ?? null,
-      householdId: input.householdId ?? null,
-      start: input.start,
-      end: input.end,
-      reason: input.reason,
-      by: input.by,
-      createdAt: this.clock.now(),
-    };
+    const w = newWindow(input, this.clock.now());
     await this.store.insertWindow(w);
     this.indexWindow(w);
     this.changed('window', w.id);
@@ -297,58 +264,19 @@ export class Registry {
     windows?: CreateWindow[];
   }): Promise<{ count: number; secrets: Array<{ sensorId: string; secret: string }> }> {
     const now = this.clock.now();
-    const grid: GridNode[] = (input.grid ?? []).map((n) => ({ ...n, createdAt: now }));
-    const workers: Worker[] = (input.workers ?? []).map((w) => ({
-      id: w.id,
-      name: w.name,
-      gridId: w.gridId,
-      role: w.role,
-      email: w.email ?? null,
-      phone: w.phone ?? null,
-      webhook: w.webhook ?? null,
-      createdAt: now,
-    }));
-    const households: Household[] = (input.households ?? []).map((h) => ({
-      id: h.id,
-      gridId: h.gridId,
-      address: h.address,
-      contact: h.contact ?? null,
-      createdAt: now,
-      purgedAt: null,
-    }));
+    const grid = (input.grid ?? []).map((n) => newGridNode(n, now));
+    const workers = (input.workers ?? []).map((w) => newWorker(w, now));
+    const households = (input.households ?? []).map((h) => newHousehold(h, now));
     const secrets: Array<{ sensorId: string; secret: string }> = [];
-    const sensors: SensorRow[] = await Promise.all(
+    const sensors = await Promise.all(
       (input.sensors ?? []).map(async (x) => {
         const secret = newSecret();
         secrets.push({ sensorId: x.id, secret });
-        return {
-          id: x.id,
-          householdId: x.householdId,
-          model: x.model ?? DEFAULT_MODEL,
-          friendlyName: x.friendlyName ?? null,
-          commissioningUntil: null,
-          createdAt: now,
-          secretHash: await hashSecret(secret),
-        };
+        return newSensorRow(x, now, await hashSecret(secret));
       }),
     );
-    const quarantines: Quarantine[] = (input.quarantines ?? []).map((q) => ({
-      id: randomUUID(),
-      householdId: q.householdId,
-      start: q.start,
-      end: q.end ?? null,
-      createdAt: now,
-    }));
-    const windows: Window[] = (input.windows ?? []).map((w) => ({
-      id: randomUUID(),
-      gridId: w.gridId ?? null,
-      householdId: w.householdId ?? null,
-      start: w.start,
-      end: w.end,
-      reason: w.reason,
-      by: w.by,
-      createdAt: now,
-    }));
+    const quarantines = (input.quarantines ?? []).map((q) => newQuarantine(q, now));
+    const windows = (input.windows ?? []).map((w) => newWindow(w, now));
     await this.store.importRecords({ grid, workers, households, sensors, quarantines, windows });
     for (const n of grid) this.tree.add(n);
     for (const w of workers) this.workers.set(w.id, w);
