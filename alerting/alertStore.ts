@@ -94,6 +94,8 @@ export interface AlertStore {
   /** Pending rows due at `now`, oldest deadline first. */
   dueOutbox(now: number, limit: number): OutboxRow[];
   nextOutboxAt(): number | null;
+  /** Outbox rows by status (pending, sending, delivered, failed, folded), for /metrics. */
+  outboxCounts(): Record<string, number>;
   /** After a crash: rows claimed but not confirmed go back to pending (at-least-once). */
   requeueSending(now: number): number;
   nonceUsed(nonce: string): boolean;

@@ -37,6 +37,14 @@ export function buildApi(
     forceCloseConnections: 'idle',
   });
   installErrorHandler(app);
+  app.addHook('onResponse', async (request, reply) => {
+    deps.observeHttp(
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime,
+    );
+  });
   // CSV imports arrive as text, up to the body limit.
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) =>
     done(null, body),

@@ -17,6 +17,7 @@ export interface ApiDeps {
   isReady(): boolean;
   metricsText(): Promise<string>;
   metricsContentType: string;
+  observeHttp(method: string, route: string, statusCode: number, ms: number): void;
   version: string;
   /** The live stream of seal and alert changes for GET /api/events. */
   events: EventStream;

@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Gauge, Registry as PromRegistry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry as PromRegistry } from 'prom-client';
 import type { EventBus } from '../core/eventBus.ts';
 import type { ServiceEvents } from '../core/events.ts';
 
@@ -18,6 +18,10 @@ export interface MetricSources {
     clamped: number;
   };
   seals(): { total: number; open: number; offline: number; lowBattery: number; armed: number };
+  /** Unresolved alerts (open and acknowledged). */
+  alerts(): Iterable<{ type: string; status: string }>;
+  /** Notification outbox rows by status. */
+  outbox(): Record<string, number>;
   telemetry(): {
     kind: string;
     queued: number;
@@ -92,5 +96,31 @@ export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSourc
     },
   );
 
-  return { text: () => registry.metrics(), contentType: registry.contentType };
+  sampled('sealwatch_alerts', 'Unresolved alerts by type and status', ['type', 'status'], (g) => {
+    const counts = new Map<string, number>();
+    for (const a of sources.alerts())
+      counts.set(`${a.type}\u0000${a.status}`, (counts.get(`${a.type}\u0000${a.status}`) ?? 0) + 1);
+    for (const [key, n] of counts) {
+      const [type, status] = key.split('\u0000') as [string, string];
+      g.set({ type, status }, n);
+    }
+  });
+  sampled('sealwatch_outbox', 'Notification outbox rows by status', ['status'], (g) => {
+    for (const [status, n] of Object.entries(sources.outbox())) g.set({ status }, n);
+  });
+  const http = new Histogram({
+    name: 'sealwatch_http_request_duration_seconds',
+    help: 'HTTP request latency by route and status class',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+
+  return {
+    text: () => registry.metrics(),
+    contentType: registry.contentType,
+    /** Called once per answered request; routes are patterns (/api/seals/:sensorId), never raw URLs. */
+    observeHttp: (method: string, route: string, statusCode: number, ms: number) =>
+      http.observe({ method, route, status: `${Math.floor(statusCode / 100)}xx` }, ms / 1000),
+  };
 }

@@ -94,6 +94,7 @@ export async function createService(
   const messages = createMessageHandler({ registry, pipeline, bus, clock, logger: ingestLog });
 
   // Alerting reacts to committed seal messages on the bus; its state lives in the same SQLite file.
+  const alertStore = new SqliteAlertStore(db);
   const alerting = createAlerting({
     settings: {
       smtpUrl: config.SMTP_URL,
@@ -109,7 +110,7 @@ export async function createService(
     },
     registry,
     seals: pipeline,
-    store: new SqliteAlertStore(db),
+    store: alertStore,
     bus,
     telemetry,
     clock,
@@ -124,6 +125,8 @@ export async function createService(
     ingest: () => ({ ...pipeline.getStats(), clamped: messages.counters.clamped }),
     seals: () => sealCounts(registry, pipeline, clock.now(), offlineAfterMs),
     telemetry: () => ({ kind: telemetry.kind, ...telemetry.stats() }),
+    alerts: () => alerting.engine.unresolved(),
+    outbox: () => alertStore.outboxCounts(),
   });
 
   const events = new EventStream(clock);
@@ -145,6 +148,7 @@ export async function createService(
       isReady: () => ready,
       metricsText: metrics.text,
       metricsContentType: metrics.contentType,
+      observeHttp: metrics.observeHttp,
       version: VERSION,
       events,
       openAlerts: () => alerting.engine.openAlerts(),

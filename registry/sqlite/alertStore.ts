@@ -122,6 +122,7 @@ export class SqliteAlertStore implements AlertStore {
         "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
       ),
       nextDue: db.prepare("SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'pending'"),
+      outboxCounts: db.prepare('SELECT status, count(*) AS n FROM outbox GROUP BY status'),
       requeue: db.prepare(
         "UPDATE outbox SET status = 'pending', next_attempt_at = ? WHERE status = 'sending'",
       ),
@@ -235,6 +236,11 @@ export class SqliteAlertStore implements AlertStore {
 
   nextOutboxAt(): number | null {
     return ((this.stmt.nextDue.get() as Row | undefined)?.at as number | null | undefined) ?? null;
+  }
+  outboxCounts(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const r of this.stmt.outboxCounts.all() as Row[]) counts[r.status as string] = r.n as number;
+    return counts;
   }
 
   requeueSending(now: number): number {

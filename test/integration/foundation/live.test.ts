@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../helpers/eventually.ts';
+import { metricValue } from '../../helpers/metrics.ts';
 import { connectSensor, eventPayload } from '../../helpers/mqtt.ts';
 import { startService } from '../../helpers/service.ts';
 import { openEventStream } from '../../helpers/sse.ts';
@@ -40,6 +42,27 @@ describe('live overview and event stream', () => {
     expect(byId.county.counts).toMatchObject({ households: 3, sealed: 3, open: 1 });
     expect(byId['town-a'].counts).toMatchObject({ households: 2, sealed: 2, open: 1 });
     expect(byId['town-b'].counts).toMatchObject({ households: 1, sealed: 1, open: 0, offline: 1 });
+  });
+
+  it('puts the numbers an operator needs in /metrics: alerts, HTTP latency, event-loop lag', async () => {
+    await eventually(
+      async () => {
+        const text = (await svc.api('GET', '/metrics', undefined, null)).body as string;
+        return metricValue(text, 'sealwatch_alerts', { type: 'breach', status: 'open' }) >= 1;
+      },
+      10_000,
+      'a breach in sealwatch_alerts',
+    );
+    const text = (await svc.api('GET', '/metrics', undefined, null)).body as string;
+    expect(
+      metricValue(text, 'sealwatch_http_request_duration_seconds_count', {
+        method: 'GET',
+        route: '/api/overview',
+        status: '2xx',
+      }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(text).toContain('sealwatch_process_nodejs_eventloop_lag_seconds');
+    expect(text).toContain('sealwatch_seals{state="open"}');
   });
 
   it('streams seal changes within the caller’s scope only, and resumes after a reconnect', async () => {
