@@ -1,7 +1,5 @@
-import type { SealState } from '../core/sealState.ts';
+import { LOW_BATTERY_PCT, type SealState } from '../core/sealState.ts';
 import type { Registry } from '../registry/registry.ts';
-
-const LOW_BATTERY_PCT = 20;
 
 /** Fleet-wide numbers for /metrics. Sensors in commissioning are left out of counts. */
 export function sealCounts(

@@ -1,10 +1,9 @@
 import type { EventBus } from '../../core/eventBus.ts';
 import type { SealCommitted, ServiceEvents } from '../../core/events.ts';
+import { LOW_BATTERY_PCT } from '../../core/sealState.ts';
 import type { Registry } from '../../registry/registry.ts';
 import { sealView } from '../views.ts';
 import type { EventStream } from './eventStream.ts';
-
-const LOW_BATTERY_PCT = 20;
 
 /** Only what a monitor would see change goes out; a routine heartbeat does not. */
 function visibleChange({ before, after }: SealCommitted): boolean {

@@ -1,4 +1,4 @@
-import type { SealState } from '../../core/sealState.ts';
+import { LOW_BATTERY_PCT, type SealState } from '../../core/sealState.ts';
 import type { Registry } from '../../registry/registry.ts';
 
 export interface NodeCounts {
@@ -12,8 +12,6 @@ export interface NodeCounts {
   /** Open (unresolved) alerts by type, when alerting is wired. */
   alerts: Record<string, number>;
 }
-
-const LOW_BATTERY_PCT = 20;
 
 const empty = (): NodeCounts => ({
   households: 0,
