@@ -18,6 +18,7 @@ declare -A need=(
   [mosquitto_pub]=mosquitto-clients
   [chromium]=chromium
   [curl]=curl
+  [openssl]=openssl
 )
 missing=()
 for bin in "${!need[@]}"; do
