@@ -224,6 +224,53 @@ export class Registry {
     return w;
   }
 
+  quarantine(id: string): Quarantine | undefined {
+    for (const list of this.quarantinesByHousehold.values()) {
+      const q = list.find((x) => x.id === id);
+      if (q) return q;
+    }
+    return undefined;
+  }
+
+  window(id: string): Window | undefined {
+    for (const map of [this.windowsByHousehold, this.windowsByGrid]) {
+      for (const list of map.values()) {
+        const w = list.find((x) => x.id === id);
+        if (w) return w;
+      }
+    }
+    return undefined;
+  }
+
+  /** Ends a quarantine (a household released early, or an end fixed later); arming follows at once. */
+  async endQuarantine(id: string, end: number): Promise<Quarantine> {
+    const q = this.quarantine(id);
+    if (!q) throw notFound('quarantine', id);
+    if (end <= q.start) throw invalid('end must be after the quarantine start');
+    await this.store.setQuarantineEnd(id, end);
+    q.end = end;
+    this.changed('quarantine', id);
+    return q;
+  }
+
+  /** Cancels an authorized window: the household is armed again at once. */
+  async cancelWindow(id: string): Promise<Window> {
+    const w = this.window(id);
+    if (!w) throw notFound('window', id);
+    await this.store.deleteWindow(id);
+    const remove = (map: Map<string, Window[]>, key: string | null) => {
+      if (key === null) return;
+      map.set(
+        key,
+        (map.get(key) ?? []).filter((x) => x.id !== id),
+      );
+    };
+    remove(this.windowsByHousehold, w.householdId);
+    remove(this.windowsByGrid, w.gridId);
+    this.changed('window', id);
+    return w;
+  }
+
   /** Returns the token record and its value; the value is kept only as a hash. */
   async createToken(
     input: CreateToken,

@@ -74,6 +74,8 @@ export const createQuarantineBody = z
   });
 export type CreateQuarantine = z.infer<typeof createQuarantineBody>;
 
+export const endQuarantineBody = z.object({ end: isoTime });
+
 export const createWindowBody = z
   .object({
     gridId: idSchema.optional(),

@@ -62,6 +62,8 @@ export interface Store {
   insertQuarantine(quarantine: Quarantine): Promise<void>;
   insertWindow(window: Window): Promise<void>;
   importRecords(records: ImportRecords): Promise<void>;
+  setQuarantineEnd(id: string, end: number): Promise<void>;
+  deleteWindow(id: string): Promise<void>;
   setCommissioning(sensorId: string, until: number | null): Promise<void>;
 
   insertToken(token: TokenRow): Promise<void>;

@@ -1,5 +1,5 @@
 import { notFound } from '../../core/errors.ts';
-import { createQuarantineBody, createWindowBody } from '../../registry/schemas.ts';
+import { createQuarantineBody, createWindowBody, endQuarantineBody } from '../../registry/schemas.ts';
 import type { ApiDeps } from '../deps.ts';
 import { inScope, requireScope } from '../principal.ts';
 import type { RouteTable } from '../routeTable.ts';
@@ -38,6 +38,37 @@ export function scheduleRoutes(table: RouteTable, { registry }: ApiDeps): void {
         body.gridId ?? (body.householdId !== undefined ? householdGrid(body.householdId) : undefined);
       if (gridId && registry.gridNode(gridId)) requireScope(registry.tree, principal, gridId);
       return windowView(await registry.createWindow(body));
+    },
+  });
+
+  table.add({
+    method: 'PATCH',
+    url: '/api/quarantines/:id',
+    tag: 'schedules',
+    summary: 'End a quarantine (household released): {"end": ISO time}; the seal is disarmed from then on',
+    roles: ['admin'],
+    body: endQuarantineBody,
+    handler: async ({ params, body, principal }) => {
+      const q = registry.quarantine(params.id as string);
+      if (!q) throw notFound('quarantine', params.id as string);
+      const gridId = householdGrid(q.householdId);
+      if (gridId) requireScope(registry.tree, principal, gridId);
+      return quarantineView(await registry.endQuarantine(q.id, body.end));
+    },
+  });
+
+  table.add({
+    method: 'DELETE',
+    url: '/api/windows/:id',
+    tag: 'schedules',
+    summary: 'Cancel an authorized window: the households it covered are armed again at once',
+    roles: ['admin', 'monitor', 'worker'],
+    handler: async ({ params, principal }) => {
+      const w = registry.window(params.id as string);
+      if (!w) throw notFound('window', params.id as string);
+      const gridId = w.gridId ?? (w.householdId !== null ? householdGrid(w.householdId) : undefined);
+      if (gridId) requireScope(registry.tree, principal, gridId);
+      return windowView(await registry.cancelWindow(w.id));
     },
   });
 

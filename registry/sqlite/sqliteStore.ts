@@ -252,6 +252,14 @@ export class SqliteStore implements Store {
     })();
   }
 
+  async setQuarantineEnd(id: string, end: number): Promise<void> {
+    this.db.prepare('UPDATE quarantines SET end_at = ? WHERE id = ?').run(end, id);
+  }
+
+  async deleteWindow(id: string): Promise<void> {
+    this.db.prepare('DELETE FROM windows WHERE id = ?').run(id);
+  }
+
   async setCommissioning(sensorId: string, until: number | null): Promise<void> {
     this.db.prepare('UPDATE sensors SET commissioning_until = ? WHERE id = ?').run(until, sensorId);
   }

@@ -23,6 +23,8 @@ interface RouteCase {
 const iso = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
 /** Breach alerts raised in the set-up, one per grid. */
 const alertIds = { A: '', B: '' };
+/** A quarantine and a window in each grid, made in the set-up. */
+const scheduleIds = { quarantineA: '', quarantineB: '', windowA: '', windowB: '' };
 
 /**
  * Every API route, every role: a table. The test fails when a route exists
@@ -112,6 +114,22 @@ const ROUTES: Record<string, RouteCase> = {
       path: '/api/windows',
       body: { gridId: 'B', start: iso(3_600_000), end: iso(3_700_000), reason: '核酸', by: 'w' },
     }),
+  },
+  'PATCH /api/quarantines/:id': {
+    roles: ['admin'],
+    inScope: () => ({
+      path: `/api/quarantines/${scheduleIds.quarantineA}`,
+      body: { end: iso(30 * 86_400_000) },
+    }),
+    outOfScope: () => ({
+      path: `/api/quarantines/${scheduleIds.quarantineB}`,
+      body: { end: iso(30 * 86_400_000) },
+    }),
+  },
+  'DELETE /api/windows/:id': {
+    roles: ['admin', 'monitor', 'worker'],
+    inScope: () => ({ path: `/api/windows/${scheduleIds.windowA}` }),
+    outOfScope: () => ({ path: `/api/windows/${scheduleIds.windowB}` }),
   },
   'POST /api/tokens': {
     roles: ['admin'],
@@ -227,6 +245,15 @@ describe('security', () => {
       10_000,
       'a breach alert in each grid',
     );
+    for (const [h, key] of [
+      ['house-a', 'A'],
+      ['house-b', 'B'],
+    ] as const) {
+      const schedule = (await svc.api('GET', `/api/households/${h}/schedule`)).body;
+      scheduleIds[`quarantine${key}`] = schedule.quarantines[0].id;
+      const w = { householdId: h, start: iso(7_200_000), end: iso(7_300_000), reason: '送餐', by: 'set-up' };
+      scheduleIds[`window${key}`] = (await svc.api('POST', '/api/windows', w)).body.id;
+    }
     for (const role of ROLES) {
       const t = await svc.api('POST', '/api/tokens', { role, gridId: 'A', name: `${role} of A` });
       tokens[role] = t.body.token;
