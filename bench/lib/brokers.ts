@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './freePort.ts';
+import { freePort } from '../../test/helpers/serverProcess.ts';
 
 /** A broker started for a benchmark; `stop()` ends its process and removes its files. */
 export interface RunningBroker {

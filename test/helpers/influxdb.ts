@@ -1,8 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort, killAndWait, requireBinary, spawnUntilReady } from './serverProcess.ts';
 
 /**
  * A real InfluxDB 1.x (Debian's influxd) on 127.0.0.1, in a temporary
@@ -61,22 +61,12 @@ export async function startInfluxdb(options: InfluxdbOptions = {}): Promise<Infl
       }
     : {};
   let child: ChildProcess | null = null;
-  let output = '';
 
   async function start(): Promise<void> {
-    output = '';
-    const proc = spawn(binary, ['-config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child = proc;
-    const keep = (chunk: Buffer): void => {
-      output = (output + chunk.toString()).slice(-8000);
-    };
-    proc.stdout?.on('data', keep);
-    proc.stderr?.on('data', keep);
-    await waitUntil(
-      async () => (await fetch(`${url}/ping`).catch(() => null))?.status === 204,
-      proc,
-      () => `influxd did not answer /ping on ${url}:\n${output}`,
-    );
+    child = await spawnUntilReady(binary, ['-config', configFile], {
+      what: `influxd on ${url}`,
+      ready: async () => (await fetch(`${url}/ping`).catch(() => null))?.status === 204,
+    });
   }
 
   async function stop(): Promise<void> {
@@ -179,56 +169,4 @@ bind-address = "127.0.0.1:${rpcPort}"
 `;
 }
 
-/** The binary's full path, or an error naming it and the Debian package that brings it. */
-export function requireBinary(name: string, debianPackage: string): string {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const candidate = path.join(dir, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  throw new Error(
-    `${name} is not installed (not on PATH): install the Debian package '${debianPackage}' (test/setup/install-deps.sh does)`,
-  );
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-export async function waitUntil(
-  ready: () => Promise<boolean>,
-  proc: ChildProcess,
-  describe: () => string,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`exited early. ${describe()}`);
-    if (await ready()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  proc.kill('SIGKILL');
-  throw new Error(`not ready after ${timeoutMs} ms. ${describe()}`);
-}
-
-export async function killAndWait(proc: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  proc.kill(signal);
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
+export { freePort };

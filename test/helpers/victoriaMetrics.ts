@@ -1,8 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, killAndWait, requireBinary, waitUntil } from './influxdb.ts';
+import { freePort, killAndWait, requireBinary, spawnUntilReady } from './serverProcess.ts';
 
 /**
  * A real VictoriaMetrics (Debian's victoria-metrics 1.79) on 127.0.0.1. It
@@ -50,22 +50,12 @@ export async function startVictoriaMetrics(
     ...(options.dedup ? ['-dedup.minScrapeInterval=1ms'] : []),
   ];
   let child: ChildProcess | null = null;
-  let output = '';
 
   async function start(): Promise<void> {
-    output = '';
-    const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    child = proc;
-    const keep = (chunk: Buffer): void => {
-      output = (output + chunk.toString()).slice(-8000);
-    };
-    proc.stdout?.on('data', keep);
-    proc.stderr?.on('data', keep);
-    await waitUntil(
-      async () => (await fetch(`${url}/health`).catch(() => null))?.status === 200,
-      proc,
-      () => `victoria-metrics did not answer /health on ${url}:\n${output}`,
-    );
+    child = await spawnUntilReady(binary, args, {
+      what: `victoria-metrics on ${url}`,
+      ready: async () => (await fetch(`${url}/health`).catch(() => null))?.status === 200,
+    });
   }
 
   async function stop(): Promise<void> {
