@@ -1,20 +1,13 @@
 import type pino from 'pino';
 import { InfluxSink } from './influxSink.ts';
-import { createInfluxWriter } from './influxWriter.ts';
+import { createInfluxWriter, type InfluxTarget } from './influxWriter.ts';
 import { LogSink } from './logSink.ts';
 import type { TelemetrySink } from './telemetrySink.ts';
 
-export interface TelemetryOptions {
+/** Where to write (the InfluxDB target, without a URL meaning "log only") and how to spool. */
+export interface TelemetryOptions extends Omit<InfluxTarget, 'url' | 'timeoutMs'> {
   /** InfluxDB base URL; unset means telemetry goes only to the operational log. */
   url?: string | undefined;
-  api: 'v1' | 'v2';
-  token?: string | undefined;
-  org?: string | undefined;
-  bucket?: string | undefined;
-  db?: string | undefined;
-  rp?: string | undefined;
-  username?: string | undefined;
-  password?: string | undefined;
   /** Directory of the spool's segment files and cursor (e.g. `DATA_DIR/telemetry-spool`). */
   spoolDir: string;
   /** Points per write request (default 5000). */
@@ -47,18 +40,9 @@ export function createTelemetrySink(options: TelemetryOptions, logger: pino.Logg
     4096,
     Math.min(options.segmentBytes ?? 32 * MiB, Math.floor(spoolMaxBytes / 4)),
   );
-  const writer = createInfluxWriter({
-    url: options.url,
-    api: options.api,
-    token: options.token,
-    org: options.org,
-    bucket: options.bucket,
-    db: options.db,
-    rp: options.rp,
-    username: options.username,
-    password: options.password,
-    timeoutMs: options.requestTimeoutMs ?? 10_000,
-  });
+  const { url, api, token, org, bucket, db, rp, username, password } = options;
+  const timeoutMs = options.requestTimeoutMs ?? 10_000;
+  const writer = createInfluxWriter({ url, api, token, org, bucket, db, rp, username, password, timeoutMs });
   return new InfluxSink(
     {
       kind: `influxdb-${options.api}`,
