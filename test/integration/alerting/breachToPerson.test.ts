@@ -5,11 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../helpers/eventually.ts';
-import { connectSensor, eventPayload } from '../../helpers/mqtt.ts';
-import { startService } from '../../helpers/service.ts';
-import { type SmtpCapture, startSmtp } from '../../helpers/smtp.ts';
-import { startWebhookReceiver, type WebhookReceiver } from '../../helpers/webhookReceiver.ts';
-import { ackLinkIn, armedHousehold, must, provisionGrid } from './grid.ts';
+import type { startService } from '../../helpers/service.ts';
+import type { SmtpCapture } from '../../helpers/smtp.ts';
+import type { WebhookReceiver } from '../../helpers/webhookReceiver.ts';
+import { ackLinkIn, armedHousehold, must, publishOpen as publishOpenAs, startAlertingRig } from './grid.ts';
 
 const PUBLIC_URL = 'http://sealwatch.test:8080';
 
@@ -19,34 +18,22 @@ describe('a breach reaches a person and back', () => {
   let hook: WebhookReceiver;
   let liToken: string;
 
+  let rig: Awaited<ReturnType<typeof startAlertingRig>>;
   beforeAll(async () => {
-    smtp = await startSmtp();
-    hook = await startWebhookReceiver();
-    svc = await startService({
-      env: {
-        SMTP_URL: smtp.url,
-        MAIL_FROM: 'SealWatch <alerts@sealwatch.test>',
-        PUBLIC_URL,
-        ESCALATE_AFTER: '3s,6s',
-        TZ_LOCAL: 'Asia/Shanghai',
-        LOCALE: 'zh-CN',
-      },
+    rig = await startAlertingRig({
+      MAIL_FROM: 'SealWatch <alerts@sealwatch.test>',
+      PUBLIC_URL,
+      ESCALATE_AFTER: '3s,6s',
+      TZ_LOCAL: 'Asia/Shanghai',
+      LOCALE: 'zh-CN',
     });
-    await provisionGrid(svc, hook.url);
+    ({ svc, smtp, hook } = rig);
     liToken = (await must(svc, 'POST', '/api/tokens', { role: 'worker', gridId: 'licun', name: 'li' }, 201))
       .token;
   });
-  afterAll(async () => {
-    await svc?.cleanup();
-    await smtp?.stop();
-    await hook?.close();
-  });
+  afterAll(async () => rig?.close());
 
-  const publishOpen = async (s: { sensorId: string; secret: string }, seq: number) => {
-    const client = await connectSensor(svc.mqttUrl, s.sensorId, s.secret);
-    await client.publishAsync(`seal/${s.sensorId}/event`, eventPayload('open', seq), { qos: 1 });
-    await client.endAsync();
-  };
+  const publishOpen = (s: { sensorId: string; secret: string }, seq: number) => publishOpenAs(svc, s, seq);
   const openAlertOf = async (sensorId: string) => {
     const list = (await svc.api('GET', '/api/alerts?status=open')).body as Array<{
       sensorId?: string;

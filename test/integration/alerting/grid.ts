@@ -1,4 +1,7 @@
-import type { RunningService } from '../../helpers/service.ts';
+import { connectSensor, eventPayload } from '../../helpers/mqtt.ts';
+import { type RunningService, startService } from '../../helpers/service.ts';
+import { type SmtpCapture, startSmtp } from '../../helpers/smtp.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../../helpers/webhookReceiver.ts';
 
 /**
  * The grid the alerting end-to-end tests share: 曲沃县 (leader) → 史村镇 (leader) → 东村 (grid
@@ -73,3 +76,37 @@ export const ackLinkIn = (text: string): string => {
   if (!m?.[1]) throw new Error(`no acknowledge link in:\n${text}`);
   return m[1];
 };
+
+/** The service with a real SMTP server and webhook receiver behind it, and the shared grid provisioned. */
+export async function startAlertingRig(env: Record<string, string>): Promise<{
+  svc: Awaited<ReturnType<typeof startService>>;
+  smtp: SmtpCapture;
+  hook: WebhookReceiver;
+  close(): Promise<void>;
+}> {
+  const smtp = await startSmtp();
+  const hook = await startWebhookReceiver();
+  const svc = await startService({ env: { SMTP_URL: smtp.url, ...env } });
+  await provisionGrid(svc, hook.url);
+  return {
+    svc,
+    smtp,
+    hook,
+    async close() {
+      await svc.cleanup();
+      await smtp.stop();
+      await hook.close();
+    },
+  };
+}
+
+/** A door opens, published by the sensor itself at QoS 1. */
+export async function publishOpen(
+  svc: RunningService,
+  s: { sensorId: string; secret: string },
+  seq: number,
+): Promise<void> {
+  const client = await connectSensor(svc.mqttUrl, s.sensorId, s.secret);
+  await client.publishAsync(`seal/${s.sensorId}/event`, eventPayload('open', seq), { qos: 1 });
+  await client.endAsync();
+}

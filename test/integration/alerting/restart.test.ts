@@ -4,41 +4,28 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../helpers/eventually.ts';
-import { connectSensor, eventPayload } from '../../helpers/mqtt.ts';
-import { startService } from '../../helpers/service.ts';
-import { type SmtpCapture, startSmtp } from '../../helpers/smtp.ts';
-import { startWebhookReceiver, type WebhookReceiver } from '../../helpers/webhookReceiver.ts';
-import { armedHousehold, provisionGrid } from './grid.ts';
+import type { startService } from '../../helpers/service.ts';
+import type { SmtpCapture } from '../../helpers/smtp.ts';
+import type { WebhookReceiver } from '../../helpers/webhookReceiver.ts';
+import { armedHousehold, publishOpen as publishOpenAs, startAlertingRig } from './grid.ts';
 
 describe('alerting across outages and restarts', () => {
   let svc: Awaited<ReturnType<typeof startService>>;
   let smtp: SmtpCapture;
   let hook: WebhookReceiver;
 
+  let rig: Awaited<ReturnType<typeof startAlertingRig>>;
   beforeAll(async () => {
-    smtp = await startSmtp();
-    hook = await startWebhookReceiver();
-    svc = await startService({
-      env: {
-        SMTP_URL: smtp.url,
-        MAIL_FROM: 'alerts@sealwatch.test',
-        PUBLIC_URL: 'http://sealwatch.test',
-        ESCALATE_AFTER: '6s,30s',
-      },
+    rig = await startAlertingRig({
+      MAIL_FROM: 'alerts@sealwatch.test',
+      PUBLIC_URL: 'http://sealwatch.test',
+      ESCALATE_AFTER: '6s,30s',
     });
-    await provisionGrid(svc, hook.url);
+    ({ svc, smtp, hook } = rig);
   });
-  afterAll(async () => {
-    await svc?.cleanup();
-    await smtp?.stop();
-    await hook?.close();
-  });
+  afterAll(async () => rig?.close());
 
-  const publishOpen = async (s: { sensorId: string; secret: string }, seq: number) => {
-    const client = await connectSensor(svc.mqttUrl, s.sensorId, s.secret);
-    await client.publishAsync(`seal/${s.sensorId}/event`, eventPayload('open', seq), { qos: 1 });
-    await client.endAsync();
-  };
+  const publishOpen = (s: { sensorId: string; secret: string }, seq: number) => publishOpenAs(svc, s, seq);
   const alertsOf = async (sensorId: string) =>
     (
       (await svc.api('GET', '/api/alerts')).body as Array<{ sensorId?: string; id: string; count: number }>
