@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { conflict, notFound } from '../../core/errors.ts';
 import type { EventBus } from '../../core/eventBus.ts';
 import type { SealCommitted, ServiceEvents } from '../../core/events.ts';
+import { activeQuarantine } from '../../registry/arming.ts';
 import type { AlertStore, OutboxRow, StoredAlert, StoredAnnouncement } from '../alertStore.ts';
 import type { BackoffOptions } from '../backoff.ts';
 import { dueEscalation, firstEscalationAt } from '../escalation.ts';
@@ -41,6 +42,8 @@ import { type AlertView, alertView, changeView, deliveryView } from './alertView
 import { OutboxDispatcher, type Settled } from './outboxDispatcher.ts';
 import type { AlertingRegistry, AlertTelemetry, SealStates } from './ports.ts';
 
+/** Sweeps never follow each other closer than this, whatever deadline is due. */
+const MIN_SWEEP_GAP_MS = 50;
 const SEVERITY_LEVEL = { maintenance: 1, warning: 2, critical: 3 } as const;
 const LAST_SWEEP_KEY = 'sweep.lastAt';
 /** After a long stop, windows that ended more than this long ago are not judged any more. */
@@ -460,12 +463,13 @@ export class AlertEngine {
     for (const a of this.byId.values())
       if (a.nextEscalationAt !== undefined) next = Math.min(next, a.nextEscalationAt);
     for (const p of this.pending.values()) next = Math.min(next, p.dueAt);
-    const outbox = this.o.store.nextOutboxAt();
+    // A running delivery pass polls the outbox itself; counting its due rows here would spin the sweep.
+    const outbox = this.dispatcher.busy ? null : this.o.store.nextOutboxAt();
     if (outbox !== null) next = Math.min(next, outbox);
     const summary = this.limiter.nextDueAt();
     if (summary !== null) next = Math.min(next, summary);
     for (const end of this.openDoorWindowEnds()) if (end > now) next = Math.min(next, end);
-    return Math.max(0, next - now);
+    return Math.max(MIN_SWEEP_GAP_MS, next - now);
   }
 
   /** Runs every time-based rule once. Public for tests and the bench. */
@@ -527,7 +531,7 @@ export class AlertEngine {
   ): boolean {
     if (inCommissioning(sensor, now)) return false;
     const inputs = this.o.registry.armingInputs(sensor.householdId);
-    return inputs.quarantines.some((q) => q.start <= now && (q.end === null || now < q.end));
+    return activeQuarantine(inputs, now) !== undefined;
   }
 
   /**

@@ -47,9 +47,19 @@ export class OutboxDispatcher {
       this.again = true;
       return;
     }
-    this.running = this.loop().finally(() => {
-      this.running = null;
-    });
+    // A database error here (busy, closed at shutdown) must be logged, not crash the process.
+    this.running = this.loop()
+      .catch((err: unknown) =>
+        this.deps.logger.error({ err }, 'outbox delivery pass failed; the next sweep retries'),
+      )
+      .finally(() => {
+        this.running = null;
+      });
+  }
+
+  /** While a pass runs it keeps polling the outbox itself. */
+  get busy(): boolean {
+    return this.running !== null;
   }
 
   async stop(): Promise<void> {

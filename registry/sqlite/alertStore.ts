@@ -87,7 +87,10 @@ export class SqliteAlertStore implements AlertStore {
       ),
       updateOutbox: db.prepare(
         `UPDATE outbox SET status = @status, attempts = @attempts, first_attempt_at = @firstAttemptAt,
-           next_attempt_at = @nextAttemptAt, delivered_at = @deliveredAt, last_error = @lastError WHERE id = @id`,
+           next_attempt_at = @nextAttemptAt, delivered_at = @deliveredAt, last_error = @lastError
+         WHERE id = @id
+           -- a send that was in flight when the household's data was purged must not revive the row
+           AND NOT (status = 'failed' AND notification LIKE '%"purged":true%')`,
       ),
       putLowBattery: db.prepare(
         `INSERT INTO seal_alert_facts (sensor_id, low_battery_notified) VALUES (?, ?)
