@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { loadOrCreateAckKey } from '../alerting/engine/ackKey.ts';
 import { createAlerting } from '../alerting/engine/createAlerting.ts';
+import { COMMISSIONING_MS } from '../alerting/rules/commissioning.ts';
 import { buildApi } from '../api/app.ts';
 import { EventStream } from '../api/live/eventStream.ts';
 import { connectLiveFeed } from '../api/live/liveFeed.ts';
@@ -30,7 +31,6 @@ import { ensureAdminToken } from './adminToken.ts';
 import { sealCounts } from './sealCounts.ts';
 
 export const VERSION = '0.1.0';
-const COMMISSIONING_MS = 30 * 60_000;
 
 export interface Service {
   httpPort: number;

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hashToken, newSecret } from '../../registry/secrets.ts';
 import { ACK_PAGE_HEADERS } from '../ackPage.ts';
 import type { AlertStore, StoredAnnouncement } from '../alertStore.ts';
 import { escapeHtml } from '../html.ts';
@@ -54,8 +54,6 @@ const T = {
   },
 } as const;
 
-const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
-
 /**
  * A household's one-time link to announce an opening (`${PUBLIC_URL}/announce/<token>`). Only the
  * token's hash is stored; GET shows the reasons and a button, POST announces once.
@@ -74,11 +72,11 @@ export class AnnounceFlow {
   ) {}
 
   createLink(householdId: string, createdBy: string): { url: string; expiresAt: number } {
-    const token = randomBytes(24).toString('base64url');
+    const token = newSecret();
     const now = this.opts.now();
     const expiresAt = now + LINK_TTL_MS;
     this.store.insertAnnounceLink({
-      tokenHash: hashOf(token),
+      tokenHash: hashToken(token),
       householdId,
       createdBy,
       createdAt: now,
@@ -88,7 +86,7 @@ export class AnnounceFlow {
   }
 
   show(token: string): Page {
-    const peek = this.store.peekAnnounceLink(hashOf(token), this.opts.now());
+    const peek = this.store.peekAnnounceLink(hashToken(token), this.opts.now());
     if (!peek.ok) return this.error(peek.reason);
     const t = T[this.opts.locale];
     const options = ANNOUNCE_REASONS.map(
@@ -106,7 +104,7 @@ export class AnnounceFlow {
 
   announce(token: string, reason: string | undefined): { page: Page; announcement?: StoredAnnouncement } {
     const now = this.opts.now();
-    const use = this.store.useAnnounceLink(hashOf(token), now);
+    const use = this.store.useAnnounceLink(hashToken(token), now);
     if (!use.ok) return { page: this.error(use.reason) };
     const t = T[this.opts.locale];
     const key = (ANNOUNCE_REASONS as readonly string[]).includes(reason ?? '')

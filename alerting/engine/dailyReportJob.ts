@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { activeQuarantine } from '../../registry/arming.ts';
 import type { AlertStore, OutboxRow } from '../alertStore.ts';
 import { computeDailyReport, dailyReportNotification, renderDailyReport } from '../dailyReport.ts';
 import { localDayKey } from '../localTime.ts';
@@ -47,7 +48,7 @@ export class DailyReportJob {
     const offline = engine.offlineNow(to);
     const households = registry.allHouseholds().map((h) => {
       const inputs = registry.armingInputs(h.id);
-      const quarantined = inputs.quarantines.some((q) => q.start <= to && (q.end === null || to < q.end));
+      const quarantined = activeQuarantine(inputs, to) !== undefined;
       const live = registry
         .sensorsOf(h.id)
         .some((s) => s.commissioningUntil === null || to >= s.commissioningUntil);
