@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../helpers/eventually.ts';
 import type { startService } from '../../helpers/service.ts';
 import type { SmtpCapture } from '../../helpers/smtp.ts';
+import { openEventStream } from '../../helpers/sse.ts';
 import type { WebhookReceiver } from '../../helpers/webhookReceiver.ts';
 import { ackLinkIn, armedHousehold, must, publishOpen as publishOpenAs, startAlertingRig } from './grid.ts';
 
@@ -287,7 +288,22 @@ describe('a breach reaches a person and back', () => {
   });
 
   it('alert changes are on the event stream and in the counts of the overview', async () => {
-    const overview = (await svc.api('GET', '/api/overview')).body;
-    expect(JSON.stringify(overview)).toContain('breach');
+    const stream = openEventStream(`${svc.httpUrl}/api/events`, svc.adminToken);
+    expect(await stream.opened).toBe(200);
+    const s = await armedHousehold(svc, 'dongcun', '90');
+    await publishOpen(s, 1);
+    const event = await stream.next(
+      (e) => e.event === 'alert' && JSON.parse(e.data).alert.sensorId === s.sensorId,
+    );
+    expect(JSON.parse(event.data)).toMatchObject({
+      change: 'opened',
+      alert: { type: 'breach', gridId: 'dongcun' },
+    });
+    stream.close();
+    const nodes = (await svc.api('GET', '/api/overview')).body.nodes as {
+      id: string;
+      counts: { alerts: Record<string, number> };
+    }[];
+    expect(nodes.find((n) => n.id === 'dongcun')?.counts.alerts.breach).toBeGreaterThanOrEqual(1);
   });
 });

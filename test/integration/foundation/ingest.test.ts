@@ -111,7 +111,7 @@ describe('ingest over real MQTT', () => {
     expect((await seal('seal-1')).door).toBe('open');
   });
 
-  it('keeps other sensors’ state and answers 404 for unknown sensors', async () => {
+  it('answers 404 with the error shape for an unknown sensor', async () => {
     const res = await svc.api('GET', '/api/seals/nope');
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('not_found');
