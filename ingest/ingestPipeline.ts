@@ -113,13 +113,10 @@ export class IngestPipeline {
     return batch.done;
   }
 
-  /** Commits whatever is pending now; used at shutdown. */
+  /** Commits whatever is pending now, and waits for groups already committing; used at shutdown. */
   async drain(): Promise<void> {
-    const batch = this.current;
-    if (batch) {
-      this.flush(batch);
-      await batch.done.catch(() => undefined);
-    }
+    if (this.current) this.flush(this.current);
+    await this.tail;
   }
 
   private duplicate(message: SealMessage, settled: Promise<void>): Promise<void> {
@@ -153,7 +150,10 @@ export class IngestPipeline {
     if (this.current === batch) this.current = null;
     if (batch.items.length === 0) return;
     const items = batch.items.splice(0);
-    this.tail = this.tail.then(() => this.commit(items, batch));
+    // Whatever goes wrong in one group fails that group only; the chain keeps going.
+    this.tail = this.tail
+      .then(() => this.commit(items, batch))
+      .catch((err: unknown) => this.commitFailed(items, batch, err as Error));
   }
 
   private async commit(items: Pending[], batch: Batch): Promise<void> {

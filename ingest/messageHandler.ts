@@ -49,7 +49,12 @@ export function createMessageHandler(deps: {
     return Promise.resolve(verdict);
   };
 
-  const handle = (identity: Identity | null, topic: string, payload: Buffer): Promise<PublishVerdict> => {
+  // async: a throw anywhere below becomes a rejection the broker turns into a refused PUBLISH.
+  const handle = async (
+    identity: Identity | null,
+    topic: string,
+    payload: Buffer,
+  ): Promise<PublishVerdict> => {
     const receivedAt = clock.now();
     const decoder = decoderFor(topic);
     if (!decoder) return drop('unknown_dialect', null, null, 'no dialect for this topic', topic);

@@ -51,7 +51,8 @@ export class EventStream {
       at: this.clock.now(),
     };
     this.ring.push(event);
-    if (this.ring.length > this.capacity) this.ring.splice(0, this.ring.length - this.capacity);
+    // Trimmed in chunks: moving the whole ring on every event would cost O(capacity) per event.
+    if (this.ring.length > this.capacity * 1.25) this.ring.splice(0, this.ring.length - this.capacity);
     const frame = EventStream.frame(event);
     for (const client of this.clients) {
       if (client.sees(gridId)) {

@@ -5,6 +5,7 @@ import type { RouteTable } from '../routeTable.ts';
 
 const ALL_ROLES = ['admin', 'monitor', 'worker', 'technician'] as const;
 const KEEPALIVE_MS = 15_000;
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 export function liveRoutes(table: RouteTable, deps: ApiDeps): void {
   const { registry, clock } = deps;
@@ -56,7 +57,15 @@ export function liveRoutes(table: RouteTable, deps: ApiDeps): void {
       const detach = deps.events.attach(
         {
           sees: (gridId) => gridId === null || registry.tree.isWithin(gridId, root),
-          send: (frame) => res.write(frame),
+          send: (frame) => {
+            // A client that stops reading is cut off rather than buffered without bound;
+            // it reconnects with Last-Event-ID and catches up from the ring.
+            if (res.writableLength > MAX_BUFFERED_BYTES) {
+              res.end();
+              return false;
+            }
+            return res.write(frame);
+          },
           close: () => res.end(),
         },
         lastEventId,
