@@ -2,7 +2,7 @@
 # Installs what the test suite needs on a fresh Debian machine with Node and npm:
 # the npm packages (npm ci) and, only when missing, the Debian packages of the
 # real servers the integration tests start (InfluxDB 1.x, VictoriaMetrics,
-# Mosquitto and its clients, Chromium, curl).
+# Mosquitto and its clients, Redis, PostgreSQL, Chromium, curl).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -19,11 +19,14 @@ declare -A need=(
   [chromium]=chromium
   [curl]=curl
   [openssl]=openssl
+  [redis-server]=redis-server
 )
 missing=()
 for bin in "${!need[@]}"; do
   command -v "$bin" >/dev/null 2>&1 || [ -x "/usr/sbin/$bin" ] || [ -x "/usr/bin/$bin" ] || missing+=("${need[$bin]}")
 done
+# PostgreSQL's server binaries live under a versioned directory, off PATH.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 # CJK fonts only make the page's screenshot artifacts readable; tests do not need them.
 [ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
 
