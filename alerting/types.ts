@@ -32,7 +32,7 @@ export type Outcome = 'visited' | 'falseAlarm' | 'violationConfirmed' | 'sensorF
 export const OUTCOMES: readonly Outcome[] = ['visited', 'falseAlarm', 'violationConfirmed', 'sensorFault'];
 
 /** Why the system closed an alert by itself (no human outcome). */
-export type AutoResolveReason = 'backOnline' | 'batteryReplaced' | 'outageOver';
+export type AutoResolveReason = 'backOnline' | 'batteryReplaced' | 'outageOver' | 'sensorRemoved';
 
 export interface Alert {
   id: string;

@@ -92,6 +92,9 @@ export async function createService(
   const pipeline = new IngestPipeline(store, telemetry, bus, ingestLog);
   await pipeline.load();
   const messages = createMessageHandler({ registry, pipeline, bus, clock, logger: ingestLog });
+  bus.on('registry.changed', ({ entity, id, removed }) => {
+    if (entity === 'sensor' && removed) pipeline.forgetSensor(id);
+  });
 
   // Alerting reacts to committed seal messages on the bus; its state lives in the same SQLite file.
   const alertStore = new SqliteAlertStore(db);

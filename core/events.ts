@@ -31,7 +31,8 @@ export interface ServiceEvents {
   /** A message was accepted into the pipeline (before commit), per dialect. */
   'message.accepted': { dialect: string; sensorId: string };
   /** A registry record was created or changed. */
-  'registry.changed': { entity: string; id: string };
+  /** `removed` when the record was deleted (a sensor taken off, a node removed, …). */
+  'registry.changed': { entity: string; id: string; removed?: boolean };
   /** An MQTT connection was refused or closed, by reason. */
   'connection.closed': { reason: string; clientId: string | null };
   'connection.opened': { clientId: string; kind: string };

@@ -77,6 +77,11 @@ export class IngestPipeline {
     return this.states.get(sensorId);
   }
 
+  /** A sensor taken off the registry: its live state goes (the store deleted the row). */
+  forgetSensor(sensorId: string): void {
+    this.states.delete(sensorId);
+  }
+
   allStates(): IterableIterator<SealState> {
     return this.states.values();
   }

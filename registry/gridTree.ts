@@ -24,6 +24,23 @@ export class GridTree<N extends TreeNode = GridNode> {
     }
   }
 
+  /** Moves a node under another parent (null: a root). The caller has ruled out cycles. */
+  reparent(id: string, parentId: string | null): void {
+    const node = this.nodes.get(id);
+    if (!node) return;
+    this.remove(id);
+    node.parentId = parentId;
+    this.add(node);
+  }
+
+  /** Removes a node; the caller has checked it has no children. */
+  remove(id: string): void {
+    const node = this.nodes.get(id);
+    if (!node) return;
+    if (node.parentId !== null) this.children.get(node.parentId)?.delete(id);
+    this.nodes.delete(id);
+  }
+
   get(id: string): N | undefined {
     return this.nodes.get(id);
   }

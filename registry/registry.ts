@@ -28,6 +28,10 @@ import type {
   Quarantine,
   Sensor,
   Token,
+  UpdateGridNode,
+  UpdateHousehold,
+  UpdateSensor,
+  UpdateWorker,
   Window,
   Worker,
 } from './schemas.ts';
@@ -72,6 +76,9 @@ export class Registry {
 
   gridNode(id: string): GridNode | undefined {
     return this.tree.get(id);
+  }
+  worker(id: string): Worker | undefined {
+    return this.workers.get(id);
   }
   household(id: string): Household | undefined {
     return this.households.get(id);
@@ -271,6 +278,145 @@ export class Registry {
     return w;
   }
 
+  // ---- updates and removals. Ids never change. A removal that would orphan records is refused with
+  // what is still attached, so nothing disappears by accident: alert history keeps its ids as text.
+
+  async updateGridNode(id: string, change: UpdateGridNode): Promise<GridNode> {
+    const node = this.tree.get(id);
+    if (!node) throw notFound('grid node', id);
+    const parentId = change.parentId === undefined ? node.parentId : change.parentId;
+    if (parentId !== node.parentId && parentId !== null) {
+      if (!this.tree.get(parentId)) throw notFound('parent grid node', parentId);
+      if (this.tree.isWithin(parentId, id))
+        throw invalid(`grid node '${id}' cannot move under itself or its own descendant '${parentId}'`);
+    }
+    const next: GridNode = {
+      ...node,
+      name: change.name ?? node.name,
+      level: change.level ?? node.level,
+      parentId,
+    };
+    await this.store.updateGridNode(next);
+    node.name = next.name;
+    node.level = next.level;
+    if (parentId !== node.parentId) this.tree.reparent(id, parentId);
+    this.changed('grid', id);
+    return node;
+  }
+
+  async deleteGridNode(id: string): Promise<GridNode> {
+    const node = this.tree.get(id);
+    if (!node) throw notFound('grid node', id);
+    const attached = {
+      childNodes: this.tree.childrenOf(id).length,
+      workers: this.workersAt(id).length,
+      households: [...this.households.values()].filter((h) => h.gridId === id).length,
+      windows: (this.windowsByGrid.get(id) ?? []).length,
+      tokens: await this.store.countTokensAt(id),
+    };
+    const held = Object.entries(attached).filter(([, n]) => n > 0);
+    if (held.length > 0)
+      throw conflict(
+        `grid node '${id}' still has ${held.map(([what, n]) => `${n} ${what}`).join(', ')}: move or remove them first`,
+        attached,
+      );
+    await this.store.deleteGridNode(id);
+    this.tree.remove(id);
+    this.changed('grid', id, true);
+    return node;
+  }
+
+  async updateWorker(id: string, change: UpdateWorker): Promise<Worker> {
+    const w = this.workers.get(id);
+    if (!w) throw notFound('worker', id);
+    if (change.gridId !== undefined) this.requireGrid(change.gridId);
+    const next: Worker = { ...w, ...definedFields(change) };
+    await this.store.updateWorker(next);
+    this.workers.set(id, next);
+    this.changed('worker', id);
+    return next;
+  }
+
+  /** Alerts the worker held keep their history and go on escalating to the leaders above. */
+  async deleteWorker(id: string): Promise<Worker> {
+    const w = this.workers.get(id);
+    if (!w) throw notFound('worker', id);
+    await this.store.deleteWorker(id);
+    this.workers.delete(id);
+    this.changed('worker', id, true);
+    return w;
+  }
+
+  async updateHousehold(id: string, change: UpdateHousehold): Promise<Household> {
+    const h = this.households.get(id);
+    if (!h) throw notFound('household', id);
+    if (change.gridId !== undefined) this.requireGrid(change.gridId);
+    if (h.purgedAt !== null && (change.address !== undefined || change.contact !== undefined))
+      throw conflict(
+        `household '${id}' had its personal data purged after its quarantine; register the household again`,
+      );
+    const next: Household = { ...h, ...definedFields(change) };
+    await this.store.updateHousehold(next);
+    Object.assign(h, next);
+    this.changed('household', id);
+    return h;
+  }
+
+  /** A household registered by mistake; one with sensors is refused (remove the sensors first). */
+  async deleteHousehold(id: string): Promise<{ household: Household; doorEvents: number }> {
+    const h = this.households.get(id);
+    if (!h) throw notFound('household', id);
+    const sensors = this.sensorsByHousehold.get(id)?.size ?? 0;
+    if (sensors > 0)
+      throw conflict(`household '${id}' still has ${sensors} sensors: remove them first`, { sensors });
+    const { doorEvents } = await this.store.deleteHousehold(id);
+    this.households.delete(id);
+    this.sensorsByHousehold.delete(id);
+    this.quarantinesByHousehold.delete(id);
+    this.windowsByHousehold.delete(id);
+    this.changed('household', id, true);
+    return { household: h, doorEvents };
+  }
+
+  async updateSensor(id: string, change: UpdateSensor): Promise<Sensor> {
+    const s = this.sensors.get(id);
+    if (!s) throw notFound('sensor', id);
+    const name = change.friendlyName;
+    if (name !== undefined && name !== null && this.byFriendlyName.get(name) !== undefined) {
+      if (this.byFriendlyName.get(name) !== id)
+        throw conflict(`friendly name '${name}' is already bound to another sensor`);
+    }
+    const next: SensorRow = { ...s, ...definedFields(change) };
+    await this.store.updateSensor(next);
+    if (s.friendlyName !== null) this.byFriendlyName.delete(s.friendlyName);
+    Object.assign(s, next);
+    if (s.friendlyName !== null) this.byFriendlyName.set(s.friendlyName, id);
+    this.changed('sensor', id);
+    return publicSensor(s);
+  }
+
+  /**
+   * A sensor taken off a door (replaced, or registered by mistake): it can no longer log in or
+   * publish, its live state goes, its door history stays with the household (purged with it).
+   */
+  async deleteSensor(id: string): Promise<Sensor> {
+    const s = this.sensors.get(id);
+    if (!s) throw notFound('sensor', id);
+    // Out of the index first, so a message arriving while the store deletes is refused.
+    this.sensors.delete(id);
+    if (s.friendlyName !== null) this.byFriendlyName.delete(s.friendlyName);
+    this.sensorsByHousehold.get(s.householdId)?.delete(id);
+    try {
+      await this.store.deleteSensor(id);
+    } catch (err) {
+      this.indexSensor(s);
+      throw err;
+    }
+    for (const g of this.gateways.values()) g.sensorIds = g.sensorIds.filter((x) => x !== id);
+    this.changed('sensor', id, true);
+    return publicSensor(s);
+  }
+
   /** Returns the token record and its value; the value is kept only as a hash. */
   async createToken(
     input: CreateToken,
@@ -398,14 +544,19 @@ export class Registry {
     if (w.gridId !== null) push(this.windowsByGrid, w.gridId, w);
   }
 
-  private changed(entity: string, id: string): void {
-    this.bus.emit('registry.changed', { entity, id });
+  private changed(entity: string, id: string, removed = false): void {
+    this.bus.emit('registry.changed', removed ? { entity, id, removed } : { entity, id });
   }
 }
 
 export function publicSensor(s: SensorRow): Sensor {
   const { secretHash: _, ...sensor } = s;
   return sensor;
+}
+
+/** The fields a PATCH body gave (undefined means "leave as is"; null clears). */
+function definedFields<T extends object>(change: T): Partial<T> {
+  return Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function push<T>(map: Map<string, T[]>, key: string, value: T): void {

@@ -28,18 +28,24 @@ export type CreateGridNode = z.infer<typeof createGridNodeBody>;
 export const WORKER_ROLES = ['worker', 'leader', 'technician'] as const;
 export type WorkerRole = (typeof WORKER_ROLES)[number];
 
-export const createWorkerBody = z.object({
-  id: idSchema,
+const workerFields = {
   name: z.string().trim().min(1).max(200),
   gridId: idSchema,
   /** Technicians receive maintenance and outage alerts (安装/运维). */
   role: z.enum(WORKER_ROLES),
-  email: z.email().optional(),
+  email: z.email(),
   phone: z
     .string()
-    .regex(/^\+?[0-9 -]{5,20}$/, 'phone numbers are digits, spaces and dashes, optionally starting with +')
-    .optional(),
-  webhook: z.url({ protocol: /^https?$/ }).optional(),
+    .regex(/^\+?[0-9 -]{5,20}$/, 'phone numbers are digits, spaces and dashes, optionally starting with +'),
+  webhook: z.url({ protocol: /^https?$/ }),
+};
+
+export const createWorkerBody = z.object({
+  id: idSchema,
+  ...workerFields,
+  email: workerFields.email.optional(),
+  phone: workerFields.phone.optional(),
+  webhook: workerFields.webhook.optional(),
 });
 export type CreateWorker = z.infer<typeof createWorkerBody>;
 
@@ -90,6 +96,55 @@ export const createWindowBody = z
   })
   .refine((w) => w.end > w.start, { message: 'end must be after start', path: ['end'] });
 export type CreateWindow = z.infer<typeof createWindowBody>;
+
+// ---- updates (PATCH): only the fields given change; null clears an optional field. Unknown keys
+// (a typo, or an id, which never changes) are refused rather than silently ignored.
+
+const atLeastOneField = [
+  (body: object) => Object.keys(body).length > 0,
+  { message: 'give at least one field to change' },
+] as const;
+
+export const updateGridNodeBody = z
+  .strictObject({
+    name: createGridNodeBody.shape.name,
+    level: createGridNodeBody.shape.level,
+    parentId: createGridNodeBody.shape.parentId,
+  })
+  .partial()
+  .refine(...atLeastOneField);
+export type UpdateGridNode = z.infer<typeof updateGridNodeBody>;
+
+export const updateWorkerBody = z
+  .strictObject({
+    ...workerFields,
+    email: workerFields.email.nullable(),
+    phone: workerFields.phone.nullable(),
+    webhook: workerFields.webhook.nullable(),
+  })
+  .partial()
+  .refine(...atLeastOneField);
+export type UpdateWorker = z.infer<typeof updateWorkerBody>;
+
+export const updateHouseholdBody = z
+  .strictObject({
+    gridId: idSchema,
+    address: createHouseholdBody.shape.address,
+    contact: z.string().trim().max(200).nullable(),
+  })
+  .partial()
+  .refine(...atLeastOneField);
+export type UpdateHousehold = z.infer<typeof updateHouseholdBody>;
+
+/** A sensor moves to another household by removing it and registering it again (a new secret). */
+export const updateSensorBody = z
+  .strictObject({
+    model: z.string().trim().min(1).max(64),
+    friendlyName: z.string().trim().min(1).max(128).nullable(),
+  })
+  .partial()
+  .refine(...atLeastOneField);
+export type UpdateSensor = z.infer<typeof updateSensorBody>;
 
 export const createTokenBody = z.object({
   role: z.enum(ROLES),

@@ -66,9 +66,24 @@ export interface Store {
   deleteWindow(id: string): Promise<void>;
   setCommissioning(sensorId: string, until: number | null): Promise<void>;
 
+  /** Updates replace the whole record (the registry merged the change); ids never change. */
+  updateGridNode(node: GridNode): Promise<void>;
+  /** Only an empty node is deleted: the registry has checked that nothing refers to it. */
+  deleteGridNode(id: string): Promise<void>;
+  updateWorker(worker: Worker): Promise<void>;
+  deleteWorker(id: string): Promise<void>;
+  updateHousehold(household: Household): Promise<void>;
+  /** One transaction: the household (without sensors), its quarantines, windows and door history. */
+  deleteHousehold(id: string): Promise<{ doorEvents: number }>;
+  updateSensor(sensor: SensorRow): Promise<void>;
+  /** One transaction: the sensor, its live state and gateway memberships. Door history stays. */
+  deleteSensor(id: string): Promise<void>;
+
   insertToken(token: TokenRow): Promise<void>;
   findTokenByHash(tokenHash: string): Promise<TokenRow | null>;
   countTokens(role?: Role): Promise<number>;
+  /** Tokens (revoked ones too) scoped to a grid node. */
+  countTokensAt(gridId: string): Promise<number>;
 
   loadSealStates(): Promise<SealState[]>;
   /** One transaction: the seal states and door events of a group of messages. */

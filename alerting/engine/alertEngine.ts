@@ -113,6 +113,9 @@ class Batch {
  * answers the API's alert calls. Every deadline lives in the database; memory holds only indexes
  * rebuilt at start.
  */
+/** Alert types whose subject is one sensor. */
+const SENSOR_ALERT_TYPES: readonly AlertType[] = ['breach', 'offline', 'tamper', 'lowBattery'];
+
 export class AlertEngine {
   private readonly org: OrgChart;
   /** Unresolved alerts by `type|subjectKey` and by id. */
@@ -170,9 +173,10 @@ export class AlertEngine {
     this.trackAllSensors();
     this.unsubscribe.push(
       this.o.bus.on('seal.committed', (e) => this.onSealCommitted(e)),
-      this.o.bus.on('registry.changed', ({ entity, id }) => {
-        if (entity === 'household') this.purgeIfPurged(id);
-        if (entity === 'sensor') this.trackSensor(id);
+      this.o.bus.on('registry.changed', ({ entity, id, removed }) => {
+        if (entity === 'household' && !removed) this.purgeIfPurged(id);
+        if (entity === 'sensor' && removed) this.forgetSensor(id);
+        else if (entity === 'sensor') this.trackSensor(id);
         else if (entity === 'import') this.trackAllSensors();
         if (entity !== 'token') this.countsCache = null;
       }),
@@ -891,6 +895,24 @@ export class AlertEngine {
     const n = this.o.store.redactHouseholdMessages(householdId, this.o.clock.now());
     if (n > 0)
       this.o.logger.info({ householdId, messages: n }, 'notifications of a purged household redacted');
+  }
+
+  /** A sensor taken off the registry: nothing left to watch, and its open alerts close themselves. */
+  private forgetSensor(sensorId: string): void {
+    this.tracker.remove(sensorId);
+    const now = this.o.clock.now();
+    const batch = new Batch();
+    for (const type of SENSOR_ALERT_TYPES) {
+      const a = this.ref(type, `sensor:${sensorId}`);
+      if (a)
+        this.apply(
+          batch,
+          { kind: 'resolve', alertId: a.id, at: now, reason: 'sensorRemoved', detail: {} },
+          now,
+        );
+    }
+    if (this.pending.has(sensorId)) batch.pendingDelete.push(sensorId);
+    this.commit(batch);
   }
 
   private trackAllSensors(): void {

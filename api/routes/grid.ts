@@ -1,8 +1,8 @@
-import { forbidden } from '../../core/errors.ts';
-import { createGridNodeBody } from '../../registry/schemas.ts';
+import { forbidden, notFound } from '../../core/errors.ts';
+import { createGridNodeBody, updateGridNodeBody } from '../../registry/schemas.ts';
 import type { ApiDeps } from '../deps.ts';
 import { paginate } from '../paginate.ts';
-import { inScope, requireScope } from '../principal.ts';
+import { inScope, type Principal, requireScope } from '../principal.ts';
 import type { RouteTable } from '../routeTable.ts';
 import { gridNodeView } from '../views.ts';
 
@@ -38,5 +38,46 @@ export function gridRoutes(table: RouteTable, { registry }: ApiDeps): void {
         query,
         10_000,
       ),
+  });
+
+  /** A scoped admin manages below its root; the root itself is renamed only, never moved or removed. */
+  const nodeInScope = (principal: Principal, id: string) => {
+    if (!registry.gridNode(id)) throw notFound('grid node', id);
+    requireScope(registry.tree, principal, id);
+  };
+
+  table.add({
+    method: 'PATCH',
+    url: '/api/grid/:gridId',
+    tag: 'registry',
+    summary:
+      'Rename a grid node or move it under another parent (its households, workers and tokens move with it)',
+    roles: ['admin'],
+    body: updateGridNodeBody,
+    handler: async ({ body, params, principal }) => {
+      const id = params.gridId as string;
+      nodeInScope(principal, id);
+      if (body.parentId !== undefined && body.parentId !== registry.gridNode(id)?.parentId) {
+        if (id === principal.gridId) throw forbidden('your token is scoped to this node: it cannot move it');
+        if (body.parentId === null) throw forbidden('only a whole-grid admin makes a node a root');
+        if (registry.gridNode(body.parentId)) requireScope(registry.tree, principal, body.parentId);
+      }
+      return gridNodeView(await registry.updateGridNode(id, body));
+    },
+  });
+
+  table.add({
+    method: 'DELETE',
+    url: '/api/grid/:gridId',
+    tag: 'registry',
+    summary:
+      'Remove an empty grid node; one with child nodes, workers, households, windows or tokens is refused (409)',
+    roles: ['admin'],
+    handler: async ({ params, principal }) => {
+      const id = params.gridId as string;
+      nodeInScope(principal, id);
+      if (id === principal.gridId) throw forbidden('your token is scoped to this node: it cannot remove it');
+      return gridNodeView(await registry.deleteGridNode(id));
+    },
   });
 }

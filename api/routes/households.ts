@@ -1,7 +1,8 @@
-import { createHouseholdBody } from '../../registry/schemas.ts';
+import { notFound } from '../../core/errors.ts';
+import { createHouseholdBody, type Household, updateHouseholdBody } from '../../registry/schemas.ts';
 import type { ApiDeps } from '../deps.ts';
 import { paginate } from '../paginate.ts';
-import { inScope, requireScope } from '../principal.ts';
+import { inScope, type Principal, requireScope } from '../principal.ts';
 import type { RouteTable } from '../routeTable.ts';
 import { iso } from '../views.ts';
 
@@ -35,14 +36,53 @@ export function householdRoutes(table: RouteTable, { registry, clock }: ApiDeps)
           .allHouseholds()
           .filter((h) => inScope(registry.tree, principal, h.gridId))
           .filter((h) => under === undefined || registry.tree.isWithin(h.gridId, under))
-          .map((h) => ({
-            ...h,
-            createdAt: iso(h.createdAt),
-            purgedAt: iso(h.purgedAt),
-            armed: registry.isArmed(h.id, now),
-          })),
+          .map((h) => householdView(h, now)),
         query,
       );
+    },
+  });
+
+  const householdView = (h: Household, now: number) => ({
+    ...h,
+    createdAt: iso(h.createdAt),
+    purgedAt: iso(h.purgedAt),
+    armed: registry.isArmed(h.id, now),
+  });
+
+  const householdInScope = (principal: Principal, id: string): Household => {
+    const h = registry.household(id);
+    if (!h) throw notFound('household', id);
+    requireScope(registry.tree, principal, h.gridId);
+    return h;
+  };
+
+  table.add({
+    method: 'PATCH',
+    url: '/api/households/:householdId',
+    tag: 'registry',
+    summary:
+      'Correct a household: address, contact (null clears it) or grid node; open alerts keep the node they were raised at',
+    roles: ['admin'],
+    body: updateHouseholdBody,
+    handler: async ({ body, params, principal }) => {
+      householdInScope(principal, params.householdId as string);
+      if (body.gridId !== undefined && registry.gridNode(body.gridId))
+        requireScope(registry.tree, principal, body.gridId);
+      return householdView(await registry.updateHousehold(params.householdId as string, body), clock.now());
+    },
+  });
+
+  table.add({
+    method: 'DELETE',
+    url: '/api/households/:householdId',
+    tag: 'registry',
+    summary:
+      'Remove a household registered by mistake, with its quarantines, windows and door history; one with sensors is refused (409)',
+    roles: ['admin'],
+    handler: async ({ params, principal }) => {
+      householdInScope(principal, params.householdId as string);
+      const { household, doorEvents } = await registry.deleteHousehold(params.householdId as string);
+      return { ...householdView(household, clock.now()), armed: false, doorEventsDeleted: doorEvents };
     },
   });
 }

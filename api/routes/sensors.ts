@@ -1,5 +1,5 @@
 import { notFound } from '../../core/errors.ts';
-import { createGatewayBody, createSensorBody } from '../../registry/schemas.ts';
+import { createGatewayBody, createSensorBody, updateSensorBody } from '../../registry/schemas.ts';
 import type { ApiDeps } from '../deps.ts';
 import { paginate } from '../paginate.ts';
 import { inScope, type Principal, requireScope } from '../principal.ts';
@@ -51,6 +51,33 @@ export function sensorRoutes(table: RouteTable, deps: ApiDeps): void {
           .map((s) => sensorView(s, now)),
         query,
       );
+    },
+  });
+
+  table.add({
+    method: 'PATCH',
+    url: '/api/sensors/:sensorId',
+    tag: 'registry',
+    summary:
+      "Change a sensor's model or friendly name (null clears it); to move it to another household, remove and register it again",
+    roles: ['admin', 'technician'],
+    body: updateSensorBody,
+    handler: async ({ body, params, principal }) => {
+      sensorInScope(principal, params.sensorId as string);
+      return sensorView(await registry.updateSensor(params.sensorId as string, body), clock.now());
+    },
+  });
+
+  table.add({
+    method: 'DELETE',
+    url: '/api/sensors/:sensorId',
+    tag: 'registry',
+    summary:
+      'Take a sensor off a door: it can no longer log in or publish, its live state goes and its open alerts resolve (sensorRemoved); door history stays',
+    roles: ['admin', 'technician'],
+    handler: async ({ params, principal }) => {
+      sensorInScope(principal, params.sensorId as string);
+      return sensorView(await registry.deleteSensor(params.sensorId as string), clock.now());
     },
   });
 

@@ -1,7 +1,9 @@
-import { createWorkerBody } from '../../registry/schemas.ts';
+import { notFound } from '../../core/errors.ts';
+import type { Worker } from '../../registry/schemas.ts';
+import { createWorkerBody, updateWorkerBody } from '../../registry/schemas.ts';
 import type { ApiDeps } from '../deps.ts';
 import { paginate } from '../paginate.ts';
-import { inScope, requireScope } from '../principal.ts';
+import { inScope, type Principal, requireScope } from '../principal.ts';
 import type { RouteTable } from '../routeTable.ts';
 import { iso } from '../views.ts';
 
@@ -16,8 +18,7 @@ export function workerRoutes(table: RouteTable, { registry }: ApiDeps): void {
     status: 201,
     handler: async ({ body, principal }) => {
       if (registry.gridNode(body.gridId)) requireScope(registry.tree, principal, body.gridId);
-      const w = await registry.createWorker(body);
-      return { ...w, createdAt: iso(w.createdAt) };
+      return workerView(await registry.createWorker(body));
     },
   });
   table.add({
@@ -31,8 +32,45 @@ export function workerRoutes(table: RouteTable, { registry }: ApiDeps): void {
         registry
           .allWorkers()
           .filter((w) => inScope(registry.tree, principal, w.gridId))
-          .map((w) => ({ ...w, createdAt: iso(w.createdAt) })),
+          .map(workerView),
         query,
       ),
   });
+
+  const workerInScope = (principal: Principal, id: string): Worker => {
+    const w = registry.worker(id);
+    if (!w) throw notFound('worker', id);
+    requireScope(registry.tree, principal, w.gridId);
+    return w;
+  };
+
+  table.add({
+    method: 'PATCH',
+    url: '/api/workers/:workerId',
+    tag: 'registry',
+    summary: "Change a worker's name, role, contacts (null clears one) or grid node",
+    roles: ['admin'],
+    body: updateWorkerBody,
+    handler: async ({ body, params, principal }) => {
+      workerInScope(principal, params.workerId as string);
+      if (body.gridId !== undefined && registry.gridNode(body.gridId))
+        requireScope(registry.tree, principal, body.gridId);
+      return workerView(await registry.updateWorker(params.workerId as string, body));
+    },
+  });
+
+  table.add({
+    method: 'DELETE',
+    url: '/api/workers/:workerId',
+    tag: 'registry',
+    summary:
+      'Remove a worker: alerts they held keep their history and escalate on to the leaders above; queued messages still go out',
+    roles: ['admin'],
+    handler: async ({ params, principal }) => {
+      workerInScope(principal, params.workerId as string);
+      return workerView(await registry.deleteWorker(params.workerId as string));
+    },
+  });
 }
+
+const workerView = (w: Worker) => ({ ...w, createdAt: iso(w.createdAt) });

@@ -116,8 +116,11 @@ export class SqliteStore implements Store {
 
   constructor(private readonly db: Db) {
     this.upsertState = db.prepare(
+      // The EXISTS guard: a sensor removed while its message was in flight leaves no state row behind
+      // (and the foreign key does not fail the whole group).
       `INSERT INTO seal_state (sensor_id, door, online, battery, rssi, tamper, last_seen, last_door_change, door_observed_at, recent_seqs, messages, updated_at)
-       VALUES (@sensorId, @door, @online, @battery, @rssi, @tamper, @lastSeen, @lastDoorChange, @doorObservedAt, @recentSeqs, @messages, @updatedAt)
+       SELECT @sensorId, @door, @online, @battery, @rssi, @tamper, @lastSeen, @lastDoorChange, @doorObservedAt, @recentSeqs, @messages, @updatedAt
+       WHERE EXISTS (SELECT 1 FROM sensors WHERE id = @sensorId)
        ON CONFLICT (sensor_id) DO UPDATE SET door = excluded.door, online = excluded.online, battery = excluded.battery,
          rssi = excluded.rssi, tamper = excluded.tamper, last_seen = excluded.last_seen,
          last_door_change = excluded.last_door_change, door_observed_at = excluded.door_observed_at, recent_seqs = excluded.recent_seqs,
@@ -264,6 +267,58 @@ export class SqliteStore implements Store {
     this.db.prepare('UPDATE sensors SET commissioning_until = ? WHERE id = ?').run(until, sensorId);
   }
 
+  async updateGridNode(n: GridNode): Promise<void> {
+    this.db
+      .prepare('UPDATE grid_nodes SET name = ?, parent_id = ?, level = ? WHERE id = ?')
+      .run(n.name, n.parentId, n.level, n.id);
+  }
+
+  async deleteGridNode(id: string): Promise<void> {
+    this.db.prepare('DELETE FROM grid_nodes WHERE id = ?').run(id);
+  }
+
+  async updateWorker(w: Worker): Promise<void> {
+    this.db
+      .prepare(
+        'UPDATE workers SET name = ?, grid_id = ?, role = ?, email = ?, phone = ?, webhook = ? WHERE id = ?',
+      )
+      .run(w.name, w.gridId, w.role, w.email, w.phone, w.webhook, w.id);
+  }
+
+  async deleteWorker(id: string): Promise<void> {
+    this.db.prepare('DELETE FROM workers WHERE id = ?').run(id);
+  }
+
+  async updateHousehold(h: Household): Promise<void> {
+    this.db
+      .prepare('UPDATE households SET grid_id = ?, address = ?, contact = ? WHERE id = ?')
+      .run(h.gridId, h.address, h.contact, h.id);
+  }
+
+  async deleteHousehold(id: string): Promise<{ doorEvents: number }> {
+    return this.db.transaction(() => {
+      this.db.prepare('DELETE FROM quarantines WHERE household_id = ?').run(id);
+      this.db.prepare('DELETE FROM windows WHERE household_id = ?').run(id);
+      const doorEvents = this.db.prepare('DELETE FROM door_events WHERE household_id = ?').run(id).changes;
+      this.db.prepare('DELETE FROM households WHERE id = ?').run(id);
+      return { doorEvents };
+    })();
+  }
+
+  async updateSensor(x: SensorRow): Promise<void> {
+    this.db
+      .prepare('UPDATE sensors SET model = ?, friendly_name = ? WHERE id = ?')
+      .run(x.model, x.friendlyName, x.id);
+  }
+
+  async deleteSensor(id: string): Promise<void> {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM gateway_sensors WHERE sensor_id = ?').run(id);
+      this.db.prepare('DELETE FROM seal_state WHERE sensor_id = ?').run(id);
+      this.db.prepare('DELETE FROM sensors WHERE id = ?').run(id);
+    })();
+  }
+
   async insertToken(t: TokenRow): Promise<void> {
     this.db
       .prepare(
@@ -282,6 +337,11 @@ export class SqliteStore implements Store {
       ? (this.db.prepare('SELECT count(*) AS n FROM tokens WHERE role = ?').get(role) as Row)
       : (this.db.prepare('SELECT count(*) AS n FROM tokens').get() as Row);
     return r.n as number;
+  }
+
+  async countTokensAt(gridId: string): Promise<number> {
+    return (this.db.prepare('SELECT count(*) AS n FROM tokens WHERE grid_id = ?').get(gridId) as Row)
+      .n as number;
   }
 
   async loadSealStates(): Promise<SealState[]> {

@@ -43,6 +43,18 @@ const ROUTES: Record<string, RouteCase> = {
     }),
   },
   'GET /api/grid': { roles: ALL, inScope: () => ({ path: '/api/grid' }), listMustNotMention: '"B"' },
+  // Updates change harmless fields of grid A's records; removals in scope name records that do not
+  // exist (404 past the role check), so the table does not remove what later rows rely on.
+  'PATCH /api/grid/:gridId': {
+    roles: ['admin'],
+    inScope: () => ({ path: '/api/grid/A', body: { name: '甲镇' } }),
+    outOfScope: () => ({ path: '/api/grid/B', body: { name: 'x' } }),
+  },
+  'DELETE /api/grid/:gridId': {
+    roles: ['admin'],
+    inScope: (n) => ({ path: `/api/grid/none-${n}` }),
+    outOfScope: () => ({ path: '/api/grid/B' }),
+  },
   'POST /api/workers': {
     roles: ['admin'],
     inScope: (n) => ({
@@ -59,6 +71,16 @@ const ROUTES: Record<string, RouteCase> = {
     inScope: () => ({ path: '/api/workers' }),
     listMustNotMention: 'worker-b',
   },
+  'PATCH /api/workers/:workerId': {
+    roles: ['admin'],
+    inScope: () => ({ path: '/api/workers/worker-a', body: { name: 'wa' } }),
+    outOfScope: () => ({ path: '/api/workers/worker-b', body: { name: 'x' } }),
+  },
+  'DELETE /api/workers/:workerId': {
+    roles: ['admin'],
+    inScope: (n) => ({ path: `/api/workers/none-${n}` }),
+    outOfScope: () => ({ path: '/api/workers/worker-b' }),
+  },
   'GET /api/me': { roles: ALL, inScope: () => ({ path: '/api/me' }), listMustNotMention: '乙镇' },
   'POST /api/households': {
     roles: ['admin'],
@@ -69,6 +91,16 @@ const ROUTES: Record<string, RouteCase> = {
     roles: ALL,
     inScope: () => ({ path: '/api/households' }),
     listMustNotMention: 'house-b',
+  },
+  'PATCH /api/households/:householdId': {
+    roles: ['admin'],
+    inScope: () => ({ path: '/api/households/house-a', body: { contact: '138' } }),
+    outOfScope: () => ({ path: '/api/households/house-b', body: { contact: 'x' } }),
+  },
+  'DELETE /api/households/:householdId': {
+    roles: ['admin'],
+    inScope: (n) => ({ path: `/api/households/none-${n}` }),
+    outOfScope: () => ({ path: '/api/households/house-b' }),
   },
   'GET /api/households/:householdId/schedule': {
     roles: ALL,
@@ -81,6 +113,16 @@ const ROUTES: Record<string, RouteCase> = {
     outOfScope: (n) => ({ path: '/api/sensors', body: { id: `sb-${n}`, householdId: 'house-b' } }),
   },
   'GET /api/sensors': { roles: ALL, inScope: () => ({ path: '/api/sensors' }), listMustNotMention: 'seal-b' },
+  'PATCH /api/sensors/:sensorId': {
+    roles: ['admin', 'technician'],
+    inScope: () => ({ path: '/api/sensors/seal-a', body: { model: 'MC-38' } }),
+    outOfScope: () => ({ path: '/api/sensors/seal-b', body: { model: 'x' } }),
+  },
+  'DELETE /api/sensors/:sensorId': {
+    roles: ['admin', 'technician'],
+    inScope: (n) => ({ path: `/api/sensors/none-${n}` }),
+    outOfScope: () => ({ path: '/api/sensors/seal-b' }),
+  },
   'POST /api/sensors/:sensorId/commissioning': {
     roles: ['admin', 'technician'],
     inScope: () => ({ path: '/api/sensors/seal-a/commissioning' }),
@@ -213,6 +255,7 @@ describe('security', () => {
     await svc.api('POST', '/api/grid', { id: 'R', name: '县', parentId: null, level: 'county' });
     await svc.api('POST', '/api/grid', { id: 'A', name: '甲镇', parentId: 'R', level: 'township' });
     await svc.api('POST', '/api/grid', { id: 'B', name: '乙镇', parentId: 'R', level: 'township' });
+    await svc.api('POST', '/api/workers', { id: 'worker-a', name: 'wa', gridId: 'A', role: 'worker' });
     await svc.api('POST', '/api/workers', { id: 'worker-b', name: 'wb', gridId: 'B', role: 'worker' });
     for (const [h, g, s] of [
       ['house-a', 'A', 'seal-a'],
