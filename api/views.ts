@@ -33,6 +33,12 @@ export const windowView = (w: Window) => ({
   createdAt: iso(w.createdAt),
 });
 
+/** Online: heard from, not marked offline, and within the offline threshold. */
+export function isOnline(state: SealState | undefined, now: number, offlineAfterMs: number): boolean {
+  const lastSeen = state?.lastSeen ?? null;
+  return state?.online === true && lastSeen !== null && now - lastSeen <= offlineAfterMs;
+}
+
 export function sealView(
   registry: Registry,
   sensor: Sensor,
@@ -42,7 +48,7 @@ export function sealView(
 ) {
   const household = registry.household(sensor.householdId);
   const lastSeen = state?.lastSeen ?? null;
-  const online = state?.online === true && lastSeen !== null && now - lastSeen <= offlineAfterMs;
+  const online = isOnline(state, now, offlineAfterMs);
   return {
     sensorId: sensor.id,
     householdId: sensor.householdId,

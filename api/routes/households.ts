@@ -30,7 +30,10 @@ export function householdRoutes(table: RouteTable, { registry, clock }: ApiDeps)
     handler: async ({ principal, query }) => {
       const now = clock.now();
       const under = query.gridId;
-      if (under !== undefined) requireScope(registry.tree, principal, under);
+      if (under !== undefined) {
+        if (!registry.gridNode(under)) throw notFound('grid node', under);
+        requireScope(registry.tree, principal, under);
+      }
       return paginate(
         registry
           .allHouseholds()

@@ -1,9 +1,10 @@
 import { invalid, notFound } from '../../core/errors.ts';
+import type { Sensor } from '../../registry/schemas.ts';
 import type { ApiDeps } from '../deps.ts';
 import { paginate } from '../paginate.ts';
 import { inScope, requireScope } from '../principal.ts';
 import type { RouteTable } from '../routeTable.ts';
-import { sealView } from '../views.ts';
+import { isOnline, sealView } from '../views.ts';
 
 const ALL_ROLES = ['admin', 'monitor', 'worker', 'technician'] as const;
 
@@ -33,21 +34,38 @@ export function sealRoutes(table: RouteTable, deps: ApiDeps): void {
     roles: ALL_ROLES,
     handler: async ({ principal, query }) => {
       const now = clock.now();
-      if (query.gridId !== undefined) requireScope(registry.tree, principal, query.gridId);
+      if (query.gridId !== undefined) {
+        if (!registry.gridNode(query.gridId)) throw notFound('grid node', query.gridId);
+        requireScope(registry.tree, principal, query.gridId);
+      }
       if (query.door !== undefined && !['open', 'closed', 'unknown'].includes(query.door)) {
         throw invalid('door must be open, closed or unknown');
       }
-      const views = [];
+      if (query.online !== undefined && !['true', 'false'].includes(query.online))
+        throw invalid('online must be true or false');
+      // Filter on what is cheap (scope per grid node, door and online from the state), render only the page.
+      const nodeMatches = new Map<string, boolean>();
+      const matches: Sensor[] = [];
       for (const sensor of registry.allSensors()) {
         const gridId = registry.household(sensor.householdId)?.gridId;
-        if (gridId === undefined || !inScope(registry.tree, principal, gridId)) continue;
-        if (query.gridId !== undefined && !registry.tree.isWithin(gridId, query.gridId)) continue;
-        const view = sealView(registry, sensor, seals.state(sensor.id), now, deps.offlineAfterMs);
-        if (query.door !== undefined && view.door !== query.door) continue;
-        if (query.online !== undefined && String(view.online) !== query.online) continue;
-        views.push(view);
+        if (gridId === undefined) continue;
+        let inNode = nodeMatches.get(gridId);
+        if (inNode === undefined) {
+          inNode =
+            inScope(registry.tree, principal, gridId) &&
+            (query.gridId === undefined || registry.tree.isWithin(gridId, query.gridId));
+          nodeMatches.set(gridId, inNode);
+        }
+        if (!inNode) continue;
+        const state = seals.state(sensor.id);
+        if (query.door !== undefined && (state?.door ?? 'unknown') !== query.door) continue;
+        if (query.online !== undefined && String(isOnline(state, now, deps.offlineAfterMs)) !== query.online)
+          continue;
+        matches.push(sensor);
       }
-      return paginate(views, query, 10_000);
+      return paginate(matches, query, 10_000, (sensor) =>
+        sealView(registry, sensor, seals.state(sensor.id), now, deps.offlineAfterMs),
+      );
     },
   });
 

@@ -44,6 +44,30 @@ describe('live overview and event stream', () => {
     expect(byId['town-b'].counts).toMatchObject({ households: 1, sealed: 1, open: 0, offline: 1 });
   });
 
+  it('lists seal states filtered by node, door and online, paged, and refuses a bad filter', async () => {
+    const ids = async (query: string) => {
+      const r = await svc.api('GET', `/api/seals${query}`);
+      expect(r.status, query).toBe(200);
+      return { ids: r.body.items.map((s: { sensorId: string }) => s.sensorId).sort(), total: r.body.total };
+    };
+    // a1 opened its door in the test above; a2 and b1 were never heard from.
+    expect(await ids('')).toEqual({ ids: ['a1', 'a2', 'b1'], total: 3 });
+    expect(await ids('?gridId=town-a')).toEqual({ ids: ['a1', 'a2'], total: 2 });
+    expect(await ids('?door=open')).toEqual({ ids: ['a1'], total: 1 });
+    expect(await ids('?door=unknown&gridId=town-a')).toEqual({ ids: ['a2'], total: 1 });
+    expect(await ids('?online=true')).toEqual({ ids: ['a1'], total: 1 });
+    expect(await ids('?online=false')).toEqual({ ids: ['a2', 'b1'], total: 2 });
+    const page = (await svc.api('GET', '/api/seals?limit=2&offset=2')).body;
+    expect(page).toMatchObject({ total: 3, limit: 2, offset: 2 });
+    expect(page.items).toHaveLength(1);
+    expect(page.items[0]).toMatchObject({ householdId: expect.any(String), armed: true });
+    for (const bad of ['?door=ajar', '?online=yes', '?limit=0', '?gridId=nowhere']) {
+      const r = await svc.api('GET', `/api/seals${bad}`);
+      expect([400, 403, 404], bad).toContain(r.status);
+      expect(r.body.error.message, bad).toBeTruthy();
+    }
+  });
+
   it('puts the numbers an operator needs in /metrics: alerts, HTTP latency, event-loop lag', async () => {
     await eventually(
       async () => {
