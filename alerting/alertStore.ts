@@ -89,6 +89,11 @@ export interface AlertStore {
   loadUnresolved(): StoredAlert[];
   /** Newest first. */
   list(query: AlertQuery): StoredAlert[];
+  /**
+   * Newest first, read as the caller goes: a page of the history stops reading at the page's end.
+   * Consume it without awaiting in between (the SQLite connection is busy until it ends).
+   */
+  iterate(query: AlertQuery): IterableIterator<StoredAlert>;
   changes(alertId: string): AlertChange[];
   deliveries(alertId: string): OutboxRow[];
   /** Pending rows due at `now`, oldest deadline first. */

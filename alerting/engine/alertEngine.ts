@@ -747,12 +747,34 @@ export class AlertEngine {
   }
 
   listAlerts(query: { status?: StoredAlert['status']; type?: AlertType }): StoredAlert[] {
-    if (query.status === 'open' || query.status === 'acknowledged') {
-      return [...this.byId.values()]
-        .filter((a) => a.status === query.status && (!query.type || a.type === query.type))
-        .sort((a, b) => b.openedAt - a.openedAt);
+    return this.alertsPage(query, () => true, 0, Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * One page of the alerts `accept` lets through (the caller's scope), newest first. Unresolved
+   * alerts come from memory; any other query reads the history only as far as the page reaches.
+   */
+  alertsPage(
+    query: { status?: StoredAlert['status']; type?: AlertType },
+    accept: (a: StoredAlert) => boolean,
+    offset: number,
+    limit: number,
+  ): StoredAlert[] {
+    const source =
+      query.status === 'open' || query.status === 'acknowledged'
+        ? [...this.byId.values()]
+            .filter((a) => a.status === query.status && (!query.type || a.type === query.type))
+            .sort((a, b) => b.openedAt - a.openedAt)
+        : this.o.store.iterate(query);
+    const page: StoredAlert[] = [];
+    let skipped = 0;
+    for (const a of source) {
+      if (page.length >= limit) break;
+      if (!accept(a)) continue;
+      if (skipped < offset) skipped++;
+      else page.push(a);
     }
-    return this.o.store.list(query);
+    return page;
   }
 
   detail(id: string) {

@@ -46,17 +46,14 @@ export function alertRoutes(table: RouteTable, { registry, alerting }: ApiDeps):
       if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
         throw invalid('limit must be a whole number from 1 to 10000');
       if (!Number.isInteger(offset) || offset < 0) throw invalid('offset must be a whole number ≥ 0');
-      const alerts = engine
-        .listAlerts({
-          ...(status ? { status: status as (typeof STATUSES)[number] } : {}),
-          ...(type ? { type: type as (typeof ALERT_TYPES)[number] } : {}),
-        })
-        .filter(
-          (a) =>
-            inScope(registry.tree, principal, a.gridId) &&
-            (gridId === undefined || registry.tree.isWithin(a.gridId, gridId)),
-        );
-      return alerts.slice(offset, offset + limit).map((a) => engine.view(a));
+      const filter = {
+        ...(status ? { status: status as (typeof STATUSES)[number] } : {}),
+        ...(type ? { type: type as (typeof ALERT_TYPES)[number] } : {}),
+      };
+      const visible = (a: { gridId: string }) =>
+        inScope(registry.tree, principal, a.gridId) &&
+        (gridId === undefined || registry.tree.isWithin(a.gridId, gridId));
+      return engine.alertsPage(filter, visible, offset, limit).map((a) => engine.view(a));
     },
   });
 

@@ -197,6 +197,10 @@ export class SqliteAlertStore implements AlertStore {
   }
 
   list(q: AlertQuery): StoredAlert[] {
+    return [...this.iterate(q)];
+  }
+
+  *iterate(q: AlertQuery): IterableIterator<StoredAlert> {
     const where: string[] = [];
     const args: unknown[] = [];
     if (q.status) {
@@ -216,7 +220,7 @@ export class SqliteAlertStore implements AlertStore {
       args.push(q.openedTo);
     }
     const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY opened_at DESC, id`;
-    return (this.db.prepare(sql).all(...args) as Row[]).map(alertOf);
+    for (const row of this.db.prepare(sql).iterate(...args)) yield alertOf(row as Row);
   }
 
   changes(alertId: string): AlertChange[] {

@@ -261,6 +261,24 @@ describe('alert engine', () => {
     expect(engine.listAlerts({ status: 'open' })[0]).toMatchObject({ type: 'breach', openedAt: T0 });
   });
 
+  it('pages the alert history newest first, counting only the alerts the caller may see', async () => {
+    for (let i = 0; i < 5; i++) {
+      const at = T0 + i * MIN;
+      w.clock.set(at);
+      deliver(w, { ...open(at, 100 + 2 * i), door: 'closed' });
+      deliver(w, open(at + 1, 101 + 2 * i));
+      await settle();
+      const id = engine.listAlerts({ status: 'open' })[0]!.id;
+      engine.resolve(id, { outcome: 'visited', note: 'went there' }, 'me');
+    }
+    const openedAt = (alerts: { openedAt: number }[]) => alerts.map((a) => (a.openedAt - T0 - 1) / MIN);
+    expect(openedAt(engine.listAlerts({ status: 'resolved' }))).toEqual([4, 3, 2, 1, 0]);
+    const hidden = T0 + 3 * MIN + 1;
+    expect(openedAt(engine.alertsPage({}, (a) => a.openedAt !== hidden, 1, 2))).toEqual([2, 1]);
+    expect(openedAt(engine.alertsPage({}, () => true, 4, 10))).toEqual([0]);
+    expect(engine.alertsPage({}, () => true, 5, 10)).toEqual([]);
+  });
+
   it('resolving needs an outcome and a note; resolving twice is a conflict', async () => {
     deliver(w, open(T0));
     await settle();
