@@ -69,6 +69,8 @@ export interface AlertBatch {
   nonces?: Array<{ nonce: string; alertId: string; recipientId: string; usedAt: number }>;
   announcements?: StoredAnnouncement[];
   state?: Record<string, string>;
+  /** Folded rows now covered by a summary row. */
+  summarized?: Array<{ rowId: string; summaryId: string }>;
 }
 
 export interface AlertQuery {
@@ -101,6 +103,8 @@ export interface AlertStore {
   nextOutboxAt(): number | null;
   /** Outbox rows by status (pending, sending, delivered, failed, folded), for /metrics. */
   outboxCounts(): Record<string, number>;
+  /** Folded rows no summary has covered yet, oldest first: after a restart they wait for one again. */
+  loadFoldedUnsummarized(): OutboxRow[];
   /** After a crash: rows claimed but not confirmed go back to pending (at-least-once). */
   requeueSending(now: number): number;
   nonceUsed(nonce: string): boolean;

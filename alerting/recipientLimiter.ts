@@ -1,8 +1,9 @@
 /**
  * "No flood": at most `limit` notifications per recipient per sliding `windowMs`. The excess is not
  * dropped: it is folded, and once the window has room again the recipient gets ONE summary
- * notification listing everything folded. State is in memory (after a restart the window starts
- * empty — at worst a few extra messages). Time is always passed in.
+ * notification listing everything folded. The window is in memory (after a restart it starts
+ * empty — at worst a few extra messages); folded items are restored from the outbox (`restore`).
+ * Time is always passed in.
  */
 
 export interface LimiterOptions {
@@ -39,6 +40,13 @@ export class RecipientLimiter<T> {
     list.push(item);
     this.folded.set(recipientId, list);
     return { send: false, folded: list.length };
+  }
+
+  /** After a restart: an item folded before it, still waiting for its summary. */
+  restore(recipientId: string, item: T): void {
+    const list = this.folded.get(recipientId) ?? [];
+    list.push(item);
+    this.folded.set(recipientId, list);
   }
 
   /** Summaries whose recipient has room again; each counts as one notification sent at `now`. */

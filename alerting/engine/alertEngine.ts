@@ -39,7 +39,7 @@ import {
   type SealState,
 } from '../types.ts';
 import { type AlertView, alertView, changeView, deliveryView } from './alertView.ts';
-import { OutboxDispatcher, type Settled } from './outboxDispatcher.ts';
+import { limiterKey, OutboxDispatcher, type Settled } from './outboxDispatcher.ts';
 import type { AlertingRegistry, AlertTelemetry, SealStates } from './ports.ts';
 
 /** Sweeps never follow each other closer than this, whatever deadline is due. */
@@ -83,6 +83,7 @@ class Batch {
   readonly openCounters: Array<{ householdId: string; counter: OpenCounter }> = [];
   readonly pendingPut: Array<{ sensorId: string; householdId: string; openedAt: number; dueAt: number }> = [];
   readonly pendingDelete: string[] = [];
+  readonly summarized: Array<{ rowId: string; summaryId: string }> = [];
   state: Record<string, string> = {};
 
   put(alert: StoredAlert, change: AlertChange | null): void {
@@ -102,6 +103,7 @@ class Batch {
       this.openCounters.length === 0 &&
       this.pendingPut.length === 0 &&
       this.pendingDelete.length === 0 &&
+      this.summarized.length === 0 &&
       Object.keys(this.state).length === 0
     );
   }
@@ -164,6 +166,10 @@ export class AlertEngine {
     const requeued = store.requeueSending(now);
     if (requeued > 0) logger.warn({ requeued }, 'outbox rows claimed before a crash will be sent again');
     for (const a of store.loadUnresolved()) this.remember(a);
+    const folded = store.loadFoldedUnsummarized();
+    for (const row of folded) this.limiter.restore(limiterKey(row), row);
+    if (folded.length > 0)
+      logger.info({ folded: folded.length }, 'folded notifications wait for their summary again');
     this.lowBattery = store.loadLowBattery();
     this.counters = store.loadOpenCounters();
     for (const p of store.loadPendingBreaches()) this.pending.set(p.sensorId, p);
@@ -390,6 +396,7 @@ export class AlertEngine {
       openCounters: batch.openCounters,
       pendingPut: batch.pendingPut,
       pendingDelete: batch.pendingDelete,
+      summarized: batch.summarized,
       state: batch.state,
     });
     for (const a of batch.alerts.values()) this.remember(a);
@@ -698,6 +705,7 @@ export class AlertEngine {
         deliveredAt: null,
         lastError: null,
       });
+      for (const row of s.items) batch.summarized.push({ rowId: row.id, summaryId: id });
     }
   }
 

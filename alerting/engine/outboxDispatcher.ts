@@ -6,6 +6,10 @@ import type { DeliveryResult, Notifier } from '../notifiers/types.ts';
 import type { RecipientLimiter } from '../recipientLimiter.ts';
 import type { Clock } from '../types.ts';
 
+/** One flood limit per recipient and channel. */
+export const limiterKey = (row: Pick<OutboxRow, 'channel' | 'recipientId'>): string =>
+  `${row.channel}:${row.recipientId}`;
+
 const BATCH = 50;
 
 /** How a delivery attempt ended, for the alert's history. */
@@ -92,7 +96,7 @@ export class OutboxDispatcher {
       return;
     }
     if (row.attempts === 0 && row.kind === 'alert') {
-      const admission = this.deps.limiter.offer(`${row.channel}:${row.recipientId}`, row, now);
+      const admission = this.deps.limiter.offer(limiterKey(row), row, now);
       if (!admission.send) {
         this.deps.settle({
           row,

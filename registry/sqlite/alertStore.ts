@@ -85,6 +85,10 @@ export class SqliteAlertStore implements AlertStore {
          VALUES (@id, @alertId, @kind, @channel, @recipientId, @notification, @status, @attempts, @createdAt,
            @firstAttemptAt, @nextAttemptAt, @deliveredAt, @lastError)`,
       ),
+      markSummarized: db.prepare('UPDATE outbox SET summary_id = ? WHERE id = ?'),
+      folded: db.prepare(
+        "SELECT * FROM outbox WHERE status = 'folded' AND summary_id IS NULL ORDER BY created_at, id",
+      ),
       updateOutbox: db.prepare(
         `UPDATE outbox SET status = @status, attempts = @attempts, first_attempt_at = @firstAttemptAt,
            next_attempt_at = @nextAttemptAt, delivered_at = @deliveredAt, last_error = @lastError
@@ -177,6 +181,7 @@ export class SqliteAlertStore implements AlertStore {
     for (const o of b.outbox ?? [])
       s.insertOutbox.run({ ...o, notification: JSON.stringify(o.notification) });
     for (const u of b.outboxUpdates ?? []) s.updateOutbox.run(u);
+    for (const m of b.summarized ?? []) s.markSummarized.run(m.summaryId, m.rowId);
     for (const f of b.lowBattery ?? []) s.putLowBattery.run(f.sensorId, f.notified ? 1 : 0);
     for (const c of b.openCounters ?? []) s.putCounter.run(c.householdId, c.counter.dayKey, c.counter.count);
     for (const p of b.pendingPut ?? []) s.putPending.run(p.sensorId, p.householdId, p.openedAt, p.dueAt);
@@ -248,6 +253,10 @@ export class SqliteAlertStore implements AlertStore {
     const counts: Record<string, number> = {};
     for (const r of this.stmt.outboxCounts.all() as Row[]) counts[r.status as string] = r.n as number;
     return counts;
+  }
+
+  loadFoldedUnsummarized(): OutboxRow[] {
+    return (this.stmt.folded.all() as Row[]).map(outboxOf);
   }
 
   requeueSending(now: number): number {

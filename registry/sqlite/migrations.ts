@@ -279,4 +279,13 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX workers_grid ON workers(grid_id);
     `,
   },
+  {
+    version: 6,
+    name: 'folded notifications remember their summary',
+    // A folded row without a summary still waits for one: after a restart it is folded again.
+    sql: `
+      ALTER TABLE outbox ADD COLUMN summary_id TEXT;
+      CREATE INDEX outbox_folded ON outbox(created_at) WHERE status = 'folded' AND summary_id IS NULL;
+    `,
+  },
 ];

@@ -77,8 +77,13 @@ async function world(): Promise<World> {
   return w;
 }
 
-function engineOf(w: World, policy: Partial<Policy> = {}): AlertEngine {
+function engineOf(
+  w: World,
+  policy: Partial<Policy> = {},
+  limiter?: { limit: number; windowMs: number },
+): AlertEngine {
   return new AlertEngine({
+    ...(limiter ? { limiter } : {}),
     registry: w.registry,
     seals: { state: (id) => w.states.get(id), allStates: () => w.states.values() },
     store: new SqliteAlertStore(w.db),
@@ -265,7 +270,7 @@ describe('alert engine', () => {
     for (let i = 0; i < 5; i++) {
       const at = T0 + i * MIN;
       w.clock.set(at);
-      deliver(w, { ...open(at, 100 + 2 * i), door: 'closed' });
+      deliver(w, { ...open(at, 100 + 2 * i), door: 'closed' } as SealMessage);
       deliver(w, open(at + 1, 101 + 2 * i));
       await settle();
       const id = engine.listAlerts({ status: 'open' })[0]!.id;
@@ -277,6 +282,48 @@ describe('alert engine', () => {
     expect(openedAt(engine.alertsPage({}, (a) => a.openedAt !== hidden, 1, 2))).toEqual([2, 1]);
     expect(openedAt(engine.alertsPage({}, () => true, 4, 10))).toEqual([0]);
     expect(engine.alertsPage({}, () => true, 5, 10)).toEqual([]);
+  });
+
+  it('notifications folded by the flood limit still get their summary after a restart', async () => {
+    await engine.stop();
+    // One message per two minutes; every step stays before the first escalation (5 min).
+    const onePerTwoMinutes = { limit: 1, windowMs: 2 * MIN };
+    engine = engineOf(w, {}, onePerTwoMinutes);
+    engine.start();
+    for (const id of ['s2', 's3', 's4']) await w.registry.createSensor({ id, householdId: 'h1' });
+    for (const [i, sensorId] of ['s1', 's2', 's3', 's4'].entries()) {
+      deliver(w, { ...open(T0 + i), sensorId });
+      await settle();
+    }
+    const rows = (where: string) =>
+      (
+        w.db
+          .prepare(`SELECT kind, status, summary_id FROM outbox WHERE channel = 'email' AND ${where}`)
+          .all() as {
+          kind: string;
+        }[]
+      ).length;
+    expect(rows("status = 'folded'")).toBe(3);
+    await engine.stop();
+
+    engine = engineOf(w, {}, onePerTwoMinutes);
+    engine.start();
+    w.clock.set(T0 + 3 * MIN);
+    engine.sweep();
+    await settle();
+    expect(rows("kind = 'summary'")).toBe(1);
+    expect(rows("status = 'folded' AND summary_id IS NULL")).toBe(0);
+    const summary = w.email.sent.find((n) => n.data?.event === 'summary');
+    expect(summary?.data?.alertIds).toHaveLength(3);
+
+    // Once covered, a further restart does not summarize them again.
+    await engine.stop();
+    engine = engineOf(w, {}, onePerTwoMinutes);
+    engine.start();
+    w.clock.set(T0 + 4 * MIN);
+    engine.sweep();
+    await settle();
+    expect(rows("kind = 'summary'")).toBe(1);
   });
 
   it('resolving needs an outcome and a note; resolving twice is a conflict', async () => {
