@@ -131,6 +131,8 @@ export class AlertEngine {
   >();
   private readonly announcements = new Map<string, StoredAnnouncement[]>();
   private readonly tracker: OfflineTracker;
+  /** Sensors whose door is open now: the sweep's window-end rule looks at these only, not every seal. */
+  private readonly openDoorIds = new Set<string>();
   private readonly dispatcher: OutboxDispatcher;
   private readonly limiter: RecipientLimiter<OutboxRow>;
   private readonly channels: Set<Channel>;
@@ -177,6 +179,7 @@ export class AlertEngine {
     const last = store.getState(LAST_SWEEP_KEY);
     this.lastSweepAt = last === undefined ? null : Number(last);
     this.trackAllSensors();
+    for (const st of this.o.seals.allStates()) if (st.door === 'open') this.openDoorIds.add(st.sensorId);
     this.unsubscribe.push(
       this.o.bus.on('seal.committed', (e) => this.onSealCommitted(e)),
       this.o.bus.on('registry.changed', ({ entity, id, removed }) => {
@@ -225,6 +228,8 @@ export class AlertEngine {
     const msg = e.message;
     const sensor = registry.sensor(msg.sensorId);
     this.tracker.touch(msg.sensorId, msg.receivedAt, policy.heartbeatIntervalMs, policy.missedBeats);
+    if (e.after.door === 'open') this.openDoorIds.add(msg.sensorId);
+    else this.openDoorIds.delete(msg.sensorId);
     const household = this.householdRef(e.householdId);
     const inputs = registry.armingInputs(e.householdId);
     const before: SealState = {
@@ -566,8 +571,9 @@ export class AlertEngine {
   }
 
   private *openDoors(): Generator<{ sensorId: string; householdId: string; state: SealState }> {
-    for (const st of this.o.seals.allStates()) {
-      if (st.door !== 'open') continue;
+    for (const id of this.openDoorIds) {
+      const st = this.o.seals.state(id);
+      if (st?.door !== 'open') continue;
       const sensor = this.o.registry.sensor(st.sensorId);
       if (!sensor) continue;
       yield {
@@ -930,6 +936,7 @@ export class AlertEngine {
   /** A sensor taken off the registry: nothing left to watch, and its open alerts close themselves. */
   private forgetSensor(sensorId: string): void {
     this.tracker.remove(sensorId);
+    this.openDoorIds.delete(sensorId);
     const now = this.o.clock.now();
     const batch = new Batch();
     for (const type of SENSOR_ALERT_TYPES) {

@@ -255,6 +255,24 @@ describe('alert engine', () => {
     });
   });
 
+  it('a door opened before a restart and still open when the window ends is a breach at the end', async () => {
+    await w.registry.createWindow({
+      householdId: 'h1',
+      start: T0,
+      end: T0 + 10 * MIN,
+      reason: '送餐',
+      by: 'w',
+    });
+    engine.sweep();
+    deliver(w, open(T0 + MIN));
+    await engine.stop();
+    engine = engineOf(w);
+    engine.start();
+    w.clock.set(T0 + 10 * MIN);
+    engine.sweep();
+    expect(engine.listAlerts({ status: 'open', type: 'breach' })).toHaveLength(1);
+  });
+
   it('with a grace, the breach waits and is raised when the grace ends unless a window was recorded', async () => {
     await engine.stop();
     engine = engineOf(w, { graceSeconds: 30 });
