@@ -1,0 +1,463 @@
+import type pg from 'pg';
+import type { DoorEventRecord, SealState } from '../../core/sealState.ts';
+import type { GridNode, Household, Quarantine, Role, Window, Worker } from '../schemas.ts';
+import type {
+  GatewayRow,
+  ImportRecords,
+  IngestCommit,
+  RegistrySnapshot,
+  SensorRow,
+  Store,
+  TokenRow,
+} from '../store.ts';
+import type { Pool } from './openPool.ts';
+
+type Row = Record<string, unknown>;
+/** A pool or a client inside a transaction: both run queries. */
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
+const gridNode = (r: Row): GridNode => ({
+  id: r.id as string,
+  name: r.name as string,
+  parentId: (r.parent_id as string | null) ?? null,
+  level: r.level as string,
+  createdAt: r.created_at as number,
+});
+
+const worker = (r: Row): Worker => ({
+  id: r.id as string,
+  name: r.name as string,
+  gridId: r.grid_id as string,
+  role: r.role as Worker['role'],
+  email: (r.email as string | null) ?? null,
+  phone: (r.phone as string | null) ?? null,
+  webhook: (r.webhook as string | null) ?? null,
+  createdAt: r.created_at as number,
+});
+
+const household = (r: Row): Household => ({
+  id: r.id as string,
+  gridId: r.grid_id as string,
+  address: (r.address as string | null) ?? null,
+  contact: (r.contact as string | null) ?? null,
+  createdAt: r.created_at as number,
+  purgedAt: (r.purged_at as number | null) ?? null,
+});
+
+const sensor = (r: Row): SensorRow => ({
+  id: r.id as string,
+  householdId: r.household_id as string,
+  model: r.model as string,
+  friendlyName: (r.friendly_name as string | null) ?? null,
+  commissioningUntil: (r.commissioning_until as number | null) ?? null,
+  createdAt: r.created_at as number,
+  secretHash: r.secret_hash as string,
+});
+
+const quarantine = (r: Row): Quarantine => ({
+  id: r.id as string,
+  householdId: r.household_id as string,
+  start: r.start_at as number,
+  end: (r.end_at as number | null) ?? null,
+  createdAt: r.created_at as number,
+});
+
+const window = (r: Row): Window => ({
+  id: r.id as string,
+  gridId: (r.grid_id as string | null) ?? null,
+  householdId: (r.household_id as string | null) ?? null,
+  start: r.start_at as number,
+  end: r.end_at as number,
+  reason: r.reason as string,
+  by: r.by as string,
+  createdAt: r.created_at as number,
+});
+
+const token = (r: Row): TokenRow => ({
+  id: r.id as string,
+  name: r.name as string,
+  role: r.role as Role,
+  gridId: (r.grid_id as string | null) ?? null,
+  tokenHash: r.token_hash as string,
+  createdAt: r.created_at as number,
+  revokedAt: (r.revoked_at as number | null) ?? null,
+});
+
+const sealState = (r: Row): SealState => ({
+  sensorId: r.sensor_id as string,
+  door: r.door as SealState['door'],
+  online: r.online as boolean,
+  battery: (r.battery as number | null) ?? null,
+  rssi: (r.rssi as number | null) ?? null,
+  tamper: r.tamper as boolean,
+  lastSeen: (r.last_seen as number | null) ?? null,
+  lastDoorChange: (r.last_door_change as number | null) ?? null,
+  doorObservedAt: (r.door_observed_at as number | null) ?? null,
+  recentSeqs: r.recent_seqs as number[],
+  messages: r.messages as number,
+  updatedAt: r.updated_at as number,
+});
+
+const doorEvent = (r: Row): DoorEventRecord => ({
+  sensorId: r.sensor_id as string,
+  householdId: r.household_id as string,
+  type: r.type as DoorEventRecord['type'],
+  ts: r.ts as number,
+  receivedAt: r.received_at as number,
+  seq: (r.seq as number | null) ?? null,
+  dialect: r.dialect as string,
+});
+
+/** The columns of `rows`, one array each, for `unnest($1::text[], $2::bigint[], …)`: one statement writes them all. */
+function columns<T>(rows: readonly T[], pick: (row: T) => unknown[]): unknown[][] {
+  const tuples = rows.map(pick);
+  return (tuples[0] ?? []).map((_, i) => tuples.map((t) => t[i] ?? null));
+}
+
+// Multi-row inserts: each takes one array per column, in the order of its PICK tuple.
+const INSERT = {
+  grid: `INSERT INTO grid_nodes (id, name, parent_id, level, created_at)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])`,
+  workers: `INSERT INTO workers (id, name, grid_id, role, email, phone, webhook, created_at)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[])`,
+  households: `INSERT INTO households (id, grid_id, address, contact, created_at)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])`,
+  sensors: `INSERT INTO sensors (id, household_id, model, secret_hash, friendly_name, created_at)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])`,
+  quarantines: `INSERT INTO quarantines (id, household_id, start_at, end_at, created_at)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[])`,
+  windows: `INSERT INTO windows (id, grid_id, household_id, start_at, end_at, reason, "by", created_at)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::bigint[])`,
+} as const;
+
+const PICK = {
+  grid: (n: GridNode) => [n.id, n.name, n.parentId, n.level, n.createdAt],
+  workers: (w: Worker) => [w.id, w.name, w.gridId, w.role, w.email, w.phone, w.webhook, w.createdAt],
+  households: (h: Household) => [h.id, h.gridId, h.address, h.contact, h.createdAt],
+  // commissioning_until is not written on insert (as in SqliteStore): setCommissioning sets it.
+  sensors: (x: SensorRow) => [x.id, x.householdId, x.model, x.secretHash, x.friendlyName, x.createdAt],
+  quarantines: (q: Quarantine) => [q.id, q.householdId, q.start, q.end, q.createdAt],
+  windows: (w: Window) => [w.id, w.gridId, w.householdId, w.start, w.end, w.reason, w.by, w.createdAt],
+};
+
+/**
+ * One statement, so one transaction and one round trip, for a whole ingest group:
+ * the seal states are upserted and the door events appended.
+ * - The join with sensors (FOR KEY SHARE) is SqliteStore's EXISTS guard: a sensor removed while
+ *   its message was in flight leaves no state row behind and does not fail the group. The lock
+ *   makes a concurrent deleteSensor (which locks the row FOR UPDATE first) wait or be waited for.
+ * - commitIngest sorts the states by sensor id, so concurrent groups on several instances lock
+ *   seal_state rows in one order and cannot deadlock.
+ * - Both inserts run even though the final SELECT reads neither (PostgreSQL always runs
+ *   data-modifying WITH clauses, once, to completion).
+ */
+const COMMIT_INGEST = `
+  WITH s AS (
+    INSERT INTO seal_state (sensor_id, door, online, battery, rssi, tamper, last_seen, last_door_change,
+        door_observed_at, recent_seqs, messages, updated_at)
+      SELECT u.sensor_id, u.door, u.online, u.battery, u.rssi, u.tamper, u.last_seen, u.last_door_change,
+          u.door_observed_at, u.recent_seqs::jsonb, u.messages, u.updated_at
+        FROM unnest($1::text[], $2::text[], $3::boolean[], $4::float8[], $5::float8[], $6::boolean[],
+            $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], $11::bigint[], $12::bigint[])
+          WITH ORDINALITY AS u(sensor_id, door, online, battery, rssi, tamper, last_seen, last_door_change,
+            door_observed_at, recent_seqs, messages, updated_at, n)
+        JOIN sensors ON sensors.id = u.sensor_id
+        ORDER BY u.n
+        FOR KEY SHARE OF sensors
+    ON CONFLICT (sensor_id) DO UPDATE SET door = excluded.door, online = excluded.online,
+      battery = excluded.battery, rssi = excluded.rssi, tamper = excluded.tamper, last_seen = excluded.last_seen,
+      last_door_change = excluded.last_door_change, door_observed_at = excluded.door_observed_at,
+      recent_seqs = excluded.recent_seqs, messages = excluded.messages, updated_at = excluded.updated_at
+  ), e AS (
+    INSERT INTO door_events (sensor_id, household_id, type, ts, received_at, seq, dialect)
+      SELECT u.sensor_id, u.household_id, u.type, u.ts, u.received_at, u.seq, u.dialect
+        FROM unnest($13::text[], $14::text[], $15::text[], $16::bigint[], $17::bigint[], $18::bigint[], $19::text[])
+          WITH ORDINALITY AS u(sensor_id, household_id, type, ts, received_at, seq, dialect, n)
+        ORDER BY u.n
+  )
+  SELECT 1`;
+
+/**
+ * The PostgreSQL store: the same contract as SqliteStore (registry/store.ts),
+ * for several instances sharing one database. Multi-record writes run in one
+ * transaction; groups of rows are written with one statement per table
+ * (unnest of one array per column), not one per row.
+ */
+export class PostgresStore implements Store {
+  constructor(private readonly pool: Pool) {}
+
+  /** Runs `fn` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
+  private async tx<T>(fn: (client: Queryable) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+    const client = await this.pool.connect();
+    let result: T;
+    try {
+      await client.query(begin);
+      result = await fn(client);
+      await client.query('COMMIT');
+    } catch (err) {
+      // A connection that cannot even roll back is not returned to the pool.
+      const broken = await client.query('ROLLBACK').then(
+        () => false,
+        () => true,
+      );
+      client.release(broken);
+      throw err;
+    }
+    client.release();
+    return result;
+  }
+
+  private async insertMany<K extends keyof typeof INSERT>(
+    db: Queryable,
+    table: K,
+    rows: readonly Parameters<(typeof PICK)[K]>[0][] | undefined,
+  ): Promise<void> {
+    if (!rows?.length) return;
+    await db.query(INSERT[table], columns(rows, PICK[table] as (row: unknown) => unknown[]));
+  }
+
+  async loadRegistry(): Promise<RegistrySnapshot> {
+    // One snapshot for all tables: another instance's writes land entirely before or after it.
+    return this.tx(async (db) => {
+      const all = async (sql: string) => (await db.query<Row>(sql)).rows;
+      const members = new Map<string, string[]>();
+      for (const r of await all('SELECT gateway_id, sensor_id FROM gateway_sensors')) {
+        const list = members.get(r.gateway_id as string) ?? [];
+        list.push(r.sensor_id as string);
+        members.set(r.gateway_id as string, list);
+      }
+      // COLLATE "C": ids sort by bytes, as in SQLite, whatever the database's locale. Quarantines and
+      // windows that start together come by id (SQLite leaves that order open: by insertion in practice).
+      return {
+        grid: (await all('SELECT * FROM grid_nodes ORDER BY created_at, id COLLATE "C"')).map(gridNode),
+        workers: (await all('SELECT * FROM workers ORDER BY id COLLATE "C"')).map(worker),
+        households: (await all('SELECT * FROM households ORDER BY id COLLATE "C"')).map(household),
+        sensors: (await all('SELECT * FROM sensors ORDER BY id COLLATE "C"')).map(sensor),
+        gateways: (await all('SELECT * FROM gateways ORDER BY id COLLATE "C"')).map((r) => ({
+          id: r.id as string,
+          name: r.name as string,
+          secretHash: r.secret_hash as string,
+          createdAt: r.created_at as number,
+          sensorIds: members.get(r.id as string) ?? [],
+        })),
+        quarantines: (await all('SELECT * FROM quarantines ORDER BY start_at, id COLLATE "C"')).map(
+          quarantine,
+        ),
+        windows: (await all('SELECT * FROM windows ORDER BY start_at, id COLLATE "C"')).map(window),
+      };
+    }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  }
+
+  async insertGridNode(n: GridNode): Promise<void> {
+    await this.insertMany(this.pool, 'grid', [n]);
+  }
+
+  async insertWorker(w: Worker): Promise<void> {
+    await this.insertMany(this.pool, 'workers', [w]);
+  }
+
+  async insertHousehold(h: Household): Promise<void> {
+    await this.insertMany(this.pool, 'households', [h]);
+  }
+
+  async insertSensor(s: SensorRow): Promise<void> {
+    await this.insertMany(this.pool, 'sensors', [s]);
+  }
+
+  async insertGateway(g: GatewayRow): Promise<void> {
+    // One statement, so one transaction: the gateway and its members, or nothing.
+    await this.pool.query(
+      `WITH g AS (INSERT INTO gateways (id, name, secret_hash, created_at) VALUES ($1::text, $2, $3, $4))
+       INSERT INTO gateway_sensors (gateway_id, sensor_id) SELECT $1::text, unnest($5::text[])`,
+      [g.id, g.name, g.secretHash, g.createdAt, g.sensorIds],
+    );
+  }
+
+  async insertQuarantine(q: Quarantine): Promise<void> {
+    await this.insertMany(this.pool, 'quarantines', [q]);
+  }
+
+  async insertWindow(w: Window): Promise<void> {
+    await this.insertMany(this.pool, 'windows', [w]);
+  }
+
+  async importRecords(records: ImportRecords): Promise<void> {
+    await this.tx(async (db) => {
+      await this.insertMany(db, 'grid', records.grid);
+      await this.insertMany(db, 'workers', records.workers);
+      await this.insertMany(db, 'households', records.households);
+      await this.insertMany(db, 'sensors', records.sensors);
+      await this.insertMany(db, 'quarantines', records.quarantines);
+      await this.insertMany(db, 'windows', records.windows);
+    });
+  }
+
+  async setQuarantineEnd(id: string, end: number): Promise<void> {
+    await this.pool.query('UPDATE quarantines SET end_at = $1 WHERE id = $2', [end, id]);
+  }
+
+  async deleteWindow(id: string): Promise<void> {
+    await this.pool.query('DELETE FROM windows WHERE id = $1', [id]);
+  }
+
+  async setCommissioning(sensorId: string, until: number | null): Promise<void> {
+    await this.pool.query('UPDATE sensors SET commissioning_until = $1 WHERE id = $2', [until, sensorId]);
+  }
+
+  async updateGridNode(n: GridNode): Promise<void> {
+    await this.pool.query('UPDATE grid_nodes SET name = $1, parent_id = $2, level = $3 WHERE id = $4', [
+      n.name,
+      n.parentId,
+      n.level,
+      n.id,
+    ]);
+  }
+
+  async deleteGridNode(id: string): Promise<void> {
+    await this.pool.query('DELETE FROM grid_nodes WHERE id = $1', [id]);
+  }
+
+  async updateWorker(w: Worker): Promise<void> {
+    await this.pool.query(
+      'UPDATE workers SET name = $1, grid_id = $2, role = $3, email = $4, phone = $5, webhook = $6 WHERE id = $7',
+      [w.name, w.gridId, w.role, w.email, w.phone, w.webhook, w.id],
+    );
+  }
+
+  async deleteWorker(id: string): Promise<void> {
+    await this.pool.query('DELETE FROM workers WHERE id = $1', [id]);
+  }
+
+  async updateHousehold(h: Household): Promise<void> {
+    await this.pool.query('UPDATE households SET grid_id = $1, address = $2, contact = $3 WHERE id = $4', [
+      h.gridId,
+      h.address,
+      h.contact,
+      h.id,
+    ]);
+  }
+
+  async deleteHousehold(id: string): Promise<{ doorEvents: number }> {
+    return this.tx(async (db) => {
+      await db.query('DELETE FROM quarantines WHERE household_id = $1', [id]);
+      await db.query('DELETE FROM windows WHERE household_id = $1', [id]);
+      const doorEvents =
+        (await db.query('DELETE FROM door_events WHERE household_id = $1', [id])).rowCount ?? 0;
+      await db.query('DELETE FROM households WHERE id = $1', [id]);
+      return { doorEvents };
+    });
+  }
+
+  async updateSensor(x: SensorRow): Promise<void> {
+    await this.pool.query('UPDATE sensors SET model = $1, friendly_name = $2 WHERE id = $3', [
+      x.model,
+      x.friendlyName,
+      x.id,
+    ]);
+  }
+
+  async deleteSensor(id: string): Promise<void> {
+    await this.tx(async (db) => {
+      // Locked first: an ingest group committing this sensor's state finishes before (its row is then
+      // deleted here) or waits and skips the sensor (see COMMIT_INGEST).
+      await db.query('SELECT 1 FROM sensors WHERE id = $1 FOR UPDATE', [id]);
+      await db.query('DELETE FROM gateway_sensors WHERE sensor_id = $1', [id]);
+      await db.query('DELETE FROM seal_state WHERE sensor_id = $1', [id]);
+      await db.query('DELETE FROM sensors WHERE id = $1', [id]);
+    });
+  }
+
+  async insertToken(t: TokenRow): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO tokens (id, name, role, grid_id, token_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
+      [t.id, t.name, t.role, t.gridId, t.tokenHash, t.createdAt],
+    );
+  }
+
+  async findTokenByHash(tokenHash: string): Promise<TokenRow | null> {
+    const { rows } = await this.pool.query<Row>('SELECT * FROM tokens WHERE token_hash = $1', [tokenHash]);
+    return rows[0] ? token(rows[0]) : null;
+  }
+
+  async countTokens(role?: Role): Promise<number> {
+    const { rows } = role
+      ? await this.pool.query<{ n: number }>('SELECT count(*) AS n FROM tokens WHERE role = $1', [role])
+      : await this.pool.query<{ n: number }>('SELECT count(*) AS n FROM tokens');
+    return rows[0]?.n ?? 0;
+  }
+
+  async countTokensAt(gridId: string): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>(
+      'SELECT count(*) AS n FROM tokens WHERE grid_id = $1',
+      [gridId],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  async loadSealStates(): Promise<SealState[]> {
+    return (await this.pool.query<Row>('SELECT * FROM seal_state')).rows.map(sealState);
+  }
+
+  async commitIngest(commit: IngestCommit): Promise<void> {
+    if (commit.states.length === 0 && commit.doorEvents.length === 0) return;
+    // A sensor twice in one group: the later state wins, as with SQLite's upsert row by row
+    // (PostgreSQL refuses to upsert one row twice in one statement).
+    const latest = new Map<string, SealState>();
+    for (const s of commit.states) latest.set(s.sensorId, s);
+    const states = [...latest.values()].sort((a, b) => (a.sensorId < b.sensorId ? -1 : 1));
+    const state = <V>(f: (s: SealState) => V): V[] => states.map(f);
+    const event = <V>(f: (e: DoorEventRecord) => V): V[] => commit.doorEvents.map(f);
+    // Named: each connection parses and plans it once.
+    await this.pool.query({
+      name: 'sealwatch-commit-ingest',
+      text: COMMIT_INGEST,
+      values: [
+        state((s) => s.sensorId),
+        state((s) => s.door),
+        state((s) => s.online),
+        state((s) => s.battery),
+        state((s) => s.rssi),
+        state((s) => s.tamper),
+        state((s) => s.lastSeen),
+        state((s) => s.lastDoorChange),
+        state((s) => s.doorObservedAt),
+        state((s) => JSON.stringify(s.recentSeqs)),
+        state((s) => s.messages),
+        state((s) => s.updatedAt),
+        event((e) => e.sensorId),
+        event((e) => e.householdId),
+        event((e) => e.type),
+        event((e) => e.ts),
+        event((e) => e.receivedAt),
+        event((e) => e.seq),
+        event((e) => e.dialect),
+      ],
+    });
+  }
+
+  async doorHistory(sensorId: string, limit: number): Promise<DoorEventRecord[]> {
+    const { rows } = await this.pool.query<Row>(
+      'SELECT * FROM door_events WHERE sensor_id = $1 ORDER BY ts DESC, id DESC LIMIT $2',
+      [sensorId, limit],
+    );
+    return rows.map(doorEvent);
+  }
+
+  async purgeHouseholds(householdIds: readonly string[], at: number): Promise<{ doorEvents: number }> {
+    if (householdIds.length === 0) return { doorEvents: 0 };
+    return this.tx(async (db) => {
+      await db.query(
+        'UPDATE households SET address = NULL, contact = NULL, purged_at = $1 WHERE id = ANY($2::text[])',
+        [at, householdIds],
+      );
+      const forgotten = await db.query('DELETE FROM door_events WHERE household_id = ANY($1::text[])', [
+        householdIds,
+      ]);
+      return { doorEvents: forgotten.rowCount ?? 0 };
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,667 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { DoorEventRecord, SealState } from '../../../core/sealState.ts';
+import { openPool } from '../../../registry/postgres/openPool.ts';
+import { PostgresStore } from '../../../registry/postgres/postgresStore.ts';
+import type { GridNode, Household, Quarantine, Window, Worker } from '../../../registry/schemas.ts';
+import { openDatabase } from '../../../registry/sqlite/openDatabase.ts';
+import { SqliteStore } from '../../../registry/sqlite/sqliteStore.ts';
+import type { GatewayRow, SensorRow, Store, TokenRow } from '../../../registry/store.ts';
+import { type PostgresServer, startPostgres } from '../../helpers/postgres.ts';
+
+/**
+ * The contract of the persistence port (registry/store.ts), run against every
+ * implementation: SQLite (a new file per test) and a real PostgreSQL (one
+ * database, emptied per test). A behaviour that differs between them is a bug
+ * in one of them.
+ */
+
+const logger = pino({ level: 'silent' });
+/** Epoch ms well beyond 2^31: a time that would not survive a 32-bit column or a string. */
+const T = Date.parse('2026-03-01T08:00:00Z');
+const HOUR = 3_600_000;
+
+interface Backend {
+  open(): Promise<Store>;
+  close(): Promise<void>;
+}
+
+let postgres: Promise<PostgresServer> | null = null;
+/** One server for the whole file, started on first use. */
+const sharedPostgres = (): Promise<PostgresServer> => {
+  postgres ??= startPostgres();
+  return postgres;
+};
+let databases = 0;
+/** A fresh, migrated database on the shared server. */
+const freshPostgresUrl = async (): Promise<string> =>
+  (await sharedPostgres()).createDatabase(`contract_${++databases}`);
+
+afterAll(async () => {
+  await (await postgres)?.close();
+});
+
+const BACKENDS: { name: string; start(): Promise<Backend> }[] = [
+  {
+    name: 'SQLite',
+    async start() {
+      const dir = mkdtempSync(join(tmpdir(), 'sealwatch-store-contract-'));
+      let files = 0;
+      return {
+        open: async () => new SqliteStore(openDatabase(join(dir, `${++files}.db`), logger)),
+        close: async () => rmSync(dir, { recursive: true, force: true }),
+      };
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    async start() {
+      // One migrated database, emptied before each test: creating a database per test costs ~0.3 s.
+      const url = await freshPostgresUrl();
+      return {
+        open: async () => {
+          const pool = await openPool(url, logger, { max: 4 });
+          await pool.query(`DO $$ BEGIN
+            EXECUTE (SELECT 'TRUNCATE ' || string_agg(quote_ident(tablename), ', ') || ' RESTART IDENTITY CASCADE'
+              FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations');
+          END $$`);
+          return new PostgresStore(pool);
+        },
+        close: async () => {},
+      };
+    },
+  },
+];
+
+// ---- records
+
+const grid = (id: string, parentId: string | null = null, createdAt = T): GridNode => ({
+  id,
+  name: `节点 ${id}`,
+  parentId,
+  level: parentId ? 'village' : 'county',
+  createdAt,
+});
+const worker = (id: string, gridId = 'g'): Worker => ({
+  id,
+  name: `网格员 ${id}`,
+  gridId,
+  role: 'worker',
+  email: `${id}@example.org`,
+  phone: null,
+  webhook: 'https://example.org/hook',
+  createdAt: T,
+});
+const household = (id: string, gridId = 'g'): Household => ({
+  id,
+  gridId,
+  address: `东村三组 ${id} 号`,
+  contact: '张三 13800000000',
+  createdAt: T,
+  purgedAt: null,
+});
+const sensor = (id: string, householdId = 'h1', friendlyName: string | null = null): SensorRow => ({
+  id,
+  householdId,
+  model: 'native',
+  friendlyName,
+  commissioningUntil: null,
+  createdAt: T,
+  secretHash: `scrypt$${id}`,
+});
+const quarantine = (id: string, householdId = 'h1', start = T, end: number | null = null): Quarantine => ({
+  id,
+  householdId,
+  start,
+  end,
+  createdAt: T,
+});
+const householdWindow = (id: string, householdId: string, start = T): Window => ({
+  id,
+  gridId: null,
+  householdId,
+  start,
+  end: start + HOUR,
+  reason: '就医',
+  by: 'worker w1',
+  createdAt: T,
+});
+const gridWindow = (id: string, gridId: string, start = T): Window => ({
+  ...householdWindow(id, 'x', start),
+  gridId,
+  householdId: null,
+});
+const tokenRow = (id: string, role: TokenRow['role'], gridId: string | null = null): TokenRow => ({
+  id,
+  name: `token ${id}`,
+  role,
+  gridId,
+  tokenHash: `hash-${id}`,
+  createdAt: T,
+  revokedAt: null,
+});
+const state = (sensorId: string, patch: Partial<SealState> = {}): SealState => ({
+  sensorId,
+  door: 'closed',
+  online: true,
+  battery: 87.5,
+  rssi: -71,
+  tamper: false,
+  lastSeen: T,
+  lastDoorChange: T - HOUR,
+  doorObservedAt: T,
+  recentSeqs: [4_294_967_295, 1, 2],
+  messages: 3,
+  updatedAt: T,
+  ...patch,
+});
+const doorEvent = (sensorId: string, ts: number, patch: Partial<DoorEventRecord> = {}): DoorEventRecord => ({
+  sensorId,
+  householdId: 'h1',
+  type: 'open',
+  ts,
+  receivedAt: ts + 40,
+  seq: 7,
+  dialect: 'native',
+  ...patch,
+});
+
+describe.each(BACKENDS)('Store contract: $name', (backend) => {
+  let started: Backend;
+  let store: Store;
+
+  beforeAll(async () => {
+    started = await backend.start();
+  });
+  afterAll(async () => started?.close());
+  beforeEach(async () => {
+    store = await started.open();
+  });
+  afterEach(async () => store?.close());
+
+  /** g (county) › g2 (village), one worker, households h1 and h2, sensors s1 (h1) and s2 (h2). */
+  const seed = async (): Promise<void> => {
+    await store.insertGridNode(grid('g'));
+    await store.insertGridNode(grid('g2', 'g', T + 1));
+    await store.insertWorker(worker('w1'));
+    await store.insertHousehold(household('h1'));
+    await store.insertHousehold(household('h2', 'g2'));
+    await store.insertSensor(sensor('s1', 'h1', 'zb-door-1'));
+    await store.insertSensor(sensor('s2', 'h2'));
+  };
+
+  it('a new store loads an empty registry, no seal states and no tokens', async () => {
+    expect(await store.loadRegistry()).toEqual({
+      grid: [],
+      workers: [],
+      households: [],
+      sensors: [],
+      gateways: [],
+      quarantines: [],
+      windows: [],
+    });
+    expect(await store.loadSealStates()).toEqual([]);
+    expect(await store.countTokens()).toBe(0);
+  });
+
+  it('single inserts come back from loadRegistry as written, in the documented order', async () => {
+    // Grid by creation time then id; workers, households, sensors, gateways by id (bytewise:
+    // 'B' < 'a'); quarantines and windows by start.
+    await store.insertGridNode(grid('z', null, T));
+    await store.insertGridNode(grid('g', 'z', T + 5));
+    await store.insertGridNode(grid('a', 'z', T + 5));
+    await store.insertWorker(worker('w-b', 'g'));
+    await store.insertWorker({ ...worker('w-a', 'a'), role: 'technician', email: null, webhook: null });
+    await store.insertHousehold(household('h1'));
+    await store.insertHousehold({ ...household('B', 'a'), contact: null });
+    await store.insertSensor(sensor('s1', 'h1', 'zb-door-1'));
+    await store.insertSensor(sensor('S0', 'B'));
+    await store.insertGateway({
+      id: 'gw2',
+      name: '网关',
+      secretHash: 'scrypt$gw2',
+      createdAt: T,
+      sensorIds: [],
+    });
+    const gateway: GatewayRow = {
+      id: 'gw1',
+      name: 'Zigbee 网关',
+      secretHash: 'scrypt$gw1',
+      createdAt: T + 1,
+      sensorIds: ['s1'],
+    };
+    await store.insertGateway(gateway);
+    await store.insertQuarantine(quarantine('q2', 'B', T + 2 * HOUR, T + 14 * 24 * HOUR));
+    await store.insertQuarantine(quarantine('q1', 'h1', T));
+    await store.insertWindow(householdWindow('win2', 'h1', T + HOUR));
+    await store.insertWindow(gridWindow('win1', 'g', T));
+
+    const snap = await store.loadRegistry();
+    expect(snap.grid).toEqual([grid('z', null, T), grid('a', 'z', T + 5), grid('g', 'z', T + 5)]);
+    expect(snap.workers).toEqual([
+      { ...worker('w-a', 'a'), role: 'technician', email: null, webhook: null },
+      worker('w-b', 'g'),
+    ]);
+    expect(snap.households).toEqual([{ ...household('B', 'a'), contact: null }, household('h1')]);
+    expect(snap.sensors).toEqual([sensor('S0', 'B'), sensor('s1', 'h1', 'zb-door-1')]);
+    expect(snap.gateways).toEqual([
+      gateway,
+      { id: 'gw2', name: '网关', secretHash: 'scrypt$gw2', createdAt: T, sensorIds: [] },
+    ]);
+    expect(snap.quarantines).toEqual([
+      quarantine('q1', 'h1', T),
+      quarantine('q2', 'B', T + 2 * HOUR, T + 14 * 24 * HOUR),
+    ]);
+    expect(snap.windows).toEqual([gridWindow('win1', 'g', T), householdWindow('win2', 'h1', T + HOUR)]);
+    expect(typeof snap.grid[0]?.createdAt).toBe('number');
+  });
+
+  it('the database refuses duplicate ids, unknown references and invalid values, and keeps nothing of them', async () => {
+    await seed();
+    await expect(store.insertGridNode(grid('g'))).rejects.toThrow();
+    await expect(store.insertGridNode(grid('orphan', 'no-such-node'))).rejects.toThrow();
+    await expect(store.insertWorker(worker('w9', 'no-such-node'))).rejects.toThrow();
+    await expect(
+      store.insertWorker({ ...worker('w9'), role: 'boss' as unknown as Worker['role'] }),
+    ).rejects.toThrow();
+    await expect(store.insertHousehold(household('h9', 'no-such-node'))).rejects.toThrow();
+    await expect(store.insertSensor(sensor('s9', 'no-such-household'))).rejects.toThrow();
+    await expect(store.insertSensor(sensor('s9', 'h1', 'zb-door-1'))).rejects.toThrow(); // friendly name taken
+    await expect(store.insertQuarantine(quarantine('q9', 'h1', T, T))).rejects.toThrow(); // end ≤ start
+    await expect(
+      store.insertWindow({ ...householdWindow('win9', 'h1'), gridId: 'g' }), // both scopes
+    ).rejects.toThrow();
+    // A gateway with an unknown member: neither the gateway nor its known members are written.
+    await expect(
+      store.insertGateway({ id: 'gw', name: 'gw', secretHash: 'x', createdAt: T, sensorIds: ['s1', 'nope'] }),
+    ).rejects.toThrow();
+    await store.insertToken(tokenRow('t1', 'admin'));
+    await expect(store.insertToken({ ...tokenRow('t2', 'admin'), tokenHash: 'hash-t1' })).rejects.toThrow();
+    await expect(store.insertToken(tokenRow('t3', 'monitor', 'no-such-node'))).rejects.toThrow();
+
+    const snap = await store.loadRegistry();
+    expect(snap.grid.map((n) => n.id)).toEqual(['g', 'g2']);
+    expect(snap.workers.map((w) => w.id)).toEqual(['w1']);
+    expect(snap.households.map((h) => h.id)).toEqual(['h1', 'h2']);
+    expect(snap.sensors.map((s) => s.id)).toEqual(['s1', 's2']);
+    expect(snap.gateways).toEqual([]);
+    expect(snap.quarantines).toEqual([]);
+    expect(snap.windows).toEqual([]);
+    expect(await store.countTokens()).toBe(1);
+  });
+
+  it('importRecords writes every kind of record in one go', async () => {
+    await store.importRecords({
+      grid: [grid('g'), grid('g2', 'g', T + 1)],
+      workers: [worker('w1'), worker('w2', 'g2')],
+      households: [household('h1'), household('h2', 'g2')],
+      sensors: [sensor('s1', 'h1', 'zb-door-1'), sensor('s2', 'h2')],
+      quarantines: [quarantine('q1', 'h1'), quarantine('q2', 'h2', T + HOUR, T + 2 * HOUR)],
+      windows: [householdWindow('win1', 'h1'), gridWindow('win2', 'g2', T + HOUR)],
+    });
+    await store.importRecords({ households: [household('h3')] }); // tables not given are left alone
+    await store.importRecords({});
+    const snap = await store.loadRegistry();
+    expect(snap.grid).toEqual([grid('g'), grid('g2', 'g', T + 1)]);
+    expect(snap.workers).toEqual([worker('w1'), worker('w2', 'g2')]);
+    expect(snap.households).toEqual([household('h1'), household('h2', 'g2'), household('h3')]);
+    expect(snap.sensors).toEqual([sensor('s1', 'h1', 'zb-door-1'), sensor('s2', 'h2')]);
+    expect(snap.quarantines).toEqual([
+      quarantine('q1', 'h1'),
+      quarantine('q2', 'h2', T + HOUR, T + 2 * HOUR),
+    ]);
+    expect(snap.windows).toEqual([householdWindow('win1', 'h1'), gridWindow('win2', 'g2', T + HOUR)]);
+  });
+
+  it('importRecords is all or nothing: a duplicate id or an invalid row in the last table writes nothing', async () => {
+    await seed();
+    const before = await store.loadRegistry();
+    const valid = {
+      grid: [grid('new-g', 'g')],
+      workers: [worker('new-w', 'new-g')],
+      households: [household('new-h', 'new-g')],
+      sensors: [sensor('new-s', 'new-h')],
+      quarantines: [quarantine('new-q', 'new-h')],
+    };
+    // A window whose id appears twice in the import.
+    await expect(
+      store.importRecords({
+        ...valid,
+        windows: [householdWindow('dup', 'new-h'), householdWindow('dup', 'new-h', T + HOUR)],
+      }),
+    ).rejects.toThrow();
+    // A household id that already exists.
+    await expect(store.importRecords({ ...valid, households: [household('h1')] })).rejects.toThrow();
+    // A quarantine that ends before it starts.
+    await expect(
+      store.importRecords({ ...valid, quarantines: [quarantine('new-q', 'new-h', T, T - 1)] }),
+    ).rejects.toThrow();
+    expect(await store.loadRegistry()).toEqual(before);
+    // The store is still usable after the failed transactions.
+    await store.importRecords(valid);
+    expect((await store.loadRegistry()).sensors.map((s) => s.id)).toEqual(['new-s', 's1', 's2']);
+  });
+
+  it('setQuarantineEnd, deleteWindow and setCommissioning change just their record', async () => {
+    await seed();
+    await store.insertQuarantine(quarantine('q1', 'h1'));
+    await store.insertQuarantine(quarantine('q2', 'h2', T + 1));
+    await store.insertWindow(householdWindow('win1', 'h1'));
+    await store.insertWindow(householdWindow('win2', 'h2', T + HOUR));
+    await store.setQuarantineEnd('q1', T + 14 * 24 * HOUR);
+    await store.deleteWindow('win1');
+    await store.deleteWindow('no-such-window');
+    await store.setCommissioning('s1', T + HOUR);
+    let snap = await store.loadRegistry();
+    expect(snap.quarantines).toEqual([
+      quarantine('q1', 'h1', T, T + 14 * 24 * HOUR),
+      quarantine('q2', 'h2', T + 1),
+    ]);
+    expect(snap.windows).toEqual([householdWindow('win2', 'h2', T + HOUR)]);
+    expect(snap.sensors.map((s) => s.commissioningUntil)).toEqual([T + HOUR, null]);
+    await expect(store.setQuarantineEnd('q2', T - 1)).rejects.toThrow(); // end ≤ start
+    await store.setCommissioning('s1', null);
+    snap = await store.loadRegistry();
+    expect(snap.sensors.map((s) => s.commissioningUntil)).toEqual([null, null]);
+    expect(snap.quarantines[1]?.end).toBeNull();
+  });
+
+  it('updates replace the record but its id; deletes of grid nodes and workers follow the foreign keys', async () => {
+    await seed();
+    await store.insertToken(tokenRow('t1', 'worker', 'g2'));
+    await store.updateGridNode({ ...grid('g2', null, T + 1), name: '东村', level: '村' });
+    await store.updateWorker({ ...worker('w1', 'g2'), role: 'leader', email: null, phone: '+86 138 0000' });
+    await store.updateHousehold({ ...household('h1', 'g2'), address: '西村 1 号', contact: null });
+    await store.updateSensor({ ...sensor('s1', 'h1', null), model: 'shelly-dw2' });
+    await store.updateSensor({ ...sensor('s2', 'h2', 'zb-door-1') }); // the name s1 gave up
+    const snap = await store.loadRegistry();
+    expect(snap.grid[1]).toEqual({ ...grid('g2', null, T + 1), name: '东村', level: '村' });
+    expect(snap.workers).toEqual([
+      { ...worker('w1', 'g2'), role: 'leader', email: null, phone: '+86 138 0000' },
+    ]);
+    expect(snap.households[0]).toEqual({ ...household('h1', 'g2'), address: '西村 1 号', contact: null });
+    expect(snap.sensors).toEqual([
+      { ...sensor('s1', 'h1', null), model: 'shelly-dw2' },
+      sensor('s2', 'h2', 'zb-door-1'),
+    ]);
+    await expect(store.updateGridNode(grid('g2', 'no-such-node'))).rejects.toThrow();
+
+    // A node that still has households, workers or tokens is refused by the database too.
+    await expect(store.deleteGridNode('g2')).rejects.toThrow();
+    expect(await store.countTokensAt('g2')).toBe(1);
+    await store.deleteWorker('w1');
+    await store.insertGridNode(grid('empty', 'g', T + 9));
+    await store.deleteGridNode('empty');
+    expect((await store.loadRegistry()).grid.map((n) => n.id)).toEqual(['g', 'g2']);
+    expect((await store.loadRegistry()).workers).toEqual([]);
+  });
+
+  it('deleteHousehold removes its quarantines, windows and door history in one go and counts the events', async () => {
+    await seed();
+    await store.insertQuarantine(quarantine('q1', 'h1'));
+    await store.insertWindow(householdWindow('win1', 'h1'));
+    await store.insertHousehold(household('h3'));
+    await store.insertQuarantine(quarantine('q3', 'h3'));
+    await store.insertWindow(householdWindow('win3', 'h3'));
+    await store.commitIngest({
+      states: [],
+      doorEvents: [
+        doorEvent('s-old', T, { householdId: 'h3' }),
+        doorEvent('s-old', T + 1, { householdId: 'h3' }),
+        doorEvent('s1', T),
+      ],
+    });
+    // A household with a sensor is refused (foreign key) and keeps everything.
+    await expect(store.deleteHousehold('h1')).rejects.toThrow();
+    expect(await store.doorHistory('s1', 10)).toHaveLength(1);
+    expect(await store.deleteHousehold('h3')).toEqual({ doorEvents: 2 });
+    const snap = await store.loadRegistry();
+    expect(snap.households.map((h) => h.id)).toEqual(['h1', 'h2']);
+    expect(snap.quarantines.map((q) => q.id)).toEqual(['q1']);
+    expect(snap.windows.map((w) => w.id)).toEqual(['win1']);
+    expect(await store.doorHistory('s-old', 10)).toEqual([]);
+  });
+
+  it('deleteSensor removes the sensor, its live state and gateway memberships; door history stays', async () => {
+    await seed();
+    await store.insertGateway({
+      id: 'gw',
+      name: 'gw',
+      secretHash: 'x',
+      createdAt: T,
+      sensorIds: ['s1', 's2'],
+    });
+    await store.commitIngest({ states: [state('s1'), state('s2')], doorEvents: [doorEvent('s1', T)] });
+    await store.deleteSensor('s1');
+    const snap = await store.loadRegistry();
+    expect(snap.sensors.map((s) => s.id)).toEqual(['s2']);
+    expect(snap.gateways[0]?.sensorIds).toEqual(['s2']);
+    expect((await store.loadSealStates()).map((s) => s.sensorId)).toEqual(['s2']);
+    expect(await store.doorHistory('s1', 10)).toEqual([doorEvent('s1', T)]);
+    // Its friendly name is free again.
+    await store.insertSensor(sensor('s3', 'h1', 'zb-door-1'));
+  });
+
+  it('tokens: insert, find by hash, count by role and by grid node', async () => {
+    await seed();
+    await store.insertToken(tokenRow('t1', 'admin'));
+    await store.insertToken(tokenRow('t2', 'worker', 'g2'));
+    await store.insertToken(tokenRow('t3', 'worker', 'g'));
+    await store.insertToken(tokenRow('t4', 'technician', 'g2'));
+    expect(await store.findTokenByHash('hash-t2')).toEqual(tokenRow('t2', 'worker', 'g2'));
+    expect(await store.findTokenByHash('hash-none')).toBeNull();
+    expect(await store.countTokens()).toBe(4);
+    expect(await store.countTokens('worker')).toBe(2);
+    expect(await store.countTokens('monitor')).toBe(0);
+    expect(await store.countTokensAt('g2')).toBe(2);
+    expect(await store.countTokensAt('g')).toBe(1);
+    expect(await store.countTokensAt('nowhere')).toBe(0);
+    await expect(store.insertToken({ ...tokenRow('t5', 'admin'), role: 'root' as never })).rejects.toThrow();
+  });
+
+  it('commitIngest: states round-trip field by field; a sensor committed twice keeps the later state', async () => {
+    await seed();
+    const first = state('s1', {
+      door: 'open',
+      battery: null,
+      rssi: null,
+      lastDoorChange: null,
+      recentSeqs: [],
+    });
+    await store.commitIngest({ states: [first, state('s2')], doorEvents: [] });
+    expect(sortStates(await store.loadSealStates())).toEqual([first, state('s2')]);
+
+    // Again in a later group: an upsert, not a second row.
+    const second = state('s1', {
+      door: 'closed',
+      online: false,
+      tamper: true,
+      battery: 12.25,
+      rssi: -93.5,
+      lastSeen: T + HOUR,
+      lastDoorChange: T + HOUR - 5,
+      doorObservedAt: T + HOUR - 5,
+      recentSeqs: [8, 9, 10],
+      messages: 5,
+      updatedAt: T + HOUR,
+    });
+    await store.commitIngest({ states: [second], doorEvents: [] });
+    expect(sortStates(await store.loadSealStates())).toEqual([second, state('s2')]);
+
+    // Twice in one group: the later one wins.
+    const third = { ...second, messages: 6, recentSeqs: [9, 10, 11] };
+    const fourth = { ...second, messages: 7, recentSeqs: [10, 11, 12], door: 'open' as const };
+    await store.commitIngest({ states: [third, fourth], doorEvents: [] });
+    expect(sortStates(await store.loadSealStates())).toEqual([fourth, state('s2')]);
+  });
+
+  it('commitIngest writes a group of states and door events together; an unknown sensor is skipped, not fatal', async () => {
+    await seed();
+    await store.commitIngest({
+      states: [state('s1'), state('removed-meanwhile'), state('s2')],
+      doorEvents: [doorEvent('s1', T), doorEvent('removed-meanwhile', T, { householdId: 'h2' })],
+    });
+    expect(sortStates(await store.loadSealStates()).map((s) => s.sensorId)).toEqual(['s1', 's2']);
+    expect(await store.doorHistory('s1', 10)).toEqual([doorEvent('s1', T)]);
+    expect(await store.doorHistory('removed-meanwhile', 10)).toHaveLength(1);
+    await store.commitIngest({ states: [], doorEvents: [] });
+    expect(await store.loadSealStates()).toHaveLength(2);
+  });
+
+  it('commitIngest of a group of 400 states and events in one call', async () => {
+    await store.insertGridNode(grid('g'));
+    await store.insertHousehold(household('h1'));
+    const ids = Array.from({ length: 400 }, (_, i) => `s${String(i).padStart(3, '0')}`);
+    await store.importRecords({ sensors: ids.map((id) => sensor(id, 'h1')) });
+    const states = ids.map((id, i) => state(id, { messages: i, door: i % 2 ? 'open' : 'closed' }));
+    await store.commitIngest({ states, doorEvents: ids.map((id, i) => doorEvent(id, T + i)) });
+    await store.commitIngest({
+      states: states.map((s) => ({ ...s, messages: s.messages + 1 })),
+      doorEvents: [],
+    });
+    const loaded = sortStates(await store.loadSealStates());
+    expect(loaded).toHaveLength(400);
+    expect(loaded[399]).toEqual({ ...states[399], messages: 400 });
+    expect(await store.doorHistory('s123', 10)).toEqual([doorEvent('s123', T + 123)]);
+  });
+
+  it('doorHistory is newest first by device time, then by arrival, limited, for one sensor only', async () => {
+    await seed();
+    await store.commitIngest({
+      states: [],
+      doorEvents: [
+        doorEvent('s1', T + 2, { seq: 1 }),
+        doorEvent('s1', T, { seq: 2, type: 'close' }),
+        doorEvent('s2', T + 9, { householdId: 'h2' }),
+      ],
+    });
+    await store.commitIngest({
+      states: [],
+      doorEvents: [
+        doorEvent('s1', T + 1, { seq: null, dialect: 'zigbee2mqtt' }),
+        doorEvent('s1', T + 2, { seq: 3, type: 'tamper' }), // same ts as seq 1, arrived later
+      ],
+    });
+    expect((await store.doorHistory('s1', 10)).map((e) => e.seq)).toEqual([3, 1, null, 2]);
+    expect(await store.doorHistory('s1', 2)).toEqual([
+      doorEvent('s1', T + 2, { seq: 3, type: 'tamper' }),
+      doorEvent('s1', T + 2, { seq: 1 }),
+    ]);
+    expect(await store.doorHistory('s2', 10)).toEqual([doorEvent('s2', T + 9, { householdId: 'h2' })]);
+    expect(await store.doorHistory('nobody', 10)).toEqual([]);
+  });
+
+  it('purgeHouseholds clears personal data and door history of the given households only', async () => {
+    await seed();
+    await store.insertHousehold(household('h3'));
+    await store.commitIngest({
+      states: [state('s1')],
+      doorEvents: [
+        doorEvent('s1', T),
+        doorEvent('s1', T + 1),
+        doorEvent('s2', T, { householdId: 'h2' }),
+        doorEvent('s3', T, { householdId: 'h3' }),
+      ],
+    });
+    expect(await store.purgeHouseholds(['h1', 'h2', 'no-such-household'], T + HOUR)).toEqual({
+      doorEvents: 3,
+    });
+    expect(await store.purgeHouseholds([], T + HOUR)).toEqual({ doorEvents: 0 });
+    const snap = await store.loadRegistry();
+    expect(snap.households).toEqual([
+      { ...household('h1'), address: null, contact: null, purgedAt: T + HOUR },
+      { ...household('h2', 'g2'), address: null, contact: null, purgedAt: T + HOUR },
+      household('h3'),
+    ]);
+    expect(await store.doorHistory('s1', 10)).toEqual([]);
+    expect(await store.doorHistory('s2', 10)).toEqual([]);
+    expect(await store.doorHistory('s3', 10)).toHaveLength(1);
+    // Households, sensors and live states stay for counts and reports.
+    expect(snap.sensors).toHaveLength(2);
+    expect(await store.loadSealStates()).toHaveLength(1);
+  });
+});
+
+describe('PostgreSQL store: migrations and reopening', () => {
+  it('two instances opening one fresh database at once: each migration is applied once, both work', async () => {
+    const url = await freshPostgresUrl();
+    const [a, b] = await Promise.all([openPool(url, logger, { max: 2 }), openPool(url, logger, { max: 2 })]);
+    try {
+      const { rows } = await a.query('SELECT version, name FROM schema_migrations ORDER BY version');
+      expect(rows).toEqual([{ version: 1, name: 'registry, seal state and door history' }]);
+      await new PostgresStore(a).insertGridNode(grid('g'));
+      expect((await new PostgresStore(b).loadRegistry()).grid).toEqual([grid('g')]);
+    } finally {
+      await Promise.all([a.end(), b.end()]);
+    }
+  });
+
+  it('reopening applies nothing and finds the data', async () => {
+    const url = await freshPostgresUrl();
+    const first = new PostgresStore(await openPool(url, logger));
+    await first.insertGridNode(grid('g'));
+    await first.insertHousehold(household('h1'));
+    await first.insertSensor(sensor('s1'));
+    await first.commitIngest({ states: [state('s1')], doorEvents: [doorEvent('s1', T)] });
+    await first.close();
+    const pool = await openPool(url, logger);
+    const again = new PostgresStore(pool);
+    try {
+      expect((await pool.query('SELECT count(*) AS n FROM schema_migrations')).rows[0]).toEqual({ n: 1 });
+      expect(await again.loadSealStates()).toEqual([state('s1')]);
+      expect(await again.doorHistory('s1', 1)).toEqual([doorEvent('s1', T)]);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('a sensor removed by another instance while a group commits: the group waits, skips it and succeeds', async () => {
+    const url = await freshPostgresUrl();
+    const pool = await openPool(url, logger, { max: 3 });
+    const store = new PostgresStore(pool);
+    const other = await pool.connect();
+    try {
+      await store.insertGridNode(grid('g'));
+      await store.insertHousehold(household('h1'));
+      await store.importRecords({ sensors: [sensor('s1'), sensor('s2')] });
+      await store.commitIngest({ states: [state('s1')], doorEvents: [] });
+      // Another instance's deleteSensor('s1'), stopped before its COMMIT.
+      await other.query('BEGIN');
+      await other.query("SELECT 1 FROM sensors WHERE id = 's1' FOR UPDATE");
+      await other.query("DELETE FROM seal_state WHERE sensor_id = 's1'");
+      await other.query("DELETE FROM sensors WHERE id = 's1'");
+      let settled = false;
+      const commit = store
+        .commitIngest({
+          states: [state('s1', { messages: 9 }), state('s2')],
+          doorEvents: [doorEvent('s1', T)],
+        })
+        .finally(() => {
+          settled = true;
+        });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(settled).toBe(false); // waits for the removal to commit or roll back
+      await other.query('COMMIT');
+      await commit;
+      expect((await store.loadSealStates()).map((s) => s.sensorId)).toEqual(['s2']);
+      expect(await store.doorHistory('s1', 10)).toHaveLength(1);
+    } finally {
+      other.release();
+      await store.close();
+    }
+  });
+
+  it("a missing database fails openPool with the server's error", async () => {
+    const server = await sharedPostgres();
+    await expect(
+      openPool(`postgres://sealwatch@127.0.0.1:${server.port}/no_such_db`, logger),
+    ).rejects.toThrow(/no_such_db/);
+  });
+});
+
+function sortStates(states: SealState[]): SealState[] {
+  return [...states].sort((a, b) => (a.sensorId < b.sensorId ? -1 : 1));
+}
