@@ -9,6 +9,7 @@ export interface MetricSources {
     connectionsOpened: number;
     refused: Record<string, number>;
     closed: Record<string, number>;
+    redis?: { up: boolean; connectionLosses: number; forwardFailures: number };
   } | null;
   ingest(): {
     accepted: number;
@@ -80,6 +81,18 @@ export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSourc
   sampled('sealwatch_mqtt_disconnects', 'Closed connections since start, by reason', ['reason'], (g) => {
     for (const [reason, n] of Object.entries(sources.broker()?.closed ?? {})) g.set({ reason }, n);
   });
+  sampled(
+    'sealwatch_redis',
+    'Embedded broker nodes sharing Redis (REDIS_URL): up (1 while every connection is ready), connection losses and messages not shared since start',
+    ['counter'],
+    (g) => {
+      const redis = sources.broker()?.redis;
+      if (!redis) return;
+      g.set({ counter: 'up' }, redis.up ? 1 : 0);
+      g.set({ counter: 'connection_losses' }, redis.connectionLosses);
+      g.set({ counter: 'forward_failures' }, redis.forwardFailures);
+    },
+  );
   sampled('sealwatch_ingest', 'Ingest pipeline counters since start', ['counter'], (g) => {
     for (const [counter, n] of Object.entries(sources.ingest())) g.set({ counter }, n);
   });

@@ -148,7 +148,7 @@ export async function createService(
       clock,
       offlineAfterMs,
       commissioningMs: COMMISSIONING_MS,
-      isReady: () => ready,
+      isReady: () => ready && (broker?.healthy() ?? true),
       metricsText: metrics.text,
       metricsContentType: metrics.contentType,
       observeHttp: metrics.observeHttp,
@@ -187,6 +187,7 @@ export async function createService(
       const gridId = sensorId === undefined ? undefined : registry.placement(sensorId)?.gridId;
       return gridId !== undefined && registry.tree.isWithin(gridId, identity.gridId);
     },
+    redisUrl: config.REDIS_URL,
     logger: logger.child({ component: 'broker' }),
   });
 

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -7,6 +8,7 @@ import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { Logger } from '../core/logger.ts';
 import { canPublish, canSubscribe } from './acl.ts';
 import type { Authenticator } from './authenticator.ts';
+import { ConnectionLedger, newNodeId, openRedisBackplane, type RedisStats, staleWill } from './cluster.ts';
 import type { Identity } from './identity.ts';
 import { type GuardViolation, PacketGuard } from './packetGuard.ts';
 import { topicProblem } from './topicValidation.ts';
@@ -42,6 +44,11 @@ export interface BrokerOptions {
   onPublish: PublishHandler;
   /** Whether a scoped service client may receive a message on this topic. */
   mayRead(identity: Identity, topic: string): boolean;
+  /**
+   * REDIS_URL: share sessions, retained messages, wills and forwarding with the
+   * other nodes on this Redis (see broker/README.md). Unset: one node, in memory.
+   */
+  redisUrl?: string;
   logger: Logger;
 }
 
@@ -50,14 +57,20 @@ export interface BrokerStats {
   connectionsOpened: number;
   refused: Record<string, number>;
   closed: Record<string, number>;
+  /** With REDIS_URL only. */
+  redis?: RedisStats;
 }
 
 export interface Broker {
   readonly aedes: Aedes;
+  /** The Aedes id: unique per node and per start. */
+  readonly nodeId: string;
   readonly port: number;
   readonly tlsPort: number | null;
   readonly wsPort: number | null;
   stats(): BrokerStats;
+  /** False while a Redis connection is down (always true without REDIS_URL). */
+  healthy(): boolean;
   close(): Promise<void>;
 }
 
@@ -79,8 +92,11 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   };
   const trustedSize = opts.maxTrustedPacketSize ?? 256 * 1024;
   const redeliveries = new RedeliveryMarker();
+  const backplane = opts.redisUrl ? await openRedisBackplane(opts.redisUrl, newNodeId(), log) : null;
+  const ledger = backplane ? new ConnectionLedger() : null;
 
-  const aedes = await Aedes.createBroker({
+  const aedes = new Aedes({
+    ...(backplane ? { id: backplane.nodeId, mq: backplane.mq, persistence: backplane.persistence } : {}),
     connectTimeout: opts.connectTimeoutMs ?? 10_000,
     // A client that stops reading must not stall delivery to everyone else.
     drainTimeout: 10_000,
@@ -105,7 +121,21 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
           }
           identities.set(client, outcome.identity);
           if (outcome.identity.kind !== 'sensor') guard?.setMaxPacketSize(trustedSize);
-          done(null, true);
+          if (!backplane || client.clean) return done(null, true);
+          // A persistent session may have been sent messages by another node (or an earlier start).
+          backplane.loadDelivered(client.id).then(
+            (keys) => {
+              redeliveries.merge(client.id, keys);
+              done(null, true);
+            },
+            (err: Error) => {
+              log.warn(
+                { clientId: client.id, err: err.message },
+                'could not read delivered messages from Redis',
+              );
+              done(null, true);
+            },
+          );
         },
         (err: Error) => {
           log.error({ err, clientId: client.id }, 'mqtt authentication failed');
@@ -127,6 +157,17 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
         // client id took over; it would mark a connected seal offline.
         count(stats.refused, 'stale_will');
         return done(new Error('will of a taken-over session'));
+      }
+      const stale = ledger ? staleWill(aedes.id, ledger, client, packet) : null;
+      if (stale === 'taken_over') {
+        count(stats.refused, 'stale_will');
+        return done(new Error('will of a session taken over on another node'));
+      }
+      if (stale === 'orphaned') {
+        // Accepted but diverted, so that Aedes deletes it from Redis instead of retrying it forever.
+        count(stats.refused, 'stale_will');
+        quarantinePacket(packet, 'stale_will');
+        return done(null);
       }
       if (identity && !canPublish(identity, packet.topic)) {
         count(stats.refused, 'acl');
@@ -157,10 +198,36 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     authorizeForward(client, packet) {
       const identity = identities.get(client);
       if (identity?.kind === 'service' && !opts.mayRead(identity, packet.topic)) return null;
-      if (packet.qos > 0 && !client.clean) redeliveries.mark(client.id, packet);
+      if (packet.qos > 0 && !client.clean) {
+        const firstSend = redeliveries.mark(client.id, packet);
+        if (firstSend && backplane) backplane.recordDelivered(client.id, firstSend);
+      }
       return packet;
     },
   });
+  // Without a listener an 'error' (a persistence failure) would end the process.
+  (aedes as EventEmitter).on('error', (err: Error) => log.error({ err: err.message }, 'mqtt broker error'));
+  if (ledger) {
+    // Registered before Aedes' own listener on the same topic, which closes the local connection of
+    // a client id that connected to another node: the ledger knows before that connection's will.
+    aedes.on('client', (client) => ledger.connected(client.id, aedes.id));
+    aedes.subscribe(
+      '$SYS/+/new/clients',
+      (packet, done) => {
+        const node = packet.topic.split('/')[1];
+        if (node) ledger.connected(packet.payload.toString(), node);
+        done();
+      },
+      () => undefined,
+    );
+  }
+  const closeAedes = () => new Promise<void>((resolve) => aedes.close(() => resolve()));
+  try {
+    await aedes.listen();
+  } catch (err) {
+    if (backplane) await backplane.close(closeAedes);
+    throw err;
+  }
 
   aedes.on('clientReady', (client) => {
     stats.connected++;
@@ -204,7 +271,20 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   const server: Server = createServer(onSocket);
   const port = await listen(server, opts.port, opts.host);
   servers.push(server);
-  log.info({ port, host: opts.host, maxPacketSize: opts.maxPacketSize }, 'mqtt broker listening');
+  log.info(
+    {
+      port,
+      host: opts.host,
+      maxPacketSize: opts.maxPacketSize,
+      ...(backplane ? { nodeId: aedes.id, redis: backplane.shownUrl } : {}),
+    },
+    backplane ? 'mqtt broker listening, sharing sessions through Redis' : 'mqtt broker listening',
+  );
+  if (backplane) {
+    log.warn(
+      'REDIS_URL shares the broker, not the data: each node has its own SQLite registry, state and alerting, and raises offline alerts for sensors connected to other nodes (broker/README.md)',
+    );
+  }
 
   let tlsPort: number | null = null;
   if (opts.tls) {
@@ -232,15 +312,17 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
 
   return {
     aedes,
+    nodeId: aedes.id,
     port,
     tlsPort,
     wsPort,
-    stats: () => stats,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of servers) s.close();
-        aedes.close(() => resolve());
-      }),
+    stats: () => (backplane ? { ...stats, redis: backplane.stats() } : stats),
+    healthy: () => backplane?.up() ?? true,
+    close: async () => {
+      for (const s of servers) s.close();
+      if (backplane) await backplane.close(closeAedes);
+      else await closeAedes();
+    },
   };
 }
 
@@ -284,22 +366,44 @@ function quarantinePacket(packet: PublishPacket, reason: string): void {
  * Aedes resends a persistent session's unacknowledged QoS 1 messages after a
  * reconnect with DUP = 0; MQTT-3.3.1-1 wants DUP = 1 on a redelivery. A
  * message forwarded to the same client id a second time is a redelivery.
+ * With REDIS_URL the keys are also kept in Redis (merged in at CONNECT), so
+ * the resend is marked on whichever node the session comes back to.
  */
 class RedeliveryMarker {
   private readonly seen = new Map<string, Set<string>>();
   private static readonly PER_CLIENT = 1024;
 
-  mark(clientId: string, packet: { brokerId?: string; brokerCounter?: number; dup?: boolean }): void {
+  /** Sets DUP on a resend; returns the message's key on its first send, null on a resend. */
+  mark(
+    clientId: string,
+    packet: { brokerId?: string; brokerCounter?: number; dup?: boolean },
+  ): string | null {
     const key = `${packet.brokerId}:${packet.brokerCounter}`;
+    const keys = this.keysOf(clientId);
+    if (keys.has(key)) {
+      packet.dup = true;
+      return null;
+    }
+    this.add(keys, key);
+    return key;
+  }
+
+  /** Keys sent to this client id elsewhere, oldest first. */
+  merge(clientId: string, sent: readonly string[]): void {
+    const keys = this.keysOf(clientId);
+    for (const key of sent) this.add(keys, key);
+  }
+
+  private keysOf(clientId: string): Set<string> {
     let keys = this.seen.get(clientId);
     if (!keys) {
       keys = new Set();
       this.seen.set(clientId, keys);
     }
-    if (keys.has(key)) {
-      packet.dup = true;
-      return;
-    }
+    return keys;
+  }
+
+  private add(keys: Set<string>, key: string): void {
     keys.add(key);
     if (keys.size > RedeliveryMarker.PER_CLIENT) keys.delete(keys.values().next().value as string);
   }

@@ -122,6 +122,12 @@ export const VARIABLES = {
     example: '8083',
     help: 'also listen for MQTT over WebSocket (path /mqtt) on this port',
   },
+  REDIS_URL: {
+    schema: url(['redis:', 'rediss:']),
+    example: 'redis://redis:6379',
+    help: 'several embedded-broker nodes: share MQTT sessions, retained messages and forwarding through this Redis',
+    secret: true,
+  },
   TLS_CERT_FILE: {
     schema: readableFile,
     example: '/etc/sealwatch/cert.pem',

@@ -14,7 +14,8 @@ export function systemRoutes(table: RouteTable, deps: ApiDeps): void {
     method: 'GET',
     url: '/readyz',
     tag: 'system',
-    summary: 'Readiness: broker listening and state loaded (503 until then and while stopping)',
+    summary:
+      'Readiness: broker listening, state loaded and, with REDIS_URL, Redis connected (503 otherwise and while stopping)',
     roles: [],
     handler: async ({ reply }) => {
       const ready = deps.isReady();
