@@ -6,6 +6,7 @@ import { installErrorHandler } from './errorHandler.ts';
 import { ackRoutes } from './routes/ack.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { announcementRoutes } from './routes/announcements.ts';
+import { brokerRoutes } from './routes/broker.ts';
 import { csvRoutes } from './routes/csv.ts';
 import { gridRoutes } from './routes/grid.ts';
 import { householdRoutes } from './routes/households.ts';
@@ -69,6 +70,7 @@ export function buildApi(
     alertRoutes,
     ackRoutes,
     announcementRoutes,
+    brokerRoutes,
   ]) {
     routes(table, deps);
   }

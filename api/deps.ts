@@ -1,4 +1,5 @@
 import type { Alerting } from '../alerting/engine/createAlerting.ts';
+import type { BrokerHooks } from '../broker/external/brokerHooks.ts';
 import type { Clock } from '../core/clock.ts';
 import type { SealState } from '../core/sealState.ts';
 import type { Registry } from '../registry/registry.ts';
@@ -25,4 +26,6 @@ export interface ApiDeps {
   openAlerts(): Iterable<{ gridId: string; type: string }>;
   /** The alerting engine, the acknowledge and announce links, the daily report. */
   alerting: Alerting;
+  /** Device authentication and topic ACL for an external broker (EMQX HTTP hooks). */
+  brokerHooks: BrokerHooks;
 }

@@ -11,6 +11,18 @@ export interface MetricSources {
     closed: Record<string, number>;
     redis?: { up: boolean; connectionLosses: number; forwardFailures: number };
   } | null;
+  /** The external broker consumer (MQTT_URL); null with the embedded broker. */
+  externalBroker?(): {
+    connected: boolean;
+    subscribed: boolean;
+    connects: number;
+    connectionLosses: number;
+    received: number;
+    acknowledged: number;
+    retainedSkipped: number;
+    handlerFailures: number;
+    pendingAcks: number;
+  } | null;
   ingest(): {
     accepted: number;
     duplicates: number;
@@ -91,6 +103,26 @@ export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSourc
       g.set({ counter: 'up' }, redis.up ? 1 : 0);
       g.set({ counter: 'connection_losses' }, redis.connectionLosses);
       g.set({ counter: 'forward_failures' }, redis.forwardFailures);
+    },
+  );
+  sampled(
+    'sealwatch_external_broker_connected',
+    'With MQTT_URL: 1 while connected to the external broker with every shared subscription granted',
+    [],
+    (g) => {
+      const ext = sources.externalBroker?.();
+      if (ext) g.set(ext.connected && ext.subscribed ? 1 : 0);
+    },
+  );
+  sampled(
+    'sealwatch_external_broker',
+    'With MQTT_URL: connects, connection losses, messages received, acknowledged after commit, retained replays skipped, failed commits, PUBACKs waiting',
+    ['counter'],
+    (g) => {
+      const ext = sources.externalBroker?.();
+      if (!ext) return;
+      const { connected: _c, subscribed: _s, ...counters } = ext;
+      for (const [counter, n] of Object.entries(counters)) g.set({ counter }, n);
     },
   );
   sampled('sealwatch_ingest', 'Ingest pipeline counters since start', ['counter'], (g) => {

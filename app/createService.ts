@@ -10,10 +10,10 @@ import { connectLiveFeed } from '../api/live/liveFeed.ts';
 import { createMetrics } from '../api/metrics.ts';
 import { Authenticator } from '../broker/authenticator.ts';
 import { type Broker, createBroker } from '../broker/createBroker.ts';
+import { type ExternalConsumer, redactUrl } from '../broker/external/consumer.ts';
 import { LoginThrottle } from '../broker/loginThrottle.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
-import { ServiceError } from '../core/errors.ts';
 import { EventBus } from '../core/eventBus.ts';
 import type { ServiceEvents } from '../core/events.ts';
 import type { Logger } from '../core/logger.ts';
@@ -28,6 +28,7 @@ import { SqliteAlertStore } from '../registry/sqlite/alertStore.ts';
 import { openDatabase } from '../registry/sqlite/openDatabase.ts';
 import { SqliteStore } from '../registry/sqlite/sqliteStore.ts';
 import { ensureAdminToken } from './adminToken.ts';
+import { brokerHooksFor, startExternalIngest } from './externalBroker.ts';
 import { sealCounts } from './sealCounts.ts';
 
 export const VERSION = '0.1.0';
@@ -51,12 +52,6 @@ export async function createService(
   logger: Logger,
   clock: Clock = systemClock,
 ): Promise<Service> {
-  if (config.MQTT_URL) {
-    throw new ServiceError(
-      'config',
-      'MQTT_URL (an external broker) is not supported by this version; unset it to use the embedded broker',
-    );
-  }
   const dataDir = config.DATA_DIR;
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   let ready = false;
@@ -123,8 +118,10 @@ export async function createService(
 
   const offlineAfterMs = config.HEARTBEAT_INTERVAL * config.MISSED_HEARTBEATS;
   let broker: Broker | null = null;
+  let external: ExternalConsumer | null = null;
   const metrics = createMetrics(bus, {
     broker: () => broker?.stats() ?? null,
+    externalBroker: () => external?.stats() ?? null,
     ingest: () => ({ ...pipeline.getStats(), clamped: messages.counters.clamped }),
     seals: () => sealCounts(registry, pipeline, clock.now(), offlineAfterMs),
     telemetry: () => ({ kind: telemetry.kind, ...telemetry.stats() }),
@@ -148,7 +145,7 @@ export async function createService(
       clock,
       offlineAfterMs,
       commissioningMs: COMMISSIONING_MS,
-      isReady: () => ready && (broker?.healthy() ?? true),
+      isReady: () => ready && (broker?.healthy() ?? true) && (external?.ready ?? true),
       metricsText: metrics.text,
       metricsContentType: metrics.contentType,
       observeHttp: metrics.observeHttp,
@@ -156,40 +153,50 @@ export async function createService(
       events,
       openAlerts: () => alerting.engine.openAlerts(),
       alerting,
+      brokerHooks: brokerHooksFor(registry, clock, config),
     },
     logger,
     config.HTTP_TLS ? tls : null,
   );
 
-  broker = await createBroker({
-    port: config.MQTT_PORT,
-    host: config.MQTT_HOST,
-    maxPacketSize: config.MQTT_MAX_PACKET_SIZE,
-    ...(config.MQTT_TLS_PORT !== undefined && tls ? { tls: { port: config.MQTT_TLS_PORT, ...tls } } : {}),
-    ...(config.MQTT_WS_PORT !== undefined ? { wsPort: config.MQTT_WS_PORT } : {}),
-    authenticator: new Authenticator(
-      {
-        sensorSecretHash: (id) => registry.sensorSecretHash(id),
-        gateway: (id) => registry.gateway(id),
-        gatewaySecretHash: (id) => registry.gatewaySecretHash(id),
-        findServiceToken: async (value) => {
-          const token = await registry.findToken(value);
-          return token && { id: token.id, role: token.role, gridId: token.gridId, name: token.name };
+  if (config.MQTT_URL) {
+    // Ingest consumes the external broker's shared subscriptions; no embedded broker.
+    external = startExternalIngest(
+      { ...config, MQTT_URL: config.MQTT_URL },
+      messages.handle,
+      logger.child({ component: 'external-broker' }),
+    );
+  } else {
+    broker = await createBroker({
+      port: config.MQTT_PORT,
+      host: config.MQTT_HOST,
+      maxPacketSize: config.MQTT_MAX_PACKET_SIZE,
+      ...(config.MQTT_TLS_PORT !== undefined && tls ? { tls: { port: config.MQTT_TLS_PORT, ...tls } } : {}),
+      ...(config.MQTT_WS_PORT !== undefined ? { wsPort: config.MQTT_WS_PORT } : {}),
+      authenticator: new Authenticator(
+        {
+          sensorSecretHash: (id) => registry.sensorSecretHash(id),
+          gateway: (id) => registry.gateway(id),
+          gatewaySecretHash: (id) => registry.gatewaySecretHash(id),
+          findServiceToken: async (value) => {
+            const token = await registry.findToken(value);
+            return token && { id: token.id, role: token.role, gridId: token.gridId, name: token.name };
+          },
+          verifySecret,
         },
-        verifySecret,
+        new LoginThrottle(clock),
+      ),
+      onPublish: messages.handle,
+      mayRead: (identity, topic) => {
+        if (identity.kind !== 'service' || identity.gridId === null) return true;
+        const sensorId = sensorIdForTopic(topic, (name) => registry.sensorByFriendlyName(name)?.id);
+        const gridId = sensorId === undefined ? undefined : registry.placement(sensorId)?.gridId;
+        return gridId !== undefined && registry.tree.isWithin(gridId, identity.gridId);
       },
-      new LoginThrottle(clock),
-    ),
-    onPublish: messages.handle,
-    mayRead: (identity, topic) => {
-      if (identity.kind !== 'service' || identity.gridId === null) return true;
-      const sensorId = sensorIdForTopic(topic, (name) => registry.sensorByFriendlyName(name)?.id);
-      const gridId = sensorId === undefined ? undefined : registry.placement(sensorId)?.gridId;
-      return gridId !== undefined && registry.tree.isWithin(gridId, identity.gridId);
-    },
-    redisUrl: config.REDIS_URL,
-    logger: logger.child({ component: 'broker' }),
-  });
+      redisUrl: config.REDIS_URL,
+      logger: logger.child({ component: 'broker' }),
+    });
+  }
 
   await api.listen({ port: config.HTTP_PORT, host: config.HTTP_HOST });
   const httpAddress = api.server.address();
@@ -205,9 +212,10 @@ export async function createService(
   logger.info(
     {
       httpPort,
-      mqttPort: broker.port,
-      mqttTlsPort: broker.tlsPort,
-      mqttWsPort: broker.wsPort,
+      mqttPort: broker?.port ?? null,
+      mqttTlsPort: broker?.tlsPort ?? null,
+      mqttWsPort: broker?.wsPort ?? null,
+      mqttUrl: config.MQTT_URL === undefined ? null : redactUrl(config.MQTT_URL),
       https: config.HTTP_TLS,
       dataDir,
       telemetry: telemetry.kind,
@@ -218,14 +226,14 @@ export async function createService(
   const openBroker = broker;
   return {
     httpPort,
-    mqttPort: broker.port,
+    mqttPort: broker?.port ?? 0,
     adminToken,
     api,
     async stop() {
       ready = false;
       retention.stop();
       // Stop taking new messages first, then commit what is in flight.
-      await openBroker.close();
+      await (external ? external.close() : openBroker?.close());
       await pipeline.drain();
       await alerting.stop();
       events.closeAll();

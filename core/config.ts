@@ -104,7 +104,35 @@ export const VARIABLES = {
   MQTT_URL: {
     schema: url(['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:']),
     example: 'mqtt://broker.example:1883',
-    help: 'use an external broker instead of the embedded one',
+    help: 'use an external broker instead of the embedded one (see broker/EXTERNAL.md)',
+  },
+  MQTT_SHARE_GROUP: {
+    schema: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a share group name (1–64 of A–Z a–z 0–9 _ -)'),
+    default: 'sealwatch',
+    example: 'sealwatch',
+    help: 'with MQTT_URL: shared-subscription group; instances in one group split the messages',
+  },
+  MQTT_USERNAME: {
+    schema: z.string().min(1),
+    example: 'sealwatch',
+    help: "with MQTT_URL: the service's own login at the external broker",
+  },
+  MQTT_PASSWORD: {
+    schema: z.string().min(1),
+    example: 'a-long-random-password',
+    help: 'with MQTT_URL: password of MQTT_USERNAME',
+    secret: true,
+  },
+  MQTT_CLIENT_ID: {
+    schema: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a client id (1–64 of A–Z a–z 0–9 _ -)'),
+    example: 'sealwatch-node-1',
+    help: 'with MQTT_URL: persistent-session client id, one per instance (default: generated once into DATA_DIR)',
+  },
+  MQTT_SESSION_EXPIRY: {
+    schema: duration,
+    default: '7d',
+    example: '7d',
+    help: 'with MQTT_URL: how long the broker keeps queuing for this instance while it is down',
   },
   MQTT_MAX_PACKET_SIZE: {
     schema: positiveInt('a size in bytes'),
@@ -338,6 +366,17 @@ function checkCombinations(c: Record<string, unknown>): void {
     for (const name of ['TLS_CERT_FILE', 'TLS_KEY_FILE'] as const) {
       if (!c[name]) throw new ConfigError(name, `is required with ${needs}`, VARIABLES[name].example);
     }
+  }
+  if (c.MQTT_URL !== undefined && c.REDIS_URL !== undefined) {
+    throw new ConfigError(
+      'REDIS_URL',
+      'joins embedded-broker nodes, and with MQTT_URL there is no embedded broker: set one of the two',
+      VARIABLES.REDIS_URL.example,
+      null,
+    );
+  }
+  if (c.MQTT_PASSWORD !== undefined && c.MQTT_USERNAME === undefined) {
+    throw new ConfigError('MQTT_USERNAME', 'is required with MQTT_PASSWORD', VARIABLES.MQTT_USERNAME.example);
   }
   if (!c.INFLUX_URL) return;
   if (c.INFLUX_API === 'v2') {

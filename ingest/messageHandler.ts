@@ -92,7 +92,12 @@ export function createMessageHandler(deps: {
   return { handle, counters };
 }
 
-/** A will published after its client left has no identity; the ACL checked it at CONNECT. */
+/**
+ * No identity: a will published after its client left (the ACL checked it at
+ * CONNECT), or a message from an external broker's shared subscription, where
+ * the publisher is not visible and the broker's ACL pins each device to its
+ * own topics (broker/EXTERNAL.md). The topic names the sensor.
+ */
 function mayPublishFor(identity: Identity | null, sensorId: string): boolean {
   if (identity === null) return true;
   if (identity.kind === 'sensor') return identity.id === sensorId;

@@ -102,6 +102,10 @@ export class Registry {
   allSensors(): Sensor[] {
     return [...this.sensors.values()];
   }
+  /** Gateways without their secret hashes. */
+  allGateways(): Gateway[] {
+    return [...this.gateways.values()].map(({ secretHash: _, ...g }) => g);
+  }
   allHouseholds(): Household[] {
     return [...this.households.values()];
   }

@@ -125,4 +125,28 @@ export function sensorRoutes(table: RouteTable, deps: ApiDeps): void {
       return { ...gateway, createdAt: iso(gateway.createdAt), secret };
     },
   });
+
+  table.add({
+    method: 'GET',
+    url: '/api/gateways',
+    tag: 'registry',
+    summary:
+      'List gateway credentials (without secrets) whose sensors are all in your scope; a gateway with no sensors only to whole-grid callers',
+    roles: ['admin', 'technician'],
+    handler: async ({ principal, query }) =>
+      paginate(
+        registry.allGateways().filter(
+          (g) =>
+            principal.gridId === null ||
+            (g.sensorIds.length > 0 &&
+              g.sensorIds.every((id) => {
+                const gridId = registry.placement(id)?.gridId;
+                return gridId !== undefined && inScope(registry.tree, principal, gridId);
+              })),
+        ),
+        query,
+        1000,
+        (g) => ({ ...g, createdAt: iso(g.createdAt) }),
+      ),
+  });
 }

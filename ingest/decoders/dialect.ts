@@ -17,6 +17,8 @@ export type DecodeResult =
 
 export interface DialectDecoder {
   readonly name: SealMessage['dialect'];
+  /** MQTT topic filters that carry this dialect: what the service subscribes to on an external broker. */
+  readonly topicFilters: readonly string[];
   /** Cheap topic test; decode() is only called when this is true. */
   matches(topic: string): boolean;
   decode(topic: string, payload: Buffer, ctx: DecodeContext): DecodeResult;

@@ -16,6 +16,8 @@ const describe = (error: z.ZodError): string =>
 /** SealWatch's own protocol: `seal/<sensorId>/event|heartbeat|status`. */
 export const nativeDecoder: DialectDecoder = {
   name: 'native',
+  // Not `seal/+/config`: that is what the service writes to sensors.
+  topicFilters: ['seal/+/event', 'seal/+/heartbeat', 'seal/+/status'],
   matches: (topic) => topic.startsWith('seal/'),
   decode(topic: string, payload: Buffer, ctx: DecodeContext): DecodeResult {
     const parsed = parseSealTopic(topic);

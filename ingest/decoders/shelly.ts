@@ -11,6 +11,7 @@ const TOPIC = /^shellies\/([^/]+)\/(sensor\/state|sensor\/battery|online|sensor\
 
 export const shellyDecoder: DialectDecoder = {
   name: 'shelly',
+  topicFilters: ['shellies/#'],
   matches: (topic) => topic.startsWith('shellies/'),
   decode(topic: string, payload: Buffer, ctx: DecodeContext): DecodeResult {
     // Device-wide announcements and commands to all Shellies are not seal messages.

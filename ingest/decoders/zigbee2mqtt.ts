@@ -25,6 +25,8 @@ const availability = z.union([
 
 export const zigbee2mqttDecoder: DialectDecoder = {
   name: 'zigbee2mqtt',
+  // Friendly names may contain '/': everything under the base topic.
+  topicFilters: ['zigbee2mqtt/#'],
   matches: (topic) => topic.startsWith(PREFIX),
   decode(topic: string, payload: Buffer, ctx: DecodeContext): DecodeResult {
     const rest = topic.slice(PREFIX.length);

@@ -119,7 +119,8 @@ export async function startService(
         ),
       ),
     ]);
-    ports = { http: ready.httpPort as number, mqtt: ready.mqttPort as number };
+    // No embedded broker with MQTT_URL: mqttPort is null.
+    ports = { http: ready.httpPort as number, mqtt: (ready.mqttPort as number | null) ?? 0 };
   };
 
   const waitForLog = (match: (l: Record<string, unknown>) => boolean, timeoutMs = 10_000, since = 0) => {

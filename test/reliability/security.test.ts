@@ -141,6 +141,26 @@ const ROUTES: Record<string, RouteCase> = {
       body: { id: `gwb-${n}`, name: 'g', sensorIds: ['seal-b'] },
     }),
   },
+  'GET /api/gateways': {
+    roles: ['admin', 'technician'],
+    inScope: () => ({ path: '/api/gateways' }),
+    listMustNotMention: 'seal-b',
+  },
+  // The external broker's hooks answer for every grid: only a whole-grid admin token (held by EMQX) may ask.
+  'POST /api/broker/authenticate': {
+    roles: [],
+    inScope: () => ({
+      path: '/api/broker/authenticate',
+      body: { clientid: 'seal-a', username: 'seal-a', password: 'guess' },
+    }),
+  },
+  'POST /api/broker/authorize': {
+    roles: [],
+    inScope: () => ({
+      path: '/api/broker/authorize',
+      body: { clientid: 'seal-b', username: 'seal-b', topic: 'seal/seal-b/event', action: 'publish' },
+    }),
+  },
   'POST /api/quarantines': {
     roles: ['admin'],
     inScope: () => ({ path: '/api/quarantines', body: { householdId: 'house-a', start: iso(-1000) } }),

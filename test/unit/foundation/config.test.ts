@@ -101,6 +101,10 @@ describe('loadConfig: single values', () => {
     ['MISSED_HEARTBEATS', '2.5'],
     ['RETENTION_DAYS', '-30'],
     ['MQTT_MAX_PACKET_SIZE', '0'],
+    ['MQTT_SHARE_GROUP', 'a/b'],
+    ['MQTT_SHARE_GROUP', 'g+'],
+    ['MQTT_CLIENT_ID', 'two words'],
+    ['MQTT_SESSION_EXPIRY', '30d'],
   ])('%s=%s is refused with a ConfigError naming it and an example', (name, value) => {
     const err = configError({ [name]: value });
     expect(err.variable).toBe(name);
@@ -125,6 +129,15 @@ describe('loadConfig: single values', () => {
     });
     expect(c.MQTT_URL).toBe('mqtts://broker.example:8883');
     expect(c.LOCALE).toBe('en');
+  });
+
+  it('the external broker: a default share group and session expiry; a password needs a username; not with REDIS_URL', () => {
+    const c = loadConfig({ MQTT_URL: 'mqtt://broker:1883', MQTT_USERNAME: 'sw', MQTT_PASSWORD: 'pw' });
+    expect(c.MQTT_SHARE_GROUP).toBe('sealwatch');
+    expect(c.MQTT_SESSION_EXPIRY).toBe(7 * 86_400_000);
+    expect(configError({ MQTT_PASSWORD: 'hunter2' }).variable).toBe('MQTT_USERNAME');
+    const both = configError({ MQTT_URL: 'mqtt://broker:1883', REDIS_URL: 'redis://redis:6379' });
+    expect(both.variable).toBe('REDIS_URL');
   });
 
   it.each(['every morning', '0 25 * * *', '61 8 * * *', '0 8 * * * * *'])(

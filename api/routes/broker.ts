@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { ServiceError } from '../../core/errors.ts';
+import type { ApiDeps } from '../deps.ts';
+import type { Principal } from '../principal.ts';
+import type { RouteTable } from '../routeTable.ts';
+
+/** EMQX fills these from its placeholders (`${clientid}`, `${username}`, …); missing ones arrive as empty strings. */
+const optionalText = z
+  .string()
+  .max(1024)
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
+const authenticateBody = z.object({
+  clientid: z.string().max(256),
+  username: optionalText,
+  password: optionalText,
+  peerhost: optionalText,
+});
+
+const authorizeBody = z.object({
+  clientid: z.string().max(256),
+  username: optionalText,
+  topic: z.string().min(1).max(65535),
+  action: z.enum(['publish', 'subscribe']),
+});
+
+/**
+ * The external broker asks SealWatch who a device is and what it may do
+ * (EMQX HTTP authentication and authorization; see broker/EXTERNAL.md). The
+ * broker holds a whole-grid admin token: these answers cover every grid.
+ */
+export function brokerRoutes(table: RouteTable, deps: ApiDeps): void {
+  const wholeGrid = (principal: Principal) => {
+    if (principal.gridId !== null) throw new ServiceError('forbidden', 'only a whole-grid admin may do this');
+  };
+
+  table.add({
+    method: 'POST',
+    url: '/api/broker/authenticate',
+    tag: 'broker',
+    summary:
+      'For an external broker: check a device login (client id = username = sensor or gateway id, device secret) or the service login; answers {"result":"allow"|"deny"|"ignore"}',
+    roles: ['admin'],
+    body: authenticateBody,
+    handler: async ({ body, principal }) => {
+      wholeGrid(principal);
+      return deps.brokerHooks.authenticate(body);
+    },
+  });
+
+  table.add({
+    method: 'POST',
+    url: '/api/broker/authorize',
+    tag: 'broker',
+    summary:
+      'For an external broker: may this client publish or subscribe to this topic (a device only its own topics, the service only its shared subscriptions); answers {"result":"allow"|"deny"|"ignore"}',
+    roles: ['admin'],
+    body: authorizeBody,
+    handler: async ({ body, principal }) => {
+      wholeGrid(principal);
+      return deps.brokerHooks.authorize(body);
+    },
+  });
+}
