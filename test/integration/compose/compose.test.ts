@@ -14,6 +14,8 @@ import { dashboardQueries, dashboardsDir, loadDashboards, repoRoot } from './das
 
 type Service = {
   build?: { context: string; dockerfile: string };
+  profiles?: string[];
+  command?: string[];
   image?: string;
   ports?: string[];
   environment?: Record<string, string>;
@@ -33,8 +35,14 @@ const measurements = TELEMETRY_SCHEMA as Record<
 >;
 
 describe('docker-compose.yml', () => {
+  const inProfile = (profile: string | undefined) =>
+    Object.entries(compose.services)
+      .filter(([, s]) => (profile === undefined ? !s.profiles : s.profiles?.includes(profile)))
+      .map(([name]) => name)
+      .sort();
+
   it('has the service, InfluxDB 2, Grafana and the mail catcher', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['grafana', 'influxdb', 'mailpit', 'sealwatch']);
+    expect(inProfile(undefined)).toEqual(['grafana', 'influxdb', 'mailpit', 'sealwatch']);
     expect(compose.services.influxdb?.image).toMatch(/^influxdb:2/);
   });
 
@@ -97,8 +105,38 @@ describe('docker-compose.yml', () => {
     ).toBe(true);
   });
 
-  it('leaves a marked place for the later scale profile', () => {
-    expect(fs.readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8')).toMatch(/`scale` profile/);
+  it('external-broker profile: one SealWatch consumes Mosquitto on its service listener, with no broker of its own', () => {
+    expect(inProfile('external-broker')).toEqual(['mosquitto', 'sealwatch-consumer']);
+    const consumer = compose.services['sealwatch-consumer']!;
+    expect(consumer.environment).toMatchObject({
+      MQTT_URL: 'mqtt://mosquitto:1884',
+      MQTT_USERNAME: 'sealwatch',
+    });
+    expect(consumer.ports?.some((p) => p.endsWith(':1883'))).toBe(false);
+    const mosquitto = compose.services.mosquitto!;
+    const mount = mosquitto
+      .volumes!.map((v) => v.split(':'))
+      .find(([source]) => source === './deploy/mosquitto');
+    const main = mosquitto
+      .volumes!.map((v) => v.split(':'))
+      .find(([source]) => source === './deploy/mosquitto.conf');
+    expect(main![1]).toBe('/mosquitto/config/mosquitto.conf');
+    const conf = fs.readFileSync(path.join(repoRoot, 'deploy/mosquitto.conf'), 'utf8');
+    expect(conf).toMatch(/^persistence true$/m);
+    expect(conf).toContain(`include_dir ${mount![1]}`);
+    // The README in that folder gives the generator the same install dir and service listener.
+    const readme = fs.readFileSync(path.join(repoRoot, 'deploy/mosquitto/README.md'), 'utf8');
+    expect(readme).toContain(`--install-dir ${mount![1]}`);
+    expect(readme).toContain('--service-listener 1884');
+  });
+
+  it('redis-nodes profile: two embedded-broker nodes on one Redis, each with its own data and ports', () => {
+    expect(inProfile('redis-nodes')).toEqual(['redis', 'sealwatch-node-1', 'sealwatch-node-2']);
+    const nodes = [compose.services['sealwatch-node-1']!, compose.services['sealwatch-node-2']!];
+    for (const node of nodes) expect(node.environment?.REDIS_URL).toBe('redis://redis:6379');
+    expect(new Set(nodes.flatMap((n) => n.ports ?? [])).size).toBe(4);
+    expect(new Set(nodes.flatMap((n) => n.volumes ?? [])).size).toBe(2);
+    expect(compose.services.redis?.command).toContain('--appendonly');
   });
 
   it('copies into the image only source paths that exist', () => {
