@@ -11,8 +11,15 @@ export type TreeNode = Pick<GridNode, 'id' | 'name' | 'parentId'>;
 export class GridTree<N extends TreeNode = GridNode> {
   private readonly nodes = new Map<string, N>();
   private readonly children = new Map<string, Set<string>>();
+  private changes = 0;
+
+  /** Grows with every change to the tree's shape, so callers can cache what depends on it. */
+  get version(): number {
+    return this.changes;
+  }
 
   add(node: N): void {
+    this.changes++;
     this.nodes.set(node.id, node);
     if (node.parentId !== null) {
       let set = this.children.get(node.parentId);
@@ -37,6 +44,7 @@ export class GridTree<N extends TreeNode = GridNode> {
   remove(id: string): void {
     const node = this.nodes.get(id);
     if (!node) return;
+    this.changes++;
     if (node.parentId !== null) this.children.get(node.parentId)?.delete(id);
     this.nodes.delete(id);
   }

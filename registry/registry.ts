@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.ts';
 import { conflict, invalid, notFound } from '../core/errors.ts';
 import type { EventBus } from '../core/eventBus.ts';
 import type { ServiceEvents } from '../core/events.ts';
-import { type ArmingInputs, isArmed } from './arming.ts';
+import { type ArmingInputs, covers } from './arming.ts';
 import { GridTree } from './gridTree.ts';
 import {
   newGridNode,
@@ -54,6 +54,7 @@ export class Registry {
   private readonly windowsByHousehold = new Map<string, Window[]>();
   private readonly windowsByGrid = new Map<string, Window[]>();
   private readonly sensorsByHousehold = new Map<string, Set<string>>();
+  private writes = 0;
 
   constructor(
     private readonly store: Store,
@@ -135,8 +136,20 @@ export class Registry {
     return { quarantines: this.quarantinesByHousehold.get(householdId) ?? [], windows };
   }
 
+  /**
+   * Same answer as `isArmed(armingInputs(id), at)` without building the inputs: the counts and
+   * lists ask this for every household, and most are settled by their quarantine alone.
+   */
   isArmed(householdId: string, at: number): boolean {
-    return isArmed(this.armingInputs(householdId), at);
+    const quarantines = this.quarantinesByHousehold.get(householdId);
+    if (!quarantines?.some((q) => covers(q, at))) return false;
+    if (this.windowsByHousehold.get(householdId)?.some((w) => covers(w, at))) return false;
+    if (this.windowsByGrid.size === 0) return true;
+    const h = this.households.get(householdId);
+    if (!h) return true;
+    return !this.tree
+      .pathToRoot(h.gridId)
+      .some((n) => this.windowsByGrid.get(n.id)?.some((w) => covers(w, at)));
   }
 
   inCommissioning(sensorId: string, at: number): boolean {
@@ -548,7 +561,13 @@ export class Registry {
     if (w.gridId !== null) push(this.windowsByGrid, w.gridId, w);
   }
 
+  /** Grows with every write, so readers can cache what they derive from the registry. */
+  get revision(): number {
+    return this.writes;
+  }
+
   private changed(entity: string, id: string, removed = false): void {
+    this.writes++;
     this.bus.emit('registry.changed', removed ? { entity, id, removed } : { entity, id });
   }
 }

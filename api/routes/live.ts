@@ -1,14 +1,25 @@
 import type { ApiDeps } from '../deps.ts';
 import { countByNode } from '../live/nodeCounts.ts';
+import { OverviewCounts } from '../live/overviewCounts.ts';
+import { SseConnection } from '../live/sseConnection.ts';
 import { inScope, requireScope } from '../principal.ts';
 import type { RouteTable } from '../routeTable.ts';
 
 const ALL_ROLES = ['admin', 'monitor', 'worker', 'technician'] as const;
 const KEEPALIVE_MS = 15_000;
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+const OVERVIEW_MAX_AGE_MS = 5_000;
+const OVERVIEW_MIN_GAP_MS = 250;
 
 export function liveRoutes(table: RouteTable, deps: ApiDeps): void {
   const { registry, clock } = deps;
+  const overviewCounts = new OverviewCounts({
+    compute: () => countByNode(registry, deps.seals, clock.now(), deps.offlineAfterMs, deps.openAlerts()),
+    version: () => `${deps.events.stats().lastEventId}:${registry.revision}`,
+    now: () => clock.now(),
+    maxAgeMs: OVERVIEW_MAX_AGE_MS,
+    minGapMs: OVERVIEW_MIN_GAP_MS,
+  });
 
   table.add({
     method: 'GET',
@@ -18,7 +29,7 @@ export function liveRoutes(table: RouteTable, deps: ApiDeps): void {
       'The grid tree in your scope with counts per node for its subtree: households, sealed, open, offline, low battery, open alerts by type',
     roles: ALL_ROLES,
     handler: async ({ principal }) => {
-      const counts = countByNode(registry, deps.seals, clock.now(), deps.offlineAfterMs, deps.openAlerts());
+      const counts = await overviewCounts.get();
       const nodes = registry.tree
         .all()
         .filter((n) => inScope(registry.tree, principal, n.id))
@@ -54,27 +65,27 @@ export function liveRoutes(table: RouteTable, deps: ApiDeps): void {
         'x-accel-buffering': 'no',
       });
       res.write(`retry: 2000\n: connected ${new Date(clock.now()).toISOString()}\n\n`);
-      const detach = deps.events.attach(
+      let detach = () => {};
+      const connection = new SseConnection(
+        res,
         {
-          sees: (gridId) => gridId === null || registry.tree.isWithin(gridId, root),
-          send: (frame) => {
-            // A client that stops reading is cut off rather than buffered without bound;
-            // it reconnects with Last-Event-ID and catches up from the ring.
-            if (res.writableLength > MAX_BUFFERED_BYTES) {
-              res.end();
-              return false;
-            }
-            return res.write(frame);
+          sees: (gridId) => root === null || registry.tree.isWithin(gridId, root),
+          maxBufferedBytes: MAX_BUFFERED_BYTES,
+          onEnd: (reason) => {
+            clearInterval(keepalive);
+            detach();
+            if (reason === 'cutOff')
+              request.log.warn(
+                { tokenId: principal.tokenId },
+                'event stream cut off: the client stopped reading',
+              );
           },
-          close: () => res.end(),
         },
-        lastEventId,
+        () => registry.tree.version,
       );
-      const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
-      request.raw.on('close', () => {
-        clearInterval(keepalive);
-        detach();
-      });
+      const keepalive = setInterval(() => connection.keepalive(), KEEPALIVE_MS);
+      detach = deps.events.attach(connection, lastEventId);
+      if (connection.isEnded) detach();
     },
   });
 }

@@ -1,0 +1,102 @@
+import type { ServerResponse } from 'node:http';
+import type { LiveClient } from './eventStream.ts';
+
+export interface SseConnectionOptions {
+  /** Whether the client may see events of this grid node (its scope). */
+  sees(gridId: string): boolean;
+  /** Bytes the socket may hold unsent before the client counts as stalled and is cut off. */
+  maxBufferedBytes: number;
+  /** Called once when the connection ends, whoever ended it. */
+  onEnd(reason: 'cutOff' | 'closed' | 'error'): void;
+}
+
+/**
+ * One event-stream response. Frames published in one turn of the event loop (a commit group
+ * can change hundreds of seals at once) leave in ONE write: a write per frame per client is
+ * what saturated the process with 200 clients. A client that stops reading is cut off (its
+ * socket destroyed, its buffer freed) instead of buffered without bound; it reconnects with
+ * Last-Event-ID and catches up from the ring. Nothing is written after the end: a write to an
+ * ended response raises an error event that would otherwise end the process.
+ */
+export class SseConnection implements LiveClient {
+  private pending: string[] = [];
+  private flushScheduled = false;
+  private ended = false;
+  /** Visibility per grid node, dropped when the grid tree changes (`treeVersion`). */
+  private readonly visible = new Map<string, boolean>();
+  private visibleAt = -1;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly opts: SseConnectionOptions,
+    private readonly treeVersion: () => number,
+  ) {
+    res.on('error', () => this.end('error'));
+    res.on('close', () => this.end('closed'));
+  }
+
+  sees(gridId: string | null): boolean {
+    if (gridId === null) return true;
+    const version = this.treeVersion();
+    if (version !== this.visibleAt) {
+      this.visible.clear();
+      this.visibleAt = version;
+    }
+    let seen = this.visible.get(gridId);
+    if (seen === undefined) {
+      seen = this.opts.sees(gridId);
+      this.visible.set(gridId, seen);
+    }
+    return seen;
+  }
+
+  send(frame: string): boolean {
+    if (this.ended) return false;
+    this.pending.push(frame);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+    return true;
+  }
+
+  /** A comment line, so proxies and the browser see the connection is alive. */
+  keepalive(): void {
+    this.send(': keepalive\n\n');
+  }
+
+  close(): void {
+    if (this.ended) return;
+    this.flush();
+    this.end('closed');
+    this.res.end();
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.ended || this.pending.length === 0) return;
+    if (this.res.writableEnded || this.res.destroyed) {
+      this.end('closed');
+      return;
+    }
+    if (this.res.writableLength > this.opts.maxBufferedBytes) {
+      this.end('cutOff');
+      this.res.destroy();
+      return;
+    }
+    const chunk = this.pending.length === 1 ? (this.pending[0] as string) : this.pending.join('');
+    this.pending = [];
+    this.res.write(chunk);
+  }
+
+  private end(reason: 'cutOff' | 'closed' | 'error'): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.pending = [];
+    this.opts.onEnd(reason);
+  }
+}
