@@ -1,11 +1,12 @@
 import { invalid } from '../core/errors.ts';
 
 /**
- * `?limit=&offset=` on every list; answers `{ items, total, limit, offset }`. `view`, when given,
- * renders only the page: a list of 100,000 seals renders 100 views, not 100,000.
+ * `?limit=&offset=` on every list; answers `{ items, total, limit, offset }`. `items` may be any
+ * iterable: it is counted, and only the page is kept. `view`, when given, renders only the page:
+ * a list of 100,000 seals renders 100 views, not 100,000.
  */
 export function paginate<T, V = T>(
-  items: T[],
+  items: Iterable<T>,
   query: Record<string, string | undefined>,
   max = 1000,
   view?: (item: T) => V,
@@ -15,6 +16,11 @@ export function paginate<T, V = T>(
   if (!Number.isInteger(limit) || limit < 1 || limit > max)
     throw invalid(`limit must be a whole number from 1 to ${max}`);
   if (!Number.isInteger(offset) || offset < 0) throw invalid('offset must be a whole number ≥ 0');
-  const page = items.slice(offset, offset + limit);
-  return { items: view ? page.map(view) : page, total: items.length, limit, offset };
+  const page: T[] = [];
+  let total = 0;
+  for (const item of items) {
+    if (total >= offset && page.length < limit) page.push(item);
+    total++;
+  }
+  return { items: view ? page.map(view) : page, total, limit, offset };
 }

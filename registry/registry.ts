@@ -100,6 +100,10 @@ export class Registry {
   gatewaySecretHash(id: string): string | undefined {
     return this.gateways.get(id)?.secretHash;
   }
+  /** Every sensor, without copying the list (100,000 of them on a city's registry). */
+  eachSensor(): IterableIterator<Sensor> {
+    return this.sensors.values();
+  }
   allSensors(): Sensor[] {
     return [...this.sensors.values()];
   }

@@ -45,25 +45,33 @@ export function sealRoutes(table: RouteTable, deps: ApiDeps): void {
         throw invalid('online must be true or false');
       // Filter on what is cheap (scope per grid node, door and online from the state), render only the page.
       const nodeMatches = new Map<string, boolean>();
-      const matches: Sensor[] = [];
-      for (const sensor of registry.allSensors()) {
-        const gridId = registry.household(sensor.householdId)?.gridId;
-        if (gridId === undefined) continue;
-        let inNode = nodeMatches.get(gridId);
-        if (inNode === undefined) {
-          inNode =
+      const inNode = (gridId: string) => {
+        let seen = nodeMatches.get(gridId);
+        if (seen === undefined) {
+          seen =
             inScope(registry.tree, principal, gridId) &&
             (query.gridId === undefined || registry.tree.isWithin(gridId, query.gridId));
-          nodeMatches.set(gridId, inNode);
+          nodeMatches.set(gridId, seen);
         }
-        if (!inNode) continue;
-        const state = seals.state(sensor.id);
-        if (query.door !== undefined && (state?.door ?? 'unknown') !== query.door) continue;
-        if (query.online !== undefined && String(isOnline(state, now, deps.offlineAfterMs)) !== query.online)
-          continue;
-        matches.push(sensor);
+        return seen;
+      };
+      function* matches(): Generator<Sensor> {
+        for (const sensor of registry.eachSensor()) {
+          const gridId = registry.household(sensor.householdId)?.gridId;
+          if (gridId === undefined || !inNode(gridId)) continue;
+          if (query.door !== undefined || query.online !== undefined) {
+            const state = seals.state(sensor.id);
+            if (query.door !== undefined && (state?.door ?? 'unknown') !== query.door) continue;
+            if (
+              query.online !== undefined &&
+              String(isOnline(state, now, deps.offlineAfterMs)) !== query.online
+            )
+              continue;
+          }
+          yield sensor;
+        }
       }
-      return paginate(matches, query, 10_000, (sensor) =>
+      return paginate(matches(), query, 10_000, (sensor) =>
         sealView(registry, sensor, seals.state(sensor.id), now, deps.offlineAfterMs),
       );
     },
