@@ -54,6 +54,7 @@ export class Registry {
   private readonly windowsByHousehold = new Map<string, Window[]>();
   private readonly windowsByGrid = new Map<string, Window[]>();
   private readonly sensorsByHousehold = new Map<string, Set<string>>();
+  private readonly householdsByGrid = new Map<string, Set<string>>();
   private writes = 0;
 
   constructor(
@@ -66,7 +67,7 @@ export class Registry {
     const snap = await this.store.loadRegistry();
     for (const n of snap.grid) this.tree.add(n);
     for (const w of snap.workers) this.workers.set(w.id, w);
-    for (const h of snap.households) this.households.set(h.id, h);
+    for (const h of snap.households) this.indexHousehold(h);
     for (const s of snap.sensors) this.indexSensor(s);
     for (const g of snap.gateways) this.gateways.set(g.id, g);
     for (const q of snap.quarantines) push(this.quarantinesByHousehold, q.householdId, q);
@@ -100,10 +101,27 @@ export class Registry {
   gatewaySecretHash(id: string): string | undefined {
     return this.gateways.get(id)?.secretHash;
   }
-  /** Every sensor, without copying the list (100,000 of them on a city's registry). */
-  eachSensor(): IterableIterator<Sensor> {
-    return this.sensors.values();
+  /**
+   * The sensors of a subtree (null: the whole grid) with their household's node, node by node
+   * from `rootId` down: a village's seals are found without looking at the county's 100,000.
+   */
+  *sensorsUnder(rootId: string | null): Generator<{ sensor: Sensor; gridId: string }> {
+    const roots =
+      rootId === null ? this.tree.all().filter((n) => n.parentId === null) : [this.tree.get(rootId)];
+    const stack = roots.filter((n) => n !== undefined).reverse();
+    while (stack.length > 0) {
+      const node = stack.pop() as GridNode;
+      for (const householdId of this.householdsByGrid.get(node.id) ?? []) {
+        for (const sensorId of this.sensorsByHousehold.get(householdId) ?? []) {
+          const sensor = this.sensors.get(sensorId);
+          if (sensor) yield { sensor, gridId: node.id };
+        }
+      }
+      const children = this.tree.childrenOf(node.id);
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as GridNode);
+    }
   }
+
   allSensors(): Sensor[] {
     return [...this.sensors.values()];
   }
@@ -190,7 +208,7 @@ export class Registry {
     this.requireGrid(input.gridId);
     const h = newHousehold(input, this.clock.now());
     await this.store.insertHousehold(h);
-    this.households.set(h.id, h);
+    this.indexHousehold(h);
     this.changed('household', h.id);
     return h;
   }
@@ -378,7 +396,9 @@ export class Registry {
       );
     const next: Household = { ...h, ...definedFields(change) };
     await this.store.updateHousehold(next);
+    this.householdsByGrid.get(h.gridId)?.delete(id);
     Object.assign(h, next);
+    this.indexHousehold(h);
     this.changed('household', id);
     return h;
   }
@@ -392,6 +412,7 @@ export class Registry {
       throw conflict(`household '${id}' still has ${sensors} sensors: remove them first`, { sensors });
     const { doorEvents } = await this.store.deleteHousehold(id);
     this.households.delete(id);
+    this.householdsByGrid.get(h.gridId)?.delete(id);
     this.sensorsByHousehold.delete(id);
     this.quarantinesByHousehold.delete(id);
     this.windowsByHousehold.delete(id);
@@ -494,7 +515,7 @@ export class Registry {
     await this.store.importRecords({ grid, workers, households, sensors, quarantines, windows });
     for (const n of grid) this.tree.add(n);
     for (const w of workers) this.workers.set(w.id, w);
-    for (const h of households) this.households.set(h.id, h);
+    for (const h of households) this.indexHousehold(h);
     for (const x of sensors) this.indexSensor(x);
     for (const q of quarantines) push(this.quarantinesByHousehold, q.householdId, q);
     for (const w of windows) this.indexWindow(w);
@@ -547,6 +568,16 @@ export class Registry {
   }
   private requireHousehold(id: string): void {
     if (!this.households.has(id)) throw notFound('household', id);
+  }
+
+  private indexHousehold(h: Household): void {
+    this.households.set(h.id, h);
+    let set = this.householdsByGrid.get(h.gridId);
+    if (!set) {
+      set = new Set();
+      this.householdsByGrid.set(h.gridId, set);
+    }
+    set.add(h.id);
   }
 
   private indexSensor(s: SensorRow): void {

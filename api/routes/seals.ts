@@ -2,7 +2,7 @@ import { invalid, notFound } from '../../core/errors.ts';
 import type { Sensor } from '../../registry/schemas.ts';
 import type { ApiDeps } from '../deps.ts';
 import { paginate } from '../paginate.ts';
-import { inScope, requireScope } from '../principal.ts';
+import { requireScope } from '../principal.ts';
 import type { RouteTable } from '../routeTable.ts';
 import { isOnline, sealView } from '../views.ts';
 
@@ -43,22 +43,10 @@ export function sealRoutes(table: RouteTable, deps: ApiDeps): void {
       }
       if (query.online !== undefined && !['true', 'false'].includes(query.online))
         throw invalid('online must be true or false');
-      // Filter on what is cheap (scope per grid node, door and online from the state), render only the page.
-      const nodeMatches = new Map<string, boolean>();
-      const inNode = (gridId: string) => {
-        let seen = nodeMatches.get(gridId);
-        if (seen === undefined) {
-          seen =
-            inScope(registry.tree, principal, gridId) &&
-            (query.gridId === undefined || registry.tree.isWithin(gridId, query.gridId));
-          nodeMatches.set(gridId, seen);
-        }
-        return seen;
-      };
+      // Walk only the subtree asked for (its nodes' households' sensors), filter on the state, render only the page.
+      const root = query.gridId ?? principal.gridId;
       function* matches(): Generator<Sensor> {
-        for (const sensor of registry.eachSensor()) {
-          const gridId = registry.household(sensor.householdId)?.gridId;
-          if (gridId === undefined || !inNode(gridId)) continue;
+        for (const { sensor } of registry.sensorsUnder(root)) {
           if (query.door !== undefined || query.online !== undefined) {
             const state = seals.state(sensor.id);
             if (query.door !== undefined && (state?.door ?? 'unknown') !== query.door) continue;
