@@ -11,9 +11,15 @@ export interface LiveEvent {
 }
 
 export interface LiveClient {
+  /**
+   * The subtree the client watches (null: the whole grid). Clients with the same scope see the
+   * same events, so their frames are encoded once and the same bytes go to each of them.
+   */
+  readonly scope: string | null;
   /** Whether this client may see events of the node. */
   sees(gridId: string | null): boolean;
-  send(frame: string): boolean;
+  /** Writes frames now; false when the client is gone or was cut off. */
+  write(chunk: string | Buffer): boolean;
   /** Ends the response (at shutdown). */
   close(): void;
 }
@@ -23,6 +29,11 @@ export interface LiveClient {
  * reconnecting client resumes from Last-Event-ID without a gap, and fan-out
  * to connected clients filtered by their grid scope. A client too far behind
  * gets a `reset` event and reloads its state.
+ *
+ * Fan-out happens once per turn of the event loop: a commit group can change
+ * hundreds of seals at once, and 200 clients × one write per event is what
+ * saturated the process. The events of a turn are filtered and encoded once
+ * per scope and written to each client of that scope in one write.
  */
 export class EventStream {
   private readonly ring: LiveEvent[] = [];
@@ -34,6 +45,8 @@ export class EventStream {
   private nextId: number;
   private readonly clients = new Set<LiveClient>();
   private delivered = 0;
+  /** Published in this turn of the event loop, not yet written to the clients. */
+  private turn: LiveEvent[] = [];
 
   constructor(
     private readonly clock: Clock,
@@ -53,24 +66,42 @@ export class EventStream {
     this.ring.push(event);
     // Trimmed in chunks: moving the whole ring on every event would cost O(capacity) per event.
     if (this.ring.length > this.capacity * 1.25) this.ring.splice(0, this.ring.length - this.capacity);
-    const frame = EventStream.frame(event);
-    for (const client of this.clients) {
-      if (client.sees(gridId)) {
-        client.send(frame);
-        this.delivered++;
-      }
-    }
+    if (this.turn.length === 0) setImmediate(() => this.flush());
+    this.turn.push(event);
     return event;
   }
 
-  /** Adds a client; replays what it missed since `lastEventId` (or tells it to reset). */
+  /** Writes this turn's events: encoded once per scope, one write per client. */
+  flush(): void {
+    const events = this.turn;
+    if (events.length === 0) return;
+    this.turn = [];
+    const byScope = new Map<string | null, LiveClient[]>();
+    for (const client of this.clients) {
+      const group = byScope.get(client.scope);
+      if (group) group.push(client);
+      else byScope.set(client.scope, [client]);
+    }
+    for (const group of byScope.values()) {
+      const first = group[0] as LiveClient;
+      const visible = events.filter((e) => first.sees(e.gridId));
+      if (visible.length === 0) continue;
+      const chunk = Buffer.from(visible.map(EventStream.frame).join(''));
+      for (const client of group) if (client.write(chunk)) this.delivered += visible.length;
+    }
+  }
+
+  /**
+   * Adds a client; replays what it missed since `lastEventId` (or tells it to reset). Events of
+   * the current turn are not replayed: the turn's flush brings them, in order, after the replay.
+   */
   attach(client: LiveClient, lastEventId: number | null): () => void {
     if (lastEventId !== null) {
       const oldest = this.ring[0]?.id ?? this.nextId;
       if (lastEventId + 1 < oldest) {
-        client.send(
+        client.write(
           EventStream.frame({
-            id: this.nextId - 1,
+            id: this.nextId - 1 - this.turn.length,
             type: 'reset',
             gridId: null,
             data: '{}',
@@ -78,8 +109,11 @@ export class EventStream {
           }),
         );
       } else {
-        for (const e of this.ring)
-          if (e.id > lastEventId && client.sees(e.gridId)) client.send(EventStream.frame(e));
+        const turnStart = this.turn[0]?.id ?? this.nextId;
+        const missed = this.ring.filter(
+          (e) => e.id > lastEventId && e.id < turnStart && client.sees(e.gridId),
+        );
+        if (missed.length > 0) client.write(missed.map(EventStream.frame).join(''));
       }
     }
     this.clients.add(client);
@@ -88,6 +122,7 @@ export class EventStream {
 
   /** Ends every stream, so shutting down does not wait for clients to leave. */
   closeAll(): void {
+    this.flush();
     for (const client of this.clients) client.close();
     this.clients.clear();
   }

@@ -2,6 +2,8 @@ import type { ServerResponse } from 'node:http';
 import type { LiveClient } from './eventStream.ts';
 
 export interface SseConnectionOptions {
+  /** The subtree watched (null: the whole grid); clients of one scope share encoded frames. */
+  scope: string | null;
   /** Whether the client may see events of this grid node (its scope). */
   sees(gridId: string): boolean;
   /** Bytes the socket may hold unsent before the client counts as stalled and is cut off. */
@@ -11,16 +13,14 @@ export interface SseConnectionOptions {
 }
 
 /**
- * One event-stream response. Frames published in one turn of the event loop (a commit group
- * can change hundreds of seals at once) leave in ONE write: a write per frame per client is
- * what saturated the process with 200 clients. A client that stops reading is cut off (its
- * socket destroyed, its buffer freed) instead of buffered without bound; it reconnects with
- * Last-Event-ID and catches up from the ring. Nothing is written after the end: a write to an
- * ended response raises an error event that would otherwise end the process.
+ * One event-stream response (the EventStream batches what it writes, one write per turn). A
+ * client that stops reading is cut off (its socket destroyed, its buffer freed) instead of
+ * buffered without bound; it reconnects with Last-Event-ID and catches up from the ring.
+ * Nothing is written after the end: a write to an ended response raises an error event that
+ * would otherwise end the process.
  */
 export class SseConnection implements LiveClient {
-  private pending: string[] = [];
-  private flushScheduled = false;
+  readonly scope: string | null;
   private ended = false;
   /** Visibility per grid node, dropped when the grid tree changes (`treeVersion`). */
   private readonly visible = new Map<string, boolean>();
@@ -31,6 +31,7 @@ export class SseConnection implements LiveClient {
     private readonly opts: SseConnectionOptions,
     private readonly treeVersion: () => number,
   ) {
+    this.scope = opts.scope;
     res.on('error', () => this.end('error'));
     res.on('close', () => this.end('closed'));
   }
@@ -50,24 +51,28 @@ export class SseConnection implements LiveClient {
     return seen;
   }
 
-  send(frame: string): boolean {
+  write(chunk: string | Buffer): boolean {
     if (this.ended) return false;
-    this.pending.push(frame);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
+    if (this.res.writableEnded || this.res.destroyed) {
+      this.end('closed');
+      return false;
     }
+    if (this.res.writableLength > this.opts.maxBufferedBytes) {
+      this.end('cutOff');
+      this.res.destroy();
+      return false;
+    }
+    this.res.write(chunk);
     return true;
   }
 
   /** A comment line, so proxies and the browser see the connection is alive. */
   keepalive(): void {
-    this.send(': keepalive\n\n');
+    this.write(': keepalive\n\n');
   }
 
   close(): void {
     if (this.ended) return;
-    this.flush();
     this.end('closed');
     this.res.end();
   }
@@ -76,27 +81,9 @@ export class SseConnection implements LiveClient {
     return this.ended;
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.ended || this.pending.length === 0) return;
-    if (this.res.writableEnded || this.res.destroyed) {
-      this.end('closed');
-      return;
-    }
-    if (this.res.writableLength > this.opts.maxBufferedBytes) {
-      this.end('cutOff');
-      this.res.destroy();
-      return;
-    }
-    const chunk = this.pending.length === 1 ? (this.pending[0] as string) : this.pending.join('');
-    this.pending = [];
-    this.res.write(chunk);
-  }
-
   private end(reason: 'cutOff' | 'closed' | 'error'): void {
     if (this.ended) return;
     this.ended = true;
-    this.pending = [];
     this.opts.onEnd(reason);
   }
 }

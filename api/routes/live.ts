@@ -69,6 +69,7 @@ export function liveRoutes(table: RouteTable, deps: ApiDeps): void {
       const connection = new SseConnection(
         res,
         {
+          scope: root,
           sees: (gridId) => root === null || registry.tree.isWithin(gridId, root),
           maxBufferedBytes: MAX_BUFFERED_BYTES,
           onEnd: (reason) => {

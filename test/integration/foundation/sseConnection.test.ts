@@ -1,6 +1,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { EventStream } from '../../../api/live/eventStream.ts';
 import { SseConnection } from '../../../api/live/sseConnection.ts';
 import { eventually } from '../../helpers/eventually.ts';
 
@@ -20,7 +21,12 @@ describe('SseConnection', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       connection = new SseConnection(
         res,
-        { sees: (gridId) => gridId.startsWith('a'), maxBufferedBytes, onEnd: (reason) => ends.push(reason) },
+        {
+          scope: 'a',
+          sees: (gridId) => gridId.startsWith('a'),
+          maxBufferedBytes,
+          onEnd: (reason) => ends.push(reason),
+        },
         () => 0,
       );
     });
@@ -38,12 +44,16 @@ describe('SseConnection', () => {
     return { connection: connection as unknown as SseConnection, ends, received: () => received };
   };
 
-  it('sends the frames of one turn together, in order, and filters by scope through its cache', async () => {
+  it('gets the events of a turn in order, only those of its scope, and a replay of what it missed', async () => {
     const { connection, received } = await open(1 << 20, true);
-    for (let i = 0; i < 100; i++) connection.send(`id: ${i}\ndata: x\n\n`);
-    await eventually(() => received().includes('id: 99\n'), 2_000, 'all frames');
-    const ids = [...received().matchAll(/id: (\d+)/g)].map((m) => Number(m[1]));
-    expect(ids).toEqual([...Array(100).keys()]);
+    const stream = new EventStream({ now: () => 1 });
+    const first = stream.publish('seal', 'a-0', { n: 0 });
+    stream.flush();
+    stream.attach(connection, first.id - 1);
+    for (let i = 1; i < 100; i++) stream.publish('seal', i % 2 === 0 ? 'a-1' : 'b-1', { n: i });
+    await eventually(() => received().includes('"n":98'), 2_000, 'the turn');
+    const ns = [...received().matchAll(/"n":(\d+)/g)].map((m) => Number(m[1]));
+    expect(ns).toEqual([0, ...Array.from({ length: 49 }, (_, i) => 2 * (i + 1))]);
     expect([connection.sees('a-1'), connection.sees('b-1'), connection.sees(null)]).toEqual([
       true,
       false,
@@ -57,7 +67,7 @@ describe('SseConnection', () => {
     // Keep publishing (one frame a turn) until the socket's buffers are full and the guard trips.
     await eventually(
       async () => {
-        for (let i = 0; i < 20; i++) connection.send(frame);
+        for (let i = 0; i < 20; i++) connection.write(frame);
         await new Promise((r) => setImmediate(r));
         return connection.isEnded;
       },
@@ -65,7 +75,7 @@ describe('SseConnection', () => {
       'the cut-off',
     );
     expect(ends).toEqual(['cutOff']);
-    expect(connection.send(frame)).toBe(false);
+    expect(connection.write(frame)).toBe(false);
     connection.keepalive();
     connection.close();
     await new Promise((r) => setTimeout(r, 50));
@@ -76,7 +86,7 @@ describe('SseConnection', () => {
     const { connection, ends } = await open(1 << 20, true);
     socket!.destroy();
     await eventually(() => ends.length > 0, 2_000, 'the end');
-    expect(connection.send('data: late\n\n')).toBe(false);
+    expect(connection.write('data: late\n\n')).toBe(false);
     expect(ends).toEqual(['closed']);
   });
 });
