@@ -10,6 +10,8 @@ export function paginate<T, V = T>(
   query: Record<string, string | undefined>,
   max = 1000,
   view?: (item: T) => V,
+  /** When the caller knows how many items there are, iteration stops at the end of the page. */
+  knownTotal?: number,
 ) {
   const limit = query.limit === undefined ? 100 : Number(query.limit);
   const offset = query.offset === undefined ? 0 : Number(query.offset);
@@ -21,6 +23,7 @@ export function paginate<T, V = T>(
   for (const item of items) {
     if (total >= offset && page.length < limit) page.push(item);
     total++;
+    if (knownTotal !== undefined && page.length === limit) break;
   }
-  return { items: view ? page.map(view) : page, total, limit, offset };
+  return { items: view ? page.map(view) : page, total: knownTotal ?? total, limit, offset };
 }

@@ -122,6 +122,9 @@ export class Registry {
     }
   }
 
+  get sensorCount(): number {
+    return this.sensors.size;
+  }
   allSensors(): Sensor[] {
     return [...this.sensors.values()];
   }

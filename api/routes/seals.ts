@@ -59,8 +59,14 @@ export function sealRoutes(table: RouteTable, deps: ApiDeps): void {
           yield sensor;
         }
       }
-      return paginate(matches(), query, 10_000, (sensor) =>
-        sealView(registry, sensor, seals.state(sensor.id), now, deps.offlineAfterMs),
+      // The whole grid unfiltered: the total is the registry's count, so the walk stops at the page's end.
+      const everything = root === null && query.door === undefined && query.online === undefined;
+      return paginate(
+        matches(),
+        query,
+        10_000,
+        (sensor) => sealView(registry, sensor, seals.state(sensor.id), now, deps.offlineAfterMs),
+        everything ? registry.sensorCount : undefined,
       );
     },
   });
