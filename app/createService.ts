@@ -28,7 +28,7 @@ import { SqliteAlertStore } from '../registry/sqlite/alertStore.ts';
 import { openDatabase } from '../registry/sqlite/openDatabase.ts';
 import { SqliteStore } from '../registry/sqlite/sqliteStore.ts';
 import { ensureAdminToken } from './adminToken.ts';
-import { brokerHooksFor, startExternalIngest } from './externalBroker.ts';
+import { brokerHooksFor, registryCredentials, startExternalIngest } from './externalBroker.ts';
 import { sealCounts } from './sealCounts.ts';
 
 export const VERSION = '0.1.0';
@@ -173,19 +173,7 @@ export async function createService(
       maxPacketSize: config.MQTT_MAX_PACKET_SIZE,
       ...(config.MQTT_TLS_PORT !== undefined && tls ? { tls: { port: config.MQTT_TLS_PORT, ...tls } } : {}),
       ...(config.MQTT_WS_PORT !== undefined ? { wsPort: config.MQTT_WS_PORT } : {}),
-      authenticator: new Authenticator(
-        {
-          sensorSecretHash: (id) => registry.sensorSecretHash(id),
-          gateway: (id) => registry.gateway(id),
-          gatewaySecretHash: (id) => registry.gatewaySecretHash(id),
-          findServiceToken: async (value) => {
-            const token = await registry.findToken(value);
-            return token && { id: token.id, role: token.role, gridId: token.gridId, name: token.name };
-          },
-          verifySecret,
-        },
-        new LoginThrottle(clock),
-      ),
+      authenticator: new Authenticator(registryCredentials(registry), new LoginThrottle(clock)),
       onPublish: messages.handle,
       mayRead: (identity, topic) => {
         if (identity.kind !== 'service' || identity.gridId === null) return true;

@@ -40,7 +40,7 @@ export function startExternalIngest(
 }
 
 /** The registry's device credentials, as the broker's authenticator reads them. */
-function registryCredentials(registry: Registry): CredentialSource {
+export function registryCredentials(registry: Registry): CredentialSource {
   return {
     sensorSecretHash: (id) => registry.sensorSecretHash(id),
     gateway: (id) => registry.gateway(id),

@@ -1,5 +1,17 @@
 import type pg from 'pg';
 import type { DoorEventRecord, SealState } from '../../core/sealState.ts';
+import {
+  doorEvent,
+  gridNode,
+  household,
+  quarantine,
+  type Row,
+  sealState,
+  sensor,
+  token,
+  window,
+  worker,
+} from '../rows.ts';
 import type { GridNode, Household, Quarantine, Role, Window, Worker } from '../schemas.ts';
 import type {
   GatewayRow,
@@ -12,101 +24,8 @@ import type {
 } from '../store.ts';
 import type { Pool } from './openPool.ts';
 
-type Row = Record<string, unknown>;
 /** A pool or a client inside a transaction: both run queries. */
 type Queryable = Pick<pg.PoolClient, 'query'>;
-
-const gridNode = (r: Row): GridNode => ({
-  id: r.id as string,
-  name: r.name as string,
-  parentId: (r.parent_id as string | null) ?? null,
-  level: r.level as string,
-  createdAt: r.created_at as number,
-});
-
-const worker = (r: Row): Worker => ({
-  id: r.id as string,
-  name: r.name as string,
-  gridId: r.grid_id as string,
-  role: r.role as Worker['role'],
-  email: (r.email as string | null) ?? null,
-  phone: (r.phone as string | null) ?? null,
-  webhook: (r.webhook as string | null) ?? null,
-  createdAt: r.created_at as number,
-});
-
-const household = (r: Row): Household => ({
-  id: r.id as string,
-  gridId: r.grid_id as string,
-  address: (r.address as string | null) ?? null,
-  contact: (r.contact as string | null) ?? null,
-  createdAt: r.created_at as number,
-  purgedAt: (r.purged_at as number | null) ?? null,
-});
-
-const sensor = (r: Row): SensorRow => ({
-  id: r.id as string,
-  householdId: r.household_id as string,
-  model: r.model as string,
-  friendlyName: (r.friendly_name as string | null) ?? null,
-  commissioningUntil: (r.commissioning_until as number | null) ?? null,
-  createdAt: r.created_at as number,
-  secretHash: r.secret_hash as string,
-});
-
-const quarantine = (r: Row): Quarantine => ({
-  id: r.id as string,
-  householdId: r.household_id as string,
-  start: r.start_at as number,
-  end: (r.end_at as number | null) ?? null,
-  createdAt: r.created_at as number,
-});
-
-const window = (r: Row): Window => ({
-  id: r.id as string,
-  gridId: (r.grid_id as string | null) ?? null,
-  householdId: (r.household_id as string | null) ?? null,
-  start: r.start_at as number,
-  end: r.end_at as number,
-  reason: r.reason as string,
-  by: r.by as string,
-  createdAt: r.created_at as number,
-});
-
-const token = (r: Row): TokenRow => ({
-  id: r.id as string,
-  name: r.name as string,
-  role: r.role as Role,
-  gridId: (r.grid_id as string | null) ?? null,
-  tokenHash: r.token_hash as string,
-  createdAt: r.created_at as number,
-  revokedAt: (r.revoked_at as number | null) ?? null,
-});
-
-const sealState = (r: Row): SealState => ({
-  sensorId: r.sensor_id as string,
-  door: r.door as SealState['door'],
-  online: r.online as boolean,
-  battery: (r.battery as number | null) ?? null,
-  rssi: (r.rssi as number | null) ?? null,
-  tamper: r.tamper as boolean,
-  lastSeen: (r.last_seen as number | null) ?? null,
-  lastDoorChange: (r.last_door_change as number | null) ?? null,
-  doorObservedAt: (r.door_observed_at as number | null) ?? null,
-  recentSeqs: r.recent_seqs as number[],
-  messages: r.messages as number,
-  updatedAt: r.updated_at as number,
-});
-
-const doorEvent = (r: Row): DoorEventRecord => ({
-  sensorId: r.sensor_id as string,
-  householdId: r.household_id as string,
-  type: r.type as DoorEventRecord['type'],
-  ts: r.ts as number,
-  receivedAt: r.received_at as number,
-  seq: (r.seq as number | null) ?? null,
-  dialect: r.dialect as string,
-});
 
 /** The columns of `rows`, one array each, for `unnest($1::text[], $2::bigint[], …)`: one statement writes them all. */
 function columns<T>(rows: readonly T[], pick: (row: T) => unknown[]): unknown[][] {
