@@ -23,7 +23,6 @@ import { createMessageHandler } from '../ingest/messageHandler.ts';
 import { createTelemetrySink } from '../ingest/telemetry/createTelemetrySink.ts';
 import { Registry } from '../registry/registry.ts';
 import { scheduleRetentionPurge } from '../registry/retentionSchedule.ts';
-import { verifySecret } from '../registry/secrets.ts';
 import { SqliteAlertStore } from '../registry/sqlite/alertStore.ts';
 import { openDatabase } from '../registry/sqlite/openDatabase.ts';
 import { SqliteStore } from '../registry/sqlite/sqliteStore.ts';
