@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry as PromRegistry } from 'prom-client';
+import type { ExternalConsumerStats } from '../broker/external/consumer.ts';
 import type { EventBus } from '../core/eventBus.ts';
 import type { ServiceEvents } from '../core/events.ts';
 
@@ -12,17 +13,7 @@ export interface MetricSources {
     redis?: { up: boolean; connectionLosses: number; forwardFailures: number };
   } | null;
   /** The external broker consumer (MQTT_URL); null with the embedded broker. */
-  externalBroker?(): {
-    connected: boolean;
-    subscribed: boolean;
-    connects: number;
-    connectionLosses: number;
-    received: number;
-    acknowledged: number;
-    retainedSkipped: number;
-    handlerFailures: number;
-    pendingAcks: number;
-  } | null;
+  externalBroker?(): ExternalConsumerStats | null;
   ingest(): {
     accepted: number;
     duplicates: number;

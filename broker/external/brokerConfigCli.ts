@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { INGEST_TOPIC_FILTERS } from '../../ingest/decoders/index.ts';
+import { type CsvSyntaxError, csvRecords } from '../../registry/csv/csvFormat.ts';
 import { type Listener, mosquittoFiles, parsePasswordFile, type RegistryDevices } from './mosquittoConfig.ts';
 
 const HELP = `Usage: npm run broker-config -- mosquitto --out <dir> [options]
@@ -230,11 +231,15 @@ function readToken(file: string | undefined): string {
 
 /** id,secret pairs from a CSV whose header names the columns; quoted fields as a spreadsheet writes them. */
 export function parseCredentialsCsv(text: string, source: string): Map<string, string> {
-  const rows = text
-    .replace(/^\uFEFF/, '')
-    .split(/\r?\n/)
-    .map((line, i) => ({ fields: splitCsvLine(line), n: i + 1, blank: line.trim() === '' }))
-    .filter((r) => !r.blank && !r.fields[0]?.startsWith('#'));
+  let records: ReturnType<typeof csvRecords>;
+  try {
+    records = csvRecords(text);
+  } catch (err) {
+    throw new UsageError(`${source} line ${(err as CsvSyntaxError).line}: ${(err as Error).message}`);
+  }
+  const rows = records
+    .map((r) => ({ fields: r.fields.map((f) => f.trim()), n: r.line }))
+    .filter((r) => !r.fields[0]?.startsWith('#'));
   const header = rows.shift();
   const idCol = header ? header.fields.findIndex((f) => ['sensorId', 'id', 'username'].includes(f)) : -1;
   const secretCol = header ? header.fields.findIndex((f) => f === 'secret' || f === 'password') : -1;
@@ -258,28 +263,6 @@ export function parseCredentialsCsv(text: string, source: string): Map<string, s
 
 function readCredentials(path: string): Map<string, string> {
   return parseCredentialsCsv(readText(path, '--credentials'), path);
-}
-
-function splitCsvLine(line: string): string[] {
-  const fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i] as string;
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      fields.push(field.trim());
-      field = '';
-    } else field += c;
-  }
-  fields.push(field.trim());
-  return fields;
 }
 
 function writeAtomically(path: string, content: string, mode: number): void {

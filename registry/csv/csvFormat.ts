@@ -18,7 +18,8 @@ export class CsvSyntaxError extends Error {
   }
 }
 
-export function parseCsv(text: string): CsvTable {
+/** The records of a CSV text, each with its fields and the 1-based line it starts on; empty lines skipped. */
+export function csvRecords(text: string): Array<{ line: number; fields: string[] }> {
   const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const records: Array<{ line: number; fields: string[] }> = [];
   let field = '';
@@ -69,8 +70,11 @@ export function parseCsv(text: string): CsvTable {
   }
   if (quoted) throw new CsvSyntaxError('a quoted field is not closed', line);
   if (field !== '' || fields.length > 0) endRecord();
+  return records;
+}
 
-  const [head, ...body] = records;
+export function parseCsv(text: string): CsvTable {
+  const [head, ...body] = csvRecords(text);
   if (!head) throw new CsvSyntaxError('the file is empty: expected a header line', 1);
   const header = head.fields.map((h) => h.trim());
   const rows = body.map((r) => {

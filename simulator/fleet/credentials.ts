@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { SENSOR_ID_PATTERN } from '../../broker/topics.ts';
+import { type CsvSyntaxError, csvRecords } from '../../registry/csv/csvFormat.ts';
 import { UsageError } from '../cli/usageError.ts';
 
 /** One simulated device's login, as issued by `POST /api/sensors` (the secret is shown only then). */
@@ -16,50 +17,29 @@ export class CredentialsFileError extends UsageError {
   override readonly name = 'CredentialsFileError';
 }
 
-/** Minimal RFC 4180 field splitting: ids and secrets are plain, but a spreadsheet may have quoted them. */
-function splitCsvLine(line: string): string[] {
-  const fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      fields.push(field);
-      field = '';
-    } else field += c;
-  }
-  fields.push(field);
-  return fields.map((f) => f.trim());
-}
-
 export function parseCredentialsCsv(text: string, source = 'credentials file'): SensorCredential[] {
-  const lines = text
-    .replace(/^\uFEFF/, '')
-    .split(/\r?\n/)
-    .map((l, i) => ({ l, n: i + 1 }))
-    .filter(({ l }) => l.trim() !== '' && !l.startsWith('#'));
-  const header = lines.shift();
+  let records: ReturnType<typeof csvRecords>;
+  try {
+    records = csvRecords(text).filter((r) => !r.fields[0]?.startsWith('#'));
+  } catch (err) {
+    throw new CredentialsFileError(
+      `${source} line ${(err as CsvSyntaxError).line}: ${(err as Error).message}`,
+    );
+  }
+  const header = records.shift();
   if (!header) throw new CredentialsFileError(`${source} is empty; expected a header line "sensorId,secret"`);
-  const columns = splitCsvLine(header.l);
+  const columns = header.fields;
   const idCol = columns.indexOf('sensorId');
   const secretCol = columns.indexOf('secret');
   if (idCol < 0 || secretCol < 0) {
     throw new CredentialsFileError(
-      `${source} line 1 must name the columns sensorId and secret (got "${header.l}")`,
+      `${source} line 1 must name the columns sensorId and secret (got "${columns.join(',')}")`,
     );
   }
   const householdCol = columns.indexOf('householdId');
   const gridCol = columns.indexOf('gridId');
   const seen = new Set<string>();
-  return lines.map(({ l, n }) => {
-    const fields = splitCsvLine(l);
+  return records.map(({ line: n, fields }) => {
     const sensorId = fields[idCol] ?? '';
     const secret = fields[secretCol] ?? '';
     if (!SENSOR_ID_PATTERN.test(sensorId)) {
