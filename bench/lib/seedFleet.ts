@@ -14,6 +14,7 @@ import { hashSecret, newSecret } from '../../registry/secrets.ts';
 import { openDatabase } from '../../registry/sqlite/openDatabase.ts';
 import { SqliteStore } from '../../registry/sqlite/sqliteStore.ts';
 import type { SensorRow } from '../../registry/store.ts';
+import { seededRandom } from '../../simulator/models/rng.ts';
 
 const TOWNSHIP_NAMES = [
   '史村镇',
@@ -71,22 +72,10 @@ export interface SeededFleet {
   seconds: { hash: number; registry: number; states: number };
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so every run seeds the same fleet. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 
 export async function seedFleet(dataDir: string, shape: FleetShape, now = Date.now()): Promise<SeededFleet> {
-  const random = rng(20261123);
+  const random = seededRandom(20261123);
   const t0 = performance.now();
   const secret = newSecret();
   const secretHash = await hashSecret(secret);

@@ -18,6 +18,12 @@ export function createRng(seed: number): Rng {
   };
 }
 
+/** The same source as a plain function, for callers that only draw numbers. */
+export function seededRandom(seed: number): () => number {
+  const rng = createRng(seed);
+  return () => rng.next();
+}
+
 export function uniform(rng: Rng, min: number, max: number): number {
   return min + (max - min) * rng.next();
 }

@@ -8,6 +8,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import mqttPacket from 'mqtt-packet';
+import { seededRandom } from '../../simulator/models/rng.ts';
 
 export interface FuzzCredentials {
   username: string;
@@ -155,19 +156,8 @@ function slowConnect(socket: Socket, stopAt: number): void {
   socket.once('close', () => clearInterval(timer));
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export async function runFuzz(options: FuzzOptions): Promise<FuzzStats> {
-  const rng = mulberry32(options.seed ?? 1);
+  const rng = seededRandom(options.seed ?? 1);
   const stats: FuzzStats = {
     attacks: {},
     connectionsOpened: 0,
