@@ -18,7 +18,8 @@ const base = (url: string, sensors: FleetOptions['sensors']): FleetOptions => ({
   jitter: 0.1,
   qos: 1,
   seed: 3,
-  opensPerDay: 40_000,
+  // High enough that a 3 s run sees openings at any hour (the model follows the time of day).
+  opensPerDay: 400_000,
   batteryStart: [60, 100],
   drainPerHour: 0,
   flakyProbability: 0,
