@@ -3,6 +3,7 @@ import type { Logger } from '../core/logger.ts';
 import { bearerAuthenticator } from './authenticate.ts';
 import type { ApiDeps } from './deps.ts';
 import { installErrorHandler } from './errorHandler.ts';
+import { forwardAlertingCalls } from './ownerProxy.ts';
 import { ackRoutes } from './routes/ack.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { announcementRoutes } from './routes/announcements.ts';
@@ -54,6 +55,7 @@ export function buildApi(
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
     done(null, Object.fromEntries(new URLSearchParams(body as string))),
   );
+  if (deps.alertingOwner) forwardAlertingCalls(app, deps.alertingOwner);
   const table = new RouteTable(bearerAuthenticator(deps.registry));
   for (const routes of [
     systemRoutes,

@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.ts';
 import type { SealState } from '../core/sealState.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { EventStream } from './live/eventStream.ts';
+import type { AlertingOwner } from './ownerProxy.ts';
 
 /** Everything the HTTP API reads and writes through; built by the composition root. */
 export interface ApiDeps {
@@ -26,6 +27,8 @@ export interface ApiDeps {
   openAlerts(): Iterable<{ gridId: string; type: string }>;
   /** The alerting engine, the acknowledge and announce links, the daily report. */
   alerting: Alerting;
+  /** Which instance runs alerting; the others forward alerting calls to it. */
+  alertingOwner?: AlertingOwner;
   /** Device authentication and topic ACL for an external broker (EMQX HTTP hooks). */
   brokerHooks: BrokerHooks;
 }

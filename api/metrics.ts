@@ -12,6 +12,16 @@ export interface MetricSources {
     closed: Record<string, number>;
     redis?: { up: boolean; connectionLosses: number; forwardFailures: number };
   } | null;
+  /** Several instances on one PostgreSQL (DATABASE_URL); null with SQLite. */
+  instances?(): {
+    owner: boolean;
+    feedRowsMirrored: number;
+    feedRowsAlerted: number;
+    registryReloads: number;
+    listening: boolean;
+    sessionsRescued: number;
+    messagesRescued: number;
+  } | null;
   /** The external broker consumer (MQTT_URL); null with the embedded broker. */
   externalBroker?(): ExternalConsumerStats | null;
   ingest(): {
@@ -114,6 +124,30 @@ export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSourc
       if (!ext) return;
       const { connected: _c, subscribed: _s, ...counters } = ext;
       for (const [counter, n] of Object.entries(counters)) g.set({ counter }, n);
+    },
+  );
+  sampled(
+    'sealwatch_alerting_owner',
+    'With DATABASE_URL: 1 on the one instance that runs alerting (sweeps, escalations, outbox), 0 on the others',
+    [],
+    (g) => {
+      const inst = sources.instances?.();
+      if (inst) g.set(inst.owner ? 1 : 0);
+    },
+  );
+  sampled(
+    'sealwatch_instances',
+    'With DATABASE_URL: seal-feed rows mirrored from other instances and handed to alerting, registry reloads, LISTEN connected (1/0), broker sessions of gone instances emptied and their messages',
+    ['counter'],
+    (g) => {
+      const inst = sources.instances?.();
+      if (!inst) return;
+      g.set({ counter: 'feed_rows_mirrored' }, inst.feedRowsMirrored);
+      g.set({ counter: 'feed_rows_alerted' }, inst.feedRowsAlerted);
+      g.set({ counter: 'registry_reloads' }, inst.registryReloads);
+      g.set({ counter: 'listening' }, inst.listening ? 1 : 0);
+      g.set({ counter: 'sessions_rescued' }, inst.sessionsRescued);
+      g.set({ counter: 'messages_rescued' }, inst.messagesRescued);
     },
   );
   sampled('sealwatch_ingest', 'Ingest pipeline counters since start', ['counter'], (g) => {

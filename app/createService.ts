@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { loadOrCreateAckKey } from '../alerting/engine/ackKey.ts';
@@ -21,14 +22,21 @@ import { sensorIdForTopic } from '../ingest/decoders/index.ts';
 import { IngestPipeline } from '../ingest/ingestPipeline.ts';
 import { createMessageHandler } from '../ingest/messageHandler.ts';
 import { createTelemetrySink } from '../ingest/telemetry/createTelemetrySink.ts';
+import { holdOwnSession, type SessionClaim } from '../registry/postgres/consumerSessions.ts';
 import { Registry } from '../registry/registry.ts';
 import { scheduleRetentionPurge } from '../registry/retentionSchedule.ts';
-import { SqliteAlertStore } from '../registry/sqlite/alertStore.ts';
-import { openDatabase } from '../registry/sqlite/openDatabase.ts';
-import { SqliteStore } from '../registry/sqlite/sqliteStore.ts';
 import { ensureAdminToken } from './adminToken.ts';
-import { brokerHooksFor, registryCredentials, startExternalIngest } from './externalBroker.ts';
+import {
+  brokerHooksFor,
+  externalClientId,
+  externalConsumer,
+  registryCredentials,
+  startExternalIngest,
+} from './externalBroker.ts';
+import { createEngineFeed, type MultiInstance, startMultiInstance } from './multiInstance.ts';
 import { sealCounts } from './sealCounts.ts';
+import { startSessionRescue } from './sessionRescue.ts';
+import { openLocalDatabase, openSharedDatabase } from './stores.ts';
 
 export const VERSION = '0.1.0';
 
@@ -46,10 +54,18 @@ export interface Service {
  * (one SQLite transaction per group) → event on the bus → alerting,
  * telemetry and the live page react.
  */
+/** How often a follower tries to take over alerting, and the owner checks its lock: the takeover delay. */
+const OWNER_POLL_MS = 1_000;
+/** How often the owner looks for broker sessions of gone instances, and how long a start waits for one's rescue. */
+const RESCUE_EVERY_MS = 2_000;
+const SESSION_WAIT_MS = 150_000;
+
 export async function createService(
   config: Config,
   logger: Logger,
   clock: Clock = systemClock,
+  /** The process cannot go on safely (main.ts's default: exit 1, for the supervisor to restart it). */
+  onFatal: (err: Error) => void = () => process.exit(1),
 ): Promise<Service> {
   const dataDir = config.DATA_DIR;
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -60,8 +76,14 @@ export async function createService(
       ? { cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE) }
       : null;
   const bus = new EventBus<ServiceEvents>(logger.child({ component: 'bus' }));
-  const db = openDatabase(join(dataDir, 'sealwatch.db'), logger.child({ component: 'db' }));
-  const store = new SqliteStore(db);
+  // One SQLite file in DATA_DIR, or PostgreSQL shared with the other instances.
+  const shared = config.DATABASE_URL ? await openSharedDatabase(config.DATABASE_URL, logger) : null;
+  const local = shared ? null : openLocalDatabase(dataDir, logger);
+  const {
+    store,
+    alertStore,
+    close: closeStores,
+  } = (shared ?? local) as NonNullable<typeof shared | typeof local>;
   const registry = new Registry(store, bus, clock);
   await registry.load();
 
@@ -90,8 +112,9 @@ export async function createService(
     if (entity === 'sensor' && removed) pipeline.forgetSensor(id);
   });
 
-  // Alerting reacts to committed seal messages on the bus; its state lives in the same SQLite file.
-  const alertStore = new SqliteAlertStore(db);
+  // Alerting reacts to committed seal messages: this process's, on the bus; with several
+  // instances, everyone's, from the seal feed, on the one instance that owns alerting.
+  const engineFeed = shared ? createEngineFeed() : null;
   const alerting = createAlerting({
     settings: {
       smtpUrl: config.SMTP_URL,
@@ -103,7 +126,7 @@ export async function createService(
       missedBeats: config.MISSED_HEARTBEATS,
       escalateAfter: config.ESCALATE_AFTER,
       dailyReportCron: config.DAILY_REPORT_CRON,
-      ackKey: loadOrCreateAckKey(dataDir),
+      ackKey: shared ? await shared.ackKey() : loadOrCreateAckKey(dataDir),
     },
     registry,
     seals: pipeline,
@@ -112,8 +135,13 @@ export async function createService(
     telemetry,
     clock,
     logger,
+    ...(engineFeed ? { committedFeed: engineFeed.subscribe } : {}),
   });
-  alerting.start();
+  // With several instances, the owner starts it once elected (below).
+  if (!shared) alerting.start();
+  let instances: MultiInstance | null = null;
+  let ownSession: SessionClaim | null = null;
+  let rescue: ReturnType<typeof startSessionRescue> | null = null;
 
   const offlineAfterMs = config.HEARTBEAT_INTERVAL * config.MISSED_HEARTBEATS;
   let broker: Broker | null = null;
@@ -125,6 +153,11 @@ export async function createService(
     seals: () => sealCounts(registry, pipeline, clock.now(), offlineAfterMs),
     telemetry: () => ({ kind: telemetry.kind, ...telemetry.stats() }),
     alerts: () => alerting.engine.unresolved(),
+    instances: () =>
+      instances && {
+        ...instances.stats(),
+        ...(rescue?.stats() ?? { sessionsRescued: 0, messagesRescued: 0 }),
+      },
     outbox: () => alertStore.outboxCounts(),
   });
 
@@ -150,7 +183,15 @@ export async function createService(
       observeHttp: metrics.observeHttp,
       version: VERSION,
       events,
-      openAlerts: () => alerting.engine.openAlerts(),
+      openAlerts: () => instances?.openAlerts() ?? alerting.engine.openAlerts(),
+      ...(shared
+        ? {
+            alertingOwner: {
+              isOwner: () => instances?.isOwner() ?? false,
+              ownerUrl: async () => (instances ? instances.ownerUrl() : null),
+            },
+          }
+        : {}),
       alerting,
       brokerHooks: brokerHooksFor(registry, clock, config),
     },
@@ -160,11 +201,22 @@ export async function createService(
 
   if (config.MQTT_URL) {
     // Ingest consumes the external broker's shared subscriptions; no embedded broker.
-    external = startExternalIngest(
-      { ...config, MQTT_URL: config.MQTT_URL },
-      messages.handle,
-      logger.child({ component: 'external-broker' }),
-    );
+    const externalConfig = { ...config, MQTT_URL: config.MQTT_URL };
+    const clientId = externalClientId(config);
+    const externalLog = logger.child({ component: 'external-broker' });
+    if (shared) {
+      // Several instances: this session is ours while we run; when we are gone, the owner empties it.
+      ownSession = await holdOwnSession(shared.pool, clientId, shared.instance, SESSION_WAIT_MS);
+      rescue = startSessionRescue({
+        pool: shared.pool,
+        ownClientId: clientId,
+        isOwner: () => instances?.isOwner() ?? false,
+        rescuer: (id) => externalConsumer(externalConfig, id, messages.handle, externalLog, 'rescue'),
+        everyMs: RESCUE_EVERY_MS,
+        logger: externalLog,
+      });
+    }
+    external = startExternalIngest(externalConfig, clientId, messages.handle, externalLog);
   } else {
     broker = await createBroker({
       port: config.MQTT_PORT,
@@ -188,6 +240,26 @@ export async function createService(
   await api.listen({ port: config.HTTP_PORT, host: config.HTTP_HOST });
   const httpAddress = api.server.address();
   const httpPort = typeof httpAddress === 'object' && httpAddress ? httpAddress.port : config.HTTP_PORT;
+  if (shared && engineFeed) {
+    instances = await startMultiInstance({
+      ...shared,
+      instanceUrl: config.INSTANCE_URL ?? defaultInstanceUrl(config, httpPort),
+      registry,
+      pipeline,
+      bus,
+      alerting,
+      deliverToEngine: engineFeed.deliver,
+      alertStore,
+      ownerPollMs: OWNER_POLL_MS,
+      logger: logger.child({ component: 'instances', instance: shared.instance }),
+      onLostOwnership: (err) => {
+        // Another instance may be deciding already: stop at once and let the supervisor restart
+        // this one as a follower, rather than two owners escalating and sending side by side.
+        logger.fatal({ err }, 'lost the alerting ownership (database connection); exiting');
+        onFatal(err);
+      },
+    });
+  }
   const adminToken = await ensureAdminToken(registry, dataDir, logger);
   const retention = scheduleRetentionPurge(
     registry,
@@ -220,14 +292,23 @@ export async function createService(
       ready = false;
       retention.stop();
       // Stop taking new messages first, then commit what is in flight.
+      await rescue?.stop();
       await (external ? external.close() : openBroker?.close());
+      await ownSession?.release(false);
       await pipeline.drain();
+      await instances?.stop();
       await alerting.stop();
       events.closeAll();
       await api.close();
       await telemetry.stop();
-      await store.close();
+      await closeStores();
       logger.info('SealWatch stopped');
     },
   };
+}
+
+/** Bound to one address, the instance is reached there; bound to all, by its host name. */
+function defaultInstanceUrl(config: Config, httpPort: number): string {
+  const host = ['0.0.0.0', '::', ''].includes(config.HTTP_HOST) ? hostname() : config.HTTP_HOST;
+  return `${config.HTTP_TLS ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${httpPort}`;
 }

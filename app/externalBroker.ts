@@ -21,23 +21,40 @@ import { verifySecret } from '../registry/secrets.ts';
  */
 export function startExternalIngest(
   config: Config & { MQTT_URL: string },
+  clientId: string,
   onPublish: PublishHandler,
   logger: Logger,
 ): ExternalConsumer {
-  const consumer = new ExternalConsumer({
+  const consumer = externalConsumer(config, clientId, onPublish, logger, 'consume');
+  consumer.start();
+  return consumer;
+}
+
+/** A consumer of the external broker's shared subscriptions under `clientId` (not started). */
+export function externalConsumer(
+  config: Config & { MQTT_URL: string },
+  clientId: string,
+  onPublish: PublishHandler,
+  logger: Logger,
+  mode: 'consume' | 'rescue',
+): ExternalConsumer {
+  return new ExternalConsumer({
     url: config.MQTT_URL,
     username: config.MQTT_USERNAME,
     password: config.MQTT_PASSWORD,
-    clientId: config.MQTT_CLIENT_ID ?? loadOrCreateClientId(config.DATA_DIR),
+    clientId,
     shareGroup: config.MQTT_SHARE_GROUP,
     topicFilters: INGEST_TOPIC_FILTERS,
     sessionExpiryMs: config.MQTT_SESSION_EXPIRY,
     onPublish,
     logger,
+    mode,
   });
-  consumer.start();
-  return consumer;
 }
+
+/** This instance's persistent-session client id at the external broker. */
+export const externalClientId = (config: Config): string =>
+  config.MQTT_CLIENT_ID ?? loadOrCreateClientId(config.DATA_DIR);
 
 /** The registry's device credentials, as the broker's authenticator reads them. */
 export function registryCredentials(registry: Registry): CredentialSource {

@@ -156,6 +156,17 @@ export const VARIABLES = {
     help: 'several embedded-broker nodes: share MQTT sessions, retained messages and forwarding through this Redis',
     secret: true,
   },
+  DATABASE_URL: {
+    schema: url(['postgres:', 'postgresql:']),
+    example: 'postgres://sealwatch:secret@db:5432/sealwatch',
+    help: 'several instances: registry, seal state, alerts and outbox in this PostgreSQL instead of DATA_DIR/sealwatch.db (see README, Beyond one machine)',
+    secret: true,
+  },
+  INSTANCE_URL: {
+    schema: url(['http:', 'https:']),
+    example: 'http://sealwatch-1:8080',
+    help: "with DATABASE_URL: where the other instances reach this one's API (default http://<hostname>:<HTTP_PORT>)",
+  },
   TLS_CERT_FILE: {
     schema: readableFile,
     example: '/etc/sealwatch/cert.pem',

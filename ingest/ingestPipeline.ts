@@ -82,6 +82,17 @@ export class IngestPipeline {
     this.states.delete(sensorId);
   }
 
+  /**
+   * Another instance committed this state (shared store): it becomes the live state here too, so
+   * this instance's page and its next message for the sensor start from it. A state older than
+   * the one held is ignored (feeds from two instances may interleave).
+   */
+  mirror(state: SealState): void {
+    const held = this.states.get(state.sensorId);
+    if (held && held.updatedAt > state.updatedAt) return;
+    this.states.set(state.sensorId, state);
+  }
+
   allStates(): IterableIterator<SealState> {
     return this.states.values();
   }
@@ -196,7 +207,7 @@ export class IngestPipeline {
       // Telemetry first: if we die between the two, the sensor resends (no
       // PUBACK yet) and the re-sent point overwrites the same series and time.
       this.telemetry.append(points);
-      await this.store.commitIngest({ states: [...next.values()], doorEvents });
+      await this.store.commitIngest({ states: [...next.values()], doorEvents, events: committed });
     } catch (err) {
       this.commitFailed(items, batch, err as Error);
       return;

@@ -31,6 +31,13 @@ export class GridTree<N extends TreeNode = GridNode> {
     }
   }
 
+  /** Empties the tree (a reload follows); the version still grows, so caches drop. */
+  clear(): void {
+    this.changes++;
+    this.nodes.clear();
+    this.children.clear();
+  }
+
   /** Moves a node under another parent (null: a root). The caller has ruled out cycles. */
   reparent(id: string, parentId: string | null): void {
     const node = this.nodes.get(id);

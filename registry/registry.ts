@@ -36,7 +36,7 @@ import type {
   Worker,
 } from './schemas.ts';
 import { hashSecret, hashToken, newSecret, newToken } from './secrets.ts';
-import type { GatewayRow, SensorRow, Store } from './store.ts';
+import type { GatewayRow, RegistrySnapshot, SensorRow, Store } from './store.ts';
 
 /**
  * The registry service: the grid, people, households, sensors and their
@@ -64,7 +64,43 @@ export class Registry {
   ) {}
 
   async load(): Promise<void> {
-    const snap = await this.store.loadRegistry();
+    this.index(await this.store.loadRegistry());
+  }
+
+  /**
+   * Reads everything again after another instance changed the shared store. The snapshot is read
+   * first and swapped in synchronously, so no reader ever sees a half-empty registry.
+   */
+  async reload(): Promise<void> {
+    // A write of this instance that lands between the read and the swap would be lost with the
+    // old index: read again until none did (writes index idempotently, so one landing after the
+    // swap is applied on top).
+    let snap: RegistrySnapshot;
+    for (let attempt = 1; ; attempt++) {
+      const writesBefore = this.writes;
+      snap = await this.store.loadRegistry();
+      if (this.writes === writesBefore || attempt === 10) break;
+    }
+    this.tree.clear();
+    for (const map of [
+      this.workers,
+      this.households,
+      this.sensors,
+      this.byFriendlyName,
+      this.gateways,
+      this.quarantinesByHousehold,
+      this.windowsByHousehold,
+      this.windowsByGrid,
+      this.sensorsByHousehold,
+      this.householdsByGrid,
+    ] as Map<string, unknown>[]) {
+      map.clear();
+    }
+    this.index(snap);
+    this.writes++;
+  }
+
+  private index(snap: RegistrySnapshot): void {
     for (const n of snap.grid) this.tree.add(n);
     for (const w of snap.workers) this.workers.set(w.id, w);
     for (const h of snap.households) this.indexHousehold(h);

@@ -4,6 +4,7 @@
  * callers. Methods write exactly what they are given; validation and
  * referential checks with friendly errors happen in the registry service.
  */
+import type { SealCommitted } from '../core/events.ts';
 import type { DoorEventRecord, SealState } from '../core/sealState.ts';
 import type {
   Gateway,
@@ -50,6 +51,12 @@ export interface ImportRecords {
 export interface IngestCommit {
   states: SealState[];
   doorEvents: DoorEventRecord[];
+  /**
+   * The group's committed messages. A store shared by several instances writes them to its feed
+   * in the same transaction, for the other instances' live state and the one alerting owner
+   * (registry/postgres/sealFeed.ts); a single-instance store has nobody to tell and ignores them.
+   */
+  events?: readonly SealCommitted[];
 }
 
 export interface Store {

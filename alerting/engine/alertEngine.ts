@@ -71,6 +71,11 @@ export interface AlertEngineOptions {
   sweepMs: number;
   backoff?: Partial<BackoffOptions>;
   limiter?: { limit: number; windowMs: number };
+  /**
+   * Where committed seal messages come from (default: this process's bus). Several instances on
+   * one database feed the owner every instance's messages instead (registry/postgres/sealFeed.ts).
+   */
+  committedFeed?: (listener: (e: SealCommitted) => void) => () => void;
 }
 
 /** One decision batch: what to write in one transaction and what to tell afterwards. */
@@ -181,7 +186,7 @@ export class AlertEngine {
     this.trackAllSensors();
     for (const st of this.o.seals.allStates()) if (st.door === 'open') this.openDoorIds.add(st.sensorId);
     this.unsubscribe.push(
-      this.o.bus.on('seal.committed', (e) => this.onSealCommitted(e)),
+      (this.o.committedFeed ?? ((l) => this.o.bus.on('seal.committed', l)))((e) => this.onSealCommitted(e)),
       this.o.bus.on('registry.changed', ({ entity, id, removed }) => {
         if (entity === 'household' && !removed) this.purgeIfPurged(id);
         if (entity === 'sensor' && removed) this.forgetSensor(id);

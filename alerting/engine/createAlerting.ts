@@ -10,7 +10,7 @@ import type { Notifier } from '../notifiers/types.ts';
 import { createWebhookNotifier } from '../notifiers/webhook.ts';
 import { type Clock, DEFAULT_POLICY, type Policy } from '../types.ts';
 import { AckFlow } from './ackFlow.ts';
-import { AlertEngine } from './alertEngine.ts';
+import { AlertEngine, type AlertEngineOptions } from './alertEngine.ts';
 import { AnnounceFlow } from './announceFlow.ts';
 import { DailyReportJob } from './dailyReportJob.ts';
 import type { AlertingRegistry, AlertTelemetry, SealStates } from './ports.ts';
@@ -52,6 +52,7 @@ export function createAlerting(deps: {
   telemetry: AlertTelemetry;
   clock: Clock;
   logger: Logger;
+  committedFeed?: AlertEngineOptions['committedFeed'];
 }): Alerting {
   const { settings: s, clock } = deps;
   const logger = deps.logger.child({ component: 'alerting' });
@@ -85,6 +86,7 @@ export function createAlerting(deps: {
     publicUrl: s.publicUrl,
     ackKey: s.ackKey,
     sweepMs: s.sweepMs ?? Math.min(5_000, Math.max(250, Math.floor(s.heartbeatIntervalMs / 2))),
+    ...(deps.committedFeed ? { committedFeed: deps.committedFeed } : {}),
     ...(s.backoff ? { backoff: s.backoff } : {}),
   });
   const now = () => clock.now();

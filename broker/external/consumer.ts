@@ -19,6 +19,11 @@ export interface ExternalConsumerOptions {
   maxReconnectMs?: number;
   /** Unacknowledged messages the broker may have in flight to us (MQTT 5 Receive Maximum). */
   receiveMaximum?: number;
+  /**
+   * 'rescue': take over a dead instance's session (its client id) to empty it, rather than to
+   * consume: see rescue() below. Default 'consume'.
+   */
+  mode?: 'consume' | 'rescue';
 }
 
 export interface ExternalConsumerStats {
@@ -86,6 +91,9 @@ export class ExternalConsumer {
   };
   private subscribed = false;
   private wasConnected = false;
+  /** Rescue mode: out of the share group; when the last message arrived. */
+  private left = false;
+  private lastMessageAt = 0;
   private readonly log: Logger;
   private readonly minDelay: number;
   private readonly maxDelay: number;
@@ -177,7 +185,49 @@ export class ExternalConsumer {
     return `$share/${this.opts.shareGroup}/${filter}`;
   }
 
+  /**
+   * Empties the session of an instance that is gone, whose share of the messages would otherwise
+   * wait in the broker until it returns (the broker keeps routing a persistent member's share to
+   * its session). Connects with its client id (mode 'rescue'), leaves the share group at once so
+   * nothing new is routed here, takes what was queued through the normal path (commit, then
+   * PUBACK), and once nothing has arrived for `quietMs` with every message acknowledged, ends
+   * the session for good (DISCONNECT with session expiry 0). Resolves with the messages taken.
+   */
+  async rescue(quietMs: number, maxMs: number): Promise<number> {
+    const started = Date.now();
+    this.start();
+    for (;;) {
+      await new Promise((r) => setTimeout(r, Math.min(quietMs, 200)));
+      const quiet = Date.now() - this.lastMessageAt >= quietMs;
+      if (this.left && quiet && this.acks.length === 0 && this.inflight.size === 0) break;
+      if (Date.now() - started > maxMs) {
+        await this.close();
+        throw new Error(
+          `session ${this.opts.clientId} not emptied within ${maxMs} ms; left for a later rescue`,
+        );
+      }
+    }
+    this.closing = true;
+    const client = this.client as MqttClient;
+    await client.endAsync(false, { properties: { sessionExpiryInterval: 0 } });
+    return this.counts.acknowledged;
+  }
+
   private onConnect(client: MqttClient, sessionPresent: boolean): void {
+    if (this.opts.mode === 'rescue') {
+      this.lastMessageAt = Date.now();
+      const filters = this.opts.topicFilters.map((f) => this.shared(f));
+      // Out of the group first: what is already queued still comes, nothing new is added.
+      client.unsubscribe(filters, (err) => {
+        if (err) this.log.error({ err: err.message }, 'external broker: leaving the share group failed');
+        else this.left = true;
+      });
+      this.log.info(
+        { clientId: this.opts.clientId, sessionPresent },
+        'rescuing the session of a gone instance',
+      );
+      return;
+    }
     this.counts.connects++;
     this.wasConnected = true;
     this.reconnectDelay = this.minDelay;
@@ -243,6 +293,7 @@ export class ExternalConsumer {
       return;
     }
     this.counts.received++;
+    this.lastMessageAt = Date.now();
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
     if (packet.retain) {
       // Only a replay on subscribing carries RETAIN to a subscriber (MQTT-3.3.1-9; RAP off).

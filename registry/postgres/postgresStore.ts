@@ -23,6 +23,7 @@ import type {
   TokenRow,
 } from '../store.ts';
 import type { Pool } from './openPool.ts';
+import { SEAL_FEED_CHANNEL } from './sealFeed.ts';
 
 /** A pool or a client inside a transaction: both run queries. */
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -97,13 +98,34 @@ const COMMIT_INGEST = `
   SELECT 1`;
 
 /**
+ * The same, and the group's messages appended to the seal feed with a wake-up for its readers
+ * ($20: this instance, $21: one JSON SealCommitted per message). NOTIFY is delivered at commit.
+ */
+const COMMIT_INGEST_WITH_FEED = COMMIT_INGEST.replace(
+  /SELECT 1$/,
+  `, f AS (
+    INSERT INTO seal_feed (instance, event) SELECT $20, unnest($21::text[])
+  ), n AS (
+    SELECT pg_notify('${SEAL_FEED_CHANNEL}', $20)
+  )
+  SELECT count(*) FROM n`,
+);
+
+/**
  * The PostgreSQL store: the same contract as SqliteStore (registry/store.ts),
  * for several instances sharing one database. Multi-record writes run in one
  * transaction; groups of rows are written with one statement per table
  * (unnest of one array per column), not one per row.
  */
 export class PostgresStore implements Store {
-  constructor(private readonly pool: Pool) {}
+  /**
+   * `instanceId`: several instances share this database; each ingest group is also appended to
+   * the seal feed under this name (registry/postgres/sealFeed.ts). Without it, nothing is fed.
+   */
+  constructor(
+    private readonly pool: Pool,
+    private readonly instanceId: string | null = null,
+  ) {}
 
   /** Runs `fn` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
   private async tx<T>(fn: (client: Queryable) => Promise<T>, begin = 'BEGIN'): Promise<T> {
@@ -327,9 +349,10 @@ export class PostgresStore implements Store {
     const state = <V>(f: (s: SealState) => V): V[] => states.map(f);
     const event = <V>(f: (e: DoorEventRecord) => V): V[] => commit.doorEvents.map(f);
     // Named: each connection parses and plans it once.
+    const feed = this.instanceId !== null && commit.events !== undefined && commit.events.length > 0;
     await this.pool.query({
-      name: 'sealwatch-commit-ingest',
-      text: COMMIT_INGEST,
+      name: feed ? 'sealwatch-commit-ingest-feed' : 'sealwatch-commit-ingest',
+      text: feed ? COMMIT_INGEST_WITH_FEED : COMMIT_INGEST,
       values: [
         state((s) => s.sensorId),
         state((s) => s.door),
@@ -350,6 +373,7 @@ export class PostgresStore implements Store {
         event((e) => e.receivedAt),
         event((e) => e.seq),
         event((e) => e.dialect),
+        ...(feed ? [this.instanceId, commit.events?.map((c) => JSON.stringify(c))] : []),
       ],
     });
   }

@@ -10,51 +10,8 @@ import type {
 } from '../../alerting/alertStore.ts';
 import type { OpenCounter } from '../../alerting/rules/openCount.ts';
 import { type AlertChange, alertSubjectKey } from '../../alerting/types.ts';
+import { alertOf, outboxOf, type Row } from '../alertRows.ts';
 import type { Db } from './openDatabase.ts';
-
-type Row = Record<string, unknown>;
-
-const opt = <K extends string, V>(key: K, value: V | null | undefined): Partial<Record<K, V>> =>
-  value === null || value === undefined ? {} : ({ [key]: value } as Record<K, V>);
-
-const alertOf = (r: Row): StoredAlert => ({
-  id: r.id as string,
-  type: r.type as StoredAlert['type'],
-  gridId: r.grid_id as string,
-  severity: r.severity as StoredAlert['severity'],
-  status: r.status as StoredAlert['status'],
-  assignee: (r.assignee as string | null) ?? null,
-  openedAt: r.opened_at as number,
-  count: r.count as number,
-  escalationLevel: r.escalation_level as number,
-  detail: JSON.parse(r.detail as string) as Record<string, unknown>,
-  ...opt('sensorId', r.sensor_id as string | null),
-  ...opt('householdId', r.household_id as string | null),
-  ...opt('ackedAt', r.acked_at as number | null),
-  ...opt('ackedBy', r.acked_by as string | null),
-  ...opt('resolvedAt', r.resolved_at as number | null),
-  ...opt('resolvedBy', r.resolved_by as string | null),
-  ...opt('outcome', r.outcome as StoredAlert['outcome'] | null),
-  ...opt('autoResolveReason', r.auto_resolve_reason as StoredAlert['autoResolveReason'] | null),
-  ...opt('note', r.note as string | null),
-  ...opt('nextEscalationAt', r.next_escalation_at as number | null),
-});
-
-const outboxOf = (r: Row): OutboxRow => ({
-  id: r.id as string,
-  alertId: (r.alert_id as string | null) ?? null,
-  kind: r.kind as OutboxRow['kind'],
-  channel: r.channel as OutboxRow['channel'],
-  recipientId: r.recipient_id as string,
-  notification: JSON.parse(r.notification as string) as OutboxRow['notification'],
-  status: r.status as OutboxRow['status'],
-  attempts: r.attempts as number,
-  createdAt: r.created_at as number,
-  firstAttemptAt: (r.first_attempt_at as number | null) ?? null,
-  nextAttemptAt: (r.next_attempt_at as number | null) ?? null,
-  deliveredAt: (r.delivered_at as number | null) ?? null,
-  lastError: (r.last_error as string | null) ?? null,
-});
 
 /** The alerting engine's tables (migration 4) on the registry's SQLite handle. */
 export class SqliteAlertStore implements AlertStore {

@@ -105,14 +105,31 @@ describe('docker-compose.yml', () => {
     ).toBe(true);
   });
 
-  it('external-broker profile: one SealWatch consumes Mosquitto on its service listener, with no broker of its own', () => {
-    expect(inProfile('external-broker')).toEqual(['mosquitto', 'sealwatch-consumer']);
-    const consumer = compose.services['sealwatch-consumer']!;
-    expect(consumer.environment).toMatchObject({
-      MQTT_URL: 'mqtt://mosquitto:1884',
-      MQTT_USERNAME: 'sealwatch',
-    });
-    expect(consumer.ports?.some((p) => p.endsWith(':1883'))).toBe(false);
+  it('external-broker profile: two SealWatch instances consume Mosquitto on its service listener and share PostgreSQL', () => {
+    expect(inProfile('external-broker')).toEqual([
+      'mosquitto',
+      'postgres',
+      'sealwatch-consumer-1',
+      'sealwatch-consumer-2',
+    ]);
+    const consumers = [compose.services['sealwatch-consumer-1']!, compose.services['sealwatch-consumer-2']!];
+    for (const consumer of consumers) {
+      expect(consumer.environment).toMatchObject({
+        MQTT_URL: 'mqtt://mosquitto:1884',
+        MQTT_USERNAME: 'sealwatch',
+        MQTT_SHARE_GROUP: 'sealwatch',
+      });
+      expect(consumer.environment?.DATABASE_URL).toMatch(
+        /^postgres:\/\/sealwatch:.*@postgres:5432\/sealwatch$/,
+      );
+      expect(consumer.ports?.some((p) => p.endsWith(':1883'))).toBe(false);
+    }
+    // Each instance has its own session at the broker, its own address for the others, its own data.
+    for (const name of ['MQTT_CLIENT_ID', 'INSTANCE_URL'] as const) {
+      expect(new Set(consumers.map((c) => c.environment?.[name])).size, name).toBe(2);
+    }
+    expect(consumers[1]!.environment?.INSTANCE_URL).toBe('http://sealwatch-consumer-2:8080');
+    expect(new Set(consumers.flatMap((c) => c.volumes ?? [])).size).toBe(2);
     const mosquitto = compose.services.mosquitto!;
     const mount = mosquitto
       .volumes!.map((v) => v.split(':'))
@@ -130,13 +147,19 @@ describe('docker-compose.yml', () => {
     expect(readme).toContain('--service-listener 1884');
   });
 
-  it('redis-nodes profile: two embedded-broker nodes on one Redis, each with its own data and ports', () => {
-    expect(inProfile('redis-nodes')).toEqual(['redis', 'sealwatch-node-1', 'sealwatch-node-2']);
+  it('redis-nodes profile: two embedded-broker nodes on one Redis and one PostgreSQL, each with its own data and ports', () => {
+    expect(inProfile('redis-nodes')).toEqual(['postgres', 'redis', 'sealwatch-node-1', 'sealwatch-node-2']);
     const nodes = [compose.services['sealwatch-node-1']!, compose.services['sealwatch-node-2']!];
-    for (const node of nodes) expect(node.environment?.REDIS_URL).toBe('redis://redis:6379');
+    for (const node of nodes) {
+      expect(node.environment?.REDIS_URL).toBe('redis://redis:6379');
+      expect(node.environment?.DATABASE_URL).toContain('@postgres:5432/sealwatch');
+    }
+    expect(new Set(nodes.map((n) => n.environment?.INSTANCE_URL)).size).toBe(2);
     expect(new Set(nodes.flatMap((n) => n.ports ?? [])).size).toBe(4);
     expect(new Set(nodes.flatMap((n) => n.volumes ?? [])).size).toBe(2);
     expect(compose.services.redis?.command).toContain('--appendonly');
+    // The alerting lock of an instance cut off by the network is released within seconds, not hours.
+    expect(compose.services.postgres?.command).toContain('tcp_keepalives_idle=10');
   });
 
   it('copies into the image only source paths that exist', () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DoorEventRecord, SealState } from '../../../core/sealState.ts';
+import { MIGRATIONS } from '../../../registry/postgres/migrations.ts';
 import { openPool } from '../../../registry/postgres/openPool.ts';
 import { PostgresStore } from '../../../registry/postgres/postgresStore.ts';
 import type { GridNode, Household, Quarantine, Window, Worker } from '../../../registry/schemas.ts';
@@ -591,7 +592,8 @@ describe('PostgreSQL store: migrations and reopening', () => {
     const [a, b] = await Promise.all([openPool(url, logger, { max: 2 }), openPool(url, logger, { max: 2 })]);
     try {
       const { rows } = await a.query('SELECT version, name FROM schema_migrations ORDER BY version');
-      expect(rows).toEqual([{ version: 1, name: 'registry, seal state and door history' }]);
+      expect(rows).toEqual(MIGRATIONS.map(({ version, name }) => ({ version, name })));
+      expect(rows.map((r) => r.version)).toEqual([1, 2, 3]);
       await new PostgresStore(a).insertGridNode(grid('g'));
       expect((await new PostgresStore(b).loadRegistry()).grid).toEqual([grid('g')]);
     } finally {
@@ -610,7 +612,9 @@ describe('PostgreSQL store: migrations and reopening', () => {
     const pool = await openPool(url, logger);
     const again = new PostgresStore(pool);
     try {
-      expect((await pool.query('SELECT count(*) AS n FROM schema_migrations')).rows[0]).toEqual({ n: 1 });
+      expect((await pool.query('SELECT count(*) AS n FROM schema_migrations')).rows[0]).toEqual({
+        n: MIGRATIONS.length,
+      });
       expect(await again.loadSealStates()).toEqual([state('s1')]);
       expect(await again.doorHistory('s1', 1)).toEqual([doorEvent('s1', T)]);
     } finally {

@@ -1,0 +1,278 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { AlertStore } from '../alerting/alertStore.ts';
+import type { Alerting } from '../alerting/engine/createAlerting.ts';
+import type { AlertingOwner } from '../api/ownerProxy.ts';
+import type { EventBus } from '../core/eventBus.ts';
+import type { AlertSnapshot, SealCommitted, ServiceEvents } from '../core/events.ts';
+import type { Logger } from '../core/logger.ts';
+import type { SealState } from '../core/sealState.ts';
+import { PgListener } from '../registry/postgres/listener.ts';
+import type { Pool } from '../registry/postgres/openPool.ts';
+import { currentOwnerUrl, OwnerLock } from '../registry/postgres/ownerLock.ts';
+import {
+  type FeedPosition,
+  FeedTail,
+  formatPosition,
+  parsePosition,
+  pruneFeed,
+  SEAL_FEED_CHANNEL,
+} from '../registry/postgres/sealFeed.ts';
+import type { Registry } from '../registry/registry.ts';
+
+/**
+ * Several instances on one PostgreSQL (DATABASE_URL). Each ingests its share of the messages and
+ * serves the API; this module keeps them one service:
+ * - the seal feed brings every other instance's commits into this one's live state and page;
+ * - a registry change made on one instance is announced, and the others reload;
+ * - one instance, elected by an advisory lock, owns alerting: it reads the whole feed from a
+ *   durable position, and the others forward alerting calls to it and relay its alert changes
+ *   to their pages. When it dies, another takes over where the position says.
+ */
+
+const REGISTRY_CHANNEL = 'sealwatch_registry';
+const ALERTS_CHANNEL = 'sealwatch_alerts';
+/** The owner's place in the feed, kept in the alert store's key/value state. */
+const FEED_POSITION_KEY = 'sealFeed.position';
+/** NOTIFY payloads are limited to 8,000 bytes. */
+const MAX_PAYLOAD = 7_900;
+const PRUNE_EVERY_MS = 60_000;
+const PRUNE_KEEP_MS = 5 * 60_000;
+
+export const newInstanceName = (): string => `${hostname()}-${randomUUID().slice(0, 8)}`;
+
+/** Hands the seal feed to the alerting engine, which subscribes when it starts (on the owner only). */
+export function createEngineFeed(): {
+  subscribe(listener: (e: SealCommitted) => void): () => void;
+  deliver(e: SealCommitted): void;
+} {
+  let listener: ((e: SealCommitted) => void) | null = null;
+  return {
+    subscribe(l) {
+      listener = l;
+      return () => {
+        listener = null;
+      };
+    },
+    deliver(e) {
+      // Thrown, the feed position stays where it was and the rows are read again.
+      if (!listener) throw new Error('the alerting engine is not listening to the seal feed');
+      listener(e);
+    },
+  };
+}
+
+export interface MultiInstanceDeps {
+  url: string;
+  pool: Pool;
+  instance: string;
+  instanceUrl: string;
+  /** The feed position taken before the live state was loaded: the mirror starts there. */
+  loadedAt: FeedPosition;
+  registry: Registry;
+  pipeline: { mirror(state: SealState): void };
+  bus: EventBus<ServiceEvents>;
+  alerting: Alerting;
+  /** Where the owner's engine takes the feed's messages (createEngineFeed's deliver). */
+  deliverToEngine(e: SealCommitted): void;
+  alertStore: AlertStore;
+  ownerPollMs: number;
+  logger: Logger;
+  /** The owner lost its lock connection: this process must stop deciding at once. */
+  onLostOwnership(err: Error): void;
+}
+
+export interface MultiInstance extends AlertingOwner {
+  /** Unresolved alerts for the page's counts: the engine's own on the owner, relayed elsewhere. */
+  openAlerts(): Iterable<{ gridId: string; type: string }>;
+  stats(): MultiInstanceStats;
+  stop(): Promise<void>;
+}
+
+export interface MultiInstanceStats {
+  owner: boolean;
+  feedRowsMirrored: number;
+  feedRowsAlerted: number;
+  registryReloads: number;
+  listening: boolean;
+}
+
+export async function startMultiInstance(d: MultiInstanceDeps): Promise<MultiInstance> {
+  const log = d.logger;
+  let registryReloads = 0;
+  let applyingRemote = false;
+  let engineTail: FeedTail | null = null;
+  let pruneTimer: NodeJS.Timeout | null = null;
+  let ownerCache: { at: number; url: string | null } | null = null;
+
+  // ---- other instances' commits: live state and page
+  const mirrorTail = new FeedTail({
+    pool: d.pool,
+    from: d.loadedAt,
+    logger: log,
+    onRows(rows) {
+      for (const { instance, event } of rows) {
+        if (instance === d.instance || !d.registry.sensor(event.message.sensorId)) continue;
+        d.pipeline.mirror(event.after);
+        d.bus.emit('seal.committed', event);
+      }
+    },
+  });
+
+  // ---- registry changes: announce ours, reload on theirs
+  let pendingChanges: ServiceEvents['registry.changed'][] = [];
+  let reloadTimer: NodeJS.Timeout | null = null;
+  const reloadRegistry = () => {
+    reloadTimer = null;
+    const changes = pendingChanges;
+    pendingChanges = [];
+    d.registry.reload().then(
+      () => {
+        registryReloads++;
+        applyingRemote = true;
+        try {
+          for (const c of changes) d.bus.emit('registry.changed', c);
+        } finally {
+          applyingRemote = false;
+        }
+      },
+      (err: unknown) => log.error({ err }, 'registry reload after another instance changed it failed'),
+    );
+  };
+  const scheduleReload = (change: ServiceEvents['registry.changed'] | null) => {
+    if (change) pendingChanges.push(change);
+    reloadTimer ??= setTimeout(reloadRegistry, 20);
+  };
+  const offRegistry = d.bus.on('registry.changed', (change) => {
+    if (applyingRemote) return;
+    notify(REGISTRY_CHANNEL, JSON.stringify({ instance: d.instance, ...change }));
+  });
+
+  // ---- alert changes: the owner tells, the others relay to their pages
+  const relayed = new Map<string, { gridId: string; type: string }>();
+  for (const a of d.alertStore.loadUnresolved()) relayed.set(a.id, { gridId: a.gridId, type: a.type });
+  const offAlerts = d.bus.on('alert.changed', ({ alert, change }) => {
+    if (!lock.isOwner) return;
+    let payload = JSON.stringify({ instance: d.instance, alert, change });
+    if (payload.length > MAX_PAYLOAD) {
+      const { id, gridId, type, status } = alert;
+      payload = JSON.stringify({ instance: d.instance, alert: { id, gridId, type, status }, change });
+    }
+    notify(ALERTS_CHANNEL, payload);
+  });
+  const relayAlert = (alert: AlertSnapshot, change: string) => {
+    if (alert.status === 'resolved') relayed.delete(alert.id);
+    else relayed.set(alert.id, { gridId: alert.gridId, type: alert.type });
+    d.bus.emit('alert.changed', { alert, change });
+  };
+
+  function notify(channel: string, payload: string): void {
+    d.pool.query('SELECT pg_notify($1, $2)', [channel, payload]).catch((err: unknown) => {
+      log.error({ err, channel }, 'could not tell the other instances');
+    });
+  }
+
+  const listener = new PgListener({
+    url: d.url,
+    channels: [SEAL_FEED_CHANNEL, REGISTRY_CHANNEL, ALERTS_CHANNEL],
+    logger: log,
+    onNotify(channel, payload) {
+      if (channel === SEAL_FEED_CHANNEL) {
+        mirrorTail.wake();
+        engineTail?.wake();
+        return;
+      }
+      let message: { instance?: string } & Record<string, unknown>;
+      try {
+        message = JSON.parse(payload) as typeof message;
+      } catch {
+        log.warn({ channel }, 'unreadable notification ignored');
+        return;
+      }
+      if (message.instance === d.instance) return;
+      if (channel === REGISTRY_CHANNEL) {
+        const { entity, id, removed } = message as unknown as ServiceEvents['registry.changed'];
+        scheduleReload(removed ? { entity, id, removed } : { entity, id });
+      } else if (channel === ALERTS_CHANNEL && !lock.isOwner) {
+        const m = message as unknown as { alert: AlertSnapshot; change: string };
+        relayAlert(m.alert, m.change);
+      }
+    },
+    onConnect(first) {
+      // Anything announced while this connection was down is read again.
+      if (!first) scheduleReload(null);
+      mirrorTail.wake();
+    },
+  });
+  await listener.start();
+  mirrorTail.start();
+
+  // ---- alerting ownership
+  const lock = new OwnerLock({
+    url: d.url,
+    instance: d.instance,
+    instanceUrl: d.instanceUrl,
+    pollMs: d.ownerPollMs,
+    logger: log,
+    onLost: d.onLostOwnership,
+    async onAcquired() {
+      const saved = d.alertStore.getState(FEED_POSITION_KEY);
+      const from = (saved === undefined ? null : parsePosition(saved)) ?? d.loadedAt;
+      engineTail = new FeedTail({
+        pool: d.pool,
+        from,
+        logger: log,
+        onRows(rows) {
+          for (const row of rows) d.deliverToEngine(row.event);
+          // Written after the rows' decisions (the alert store writes synchronously): after a
+          // crash the next owner re-reads at most this page, and one active alert per subject
+          // keeps a re-read from alerting twice.
+          const last = rows[rows.length - 1];
+          if (last) d.alertStore.apply({ state: { [FEED_POSITION_KEY]: formatPosition(last.position) } });
+        },
+      });
+      d.alerting.start();
+      relayed.clear();
+      engineTail.start();
+      log.info({ from: formatPosition(from) }, 'alerting reads the seal feed');
+      pruneTimer = setInterval(() => {
+        if (!engineTail) return;
+        pruneFeed(d.pool, engineTail.at, PRUNE_KEEP_MS).then(
+          (n) => n > 0 && log.debug({ rows: n }, 'seal feed pruned'),
+          (err: unknown) => log.warn({ err }, 'seal feed prune failed'),
+        );
+      }, PRUNE_EVERY_MS);
+      pruneTimer.unref();
+    },
+  });
+  lock.start();
+
+  return {
+    isOwner: () => lock.isOwner,
+    async ownerUrl() {
+      const now = Date.now();
+      if (ownerCache === null || now - ownerCache.at > 1_000) {
+        ownerCache = { at: now, url: (await currentOwnerUrl(d.pool))?.url ?? null };
+      }
+      return ownerCache.url;
+    },
+    openAlerts: () => (lock.isOwner ? d.alerting.engine.openAlerts() : relayed.values()),
+    stats: () => ({
+      owner: lock.isOwner,
+      feedRowsMirrored: mirrorTail.handled,
+      feedRowsAlerted: engineTail?.handled ?? 0,
+      registryReloads,
+      listening: listener.connected,
+    }),
+    async stop() {
+      offRegistry();
+      offAlerts();
+      if (reloadTimer) clearTimeout(reloadTimer);
+      if (pruneTimer) clearInterval(pruneTimer);
+      await mirrorTail.stop();
+      await engineTail?.stop();
+      await lock.stop();
+      await listener.close();
+    },
+  };
+}

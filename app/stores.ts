@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { AlertStore } from '../alerting/alertStore.ts';
+import type { Logger } from '../core/logger.ts';
+import { openPool, type Pool } from '../registry/postgres/openPool.ts';
+import { PostgresAlertStore } from '../registry/postgres/postgresAlertStore.ts';
+import { PostgresStore } from '../registry/postgres/postgresStore.ts';
+import { type FeedPosition, feedHorizon } from '../registry/postgres/sealFeed.ts';
+import { SyncPg } from '../registry/postgres/syncClient.ts';
+import { SqliteAlertStore } from '../registry/sqlite/alertStore.ts';
+import { openDatabase } from '../registry/sqlite/openDatabase.ts';
+import { SqliteStore } from '../registry/sqlite/sqliteStore.ts';
+import type { Store } from '../registry/store.ts';
+import { newInstanceName } from './multiInstance.ts';
+
+/** The registry's and alerting's stores on one database, and how to close them. */
+export interface Stores {
+  store: Store;
+  alertStore: AlertStore;
+  close(): Promise<void>;
+}
+
+/** The embedded default: one SQLite file in DATA_DIR. */
+export function openLocalDatabase(dataDir: string, logger: Logger): Stores {
+  const db = openDatabase(join(dataDir, 'sealwatch.db'), logger.child({ component: 'db' }));
+  const store = new SqliteStore(db);
+  return { store, alertStore: new SqliteAlertStore(db), close: () => store.close() };
+}
+
+export interface SharedDatabase extends Stores {
+  url: string;
+  pool: Pool;
+  /** This process among the instances (unique per start). */
+  instance: string;
+  /** The seal feed's position before this instance read the live state. */
+  loadedAt: FeedPosition;
+  /** The key that signs acknowledge links, the same on every instance. */
+  ackKey(): Promise<Buffer>;
+}
+
+/** Several instances on one PostgreSQL: migrated on open, the feed position taken first. */
+export async function openSharedDatabase(url: string, logger: Logger): Promise<SharedDatabase> {
+  const instance = newInstanceName();
+  const log = logger.child({ component: 'db' });
+  const pool = await openPool(url, log, { applicationName: `sealwatch ${instance}` });
+  const loadedAt = await feedHorizon(pool);
+  const sync = SyncPg.open(url, { applicationName: `sealwatch-alerts ${instance}` });
+  const store = new PostgresStore(pool, instance);
+  log.info({ instance }, 'shared PostgreSQL store open');
+  return {
+    url,
+    pool,
+    instance,
+    loadedAt,
+    store,
+    alertStore: new PostgresAlertStore(sync),
+    async ackKey() {
+      // The first instance's key wins; a link signed on one instance verifies on any.
+      await pool.query(
+        `INSERT INTO shared_secrets (name, value) VALUES ('ackKey', $1) ON CONFLICT (name) DO NOTHING`,
+        [randomBytes(32).toString('base64url')],
+      );
+      const { rows } = await pool.query<{ value: string }>(
+        `SELECT value FROM shared_secrets WHERE name = 'ackKey'`,
+      );
+      return Buffer.from((rows[0] as { value: string }).value, 'base64url');
+    },
+    async close() {
+      sync.close();
+      await store.close();
+    },
+  };
+}

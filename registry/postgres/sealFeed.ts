@@ -1,0 +1,164 @@
+import type { SealCommitted } from '../../core/events.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { Pool } from './openPool.ts';
+
+/**
+ * The seal feed: every instance appends its committed messages to `seal_feed` in the same
+ * transaction as their seal state (PostgresStore.commitIngest), and every instance reads the
+ * others' rows in commit order, for its live state and page; the alerting owner reads all rows.
+ *
+ * Commit order, not id order: a transaction that took id 10 can commit after one that took id 11,
+ * and a reader that had moved past 11 would never see 10. So rows carry their transaction id and
+ * are read ordered by (xid, id), only below the oldest transaction still running: every row there
+ * is final, and a row that appears later always sorts after what has been read.
+ */
+export const SEAL_FEED_CHANNEL = 'sealwatch_seal_feed';
+
+/** A place in the feed; `xid` is PostgreSQL's 64-bit xid8, as text. */
+export interface FeedPosition {
+  xid: string;
+  id: number;
+}
+
+export interface FeedRow {
+  position: FeedPosition;
+  /** The instance that ingested the message. */
+  instance: string;
+  event: SealCommitted;
+}
+
+export const formatPosition = (p: FeedPosition): string => `${p.xid}:${p.id}`;
+
+export function parsePosition(text: string): FeedPosition | null {
+  const m = /^(\d+):(\d+)$/.exec(text);
+  return m ? { xid: m[1] as string, id: Number(m[2]) } : null;
+}
+
+/** Where rows committed from now on will appear: everything already committed is before it. */
+export async function feedHorizon(pool: Pool): Promise<FeedPosition> {
+  const { rows } = await pool.query<{ xid: string }>(
+    'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xid',
+  );
+  return { xid: (rows[0] as { xid: string }).xid, id: 0 };
+}
+
+export async function readFeed(pool: Pool, after: FeedPosition, limit: number): Promise<FeedRow[]> {
+  const { rows } = await pool.query<{ id: number; xid: string; instance: string; event: string }>({
+    name: 'sealwatch-read-feed',
+    text: `SELECT id, xid::text AS xid, instance, event FROM seal_feed
+      WHERE (xid, id) > ($1::xid8, $2::bigint) AND xid < pg_snapshot_xmin(pg_current_snapshot())
+      ORDER BY xid, id LIMIT $3`,
+    values: [after.xid, after.id, limit],
+  });
+  return rows.map((r) => ({
+    position: { xid: r.xid, id: r.id },
+    instance: r.instance,
+    event: JSON.parse(r.event) as SealCommitted,
+  }));
+}
+
+/**
+ * Deletes rows at or before `upTo` that are older than `keepMs`: the owner's cursor is the only
+ * durable one, and the others' live mirrors are never minutes behind.
+ */
+export async function pruneFeed(pool: Pool, upTo: FeedPosition, keepMs: number): Promise<number> {
+  const { rowCount } = await pool.query(
+    `DELETE FROM seal_feed WHERE (xid, id) <= ($1::xid8, $2::bigint)
+      AND created_at < now() - make_interval(secs => $3::float8 / 1000)`,
+    [upTo.xid, upTo.id, keepMs],
+  );
+  return rowCount ?? 0;
+}
+
+export interface FeedTailOptions {
+  pool: Pool;
+  from: FeedPosition;
+  /** Handles rows in feed order; the position moves past them once it resolves. */
+  onRows(rows: FeedRow[]): void | Promise<void>;
+  logger: Logger;
+  /** Rows per read (default 500). */
+  batch?: number;
+  /** Reads this often without a wake-up (default 500 ms): a row held back by another transaction. */
+  pollMs?: number;
+}
+
+/** Reads the feed from a position on, as rows become final: woken by NOTIFY, polling as a net. */
+export class FeedTail {
+  private position: FeedPosition;
+  private running = false;
+  private loop: Promise<void> = Promise.resolve();
+  private wakeUp: (() => void) | null = null;
+  private woken = false;
+  private rows = 0;
+  private readonly batch: number;
+  private readonly pollMs: number;
+
+  constructor(private readonly o: FeedTailOptions) {
+    this.position = o.from;
+    this.batch = o.batch ?? 500;
+    this.pollMs = o.pollMs ?? 500;
+  }
+
+  get at(): FeedPosition {
+    return this.position;
+  }
+
+  /** Rows handled since start. */
+  get handled(): number {
+    return this.rows;
+  }
+
+  start(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Something was committed: read now rather than at the next poll. */
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      this.woken = false;
+      let full = false;
+      try {
+        const rows = await readFeed(this.o.pool, this.position, this.batch);
+        if (rows.length > 0 && this.running) {
+          await this.o.onRows(rows);
+          this.position = (rows[rows.length - 1] as FeedRow).position;
+          this.rows += rows.length;
+        }
+        full = rows.length === this.batch;
+        failures = 0;
+      } catch (err) {
+        failures++;
+        this.o.logger.warn({ err, at: formatPosition(this.position), failures }, 'seal feed read failed');
+      }
+      if (full || !this.running) continue;
+      const waitMs = failures > 0 ? Math.min(5_000, 250 * 2 ** failures) : this.pollMs;
+      if (!this.woken) await this.sleep(waitMs);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.wakeUp = null;
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+}

@@ -1,0 +1,384 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AlertStore, OutboxRow, StoredAlert } from '../../../alerting/alertStore.ts';
+import type { AlertChange } from '../../../alerting/types.ts';
+import { openPool } from '../../../registry/postgres/openPool.ts';
+import { PostgresAlertStore } from '../../../registry/postgres/postgresAlertStore.ts';
+import { SyncPg, SyncPgError } from '../../../registry/postgres/syncClient.ts';
+import { SqliteAlertStore } from '../../../registry/sqlite/alertStore.ts';
+import { openDatabase } from '../../../registry/sqlite/openDatabase.ts';
+import { type PostgresServer, startPostgres } from '../../helpers/postgres.ts';
+
+/**
+ * The alert store port (alerting/alertStore.ts) against SQLite and a real PostgreSQL: the same
+ * calls must give the same answers. A fresh database per test on both.
+ */
+const logger = pino({ level: 'silent' });
+/** Epoch ms beyond 2^31 and 2^32: survives neither a 32-bit column nor a float32. */
+const T = Date.parse('2026-03-01T08:00:00Z');
+
+let server: PostgresServer | null = null;
+let databases = 0;
+const syncs: SyncPg[] = [];
+const dir = mkdtempSync(join(tmpdir(), 'sealwatch-alert-contract-'));
+
+beforeAll(async () => {
+  server = await startPostgres();
+}, 60_000);
+afterAll(async () => {
+  for (const s of syncs) s.close();
+  await server?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const BACKENDS: Array<{ name: string; open(): Promise<AlertStore> }> = [
+  {
+    name: 'SQLite',
+    open: async () => new SqliteAlertStore(openDatabase(join(dir, `${++databases}.db`), logger)),
+  },
+  {
+    name: 'PostgreSQL',
+    async open() {
+      const url = await (server as PostgresServer).createDatabase(`alerts_${++databases}`);
+      await (await openPool(url, logger, { max: 1 })).end();
+      const sync = SyncPg.open(url);
+      syncs.push(sync);
+      return new PostgresAlertStore(sync);
+    },
+  },
+];
+
+const alert = (id: string, over: Partial<StoredAlert> = {}): StoredAlert => ({
+  id,
+  type: 'breach',
+  sensorId: `s-${id}`,
+  householdId: `h-${id}`,
+  gridId: 'g1',
+  severity: 'critical',
+  status: 'open',
+  assignee: 'w1',
+  openedAt: T,
+  count: 1,
+  escalationLevel: 0,
+  nextEscalationAt: T + 300_000,
+  detail: { lastSeen: T - 5, battery: 88, address: '东村三组 7 号' },
+  ...over,
+});
+
+const outbox = (id: string, alertId: string | null, over: Partial<OutboxRow> = {}): OutboxRow => ({
+  id,
+  alertId,
+  kind: alertId ? 'alert' : 'summary',
+  channel: 'webhook',
+  recipientId: 'w1',
+  notification: {
+    id,
+    recipient: { id: 'w1', name: '王网格员', webhook: 'https://example.org/hook' },
+    subject: '门磁告警',
+    view: { severity: 'critical', title: '东村三组 7 号 开门', intro: '', fields: [] },
+    data: { alertId },
+  } as unknown as OutboxRow['notification'],
+  status: 'pending',
+  attempts: 0,
+  createdAt: T,
+  firstAttemptAt: null,
+  nextAttemptAt: T,
+  deliveredAt: null,
+  lastError: null,
+  ...over,
+});
+
+const change = (alertId: string, kind: AlertChange['kind'], at: number): AlertChange => ({
+  alertId,
+  kind,
+  at,
+  actor: 'system',
+  detail: { step: 1 },
+});
+
+describe.each(BACKENDS)('alert store contract: $name', (backend) => {
+  it('applies every kind of batch field and reads it back exactly', async () => {
+    const store = await backend.open();
+    const a = alert('a1');
+    store.apply({
+      alerts: [a],
+      changes: [change('a1', 'opened', T), change('a1', 'notified', T + 1)],
+      outbox: [outbox('o1', 'a1'), outbox('o2', 'a1', { channel: 'email', createdAt: T + 1 })],
+      lowBattery: [
+        { sensorId: 's1', notified: true },
+        { sensorId: 's2', notified: false },
+      ],
+      openCounters: [{ householdId: 'h1', counter: { dayKey: '2026-03-01', count: 3 } }],
+      pendingPut: [{ sensorId: 's9', householdId: 'h9', openedAt: T, dueAt: T + 30_000 }],
+      nonces: [{ nonce: 'n1', alertId: 'a1', recipientId: 'w1', usedAt: T }],
+      announcements: [
+        { id: 'an1', householdId: 'h1', start: T, end: T + 600_000, reason: '就医', by: 'w1', createdAt: T },
+      ],
+      state: { lastSweepAt: String(T), other: 'x' },
+    });
+    expect(store.get('a1')).toEqual(a);
+    expect(store.get('nope')).toBeUndefined();
+    expect(store.changes('a1')).toEqual([change('a1', 'opened', T), change('a1', 'notified', T + 1)]);
+    expect(store.deliveries('a1').map((o) => o.id)).toEqual(['o1', 'o2']);
+    expect(store.deliveries('a1')[0]).toEqual(outbox('o1', 'a1'));
+    expect(store.loadLowBattery()).toEqual(
+      new Map([
+        ['s1', true],
+        ['s2', false],
+      ]),
+    );
+    expect(store.loadOpenCounters()).toEqual(new Map([['h1', { dayKey: '2026-03-01', count: 3 }]]));
+    expect(store.loadPendingBreaches()).toEqual([
+      { sensorId: 's9', householdId: 'h9', openedAt: T, dueAt: T + 30_000 },
+    ]);
+    expect(store.nonceUsed('n1')).toBe(true);
+    expect(store.nonceUsed('n2')).toBe(false);
+    expect(store.loadAnnouncements(T + 1).map((x) => x.id)).toEqual(['an1']);
+    expect(store.loadAnnouncements(T + 600_000)).toEqual([]);
+    expect(store.getState('lastSweepAt')).toBe(String(T));
+    expect(store.getState('missing')).toBeUndefined();
+
+    // Upserts: a replaced alert, counters and facts, a deleted pending breach, a replaced state.
+    const acked = {
+      ...a,
+      status: 'acknowledged' as const,
+      ackedAt: T + 5,
+      ackedBy: 'w1',
+      note: '已联系',
+      nextEscalationAt: undefined,
+    };
+    delete acked.nextEscalationAt;
+    store.apply({
+      alerts: [acked],
+      lowBattery: [{ sensorId: 's1', notified: false }],
+      openCounters: [{ householdId: 'h1', counter: { dayKey: '2026-03-02', count: 1 } }],
+      pendingDelete: ['s9'],
+      state: { lastSweepAt: String(T + 9) },
+    });
+    expect(store.get('a1')).toEqual(acked);
+    expect(store.loadLowBattery().get('s1')).toBe(false);
+    expect(store.loadOpenCounters().get('h1')).toEqual({ dayKey: '2026-03-02', count: 1 });
+    expect(store.loadPendingBreaches()).toEqual([]);
+    expect(store.getState('lastSweepAt')).toBe(String(T + 9));
+  });
+
+  it('keeps one active alert per subject and type, and a failing batch writes nothing', async () => {
+    const store = await backend.open();
+    store.apply({ alerts: [alert('a1')] });
+    expect(() =>
+      store.apply({
+        alerts: [alert('a2', { sensorId: 's-a1' })],
+        changes: [change('a2', 'opened', T)],
+        state: { k: 'v' },
+      }),
+    ).toThrow();
+    expect(store.get('a2')).toBeUndefined();
+    expect(store.changes('a2')).toEqual([]);
+    expect(store.getState('k')).toBeUndefined();
+    // Resolved, the subject may be alerted again; other types of the same sensor never collide.
+    store.apply({
+      alerts: [alert('a1', { status: 'resolved', resolvedAt: T + 1, resolvedBy: 'w1', outcome: 'visited' })],
+    });
+    store.apply({
+      alerts: [alert('a2', { sensorId: 's-a1' }), alert('a3', { sensorId: 's-a1', type: 'tamper' })],
+    });
+    expect(
+      store
+        .loadUnresolved()
+        .map((x) => x.id)
+        .sort(),
+    ).toEqual(['a2', 'a3']);
+  });
+
+  it('lists and iterates newest first, filtered, across more than one read page', async () => {
+    const store = await backend.open();
+    const alerts = Array.from({ length: 1_203 }, (_, i) =>
+      alert(`a${String(i).padStart(4, '0')}`, {
+        openedAt: T + Math.floor(i / 3) * 1_000,
+        type: i % 2 ? 'offline' : 'breach',
+        severity: i % 2 ? 'warning' : 'critical',
+        status: i % 5 === 0 ? 'resolved' : 'open',
+      }),
+    );
+    store.apply({ alerts });
+    const expected = [...alerts].sort((x, y) => y.openedAt - x.openedAt || (x.id < y.id ? -1 : 1));
+    expect(store.list({}).map((x) => x.id)).toEqual(expected.map((x) => x.id));
+    const open = expected.filter((x) => x.status === 'open' && x.type === 'offline');
+    expect(store.list({ status: 'open', type: 'offline' }).map((x) => x.id)).toEqual(open.map((x) => x.id));
+    const window = expected.filter((x) => x.openedAt >= T + 100_000 && x.openedAt < T + 200_000);
+    expect(store.list({ openedFrom: T + 100_000, openedTo: T + 200_000 }).map((x) => x.id)).toEqual(
+      window.map((x) => x.id),
+    );
+    // A page taken from the iterator stops early.
+    const first: string[] = [];
+    for (const x of store.iterate({})) {
+      first.push(x.id);
+      if (first.length === 3) break;
+    }
+    expect(first).toEqual(expected.slice(0, 3).map((x) => x.id));
+  });
+
+  it('outbox: due rows by deadline, the next deadline, counts, requeue after a crash, folded and summarized', async () => {
+    const store = await backend.open();
+    store.apply({
+      alerts: [alert('a1')],
+      outbox: [
+        outbox('o1', 'a1', { nextAttemptAt: T + 20 }),
+        outbox('o2', 'a1', { nextAttemptAt: T + 10 }),
+        outbox('o3', 'a1', { nextAttemptAt: T + 99_999 }),
+        outbox('o4', 'a1', { status: 'sending', nextAttemptAt: T }),
+        outbox('f1', 'a1', { status: 'folded', nextAttemptAt: null, createdAt: T + 1 }),
+        outbox('f2', 'a1', { status: 'folded', nextAttemptAt: null, createdAt: T + 2 }),
+      ],
+    });
+    expect(store.dueOutbox(T + 50, 10).map((o) => o.id)).toEqual(['o2', 'o1']);
+    expect(store.dueOutbox(T + 50, 1).map((o) => o.id)).toEqual(['o2']);
+    expect(store.nextOutboxAt()).toBe(T + 10);
+    expect(store.outboxCounts()).toEqual({ pending: 3, sending: 1, folded: 2 });
+    expect(store.requeueSending(T + 7)).toBe(1);
+    expect(store.dueOutbox(T + 7, 10).map((o) => o.id)).toEqual(['o4']);
+    store.apply({
+      outbox: [outbox('sum1', null, { kind: 'summary' })],
+      summarized: [{ rowId: 'f1', summaryId: 'sum1' }],
+      outboxUpdates: [
+        {
+          id: 'o2',
+          status: 'delivered',
+          attempts: 1,
+          firstAttemptAt: T + 11,
+          nextAttemptAt: null,
+          deliveredAt: T + 12,
+          lastError: null,
+        },
+      ],
+    });
+    expect(store.loadFoldedUnsummarized().map((o) => o.id)).toEqual(['f2']);
+    expect(store.deliveries('a1').find((o) => o.id === 'o2')).toMatchObject({
+      status: 'delivered',
+      attempts: 1,
+      deliveredAt: T + 12,
+    });
+    // The new summary row is due at T, before the requeued row.
+    expect(store.nextOutboxAt()).toBe(T);
+  });
+
+  it("privacy purge: a household's messages become stubs, unsent ones fail, and a late send does not revive them", async () => {
+    const store = await backend.open();
+    store.apply({
+      alerts: [alert('a1'), alert('b1', { householdId: 'h-other', sensorId: 's-b1' })],
+      outbox: [
+        outbox('o1', 'a1', { status: 'delivered', deliveredAt: T }),
+        outbox('o2', 'a1'),
+        outbox('o3', 'b1'),
+      ],
+    });
+    expect(store.redactHouseholdMessages('h-a1', T + 5)).toBe(2);
+    const [o1, o2] = store.deliveries('a1');
+    expect(JSON.stringify(o1)).not.toContain('东村');
+    expect(o1).toMatchObject({
+      status: 'delivered',
+      notification: { data: { purged: true, purgedAt: T + 5 } },
+    });
+    expect(o2).toMatchObject({ status: 'failed', lastError: 'household data purged', nextAttemptAt: null });
+    // A send that was in flight reports back: the failed stub stays failed.
+    store.apply({
+      outboxUpdates: [
+        {
+          id: 'o2',
+          status: 'delivered',
+          attempts: 1,
+          firstAttemptAt: T,
+          nextAttemptAt: null,
+          deliveredAt: T + 6,
+          lastError: null,
+        },
+      ],
+    });
+    expect(store.deliveries('a1')[1]?.status).toBe('failed');
+    expect(store.deliveries('b1')[0]?.notification.subject).toBe('门磁告警');
+    expect(store.redactHouseholdMessages('h-a1', T + 7)).toBe(0);
+  });
+
+  it('announce links: peek, single use, expiry, unknown', async () => {
+    const store = await backend.open();
+    store.insertAnnounceLink({
+      tokenHash: 't1',
+      householdId: 'h1',
+      createdBy: 'w1',
+      createdAt: T,
+      expiresAt: T + 1_000,
+    });
+    store.insertAnnounceLink({
+      tokenHash: 't2',
+      householdId: 'h2',
+      createdBy: 'w1',
+      createdAt: T,
+      expiresAt: T + 1_000,
+    });
+    expect(store.peekAnnounceLink('t1', T)).toEqual({ ok: true, householdId: 'h1', createdBy: 'w1' });
+    expect(store.useAnnounceLink('t1', T + 1)).toEqual({ ok: true, householdId: 'h1', createdBy: 'w1' });
+    expect(store.useAnnounceLink('t1', T + 2)).toEqual({ ok: false, reason: 'used' });
+    expect(store.peekAnnounceLink('t1', T + 2)).toEqual({ ok: false, reason: 'used' });
+    expect(store.useAnnounceLink('t2', T + 1_000)).toEqual({ ok: false, reason: 'expired' });
+    expect(store.useAnnounceLink('t3', T)).toEqual({ ok: false, reason: 'unknown' });
+  });
+});
+
+describe('SyncPg (the blocking PostgreSQL client)', () => {
+  it("answers synchronously, carries PostgreSQL's error with the statement, and keeps working after it", async () => {
+    const url = await (server as PostgresServer).createDatabase('sync_errors');
+    const db = SyncPg.open(url);
+    syncs.push(db);
+    expect(db.query<{ n: number }>('SELECT $1::bigint AS n', [T * 1000])).toEqual([{ n: T * 1000 }]);
+    let error: unknown;
+    try {
+      db.query('SELECT * FROM no_such_table');
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(SyncPgError);
+    expect((error as SyncPgError).code).toBe('42P01');
+    expect((error as Error).message).toMatch(/no_such_table.*in: SELECT \* FROM no_such_table/);
+    expect(() => db.transaction([{ text: 'CREATE TABLE t (x int)' }, { text: 'SELECT 1/0' }])).toThrow(
+      /division by zero/,
+    );
+    // The failed transaction left nothing behind.
+    expect(db.query("SELECT to_regclass('t') AS t")).toEqual([{ t: null }]);
+    expect(db.execute('CREATE TABLE t (x int)')).toBe(0);
+    expect(
+      db.transaction([
+        { text: 'INSERT INTO t VALUES (1), (2)' },
+        { text: 'SELECT count(*)::int AS n FROM t' },
+      ])[1]?.rows,
+    ).toEqual([{ n: 2 }]);
+  });
+
+  it('a request that takes too long throws, and the next one works on a new connection', async () => {
+    const url = await (server as PostgresServer).createDatabase('sync_timeout');
+    const db = SyncPg.open(url, { timeoutMs: 300 });
+    syncs.push(db);
+    expect(() => db.query('SELECT pg_sleep(2)')).toThrow(/no answer within 300 ms/);
+    expect(db.query<{ one: number }>('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+  });
+
+  it('reconnects after the server ended its connection', async () => {
+    const url = await (server as PostgresServer).createDatabase('sync_reconnect');
+    const db = SyncPg.open(url, { applicationName: 'sync-reconnect-test' });
+    syncs.push(db);
+    const [{ pid }] = db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid') as [{ pid: number }];
+    const admin = SyncPg.open(url);
+    syncs.push(admin);
+    admin.query('SELECT pg_terminate_backend($1)', [pid]);
+    // The first call after may see the dead connection; the one after that works.
+    try {
+      db.query('SELECT 1');
+    } catch {
+      // the terminated connection's error
+    }
+    const [{ pid: again }] = db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid') as [{ pid: number }];
+    expect(again).not.toBe(pid);
+  });
+});
