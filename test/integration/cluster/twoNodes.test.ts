@@ -239,7 +239,6 @@ describe('embedded broker on two nodes sharing Redis', () => {
     await onNode2.endAsync();
   });
 
-  // Not tested here, because it does not hold yet: each node alerts from its own SQLite, so a node
-  // raises offline alerts for sensors connected to the other node. That needs the shared store
-  // (registry/postgres) and one owner for alerting; broker/README.md and the README say so.
+  // Alerting across nodes (a sensor on one node is not offline to the other) needs the shared
+  // store: sharedStore.test.ts runs two nodes on Redis and PostgreSQL.
 });

@@ -28,6 +28,8 @@ describe('README walkthrough', () => {
       env: { ...process.env, API: svc.httpUrl, MQTT_PORT: String(svc.mqttPort), DATA_DIR: svc.dataDir },
       encoding: 'utf8',
       timeout: 30_000,
+      // Not the runner's stdin: bash sources bashrc when its stdin is a socket (as under some runners).
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
