@@ -111,10 +111,13 @@ export async function startMultiInstance(d: MultiInstanceDeps): Promise<MultiIns
     from: d.loadedAt,
     logger: log,
     onRows(rows) {
-      for (const { instance, event } of rows) {
-        if (instance === d.instance || !d.registry.sensor(event.message.sensorId)) continue;
-        d.pipeline.mirror(event.after);
-        d.bus.emit('seal.committed', event);
+      for (const { instance, events } of rows) {
+        if (instance === d.instance) continue;
+        for (const event of events) {
+          if (!d.registry.sensor(event.message.sensorId)) continue;
+          d.pipeline.mirror(event.after);
+          d.bus.emit('seal.committed', event);
+        }
       }
     },
   });
@@ -223,7 +226,7 @@ export async function startMultiInstance(d: MultiInstanceDeps): Promise<MultiIns
         from,
         logger: log,
         onRows(rows) {
-          for (const row of rows) d.deliverToEngine(row.event);
+          for (const row of rows) for (const event of row.events) d.deliverToEngine(event);
           // Written after the rows' decisions (the alert store writes synchronously): after a
           // crash the next owner re-reads at most this page, and one active alert per subject
           // keeps a re-read from alerting twice.

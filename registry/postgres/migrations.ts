@@ -252,12 +252,13 @@ export const MIGRATIONS: Migration[] = [
     version: 3,
     name: 'several instances: seal feed, alerting owner, broker sessions, shared secrets',
     sql: `
-      -- Every instance's committed messages, read in commit order by (xid, id): see sealFeed.ts.
+      -- Every instance's committed messages, one row per commit group (a JSON array), read in commit
+      -- order by (xid, id): see sealFeed.ts.
       CREATE TABLE seal_feed (
         id bigserial PRIMARY KEY,
         xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
         instance text NOT NULL,
-        event text NOT NULL,
+        events text NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now()
       );
       CREATE INDEX seal_feed_order ON seal_feed (xid, id);

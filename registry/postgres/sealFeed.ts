@@ -3,9 +3,10 @@ import type { Logger } from '../../core/logger.ts';
 import type { Pool } from './openPool.ts';
 
 /**
- * The seal feed: every instance appends its committed messages to `seal_feed` in the same
- * transaction as their seal state (PostgresStore.commitIngest), and every instance reads the
- * others' rows in commit order, for its live state and page; the alerting owner reads all rows.
+ * The seal feed: every instance appends each commit group's messages to `seal_feed` (one row, a
+ * JSON array) in the same transaction as their seal state (PostgresStore.commitIngest), and every
+ * instance reads the others' rows in commit order, for its live state and page; the alerting
+ * owner reads all rows.
  *
  * Commit order, not id order: a transaction that took id 10 can commit after one that took id 11,
  * and a reader that had moved past 11 would never see 10. So rows carry their transaction id and
@@ -22,9 +23,10 @@ export interface FeedPosition {
 
 export interface FeedRow {
   position: FeedPosition;
-  /** The instance that ingested the message. */
+  /** The instance that ingested the messages. */
   instance: string;
-  event: SealCommitted;
+  /** One commit group's messages, in the order they were applied. */
+  events: SealCommitted[];
 }
 
 export const formatPosition = (p: FeedPosition): string => `${p.xid}:${p.id}`;
@@ -43,9 +45,9 @@ export async function feedHorizon(pool: Pool): Promise<FeedPosition> {
 }
 
 export async function readFeed(pool: Pool, after: FeedPosition, limit: number): Promise<FeedRow[]> {
-  const { rows } = await pool.query<{ id: number; xid: string; instance: string; event: string }>({
+  const { rows } = await pool.query<{ id: number; xid: string; instance: string; events: string }>({
     name: 'sealwatch-read-feed',
-    text: `SELECT id, xid::text AS xid, instance, event FROM seal_feed
+    text: `SELECT id, xid::text AS xid, instance, events FROM seal_feed
       WHERE (xid, id) > ($1::xid8, $2::bigint) AND xid < pg_snapshot_xmin(pg_current_snapshot())
       ORDER BY xid, id LIMIT $3`,
     values: [after.xid, after.id, limit],
@@ -53,7 +55,7 @@ export async function readFeed(pool: Pool, after: FeedPosition, limit: number): 
   return rows.map((r) => ({
     position: { xid: r.xid, id: r.id },
     instance: r.instance,
-    event: JSON.parse(r.event) as SealCommitted,
+    events: JSON.parse(r.events) as SealCommitted[],
   }));
 }
 
@@ -76,7 +78,7 @@ export interface FeedTailOptions {
   /** Handles rows in feed order; the position moves past them once it resolves. */
   onRows(rows: FeedRow[]): void | Promise<void>;
   logger: Logger;
-  /** Rows per read (default 500). */
+  /** Rows (commit groups) per read (default 20). */
   batch?: number;
   /** Reads this often without a wake-up (default 500 ms): a row held back by another transaction. */
   pollMs?: number;
@@ -95,7 +97,7 @@ export class FeedTail {
 
   constructor(private readonly o: FeedTailOptions) {
     this.position = o.from;
-    this.batch = o.batch ?? 500;
+    this.batch = o.batch ?? 20;
     this.pollMs = o.pollMs ?? 500;
   }
 
@@ -103,7 +105,7 @@ export class FeedTail {
     return this.position;
   }
 
-  /** Rows handled since start. */
+  /** Messages handled since start. */
   get handled(): number {
     return this.rows;
   }
@@ -135,7 +137,7 @@ export class FeedTail {
         if (rows.length > 0 && this.running) {
           await this.o.onRows(rows);
           this.position = (rows[rows.length - 1] as FeedRow).position;
-          this.rows += rows.length;
+          for (const row of rows) this.rows += row.events.length;
         }
         full = rows.length === this.batch;
         failures = 0;
