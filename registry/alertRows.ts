@@ -1,4 +1,11 @@
-import type { OutboxRow, StoredAlert } from '../alerting/alertStore.ts';
+import type {
+  AnnounceLinkUse,
+  OutboxRow,
+  PendingBreach,
+  StoredAlert,
+  StoredAnnouncement,
+} from '../alerting/alertStore.ts';
+import type { AlertChange } from '../alerting/types.ts';
 
 /**
  * Alert and outbox rows as both alert stores read them (SQLite and PostgreSQL name their
@@ -47,3 +54,46 @@ export const outboxOf = (r: Row): OutboxRow => ({
   deliveredAt: (r.delivered_at as number | null) ?? null,
   lastError: (r.last_error as string | null) ?? null,
 });
+
+export const changeOf = (r: Row): AlertChange => ({
+  alertId: r.alert_id as string,
+  kind: r.kind as AlertChange['kind'],
+  at: r.at as number,
+  actor: r.actor as string,
+  detail: JSON.parse(r.detail as string) as Record<string, unknown>,
+});
+
+export const pendingBreachOf = (r: Row): PendingBreach => ({
+  sensorId: r.sensor_id as string,
+  householdId: r.household_id as string,
+  openedAt: r.opened_at as number,
+  dueAt: r.due_at as number,
+});
+
+export const announcementOf = (r: Row): StoredAnnouncement => ({
+  id: r.id as string,
+  householdId: r.household_id as string,
+  start: r.start_at as number,
+  end: r.end_at as number,
+  reason: r.reason as string,
+  by: r.by as string,
+  createdAt: r.created_at as number,
+});
+
+/** A one-time announce link row (or none) judged at `now`. */
+export function announceLinkUse(r: Row | undefined, now: number): AnnounceLinkUse {
+  if (!r) return { ok: false, reason: 'unknown' };
+  if (r.used_at !== null) return { ok: false, reason: 'used' };
+  if (now >= (r.expires_at as number)) return { ok: false, reason: 'expired' };
+  return { ok: true, householdId: r.household_id as string, createdBy: r.created_by as string };
+}
+
+/** What a purged household's message becomes: no address, no names, only that it was purged. */
+export const purgedStub = (o: OutboxRow, now: number): string =>
+  JSON.stringify({
+    id: o.id,
+    recipient: o.notification.recipient,
+    subject: '',
+    view: { severity: o.notification.view.severity, title: '', intro: '', fields: [] },
+    data: { alertId: o.alertId, purged: true, purgedAt: now },
+  });

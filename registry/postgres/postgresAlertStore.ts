@@ -10,7 +10,15 @@ import type {
 } from '../../alerting/alertStore.ts';
 import type { OpenCounter } from '../../alerting/rules/openCount.ts';
 import { type AlertChange, alertSubjectKey } from '../../alerting/types.ts';
-import { alertOf, outboxOf } from '../alertRows.ts';
+import {
+  alertOf,
+  announceLinkUse,
+  announcementOf,
+  changeOf,
+  outboxOf,
+  pendingBreachOf,
+  purgedStub,
+} from '../alertRows.ts';
 import type { Statement, SyncPg } from './syncClient.ts';
 
 const UPSERT_ALERT = `INSERT INTO alerts (id, type, subject_key, sensor_id, household_id, grid_id, severity, status,
@@ -206,13 +214,7 @@ export class PostgresAlertStore implements AlertStore {
   changes(alertId: string): AlertChange[] {
     return this.db
       .query('SELECT * FROM alert_changes WHERE alert_id = $1 ORDER BY seq', [alertId])
-      .map((r) => ({
-        alertId: r.alert_id as string,
-        kind: r.kind as AlertChange['kind'],
-        at: r.at as number,
-        actor: r.actor as string,
-        detail: JSON.parse(r.detail as string) as Record<string, unknown>,
-      }));
+      .map(changeOf);
   }
 
   deliveries(alertId: string): OutboxRow[] {
@@ -280,24 +282,11 @@ export class PostgresAlertStore implements AlertStore {
   }
 
   loadPendingBreaches(): PendingBreach[] {
-    return this.db.query('SELECT * FROM pending_breaches').map((r) => ({
-      sensorId: r.sensor_id as string,
-      householdId: r.household_id as string,
-      openedAt: r.opened_at as number,
-      dueAt: r.due_at as number,
-    }));
+    return this.db.query('SELECT * FROM pending_breaches').map(pendingBreachOf);
   }
 
   loadAnnouncements(now: number): StoredAnnouncement[] {
-    return this.db.query('SELECT * FROM announcements WHERE end_at > $1', [now]).map((r) => ({
-      id: r.id as string,
-      householdId: r.household_id as string,
-      start: r.start_at as number,
-      end: r.end_at as number,
-      reason: r.reason as string,
-      by: r.by as string,
-      createdAt: r.created_at as number,
-    }));
+    return this.db.query('SELECT * FROM announcements WHERE end_at > $1', [now]).map(announcementOf);
   }
 
   getState(key: string): string | undefined {
@@ -333,27 +322,17 @@ export class PostgresAlertStore implements AlertStore {
             last_error = CASE WHEN status IN ('pending', 'sending') THEN 'household data purged' ELSE last_error END,
             next_attempt_at = CASE WHEN status IN ('pending', 'sending') THEN NULL ELSE next_attempt_at END
           WHERE id = $2`,
-        values: [
-          JSON.stringify({
-            id: o.id,
-            recipient: o.notification.recipient,
-            subject: '',
-            view: { severity: o.notification.view.severity, title: '', intro: '', fields: [] },
-            data: { alertId: o.alertId, purged: true, purgedAt: now },
-          }),
-          o.id,
-        ],
+        values: [purgedStub(o, now), o.id],
       })),
     );
     return rows.length;
   }
 
   peekAnnounceLink(tokenHash: string, now: number): AnnounceLinkUse {
-    const r = this.db.query('SELECT * FROM announce_links WHERE token_hash = $1', [tokenHash])[0];
-    if (!r) return { ok: false, reason: 'unknown' };
-    if (r.used_at !== null) return { ok: false, reason: 'used' };
-    if (now >= (r.expires_at as number)) return { ok: false, reason: 'expired' };
-    return { ok: true, householdId: r.household_id as string, createdBy: r.created_by as string };
+    return announceLinkUse(
+      this.db.query('SELECT * FROM announce_links WHERE token_hash = $1', [tokenHash])[0],
+      now,
+    );
   }
 
   useAnnounceLink(tokenHash: string, now: number): AnnounceLinkUse {

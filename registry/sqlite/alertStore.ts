@@ -10,7 +10,16 @@ import type {
 } from '../../alerting/alertStore.ts';
 import type { OpenCounter } from '../../alerting/rules/openCount.ts';
 import { type AlertChange, alertSubjectKey } from '../../alerting/types.ts';
-import { alertOf, outboxOf, type Row } from '../alertRows.ts';
+import {
+  alertOf,
+  announceLinkUse,
+  announcementOf,
+  changeOf,
+  outboxOf,
+  pendingBreachOf,
+  purgedStub,
+  type Row,
+} from '../alertRows.ts';
 import type { Db } from './openDatabase.ts';
 
 /** The alerting engine's tables (migration 4) on the registry's SQLite handle. */
@@ -186,13 +195,7 @@ export class SqliteAlertStore implements AlertStore {
   }
 
   changes(alertId: string): AlertChange[] {
-    return (this.stmt.changes.all(alertId) as Row[]).map((r) => ({
-      alertId: r.alert_id as string,
-      kind: r.kind as AlertChange['kind'],
-      at: r.at as number,
-      actor: r.actor as string,
-      detail: JSON.parse(r.detail as string) as Record<string, unknown>,
-    }));
+    return (this.stmt.changes.all(alertId) as Row[]).map(changeOf);
   }
 
   deliveries(alertId: string): OutboxRow[] {
@@ -237,25 +240,12 @@ export class SqliteAlertStore implements AlertStore {
   }
 
   loadPendingBreaches(): PendingBreach[] {
-    return (this.db.prepare('SELECT * FROM pending_breaches').all() as Row[]).map((r) => ({
-      sensorId: r.sensor_id as string,
-      householdId: r.household_id as string,
-      openedAt: r.opened_at as number,
-      dueAt: r.due_at as number,
-    }));
+    return (this.db.prepare('SELECT * FROM pending_breaches').all() as Row[]).map(pendingBreachOf);
   }
 
   loadAnnouncements(now: number): StoredAnnouncement[] {
     const rows = this.db.prepare('SELECT * FROM announcements WHERE end_at > ?').all(now) as Row[];
-    return rows.map((r) => ({
-      id: r.id as string,
-      householdId: r.household_id as string,
-      start: r.start_at as number,
-      end: r.end_at as number,
-      reason: r.reason as string,
-      by: r.by as string,
-      createdAt: r.created_at as number,
-    }));
+    return rows.map(announcementOf);
   }
 
   getState(key: string): string | undefined {
@@ -295,25 +285,14 @@ export class SqliteAlertStore implements AlertStore {
     this.db.transaction(() => {
       for (const r of rows) {
         const o = outboxOf(r);
-        const stub = {
-          id: o.id,
-          recipient: o.notification.recipient,
-          subject: '',
-          view: { severity: o.notification.view.severity, title: '', intro: '', fields: [] },
-          data: { alertId: o.alertId, purged: true, purgedAt: now },
-        };
-        update.run(JSON.stringify(stub), o.id);
+        update.run(purgedStub(o, now), o.id);
       }
     })();
     return rows.length;
   }
 
   peekAnnounceLink(tokenHash: string, now: number): AnnounceLinkUse {
-    const r = this.stmt.link.get(tokenHash) as Row | undefined;
-    if (!r) return { ok: false, reason: 'unknown' };
-    if (r.used_at !== null) return { ok: false, reason: 'used' };
-    if (now >= (r.expires_at as number)) return { ok: false, reason: 'expired' };
-    return { ok: true, householdId: r.household_id as string, createdBy: r.created_by as string };
+    return announceLinkUse(this.stmt.link.get(tokenHash) as Row | undefined, now);
   }
 
   useAnnounceLink(tokenHash: string, now: number): AnnounceLinkUse {

@@ -1,7 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { runBrokerConfig } from './brokerConfig.ts';
 import { eventually } from './eventually.ts';
 import { metricValue } from './metrics.ts';
 import { type RunningMosquitto, startMosquitto } from './mosquitto.ts';
@@ -15,7 +15,6 @@ import { type RunningService, startService } from './service.ts';
  * the registry and the issued secrets, and Mosquitto starts.
  */
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const SERVICE_USER = 'sealwatch';
 const SERVICE_PASSWORD = 'shared-store-rig-password';
 
@@ -58,32 +57,16 @@ export async function startSharedStoreRig(opts: {
     const first = instances[0] as Service;
     const secrets = await opts.provision(first);
 
-    const csv = join(confDir, 'issued.csv');
-    writeFileSync(csv, `sensorId,secret\n${[...secrets].map(([id, s]) => `${id},${s}`).join('\n')}\n`);
-    const cli = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'broker/external/brokerConfigCli.ts',
-        'mosquitto',
-        '--out',
-        confDir,
-        '--api',
-        first.httpUrl,
-        '--token-file',
-        join(first.dataDir, 'admin-token'),
-        '--credentials',
-        csv,
-        '--listener',
-        `127.0.0.1:${devicePort}`,
-        '--service-listener',
-        `127.0.0.1:${servicePort}`,
-      ],
-      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } },
-    );
+    const cli = runBrokerConfig({
+      outDir: confDir,
+      apiUrl: first.httpUrl,
+      dataDir: first.dataDir,
+      secrets,
+      devicePort,
+      servicePort,
+      env,
+    });
     if (cli.status !== 0) throw new Error(`broker-config failed: ${cli.stderr}`);
-    rmSync(csv);
     mosquitto = await startMosquitto({ includeDir: confDir, waitForPort: devicePort });
     for (const s of instances) {
       await eventually(async () => (await s.api('GET', '/readyz', undefined, null)).status === 200, 40_000);

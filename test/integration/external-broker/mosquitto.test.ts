@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBrokerConfig } from '../../helpers/brokerConfig.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { metricValue } from '../../helpers/metrics.ts';
 import { type RunningMosquitto, startMosquitto } from '../../helpers/mosquitto.ts';
@@ -11,7 +11,6 @@ import { connectClient, eventPayload, heartbeatPayload } from '../../helpers/mqt
 import { freePort } from '../../helpers/serverProcess.ts';
 import { type RunningService, startService } from '../../helpers/service.ts';
 
-const ROOT = resolve(import.meta.dirname, '../../..');
 const SERVICE_USER = 'sealwatch-test';
 const SERVICE_PASSWORD = 'svc-password-that-must-never-be-logged';
 const GROUP = 'sw-test';
@@ -88,37 +87,19 @@ describe('external broker: Mosquitto with shared subscriptions', () => {
 
     // The shipped command writes acl, passwd and sealwatch.conf from the registry and the issued secrets.
     confDir = mkdtempSync(join(tmpdir(), 'sealwatch-broker-config-'));
-    const csv = join(confDir, 'issued.csv');
-    writeFileSync(csv, `sensorId,secret\n${[...secrets].map(([id, s]) => `${id},${s}`).join('\n')}\n`, {
-      mode: 0o600,
+    const cli = runBrokerConfig({
+      outDir: confDir,
+      apiUrl: svc.httpUrl,
+      dataDir: svc.dataDir,
+      secrets,
+      devicePort,
+      servicePort,
+      env: externalEnv(servicePort),
     });
-    const cli = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'broker/external/brokerConfigCli.ts',
-        'mosquitto',
-        '--out',
-        confDir,
-        '--api',
-        svc.httpUrl,
-        '--token-file',
-        join(svc.dataDir, 'admin-token'),
-        '--credentials',
-        csv,
-        '--listener',
-        `127.0.0.1:${devicePort}`,
-        '--service-listener',
-        `127.0.0.1:${servicePort}`,
-      ],
-      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...externalEnv(servicePort) } },
-    );
     expect(cli.status, cli.stderr).toBe(0);
     // The service login, 8 sensors and the gateway; zig-1 only speaks through its gateway.
     expect(cli.stdout).toContain('passwd (10 logins)');
     expect(cli.stderr).toContain('1 cannot log in (no secret given, none kept): zig-1');
-    rmSync(csv);
 
     mosquitto = await startMosquitto({ includeDir: confDir, waitForPort: devicePort });
     await svc.waitForLog((l) => l.msg === 'external broker subscriptions granted', 40_000);
