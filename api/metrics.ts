@@ -15,8 +15,8 @@ export interface MetricSources {
   /** Several instances on one PostgreSQL (DATABASE_URL); null with SQLite. */
   instances?(): {
     owner: boolean;
-    feedRowsMirrored: number;
-    feedRowsAlerted: number;
+    feedMessagesMirrored: number;
+    feedMessagesAlerted: number;
     registryReloads: number;
     listening: boolean;
     sessionsRescued: number;
@@ -137,13 +137,13 @@ export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSourc
   );
   sampled(
     'sealwatch_instances',
-    'With DATABASE_URL: seal-feed rows mirrored from other instances and handed to alerting, registry reloads, LISTEN connected (1/0), broker sessions of gone instances emptied and their messages',
+    'With DATABASE_URL: seal-feed messages mirrored from other instances and handed to alerting, registry reloads, LISTEN connected (1/0), broker sessions of gone instances emptied and their messages',
     ['counter'],
     (g) => {
       const inst = sources.instances?.();
       if (!inst) return;
-      g.set({ counter: 'feed_rows_mirrored' }, inst.feedRowsMirrored);
-      g.set({ counter: 'feed_rows_alerted' }, inst.feedRowsAlerted);
+      g.set({ counter: 'feed_messages_mirrored' }, inst.feedMessagesMirrored);
+      g.set({ counter: 'feed_messages_alerted' }, inst.feedMessagesAlerted);
       g.set({ counter: 'registry_reloads' }, inst.registryReloads);
       g.set({ counter: 'listening' }, inst.listening ? 1 : 0);
       g.set({ counter: 'sessions_rescued' }, inst.sessionsRescued);

@@ -36,9 +36,15 @@ import {
 import { createEngineFeed, type MultiInstance, startMultiInstance } from './multiInstance.ts';
 import { sealCounts } from './sealCounts.ts';
 import { startSessionRescue } from './sessionRescue.ts';
-import { openLocalDatabase, openSharedDatabase } from './stores.ts';
+import { openLocalDatabase, openSharedDatabase, type Stores } from './stores.ts';
 
 export const VERSION = '0.1.0';
+
+/** How often a follower tries to take over alerting, and the owner checks its lock: the takeover delay. */
+const OWNER_POLL_MS = 1_000;
+/** How often the owner looks for broker sessions of gone instances, and how long a start waits for one's rescue. */
+const RESCUE_EVERY_MS = 2_000;
+const SESSION_WAIT_MS = 150_000;
 
 export interface Service {
   httpPort: number;
@@ -54,12 +60,6 @@ export interface Service {
  * (one SQLite transaction per group) → event on the bus → alerting,
  * telemetry and the live page react.
  */
-/** How often a follower tries to take over alerting, and the owner checks its lock: the takeover delay. */
-const OWNER_POLL_MS = 1_000;
-/** How often the owner looks for broker sessions of gone instances, and how long a start waits for one's rescue. */
-const RESCUE_EVERY_MS = 2_000;
-const SESSION_WAIT_MS = 150_000;
-
 export async function createService(
   config: Config,
   logger: Logger,
@@ -78,12 +78,8 @@ export async function createService(
   const bus = new EventBus<ServiceEvents>(logger.child({ component: 'bus' }));
   // One SQLite file in DATA_DIR, or PostgreSQL shared with the other instances.
   const shared = config.DATABASE_URL ? await openSharedDatabase(config.DATABASE_URL, logger) : null;
-  const local = shared ? null : openLocalDatabase(dataDir, logger);
-  const {
-    store,
-    alertStore,
-    close: closeStores,
-  } = (shared ?? local) as NonNullable<typeof shared | typeof local>;
+  const stores: Stores = shared ?? openLocalDatabase(dataDir, logger);
+  const { store, alertStore } = stores;
   const registry = new Registry(store, bus, clock);
   await registry.load();
 
@@ -152,7 +148,8 @@ export async function createService(
     ingest: () => ({ ...pipeline.getStats(), clamped: messages.counters.clamped }),
     seals: () => sealCounts(registry, pipeline, clock.now(), offlineAfterMs),
     telemetry: () => ({ kind: telemetry.kind, ...telemetry.stats() }),
-    alerts: () => alerting.engine.unresolved(),
+    // The owner's engine, or what it relayed: the same numbers on every instance.
+    alerts: () => (instances && !instances.isOwner() ? instances.openAlerts() : alerting.engine.unresolved()),
     instances: () =>
       instances && {
         ...instances.stats(),
@@ -301,7 +298,7 @@ export async function createService(
       events.closeAll();
       await api.close();
       await telemetry.stop();
-      await closeStores();
+      await stores.close();
       logger.info('SealWatch stopped');
     },
   };

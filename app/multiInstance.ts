@@ -83,16 +83,16 @@ export interface MultiInstanceDeps {
 }
 
 export interface MultiInstance extends AlertingOwner {
-  /** Unresolved alerts for the page's counts: the engine's own on the owner, relayed elsewhere. */
-  openAlerts(): Iterable<{ gridId: string; type: string }>;
+  /** Unresolved alerts for the page's counts and /metrics: the engine's own on the owner, relayed elsewhere. */
+  openAlerts(): Iterable<{ gridId: string; type: string; status: string }>;
   stats(): MultiInstanceStats;
   stop(): Promise<void>;
 }
 
 export interface MultiInstanceStats {
   owner: boolean;
-  feedRowsMirrored: number;
-  feedRowsAlerted: number;
+  feedMessagesMirrored: number;
+  feedMessagesAlerted: number;
   registryReloads: number;
   listening: boolean;
 }
@@ -152,8 +152,10 @@ export async function startMultiInstance(d: MultiInstanceDeps): Promise<MultiIns
   });
 
   // ---- alert changes: the owner tells, the others relay to their pages
-  const relayed = new Map<string, { gridId: string; type: string }>();
-  for (const a of d.alertStore.loadUnresolved()) relayed.set(a.id, { gridId: a.gridId, type: a.type });
+  const relayed = new Map<string, { gridId: string; type: string; status: string }>();
+  for (const a of d.alertStore.loadUnresolved()) {
+    relayed.set(a.id, { gridId: a.gridId, type: a.type, status: a.status });
+  }
   const offAlerts = d.bus.on('alert.changed', ({ alert, change }) => {
     if (!lock.isOwner) return;
     let payload = JSON.stringify({ instance: d.instance, alert, change });
@@ -165,7 +167,7 @@ export async function startMultiInstance(d: MultiInstanceDeps): Promise<MultiIns
   });
   const relayAlert = (alert: AlertSnapshot, change: string) => {
     if (alert.status === 'resolved') relayed.delete(alert.id);
-    else relayed.set(alert.id, { gridId: alert.gridId, type: alert.type });
+    else relayed.set(alert.id, { gridId: alert.gridId, type: alert.type, status: alert.status });
     d.bus.emit('alert.changed', { alert, change });
   };
 
@@ -259,11 +261,11 @@ export async function startMultiInstance(d: MultiInstanceDeps): Promise<MultiIns
       }
       return ownerCache.url;
     },
-    openAlerts: () => (lock.isOwner ? d.alerting.engine.openAlerts() : relayed.values()),
+    openAlerts: () => (lock.isOwner ? d.alerting.engine.unresolved() : relayed.values()),
     stats: () => ({
       owner: lock.isOwner,
-      feedRowsMirrored: mirrorTail.handled,
-      feedRowsAlerted: engineTail?.handled ?? 0,
+      feedMessagesMirrored: mirrorTail.handled,
+      feedMessagesAlerted: engineTail?.handled ?? 0,
       registryReloads,
       listening: listener.connected,
     }),
