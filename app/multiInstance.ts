@@ -109,6 +109,7 @@ export async function startMultiInstance(d: MultiInstanceDeps): Promise<MultiIns
   const mirrorTail = new FeedTail({
     pool: d.pool,
     from: d.loadedAt,
+    exceptInstance: d.instance,
     logger: log,
     onRows(rows) {
       for (const { instance, events } of rows) {
@@ -230,7 +231,7 @@ export async function startMultiInstance(d: MultiInstanceDeps): Promise<MultiIns
         onRows(rows) {
           for (const row of rows) for (const event of row.events) d.deliverToEngine(event);
           // Written after the rows' decisions (the alert store writes synchronously): after a
-          // crash the next owner re-reads at most this page, and one active alert per subject
+          // crash the next owner re-reads at most this commit group, and one active alert per subject
           // keeps a re-read from alerting twice.
           const last = rows[rows.length - 1];
           if (last) d.alertStore.apply({ state: { [FEED_POSITION_KEY]: formatPosition(last.position) } });

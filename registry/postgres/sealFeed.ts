@@ -44,13 +44,23 @@ export async function feedHorizon(pool: Pool): Promise<FeedPosition> {
   return { xid: (rows[0] as { xid: string }).xid, id: 0 };
 }
 
-export async function readFeed(pool: Pool, after: FeedPosition, limit: number): Promise<FeedRow[]> {
+/**
+ * Rows after a position that are final, in commit order. `exceptInstance`: an instance's own rows
+ * come back without their messages (it has them already; only the position moves past them).
+ */
+export async function readFeed(
+  pool: Pool,
+  after: FeedPosition,
+  limit: number,
+  exceptInstance: string | null = null,
+): Promise<FeedRow[]> {
   const { rows } = await pool.query<{ id: number; xid: string; instance: string; events: string }>({
     name: 'sealwatch-read-feed',
-    text: `SELECT id, xid::text AS xid, instance, events FROM seal_feed
+    text: `SELECT id, xid::text AS xid, instance,
+        CASE WHEN instance = $4 THEN '[]' ELSE events END AS events FROM seal_feed
       WHERE (xid, id) > ($1::xid8, $2::bigint) AND xid < pg_snapshot_xmin(pg_current_snapshot())
       ORDER BY xid, id LIMIT $3`,
-    values: [after.xid, after.id, limit],
+    values: [after.xid, after.id, limit, exceptInstance],
   });
   return rows.map((r) => ({
     position: { xid: r.xid, id: r.id },
@@ -80,6 +90,8 @@ export interface FeedTailOptions {
   logger: Logger;
   /** Rows (commit groups) per read (default 20). */
   batch?: number;
+  /** Leave out this instance's own messages (see readFeed). */
+  exceptInstance?: string;
   /** Reads this often without a wake-up (default 500 ms): a row held back by another transaction. */
   pollMs?: number;
 }
@@ -133,11 +145,15 @@ export class FeedTail {
       this.woken = false;
       let full = false;
       try {
-        const rows = await readFeed(this.o.pool, this.position, this.batch);
-        if (rows.length > 0 && this.running) {
-          await this.o.onRows(rows);
-          this.position = (rows[rows.length - 1] as FeedRow).position;
-          for (const row of rows) this.rows += row.events.length;
+        const rows = await readFeed(this.o.pool, this.position, this.batch, this.o.exceptInstance ?? null);
+        // One commit group at a time, letting the event loop breathe in between: a page can hold
+        // tens of thousands of messages, and ingest and the API must not wait for all of them.
+        for (const row of rows) {
+          if (!this.running) break;
+          await this.o.onRows([row]);
+          this.position = row.position;
+          this.rows += row.events.length;
+          await new Promise((r) => setImmediate(r));
         }
         full = rows.length === this.batch;
         failures = 0;
