@@ -1,5 +1,7 @@
 import type { MqttClient } from 'mqtt';
+import { Client as PgClient } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALERTING_OWNER_LOCK_KEY } from '../../../registry/postgres/ownerLock.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { metricValue } from '../../helpers/metrics.ts';
 import { connectClient, eventPayload } from '../../helpers/mqtt.ts';
@@ -220,5 +222,43 @@ describe('two instances behind Mosquitto on one PostgreSQL', () => {
     console.log(
       `kill -9 of the owner under load: ${published} acknowledged events, all applied without its restart; takeover clean`,
     );
+  });
+
+  it('an owner cut off from PostgreSQL exits at once (exit 1), and the other instance takes alerting over', async () => {
+    const owner = (await isOwner(a)) ? a : b;
+    const other = owner === a ? b : a;
+    const admin = new PgClient({ connectionString: pg.url });
+    await admin.connect();
+    try {
+      // The connection that holds the alerting lock, as if the network to the database failed.
+      const { rowCount } = await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_locks
+          WHERE locktype = 'advisory' AND granted AND classid = 0 AND objid = $1`,
+        [ALERTING_OWNER_LOCK_KEY],
+      );
+      expect(rowCount).toBe(1);
+    } finally {
+      await admin.end();
+    }
+    const gone = () => {
+      try {
+        process.kill(owner.pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    await eventually(async () => gone(), 10_000, 'the cut-off owner exited');
+    // Already exited: stop() only reports the exit code.
+    expect(await owner.stop()).toBe(1);
+    expect(
+      owner.logs.some(
+        (l) => typeof l === 'object' && l.msg?.toString().startsWith('lost the alerting ownership'),
+      ),
+    ).toBe(true);
+    await eventually(() => isOwner(other), 10_000, 'the other instance owns alerting');
+    // Back under its supervisor, it is a follower.
+    await owner.restart();
+    expect(await isOwner(owner)).toBe(false);
   });
 });
