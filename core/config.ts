@@ -165,7 +165,7 @@ export const VARIABLES = {
   INSTANCE_URL: {
     schema: url(['http:', 'https:']),
     example: 'http://sealwatch-1:8080',
-    help: "with DATABASE_URL: where the other instances reach this one's API (default http://<hostname>:<HTTP_PORT>)",
+    help: "with DATABASE_URL: where the other instances reach this one's API (default http://<HTTP_HOST, or the host name when bound to all>:<HTTP_PORT>)",
   },
   TLS_CERT_FILE: {
     schema: readableFile,

@@ -140,6 +140,20 @@ describe('loadConfig: single values', () => {
     expect(both.variable).toBe('REDIS_URL');
   });
 
+  it('several instances: DATABASE_URL is a postgres URL that never appears in the error; INSTANCE_URL is http(s)', () => {
+    const c = loadConfig({
+      DATABASE_URL: 'postgres://sw:s3cret@db:5432/sealwatch',
+      INSTANCE_URL: 'http://sealwatch-1:8080',
+      REDIS_URL: 'redis://redis:6379',
+    });
+    expect(c.DATABASE_URL).toBe('postgres://sw:s3cret@db:5432/sealwatch');
+    const bad = configError({ DATABASE_URL: 'mysql://sw:s3cret@db/sealwatch' });
+    expect(bad.variable).toBe('DATABASE_URL');
+    expect(bad.message).toMatch(/postgres/);
+    expect(bad.message).not.toContain('s3cret');
+    expect(configError({ INSTANCE_URL: 'sealwatch-1:8080' }).variable).toBe('INSTANCE_URL');
+  });
+
   it.each(['every morning', '0 25 * * *', '61 8 * * *', '0 8 * * * * *'])(
     'DAILY_REPORT_CRON=%s is refused at start-up, not when the schedule is created',
     (text) => {
