@@ -152,6 +152,45 @@ export async function startMultiInstance(d: MultiInstanceDeps): Promise<MultiIns
     notify(REGISTRY_CHANNEL, JSON.stringify({ instance: d.instance, ...change }));
   });
 
+  // ---- alerting ownership (started last, once this instance listens)
+  const lock = new OwnerLock({
+    url: d.url,
+    instance: d.instance,
+    instanceUrl: d.instanceUrl,
+    pollMs: d.ownerPollMs,
+    logger: log,
+    onLost: d.onLostOwnership,
+    async onAcquired() {
+      const saved = d.alertStore.getState(FEED_POSITION_KEY);
+      const from = (saved === undefined ? null : parsePosition(saved)) ?? d.loadedAt;
+      engineTail = new FeedTail({
+        pool: d.pool,
+        from,
+        logger: log,
+        onRows(rows) {
+          for (const row of rows) for (const event of row.events) d.deliverToEngine(event);
+          // Written after the rows' decisions (the alert store writes synchronously): after a
+          // crash the next owner re-reads at most this commit group, and one active alert per subject
+          // keeps a re-read from alerting twice.
+          const last = rows[rows.length - 1];
+          if (last) d.alertStore.apply({ state: { [FEED_POSITION_KEY]: formatPosition(last.position) } });
+        },
+      });
+      d.alerting.start();
+      relayed.clear();
+      engineTail.start();
+      log.info({ from: formatPosition(from) }, 'alerting reads the seal feed');
+      pruneTimer = setInterval(() => {
+        if (!engineTail) return;
+        pruneFeed(d.pool, engineTail.at, PRUNE_KEEP_MS).then(
+          (n) => n > 0 && log.debug({ rows: n }, 'seal feed pruned'),
+          (err: unknown) => log.warn({ err }, 'seal feed prune failed'),
+        );
+      }, PRUNE_EVERY_MS);
+      pruneTimer.unref();
+    },
+  });
+
   // ---- alert changes: the owner tells, the others relay to their pages
   const relayed = new Map<string, { gridId: string; type: string; status: string }>();
   for (const a of d.alertStore.loadUnresolved()) {
@@ -213,44 +252,6 @@ export async function startMultiInstance(d: MultiInstanceDeps): Promise<MultiIns
   await listener.start();
   mirrorTail.start();
 
-  // ---- alerting ownership
-  const lock = new OwnerLock({
-    url: d.url,
-    instance: d.instance,
-    instanceUrl: d.instanceUrl,
-    pollMs: d.ownerPollMs,
-    logger: log,
-    onLost: d.onLostOwnership,
-    async onAcquired() {
-      const saved = d.alertStore.getState(FEED_POSITION_KEY);
-      const from = (saved === undefined ? null : parsePosition(saved)) ?? d.loadedAt;
-      engineTail = new FeedTail({
-        pool: d.pool,
-        from,
-        logger: log,
-        onRows(rows) {
-          for (const row of rows) for (const event of row.events) d.deliverToEngine(event);
-          // Written after the rows' decisions (the alert store writes synchronously): after a
-          // crash the next owner re-reads at most this commit group, and one active alert per subject
-          // keeps a re-read from alerting twice.
-          const last = rows[rows.length - 1];
-          if (last) d.alertStore.apply({ state: { [FEED_POSITION_KEY]: formatPosition(last.position) } });
-        },
-      });
-      d.alerting.start();
-      relayed.clear();
-      engineTail.start();
-      log.info({ from: formatPosition(from) }, 'alerting reads the seal feed');
-      pruneTimer = setInterval(() => {
-        if (!engineTail) return;
-        pruneFeed(d.pool, engineTail.at, PRUNE_KEEP_MS).then(
-          (n) => n > 0 && log.debug({ rows: n }, 'seal feed pruned'),
-          (err: unknown) => log.warn({ err }, 'seal feed prune failed'),
-        );
-      }, PRUNE_EVERY_MS);
-      pruneTimer.unref();
-    },
-  });
   lock.start();
 
   return {
