@@ -33,6 +33,8 @@ export class OwnerLock {
   private timer: NodeJS.Timeout | null = null;
   private owner = false;
   private stopped = false;
+  /** Said once: this instance tried and another holds the lock. */
+  private following = false;
 
   constructor(private readonly o: OwnerLockOptions) {}
 
@@ -72,7 +74,13 @@ export class OwnerLock {
       const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [
         ALERTING_OWNER_LOCK_KEY,
       ]);
-      if (!rows[0]?.ok || this.stopped) return;
+      if (!rows[0]?.ok || this.stopped) {
+        if (!this.following && !this.stopped) {
+          this.following = true;
+          this.o.logger.info({ instance: this.o.instance }, 'another instance owns alerting; this one follows');
+        }
+        return;
+      }
       await client.query(
         `INSERT INTO alerting_owner (id, instance, url, since) VALUES (1, $1, $2, $3)
           ON CONFLICT (id) DO UPDATE SET instance = excluded.instance, url = excluded.url, since = excluded.since`,
