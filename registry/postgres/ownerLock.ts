@@ -77,7 +77,10 @@ export class OwnerLock {
       if (!rows[0]?.ok || this.stopped) {
         if (!this.following && !this.stopped) {
           this.following = true;
-          this.o.logger.info({ instance: this.o.instance }, 'another instance owns alerting; this one follows');
+          this.o.logger.info(
+            { instance: this.o.instance },
+            'another instance owns alerting; this one follows',
+          );
         }
         return;
       }
