@@ -44,6 +44,7 @@ export interface MetricSources {
     retried: number;
     refused: number;
     dropped: number;
+    movedInTime: number;
   };
 }
 
@@ -158,7 +159,7 @@ export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSourc
   });
   sampled(
     'sealwatch_telemetry',
-    'Telemetry writer: queued, spooled bytes, written, retried, refused, dropped',
+    'Telemetry writer: queued, spooled bytes, written, retried, refused, dropped, moved in time (a later ms: its series already had a point at that ms)',
     ['counter'],
     (g) => {
       const { kind: _, ...numbers } = sources.telemetry();

@@ -3,6 +3,7 @@ import { type Clock, systemClock } from '../../core/clock.ts';
 import type { LineWriter } from './influxWriter.ts';
 import { encodePoint } from './lineProtocol.ts';
 import { LogThrottle } from './logThrottle.ts';
+import { SeriesTimes } from './seriesTimes.ts';
 import { Spool, type SpoolBatch } from './spool.ts';
 import type { TelemetryPoint, TelemetrySink, TelemetryStats } from './telemetrySink.ts';
 
@@ -33,6 +34,8 @@ export class InfluxSink implements TelemetrySink {
   readonly kind: string;
   private readonly spool: Spool;
   private readonly clock: Clock;
+  private readonly seriesTimes: SeriesTimes;
+  private readonly timeFor: (series: string, time: number) => number;
   private written = 0;
   private retried = 0;
   private refused = 0;
@@ -54,6 +57,8 @@ export class InfluxSink implements TelemetrySink {
   ) {
     this.kind = options.kind;
     this.clock = options.clock ?? systemClock;
+    this.seriesTimes = new SeriesTimes(this.clock);
+    this.timeFor = (series, time) => this.seriesTimes.assign(series, time);
     this.spool = Spool.open({
       dir: options.spoolDir,
       maxBytes: options.spoolMaxBytes,
@@ -66,7 +71,7 @@ export class InfluxSink implements TelemetrySink {
   append(points: readonly TelemetryPoint[]): void {
     const lines: string[] = [];
     for (const point of points) {
-      const encoded = encodePoint(point);
+      const encoded = encodePoint(point, this.timeFor);
       if (encoded.ok) lines.push(encoded.line);
       else this.refuse(1, encoded.reason, JSON.stringify(point));
     }
@@ -120,6 +125,7 @@ export class InfluxSink implements TelemetrySink {
       retried: this.retried,
       refused: this.refused,
       dropped: this.spool.droppedLines,
+      movedInTime: this.seriesTimes.moved,
     };
   }
 

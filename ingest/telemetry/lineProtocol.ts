@@ -25,7 +25,14 @@ export function escapeKey(name: string): string {
 
 export type EncodeResult = { ok: true; line: string } | { ok: false; reason: string };
 
-export function encodePoint(point: TelemetryPoint): EncodeResult {
+/**
+ * `timeFor` may give the point another millisecond than its own, from the
+ * series it belongs to (the measurement and tags as encoded): see seriesTimes.ts.
+ */
+export function encodePoint(
+  point: TelemetryPoint,
+  timeFor: (series: string, time: number) => number = (_series, time) => time,
+): EncodeResult {
   const { measurement } = point;
   if (!measurement) return { ok: false, reason: 'empty measurement' };
   if (!Number.isFinite(point.time)) return { ok: false, reason: `bad time ${String(point.time)}` };
@@ -48,7 +55,7 @@ export function encodePoint(point: TelemetryPoint): EncodeResult {
   }
   if (!fields) return { ok: false, reason: 'no valid field' };
 
-  return { ok: true, line: `${line} ${fields} ${Math.round(point.time)}` };
+  return { ok: true, line: `${line} ${fields} ${timeFor(line, Math.round(point.time))}` };
 }
 
 /** Coerces to the field's one declared type; null for values line protocol cannot carry (NaN, ±Infinity). */

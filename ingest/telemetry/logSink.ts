@@ -22,6 +22,14 @@ export class LogSink implements TelemetrySink {
   async stop(): Promise<void> {}
 
   stats(): TelemetryStats {
-    return { queued: 0, spooledBytes: 0, written: this.written, retried: 0, refused: 0, dropped: 0 };
+    return {
+      queued: 0,
+      spooledBytes: 0,
+      written: this.written,
+      retried: 0,
+      refused: 0,
+      dropped: 0,
+      movedInTime: 0,
+    };
   }
 }

@@ -28,6 +28,8 @@ export interface TelemetryStats {
   refused: number;
   /** Points dropped because the spool reached its bound. */
   dropped: number;
+  /** Points written 1 ms or more after their own time, because an earlier point of their series had that millisecond. */
+  movedInTime: number;
 }
 
 export interface TelemetrySink {

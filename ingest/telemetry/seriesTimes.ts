@@ -1,0 +1,104 @@
+import { type Clock, systemClock } from '../../core/clock.ts';
+
+/**
+ * InfluxDB keeps one point per series and timestamp: a second point with the
+ * same series and time replaces the first, silently. VictoriaMetrics stores
+ * only milliseconds, and with `-dedup.minScrapeInterval` keeps one sample per
+ * series and millisecond. Two messages of one sensor in one millisecond (a
+ * sensor that answers as soon as it got its PUBACK, a gateway's burst, a
+ * device clock stuck on one value) would each lose all but one point.
+ *
+ * So every point of a series gets a millisecond of its own: a point whose
+ * millisecond is already taken in its series moves to the next free one.
+ * Order of arrival is kept (each move goes forward past what was taken) and
+ * the same millisecond works in every store. The device's own time stays in
+ * the door history; a move is counted in `moved`.
+ *
+ * Taken times are remembered as a few runs of consecutive milliseconds per
+ * series, for the last one to two minutes of wall time: a point that takes
+ * the same millisecond as one written longer ago than that would need a
+ * device clock that went back by exactly that much, and a repeated message
+ * is already dropped by de-duplication (same seq and ts) before it gets here.
+ * A point re-sent from the spool keeps the time it was given, so a re-sent
+ * batch still lands on the same points.
+ */
+const RUNS_PER_SERIES = 4;
+const GENERATION_MS = 60_000;
+
+export class SeriesTimes {
+  /** Per series: [start, end] pairs of taken milliseconds, least recently used first. */
+  private current = new Map<string, number[]>();
+  private previous = new Map<string, number[]>();
+  private generationStart: number;
+  private movedPoints = 0;
+
+  constructor(private readonly clock: Clock = systemClock) {
+    this.generationStart = clock.now();
+  }
+
+  /** The millisecond this point of `series` is written at: `time`, or the next free one after it. */
+  assign(series: string, time: number): number {
+    this.rotate();
+    let runs = this.current.get(series);
+    if (runs === undefined) {
+      runs = this.previous.get(series) ?? [];
+      this.current.set(series, runs);
+    }
+    let at = time;
+    for (let i = 0; i < runs.length; i += 2) {
+      if (at >= runs[i]! && at <= runs[i + 1]!) {
+        at = runs[i + 1]! + 1;
+        i = -2; // the next free millisecond may begin another run: look again from the first
+      }
+    }
+    if (at !== time) this.movedPoints++;
+    take(runs, at);
+    return at;
+  }
+
+  /** Points that were moved to a later millisecond since the start. */
+  get moved(): number {
+    return this.movedPoints;
+  }
+
+  private rotate(): void {
+    const now = this.clock.now();
+    if (now - this.generationStart < GENERATION_MS) return;
+    this.previous = this.current;
+    this.current = new Map();
+    this.generationStart = now;
+  }
+}
+
+/** Adds `at` (known to be free) to the runs: it joins a run it touches, or starts one; the run it lands in moves last. */
+function take(runs: number[], at: number): void {
+  let joined = -1;
+  for (let i = 0; i < runs.length; i += 2) {
+    if (runs[i + 1]! + 1 === at) {
+      runs[i + 1] = at;
+      joined = i;
+      break;
+    }
+    if (runs[i]! - 1 === at) {
+      runs[i] = at;
+      joined = i;
+      break;
+    }
+  }
+  if (joined >= 0) {
+    const [start, end] = runs.splice(joined, 2) as [number, number];
+    // The run may now touch another one: merge them, so a later look-up steps over both at once.
+    for (let i = 0; i < runs.length; i += 2) {
+      if (runs[i]! === end + 1 || runs[i + 1]! === start - 1) {
+        const merged: [number, number] = [Math.min(start, runs[i]!), Math.max(end, runs[i + 1]!)];
+        runs.splice(i, 2);
+        runs.push(...merged);
+        return;
+      }
+    }
+    runs.push(start, end);
+    return;
+  }
+  if (runs.length >= RUNS_PER_SERIES * 2) runs.splice(0, 2);
+  runs.push(at, at);
+}
