@@ -9,6 +9,11 @@
  * `graceFrom` is the start-up time, so nothing goes offline during the first window after start, and
  * `regrace(at)` moves it forward when the sweep notices that we ourselves were paused (event-loop
  * stall, suspended VM, wall clock jumping ahead): silence we could not have observed is not offline.
+ *
+ * A restart must not forget what the previous run saw: a sensor that was silent at its last sweep
+ * is silent now, at its own deadline, with no new grace (its offline alert, or the outage it
+ * belongs to, stays as it was). Only silence that would have begun while nobody watched gets the
+ * start-up grace. The engine persists the silent set and hands it to `resumeFrom`.
  */
 
 export interface SilentEntry {
@@ -39,11 +44,33 @@ export class OfflineTracker {
   private readonly silentSet = new Map<string, SilentEntry>();
   private heap: HeapItem[] = [];
   private graceFrom: number;
+  /** Silent at the previous run's last sweep, and not heard from since. */
+  private silentBefore = new Set<string>();
+  private silentChanges = 0;
   /** Global, so an entry left in the heap by a removed sensor never matches a re-added one. */
   private nextVersion = 1;
 
   constructor(opts: { startedAt: number }) {
     this.graceFrom = opts.startedAt;
+  }
+
+  /** Called once at start, before the first `expired`, with the silent set the previous run persisted. */
+  resumeFrom(silentIds: Iterable<string>): void {
+    this.silentBefore = new Set(silentIds);
+  }
+
+  /** The start of the grace in force. */
+  get graceStart(): number {
+    return this.graceFrom;
+  }
+
+  /** Grows whenever the silent set changes: the engine persists the set when it did. */
+  get silentVersion(): number {
+    return this.silentChanges;
+  }
+
+  silentIds(): IterableIterator<string> {
+    return this.silentSet.keys();
   }
 
   get size(): number {
@@ -74,12 +101,16 @@ export class OfflineTracker {
     }
     const newer = lastSeen > cur.lastSeen;
     if (!newer && windowMs === cur.windowMs) return false;
-    if (newer) cur.lastSeen = lastSeen;
+    if (newer) {
+      cur.lastSeen = lastSeen;
+      this.silentBefore.delete(sensorId);
+    }
     cur.windowMs = windowMs;
     const cameBack = cur.silent && newer;
     if (cameBack) {
       cur.silent = false;
       this.silentSet.delete(sensorId);
+      this.silentChanges++;
     }
     if (!cur.silent && (cur.queuedAt === null || cur.queuedAt > cur.lastSeen + windowMs)) {
       // No entry, or the one queued would fire too late: queue a fresh one.
@@ -91,7 +122,8 @@ export class OfflineTracker {
 
   remove(sensorId: string): void {
     this.sensors.delete(sensorId);
-    this.silentSet.delete(sensorId);
+    if (this.silentSet.delete(sensorId)) this.silentChanges++;
+    this.silentBefore.delete(sensorId);
   }
 
   /** Silence we may not have observed ends at `at`: no deadline before `at + window`. */
@@ -108,7 +140,9 @@ export class OfflineTracker {
       this.pop();
       const t = this.sensors.get(top.sensorId);
       if (!t || t.version !== top.version || t.silent) continue;
-      const effective = Math.max(t.lastSeen, this.graceFrom) + t.windowMs;
+      const effective = this.silentBefore.has(top.sensorId)
+        ? t.lastSeen + t.windowMs
+        : Math.max(t.lastSeen, this.graceFrom) + t.windowMs;
       if (effective > now) {
         // Heard from since this entry was queued (or in grace): move it to the current deadline.
         t.queuedAt = effective;
@@ -117,6 +151,7 @@ export class OfflineTracker {
       }
       t.silent = true;
       t.queuedAt = null;
+      this.silentChanges++;
       this.silentSet.set(top.sensorId, {
         sensorId: top.sensorId,
         lastSeen: t.lastSeen,

@@ -203,32 +203,37 @@ export class IngestPipeline {
     }
 
     const started = performance.now();
+    let toldInside = false;
+    const tell = (): void => {
+      for (const c of committed) this.bus.emit('seal.committed', c);
+    };
     try {
       // Telemetry first: if we die between the two, the sensor resends (no
-      // PUBACK yet) and the re-sent point overwrites the same series and time.
+      // PUBACK yet) and the re-sent point lands on the same series and time.
       this.telemetry.append(points);
-      await this.store.commitIngest({ states: [...next.values()], doorEvents, events: committed });
+      // Where the store can, the listeners (alerting above all) decide inside the
+      // commit's transaction: a kill -9 at any moment leaves both or neither.
+      toldInside = await this.store.commitIngest({
+        states: [...next.values()],
+        doorEvents,
+        events: committed,
+        insideTransaction: tell,
+      });
     } catch (err) {
       this.commitFailed(items, batch, err as Error);
       return;
     }
-    this.afterCommit(items, next, committed, batch, started);
+    this.afterCommit(items, next, batch, started);
+    if (!toldInside) tell();
   }
 
-  private afterCommit(
-    items: Pending[],
-    next: Map<string, SealState>,
-    committed: SealCommitted[],
-    batch: Batch,
-    started: number,
-  ): void {
+  private afterCommit(items: Pending[], next: Map<string, SealState>, batch: Batch, started: number): void {
     for (const [id, state] of next) this.states.set(id, state);
     this.forget(items);
     this.stats.commits++;
     this.stats.lastBatchSize = items.length;
     this.logger.trace({ messages: items.length, ms: performance.now() - started }, 'ingest group committed');
     batch.resolve();
-    for (const c of committed) this.bus.emit('seal.committed', c);
   }
 
   private commitFailed(items: Pending[], batch: Batch, err: Error): void {

@@ -57,6 +57,13 @@ export interface IngestCommit {
    * (registry/postgres/sealFeed.ts); a single-instance store has nobody to tell and ignores them.
    */
   events?: readonly SealCommitted[];
+  /**
+   * Runs inside the commit's transaction, after its writes, where the store can (SQLite: one
+   * synchronous connection, so what the callback writes joins the same transaction); a store that
+   * cannot (PostgreSQL) leaves it to the caller, and `commitIngest` resolves false. Alerting decides there, so a crash can never leave a committed message that
+   * alerting did not see: the message and its alert are one transaction.
+   */
+  insideTransaction?: () => void;
 }
 
 export interface Store {
@@ -94,7 +101,8 @@ export interface Store {
 
   loadSealStates(): Promise<SealState[]>;
   /** One transaction: the seal states and door events of a group of messages. */
-  commitIngest(commit: IngestCommit): Promise<void>;
+  /** Resolves whether `insideTransaction` ran inside the transaction. */
+  commitIngest(commit: IngestCommit): Promise<boolean>;
   doorHistory(sensorId: string, limit: number): Promise<DoorEventRecord[]>;
   /** Privacy: clears households' personal data and deletes their door history, in one transaction. */
   purgeHouseholds(householdIds: readonly string[], at: number): Promise<{ doorEvents: number }>;

@@ -46,6 +46,8 @@ import type { AlertingRegistry, AlertTelemetry, SealStates } from './ports.ts';
 const MIN_SWEEP_GAP_MS = 50;
 const SEVERITY_LEVEL = { maintenance: 1, warning: 2, critical: 3 } as const;
 const LAST_SWEEP_KEY = 'sweep.lastAt';
+/** The sensors silent at the last sweep (JSON array of ids), so a restart knows which silences it saw. */
+const SILENT_KEY = 'offline.silent';
 /** After a long stop, windows that ended more than this long ago are not judged any more. */
 const WINDOW_LOOKBACK_MS = 24 * 60 * 60_000;
 const COUNTS_TTL_MS = 30_000;
@@ -144,6 +146,8 @@ export class AlertEngine {
   private readonly unsubscribe: Array<() => void> = [];
   private timer: NodeJS.Timeout | null = null;
   private lastSweepAt: number | null = null;
+  /** The tracker's silentVersion last written to the store. */
+  private silentPersisted = -1;
   private countsCache: { at: number; counts: Map<string, number> } | null = null;
   private readonly startedAt: number;
   private stopped = false;
@@ -183,6 +187,8 @@ export class AlertEngine {
     for (const a of store.loadAnnouncements(now)) this.addAnnouncement(a);
     const last = store.getState(LAST_SWEEP_KEY);
     this.lastSweepAt = last === undefined ? null : Number(last);
+    const silent = store.getState(SILENT_KEY);
+    if (silent !== undefined) this.tracker.resumeFrom(JSON.parse(silent) as string[]);
     this.trackAllSensors();
     for (const st of this.o.seals.allStates()) if (st.door === 'open') this.openDoorIds.add(st.sensorId);
     this.unsubscribe.push(
@@ -516,6 +522,10 @@ export class AlertEngine {
     this.sweepSummaries(batch, now);
     this.pruneAnnouncements(now);
     batch.state[LAST_SWEEP_KEY] = String(now);
+    if (this.tracker.silentVersion !== this.silentPersisted) {
+      batch.state[SILENT_KEY] = JSON.stringify([...this.tracker.silentIds()]);
+      this.silentPersisted = this.tracker.silentVersion;
+    }
     this.commit(batch);
     this.lastSweepAt = now;
     this.dispatcher.kick();
@@ -542,7 +552,15 @@ export class AlertEngine {
       });
     }
     const monitoredUnder = (nodeId: string) => this.monitoredCounts(now).get(nodeId) ?? 0;
-    const decisions = evaluateOfflineSweep({ now, silent, monitoredUnder, activeOutages: outages, policy });
+    const graceEnds = this.tracker.graceStart + policy.heartbeatIntervalMs * policy.missedBeats;
+    const decisions = evaluateOfflineSweep({
+      now,
+      silent,
+      monitoredUnder,
+      activeOutages: outages,
+      policy,
+      raiseNotBefore: graceEnds + policy.heartbeatIntervalMs,
+    });
     for (const d of decisions) this.apply(batch, d, now);
   }
 

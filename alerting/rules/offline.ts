@@ -24,6 +24,13 @@ export interface OfflineSweepInput {
    * heartbeat interval: every sensor that fell silent within one interval of it has expired by then.
    */
   holdMs?: number;
+  /**
+   * No new offline alert before this moment: the end of the start-up grace (plus the hold). A
+   * restart can split a group that falls silent together — those already silent before it, the
+   * rest graced after it — and an outage must have the time to form around all of them, as it would
+   * have without the restart.
+   */
+  raiseNotBefore?: number;
 }
 
 /**
@@ -70,7 +77,7 @@ export function evaluateOfflineSweep(input: OfflineSweepInput): Decision[] {
   }
 
   for (const s of monitored) {
-    if (s.activeOffline || now < s.deadline + holdMs) continue;
+    if (s.activeOffline || now < s.deadline + holdMs || now < (input.raiseNotBefore ?? 0)) continue;
     if (s.gridPath.some((id) => covering.has(id))) continue;
     const gridId = s.gridPath[s.gridPath.length - 1];
     if (gridId === undefined) continue;

@@ -340,8 +340,8 @@ export class PostgresStore implements Store {
     return (await this.pool.query<Row>('SELECT * FROM seal_state')).rows.map(sealState);
   }
 
-  async commitIngest(commit: IngestCommit): Promise<void> {
-    if (commit.states.length === 0 && commit.doorEvents.length === 0) return;
+  async commitIngest(commit: IngestCommit): Promise<boolean> {
+    if (commit.states.length === 0 && commit.doorEvents.length === 0) return false;
     // A sensor twice in one group: the later state wins, as with SQLite's upsert row by row
     // (PostgreSQL refuses to upsert one row twice in one statement).
     const latest = new Map<string, SealState>();
@@ -377,6 +377,8 @@ export class PostgresStore implements Store {
         ...(feed ? [this.instanceId, JSON.stringify(commit.events)] : []),
       ],
     });
+    // Alerting reads this instance's groups from the seal feed (in commit order), not from here.
+    return false;
   }
 
   async doorHistory(sensorId: string, limit: number): Promise<DoorEventRecord[]> {

@@ -58,6 +58,8 @@ export class SqliteStore implements Store {
         });
       }
       for (const e of commit.doorEvents) this.insertDoorEvent.run(e);
+      // Nested better-sqlite3 transactions become savepoints of this one.
+      commit.insideTransaction?.();
     });
   }
 
@@ -266,8 +268,9 @@ export class SqliteStore implements Store {
     return (this.db.prepare('SELECT * FROM seal_state').all() as Row[]).map(sealState);
   }
 
-  async commitIngest(commit: IngestCommit): Promise<void> {
+  async commitIngest(commit: IngestCommit): Promise<boolean> {
     this.commitTx(commit);
+    return commit.insideTransaction !== undefined;
   }
 
   async doorHistory(sensorId: string, limit: number): Promise<DoorEventRecord[]> {

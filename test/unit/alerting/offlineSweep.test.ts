@@ -101,6 +101,27 @@ describe('evaluateOfflineSweep', () => {
     });
   });
 
+  it('no offline alert before raiseNotBefore (the start-up grace): a restart may have split a group that an outage will still gather', () => {
+    const silent = silentSensors(4, 'g1', () => T0);
+    const monitoredUnder = counts({ g1: 8, village: 100, town: 1000, county: 9000 });
+    const during = evaluateOfflineSweep({
+      ...base,
+      now: T0 + 10 * MIN,
+      silent,
+      monitoredUnder,
+      raiseNotBefore: T0 + 10 * MIN + 1,
+    });
+    expect(during).toEqual([]);
+    const after = evaluateOfflineSweep({
+      ...base,
+      now: T0 + 10 * MIN + 1,
+      silent,
+      monitoredUnder,
+      raiseNotBefore: T0 + 10 * MIN + 1,
+    });
+    expect(after).toHaveLength(4);
+  });
+
   it('no duplicate offline alert, nothing for unmonitored (commissioning / no quarantine) sensors', () => {
     const silent = [
       ...silentSensors(1, 'g1', () => T0, { activeOffline: { id: 'o1', status: 'open', count: 1 } }),

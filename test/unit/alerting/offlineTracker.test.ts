@@ -30,6 +30,32 @@ describe('OfflineTracker', () => {
     expect(t.expired(T0 + 3 * MIN).sort()).toEqual(['old', 'recent']);
   });
 
+  it('a restart keeps what the previous run saw: silent then is silent at once, the rest gets the grace', () => {
+    const t = new OfflineTracker({ startedAt: T0 + 12 * MIN });
+    t.resumeFrom(['silentBefore', 'cameBack']);
+    t.touch('silentBefore', T0 + MIN, IV, BEATS); // restored: deadline T0 + 4 min, long passed
+    t.touch('cameBack', T0 + MIN, IV, BEATS);
+    t.touch('cameBack', T0 + 12 * MIN, IV, BEATS); // heard from since the start: an ordinary sensor again
+    t.touch('notSilentBefore', T0 + 8 * MIN, IV, BEATS); // deadline T0 + 11 min: nobody watched it pass
+    expect(t.expired(T0 + 12 * MIN)).toEqual(['silentBefore']);
+    expect(t.expired(T0 + 15 * MIN - 1)).toEqual([]);
+    expect(t.expired(T0 + 15 * MIN).sort()).toEqual(['cameBack', 'notSilentBefore']);
+  });
+
+  it('the silent set changes are counted, so the engine persists it only when it changed', () => {
+    const t = new OfflineTracker({ startedAt: T0 - 60 * MIN });
+    t.touch('a', T0, IV, BEATS);
+    const v0 = t.silentVersion;
+    t.expired(T0 + 3 * MIN);
+    expect(t.silentVersion).toBe(v0 + 1);
+    expect([...t.silentIds()]).toEqual(['a']);
+    t.expired(T0 + 4 * MIN);
+    expect(t.silentVersion).toBe(v0 + 1);
+    t.touch('a', T0 + 5 * MIN, IV, BEATS);
+    expect(t.silentVersion).toBe(v0 + 2);
+    expect([...t.silentIds()]).toEqual([]);
+  });
+
   it('a clock jump / pause re-graces: no mass expiry when the sweep sees now leap ahead', () => {
     const t = new OfflineTracker({ startedAt: T0 - 60 * MIN });
     for (let i = 0; i < 100; i++) t.touch(`s${i}`, T0, IV, BEATS);
