@@ -50,6 +50,7 @@ describe('external broker: HTTP hooks (EMQX)', () => {
     gatewaySecretHash: (id) => (id === 'gw-1' ? 'hash:gw-secret' : undefined),
     findServiceToken: async () => null,
     verifySecret: async (secret, hash) => hash === `hash:${secret}`,
+    loggedIn: () => {},
   };
   const hooks = createBrokerHooks({
     authenticator: new Authenticator(credentials, new LoginThrottle(new ManualClock(1_700_000_000_000))),
