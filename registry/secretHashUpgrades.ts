@@ -38,7 +38,7 @@ export class SecretHashUpgrades {
   }
 
   private kick(): void {
-    if (this.running) return;
+    if (this.running !== null) return;
     this.running = this.run().finally(() => {
       this.running = null;
       // Submitted after the loop saw an empty queue, before this ran.
@@ -48,7 +48,7 @@ export class SecretHashUpgrades {
 
   /** Until everything submitted so far is written (shutdown, tests). */
   async drain(): Promise<void> {
-    while (this.running) await this.running;
+    while (this.running !== null) await this.running;
   }
 
   private async run(): Promise<void> {
