@@ -190,7 +190,7 @@ export async function createService(
           }
         : {}),
       alerting,
-      brokerHooks: brokerHooksFor(registry, clock, config),
+      brokerHooks: brokerHooksFor(registry, clock, config, logger.child({ component: 'broker-hooks' })),
     },
     logger,
     config.HTTP_TLS ? tls : null,
@@ -221,7 +221,10 @@ export async function createService(
       maxPacketSize: config.MQTT_MAX_PACKET_SIZE,
       ...(config.MQTT_TLS_PORT !== undefined && tls ? { tls: { port: config.MQTT_TLS_PORT, ...tls } } : {}),
       ...(config.MQTT_WS_PORT !== undefined ? { wsPort: config.MQTT_WS_PORT } : {}),
-      authenticator: new Authenticator(registryCredentials(registry), new LoginThrottle(clock)),
+      authenticator: new Authenticator(
+        registryCredentials(registry, logger.child({ component: 'broker' })),
+        new LoginThrottle(clock),
+      ),
       onPublish: messages.handle,
       mayRead: (identity, topic) => {
         if (identity.kind !== 'service' || identity.gridId === null) return true;
@@ -297,6 +300,8 @@ export async function createService(
       await alerting.stop();
       events.closeAll();
       await api.close();
+      // Hashes upgraded by the last logins; one lost is made again at that device's next login.
+      await registry.flushSecretHashUpgrades().catch(() => {});
       await telemetry.stop();
       await stores.close();
       logger.info('SealWatch stopped');

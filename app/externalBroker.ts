@@ -56,8 +56,11 @@ export function externalConsumer(
 export const externalClientId = (config: Config): string =>
   config.MQTT_CLIENT_ID ?? loadOrCreateClientId(config.DATA_DIR);
 
-/** The registry's device credentials, as the broker's authenticator reads them. */
-export function registryCredentials(registry: Registry): CredentialSource {
+/**
+ * The registry's device credentials, as the broker's authenticator reads them. A login on a hash
+ * in an older format stores the secret's hash in today's (Registry.upgradeSecretHash).
+ */
+export function registryCredentials(registry: Registry, logger: Logger): CredentialSource {
   return {
     sensorSecretHash: (id) => registry.sensorSecretHash(id),
     gateway: (id) => registry.gateway(id),
@@ -67,14 +70,28 @@ export function registryCredentials(registry: Registry): CredentialSource {
       return token && { id: token.id, role: token.role, gridId: token.gridId, name: token.name };
     },
     verifySecret,
+    loggedIn: (id, secret, hash) => {
+      registry.upgradeSecretHash(id, secret, hash).then(
+        (upgraded) => {
+          if (upgraded) logger.debug({ id }, 'device secret hash upgraded');
+        },
+        // The old hash stays and still verifies; the next login tries again.
+        (err: unknown) => logger.warn({ err, id }, 'could not store the upgraded secret hash'),
+      );
+    },
   };
 }
 
 /** Authentication and ACL answers for an external broker's HTTP hooks (EMQX). */
-export function brokerHooksFor(registry: Registry, clock: Clock, config: Config): BrokerHooks {
+export function brokerHooksFor(
+  registry: Registry,
+  clock: Clock,
+  config: Config,
+  logger: Logger,
+): BrokerHooks {
   const sensorIdForName = (name: string) => registry.sensorByFriendlyName(name)?.id;
   return createBrokerHooks({
-    authenticator: new Authenticator(registryCredentials(registry), new LoginThrottle(clock)),
+    authenticator: new Authenticator(registryCredentials(registry, logger), new LoginThrottle(clock)),
     deviceIdentity: (username): Identity | undefined => {
       if (registry.sensor(username)) return { kind: 'sensor', id: username };
       const gateway = registry.gateway(username);

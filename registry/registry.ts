@@ -35,7 +35,8 @@ import type {
   Window,
   Worker,
 } from './schemas.ts';
-import { hashSecret, hashToken, newSecret, newToken } from './secrets.ts';
+import { SecretHashUpgrades } from './secretHashUpgrades.ts';
+import { hashSecret, hashToken, needsRehash, newSecret, newToken } from './secrets.ts';
 import type { GatewayRow, RegistrySnapshot, SensorRow, Store } from './store.ts';
 
 /**
@@ -56,12 +57,15 @@ export class Registry {
   private readonly sensorsByHousehold = new Map<string, Set<string>>();
   private readonly householdsByGrid = new Map<string, Set<string>>();
   private writes = 0;
+  private readonly hashUpgrades: SecretHashUpgrades;
 
   constructor(
     private readonly store: Store,
     private readonly bus: EventBus<ServiceEvents>,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.hashUpgrades = new SecretHashUpgrades((upgrades) => store.upgradeSecretHashes(upgrades));
+  }
 
   async load(): Promise<void> {
     this.index(await this.store.loadRegistry());
@@ -496,6 +500,37 @@ export class Registry {
     for (const g of this.gateways.values()) g.sensorIds = g.sensorIds.filter((x) => x !== id);
     this.changed('sensor', id, true);
     return publicSensor(s);
+  }
+
+  /**
+   * After `secret` matched a device's stored hash `verified`: if that hash is in an older format
+   * (scrypt), store the secret's hash in today's (secrets.ts). Writes are grouped and compare-and-set,
+   * so a secret replaced in the meantime is never set back. Not a registry change for anyone else
+   * (no event, no reload on other instances): the device's secret is the same. Resolves true when
+   * the new hash was stored.
+   */
+  async upgradeSecretHash(id: string, secret: string, verified: string): Promise<boolean> {
+    if (!needsRehash(verified)) return false;
+    const row = this.sensors.get(id) ?? this.gateways.get(id);
+    if (row?.secretHash !== verified) return false;
+    const kind = this.sensors.has(id) ? 'sensor' : 'gateway';
+    const to = await hashSecret(secret);
+    if (!(await this.hashUpgrades.submit({ kind, id, from: verified, to }))) return false;
+    // The index follows the store only where it still holds the hash that was verified.
+    const current = kind === 'sensor' ? this.sensors.get(id) : this.gateways.get(id);
+    if (current?.secretHash === verified) current.secretHash = to;
+    return true;
+  }
+
+  /** Until the hash upgrades submitted so far are stored. */
+  flushSecretHashUpgrades(): Promise<void> {
+    return this.hashUpgrades.drain();
+  }
+
+  /** Device secret hashes, for an external broker's password file (whole-grid admins only). */
+  *deviceSecretHashes(): Generator<{ kind: 'sensor' | 'gateway'; id: string; hash: string }> {
+    for (const s of this.sensors.values()) yield { kind: 'sensor', id: s.id, hash: s.secretHash };
+    for (const g of this.gateways.values()) yield { kind: 'gateway', id: g.id, hash: g.secretHash };
   }
 
   /** Returns the token record and its value; the value is kept only as a hash. */

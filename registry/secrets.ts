@@ -1,38 +1,97 @@
-import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { createHash, pbkdf2, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
 /**
- * Device secrets are kept only as a slow scrypt hash (salt and cost in the
- * string, so the cost can grow later). API tokens are 256-bit random values,
- * so a fast SHA-256 is enough to keep them out of the database in clear.
+ * Device and gateway secrets are kept only as a salted hash in Mosquitto's own
+ * format, `$7$<iterations>$<base64 salt>$<base64 hash>`: PBKDF2-HMAC-SHA512,
+ * 12-byte salt, 64-byte hash, standard base64 with padding. That is what
+ * Mosquitto's `mosquitto_passwd` writes and its broker reads (eclipse/mosquitto
+ * at fb9b115: src/password_mosq.h has SALT_LEN 12 and PW_DEFAULT_ITERATIONS
+ * 101; apps/mosquitto_passwd/mosquitto_passwd.c prints `$7$%d$%s$%s`;
+ * src/security_default.c refuses a line whose salt is not 12 bytes or whose
+ * hash is not 64). So `npm run broker-config -- mosquitto` can copy the
+ * registry's hashes into Mosquitto's password file as they are.
+ *
+ * Why a fast hash: a secret is 192 random bits (newSecret), which no iteration
+ * count could make more or less guessable. A slow hash only cost us: every first
+ * CONNECT after a start ran scrypt (about 23 logins a second on two cores), a
+ * cheap way for anyone to burn our CPU. 101 iterations, mosquitto_passwd's
+ * default, cost about 50 µs in the thread pool; Mosquitto pays the same on
+ * every CONNECT, as it caches nothing.
+ *
+ * Hashes from before (`scrypt$N$r$p$salt$key`) still verify; needsRehash says
+ * which to replace after the next successful login (Registry.upgradeSecretHash).
+ *
+ * API tokens are 256-bit random values, so a plain SHA-256 keeps them out of
+ * the database in clear.
  */
-const N = 16384;
-const r = 8;
-const p = 1;
-const KEYLEN = 32;
+export const PBKDF2_ITERATIONS = 101;
+const SALT_BYTES = 12;
+const HASH_BYTES = 64;
 
 export const newSecret = (): string => randomBytes(24).toString('base64url');
 export const newToken = (): string => `sw_${randomBytes(32).toString('base64url')}`;
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 
-function derive(secret: string, salt: Buffer, n: number, rr: number, pp: number): Promise<Buffer> {
+/** Asynchronous (libuv thread pool), so a reconnect storm does not hold up the event loop. */
+function pbkdf2Sha512(secret: string, salt: Buffer, iterations: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(secret, salt, KEYLEN, { N: n, r: rr, p: pp, maxmem: 64 * 1024 * 1024 }, (err, key) =>
+    pbkdf2(secret, salt, iterations, HASH_BYTES, 'sha512', (err, key) => (err ? reject(err) : resolve(key)));
+  });
+}
+
+export async function hashSecret(secret: string, iterations = PBKDF2_ITERATIONS): Promise<string> {
+  const salt = randomBytes(SALT_BYTES);
+  const hash = await pbkdf2Sha512(secret, salt, iterations);
+  return `$7$${iterations}$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
+/** A stored hash this code writes today; anything else is replaced at the next successful login. */
+export const needsRehash = (stored: string): boolean => !stored.startsWith(`$7$${PBKDF2_ITERATIONS}$`);
+
+/** True when the stored hash is Mosquitto's `$7$` format (a password file can take it as it is). */
+export const isMosquittoHash = (stored: string): boolean => parseMosquittoHash(stored) !== null;
+
+export async function verifySecret(secret: string, stored: string): Promise<boolean> {
+  const pb = parseMosquittoHash(stored);
+  if (pb) return sameBytes(await pbkdf2Sha512(secret, pb.salt, pb.iterations), pb.hash);
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  const [, n, rr, pp, salt, key] = parts as [string, string, string, string, string, string];
+  const actual = await scryptKey(secret, Buffer.from(salt, 'base64'), Number(n), Number(rr), Number(pp));
+  return sameBytes(actual, Buffer.from(key, 'base64'));
+}
+
+const sameBytes = (a: Buffer, b: Buffer) => a.length === b.length && timingSafeEqual(a, b);
+
+/** The parts of a `$7$` hash, checked as strictly as Mosquitto's broker checks them. */
+function parseMosquittoHash(stored: string): { iterations: number; salt: Buffer; hash: Buffer } | null {
+  const m = /^\$7\$([1-9][0-9]{0,8})\$([A-Za-z0-9+/]+={0,2})\$([A-Za-z0-9+/]+={0,2})$/.exec(stored);
+  if (!m) return null;
+  const salt = Buffer.from(m[2] as string, 'base64');
+  const hash = Buffer.from(m[3] as string, 'base64');
+  if (salt.length !== SALT_BYTES || hash.length !== HASH_BYTES) return null;
+  return { iterations: Number(m[1]), salt, hash };
+}
+
+// ---- the format before: scrypt. Verified until every device has logged in once since.
+
+const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 };
+
+function scryptKey(secret: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(secret, salt, SCRYPT.keylen, { N: n, r, p, maxmem: 64 * 1024 * 1024 }, (err, key) =>
       err ? reject(err) : resolve(key),
     );
   });
 }
 
-export async function hashSecret(secret: string): Promise<string> {
+/**
+ * The scrypt hash this service wrote before the `$7$` format. Only tests and the benchmark write it
+ * now, to provision devices as an older release did.
+ */
+export async function legacyScryptHash(secret: string): Promise<string> {
+  const { N, r, p } = SCRYPT;
   const salt = randomBytes(16);
-  const key = await derive(secret, salt, N, r, p);
+  const key = await scryptKey(secret, salt, N, r, p);
   return `scrypt$${N}$${r}$${p}$${salt.toString('base64')}$${key.toString('base64')}`;
-}
-
-export async function verifySecret(secret: string, stored: string): Promise<boolean> {
-  const parts = stored.split('$');
-  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
-  const [, n, rr, pp, salt, key] = parts as [string, string, string, string, string, string];
-  const expected = Buffer.from(key, 'base64');
-  const actual = await derive(secret, Buffer.from(salt, 'base64'), Number(n), Number(rr), Number(pp));
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
 }

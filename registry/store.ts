@@ -28,6 +28,14 @@ export interface TokenRow extends Token {
   tokenHash: string;
 }
 
+/** A device's secret hash replaced by the same secret's hash in a newer format, if it is still `from`. */
+export interface SecretHashUpgrade {
+  kind: 'sensor' | 'gateway';
+  id: string;
+  from: string;
+  to: string;
+}
+
 export interface RegistrySnapshot {
   grid: GridNode[];
   workers: Worker[];
@@ -92,6 +100,12 @@ export interface Store {
   updateSensor(sensor: SensorRow): Promise<void>;
   /** One transaction: the sensor, its live state and gateway memberships. Door history stays. */
   deleteSensor(id: string): Promise<void>;
+  /**
+   * One transaction. Each row changes only while its hash is still `from` (compare and set): a secret
+   * replaced meanwhile, here or by another instance, is never overwritten with the old secret's hash.
+   * Returns the upgrades that were made.
+   */
+  upgradeSecretHashes(upgrades: readonly SecretHashUpgrade[]): Promise<SecretHashUpgrade[]>;
 
   insertToken(token: TokenRow): Promise<void>;
   findTokenByHash(tokenHash: string): Promise<TokenRow | null>;

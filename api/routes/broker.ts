@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ServiceError } from '../../core/errors.ts';
+import { isMosquittoHash } from '../../registry/secrets.ts';
 import type { ApiDeps } from '../deps.ts';
+import { paginate } from '../paginate.ts';
 import type { Principal } from '../principal.ts';
 import type { RouteTable } from '../routeTable.ts';
 
@@ -60,6 +62,25 @@ export function brokerRoutes(table: RouteTable, deps: ApiDeps): void {
     handler: async ({ body, principal }) => {
       wholeGrid(principal);
       return deps.brokerHooks.authorize(body);
+    },
+  });
+
+  table.add({
+    method: 'GET',
+    url: '/api/broker/passwd',
+    tag: 'broker',
+    summary:
+      "For `npm run broker-config -- mosquitto`: every sensor and gateway with its secret's hash in Mosquitto's `$7$` password-file format, or null while it is still the older scrypt hash (the device has not logged in since the upgrade)",
+    roles: ['admin'],
+    handler: async ({ query, principal }) => {
+      wholeGrid(principal);
+      // A hash is no credential (the secret is 192 random bits), but only whole-grid admins get the list.
+      return paginate(
+        deps.registry.deviceSecretHashes(),
+        query as Record<string, string | undefined>,
+        10_000,
+        (d) => ({ id: d.id, kind: d.kind, mosquittoHash: isMosquittoHash(d.hash) ? d.hash : null }),
+      );
     },
   });
 }

@@ -3,8 +3,9 @@
  * villages → groups), one household per door with an active quarantine (armed), one sensor per household and a
  * live seal state per sensor. Everything goes through the project's own store (registry/sqlite/openDatabase.ts
  * runs the migrations; SqliteStore.importRecords writes the registry in one transaction, commitIngest the seal
- * states), so the rows are exactly what the service writes itself. Every sensor shares ONE scrypt hash, computed
- * once, so the caller knows the plaintext secret; hashing 100k secrets would take over an hour.
+ * states), so the rows are exactly what the service writes itself. By default every sensor shares ONE secret
+ * and hash, so the caller needs just one plaintext; `secrets: 'own'` gives each sensor its own secret (hashed
+ * in today's `$7$` format, or with `hash` as an older release did) and returns them all.
  */
 import { join } from 'node:path';
 import { createLogger } from '../../core/logger.ts';
@@ -51,10 +52,16 @@ export interface FleetShape {
    * their openings are logged, not alerted. 1 = every driver armed; 0 = none.
    */
   armedDriverEvery: number;
+  /** 'shared' (default): one secret for all; 'own': a secret per sensor, returned in `credentials`. */
+  secrets?: 'shared' | 'own';
+  /** How 'own' secrets are hashed (default: today's hashSecret). */
+  hash?: (secret: string) => Promise<string>;
 }
 
 export interface SeededFleet {
   secret: string;
+  /** With `secrets: 'own'`: every sensor's login. */
+  credentials: Array<{ sensorId: string; secret: string }>;
   countyId: string;
   townshipIds: string[];
   /** A village with sensors, for filtered queries. */
@@ -79,7 +86,6 @@ export async function seedFleet(dataDir: string, shape: FleetShape, now = Date.n
   const t0 = performance.now();
   const secret = newSecret();
   const secretHash = await hashSecret(secret);
-  const t1 = performance.now();
 
   const grid: GridNode[] = [];
   const countyId = 'quwo';
@@ -103,6 +109,18 @@ export async function seedFleet(dataDir: string, shape: FleetShape, now = Date.n
     }
   }
 
+  const own = shape.secrets === 'own';
+  const credentials: SeededFleet['credentials'] = [];
+  const hashes = own
+    ? await Promise.all(
+        Array.from({ length: shape.sensors }, async (_, i) => {
+          const s = newSecret();
+          credentials.push({ sensorId: `door-${pad(i + 1, 6)}`, secret: s });
+          return (shape.hash ?? hashSecret)(s);
+        }),
+      )
+    : [];
+  const t1 = performance.now();
   const households: Household[] = [];
   const sensors: SensorRow[] = [];
   const quarantines: Quarantine[] = [];
@@ -133,7 +151,7 @@ export async function seedFleet(dataDir: string, shape: FleetShape, now = Date.n
       friendlyName: null,
       commissioningUntil: null,
       createdAt: now - 3 * day,
-      secretHash,
+      secretHash: own ? (hashes[i] as string) : secretHash,
     });
     const driver = i % driverEvery === 0 && drivers.length < shape.drivers;
     const armed = !driver || (shape.armedDriverEvery > 0 && drivers.length % shape.armedDriverEvery === 0);
@@ -186,6 +204,7 @@ export async function seedFleet(dataDir: string, shape: FleetShape, now = Date.n
     const t3 = performance.now();
     return {
       secret,
+      credentials,
       countyId,
       townshipIds,
       sampleVillageId: `${townshipIds[0]}-v01`,

@@ -19,22 +19,23 @@ Writes the broker side of an external Mosquitto 2 from the SealWatch registry:
   <dir>/passwd          password_file (Mosquitto's PBKDF2 hashes)
   <dir>/sealwatch.conf  conf.d fragment: the two files, queue limit, device and service listeners
 
-SealWatch keeps device secrets only as scrypt hashes, which Mosquitto cannot check, so the
-password file is made from the secrets as they were issued (the answer of POST /api/sensors or
-/api/gateways, kept in the CSV the technician saves at provisioning). Give them once with
---credentials; later runs keep the existing hashes with --passwd-from and need only the new
-devices' secrets. Devices the registry no longer has are left out of both files: after
-removing a sensor, run this again and reload Mosquitto (kill -HUP).
+SealWatch keeps device secrets as hashes in Mosquitto's own format ($7$, PBKDF2-SHA512), so
+the password file is written straight from the registry: no issued secrets are needed. Devices
+registered before that format (scrypt) get it at their next login to SealWatch (embedded broker
+or the EMQX hook); until then they are reported, and their lines come from the secrets as issued
+(--credentials, the CSV the technician saves at provisioning) or from an existing password file
+(--passwd-from). Devices the registry no longer has are left out of both files: after removing
+a sensor, run this again and reload Mosquitto (kill -HUP).
 
 Options:
   --out DIR                   where to write (created; each file replaced atomically)
   --api URL                   SealWatch API (default http://127.0.0.1:8080)
   --token-file FILE           whole-grid admin token (default: $SEALWATCH_TOKEN, else
                               $DATA_DIR/admin-token, else ./data/admin-token)
-  --credentials FILE          CSV with a header naming the id column (sensorId, id or username)
-                              and the secret column (secret or password)
-  --passwd-from FILE          an existing password file: keeps the hashes of devices whose
-                              secret is not given (often the file this command wrote before)
+  --credentials FILE          for devices still on scrypt: CSV with a header naming the id column
+                              (sensorId, id or username) and the secret column (secret or password)
+  --passwd-from FILE          for devices still on scrypt: an existing password file whose hashes
+                              are kept when no secret is given (often the file this command wrote)
   --keep-user NAME            keep this account (not a device) from --passwd-from; repeatable
   --acl-append FILE           append these lines to the acl (the --keep-user accounts' rights)
   --service-user NAME         the SealWatch login (default $MQTT_USERNAME, else sealwatch)
@@ -93,6 +94,9 @@ async function main(argv: string[]): Promise<number> {
     sensors: await api.all<{ id: string; friendlyName: string | null }>('/api/sensors'),
     gateways: await api.all<{ id: string; sensorIds: string[] }>('/api/gateways'),
   };
+  const registryHashes = new Map<string, string>();
+  for (const d of await api.all<{ id: string; mosquittoHash: string | null }>('/api/broker/passwd'))
+    if (d.mosquittoHash !== null) registryHashes.set(d.id, d.mosquittoHash);
 
   const out = resolve(values.out);
   const files = mosquittoFiles({
@@ -103,6 +107,7 @@ async function main(argv: string[]): Promise<number> {
     },
     shareGroup,
     topicFilters: INGEST_TOPIC_FILTERS,
+    registryHashes,
     secrets,
     existingHashes,
     keepUsers: values['keep-user'],
@@ -124,6 +129,11 @@ async function main(argv: string[]): Promise<number> {
     `wrote ${out}/acl (${devices.sensors.length} sensors, ${devices.gateways.length} gateways), ` +
       `${out}/passwd (${logins} logins), ${out}/sealwatch.conf`,
   );
+  if (files.stillScrypt.length > 0)
+    console.error(
+      `note: ${files.stillScrypt.length} devices still have the older scrypt hash (no login to SealWatch since ` +
+        `the upgrade), so their lines came from --credentials or --passwd-from: ${preview(files.stillScrypt)}`,
+    );
   if (files.withoutSecret.length > 0)
     console.error(
       `warning: ${files.withoutSecret.length} cannot log in (no secret given, none kept): ${preview(files.withoutSecret)}`,

@@ -25,6 +25,12 @@ export interface MosquittoInputs extends RegistryDevices {
   shareGroup: string;
   /** What ingest subscribes to, without `$share/<group>/`. */
   topicFilters: readonly string[];
+  /**
+   * The registry's hashes of device secrets in Mosquitto's `$7$` format (GET /api/broker/passwd),
+   * used as they are. A device still on an older scrypt hash (not logged in since the upgrade) is
+   * missing here and needs its issued secret or an existing hash, as before.
+   */
+  registryHashes: ReadonlyMap<string, string>;
   /** Device secrets as issued (username → secret), e.g. from the provisioning CSV. */
   secrets: ReadonlyMap<string, string>;
   /** Lines of an existing password file (username → `$7$…` hash): kept for devices with no secret given. */
@@ -42,8 +48,10 @@ export interface MosquittoFiles {
   acl: string;
   passwd: string;
   conf: string;
-  /** Devices that cannot log in: neither a secret nor an existing hash. */
+  /** Devices that cannot log in: no registry `$7$` hash, no secret given, no existing hash. */
   withoutSecret: string[];
+  /** Devices whose registry hash is still scrypt: their line came from a given secret or an existing hash, if any. */
+  stillScrypt: string[];
   /** Secrets given for usernames the registry does not know (removed or never registered): left out. */
   unknownSecrets: string[];
   /** Friendly names a topic ACL cannot express (`+`, `#`, control characters): their dialect topics stay closed. */
@@ -106,7 +114,15 @@ export function mosquittoFiles(input: MosquittoInputs): MosquittoFiles {
   if (servicePassword !== null) passwd.push(`${input.service.username}:${mosquittoHash(servicePassword)}`);
   else if (serviceHash !== undefined) passwd.push(`${input.service.username}:${serviceHash}`);
   else withoutSecret.push(input.service.username);
+  const stillScrypt: string[] = [];
   for (const id of deviceIds) {
+    // The registry's hash is the device's current secret; a CSV or an old file may be out of date.
+    const current = input.registryHashes.get(id);
+    if (current !== undefined) {
+      passwd.push(`${id}:${current}`);
+      continue;
+    }
+    stillScrypt.push(id);
     const secret = input.secrets.get(id);
     const kept = input.existingHashes.get(id);
     if (secret !== undefined) passwd.push(`${id}:${mosquittoHash(secret)}`);
@@ -124,6 +140,7 @@ export function mosquittoFiles(input: MosquittoInputs): MosquittoFiles {
     passwd: passwd.length > 0 ? `${passwd.join('\n')}\n` : '',
     conf: confFragment(input),
     withoutSecret,
+    stillScrypt,
     unknownSecrets: [...input.secrets.keys()].filter((u) => !known.has(u)),
     unusableNames: [...unusableNames],
   };
@@ -163,9 +180,10 @@ function confFragment(input: MosquittoInputs): string {
 
 /**
  * Mosquitto 2's password hash: PBKDF2-HMAC-SHA512, `$7$<iterations>$<salt>$<hash>`
- * in base64, 12-byte salt, 101 iterations (mosquitto_passwd's default). Device
- * secrets are 192-bit random values, so the low iteration count does not make
- * them guessable.
+ * in base64, 12-byte salt, 101 iterations (mosquitto_passwd's default): the
+ * format the registry stores too (registry/secrets.ts, where the format is
+ * traced to Mosquitto's source). Synchronous, for a command that hashes a few
+ * given secrets (the service login, devices still on scrypt).
  */
 export function mosquittoHash(password: string, iterations = 101): string {
   const salt = randomBytes(12);

@@ -18,6 +18,7 @@ import type {
   ImportRecords,
   IngestCommit,
   RegistrySnapshot,
+  SecretHashUpgrade,
   SensorRow,
   Store,
   TokenRow,
@@ -295,6 +296,28 @@ export class PostgresStore implements Store {
       x.model,
       x.friendlyName,
       x.id,
+    ]);
+  }
+
+  async upgradeSecretHashes(upgrades: readonly SecretHashUpgrade[]): Promise<SecretHashUpgrade[]> {
+    if (upgrades.length === 0) return [];
+    // One statement per table for a whole group of logins; compare and set per row.
+    const update = async (db: Queryable, table: 'sensors' | 'gateways', kind: SecretHashUpgrade['kind']) => {
+      const rows = upgrades.filter((u) => u.kind === kind);
+      if (rows.length === 0) return [];
+      const { rows: changed } = await db.query(
+        `UPDATE ${table} AS t SET secret_hash = u.to_hash
+         FROM unnest($1::text[], $2::text[], $3::text[]) AS u(id, from_hash, to_hash)
+         WHERE t.id = u.id AND t.secret_hash = u.from_hash
+         RETURNING t.id`,
+        [rows.map((u) => u.id), rows.map((u) => u.from), rows.map((u) => u.to)],
+      );
+      const ids = new Set(changed.map((r) => r.id as string));
+      return rows.filter((u) => ids.has(u.id));
+    };
+    return this.tx(async (db) => [
+      ...(await update(db, 'sensors', 'sensor')),
+      ...(await update(db, 'gateways', 'gateway')),
     ]);
   }
 

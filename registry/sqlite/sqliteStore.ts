@@ -17,6 +17,7 @@ import type {
   ImportRecords,
   IngestCommit,
   RegistrySnapshot,
+  SecretHashUpgrade,
   SensorRow,
   Store,
   TokenRow,
@@ -229,6 +230,14 @@ export class SqliteStore implements Store {
     this.db
       .prepare('UPDATE sensors SET model = ?, friendly_name = ? WHERE id = ?')
       .run(x.model, x.friendlyName, x.id);
+  }
+
+  async upgradeSecretHashes(upgrades: readonly SecretHashUpgrade[]): Promise<SecretHashUpgrade[]> {
+    const sensors = this.db.prepare('UPDATE sensors SET secret_hash = ? WHERE id = ? AND secret_hash = ?');
+    const gateways = this.db.prepare('UPDATE gateways SET secret_hash = ? WHERE id = ? AND secret_hash = ?');
+    return this.db.transaction(() =>
+      upgrades.filter((u) => (u.kind === 'sensor' ? sensors : gateways).run(u.to, u.id, u.from).changes > 0),
+    )();
   }
 
   async deleteSensor(id: string): Promise<void> {

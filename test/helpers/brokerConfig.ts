@@ -6,22 +6,24 @@ const ROOT = resolve(import.meta.dirname, '../..');
 
 /**
  * Runs the shipped `npm run broker-config -- mosquitto` (as tsx source) for a running instance:
- * the issued device secrets go in as a credentials CSV (removed afterwards), Mosquitto's acl,
- * passwd and sealwatch.conf come out in `outDir` with listeners on the given 127.0.0.1 ports.
+ * issued device secrets, when given, go in as a credentials CSV (removed afterwards); Mosquitto's
+ * acl, passwd and sealwatch.conf come out in `outDir` with listeners on the given 127.0.0.1 ports.
  */
 export function runBrokerConfig(o: {
   outDir: string;
   apiUrl: string;
   dataDir: string;
-  secrets: ReadonlyMap<string, string>;
+  /** Issued secrets for `--credentials` (only devices still on scrypt need them); none: no option. */
+  secrets?: ReadonlyMap<string, string>;
   devicePort: number;
   servicePort: number;
   env: Record<string, string>;
 }): SpawnSyncReturns<string> {
   const csv = join(o.outDir, 'issued.csv');
-  writeFileSync(csv, `sensorId,secret\n${[...o.secrets].map(([id, s]) => `${id},${s}`).join('\n')}\n`, {
-    mode: 0o600,
-  });
+  if (o.secrets)
+    writeFileSync(csv, `sensorId,secret\n${[...o.secrets].map(([id, s]) => `${id},${s}`).join('\n')}\n`, {
+      mode: 0o600,
+    });
   try {
     return spawnSync(
       process.execPath,
@@ -36,8 +38,7 @@ export function runBrokerConfig(o: {
         o.apiUrl,
         '--token-file',
         join(o.dataDir, 'admin-token'),
-        '--credentials',
-        csv,
+        ...(o.secrets ? ['--credentials', csv] : []),
         '--listener',
         `127.0.0.1:${o.devicePort}`,
         '--service-listener',

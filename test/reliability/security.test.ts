@@ -161,6 +161,8 @@ const ROUTES: Record<string, RouteCase> = {
       body: { clientid: 'seal-b', username: 'seal-b', topic: 'seal/seal-b/event', action: 'publish' },
     }),
   },
+  // Device secret hashes of every grid, for Mosquitto's password file.
+  'GET /api/broker/passwd': { roles: [], inScope: () => ({ path: '/api/broker/passwd' }) },
   'POST /api/quarantines': {
     roles: ['admin'],
     inScope: () => ({ path: '/api/quarantines', body: { householdId: 'house-a', start: iso(-1000) } }),

@@ -446,6 +446,28 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
     await store.insertSensor(sensor('s3', 'h1', 'zb-door-1'));
   });
 
+  it('upgradeSecretHashes: compare and set per row, sensors and gateways, in one call', async () => {
+    await seed();
+    await store.insertGateway({ id: 'gw', name: 'gw', secretHash: 'scrypt$gw', createdAt: T, sensorIds: [] });
+    const made = await store.upgradeSecretHashes([
+      { kind: 'sensor', id: 's1', from: 'scrypt$s1', to: '$7$101$new-s1' },
+      // Replaced meanwhile (another instance, a new secret): left alone.
+      { kind: 'sensor', id: 's2', from: 'scrypt$not-what-is-stored', to: '$7$101$stale' },
+      { kind: 'sensor', id: 'gone', from: 'scrypt$gone', to: '$7$101$gone' },
+      { kind: 'gateway', id: 'gw', from: 'scrypt$gw', to: '$7$101$new-gw' },
+      // A sensor id given as a gateway changes nothing.
+      { kind: 'gateway', id: 's2', from: 'scrypt$s2', to: '$7$101$wrong-table' },
+    ]);
+    expect(made.map((u) => `${u.kind}:${u.id}`).sort()).toEqual(['gateway:gw', 'sensor:s1']);
+    const snap = await store.loadRegistry();
+    expect(snap.sensors.map((s) => [s.id, s.secretHash])).toEqual([
+      ['s1', '$7$101$new-s1'],
+      ['s2', 'scrypt$s2'],
+    ]);
+    expect(snap.gateways.map((g) => [g.id, g.secretHash])).toEqual([['gw', '$7$101$new-gw']]);
+    expect(await store.upgradeSecretHashes([])).toEqual([]);
+  });
+
   it('tokens: insert, find by hash, count by role and by grid node', async () => {
     await seed();
     await store.insertToken(tokenRow('t1', 'admin'));

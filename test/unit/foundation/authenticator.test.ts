@@ -22,6 +22,8 @@ class CredentialSourceDouble implements CredentialSource {
   ]);
   verifyCalls = 0;
   slow = false;
+  /** Devices told about a successful login (the registry upgrades old hashes from here). */
+  readonly logins: Array<{ id: string; secret: string; hash: string }> = [];
 
   sensorSecretHash(id: string): string | undefined {
     return this.sensors.get(id);
@@ -39,6 +41,9 @@ class CredentialSourceDouble implements CredentialSource {
     this.verifyCalls++;
     if (this.slow) await new Promise((resolve) => setImmediate(resolve));
     return hash === `hash:${secret}`;
+  }
+  loggedIn(id: string, secret: string, hash: string): void {
+    this.logins.push({ id, secret, hash });
   }
 }
 
@@ -101,6 +106,26 @@ describe('Authenticator: devices', () => {
     const { login } = setup();
     expect(await login('s-001', 's-001', 'guess')).toEqual({ ok: false, reason: 'bad_credentials' });
     expect(await login('nobody', 'nobody', 'good-secret')).toEqual({ ok: false, reason: 'bad_credentials' });
+  });
+});
+
+describe('Authenticator: telling the source about logins (hash upgrades)', () => {
+  it('a successful device login passes the secret and the hash it matched', async () => {
+    const { login, credentials } = setup();
+    await login('s-001', 's-001', 'good-secret');
+    await login('gw-1', 'gw-1', 'gw-secret');
+    expect(credentials.logins).toEqual([
+      { id: 's-001', secret: 'good-secret', hash: 'hash:good-secret' },
+      { id: 'gw-1', secret: 'gw-secret', hash: 'hash:gw-secret' },
+    ]);
+  });
+
+  it('a wrong secret, a wrong client id or a service login tells it nothing', async () => {
+    const { login, credentials } = setup();
+    await login('s-001', 's-001', 'wrong');
+    await login('other-id', 's-001', 'good-secret');
+    await login('svc', 'token', 'sw_admin');
+    expect(credentials.logins).toEqual([]);
   });
 });
 

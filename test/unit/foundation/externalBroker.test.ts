@@ -50,6 +50,7 @@ describe('external broker: HTTP hooks (EMQX)', () => {
     gatewaySecretHash: (id) => (id === 'gw-1' ? 'hash:gw-secret' : undefined),
     findServiceToken: async () => null,
     verifySecret: async (secret, hash) => hash === `hash:${secret}`,
+    loggedIn: () => {},
   };
   const hooks = createBrokerHooks({
     authenticator: new Authenticator(credentials, new LoginThrottle(new ManualClock(1_700_000_000_000))),
@@ -109,6 +110,7 @@ describe('external broker: Mosquitto files', () => {
     service: { username: 'sealwatch', password: 'svc-pw' },
     shareGroup: 'sw',
     topicFilters: INGEST_TOPIC_FILTERS,
+    registryHashes: new Map(),
     secrets: new Map([
       ['s-1', 's1-secret'],
       ['gw-1', 'gw-secret'],
@@ -181,6 +183,43 @@ describe('external broker: Mosquitto files', () => {
     expect(hashes.get('ops')).toBe('$7$101$old$ops');
     expect(hashes.has('removed-9')).toBe(false);
     expect(files.withoutSecret).toEqual(['zb-2']);
+  });
+
+  it("takes the registry's $7$ hashes as they are, before any given secret or old line", () => {
+    const files = mosquittoFiles(
+      input({
+        registryHashes: new Map([
+          ['s-1', '$7$101$registry$s1'],
+          ['zb-1', '$7$101$registry$zb1'],
+        ]),
+        existingHashes: new Map([
+          ['s-1', '$7$101$old$s1'],
+          ['zb-1', '$7$101$old$zb1'],
+          ['zb-2', '$7$101$old$zb2'],
+        ]),
+      }),
+    );
+    const hashes = parsePasswordFile(files.passwd);
+    // A secret in the CSV or a line in the old file may be out of date: the registry's hash is the device's.
+    expect(hashes.get('s-1')).toBe('$7$101$registry$s1');
+    expect(hashes.get('zb-1')).toBe('$7$101$registry$zb1');
+    // Still on scrypt, handled as before: the given secret (gw-1), else the old line (zb-2).
+    expect(files.stillScrypt).toEqual(['zb-2', 'gw-1']);
+    expect(hashes.get('zb-2')).toBe('$7$101$old$zb2');
+    expect(hashes.has('gw-1')).toBe(true);
+    expect(files.withoutSecret).toEqual([]);
+  });
+
+  it('needs no issued secret at all once every device has a $7$ hash in the registry', () => {
+    const files = mosquittoFiles(
+      input({
+        secrets: new Map(),
+        registryHashes: new Map(['s-1', 'zb-1', 'zb-2', 'gw-1'].map((id) => [id, `$7$101$r$${id}`])),
+      }),
+    );
+    expect([...parsePasswordFile(files.passwd).keys()]).toEqual(['sealwatch', 's-1', 'zb-1', 'zb-2', 'gw-1']);
+    expect(files.stillScrypt).toEqual([]);
+    expect(files.withoutSecret).toEqual([]);
   });
 
   it('the conf.d fragment names the files, a large queue and both listeners', () => {
