@@ -78,7 +78,16 @@ export interface AlertEngineOptions {
    * one database feed the owner every instance's messages instead (registry/postgres/sealFeed.ts).
    */
   committedFeed?: (listener: (e: SealCommitted) => void) => () => void;
+  /**
+   * CONNECTs the broker has received and not yet answered (0 without an embedded broker). After a
+   * start, offline detection waits until they have drained: a county's seals logging back in are
+   * not silent, however long the queue at the door.
+   */
+  connectBacklog?: () => number;
 }
+
+/** However long the log-in queue after a start, offline detection resumes this long after the start at the latest. */
+const MAX_STARTUP_GRACE_MS = 15 * 60_000;
 
 /** One decision batch: what to write in one transaction and what to tell afterwards. */
 class Batch {
@@ -150,6 +159,8 @@ export class AlertEngine {
   private silentPersisted = -1;
   private countsCache: { at: number; counts: Map<string, number> } | null = null;
   private readonly startedAt: number;
+  /** Until the log-in queue after the start has drained (see connectBacklog). */
+  private startingUp = true;
   private stopped = false;
 
   constructor(private readonly o: AlertEngineOptions) {
@@ -513,6 +524,7 @@ export class AlertEngine {
     } else if (jump === 'backward') {
       logger.warn({ lastSweepAt: this.lastSweepAt, now }, 'clock went backwards');
     }
+    this.waitForLogins(now);
     const batch = new Batch();
     this.tracker.expired(now);
     this.sweepOffline(batch, now);
@@ -529,6 +541,31 @@ export class AlertEngine {
     this.commit(batch);
     this.lastSweepAt = now;
     this.dispatcher.kick();
+  }
+
+  /**
+   * The start-up grace lasts one window after the start and, while seals are still queueing to log
+   * in, one window after the queue was last seen: the grace starts again from now. It ends at the
+   * first sweep past the window with an empty queue (or MAX_STARTUP_GRACE_MS after the start).
+   */
+  private waitForLogins(now: number): void {
+    if (!this.startingUp) return;
+    const { policy, logger } = this.o;
+    const backlog = this.o.connectBacklog?.() ?? 0;
+    const window = policy.heartbeatIntervalMs * policy.missedBeats;
+    const capped = now - this.startedAt >= MAX_STARTUP_GRACE_MS;
+    if (backlog > 0 && !capped) {
+      this.tracker.regrace(now);
+      return;
+    }
+    if (now < this.tracker.graceStart + window && !capped) return;
+    this.startingUp = false;
+    logger.info(
+      { startedAt: this.startedAt, graceFrom: this.tracker.graceStart, backlog, capped },
+      capped
+        ? 'offline detection resumes: the log-in queue after the start did not drain in time'
+        : 'offline detection resumes: the log-in queue after the start has drained',
+    );
   }
 
   private sweepOffline(batch: Batch, now: number): void {

@@ -53,6 +53,7 @@ export function createAlerting(deps: {
   clock: Clock;
   logger: Logger;
   committedFeed?: AlertEngineOptions['committedFeed'];
+  connectBacklog?: AlertEngineOptions['connectBacklog'];
 }): Alerting {
   const { settings: s, clock } = deps;
   const logger = deps.logger.child({ component: 'alerting' });
@@ -87,6 +88,7 @@ export function createAlerting(deps: {
     ackKey: s.ackKey,
     sweepMs: s.sweepMs ?? Math.min(5_000, Math.max(250, Math.floor(s.heartbeatIntervalMs / 2))),
     ...(deps.committedFeed ? { committedFeed: deps.committedFeed } : {}),
+    ...(deps.connectBacklog ? { connectBacklog: deps.connectBacklog } : {}),
     ...(s.backoff ? { backoff: s.backoff } : {}),
   });
   const now = () => clock.now();

@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AlertEngine } from '../../../alerting/engine/alertEngine.ts';
+import { AlertEngine, type AlertEngineOptions } from '../../../alerting/engine/alertEngine.ts';
 import { DailyReportJob } from '../../../alerting/engine/dailyReportJob.ts';
 import type { Notification, Notifier } from '../../../alerting/notifiers/types.ts';
 import { DEFAULT_POLICY, type Policy } from '../../../alerting/types.ts';
@@ -81,8 +81,10 @@ function engineOf(
   w: World,
   policy: Partial<Policy> = {},
   limiter?: { limit: number; windowMs: number },
+  extra: Partial<AlertEngineOptions> = {},
 ): AlertEngine {
   return new AlertEngine({
+    ...extra,
     ...(limiter ? { limiter } : {}),
     registry: w.registry,
     seals: { state: (id) => w.states.get(id), allStates: () => w.states.values() },
@@ -235,6 +237,22 @@ describe('alert engine', () => {
       status: 'resolved',
       autoResolveReason: 'backOnline',
     });
+  });
+
+  it('after a start, offline detection waits until the log-in queue has drained (one window after it was last seen)', async () => {
+    await engine.stop();
+    let backlog = 500;
+    engine = engineOf(w, {}, undefined, { connectBacklog: () => backlog });
+    engine.start(); // at T0; s1 was never heard from: without a queue, offline at T0 + 4 min
+    w.clock.set(T0 + 10 * MIN);
+    engine.sweep(); // seals still queueing to log in: the grace starts again
+    backlog = 0;
+    w.clock.set(T0 + 14 * MIN - 1); // window (3 min) + hold (1 min) after the queue was last seen
+    engine.sweep();
+    expect(engine.listAlerts({ status: 'open' })).toHaveLength(0);
+    w.clock.set(T0 + 14 * MIN);
+    engine.sweep();
+    expect(engine.listAlerts({ status: 'open' })).toMatchObject([{ type: 'offline', sensorId: 's1' }]);
   });
 
   it('a door still open when a window ends is a breach at the end', async () => {
