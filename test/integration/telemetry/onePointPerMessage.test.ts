@@ -37,13 +37,23 @@ async function publishSameTs(svc: Service, sensorId: string, secret: string): Pr
   await client.endAsync();
 }
 
-/** The seqs of the points in time order, and whether any two points share a timestamp. */
-function orderOf(rows: { time: number; seq: number }[]): { seqs: number[]; sharedTimes: number } {
+type Row = { time: number; seq: number };
+
+/** Reads the store until it holds EVENTS points (or 30 s passed); then every point is there, with a time of its own, in seq order. */
+async function expectAllInOrder(read: () => Promise<Row[]>, what: string): Promise<void> {
+  let rows: Row[] = [];
+  await eventually(
+    async () => {
+      rows = await read();
+      return rows.length >= EVENTS;
+    },
+    30_000,
+    what,
+  ).catch(() => undefined);
+  expect(rows.length).toBe(EVENTS);
   const sorted = [...rows].sort((a, b) => a.time - b.time);
-  return {
-    seqs: sorted.map((r) => r.seq),
-    sharedTimes: sorted.length - new Set(sorted.map((r) => r.time)).size,
-  };
+  expect(sorted.length - new Set(sorted.map((r) => r.time)).size, 'points sharing a timestamp').toBe(0);
+  expect(sorted.map((r) => r.seq)).toEqual(Array.from({ length: EVENTS }, (_, i) => i + 1));
 }
 
 describe('one telemetry point per accepted message, even with one and the same ts', () => {
@@ -61,20 +71,10 @@ describe('one telemetry point per accepted message, even with one and the same t
 
     await publishSameTs(svc, sensor.sensorId, sensor.secret);
 
-    let rows: { time: number; seq: number }[] = [];
-    await eventually(
-      async () => {
-        const series = await influx.query(`SELECT "seq" FROM "door" WHERE "sensor"='same-ts-1'`);
-        rows = (series[0]?.values ?? []).map((v) => ({ time: Number(v[0]), seq: Number(v[1]) }));
-        return rows.length >= EVENTS;
-      },
-      30_000,
-      `${EVENTS} door points in influxd`,
-    ).catch(() => undefined);
-    expect(rows.length).toBe(EVENTS);
-    const { seqs, sharedTimes } = orderOf(rows);
-    expect(sharedTimes).toBe(0);
-    expect(seqs).toEqual(Array.from({ length: EVENTS }, (_, i) => i + 1));
+    await expectAllInOrder(async () => {
+      const series = await influx.query(`SELECT "seq" FROM "door" WHERE "sensor"='same-ts-1'`);
+      return (series[0]?.values ?? []).map((v) => ({ time: Number(v[0]), seq: Number(v[1]) }));
+    }, `${EVENTS} door points in influxd`);
   });
 
   it('VictoriaMetrics with one sample per millisecond (dedup on): 5,000 samples, in order', async () => {
@@ -94,19 +94,9 @@ describe('one telemetry point per accepted message, even with one and the same t
 
     await publishSameTs(svc, sensor.sensorId, sensor.secret);
 
-    let rows: { time: number; seq: number }[] = [];
-    await eventually(
-      async () => {
-        const [series] = await vm.export('{__name__="door_seq",sensor="same-ts-2"}');
-        rows = (series?.timestamps ?? []).map((time, i) => ({ time, seq: series!.values[i]! }));
-        return rows.length >= EVENTS;
-      },
-      30_000,
-      `${EVENTS} door_seq samples in VictoriaMetrics`,
-    ).catch(() => undefined);
-    expect(rows.length).toBe(EVENTS);
-    const { seqs, sharedTimes } = orderOf(rows);
-    expect(sharedTimes).toBe(0);
-    expect(seqs).toEqual(Array.from({ length: EVENTS }, (_, i) => i + 1));
+    await expectAllInOrder(async () => {
+      const [series] = await vm.export('{__name__="door_seq",sensor="same-ts-2"}');
+      return (series?.timestamps ?? []).map((time, i) => ({ time, seq: series!.values[i]! }));
+    }, `${EVENTS} door_seq samples in VictoriaMetrics`);
   });
 });
