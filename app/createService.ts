@@ -232,6 +232,12 @@ export async function createService(
       redisUrl: config.REDIS_URL,
       logger: logger.child({ component: 'broker' }),
     });
+    // A revoked token's service clients go at once; with several instances the revocation reaches
+    // this one as a registry change of another, and each closes its own broker's sessions.
+    const embedded = broker;
+    bus.on('registry.changed', ({ entity, id, removed }) => {
+      if (entity === 'token' && removed) embedded.closeServiceSessions(id);
+    });
   }
 
   await api.listen({ port: config.HTTP_PORT, host: config.HTTP_HOST });

@@ -71,6 +71,11 @@ export interface Broker {
   stats(): BrokerStats;
   /** False while a Redis connection is down (always true without REDIS_URL). */
   healthy(): boolean;
+  /**
+   * Closes this node's connections of service clients logged in with this API token (revoked);
+   * returns how many. Other nodes close theirs when the revocation reaches them.
+   */
+  closeServiceSessions(tokenId: string): number;
   close(): Promise<void>;
 }
 
@@ -318,6 +323,18 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     wsPort,
     stats: () => (backplane ? { ...stats, redis: backplane.stats() } : stats),
     healthy: () => backplane?.up() ?? true,
+    closeServiceSessions(tokenId) {
+      let n = 0;
+      for (const client of connectedClients(aedes)) {
+        const identity = identities.get(client);
+        if (identity?.kind !== 'service' || identity.tokenId !== tokenId) continue;
+        closeReason.set(client, 'token_revoked');
+        client.close();
+        n++;
+      }
+      if (n > 0) log.info({ tokenId, sessions: n }, 'mqtt sessions of a revoked token closed');
+      return n;
+    },
     close: async () => {
       for (const s of servers) s.close();
       if (backplane) await backplane.close(closeAedes);
@@ -346,6 +363,12 @@ function isTakenOverWill(aedes: Aedes, client: Client, packet: PublishPacket): b
   if (!will || will.topic !== packet.topic || !client.closed) return false;
   const current = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[client.id];
   return current !== undefined && current !== client;
+}
+
+/** Aedes keeps its connected clients by client id, but does not type the map. */
+function connectedClients(aedes: Aedes): Client[] {
+  const clients = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients;
+  return Object.values(clients).filter((c): c is Client => c !== undefined);
 }
 
 function isCleanDisconnect(client: Client): boolean {

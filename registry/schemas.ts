@@ -150,6 +150,8 @@ export const createTokenBody = z.object({
   role: z.enum(ROLES),
   gridId: idSchema.nullable(),
   name: z.string().trim().min(1).max(200),
+  /** RFC 3339; must lie in the future (checked against the clock by the registry). Absent: never expires. */
+  expiresAt: isoTime.optional(),
 });
 export type CreateToken = z.infer<typeof createTokenBody>;
 
@@ -223,4 +225,15 @@ export interface Token {
   gridId: string | null;
   createdAt: number;
   revokedAt: number | null;
+  /** From then on the token answers 401 and is refused at MQTT CONNECT; null: never. */
+  expiresAt: number | null;
+}
+
+export const TOKEN_STATUSES = ['active', 'revoked', 'expired'] as const;
+export type TokenStatus = (typeof TOKEN_STATUSES)[number];
+
+export function tokenStatus(token: Token, now: number): TokenStatus {
+  if (token.revokedAt !== null) return 'revoked';
+  if (token.expiresAt !== null && token.expiresAt <= now) return 'expired';
+  return 'active';
 }
