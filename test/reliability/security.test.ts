@@ -25,6 +25,8 @@ const iso = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
 const alertIds = { A: '', B: '' };
 /** A quarantine and a window in each grid, made in the set-up. */
 const scheduleIds = { quarantineA: '', quarantineB: '', windowA: '', windowB: '' };
+/** The whole-grid initial admin token's id, found in the set-up. */
+const tokenIds = { initialAdmin: '' };
 
 /**
  * Every API route, every role: a table. The test fails when a route exists
@@ -198,6 +200,18 @@ const ROUTES: Record<string, RouteCase> = {
     inScope: (n) => ({ path: '/api/tokens', body: { role: 'monitor', gridId: 'A', name: `t${n}` } }),
     outOfScope: (n) => ({ path: '/api/tokens', body: { role: 'monitor', gridId: 'B', name: `t${n}` } }),
   },
+  'GET /api/tokens': {
+    roles: ['admin'],
+    inScope: () => ({ path: '/api/tokens' }),
+    // The whole-grid initial admin token is outside grid A.
+    listMustNotMention: 'initial admin',
+  },
+  // In scope: an id that does not exist (404 past the role check), so no caller's token is revoked.
+  'DELETE /api/tokens/:tokenId': {
+    roles: ['admin'],
+    inScope: (n) => ({ path: `/api/tokens/none-${n}` }),
+    outOfScope: () => ({ path: `/api/tokens/${tokenIds.initialAdmin}` }),
+  },
   'GET /api/seals/:sensorId': {
     roles: ALL,
     inScope: () => ({ path: '/api/seals/seal-a' }),
@@ -323,6 +337,9 @@ describe('security', () => {
       secrets.push(t.body.token);
     }
     secrets.push(svc.adminToken);
+    tokenIds.initialAdmin = (await svc.api('GET', '/api/tokens')).body.items.find(
+      (t: { name: string }) => t.name === 'initial admin',
+    ).id;
   });
   afterAll(async () => svc?.cleanup());
 

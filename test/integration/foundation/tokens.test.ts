@@ -210,6 +210,15 @@ describe('API tokens: list, revoke, expire', () => {
     expect(await me(successor.token)).toBe(200);
   });
 
+  it('the OpenAPI document has the token routes and the expiresAt field', async () => {
+    const doc = (await svc.api('GET', '/docs', undefined, null)).body;
+    expect(Object.keys(doc.paths['/api/tokens']).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(doc.paths['/api/tokens/{tokenId}'])).toEqual(['delete']);
+    const body = doc.paths['/api/tokens'].post.requestBody.content['application/json'].schema;
+    expect(body.properties.expiresAt).toMatchObject({ type: 'string', format: 'date-time' });
+    expect(body.required).not.toContain('expiresAt');
+  });
+
   it('token values never reach the log', () => {
     const text = svc.logs.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n');
     expect(text).not.toContain(svc.adminToken);
