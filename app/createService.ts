@@ -230,6 +230,7 @@ export async function createService(
         return gridId !== undefined && registry.tree.isWithin(gridId, identity.gridId);
       },
       redisUrl: config.REDIS_URL,
+      clock,
       logger: logger.child({ component: 'broker' }),
     });
     // A revoked token's service clients go at once; with several instances the revocation reaches

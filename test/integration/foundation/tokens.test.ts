@@ -152,7 +152,7 @@ describe('API tokens: list, revoke, expire', () => {
     expect(await me(workerA.token)).toBe(401);
   });
 
-  it('expiresAt: must be RFC 3339 and in the future; an expired token answers 401 and is refused at CONNECT', async () => {
+  it('expiresAt: must be RFC 3339 and in the future; an expired token answers 401, its session closes, CONNECT is refused', async () => {
     for (const [expiresAt, message] of [
       [new Date(Date.now() - 1_000).toISOString(), /expiresAt: must lie in the future/],
       ['tomorrow', /expiresAt/],
@@ -171,6 +171,8 @@ describe('API tokens: list, revoke, expire', () => {
     const c = await serviceClient(monitor.token, 'short-lived-screen');
     expect(c.connected).toBe(true);
     await eventually(async () => (await me(monitor.token)) === 401, 5_000, 'expired token refused');
+    // The session it opened before ends with it.
+    await closed(c, 2_000);
     const listed = await svc.api('GET', '/api/tokens?status=expired');
     expect(listed.body.items).toEqual([
       expect.objectContaining({ id: monitor.id, status: 'expired', expiresAt }),
