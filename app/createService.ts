@@ -160,6 +160,10 @@ export async function createService(
 
   const events = new EventStream(clock);
   connectLiveFeed(bus, events, registry, clock, offlineAfterMs);
+  // A revoked token's open event streams end with it, here and (through the reload) on every instance.
+  bus.on('registry.changed', ({ entity, id, removed }) => {
+    if (entity === 'token' && removed) events.closeToken(id);
+  });
 
   const api = buildApi(
     {

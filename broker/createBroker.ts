@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
 import { createWebSocketStream, WebSocketServer } from 'ws';
-import { type Clock, systemClock } from '../core/clock.ts';
+import { atTime, type Clock, systemClock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import { canPublish, canSubscribe } from './acl.ts';
 import type { Authenticator } from './authenticator.ts';
@@ -83,7 +83,6 @@ export interface Broker {
 }
 
 const REJECTED_PREFIX = '$rejected/';
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * The embedded Aedes broker with SealWatch's policy: authentication, ACL,
@@ -95,7 +94,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   const identities = new WeakMap<Client, Identity>();
   const guards = new WeakMap<Client, PacketGuard>();
   const closeReason = new WeakMap<Client, string>();
-  const expiryTimers = new WeakMap<Client, NodeJS.Timeout>();
+  const expiryTimers = new WeakMap<Client, () => void>();
   const clock = opts.clock ?? systemClock;
   const stats: BrokerStats = { connected: 0, connectionsOpened: 0, refused: {}, closed: {} };
   const count = (bucket: Record<string, number>, reason: string) => {
@@ -240,31 +239,21 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     throw err;
   }
 
-  /** An expired token is refused at CONNECT; a session it opened before ends when it expires. */
-  const closeAtExpiry = (client: Client, expiresAt: number) => {
-    const wait = expiresAt - clock.now();
-    // setTimeout fires at once for delays past 2^31-1 ms (~24.8 days): wait in steps.
-    const timer = setTimeout(
-      () => {
-        if (expiresAt > clock.now()) return closeAtExpiry(client, expiresAt);
-        closeReason.set(client, 'token_expired');
-        client.close();
-      },
-      Math.min(Math.max(wait, 0), MAX_TIMER_MS),
-    );
-    timer.unref();
-    expiryTimers.set(client, timer);
-  };
-
   aedes.on('clientReady', (client) => {
     stats.connected++;
     const identity = identities.get(client);
     log.debug({ clientId: client.id, kind: identity?.kind }, 'mqtt client connected');
-    if (identity?.kind === 'service' && identity.expiresAt !== null)
-      closeAtExpiry(client, identity.expiresAt);
+    // An expired token is refused at CONNECT; a session it opened before ends when it expires.
+    if (identity?.kind === 'service' && identity.expiresAt !== null) {
+      const cancel = atTime(clock, identity.expiresAt, () => {
+        closeReason.set(client, 'token_expired');
+        client.close();
+      });
+      expiryTimers.set(client, cancel);
+    }
   });
   aedes.on('clientDisconnect', (client) => {
-    clearTimeout(expiryTimers.get(client));
+    expiryTimers.get(client)?.();
     stats.connected--;
     count(
       stats.closed,

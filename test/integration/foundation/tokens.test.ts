@@ -29,6 +29,24 @@ describe('API tokens: list, revoke, expire', () => {
     return c;
   };
 
+  /** Opens GET /api/events; `ended` resolves when the service ends the stream. */
+  const eventStream = async (token: string): Promise<{ ended: Promise<void> }> => {
+    const res = await fetch(`${svc.httpUrl}/api/events`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const ended = (async () => {
+      while (!(await reader.read()).done);
+    })();
+    return { ended };
+  };
+  const within = <T>(p: Promise<T>, ms: number, what: string) =>
+    Promise.race([
+      p,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms),
+      ),
+    ]);
+
   beforeAll(async () => {
     svc = await startService();
     for (const [id, parentId] of [
@@ -101,6 +119,12 @@ describe('API tokens: list, revoke, expire', () => {
     const session = await serviceClient(tech.token, 'commission-laptop');
     await session.subscribeAsync('seal/#');
     const other = await serviceClient(monitor.token, 'wall-screen');
+    const techStream = await eventStream(tech.token);
+    const monitorStream = await eventStream(monitor.token);
+    let monitorStreamEnded = false;
+    void monitorStream.ended.then(() => {
+      monitorStreamEnded = true;
+    });
 
     const revoked = await svc.api('DELETE', `/api/tokens/${tech.id}`);
     expect(revoked.status).toBe(200);
@@ -111,7 +135,9 @@ describe('API tokens: list, revoke, expire', () => {
     expect(refused.status).toBe(401);
     expect(refused.body.error.code).toBe('unauthorized');
     await closed(session);
+    await within(techStream.ended, 2_000, 'the revoked token’s event stream ends');
     expect(other.connected).toBe(true);
+    expect(monitorStreamEnded).toBe(false);
     expect(await me(monitor.token)).toBe(200);
     expect(
       await connectRefusal(svc.mqttUrl, { clientId: 'again', username: 'token', password: tech.token }),
@@ -170,9 +196,11 @@ describe('API tokens: list, revoke, expire', () => {
     expect(await me(monitor.token)).toBe(200);
     const c = await serviceClient(monitor.token, 'short-lived-screen');
     expect(c.connected).toBe(true);
+    const stream = await eventStream(monitor.token);
     await eventually(async () => (await me(monitor.token)) === 401, 5_000, 'expired token refused');
-    // The session it opened before ends with it.
+    // The session and the event stream it opened before end with it.
     await closed(c, 2_000);
+    await within(stream.ended, 2_000, 'the expired token’s event stream ends');
     const listed = await svc.api('GET', '/api/tokens?status=expired');
     expect(listed.body.items).toEqual([
       expect.objectContaining({ id: monitor.id, status: 'expired', expiresAt }),
