@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { sensorIdSchema } from '../broker/topics.ts';
+import { MASK } from './webhookMask.ts';
 
 export const idSchema = z
   .string()
@@ -37,7 +38,13 @@ const workerFields = {
   phone: z
     .string()
     .regex(/^\+?[0-9 -]{5,20}$/, 'phone numbers are digits, spaces and dashes, optionally starting with +'),
-  webhook: z.url({ protocol: /^https?$/ }),
+  webhook: z
+    .url({ protocol: /^https?$/ })
+    // Answers and exports show webhooks masked; one copied back would silently break delivery.
+    .refine((u) => !u.includes(MASK) && !u.toLowerCase().includes('%e2%80%a6'), {
+      message:
+        'is a masked webhook as answers and exports show it: give the full URL, or leave it out to keep the stored one',
+    }),
 };
 
 export const createWorkerBody = z.object({

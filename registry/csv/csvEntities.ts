@@ -8,6 +8,7 @@ import {
   createWindowBody,
   createWorkerBody,
 } from '../schemas.ts';
+import { maskWebhook } from '../webhookMask.ts';
 
 /**
  * One entry per importable entity: its columns (the export writes the same
@@ -45,7 +46,11 @@ export const CSV_ENTITIES = {
     optional: ['email', 'phone', 'webhook'],
     schema: createWorkerBody,
     toBody: (v) => present(v, ['id', 'name', 'gridId', 'role', 'email', 'phone', 'webhook']),
-    exportRows: (r) => r.allWorkers().map((w) => ({ scope: w.gridId, row: { ...w } })),
+    // The webhook's URL holds the robot's key: exported masked, and a masked one is refused on import.
+    exportRows: (r) =>
+      r
+        .allWorkers()
+        .map((w) => ({ scope: w.gridId, row: { ...w, webhook: w.webhook && maskWebhook(w.webhook) } })),
   },
   households: {
     columns: ['id', 'gridId', 'address', 'contact'],
