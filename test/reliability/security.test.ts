@@ -115,6 +115,11 @@ const ROUTES: Record<string, RouteCase> = {
     outOfScope: (n) => ({ path: '/api/sensors', body: { id: `sb-${n}`, householdId: 'house-b' } }),
   },
   'GET /api/sensors': { roles: ALL, inScope: () => ({ path: '/api/sensors' }), listMustNotMention: 'seal-b' },
+  'GET /api/sensors/:sensorId': {
+    roles: ALL,
+    inScope: () => ({ path: '/api/sensors/seal-a' }),
+    outOfScope: () => ({ path: '/api/sensors/seal-b' }),
+  },
   'PATCH /api/sensors/:sensorId': {
     roles: ['admin', 'technician'],
     inScope: () => ({ path: '/api/sensors/seal-a', body: { model: 'MC-38' } }),
