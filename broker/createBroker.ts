@@ -299,11 +299,6 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     },
     backplane ? 'mqtt broker listening, sharing sessions through Redis' : 'mqtt broker listening',
   );
-  if (backplane) {
-    log.warn(
-      'REDIS_URL shares the broker, not the data: each node has its own SQLite registry, state and alerting, and raises offline alerts for sensors connected to other nodes (broker/README.md)',
-    );
-  }
 
   let tlsPort: number | null = null;
   if (opts.tls) {

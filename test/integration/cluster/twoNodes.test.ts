@@ -258,6 +258,5 @@ describe('embedded broker on two nodes sharing Redis', () => {
     await onNode2.endAsync();
   });
 
-  // Alerting across nodes (a sensor on one node is not offline to the other) needs the shared
-  // store: sharedStore.test.ts runs two nodes on Redis and PostgreSQL.
+  // Alerting across nodes (a sensor on one node is not offline to the other): sharedStore.test.ts.
 });
