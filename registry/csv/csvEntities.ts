@@ -12,7 +12,7 @@ import { maskWebhook } from '../webhookMask.ts';
 
 /**
  * One entry per importable entity: its columns (the export writes the same
- * ones, so an export can be edited and imported elsewhere), the zod body it
+ * ones, so an export can be edited and imported elsewhere; webhooks leave masked and must be filled in again), the zod body it
  * must satisfy (the same schema as the API's), and the records to export.
  */
 export interface CsvEntity {
