@@ -33,8 +33,9 @@ export function buildApi(
     // One line per request would drown the log on a busy wall screen; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 5 * 1024 * 1024,
-    // Acknowledge links carry a signed token in the path (about 200 characters).
-    maxParamLength: 1024,
+    // Acknowledge links carry a signed token in the path (about 200 characters). Router options
+    // go under routerOptions: the top-level form is deprecated (FSTDEP022) and warns at every start.
+    routerOptions: { maxParamLength: 1024 },
     // Closing waits for in-flight requests; idle keep-alive sockets are cut.
     forceCloseConnections: 'idle',
   });

@@ -11,6 +11,12 @@ export function bearerAuthenticator(registry: Registry): (request: FastifyReques
     if (!match) throw new ServiceError('unauthorized', 'send Authorization: Bearer <token>');
     const token = await registry.findToken(match[1] as string);
     if (!token) throw new ServiceError('unauthorized', 'unknown or revoked token');
-    return { tokenId: token.id, name: token.name, role: token.role, gridId: token.gridId };
+    return {
+      tokenId: token.id,
+      name: token.name,
+      role: token.role,
+      gridId: token.gridId,
+      expiresAt: token.expiresAt,
+    };
   };
 }

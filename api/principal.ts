@@ -9,6 +9,8 @@ export interface Principal {
   role: Role;
   /** Root of the caller's subtree; null means the whole grid. */
   gridId: string | null;
+  /** When the token expires (epoch ms); null: never. Long-lived answers (event streams) end then. */
+  expiresAt: number | null;
 }
 
 export function requireRole(principal: Principal, roles: readonly Role[]): void {

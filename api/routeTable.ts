@@ -50,7 +50,7 @@ export class RouteTable {
         handler: async (request, reply) => {
           const principal =
             spec.roles.length === 0
-              ? ({ tokenId: '', name: 'public', role: 'monitor', gridId: null } as Principal)
+              ? ({ tokenId: '', name: 'public', role: 'monitor', gridId: null, expiresAt: null } as Principal)
               : await this.authenticate(request);
           if (spec.roles.length > 0) requireRole(principal, spec.roles);
           const body = spec.body ? parseBody(spec.body, request.body) : undefined;

@@ -1,12 +1,20 @@
 import type { SealState } from '../core/sealState.ts';
 import type { Registry } from '../registry/registry.ts';
-import type { GridNode, Quarantine, Sensor, Window } from '../registry/schemas.ts';
+import type { GridNode, Quarantine, Sensor, Window, Worker } from '../registry/schemas.ts';
+import { maskWebhook } from '../registry/webhookMask.ts';
 
 /** Times leave the API as ISO 8601 strings; inside they are epoch ms. */
 export const iso = (ms: number | null | undefined): string | null =>
   ms === null || ms === undefined ? null : new Date(ms).toISOString();
 
 export const gridNodeView = (n: GridNode) => ({ ...n, createdAt: iso(n.createdAt) });
+
+/** A worker as every answer shows it, to every role: the webhook masked (its URL holds the robot's key). */
+export const workerView = (w: Worker) => ({
+  ...w,
+  webhook: w.webhook === null ? null : maskWebhook(w.webhook),
+  createdAt: iso(w.createdAt),
+});
 
 export const sensorView = (s: Sensor, now: number) => ({
   id: s.id,

@@ -160,6 +160,10 @@ export async function createService(
 
   const events = new EventStream(clock);
   connectLiveFeed(bus, events, registry, clock, offlineAfterMs);
+  // A revoked token's open event streams end with it, here and (through the reload) on every instance.
+  bus.on('registry.changed', ({ entity, id, removed }) => {
+    if (entity === 'token' && removed) events.closeToken(id);
+  });
 
   const api = buildApi(
     {
@@ -233,7 +237,14 @@ export async function createService(
         return gridId !== undefined && registry.tree.isWithin(gridId, identity.gridId);
       },
       redisUrl: config.REDIS_URL,
+      clock,
       logger: logger.child({ component: 'broker' }),
+    });
+    // A revoked token's service clients go at once; with several instances the revocation reaches
+    // this one as a registry change of another, and each closes its own broker's sessions.
+    const embedded = broker;
+    bus.on('registry.changed', ({ entity, id, removed }) => {
+      if (entity === 'token' && removed) embedded.closeServiceSessions(id);
     });
   }
 

@@ -67,7 +67,15 @@ export function registryCredentials(registry: Registry, logger: Logger): Credent
     gatewaySecretHash: (id) => registry.gatewaySecretHash(id),
     findServiceToken: async (value) => {
       const token = await registry.findToken(value);
-      return token && { id: token.id, role: token.role, gridId: token.gridId, name: token.name };
+      return (
+        token && {
+          id: token.id,
+          role: token.role,
+          gridId: token.gridId,
+          name: token.name,
+          expiresAt: token.expiresAt,
+        }
+      );
     },
     verifySecret,
     loggedIn: (id, secret, hash) => {

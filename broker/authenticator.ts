@@ -7,9 +7,13 @@ export interface CredentialSource {
   sensorSecretHash(id: string): string | undefined;
   gateway(id: string): { sensorIds: string[] } | undefined;
   gatewaySecretHash(id: string): string | undefined;
-  findServiceToken(
-    value: string,
-  ): Promise<{ id: string; role: string; gridId: string | null; name: string } | null>;
+  findServiceToken(value: string): Promise<{
+    id: string;
+    role: string;
+    gridId: string | null;
+    name: string;
+    expiresAt: number | null;
+  } | null>;
   verifySecret(secret: string, hash: string): Promise<boolean>;
   /**
    * A device logged in with `secret`, which matched its stored `hash`: the source may store the
@@ -85,6 +89,7 @@ export class Authenticator {
           role: token.role,
           gridId: token.gridId,
           name: token.name,
+          expiresAt: token.expiresAt,
         },
       };
     }

@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
 import { createWebSocketStream, WebSocketServer } from 'ws';
+import { atTime, type Clock, systemClock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import { canPublish, canSubscribe } from './acl.ts';
 import type { Authenticator } from './authenticator.ts';
@@ -49,6 +50,8 @@ export interface BrokerOptions {
    * other nodes on this Redis (see broker/README.md). Unset: one node, in memory.
    */
   redisUrl?: string;
+  /** For service sessions whose token expires (default: the system clock). */
+  clock?: Clock;
   logger: Logger;
 }
 
@@ -71,6 +74,11 @@ export interface Broker {
   stats(): BrokerStats;
   /** False while a Redis connection is down (always true without REDIS_URL). */
   healthy(): boolean;
+  /**
+   * Closes this node's connections of service clients logged in with this API token (revoked);
+   * returns how many. Other nodes close theirs when the revocation reaches them.
+   */
+  closeServiceSessions(tokenId: string): number;
   close(): Promise<void>;
 }
 
@@ -86,6 +94,8 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   const identities = new WeakMap<Client, Identity>();
   const guards = new WeakMap<Client, PacketGuard>();
   const closeReason = new WeakMap<Client, string>();
+  const expiryTimers = new WeakMap<Client, () => void>();
+  const clock = opts.clock ?? systemClock;
   const stats: BrokerStats = { connected: 0, connectionsOpened: 0, refused: {}, closed: {} };
   const count = (bucket: Record<string, number>, reason: string) => {
     bucket[reason] = (bucket[reason] ?? 0) + 1;
@@ -233,8 +243,17 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     stats.connected++;
     const identity = identities.get(client);
     log.debug({ clientId: client.id, kind: identity?.kind }, 'mqtt client connected');
+    // An expired token is refused at CONNECT; a session it opened before ends when it expires.
+    if (identity?.kind === 'service' && identity.expiresAt !== null) {
+      const cancel = atTime(clock, identity.expiresAt, () => {
+        closeReason.set(client, 'token_expired');
+        client.close();
+      });
+      expiryTimers.set(client, cancel);
+    }
   });
   aedes.on('clientDisconnect', (client) => {
+    expiryTimers.get(client)?.();
     stats.connected--;
     count(
       stats.closed,
@@ -280,11 +299,6 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     },
     backplane ? 'mqtt broker listening, sharing sessions through Redis' : 'mqtt broker listening',
   );
-  if (backplane) {
-    log.warn(
-      'REDIS_URL shares the broker, not the data: each node has its own SQLite registry, state and alerting, and raises offline alerts for sensors connected to other nodes (broker/README.md)',
-    );
-  }
 
   let tlsPort: number | null = null;
   if (opts.tls) {
@@ -318,6 +332,18 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     wsPort,
     stats: () => (backplane ? { ...stats, redis: backplane.stats() } : stats),
     healthy: () => backplane?.up() ?? true,
+    closeServiceSessions(tokenId) {
+      let n = 0;
+      for (const client of connectedClients(aedes)) {
+        const identity = identities.get(client);
+        if (identity?.kind !== 'service' || identity.tokenId !== tokenId) continue;
+        closeReason.set(client, 'token_revoked');
+        client.close();
+        n++;
+      }
+      if (n > 0) log.info({ tokenId, sessions: n }, 'mqtt sessions of a revoked token closed');
+      return n;
+    },
     close: async () => {
       for (const s of servers) s.close();
       if (backplane) await backplane.close(closeAedes);
@@ -346,6 +372,12 @@ function isTakenOverWill(aedes: Aedes, client: Client, packet: PublishPacket): b
   if (!will || will.topic !== packet.topic || !client.closed) return false;
   const current = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[client.id];
   return current !== undefined && current !== client;
+}
+
+/** Aedes keeps its connected clients by client id, but does not type the map. */
+function connectedClients(aedes: Aedes): Client[] {
+  const clients = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients;
+  return Object.values(clients).filter((c): c is Client => c !== undefined);
 }
 
 function isCleanDisconnect(client: Client): boolean {

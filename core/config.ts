@@ -153,7 +153,7 @@ export const VARIABLES = {
   REDIS_URL: {
     schema: url(['redis:', 'rediss:']),
     example: 'redis://redis:6379',
-    help: 'several embedded-broker nodes: share MQTT sessions, retained messages and forwarding through this Redis',
+    help: 'several embedded-broker nodes: share MQTT sessions, retained messages and forwarding through this Redis (needs DATABASE_URL)',
     secret: true,
   },
   DATABASE_URL: {
@@ -384,6 +384,15 @@ function checkCombinations(c: Record<string, unknown>): void {
       'joins embedded-broker nodes, and with MQTT_URL there is no embedded broker: set one of the two',
       VARIABLES.REDIS_URL.example,
       null,
+    );
+  }
+  if (c.REDIS_URL !== undefined && c.DATABASE_URL === undefined) {
+    // Each node would keep its own SQLite and track every armed sensor for silence, so every node
+    // would raise offline alerts for the sensors connected to the others.
+    throw new ConfigError(
+      'DATABASE_URL',
+      'is required with REDIS_URL: without one shared PostgreSQL every node judges silence alone and raises offline alerts for sensors connected to the other nodes',
+      VARIABLES.DATABASE_URL.example,
     );
   }
   if (c.MQTT_PASSWORD !== undefined && c.MQTT_USERNAME === undefined) {

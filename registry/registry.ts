@@ -35,6 +35,7 @@ import type {
   Window,
   Worker,
 } from './schemas.ts';
+import { tokenStatus } from './schemas.ts';
 import { SecretHashUpgrades } from './secretHashUpgrades.ts';
 import { hashSecret, hashToken, needsRehash, newSecret, newToken } from './secrets.ts';
 import type { GatewayRow, RegistrySnapshot, SensorRow, Store } from './store.ts';
@@ -539,24 +540,64 @@ export class Registry {
     value: string = newToken(),
   ): Promise<{ token: Token; value: string }> {
     if (input.gridId !== null) this.requireGrid(input.gridId);
+    const now = this.clock.now();
+    if (input.expiresAt !== undefined && input.expiresAt <= now) {
+      throw invalid(`expiresAt: must lie in the future (now is ${new Date(now).toISOString()})`);
+    }
     const token: Token = {
       id: randomUUID(),
       name: input.name,
       role: input.role,
       gridId: input.gridId,
-      createdAt: this.clock.now(),
+      createdAt: now,
       revokedAt: null,
+      expiresAt: input.expiresAt ?? null,
     };
     await this.store.insertToken({ ...token, tokenHash: hashToken(value) });
     this.changed('token', token.id);
     return { token, value };
   }
 
+  /**
+   * The token a caller presents, if it may be used now: not revoked, not expired. Read from the
+   * store on every call (not the in-memory index), so a revocation on any instance sharing the
+   * store counts at once.
+   */
   async findToken(value: string): Promise<Token | null> {
+    const token = await this.tokenRecord(value);
+    return token && tokenStatus(token, this.clock.now()) === 'active' ? token : null;
+  }
+
+  /** The token with this value whatever its status (revoked, expired), without its hash. */
+  async tokenRecord(value: string): Promise<Token | null> {
     const row = await this.store.findTokenByHash(hashToken(value));
-    if (!row || row.revokedAt !== null) return null;
+    if (!row) return null;
     const { tokenHash: _, ...token } = row;
     return token;
+  }
+
+  /** Every token, revoked and expired ones too, oldest first. */
+  tokens(): Promise<Token[]> {
+    return this.store.listTokens();
+  }
+
+  /**
+   * Revokes a token: it answers 401 from now on, on every instance, and its MQTT service sessions
+   * are closed (the 'registry.changed' removal does that). Revoking a revoked token changes
+   * nothing. The last active whole-grid admin token that never expires cannot be revoked: the
+   * service would be left with nobody to administer it (issue another one first).
+   */
+  async revokeToken(id: string): Promise<Token> {
+    const outcome = await this.store.revokeToken(id, this.clock.now());
+    if (!outcome) throw notFound('token', id);
+    if (outcome.result === 'last_admin') {
+      throw conflict(
+        'this is the last whole-grid admin token that never expires: issue another one (POST /api/tokens) before revoking it',
+        { tokenId: id },
+      );
+    }
+    if (outcome.result === 'revoked') this.changed('token', id, true);
+    return outcome.token;
   }
 
   /**

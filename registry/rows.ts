@@ -4,7 +4,7 @@
  * JSON text from SQLite, as booleans and jsonb from PostgreSQL; both are read here.
  */
 import type { DoorEventRecord, SealState } from '../core/sealState.ts';
-import type { GridNode, Household, Quarantine, Role, Window, Worker } from './schemas.ts';
+import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from './schemas.ts';
 import type { SensorRow, TokenRow } from './store.ts';
 
 export type Row = Record<string, unknown>;
@@ -66,15 +66,28 @@ export const window = (r: Row): Window => ({
   createdAt: r.created_at as number,
 });
 
-export const token = (r: Row): TokenRow => ({
+/** A token without its hash: what lists and revocations answer. */
+export const tokenRecord = (r: Row): Token => ({
   id: r.id as string,
   name: r.name as string,
   role: r.role as Role,
   gridId: (r.grid_id as string | null) ?? null,
-  tokenHash: r.token_hash as string,
   createdAt: r.created_at as number,
   revokedAt: (r.revoked_at as number | null) ?? null,
+  expiresAt: (r.expires_at as number | null) ?? null,
 });
+
+export const token = (r: Row): TokenRow => ({ ...tokenRecord(r), tokenHash: r.token_hash as string });
+
+/** The columns of a token but its hash, for reads that must never carry it. */
+export const TOKEN_COLUMNS = 'id, name, role, grid_id, created_at, revoked_at, expires_at';
+
+/**
+ * The whole-grid admin tokens that keep the service administrable: active and never expiring.
+ * Revoking the last of them is refused (registry/store.ts, revokeToken).
+ */
+export const KEEPER_ADMIN_TOKENS =
+  "role = 'admin' AND grid_id IS NULL AND revoked_at IS NULL AND expires_at IS NULL";
 
 export const sealState = (r: Row): SealState => ({
   sensorId: r.sensor_id as string,

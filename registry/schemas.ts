@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { sensorIdSchema } from '../broker/topics.ts';
+import { MASK } from './webhookMask.ts';
 
 export const idSchema = z
   .string()
@@ -37,7 +38,13 @@ const workerFields = {
   phone: z
     .string()
     .regex(/^\+?[0-9 -]{5,20}$/, 'phone numbers are digits, spaces and dashes, optionally starting with +'),
-  webhook: z.url({ protocol: /^https?$/ }),
+  webhook: z
+    .url({ protocol: /^https?$/ })
+    // Answers and exports show webhooks masked; one copied back would silently break delivery.
+    .refine((u) => !u.includes(MASK) && !u.toLowerCase().includes('%e2%80%a6'), {
+      message:
+        'is a masked webhook as answers and exports show it: give the full URL, or leave it out to keep the stored one',
+    }),
 };
 
 export const createWorkerBody = z.object({
@@ -150,6 +157,8 @@ export const createTokenBody = z.object({
   role: z.enum(ROLES),
   gridId: idSchema.nullable(),
   name: z.string().trim().min(1).max(200),
+  /** RFC 3339; must lie in the future (checked against the clock by the registry). Absent: never expires. */
+  expiresAt: isoTime.optional(),
 });
 export type CreateToken = z.infer<typeof createTokenBody>;
 
@@ -223,4 +232,15 @@ export interface Token {
   gridId: string | null;
   createdAt: number;
   revokedAt: number | null;
+  /** From then on the token answers 401 and is refused at MQTT CONNECT; null: never. */
+  expiresAt: number | null;
+}
+
+export const TOKEN_STATUSES = ['active', 'revoked', 'expired'] as const;
+export type TokenStatus = (typeof TOKEN_STATUSES)[number];
+
+export function tokenStatus(token: Token, now: number): TokenStatus {
+  if (token.revokedAt !== null) return 'revoked';
+  if (token.expiresAt !== null && token.expiresAt <= now) return 'expired';
+  return 'active';
 }

@@ -36,6 +36,12 @@ export interface SecretHashUpgrade {
   to: string;
 }
 
+export interface TokenRevocation {
+  result: 'revoked' | 'already_revoked' | 'last_admin';
+  /** The token after the call. */
+  token: Token;
+}
+
 export interface RegistrySnapshot {
   grid: GridNode[];
   workers: Worker[];
@@ -109,6 +115,15 @@ export interface Store {
 
   insertToken(token: TokenRow): Promise<void>;
   findTokenByHash(tokenHash: string): Promise<TokenRow | null>;
+  /** Every token, revoked and expired ones too, oldest first; never their hashes. */
+  listTokens(): Promise<Token[]>;
+  /**
+   * Marks a token revoked at `at` (a revoked token stays revoked: its first time is kept). The last
+   * active, never-expiring whole-grid admin token is not revoked ('last_admin'): checked in the same
+   * transaction as the write, so two instances revoking the last two at once cannot both succeed.
+   * null: no such token.
+   */
+  revokeToken(id: string, at: number): Promise<TokenRevocation | null>;
   countTokens(role?: Role): Promise<number>;
   /** Tokens (revoked ones too) scoped to a grid node. */
   countTokensAt(gridId: string): Promise<number>;

@@ -16,6 +16,8 @@ export interface LiveClient {
    * same events, so their frames are encoded once and the same bytes go to each of them.
    */
   readonly scope: string | null;
+  /** The API token the stream was opened with: a revocation ends the stream. */
+  readonly tokenId?: string;
   /** Whether this client may see events of the node. */
   sees(gridId: string | null): boolean;
   /** Writes frames now; false when the client is gone or was cut off. */
@@ -125,6 +127,18 @@ export class EventStream {
     this.flush();
     for (const client of this.clients) client.close();
     this.clients.clear();
+  }
+
+  /** Ends the streams opened with a token that was revoked; returns how many. */
+  closeToken(tokenId: string): number {
+    let n = 0;
+    for (const client of this.clients) {
+      if (client.tokenId !== tokenId) continue;
+      client.close();
+      this.clients.delete(client);
+      n++;
+    }
+    return n;
   }
 
   stats(): { clients: number; lastEventId: number; delivered: number } {

@@ -4,6 +4,8 @@ import type { LiveClient } from './eventStream.ts';
 export interface SseConnectionOptions {
   /** The subtree watched (null: the whole grid); clients of one scope share encoded frames. */
   scope: string | null;
+  /** The API token the stream was opened with (EventStream.closeToken). */
+  tokenId?: string;
   /** Whether the client may see events of this grid node (its scope). */
   sees(gridId: string): boolean;
   /** Bytes the socket may hold unsent before the client counts as stalled and is cut off. */
@@ -21,6 +23,7 @@ export interface SseConnectionOptions {
  */
 export class SseConnection implements LiveClient {
   readonly scope: string | null;
+  readonly tokenId: string | undefined;
   private ended = false;
   /** Visibility per grid node, dropped when the grid tree changes (`treeVersion`). */
   private readonly visible = new Map<string, boolean>();
@@ -32,6 +35,7 @@ export class SseConnection implements LiveClient {
     private readonly treeVersion: () => number,
   ) {
     this.scope = opts.scope;
+    this.tokenId = opts.tokenId;
     res.on('error', () => this.end('error'));
     res.on('close', () => this.end('closed'));
   }

@@ -1,3 +1,4 @@
+import { atTime } from '../../core/clock.ts';
 import type { ApiDeps } from '../deps.ts';
 import { countByNode } from '../live/nodeCounts.ts';
 import { OverviewCounts } from '../live/overviewCounts.ts';
@@ -70,10 +71,12 @@ export function liveRoutes(table: RouteTable, deps: ApiDeps): void {
         res,
         {
           scope: root,
+          tokenId: principal.tokenId,
           sees: (gridId) => root === null || registry.tree.isWithin(gridId, root),
           maxBufferedBytes: MAX_BUFFERED_BYTES,
           onEnd: (reason) => {
             clearInterval(keepalive);
+            cancelExpiry();
             detach();
             if (reason === 'cutOff')
               request.log.warn(
@@ -85,6 +88,12 @@ export function liveRoutes(table: RouteTable, deps: ApiDeps): void {
         () => registry.tree.version,
       );
       const keepalive = setInterval(() => connection.keepalive(), KEEPALIVE_MS);
+      // The token answers 401 once it expires: its stream ends then too (a revocation ends it
+      // through EventStream.closeToken).
+      const cancelExpiry =
+        principal.expiresAt === null
+          ? () => {}
+          : atTime(clock, principal.expiresAt, () => connection.close());
       detach = deps.events.attach(connection, lastEventId);
       if (connection.isEnded) detach();
     },

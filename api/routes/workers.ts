@@ -5,7 +5,7 @@ import type { ApiDeps } from '../deps.ts';
 import { paginate } from '../paginate.ts';
 import { inScope, type Principal, requireScope } from '../principal.ts';
 import type { RouteTable } from '../routeTable.ts';
-import { iso } from '../views.ts';
+import { workerView } from '../views.ts';
 
 export function workerRoutes(table: RouteTable, { registry }: ApiDeps): void {
   table.add({
@@ -25,7 +25,8 @@ export function workerRoutes(table: RouteTable, { registry }: ApiDeps): void {
     method: 'GET',
     url: '/api/workers',
     tag: 'registry',
-    summary: 'List workers in your scope (names and roles, so alerts can show who holds them)',
+    summary:
+      'List workers in your scope (names and roles, so alerts can show who holds them; webhooks masked)',
     roles: ['admin', 'monitor', 'worker', 'technician'],
     handler: async ({ principal, query }) =>
       paginate(
@@ -72,5 +73,3 @@ export function workerRoutes(table: RouteTable, { registry }: ApiDeps): void {
     },
   });
 }
-
-const workerView = (w: Worker) => ({ ...w, createdAt: iso(w.createdAt) });

@@ -8,10 +8,11 @@ import {
   createWindowBody,
   createWorkerBody,
 } from '../schemas.ts';
+import { maskWebhook } from '../webhookMask.ts';
 
 /**
  * One entry per importable entity: its columns (the export writes the same
- * ones, so an export can be edited and imported elsewhere), the zod body it
+ * ones, so an export can be edited and imported elsewhere; webhooks leave masked and must be filled in again), the zod body it
  * must satisfy (the same schema as the API's), and the records to export.
  */
 export interface CsvEntity {
@@ -45,7 +46,11 @@ export const CSV_ENTITIES = {
     optional: ['email', 'phone', 'webhook'],
     schema: createWorkerBody,
     toBody: (v) => present(v, ['id', 'name', 'gridId', 'role', 'email', 'phone', 'webhook']),
-    exportRows: (r) => r.allWorkers().map((w) => ({ scope: w.gridId, row: { ...w } })),
+    // The webhook's URL holds the robot's key: exported masked, and a masked one is refused on import.
+    exportRows: (r) =>
+      r
+        .allWorkers()
+        .map((w) => ({ scope: w.gridId, row: { ...w, webhook: w.webhook && maskWebhook(w.webhook) } })),
   },
   households: {
     columns: ['id', 'gridId', 'address', 'contact'],

@@ -286,4 +286,12 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'tokens may expire',
+    // Revocation already had its column (revoked_at); a token without expires_at never expires.
+    sql: `
+      ALTER TABLE tokens ADD COLUMN expires_at bigint;
+    `,
+  },
 ];

@@ -4,15 +4,18 @@ import {
   doorEvent,
   gridNode,
   household,
+  KEEPER_ADMIN_TOKENS,
   quarantine,
   type Row,
   sealState,
   sensor,
+  TOKEN_COLUMNS,
   token,
+  tokenRecord,
   window,
   worker,
 } from '../rows.ts';
-import type { GridNode, Household, Quarantine, Role, Window, Worker } from '../schemas.ts';
+import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../schemas.ts';
 import type {
   GatewayRow,
   ImportRecords,
@@ -21,6 +24,7 @@ import type {
   SecretHashUpgrade,
   SensorRow,
   Store,
+  TokenRevocation,
   TokenRow,
 } from '../store.ts';
 import type { Pool } from './openPool.ts';
@@ -334,9 +338,36 @@ export class PostgresStore implements Store {
 
   async insertToken(t: TokenRow): Promise<void> {
     await this.pool.query(
-      'INSERT INTO tokens (id, name, role, grid_id, token_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
-      [t.id, t.name, t.role, t.gridId, t.tokenHash, t.createdAt],
+      'INSERT INTO tokens (id, name, role, grid_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [t.id, t.name, t.role, t.gridId, t.tokenHash, t.createdAt, t.expiresAt],
     );
+  }
+
+  async listTokens(): Promise<Token[]> {
+    const { rows } = await this.pool.query<Row>(
+      `SELECT ${TOKEN_COLUMNS} FROM tokens ORDER BY created_at, id`,
+    );
+    return rows.map(tokenRecord);
+  }
+
+  async revokeToken(id: string, at: number): Promise<TokenRevocation | null> {
+    return this.tx(async (db) => {
+      // The keepers are locked first, in one order, so concurrent revocations on other instances
+      // queue here; a waiter re-reads them after the first commits and sees that one revoked.
+      const keepers = (
+        await db.query<{ id: string }>(
+          `SELECT id FROM tokens WHERE ${KEEPER_ADMIN_TOKENS} ORDER BY id FOR UPDATE`,
+        )
+      ).rows;
+      const row = (await db.query<Row>(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE id = $1 FOR UPDATE`, [id]))
+        .rows[0];
+      if (!row) return null;
+      const before = tokenRecord(row);
+      if (before.revokedAt !== null) return { result: 'already_revoked', token: before };
+      if (keepers.length === 1 && keepers[0]?.id === id) return { result: 'last_admin', token: before };
+      await db.query('UPDATE tokens SET revoked_at = $1 WHERE id = $2', [at, id]);
+      return { result: 'revoked', token: { ...before, revokedAt: at } };
+    });
   }
 
   async findTokenByHash(tokenHash: string): Promise<TokenRow | null> {

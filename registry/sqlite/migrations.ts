@@ -288,4 +288,12 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX outbox_folded ON outbox(created_at) WHERE status = 'folded' AND summary_id IS NULL;
     `,
   },
+  {
+    version: 7,
+    name: 'tokens may expire',
+    // Revocation already had its column (revoked_at); a token without expires_at never expires.
+    sql: `
+      ALTER TABLE tokens ADD COLUMN expires_at INTEGER;
+    `,
+  },
 ];

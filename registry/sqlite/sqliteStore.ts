@@ -3,15 +3,18 @@ import {
   doorEvent,
   gridNode,
   household,
+  KEEPER_ADMIN_TOKENS,
   quarantine,
   type Row,
   sealState,
   sensor,
+  TOKEN_COLUMNS,
   token,
+  tokenRecord,
   window,
   worker,
 } from '../rows.ts';
-import type { GridNode, Household, Quarantine, Role, Window, Worker } from '../schemas.ts';
+import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../schemas.ts';
 import type {
   GatewayRow,
   ImportRecords,
@@ -20,6 +23,7 @@ import type {
   SecretHashUpgrade,
   SensorRow,
   Store,
+  TokenRevocation,
   TokenRow,
 } from '../store.ts';
 import type { Db } from './openDatabase.ts';
@@ -251,9 +255,32 @@ export class SqliteStore implements Store {
   async insertToken(t: TokenRow): Promise<void> {
     this.db
       .prepare(
-        'INSERT INTO tokens (id, name, role, grid_id, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+        'INSERT INTO tokens (id, name, role, grid_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(t.id, t.name, t.role, t.gridId, t.tokenHash, t.createdAt);
+      .run(t.id, t.name, t.role, t.gridId, t.tokenHash, t.createdAt, t.expiresAt);
+  }
+
+  async listTokens(): Promise<Token[]> {
+    return (
+      this.db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens ORDER BY created_at, id`).all() as Row[]
+    ).map(tokenRecord);
+  }
+
+  async revokeToken(id: string, at: number): Promise<TokenRevocation | null> {
+    // One SQLite transaction: nobody else writes between the count and the update.
+    return this.db.transaction((): TokenRevocation | null => {
+      const select = this.db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE id = ?`);
+      const row = select.get(id) as Row | undefined;
+      if (!row) return null;
+      const before = tokenRecord(row);
+      if (before.revokedAt !== null) return { result: 'already_revoked', token: before };
+      const keepers = this.db.prepare(`SELECT id FROM tokens WHERE ${KEEPER_ADMIN_TOKENS}`).all() as Array<{
+        id: string;
+      }>;
+      if (keepers.length === 1 && keepers[0]?.id === id) return { result: 'last_admin', token: before };
+      this.db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ?').run(at, id);
+      return { result: 'revoked', token: { ...before, revokedAt: at } };
+    })();
   }
 
   async findTokenByHash(tokenHash: string): Promise<TokenRow | null> {

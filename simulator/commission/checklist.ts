@@ -33,11 +33,14 @@ const issues = (error: z.ZodError): string =>
 export class CommissionChecklist {
   readonly #sensorId: string;
   readonly #zigbeeTopic: string;
+  readonly #shellyPrefix: string;
   readonly #seen = new Set<Requirement>();
 
+  /** `friendlyName` is the Zigbee2MQTT friendly name or the Shelly device id the registry binds. */
   constructor(sensorId: string, friendlyName = sensorId) {
     this.#sensorId = sensorId;
     this.#zigbeeTopic = zigbee2mqttTopic(friendlyName);
+    this.#shellyPrefix = `shellies/${friendlyName}/`;
   }
 
   get passed(): boolean {
@@ -52,6 +55,8 @@ export class CommissionChecklist {
   observe(topic: string, payload: Buffer | string, retained = false): Observation | null {
     const text = payload.toString();
     if (topic === this.#zigbeeTopic) return this.#zigbee(text);
+    if (topic.startsWith(this.#shellyPrefix))
+      return this.#shelly(topic.slice(this.#shellyPrefix.length), text.trim(), retained);
     const parsed = parseSealTopic(topic);
     if (!parsed || parsed.sensorId !== this.#sensorId) return null;
     switch (parsed.channel) {
@@ -119,6 +124,34 @@ export class CommissionChecklist {
     const note =
       e.type === 'close' && !this.#seen.has('open') ? ' (before any open: open the door first)' : '';
     return { text: `event ${e.type}, seq ${e.seq}${note}`, satisfied, problem: e.type === 'tamper' };
+  }
+
+  /** Shelly Door/Window 2 (Gen1): `sensor/state` open|close, `sensor/battery` on every wake-up, `online`. */
+  #shelly(channel: string, text: string, retained: boolean): Observation | null {
+    const from = retained ? ' (retained, from before)' : '';
+    if (channel === 'online') return { text: `shelly online ${text}${from}`, satisfied: [], problem: false };
+    if (channel === 'sensor/state') {
+      if (text !== 'open' && text !== 'close')
+        return { text: `INVALID shelly sensor/state: ${text.slice(0, 200)}`, satisfied: [], problem: true };
+      return {
+        text: `shelly door ${text === 'open' ? 'OPEN' : 'closed'}${from}`,
+        satisfied: retained ? [] : this.#record(text),
+        problem: false,
+      };
+    }
+    if (channel === 'sensor/battery') {
+      const battery = Number(text);
+      if (text === '' || !Number.isFinite(battery) || battery < 0 || battery > 100)
+        return { text: `INVALID shelly sensor/battery: ${text.slice(0, 200)}`, satisfied: [], problem: true };
+      const low = battery < 20 ? ' — LOW BATTERY, replace before leaving' : '';
+      // The battery report comes with every wake-up: the decoder counts it as the heartbeat.
+      return {
+        text: `shelly battery ${battery}%${low}${from}`,
+        satisfied: retained ? [] : this.#record('heartbeat'),
+        problem: low !== '',
+      };
+    }
+    return null;
   }
 
   #zigbee(text: string): Observation {

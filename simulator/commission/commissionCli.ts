@@ -18,8 +18,8 @@ ${API_HELP}
                        (a technician or admin token)
   --url URL            broker (default: the API's host, port 1883)
   --timeout D          how long to wait (default 120s)
-  --friendly-name N    Zigbee2MQTT sensors: the friendly name the gateway uses (default: from the registry,
-                       else the sensor id)
+  --friendly-name N    Zigbee2MQTT / Shelly sensors: the friendly name or Shelly device id the gateway
+                       publishes under (default: the sensor's friendlyName from the registry, else its id)
   -h, --help           show this help
 
 Example:

@@ -25,6 +25,8 @@ const iso = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
 const alertIds = { A: '', B: '' };
 /** A quarantine and a window in each grid, made in the set-up. */
 const scheduleIds = { quarantineA: '', quarantineB: '', windowA: '', windowB: '' };
+/** The whole-grid initial admin token's id, found in the set-up. */
+const tokenIds = { initialAdmin: '' };
 
 /**
  * Every API route, every role: a table. The test fails when a route exists
@@ -113,6 +115,11 @@ const ROUTES: Record<string, RouteCase> = {
     outOfScope: (n) => ({ path: '/api/sensors', body: { id: `sb-${n}`, householdId: 'house-b' } }),
   },
   'GET /api/sensors': { roles: ALL, inScope: () => ({ path: '/api/sensors' }), listMustNotMention: 'seal-b' },
+  'GET /api/sensors/:sensorId': {
+    roles: ALL,
+    inScope: () => ({ path: '/api/sensors/seal-a' }),
+    outOfScope: () => ({ path: '/api/sensors/seal-b' }),
+  },
   'PATCH /api/sensors/:sensorId': {
     roles: ['admin', 'technician'],
     inScope: () => ({ path: '/api/sensors/seal-a', body: { model: 'MC-38' } }),
@@ -199,6 +206,18 @@ const ROUTES: Record<string, RouteCase> = {
     roles: ['admin'],
     inScope: (n) => ({ path: '/api/tokens', body: { role: 'monitor', gridId: 'A', name: `t${n}` } }),
     outOfScope: (n) => ({ path: '/api/tokens', body: { role: 'monitor', gridId: 'B', name: `t${n}` } }),
+  },
+  'GET /api/tokens': {
+    roles: ['admin'],
+    inScope: () => ({ path: '/api/tokens' }),
+    // The whole-grid initial admin token is outside grid A.
+    listMustNotMention: 'initial admin',
+  },
+  // In scope: an id that does not exist (404 past the role check), so no caller's token is revoked.
+  'DELETE /api/tokens/:tokenId': {
+    roles: ['admin'],
+    inScope: (n) => ({ path: `/api/tokens/none-${n}` }),
+    outOfScope: () => ({ path: `/api/tokens/${tokenIds.initialAdmin}` }),
   },
   'GET /api/seals/:sensorId': {
     roles: ALL,
@@ -325,6 +344,9 @@ describe('security', () => {
       secrets.push(t.body.token);
     }
     secrets.push(svc.adminToken);
+    tokenIds.initialAdmin = (await svc.api('GET', '/api/tokens')).body.items.find(
+      (t: { name: string }) => t.name === 'initial admin',
+    ).id;
   });
   afterAll(async () => svc?.cleanup());
 

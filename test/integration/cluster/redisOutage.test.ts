@@ -5,10 +5,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../helpers/eventually.ts';
 import { metricValue } from '../../helpers/metrics.ts';
 import { connectSensor, eventPayload } from '../../helpers/mqtt.ts';
+import { type PostgresServer, startPostgres } from '../../helpers/postgres.ts';
 import { type RedisServer, startRedis } from '../../helpers/redis.ts';
 import { freePort } from '../../helpers/serverProcess.ts';
 import { provisionArmedSensor, startService } from '../../helpers/service.ts';
 import { connectRecording, seqsOf } from './support.ts';
+
+// REDIS_URL needs DATABASE_URL (refused at start without it): one PostgreSQL for the whole file.
+let pg: PostgresServer;
+beforeAll(async () => {
+  pg = await startPostgres();
+});
+afterAll(async () => {
+  await pg?.close();
+});
 
 describe('REDIS_URL: Redis down at start', () => {
   it('the service does not start, and says which variable points where (password hidden)', async () => {
@@ -17,7 +27,10 @@ describe('REDIS_URL: Redis down at start', () => {
     try {
       const failure = await startService({
         dataDir,
-        env: { REDIS_URL: `redis://:hunter2@127.0.0.1:${port}` },
+        env: {
+          REDIS_URL: `redis://:hunter2@127.0.0.1:${port}`,
+          DATABASE_URL: await pg.createDatabase('redis_down'),
+        },
       }).then(
         async (svc) => {
           await svc.cleanup();
@@ -44,7 +57,7 @@ describe('REDIS_URL: Redis lost and back at runtime', () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    svc = await startService({ env: { REDIS_URL: redis.url } });
+    svc = await startService({ env: { REDIS_URL: redis.url, DATABASE_URL: pg.url } });
     door = await provisionArmedSensor(svc, { sensor: 'ro-door-1', grid: 'ro' });
     token = (await svc.api('POST', '/api/tokens', { role: 'monitor', gridId: null, name: 'outage' })).body
       .token;

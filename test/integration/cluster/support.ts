@@ -1,45 +1,4 @@
-import { cpSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { provisionArmedSensor, startService } from '../../helpers/service.ts';
-
-export interface Provisioned {
-  dataDirs: string[];
-  sensors: Array<{ sensorId: string; secret: string }>;
-  /** A whole-grid technician token: a service client's MQTT password. */
-  serviceToken: string;
-}
-
-/**
- * Each node has its own SQLite registry today, and a sensor's secret is
- * generated (and shown once) by the node that registers it. So one node
- * registers everything, stops, and its DATA_DIR is copied for every node:
- * the same sensors, secrets, tokens and admin token on all of them.
- */
-export async function provisionedDataDirs(nodes: number, sensorIds: string[]): Promise<Provisioned> {
-  const seed = await startService();
-  try {
-    const sensors = [];
-    for (const sensor of sensorIds)
-      sensors.push(await provisionArmedSensor(seed, { sensor, grid: 'cluster' }));
-    const token = await seed.api('POST', '/api/tokens', {
-      role: 'technician',
-      gridId: null,
-      name: 'cluster tests',
-    });
-    if (token.status !== 201) throw new Error(`token: ${token.status} ${JSON.stringify(token.body)}`);
-    await seed.stop();
-    const dataDirs = Array.from({ length: nodes }, (_, i) => {
-      const dir = mkdtempSync(join(tmpdir(), `sealwatch-node${i + 1}-`));
-      cpSync(seed.dataDir, dir, { recursive: true });
-      return dir;
-    });
-    return { dataDirs, sensors, serviceToken: token.body.token as string };
-  } finally {
-    await seed.cleanup();
-  }
-}
 
 export interface Received {
   topic: string;

@@ -41,6 +41,20 @@ describe('configuration at start-up', () => {
     expect(result.stderr).toContain('INFLUX_API');
   });
 
+  it('REDIS_URL without DATABASE_URL exits 2 with one line naming both and why', () => {
+    const result = run({ REDIS_URL: 'redis://:hunter2@127.0.0.1:6379', DATABASE_URL: '' });
+    expect(result.status).toBe(2);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/DATABASE_URL is required with REDIS_URL: .*offline alerts/);
+    expect(lines[0]).not.toContain('hunter2');
+  });
+
+  it('--help says REDIS_URL needs DATABASE_URL', () => {
+    const result = run({}, ['--help']);
+    expect(result.stdout).toMatch(/REDIS_URL .*needs DATABASE_URL/);
+  });
+
   it('--help lists every variable', () => {
     const result = run({}, ['--help']);
     expect(result.status).toBe(0);

@@ -157,6 +157,43 @@ describe('registry updates and removals', () => {
     expect((await svc.api('GET', '/api/households/h-off/schedule')).status).toBe(404);
   });
 
+  it('GET /api/sensors/:id: the record in scope, never a secret; 404 outside the scope as for an unknown id', async () => {
+    const { secret } = await provisionArmedSensor(svc, { sensor: 's-get', grid: 'town-a' });
+    await svc.api('PATCH', '/api/sensors/s-get', { friendlyName: 'hall_door' });
+    const tokenOf = async (role: string, gridId: string) =>
+      (await svc.api('POST', '/api/tokens', { role, gridId, name: `${role}-${gridId}` })).body
+        .token as string;
+    for (const token of [
+      svc.adminToken,
+      await tokenOf('technician', 'town-a'),
+      await tokenOf('worker', 'town-a'),
+    ]) {
+      const one = await svc.api('GET', '/api/sensors/s-get', undefined, token);
+      expect(one.status).toBe(200);
+      expect(one.body).toMatchObject({
+        id: 's-get',
+        householdId: 'h-s-get',
+        friendlyName: 'hall_door',
+        commissioning: false,
+      });
+      expect(Object.keys(one.body).some((k) => /secret|hash/i.test(k))).toBe(false);
+      expect(JSON.stringify(one.body)).not.toContain(secret);
+    }
+    const outside = await svc.api(
+      'GET',
+      '/api/sensors/s-get',
+      undefined,
+      await tokenOf('technician', 'town-b'),
+    );
+    const unknown = await svc.api('GET', '/api/sensors/s-none');
+    for (const answer of [outside, unknown]) {
+      expect(answer.status).toBe(404);
+      expect(answer.body.error).toMatchObject({ code: 'not_found' });
+    }
+    const doc = (await svc.api('GET', '/docs', undefined, null)).body;
+    expect(Object.keys(doc.paths['/api/sensors/{sensorId}']).sort()).toEqual(['delete', 'get', 'patch']);
+  });
+
   it('every change survives a restart', async () => {
     await svc.restart();
     expect(await gridNode('village-a1')).toMatchObject({ name: '东村', parentId: 'town-b' });

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +9,7 @@ import { ApiClient } from '../../../simulator/api/apiClient.ts';
 import { commission } from '../../../simulator/commission/commission.ts';
 import { parseCredentialsCsv } from '../../../simulator/fleet/credentials.ts';
 import { ScenarioSensor } from '../../../simulator/scenario/scenarioSensor.ts';
+import { connectSensor } from '../../helpers/mqtt.ts';
 import { provisionArmedSensor, type RunningService, startService } from '../../helpers/service.ts';
 
 const root = join(import.meta.dirname, '../../..');
@@ -196,6 +199,137 @@ describe('simulator against the real service', () => {
     expect(result).toMatchObject({ passed: false, missing: ['close'], interrupted: false });
     expect(lines).toContain('commissioning ended');
     expect(commissioningAfter).toBe(false);
+  });
+
+  /** Runs the commissioning tool; `act` plays the technician at the door once the tool is listening. */
+  async function commissionWhile(
+    sensorId: string,
+    act: () => Promise<void>,
+    timeoutMs: number,
+    client = api(),
+  ) {
+    const lines: string[] = [];
+    let acting: Promise<void> | undefined;
+    const result = await commission({
+      sensorId,
+      api: client,
+      token: svc.adminToken,
+      brokerUrl: svc.mqttUrl,
+      timeoutMs,
+      print: (line) => {
+        lines.push(line);
+        if (line.startsWith('listening on')) acting = act();
+      },
+    });
+    await acting;
+    return { result, lines };
+  }
+
+  /** A sensor with a friendly name and the gateway credential that publishes for it. */
+  async function dialectSensor(sensorId: string, friendlyName: string, gatewayId: string) {
+    await provisionArmedSensor(svc, { sensor: sensorId });
+    expect((await svc.api('PATCH', `/api/sensors/${sensorId}`, { friendlyName })).status).toBe(200);
+    const gw = await svc.api('POST', '/api/gateways', {
+      id: gatewayId,
+      name: gatewayId,
+      sensorIds: [sensorId],
+    });
+    expect(gw.status).toBe(201);
+    return gw.body.secret as string;
+  }
+
+  it('commissions a Zigbee2MQTT sensor through its gateway, with the friendly name read from the registry', async () => {
+    const secret = await dialectSensor('comm-zb', 'hall_door_zb', 'comm-zb-gw');
+    const { result, lines } = await commissionWhile(
+      'comm-zb',
+      async () => {
+        const gw = await connectSensor(svc.mqttUrl, 'comm-zb-gw', secret);
+        for (const contact of [true, false, true])
+          await gw.publishAsync(
+            'zigbee2mqtt/hall_door_zb',
+            JSON.stringify({ contact, battery: 97, linkquality: 120, tamper: false }),
+            { qos: 1 },
+          );
+        await gw.endAsync();
+      },
+      20_000,
+    );
+    expect(result, lines.join('\n')).toMatchObject({ passed: true, missing: [], problems: [] });
+    expect(lines).toContain('friendly name hall_door_zb (Zigbee2MQTT / Shelly device id)');
+    expect(lines.some((l) => l.includes('zigbee2mqtt contact OPEN'))).toBe(true);
+    expect(lines).toContain('commissioning ended');
+    expect((await svc.api('GET', '/api/seals/comm-zb')).body).toMatchObject({
+      door: 'closed',
+      commissioning: false,
+    });
+  });
+
+  it('commissions a Shelly Door/Window sensor publishing under its device id', async () => {
+    const secret = await dialectSensor('comm-shelly', 'shellydw2-8A1B2C', 'shellydw2-8A1B2C');
+    const { result, lines } = await commissionWhile(
+      'comm-shelly',
+      async () => {
+        // A Shelly logs in as itself: a gateway of one sensor, client id = its device id.
+        const device = await connectSensor(svc.mqttUrl, 'shellydw2-8A1B2C', secret);
+        const base = 'shellies/shellydw2-8A1B2C';
+        await device.publishAsync(`${base}/online`, 'true', { qos: 1, retain: true });
+        await device.publishAsync(`${base}/sensor/battery`, '96', { qos: 1 });
+        await device.publishAsync(`${base}/sensor/state`, 'open', { qos: 1 });
+        await device.publishAsync(`${base}/sensor/state`, 'close', { qos: 1 });
+        await device.endAsync();
+      },
+      20_000,
+    );
+    expect(result, lines.join('\n')).toMatchObject({ passed: true, missing: [], problems: [] });
+    expect(lines.some((l) => l.includes('shelly battery 96%'))).toBe(true);
+    expect(lines.some((l) => l.includes('shelly door OPEN'))).toBe(true);
+    expect((await svc.api('GET', '/api/seals/comm-shelly')).body).toMatchObject({
+      door: 'closed',
+      battery: 96,
+      commissioning: false,
+    });
+  });
+
+  it('a failed friendly-name lookup is said with its status and message, not swallowed', async () => {
+    await provisionArmedSensor(svc, { sensor: 'comm-lookup' });
+    // A real HTTP hop in front of the service that refuses only the sensor lookup, as an overloaded or older
+    // service would; everything else goes through.
+    const hop = createServer((req, res) => {
+      if (req.method === 'GET' && req.url === '/api/sensors/comm-lookup') {
+        res.writeHead(503, { 'content-type': 'application/json' });
+        res.end('{"error":{"code":"unavailable","message":"registry busy, try again"}}');
+        return;
+      }
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', async () => {
+        const body = Buffer.concat(chunks);
+        const answer = await fetch(`${svc.httpUrl}${req.url}`, {
+          method: req.method ?? 'GET',
+          headers: req.headers as Record<string, string>,
+          ...(body.length > 0 ? { body } : {}),
+        });
+        res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'text/plain' });
+        res.end(Buffer.from(await answer.arrayBuffer()));
+      });
+    });
+    await new Promise<void>((r) => hop.listen(0, '127.0.0.1', r));
+    try {
+      const client = new ApiClient({
+        baseUrl: `http://127.0.0.1:${(hop.address() as AddressInfo).port}`,
+        token: svc.adminToken,
+      });
+      const { result, lines } = await commissionWhile('comm-lookup', async () => undefined, 1500, client);
+      const said = 'GET /api/sensors/comm-lookup answered 503 unavailable: registry busy, try again';
+      expect(
+        lines.some((l) => l.startsWith('warning: could not read sensor comm-lookup') && l.includes(said)),
+      ).toBe(true);
+      expect(result.passed).toBe(false);
+      expect(result.problems.some((p) => p.includes(said))).toBe(true);
+      expect(lines).toContain('commissioning ended');
+    } finally {
+      await new Promise<void>((r) => hop.close(() => r()));
+    }
   });
 
   it('commission CLI prints FAIL with what was missing and exits 1', async () => {

@@ -143,7 +143,12 @@ const tokenRow = (id: string, role: TokenRow['role'], gridId: string | null = nu
   tokenHash: `hash-${id}`,
   createdAt: T,
   revokedAt: null,
+  expiresAt: null,
 });
+const tokenRecordOf = (id: string, role: TokenRow['role'], gridId: string | null = null) => {
+  const { tokenHash: _, ...record } = tokenRow(id, role, gridId);
+  return record;
+};
 const state = (sensorId: string, patch: Partial<SealState> = {}): SealState => ({
   sensorId,
   door: 'closed',
@@ -485,6 +490,59 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
     await expect(store.insertToken({ ...tokenRow('t5', 'admin'), role: 'root' as never })).rejects.toThrow();
   });
 
+  it('tokens: listed oldest first without their hashes, expiry round-trips', async () => {
+    await seed();
+    await store.insertToken({ ...tokenRow('t2', 'worker', 'g2'), createdAt: T + 1, expiresAt: T + HOUR });
+    await store.insertToken(tokenRow('t1', 'admin'));
+    const listed = await store.listTokens();
+    expect(listed.map((t) => t.id)).toEqual(['t1', 't2']);
+    for (const t of listed) expect(Object.keys(t)).not.toContain('tokenHash');
+    expect(JSON.stringify(listed)).not.toContain('hash-');
+    expect(listed[1]).toEqual({
+      id: 't2',
+      name: 'token t2',
+      role: 'worker',
+      gridId: 'g2',
+      createdAt: T + 1,
+      revokedAt: null,
+      expiresAt: T + HOUR,
+    });
+    expect((await store.findTokenByHash('hash-t2'))?.expiresAt).toBe(T + HOUR);
+  });
+
+  it('tokens: revoke once (the first time stays), unknown is null, the last never-expiring whole-grid admin stays', async () => {
+    await seed();
+    await store.insertToken(tokenRow('a1', 'admin'));
+    await store.insertToken({ ...tokenRow('a-exp', 'admin'), expiresAt: T + HOUR });
+    await store.insertToken(tokenRow('a-scoped', 'admin', 'g2'));
+    await store.insertToken(tokenRow('w1', 'worker', 'g2'));
+
+    expect(await store.revokeToken('w1', T + 5)).toEqual({
+      result: 'revoked',
+      token: { ...tokenRecordOf('w1', 'worker', 'g2'), revokedAt: T + 5 },
+    });
+    expect((await store.findTokenByHash('hash-w1'))?.revokedAt).toBe(T + 5);
+    expect((await store.revokeToken('w1', T + 9))?.result).toBe('already_revoked');
+    expect((await store.findTokenByHash('hash-w1'))?.revokedAt).toBe(T + 5);
+    expect(await store.revokeToken('nope', T)).toBeNull();
+
+    // Neither an expiring nor a scoped admin keeps the service administrable: a1 is the last keeper.
+    expect(await store.revokeToken('a1', T + 6)).toEqual({
+      result: 'last_admin',
+      token: tokenRecordOf('a1', 'admin'),
+    });
+    expect((await store.findTokenByHash('hash-a1'))?.revokedAt).toBeNull();
+    expect((await store.revokeToken('a-exp', T + 6))?.result).toBe('revoked');
+    expect((await store.revokeToken('a-scoped', T + 6))?.result).toBe('revoked');
+
+    // With two keepers revoked at the same time (two instances), exactly one goes.
+    await store.insertToken(tokenRow('a2', 'admin'));
+    const both = await Promise.all([store.revokeToken('a1', T + 7), store.revokeToken('a2', T + 7)]);
+    expect(both.map((o) => o?.result).sort()).toEqual(['last_admin', 'revoked']);
+    const keepers = (await store.listTokens()).filter((t) => t.role === 'admin' && t.revokedAt === null);
+    expect(keepers.map((t) => t.gridId)).toEqual([null]);
+  });
+
   it('commitIngest: states round-trip field by field; a sensor committed twice keeps the later state', async () => {
     await seed();
     const first = state('s1', {
@@ -615,7 +673,7 @@ describe('PostgreSQL store: migrations and reopening', () => {
     try {
       const { rows } = await a.query('SELECT version, name FROM schema_migrations ORDER BY version');
       expect(rows).toEqual(MIGRATIONS.map(({ version, name }) => ({ version, name })));
-      expect(rows.map((r) => r.version)).toEqual([1, 2, 3]);
+      expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4]);
       await new PostgresStore(a).insertGridNode(grid('g'));
       expect((await new PostgresStore(b).loadRegistry()).grid).toEqual([grid('g')]);
     } finally {

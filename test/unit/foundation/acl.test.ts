@@ -11,6 +11,7 @@ const service = (role: string): Identity => ({
   role,
   gridId: null,
   name: 'desk',
+  expiresAt: null,
 });
 
 describe('canPublish', () => {

@@ -17,8 +17,8 @@ class CredentialSourceDouble implements CredentialSource {
   ]);
   readonly gateways = new Map([['gw-1', { hash: 'hash:gw-secret', sensorIds: ['s-101', 's-102'] }]]);
   readonly tokens = new Map([
-    ['sw_admin', { id: 'tok-1', role: 'admin', gridId: null, name: 'command room' }],
-    ['sw_viewer', { id: 'tok-2', role: 'viewer', gridId: null, name: 'guest' }],
+    ['sw_admin', { id: 'tok-1', role: 'admin', gridId: null, name: 'command room', expiresAt: null }],
+    ['sw_viewer', { id: 'tok-2', role: 'viewer', gridId: null, name: 'guest', expiresAt: 1_900_000_000_000 }],
   ]);
   verifyCalls = 0;
   slow = false;
@@ -225,7 +225,14 @@ describe('Authenticator: service clients', () => {
     const { login } = setup();
     expect(await login('dash-1', 'token', 'sw_admin')).toEqual({
       ok: true,
-      identity: { kind: 'service', tokenId: 'tok-1', role: 'admin', gridId: null, name: 'command room' },
+      identity: {
+        kind: 'service',
+        tokenId: 'tok-1',
+        role: 'admin',
+        gridId: null,
+        name: 'command room',
+        expiresAt: null,
+      },
     });
   });
 

@@ -140,6 +140,16 @@ describe('loadConfig: single values', () => {
     expect(both.variable).toBe('REDIS_URL');
   });
 
+  it("REDIS_URL needs DATABASE_URL: nodes on their own SQLite would raise offline alerts for each other's sensors", () => {
+    const alone = configError({ REDIS_URL: 'redis://redis:6379' });
+    expect(alone.variable).toBe('DATABASE_URL');
+    expect(alone.message).toContain('REDIS_URL');
+    expect(alone.message).toMatch(/offline alerts for sensors connected to the other nodes/);
+    expect(
+      loadConfig({ REDIS_URL: 'redis://redis:6379', DATABASE_URL: 'postgres://sw@db/sealwatch' }).REDIS_URL,
+    ).toBe('redis://redis:6379');
+  });
+
   it('several instances: DATABASE_URL is a postgres URL that never appears in the error; INSTANCE_URL is http(s)', () => {
     const c = loadConfig({
       DATABASE_URL: 'postgres://sw:s3cret@db:5432/sealwatch',

@@ -46,4 +46,19 @@ describe('commissioning checklist', () => {
     expect(c.observe('zigbee2mqtt/hall_door', '{"contact":true,"battery":97}')?.satisfied).toEqual(['close']);
     expect(c.passed).toBe(true);
   });
+
+  it('understands Shelly Door/Window: the battery report is the heartbeat, sensor/state the door', () => {
+    const c = new CommissionChecklist('door-1', 'shellydw2-8A1B2C');
+    const base = 'shellies/shellydw2-8A1B2C';
+    expect(c.observe('shellies/shellydw2-FFFFFF/sensor/state', 'open')).toBeNull();
+    expect(c.observe(`${base}/sensor/lux`, '12')).toBeNull();
+    expect(c.observe(`${base}/online`, 'true', true)?.satisfied).toEqual([]);
+    expect(c.observe(`${base}/sensor/state`, 'open', true)?.satisfied).toEqual([]);
+    expect(c.observe(`${base}/sensor/battery`, '8')?.problem).toBe(true);
+    expect(c.observe(`${base}/sensor/state`, 'ajar')?.text).toMatch(/^INVALID shelly sensor\/state/);
+    expect(c.observe(`${base}/sensor/state`, 'open')?.satisfied).toEqual(['open']);
+    expect(c.observe(`${base}/sensor/state`, 'close')?.satisfied).toEqual(['close']);
+    expect(c.missing).toEqual([]);
+    expect(c.passed).toBe(true);
+  });
 });
