@@ -69,6 +69,11 @@ export interface Broker {
   readonly tlsPort: number | null;
   readonly wsPort: number | null;
   stats(): BrokerStats;
+  /**
+   * CONNECTs received whose CONNACK is not sent yet (authentication and session set-up under way).
+   * A count that keeps climbing means logins arrive faster than the broker lets them in.
+   */
+  pendingConnects(): number;
   /** False while a Redis connection is down (always true without REDIS_URL). */
   healthy(): boolean;
   close(): Promise<void>;
@@ -86,6 +91,8 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   const identities = new WeakMap<Client, Identity>();
   const guards = new WeakMap<Client, PacketGuard>();
   const closeReason = new WeakMap<Client, string>();
+  /** From CONNECT received (preConnect) to CONNACK sent or the connection closed; O(1) either way. */
+  const connecting = new Set<Client>();
   const stats: BrokerStats = { connected: 0, connectionsOpened: 0, refused: {}, closed: {} };
   const count = (bucket: Record<string, number>, reason: string) => {
     bucket[reason] = (bucket[reason] ?? 0) + 1;
@@ -101,6 +108,11 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     // A client that stops reading must not stall delivery to everyone else.
     drainTimeout: 10_000,
     maxClientsIdLength: 64,
+
+    preConnect(client, _packet, done) {
+      connecting.add(client);
+      done(null, true);
+    },
 
     authenticate(client, username, password, done) {
       const guard = guards.get(client);
@@ -229,6 +241,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     throw err;
   }
 
+  aedes.on('connackSent', (_packet, client) => connecting.delete(client));
   aedes.on('clientReady', (client) => {
     stats.connected++;
     const identity = identities.get(client);
@@ -261,6 +274,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     });
     const client = aedes.handle(guard);
     guards.set(client, guard);
+    guard.once('close', () => connecting.delete(client));
   };
   const onSocket = (socket: Socket) => {
     socket.setNoDelay(true);
@@ -317,6 +331,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     tlsPort,
     wsPort,
     stats: () => (backplane ? { ...stats, redis: backplane.stats() } : stats),
+    pendingConnects: () => connecting.size,
     healthy: () => backplane?.up() ?? true,
     close: async () => {
       for (const s of servers) s.close();
