@@ -42,13 +42,26 @@ const QUICK: Case[] = [
   { sensors: 300, hash: 'scrypt', boundSeconds: 30 },
   { sensors: 1_000, hash: 'pbkdf2', boundSeconds: 30 },
 ];
-const SIMULATORS = 2;
-const IN_FLIGHT_EACH = 100;
+// Knobs for profiling runs; the defaults are what the README reports.
+/** e.g. `3000:pbkdf2,15000:pbkdf2`: run only these cases. */
+const ONLY = process.env.CONNECT_STORM_CASES?.split(',').map((c) => c.trim());
+/** A folder: the service runs with `--cpu-prof` and writes its profile there when it stops. */
+const PROFILE_DIR = process.env.CONNECT_STORM_CPU_PROF;
+const SIMULATORS = Number(process.env.CONNECT_STORM_SIMULATORS ?? 2);
+const IN_FLIGHT_EACH = Number(process.env.CONNECT_STORM_IN_FLIGHT ?? 100);
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
+/** Only the two gauges: the whole /metrics costs O(sensors + open files), too much ten times a second. */
 async function countsNow(svc: RunningService): Promise<{ connected: number; opened: number }> {
-  const text = (await svc.api('GET', '/metrics', undefined, null)).body as string;
+  const text = (
+    await svc.api(
+      'GET',
+      '/metrics?name=sealwatch_mqtt_connections,sealwatch_mqtt_connections_opened',
+      undefined,
+      null,
+    )
+  ).body as string;
   const gauge = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
   return {
     connected: gauge('sealwatch_mqtt_connections'),
@@ -123,7 +136,11 @@ async function runCase(ctx: BenchContext, c: Case, metrics: BenchResult['metrics
     // A long heartbeat interval: the seeded, silent fleet raises no offline or outage alerts meanwhile.
     svc = (await startService({
       dataDir,
-      env: { HEARTBEAT_INTERVAL: '10m', ESCALATE_AFTER: '1h' },
+      env: {
+        HEARTBEAT_INTERVAL: '10m',
+        ESCALATE_AFTER: '1h',
+      },
+      ...(PROFILE_DIR ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${resolve(PROFILE_DIR)}`] } : {}),
     })) as RunningService & { cleanup(): Promise<void> };
     ctx.log(`  service ready (pid ${svc.pid}); ${SIMULATORS} simulators connect everyone`);
 
@@ -178,6 +195,8 @@ async function runCase(ctx: BenchContext, c: Case, metrics: BenchResult['metrics
     );
   } finally {
     for (const s of sims) s.kill('SIGKILL');
+    // A profile is written only at a clean exit; cleanup() kills.
+    if (svc && PROFILE_DIR) await svc.stop();
     if (svc) await svc.cleanup();
     else rmSync(dataDir, { recursive: true, force: true });
   }
@@ -198,7 +217,7 @@ async function countMosquittoHashes(svc: RunningService): Promise<number> {
 }
 
 export default async function run(ctx: BenchContext): Promise<BenchResult> {
-  const cases = ctx.quick ? QUICK : FULL;
+  const cases = (ctx.quick ? QUICK : FULL).filter((c) => !ONLY || ONLY.includes(`${c.sensors}:${c.hash}`));
   const metrics: BenchResult['metrics'] = {};
   const loadBefore = os.loadavg()[0]!;
   buildService();
