@@ -149,6 +149,8 @@ async function runCase(ctx: BenchContext, c: Case, metrics: BenchResult['metrics
     const jsons = csvs.map((_, k) => join(dataDir, `summary-${k}.json`));
     for (let k = 0; k < SIMULATORS; k++)
       sims.push(startSimulator(svc.mqttUrl, csvs[k] as string, jsons[k] as string, c.boundSeconds));
+    // Whether the simulators, on the same cores, are what limits the rate.
+    const simCpus = sims.map((s) => cpuWindow(s.pid as number));
     // From the first connection the service accepted (not from spawning the simulators, whose start-up
     // is not the service's) until it counts everyone connected.
     let connected = 0;
@@ -171,6 +173,7 @@ async function runCase(ctx: BenchContext, c: Case, metrics: BenchResult['metrics
     }
     const elapsedMs = allInMs ?? performance.now() - (firstAt ?? t0);
     const serverCpu = cpu.stop();
+    const simCpu = simCpus.map((w) => w.stop());
     for (const s of sims) s.kill('SIGTERM');
     await Promise.all(sims.map(exited));
     const summaries = jsons.map((j) => JSON.parse(readFileSync(j, 'utf8')) as FleetSummary);
@@ -178,6 +181,7 @@ async function runCase(ctx: BenchContext, c: Case, metrics: BenchResult['metrics
     const p99s = summaries.map((s) => s.connectLatencyMs.p99);
     const errors = summaries.reduce((n, s) => n + s.errors, 0);
     const upgraded = c.hash === 'scrypt' ? await countMosquittoHashes(svc) : null;
+    const group = await messagesPerCommit(svc);
 
     const key = `N=${c.sensors} ${c.hash}`;
     const rate = Math.round((allInMs === null ? connected : c.sensors) / (elapsedMs / 1000));
@@ -187,11 +191,13 @@ async function runCase(ctx: BenchContext, c: Case, metrics: BenchResult['metrics
     metrics[`${key}: connect latency p50 / p99 ms (per simulator)`] =
       `${p50s.map(round1).join(', ')} / ${p99s.map(round1).join(', ')}`;
     metrics[`${key}: server CPU % of one core`] = serverCpu;
+    metrics[`${key}: simulator CPU % of one core (each)`] = simCpu.join(', ');
     metrics[`${key}: simulator errors (refused)`] =
       `${errors} (${summaries.reduce((n, s) => n + s.refused, 0)})`;
+    metrics[`${key}: messages per ingest commit (group size)`] = group;
     if (upgraded !== null) metrics[`${key}: hashes upgraded to $7$ by the logins`] = upgraded;
     ctx.log(
-      `  ${allInMs === null ? `bound hit: ${connected}/${c.sensors}` : `all in after ${round1(allInMs / 1000)} s`}: ${rate} connects/s; latency p50 ${p50s.join(', ')} p99 ${p99s.join(', ')} ms; server CPU ${serverCpu} %; errors ${errors}${upgraded === null ? '' : `; upgraded ${upgraded}`}`,
+      `  ${allInMs === null ? `bound hit: ${connected}/${c.sensors}` : `all in after ${round1(allInMs / 1000)} s`}: ${rate} connects/s; latency p50 ${p50s.join(', ')} p99 ${p99s.join(', ')} ms; server CPU ${serverCpu} %, simulators ${simCpu.join(', ')} %; ${group} messages per commit; errors ${errors}${upgraded === null ? '' : `; upgraded ${upgraded}`}`,
     );
   } finally {
     for (const s of sims) s.kill('SIGKILL');
@@ -200,6 +206,13 @@ async function runCase(ctx: BenchContext, c: Case, metrics: BenchResult['metrics
     if (svc) await svc.cleanup();
     else rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+async function messagesPerCommit(svc: RunningService): Promise<number> {
+  const text = (await svc.api('GET', '/metrics?name=sealwatch_ingest', undefined, null)).body as string;
+  const counter = (name: string) =>
+    Number(new RegExp(`^sealwatch_ingest\\{counter="${name}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  return round1(counter('accepted') / Math.max(1, counter('commits')));
 }
 
 async function countMosquittoHashes(svc: RunningService): Promise<number> {
