@@ -47,6 +47,8 @@ const QUICK: Case[] = [
 const ONLY = process.env.CONNECT_STORM_CASES?.split(',').map((c) => c.trim());
 /** A folder: the service runs with `--cpu-prof` and writes its profile there when it stops. */
 const PROFILE_DIR = process.env.CONNECT_STORM_CPU_PROF;
+/** Extra Node.js options for the service, space-separated (e.g. `--max-semi-space-size=32`). */
+const NODE_ARGS = process.env.CONNECT_STORM_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? [];
 const SIMULATORS = Number(process.env.CONNECT_STORM_SIMULATORS ?? 2);
 const IN_FLIGHT_EACH = Number(process.env.CONNECT_STORM_IN_FLIGHT ?? 100);
 
@@ -140,7 +142,10 @@ async function runCase(ctx: BenchContext, c: Case, metrics: BenchResult['metrics
         HEARTBEAT_INTERVAL: '10m',
         ESCALATE_AFTER: '1h',
       },
-      ...(PROFILE_DIR ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${resolve(PROFILE_DIR)}`] } : {}),
+      nodeArgs: [
+        ...NODE_ARGS,
+        ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${resolve(PROFILE_DIR)}`] : []),
+      ],
     })) as RunningService & { cleanup(): Promise<void> };
     ctx.log(`  service ready (pid ${svc.pid}); ${SIMULATORS} simulators connect everyone`);
 
