@@ -341,6 +341,13 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   };
 }
 
+/**
+ * Connections the kernel may hold before we accept them (capped by net.core.somaxconn). Node's
+ * default, 511, is overrun when a restarted fleet's SYNs all arrive in the same second; a dropped
+ * SYN costs that device a retransmission a second or more later.
+ */
+const LISTEN_BACKLOG = 4096;
+
 function listen(
   server: { listen: Server['listen']; once: Server['once']; off: Server['off']; address: Server['address'] },
   port: number,
@@ -348,7 +355,7 @@ function listen(
 ): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       const address = server.address();
       resolve(typeof address === 'object' && address ? address.port : port);
