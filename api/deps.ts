@@ -17,7 +17,8 @@ export interface ApiDeps {
   /** How long commissioning lasts before it ends by itself. */
   commissioningMs: number;
   isReady(): boolean;
-  metricsText(): Promise<string>;
+  /** All metrics, or only these names. */
+  metricsText(names?: readonly string[]): Promise<string>;
   metricsContentType: string;
   observeHttp(method: string, route: string, statusCode: number, ms: number): void;
   version: string;

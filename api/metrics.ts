@@ -8,6 +8,8 @@ export interface MetricSources {
   broker(): {
     connected: number;
     connectionsOpened: number;
+    /** CONNECTs received whose CONNACK is not sent yet. */
+    pendingConnects?: number;
     refused: Record<string, number>;
     closed: Record<string, number>;
     redis?: { up: boolean; connectionLosses: number; forwardFailures: number };
@@ -88,6 +90,12 @@ export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSourc
   );
   sampled('sealwatch_mqtt_connections_opened', 'TCP connections accepted since start', [], (g) =>
     g.set(sources.broker()?.connectionsOpened ?? 0),
+  );
+  sampled(
+    'sealwatch_mqtt_connects_pending',
+    'CONNECTs received whose CONNACK is not sent yet (authentication and session set-up under way)',
+    [],
+    (g) => g.set(sources.broker()?.pendingConnects ?? 0),
   );
   sampled('sealwatch_mqtt_refused', 'Refusals by the broker since start, by reason', ['reason'], (g) => {
     for (const [reason, n] of Object.entries(sources.broker()?.refused ?? {})) g.set({ reason }, n);
@@ -188,7 +196,16 @@ export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSourc
   });
 
   return {
-    text: () => registry.metrics(),
+    /**
+     * All metrics, or only the named ones (`/metrics?name=a,b`): a poller that needs two gauges
+     * need not pay for the O(sensors) and O(open files) ones.
+     */
+    text: async (names?: readonly string[]) => {
+      if (!names) return registry.metrics();
+      const known = names.filter((n) => registry.getSingleMetric(n) !== undefined);
+      const parts = await Promise.all(known.map((n) => registry.getSingleMetricAsString(n)));
+      return parts.map((p) => `${p}\n`).join('');
+    },
     contentType: registry.contentType,
     /** Called once per answered request; routes are patterns (/api/seals/:sensorId), never raw URLs. */
     observeHttp: (method: string, route: string, statusCode: number, ms: number) =>

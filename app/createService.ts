@@ -143,7 +143,7 @@ export async function createService(
   let broker: Broker | null = null;
   let external: ExternalConsumer | null = null;
   const metrics = createMetrics(bus, {
-    broker: () => broker?.stats() ?? null,
+    broker: () => broker && { ...broker.stats(), pendingConnects: broker.pendingConnects() },
     externalBroker: () => external?.stats() ?? null,
     ingest: () => ({ ...pipeline.getStats(), clamped: messages.counters.clamped }),
     seals: () => sealCounts(registry, pipeline, clock.now(), offlineAfterMs),

@@ -42,13 +42,28 @@ const QUICK: Case[] = [
   { sensors: 300, hash: 'scrypt', boundSeconds: 30 },
   { sensors: 1_000, hash: 'pbkdf2', boundSeconds: 30 },
 ];
-const SIMULATORS = 2;
-const IN_FLIGHT_EACH = 100;
+// Knobs for profiling runs; the defaults are what the README reports.
+/** e.g. `3000:pbkdf2,15000:pbkdf2`: run only these cases. */
+const ONLY = process.env.CONNECT_STORM_CASES?.split(',').map((c) => c.trim());
+/** A folder: the service runs with `--cpu-prof` and writes its profile there when it stops. */
+const PROFILE_DIR = process.env.CONNECT_STORM_CPU_PROF;
+/** Extra Node.js options for the service, space-separated (e.g. `--max-semi-space-size=32`). */
+const NODE_ARGS = process.env.CONNECT_STORM_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? [];
+const SIMULATORS = Number(process.env.CONNECT_STORM_SIMULATORS ?? 2);
+const IN_FLIGHT_EACH = Number(process.env.CONNECT_STORM_IN_FLIGHT ?? 100);
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
+/** Only the two gauges: the whole /metrics costs O(sensors + open files), too much ten times a second. */
 async function countsNow(svc: RunningService): Promise<{ connected: number; opened: number }> {
-  const text = (await svc.api('GET', '/metrics', undefined, null)).body as string;
+  const text = (
+    await svc.api(
+      'GET',
+      '/metrics?name=sealwatch_mqtt_connections,sealwatch_mqtt_connections_opened',
+      undefined,
+      null,
+    )
+  ).body as string;
   const gauge = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
   return {
     connected: gauge('sealwatch_mqtt_connections'),
@@ -123,7 +138,14 @@ async function runCase(ctx: BenchContext, c: Case, metrics: BenchResult['metrics
     // A long heartbeat interval: the seeded, silent fleet raises no offline or outage alerts meanwhile.
     svc = (await startService({
       dataDir,
-      env: { HEARTBEAT_INTERVAL: '10m', ESCALATE_AFTER: '1h' },
+      env: {
+        HEARTBEAT_INTERVAL: '10m',
+        ESCALATE_AFTER: '1h',
+      },
+      nodeArgs: [
+        ...NODE_ARGS,
+        ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${resolve(PROFILE_DIR)}`] : []),
+      ],
     })) as RunningService & { cleanup(): Promise<void> };
     ctx.log(`  service ready (pid ${svc.pid}); ${SIMULATORS} simulators connect everyone`);
 
@@ -132,6 +154,8 @@ async function runCase(ctx: BenchContext, c: Case, metrics: BenchResult['metrics
     const jsons = csvs.map((_, k) => join(dataDir, `summary-${k}.json`));
     for (let k = 0; k < SIMULATORS; k++)
       sims.push(startSimulator(svc.mqttUrl, csvs[k] as string, jsons[k] as string, c.boundSeconds));
+    // Whether the simulators, on the same cores, are what limits the rate.
+    const simCpus = sims.map((s) => cpuWindow(s.pid as number));
     // From the first connection the service accepted (not from spawning the simulators, whose start-up
     // is not the service's) until it counts everyone connected.
     let connected = 0;
@@ -154,6 +178,7 @@ async function runCase(ctx: BenchContext, c: Case, metrics: BenchResult['metrics
     }
     const elapsedMs = allInMs ?? performance.now() - (firstAt ?? t0);
     const serverCpu = cpu.stop();
+    const simCpu = simCpus.map((w) => w.stop());
     for (const s of sims) s.kill('SIGTERM');
     await Promise.all(sims.map(exited));
     const summaries = jsons.map((j) => JSON.parse(readFileSync(j, 'utf8')) as FleetSummary);
@@ -161,6 +186,7 @@ async function runCase(ctx: BenchContext, c: Case, metrics: BenchResult['metrics
     const p99s = summaries.map((s) => s.connectLatencyMs.p99);
     const errors = summaries.reduce((n, s) => n + s.errors, 0);
     const upgraded = c.hash === 'scrypt' ? await countMosquittoHashes(svc) : null;
+    const group = await messagesPerCommit(svc);
 
     const key = `N=${c.sensors} ${c.hash}`;
     const rate = Math.round((allInMs === null ? connected : c.sensors) / (elapsedMs / 1000));
@@ -170,17 +196,28 @@ async function runCase(ctx: BenchContext, c: Case, metrics: BenchResult['metrics
     metrics[`${key}: connect latency p50 / p99 ms (per simulator)`] =
       `${p50s.map(round1).join(', ')} / ${p99s.map(round1).join(', ')}`;
     metrics[`${key}: server CPU % of one core`] = serverCpu;
+    metrics[`${key}: simulator CPU % of one core (each)`] = simCpu.join(', ');
     metrics[`${key}: simulator errors (refused)`] =
       `${errors} (${summaries.reduce((n, s) => n + s.refused, 0)})`;
+    metrics[`${key}: messages per ingest commit (group size)`] = group;
     if (upgraded !== null) metrics[`${key}: hashes upgraded to $7$ by the logins`] = upgraded;
     ctx.log(
-      `  ${allInMs === null ? `bound hit: ${connected}/${c.sensors}` : `all in after ${round1(allInMs / 1000)} s`}: ${rate} connects/s; latency p50 ${p50s.join(', ')} p99 ${p99s.join(', ')} ms; server CPU ${serverCpu} %; errors ${errors}${upgraded === null ? '' : `; upgraded ${upgraded}`}`,
+      `  ${allInMs === null ? `bound hit: ${connected}/${c.sensors}` : `all in after ${round1(allInMs / 1000)} s`}: ${rate} connects/s; latency p50 ${p50s.join(', ')} p99 ${p99s.join(', ')} ms; server CPU ${serverCpu} %, simulators ${simCpu.join(', ')} %; ${group} messages per commit; errors ${errors}${upgraded === null ? '' : `; upgraded ${upgraded}`}`,
     );
   } finally {
     for (const s of sims) s.kill('SIGKILL');
+    // A profile is written only at a clean exit; cleanup() kills.
+    if (svc && PROFILE_DIR) await svc.stop();
     if (svc) await svc.cleanup();
     else rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+async function messagesPerCommit(svc: RunningService): Promise<number> {
+  const text = (await svc.api('GET', '/metrics?name=sealwatch_ingest', undefined, null)).body as string;
+  const counter = (name: string) =>
+    Number(new RegExp(`^sealwatch_ingest\\{counter="${name}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  return round1(counter('accepted') / Math.max(1, counter('commits')));
 }
 
 async function countMosquittoHashes(svc: RunningService): Promise<number> {
@@ -198,7 +235,7 @@ async function countMosquittoHashes(svc: RunningService): Promise<number> {
 }
 
 export default async function run(ctx: BenchContext): Promise<BenchResult> {
-  const cases = ctx.quick ? QUICK : FULL;
+  const cases = (ctx.quick ? QUICK : FULL).filter((c) => !ONLY || ONLY.includes(`${c.sensors}:${c.hash}`));
   const metrics: BenchResult['metrics'] = {};
   const loadBefore = os.loadavg()[0]!;
   buildService();

@@ -72,6 +72,11 @@ export interface Broker {
   readonly tlsPort: number | null;
   readonly wsPort: number | null;
   stats(): BrokerStats;
+  /**
+   * CONNECTs received whose CONNACK is not sent yet (authentication and session set-up under way).
+   * A count that keeps climbing means logins arrive faster than the broker lets them in.
+   */
+  pendingConnects(): number;
   /** False while a Redis connection is down (always true without REDIS_URL). */
   healthy(): boolean;
   /**
@@ -96,6 +101,8 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   const closeReason = new WeakMap<Client, string>();
   const expiryTimers = new WeakMap<Client, () => void>();
   const clock = opts.clock ?? systemClock;
+  /** From CONNECT received (preConnect) to CONNACK sent or the connection closed; O(1) either way. */
+  const connecting = new Set<Client>();
   const stats: BrokerStats = { connected: 0, connectionsOpened: 0, refused: {}, closed: {} };
   const count = (bucket: Record<string, number>, reason: string) => {
     bucket[reason] = (bucket[reason] ?? 0) + 1;
@@ -111,6 +118,11 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     // A client that stops reading must not stall delivery to everyone else.
     drainTimeout: 10_000,
     maxClientsIdLength: 64,
+
+    preConnect(client, _packet, done) {
+      connecting.add(client);
+      done(null, true);
+    },
 
     authenticate(client, username, password, done) {
       const guard = guards.get(client);
@@ -239,6 +251,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     throw err;
   }
 
+  aedes.on('connackSent', (_packet, client) => connecting.delete(client));
   aedes.on('clientReady', (client) => {
     stats.connected++;
     const identity = identities.get(client);
@@ -280,6 +293,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     });
     const client = aedes.handle(guard);
     guards.set(client, guard);
+    guard.once('close', () => connecting.delete(client));
   };
   const onSocket = (socket: Socket) => {
     socket.setNoDelay(true);
@@ -331,6 +345,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     tlsPort,
     wsPort,
     stats: () => (backplane ? { ...stats, redis: backplane.stats() } : stats),
+    pendingConnects: () => connecting.size,
     healthy: () => backplane?.up() ?? true,
     closeServiceSessions(tokenId) {
       let n = 0;
@@ -352,6 +367,13 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   };
 }
 
+/**
+ * Connections the kernel may hold before we accept them (capped by net.core.somaxconn). Node's
+ * default, 511, is overrun when a restarted fleet's SYNs all arrive in the same second; a dropped
+ * SYN costs that device a retransmission a second or more later.
+ */
+const LISTEN_BACKLOG = 4096;
+
 function listen(
   server: { listen: Server['listen']; once: Server['once']; off: Server['off']; address: Server['address'] },
   port: number,
@@ -359,7 +381,7 @@ function listen(
 ): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       const address = server.address();
       resolve(typeof address === 'object' && address ? address.port : port);

@@ -30,6 +30,16 @@ interface Batch {
 
 /** Large enough to amortise one fsync, small enough to keep a commit to a few ms. */
 const MAX_BATCH = 2000;
+/**
+ * Under load, at most one commit per this many ms, or per three times the last commit's duration
+ * when the disk is slower (capped): commits then hold the event loop at most a quarter of the time.
+ * Each commit is an fsync that blocks the event loop (better-sqlite3 is synchronous); committing
+ * at every loop turn made groups of about two messages in a reconnect storm, so the fsyncs took a
+ * third of the service's time. A lone message (no commit within the gap) still commits at the next
+ * loop turn.
+ */
+const GATHER_MS = 4;
+const MAX_GATHER_MS = 20;
 
 export interface IngestStats {
   accepted: number;
@@ -53,6 +63,9 @@ export class IngestPipeline {
   private current: Batch | null = null;
   /** Groups commit one after another, each computed from the state the previous one left. */
   private tail: Promise<void> = Promise.resolve();
+  /** performance.now() when the last group was handed to the store: paces commits under load. */
+  private lastFlushAt = Number.NEGATIVE_INFINITY;
+  private lastCommitMs = 0;
   private readonly stats: IngestStats = {
     accepted: 0,
     duplicates: 0,
@@ -157,8 +170,12 @@ export class IngestPipeline {
     const batch: Batch = { items: [], done, resolve, reject };
     this.current = batch;
     // setImmediate runs after the current round of socket reads: everything
-    // that arrived in it joins this group.
-    setImmediate(() => this.flush(batch));
+    // that arrived in it joins this group. Right after another commit, the
+    // group gathers for the rest of GATHER_MS first.
+    const gap = Math.min(MAX_GATHER_MS, Math.max(GATHER_MS, 3 * this.lastCommitMs));
+    const wait = this.lastFlushAt + gap - performance.now();
+    if (wait > 0) setTimeout(() => this.flush(batch), wait);
+    else setImmediate(() => this.flush(batch));
     return batch;
   }
 
@@ -166,6 +183,7 @@ export class IngestPipeline {
     if (this.current === batch) this.current = null;
     if (batch.items.length === 0) return;
     const items = batch.items.splice(0);
+    this.lastFlushAt = performance.now();
     // Whatever goes wrong in one group fails that group only; the chain keeps going.
     this.tail = this.tail
       .then(() => this.commit(items, batch))
@@ -232,7 +250,8 @@ export class IngestPipeline {
     this.forget(items);
     this.stats.commits++;
     this.stats.lastBatchSize = items.length;
-    this.logger.trace({ messages: items.length, ms: performance.now() - started }, 'ingest group committed');
+    this.lastCommitMs = performance.now() - started;
+    this.logger.trace({ messages: items.length, ms: this.lastCommitMs }, 'ingest group committed');
     batch.resolve();
   }
 

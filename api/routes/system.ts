@@ -27,11 +27,12 @@ export function systemRoutes(table: RouteTable, deps: ApiDeps): void {
     method: 'GET',
     url: '/metrics',
     tag: 'system',
-    summary: 'Prometheus metrics',
+    summary: 'Prometheus metrics (all, or only those named in `?name=a,b`)',
     roles: [],
-    handler: async ({ reply }) => {
+    handler: async ({ reply, query }) => {
       reply.header('content-type', deps.metricsContentType);
-      return reply.send(await deps.metricsText());
+      const names = query.name?.split(',').filter((n) => n !== '');
+      return reply.send(await deps.metricsText(names));
     },
   });
   table.add({

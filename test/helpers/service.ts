@@ -49,6 +49,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Keep DATA_DIR after stop (default: removed by cleanup()). */
   keepData?: boolean;
+  /** Extra Node.js options for the service process (e.g. `--cpu-prof`, not allowed in NODE_OPTIONS). */
+  nodeArgs?: string[];
 }
 
 const running = new Set<ChildProcess>();
@@ -70,20 +72,24 @@ export async function startService(
 
   const launch = async () => {
     const logsBefore = logs.length;
-    const proc = spawn(process.execPath, ['--enable-source-maps', join(ROOT, 'dist/main.js')], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATA_DIR: dataDir,
-        HTTP_PORT: String(ports.http),
-        MQTT_PORT: String(ports.mqtt),
-        HTTP_HOST: '127.0.0.1',
-        MQTT_HOST: '127.0.0.1',
-        LOG_LEVEL: 'info',
-        ...options.env,
+    const proc = spawn(
+      process.execPath,
+      ['--enable-source-maps', ...(options.nodeArgs ?? []), join(ROOT, 'dist/main.js')],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          DATA_DIR: dataDir,
+          HTTP_PORT: String(ports.http),
+          MQTT_PORT: String(ports.mqtt),
+          HTTP_HOST: '127.0.0.1',
+          MQTT_HOST: '127.0.0.1',
+          LOG_LEVEL: 'info',
+          ...options.env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     child = proc;
     running.add(proc);
     proc.on('exit', () => running.delete(proc));

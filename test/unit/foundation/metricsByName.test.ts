@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { createMetrics } from '../../../api/metrics.ts';
+import { EventBus } from '../../../core/eventBus.ts';
+import type { ServiceEvents } from '../../../core/events.ts';
+import { createLogger } from '../../../core/logger.ts';
+
+describe('/metrics', () => {
+  let sealCountsAsked = 0;
+  const metrics = createMetrics(new EventBus<ServiceEvents>(createLogger('silent')), {
+    broker: () => ({ connected: 7, connectionsOpened: 9, pendingConnects: 2, refused: {}, closed: {} }),
+    ingest: () => ({ accepted: 0, duplicates: 0, commits: 0, commitFailures: 0, clamped: 0 }),
+    seals: () => {
+      sealCountsAsked++;
+      return { total: 0, open: 0, offline: 0, lowBattery: 0, armed: 0 };
+    },
+    alerts: () => [],
+    outbox: () => ({}),
+    telemetry: () => ({
+      kind: 'none',
+      queued: 0,
+      spooledBytes: 0,
+      written: 0,
+      retried: 0,
+      refused: 0,
+      dropped: 0,
+      movedInTime: 0,
+    }),
+  });
+
+  it('shows CONNECTs waiting for their CONNACK as a gauge', async () => {
+    expect(await metrics.text()).toMatch(/^sealwatch_mqtt_connects_pending 2$/m);
+  });
+
+  it('answers only the named metrics, without computing the others; unknown names are skipped', async () => {
+    sealCountsAsked = 0;
+    const text = await metrics.text([
+      'sealwatch_mqtt_connections',
+      'nope',
+      'sealwatch_mqtt_connects_pending',
+    ]);
+    expect(text).toMatch(/^sealwatch_mqtt_connections 7$/m);
+    expect(text).toMatch(/^sealwatch_mqtt_connects_pending 2$/m);
+    expect(text).not.toMatch(/sealwatch_seals|sealwatch_process_/);
+    expect(sealCountsAsked).toBe(0);
+  });
+});
