@@ -111,6 +111,8 @@ export async function createService(
   // Alerting reacts to committed seal messages: this process's, on the bus; with several
   // instances, everyone's, from the seal feed, on the one instance that owns alerting.
   const engineFeed = shared ? createEngineFeed() : null;
+  // The embedded broker starts below; until then, and behind an external broker, no log-in queue.
+  let broker: Broker | null = null;
   const alerting = createAlerting({
     settings: {
       smtpUrl: config.SMTP_URL,
@@ -132,6 +134,7 @@ export async function createService(
     clock,
     logger,
     ...(engineFeed ? { committedFeed: engineFeed.subscribe } : {}),
+    connectBacklog: () => broker?.pendingConnects() ?? 0,
   });
   // With several instances, the owner starts it once elected (below).
   if (!shared) alerting.start();
@@ -140,7 +143,6 @@ export async function createService(
   let rescue: ReturnType<typeof startSessionRescue> | null = null;
 
   const offlineAfterMs = config.HEARTBEAT_INTERVAL * config.MISSED_HEARTBEATS;
-  let broker: Broker | null = null;
   let external: ExternalConsumer | null = null;
   const metrics = createMetrics(bus, {
     broker: () => broker && { ...broker.stats(), pendingConnects: broker.pendingConnects() },
