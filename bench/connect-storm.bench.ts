@@ -30,6 +30,12 @@ interface Case {
   hash: 'pbkdf2' | 'scrypt';
   /** Stop the simulators here even if not everyone is in. */
   boundSeconds: number;
+  /**
+   * A restart as a county lives it: the service and the seals on a short heartbeat (seconds), every
+   * household armed, and the question is how many offline or outage alerts the storm raises (none
+   * may: every seal is logging back in).
+   */
+  heartbeatSeconds?: number;
 }
 
 const FULL: Case[] = [
@@ -37,13 +43,14 @@ const FULL: Case[] = [
   { sensors: 3_000, hash: 'pbkdf2', boundSeconds: 60 },
   // 15,000 sockets in the service and 7,500 in each simulator: under the open-file limit of 20,000.
   { sensors: 15_000, hash: 'pbkdf2', boundSeconds: 90 },
+  { sensors: 15_000, hash: 'pbkdf2', boundSeconds: 90, heartbeatSeconds: 3 },
 ];
 const QUICK: Case[] = [
   { sensors: 300, hash: 'scrypt', boundSeconds: 30 },
   { sensors: 1_000, hash: 'pbkdf2', boundSeconds: 30 },
 ];
 // Knobs for profiling runs; the defaults are what the README reports.
-/** e.g. `3000:pbkdf2,15000:pbkdf2`: run only these cases. */
+/** e.g. `3000:pbkdf2,15000:pbkdf2,15000:pbkdf2:hb8`: run only these cases. */
 const ONLY = process.env.CONNECT_STORM_CASES?.split(',').map((c) => c.trim());
 /** A folder: the service runs with `--cpu-prof` and writes its profile there when it stops. */
 const PROFILE_DIR = process.env.CONNECT_STORM_CPU_PROF;
@@ -71,7 +78,13 @@ async function countsNow(svc: RunningService): Promise<{ connected: number; open
   };
 }
 
-function startSimulator(url: string, csv: string, json: string, boundSeconds: number): ChildProcess {
+function startSimulator(
+  url: string,
+  csv: string,
+  json: string,
+  boundSeconds: number,
+  heartbeat: string,
+): ChildProcess {
   return spawn(
     process.execPath,
     [
@@ -87,9 +100,9 @@ function startSimulator(url: string, csv: string, json: string, boundSeconds: nu
       '1000000',
       '--max-connecting',
       String(IN_FLIGHT_EACH),
-      // Quiet devices: the storm is the logins and their retained `online`, not the traffic after.
+      // Quiet devices (10m) unless the case asks for a county's heartbeat: the storm is the logins.
       '--heartbeat',
-      '10m',
+      heartbeat,
       '--opens-per-day',
       '0',
       '--duration',
@@ -135,11 +148,14 @@ async function runCase(ctx: BenchContext, c: Case, metrics: BenchResult['metrics
       csvs.push(csv);
     }
 
-    // A long heartbeat interval: the seeded, silent fleet raises no offline or outage alerts meanwhile.
+    // A long heartbeat interval, unless the case is about false alarms: the seeded fleet is silent until
+    // the simulators log in.
+    const heartbeat = c.heartbeatSeconds ? `${c.heartbeatSeconds}s` : '10m';
     svc = (await startService({
       dataDir,
       env: {
-        HEARTBEAT_INTERVAL: '10m',
+        HEARTBEAT_INTERVAL: heartbeat,
+        MISSED_HEARTBEATS: '3',
         ESCALATE_AFTER: '1h',
       },
       nodeArgs: [
@@ -147,13 +163,16 @@ async function runCase(ctx: BenchContext, c: Case, metrics: BenchResult['metrics
         ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${resolve(PROFILE_DIR)}`] : []),
       ],
     })) as RunningService & { cleanup(): Promise<void> };
+    const svcReadyAt = performance.now();
     ctx.log(`  service ready (pid ${svc.pid}); ${SIMULATORS} simulators connect everyone`);
 
     const cpu = cpuWindow(svc.pid);
     const t0 = performance.now();
     const jsons = csvs.map((_, k) => join(dataDir, `summary-${k}.json`));
     for (let k = 0; k < SIMULATORS; k++)
-      sims.push(startSimulator(svc.mqttUrl, csvs[k] as string, jsons[k] as string, c.boundSeconds));
+      sims.push(
+        startSimulator(svc.mqttUrl, csvs[k] as string, jsons[k] as string, c.boundSeconds, heartbeat),
+      );
     // Whether the simulators, on the same cores, are what limits the rate.
     const simCpus = sims.map((s) => cpuWindow(s.pid as number));
     // From the first connection the service accepted (not from spawning the simulators, whose start-up
@@ -162,9 +181,19 @@ async function runCase(ctx: BenchContext, c: Case, metrics: BenchResult['metrics
     let firstAt: number | null = null;
     let allInMs: number | null = null;
     let lastLog = t0;
+    // Without waiting for the log-in queue, offline alerts would start one window plus one interval
+    // after the start: how many seals were still outside then.
+    const fixedGraceEndsAt = c.heartbeatSeconds ? svcReadyAt + c.heartbeatSeconds * 4_000 : null;
+    let connectedAtFixedGraceEnd: number | null = null;
     while (performance.now() - t0 < c.boundSeconds * 1000) {
       const now = await countsNow(svc);
       connected = now.connected;
+      if (
+        fixedGraceEndsAt !== null &&
+        connectedAtFixedGraceEnd === null &&
+        performance.now() >= fixedGraceEndsAt
+      )
+        connectedAtFixedGraceEnd = connected;
       if (firstAt === null && now.opened > 0) firstAt = performance.now();
       if (connected >= c.sensors) {
         allInMs = performance.now() - (firstAt ?? t0);
@@ -177,6 +206,7 @@ async function runCase(ctx: BenchContext, c: Case, metrics: BenchResult['metrics
       await new Promise((r) => setTimeout(r, 100));
     }
     const elapsedMs = allInMs ?? performance.now() - (firstAt ?? t0);
+    const falseAlarms = c.heartbeatSeconds ? await falseAlarmsAfter(svc, c.heartbeatSeconds) : null;
     const serverCpu = cpu.stop();
     const simCpu = simCpus.map((w) => w.stop());
     for (const s of sims) s.kill('SIGTERM');
@@ -188,7 +218,16 @@ async function runCase(ctx: BenchContext, c: Case, metrics: BenchResult['metrics
     const upgraded = c.hash === 'scrypt' ? await countMosquittoHashes(svc) : null;
     const group = await messagesPerCommit(svc);
 
-    const key = `N=${c.sensors} ${c.hash}`;
+    const key = `N=${c.sensors} ${c.hash}${c.heartbeatSeconds ? ` heartbeat ${c.heartbeatSeconds}s` : ''}`;
+    if (falseAlarms !== null) {
+      metrics[`${key}: offline / outage alerts raised (all seals logging back in)`] =
+        `${falseAlarms.offline} / ${falseAlarms.outage}`;
+      metrics[`${key}: connected when a fixed grace would have ended`] =
+        `${connectedAtFixedGraceEnd ?? connected}/${c.sensors}`;
+      ctx.log(
+        `  offline alerts ${falseAlarms.offline}, outage alerts ${falseAlarms.outage}; ${connectedAtFixedGraceEnd ?? connected}/${c.sensors} were in when a fixed grace would have ended`,
+      );
+    }
     const rate = Math.round((allInMs === null ? connected : c.sensors) / (elapsedMs / 1000));
     metrics[`${key}: authenticated connects/s`] = allInMs === null ? `${rate} (bound hit)` : rate;
     metrics[`${key}: all connected after s`] =
@@ -213,6 +252,15 @@ async function runCase(ctx: BenchContext, c: Case, metrics: BenchResult['metrics
   }
 }
 
+/** Waits past the grace (window + hold + two sweeps) with every seal in and beating, then counts what was raised. */
+async function falseAlarmsAfter(svc: RunningService, heartbeatSeconds: number) {
+  await new Promise((r) => setTimeout(r, (heartbeatSeconds * 4 + 3) * 1000));
+  // Any state: one raised and resolved again is a false alarm too.
+  const count = async (type: string) =>
+    ((await svc.api('GET', `/api/alerts?type=${type}&limit=1000`)).body as unknown[]).length;
+  return { offline: await count('offline'), outage: await count('outage') };
+}
+
 async function messagesPerCommit(svc: RunningService): Promise<number> {
   const text = (await svc.api('GET', '/metrics?name=sealwatch_ingest', undefined, null)).body as string;
   const counter = (name: string) =>
@@ -235,7 +283,10 @@ async function countMosquittoHashes(svc: RunningService): Promise<number> {
 }
 
 export default async function run(ctx: BenchContext): Promise<BenchResult> {
-  const cases = (ctx.quick ? QUICK : FULL).filter((c) => !ONLY || ONLY.includes(`${c.sensors}:${c.hash}`));
+  const cases = (ctx.quick ? QUICK : FULL).filter(
+    (c) =>
+      !ONLY || ONLY.includes(`${c.sensors}:${c.hash}${c.heartbeatSeconds ? `:hb${c.heartbeatSeconds}` : ''}`),
+  );
   const metrics: BenchResult['metrics'] = {};
   const loadBefore = os.loadavg()[0]!;
   buildService();
