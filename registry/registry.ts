@@ -113,6 +113,9 @@ export class Registry {
     for (const g of snap.gateways) this.gateways.set(g.id, g);
     for (const q of snap.quarantines) push(this.quarantinesByHousehold, q.householdId, q);
     for (const w of snap.windows) this.indexWindow(w);
+    // Nothing this service writes makes a cycle; one already stored (a hand edit, an older version)
+    // is reported here, at load and at every reload, and the walks treat its closing link as broken.
+    this.tree.auditCycles();
   }
 
   // ---- reads (synchronous, from memory) ----
@@ -148,18 +151,21 @@ export class Registry {
    */
   *sensorsUnder(rootId: string | null): Generator<{ sensor: Sensor; gridId: string }> {
     const roots =
-      rootId === null ? this.tree.all().filter((n) => n.parentId === null) : [this.tree.get(rootId)];
-    const stack = roots.filter((n) => n !== undefined).reverse();
-    while (stack.length > 0) {
-      const node = stack.pop() as GridNode;
-      for (const householdId of this.householdsByGrid.get(node.id) ?? []) {
-        for (const sensorId of this.sensorsByHousehold.get(householdId) ?? []) {
-          const sensor = this.sensors.get(sensorId);
-          if (sensor) yield { sensor, gridId: node.id };
+      rootId === null
+        ? this.tree
+            .all()
+            .filter((n) => n.parentId === null)
+            .map((n) => n.id)
+        : [rootId];
+    for (const root of roots) {
+      for (const node of this.tree.subtree(root)) {
+        for (const householdId of this.householdsByGrid.get(node.id) ?? []) {
+          for (const sensorId of this.sensorsByHousehold.get(householdId) ?? []) {
+            const sensor = this.sensors.get(sensorId);
+            if (sensor) yield { sensor, gridId: node.id };
+          }
         }
       }
-      const children = this.tree.childrenOf(node.id);
-      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as GridNode);
     }
   }
 
@@ -227,6 +233,7 @@ export class Registry {
 
   async createGridNode(input: CreateGridNode): Promise<GridNode> {
     if (this.tree.get(input.id)) throw conflict(`grid node '${input.id}' already exists`, { id: input.id });
+    if (input.parentId === input.id) throw invalid(`grid node '${input.id}' cannot be its own parent`);
     if (input.parentId !== null && !this.tree.get(input.parentId))
       throw notFound('parent grid node', input.parentId);
     const node = newGridNode(input, this.clock.now());

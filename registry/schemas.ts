@@ -18,11 +18,17 @@ export const isoTime = z.iso
 export const ROLES = ['admin', 'monitor', 'worker', 'technician'] as const;
 export type Role = (typeof ROLES)[number];
 
-export const createGridNodeBody = z.object({
+const gridNodeFields = {
   id: idSchema,
   name: z.string().trim().min(1).max(200),
   parentId: idSchema.nullable(),
   level: z.string().trim().min(1).max(50),
+};
+
+/** A node that is its own parent would make every walk of the tree endless: refused here. */
+export const createGridNodeBody = z.object(gridNodeFields).refine((n) => n.parentId !== n.id, {
+  message: 'a grid node cannot be its own parent',
+  path: ['parentId'],
 });
 export type CreateGridNode = z.infer<typeof createGridNodeBody>;
 
@@ -114,9 +120,9 @@ const atLeastOneField = [
 
 export const updateGridNodeBody = z
   .strictObject({
-    name: createGridNodeBody.shape.name,
-    level: createGridNodeBody.shape.level,
-    parentId: createGridNodeBody.shape.parentId,
+    name: gridNodeFields.name,
+    level: gridNodeFields.level,
+    parentId: gridNodeFields.parentId,
   })
   .partial()
   .refine(...atLeastOneField);

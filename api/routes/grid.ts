@@ -59,8 +59,10 @@ export function gridRoutes(table: RouteTable, { registry }: ApiDeps): void {
       nodeInScope(principal, id);
       if (body.parentId !== undefined && body.parentId !== registry.gridNode(id)?.parentId) {
         if (id === principal.gridId) throw forbidden('your token is scoped to this node: it cannot move it');
-        if (body.parentId === null) throw forbidden('only a whole-grid admin makes a node a root');
-        if (registry.gridNode(body.parentId)) requireScope(registry.tree, principal, body.parentId);
+        if (body.parentId === null && principal.gridId !== null)
+          throw forbidden('only a whole-grid admin makes a node a root');
+        if (body.parentId !== null && registry.gridNode(body.parentId))
+          requireScope(registry.tree, principal, body.parentId);
       }
       return gridNodeView(await registry.updateGridNode(id, body));
     },

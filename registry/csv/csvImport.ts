@@ -54,6 +54,14 @@ export function checkCsvImport(
   const idsInFile = new Set<string>();
   const fileIds = new Set(table.rows.map((r) => r.values.id).filter((id): id is string => Boolean(id)));
   const names = new Set<string>();
+  // Grid rows may list a child before its parent: parents in the file are looked up through this.
+  const fileParents = new Map<string, string | null>();
+  if (entity === 'grid') {
+    for (const { values } of table.rows) {
+      if (values.id && !fileParents.has(values.id)) fileParents.set(values.id, values.parentId || null);
+    }
+  }
+  const bodyLines = new Map<Record<string, unknown>, number>();
 
   for (const { line, values } of table.rows) {
     const parsed = spec.schema.safeParse(spec.toBody(values));
@@ -66,7 +74,7 @@ export function checkCsvImport(
     }
     const body = parsed.data as Record<string, unknown>;
     const problem = checkReferences(entity, body, registry, idsInFile, fileIds, names);
-    const gridId = gridOf(entity, body, registry);
+    const gridId = gridOf(entity, body, registry, fileParents);
     if (problem) errors.push({ line, ...problem });
     else if (!mayWrite(gridId)) {
       errors.push({
@@ -79,8 +87,51 @@ export function checkCsvImport(
     }
     if (typeof body.id === 'string') idsInFile.add(body.id);
     bodies.push(body);
+    bodyLines.set(body, line);
   }
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, bodies };
+  if (errors.length > 0) return { ok: false, errors };
+  if (entity !== 'grid') return { ok: true, bodies };
+  const ordered = parentsFirst(bodies, bodyLines);
+  return 'cycles' in ordered ? { ok: false, errors: ordered.cycles } : { ok: true, bodies: ordered.bodies };
+}
+
+/**
+ * Grid rows ordered so that every parent is written before its children (the file may list them
+ * in any order), or the rows that form cycles among themselves, named by line.
+ */
+function parentsFirst(
+  bodies: Record<string, unknown>[],
+  lines: Map<Record<string, unknown>, number>,
+): { bodies: Record<string, unknown>[] } | { cycles: RowError[] } {
+  const byId = new Map(bodies.map((b) => [b.id as string, b]));
+  const ordered: Record<string, unknown>[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const cycles: RowError[] = [];
+  for (const start of bodies) {
+    // Walk up through parents in the file, then write the chain top down.
+    const chain: Record<string, unknown>[] = [];
+    let b: Record<string, unknown> | undefined = start;
+    while (b && state.get(b.id as string) === undefined) {
+      state.set(b.id as string, 'visiting');
+      chain.push(b);
+      b = byId.get(b.parentId as string);
+    }
+    if (b && state.get(b.id as string) === 'visiting') {
+      const ring = chain.slice(chain.indexOf(b));
+      const names = [...ring.map((r) => r.id as string), b.id as string].join(' → ');
+      for (const r of ring) {
+        cycles.push({
+          line: lines.get(r) as number,
+          column: 'parentId',
+          message: `rows ${ring.map((x) => lines.get(x)).join(', ')} form a cycle (${names}): a grid node cannot be its own ancestor`,
+        });
+      }
+    }
+    for (const c of chain) state.set(c.id as string, 'done');
+    ordered.push(...chain.reverse());
+  }
+  if (cycles.length > 0) return { cycles: cycles.sort((x, y) => x.line - y.line) };
+  return { bodies: ordered };
 }
 
 function checkReferences(
@@ -148,10 +199,23 @@ function checkReferences(
 }
 
 /** The grid node that decides whether the caller may write a row. */
-function gridOf(entity: CsvEntityName, b: Record<string, unknown>, registry: Registry): string | null {
+function gridOf(
+  entity: CsvEntityName,
+  b: Record<string, unknown>,
+  registry: Registry,
+  fileParents: Map<string, string | null>,
+): string | null {
   switch (entity) {
-    case 'grid':
-      return (b.parentId as string | null) ?? null;
+    case 'grid': {
+      // A parent in the same file is judged by the registered node its chain hangs from (a chain
+      // that never reaches one, a cycle, is refused as such; here it is simply not writable).
+      let parent = (b.parentId as string | null) ?? null;
+      for (let steps = 0; parent !== null && !registry.gridNode(parent); steps++) {
+        if (steps > fileParents.size || !fileParents.has(parent)) return null;
+        parent = fileParents.get(parent) ?? null;
+      }
+      return parent;
+    }
     case 'workers':
     case 'households':
       return b.gridId as string;
