@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -131,8 +132,65 @@ describe('hostile API input', () => {
       expect((await svc.api('PATCH', '/api/grid/cyc-self', { parentId: null })).status).toBe(200);
     });
   });
+
+  describe("Fastify's and Node's own refusals answer in our error shape", () => {
+    const get = async (path: string) => {
+      const res = await fetch(`${svc.httpUrl}${path}`, {
+        headers: { authorization: `Bearer ${svc.adminToken}` },
+      });
+      return {
+        status: res.status,
+        type: res.headers.get('content-type'),
+        body: (await res.json()) as ErrorBody,
+      };
+    };
+
+    it('a path parameter of 5,000 characters: 414 {"error":{"code","message"}}', async () => {
+      const answer = await get(`/api/seals/${'x'.repeat(5_000)}`);
+      expect(answer.status).toBe(414);
+      expect(answer.body).toEqual({ error: { code: 'uri_too_long', message: expect.any(String) } });
+    });
+
+    it('GET /api/seals/%zz: 400 {"error":{"code","message"}}, not FST_ERR_BAD_URL', async () => {
+      const answer = await get('/api/seals/%zz');
+      expect(answer.status).toBe(400);
+      expect(answer.body).toEqual({ error: { code: 'validation', message: expect.any(String) } });
+    });
+
+    it('a 64 KiB header: 431 {"error":{"code","message"}}', async () => {
+      const raw = await rawHttp(
+        svc.httpPort,
+        `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`,
+      );
+      expect(raw.split('\r\n')[0]).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+      expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toEqual({
+        error: { code: 'headers_too_large', message: expect.any(String) },
+      });
+      await stillAnswers();
+    });
+
+    it('a request line that is not HTTP: 400 {"error":{"code","message"}}', async () => {
+      const raw = await rawHttp(svc.httpPort, 'HELLO\r\n\r\n');
+      expect(raw.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+      expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)).error.code).toBe('validation');
+    });
+  });
 });
 
 interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
+}
+
+/** Sends bytes as they are and reads until the server closes the connection. */
+function rawHttp(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk) => {
+      answer += chunk.toString();
+    });
+    socket.on('error', (err) => (answer ? resolve(answer) : reject(err)));
+    socket.on('close', () => resolve(answer));
+    socket.write(request);
+  });
 }
