@@ -302,8 +302,28 @@ export class Registry {
     return { gateway, secret };
   }
 
+  /**
+   * The household's quarantine that shares time with [start, end) (end null: open-ended), if any.
+   * A household is in one quarantine at a time: two that overlap make its end ambiguous.
+   */
+  overlappingQuarantine(
+    householdId: string,
+    start: number,
+    end: number | null,
+    exceptId?: string,
+  ): Quarantine | undefined {
+    return (this.quarantinesByHousehold.get(householdId) ?? []).find(
+      (q) =>
+        q.id !== exceptId &&
+        start < (q.end ?? Number.POSITIVE_INFINITY) &&
+        q.start < (end ?? Number.POSITIVE_INFINITY),
+    );
+  }
+
   async createQuarantine(input: CreateQuarantine): Promise<Quarantine> {
     this.requireHousehold(input.householdId);
+    const clash = this.overlappingQuarantine(input.householdId, input.start, input.end ?? null);
+    if (clash) throw overlapConflict(clash);
     const q = newQuarantine(input, this.clock.now());
     await this.store.insertQuarantine(q);
     push(this.quarantinesByHousehold, q.householdId, q);
@@ -344,6 +364,8 @@ export class Registry {
     const q = this.quarantine(id);
     if (!q) throw notFound('quarantine', id);
     if (end <= q.start) throw invalid('end must be after the quarantine start');
+    const clash = this.overlappingQuarantine(q.householdId, q.start, end, q.id);
+    if (clash) throw overlapConflict(clash);
     await this.store.setQuarantineEnd(id, end);
     q.end = end;
     this.changed('quarantine', id);
@@ -727,6 +749,13 @@ export class Registry {
     this.writes++;
     this.bus.emit('registry.changed', removed ? { entity, id, removed } : { entity, id });
   }
+}
+
+function overlapConflict(q: Quarantine): Error {
+  const span = `${new Date(q.start).toISOString()} – ${q.end === null ? 'open-ended' : new Date(q.end).toISOString()}`;
+  return conflict(`household '${q.householdId}' already has quarantine '${q.id}' (${span}) at that time`, {
+    quarantineId: q.id,
+  });
 }
 
 export function publicSensor(s: SensorRow): Sensor {

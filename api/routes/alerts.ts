@@ -1,16 +1,17 @@
 import { z } from 'zod';
 import { ALERT_TYPES, OUTCOMES } from '../../alerting/types.ts';
 import { invalid, notFound, ServiceError } from '../../core/errors.ts';
+import { plainText } from '../../registry/schemas.ts';
 import type { ApiDeps } from '../deps.ts';
 import { inScope, requireScope } from '../principal.ts';
 import { parseBody, type RouteTable } from '../routeTable.ts';
 
 const STATUSES = ['open', 'acknowledged', 'resolved'] as const;
 
-export const ackBody = z.object({ note: z.string().trim().max(2000).optional() });
+export const ackBody = z.object({ note: plainText(2000, { min: 0, multiline: true }).optional() });
 export const resolveBody = z.object({
   outcome: z.enum(OUTCOMES as readonly [string, ...string[]]),
-  note: z.string().trim().min(1, 'resolving an alert needs a note').max(2000),
+  note: plainText(2000, { multiline: true }),
 });
 
 /** Alerts: list in scope, one with its history and deliveries, acknowledge, resolve; the daily report. */

@@ -54,6 +54,7 @@ export function checkCsvImport(
   const idsInFile = new Set<string>();
   const fileIds = new Set(table.rows.map((r) => r.values.id).filter((id): id is string => Boolean(id)));
   const names = new Set<string>();
+  const spans = new Map<string, Array<[number, number]>>();
   // Grid rows may list a child before its parent: parents in the file are looked up through this.
   const fileParents = new Map<string, string | null>();
   if (entity === 'grid') {
@@ -73,7 +74,7 @@ export function checkCsvImport(
       continue;
     }
     const body = parsed.data as Record<string, unknown>;
-    const problem = checkReferences(entity, body, registry, idsInFile, fileIds, names);
+    const problem = checkReferences(entity, body, registry, idsInFile, fileIds, names, spans);
     const gridId = gridOf(entity, body, registry, fileParents);
     if (problem) errors.push({ line, ...problem });
     else if (!mayWrite(gridId)) {
@@ -141,6 +142,7 @@ function checkReferences(
   idsInFile: Set<string>,
   fileIds: Set<string>,
   names: Set<string>,
+  spans: Map<string, Array<[number, number]>>,
 ): { column?: string; message: string } | null {
   const id = b.id as string | undefined;
   if (id !== undefined && idsInFile.has(id))
@@ -184,10 +186,29 @@ function checkReferences(
         ? null
         : { column: 'householdId', message: `household '${b.householdId}' does not exist` };
     }
-    case 'quarantines':
-      return householdExists(b.householdId as string)
-        ? null
-        : { column: 'householdId', message: `household '${b.householdId}' does not exist` };
+    case 'quarantines': {
+      const householdId = b.householdId as string;
+      if (!householdExists(householdId))
+        return { column: 'householdId', message: `household '${householdId}' does not exist` };
+      const start = b.start as number;
+      const end = (b.end as number | undefined) ?? null;
+      const clash = registry.overlappingQuarantine(householdId, start, end);
+      if (clash)
+        return {
+          column: 'start',
+          message: `overlaps quarantine '${clash.id}' of household '${householdId}'`,
+        };
+      const key = `quarantine:${householdId}`;
+      const earlier = spans.get(key) ?? [];
+      const inf = Number.POSITIVE_INFINITY;
+      if (earlier.some(([s, e]) => start < e && s < (end ?? inf)))
+        return {
+          column: 'start',
+          message: `overlaps another quarantine of household '${householdId}' in this file`,
+        };
+      spans.set(key, [...earlier, [start, end ?? inf]]);
+      return null;
+    }
     case 'windows':
       if (b.gridId !== undefined && !gridExists(b.gridId as string))
         return { column: 'gridId', message: `grid node '${b.gridId}' does not exist` };

@@ -175,6 +175,113 @@ describe('hostile API input', () => {
       expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)).error.code).toBe('validation');
     });
   });
+
+  describe('looser than it should be', () => {
+    beforeAll(async () => {
+      await svc.api('POST', '/api/grid', { id: 'loose', name: 'L', parentId: null, level: 'county' });
+      await svc.api('POST', '/api/households', { id: 'loose-h', gridId: 'loose', address: 'x' });
+    });
+    const refused = (answer: { status: number; body: ErrorBody }, status = 400) => {
+      expect(answer.status, JSON.stringify(answer.body)).toBe(status);
+      expect(answer.body.error.code).toEqual(expect.any(String));
+      expect(answer.body.error.message).toEqual(expect.any(String));
+    };
+
+    it('refuses the email a@b-.cn (a domain label that ends with a hyphen)', async () => {
+      const worker = { id: 'w-hyphen', name: 'w', gridId: 'loose', role: 'worker' };
+      refused(await svc.api('POST', '/api/workers', { ...worker, email: 'a@b-.cn' }));
+      refused(await svc.api('POST', '/api/workers', { ...worker, email: 'a@-b.cn' }));
+      expect((await svc.api('POST', '/api/workers', { ...worker, email: 'a@b-c.cn' })).status).toBe(201);
+    });
+
+    it('refuses application/x-www-form-urlencoded on a JSON route with 415', async () => {
+      const res = await fetch(`${svc.httpUrl}/api/grid`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${svc.adminToken}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'id=form1&name=F&parentId=loose&level=x',
+      });
+      expect(res.status).toBe(415);
+      expect(((await res.json()) as ErrorBody).error.code).toBe('unsupported_media_type');
+      expect(await gridIds()).not.toContain('form1');
+    });
+
+    it('refuses a CSV body on a JSON route and a JSON body on the CSV import with 415', async () => {
+      const asCsv = await fetch(`${svc.httpUrl}/api/households`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${svc.adminToken}`, 'content-type': 'text/csv' },
+        body: 'id,gridId,address\nx,loose,a\n',
+      });
+      expect(asCsv.status).toBe(415);
+      refused(
+        await svc.api('POST', '/api/import/grid', { id: 'j', name: 'j', parentId: null, level: 'x' }),
+        415,
+      );
+    });
+
+    it('refuses names with NUL and with a lone surrogate', async () => {
+      const node = { parentId: 'loose', level: 'x' };
+      refused(await svc.api('POST', '/api/grid', { ...node, id: 'nul1', name: 'a\u0000b' }));
+      refused(await svc.api('POST', '/api/grid', { ...node, id: 'sur1', name: 'a\ud800b' }));
+      refused(await svc.api('POST', '/api/grid', { ...node, id: 'sur2', name: 'a\udc00' }));
+      refused(await svc.api('PATCH', '/api/households/loose-h', { address: 'x\u0000' }));
+      refused(await csv('households', 'id,gridId,address\nnul-h,loose,"a\u0000b"\n'));
+      // A real pair (an emoji) is text like any other.
+      expect((await svc.api('POST', '/api/grid', { ...node, id: 'pair1', name: '组 😀' })).status).toBe(201);
+    });
+
+    it('refuses an announcement that would end in year 10000', async () => {
+      const answer = await svc.api('POST', '/api/announcements', {
+        householdId: 'loose-h',
+        reason: '倒垃圾',
+        start: '9999-12-31T23:59:00Z',
+      });
+      refused(answer);
+      refused(
+        await svc.api('POST', '/api/announcements', {
+          householdId: 'loose-h',
+          reason: 'x',
+          start: '+10000-01-01',
+        }),
+      );
+    });
+
+    it('refuses a quarantine from 0000 to 9999, and one that overlaps the current one (409)', async () => {
+      const start = new Date(Date.now() - 3_600_000).toISOString();
+      expect((await svc.api('POST', '/api/quarantines', { householdId: 'loose-h', start })).status).toBe(201);
+      refused(
+        await svc.api('POST', '/api/quarantines', {
+          householdId: 'loose-h',
+          start: '0000-01-01T00:00:00Z',
+          end: '9999-12-31T23:59:59Z',
+        }),
+      );
+      const overlap = await svc.api('POST', '/api/quarantines', {
+        householdId: 'loose-h',
+        start: new Date(Date.now() + 86_400_000).toISOString(),
+        end: new Date(Date.now() + 2 * 86_400_000).toISOString(),
+      });
+      refused(overlap, 409);
+      expect(overlap.body.error.message).toContain("'loose-h'");
+      refused(
+        await csv(
+          'quarantines',
+          `householdId,start,end\nloose-h,${new Date(Date.now() + 86_400_000).toISOString()},\n`,
+        ),
+      );
+      const schedule = (await svc.api('GET', '/api/households/loose-h/schedule')).body;
+      expect(schedule.quarantines).toHaveLength(1);
+    });
+
+    it('answers 404 for a bad link token on both GET /ack/<bad> and GET /announce/<bad>', async () => {
+      for (const path of ['/ack/bad', '/announce/bad', '/ack/a.b.c', '/announce/a.b.c']) {
+        expect((await fetch(`${svc.httpUrl}${path}`)).status, path).toBe(404);
+      }
+      expect((await fetch(`${svc.httpUrl}/ack/bad`, { method: 'POST' })).status).toBe(404);
+    });
+  });
 });
 
 interface ErrorBody {
