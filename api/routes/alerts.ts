@@ -19,7 +19,7 @@ export function alertRoutes(table: RouteTable, { registry, alerting }: ApiDeps):
   const { engine } = alerting;
   const scoped = (id: string, principal: Parameters<typeof requireScope>[1]) => {
     const a = engine.getAlert(id);
-    requireScope(registry.tree, principal, a.gridId);
+    requireScope(registry.tree, principal, a.gridId, { what: 'alert', id });
     return a;
   };
 
@@ -40,7 +40,7 @@ export function alertRoutes(table: RouteTable, { registry, alerting }: ApiDeps):
       const gridId = query.gridId;
       if (gridId !== undefined) {
         if (!registry.gridNode(gridId)) throw notFound('grid node', gridId);
-        requireScope(registry.tree, principal, gridId);
+        requireScope(registry.tree, principal, gridId, { what: 'grid node', id: gridId });
       }
       const limit = query.limit === undefined ? 1000 : Number(query.limit);
       const offset = query.offset === undefined ? 0 : Number(query.offset);

@@ -39,7 +39,10 @@ export function announcementRoutes(table: RouteTable, { registry, alerting, cloc
     body: announceBody,
     status: 201,
     handler: async ({ body, principal }) => {
-      requireScope(registry.tree, principal, householdGrid(body.householdId));
+      requireScope(registry.tree, principal, householdGrid(body.householdId), {
+        what: 'household',
+        id: body.householdId,
+      });
       const start = body.start ?? clock.now();
       const end = start + (body.minutes ?? alerting.announceMinutes) * 60_000;
       // A start late on 2099-12-31 would end in 2100: past what a schedule may hold.
@@ -63,7 +66,10 @@ export function announcementRoutes(table: RouteTable, { registry, alerting, cloc
     roles: ['admin', 'monitor', 'worker'],
     status: 201,
     handler: async ({ params, principal }) => {
-      requireScope(registry.tree, principal, householdGrid(params.id as string));
+      requireScope(registry.tree, principal, householdGrid(params.id as string), {
+        what: 'household',
+        id: params.id as string,
+      });
       const link = alerting.announce.createLink(params.id as string, principal.name);
       return { url: link.url, expiresAt: iso(link.expiresAt) };
     },

@@ -55,13 +55,6 @@ export function checkCsvImport(
   const fileIds = new Set(table.rows.map((r) => r.values.id).filter((id): id is string => Boolean(id)));
   const names = new Set<string>();
   const spans = new Map<string, Array<[number, number]>>();
-  // Grid rows may list a child before its parent: parents in the file are looked up through this.
-  const fileParents = new Map<string, string | null>();
-  if (entity === 'grid') {
-    for (const { values } of table.rows) {
-      if (values.id && !fileParents.has(values.id)) fileParents.set(values.id, values.parentId || null);
-    }
-  }
   const bodyLines = new Map<Record<string, unknown>, number>();
 
   for (const { line, values } of table.rows) {
@@ -75,16 +68,13 @@ export function checkCsvImport(
     }
     const body = parsed.data as Record<string, unknown>;
     const problem = checkReferences(entity, body, registry, idsInFile, fileIds, names, spans);
-    const gridId = gridOf(entity, body, registry, fileParents);
+    const gridId = gridOf(entity, body, registry);
     if (problem) errors.push({ line, ...problem });
-    else if (!mayWrite(gridId)) {
-      errors.push({
-        line,
-        message:
-          gridId === null
-            ? 'only a whole-grid admin creates a root node'
-            : `grid node '${gridId}' is outside your scope`,
-      });
+    else if (gridId === null && !mayWrite(null)) {
+      errors.push({ line, message: 'only a whole-grid admin creates a root node' });
+    } else if (gridId !== null && gridId !== IN_FILE && !mayWrite(gridId)) {
+      // Outside the caller's scope reads exactly as a reference to nothing: nothing is learnt.
+      errors.push({ line, ...unknownReference(entity, body) });
     }
     if (typeof body.id === 'string') idsInFile.add(body.id);
     bodies.push(body);
@@ -219,24 +209,41 @@ function checkReferences(
   }
 }
 
+/** The refusal of a row whose reference does not exist, worded as checkReferences words it. */
+function unknownReference(
+  entity: CsvEntityName,
+  b: Record<string, unknown>,
+): { column: string; message: string } {
+  switch (entity) {
+    case 'grid':
+      return { column: 'parentId', message: `parent '${b.parentId}' is neither registered nor in this file` };
+    case 'workers':
+    case 'households':
+      return { column: 'gridId', message: `grid node '${b.gridId}' does not exist` };
+    case 'sensors':
+    case 'quarantines':
+      return { column: 'householdId', message: `household '${b.householdId}' does not exist` };
+    case 'windows':
+      return b.gridId !== undefined
+        ? { column: 'gridId', message: `grid node '${b.gridId}' does not exist` }
+        : { column: 'householdId', message: `household '${b.householdId}' does not exist` };
+  }
+}
+
 /** The grid node that decides whether the caller may write a row. */
+const IN_FILE = Symbol('parent in the file');
+
 function gridOf(
   entity: CsvEntityName,
   b: Record<string, unknown>,
   registry: Registry,
-  fileParents: Map<string, string | null>,
-): string | null {
+): string | null | typeof IN_FILE {
   switch (entity) {
-    case 'grid': {
-      // A parent in the same file is judged by the registered node its chain hangs from (a chain
-      // that never reaches one, a cycle, is refused as such; here it is simply not writable).
-      let parent = (b.parentId as string | null) ?? null;
-      for (let steps = 0; parent !== null && !registry.gridNode(parent); steps++) {
-        if (steps > fileParents.size || !fileParents.has(parent)) return null;
-        parent = fileParents.get(parent) ?? null;
-      }
-      return parent;
-    }
+    case 'grid':
+      // A parent in the same file is checked on its own row (the chain's top row names a registered
+      // node or none); here the row has nothing more to check.
+      if (b.parentId !== null && !registry.gridNode(b.parentId as string)) return IN_FILE;
+      return (b.parentId as string | null) ?? null;
     case 'workers':
     case 'households':
       return b.gridId as string;

@@ -73,6 +73,18 @@ describe('hostile API input', () => {
       expect(nodes.find((n) => n.id === 'ord-c')?.parentId).toBe('ord-b');
     });
 
+    it('imports child-before-parent rows for a scoped admin when the chain hangs in its scope', async () => {
+      await svc.api('POST', '/api/grid', { id: 'scope-top', name: 'T', parentId: null, level: 'county' });
+      const token = (await svc.api('POST', '/api/tokens', { role: 'admin', gridId: 'scope-top', name: 's' }))
+        .body.token as string;
+      const res = await fetch(`${svc.httpUrl}/api/import/grid`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+        body: 'id,name,parentId,level\nsc-kid,K,sc-mid,group\nsc-mid,M,scope-top,village\n',
+      });
+      expect(res.status, await res.clone().text()).toBe(201);
+    });
+
     it('refuses a CSV two-row cycle with 400 naming both rows', async () => {
       const answer = await csv('grid', 'id,name,parentId,level\nring-a,A,ring-b,x\nring-b,B,ring-a,x\n');
       expect(answer.status).toBe(400);
