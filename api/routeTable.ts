@@ -146,8 +146,15 @@ export function openApiDocument(table: RouteTable, version: string): Record<stri
         [String(r.status ?? 200)]: { description: 'success' },
         400: { description: 'invalid body: {"error":{"code","message","details"}}' },
         401: { description: 'no or unknown token' },
-        403: { description: 'role or grid scope does not allow this' },
-        404: { description: 'unknown id' },
+        403: { description: 'the role does not allow this' },
+        404: { description: 'unknown id, or one outside your grid scope (the same answer for both)' },
+        ...(r.body || r.accepts
+          ? {
+              415: {
+                description: `the body is not ${(r.accepts ?? ['json']).join(' or ')}`,
+              },
+            }
+          : {}),
       },
     };
   }
