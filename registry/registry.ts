@@ -4,6 +4,7 @@ import { conflict, invalid, notFound } from '../core/errors.ts';
 import type { EventBus } from '../core/eventBus.ts';
 import type { ServiceEvents } from '../core/events.ts';
 import { type ArmingInputs, covers } from './arming.ts';
+import { cycleRefusal } from './gridCycle.ts';
 import { GridTree } from './gridTree.ts';
 import {
   newGridNode,
@@ -399,8 +400,7 @@ export class Registry {
     const parentId = change.parentId === undefined ? node.parentId : change.parentId;
     if (parentId !== node.parentId && parentId !== null) {
       if (!this.tree.get(parentId)) throw notFound('parent grid node', parentId);
-      if (this.tree.isWithin(parentId, id))
-        throw invalid(`grid node '${id}' cannot move under itself or its own descendant '${parentId}'`);
+      if (this.tree.isWithin(parentId, id)) throw cycleRefusal(id, parentId);
     }
     const next: GridNode = {
       ...node,
