@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from '../core/logger.ts';
 import { bearerAuthenticator } from './authenticate.ts';
 import type { ApiDeps } from './deps.ts';
-import { installErrorHandler } from './errorHandler.ts';
+import { frameworkErrorOptions, installErrorHandler } from './errorHandler.ts';
 import { forwardAlertingCalls } from './ownerProxy.ts';
 import { ackRoutes } from './routes/ack.ts';
 import { alertRoutes } from './routes/alerts.ts';
@@ -38,6 +38,7 @@ export function buildApi(
     routerOptions: { maxParamLength: 1024 },
     // Closing waits for in-flight requests; idle keep-alive sockets are cut.
     forceCloseConnections: 'idle',
+    ...frameworkErrorOptions,
   });
   installErrorHandler(app);
   app.addHook('onResponse', async (request, reply) => {

@@ -1,4 +1,12 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifyServerOptions,
+} from 'fastify';
 import type { ErrorCode } from '../core/errors.ts';
 import { ServiceError } from '../core/errors.ts';
 
@@ -11,6 +19,64 @@ const STATUS: Record<ErrorCode, number> = {
   config: 500,
   unavailable: 503,
   internal: 500,
+  timeout: 408,
+  too_large: 413,
+  uri_too_long: 414,
+  unsupported_media_type: 415,
+  headers_too_large: 431,
+};
+
+/** SPEC's error shape, for every answer that is not a success. */
+export function errorBody(code: ErrorCode, message: string, details?: unknown): Record<string, unknown> {
+  return { error: { code, message, ...(details !== undefined ? { details } : {}) } };
+}
+
+/** Fastify's own status codes for what it refuses itself, as our codes. */
+function codeForStatus(status: number): ErrorCode {
+  if (status === 413) return 'too_large';
+  if (status === 414) return 'uri_too_long';
+  if (status === 415) return 'unsupported_media_type';
+  if (status === 431) return 'headers_too_large';
+  if (status === 408) return 'timeout';
+  if (status === 404) return 'not_found';
+  return 'validation';
+}
+
+/**
+ * Errors Fastify and Node answer before any route or error handler runs: a path that is not valid
+ * percent-encoding (FST_ERR_BAD_URL), a path parameter past maxParamLength (414), and, below
+ * Fastify, the HTTP parser's refusals (431 headers too large, 408, 400). They answer in the same
+ * shape as everything else. Spread into the Fastify options.
+ */
+export const frameworkErrorOptions: Pick<FastifyServerOptions, 'frameworkErrors' | 'clientErrorHandler'> = {
+  frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+    // The offending path is not echoed: it may be megabytes long, or meant to be reflected.
+    if (error.code === 'FST_ERR_BAD_URL')
+      return reply
+        .code(400)
+        .send(errorBody('validation', 'the URL path is not valid: a %-escape does not decode'));
+    if (error.code === 'FST_ERR_MAX_PARAM_LENGTH')
+      return reply.code(414).send(errorBody('uri_too_long', 'a path parameter is too long'));
+    reply.log.error({ err: error }, 'unexpected framework error');
+    return reply.code(500).send(errorBody('internal', 'internal error'));
+  },
+  clientErrorHandler(err: Error & { code?: string }, socket: Duplex) {
+    // A reset connection has nobody to answer.
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    const [status, code, message]: [number, ErrorCode, string] =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'headers_too_large', 'the request headers are too large']
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'timeout', 'the request took too long to arrive']
+          : [400, 'validation', 'the request is not valid HTTP'];
+    if (socket.writable) {
+      const body = JSON.stringify(errorBody(code, message));
+      socket.write(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    }
+    socket.destroy(err);
+  },
 };
 
 /** The one place where error codes become HTTP statuses and SPEC's error shape. */
@@ -19,27 +85,17 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (err instanceof ServiceError) {
       const status = STATUS[err.code];
       if (status >= 500) request.log.error({ err, code: err.code, ...err.context }, 'request failed');
-      return reply.code(status).send({
-        error: {
-          code: err.code,
-          message: err.message,
-          ...(err.details !== undefined ? { details: err.details } : {}),
-        },
-      });
+      return reply.code(status).send(errorBody(err.code, err.message, err.details));
     }
     // Fastify's own errors: unparsable JSON, too large a body, wrong content type.
     const status = err.statusCode ?? 500;
     if (status < 500) {
-      return reply
-        .code(status)
-        .send({ error: { code: status === 413 ? 'too_large' : 'validation', message: err.message } });
+      return reply.code(status).send(errorBody(codeForStatus(status), err.message));
     }
     request.log.error({ err }, 'unexpected error');
-    return reply.code(500).send({ error: { code: 'internal', message: 'internal error' } });
+    return reply.code(500).send(errorBody('internal', 'internal error'));
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({
-      error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` },
-    }),
+    reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
   );
 }

@@ -1,4 +1,4 @@
-import { forbidden } from '../core/errors.ts';
+import { forbidden, notFound } from '../core/errors.ts';
 import type { GridTree } from '../registry/gridTree.ts';
 import type { Role } from '../registry/schemas.ts';
 
@@ -23,6 +23,16 @@ export function inScope(tree: GridTree, principal: Principal, gridId: string): b
   return tree.isWithin(gridId, principal.gridId);
 }
 
-export function requireScope(tree: GridTree, principal: Principal, gridId: string): void {
-  if (!inScope(tree, principal, gridId)) throw forbidden(`grid node '${gridId}' is outside your scope`);
+/**
+ * Outside the caller's subtree answers exactly as an unknown id does (404, `<what> '<id>' does not
+ * exist`, naming what the caller named): a 403 would tell a scoped caller which ids exist in other
+ * grids, and name their nodes.
+ */
+export function requireScope(
+  tree: GridTree,
+  principal: Principal,
+  gridId: string,
+  named: { what: string; id: string },
+): void {
+  if (!inScope(tree, principal, gridId)) throw notFound(named.what, named.id);
 }

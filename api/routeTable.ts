@@ -22,11 +22,42 @@ export interface RouteSpec<Schema extends z.ZodType | undefined> {
   /** Roles allowed; an empty list means public (no token). */
   roles: readonly Role[];
   body?: Schema;
+  /**
+   * The media types a request body may come in (default JSON only); any other is refused with 415,
+   * so an HTML form elsewhere cannot post into a JSON route. Only the one-tap pages take forms and
+   * only the import takes CSV.
+   */
+  accepts?: readonly BodyKind[];
   status?: number;
   handler: (ctx: RouteContext<Schema extends z.ZodType ? z.output<Schema> : undefined>) => Promise<unknown>;
 }
 
 type AnyRoute = RouteSpec<z.ZodType | undefined>;
+
+export type BodyKind = 'json' | 'form' | 'csv';
+const MEDIA_TYPES: Record<string, BodyKind> = {
+  'application/json': 'json',
+  'application/x-www-form-urlencoded': 'form',
+  'text/csv': 'csv',
+  'text/plain': 'csv',
+};
+
+/** 415 unless the request has no body or one in a media type the route accepts. */
+function requireMediaType(request: FastifyRequest, accepts: readonly BodyKind[]): void {
+  const header = request.headers['content-type'];
+  if (header === undefined) return;
+  const type = header.split(';')[0]?.trim().toLowerCase() ?? '';
+  const kind = MEDIA_TYPES[type];
+  if (kind === undefined || !accepts.includes(kind)) {
+    const names = Object.entries(MEDIA_TYPES)
+      .filter(([, k]) => accepts.includes(k))
+      .map(([t]) => t);
+    throw new ServiceError(
+      'unsupported_media_type',
+      `this route takes ${names.join(' or ')}, not '${type.slice(0, 100)}'`,
+    );
+  }
+}
 
 /**
  * Routes are declared once, with their zod body schema and roles: the same
@@ -53,6 +84,7 @@ export class RouteTable {
               ? ({ tokenId: '', name: 'public', role: 'monitor', gridId: null, expiresAt: null } as Principal)
               : await this.authenticate(request);
           if (spec.roles.length > 0) requireRole(principal, spec.roles);
+          requireMediaType(request, spec.accepts ?? ['json']);
           const body = spec.body ? parseBody(spec.body, request.body) : undefined;
           const result = await spec.handler({
             body,
@@ -114,8 +146,15 @@ export function openApiDocument(table: RouteTable, version: string): Record<stri
         [String(r.status ?? 200)]: { description: 'success' },
         400: { description: 'invalid body: {"error":{"code","message","details"}}' },
         401: { description: 'no or unknown token' },
-        403: { description: 'role or grid scope does not allow this' },
-        404: { description: 'unknown id' },
+        403: { description: 'the role does not allow this' },
+        404: { description: 'unknown id, or one outside your grid scope (the same answer for both)' },
+        ...(r.body || r.accepts
+          ? {
+              415: {
+                description: `the body is not ${(r.accepts ?? ['json']).join(' or ')}`,
+              },
+            }
+          : {}),
       },
     };
   }

@@ -81,6 +81,12 @@ export async function createService(
   const stores: Stores = shared ?? openLocalDatabase(dataDir, logger);
   const { store, alertStore } = stores;
   const registry = new Registry(store, bus, clock);
+  const registryLog = logger.child({ component: 'registry' });
+  registry.tree.onCycle = (ids) =>
+    registryLog.error(
+      { code: 'grid_cycle', ids },
+      `stored grid nodes form a cycle (${ids.join(' → ')}); walks treat the closing link as broken: give one of them a parent outside it (PATCH /api/grid/:id)`,
+    );
   await registry.load();
 
   const telemetry = createTelemetrySink(

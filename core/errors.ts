@@ -10,7 +10,13 @@ export type ErrorCode =
   | 'forbidden'
   | 'config'
   | 'unavailable'
-  | 'internal';
+  | 'internal'
+  // What the HTTP layer refuses before a route runs (api/errorHandler.ts).
+  | 'too_large'
+  | 'uri_too_long'
+  | 'unsupported_media_type'
+  | 'headers_too_large'
+  | 'timeout';
 
 export class ServiceError extends Error {
   readonly code: ErrorCode;

@@ -4,6 +4,7 @@ import { conflict, invalid, notFound } from '../core/errors.ts';
 import type { EventBus } from '../core/eventBus.ts';
 import type { ServiceEvents } from '../core/events.ts';
 import { type ArmingInputs, covers } from './arming.ts';
+import { cycleRefusal } from './gridCycle.ts';
 import { GridTree } from './gridTree.ts';
 import {
   newGridNode,
@@ -113,6 +114,9 @@ export class Registry {
     for (const g of snap.gateways) this.gateways.set(g.id, g);
     for (const q of snap.quarantines) push(this.quarantinesByHousehold, q.householdId, q);
     for (const w of snap.windows) this.indexWindow(w);
+    // Nothing this service writes makes a cycle; one already stored (a hand edit, an older version)
+    // is reported here, at load and at every reload, and the walks treat its closing link as broken.
+    this.tree.auditCycles();
   }
 
   // ---- reads (synchronous, from memory) ----
@@ -148,18 +152,21 @@ export class Registry {
    */
   *sensorsUnder(rootId: string | null): Generator<{ sensor: Sensor; gridId: string }> {
     const roots =
-      rootId === null ? this.tree.all().filter((n) => n.parentId === null) : [this.tree.get(rootId)];
-    const stack = roots.filter((n) => n !== undefined).reverse();
-    while (stack.length > 0) {
-      const node = stack.pop() as GridNode;
-      for (const householdId of this.householdsByGrid.get(node.id) ?? []) {
-        for (const sensorId of this.sensorsByHousehold.get(householdId) ?? []) {
-          const sensor = this.sensors.get(sensorId);
-          if (sensor) yield { sensor, gridId: node.id };
+      rootId === null
+        ? this.tree
+            .all()
+            .filter((n) => n.parentId === null)
+            .map((n) => n.id)
+        : [rootId];
+    for (const root of roots) {
+      for (const node of this.tree.subtree(root)) {
+        for (const householdId of this.householdsByGrid.get(node.id) ?? []) {
+          for (const sensorId of this.sensorsByHousehold.get(householdId) ?? []) {
+            const sensor = this.sensors.get(sensorId);
+            if (sensor) yield { sensor, gridId: node.id };
+          }
         }
       }
-      const children = this.tree.childrenOf(node.id);
-      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as GridNode);
     }
   }
 
@@ -227,6 +234,7 @@ export class Registry {
 
   async createGridNode(input: CreateGridNode): Promise<GridNode> {
     if (this.tree.get(input.id)) throw conflict(`grid node '${input.id}' already exists`, { id: input.id });
+    if (input.parentId === input.id) throw invalid(`grid node '${input.id}' cannot be its own parent`);
     if (input.parentId !== null && !this.tree.get(input.parentId))
       throw notFound('parent grid node', input.parentId);
     const node = newGridNode(input, this.clock.now());
@@ -295,8 +303,28 @@ export class Registry {
     return { gateway, secret };
   }
 
+  /**
+   * The household's quarantine that shares time with [start, end) (end null: open-ended), if any.
+   * A household is in one quarantine at a time: two that overlap make its end ambiguous.
+   */
+  overlappingQuarantine(
+    householdId: string,
+    start: number,
+    end: number | null,
+    exceptId?: string,
+  ): Quarantine | undefined {
+    return (this.quarantinesByHousehold.get(householdId) ?? []).find(
+      (q) =>
+        q.id !== exceptId &&
+        start < (q.end ?? Number.POSITIVE_INFINITY) &&
+        q.start < (end ?? Number.POSITIVE_INFINITY),
+    );
+  }
+
   async createQuarantine(input: CreateQuarantine): Promise<Quarantine> {
     this.requireHousehold(input.householdId);
+    const clash = this.overlappingQuarantine(input.householdId, input.start, input.end ?? null);
+    if (clash) throw overlapConflict(clash);
     const q = newQuarantine(input, this.clock.now());
     await this.store.insertQuarantine(q);
     push(this.quarantinesByHousehold, q.householdId, q);
@@ -337,6 +365,8 @@ export class Registry {
     const q = this.quarantine(id);
     if (!q) throw notFound('quarantine', id);
     if (end <= q.start) throw invalid('end must be after the quarantine start');
+    const clash = this.overlappingQuarantine(q.householdId, q.start, end, q.id);
+    if (clash) throw overlapConflict(clash);
     await this.store.setQuarantineEnd(id, end);
     q.end = end;
     this.changed('quarantine', id);
@@ -370,8 +400,7 @@ export class Registry {
     const parentId = change.parentId === undefined ? node.parentId : change.parentId;
     if (parentId !== node.parentId && parentId !== null) {
       if (!this.tree.get(parentId)) throw notFound('parent grid node', parentId);
-      if (this.tree.isWithin(parentId, id))
-        throw invalid(`grid node '${id}' cannot move under itself or its own descendant '${parentId}'`);
+      if (this.tree.isWithin(parentId, id)) throw cycleRefusal(id, parentId);
     }
     const next: GridNode = {
       ...node,
@@ -720,6 +749,13 @@ export class Registry {
     this.writes++;
     this.bus.emit('registry.changed', removed ? { entity, id, removed } : { entity, id });
   }
+}
+
+function overlapConflict(q: Quarantine): Error {
+  const span = `${new Date(q.start).toISOString()} – ${q.end === null ? 'open-ended' : new Date(q.end).toISOString()}`;
+  return conflict(`household '${q.householdId}' already has quarantine '${q.id}' (${span}) at that time`, {
+    quarantineId: q.id,
+  });
 }
 
 export function publicSensor(s: SensorRow): Sensor {

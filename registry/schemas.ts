@@ -10,19 +10,72 @@ export const idSchema = z
   .string()
   .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'ids are 1–64 characters of A–Z, a–z, 0–9, _ . : -');
 
-/** ISO 8601 with an offset or Z, parsed to epoch ms. */
+/**
+ * Free text people type (names, addresses, reasons, notes): no NUL or other control characters
+ * (tab and line breaks only where `multiline`), and no lone UTF-16 surrogates, which no encoder
+ * can write out as UTF-8 (the database, CSV exports and notifications would each mangle them).
+ */
+export function plainText(max: number, { min = 1, multiline = false } = {}) {
+  const allowed = multiline ? new Set([0x09, 0x0a, 0x0d]) : new Set<number>();
+  const hasControl = (text: string) => {
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if ((c < 0x20 || c === 0x7f) && !allowed.has(c)) return true;
+    }
+    return false;
+  };
+  return z
+    .string()
+    .trim()
+    .min(min)
+    .max(max)
+    .refine((text) => !hasControl(text), { message: 'must not contain NUL or other control characters' })
+    .refine((text) => !/\p{Cs}/u.test(text), {
+      message: 'must be valid Unicode text (it holds a lone UTF-16 surrogate)',
+    });
+}
+
+/** A domain label may not start or end with a hyphen (RFC 1035); zod's email() lets `a@b-.cn` through. */
+export const emailSchema = z
+  .email()
+  .refine(
+    (address) =>
+      (address.split('@')[1] ?? '').split('.').every((l) => !l.startsWith('-') && !l.endsWith('-')),
+    {
+      message: 'the domain has a label that starts or ends with a hyphen',
+    },
+  );
+
+/** RFC 3339 (ISO 8601 with seconds and an offset or Z), parsed to epoch ms. */
 export const isoTime = z.iso
   .datetime({ offset: true, message: 'must be an ISO 8601 time with offset, e.g. 2026-11-23T08:00:00+08:00' })
   .transform((text) => Date.parse(text));
 
+const SCHEDULE_FROM = Date.UTC(2000, 0, 1);
+const SCHEDULE_TO = Date.UTC(2100, 0, 1);
+/**
+ * A time in a schedule (quarantines, windows, announcements): RFC 3339 within 2000–2099. Anything
+ * else is a typo (0000, 9999) that would arm or disarm a household for ever.
+ */
+export const scheduleTime = isoTime.refine((ms) => ms >= SCHEDULE_FROM && ms < SCHEDULE_TO, {
+  message: 'must lie between 2000-01-01 and 2099-12-31',
+});
+export const SCHEDULE_END = SCHEDULE_TO;
+
 export const ROLES = ['admin', 'monitor', 'worker', 'technician'] as const;
 export type Role = (typeof ROLES)[number];
 
-export const createGridNodeBody = z.object({
+const gridNodeFields = {
   id: idSchema,
-  name: z.string().trim().min(1).max(200),
+  name: plainText(200),
   parentId: idSchema.nullable(),
-  level: z.string().trim().min(1).max(50),
+  level: plainText(50),
+};
+
+/** A node that is its own parent would make every walk of the tree endless: refused here. */
+export const createGridNodeBody = z.object(gridNodeFields).refine((n) => n.parentId !== n.id, {
+  message: 'a grid node cannot be its own parent',
+  path: ['parentId'],
 });
 export type CreateGridNode = z.infer<typeof createGridNodeBody>;
 
@@ -30,11 +83,11 @@ export const WORKER_ROLES = ['worker', 'leader', 'technician'] as const;
 export type WorkerRole = (typeof WORKER_ROLES)[number];
 
 const workerFields = {
-  name: z.string().trim().min(1).max(200),
+  name: plainText(200),
   gridId: idSchema,
   /** Technicians receive maintenance and outage alerts (安装/运维). */
   role: z.enum(WORKER_ROLES),
-  email: z.email(),
+  email: emailSchema,
   phone: z
     .string()
     .regex(/^\+?[0-9 -]{5,20}$/, 'phone numbers are digits, spaces and dashes, optionally starting with +'),
@@ -59,44 +112,44 @@ export type CreateWorker = z.infer<typeof createWorkerBody>;
 export const createHouseholdBody = z.object({
   id: idSchema,
   gridId: idSchema,
-  address: z.string().trim().min(1).max(500),
-  contact: z.string().trim().max(200).optional(),
+  address: plainText(500),
+  contact: plainText(200, { min: 0 }).optional(),
 });
 export type CreateHousehold = z.infer<typeof createHouseholdBody>;
 
 export const createSensorBody = z.object({
   id: sensorIdSchema,
   householdId: idSchema,
-  model: z.string().trim().min(1).max(64).optional(),
-  friendlyName: z.string().trim().min(1).max(128).optional(),
+  model: plainText(64).optional(),
+  friendlyName: plainText(128).optional(),
 });
 export type CreateSensor = z.infer<typeof createSensorBody>;
 
 export const createGatewayBody = z.object({
   id: sensorIdSchema,
-  name: z.string().trim().min(1).max(200),
+  name: plainText(200),
   sensorIds: z.array(sensorIdSchema).max(10_000),
 });
 export type CreateGateway = z.infer<typeof createGatewayBody>;
 
 export const createQuarantineBody = z
-  .object({ householdId: idSchema, start: isoTime, end: isoTime.optional() })
+  .object({ householdId: idSchema, start: scheduleTime, end: scheduleTime.optional() })
   .refine((q) => q.end === undefined || q.end > q.start, {
     message: 'end must be after start',
     path: ['end'],
   });
 export type CreateQuarantine = z.infer<typeof createQuarantineBody>;
 
-export const endQuarantineBody = z.object({ end: isoTime });
+export const endQuarantineBody = z.object({ end: scheduleTime });
 
 export const createWindowBody = z
   .object({
     gridId: idSchema.optional(),
     householdId: idSchema.optional(),
-    start: isoTime,
-    end: isoTime,
-    reason: z.string().trim().min(1).max(200),
-    by: z.string().trim().min(1).max(200),
+    start: scheduleTime,
+    end: scheduleTime,
+    reason: plainText(200),
+    by: plainText(200),
   })
   .refine((w) => (w.gridId === undefined) !== (w.householdId === undefined), {
     message: 'give exactly one of gridId or householdId',
@@ -114,9 +167,9 @@ const atLeastOneField = [
 
 export const updateGridNodeBody = z
   .strictObject({
-    name: createGridNodeBody.shape.name,
-    level: createGridNodeBody.shape.level,
-    parentId: createGridNodeBody.shape.parentId,
+    name: gridNodeFields.name,
+    level: gridNodeFields.level,
+    parentId: gridNodeFields.parentId,
   })
   .partial()
   .refine(...atLeastOneField);
@@ -137,7 +190,7 @@ export const updateHouseholdBody = z
   .strictObject({
     gridId: idSchema,
     address: createHouseholdBody.shape.address,
-    contact: z.string().trim().max(200).nullable(),
+    contact: plainText(200, { min: 0 }).nullable(),
   })
   .partial()
   .refine(...atLeastOneField);
@@ -146,8 +199,8 @@ export type UpdateHousehold = z.infer<typeof updateHouseholdBody>;
 /** A sensor moves to another household by removing it and registering it again (a new secret). */
 export const updateSensorBody = z
   .strictObject({
-    model: z.string().trim().min(1).max(64),
-    friendlyName: z.string().trim().min(1).max(128).nullable(),
+    model: plainText(64),
+    friendlyName: plainText(128).nullable(),
   })
   .partial()
   .refine(...atLeastOneField);
@@ -156,7 +209,7 @@ export type UpdateSensor = z.infer<typeof updateSensorBody>;
 export const createTokenBody = z.object({
   role: z.enum(ROLES),
   gridId: idSchema.nullable(),
-  name: z.string().trim().min(1).max(200),
+  name: plainText(200),
   /** RFC 3339; must lie in the future (checked against the clock by the registry). Absent: never expires. */
   expiresAt: isoTime.optional(),
 });

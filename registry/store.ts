@@ -94,7 +94,12 @@ export interface Store {
   deleteWindow(id: string): Promise<void>;
   setCommissioning(sensorId: string, until: number | null): Promise<void>;
 
-  /** Updates replace the whole record (the registry merged the change); ids never change. */
+  /**
+   * Updates replace the whole record (the registry merged the change); ids never change. A grid
+   * node moved under itself or one of its descendants is refused by the store too (a validation
+   * ServiceError), checked against what is stored, so two instances moving two nodes under each
+   * other at once cannot make a cycle between them.
+   */
   updateGridNode(node: GridNode): Promise<void>;
   /** Only an empty node is deleted: the registry has checked that nothing refers to it. */
   deleteGridNode(id: string): Promise<void>;

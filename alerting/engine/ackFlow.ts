@@ -10,8 +10,9 @@ export interface Page {
 }
 
 const STATUS: Record<Extract<AckPageState, { kind: 'error' }>['reason'], number> = {
-  malformed: 400,
-  tampered: 400,
+  // A link that does not verify is simply unknown, as on the announce page: 404.
+  malformed: 404,
+  tampered: 404,
   expired: 410,
   used: 410,
   notFound: 404,

@@ -26,6 +26,7 @@ export function ackRoutes(table: RouteTable, { alerting }: ApiDeps): void {
     tag: 'alerts',
     summary: 'Acknowledge link: acknowledges once as the recipient the link was sent to',
     roles: [],
+    accepts: ['form', 'json'],
     handler: async ({ params, request, reply }) => {
       const body = (request.body ?? {}) as Record<string, unknown>;
       const note = typeof body.note === 'string' ? body.note : undefined;

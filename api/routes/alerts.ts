@@ -1,16 +1,17 @@
 import { z } from 'zod';
 import { ALERT_TYPES, OUTCOMES } from '../../alerting/types.ts';
 import { invalid, notFound, ServiceError } from '../../core/errors.ts';
+import { plainText } from '../../registry/schemas.ts';
 import type { ApiDeps } from '../deps.ts';
 import { inScope, requireScope } from '../principal.ts';
 import { parseBody, type RouteTable } from '../routeTable.ts';
 
 const STATUSES = ['open', 'acknowledged', 'resolved'] as const;
 
-export const ackBody = z.object({ note: z.string().trim().max(2000).optional() });
+export const ackBody = z.object({ note: plainText(2000, { min: 0, multiline: true }).optional() });
 export const resolveBody = z.object({
   outcome: z.enum(OUTCOMES as readonly [string, ...string[]]),
-  note: z.string().trim().min(1, 'resolving an alert needs a note').max(2000),
+  note: plainText(2000, { multiline: true }),
 });
 
 /** Alerts: list in scope, one with its history and deliveries, acknowledge, resolve; the daily report. */
@@ -18,7 +19,7 @@ export function alertRoutes(table: RouteTable, { registry, alerting }: ApiDeps):
   const { engine } = alerting;
   const scoped = (id: string, principal: Parameters<typeof requireScope>[1]) => {
     const a = engine.getAlert(id);
-    requireScope(registry.tree, principal, a.gridId);
+    requireScope(registry.tree, principal, a.gridId, { what: 'alert', id });
     return a;
   };
 
@@ -39,7 +40,7 @@ export function alertRoutes(table: RouteTable, { registry, alerting }: ApiDeps):
       const gridId = query.gridId;
       if (gridId !== undefined) {
         if (!registry.gridNode(gridId)) throw notFound('grid node', gridId);
-        requireScope(registry.tree, principal, gridId);
+        requireScope(registry.tree, principal, gridId, { what: 'grid node', id: gridId });
       }
       const limit = query.limit === undefined ? 1000 : Number(query.limit);
       const offset = query.offset === undefined ? 0 : Number(query.offset);

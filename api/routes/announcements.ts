@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ANNOUNCE_PAGE_HEADERS } from '../../alerting/engine/announceFlow.ts';
-import { notFound } from '../../core/errors.ts';
-import { idSchema, isoTime } from '../../registry/schemas.ts';
+import { invalid, notFound } from '../../core/errors.ts';
+import { idSchema, plainText, SCHEDULE_END, scheduleTime } from '../../registry/schemas.ts';
 import type { ApiDeps } from '../deps.ts';
 import { requireScope } from '../principal.ts';
 import type { RouteTable } from '../routeTable.ts';
@@ -15,8 +15,8 @@ export const announceBody = z.object({
     .min(1)
     .max(24 * 60)
     .optional(),
-  reason: z.string().trim().min(1).max(200),
-  start: isoTime.optional(),
+  reason: plainText(200),
+  start: scheduleTime.optional(),
 });
 
 /**
@@ -39,12 +39,18 @@ export function announcementRoutes(table: RouteTable, { registry, alerting, cloc
     body: announceBody,
     status: 201,
     handler: async ({ body, principal }) => {
-      requireScope(registry.tree, principal, householdGrid(body.householdId));
+      requireScope(registry.tree, principal, householdGrid(body.householdId), {
+        what: 'household',
+        id: body.householdId,
+      });
       const start = body.start ?? clock.now();
+      const end = start + (body.minutes ?? alerting.announceMinutes) * 60_000;
+      // A start late on 2099-12-31 would end in 2100: past what a schedule may hold.
+      if (end >= SCHEDULE_END) throw invalid('start: the announcement would end after 2099-12-31');
       const a = alerting.engine.announce({
         householdId: body.householdId,
         start,
-        end: start + (body.minutes ?? alerting.announceMinutes) * 60_000,
+        end,
         reason: body.reason,
         by: principal.name,
       });
@@ -60,7 +66,10 @@ export function announcementRoutes(table: RouteTable, { registry, alerting, cloc
     roles: ['admin', 'monitor', 'worker'],
     status: 201,
     handler: async ({ params, principal }) => {
-      requireScope(registry.tree, principal, householdGrid(params.id as string));
+      requireScope(registry.tree, principal, householdGrid(params.id as string), {
+        what: 'household',
+        id: params.id as string,
+      });
       const link = alerting.announce.createLink(params.id as string, principal.name);
       return { url: link.url, expiresAt: iso(link.expiresAt) };
     },
@@ -84,6 +93,7 @@ export function announcementRoutes(table: RouteTable, { registry, alerting, cloc
     tag: 'alerts',
     summary: "A household's announce link: announces once",
     roles: [],
+    accepts: ['form', 'json'],
     handler: async ({ params, request, reply }) => {
       const body = (request.body ?? {}) as Record<string, unknown>;
       const reason = typeof body.reason === 'string' ? body.reason : undefined;

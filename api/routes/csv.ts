@@ -20,6 +20,7 @@ export function csvRoutes(table: RouteTable, { registry }: ApiDeps): void {
     tag: 'registry',
     summary: `Import a CSV file (UTF-8, with or without BOM; Content-Type: text/csv) of ${ENTITIES}. All or nothing; sensors' secrets come back once in the answer`,
     roles: ['admin'],
+    accepts: ['csv'],
     status: 201,
     handler: async ({ params, principal, request }) => {
       const entity = params.entity as string;

@@ -19,7 +19,10 @@ export function gridRoutes(table: RouteTable, { registry }: ApiDeps): void {
       if (body.parentId === null && principal.gridId !== null)
         throw forbidden('only a whole-grid admin creates a root node');
       if (body.parentId !== null && registry.gridNode(body.parentId))
-        requireScope(registry.tree, principal, body.parentId);
+        requireScope(registry.tree, principal, body.parentId, {
+          what: 'parent grid node',
+          id: body.parentId,
+        });
       return gridNodeView(await registry.createGridNode(body));
     },
   });
@@ -43,7 +46,7 @@ export function gridRoutes(table: RouteTable, { registry }: ApiDeps): void {
   /** A scoped admin manages below its root; the root itself is renamed only, never moved or removed. */
   const nodeInScope = (principal: Principal, id: string) => {
     if (!registry.gridNode(id)) throw notFound('grid node', id);
-    requireScope(registry.tree, principal, id);
+    requireScope(registry.tree, principal, id, { what: 'grid node', id });
   };
 
   table.add({
@@ -59,8 +62,13 @@ export function gridRoutes(table: RouteTable, { registry }: ApiDeps): void {
       nodeInScope(principal, id);
       if (body.parentId !== undefined && body.parentId !== registry.gridNode(id)?.parentId) {
         if (id === principal.gridId) throw forbidden('your token is scoped to this node: it cannot move it');
-        if (body.parentId === null) throw forbidden('only a whole-grid admin makes a node a root');
-        if (registry.gridNode(body.parentId)) requireScope(registry.tree, principal, body.parentId);
+        if (body.parentId === null && principal.gridId !== null)
+          throw forbidden('only a whole-grid admin makes a node a root');
+        if (body.parentId !== null && registry.gridNode(body.parentId))
+          requireScope(registry.tree, principal, body.parentId, {
+            what: 'parent grid node',
+            id: body.parentId,
+          });
       }
       return gridNodeView(await registry.updateGridNode(id, body));
     },

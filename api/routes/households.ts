@@ -16,7 +16,8 @@ export function householdRoutes(table: RouteTable, { registry, clock }: ApiDeps)
     body: createHouseholdBody,
     status: 201,
     handler: async ({ body, principal }) => {
-      if (registry.gridNode(body.gridId)) requireScope(registry.tree, principal, body.gridId);
+      if (registry.gridNode(body.gridId))
+        requireScope(registry.tree, principal, body.gridId, { what: 'grid node', id: body.gridId });
       const h = await registry.createHousehold(body);
       return { ...h, createdAt: iso(h.createdAt), armed: false };
     },
@@ -32,7 +33,7 @@ export function householdRoutes(table: RouteTable, { registry, clock }: ApiDeps)
       const under = query.gridId;
       if (under !== undefined) {
         if (!registry.gridNode(under)) throw notFound('grid node', under);
-        requireScope(registry.tree, principal, under);
+        requireScope(registry.tree, principal, under, { what: 'grid node', id: under });
       }
       return paginate(
         registry
@@ -55,7 +56,7 @@ export function householdRoutes(table: RouteTable, { registry, clock }: ApiDeps)
   const householdInScope = (principal: Principal, id: string): Household => {
     const h = registry.household(id);
     if (!h) throw notFound('household', id);
-    requireScope(registry.tree, principal, h.gridId);
+    requireScope(registry.tree, principal, h.gridId, { what: 'household', id });
     return h;
   };
 
@@ -70,7 +71,7 @@ export function householdRoutes(table: RouteTable, { registry, clock }: ApiDeps)
     handler: async ({ body, params, principal }) => {
       householdInScope(principal, params.householdId as string);
       if (body.gridId !== undefined && registry.gridNode(body.gridId))
-        requireScope(registry.tree, principal, body.gridId);
+        requireScope(registry.tree, principal, body.gridId, { what: 'grid node', id: body.gridId });
       return householdView(await registry.updateHousehold(params.householdId as string, body), clock.now());
     },
   });

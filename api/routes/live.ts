@@ -1,4 +1,5 @@
 import { atTime } from '../../core/clock.ts';
+import { notFound } from '../../core/errors.ts';
 import type { ApiDeps } from '../deps.ts';
 import { countByNode } from '../live/nodeCounts.ts';
 import { OverviewCounts } from '../live/overviewCounts.ts';
@@ -53,7 +54,10 @@ export function liveRoutes(table: RouteTable, deps: ApiDeps): void {
       'Server-sent events of seal and alert changes in your scope. Send Last-Event-ID to resume; a `reset` event means reload the state.',
     roles: ALL_ROLES,
     handler: async ({ principal, request, reply, query }) => {
-      if (query.gridId !== undefined) requireScope(registry.tree, principal, query.gridId);
+      if (query.gridId !== undefined) {
+        if (!registry.gridNode(query.gridId)) throw notFound('grid node', query.gridId);
+        requireScope(registry.tree, principal, query.gridId, { what: 'grid node', id: query.gridId });
+      }
       const root = query.gridId ?? principal.gridId;
       const header = request.headers['last-event-id'];
       const lastEventId = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : null;

@@ -19,7 +19,7 @@ export function scheduleRoutes(table: RouteTable, { registry }: ApiDeps): void {
     status: 201,
     handler: async ({ body, principal }) => {
       const gridId = householdGrid(body.householdId);
-      if (gridId) requireScope(registry.tree, principal, gridId);
+      if (gridId) requireScope(registry.tree, principal, gridId, { what: 'household', id: body.householdId });
       return quarantineView(await registry.createQuarantine(body));
     },
   });
@@ -36,7 +36,11 @@ export function scheduleRoutes(table: RouteTable, { registry }: ApiDeps): void {
     handler: async ({ body, principal }) => {
       const gridId =
         body.gridId ?? (body.householdId !== undefined ? householdGrid(body.householdId) : undefined);
-      if (gridId && registry.gridNode(gridId)) requireScope(registry.tree, principal, gridId);
+      const named =
+        body.gridId !== undefined
+          ? { what: 'grid node', id: body.gridId }
+          : { what: 'household', id: body.householdId as string };
+      if (gridId && registry.gridNode(gridId)) requireScope(registry.tree, principal, gridId, named);
       return windowView(await registry.createWindow(body));
     },
   });
@@ -52,7 +56,7 @@ export function scheduleRoutes(table: RouteTable, { registry }: ApiDeps): void {
       const q = registry.quarantine(params.id as string);
       if (!q) throw notFound('quarantine', params.id as string);
       const gridId = householdGrid(q.householdId);
-      if (gridId) requireScope(registry.tree, principal, gridId);
+      if (gridId) requireScope(registry.tree, principal, gridId, { what: 'quarantine', id: q.id });
       return quarantineView(await registry.endQuarantine(q.id, body.end));
     },
   });
@@ -67,7 +71,7 @@ export function scheduleRoutes(table: RouteTable, { registry }: ApiDeps): void {
       const w = registry.window(params.id as string);
       if (!w) throw notFound('window', params.id as string);
       const gridId = w.gridId ?? (w.householdId !== null ? householdGrid(w.householdId) : undefined);
-      if (gridId) requireScope(registry.tree, principal, gridId);
+      if (gridId) requireScope(registry.tree, principal, gridId, { what: 'window', id: w.id });
       return windowView(await registry.cancelWindow(w.id));
     },
   });
@@ -81,7 +85,7 @@ export function scheduleRoutes(table: RouteTable, { registry }: ApiDeps): void {
     handler: async ({ params, principal }) => {
       const gridId = householdGrid(params.householdId as string);
       if (!gridId) throw notFound('household', params.householdId as string);
-      requireScope(registry.tree, principal, gridId);
+      requireScope(registry.tree, principal, gridId, { what: 'household', id: params.householdId as string });
       const inputs = registry.armingInputs(params.householdId as string);
       return {
         quarantines: inputs.quarantines.map(quarantineView),

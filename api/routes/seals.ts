@@ -21,7 +21,7 @@ export function sealRoutes(table: RouteTable, deps: ApiDeps): void {
       const sensor = registry.sensor(params.sensorId as string);
       const gridId = sensor && registry.household(sensor.householdId)?.gridId;
       if (!sensor || !gridId) throw notFound('sensor', params.sensorId as string);
-      requireScope(registry.tree, principal, gridId);
+      requireScope(registry.tree, principal, gridId, { what: 'sensor', id: params.sensorId as string });
       return sealView(registry, sensor, seals.state(sensor.id), clock.now(), deps.offlineAfterMs);
     },
   });
@@ -36,7 +36,7 @@ export function sealRoutes(table: RouteTable, deps: ApiDeps): void {
       const now = clock.now();
       if (query.gridId !== undefined) {
         if (!registry.gridNode(query.gridId)) throw notFound('grid node', query.gridId);
-        requireScope(registry.tree, principal, query.gridId);
+        requireScope(registry.tree, principal, query.gridId, { what: 'grid node', id: query.gridId });
       }
       if (query.door !== undefined && !['open', 'closed', 'unknown'].includes(query.door)) {
         throw invalid('door must be open, closed or unknown');
@@ -81,7 +81,7 @@ export function sealRoutes(table: RouteTable, deps: ApiDeps): void {
       const sensor = registry.sensor(params.sensorId as string);
       const gridId = sensor && registry.household(sensor.householdId)?.gridId;
       if (!sensor || !gridId) throw notFound('sensor', params.sensorId as string);
-      requireScope(registry.tree, principal, gridId);
+      requireScope(registry.tree, principal, gridId, { what: 'sensor', id: params.sensorId as string });
       const limit = query.limit === undefined ? 100 : Number(query.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
         throw invalid('limit must be a whole number from 1 to 1000');

@@ -1,4 +1,4 @@
-import { notFound } from '../../core/errors.ts';
+import { invalid, notFound } from '../../core/errors.ts';
 import { createGatewayBody, createSensorBody, updateSensorBody } from '../../registry/schemas.ts';
 import type { ApiDeps } from '../deps.ts';
 import { paginate } from '../paginate.ts';
@@ -13,7 +13,7 @@ export function sensorRoutes(table: RouteTable, deps: ApiDeps): void {
     const placement = registry.placement(sensorId);
     const sensor = registry.sensor(sensorId);
     if (!placement || !sensor) throw notFound('sensor', sensorId);
-    requireScope(registry.tree, principal, placement.gridId);
+    requireScope(registry.tree, principal, placement.gridId, { what: 'sensor', id: sensorId });
     return sensor;
   };
 
@@ -27,7 +27,8 @@ export function sensorRoutes(table: RouteTable, deps: ApiDeps): void {
     status: 201,
     handler: async ({ body, principal }) => {
       const household = registry.household(body.householdId);
-      if (household) requireScope(registry.tree, principal, household.gridId);
+      if (household)
+        requireScope(registry.tree, principal, household.gridId, { what: 'household', id: household.id });
       const { sensor, secret } = await registry.createSensor(body);
       return { ...sensorView(sensor, clock.now()), secret };
     },
@@ -138,7 +139,13 @@ export function sensorRoutes(table: RouteTable, deps: ApiDeps): void {
     body: createGatewayBody,
     status: 201,
     handler: async ({ body, principal }) => {
-      for (const id of body.sensorIds) if (registry.sensor(id)) sensorInScope(principal, id);
+      // Sensors outside the caller's scope are refused as unknown ones are, in the same words.
+      const unknown = body.sensorIds.filter((id) => {
+        const gridId = registry.placement(id)?.gridId;
+        return gridId === undefined || !inScope(registry.tree, principal, gridId);
+      });
+      if (unknown.length > 0)
+        throw invalid(`unknown sensors: ${unknown.slice(0, 10).join(', ')}`, { unknown });
       const { gateway, secret } = await registry.createGateway(body);
       return { ...gateway, createdAt: iso(gateway.createdAt), secret };
     },

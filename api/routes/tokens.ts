@@ -39,7 +39,7 @@ export function tokenRoutes(table: RouteTable, { registry, clock }: ApiDeps): vo
       if (body.gridId === null && principal.gridId !== null)
         throw forbidden('a scoped admin cannot issue whole-grid tokens');
       if (body.gridId !== null && registry.gridNode(body.gridId))
-        requireScope(registry.tree, principal, body.gridId);
+        requireScope(registry.tree, principal, body.gridId, { what: 'grid node', id: body.gridId });
       const { token, value } = await registry.createToken(body);
       return { ...tokenView(token, clock.now(), principal), token: value };
     },

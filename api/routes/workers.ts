@@ -17,7 +17,8 @@ export function workerRoutes(table: RouteTable, { registry }: ApiDeps): void {
     body: createWorkerBody,
     status: 201,
     handler: async ({ body, principal }) => {
-      if (registry.gridNode(body.gridId)) requireScope(registry.tree, principal, body.gridId);
+      if (registry.gridNode(body.gridId))
+        requireScope(registry.tree, principal, body.gridId, { what: 'grid node', id: body.gridId });
       return workerView(await registry.createWorker(body));
     },
   });
@@ -41,7 +42,7 @@ export function workerRoutes(table: RouteTable, { registry }: ApiDeps): void {
   const workerInScope = (principal: Principal, id: string): Worker => {
     const w = registry.worker(id);
     if (!w) throw notFound('worker', id);
-    requireScope(registry.tree, principal, w.gridId);
+    requireScope(registry.tree, principal, w.gridId, { what: 'worker', id });
     return w;
   };
 
@@ -55,7 +56,7 @@ export function workerRoutes(table: RouteTable, { registry }: ApiDeps): void {
     handler: async ({ body, params, principal }) => {
       workerInScope(principal, params.workerId as string);
       if (body.gridId !== undefined && registry.gridNode(body.gridId))
-        requireScope(registry.tree, principal, body.gridId);
+        requireScope(registry.tree, principal, body.gridId, { what: 'grid node', id: body.gridId });
       return workerView(await registry.updateWorker(params.workerId as string, body));
     },
   });

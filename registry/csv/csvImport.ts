@@ -54,6 +54,8 @@ export function checkCsvImport(
   const idsInFile = new Set<string>();
   const fileIds = new Set(table.rows.map((r) => r.values.id).filter((id): id is string => Boolean(id)));
   const names = new Set<string>();
+  const spans = new Map<string, Array<[number, number]>>();
+  const bodyLines = new Map<Record<string, unknown>, number>();
 
   for (const { line, values } of table.rows) {
     const parsed = spec.schema.safeParse(spec.toBody(values));
@@ -65,22 +67,62 @@ export function checkCsvImport(
       continue;
     }
     const body = parsed.data as Record<string, unknown>;
-    const problem = checkReferences(entity, body, registry, idsInFile, fileIds, names);
+    const problem = checkReferences(entity, body, registry, idsInFile, fileIds, names, spans);
     const gridId = gridOf(entity, body, registry);
     if (problem) errors.push({ line, ...problem });
-    else if (!mayWrite(gridId)) {
-      errors.push({
-        line,
-        message:
-          gridId === null
-            ? 'only a whole-grid admin creates a root node'
-            : `grid node '${gridId}' is outside your scope`,
-      });
+    else if (gridId === null && !mayWrite(null)) {
+      errors.push({ line, message: 'only a whole-grid admin creates a root node' });
+    } else if (gridId !== null && gridId !== IN_FILE && !mayWrite(gridId)) {
+      // Outside the caller's scope reads exactly as a reference to nothing: nothing is learnt.
+      errors.push({ line, ...unknownReference(entity, body) });
     }
     if (typeof body.id === 'string') idsInFile.add(body.id);
     bodies.push(body);
+    bodyLines.set(body, line);
   }
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, bodies };
+  if (errors.length > 0) return { ok: false, errors };
+  if (entity !== 'grid') return { ok: true, bodies };
+  const ordered = parentsFirst(bodies, bodyLines);
+  return 'cycles' in ordered ? { ok: false, errors: ordered.cycles } : { ok: true, bodies: ordered.bodies };
+}
+
+/**
+ * Grid rows ordered so that every parent is written before its children (the file may list them
+ * in any order), or the rows that form cycles among themselves, named by line.
+ */
+function parentsFirst(
+  bodies: Record<string, unknown>[],
+  lines: Map<Record<string, unknown>, number>,
+): { bodies: Record<string, unknown>[] } | { cycles: RowError[] } {
+  const byId = new Map(bodies.map((b) => [b.id as string, b]));
+  const ordered: Record<string, unknown>[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const cycles: RowError[] = [];
+  for (const start of bodies) {
+    // Walk up through parents in the file, then write the chain top down.
+    const chain: Record<string, unknown>[] = [];
+    let b: Record<string, unknown> | undefined = start;
+    while (b && state.get(b.id as string) === undefined) {
+      state.set(b.id as string, 'visiting');
+      chain.push(b);
+      b = byId.get(b.parentId as string);
+    }
+    if (b && state.get(b.id as string) === 'visiting') {
+      const ring = chain.slice(chain.indexOf(b));
+      const names = [...ring.map((r) => r.id as string), b.id as string].join(' → ');
+      for (const r of ring) {
+        cycles.push({
+          line: lines.get(r) as number,
+          column: 'parentId',
+          message: `rows ${ring.map((x) => lines.get(x)).join(', ')} form a cycle (${names}): a grid node cannot be its own ancestor`,
+        });
+      }
+    }
+    for (const c of chain) state.set(c.id as string, 'done');
+    ordered.push(...chain.reverse());
+  }
+  if (cycles.length > 0) return { cycles: cycles.sort((x, y) => x.line - y.line) };
+  return { bodies: ordered };
 }
 
 function checkReferences(
@@ -90,6 +132,7 @@ function checkReferences(
   idsInFile: Set<string>,
   fileIds: Set<string>,
   names: Set<string>,
+  spans: Map<string, Array<[number, number]>>,
 ): { column?: string; message: string } | null {
   const id = b.id as string | undefined;
   if (id !== undefined && idsInFile.has(id))
@@ -133,10 +176,29 @@ function checkReferences(
         ? null
         : { column: 'householdId', message: `household '${b.householdId}' does not exist` };
     }
-    case 'quarantines':
-      return householdExists(b.householdId as string)
-        ? null
-        : { column: 'householdId', message: `household '${b.householdId}' does not exist` };
+    case 'quarantines': {
+      const householdId = b.householdId as string;
+      if (!householdExists(householdId))
+        return { column: 'householdId', message: `household '${householdId}' does not exist` };
+      const start = b.start as number;
+      const end = (b.end as number | undefined) ?? null;
+      const clash = registry.overlappingQuarantine(householdId, start, end);
+      if (clash)
+        return {
+          column: 'start',
+          message: `overlaps quarantine '${clash.id}' of household '${householdId}'`,
+        };
+      const key = `quarantine:${householdId}`;
+      const earlier = spans.get(key) ?? [];
+      const inf = Number.POSITIVE_INFINITY;
+      if (earlier.some(([s, e]) => start < e && s < (end ?? inf)))
+        return {
+          column: 'start',
+          message: `overlaps another quarantine of household '${householdId}' in this file`,
+        };
+      spans.set(key, [...earlier, [start, end ?? inf]]);
+      return null;
+    }
     case 'windows':
       if (b.gridId !== undefined && !gridExists(b.gridId as string))
         return { column: 'gridId', message: `grid node '${b.gridId}' does not exist` };
@@ -147,10 +209,40 @@ function checkReferences(
   }
 }
 
-/** The grid node that decides whether the caller may write a row. */
-function gridOf(entity: CsvEntityName, b: Record<string, unknown>, registry: Registry): string | null {
+/** The refusal of a row whose reference does not exist, worded as checkReferences words it. */
+function unknownReference(
+  entity: CsvEntityName,
+  b: Record<string, unknown>,
+): { column: string; message: string } {
   switch (entity) {
     case 'grid':
+      return { column: 'parentId', message: `parent '${b.parentId}' is neither registered nor in this file` };
+    case 'workers':
+    case 'households':
+      return { column: 'gridId', message: `grid node '${b.gridId}' does not exist` };
+    case 'sensors':
+    case 'quarantines':
+      return { column: 'householdId', message: `household '${b.householdId}' does not exist` };
+    case 'windows':
+      return b.gridId !== undefined
+        ? { column: 'gridId', message: `grid node '${b.gridId}' does not exist` }
+        : { column: 'householdId', message: `household '${b.householdId}' does not exist` };
+  }
+}
+
+/** The grid node that decides whether the caller may write a row. */
+const IN_FILE = Symbol('parent in the file');
+
+function gridOf(
+  entity: CsvEntityName,
+  b: Record<string, unknown>,
+  registry: Registry,
+): string | null | typeof IN_FILE {
+  switch (entity) {
+    case 'grid':
+      // A parent in the same file is checked on its own row (the chain's top row names a registered
+      // node or none); here the row has nothing more to check.
+      if (b.parentId !== null && !registry.gridNode(b.parentId as string)) return IN_FILE;
       return (b.parentId as string | null) ?? null;
     case 'workers':
     case 'households':

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { DoorEventRecord, SealState } from '../../core/sealState.ts';
+import { cycleRefusal } from '../gridCycle.ts';
 import {
   doorEvent,
   gridNode,
@@ -123,6 +124,9 @@ const COMMIT_INGEST_WITH_FEED = COMMIT_INGEST.replace(
  * transaction; groups of rows are written with one statement per table
  * (unnest of one array per column), not one per row.
  */
+/** pg_advisory_xact_lock key that serializes grid moves across instances ('grid' in ASCII). */
+const GRID_MOVE_LOCK = 0x67726964;
+
 export class PostgresStore implements Store {
   /**
    * `instanceId`: several instances share this database; each ingest group is also appended to
@@ -252,12 +256,34 @@ export class PostgresStore implements Store {
   }
 
   async updateGridNode(n: GridNode): Promise<void> {
-    await this.pool.query('UPDATE grid_nodes SET name = $1, parent_id = $2, level = $3 WHERE id = $4', [
-      n.name,
-      n.parentId,
-      n.level,
-      n.id,
-    ]);
+    if (n.parentId === null) {
+      await this.pool.query('UPDATE grid_nodes SET name = $1, parent_id = NULL, level = $2 WHERE id = $3', [
+        n.name,
+        n.level,
+        n.id,
+      ]);
+      return;
+    }
+    const parentId = n.parentId;
+    await this.tx(async (db) => {
+      // Moves wait for one another (a transaction-scoped lock), so two instances moving a under b
+      // and b under a at once see each other's move and the second is refused.
+      await db.query('SELECT pg_advisory_xact_lock($1)', [GRID_MOVE_LOCK]);
+      const cycle = await db.query(
+        `WITH RECURSIVE up(id, parent_id) AS (
+           SELECT id, parent_id FROM grid_nodes WHERE id = $1
+           UNION SELECT g.id, g.parent_id FROM grid_nodes g JOIN up ON g.id = up.parent_id)
+         SELECT 1 FROM up WHERE id = $2`,
+        [parentId, n.id],
+      );
+      if ((cycle.rowCount ?? 0) > 0) throw cycleRefusal(n.id, parentId);
+      await db.query('UPDATE grid_nodes SET name = $1, parent_id = $2, level = $3 WHERE id = $4', [
+        n.name,
+        parentId,
+        n.level,
+        n.id,
+      ]);
+    });
   }
 
   async deleteGridNode(id: string): Promise<void> {

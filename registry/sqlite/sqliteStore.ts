@@ -1,4 +1,5 @@
 import type { DoorEventRecord, SealState } from '../../core/sealState.ts';
+import { cycleRefusal } from '../gridCycle.ts';
 import {
   doorEvent,
   gridNode,
@@ -32,6 +33,11 @@ import type { Db } from './openDatabase.ts';
  * The SQLite store. better-sqlite3 is synchronous and fast; the asynchronous
  * interface is kept so callers do not depend on that.
  */
+/** `up`: the node `?` and its ancestors; UNION (not ALL) ends even on a cycle already stored. */
+const ANCESTORS_SQLITE = `WITH RECURSIVE up(id, parent_id) AS (
+  SELECT id, parent_id FROM grid_nodes WHERE id = ?
+  UNION SELECT g.id, g.parent_id FROM grid_nodes g JOIN up ON g.id = up.parent_id)`;
+
 export class SqliteStore implements Store {
   private readonly upsertState;
   private readonly insertDoorEvent;
@@ -193,9 +199,17 @@ export class SqliteStore implements Store {
   }
 
   async updateGridNode(n: GridNode): Promise<void> {
-    this.db
-      .prepare('UPDATE grid_nodes SET name = ?, parent_id = ?, level = ? WHERE id = ?')
-      .run(n.name, n.parentId, n.level, n.id);
+    // One statement: SQLite has one writer, so nothing moves between the check and the update.
+    const changed = this.db
+      .prepare(
+        `UPDATE grid_nodes SET name = ?, parent_id = ?, level = ? WHERE id = ?
+         AND NOT EXISTS (${ANCESTORS_SQLITE} SELECT 1 FROM up WHERE id = ?)`,
+      )
+      .run(n.name, n.parentId, n.level, n.id, n.parentId, n.id);
+    if (changed.changes === 0 && n.parentId !== null) {
+      const exists = this.db.prepare('SELECT 1 FROM grid_nodes WHERE id = ?').get(n.id);
+      if (exists) throw cycleRefusal(n.id, n.parentId);
+    }
   }
 
   async deleteGridNode(id: string): Promise<void> {

@@ -286,6 +286,43 @@ const ROUTES: Record<string, RouteCase> = {
   },
 };
 
+/** Grid B's ids, and ids that exist nowhere, to ask the same question about nothing. */
+const unknownIds = (): [string, string][] => [
+  ['house-b', 'house-z'],
+  ['seal-b', 'seal-z'],
+  ['worker-b', 'worker-z'],
+  ['B', 'Z9'],
+  [alertIds.B, 'alert-z'],
+  [scheduleIds.quarantineB, 'quarantine-z'],
+  [scheduleIds.windowB, 'window-z'],
+  [tokenIds.initialAdmin, 'token-z'],
+];
+
+function asUnknown(req: { path: string; body?: unknown; csv?: string }): typeof req {
+  const swap = (value: string) => unknownIds().find(([b]) => b === value)?.[1] ?? value;
+  const path = req.path
+    .split(/([/?=&])/)
+    .map(swap)
+    .join('');
+  // Only string values that are exactly one of B's ids change; names and reasons stay.
+  const body =
+    req.body === undefined
+      ? undefined
+      : JSON.parse(JSON.stringify(req.body), (_key, value) =>
+          typeof value === 'string' ? swap(value) : value,
+        );
+  const csv = req.csv
+    ?.split(/([,\n])/)
+    .map(swap)
+    .join('');
+  return { path, ...(body === undefined ? {} : { body }), ...(csv === undefined ? {} : { csv }) };
+}
+
+/** An answer about an unknown id, with that id put back as grid B's, to compare with B's answer. */
+function backToGridB(text: string): string {
+  return unknownIds().reduce((t, [b, z]) => t.split(z).join(b), text);
+}
+
 describe('security', () => {
   let svc: Awaited<ReturnType<typeof startService>>;
   const tokens = {} as Record<Role, string>;
@@ -407,11 +444,21 @@ describe('security', () => {
       for (const role of spec.roles) {
         if (spec.outOfScope) {
           const req = spec.outOfScope(n++);
-          const { status } = await call(method, req.path, req.body, tokens[role], req.csv);
-          // A CSV import refuses rows outside the scope as a whole: 400 with the row named.
-          expect(req.csv === undefined ? [403, 404] : [400], `${route} as ${role} into grid B`).toContain(
-            status,
+          const outside = await call(method, req.path, req.body, tokens[role], req.csv);
+          // A CSV import refuses rows outside the scope as a whole: 400 with the row named. A
+          // gateway's list of sensors is a body field: unknown ones are a 400 as well.
+          const expected = req.csv !== undefined || route === 'POST /api/gateways' ? 400 : 404;
+          expect(outside.status, `${route} as ${role} into grid B: ${outside.text}`).toBe(expected);
+          // Exactly what an id that exists nowhere gets: nothing tells the caller B's ids exist.
+          const unknown = asUnknown(req);
+          const nowhere = await call(method, unknown.path, unknown.body, tokens[role], unknown.csv);
+          expect(outside.status, `${route} as ${role}: unknown id`).toBe(nowhere.status);
+          expect(outside.text, `${route} as ${role}: same body as an unknown id`).toBe(
+            backToGridB(nowhere.text),
           );
+          // No message names a node of grid B that the caller did not name itself.
+          if (!JSON.stringify(unknown).includes('Z9'))
+            expect(outside.text, `${route} as ${role} names grid B`).not.toMatch(/'B'|乙镇|"B"/);
         }
         if (spec.listMustNotMention) {
           const req = spec.inScope(n++);

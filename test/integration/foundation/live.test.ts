@@ -117,7 +117,7 @@ describe('live overview and event stream', () => {
   it('refuses another grid’s overview root and unauthenticated streams', async () => {
     const townA = (await svc.api('POST', '/api/tokens', { role: 'worker', gridId: 'town-a', name: 'w' })).body
       .token;
-    expect((await svc.api('GET', '/api/events?gridId=town-b', undefined, townA)).status).toBe(403);
+    expect((await svc.api('GET', '/api/events?gridId=town-b', undefined, townA)).status).toBe(404);
     expect((await svc.api('GET', '/api/events', undefined, null)).status).toBe(401);
     const overview = (await svc.api('GET', '/api/overview', undefined, townA)).body;
     expect(overview.nodes.map((n: { id: string }) => n.id)).toEqual(['town-a']);

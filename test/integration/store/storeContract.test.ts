@@ -405,6 +405,23 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
     expect((await store.loadRegistry()).workers).toEqual([]);
   });
 
+  it('updateGridNode refuses a node under itself or its descendant, and of two opposite moves at once, one', async () => {
+    await seed();
+    await expect(store.updateGridNode(grid('g', 'g2'))).rejects.toThrow(/cannot move under itself/);
+    await expect(store.updateGridNode(grid('g2', 'g2', T + 1))).rejects.toThrow(/cannot move under itself/);
+    // As two instances sharing the database would: each checked its own tree, which had no cycle.
+    await store.insertGridNode(grid('a', null, T + 2));
+    await store.insertGridNode(grid('b', null, T + 3));
+    const moves = await Promise.allSettled([
+      store.updateGridNode(grid('a', 'b', T + 2)),
+      store.updateGridNode(grid('b', 'a', T + 3)),
+    ]);
+    expect(moves.map((m) => m.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const parents = Object.fromEntries((await store.loadRegistry()).grid.map((n) => [n.id, n.parentId]));
+    expect([parents.a, parents.b].filter((p) => p === null)).toHaveLength(1);
+    expect(parents).toMatchObject({ g: null, g2: 'g' });
+  });
+
   it('deleteHousehold removes its quarantines, windows and door history in one go and counts the events', async () => {
     await seed();
     await store.insertQuarantine(quarantine('q1', 'h1'));

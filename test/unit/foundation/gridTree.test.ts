@@ -78,4 +78,21 @@ describe('GridTree', () => {
     expect(t.pathToRoot('a').length).toBeLessThanOrEqual(1000);
     expect(t.isWithin('a', 'zzz')).toBe(false);
   });
+
+  it('a stored self-parent or two-node cycle: subtree walks visit each node once and report the cycle once', () => {
+    const t = new GridTree();
+    const reported: string[][] = [];
+    t.onCycle = (ids) => reported.push(ids);
+    t.add(node('self1', 'S', 'self1', 'x'));
+    t.add(node('a', 'A', 'b', 'x'));
+    t.add(node('b', 'B', 'a', 'x'));
+    expect([...t.subtree('self1')].map((n) => n.id)).toEqual(['self1']);
+    expect(t.childrenOf('self1')).toEqual([]);
+    expect([...t.subtree('a')].map((n) => n.id)).toEqual(['a', 'b']);
+    expect(t.pathIds('self1')).toEqual(['self1']);
+    expect(t.pathIds('a')).toEqual(['b', 'a']);
+    for (let i = 0; i < 3; i++) t.pathToRoot('b');
+    expect(t.auditCycles().map((c) => [...c].sort())).toEqual([['self1'], ['a', 'b']]);
+    expect(reported.map((c) => [...c].sort())).toEqual([['a', 'b'], ['self1']]);
+  });
 });
