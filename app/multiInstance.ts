@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AlertStore } from '../alerting/alertStore.ts';
+import type { FeedMark } from '../alerting/engine/alertEngine.ts';
 import type { Alerting } from '../alerting/engine/createAlerting.ts';
 import type { AlertingOwner } from '../api/ownerProxy.ts';
 import type { EventBus } from '../core/eventBus.ts';
@@ -34,6 +35,27 @@ const REGISTRY_CHANNEL = 'sealwatch_registry';
 const ALERTS_CHANNEL = 'sealwatch_alerts';
 /** The owner's place in the feed, kept in the alert store's key/value state. */
 const FEED_POSITION_KEY = 'sealFeed.position';
+/** The last message that led to decisions, `<group position>#<index>`, written with those decisions. */
+const FEED_DECIDED_KEY = 'sealFeed.decided';
+
+/**
+ * The messages of a group still to decide: after a crash mid-group the group is read again, and the
+ * messages up to the last one whose decisions were written (`decided`) are skipped.
+ */
+export function undecided(
+  group: string,
+  events: readonly SealCommitted[],
+  decided: string | undefined,
+): Array<{ event: SealCommitted; mark: FeedMark }> {
+  const hash = decided?.lastIndexOf('#') ?? -1;
+  const skipThrough =
+    decided !== undefined && decided.slice(0, hash) === group ? Number(decided.slice(hash + 1)) : -1;
+  const out: Array<{ event: SealCommitted; mark: FeedMark }> = [];
+  events.forEach((event, i) => {
+    if (i > skipThrough) out.push({ event, mark: { key: FEED_DECIDED_KEY, value: `${group}#${i}` } });
+  });
+  return out;
+}
 /** NOTIFY payloads are limited to 8,000 bytes. */
 const MAX_PAYLOAD = 7_900;
 const PRUNE_EVERY_MS = 60_000;
@@ -43,10 +65,10 @@ export const newInstanceName = (): string => `${hostname()}-${randomUUID().slice
 
 /** Hands the seal feed to the alerting engine, which subscribes when it starts (on the owner only). */
 export function createEngineFeed(): {
-  subscribe(listener: (e: SealCommitted) => void): () => void;
-  deliver(e: SealCommitted): void;
+  subscribe(listener: (e: SealCommitted, mark?: FeedMark) => void): () => void;
+  deliver(e: SealCommitted, mark?: FeedMark): void;
 } {
-  let listener: ((e: SealCommitted) => void) | null = null;
+  let listener: ((e: SealCommitted, mark?: FeedMark) => void) | null = null;
   return {
     subscribe(l) {
       listener = l;
@@ -54,10 +76,10 @@ export function createEngineFeed(): {
         listener = null;
       };
     },
-    deliver(e) {
+    deliver(e, mark) {
       // Thrown, the feed position stays where it was and the rows are read again.
       if (!listener) throw new Error('the alerting engine is not listening to the seal feed');
-      listener(e);
+      listener(e, mark);
     },
   };
 }
@@ -74,7 +96,7 @@ export interface MultiInstanceDeps {
   bus: EventBus<ServiceEvents>;
   alerting: Alerting;
   /** Where the owner's engine takes the feed's messages (createEngineFeed's deliver). */
-  deliverToEngine(e: SealCommitted): void;
+  deliverToEngine(e: SealCommitted, mark?: FeedMark): void;
   alertStore: AlertStore;
   ownerPollMs: number;
   logger: Logger;
@@ -168,10 +190,12 @@ export async function startMultiInstance(d: MultiInstanceDeps): Promise<MultiIns
         from,
         logger: log,
         onRows(rows) {
-          for (const row of rows) for (const event of row.events) d.deliverToEngine(event);
+          const decided = d.alertStore.getState(FEED_DECIDED_KEY);
+          for (const row of rows)
+            for (const { event, mark } of undecided(formatPosition(row.position), row.events, decided))
+              d.deliverToEngine(event, mark);
           // Written after the rows' decisions (the alert store writes synchronously): after a
-          // crash the next owner re-reads at most this commit group, and one active alert per subject
-          // keeps a re-read from alerting twice.
+          // crash the next owner re-reads at most this commit group, and skips what it had decided.
           const last = rows[rows.length - 1];
           if (last) d.alertStore.apply({ state: { [FEED_POSITION_KEY]: formatPosition(last.position) } });
         },

@@ -77,13 +77,23 @@ export interface AlertEngineOptions {
    * Where committed seal messages come from (default: this process's bus). Several instances on
    * one database feed the owner every instance's messages instead (registry/postgres/sealFeed.ts).
    */
-  committedFeed?: (listener: (e: SealCommitted) => void) => () => void;
+  committedFeed?: (listener: (e: SealCommitted, mark?: FeedMark) => void) => () => void;
   /**
    * CONNECTs the broker has received and not yet answered (0 without an embedded broker). After a
    * start, offline detection waits until they have drained: a county's seals logging back in are
    * not silent, however long the queue at the door.
    */
   connectBacklog?: () => number;
+}
+
+/**
+ * Where a message stands in a durable feed. Written in the same transaction as the decisions the
+ * message led to, so a reader that crashed mid-group knows exactly which messages it already decided
+ * and decides none of them twice (a repeated opening counted twice, a counter raised twice).
+ */
+export interface FeedMark {
+  key: string;
+  value: string;
 }
 
 /** However long the log-in queue after a start, offline detection resumes this long after the start at the latest. */
@@ -203,7 +213,9 @@ export class AlertEngine {
     this.trackAllSensors();
     for (const st of this.o.seals.allStates()) if (st.door === 'open') this.openDoorIds.add(st.sensorId);
     this.unsubscribe.push(
-      (this.o.committedFeed ?? ((l) => this.o.bus.on('seal.committed', l)))((e) => this.onSealCommitted(e)),
+      (this.o.committedFeed ?? ((l) => this.o.bus.on('seal.committed', l)))((e, mark) =>
+        this.onSealCommitted(e, mark),
+      ),
       this.o.bus.on('registry.changed', ({ entity, id, removed }) => {
         if (entity === 'household' && !removed) this.purgeIfPurged(id);
         if (entity === 'sensor' && removed) this.forgetSensor(id);
@@ -245,7 +257,7 @@ export class AlertEngine {
 
   // ---------------------------------------------------------------- messages
 
-  private onSealCommitted(e: SealCommitted): void {
+  private onSealCommitted(e: SealCommitted, mark?: FeedMark): void {
     const { registry, clock, policy } = this.o;
     const msg = e.message;
     const sensor = registry.sensor(msg.sensorId);
@@ -285,6 +297,8 @@ export class AlertEngine {
     }
     const now = clock.now();
     for (const d of evaluation.decisions) this.apply(batch, d, now);
+    // Only with decisions: a message that decided nothing changes nothing when it is decided again.
+    if (mark && !batch.empty) batch.state[mark.key] = mark.value;
     this.commit(batch);
   }
 

@@ -10,6 +10,7 @@ import { AlertEngine, type AlertEngineOptions } from '../../../alerting/engine/a
 import { DailyReportJob } from '../../../alerting/engine/dailyReportJob.ts';
 import type { Notification, Notifier } from '../../../alerting/notifiers/types.ts';
 import { DEFAULT_POLICY, type Policy } from '../../../alerting/types.ts';
+import { createEngineFeed, undecided } from '../../../app/multiInstance.ts';
 import { ManualClock } from '../../../core/clock.ts';
 import { EventBus } from '../../../core/eventBus.ts';
 import type { ServiceEvents } from '../../../core/events.ts';
@@ -253,6 +254,38 @@ describe('alert engine', () => {
     w.clock.set(T0 + 14 * MIN);
     engine.sweep();
     expect(engine.listAlerts({ status: 'open' })).toMatchObject([{ type: 'offline', sensorId: 's1' }]);
+  });
+
+  it('a feed reader that crashed mid-group decides no message twice: the mark is written with the decisions', async () => {
+    await engine.stop();
+    const feed = createEngineFeed();
+    engine = engineOf(w, {}, undefined, { committedFeed: feed.subscribe });
+    engine.start();
+    const group = [open(T0, 1), heartbeat(T0 + 1, 2), open(T0 + 2, 3)].map((msg) => {
+      const before = w.states.get(msg.sensorId) ?? initialSealState(msg.sensorId, msg.receivedAt);
+      const after: SealState = {
+        ...before,
+        lastSeen: msg.receivedAt,
+        door: msg.kind === 'door' ? msg.door : before.door,
+      };
+      w.states.set(msg.sensorId, after);
+      return { message: msg, before, after, householdId: 'h1', gridId: 'village' };
+    });
+    const store = new SqliteAlertStore(w.db);
+    // The reader dies after the first two messages of the group.
+    for (const { event, mark } of undecided('7:42', group, store.getState('sealFeed.decided')).slice(0, 2))
+      feed.deliver(event, mark);
+    expect(store.getState('sealFeed.decided')).toBe('7:42#0'); // the heartbeat decided nothing
+    await engine.stop();
+
+    engine = engineOf(w, {}, undefined, { committedFeed: feed.subscribe });
+    engine.start();
+    const again = undecided('7:42', group, store.getState('sealFeed.decided'));
+    expect(again.map((x) => x.mark.value)).toEqual(['7:42#1', '7:42#2']);
+    for (const { event, mark } of again) feed.deliver(event, mark);
+    const [breach] = engine.listAlerts({ status: 'open' });
+    expect(breach).toMatchObject({ type: 'breach', count: 2 }); // the first opening once, the second once
+    expect(store.getState('sealFeed.decided')).toBe('7:42#2');
   });
 
   it('a door still open when a window ends is a breach at the end', async () => {
