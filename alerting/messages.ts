@@ -26,6 +26,11 @@ export interface MessageView {
   fields: MessageField[];
   action?: { label: string; url: string };
   footer?: string;
+  /**
+   * For lists (summaries): the localized line that stands for the fields a channel had to leave out
+   * to fit its size limit, with `{count}` for how many.
+   */
+  more?: string;
 }
 
 type Vars = Record<string, string | number>;
@@ -113,6 +118,7 @@ const LABELS = {
     noAck: '请登录系统处理此告警。',
     summaryTitle: '{count} 条告警汇总',
     summaryIntro: '短时间内告警较多，以下合并发送：',
+    summaryMore: '……另有 {count} 条',
     brand: 'SealWatch 门磁监测',
   },
   en: {
@@ -128,6 +134,7 @@ const LABELS = {
     noAck: 'Open SealWatch to handle this alert.',
     summaryTitle: '{count} alerts',
     summaryIntro: 'Many alerts arrived at once; here they are together:',
+    summaryMore: '… and {count} more',
     brand: 'SealWatch',
   },
 } as const satisfies Record<Locale, Record<string, string>>;
@@ -215,6 +222,7 @@ export function summaryMessage(
     title: interpolate(L.summaryTitle, { count: items.length }),
     intro: L.summaryIntro,
     fields: items.map((i) => ({ label: formatLocalTime(i.at, tz), value: i.title })),
+    more: L.summaryMore,
   };
 }
 
