@@ -119,6 +119,7 @@ const LABELS = {
     summaryTitle: '{count} 条告警汇总',
     summaryIntro: '短时间内告警较多，以下合并发送：',
     summaryMore: '……另有 {count} 条',
+    batteryFlagLow: '门磁报告电池电量低，请安排技术人员更换电池。',
     brand: 'SealWatch 门磁监测',
   },
   en: {
@@ -135,6 +136,7 @@ const LABELS = {
     summaryTitle: '{count} alerts',
     summaryIntro: 'Many alerts arrived at once; here they are together:',
     summaryMore: '… and {count} more',
+    batteryFlagLow: 'The seal reports its battery low. Please have the battery replaced.',
     brand: 'SealWatch',
   },
 } as const satisfies Record<Locale, Record<string, string>>;
@@ -185,7 +187,12 @@ export function alertMessage(input: AlertMessageInput): MessageView {
     minutes: Math.max(0, Math.floor((input.now - alert.openedAt) / 60_000)),
     level: alert.escalationLevel,
   };
-  const intro = [interpolate(t.intro, vars), ev.line ? interpolate(ev.line, vars) : '']
+  // A device that reports only its low-battery flag (Zigbee2MQTT `battery_low`) has no percentage.
+  const typeIntro =
+    alert.type === 'lowBattery' && typeof d.battery !== 'number' && d.batteryLow === true
+      ? L.batteryFlagLow
+      : t.intro;
+  const intro = [interpolate(typeIntro, vars), ev.line ? interpolate(ev.line, vars) : '']
     .filter(Boolean)
     .join(' ');
   const fields: MessageField[] = [];

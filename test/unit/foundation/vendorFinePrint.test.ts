@@ -102,3 +102,27 @@ describe('Shelly Door/Window 2', () => {
     expect(canSubscribe(gw, 'shellies/#', byTopic)).toBe(false);
   });
 });
+
+describe('the low-battery message for a device that sends only the flag', () => {
+  it('says the seal reports its battery low instead of "?%"', async () => {
+    const { alertMessage } = await import('../../../alerting/messages.ts');
+    const view = alertMessage({
+      locale: 'zh-CN',
+      tz: 'Asia/Shanghai',
+      event: 'opened',
+      alert: {
+        id: 'a1',
+        type: 'lowBattery',
+        severity: 'maintenance',
+        openedAt: 0,
+        count: 1,
+        escalationLevel: 0,
+      },
+      detail: { battery: null, batteryLow: true, threshold: 20 },
+      gridPath: [],
+      now: 0,
+    });
+    expect(view.intro).toContain('门磁报告电池电量低');
+    expect(view.intro).not.toContain('?%');
+  });
+});
