@@ -63,9 +63,10 @@ export interface WebhookRequest {
  * - WeCom group robot: `markdown.content` at most 4096 bytes
  *   (https://developer.work.weixin.qq.com/document/path/91770; the robot answers errcode 40058
  *   "markdown.content exceed max length 4096").
- * - DingTalk custom robot: a message of at most 20,000 bytes (issue 15's reading of the custom robot
- *   docs, https://open.dingtalk.com/document/orgapp/custom-robots-send-group-messages); we hold the
- *   whole JSON body to it.
+ * - DingTalk custom robot: a body of at most 20,000 bytes; beyond it the robot answers
+ *   `{"errcode":460101,"errmsg":"message too long, exceed 20000 bytes"}`
+ *   (https://github.com/timonwong/prometheus-webhook-dingtalk/issues/30) or "body 大小不合法;
+ *   请保持大小在 20000bytes 以内" (https://github.com/ZhuLinsen/daily_stock_analysis/issues/61).
  * - Feishu custom bot: "the request body must not exceed 20 KB"
  *   (https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot); we read KB as 1,000 bytes
  *   to stay on the safe side.

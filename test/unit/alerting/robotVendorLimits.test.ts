@@ -6,6 +6,8 @@
  * - Feishu custom bot: 100 a minute and 5 a second per bot, request body at most 20 KB
  *   (https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot); code 9499 "too many request"
  *   is its rate-limit answer (https://github.com/kubesphere/notification-manager/pull/126).
+ * - DingTalk body at most 20,000 bytes: errcode 460101 "message too long, exceed 20000 bytes"
+ *   (https://github.com/timonwong/prometheus-webhook-dingtalk/issues/30).
  * - WeCom group robot: 20 a minute, markdown content at most 4096 bytes
  *   (https://developer.work.weixin.qq.com/document/path/91770).
  */
