@@ -108,7 +108,18 @@ export class OutboxDispatcher {
     if (robot) {
       const freeAt = this.robots.nextFreeAt(robot, now);
       if (freeAt !== null) {
-        store.apply({ outboxUpdates: [{ ...updateOf(row), status: 'pending', nextAttemptAt: freeAt }] });
+        // A new alert notification joins the recipient's next summary (which waits for the robot);
+        // anything else (a retry, a summary, a report) waits in the outbox. Nothing is dropped.
+        if (row.attempts === 0 && row.kind === 'alert') {
+          this.deps.limiter.restore(limiterKey(row), row);
+          this.deps.settle({
+            row,
+            update: { ...updateOf(row), status: 'folded', nextAttemptAt: null },
+            result: { status: 'folded' },
+          });
+        } else {
+          store.apply({ outboxUpdates: [{ ...updateOf(row), status: 'pending', nextAttemptAt: freeAt }] });
+        }
         return;
       }
     }
@@ -175,7 +186,8 @@ export class OutboxDispatcher {
   }
 }
 
-function robotOf(row: OutboxRow): WebhookTarget | null {
+/** The group robot a webhook row goes to, or null (another channel, a bad spec). */
+export function robotOf(row: Pick<OutboxRow, 'notification'>): WebhookTarget | null {
   const spec = row.notification.recipient.webhook;
   if (!spec) return null;
   try {

@@ -136,3 +136,17 @@ describe('body limits: summaries are cut to fit, on character boundaries, with "
     }
   });
 });
+
+describe('queue and fold behind a full robot', () => {
+  it("a recipient's summary waits for its robot, and the engine's timer is told when", async () => {
+    const { RecipientLimiter } = await import('../../../alerting/recipientLimiter.ts');
+    const l = new RecipientLimiter<string>({ limit: 6, windowMs: 60_000 });
+    l.restore('webhook:w1', 'a');
+    l.restore('webhook:w1', 'b');
+    const robotFreeAt = T0 + 10 * 60_000;
+    const readyAt = () => robotFreeAt;
+    expect(l.dueSummaries(T0, readyAt)).toEqual([]);
+    expect(l.nextDueAt(readyAt)).toBe(robotFreeAt);
+    expect(l.dueSummaries(robotFreeAt, readyAt)).toEqual([{ recipientId: 'webhook:w1', items: ['a', 'b'] }]);
+  });
+});
