@@ -113,6 +113,7 @@ export function evaluateMessage(ctx: MessageContext): MessageEvaluation {
         householdId: household.id,
         gridId: household.gridId,
         battery: msg.battery,
+        batteryLow: msg.batteryLow,
         notified: before.lowBatteryNotified,
         commissioning,
         active: ctx.active.lowBattery ?? null,

@@ -26,6 +26,11 @@ export interface MessageView {
   fields: MessageField[];
   action?: { label: string; url: string };
   footer?: string;
+  /**
+   * For lists (summaries): the localized line that stands for the fields a channel had to leave out
+   * to fit its size limit, with `{count}` for how many.
+   */
+  more?: string;
 }
 
 type Vars = Record<string, string | number>;
@@ -113,6 +118,8 @@ const LABELS = {
     noAck: '请登录系统处理此告警。',
     summaryTitle: '{count} 条告警汇总',
     summaryIntro: '短时间内告警较多，以下合并发送：',
+    summaryMore: '……另有 {count} 条',
+    batteryFlagLow: '门磁报告电池电量低，请安排技术人员更换电池。',
     brand: 'SealWatch 门磁监测',
   },
   en: {
@@ -128,6 +135,8 @@ const LABELS = {
     noAck: 'Open SealWatch to handle this alert.',
     summaryTitle: '{count} alerts',
     summaryIntro: 'Many alerts arrived at once; here they are together:',
+    summaryMore: '… and {count} more',
+    batteryFlagLow: 'The seal reports its battery low. Please have the battery replaced.',
     brand: 'SealWatch',
   },
 } as const satisfies Record<Locale, Record<string, string>>;
@@ -178,7 +187,12 @@ export function alertMessage(input: AlertMessageInput): MessageView {
     minutes: Math.max(0, Math.floor((input.now - alert.openedAt) / 60_000)),
     level: alert.escalationLevel,
   };
-  const intro = [interpolate(t.intro, vars), ev.line ? interpolate(ev.line, vars) : '']
+  // A device that reports only its low-battery flag (Zigbee2MQTT `battery_low`) has no percentage.
+  const typeIntro =
+    alert.type === 'lowBattery' && typeof d.battery !== 'number' && d.batteryLow === true
+      ? L.batteryFlagLow
+      : t.intro;
+  const intro = [interpolate(typeIntro, vars), ev.line ? interpolate(ev.line, vars) : '']
     .filter(Boolean)
     .join(' ');
   const fields: MessageField[] = [];
@@ -215,6 +229,7 @@ export function summaryMessage(
     title: interpolate(L.summaryTitle, { count: items.length }),
     intro: L.summaryIntro,
     fields: items.map((i) => ({ label: formatLocalTime(i.at, tz), value: i.title })),
+    more: L.summaryMore,
   };
 }
 

@@ -15,6 +15,12 @@ export const DEFAULT_LIMITER: LimiterOptions = { limit: 6, windowMs: 60_000 };
 
 export type Admission = { send: true } | { send: false; folded: number };
 
+/**
+ * When a recipient's summary may go out at the earliest besides the recipient's own window (its
+ * group robot's budget, see notifiers/robotRateLimit.ts); null = no other constraint.
+ */
+export type SummaryReadyAt<T> = (recipientId: string, items: readonly T[]) => number | null;
+
 export interface FoldedSummary<T> {
   recipientId: string;
   items: T[];
@@ -42,7 +48,10 @@ export class RecipientLimiter<T> {
     return { send: false, folded: list.length };
   }
 
-  /** After a restart: an item folded before it, still waiting for its summary. */
+  /**
+   * Fold `item` regardless of the recipient's window (its channel cannot take it now: a full robot),
+   * or, after a restart, an item folded before it that still waits for its summary.
+   */
   restore(recipientId: string, item: T): void {
     const list = this.folded.get(recipientId) ?? [];
     list.push(item);
@@ -50,11 +59,13 @@ export class RecipientLimiter<T> {
   }
 
   /** Summaries whose recipient has room again; each counts as one notification sent at `now`. */
-  dueSummaries(now: number): FoldedSummary<T>[] {
+  dueSummaries(now: number, readyAt?: SummaryReadyAt<T>): FoldedSummary<T>[] {
     const out: FoldedSummary<T>[] = [];
     for (const [recipientId, items] of this.folded) {
       const times = this.prune(recipientId, now);
       if (times.length >= this.opts.limit) continue;
+      const other = readyAt?.(recipientId, items) ?? null;
+      if (other !== null && other > now) continue;
       times.push(now);
       this.sent.set(recipientId, times);
       this.folded.delete(recipientId);
@@ -64,12 +75,13 @@ export class RecipientLimiter<T> {
   }
 
   /** Earliest time a pending summary can go out (for the engine's timer), or null. */
-  nextDueAt(): number | null {
+  nextDueAt(readyAt?: SummaryReadyAt<T>): number | null {
     let min: number | null = null;
-    for (const recipientId of this.folded.keys()) {
+    for (const [recipientId, items] of this.folded) {
       const times = this.sent.get(recipientId) ?? [];
       const idx = times.length - this.opts.limit;
-      const at = idx >= 0 ? times[idx]! + this.opts.windowMs : 0;
+      const own = idx >= 0 ? times[idx]! + this.opts.windowMs : 0;
+      const at = Math.max(own, readyAt?.(recipientId, items) ?? 0);
       if (min === null || at < min) min = at;
     }
     return min;

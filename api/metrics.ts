@@ -72,6 +72,13 @@ export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSourc
   });
   bus.on('message.accepted', (e) => messages.inc({ dialect: e.dialect }));
   bus.on('message.rejected', (e) => rejected.inc({ reason: e.reason }));
+  const ignored = new Counter({
+    name: 'sealwatch_message_fields_ignored_total',
+    help: 'Fields left out of accepted messages because their value was unusable, by dialect and field',
+    labelNames: ['dialect', 'field'],
+    registers: [registry],
+  });
+  bus.on('message.fieldIgnored', (e) => ignored.inc({ dialect: e.dialect, field: e.field }));
 
   const sampled = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => void) =>
     new Gauge({

@@ -244,6 +244,7 @@ export async function createService(
         const gridId = sensorId === undefined ? undefined : registry.placement(sensorId)?.gridId;
         return gridId !== undefined && registry.tree.isWithin(gridId, identity.gridId);
       },
+      sensorIdForTopic: (topic) => sensorIdForTopic(topic, (name) => registry.sensorByFriendlyName(name)?.id),
       redisUrl: config.REDIS_URL,
       clock,
       logger: logger.child({ component: 'broker' }),

@@ -29,13 +29,30 @@ export function canPublish(identity: Identity, topic: string): boolean {
   }
 }
 
-export function canSubscribe(identity: Identity, topicFilter: string): boolean {
+/**
+ * A Shelly (Gen1) listens for commands on `shellies/<device id>/command` and, for every Shelly at
+ * once, `shellies/command` (e.g. `announce`, `update`):
+ * https://shelly-api-docs.shelly.cloud/gen1/#mqtt-support. A Shelly is a gateway of one sensor whose
+ * friendly name is its device id, so it may subscribe to its own command topic and the broadcast one.
+ */
+const SHELLY_COMMAND = /^shellies\/([^/#+]+)\/command$/;
+
+export function canSubscribe(
+  identity: Identity,
+  topicFilter: string,
+  /** Which registered sensor a dialect topic names (friendly names); without it, no dialect topic. */
+  sensorIdForTopic?: (topic: string) => string | undefined,
+): boolean {
   switch (identity.kind) {
     case 'sensor':
       return topicFilter === `seal/${identity.id}/config`;
     case 'gateway': {
       const native = parseSealTopic(topicFilter);
-      return native !== null && native.channel === 'config' && identity.sensorIds.has(native.sensorId);
+      if (native) return native.channel === 'config' && identity.sensorIds.has(native.sensorId);
+      if (topicFilter === 'shellies/command') return true;
+      if (!SHELLY_COMMAND.test(topicFilter) || !sensorIdForTopic) return false;
+      const sensorId = sensorIdForTopic(topicFilter);
+      return sensorId !== undefined && identity.sensorIds.has(sensorId);
     }
     case 'service':
       return SERVICE_SUBSCRIPTIONS.test(topicFilter);

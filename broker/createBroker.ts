@@ -45,6 +45,8 @@ export interface BrokerOptions {
   onPublish: PublishHandler;
   /** Whether a scoped service client may receive a message on this topic. */
   mayRead(identity: Identity, topic: string): boolean;
+  /** Which registered sensor a dialect topic names (a Shelly's command topic names its device id). */
+  sensorIdForTopic?: (topic: string) => string | undefined;
   /**
    * REDIS_URL: share sessions, retained messages, wills and forwarding with the
    * other nodes on this Redis (see broker/README.md). Unset: one node, in memory.
@@ -210,7 +212,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
 
     authorizeSubscribe(client, subscription, done) {
       const identity = identities.get(client);
-      if (!identity || !canSubscribe(identity, subscription.topic)) {
+      if (!identity || !canSubscribe(identity, subscription.topic, opts.sensorIdForTopic)) {
         count(stats.refused, 'acl_subscribe');
         return done(new Error(`not allowed to subscribe to ${subscription.topic}`));
       }

@@ -28,6 +28,8 @@ export interface ServiceEvents {
   'seal.committed': SealCommitted;
   /** A message was dropped; duplicates are counted here too. */
   'message.rejected': { reason: RejectReason; sensorId: string | null; dialect: string | null };
+  /** A field of an accepted message was unusable (e.g. a battery of 255 %) and was left out. */
+  'message.fieldIgnored': { field: string; sensorId: string | null; dialect: string };
   /** A message was accepted into the pipeline (before commit), per dialect. */
   'message.accepted': { dialect: string; sensorId: string };
   /** A registry record was created or changed. */

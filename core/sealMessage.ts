@@ -39,6 +39,8 @@ type SealMessageBody =
       seq: number | null;
       door: 'open' | 'closed' | null;
       battery: number | null;
+      /** The device's own "battery almost empty" flag (Zigbee2MQTT `battery_low`), when it sends one. */
+      batteryLow?: boolean;
       rssi: number | null;
       tamper?: boolean;
     }

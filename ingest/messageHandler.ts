@@ -63,6 +63,11 @@ export function createMessageHandler(deps: {
       sensorIdForName: (name) => registry.sensorByFriendlyName(name)?.id,
     });
     if (!result.ok) return drop(result.reason, result.sensorId, decoder.name, result.detail, topic);
+    for (const field of result.ignored ?? []) {
+      const sensorId = result.messages[0]?.sensorId ?? null;
+      bus.emit('message.fieldIgnored', { field, sensorId, dialect: decoder.name });
+      rateLimited.warn(`ignored:${field}`, { field, sensorId, topic }, 'unusable field ignored');
+    }
 
     const accepted: Promise<void>[] = [];
     for (const message of result.messages) {

@@ -19,9 +19,10 @@ import {
 } from '../lifecycle.ts';
 import { alertTitle, type LifecycleEvent, type Locale, subjectOf, summaryMessage } from '../messages.ts';
 import { type Channel, planNotifications } from '../notificationPlan.ts';
+import { RobotRateGate } from '../notifiers/robotRateLimit.ts';
 import type { Notifier } from '../notifiers/types.ts';
 import { OfflineTracker } from '../offlineTracker.ts';
-import { RecipientLimiter } from '../recipientLimiter.ts';
+import { RecipientLimiter, type SummaryReadyAt } from '../recipientLimiter.ts';
 import { escalates, escalationChain, initialRoute, OrgChart, type Worker } from '../routing.ts';
 import { breachesAtWindowEnds, confirmPendingBreach } from '../rules/breach.ts';
 import { inCommissioning } from '../rules/commissioning.ts';
@@ -39,7 +40,7 @@ import {
   type SealState,
 } from '../types.ts';
 import { type AlertView, alertView, changeView, deliveryView } from './alertView.ts';
-import { limiterKey, OutboxDispatcher, type Settled } from './outboxDispatcher.ts';
+import { limiterKey, OutboxDispatcher, robotOf, type Settled } from './outboxDispatcher.ts';
 import type { AlertingRegistry, AlertTelemetry, SealStates } from './ports.ts';
 
 /** Sweeps never follow each other closer than this, whatever deadline is due. */
@@ -161,6 +162,8 @@ export class AlertEngine {
   private readonly openDoorIds = new Set<string>();
   private readonly dispatcher: OutboxDispatcher;
   private readonly limiter: RecipientLimiter<OutboxRow>;
+  /** Group robots' own budgets (per robot URL), shared by the dispatcher and the summaries. */
+  private readonly robots = new RobotRateGate();
   private readonly channels: Set<Channel>;
   private readonly unsubscribe: Array<() => void> = [];
   private timer: NodeJS.Timeout | null = null;
@@ -183,6 +186,7 @@ export class AlertEngine {
       store: o.store,
       notifiers: new Map(o.notifiers.map((n) => [n.channel, n])),
       limiter: this.limiter,
+      robots: this.robots,
       clock: o.clock,
       logger: o.logger,
       ...(o.backoff ? { backoff: o.backoff } : {}),
@@ -518,7 +522,7 @@ export class AlertEngine {
     // A running delivery pass polls the outbox itself; counting its due rows here would spin the sweep.
     const outbox = this.dispatcher.busy ? null : this.o.store.nextOutboxAt();
     if (outbox !== null) next = Math.min(next, outbox);
-    const summary = this.limiter.nextDueAt();
+    const summary = this.limiter.nextDueAt(this.robotReadyAt(now));
     if (summary !== null) next = Math.min(next, summary);
     for (const end of this.openDoorWindowEnds()) if (end > now) next = Math.min(next, end);
     return Math.max(MIN_SWEEP_GAP_MS, next - now);
@@ -749,9 +753,17 @@ export class AlertEngine {
     }
   }
 
+  /** A summary for a group robot waits until the robot has room (or its rate-limit block ends). */
+  private robotReadyAt(now: number): SummaryReadyAt<OutboxRow> {
+    return (_key, items) => {
+      const robot = items[0] ? robotOf(items[0]) : null;
+      return robot ? this.robots.nextFreeAt(robot, now) : null;
+    };
+  }
+
   /** Folded notifications go out as one summary per recipient and channel once the limit allows. */
   private sweepSummaries(batch: Batch, now: number): void {
-    for (const s of this.limiter.dueSummaries(now)) {
+    for (const s of this.limiter.dueSummaries(now, this.robotReadyAt(now))) {
       const first = s.items[0];
       if (!first) continue;
       const view = summaryMessage(

@@ -2,7 +2,9 @@ import type { Logger } from 'pino';
 import type { AlertStore, OutboxRow, OutboxUpdate } from '../alertStore.ts';
 import { type BackoffOptions, planRetry } from '../backoff.ts';
 import type { Channel } from '../notificationPlan.ts';
+import { RobotRateGate } from '../notifiers/robotRateLimit.ts';
 import type { DeliveryResult, Notifier } from '../notifiers/types.ts';
+import { parseWebhookTarget, type WebhookTarget } from '../notifiers/webhookFormats.ts';
 import type { RecipientLimiter } from '../recipientLimiter.ts';
 import type { Clock } from '../types.ts';
 
@@ -30,6 +32,7 @@ export class OutboxDispatcher {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  private readonly robots: RobotRateGate;
 
   constructor(
     private readonly deps: {
@@ -41,8 +44,12 @@ export class OutboxDispatcher {
       backoff?: Partial<BackoffOptions>;
       /** Records the outcome (same transaction as the row's update) and tells the bus. */
       settle: (s: Settled) => void;
+      /** Per-robot budgets shared by every recipient on the same robot URL. */
+      robots?: RobotRateGate;
     },
-  ) {}
+  ) {
+    this.robots = deps.robots ?? new RobotRateGate();
+  }
 
   /** Deliver what is due now; concurrent kicks fold into one more pass. */
   kick(): void {
@@ -95,6 +102,27 @@ export class OutboxDispatcher {
       });
       return;
     }
+    // The robot's own budget first: a row for a robot that is full (or blocked by its rate-limit
+    // answer) waits in the outbox, unclaimed and not yet offered to the recipient limiter.
+    const robot = row.channel === 'webhook' ? robotOf(row) : null;
+    if (robot) {
+      const freeAt = this.robots.nextFreeAt(robot, now);
+      if (freeAt !== null) {
+        // A new alert notification joins the recipient's next summary (which waits for the robot);
+        // anything else (a retry, a summary, a report) waits in the outbox. Nothing is dropped.
+        if (row.attempts === 0 && row.kind === 'alert') {
+          this.deps.limiter.restore(limiterKey(row), row);
+          this.deps.settle({
+            row,
+            update: { ...updateOf(row), status: 'folded', nextAttemptAt: null },
+            result: { status: 'folded' },
+          });
+        } else {
+          store.apply({ outboxUpdates: [{ ...updateOf(row), status: 'pending', nextAttemptAt: freeAt }] });
+        }
+        return;
+      }
+    }
     if (row.attempts === 0 && row.kind === 'alert') {
       const admission = this.deps.limiter.offer(limiterKey(row), row, now);
       if (!admission.send) {
@@ -113,6 +141,7 @@ export class OutboxDispatcher {
       firstAttemptAt: row.firstAttemptAt ?? now,
     };
     store.apply({ outboxUpdates: [claimed] });
+    if (robot) this.robots.record(robot, now);
     let result: DeliveryResult;
     try {
       result = await notifier.send(row.notification);
@@ -120,6 +149,8 @@ export class OutboxDispatcher {
       result = { status: 'retryable', error: `notifier threw: ${(err as Error).message}` };
     }
     const at = clock.now();
+    if (robot && result.status === 'retryable' && result.retryAfterMs !== undefined)
+      this.robots.block(robot, at + result.retryAfterMs);
     let update: OutboxUpdate;
     if (result.status === 'delivered') {
       update = { ...claimed, status: 'delivered', deliveredAt: at, nextAttemptAt: null, lastError: null };
@@ -152,6 +183,17 @@ export class OutboxDispatcher {
       );
     }
     this.deps.settle({ row, update, result });
+  }
+}
+
+/** The group robot a webhook row goes to, or null (another channel, a bad spec). */
+export function robotOf(row: Pick<OutboxRow, 'notification'>): WebhookTarget | null {
+  const spec = row.notification.recipient.webhook;
+  if (!spec) return null;
+  try {
+    return parseWebhookTarget(spec);
+  } catch {
+    return null;
   }
 }
 

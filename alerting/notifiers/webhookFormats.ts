@@ -1,4 +1,4 @@
-import { type MessageView, renderMarkdown, renderText } from '../messages.ts';
+import { interpolate, type MessageView, renderMarkdown, renderText } from '../messages.ts';
 import type { DeliveryResult, Notification } from './types.ts';
 import { dingtalkSignedUrl, feishuSign, genericSign } from './webhookSigning.ts';
 
@@ -58,8 +58,24 @@ export interface WebhookRequest {
   body: string;
 }
 
-/** WeCom rejects markdown content over 4096 bytes. */
-const WECOM_MAX_BYTES = 4096;
+/**
+ * Size limits, in UTF-8 bytes (Chinese text is 3 bytes a character):
+ * - WeCom group robot: `markdown.content` at most 4096 bytes
+ *   (https://developer.work.weixin.qq.com/document/path/91770; the robot answers errcode 40058
+ *   "markdown.content exceed max length 4096").
+ * - DingTalk custom robot: a body of at most 20,000 bytes; beyond it the robot answers
+ *   `{"errcode":460101,"errmsg":"message too long, exceed 20000 bytes"}`
+ *   (https://github.com/timonwong/prometheus-webhook-dingtalk/issues/30) or "body 大小不合法;
+ *   请保持大小在 20000bytes 以内" (https://github.com/ZhuLinsen/daily_stock_analysis/issues/61).
+ * - Feishu custom bot: "the request body must not exceed 20 KB"
+ *   (https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot); we read KB as 1,000 bytes
+ *   to stay on the safe side.
+ */
+export const BODY_LIMITS = {
+  wecomMarkdownBytes: 4096,
+  dingtalkBodyBytes: 20_000,
+  feishuBodyBytes: 20_000,
+} as const;
 
 export function buildWebhookRequest(t: WebhookTarget, n: Notification, nowMs: number): WebhookRequest {
   const headers: Record<string, string> = {
@@ -85,34 +101,111 @@ export function buildWebhookRequest(t: WebhookTarget, n: Notification, nowMs: nu
       }
       return { url: t.url, headers, body };
     }
-    case 'wecom':
+    case 'wecom': {
+      const content = (v: MessageView) => renderMarkdown(v);
+      const fitted = fitView(n.view, (v) => byteLength(content(v)) <= BODY_LIMITS.wecomMarkdownBytes);
       return {
         url: t.url,
         headers,
         body: JSON.stringify({
           msgtype: 'markdown',
-          markdown: { content: truncateBytes(renderMarkdown(n.view), WECOM_MAX_BYTES) },
+          markdown: { content: truncateUtf8(content(fitted), BODY_LIMITS.wecomMarkdownBytes) },
         }),
       };
-    case 'dingtalk':
+    }
+    case 'dingtalk': {
+      const body = (v: MessageView, text = renderMarkdown(v)) =>
+        JSON.stringify({ msgtype: 'markdown', markdown: { title: v.title, text } });
+      const fitted = fitView(n.view, (v) => byteLength(body(v)) <= BODY_LIMITS.dingtalkBodyBytes);
       return {
         url: t.secret ? dingtalkSignedUrl(t.url, t.secret, nowMs) : t.url,
         headers,
-        body: JSON.stringify({
-          msgtype: 'markdown',
-          markdown: { title: n.view.title, text: renderMarkdown(n.view) },
-        }),
+        body: fitJsonText(
+          renderMarkdown(fitted),
+          (text) => body(fitted, text),
+          BODY_LIMITS.dingtalkBodyBytes,
+        ),
       };
+    }
     case 'feishu': {
-      const payload: Record<string, unknown> = { msg_type: 'interactive', card: feishuCard(n.view) };
-      if (t.secret) {
-        const ts = Math.floor(nowMs / 1000);
-        payload.timestamp = String(ts);
-        payload.sign = feishuSign(t.secret, ts);
-      }
-      return { url: t.url, headers, body: JSON.stringify(payload) };
+      const body = (v: MessageView) => {
+        const payload: Record<string, unknown> = { msg_type: 'interactive', card: feishuCard(v) };
+        if (t.secret) {
+          const ts = Math.floor(nowMs / 1000);
+          payload.timestamp = String(ts);
+          payload.sign = feishuSign(t.secret, ts);
+        }
+        return JSON.stringify(payload);
+      };
+      const fitted = fitView(n.view, (v) => byteLength(body(v)) <= BODY_LIMITS.feishuBodyBytes);
+      const intro = fitJsonText(
+        fitted.intro,
+        (text) => body({ ...fitted, intro: text }),
+        BODY_LIMITS.feishuBodyBytes,
+      );
+      return { url: t.url, headers, body: intro };
     }
   }
+}
+
+const byteLength = (s: string): number => Buffer.byteLength(s, 'utf8');
+
+/**
+ * A list (a summary's fields) that does not fit: keep as many fields as fit, in order, and end with
+ * the view's localized "and N more" line. Views without `more`, or that fit, are returned as they are.
+ */
+export function fitView(view: MessageView, fits: (v: MessageView) => boolean): MessageView {
+  if (fits(view) || view.more === undefined || view.fields.length === 0) return view;
+  const withFirst = (k: number): MessageView => ({
+    ...view,
+    fields: [
+      ...view.fields.slice(0, k),
+      { label: '', value: interpolate(view.more ?? '', { count: view.fields.length - k }) },
+    ],
+  });
+  // Largest k that fits; fitting is monotone in k, so a binary search over [0, fields.length).
+  let lo = 0;
+  let hi = view.fields.length - 1;
+  if (!fits(withFirst(0))) return withFirst(0);
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fits(withFirst(mid))) lo = mid;
+    else hi = mid - 1;
+  }
+  return withFirst(lo);
+}
+
+/**
+ * At most `maxBytes` of UTF-8, cut between characters (code points), never inside one, ending in
+ * "…" when cut.
+ */
+export function truncateUtf8(s: string, maxBytes: number): string {
+  if (byteLength(s) <= maxBytes) return s;
+  const budget = maxBytes - byteLength('…');
+  let used = 0;
+  let out = '';
+  for (const ch of s) {
+    const b = byteLength(ch);
+    if (used + b > budget) break;
+    used += b;
+    out += ch;
+  }
+  return `${out}…`;
+}
+
+/** The longest prefix of `text` (whole characters, "…" appended) whose body fits `maxBytes`. */
+function fitJsonText(text: string, body: (text: string) => string, maxBytes: number): string {
+  const full = body(text);
+  if (byteLength(full) <= maxBytes) return full;
+  const chars = Array.from(text);
+  let lo = 0;
+  let hi = chars.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (byteLength(body(`${chars.slice(0, mid).join('')}…`)) <= maxBytes) lo = mid;
+    else hi = mid - 1;
+  }
+  return body(`${chars.slice(0, lo).join('')}…`);
 }
 
 const FEISHU_TEMPLATE: Record<MessageView['severity'], string> = {
@@ -155,13 +248,6 @@ function feishuCard(view: MessageView): Record<string, unknown> {
   };
 }
 
-function truncateBytes(s: string, max: number): string {
-  if (Buffer.byteLength(s) <= max) return s;
-  let out = s;
-  while (Buffer.byteLength(out) > max - 3) out = out.slice(0, Math.floor(out.length * 0.95));
-  return `${out}…`;
-}
-
 /** Robot error codes that mean "later" (rate limits, busy); any other non-zero code is permanent. */
 const RETRYABLE_CODES: Record<WebhookFormat, ReadonlySet<number>> = {
   generic: new Set(),
@@ -169,9 +255,35 @@ const RETRYABLE_CODES: Record<WebhookFormat, ReadonlySet<number>> = {
   wecom: new Set([45009, -1]),
   // 130101 send too fast; -1 system busy.
   dingtalk: new Set([130101, -1]),
-  // 11232 frequency limited; 9499 is a bad request (permanent).
+  // 11232 frequency limited (https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot).
+  // 9499 is a bad request in general, except with "too many request", see isRateLimit.
   feishu: new Set([11232]),
 };
+
+/**
+ * How long a robot's rate-limit answer blocks it. DingTalk: "每个机器人每分钟最多发送20条消息到群里，
+ * 如果超过20条，会限流10分钟" (at most 20 a minute per robot; beyond that it is throttled for 10
+ * minutes), https://open.dingtalk.com/document/orgapp/custom-robots-send-group-messages; its answer
+ * is `{"errcode":130101,"errmsg":"send too fast, exceed 20 times per minute"}`. Retrying after 60 s
+ * would only hit the block again.
+ */
+export const RATE_LIMIT_WAIT_MS: Record<WebhookFormat, number> = {
+  generic: 60_000,
+  wecom: 60_000,
+  dingtalk: 10 * 60_000,
+  feishu: 60_000,
+};
+
+/**
+ * Feishu answers a custom bot over its frequency limit with `{"code":9499,"msg":"too many request"}`
+ * (HTTP 200 or 400): 9499 is Feishu's generic "bad request" code, so only its message tells the rate
+ * limit apart (kubesphere/notification-manager retries it too:
+ * https://github.com/kubesphere/notification-manager/pull/126).
+ */
+function isRateLimit(format: WebhookFormat, code: { code: number; text: string }): boolean {
+  if (RETRYABLE_CODES[format].has(code.code)) return true;
+  return format === 'feishu' && code.code === 9499 && /too many request/i.test(code.text);
+}
 
 /**
  * Interpret the receiver's answer. HTTP 408/425/429/5xx and network errors are retryable (honouring
@@ -199,16 +311,20 @@ export function interpretWebhookResponse(
     return { status: 'permanent', error: `HTTP ${status}: redirects are not followed` };
   const code = format === 'generic' ? null : robotCode(format, bodyText);
   if (status >= 400) {
-    if (code && RETRYABLE_CODES[format].has(code.code))
-      return { status: 'retryable', error: `HTTP ${status} ${code.text}` };
+    if (code && isRateLimit(format, code))
+      return {
+        status: 'retryable',
+        error: `HTTP ${status} ${code.text}`,
+        retryAfterMs: RATE_LIMIT_WAIT_MS[format],
+      };
     return { status: 'permanent', error: `HTTP ${status}: ${snippet}` };
   }
   if (format === 'generic') return { status: 'delivered', detail: `HTTP ${status}` };
   if (!code)
     return { status: 'retryable', error: `HTTP ${status} without a ${format} result code: ${snippet}` };
   if (code.code === 0) return { status: 'delivered', detail: `HTTP ${status} ${code.text}` };
-  if (RETRYABLE_CODES[format].has(code.code))
-    return { status: 'retryable', error: `${format} ${code.text}`, retryAfterMs: 60_000 };
+  if (isRateLimit(format, code))
+    return { status: 'retryable', error: `${format} ${code.text}`, retryAfterMs: RATE_LIMIT_WAIT_MS[format] };
   return { status: 'permanent', error: `${format} ${code.text}` };
 }
 

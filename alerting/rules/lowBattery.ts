@@ -12,6 +12,12 @@ export function evaluateBattery(input: {
   householdId: string | null;
   gridId: string | null;
   battery: number | null;
+  /**
+   * The device's own low-battery flag (Zigbee2MQTT `battery_low`,
+   * https://www.zigbee2mqtt.io/devices/SNZB-04.html): `true` is low whatever the percentage says
+   * (many sensors only ever send the flag). `false` re-arms nothing: only a fresh reading does.
+   */
+  batteryLow?: boolean | undefined;
   notified: boolean;
   commissioning: boolean;
   active: ActiveAlertRef;
@@ -19,8 +25,9 @@ export function evaluateBattery(input: {
   policy: Pick<Policy, 'lowBatteryPct' | 'batteryReplacedPct'>;
 }): Decision[] {
   const { battery, policy } = input;
-  if (battery === null || input.commissioning) return [];
-  if (battery >= policy.batteryReplacedPct) {
+  const flaggedLow = input.batteryLow === true;
+  if ((battery === null && !flaggedLow) || input.commissioning) return [];
+  if (battery !== null && battery >= policy.batteryReplacedPct && !flaggedLow) {
     const out: Decision[] = [];
     if (input.notified) out.push({ kind: 'setLowBatteryNotified', sensorId: input.sensorId, value: false });
     if (input.active) {
@@ -34,14 +41,15 @@ export function evaluateBattery(input: {
     }
     return out;
   }
-  if (battery < policy.lowBatteryPct && !input.notified && input.gridId !== null) {
+  const low = flaggedLow || (battery !== null && battery < policy.lowBatteryPct);
+  if (low && !input.notified && input.gridId !== null) {
     const alert = {
       type: 'lowBattery' as const,
       severity: 'maintenance' as const,
       sensorId: input.sensorId,
       gridId: input.gridId,
       openedAt: input.at,
-      detail: { battery, threshold: policy.lowBatteryPct },
+      detail: { battery, threshold: policy.lowBatteryPct, ...(flaggedLow ? { batteryLow: true } : {}) },
       ...(input.householdId !== null ? { householdId: input.householdId } : {}),
     };
     const out: Decision[] = [{ kind: 'setLowBatteryNotified', sensorId: input.sensorId, value: true }];

@@ -98,7 +98,7 @@ export function createBrokerHooks(deps: BrokerHooksDeps) {
       const ok =
         req.action === 'publish'
           ? canPublishExternally(identity, req.topic, deps.sensorIdForTopic)
-          : canSubscribe(identity, req.topic);
+          : canSubscribe(identity, req.topic, deps.sensorIdForTopic);
       return { result: ok ? 'allow' : 'deny' };
     },
   };

@@ -104,6 +104,8 @@ export function mosquittoFiles(input: MosquittoInputs): MosquittoFiles {
       // Zigbee2MQTT state and availability; a Shelly's device id is the friendly name.
       acl.push(`topic write zigbee2mqtt/${name}`, `topic write zigbee2mqtt/${name}/availability`);
       acl.push(`topic write shellies/${name}/#`);
+      // A Shelly listens for commands to it and to every Shelly (announce, update).
+      acl.push(`topic read shellies/${name}/command`, 'topic read shellies/command');
     }
   }
 

@@ -12,7 +12,12 @@ export interface DecodeContext {
 }
 
 export type DecodeResult =
-  | { ok: true; messages: SealMessage[] }
+  | {
+      ok: true;
+      messages: SealMessage[];
+      /** Fields left out because their value was unusable (counted, never a reason to drop the rest). */
+      ignored?: readonly string[];
+    }
   | { ok: false; reason: RejectReason; detail: string; sensorId: string | null };
 
 export interface DialectDecoder {

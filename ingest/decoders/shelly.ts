@@ -2,12 +2,21 @@ import type { SealMessage } from '../../core/sealMessage.ts';
 import { type DecodeContext, type DecodeResult, type DialectDecoder, reject } from './dialect.ts';
 
 /**
- * Shelly Door/Window 2 (Gen1 MQTT API): `shellies/<device id>/sensor/state`
- * is `open` or `close`, `…/sensor/battery` a percentage, and
- * `shellies/<device id>/online` the connection will (`true`/`false`). The
+ * Shelly Door/Window 2 (Gen1 MQTT API, https://shelly-api-docs.shelly.cloud/gen1/#shelly-door-window-1-2-mqtt
+ * and #mqtt-support): `shellies/<device id>/sensor/state` is `open` or `close`, `…/sensor/battery` a
+ * percentage, `shellies/<device id>/online` the connection will (`true`/`false`), and
+ * `shellies/<device id>/command` (and `shellies/command`) carries commands *to* the device. The
  * device id (e.g. shellydw2-8A1B2C) is bound to a sensor as its friendly name.
+ *
+ * The Door/Window 2 is battery-powered and sleeps between reports: it connects, publishes, and
+ * disconnects, so its will sets `online` to `false` after every report
+ * (https://taphome.com/en/compatibility/shelly-door-window-mqtt: "the sensor sleeps most of the time
+ * and publishes data only on wake-up events"). `online=false` is therefore not "offline" for this
+ * sensor: it is ignored, and a silent Shelly is found by the offline rule's missed reports like any
+ * other seal. `online=true` counts as a sign of life.
  */
-const TOPIC = /^shellies\/([^/]+)\/(sensor\/state|sensor\/battery|online|sensor\/[^/]+|announce|info)$/;
+const TOPIC =
+  /^shellies\/([^/]+)\/(sensor\/state|sensor\/battery|online|sensor\/[^/]+|announce|info|command)$/;
 
 export const shellyDecoder: DialectDecoder = {
   name: 'shelly',
@@ -19,7 +28,7 @@ export const shellyDecoder: DialectDecoder = {
     const match = TOPIC.exec(topic);
     if (!match) return reject('bad_topic', `not a Shelly Door/Window topic: ${topic}`);
     const [, deviceId, channel] = match as unknown as [string, string, string];
-    // Tilt, lux, temperature, vibration, announcements: not seal messages.
+    // Tilt, lux, temperature, vibration, announcements, commands to the device: not seal messages.
     if (channel !== 'sensor/state' && channel !== 'sensor/battery' && channel !== 'online')
       return { ok: true, messages: [] };
     const sensorId = ctx.sensorIdForName(deviceId);
@@ -41,7 +50,9 @@ export const shellyDecoder: DialectDecoder = {
     if (channel === 'online') {
       if (text !== 'true' && text !== 'false')
         return reject('schema', 'online must be true or false', sensorId);
-      return ok({ ...base, kind: 'status', online: text === 'true', seq: null });
+      // Asleep, not gone: see above.
+      if (text === 'false') return { ok: true, messages: [] };
+      return ok({ ...base, kind: 'status', online: true, seq: null });
     }
     const battery = Number(text);
     if (text === '' || !Number.isFinite(battery) || battery < 0 || battery > 100) {

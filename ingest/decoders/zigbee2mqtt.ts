@@ -7,15 +7,28 @@ const AVAILABILITY = '/availability';
 
 /**
  * The state Zigbee2MQTT publishes for contact sensors (Aqara MCCGQ11LM,
- * Sonoff SNZB-04, Tuya …). `contact: false` means the magnet is away: the
- * door is open. Other keys vary by model and are ignored.
+ * Sonoff SNZB-04, Tuya …), e.g. https://www.zigbee2mqtt.io/devices/SNZB-04.html:
+ * `contact` (binary, `false` = the magnet is away: the door is open),
+ * `battery_low` (binary, `true` = "the battery of the device is almost empty"),
+ * `battery` (numeric, 0–100 %), `tamper`. Other keys vary by model and are ignored.
+ *
+ * Zigbee2MQTT publishes the device's whole known state whenever any attribute
+ * is reported, and a report without the contact attribute (battery, link
+ * quality, a device that has not reported its contact yet) comes without
+ * `contact`: that is a sign of life, not a bad message. A battery value out of
+ * 0–100 (firmware reporting 255 for "unknown", a bad converter) is left out and
+ * counted; it never drops the door position it came with.
  */
 const contactState = z.looseObject({
-  contact: z.boolean(),
-  battery: z.number().min(0).max(100).nullish(),
+  contact: z.boolean().nullish(),
+  battery: z.unknown().optional(),
+  battery_low: z.boolean().nullish(),
   linkquality: z.number().nullish(),
   tamper: z.boolean().nullish(),
 });
+
+const validBattery = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 100;
 
 /** Availability: `online`/`offline` (legacy) or `{"state":"online"}` (Zigbee2MQTT ≥ 1.22). */
 const availability = z.union([
@@ -70,18 +83,27 @@ export const zigbee2mqttDecoder: DialectDecoder = {
         sensorId,
       );
     }
-    const { contact, battery, tamper } = parsed.data;
-    // Every state message counts as a heartbeat carrying the door position;
+    const { contact, battery, battery_low: batteryLow, tamper } = parsed.data;
+    const batteryOk = validBattery(battery);
+    const ignored = battery !== undefined && battery !== null && !batteryOk ? ['battery'] : [];
+    // Every state message counts as a heartbeat carrying the door position (when it has one);
     // ingest turns a changed position into a door event.
-    return ok({
-      ...base,
-      kind: 'heartbeat',
-      door: contact ? 'closed' : 'open',
-      battery: battery ?? null,
-      // linkquality is an LQI (0–255), not dBm; it is not passed off as RSSI.
-      rssi: null,
-      ...(tamper === null || tamper === undefined ? {} : { tamper }),
-    });
+    return {
+      ok: true,
+      messages: [
+        {
+          ...base,
+          kind: 'heartbeat',
+          door: contact === null || contact === undefined ? null : contact ? 'closed' : 'open',
+          battery: batteryOk ? battery : null,
+          ...(batteryLow === null || batteryLow === undefined ? {} : { batteryLow }),
+          // linkquality is an LQI (0–255), not dBm; it is not passed off as RSSI.
+          rssi: null,
+          ...(tamper === null || tamper === undefined ? {} : { tamper }),
+        },
+      ],
+      ...(ignored.length > 0 ? { ignored } : {}),
+    };
   },
 };
 

