@@ -10,8 +10,8 @@ import type { Client } from 'aedes';
 
 /**
  * Whether a topic filter matches a topic name (MQTT 3.1.1 section 4.7): `+`
- * is one level, possibly empty (MQTT-4.7.1-3); `#` the remaining levels and
- * the parent (MQTT-4.7.1-2); a filter starting with a wildcard does not
+ * is one level, possibly empty (4.7.1.3: `sport/+` matches `sport/`); `#`
+ * the remaining levels and the parent (4.7.1.2: `sport/#` matches `sport`); a filter starting with a wildcard does not
  * match a `$` topic (MQTT-4.7.2-1). The filter is assumed valid. No allocation.
  */
 export function topicMatches(filter: string, topic: string): boolean {
@@ -101,7 +101,7 @@ interface RetainedStore {
 }
 
 /**
- * MQTT-4.7.1-3: `+` matches an empty level, so `a/b/+` matches `a/b/`. The
+ * Section 4.7.1.3: `+` matches an empty level, so `a/b/+` matches `a/b/`. The
  * in-memory aedes-persistence 11 matches retained messages with a
  * `QlobberTrue` built without `match_empty_levels: true` (asyncPersistence.js,
  * `QLOBBER_OPTIONS`), unlike Aedes' own mqemitter and aedes-persistence-redis.
@@ -161,20 +161,25 @@ export function reportSessionPresent(persistence: SubscriptionStore, resumes: (c
 }
 
 /**
- * Which client ids have a persistent session on this node (CleanSession=0,
- * not since ended by a CleanSession=1 CONNECT, MQTT-3.1.2-6), and whether the
- * CONNECT being handled resumes one.
+ * Which client ids hold a persistent session (CleanSession=0, not since ended
+ * by a CleanSession=1 CONNECT, MQTT-3.1.2-6), and whether the CONNECT being
+ * handled resumes one. In memory, like the in-memory persistence; with
+ * REDIS_URL the caller passes what Redis says.
  */
 export class SessionLedger {
   private readonly known = new Set<string>();
   private readonly resuming = new Set<string>();
 
-  /** At an accepted CONNECT, before Aedes reads the session. */
-  connected(clientId: string, clean: boolean): void {
+  /**
+   * At an accepted CONNECT, before Aedes reads the session. `held`: what the shared store (Redis)
+   * says, which wins over this node's memory; unknown (Redis failed, or one node): this node's.
+   */
+  connected(clientId: string, clean: boolean, held?: boolean): void {
     if (clean) {
       this.known.delete(clientId);
       this.resuming.delete(clientId);
-    } else if (this.known.has(clientId)) {
+    } else if (held ?? this.known.has(clientId)) {
+      this.known.add(clientId);
       this.resuming.add(clientId);
     } else {
       this.known.add(clientId);

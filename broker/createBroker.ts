@@ -170,23 +170,29 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
             return done(err as Error & { returnCode: 2 | 3 | 4 }, false);
           }
           identities.set(client, outcome.identity);
-          sessions.connected(client.id, client.clean);
           if (outcome.identity.kind !== 'sensor') guard?.setMaxPacketSize(trustedSize);
-          if (!backplane || client.clean) return done(null, true);
-          // A persistent session may have been sent messages by another node (or an earlier start).
-          backplane.loadDelivered(client.id).then(
-            (keys) => {
-              redeliveries.merge(client.id, keys);
-              done(null, true);
-            },
-            (err: Error) => {
-              log.warn(
-                { clientId: client.id, err: err.message },
-                'could not read delivered messages from Redis',
-              );
-              done(null, true);
-            },
-          );
+          if (!backplane) {
+            sessions.connected(client.id, client.clean);
+            return done(null, true);
+          }
+          if (client.clean) {
+            sessions.connected(client.id, true);
+            backplane.endSession(client.id);
+            return done(null, true);
+          }
+          // A persistent session may have been opened, and sent messages, by another node (or an earlier start).
+          const redisFailed = (what: string) => (err: Error) => {
+            log.warn({ clientId: client.id, err: err.message }, `could not read ${what} from Redis`);
+            return null;
+          };
+          void Promise.all([
+            backplane.loadDelivered(client.id).catch(redisFailed('delivered messages')),
+            backplane.openSession(client.id).catch(redisFailed('the session marker')),
+          ]).then(([keys, held]) => {
+            if (keys) redeliveries.merge(client.id, keys);
+            sessions.connected(client.id, false, held ?? undefined);
+            done(null, true);
+          });
         },
         (err: Error) => {
           log.error({ err, clientId: client.id }, 'mqtt authentication failed');

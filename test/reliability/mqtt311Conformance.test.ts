@@ -161,8 +161,8 @@ describe('MQTT 3.1.1 conformance of the embedded broker (issue 15)', () => {
     await connected('', 'token', { clean: true });
   });
 
-  // 1.5.3 UTF-8 encoded strings, 4.7.3 Topic semantic and usage.
-  it('MQTT-4.7.3-1 / MQTT-1.5.3-2: a will topic that is empty or holds U+0000 is refused at CONNECT', async () => {
+  // 1.5.3 UTF-8 encoded strings (MQTT-1.5.3-2: close on U+0000), 4.7.3 Topic semantic and usage.
+  it('MQTT-4.7.3-1 / MQTT-4.7.3-2 / MQTT-1.5.3-2: a will topic that is empty or holds U+0000 is refused at CONNECT (closed, no CONNACK 0)', async () => {
     for (const topic of ['', 'seal/c-s4\u0000/status']) {
       const c = await rawMqtt(broker.port);
       open.push(c);
@@ -172,7 +172,9 @@ describe('MQTT 3.1.1 conformance of the embedded broker (issue 15)', () => {
     }
   });
 
-  it('MQTT-1.5.3-2: a SUBSCRIBE filter holding U+0000 gets SUBACK 0x80', async () => {
+  // 4.7.3: MQTT-4.7.3-2 forbids U+0000 in a filter. MQTT-1.5.3-2 would allow closing the
+  // connection; issue 15 asks for 0x80 (3.9.3), which refuses the filter and keeps the others.
+  it('MQTT-4.7.3-2 (issue 15): a SUBSCRIBE filter holding U+0000 gets SUBACK 0x80, the other filters are granted', async () => {
     const c = await connected('c-watch4', 'token');
     c.send({
       cmd: 'subscribe',
@@ -185,8 +187,8 @@ describe('MQTT 3.1.1 conformance of the embedded broker (issue 15)', () => {
     expect(await c.next((p) => p.cmd === 'suback')).toMatchObject({ granted: [0x80, 1] });
   });
 
-  // 4.7.1.3 Single level wildcard: `+` matches an empty level (MQTT-4.7.1-3 example `sport/+/`).
-  it('MQTT-4.7.1-3: a retained message on `…/door1/` reaches a new `…/door1/+` subscriber', async () => {
+  // 4.7.1.3 Single level wildcard: its (non-normative) example, `sport/+` matches `sport/`.
+  it('4.7.1.3 (`sport/+` matches `sport/`): a retained message on `…/door1/` reaches a new `…/door1/+` subscriber', async () => {
     const gw = await connectClient(url(), { clientId: 'gw1', username: 'gw1', password: 'x' });
     await gw.publishAsync('zigbee2mqtt/door1/', '{"contact":true}', { qos: 1, retain: true });
     await gw.endAsync();
