@@ -80,6 +80,20 @@ export function capDeliveredQos(client: Client): void {
   };
 }
 
+/**
+ * The same rule for the messages queued for an offline persistent session:
+ * Aedes sends them at the reconnect (lib/handlers/connect.js, `emptyQueue`)
+ * with `write()`, past `deliverQoS`, calling only authorizeForward first;
+ * call this from there. Only subscriptions with QoS > 0 queue messages, so
+ * the one case is a QoS 2 message for a QoS 1 subscription: sent at QoS 1,
+ * its PUBACK ends it in the store as a PUBCOMP would (`handlePuback`).
+ */
+export function capQueuedQos(client: Client, packet: { topic: string; qos: number }): void {
+  if (packet.qos < 2) return;
+  const c = client as unknown as AedesClientInternals;
+  if (grantedQos(c.subscriptions, packet.topic, 2) === 1) packet.qos = 1;
+}
+
 /** The highest QoS among the matching subscriptions (stops at `enough`); -1 when none matches. */
 function grantedQos(
   subscriptions: Record<string, { qos: number } | undefined>,

@@ -10,6 +10,7 @@ import type { Logger } from '../core/logger.ts';
 import { canPublish, canSubscribe } from './acl.ts';
 import {
   capDeliveredQos,
+  capQueuedQos,
   matchEmptyLevelsInRetained,
   reportSessionPresent,
   SESSION_MARKER,
@@ -265,6 +266,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     authorizeForward(client, packet) {
       const identity = identities.get(client);
       if (identity?.kind === 'service' && !opts.mayRead(identity, packet.topic)) return null;
+      capQueuedQos(client, packet);
       if (packet.qos > 0 && !client.clean) {
         const firstSend = redeliveries.mark(client.id, packet);
         if (firstSend && backplane) backplane.recordDelivered(client.id, firstSend);

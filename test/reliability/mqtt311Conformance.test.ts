@@ -51,7 +51,7 @@ describe('MQTT 3.1.1 conformance of the embedded broker (issue 15)', () => {
   };
   const publishOf = (c: RawMqtt, topic: string) =>
     c.next((p) => p.cmd === 'publish' && p.topic === topic) as Promise<
-      Packet & { qos: number; retain: boolean; payload: Buffer }
+      Packet & { qos: number; retain: boolean; payload: Buffer; messageId: number }
     >;
   const url = () => `mqtt://127.0.0.1:${broker.port}`;
 
@@ -127,6 +127,21 @@ describe('MQTT 3.1.1 conformance of the embedded broker (issue 15)', () => {
     sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'seal/+/config', qos: 1 }] });
     const got = await publishOf(sub, 'seal/c-r2/config');
     expect({ qos: got.qos, retain: got.retain }).toEqual({ qos: 1, retain: true });
+  });
+
+  it('MQTT-3.8.4-6: a QoS 2 message queued for an offline `seal/+/config` QoS 1 session is sent at QoS 1 when it returns', async () => {
+    const first = await connected('c-persist1', 'token', { clean: false });
+    first.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'seal/+/config', qos: 1 }] });
+    await first.next((p) => p.cmd === 'suback');
+    first.send({ cmd: 'disconnect' });
+    await first.closed();
+    const pub = await connectClient(url(), { clientId: 'c-admin4', username: 'token', password: 'x' });
+    await pub.publishAsync('seal/c-queued/config', '{"queued":2}', { qos: 2 });
+    await pub.endAsync();
+    const again = await connected('c-persist1', 'token', { clean: false });
+    const got = await publishOf(again, 'seal/c-queued/config');
+    expect(got.qos).toBe(1);
+    again.send({ cmd: 'puback', messageId: got.messageId });
   });
 
   // 3.2.2.2 Session Present.
