@@ -9,8 +9,8 @@ import { atTime, type Clock, systemClock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import { canPublish, canSubscribe } from './acl.ts';
 import {
-  capDeliveredQos,
   capQueuedQos,
+  DeliveredQosCap,
   matchEmptyLevelsInRetained,
   reportSessionPresent,
   SESSION_MARKER,
@@ -274,6 +274,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       return packet;
     },
   });
+  const qosCap = new DeliveredQosCap(aedes);
   aedes.on('publish', (packet, client) => {
     if (client && packet.retain) retainedOrder.settle(client, packet);
   });
@@ -352,7 +353,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       log.debug({ address, violation }, 'mqtt connection closed by packet guard');
     });
     const client = aedes.handle(guard);
-    capDeliveredQos(client);
+    qosCap.wrap(client);
     guards.set(client, guard);
     guard.once('close', () => {
       connecting.delete(client);
