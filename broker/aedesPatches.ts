@@ -58,11 +58,12 @@ interface AedesSubscription {
 interface AedesClientInternals {
   subscriptions: Record<string, AedesSubscription | undefined>;
   deliverQoS(packet: { topic: string; qos: number }, cb: () => void): void;
+  deliver0(packet: { topic: string; qos: number }, cb: () => void): void;
 }
 
 /**
- * MQTT-3.8.4-6 (and MQTT-3.3.5-1): a message goes out at the minimum of its
- * QoS and the highest QoS granted to the client's matching subscriptions.
+ * MQTT-3.8.4-6 and MQTT-3.3.5-1: a message goes out once, at the minimum of
+ * its QoS and the highest QoS granted to the client's matching subscriptions.
  * Aedes' `deliverQoS` (lib/client.js) looks the subscription up by the
  * message's topic, `subscriptions[packet.topic]`, so a wildcard subscription
  * is never found and the message keeps its own QoS; retained messages are
@@ -111,17 +112,30 @@ export class DeliveredQosCap {
         subs.push(sub);
       }
     };
+    /** The highest QoS granted by a matching subscription (stops at `enough`); -1: none matches. */
+    const granted = (topic: string, enough: number) => {
+      current();
+      let max = -1;
+      for (let i = 0; i < filters.length && max < enough; i++) {
+        const qos = (subs[i] as AedesSubscription).qos;
+        if (qos > max && topicMatches(filters[i] as string, topic)) max = qos;
+      }
+      return max;
+    };
     c.deliverQoS = (packet, cb) => {
       if (packet.qos > 0) {
-        current();
-        let granted = -1;
-        for (let i = 0; i < filters.length && granted < packet.qos; i++) {
-          const qos = (subs[i] as AedesSubscription).qos;
-          if (qos > granted && topicMatches(filters[i] as string, packet.topic)) granted = qos;
-        }
-        if (granted >= 0 && granted < packet.qos) packet.qos = granted;
+        const max = granted(packet.topic, packet.qos);
+        if (max >= 0 && max < packet.qos) packet.qos = max;
       }
       deliverQoS(packet, cb);
+    };
+    // MQTT-3.3.5-1: Aedes delivers a message once per client (`dedupe`), through whichever matching
+    // subscription mqemitter calls first; a QoS 0 one (`deliver0`) would send it at QoS 0 although
+    // another grants more. Such a delivery goes through the capped `deliverQoS` instead.
+    const deliver0 = c.deliver0;
+    c.deliver0 = (packet, cb) => {
+      if (packet.qos > 0 && granted(packet.topic, 1) > 0) c.deliverQoS(packet, cb);
+      else deliver0(packet, cb);
     };
   }
 }

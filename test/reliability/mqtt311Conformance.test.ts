@@ -129,6 +129,34 @@ describe('MQTT 3.1.1 conformance of the embedded broker (issue 15)', () => {
     expect({ qos: got.qos, retain: got.retain }).toEqual({ qos: 1, retain: true });
   });
 
+  // 3.3.5 Server response to PUBLISH: overlapping subscriptions.
+  it('MQTT-3.3.5-1: with `seal/#` at QoS 0 and `seal/c-ov/config` at QoS 1, a QoS 1 message arrives once, at QoS 1', async () => {
+    for (const order of [
+      ['seal/#', 'seal/c-ov/config'],
+      ['seal/c-ov/config', 'seal/#'],
+    ]) {
+      const sub = await connected('c-watch7', 'token');
+      sub.send({
+        cmd: 'subscribe',
+        messageId: 1,
+        subscriptions: order.map((topic) => ({ topic, qos: topic === 'seal/#' ? 0 : 1 })),
+      });
+      await sub.next((p) => p.cmd === 'suback');
+      const pub = await connectClient(url(), { clientId: 'c-admin5', username: 'token', password: 'x' });
+      await pub.publishAsync('seal/c-ov/config', '{"ov":1}', { qos: 1 });
+      await pub.endAsync();
+      const got = await publishOf(sub, 'seal/c-ov/config');
+      expect(got.qos).toBe(1);
+      sub.send({ cmd: 'puback', messageId: got.messageId });
+      sub.send({ cmd: 'pingreq' });
+      await sub.next((p) => p.cmd === 'pingresp');
+      // (`seal/#` also brings the retained messages of the other tests.)
+      expect(sub.packets.filter((p) => p.cmd === 'publish' && p.topic === 'seal/c-ov/config').length).toBe(1);
+      sub.end();
+      await sub.closed();
+    }
+  });
+
   it('MQTT-3.8.4-6: a QoS 2 message queued for an offline `seal/+/config` QoS 1 session is sent at QoS 1 when it returns', async () => {
     const first = await connected('c-persist1', 'token', { clean: false });
     first.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'seal/+/config', qos: 1 }] });
