@@ -19,7 +19,7 @@ type Done = (err?: Error | null) => void;
  */
 export class RetainedOrder {
   private readonly pending = new WeakMap<Client, PublishPacket[]>();
-  private readonly waiting = new WeakMap<Client, Array<{ filter: string; run: () => void }>>();
+  private readonly waiting = new WeakMap<Client, Waiter[]>();
 
   /** At authorizePublish of a retained PUBLISH; returns the `done` to call instead. */
   track(client: Client, packet: PublishPacket, done: Done): Done {
@@ -45,8 +45,10 @@ export class RetainedOrder {
     const waiters = this.waiting.get(client);
     if (!waiters) return;
     for (let i = 0; i < waiters.length; ) {
-      const w = waiters[i] as { filter: string; run: () => void };
-      if (this.blocks(list, w.filter)) i++;
+      const w = waiters[i] as Waiter;
+      const blocker = w.blockers.indexOf(packet);
+      if (blocker !== -1) w.blockers.splice(blocker, 1);
+      if (w.blockers.length > 0) i++;
       else {
         waiters.splice(i, 1);
         w.run();
@@ -54,10 +56,14 @@ export class RetainedOrder {
     }
   }
 
-  /** Runs `run` once no earlier retained PUBLISH of this client matches `filter`. */
+  /**
+   * Runs `run` once the retained PUBLISHes of this client pending now, whose topic `filter`
+   * matches, are settled (later ones do not hold it: a steady stream cannot starve it).
+   */
   after(client: Client, filter: string, run: () => void): void {
     const list = this.pending.get(client);
-    if (!list || !this.blocks(list, filter)) {
+    const blockers = list?.filter((p) => topicMatches(filter, p.topic));
+    if (!blockers || blockers.length === 0) {
       run();
       return;
     }
@@ -66,7 +72,7 @@ export class RetainedOrder {
       waiters = [];
       this.waiting.set(client, waiters);
     }
-    waiters.push({ filter, run });
+    waiters.push({ blockers, run });
   }
 
   /** The connection closed: nothing more will settle; let waiting SUBSCRIBEs end (Aedes drops them). */
@@ -76,9 +82,9 @@ export class RetainedOrder {
     this.waiting.delete(client);
     for (const w of waiters ?? []) w.run();
   }
+}
 
-  private blocks(list: readonly PublishPacket[], filter: string): boolean {
-    for (const p of list) if (topicMatches(filter, p.topic)) return true;
-    return false;
-  }
+interface Waiter {
+  blockers: PublishPacket[];
+  run: () => void;
 }
