@@ -23,6 +23,13 @@ const ERROR_LOG_INTERVAL_MS = 30_000;
 const DELIVERED_PREFIX = 'sealwatch:delivered:';
 export const DELIVERED_KEEP = 1024;
 const DELIVERED_TTL_S = 7 * 24 * 3600;
+/**
+ * `sealwatch:session:<clientId>`: this client id holds a persistent session (for CONNACK's
+ * Session Present, MQTT-3.2.2-2), refreshed at every CleanSession=0 CONNECT; forgotten after a
+ * week without one (its queued messages are gone after 24 hours).
+ */
+const SESSION_PREFIX = 'sealwatch:session:';
+const SESSION_TTL_S = 7 * 24 * 3600;
 
 /**
  * The Aedes id of this process: unique per node and per start. Aedes numbers
@@ -68,6 +75,10 @@ export interface RedisBackplane {
   /** Keys (`brokerId:brokerCounter`) of QoS 1 messages already sent to this persistent session, oldest first. */
   loadDelivered(clientId: string): Promise<string[]>;
   recordDelivered(clientId: string, key: string): void;
+  /** At a CleanSession=0 CONNECT: marks the session held; resolves whether it already was (on any node). */
+  openSession(clientId: string): Promise<boolean>;
+  /** At a CleanSession=1 CONNECT: the client id's session ended (MQTT-3.1.2-6). */
+  endSession(clientId: string): void;
   /** Runs `stopBroker` (which closes the message bus), then closes every Redis connection. */
   close(stopBroker: () => Promise<void>): Promise<void>;
 }
@@ -179,6 +190,7 @@ export async function openRedisBackplane(url: string, nodeId: string, log: Logge
     enqueue(subs, packet).catch((err: Error) => failed('queue', topicOf(packet), err));
 
   const deliveredKey = (clientId: string) => `${DELIVERED_PREFIX}${encodeURIComponent(clientId)}`;
+  const sessionKey = (clientId: string) => `${SESSION_PREFIX}${encodeURIComponent(clientId)}`;
 
   return {
     nodeId,
@@ -189,6 +201,16 @@ export async function openRedisBackplane(url: string, nodeId: string, log: Logge
     stats: () => ({ up: all.every((c) => c.status === 'ready'), ...counters }),
     async loadDelivered(clientId) {
       return (await db.lrange(deliveredKey(clientId), 0, DELIVERED_KEEP - 1)).reverse();
+    },
+    async openSession(clientId) {
+      const key = sessionKey(clientId);
+      const replies = await db.pipeline().exists(key).set(key, '1', 'EX', SESSION_TTL_S).exec();
+      const [existsErr, exists] = replies?.[0] ?? [new Error('no reply')];
+      if (existsErr) throw existsErr;
+      return exists === 1;
+    },
+    endSession(clientId) {
+      db.del(sessionKey(clientId)).catch((err: Error) => failed('session', clientId, err));
     },
     recordDelivered(clientId, key) {
       const listKey = deliveredKey(clientId);

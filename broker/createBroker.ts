@@ -8,11 +8,20 @@ import { createWebSocketStream, WebSocketServer } from 'ws';
 import { atTime, type Clock, systemClock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import { canPublish, canSubscribe } from './acl.ts';
+import {
+  capQueuedQos,
+  DeliveredQosCap,
+  matchEmptyLevelsInRetained,
+  reportSessionPresent,
+  SESSION_MARKER,
+  SessionLedger,
+} from './aedesPatches.ts';
 import type { Authenticator } from './authenticator.ts';
 import { ConnectionLedger, newNodeId, openRedisBackplane, type RedisStats, staleWill } from './cluster.ts';
 import type { Identity } from './identity.ts';
 import { type GuardViolation, PacketGuard } from './packetGuard.ts';
-import { topicProblem } from './topicValidation.ts';
+import { RetainedOrder } from './retainedOrder.ts';
+import { filterProblem, topicProblem } from './topicValidation.ts';
 
 /** What ingest answers for a device's message. */
 export type PublishVerdict =
@@ -113,6 +122,10 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   const redeliveries = new RedeliveryMarker();
   const backplane = opts.redisUrl ? await openRedisBackplane(opts.redisUrl, newNodeId(), log) : null;
   const ledger = backplane ? new ConnectionLedger() : null;
+  const sessions = new SessionLedger();
+  /** CONNECTs with an empty client id and CleanSession=0, refused at authenticate (MQTT-3.1.3-8). */
+  const emptyPersistentId = new WeakSet<Client>();
+  const retainedOrder = new RetainedOrder();
 
   const aedes = new Aedes({
     ...(backplane ? { id: backplane.nodeId, mq: backplane.mq, persistence: backplane.persistence } : {}),
@@ -121,7 +134,15 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     drainTimeout: 10_000,
     maxClientsIdLength: 64,
 
-    preConnect(client, _packet, done) {
+    preConnect(client, packet, done) {
+      // MQTT-3.1.3-10, MQTT-4.7.3-1, MQTT-1.5.3-2: Aedes takes any will topic, even "" or one with NUL.
+      const willProblem = packet.will ? topicProblem(packet.will.topic) : null;
+      if (willProblem) {
+        count(stats.refused, 'bad_will_topic');
+        return done(new Error(`will topic refused: ${willProblem}`), false);
+      }
+      // Aedes would make up an id; the CONNACK must say 2 (MQTT-3.1.3-8), so refused at authenticate.
+      if (packet.clientId.length === 0 && !packet.clean) emptyPersistentId.add(client);
       connecting.add(client);
       done(null, true);
     },
@@ -129,6 +150,14 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     authenticate(client, username, password, done) {
       const guard = guards.get(client);
       const address = guard?.remoteAddress ?? 'unknown';
+      if (emptyPersistentId.has(client)) {
+        count(stats.refused, 'empty_client_id');
+        closeReason.set(client, 'empty_client_id');
+        const err = Object.assign(new Error('empty client id with CleanSession=0'), {
+          returnCode: 2 as const,
+        });
+        return done(err, false);
+      }
       opts.authenticator.authenticate(client.id, username, password, address).then(
         (outcome) => {
           if (!outcome.ok) {
@@ -145,21 +174,28 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
           }
           identities.set(client, outcome.identity);
           if (outcome.identity.kind !== 'sensor') guard?.setMaxPacketSize(trustedSize);
-          if (!backplane || client.clean) return done(null, true);
-          // A persistent session may have been sent messages by another node (or an earlier start).
-          backplane.loadDelivered(client.id).then(
-            (keys) => {
-              redeliveries.merge(client.id, keys);
-              done(null, true);
-            },
-            (err: Error) => {
-              log.warn(
-                { clientId: client.id, err: err.message },
-                'could not read delivered messages from Redis',
-              );
-              done(null, true);
-            },
-          );
+          if (!backplane) {
+            sessions.connected(client.id, client.clean);
+            return done(null, true);
+          }
+          if (client.clean) {
+            sessions.connected(client.id, true);
+            backplane.endSession(client.id);
+            return done(null, true);
+          }
+          // A persistent session may have been opened, and sent messages, by another node (or an earlier start).
+          const redisFailed = (what: string) => (err: Error) => {
+            log.warn({ clientId: client.id, err: err.message }, `could not read ${what} from Redis`);
+            return null;
+          };
+          void Promise.all([
+            backplane.loadDelivered(client.id).catch(redisFailed('delivered messages')),
+            backplane.openSession(client.id).catch(redisFailed('the session marker')),
+          ]).then(([keys, held]) => {
+            if (keys) redeliveries.merge(client.id, keys);
+            sessions.connected(client.id, false, held ?? undefined);
+            done(null, true);
+          });
         },
         (err: Error) => {
           log.error({ err, clientId: client.id }, 'mqtt authentication failed');
@@ -169,6 +205,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     },
 
     authorizePublish(client, packet, done) {
+      if (client && packet.retain && !client.closed) done = retainedOrder.track(client, packet, done);
       const problem = topicProblem(packet.topic);
       if (problem) {
         count(stats.refused, 'bad_topic');
@@ -210,24 +247,38 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       );
     },
 
+    // A refused filter is answered 0x80 in the SUBACK (done(null, null)), the connection stays
+    // (MQTT-3.8.4-1, 3.9.3); an error would make Aedes close it.
     authorizeSubscribe(client, subscription, done) {
-      const identity = identities.get(client);
-      if (!identity || !canSubscribe(identity, subscription.topic, opts.sensorIdForTopic)) {
-        count(stats.refused, 'acl_subscribe');
-        return done(new Error(`not allowed to subscribe to ${subscription.topic}`));
-      }
-      done(null, subscription);
+      if (subscription.topic === SESSION_MARKER) return done(null, null);
+      retainedOrder.after(client, subscription.topic, () => {
+        if (filterProblem(subscription.topic)) {
+          count(stats.refused, 'bad_topic_filter');
+          return done(null, null);
+        }
+        const identity = identities.get(client);
+        if (!identity || !canSubscribe(identity, subscription.topic, opts.sensorIdForTopic)) {
+          count(stats.refused, 'acl_subscribe');
+          return done(null, null);
+        }
+        done(null, subscription);
+      });
     },
 
     authorizeForward(client, packet) {
       const identity = identities.get(client);
       if (identity?.kind === 'service' && !opts.mayRead(identity, packet.topic)) return null;
+      capQueuedQos(client, packet);
       if (packet.qos > 0 && !client.clean) {
         const firstSend = redeliveries.mark(client.id, packet);
         if (firstSend && backplane) backplane.recordDelivered(client.id, firstSend);
       }
       return packet;
     },
+  });
+  const qosCap = new DeliveredQosCap(aedes);
+  aedes.on('publish', (packet, client) => {
+    if (client && packet.retain) retainedOrder.settle(client, packet);
   });
   // Without a listener an 'error' (a persistence failure) would end the process.
   (aedes as EventEmitter).on('error', (err: Error) => log.error({ err: err.message }, 'mqtt broker error'));
@@ -252,6 +303,16 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     if (backplane) await backplane.close(closeAedes);
     throw err;
   }
+
+  // Aedes sets up its persistence in listen(); patched here, before any listener accepts a client.
+  const persistence = (
+    aedes as unknown as {
+      persistence: Parameters<typeof reportSessionPresent>[0] &
+        Parameters<typeof matchEmptyLevelsInRetained>[0];
+    }
+  ).persistence;
+  if (!backplane) matchEmptyLevelsInRetained(persistence);
+  reportSessionPresent(persistence, (clientId) => sessions.resumes(clientId));
 
   aedes.on('connackSent', (_packet, client) => connecting.delete(client));
   aedes.on('clientReady', (client) => {
@@ -294,8 +355,12 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       log.debug({ address, violation }, 'mqtt connection closed by packet guard');
     });
     const client = aedes.handle(guard);
+    qosCap.wrap(client);
     guards.set(client, guard);
-    guard.once('close', () => connecting.delete(client));
+    guard.once('close', () => {
+      connecting.delete(client);
+      retainedOrder.closed(client);
+    });
   };
   const onSocket = (socket: Socket) => {
     socket.setNoDelay(true);

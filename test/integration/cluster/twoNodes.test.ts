@@ -231,6 +231,27 @@ describe('embedded broker on two nodes sharing Redis', () => {
     await sensor.endAsync();
   });
 
+  // MQTT 3.1.1 section 3.2.2.2: the session is held by the cluster, not by the node that opened it.
+  it('MQTT-3.2.2-2 across nodes: a session without subscriptions opened on node 1 is present on node 2, and gone after a clean session (MQTT-3.2.2-1)', async () => {
+    const sessionPresent = async (port: number, clean: boolean) => {
+      const c = await rawMqtt(port);
+      c.send(connectFor(door2.sensorId, door2.sensorId, door2.secret, { clean }));
+      const connack = (await c.next((p) => p.cmd === 'connack')) as {
+        returnCode: number;
+        sessionPresent: boolean;
+      };
+      expect(connack.returnCode).toBe(0);
+      c.send({ cmd: 'disconnect' });
+      await c.closed();
+      return connack.sessionPresent;
+    };
+    await sessionPresent(node1.mqttPort, true);
+    expect(await sessionPresent(node1.mqttPort, false)).toBe(false);
+    expect(await sessionPresent(node2.mqttPort, false)).toBe(true);
+    expect(await sessionPresent(node1.mqttPort, true)).toBe(false);
+    expect(await sessionPresent(node2.mqttPort, false)).toBe(false);
+  });
+
   it('a sensor that moves from node 1 to node 2 is not marked offline by the will of its old connection', async () => {
     const statusTopic = `seal/${door3.sensorId}/status`;
     const will = { topic: statusTopic, payload: Buffer.from('offline'), qos: 1 as const, retain: true };
