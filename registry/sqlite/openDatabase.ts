@@ -7,10 +7,8 @@ export type Db = Database.Database;
 
 /**
  * Opens the SQLite file in WAL mode with foreign keys and applies pending
- * migrations. synchronous=FULL: a commit is on disk when it returns. Ingest's
- * group commits alone run NORMAL and fdatasync the WAL in the thread pool
- * before the PUBACK (SqliteStore.commitIngest, walSync.ts): as durable, without
- * holding the event loop for the disk.
+ * migrations. synchronous=FULL: a commit is on disk before ingest sends the
+ * PUBACK; group commit keeps the fsync cost per message small.
  */
 export function openDatabase(file: string, logger: Logger): Db {
   const fresh = !existsSync(file);

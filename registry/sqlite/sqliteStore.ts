@@ -28,7 +28,6 @@ import type {
   TokenRow,
 } from '../store.ts';
 import type { Db } from './openDatabase.ts';
-import { WalSync } from './walSync.ts';
 
 /**
  * The SQLite store. better-sqlite3 is synchronous and fast; the asynchronous
@@ -44,15 +43,7 @@ export class SqliteStore implements Store {
   private readonly insertDoorEvent;
   private readonly commitTx;
 
-  /** null for an in-memory database (nothing to fsync). */
-  private readonly wal: WalSync | null;
-  private readonly syncNormal;
-  private readonly syncFull;
-
   constructor(private readonly db: Db) {
-    this.wal = db.memory ? null : new WalSync(`${db.name}-wal`);
-    this.syncNormal = db.prepare('PRAGMA synchronous = NORMAL');
-    this.syncFull = db.prepare('PRAGMA synchronous = FULL');
     this.upsertState = db.prepare(
       // The EXISTS guard: a sensor removed while its message was in flight leaves no state row behind
       // (and the foreign key does not fail the whole group).
@@ -327,24 +318,8 @@ export class SqliteStore implements Store {
     return (this.db.prepare('SELECT * FROM seal_state').all() as Row[]).map(sealState);
   }
 
-  /**
-   * The group's transaction runs with `synchronous = NORMAL` (no fsync on the event loop: at a
-   * county's reconnect storm the fsyncs took a quarter of the main thread), then the WAL is fsynced
-   * in the thread pool before this resolves, so before any PUBACK: as durable as FULL. Every other
-   * write of the database stays FULL.
-   */
   async commitIngest(commit: IngestCommit): Promise<boolean> {
-    if (this.wal === null) {
-      this.commitTx(commit);
-      return commit.insideTransaction !== undefined;
-    }
-    this.syncNormal.run();
-    try {
-      this.commitTx(commit);
-    } finally {
-      this.syncFull.run();
-    }
-    await this.wal.sync();
+    this.commitTx(commit);
     return commit.insideTransaction !== undefined;
   }
 
@@ -372,7 +347,6 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    this.wal?.close();
     this.db.close();
   }
 }
