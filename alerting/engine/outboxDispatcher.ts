@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { AlertStore, OutboxRow, OutboxUpdate } from '../alertStore.ts';
 import { type BackoffOptions, planRetry } from '../backoff.ts';
 import type { Channel } from '../notificationPlan.ts';
-import { RobotRateGate } from '../notifiers/robotRateLimit.ts';
+import type { RobotRateGate } from '../notifiers/robotRateLimit.ts';
 import type { DeliveryResult, Notifier } from '../notifiers/types.ts';
 import { parseWebhookTarget, type WebhookTarget } from '../notifiers/webhookFormats.ts';
 import type { RecipientLimiter } from '../recipientLimiter.ts';
@@ -44,11 +44,11 @@ export class OutboxDispatcher {
       backoff?: Partial<BackoffOptions>;
       /** Records the outcome (same transaction as the row's update) and tells the bus. */
       settle: (s: Settled) => void;
-      /** Per-robot budgets shared by every recipient on the same robot URL. */
-      robots?: RobotRateGate;
+      /** Per-robot budgets shared by every recipient on the same robot URL (one gate for the engine). */
+      robots: RobotRateGate;
     },
   ) {
-    this.robots = deps.robots ?? new RobotRateGate();
+    this.robots = deps.robots;
   }
 
   /** Deliver what is due now; concurrent kicks fold into one more pass. */
@@ -104,7 +104,7 @@ export class OutboxDispatcher {
     }
     // The robot's own budget first: a row for a robot that is full (or blocked by its rate-limit
     // answer) waits in the outbox, unclaimed and not yet offered to the recipient limiter.
-    const robot = row.channel === 'webhook' ? robotOf(row) : null;
+    const robot = robotOf(row);
     if (robot) {
       const freeAt = this.robots.nextFreeAt(robot, now);
       if (freeAt !== null) {
@@ -187,7 +187,8 @@ export class OutboxDispatcher {
 }
 
 /** The group robot a webhook row goes to, or null (another channel, a bad spec). */
-export function robotOf(row: Pick<OutboxRow, 'notification'>): WebhookTarget | null {
+export function robotOf(row: Pick<OutboxRow, 'channel' | 'notification'>): WebhookTarget | null {
+  if (row.channel !== 'webhook') return null;
   const spec = row.notification.recipient.webhook;
   if (!spec) return null;
   try {

@@ -35,8 +35,12 @@ export const robotKey = (t: WebhookTarget): string => `${t.format} ${t.url}`;
 export class RobotRateGate {
   private readonly sent = new Map<string, number[]>();
   private readonly blockedUntil = new Map<string, number>();
+  /** The longest window of any robot: sends older than that no longer count anywhere. */
+  private readonly longestMs: number;
 
-  constructor(private readonly limits: Record<WebhookFormat, readonly RateWindow[]> = ROBOT_LIMITS) {}
+  constructor(private readonly limits: Record<WebhookFormat, readonly RateWindow[]> = ROBOT_LIMITS) {
+    this.longestMs = Math.max(0, ...Object.values(limits).flatMap((ws) => ws.map((w) => w.windowMs)));
+  }
 
   /** Null when `t` may be sent to now; otherwise the earliest time it may. Records nothing. */
   nextFreeAt(t: WebhookTarget, now: number): number | null {
@@ -66,10 +70,9 @@ export class RobotRateGate {
   }
 
   private prune(key: string, now: number): number[] {
-    const longest = Math.max(0, ...Object.values(this.limits).flatMap((ws) => ws.map((w) => w.windowMs)));
     const times = this.sent.get(key) ?? [];
     let i = 0;
-    while (i < times.length && times[i]! <= now - longest) i++;
+    while (i < times.length && times[i]! <= now - this.longestMs) i++;
     const kept = i > 0 ? times.slice(i) : times;
     if (kept.length === 0) this.sent.delete(key);
     else this.sent.set(key, kept);
