@@ -24,7 +24,13 @@ export type RejectReason =
   | 'unknown_dialect';
 
 export interface ServiceEvents {
-  /** A message's state change is committed (after the SQLite transaction). */
+  /**
+   * A message's state change is being committed: alerting decides here. Where the store can, this
+   * runs inside the commit's transaction (SQLite), so the message and its decisions are committed
+   * together or not at all; elsewhere right after the commit. Only alerting listens.
+   */
+  'seal.decide': SealCommitted;
+  /** A message's state change is committed (after the transaction): the live page, metrics. */
   'seal.committed': SealCommitted;
   /** A message was dropped; duplicates are counted here too. */
   'message.rejected': { reason: RejectReason; sensorId: string | null; dialect: string | null };

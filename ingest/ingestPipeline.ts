@@ -221,28 +221,29 @@ export class IngestPipeline {
     }
 
     const started = performance.now();
-    let toldInside = false;
-    const tell = (): void => {
-      for (const c of committed) this.bus.emit('seal.committed', c);
+    let decidedInside = false;
+    const decide = (): void => {
+      for (const c of committed) this.bus.emit('seal.decide', c);
     };
     try {
       // Telemetry first: if we die between the two, the sensor resends (no
       // PUBACK yet) and the re-sent point lands on the same series and time.
       this.telemetry.append(points);
-      // Where the store can, the listeners (alerting above all) decide inside the
-      // commit's transaction: a kill -9 at any moment leaves both or neither.
-      toldInside = await this.store.commitIngest({
+      // Where the store can, alerting decides inside the commit's transaction: a kill -9 at
+      // any moment leaves both or neither. Everyone else hears of the group once it is committed.
+      decidedInside = await this.store.commitIngest({
         states: [...next.values()],
         doorEvents,
         events: committed,
-        insideTransaction: tell,
+        insideTransaction: decide,
       });
     } catch (err) {
       this.commitFailed(items, batch, err as Error);
       return;
     }
+    if (!decidedInside) decide();
     this.afterCommit(items, next, batch, started);
-    if (!toldInside) tell();
+    for (const c of committed) this.bus.emit('seal.committed', c);
   }
 
   private afterCommit(items: Pending[], next: Map<string, SealState>, batch: Batch, started: number): void {

@@ -217,7 +217,7 @@ export class AlertEngine {
     this.trackAllSensors();
     for (const st of this.o.seals.allStates()) if (st.door === 'open') this.openDoorIds.add(st.sensorId);
     this.unsubscribe.push(
-      (this.o.committedFeed ?? ((l) => this.o.bus.on('seal.committed', l)))((e, mark) =>
+      (this.o.committedFeed ?? ((l) => this.o.bus.on('seal.decide', l)))((e, mark) =>
         this.onSealCommitted(e, mark),
       ),
       this.o.bus.on('registry.changed', ({ entity, id, removed }) => {

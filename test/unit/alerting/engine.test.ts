@@ -119,7 +119,7 @@ function deliver(w: World, msg: SealMessage): void {
     after.lastDoorChange = msg.ts;
   }
   w.states.set(msg.sensorId, after);
-  w.bus.emit('seal.committed', { message: msg, before, after, householdId: 'h1', gridId: 'village' });
+  w.bus.emit('seal.decide', { message: msg, before, after, householdId: 'h1', gridId: 'village' });
 }
 
 const open = (at: number, seq = 1): SealMessage => ({
@@ -411,7 +411,7 @@ describe('alert engine', () => {
     await w.registry.createSensor({ id: 's2', householdId: 'h2' });
     const msg = { ...open(T0), sensorId: 's2' };
     const before = initialSealState('s2', T0);
-    w.bus.emit('seal.committed', {
+    w.bus.emit('seal.decide', {
       message: msg,
       before,
       after: before,
