@@ -81,3 +81,20 @@ export const connectFor = (
   ...(username ? { username, password: Buffer.from(password ?? '') } : {}),
   ...extra,
 });
+
+/** Connects (the CONNECT must be accepted), disconnects cleanly, and returns the CONNACK's Session Present flag. */
+export async function sessionPresentAt(
+  port: number,
+  connect: ReturnType<typeof connectFor>,
+): Promise<boolean> {
+  const c = await rawMqtt(port);
+  c.send(connect);
+  const connack = (await c.next((p) => p.cmd === 'connack')) as {
+    returnCode: number;
+    sessionPresent: boolean;
+  };
+  if (connack.returnCode !== 0) throw new Error(`CONNECT refused with return code ${connack.returnCode}`);
+  c.send({ cmd: 'disconnect' });
+  await c.closed();
+  return connack.sessionPresent;
+}

@@ -1,11 +1,11 @@
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Authenticator } from '../../broker/authenticator.ts';
-import { type Broker, createBroker } from '../../broker/createBroker.ts';
+import type { Broker } from '../../broker/createBroker.ts';
 import type { Identity } from '../../broker/identity.ts';
-import { createLogger } from '../../core/logger.ts';
+import { startEmbeddedBroker } from '../helpers/embeddedBroker.ts';
 import { connectClient } from '../helpers/mqtt.ts';
-import { connectFor, type RawMqtt, rawMqtt } from '../helpers/rawMqtt.ts';
+import { connectFor, type RawMqtt, rawMqtt, sessionPresentAt } from '../helpers/rawMqtt.ts';
 
 /**
  * MQTT 3.1.1 (OASIS Standard, 29 October 2014) statements that Aedes 1.x alone
@@ -56,15 +56,7 @@ describe('MQTT 3.1.1 conformance of the embedded broker (issue 15)', () => {
   const url = () => `mqtt://127.0.0.1:${broker.port}`;
 
   beforeAll(async () => {
-    broker = await createBroker({
-      port: 0,
-      host: '127.0.0.1',
-      maxPacketSize: 4096,
-      authenticator,
-      onPublish: async () => ({ accepted: true }),
-      mayRead: () => true,
-      logger: createLogger('silent'),
-    });
+    broker = await startEmbeddedBroker(authenticator, { mayRead: true });
   });
   afterAll(async () => {
     for (const c of open) c.end();
@@ -174,17 +166,8 @@ describe('MQTT 3.1.1 conformance of the embedded broker (issue 15)', () => {
 
   // 3.2.2.2 Session Present.
   it('MQTT-3.2.2-2: a CleanSession=0 sensor returning to its session without subscriptions gets Session Present 1 (and 0 after a clean session, MQTT-3.2.2-1)', async () => {
-    const sessionPresent = async (clean: boolean) => {
-      const c = await raw('c-s3', 'c-s3', { clean });
-      const connack = (await c.next((p) => p.cmd === 'connack')) as {
-        returnCode: number;
-        sessionPresent: boolean;
-      };
-      expect(connack.returnCode).toBe(0);
-      c.send({ cmd: 'disconnect' });
-      await c.closed();
-      return connack.sessionPresent;
-    };
+    const sessionPresent = (clean: boolean) =>
+      sessionPresentAt(broker.port, connectFor('c-s3', 'c-s3', 'x', { clean }));
     expect(await sessionPresent(false)).toBe(false);
     expect(await sessionPresent(false)).toBe(true);
     expect(await sessionPresent(true)).toBe(false);

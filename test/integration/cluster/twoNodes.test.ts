@@ -3,7 +3,7 @@ import { eventually } from '../../helpers/eventually.ts';
 import { metricValue } from '../../helpers/metrics.ts';
 import { closed, connectClient, connectSensor, eventPayload } from '../../helpers/mqtt.ts';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.ts';
-import { connectFor, rawMqtt } from '../../helpers/rawMqtt.ts';
+import { connectFor, rawMqtt, sessionPresentAt } from '../../helpers/rawMqtt.ts';
 import { type RedisServer, startRedis } from '../../helpers/redis.ts';
 import { provisionArmedSensor, type RunningService, startService } from '../../helpers/service.ts';
 import { connectRecording, type Received, seqsOf } from './support.ts';
@@ -233,18 +233,8 @@ describe('embedded broker on two nodes sharing Redis', () => {
 
   // MQTT 3.1.1 section 3.2.2.2: the session is held by the cluster, not by the node that opened it.
   it('MQTT-3.2.2-2 across nodes: a session without subscriptions opened on node 1 is present on node 2, and gone after a clean session (MQTT-3.2.2-1)', async () => {
-    const sessionPresent = async (port: number, clean: boolean) => {
-      const c = await rawMqtt(port);
-      c.send(connectFor(door2.sensorId, door2.sensorId, door2.secret, { clean }));
-      const connack = (await c.next((p) => p.cmd === 'connack')) as {
-        returnCode: number;
-        sessionPresent: boolean;
-      };
-      expect(connack.returnCode).toBe(0);
-      c.send({ cmd: 'disconnect' });
-      await c.closed();
-      return connack.sessionPresent;
-    };
+    const sessionPresent = (port: number, clean: boolean) =>
+      sessionPresentAt(port, connectFor(door2.sensorId, door2.sensorId, door2.secret, { clean }));
     await sessionPresent(node1.mqttPort, true);
     expect(await sessionPresent(node1.mqttPort, false)).toBe(false);
     expect(await sessionPresent(node2.mqttPort, false)).toBe(true);

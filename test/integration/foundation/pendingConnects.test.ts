@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Authenticator } from '../../../broker/authenticator.ts';
-import { type Broker, createBroker } from '../../../broker/createBroker.ts';
-import { createLogger } from '../../../core/logger.ts';
+import type { Broker } from '../../../broker/createBroker.ts';
+import { startEmbeddedBroker } from '../../helpers/embeddedBroker.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { connectFor, rawMqtt } from '../../helpers/rawMqtt.ts';
 
@@ -24,15 +24,7 @@ describe('embedded broker: pending CONNECTs', () => {
           ),
         ),
     } as unknown as Authenticator;
-    broker = await createBroker({
-      port: 0,
-      host: '127.0.0.1',
-      maxPacketSize: 4096,
-      authenticator,
-      onPublish: async () => ({ accepted: true }),
-      mayRead: () => false,
-      logger: createLogger('silent'),
-    });
+    broker = await startEmbeddedBroker(authenticator);
   });
   afterAll(async () => broker?.close());
 
