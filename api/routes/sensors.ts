@@ -62,15 +62,9 @@ export function sensorRoutes(table: RouteTable, deps: ApiDeps): void {
     summary:
       'One sensor in your scope (model, friendly name, commissioning; never its secret); outside your scope it answers 404, as an unknown one',
     roles: ['admin', 'monitor', 'technician', 'worker'],
-    handler: async ({ params, principal }) => {
-      const id = params.sensorId as string;
-      const sensor = registry.sensor(id);
-      const gridId = registry.placement(id)?.gridId;
-      // 404, not 403: a caller must not learn which sensor ids exist in other grids.
-      if (!sensor || gridId === undefined || !inScope(registry.tree, principal, gridId))
-        throw notFound('sensor', id);
-      return sensorView(sensor, clock.now());
-    },
+    // Out of scope is 404, as unknown (requireScope): a caller must not learn which ids exist elsewhere.
+    handler: async ({ params, principal }) =>
+      sensorView(sensorInScope(principal, params.sensorId as string), clock.now()),
   });
 
   table.add({
