@@ -168,9 +168,12 @@ export async function createService(
 
   const events = new EventStream(clock);
   connectLiveFeed(bus, events, registry, clock, offlineAfterMs);
-  // A revoked token's open event streams end with it, here and (through the reload) on every instance.
+  // A revoked token's open event streams and MQTT service sessions end with it, here and (the
+  // revocation reaches the others as a registry change) on every instance.
   bus.on('registry.changed', ({ entity, id, removed }) => {
-    if (entity === 'token' && removed) events.closeToken(id);
+    if (entity !== 'token' || !removed) return;
+    events.closeToken(id);
+    broker?.closeServiceSessions(id);
   });
 
   const api = buildApi(
@@ -248,12 +251,6 @@ export async function createService(
       redisUrl: config.REDIS_URL,
       clock,
       logger: logger.child({ component: 'broker' }),
-    });
-    // A revoked token's service clients go at once; with several instances the revocation reaches
-    // this one as a registry change of another, and each closes its own broker's sessions.
-    const embedded = broker;
-    bus.on('registry.changed', ({ entity, id, removed }) => {
-      if (entity === 'token' && removed) embedded.closeServiceSessions(id);
     });
   }
 
