@@ -47,10 +47,19 @@ function pbkdf2Sha512(secret: string, salt: Buffer, iterations: number): Promise
   });
 }
 
-export async function hashSecret(secret: string, iterations = PBKDF2_ITERATIONS): Promise<string> {
+const formatHash = (iterations: number, salt: Buffer, hash: Buffer): string =>
+  `$7$${iterations}$${salt.toString('base64')}$${hash.toString('base64')}`;
+
+/** A `$7$` hash on the calling thread: for the default count it costs less than the thread-pool hand-over. */
+export function hashSecretSync(secret: string, iterations = PBKDF2_ITERATIONS): string {
   const salt = randomBytes(SALT_BYTES);
-  const hash = await pbkdf2Sha512(secret, salt, iterations);
-  return `$7$${iterations}$${salt.toString('base64')}$${hash.toString('base64')}`;
+  return formatHash(iterations, salt, pbkdf2Sync(secret, salt, iterations, HASH_BYTES, 'sha512'));
+}
+
+export async function hashSecret(secret: string, iterations = PBKDF2_ITERATIONS): Promise<string> {
+  if (iterations <= SYNC_ITERATIONS) return hashSecretSync(secret, iterations);
+  const salt = randomBytes(SALT_BYTES);
+  return formatHash(iterations, salt, await pbkdf2Sha512(secret, salt, iterations));
 }
 
 /** A stored hash this code writes today; anything else is replaced at the next successful login. */

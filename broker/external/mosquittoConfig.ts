@@ -1,4 +1,4 @@
-import { pbkdf2Sync, randomBytes } from 'node:crypto';
+import { hashSecretSync } from '../../registry/secrets.ts';
 import { sealTopic } from '../topics.ts';
 
 /**
@@ -181,17 +181,10 @@ function confFragment(input: MosquittoInputs): string {
 }
 
 /**
- * Mosquitto 2's password hash: PBKDF2-HMAC-SHA512, `$7$<iterations>$<salt>$<hash>`
- * in base64, 12-byte salt, 101 iterations (mosquitto_passwd's default): the
- * format the registry stores too (registry/secrets.ts, where the format is
- * traced to Mosquitto's source). Synchronous, for a command that hashes a few
- * given secrets (the service login, devices still on scrypt).
+ * Mosquitto 2's password hash for a given secret (the service login, devices still on scrypt): the
+ * registry's own `$7$` writer (registry/secrets.ts traces the format to Mosquitto's source).
  */
-export function mosquittoHash(password: string, iterations = 101): string {
-  const salt = randomBytes(12);
-  const hash = pbkdf2Sync(password, salt, iterations, 64, 'sha512');
-  return `$7$${iterations}$${salt.toString('base64')}$${hash.toString('base64')}`;
-}
+export const mosquittoHash = hashSecretSync;
 
 /** `user:hash` lines of an existing password file. */
 export function parsePasswordFile(text: string): Map<string, string> {
