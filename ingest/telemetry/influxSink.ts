@@ -35,7 +35,7 @@ export class InfluxSink implements TelemetrySink {
   private readonly spool: Spool;
   private readonly clock: Clock;
   private readonly seriesTimes: SeriesTimes;
-  private readonly timeFor: (series: string, time: number) => number;
+  private readonly timeFor: (series: string, time: number, fields: string) => number;
   private written = 0;
   private retried = 0;
   private refused = 0;
@@ -58,7 +58,7 @@ export class InfluxSink implements TelemetrySink {
     this.kind = options.kind;
     this.clock = options.clock ?? systemClock;
     this.seriesTimes = new SeriesTimes(this.clock);
-    this.timeFor = (series, time) => this.seriesTimes.assign(series, time);
+    this.timeFor = (series, time, fields) => this.seriesTimes.assign(series, time, fields);
     this.spool = Spool.open({
       dir: options.spoolDir,
       maxBytes: options.spoolMaxBytes,

@@ -31,7 +31,7 @@ export type EncodeResult = { ok: true; line: string } | { ok: false; reason: str
  */
 export function encodePoint(
   point: TelemetryPoint,
-  timeFor: (series: string, time: number) => number = (_series, time) => time,
+  timeFor: (series: string, time: number, fields: string) => number = (_series, time) => time,
 ): EncodeResult {
   const { measurement } = point;
   if (!measurement) return { ok: false, reason: 'empty measurement' };
@@ -55,7 +55,7 @@ export function encodePoint(
   }
   if (!fields) return { ok: false, reason: 'no valid field' };
 
-  return { ok: true, line: `${line} ${fields} ${timeFor(line, Math.round(point.time))}` };
+  return { ok: true, line: `${line} ${fields} ${timeFor(line, Math.round(point.time), fields)}` };
 }
 
 /** Coerces to the field's one declared type; null for values line protocol cannot carry (NaN, ±Infinity). */

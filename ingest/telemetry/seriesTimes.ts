@@ -19,16 +19,27 @@ import { type Clock, systemClock } from '../../core/clock.ts';
  * the same millisecond as one written longer ago than that would need a
  * device clock that went back by exactly that much, and a repeated message
  * is already dropped by de-duplication (same seq and ts) before it gets here.
+ * One repeat does reach here: a message whose group commit failed without the
+ * process dying is spooled, not acknowledged, and sent again by the sensor. The
+ * last few points of each series are remembered with their own time and fields,
+ * and the same point again gets the same millisecond, so it lands on itself.
  * A point re-sent from the spool keeps the time it was given, so a re-sent
  * batch still lands on the same points.
  */
 const RUNS_PER_SERIES = 4;
+const RECENT_PER_SERIES = 4;
+
+interface SeriesState {
+  /** [start, end] pairs of taken milliseconds, least recently used first. */
+  runs: number[];
+  /** The last points: their own time, their fields, the millisecond they were given. */
+  recent: Array<{ time: number; fields: string; at: number }>;
+}
 const GENERATION_MS = 60_000;
 
 export class SeriesTimes {
-  /** Per series: [start, end] pairs of taken milliseconds, least recently used first. */
-  private current = new Map<string, number[]>();
-  private previous = new Map<string, number[]>();
+  private current = new Map<string, SeriesState>();
+  private previous = new Map<string, SeriesState>();
   private generationStart: number;
   private movedPoints = 0;
 
@@ -36,14 +47,20 @@ export class SeriesTimes {
     this.generationStart = clock.now();
   }
 
-  /** The millisecond this point of `series` is written at: `time`, or the next free one after it. */
-  assign(series: string, time: number): number {
+  /**
+   * The millisecond this point of `series` is written at: `time`, or the next free one after it; the
+   * one it was given before if the same point (`fields` and `time`) came lately.
+   */
+  assign(series: string, time: number, fields: string): number {
     this.rotate();
-    let runs = this.current.get(series);
-    if (runs === undefined) {
-      runs = this.previous.get(series) ?? [];
-      this.current.set(series, runs);
+    let state = this.current.get(series);
+    if (state === undefined) {
+      state = this.previous.get(series) ?? { runs: [], recent: [] };
+      this.current.set(series, state);
     }
+    const again = state.recent.find((r) => r.time === time && r.fields === fields);
+    if (again) return again.at;
+    const runs = state.runs;
     let at = time;
     for (let i = 0; i < runs.length; i += 2) {
       if (at >= runs[i]! && at <= runs[i + 1]!) {
@@ -53,6 +70,8 @@ export class SeriesTimes {
     }
     if (at !== time) this.movedPoints++;
     take(runs, at);
+    if (state.recent.length >= RECENT_PER_SERIES) state.recent.shift();
+    state.recent.push({ time, fields, at });
     return at;
   }
 
