@@ -4,11 +4,21 @@ import type { OpenCounter } from './rules/openCount.ts';
 import type { Alert, AlertChange, AlertStatus, AlertType, Announcement } from './types.ts';
 
 /**
- * The alerting engine's persistence port (registry/sqlite/alertStore.ts implements it on the same
- * SQLite file as the registry). It is synchronous on purpose: one decision batch is applied in one
- * transaction with no await inside, so a sweep and a message can never interleave half-way. A store
- * on another database would put a queue in front of it.
+ * The alerting engine's persistence port, implemented on SQLite (registry/sqlite/alertStore.ts, the
+ * registry's own file) and on PostgreSQL (registry/postgres/postgresAlertStore.ts).
+ *
+ * A write (`apply`) is one batch in one transaction. A store that finishes it at once returns
+ * `undefined`: SQLite does, on the connection whose ingest transaction is open, so a message and
+ * the decisions it led to commit together. A store on a server returns the write's promise. Either
+ * way the engine decides in one serial queue (engine/decisionQueue.ts): compute from memory, wait
+ * for the write, then update memory, so a sweep and a message never interleave half-way and a
+ * failed write leaves memory as the database has it. Reads are asynchronous on both.
+ *
+ * The port is split by who uses it; a store implements all of it (AlertStore).
  */
+
+/** `undefined`: written already (synchronously); otherwise the write's promise. */
+export type Written = Promise<void> | undefined;
 
 /** An alert with the rule's detail at opening (lastSeen, battery, silent/monitored …) for texts. */
 export interface StoredAlert extends Alert {
@@ -85,48 +95,69 @@ export type AnnounceLinkUse =
   | { ok: true; householdId: string; createdBy: string }
   | { ok: false; reason: 'unknown' | 'used' | 'expired' };
 
-export interface AlertStore {
-  apply(batch: AlertBatch): void;
-  get(id: string): StoredAlert | undefined;
-  loadUnresolved(): StoredAlert[];
-  /** Newest first. */
-  list(query: AlertQuery): StoredAlert[];
-  /**
-   * Newest first, read as the caller goes: a page of the history stops reading at the page's end.
-   * Consume it without awaiting in between (the SQLite connection is busy until it ends).
-   */
-  iterate(query: AlertQuery): IterableIterator<StoredAlert>;
-  changes(alertId: string): AlertChange[];
-  deliveries(alertId: string): OutboxRow[];
-  /** Pending rows due at `now`, oldest deadline first. */
-  dueOutbox(now: number, limit: number): OutboxRow[];
-  nextOutboxAt(): number | null;
-  /** Outbox rows by status (pending, sending, delivered, failed, folded), for /metrics. */
-  outboxCounts(): Record<string, number>;
-  /** Folded rows no summary has covered yet, oldest first: after a restart they wait for one again. */
-  loadFoldedUnsummarized(): OutboxRow[];
-  /** After a crash: rows claimed but not confirmed go back to pending (at-least-once). */
-  requeueSending(now: number): number;
-  nonceUsed(nonce: string): boolean;
-  loadLowBattery(): Map<string, boolean>;
-  loadOpenCounters(): Map<string, OpenCounter>;
-  loadPendingBreaches(): PendingBreach[];
+/** The engine's decisions: one batch, one transaction. */
+export interface AlertWriter {
+  apply(batch: AlertBatch): Written;
+}
+
+/** What the engine rebuilds its memory from at start. */
+export interface AlertMemorySource {
+  loadUnresolved(): Promise<StoredAlert[]>;
+  loadLowBattery(): Promise<Map<string, boolean>>;
+  loadOpenCounters(): Promise<Map<string, OpenCounter>>;
+  loadPendingBreaches(): Promise<PendingBreach[]>;
   /** Announcements that have not ended by `now`. */
-  loadAnnouncements(now: number): StoredAnnouncement[];
-  getState(key: string): string | undefined;
+  loadAnnouncements(now: number): Promise<StoredAnnouncement[]>;
+  /** Folded rows no summary has covered yet, oldest first: after a restart they wait for one again. */
+  loadFoldedUnsummarized(): Promise<OutboxRow[]>;
+  getState(key: string): Promise<string | undefined>;
+}
+
+/** The alert history, for the API and the daily report. */
+export interface AlertHistory {
+  get(id: string): Promise<StoredAlert | undefined>;
+  /** Newest first. */
+  list(query: AlertQuery): Promise<StoredAlert[]>;
+  /** Newest first, read a page at a time as the caller goes: a page of the API stops at its end. */
+  iterate(query: AlertQuery): AsyncIterable<StoredAlert>;
+  changes(alertId: string): Promise<AlertChange[]>;
+  deliveries(alertId: string): Promise<OutboxRow[]>;
+  nonceUsed(nonce: string): Promise<boolean>;
+}
+
+/** The notification outbox, for its dispatcher and /metrics. */
+export interface OutboxQueue {
+  /** Pending rows due at `now`, oldest deadline first. */
+  dueOutbox(now: number, limit: number): Promise<OutboxRow[]>;
+  nextOutboxAt(): Promise<number | null>;
+  /** Outbox rows by status (pending, sending, delivered, failed, folded), for /metrics. */
+  outboxCounts(): Promise<Record<string, number>>;
+  /** After a crash: rows claimed but not confirmed go back to pending (at-least-once). */
+  requeueSending(now: number): Promise<number>;
+  /**
+   * Privacy purge: the rendered messages of a household's alerts (they name its address) are
+   * replaced by a stub; a row not yet sent is failed. Returns the number of rows touched.
+   */
+  redactHouseholdMessages(householdId: string, now: number): Promise<number>;
+}
+
+/** A household's one-time links to announce an opening (engine/announceFlow.ts). */
+export interface AnnounceLinks {
   insertAnnounceLink(link: {
     tokenHash: string;
     householdId: string;
     createdBy: string;
     createdAt: number;
     expiresAt: number;
-  }): void;
+  }): Promise<void>;
   /** Atomically marks a one-time link used; refuses a used, expired or unknown link. */
-  useAnnounceLink(tokenHash: string, now: number): AnnounceLinkUse;
-  peekAnnounceLink(tokenHash: string, now: number): AnnounceLinkUse;
-  /**
-   * Privacy purge: the rendered messages of a household's alerts (they name its address) are
-   * replaced by a stub; a row not yet sent is failed. Returns the number of rows touched.
-   */
-  redactHouseholdMessages(householdId: string, now: number): number;
+  useAnnounceLink(tokenHash: string, now: number): Promise<AnnounceLinkUse>;
+  peekAnnounceLink(tokenHash: string, now: number): Promise<AnnounceLinkUse>;
 }
+
+export interface AlertStore
+  extends AlertWriter,
+    AlertMemorySource,
+    AlertHistory,
+    OutboxQueue,
+    AnnounceLinks {}

@@ -36,8 +36,8 @@ export interface MetricSources {
   seals(): { total: number; open: number; offline: number; lowBattery: number; armed: number };
   /** Unresolved alerts (open and acknowledged). */
   alerts(): Iterable<{ type: string; status: string }>;
-  /** Notification outbox rows by status. */
-  outbox(): Record<string, number>;
+  /** Notification outbox rows by status (read from the database: a scrape waits for it, the process does not). */
+  outbox(): Promise<Record<string, number>>;
   telemetry(): {
     kind: string;
     queued: number;
@@ -80,15 +80,20 @@ export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSourc
   });
   bus.on('message.fieldIgnored', (e) => ignored.inc({ dialect: e.dialect, field: e.field }));
 
-  const sampled = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => void) =>
+  const sampled = (
+    name: string,
+    help: string,
+    labelNames: string[],
+    collect: (g: Gauge) => void | Promise<void>,
+  ) =>
     new Gauge({
       name,
       help,
       labelNames,
       registers: [registry],
-      collect() {
+      async collect() {
         this.reset();
-        collect(this);
+        await collect(this);
       },
     });
 
@@ -191,8 +196,11 @@ export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSourc
       g.set({ type, status }, n);
     }
   });
-  sampled('sealwatch_outbox', 'Notification outbox rows by status', ['status'], (g) => {
-    for (const [status, n] of Object.entries(sources.outbox())) g.set({ status }, n);
+  sampled('sealwatch_outbox', 'Notification outbox rows by status', ['status'], async (g) => {
+    const counts = await sources.outbox();
+    // Reset again: another scrape may have filled the gauge while this one waited for the database.
+    g.reset();
+    for (const [status, n] of Object.entries(counts)) g.set({ status }, n);
   });
   const http = new Histogram({
     name: 'sealwatch_http_request_duration_seconds',

@@ -143,7 +143,7 @@ export async function createService(
     connectBacklog: () => broker?.pendingConnects() ?? 0,
   });
   // With several instances, the owner starts it once elected (below).
-  if (!shared) alerting.start();
+  if (!shared) await alerting.start();
   let instances: MultiInstance | null = null;
   let ownSession: SessionClaim | null = null;
   let rescue: ReturnType<typeof startSessionRescue> | null = null;

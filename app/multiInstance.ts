@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { AlertStore } from '../alerting/alertStore.ts';
+import type { AlertStore, Written } from '../alerting/alertStore.ts';
 import type { FeedMark } from '../alerting/engine/alertEngine.ts';
 import type { Alerting } from '../alerting/engine/createAlerting.ts';
 import type { AlertingOwner } from '../api/ownerProxy.ts';
@@ -63,12 +63,15 @@ const PRUNE_KEEP_MS = 5 * 60_000;
 
 export const newInstanceName = (): string => `${hostname()}-${randomUUID().slice(0, 8)}`;
 
-/** Hands the seal feed to the alerting engine, which subscribes when it starts (on the owner only). */
+/**
+ * Hands the seal feed to the alerting engine, which subscribes when it starts (on the owner only).
+ * `deliver` answers once the message's decisions are written, and fails if they could not be.
+ */
 export function createEngineFeed(): {
-  subscribe(listener: (e: SealCommitted, mark?: FeedMark) => void): () => void;
-  deliver(e: SealCommitted, mark?: FeedMark): void;
+  subscribe(listener: (e: SealCommitted, mark?: FeedMark) => Written): () => void;
+  deliver(e: SealCommitted, mark?: FeedMark): Written;
 } {
-  let listener: ((e: SealCommitted, mark?: FeedMark) => void) | null = null;
+  let listener: ((e: SealCommitted, mark?: FeedMark) => Written) | null = null;
   return {
     subscribe(l) {
       listener = l;
@@ -79,7 +82,7 @@ export function createEngineFeed(): {
     deliver(e, mark) {
       // Thrown, the feed position stays where it was and the rows are read again.
       if (!listener) throw new Error('the alerting engine is not listening to the seal feed');
-      listener(e, mark);
+      return listener(e, mark);
     },
   };
 }
@@ -96,7 +99,7 @@ export interface MultiInstanceDeps {
   bus: EventBus<ServiceEvents>;
   alerting: Alerting;
   /** Where the owner's engine takes the feed's messages (createEngineFeed's deliver). */
-  deliverToEngine(e: SealCommitted, mark?: FeedMark): void;
+  deliverToEngine(e: SealCommitted, mark?: FeedMark): Written;
   alertStore: AlertStore;
   ownerPollMs: number;
   logger: Logger;
@@ -183,24 +186,28 @@ export async function startMultiInstance(d: MultiInstanceDeps): Promise<MultiIns
     logger: log,
     onLost: d.onLostOwnership,
     async onAcquired() {
-      const saved = d.alertStore.getState(FEED_POSITION_KEY);
+      const saved = await d.alertStore.getState(FEED_POSITION_KEY);
       const from = (saved === undefined ? null : parsePosition(saved)) ?? d.loadedAt;
       engineTail = new FeedTail({
         pool: d.pool,
         from,
         logger: log,
-        onRows(rows) {
-          const decided = d.alertStore.getState(FEED_DECIDED_KEY);
+        async onRows(rows) {
+          const decided = await d.alertStore.getState(FEED_DECIDED_KEY);
+          // One message at a time, each once its predecessor's decisions are written: a failed
+          // write stops the group here (the tail reads it again), and no later message's mark can
+          // claim an earlier one as decided.
           for (const row of rows)
             for (const { event, mark } of undecided(formatPosition(row.position), row.events, decided))
-              d.deliverToEngine(event, mark);
-          // Written after the rows' decisions (the alert store writes synchronously): after a
-          // crash the next owner re-reads at most this commit group, and skips what it had decided.
+              await d.deliverToEngine(event, mark);
+          // Written after the rows' decisions: after a crash the next owner re-reads at most this
+          // commit group, and skips what it had decided.
           const last = rows[rows.length - 1];
-          if (last) d.alertStore.apply({ state: { [FEED_POSITION_KEY]: formatPosition(last.position) } });
+          if (last)
+            await d.alertStore.apply({ state: { [FEED_POSITION_KEY]: formatPosition(last.position) } });
         },
       });
-      d.alerting.start();
+      await d.alerting.start();
       relayed.clear();
       engineTail.start();
       log.info({ from: formatPosition(from) }, 'alerting reads the seal feed');
@@ -217,7 +224,7 @@ export async function startMultiInstance(d: MultiInstanceDeps): Promise<MultiIns
 
   // ---- alert changes: the owner tells, the others relay to their pages
   const relayed = new Map<string, { gridId: string; type: string; status: string }>();
-  for (const a of d.alertStore.loadUnresolved()) {
+  for (const a of await d.alertStore.loadUnresolved()) {
     relayed.set(a.id, { gridId: a.gridId, type: a.type, status: a.status });
   }
   const offAlerts = d.bus.on('alert.changed', ({ alert, change }) => {

@@ -6,7 +6,6 @@ import { openPool, type Pool } from '../registry/postgres/openPool.ts';
 import { PostgresAlertStore } from '../registry/postgres/postgresAlertStore.ts';
 import { PostgresStore } from '../registry/postgres/postgresStore.ts';
 import { type FeedPosition, feedHorizon } from '../registry/postgres/sealFeed.ts';
-import { SyncPg } from '../registry/postgres/syncClient.ts';
 import { SqliteAlertStore } from '../registry/sqlite/alertStore.ts';
 import { openDatabase } from '../registry/sqlite/openDatabase.ts';
 import { SqliteStore } from '../registry/sqlite/sqliteStore.ts';
@@ -44,7 +43,6 @@ export async function openSharedDatabase(url: string, logger: Logger): Promise<S
   const log = logger.child({ component: 'db' });
   const pool = await openPool(url, log, { applicationName: `sealwatch ${instance}` });
   const loadedAt = await feedHorizon(pool);
-  const sync = SyncPg.open(url, { applicationName: `sealwatch-alerts ${instance}` });
   const store = new PostgresStore(pool, instance);
   log.info({ instance }, 'shared PostgreSQL store open');
   return {
@@ -53,7 +51,7 @@ export async function openSharedDatabase(url: string, logger: Logger): Promise<S
     instance,
     loadedAt,
     store,
-    alertStore: new PostgresAlertStore(sync),
+    alertStore: new PostgresAlertStore(pool),
     async ackKey() {
       // The first instance's key wins; a link signed on one instance verifies on any.
       await pool.query(
@@ -65,9 +63,6 @@ export async function openSharedDatabase(url: string, logger: Logger): Promise<S
       );
       return Buffer.from((rows[0] as { value: string }).value, 'base64url');
     },
-    async close() {
-      sync.close();
-      await store.close();
-    },
+    close: () => store.close(),
   };
 }

@@ -1,4 +1,5 @@
 import type {
+  AlertQuery,
   AnnounceLinkUse,
   OutboxRow,
   PendingBreach,
@@ -97,3 +98,51 @@ export const purgedStub = (o: OutboxRow, now: number): string =>
     view: { severity: o.notification.view.severity, title: '', intro: '', fields: [] },
     data: { alertId: o.alertId, purged: true, purgedAt: now },
   });
+
+/** Rows per read of the alert history: a page of the API stops reading at its end. */
+const HISTORY_PAGE = 500;
+
+/**
+ * The alert history newest first (ties by id), read a page at a time from where the last page
+ * ended, so no statement stays open between the caller's steps. `dialect` picks the placeholders.
+ */
+export async function* readHistory(
+  q: AlertQuery,
+  dialect: 'sqlite' | 'postgres',
+  read: (sql: string, args: unknown[]) => Row[] | Promise<Row[]>,
+): AsyncGenerator<StoredAlert> {
+  let after: { openedAt: number; id: string } | null = null;
+  for (;;) {
+    const args: unknown[] = [];
+    const param = (v: unknown) => {
+      args.push(v);
+      return dialect === 'sqlite' ? '?' : `$${args.length}`;
+    };
+    const where: string[] = [];
+    if (q.status) where.push(`status = ${param(q.status)}`);
+    if (q.type) where.push(`type = ${param(q.type)}`);
+    if (q.openedFrom !== undefined) where.push(`opened_at >= ${param(q.openedFrom)}`);
+    if (q.openedTo !== undefined) where.push(`opened_at < ${param(q.openedTo)}`);
+    if (after) {
+      where.push(
+        `(opened_at < ${param(after.openedAt)} OR (opened_at = ${param(after.openedAt)} AND id > ${param(after.id)}))`,
+      );
+    }
+    const rows = await read(
+      `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY opened_at DESC, id LIMIT ${HISTORY_PAGE}`,
+      args,
+    );
+    for (const r of rows) yield alertOf(r);
+    const last = rows[rows.length - 1];
+    if (!last || rows.length < HISTORY_PAGE) return;
+    after = { openedAt: last.opened_at as number, id: last.id as string };
+  }
+}
+
+/** Every alert `readHistory` yields (Node 20 has no Array.fromAsync). */
+export async function allOf(alerts: AsyncIterable<StoredAlert>): Promise<StoredAlert[]> {
+  const out: StoredAlert[] = [];
+  for await (const a of alerts) out.push(a);
+  return out;
+}

@@ -30,8 +30,8 @@ export class AckFlow {
     private readonly opts: { key: Buffer; locale: Locale; tz: string; now: () => number },
   ) {}
 
-  show(token: string): Page {
-    const checked = this.check(token);
+  async show(token: string): Promise<Page> {
+    const checked = await this.check(token);
     if ('page' in checked) return checked.page;
     const { alert } = checked;
     if (alert.status === 'acknowledged') {
@@ -45,13 +45,13 @@ export class AckFlow {
     return this.page(200, { kind: 'confirm', alert: this.pageAlert(alert) });
   }
 
-  acknowledge(token: string, note: string | undefined): Page {
-    const checked = this.check(token);
+  async acknowledge(token: string, note: string | undefined): Promise<Page> {
+    const checked = await this.check(token);
     if ('page' in checked) return checked.page;
     const { alert, claims } = checked;
     const wasAcked = alert.status === 'acknowledged';
     const cleanNote = note?.trim().slice(0, 500) || undefined;
-    const acked = this.engine.acknowledge(alert.id, claims.recipientId, cleanNote, {
+    const acked = await this.engine.acknowledge(alert.id, claims.recipientId, cleanNote, {
       nonce: { nonce: claims.nonce, recipientId: claims.recipientId },
     });
     return this.page(200, {
@@ -62,17 +62,17 @@ export class AckFlow {
     });
   }
 
-  private check(
+  private async check(
     token: string,
-  ):
-    | { page: Page }
-    | { alert: StoredAlert; claims: { alertId: string; recipientId: string; nonce: string } } {
+  ): Promise<
+    { page: Page } | { alert: StoredAlert; claims: { alertId: string; recipientId: string; nonce: string } }
+  > {
     const v = verifyAckToken(token, this.opts.key, this.opts.now());
     if (!v.ok) return { page: this.error(v.reason) };
-    if (this.engine.nonceUsed(v.claims.nonce)) return { page: this.error('used') };
+    if (await this.engine.nonceUsed(v.claims.nonce)) return { page: this.error('used') };
     let alert: StoredAlert;
     try {
-      alert = this.engine.getAlert(v.claims.alertId);
+      alert = await this.engine.getAlert(v.claims.alertId);
     } catch {
       return { page: this.error('notFound') };
     }

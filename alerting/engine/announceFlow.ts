@@ -1,6 +1,6 @@
 import { hashToken, newSecret } from '../../registry/secrets.ts';
 import { ACK_PAGE_HEADERS } from '../ackPage.ts';
-import type { AlertStore, StoredAnnouncement } from '../alertStore.ts';
+import type { AnnounceLinks, StoredAnnouncement } from '../alertStore.ts';
 import { escapeHtml } from '../html.ts';
 import { formatLocalTime } from '../localTime.ts';
 import type { Locale } from '../messages.ts';
@@ -61,7 +61,7 @@ const T = {
 export class AnnounceFlow {
   constructor(
     private readonly engine: AlertEngine,
-    private readonly store: AlertStore,
+    private readonly store: AnnounceLinks,
     private readonly opts: {
       publicUrl: string;
       locale: Locale;
@@ -71,11 +71,11 @@ export class AnnounceFlow {
     },
   ) {}
 
-  createLink(householdId: string, createdBy: string): { url: string; expiresAt: number } {
+  async createLink(householdId: string, createdBy: string): Promise<{ url: string; expiresAt: number }> {
     const token = newSecret();
     const now = this.opts.now();
     const expiresAt = now + LINK_TTL_MS;
-    this.store.insertAnnounceLink({
+    await this.store.insertAnnounceLink({
       tokenHash: hashToken(token),
       householdId,
       createdBy,
@@ -85,8 +85,8 @@ export class AnnounceFlow {
     return { url: `${this.opts.publicUrl.replace(/\/+$/, '')}/announce/${token}`, expiresAt };
   }
 
-  show(token: string): Page {
-    const peek = this.store.peekAnnounceLink(hashToken(token), this.opts.now());
+  async show(token: string): Promise<Page> {
+    const peek = await this.store.peekAnnounceLink(hashToken(token), this.opts.now());
     if (!peek.ok) return this.error(peek.reason);
     const t = T[this.opts.locale];
     const options = ANNOUNCE_REASONS.map(
@@ -102,15 +102,18 @@ export class AnnounceFlow {
     );
   }
 
-  announce(token: string, reason: string | undefined): { page: Page; announcement?: StoredAnnouncement } {
+  async announce(
+    token: string,
+    reason: string | undefined,
+  ): Promise<{ page: Page; announcement?: StoredAnnouncement }> {
     const now = this.opts.now();
-    const use = this.store.useAnnounceLink(hashToken(token), now);
+    const use = await this.store.useAnnounceLink(hashToken(token), now);
     if (!use.ok) return { page: this.error(use.reason) };
     const t = T[this.opts.locale];
     const key = (ANNOUNCE_REASONS as readonly string[]).includes(reason ?? '')
       ? (reason as (typeof ANNOUNCE_REASONS)[number])
       : 'other';
-    const announcement = this.engine.announce({
+    const announcement = await this.engine.announce({
       householdId: use.householdId,
       start: now,
       end: now + this.opts.minutes * 60_000,

@@ -38,7 +38,7 @@ export interface Alerting {
   announce: AnnounceFlow;
   report: DailyReportJob;
   announceMinutes: number;
-  start(): void;
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -116,13 +116,13 @@ export function createAlerting(deps: {
     }),
     report,
     announceMinutes: policy.announceMinutes,
-    start() {
-      engine.start();
+    async start() {
+      await engine.start();
       schedule = createDailyReportSchedule(
         s.dailyReportCron,
         s.tz,
         async () => {
-          report.run(false);
+          await report.run(false);
         },
         (err) => logger.error({ err }, 'daily report failed'),
       );

@@ -32,18 +32,19 @@ export class DailyReportJob {
     },
   ) {}
 
-  run(force: boolean): { day: string; reports: number; skipped?: 'alreadySent' | 'emailOff' } {
+  async run(force: boolean): Promise<{ day: string; reports: number; skipped?: 'alreadySent' | 'emailOff' }> {
     const { store, registry, engine, locale, tz, logger } = this.deps;
     const to = this.deps.now();
     const day = localDayKey(to, tz);
-    if (!force && store.getState(LAST_DAY_KEY) === day) return { day, reports: 0, skipped: 'alreadySent' };
+    if (!force && (await store.getState(LAST_DAY_KEY)) === day)
+      return { day, reports: 0, skipped: 'alreadySent' };
     if (!this.deps.emailOn) {
       logger.warn({ day }, 'daily report not sent: the e-mail channel is off (no SMTP_URL)');
       return { day, reports: 0, skipped: 'emailOff' };
     }
     const from = to - DAY_MS;
     const nodes = registry.tree.all();
-    const alerts = store.list({ openedFrom: from, openedTo: to });
+    const alerts = await store.list({ openedFrom: from, openedTo: to });
     const stillOpen = engine.unresolved();
     const offline = engine.offlineNow(to);
     const households = registry.allHouseholds().map((h) => {
@@ -93,7 +94,7 @@ export class DailyReportJob {
         });
       }
     }
-    store.apply({ outbox: rows, state: { [LAST_DAY_KEY]: day } });
+    await store.apply({ outbox: rows, state: { [LAST_DAY_KEY]: day } });
     logger.info({ day, reports: rows.length, force }, 'daily report queued');
     this.deps.afterQueue();
     return { day, reports: rows.length };

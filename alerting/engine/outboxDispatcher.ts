@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { AlertStore, OutboxRow, OutboxUpdate } from '../alertStore.ts';
+import type { AlertWriter, OutboxQueue, OutboxRow, OutboxUpdate } from '../alertStore.ts';
 import { type BackoffOptions, planRetry } from '../backoff.ts';
 import type { Channel } from '../notificationPlan.ts';
 import type { RobotRateGate } from '../notifiers/robotRateLimit.ts';
@@ -36,14 +36,14 @@ export class OutboxDispatcher {
 
   constructor(
     private readonly deps: {
-      store: AlertStore;
+      store: AlertWriter & OutboxQueue;
       notifiers: ReadonlyMap<Channel, Notifier>;
       limiter: RecipientLimiter<OutboxRow>;
       clock: Clock;
       logger: Logger;
       backoff?: Partial<BackoffOptions>;
       /** Records the outcome (same transaction as the row's update) and tells the bus. */
-      settle: (s: Settled) => void;
+      settle: (s: Settled) => Promise<void>;
       /** Per-robot budgets shared by every recipient on the same robot URL (one gate for the engine). */
       robots: RobotRateGate;
     },
@@ -82,7 +82,7 @@ export class OutboxDispatcher {
     do {
       this.again = false;
       while (!this.stopped) {
-        const due = this.deps.store.dueOutbox(this.deps.clock.now(), BATCH);
+        const due = await this.deps.store.dueOutbox(this.deps.clock.now(), BATCH);
         if (due.length === 0) break;
         await Promise.all(due.map((row) => this.deliver(row)));
       }
@@ -95,7 +95,7 @@ export class OutboxDispatcher {
     const notifier = this.deps.notifiers.get(row.channel);
     if (!notifier) {
       const error = `${row.channel} channel is off`;
-      this.deps.settle({
+      await this.deps.settle({
         row,
         update: { ...updateOf(row), status: 'failed', nextAttemptAt: null, lastError: error },
         result: { status: 'channelOff', error },
@@ -112,13 +112,15 @@ export class OutboxDispatcher {
         // anything else (a retry, a summary, a report) waits in the outbox. Nothing is dropped.
         if (row.attempts === 0 && row.kind === 'alert') {
           this.deps.limiter.restore(limiterKey(row), row);
-          this.deps.settle({
+          await this.deps.settle({
             row,
             update: { ...updateOf(row), status: 'folded', nextAttemptAt: null },
             result: { status: 'folded' },
           });
         } else {
-          store.apply({ outboxUpdates: [{ ...updateOf(row), status: 'pending', nextAttemptAt: freeAt }] });
+          await store.apply({
+            outboxUpdates: [{ ...updateOf(row), status: 'pending', nextAttemptAt: freeAt }],
+          });
         }
         return;
       }
@@ -126,7 +128,7 @@ export class OutboxDispatcher {
     if (row.attempts === 0 && row.kind === 'alert') {
       const admission = this.deps.limiter.offer(limiterKey(row), row, now);
       if (!admission.send) {
-        this.deps.settle({
+        await this.deps.settle({
           row,
           update: { ...updateOf(row), status: 'folded', nextAttemptAt: null },
           result: { status: 'folded' },
@@ -140,7 +142,7 @@ export class OutboxDispatcher {
       attempts: row.attempts + 1,
       firstAttemptAt: row.firstAttemptAt ?? now,
     };
-    store.apply({ outboxUpdates: [claimed] });
+    await store.apply({ outboxUpdates: [claimed] });
     if (robot) this.robots.record(robot, now);
     let result: DeliveryResult;
     try {
@@ -182,7 +184,7 @@ export class OutboxDispatcher {
         'notification not delivered',
       );
     }
-    this.deps.settle({ row, update, result });
+    await this.deps.settle({ row, update, result });
   }
 }
 

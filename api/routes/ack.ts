@@ -15,7 +15,7 @@ export function ackRoutes(table: RouteTable, { alerting }: ApiDeps): void {
     summary: 'Acknowledge link: shows the alert and a button (changes nothing)',
     roles: [],
     handler: async ({ params, reply }) => {
-      const page = alerting.ack.show(params.token as string);
+      const page = await alerting.ack.show(params.token as string);
       return reply.code(page.status).headers(ACK_PAGE_HEADERS).send(page.html);
     },
   });
@@ -30,7 +30,7 @@ export function ackRoutes(table: RouteTable, { alerting }: ApiDeps): void {
     handler: async ({ params, request, reply }) => {
       const body = (request.body ?? {}) as Record<string, unknown>;
       const note = typeof body.note === 'string' ? body.note : undefined;
-      const page = alerting.ack.acknowledge(params.token as string, note);
+      const page = await alerting.ack.acknowledge(params.token as string, note);
       return reply.code(page.status).headers(ACK_PAGE_HEADERS).send(page.html);
     },
   });

@@ -17,8 +17,8 @@ export const resolveBody = z.object({
 /** Alerts: list in scope, one with its history and deliveries, acknowledge, resolve; the daily report. */
 export function alertRoutes(table: RouteTable, { registry, alerting }: ApiDeps): void {
   const { engine } = alerting;
-  const scoped = (id: string, principal: Parameters<typeof requireScope>[1]) => {
-    const a = engine.getAlert(id);
+  const scoped = async (id: string, principal: Parameters<typeof requireScope>[1]) => {
+    const a = await engine.getAlert(id);
     requireScope(registry.tree, principal, a.gridId, { what: 'alert', id });
     return a;
   };
@@ -54,7 +54,7 @@ export function alertRoutes(table: RouteTable, { registry, alerting }: ApiDeps):
       const visible = (a: { gridId: string }) =>
         inScope(registry.tree, principal, a.gridId) &&
         (gridId === undefined || registry.tree.isWithin(a.gridId, gridId));
-      return engine.alertsPage(filter, visible, offset, limit).map((a) => engine.view(a));
+      return (await engine.alertsPage(filter, visible, offset, limit)).map((a) => engine.view(a));
     },
   });
 
@@ -65,7 +65,7 @@ export function alertRoutes(table: RouteTable, { registry, alerting }: ApiDeps):
     summary: 'One alert with its change history (time, actor) and the status of each delivery',
     roles: ['admin', 'monitor', 'worker', 'technician'],
     handler: async ({ params, principal }) => {
-      scoped(params.id as string, principal);
+      await scoped(params.id as string, principal);
       return engine.detail(params.id as string);
     },
   });
@@ -77,9 +77,11 @@ export function alertRoutes(table: RouteTable, { registry, alerting }: ApiDeps):
     summary: 'Acknowledge an alert (stops its escalation); body {"note"?} may be omitted',
     roles: ['admin', 'monitor', 'worker', 'technician'],
     handler: async ({ params, principal, request }) => {
-      scoped(params.id as string, principal);
+      await scoped(params.id as string, principal);
       const body = parseBody(ackBody, request.body ?? {});
-      return engine.view(engine.acknowledge(params.id as string, principal.name, body.note || undefined));
+      return engine.view(
+        await engine.acknowledge(params.id as string, principal.name, body.note || undefined),
+      );
     },
   });
 
@@ -92,8 +94,8 @@ export function alertRoutes(table: RouteTable, { registry, alerting }: ApiDeps):
     roles: ['admin', 'monitor', 'worker', 'technician'],
     body: resolveBody,
     handler: async ({ params, principal, body }) => {
-      scoped(params.id as string, principal);
-      return engine.view(engine.resolve(params.id as string, body, principal.name));
+      await scoped(params.id as string, principal);
+      return engine.view(await engine.resolve(params.id as string, body, principal.name));
     },
   });
 

@@ -47,7 +47,7 @@ export function announcementRoutes(table: RouteTable, { registry, alerting, cloc
       const end = start + (body.minutes ?? alerting.announceMinutes) * 60_000;
       // A start late on 2099-12-31 would end in 2100: past what a schedule may hold.
       if (end >= SCHEDULE_END) throw invalid('start: the announcement would end after 2099-12-31');
-      const a = alerting.engine.announce({
+      const a = await alerting.engine.announce({
         householdId: body.householdId,
         start,
         end,
@@ -70,7 +70,7 @@ export function announcementRoutes(table: RouteTable, { registry, alerting, cloc
         what: 'household',
         id: params.id as string,
       });
-      const link = alerting.announce.createLink(params.id as string, principal.name);
+      const link = await alerting.announce.createLink(params.id as string, principal.name);
       return { url: link.url, expiresAt: iso(link.expiresAt) };
     },
   });
@@ -82,7 +82,7 @@ export function announcementRoutes(table: RouteTable, { registry, alerting, cloc
     summary: "A household's announce link: reasons and a button (changes nothing)",
     roles: [],
     handler: async ({ params, reply }) => {
-      const page = alerting.announce.show(params.token as string);
+      const page = await alerting.announce.show(params.token as string);
       return reply.code(page.status).headers(ANNOUNCE_PAGE_HEADERS).send(page.html);
     },
   });
@@ -97,7 +97,7 @@ export function announcementRoutes(table: RouteTable, { registry, alerting, cloc
     handler: async ({ params, request, reply }) => {
       const body = (request.body ?? {}) as Record<string, unknown>;
       const reason = typeof body.reason === 'string' ? body.reason : undefined;
-      const { page } = alerting.announce.announce(params.token as string, reason);
+      const { page } = await alerting.announce.announce(params.token as string, reason);
       return reply.code(page.status).headers(ANNOUNCE_PAGE_HEADERS).send(page.html);
     },
   });

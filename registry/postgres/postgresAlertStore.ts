@@ -7,19 +7,28 @@ import type {
   PendingBreach,
   StoredAlert,
   StoredAnnouncement,
+  Written,
 } from '../../alerting/alertStore.ts';
 import type { OpenCounter } from '../../alerting/rules/openCount.ts';
 import { type AlertChange, alertSubjectKey } from '../../alerting/types.ts';
 import {
   alertOf,
+  allOf,
   announceLinkUse,
   announcementOf,
   changeOf,
   outboxOf,
   pendingBreachOf,
   purgedStub,
+  type Row,
+  readHistory,
 } from '../alertRows.ts';
-import type { Statement, SyncPg } from './syncClient.ts';
+import type { Pool } from './openPool.ts';
+
+interface Statement {
+  text: string;
+  values: readonly unknown[];
+}
 
 const UPSERT_ALERT = `INSERT INTO alerts (id, type, subject_key, sensor_id, household_id, grid_id, severity, status,
     assignee, opened_at, acked_at, acked_by, resolved_at, resolved_by, outcome, auto_resolve_reason, note, count,
@@ -41,18 +50,20 @@ const UPDATE_OUTBOX = `UPDATE outbox SET status = $2, attempts = $3, first_attem
     -- a send that was in flight when the household's data was purged must not revive the row
     AND NOT (status = 'failed' AND notification LIKE '%"purged":true%')`;
 
-/** Rows per read of the alert history: a page of the API stops reading at its end. */
-const ITERATE_PAGE = 500;
-
 /**
  * The alerting engine's tables on PostgreSQL (migration 2): the same contract as SqliteAlertStore,
- * written by the one instance that owns alerting, read by any. Synchronous through SyncPg; one
- * batch is one transaction in one round trip.
+ * written by the one instance that owns alerting, read by any. On the instance's pool, never
+ * blocking the event loop: a batch is one transaction on one pooled connection, and the engine's
+ * serial queue waits for it (alerting/engine/decisionQueue.ts).
  */
 export class PostgresAlertStore implements AlertStore {
-  constructor(private readonly db: SyncPg) {}
+  constructor(private readonly pool: Pool) {}
 
-  apply(b: AlertBatch): void {
+  apply(b: AlertBatch): Written {
+    return this.transaction(this.statementsOf(b));
+  }
+
+  private statementsOf(b: AlertBatch): Statement[] {
     const s: Statement[] = [];
     for (const a of b.alerts ?? []) {
       s.push({
@@ -162,87 +173,91 @@ export class PostgresAlertStore implements AlertStore {
         values: [k, v],
       });
     }
-    this.db.transaction(s);
+    return s;
   }
 
-  get(id: string): StoredAlert | undefined {
-    const r = this.db.query('SELECT * FROM alerts WHERE id = $1', [id])[0];
+  /** All or nothing on one connection. A connection that failed (not a statement) is not reused. */
+  private async transaction(statements: readonly Statement[]): Promise<void> {
+    if (statements.length === 0) return;
+    const client = await this.pool.connect();
+    // A connection lost while checked out is reported as an 'error' event as well as by the
+    // query that fails: without a listener that event would end the process.
+    let lost: Error | null = null;
+    const onLost = (err: Error) => {
+      lost = err;
+    };
+    client.on('error', onLost);
+    try {
+      await client.query('BEGIN');
+      for (const st of statements) await client.query(st.text, st.values as unknown[]);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      const statementError = lost === null && typeof (err as { code?: unknown }).code === 'string';
+      client.removeListener('error', onLost);
+      client.release(statementError ? undefined : (err as Error));
+      throw err;
+    }
+    client.removeListener('error', onLost);
+    client.release(lost ?? undefined);
+  }
+
+  private async query<R = Row>(text: string, values: readonly unknown[] = []): Promise<R[]> {
+    return (await this.pool.query(text, values as unknown[])).rows as R[];
+  }
+
+  private async execute(text: string, values: readonly unknown[] = []): Promise<number> {
+    return (await this.pool.query(text, values as unknown[])).rowCount ?? 0;
+  }
+
+  async get(id: string): Promise<StoredAlert | undefined> {
+    const r = (await this.query('SELECT * FROM alerts WHERE id = $1', [id]))[0];
     return r ? alertOf(r) : undefined;
   }
 
-  loadUnresolved(): StoredAlert[] {
-    return this.db.query("SELECT * FROM alerts WHERE status <> 'resolved'").map(alertOf);
+  async loadUnresolved(): Promise<StoredAlert[]> {
+    return (await this.query("SELECT * FROM alerts WHERE status <> 'resolved'")).map(alertOf);
   }
 
-  list(q: AlertQuery): StoredAlert[] {
-    return [...this.iterate(q)];
+  list(q: AlertQuery): Promise<StoredAlert[]> {
+    return allOf(this.iterate(q));
   }
 
-  *iterate(q: AlertQuery): IterableIterator<StoredAlert> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    const param = (v: unknown) => {
-      args.push(v);
-      return `$${args.length}`;
-    };
-    if (q.status) where.push(`status = ${param(q.status)}`);
-    if (q.type) where.push(`type = ${param(q.type)}`);
-    if (q.openedFrom !== undefined) where.push(`opened_at >= ${param(q.openedFrom)}`);
-    if (q.openedTo !== undefined) where.push(`opened_at < ${param(q.openedTo)}`);
-    // Newest first (ties by id), read a page at a time from where the last page ended.
-    let after: { openedAt: number; id: string } | null = null;
-    for (;;) {
-      const pageArgs = [...args];
-      const conditions = [...where];
-      if (after) {
-        pageArgs.push(after.openedAt, after.id);
-        const [a, i] = [`$${pageArgs.length - 1}`, `$${pageArgs.length}`];
-        conditions.push(`(opened_at < ${a} OR (opened_at = ${a} AND id > ${i}))`);
-      }
-      const rows = this.db.query(
-        `SELECT * FROM alerts ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
-          ORDER BY opened_at DESC, id LIMIT ${ITERATE_PAGE}`,
-        pageArgs,
-      );
-      for (const r of rows) yield alertOf(r);
-      const last = rows[rows.length - 1];
-      if (!last || rows.length < ITERATE_PAGE) return;
-      after = { openedAt: last.opened_at as number, id: last.id as string };
-    }
+  iterate(q: AlertQuery): AsyncIterable<StoredAlert> {
+    return readHistory(q, 'postgres', (sql, args) => this.query(sql, args));
   }
 
-  changes(alertId: string): AlertChange[] {
-    return this.db
-      .query('SELECT * FROM alert_changes WHERE alert_id = $1 ORDER BY seq', [alertId])
-      .map(changeOf);
+  async changes(alertId: string): Promise<AlertChange[]> {
+    return (await this.query('SELECT * FROM alert_changes WHERE alert_id = $1 ORDER BY seq', [alertId])).map(
+      changeOf,
+    );
   }
 
-  deliveries(alertId: string): OutboxRow[] {
-    return this.db
-      .query('SELECT * FROM outbox WHERE alert_id = $1 ORDER BY created_at, id', [alertId])
-      .map(outboxOf);
+  async deliveries(alertId: string): Promise<OutboxRow[]> {
+    return (
+      await this.query('SELECT * FROM outbox WHERE alert_id = $1 ORDER BY created_at, id', [alertId])
+    ).map(outboxOf);
   }
 
-  dueOutbox(now: number, limit: number): OutboxRow[] {
-    return this.db
-      .query(
-        `SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1
-          ORDER BY next_attempt_at LIMIT $2`,
-        [now, limit],
-      )
-      .map(outboxOf);
+  async dueOutbox(now: number, limit: number): Promise<OutboxRow[]> {
+    const rows = await this.query(
+      `SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1
+        ORDER BY next_attempt_at LIMIT $2`,
+      [now, limit],
+    );
+    return rows.map(outboxOf);
   }
 
-  nextOutboxAt(): number | null {
-    const r = this.db.query<{ at: number | null }>(
+  async nextOutboxAt(): Promise<number | null> {
+    const [r] = await this.query<{ at: number | null }>(
       "SELECT min(next_attempt_at) AS at FROM outbox WHERE status = 'pending'",
-    )[0];
+    );
     return r?.at ?? null;
   }
 
-  outboxCounts(): Record<string, number> {
+  async outboxCounts(): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};
-    for (const r of this.db.query<{ status: string; n: number }>(
+    for (const r of await this.query<{ status: string; n: number }>(
       'SELECT status, count(*) AS n FROM outbox GROUP BY status',
     )) {
       counts[r.status] = r.n;
@@ -250,72 +265,74 @@ export class PostgresAlertStore implements AlertStore {
     return counts;
   }
 
-  loadFoldedUnsummarized(): OutboxRow[] {
-    return this.db
-      .query("SELECT * FROM outbox WHERE status = 'folded' AND summary_id IS NULL ORDER BY created_at, id")
-      .map(outboxOf);
+  async loadFoldedUnsummarized(): Promise<OutboxRow[]> {
+    const rows = await this.query(
+      "SELECT * FROM outbox WHERE status = 'folded' AND summary_id IS NULL ORDER BY created_at, id",
+    );
+    return rows.map(outboxOf);
   }
 
-  requeueSending(now: number): number {
-    return this.db.execute(
+  requeueSending(now: number): Promise<number> {
+    return this.execute(
       "UPDATE outbox SET status = 'pending', next_attempt_at = $1 WHERE status = 'sending'",
       [now],
     );
   }
 
-  nonceUsed(nonce: string): boolean {
-    return this.db.query('SELECT 1 FROM ack_nonces WHERE nonce = $1', [nonce]).length > 0;
+  async nonceUsed(nonce: string): Promise<boolean> {
+    return (await this.query('SELECT 1 FROM ack_nonces WHERE nonce = $1', [nonce])).length > 0;
   }
 
-  loadLowBattery(): Map<string, boolean> {
-    const rows = this.db.query<{ sensor_id: string; low_battery_notified: boolean }>(
+  async loadLowBattery(): Promise<Map<string, boolean>> {
+    const rows = await this.query<{ sensor_id: string; low_battery_notified: boolean }>(
       'SELECT * FROM seal_alert_facts',
     );
     return new Map(rows.map((r) => [r.sensor_id, r.low_battery_notified]));
   }
 
-  loadOpenCounters(): Map<string, OpenCounter> {
-    const rows = this.db.query<{ household_id: string; day_key: string; count: number }>(
+  async loadOpenCounters(): Promise<Map<string, OpenCounter>> {
+    const rows = await this.query<{ household_id: string; day_key: string; count: number }>(
       'SELECT * FROM open_counters',
     );
     return new Map(rows.map((r) => [r.household_id, { dayKey: r.day_key, count: r.count }]));
   }
 
-  loadPendingBreaches(): PendingBreach[] {
-    return this.db.query('SELECT * FROM pending_breaches').map(pendingBreachOf);
+  async loadPendingBreaches(): Promise<PendingBreach[]> {
+    return (await this.query('SELECT * FROM pending_breaches')).map(pendingBreachOf);
   }
 
-  loadAnnouncements(now: number): StoredAnnouncement[] {
-    return this.db.query('SELECT * FROM announcements WHERE end_at > $1', [now]).map(announcementOf);
+  async loadAnnouncements(now: number): Promise<StoredAnnouncement[]> {
+    return (await this.query('SELECT * FROM announcements WHERE end_at > $1', [now])).map(announcementOf);
   }
 
-  getState(key: string): string | undefined {
-    return this.db.query<{ value: string }>('SELECT value FROM engine_state WHERE key = $1', [key])[0]?.value;
+  async getState(key: string): Promise<string | undefined> {
+    return (await this.query<{ value: string }>('SELECT value FROM engine_state WHERE key = $1', [key]))[0]
+      ?.value;
   }
 
-  insertAnnounceLink(link: {
+  async insertAnnounceLink(link: {
     tokenHash: string;
     householdId: string;
     createdBy: string;
     createdAt: number;
     expiresAt: number;
-  }): void {
-    this.db.execute(
+  }): Promise<void> {
+    await this.execute(
       `INSERT INTO announce_links (token_hash, household_id, created_by, created_at, expires_at)
         VALUES ($1, $2, $3, $4, $5)`,
       [link.tokenHash, link.householdId, link.createdBy, link.createdAt, link.expiresAt],
     );
   }
 
-  redactHouseholdMessages(householdId: string, now: number): number {
-    const rows = this.db
-      .query(
+  async redactHouseholdMessages(householdId: string, now: number): Promise<number> {
+    const rows = (
+      await this.query(
         `SELECT o.* FROM outbox o JOIN alerts a ON a.id = o.alert_id
           WHERE a.household_id = $1 AND o.notification NOT LIKE '%"purged":true%'`,
         [householdId],
       )
-      .map(outboxOf);
-    this.db.transaction(
+    ).map(outboxOf);
+    await this.transaction(
       rows.map((o) => ({
         text: `UPDATE outbox SET notification = $1,
             status = CASE WHEN status IN ('pending', 'sending') THEN 'failed' ELSE status END,
@@ -328,18 +345,16 @@ export class PostgresAlertStore implements AlertStore {
     return rows.length;
   }
 
-  peekAnnounceLink(tokenHash: string, now: number): AnnounceLinkUse {
-    return announceLinkUse(
-      this.db.query('SELECT * FROM announce_links WHERE token_hash = $1', [tokenHash])[0],
-      now,
-    );
+  async peekAnnounceLink(tokenHash: string, now: number): Promise<AnnounceLinkUse> {
+    const [r] = await this.query('SELECT * FROM announce_links WHERE token_hash = $1', [tokenHash]);
+    return announceLinkUse(r, now);
   }
 
-  useAnnounceLink(tokenHash: string, now: number): AnnounceLinkUse {
-    const peek = this.peekAnnounceLink(tokenHash, now);
+  async useAnnounceLink(tokenHash: string, now: number): Promise<AnnounceLinkUse> {
+    const peek = await this.peekAnnounceLink(tokenHash, now);
     if (!peek.ok) return peek;
     // The UPDATE's own condition makes the use single even if two requests race.
-    const changed = this.db.execute(
+    const changed = await this.execute(
       'UPDATE announce_links SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL',
       [now, tokenHash],
     );

@@ -7,11 +7,13 @@ import type {
   PendingBreach,
   StoredAlert,
   StoredAnnouncement,
+  Written,
 } from '../../alerting/alertStore.ts';
 import type { OpenCounter } from '../../alerting/rules/openCount.ts';
 import { type AlertChange, alertSubjectKey } from '../../alerting/types.ts';
 import {
   alertOf,
+  allOf,
   announceLinkUse,
   announcementOf,
   changeOf,
@@ -19,10 +21,15 @@ import {
   pendingBreachOf,
   purgedStub,
   type Row,
+  readHistory,
 } from '../alertRows.ts';
 import type { Db } from './openDatabase.ts';
 
-/** The alerting engine's tables (migration 4) on the registry's SQLite handle. */
+/**
+ * The alerting engine's tables (migration 4) on the registry's SQLite handle. Writes finish before
+ * `apply` returns: called while ingest's transaction is open, the batch becomes part of it (a
+ * nested better-sqlite3 transaction is a savepoint). Reads answer as promises, as the port asks.
+ */
 export class SqliteAlertStore implements AlertStore {
   private readonly applyTx: (batch: AlertBatch) => void;
   private readonly stmt;
@@ -111,8 +118,9 @@ export class SqliteAlertStore implements AlertStore {
     this.applyTx = db.transaction((b: AlertBatch) => this.write(b));
   }
 
-  apply(batch: AlertBatch): void {
+  apply(batch: AlertBatch): Written {
     this.applyTx(batch);
+    return undefined;
   }
 
   private write(b: AlertBatch): void {
@@ -158,107 +166,88 @@ export class SqliteAlertStore implements AlertStore {
     for (const [k, v] of Object.entries(b.state ?? {})) s.putState.run(k, v);
   }
 
-  get(id: string): StoredAlert | undefined {
+  async get(id: string): Promise<StoredAlert | undefined> {
     const r = this.stmt.getAlert.get(id) as Row | undefined;
     return r ? alertOf(r) : undefined;
   }
 
-  loadUnresolved(): StoredAlert[] {
+  async loadUnresolved(): Promise<StoredAlert[]> {
     return (this.stmt.unresolved.all() as Row[]).map(alertOf);
   }
 
-  list(q: AlertQuery): StoredAlert[] {
-    return [...this.iterate(q)];
+  async list(q: AlertQuery): Promise<StoredAlert[]> {
+    return allOf(this.iterate(q));
   }
 
-  *iterate(q: AlertQuery): IterableIterator<StoredAlert> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (q.status) {
-      where.push('status = ?');
-      args.push(q.status);
-    }
-    if (q.type) {
-      where.push('type = ?');
-      args.push(q.type);
-    }
-    if (q.openedFrom !== undefined) {
-      where.push('opened_at >= ?');
-      args.push(q.openedFrom);
-    }
-    if (q.openedTo !== undefined) {
-      where.push('opened_at < ?');
-      args.push(q.openedTo);
-    }
-    const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY opened_at DESC, id`;
-    for (const row of this.db.prepare(sql).iterate(...args)) yield alertOf(row as Row);
+  iterate(q: AlertQuery): AsyncIterable<StoredAlert> {
+    return readHistory(q, 'sqlite', (sql, args) => this.db.prepare(sql).all(...args) as Row[]);
   }
 
-  changes(alertId: string): AlertChange[] {
+  async changes(alertId: string): Promise<AlertChange[]> {
     return (this.stmt.changes.all(alertId) as Row[]).map(changeOf);
   }
 
-  deliveries(alertId: string): OutboxRow[] {
+  async deliveries(alertId: string): Promise<OutboxRow[]> {
     return (this.stmt.deliveries.all(alertId) as Row[]).map(outboxOf);
   }
 
-  dueOutbox(now: number, limit: number): OutboxRow[] {
+  async dueOutbox(now: number, limit: number): Promise<OutboxRow[]> {
     return (this.stmt.due.all(now, limit) as Row[]).map(outboxOf);
   }
 
-  nextOutboxAt(): number | null {
+  async nextOutboxAt(): Promise<number | null> {
     return ((this.stmt.nextDue.get() as Row | undefined)?.at as number | null | undefined) ?? null;
   }
-  outboxCounts(): Record<string, number> {
+  async outboxCounts(): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};
     for (const r of this.stmt.outboxCounts.all() as Row[]) counts[r.status as string] = r.n as number;
     return counts;
   }
 
-  loadFoldedUnsummarized(): OutboxRow[] {
+  async loadFoldedUnsummarized(): Promise<OutboxRow[]> {
     return (this.stmt.folded.all() as Row[]).map(outboxOf);
   }
 
-  requeueSending(now: number): number {
+  async requeueSending(now: number): Promise<number> {
     return this.stmt.requeue.run(now).changes;
   }
 
-  nonceUsed(nonce: string): boolean {
+  async nonceUsed(nonce: string): Promise<boolean> {
     return this.stmt.nonce.get(nonce) !== undefined;
   }
 
-  loadLowBattery(): Map<string, boolean> {
+  async loadLowBattery(): Promise<Map<string, boolean>> {
     const rows = this.db.prepare('SELECT * FROM seal_alert_facts').all() as Row[];
     return new Map(rows.map((r) => [r.sensor_id as string, r.low_battery_notified === 1]));
   }
 
-  loadOpenCounters(): Map<string, OpenCounter> {
+  async loadOpenCounters(): Promise<Map<string, OpenCounter>> {
     const rows = this.db.prepare('SELECT * FROM open_counters').all() as Row[];
     return new Map(
       rows.map((r) => [r.household_id as string, { dayKey: r.day_key as string, count: r.count as number }]),
     );
   }
 
-  loadPendingBreaches(): PendingBreach[] {
+  async loadPendingBreaches(): Promise<PendingBreach[]> {
     return (this.db.prepare('SELECT * FROM pending_breaches').all() as Row[]).map(pendingBreachOf);
   }
 
-  loadAnnouncements(now: number): StoredAnnouncement[] {
+  async loadAnnouncements(now: number): Promise<StoredAnnouncement[]> {
     const rows = this.db.prepare('SELECT * FROM announcements WHERE end_at > ?').all(now) as Row[];
     return rows.map(announcementOf);
   }
 
-  getState(key: string): string | undefined {
+  async getState(key: string): Promise<string | undefined> {
     return (this.stmt.state.get(key) as Row | undefined)?.value as string | undefined;
   }
 
-  insertAnnounceLink(link: {
+  async insertAnnounceLink(link: {
     tokenHash: string;
     householdId: string;
     createdBy: string;
     createdAt: number;
     expiresAt: number;
-  }): void {
+  }): Promise<void> {
     this.stmt.insertLink.run(
       link.tokenHash,
       link.householdId,
@@ -268,7 +257,7 @@ export class SqliteAlertStore implements AlertStore {
     );
   }
 
-  redactHouseholdMessages(householdId: string, now: number): number {
+  async redactHouseholdMessages(householdId: string, now: number): Promise<number> {
     const rows = this.db
       .prepare(
         `SELECT o.* FROM outbox o JOIN alerts a ON a.id = o.alert_id
@@ -291,12 +280,16 @@ export class SqliteAlertStore implements AlertStore {
     return rows.length;
   }
 
-  peekAnnounceLink(tokenHash: string, now: number): AnnounceLinkUse {
+  async peekAnnounceLink(tokenHash: string, now: number): Promise<AnnounceLinkUse> {
+    return this.peek(tokenHash, now);
+  }
+
+  private peek(tokenHash: string, now: number): AnnounceLinkUse {
     return announceLinkUse(this.stmt.link.get(tokenHash) as Row | undefined, now);
   }
 
-  useAnnounceLink(tokenHash: string, now: number): AnnounceLinkUse {
-    const peek = this.peekAnnounceLink(tokenHash, now);
+  async useAnnounceLink(tokenHash: string, now: number): Promise<AnnounceLinkUse> {
+    const peek = this.peek(tokenHash, now);
     if (!peek.ok) return peek;
     // The UPDATE's own condition makes the use single even if two requests race.
     const changed = this.stmt.useLink.run(now, tokenHash).changes;

@@ -5,9 +5,8 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertStore, OutboxRow, StoredAlert } from '../../../alerting/alertStore.ts';
 import type { AlertChange } from '../../../alerting/types.ts';
-import { openPool } from '../../../registry/postgres/openPool.ts';
+import { openPool, type Pool } from '../../../registry/postgres/openPool.ts';
 import { PostgresAlertStore } from '../../../registry/postgres/postgresAlertStore.ts';
-import { SyncPg, SyncPgError } from '../../../registry/postgres/syncClient.ts';
 import { SqliteAlertStore } from '../../../registry/sqlite/alertStore.ts';
 import { openDatabase } from '../../../registry/sqlite/openDatabase.ts';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.ts';
@@ -22,14 +21,14 @@ const T = Date.parse('2026-03-01T08:00:00Z');
 
 let server: PostgresServer | null = null;
 let databases = 0;
-const syncs: SyncPg[] = [];
+const pools: Pool[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'sealwatch-alert-contract-'));
 
 beforeAll(async () => {
   server = await startPostgres();
 }, 60_000);
 afterAll(async () => {
-  for (const s of syncs) s.close();
+  for (const p of pools) await p.end();
   await server?.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -43,10 +42,9 @@ const BACKENDS: Array<{ name: string; open(): Promise<AlertStore> }> = [
     name: 'PostgreSQL',
     async open() {
       const url = await (server as PostgresServer).createDatabase(`alerts_${++databases}`);
-      await (await openPool(url, logger, { max: 1 })).end();
-      const sync = SyncPg.open(url);
-      syncs.push(sync);
-      return new PostgresAlertStore(sync);
+      const pool = await openPool(url, logger, { max: 2 });
+      pools.push(pool);
+      return new PostgresAlertStore(pool);
     },
   },
 ];
@@ -103,7 +101,7 @@ describe.each(BACKENDS)('alert store contract: $name', (backend) => {
   it('applies every kind of batch field and reads it back exactly', async () => {
     const store = await backend.open();
     const a = alert('a1');
-    store.apply({
+    await store.apply({
       alerts: [a],
       changes: [change('a1', 'opened', T), change('a1', 'notified', T + 1)],
       outbox: [outbox('o1', 'a1'), outbox('o2', 'a1', { channel: 'email', createdAt: T + 1 })],
@@ -119,27 +117,27 @@ describe.each(BACKENDS)('alert store contract: $name', (backend) => {
       ],
       state: { lastSweepAt: String(T), other: 'x' },
     });
-    expect(store.get('a1')).toEqual(a);
-    expect(store.get('nope')).toBeUndefined();
-    expect(store.changes('a1')).toEqual([change('a1', 'opened', T), change('a1', 'notified', T + 1)]);
-    expect(store.deliveries('a1').map((o) => o.id)).toEqual(['o1', 'o2']);
-    expect(store.deliveries('a1')[0]).toEqual(outbox('o1', 'a1'));
-    expect(store.loadLowBattery()).toEqual(
+    expect(await store.get('a1')).toEqual(a);
+    expect(await store.get('nope')).toBeUndefined();
+    expect(await store.changes('a1')).toEqual([change('a1', 'opened', T), change('a1', 'notified', T + 1)]);
+    expect((await store.deliveries('a1')).map((o) => o.id)).toEqual(['o1', 'o2']);
+    expect((await store.deliveries('a1'))[0]).toEqual(outbox('o1', 'a1'));
+    expect(await store.loadLowBattery()).toEqual(
       new Map([
         ['s1', true],
         ['s2', false],
       ]),
     );
-    expect(store.loadOpenCounters()).toEqual(new Map([['h1', { dayKey: '2026-03-01', count: 3 }]]));
-    expect(store.loadPendingBreaches()).toEqual([
+    expect(await store.loadOpenCounters()).toEqual(new Map([['h1', { dayKey: '2026-03-01', count: 3 }]]));
+    expect(await store.loadPendingBreaches()).toEqual([
       { sensorId: 's9', householdId: 'h9', openedAt: T, dueAt: T + 30_000 },
     ]);
-    expect(store.nonceUsed('n1')).toBe(true);
-    expect(store.nonceUsed('n2')).toBe(false);
-    expect(store.loadAnnouncements(T + 1).map((x) => x.id)).toEqual(['an1']);
-    expect(store.loadAnnouncements(T + 600_000)).toEqual([]);
-    expect(store.getState('lastSweepAt')).toBe(String(T));
-    expect(store.getState('missing')).toBeUndefined();
+    expect(await store.nonceUsed('n1')).toBe(true);
+    expect(await store.nonceUsed('n2')).toBe(false);
+    expect((await store.loadAnnouncements(T + 1)).map((x) => x.id)).toEqual(['an1']);
+    expect(await store.loadAnnouncements(T + 600_000)).toEqual([]);
+    expect(await store.getState('lastSweepAt')).toBe(String(T));
+    expect(await store.getState('missing')).toBeUndefined();
 
     // Upserts: a replaced alert, counters and facts, a deleted pending breach, a replaced state.
     const acked = {
@@ -151,46 +149,43 @@ describe.each(BACKENDS)('alert store contract: $name', (backend) => {
       nextEscalationAt: undefined,
     };
     delete acked.nextEscalationAt;
-    store.apply({
+    await store.apply({
       alerts: [acked],
       lowBattery: [{ sensorId: 's1', notified: false }],
       openCounters: [{ householdId: 'h1', counter: { dayKey: '2026-03-02', count: 1 } }],
       pendingDelete: ['s9'],
       state: { lastSweepAt: String(T + 9) },
     });
-    expect(store.get('a1')).toEqual(acked);
-    expect(store.loadLowBattery().get('s1')).toBe(false);
-    expect(store.loadOpenCounters().get('h1')).toEqual({ dayKey: '2026-03-02', count: 1 });
-    expect(store.loadPendingBreaches()).toEqual([]);
-    expect(store.getState('lastSweepAt')).toBe(String(T + 9));
+    expect(await store.get('a1')).toEqual(acked);
+    expect((await store.loadLowBattery()).get('s1')).toBe(false);
+    expect((await store.loadOpenCounters()).get('h1')).toEqual({ dayKey: '2026-03-02', count: 1 });
+    expect(await store.loadPendingBreaches()).toEqual([]);
+    expect(await store.getState('lastSweepAt')).toBe(String(T + 9));
   });
 
   it('keeps one active alert per subject and type, and a failing batch writes nothing', async () => {
     const store = await backend.open();
-    store.apply({ alerts: [alert('a1')] });
-    expect(() =>
-      store.apply({
-        alerts: [alert('a2', { sensorId: 's-a1' })],
-        changes: [change('a2', 'opened', T)],
-        state: { k: 'v' },
-      }),
-    ).toThrow();
-    expect(store.get('a2')).toBeUndefined();
-    expect(store.changes('a2')).toEqual([]);
-    expect(store.getState('k')).toBeUndefined();
+    await store.apply({ alerts: [alert('a1')] });
+    // SQLite throws at once, PostgreSQL rejects: either way the caller learns of it.
+    await expect(
+      (async () =>
+        store.apply({
+          alerts: [alert('a2', { sensorId: 's-a1' })],
+          changes: [change('a2', 'opened', T)],
+          state: { k: 'v' },
+        }))(),
+    ).rejects.toThrow();
+    expect(await store.get('a2')).toBeUndefined();
+    expect(await store.changes('a2')).toEqual([]);
+    expect(await store.getState('k')).toBeUndefined();
     // Resolved, the subject may be alerted again; other types of the same sensor never collide.
-    store.apply({
+    await store.apply({
       alerts: [alert('a1', { status: 'resolved', resolvedAt: T + 1, resolvedBy: 'w1', outcome: 'visited' })],
     });
-    store.apply({
+    await store.apply({
       alerts: [alert('a2', { sensorId: 's-a1' }), alert('a3', { sensorId: 's-a1', type: 'tamper' })],
     });
-    expect(
-      store
-        .loadUnresolved()
-        .map((x) => x.id)
-        .sort(),
-    ).toEqual(['a2', 'a3']);
+    expect((await store.loadUnresolved()).map((x) => x.id).sort()).toEqual(['a2', 'a3']);
   });
 
   it('lists and iterates newest first, filtered, across more than one read page', async () => {
@@ -203,27 +198,50 @@ describe.each(BACKENDS)('alert store contract: $name', (backend) => {
         status: i % 5 === 0 ? 'resolved' : 'open',
       }),
     );
-    store.apply({ alerts });
+    await store.apply({ alerts });
     const expected = [...alerts].sort((x, y) => y.openedAt - x.openedAt || (x.id < y.id ? -1 : 1));
-    expect(store.list({}).map((x) => x.id)).toEqual(expected.map((x) => x.id));
+    expect((await store.list({})).map((x) => x.id)).toEqual(expected.map((x) => x.id));
     const open = expected.filter((x) => x.status === 'open' && x.type === 'offline');
-    expect(store.list({ status: 'open', type: 'offline' }).map((x) => x.id)).toEqual(open.map((x) => x.id));
+    expect((await store.list({ status: 'open', type: 'offline' })).map((x) => x.id)).toEqual(
+      open.map((x) => x.id),
+    );
     const window = expected.filter((x) => x.openedAt >= T + 100_000 && x.openedAt < T + 200_000);
-    expect(store.list({ openedFrom: T + 100_000, openedTo: T + 200_000 }).map((x) => x.id)).toEqual(
+    expect((await store.list({ openedFrom: T + 100_000, openedTo: T + 200_000 })).map((x) => x.id)).toEqual(
       window.map((x) => x.id),
     );
     // A page taken from the iterator stops early.
     const first: string[] = [];
-    for (const x of store.iterate({})) {
+    for await (const x of store.iterate({})) {
       first.push(x.id);
       if (first.length === 3) break;
     }
     expect(first).toEqual(expected.slice(0, 3).map((x) => x.id));
+    // Nothing stays open between the reader's steps: the engine may write in between.
+    let read = 0;
+    for await (const _ of store.iterate({})) {
+      if (++read % 400 === 0) await store.apply({ state: { reading: String(read) } });
+    }
+    expect(read).toBe(alerts.length);
+    expect(await store.getState('reading')).toBe('1200');
+  });
+
+  it('a write is done when apply returns undefined, or when its promise resolves', async () => {
+    const store = await backend.open();
+    const written = store.apply({ alerts: [alert('a1')], state: { k: 'v' } });
+    if (written === undefined) {
+      // Synchronous (SQLite): visible at once, so a decision inside ingest's transaction is part of it.
+      expect(backend.name).toBe('SQLite');
+    } else {
+      expect(backend.name).toBe('PostgreSQL');
+      await written;
+    }
+    expect(await store.get('a1')).toEqual(alert('a1'));
+    expect(await store.getState('k')).toBe('v');
   });
 
   it('outbox: due rows by deadline, the next deadline, counts, requeue after a crash, folded and summarized', async () => {
     const store = await backend.open();
-    store.apply({
+    await store.apply({
       alerts: [alert('a1')],
       outbox: [
         outbox('o1', 'a1', { nextAttemptAt: T + 20 }),
@@ -234,13 +252,13 @@ describe.each(BACKENDS)('alert store contract: $name', (backend) => {
         outbox('f2', 'a1', { status: 'folded', nextAttemptAt: null, createdAt: T + 2 }),
       ],
     });
-    expect(store.dueOutbox(T + 50, 10).map((o) => o.id)).toEqual(['o2', 'o1']);
-    expect(store.dueOutbox(T + 50, 1).map((o) => o.id)).toEqual(['o2']);
-    expect(store.nextOutboxAt()).toBe(T + 10);
-    expect(store.outboxCounts()).toEqual({ pending: 3, sending: 1, folded: 2 });
-    expect(store.requeueSending(T + 7)).toBe(1);
-    expect(store.dueOutbox(T + 7, 10).map((o) => o.id)).toEqual(['o4']);
-    store.apply({
+    expect((await store.dueOutbox(T + 50, 10)).map((o) => o.id)).toEqual(['o2', 'o1']);
+    expect((await store.dueOutbox(T + 50, 1)).map((o) => o.id)).toEqual(['o2']);
+    expect(await store.nextOutboxAt()).toBe(T + 10);
+    expect(await store.outboxCounts()).toEqual({ pending: 3, sending: 1, folded: 2 });
+    expect(await store.requeueSending(T + 7)).toBe(1);
+    expect((await store.dueOutbox(T + 7, 10)).map((o) => o.id)).toEqual(['o4']);
+    await store.apply({
       outbox: [outbox('sum1', null, { kind: 'summary' })],
       summarized: [{ rowId: 'f1', summaryId: 'sum1' }],
       outboxUpdates: [
@@ -255,19 +273,19 @@ describe.each(BACKENDS)('alert store contract: $name', (backend) => {
         },
       ],
     });
-    expect(store.loadFoldedUnsummarized().map((o) => o.id)).toEqual(['f2']);
-    expect(store.deliveries('a1').find((o) => o.id === 'o2')).toMatchObject({
+    expect((await store.loadFoldedUnsummarized()).map((o) => o.id)).toEqual(['f2']);
+    expect((await store.deliveries('a1')).find((o) => o.id === 'o2')).toMatchObject({
       status: 'delivered',
       attempts: 1,
       deliveredAt: T + 12,
     });
     // The new summary row is due at T, before the requeued row.
-    expect(store.nextOutboxAt()).toBe(T);
+    expect(await store.nextOutboxAt()).toBe(T);
   });
 
   it("privacy purge: a household's messages become stubs, unsent ones fail, and a late send does not revive them", async () => {
     const store = await backend.open();
-    store.apply({
+    await store.apply({
       alerts: [alert('a1'), alert('b1', { householdId: 'h-other', sensorId: 's-b1' })],
       outbox: [
         outbox('o1', 'a1', { status: 'delivered', deliveredAt: T }),
@@ -275,8 +293,8 @@ describe.each(BACKENDS)('alert store contract: $name', (backend) => {
         outbox('o3', 'b1'),
       ],
     });
-    expect(store.redactHouseholdMessages('h-a1', T + 5)).toBe(2);
-    const [o1, o2] = store.deliveries('a1');
+    expect(await store.redactHouseholdMessages('h-a1', T + 5)).toBe(2);
+    const [o1, o2] = await store.deliveries('a1');
     expect(JSON.stringify(o1)).not.toContain('东村');
     expect(o1).toMatchObject({
       status: 'delivered',
@@ -284,7 +302,7 @@ describe.each(BACKENDS)('alert store contract: $name', (backend) => {
     });
     expect(o2).toMatchObject({ status: 'failed', lastError: 'household data purged', nextAttemptAt: null });
     // A send that was in flight reports back: the failed stub stays failed.
-    store.apply({
+    await store.apply({
       outboxUpdates: [
         {
           id: 'o2',
@@ -297,88 +315,36 @@ describe.each(BACKENDS)('alert store contract: $name', (backend) => {
         },
       ],
     });
-    expect(store.deliveries('a1')[1]?.status).toBe('failed');
-    expect(store.deliveries('b1')[0]?.notification.subject).toBe('门磁告警');
-    expect(store.redactHouseholdMessages('h-a1', T + 7)).toBe(0);
+    expect((await store.deliveries('a1'))[1]?.status).toBe('failed');
+    expect((await store.deliveries('b1'))[0]?.notification.subject).toBe('门磁告警');
+    expect(await store.redactHouseholdMessages('h-a1', T + 7)).toBe(0);
   });
 
   it('announce links: peek, single use, expiry, unknown', async () => {
     const store = await backend.open();
-    store.insertAnnounceLink({
+    await store.insertAnnounceLink({
       tokenHash: 't1',
       householdId: 'h1',
       createdBy: 'w1',
       createdAt: T,
       expiresAt: T + 1_000,
     });
-    store.insertAnnounceLink({
+    await store.insertAnnounceLink({
       tokenHash: 't2',
       householdId: 'h2',
       createdBy: 'w1',
       createdAt: T,
       expiresAt: T + 1_000,
     });
-    expect(store.peekAnnounceLink('t1', T)).toEqual({ ok: true, householdId: 'h1', createdBy: 'w1' });
-    expect(store.useAnnounceLink('t1', T + 1)).toEqual({ ok: true, householdId: 'h1', createdBy: 'w1' });
-    expect(store.useAnnounceLink('t1', T + 2)).toEqual({ ok: false, reason: 'used' });
-    expect(store.peekAnnounceLink('t1', T + 2)).toEqual({ ok: false, reason: 'used' });
-    expect(store.useAnnounceLink('t2', T + 1_000)).toEqual({ ok: false, reason: 'expired' });
-    expect(store.useAnnounceLink('t3', T)).toEqual({ ok: false, reason: 'unknown' });
-  });
-});
-
-describe('SyncPg (the blocking PostgreSQL client)', () => {
-  it("answers synchronously, carries PostgreSQL's error with the statement, and keeps working after it", async () => {
-    const url = await (server as PostgresServer).createDatabase('sync_errors');
-    const db = SyncPg.open(url);
-    syncs.push(db);
-    expect(db.query<{ n: number }>('SELECT $1::bigint AS n', [T * 1000])).toEqual([{ n: T * 1000 }]);
-    let error: unknown;
-    try {
-      db.query('SELECT * FROM no_such_table');
-    } catch (err) {
-      error = err;
-    }
-    expect(error).toBeInstanceOf(SyncPgError);
-    expect((error as SyncPgError).code).toBe('42P01');
-    expect((error as Error).message).toMatch(/no_such_table.*in: SELECT \* FROM no_such_table/);
-    expect(() => db.transaction([{ text: 'CREATE TABLE t (x int)' }, { text: 'SELECT 1/0' }])).toThrow(
-      /division by zero/,
-    );
-    // The failed transaction left nothing behind.
-    expect(db.query("SELECT to_regclass('t') AS t")).toEqual([{ t: null }]);
-    expect(db.execute('CREATE TABLE t (x int)')).toBe(0);
-    expect(
-      db.transaction([
-        { text: 'INSERT INTO t VALUES (1), (2)' },
-        { text: 'SELECT count(*)::int AS n FROM t' },
-      ])[1]?.rows,
-    ).toEqual([{ n: 2 }]);
-  });
-
-  it('a request that takes too long throws, and the next one works on a new connection', async () => {
-    const url = await (server as PostgresServer).createDatabase('sync_timeout');
-    const db = SyncPg.open(url, { timeoutMs: 300 });
-    syncs.push(db);
-    expect(() => db.query('SELECT pg_sleep(2)')).toThrow(/no answer within 300 ms/);
-    expect(db.query<{ one: number }>('SELECT 1 AS one')).toEqual([{ one: 1 }]);
-  });
-
-  it('reconnects after the server ended its connection', async () => {
-    const url = await (server as PostgresServer).createDatabase('sync_reconnect');
-    const db = SyncPg.open(url, { applicationName: 'sync-reconnect-test' });
-    syncs.push(db);
-    const [{ pid }] = db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid') as [{ pid: number }];
-    const admin = SyncPg.open(url);
-    syncs.push(admin);
-    admin.query('SELECT pg_terminate_backend($1)', [pid]);
-    // The first call after may see the dead connection; the one after that works.
-    try {
-      db.query('SELECT 1');
-    } catch {
-      // the terminated connection's error
-    }
-    const [{ pid: again }] = db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid') as [{ pid: number }];
-    expect(again).not.toBe(pid);
+    expect(await store.peekAnnounceLink('t1', T)).toEqual({ ok: true, householdId: 'h1', createdBy: 'w1' });
+    expect(await store.useAnnounceLink('t1', T + 1)).toEqual({
+      ok: true,
+      householdId: 'h1',
+      createdBy: 'w1',
+    });
+    expect(await store.useAnnounceLink('t1', T + 2)).toEqual({ ok: false, reason: 'used' });
+    expect(await store.peekAnnounceLink('t1', T + 2)).toEqual({ ok: false, reason: 'used' });
+    expect(await store.useAnnounceLink('t2', T + 1_000)).toEqual({ ok: false, reason: 'expired' });
+    expect(await store.useAnnounceLink('t3', T)).toEqual({ ok: false, reason: 'unknown' });
   });
 });

@@ -14,7 +14,7 @@ describe('/metrics', () => {
       return { total: 0, open: 0, offline: 0, lowBattery: 0, armed: 0 };
     },
     alerts: () => [],
-    outbox: () => ({}),
+    outbox: async () => ({}),
     telemetry: () => ({
       kind: 'none',
       queued: 0,

@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import { conflict } from '../../core/errors.ts';
+import type { StoredAnnouncement } from '../alertStore.ts';
+import type { DecisionQueue } from './decisionQueue.ts';
+import { whenWritten } from './decisionQueue.ts';
+import type { AlertEngineOptions } from './engineOptions.ts';
+
+/**
+ * Openings a household (or its worker) announced: inside one, an opening is logged, not alerted.
+ * Memory holds those not yet ended, per household, for the rules; each new one is written first.
+ */
+export class Announcements {
+  private readonly byHousehold = new Map<string, StoredAnnouncement[]>();
+
+  constructor(
+    private readonly o: Pick<AlertEngineOptions, 'store' | 'clock' | 'logger'>,
+    private readonly queue: DecisionQueue,
+  ) {}
+
+  async load(now: number): Promise<void> {
+    const stored = await this.o.store.loadAnnouncements(now);
+    this.byHousehold.clear();
+    for (const a of stored) this.add(a);
+  }
+
+  of(householdId: string): readonly StoredAnnouncement[] {
+    return this.byHousehold.get(householdId) ?? [];
+  }
+
+  async announce(input: {
+    householdId: string;
+    start: number;
+    end: number;
+    reason: string;
+    by: string;
+  }): Promise<StoredAnnouncement> {
+    if (!(input.end > input.start)) throw conflict('an announcement must end after it starts');
+    const a: StoredAnnouncement = { id: randomUUID(), ...input, createdAt: this.o.clock.now() };
+    return this.queue.run(() =>
+      whenWritten(this.queue.watch(this.o.store.apply({ announcements: [a] })), () => {
+        this.add(a);
+        this.o.logger.info(
+          { announcementId: a.id, householdId: a.householdId, start: a.start, end: a.end, by: a.by },
+          'opening announced',
+        );
+        return a;
+      }),
+    );
+  }
+
+  /** Ended ones are of no use to the rules any more. */
+  prune(now: number): void {
+    for (const [h, list] of this.byHousehold) {
+      const kept = list.filter((a) => a.end > now);
+      if (kept.length === 0) this.byHousehold.delete(h);
+      else if (kept.length !== list.length) this.byHousehold.set(h, kept);
+    }
+  }
+
+  private add(a: StoredAnnouncement): void {
+    const list = this.byHousehold.get(a.householdId) ?? [];
+    list.push(a);
+    this.byHousehold.set(a.householdId, list);
+  }
+}

@@ -1,0 +1,59 @@
+import type { AlertBatch, OutboxRow, PendingBreach, StoredAlert } from '../alertStore.ts';
+import type { OpenCounter } from '../rules/openCount.ts';
+import type { AlertChange } from '../types.ts';
+
+/** One decision's changes: what to write in one transaction, and what to tell once it is written. */
+export class DecisionBatch {
+  readonly alerts = new Map<string, StoredAlert>();
+  readonly changes: AlertChange[] = [];
+  readonly outbox: OutboxRow[] = [];
+  readonly told: Array<{ alertId: string; change: AlertChange }> = [];
+  readonly lowBattery: Array<{ sensorId: string; notified: boolean }> = [];
+  readonly openCounters: Array<{ householdId: string; counter: OpenCounter }> = [];
+  readonly pendingPut: PendingBreach[] = [];
+  readonly pendingDelete: string[] = [];
+  readonly summarized: Array<{ rowId: string; summaryId: string }> = [];
+  state: Record<string, string> = {};
+
+  put(alert: StoredAlert, change: AlertChange | null): void {
+    this.alerts.set(alert.id, alert);
+    if (change) {
+      this.changes.push(change);
+      this.told.push({ alertId: alert.id, change });
+    }
+  }
+
+  get empty(): boolean {
+    return (
+      this.alerts.size === 0 &&
+      this.changes.length === 0 &&
+      this.outbox.length === 0 &&
+      this.lowBattery.length === 0 &&
+      this.openCounters.length === 0 &&
+      this.pendingPut.length === 0 &&
+      this.pendingDelete.length === 0 &&
+      this.summarized.length === 0 &&
+      Object.keys(this.state).length === 0
+    );
+  }
+
+  /** The store's view of it. */
+  toWrite(): AlertBatch {
+    return {
+      alerts: [...this.alerts.values()],
+      changes: this.changes,
+      outbox: this.outbox,
+      lowBattery: this.lowBattery,
+      openCounters: this.openCounters,
+      pendingPut: this.pendingPut,
+      pendingDelete: this.pendingDelete,
+      summarized: this.summarized,
+      state: this.state,
+    };
+  }
+
+  /** The changed alerts with their change, in the order they happened, for the bus and telemetry. */
+  toTell(): Array<{ alert: StoredAlert; change: AlertChange }> {
+    return this.told.map(({ alertId, change }) => ({ alert: this.alerts.get(alertId)!, change }));
+  }
+}

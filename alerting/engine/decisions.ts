@@ -1,0 +1,323 @@
+import { randomUUID } from 'node:crypto';
+import type { SealCommitted } from '../../core/events.ts';
+import type { StoredAlert, Written } from '../alertStore.ts';
+import { firstEscalationAt } from '../escalation.ts';
+import { evaluateMessage } from '../evaluateMessage.ts';
+import { appendOccurrence, autoResolve, createAlert, notifiedChange } from '../lifecycle.ts';
+import type { LifecycleEvent } from '../messages.ts';
+import { type Channel, planNotifications } from '../notificationPlan.ts';
+import { escalates, escalationChain, initialRoute, type Worker } from '../routing.ts';
+import {
+  type AlertChange,
+  type AlertType,
+  alertSubjectKey,
+  type Decision,
+  type SealState,
+} from '../types.ts';
+import type { AlertView } from './alertView.ts';
+import { DecisionBatch } from './decisionBatch.ts';
+import { afterWrite } from './decisionQueue.ts';
+import { type EngineContext, householdRef } from './engineContext.ts';
+import type { FeedMark } from './engineOptions.ts';
+import type { Settled } from './outboxDispatcher.ts';
+
+const SEVERITY_LEVEL = { maintenance: 1, warning: 2, critical: 3 } as const;
+/** Alert types whose subject is one sensor. */
+const SENSOR_ALERT_TYPES: readonly AlertType[] = ['breach', 'offline', 'tamper', 'lowBattery'];
+
+/**
+ * Turns what the rules and people decide into alerts: a batch of changes written in one
+ * transaction (alerts, their history, outbox rows, the seals' and households' alerting facts),
+ * then memory, the bus and telemetry. People's decisions are in personDecisions.ts. Each public method is one task of the engine's serial queue;
+ * none awaits anything but its own write, so on SQLite a task finishes in its caller's turn.
+ */
+export class Decisions {
+  private readonly channels: Set<Channel>;
+
+  constructor(
+    private readonly c: EngineContext,
+    private readonly deps: {
+      view(a: StoredAlert): AlertView;
+      address(a: StoredAlert): string | null;
+      /** Deliver what the outbox has due now. */
+      deliver(): void;
+    },
+  ) {
+    this.channels = new Set(c.o.notifiers.map((n) => n.channel));
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  /** A committed seal message: the rules' decisions, written with the feed's mark if it has one. */
+  message(e: SealCommitted, mark?: FeedMark): Written {
+    const { registry, clock, policy } = this.c.o;
+    const { memory, tracker } = this.c;
+    const msg = e.message;
+    const sensor = registry.sensor(msg.sensorId);
+    // What the seal did is committed whatever is decided of it: silence and open doors follow it.
+    tracker.touch(msg.sensorId, msg.receivedAt, policy.heartbeatIntervalMs, policy.missedBeats);
+    if (e.after.door === 'open') this.c.openDoorIds.add(msg.sensorId);
+    else this.c.openDoorIds.delete(msg.sensorId);
+    const inputs = registry.armingInputs(e.householdId);
+    const before: SealState = {
+      ...e.before,
+      lowBatteryNotified: memory.lowBatteryNotified(msg.sensorId),
+      commissioningUntil: sensor?.commissioningUntil ?? null,
+    };
+    const counter = memory.openCounter(e.householdId);
+    const sensorKey = `sensor:${msg.sensorId}`;
+    const evaluation = evaluateMessage({
+      msg,
+      before,
+      household: householdRef(registry, e.householdId),
+      quarantines: inputs.quarantines,
+      windows: inputs.windows,
+      announcements: this.c.announcements.of(e.householdId),
+      active: {
+        breach: memory.ref('breach', sensorKey),
+        offline: memory.ref('offline', sensorKey),
+        tamper: memory.ref('tamper', sensorKey),
+        lowBattery: memory.ref('lowBattery', sensorKey),
+        openCount: memory.ref('openCount', `household:${e.householdId}`),
+      },
+      openCounter: counter,
+      policy,
+      tz: this.c.o.tz,
+    });
+    const batch = new DecisionBatch();
+    if (evaluation.openCounter && evaluation.openCounter !== counter) {
+      batch.openCounters.push({ householdId: e.householdId, counter: evaluation.openCounter });
+    }
+    const now = clock.now();
+    for (const d of evaluation.decisions) this.apply(batch, d, now);
+    // Only with decisions: a message that decided nothing changes nothing when it is decided again.
+    if (mark && !batch.empty) batch.state[mark.key] = mark.value;
+    return this.commit(batch);
+  }
+
+  /** A sensor taken off the registry: its open alerts close themselves, its pending breach goes. */
+  sensorRemoved(sensorId: string): Written {
+    const now = this.c.o.clock.now();
+    const batch = new DecisionBatch();
+    for (const type of SENSOR_ALERT_TYPES) {
+      const a = this.c.memory.activeFor(type, `sensor:${sensorId}`);
+      if (a)
+        this.apply(
+          batch,
+          { kind: 'resolve', alertId: a.id, at: now, reason: 'sensorRemoved', detail: {} },
+          now,
+        );
+    }
+    if (this.c.memory.pending.has(sensorId)) batch.pendingDelete.push(sensorId);
+    return this.commit(batch);
+  }
+
+  // ---------------------------------------------------------------- rule decisions into a batch
+
+  apply(batch: DecisionBatch, d: Decision, now: number): void {
+    const { memory } = this.c;
+    switch (d.kind) {
+      case 'raise': {
+        const existing = memory.current(batch, memory.activeFor(d.alert.type, alertSubjectKey(d.alert))?.id);
+        if (existing && existing.status !== 'resolved') {
+          // Raced with another path to the same subject: one active instance, so fold it in.
+          const t = appendOccurrence(existing, d.alert.openedAt, d.alert.detail);
+          batch.put({ ...existing, ...t.alert }, t.change);
+          return;
+        }
+        this.raise(batch, d.alert, now);
+        return;
+      }
+      case 'append': {
+        const a = memory.current(batch, d.alertId);
+        if (!a || a.status === 'resolved') return;
+        const t = appendOccurrence(a, d.at, d.detail);
+        batch.put({ ...a, ...t.alert }, t.change);
+        return;
+      }
+      case 'resolve': {
+        const a = memory.current(batch, d.alertId);
+        if (!a) return;
+        const t = autoResolve(a, d.reason, d.at, d.detail);
+        if (t) batch.put({ ...a, ...t.alert }, t.change);
+        return;
+      }
+      case 'pendingBreach': {
+        if (memory.pending.has(d.sensorId)) return; // the first opening's grace keeps running
+        batch.pendingPut.push({
+          sensorId: d.sensorId,
+          householdId: d.householdId,
+          openedAt: d.openedAt,
+          dueAt: d.dueAt,
+        });
+        return;
+      }
+      case 'logOpen':
+        this.c.o.logger.info(
+          { sensorId: d.sensorId, householdId: d.householdId, at: d.at, why: d.why },
+          'door opened: logged, not alerted',
+        );
+        return;
+      case 'setLowBatteryNotified':
+        batch.lowBattery.push({ sensorId: d.sensorId, notified: d.value });
+        return;
+    }
+  }
+
+  private raise(
+    batch: DecisionBatch,
+    alert: Extract<Decision, { kind: 'raise' }>['alert'],
+    now: number,
+  ): void {
+    const { org, o } = this.c;
+    const chain = escalates(alert.severity) ? escalationChain(org, alert.gridId) : [];
+    const route = initialRoute(org, alert);
+    const t = createAlert(
+      alert,
+      randomUUID(),
+      route.assignee?.id ?? null,
+      firstEscalationAt(alert.openedAt, chain.length, o.escalateAfter),
+    );
+    const raised: StoredAlert = { ...t.alert, detail: alert.detail };
+    batch.put(raised, t.change);
+    o.logger.info(
+      {
+        alertId: raised.id,
+        type: raised.type,
+        sensorId: raised.sensorId,
+        gridId: raised.gridId,
+        assignee: raised.assignee,
+        recipients: route.recipients.map((w) => w.id),
+      },
+      'alert raised',
+    );
+    this.notify(batch, raised, 'opened', route.recipients, now);
+    if (alert.type === 'breach' && alert.sensorId) batch.pendingDelete.push(alert.sensorId);
+  }
+
+  /** Outbox rows for everyone `recipients` names, on the channels that are on. */
+  notify(
+    batch: DecisionBatch,
+    alert: StoredAlert,
+    event: LifecycleEvent,
+    recipients: readonly Worker[],
+    now: number,
+  ): void {
+    const { o, org } = this.c;
+    const reachable = recipients.map((w) => ({
+      ...w,
+      email: this.channels.has('email') ? w.email : null,
+      webhook: this.channels.has('webhook') ? w.webhook : null,
+    }));
+    const { deliveries, unreachable } = planNotifications({
+      alert,
+      event,
+      detail: alert.detail,
+      recipients: reachable,
+      address: this.deps.address(alert) ?? undefined,
+      gridPath: org.pathNames(alert.gridId),
+      locale: o.locale,
+      tz: o.tz,
+      publicUrl: o.publicUrl,
+      ackKey: o.ackKey,
+      now,
+      newId: randomUUID,
+    });
+    if (unreachable.length > 0) {
+      o.logger.warn({ alertId: alert.id, unreachable, event }, 'recipients without a usable channel');
+    }
+    if (recipients.length === 0) o.logger.warn({ alertId: alert.id, event }, 'nobody to notify');
+    for (const d of deliveries) {
+      batch.outbox.push({
+        id: d.notification.id,
+        alertId: alert.id,
+        kind: 'alert',
+        channel: d.channel,
+        recipientId: d.recipientId,
+        notification: d.notification,
+        status: 'pending',
+        attempts: 0,
+        createdAt: now,
+        firstAttemptAt: null,
+        nextAttemptAt: now,
+        deliveredAt: null,
+        lastError: null,
+      });
+    }
+  }
+
+  /** Writes the batch in one transaction; once written, memory takes it in and the bus hears of it. */
+  commit(batch: DecisionBatch): Written {
+    if (batch.empty) return undefined;
+    return afterWrite(this.c.queue.watch(this.c.o.store.apply(batch.toWrite())), () => {
+      this.c.memory.absorb(batch);
+      this.tell(batch.toTell());
+      if (batch.outbox.length > 0) this.deps.deliver();
+    });
+  }
+
+  /** Telemetry points and `alert.changed` events for changes already written. */
+  tell(items: ReadonlyArray<{ alert: StoredAlert; change: AlertChange }>): void {
+    if (items.length === 0) return;
+    this.c.o.telemetry.append(
+      items.map(({ alert, change }) => ({
+        measurement: 'alert' as const,
+        tags: {
+          type: alert.type,
+          grid: alert.gridId,
+          change: change.kind,
+          ...(alert.sensorId ? { sensor: alert.sensorId } : {}),
+          ...(alert.householdId ? { household: alert.householdId } : {}),
+        },
+        fields: { count: alert.count, severity: SEVERITY_LEVEL[alert.severity] },
+        time: change.at,
+      })),
+    );
+    for (const { alert, change } of items) {
+      this.c.o.bus.emit('alert.changed', { alert: this.deps.view(alert), change: change.kind });
+    }
+  }
+
+  // ---------------------------------------------------------------- deliveries
+
+  /** A delivery attempt ended: its row and the alert's history in one transaction. */
+  async settle(s: Settled): Promise<void> {
+    const { o, memory } = this.c;
+    const change =
+      s.row.alertId === null
+        ? null
+        : notifiedChange(s.row.alertId, o.clock.now(), {
+            channel: s.row.channel,
+            recipientId: s.row.recipientId,
+            status: s.update.status,
+            outboxId: s.row.id,
+            ...(s.update.lastError ? { error: s.update.lastError } : {}),
+          });
+    try {
+      await this.c.queue.run(() =>
+        o.store.apply({ outboxUpdates: [s.update], changes: change ? [change] : [] }),
+      );
+    } catch (err) {
+      // The database is closing (shutdown during a send) or gone: the row stays `sending` and is
+      // retried after the next start.
+      o.logger.warn({ err, outboxId: s.row.id }, 'delivery outcome not recorded');
+      return;
+    }
+    if (s.update.status === 'delivered') {
+      o.logger.info(
+        {
+          outboxId: s.row.id,
+          alertId: s.row.alertId,
+          channel: s.row.channel,
+          recipientId: s.row.recipientId,
+        },
+        'notification delivered',
+      );
+    }
+    if (change && s.row.alertId) {
+      const alert =
+        memory.byId.get(s.row.alertId) ?? (await o.store.get(s.row.alertId).catch(() => undefined));
+      if (alert) this.tell([{ alert, change }]);
+    }
+  }
+}

@@ -1,0 +1,134 @@
+import { activeQuarantine } from '../../registry/arming.ts';
+import type { StoredAlert } from '../alertStore.ts';
+import { inCommissioning } from '../rules/commissioning.ts';
+import { evaluateOfflineSweep, type SilentSensorView } from '../rules/offline.ts';
+import type { DecisionBatch } from './decisionBatch.ts';
+import type { Decisions } from './decisions.ts';
+import type { EngineContext } from './engineContext.ts';
+
+/** However long the log-in queue after a start, offline detection resumes this long after the start at the latest. */
+const MAX_STARTUP_GRACE_MS = 15 * 60_000;
+const COUNTS_TTL_MS = 30_000;
+
+/**
+ * The sweep's offline and outage part: which silent seals are offline, and which grid nodes have
+ * so many silent at once that it is an outage rather than many offline seals. Holds off after a
+ * start while seals are still queueing to log in.
+ */
+export class OfflineSweep {
+  /** Until the log-in queue after the start has drained (see AlertEngineOptions.connectBacklog). */
+  private startingUp = true;
+  private countsCache: { at: number; counts: Map<string, number> } | null = null;
+
+  constructor(
+    private readonly c: EngineContext,
+    private readonly decisions: Decisions,
+  ) {}
+
+  /** The registry changed: monitored counts are computed afresh. */
+  forgetCounts(): void {
+    this.countsCache = null;
+  }
+
+  /**
+   * The start-up grace lasts one window after the start and, while seals are still queueing to log
+   * in, one window after the queue was last seen: the grace starts again from now. It ends at the
+   * first sweep past the window with an empty queue (or MAX_STARTUP_GRACE_MS after the start).
+   */
+  waitForLogins(now: number): void {
+    if (!this.startingUp) return;
+    const { policy, logger } = this.c.o;
+    const { tracker, startedAt } = this.c;
+    const backlog = this.c.o.connectBacklog?.() ?? 0;
+    const window = policy.heartbeatIntervalMs * policy.missedBeats;
+    const capped = now - startedAt >= MAX_STARTUP_GRACE_MS;
+    if (backlog > 0 && !capped) {
+      tracker.regrace(now);
+      return;
+    }
+    if (now < tracker.graceStart + window && !capped) return;
+    this.startingUp = false;
+    logger.info(
+      { startedAt, graceFrom: tracker.graceStart, backlog, capped },
+      capped
+        ? 'offline detection resumes: the log-in queue after the start did not drain in time'
+        : 'offline detection resumes: the log-in queue after the start has drained',
+    );
+  }
+
+  sweep(batch: DecisionBatch, now: number): void {
+    const { registry, policy } = this.c.o;
+    const { tracker, memory } = this.c;
+    const outages = new Map<string, { id: string; status: StoredAlert['status']; count: number }>();
+    for (const a of memory.byId.values()) if (a.type === 'outage') outages.set(a.gridId, a);
+    if (tracker.silentCount === 0 && outages.size === 0) return;
+    const silent: SilentSensorView[] = [];
+    for (const s of tracker.silent()) {
+      const sensor = registry.sensor(s.sensorId);
+      const household = sensor && registry.household(sensor.householdId);
+      if (!sensor || !household) continue;
+      silent.push({
+        sensorId: s.sensorId,
+        householdId: household.id,
+        gridPath: registry.tree.pathIds(household.gridId),
+        lastSeen: s.lastSeen,
+        deadline: s.deadline,
+        monitored: this.monitored(sensor, now),
+        activeOffline: memory.ref('offline', `sensor:${s.sensorId}`),
+      });
+    }
+    const monitoredUnder = (nodeId: string) => this.monitoredCounts(now).get(nodeId) ?? 0;
+    const graceEnds = tracker.graceStart + policy.heartbeatIntervalMs * policy.missedBeats;
+    const decisions = evaluateOfflineSweep({
+      now,
+      silent,
+      monitoredUnder,
+      activeOutages: outages,
+      policy,
+      raiseNotBefore: graceEnds + policy.heartbeatIntervalMs,
+    });
+    for (const d of decisions) this.decisions.apply(batch, d, now);
+  }
+
+  /** Seals silent now and monitored (for the daily report). */
+  offlineNow(now: number): Array<{ sensorId: string; gridId: string; since: number }> {
+    const { registry } = this.c.o;
+    const out: Array<{ sensorId: string; gridId: string; since: number }> = [];
+    for (const s of this.c.tracker.silent()) {
+      const sensor = registry.sensor(s.sensorId);
+      const h = sensor && registry.household(sensor.householdId);
+      if (sensor && h && this.monitored(sensor, now))
+        out.push({ sensorId: s.sensorId, gridId: h.gridId, since: s.deadline });
+    }
+    return out;
+  }
+
+  private monitored(
+    sensor: { householdId: string; commissioningUntil: number | null },
+    now: number,
+  ): boolean {
+    if (inCommissioning(sensor, now)) return false;
+    const inputs = this.c.o.registry.armingInputs(sensor.householdId);
+    return activeQuarantine(inputs, now) !== undefined;
+  }
+
+  /**
+   * Monitored sensors per grid node (subtree counts), computed only when something is silent, and
+   * reused for a while: a full pass over 100k sensors every sweep would stall the event loop, and
+   * quarantines start and end on a scale of hours. Registry changes drop the cache.
+   */
+  private monitoredCounts(now: number): Map<string, number> {
+    if (this.countsCache && now - this.countsCache.at < COUNTS_TTL_MS && now >= this.countsCache.at)
+      return this.countsCache.counts;
+    const { registry } = this.c.o;
+    const counts = new Map<string, number>();
+    this.countsCache = { at: now, counts };
+    for (const s of registry.allSensors()) {
+      if (!this.monitored(s, now)) continue;
+      const h = registry.household(s.householdId);
+      if (!h) continue;
+      for (const id of registry.tree.pathIds(h.gridId)) counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    return counts;
+  }
+}
