@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { MqttClient } from 'mqtt';
+import pg from 'pg';
 import { runLoad } from '../simulator/load/runLoad.ts';
 import { eventually } from '../test/helpers/eventually.ts';
 import { metricValue } from '../test/helpers/metrics.ts';
@@ -152,14 +153,16 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
   const heartbeats = ctx.quick ? 10_000 : 30_000;
   const out: BenchResult['metrics'] = { seals: SEALS, 'storm seconds': STORM_MS / 1000 };
   const probeFile = join(tmpdir(), `sealwatch-loop-delay-${process.pid}.json`);
-  const pg = await startPostgres({ fsync: true });
+  const postgres = await startPostgres({ fsync: true });
+  let databaseUrl = '';
   const hook = await startWebhookReceiver();
   let svc: (RunningService & { cleanup(): Promise<void> }) | null = null;
   let clients: MqttClient[] = [];
   try {
+    databaseUrl = await postgres.createDatabase('storm');
     svc = await startService({
       env: {
-        DATABASE_URL: await pg.createDatabase('storm'),
+        DATABASE_URL: databaseUrl,
         LOOP_DELAY_FILE: probeFile,
         // No escalation and no offline alert inside the run: the storm's alerts only.
         ESCALATE_AFTER: '1h',
@@ -203,7 +206,15 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
     }
     const sendSeconds = (performance.now() - t0) / 1000;
     const puback = (await Promise.all(pubacks)).sort((a, b) => a - b);
-    await eventually(() => alertsRaised(owner) - raisedBefore >= SEALS, 300_000, 'every breach raised');
+    const progress = setInterval(
+      () => ctx.log(`  ${alertsRaised(owner) - raisedBefore} alerts raised`),
+      5_000,
+    );
+    await eventually(
+      () => alertsRaised(owner) - raisedBefore >= SEALS,
+      120_000,
+      'every breach raised',
+    ).finally(() => clearInterval(progress));
     const decidedSeconds = (performance.now() - t0) / 1000;
     const storm = await loopDelay(owner, probeFile);
     out['storm: loop delay p50 ms'] = storm.p50;
@@ -274,11 +285,49 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
     out['heartbeats: committed msg/s'] = load.ackedPerSec;
     out['heartbeats: loop delay p99 ms'] = beats.p99;
     ctx.log(`heartbeats: ${load.acked} at ${load.ackedPerSec} msg/s; loop p99 ${beats.p99} ms`);
+  } catch (err) {
+    // What the service said about it, for the failure's report.
+    const problems = (svc?.logs ?? []).filter((l) => typeof l === 'object' && Number(l.level) >= 40);
+    for (const l of problems.slice(-20)) ctx.log(`service: ${JSON.stringify(l).slice(0, 400)}`);
+    if (svc) {
+      ctx.log(`alerts raised: ${alertsRaised(svc)}`);
+      const byMsg = new Map<string, number>();
+      for (const l of svc.logs)
+        if (typeof l === 'object') byMsg.set(String(l.msg), (byMsg.get(String(l.msg)) ?? 0) + 1);
+      ctx.log(`service log lines by message: ${JSON.stringify([...byMsg])}`);
+      ctx.log(await metrics(svc, 'sealwatch_ingest,sealwatch_instances'));
+    }
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    try {
+      for (const q of [
+        'SELECT type, status, count(*)::int AS n FROM alerts GROUP BY type, status',
+        'SELECT key, value FROM engine_state',
+        'SELECT count(*)::int AS rows, sum(jsonb_array_length(events::jsonb))::int AS messages FROM seal_feed',
+        `WITH ev AS (SELECT f.id, f.xid::text AS xid, e->'message'->>'sensorId' AS sensor, e->'message'->>'seq' AS seq
+            FROM seal_feed f, jsonb_array_elements(f.events::jsonb) e),
+          al AS (SELECT sensor_id, count FROM alerts)
+          SELECT ev.*, al.count FROM ev LEFT JOIN al ON al.sensor_id = ev.sensor
+          WHERE al.count IS NULL OR al.count > 1 ORDER BY ev.id`,
+        `SELECT f.id, f.xid::text, jsonb_array_length(f.events::jsonb) AS n FROM seal_feed f
+          WHERE f.id IN (SELECT f2.id FROM seal_feed f2, jsonb_array_elements(f2.events::jsonb) e
+            WHERE NOT EXISTS (SELECT 1 FROM alerts a WHERE a.sensor_id = e->'message'->>'sensorId' AND a.count = 1))`,
+        'SELECT count(*)::int AS n, count(DISTINCT sensor_id)::int AS sensors FROM door_events',
+        'SELECT count, count(*)::int AS n FROM alerts GROUP BY count',
+        'SELECT pid, application_name, state, now() - xact_start AS in_tx, wait_event_type, wait_event, left(query, 120) AS query FROM pg_stat_activity WHERE datname = current_database()',
+      ])
+        ctx.log(`${q.slice(0, 40)}: ${JSON.stringify((await db.query(q)).rows).slice(0, 60_000)}`);
+    } finally {
+      await db.end();
+    }
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync('/tmp/storm-service-logs.json', JSON.stringify(svc?.logs ?? []));
+    throw err;
   } finally {
     await Promise.all(clients.map((c) => c.endAsync().catch(() => undefined)));
     await svc?.cleanup();
     await hook.close();
-    await pg.close();
+    await postgres.close();
     rmSync(probeFile, { force: true });
   }
   return {

@@ -47,6 +47,9 @@ export async function feedHorizon(pool: Pool): Promise<FeedPosition> {
 /**
  * Rows after a position that are final, in commit order. `exceptInstance`: an instance's own rows
  * come back without their messages (it has them already; only the position moves past them).
+ * ORDER BY names the table's column: a bare `xid` is the select list's text, where '1000' sorts
+ * before '999' (rows read out of order and the position moved past rows not yet read: messages
+ * skipped, others decided twice, each time transaction ids gained a digit).
  */
 export async function readFeed(
   pool: Pool,
@@ -59,7 +62,7 @@ export async function readFeed(
     text: `SELECT id, xid::text AS xid, instance,
         CASE WHEN instance = $4 THEN '[]' ELSE events END AS events FROM seal_feed
       WHERE (xid, id) > ($1::xid8, $2::bigint) AND xid < pg_snapshot_xmin(pg_current_snapshot())
-      ORDER BY xid, id LIMIT $3`,
+      ORDER BY seal_feed.xid, seal_feed.id LIMIT $3`,
     values: [after.xid, after.id, limit, exceptInstance],
   });
   return rows.map((r) => ({

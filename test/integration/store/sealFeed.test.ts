@@ -83,6 +83,20 @@ describe('seal feed (PostgreSQL)', () => {
     }
   });
 
+  it('reads in transaction-id order across a power of ten (99 before 100), not in the order of their text', async () => {
+    // Ids far below every other test's rows, so these two come first from the very beginning.
+    for (const xid of ['100', '99']) {
+      await pool.query('INSERT INTO seal_feed (xid, instance, events) VALUES ($1::xid8, $2, $3)', [
+        xid,
+        'test',
+        JSON.stringify([committed(`x${xid}`, Number(xid))]),
+      ]);
+    }
+    const rows = await readFeed(pool, { xid: '0', id: 0 }, 2);
+    expect(rows.map((r) => r.position.xid)).toEqual(['99', '100']);
+    expect(await readFeed(pool, rows[0]!.position, 1)).toMatchObject([{ position: { xid: '100' } }]);
+  });
+
   it('a tail under concurrent writers that commit in random order reads every row exactly once', async () => {
     const from = await feedHorizon(pool);
     const seen: FeedRow[] = [];
