@@ -147,6 +147,36 @@ async function metrics(svc: RunningService, names: string): Promise<string> {
 const alertsRaised = (svc: RunningService) =>
   svc.logs.filter((l) => typeof l === 'object' && l.msg === 'alert raised').length;
 
+/** When the storm's alerts do not all appear: what the service logged and what the database holds. */
+async function explainFailure(ctx: BenchContext, svc: RunningService | null, databaseUrl: string) {
+  if (svc) {
+    for (const l of svc.logs.filter((l) => typeof l === 'object' && Number(l.level) >= 40).slice(-20))
+      ctx.log(`service: ${JSON.stringify(l).slice(0, 400)}`);
+    ctx.log(`alerts raised: ${alertsRaised(svc)}`);
+    ctx.log(await metrics(svc, 'sealwatch_ingest,sealwatch_instances'));
+  }
+  if (!databaseUrl) return;
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    for (const q of [
+      'SELECT count, count(*)::int AS n FROM alerts GROUP BY count',
+      'SELECT key, value FROM engine_state',
+      'SELECT count(*)::int AS rows, sum(jsonb_array_length(events::jsonb))::int AS messages FROM seal_feed',
+      // The feed's messages whose seal has no alert, or one counted more than once.
+      `SELECT f.id, f.xid::text AS xid, e->'message'->>'sensorId' AS sensor, a.count
+        FROM seal_feed f CROSS JOIN jsonb_array_elements(f.events::jsonb) e
+        LEFT JOIN alerts a ON a.sensor_id = e->'message'->>'sensorId'
+        WHERE a.count IS DISTINCT FROM 1 ORDER BY f.id LIMIT 100`,
+      `SELECT application_name, state, now() - xact_start AS in_tx, wait_event, left(query, 80) AS query
+        FROM pg_stat_activity WHERE datname = current_database()`,
+    ])
+      ctx.log(`${q.slice(0, 40)}: ${JSON.stringify((await db.query(q)).rows)}`);
+  } finally {
+    await db.end();
+  }
+}
+
 export default async function run(ctx: BenchContext): Promise<BenchResult> {
   buildService();
   const rounds = ctx.quick ? 3 : 10;
@@ -286,42 +316,9 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
     out['heartbeats: loop delay p99 ms'] = beats.p99;
     ctx.log(`heartbeats: ${load.acked} at ${load.ackedPerSec} msg/s; loop p99 ${beats.p99} ms`);
   } catch (err) {
-    // What the service said about it, for the failure's report.
-    const problems = (svc?.logs ?? []).filter((l) => typeof l === 'object' && Number(l.level) >= 40);
-    for (const l of problems.slice(-20)) ctx.log(`service: ${JSON.stringify(l).slice(0, 400)}`);
-    if (svc) {
-      ctx.log(`alerts raised: ${alertsRaised(svc)}`);
-      const byMsg = new Map<string, number>();
-      for (const l of svc.logs)
-        if (typeof l === 'object') byMsg.set(String(l.msg), (byMsg.get(String(l.msg)) ?? 0) + 1);
-      ctx.log(`service log lines by message: ${JSON.stringify([...byMsg])}`);
-      ctx.log(await metrics(svc, 'sealwatch_ingest,sealwatch_instances'));
-    }
-    const db = new pg.Client({ connectionString: databaseUrl });
-    await db.connect();
-    try {
-      for (const q of [
-        'SELECT type, status, count(*)::int AS n FROM alerts GROUP BY type, status',
-        'SELECT key, value FROM engine_state',
-        'SELECT count(*)::int AS rows, sum(jsonb_array_length(events::jsonb))::int AS messages FROM seal_feed',
-        `WITH ev AS (SELECT f.id, f.xid::text AS xid, e->'message'->>'sensorId' AS sensor, e->'message'->>'seq' AS seq
-            FROM seal_feed f, jsonb_array_elements(f.events::jsonb) e),
-          al AS (SELECT sensor_id, count FROM alerts)
-          SELECT ev.*, al.count FROM ev LEFT JOIN al ON al.sensor_id = ev.sensor
-          WHERE al.count IS NULL OR al.count > 1 ORDER BY ev.id`,
-        `SELECT f.id, f.xid::text, jsonb_array_length(f.events::jsonb) AS n FROM seal_feed f
-          WHERE f.id IN (SELECT f2.id FROM seal_feed f2, jsonb_array_elements(f2.events::jsonb) e
-            WHERE NOT EXISTS (SELECT 1 FROM alerts a WHERE a.sensor_id = e->'message'->>'sensorId' AND a.count = 1))`,
-        'SELECT count(*)::int AS n, count(DISTINCT sensor_id)::int AS sensors FROM door_events',
-        'SELECT count, count(*)::int AS n FROM alerts GROUP BY count',
-        'SELECT pid, application_name, state, now() - xact_start AS in_tx, wait_event_type, wait_event, left(query, 120) AS query FROM pg_stat_activity WHERE datname = current_database()',
-      ])
-        ctx.log(`${q.slice(0, 40)}: ${JSON.stringify((await db.query(q)).rows).slice(0, 60_000)}`);
-    } finally {
-      await db.end();
-    }
-    const { writeFileSync } = await import('node:fs');
-    writeFileSync('/tmp/storm-service-logs.json', JSON.stringify(svc?.logs ?? []));
+    await explainFailure(ctx, svc, databaseUrl).catch((e: unknown) =>
+      ctx.log(`no explanation: ${String(e)}`),
+    );
     throw err;
   } finally {
     await Promise.all(clients.map((c) => c.endAsync().catch(() => undefined)));
