@@ -13,6 +13,10 @@
  * opening is a decision the owner writes: an occurrence on the open breach, the daily counter),
  * counted as committed (PUBACKs) and as decided (the owner's feed has caught up); and heartbeats at
  * full speed from 50 connections (no decisions), as the shared-store bench counts them.
+ *
+ * Last, the same storm on a second instance whose PostgreSQL is "on another machine": every TCP
+ * chunk between them delayed 1 ms by a proxy (test/helpers/faultProxy.ts), as several instances
+ * sharing one database run it. A write that waits for the network is where blocking costs most.
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,11 +26,12 @@ import type { MqttClient } from 'mqtt';
 import pg from 'pg';
 import { runLoad } from '../simulator/load/runLoad.ts';
 import { eventually } from '../test/helpers/eventually.ts';
+import { type FaultProxy, startFaultProxy } from '../test/helpers/faultProxy.ts';
 import { metricValue } from '../test/helpers/metrics.ts';
 import { connectSensor, eventPayload } from '../test/helpers/mqtt.ts';
-import { startPostgres } from '../test/helpers/postgres.ts';
+import { type PostgresServer, startPostgres } from '../test/helpers/postgres.ts';
 import { type RunningService, startService } from '../test/helpers/service.ts';
-import { startWebhookReceiver } from '../test/helpers/webhookReceiver.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../test/helpers/webhookReceiver.ts';
 import buildService from '../test/setup/buildService.ts';
 import type { BenchContext, BenchResult } from './lib/types.ts';
 
@@ -34,6 +39,8 @@ const SEALS = 1_000;
 const STORM_MS = 10_000;
 const WORKERS = 20;
 const PROBE = new URL('./lib/loopDelayProbe.mjs', import.meta.url);
+/** Each way, per TCP chunk, for PostgreSQL on another machine. */
+const REMOTE_DELAY_MS = 1;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -177,155 +184,204 @@ async function explainFailure(ctx: BenchContext, svc: RunningService | null, dat
   }
 }
 
-export default async function run(ctx: BenchContext): Promise<BenchResult> {
-  buildService();
-  const rounds = ctx.quick ? 3 : 10;
-  const heartbeats = ctx.quick ? 10_000 : 30_000;
-  const out: BenchResult['metrics'] = { seals: SEALS, 'storm seconds': STORM_MS / 1000 };
-  const probeFile = join(tmpdir(), `sealwatch-loop-delay-${process.pid}.json`);
-  const postgres = await startPostgres({ fsync: true });
-  let databaseUrl = '';
-  const hook = await startWebhookReceiver();
-  let svc: (RunningService & { cleanup(): Promise<void> }) | null = null;
-  let clients: MqttClient[] = [];
+/** One service on its own database with 1,000 armed seals connected, its loop probed. */
+interface Rig {
+  svc: RunningService & { cleanup(): Promise<void> };
+  clients: MqttClient[];
+  secrets: Map<string, string>;
+  databaseUrl: string;
+  probeFile: string;
+  loopDelay(): Promise<LoopDelay>;
+  close(): Promise<void>;
+}
+
+async function startRig(
+  ctx: BenchContext,
+  postgres: PostgresServer,
+  hook: WebhookReceiver,
+  name: string,
+  proxy: FaultProxy | null,
+): Promise<Rig> {
+  const databaseUrl = await postgres.createDatabase(name);
+  const serviceUrl = new URL(databaseUrl);
+  if (proxy) serviceUrl.port = String(proxy.port);
+  const probeFile = join(tmpdir(), `sealwatch-loop-delay-${process.pid}-${name}.json`);
+  const svc = await startService({
+    env: {
+      DATABASE_URL: serviceUrl.toString(),
+      LOOP_DELAY_FILE: probeFile,
+      // No escalation and no offline alert inside the run: the storm's alerts only.
+      ESCALATE_AFTER: '1h',
+      HEARTBEAT_INTERVAL: '1h',
+    },
+    nodeArgs: ['--import', PROBE.href],
+  });
+  const rig: Rig = {
+    svc,
+    clients: [],
+    secrets: new Map(),
+    databaseUrl,
+    probeFile,
+    loopDelay: () => loopDelay(svc, probeFile),
+    async close() {
+      await Promise.all(rig.clients.map((c) => c.endAsync().catch(() => undefined)));
+      await svc.cleanup();
+      rmSync(probeFile, { force: true });
+    },
+  };
   try {
-    databaseUrl = await postgres.createDatabase('storm');
-    svc = await startService({
-      env: {
-        DATABASE_URL: databaseUrl,
-        LOOP_DELAY_FILE: probeFile,
-        // No escalation and no offline alert inside the run: the storm's alerts only.
-        ESCALATE_AFTER: '1h',
-        HEARTBEAT_INTERVAL: '1h',
-      },
-      nodeArgs: ['--import', PROBE.href],
-    });
-    const owner = svc;
     await eventually(
       async () =>
-        metricValue(await metrics(owner, 'sealwatch_alerting_owner'), 'sealwatch_alerting_owner') === 1,
+        metricValue(await metrics(svc, 'sealwatch_alerting_owner'), 'sealwatch_alerting_owner') === 1,
       15_000,
       'the instance owns alerting',
     );
-    const secrets = await provision(svc, hook.url);
-    clients = await connectAll(svc.mqttUrl, secrets);
-    ctx.log(`${clients.length} seals connected`);
+    rig.secrets = await provision(svc, hook.url);
+    rig.clients = await connectAll(svc.mqttUrl, rig.secrets);
+    ctx.log(`${name}: ${rig.clients.length} seals connected`);
     await sleep(2_000);
+  } catch (err) {
+    await rig.close();
+    throw err;
+  }
+  return rig;
+}
 
-    const idle = await (async () => {
-      await loopDelay(owner, probeFile);
-      await sleep(3_000);
-      return loopDelay(owner, probeFile);
-    })();
-    out['idle: loop delay p99 ms'] = idle.p99;
-
-    // ---- the storm: one opening every 10 ms
-    await loopDelay(owner, probeFile);
-    const raisedBefore = alertsRaised(owner);
-    const t0 = performance.now();
-    const pubacks: Array<Promise<number>> = [];
-    for (const [i, c] of clients.entries()) {
-      const due = t0 + (i * STORM_MS) / clients.length;
-      const wait = due - performance.now();
-      if (wait > 0) await sleep(wait);
-      const sent = performance.now();
-      const id = c.options.clientId as string;
-      pubacks.push(
-        publish(c, `seal/${id}/event`, eventPayload('open', 1)).then(() => performance.now() - sent),
-      );
-    }
-    const sendSeconds = (performance.now() - t0) / 1000;
-    const puback = (await Promise.all(pubacks)).sort((a, b) => a - b);
-    const progress = setInterval(
-      () => ctx.log(`  ${alertsRaised(owner) - raisedBefore} alerts raised`),
-      5_000,
+/** 1,000 openings, one every 10 ms: the owner's loop delay until the 1,000th alert is raised. */
+async function storm(ctx: BenchContext, rig: Rig, label: string, out: BenchResult['metrics']) {
+  const { svc, clients } = rig;
+  await rig.loopDelay();
+  const raisedBefore = alertsRaised(svc);
+  const t0 = performance.now();
+  const pubacks: Array<Promise<number>> = [];
+  for (const [i, c] of clients.entries()) {
+    const due = t0 + (i * STORM_MS) / clients.length;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    const sent = performance.now();
+    const id = c.options.clientId as string;
+    pubacks.push(
+      publish(c, `seal/${id}/event`, eventPayload('open', 1)).then(() => performance.now() - sent),
     );
-    await eventually(
-      () => alertsRaised(owner) - raisedBefore >= SEALS,
-      120_000,
-      'every breach raised',
-    ).finally(() => clearInterval(progress));
-    const decidedSeconds = (performance.now() - t0) / 1000;
-    const storm = await loopDelay(owner, probeFile);
-    out['storm: loop delay p50 ms'] = storm.p50;
-    out['storm: loop delay p99 ms'] = storm.p99;
-    out['storm: loop delay max ms'] = storm.max;
-    out['storm: publishing took s'] = Math.round(sendSeconds * 10) / 10;
-    out['storm: last alert raised after s'] = Math.round(decidedSeconds * 10) / 10;
-    out['storm: PUBACK p50 ms'] = percentile(puback, 0.5);
-    out['storm: PUBACK p99 ms'] = percentile(puback, 0.99);
-    ctx.log(
-      `storm: ${SEALS} alerts in ${decidedSeconds.toFixed(1)} s; loop delay p50 ${storm.p50} / p99 ${storm.p99} / max ${storm.max} ms; PUBACK p99 ${percentile(puback, 0.99)} ms`,
-    );
-    await sleep(5_000); // the deliveries' tail
-    out['storm: webhook requests after 5 s'] = hook.received.length;
+  }
+  const puback = (await Promise.all(pubacks)).sort((a, b) => a - b);
+  const progress = setInterval(() => ctx.log(`  ${alertsRaised(svc) - raisedBefore} alerts raised`), 5_000);
+  await eventually(() => alertsRaised(svc) - raisedBefore >= SEALS, 120_000, 'every breach raised').finally(
+    () => clearInterval(progress),
+  );
+  const decidedSeconds = (performance.now() - t0) / 1000;
+  const delay = await rig.loopDelay();
+  out[`${label}: loop delay p50 ms`] = delay.p50;
+  out[`${label}: loop delay p99 ms`] = delay.p99;
+  out[`${label}: loop delay max ms`] = delay.max;
+  out[`${label}: last alert raised after s`] = Math.round(decidedSeconds * 10) / 10;
+  out[`${label}: PUBACK p50 ms`] = percentile(puback, 0.5);
+  out[`${label}: PUBACK p99 ms`] = percentile(puback, 0.99);
+  ctx.log(
+    `${label}: ${SEALS} alerts in ${decidedSeconds.toFixed(1)} s; loop delay p50 ${delay.p50} / p99 ${delay.p99} / max ${delay.max} ms; PUBACK p99 ${percentile(puback, 0.99)} ms`,
+  );
+}
 
-    // ---- door toggles at full speed: every opening is a decision
-    const alertedBefore = metricValue(await metrics(owner, 'sealwatch_instances'), 'sealwatch_instances', {
+/** Every seal closes and opens again, `rounds` times, as fast as acknowledged: each opening is a decision. */
+async function toggles(ctx: BenchContext, rig: Rig, rounds: number, out: BenchResult['metrics']) {
+  const { svc, clients } = rig;
+  const alerted = async () =>
+    metricValue(await metrics(svc, 'sealwatch_instances'), 'sealwatch_instances', {
       counter: 'feed_messages_alerted',
     });
-    await loopDelay(owner, probeFile);
-    const t1 = performance.now();
-    let committed = 0;
-    await Promise.all(
-      clients.map(async (c) => {
-        const id = c.options.clientId as string;
-        for (let r = 0; r < rounds; r++) {
-          await publish(c, `seal/${id}/event`, eventPayload('close', 2 + 2 * r));
-          await publish(c, `seal/${id}/event`, eventPayload('open', 3 + 2 * r));
-          committed += 2;
-        }
-      }),
-    );
-    const committedSeconds = (performance.now() - t1) / 1000;
-    await eventually(
-      async () =>
-        metricValue(await metrics(owner, 'sealwatch_instances'), 'sealwatch_instances', {
-          counter: 'feed_messages_alerted',
-        }) -
-          alertedBefore >=
-        committed,
-      300_000,
-      'the owner decided every toggle',
-    );
-    const decidedTogglesSeconds = (performance.now() - t1) / 1000;
-    const toggles = await loopDelay(owner, probeFile);
-    out['door toggles'] = committed;
-    out['door toggles: committed msg/s'] = Math.round(committed / committedSeconds);
-    out['door toggles: decided msg/s'] = Math.round(committed / decidedTogglesSeconds);
-    out['door toggles: loop delay p99 ms'] = toggles.p99;
-    ctx.log(
-      `toggles: ${committed} committed at ${out['door toggles: committed msg/s']} msg/s, decided at ${out['door toggles: decided msg/s']} msg/s; loop p99 ${toggles.p99} ms`,
-    );
-    await Promise.all(clients.map((c) => c.endAsync()));
-    clients = [];
+  const alertedBefore = await alerted();
+  await rig.loopDelay();
+  const t0 = performance.now();
+  let committed = 0;
+  await Promise.all(
+    clients.map(async (c) => {
+      const id = c.options.clientId as string;
+      for (let r = 0; r < rounds; r++) {
+        await publish(c, `seal/${id}/event`, eventPayload('close', 2 + 2 * r));
+        await publish(c, `seal/${id}/event`, eventPayload('open', 3 + 2 * r));
+        committed += 2;
+      }
+    }),
+  );
+  const committedSeconds = (performance.now() - t0) / 1000;
+  await eventually(
+    async () => (await alerted()) - alertedBefore >= committed,
+    300_000,
+    'the owner decided every toggle',
+  );
+  const decidedSeconds = (performance.now() - t0) / 1000;
+  const delay = await rig.loopDelay();
+  out['door toggles'] = committed;
+  out['door toggles: committed msg/s'] = Math.round(committed / committedSeconds);
+  out['door toggles: decided msg/s'] = Math.round(committed / decidedSeconds);
+  out['door toggles: loop delay p99 ms'] = delay.p99;
+  ctx.log(
+    `toggles: ${committed} committed at ${out['door toggles: committed msg/s']} msg/s, decided at ${out['door toggles: decided msg/s']} msg/s; loop p99 ${delay.p99} ms`,
+  );
+}
 
-    // ---- heartbeats at full speed: no decisions
-    await loopDelay(owner, probeFile);
-    const load = await runLoad({
-      url: owner.mqttUrl,
-      connections: 50,
-      qos: 1,
-      count: heartbeats,
-      inflight: 64,
-      credentials: [...secrets].slice(0, 50).map(([sensorId, secret]) => ({ sensorId, secret })),
-    });
-    const beats = await loopDelay(owner, probeFile);
-    out.heartbeats = load.acked;
-    out['heartbeats: committed msg/s'] = load.ackedPerSec;
-    out['heartbeats: loop delay p99 ms'] = beats.p99;
-    ctx.log(`heartbeats: ${load.acked} at ${load.ackedPerSec} msg/s; loop p99 ${beats.p99} ms`);
+/** Heartbeats from 50 connections as fast as acknowledged: ingest alone, no decisions. */
+async function heartbeats(ctx: BenchContext, rig: Rig, count: number, out: BenchResult['metrics']) {
+  await Promise.all(rig.clients.map((c) => c.endAsync()));
+  rig.clients = [];
+  await rig.loopDelay();
+  const load = await runLoad({
+    url: rig.svc.mqttUrl,
+    connections: 50,
+    qos: 1,
+    count,
+    inflight: 64,
+    credentials: [...rig.secrets].slice(0, 50).map(([sensorId, secret]) => ({ sensorId, secret })),
+  });
+  const delay = await rig.loopDelay();
+  out.heartbeats = load.acked;
+  out['heartbeats: committed msg/s'] = load.ackedPerSec;
+  out['heartbeats: loop delay p99 ms'] = delay.p99;
+  ctx.log(`heartbeats: ${load.acked} at ${load.ackedPerSec} msg/s; loop p99 ${delay.p99} ms`);
+}
+
+/** Runs `body` on a rig, explaining a failure from the service's logs and the database. */
+async function onRig(ctx: BenchContext, rig: Rig, body: () => Promise<void>) {
+  try {
+    await body();
   } catch (err) {
-    await explainFailure(ctx, svc, databaseUrl).catch((e: unknown) =>
+    await explainFailure(ctx, rig.svc, rig.databaseUrl).catch((e: unknown) =>
       ctx.log(`no explanation: ${String(e)}`),
     );
     throw err;
   } finally {
-    await Promise.all(clients.map((c) => c.endAsync().catch(() => undefined)));
-    await svc?.cleanup();
+    await rig.close();
+  }
+}
+
+export default async function run(ctx: BenchContext): Promise<BenchResult> {
+  buildService();
+  const out: BenchResult['metrics'] = { seals: SEALS, 'storm seconds': STORM_MS / 1000 };
+  const postgres = await startPostgres({ fsync: true });
+  const hook = await startWebhookReceiver();
+  const proxy = await startFaultProxy(Number(new URL(postgres.url).port));
+  try {
+    const local = await startRig(ctx, postgres, hook, 'storm', null);
+    await onRig(ctx, local, async () => {
+      const idle = await (async () => {
+        await local.loopDelay();
+        await sleep(3_000);
+        return local.loopDelay();
+      })();
+      out['idle: loop delay p99 ms'] = idle.p99;
+      await storm(ctx, local, 'storm', out);
+      await sleep(5_000); // the deliveries' tail
+      out['storm: webhook requests after 5 s'] = hook.received.length;
+      await toggles(ctx, local, ctx.quick ? 3 : 10, out);
+      await heartbeats(ctx, local, ctx.quick ? 10_000 : 30_000, out);
+    });
+    proxy.set({ kind: 'slow', delayMs: REMOTE_DELAY_MS });
+    const remote = await startRig(ctx, postgres, hook, 'remote', proxy);
+    await onRig(ctx, remote, () => storm(ctx, remote, `storm, PostgreSQL ${REMOTE_DELAY_MS} ms away`, out));
+  } finally {
+    await proxy.close();
     await hook.close();
     await postgres.close();
-    rmSync(probeFile, { force: true });
   }
   return {
     name: 'alert-storm-pg',
@@ -335,6 +391,7 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
       "Loop delay: perf_hooks.monitorEventLoopDelay inside the service process, the time its 10 ms timer ran late, from the storm's first PUBLISH until its 1,000th 'alert raised'.",
       'Door toggles: each seal closes and opens its door again as fast as its PUBACKs come (QoS 1, one in flight per seal); decided = the owner has read every one from the seal feed.',
       'Heartbeats: 50 connections, 64 in flight each (QoS 1), as fast as acknowledged.',
+      `PostgreSQL ${REMOTE_DELAY_MS} ms away: a second instance on its own database reaches PostgreSQL through a TCP proxy in the bench process that delays every chunk ${REMOTE_DELAY_MS} ms each way (timers: at least that, more when the bench's own loop is busy).`,
     ],
   };
 }
