@@ -7,7 +7,7 @@ import { OrgChart } from '../routing.ts';
 import type { AlertType } from '../types.ts';
 import { AlertMemory } from './alertMemory.ts';
 import type { AlertView } from './alertView.ts';
-import { Announcements } from './announcements.ts';
+import { type AnnouncementInput, Announcements } from './announcements.ts';
 import { DecisionQueue } from './decisionQueue.ts';
 import { Decisions } from './decisions.ts';
 import type { EngineContext } from './engineContext.ts';
@@ -164,13 +164,7 @@ export class AlertEngine {
     return this.people.resolve(id, input, actor);
   }
 
-  announce(input: {
-    householdId: string;
-    start: number;
-    end: number;
-    reason: string;
-    by: string;
-  }): Promise<StoredAnnouncement> {
+  announce(input: AnnouncementInput): Promise<StoredAnnouncement> {
     return this.c.announcements.announce(input);
   }
 

@@ -5,6 +5,15 @@ import type { DecisionQueue } from './decisionQueue.ts';
 import { whenWritten } from './decisionQueue.ts';
 import type { AlertEngineOptions } from './engineOptions.ts';
 
+/** An opening announced for a household, as the API and the household's link give it. */
+export interface AnnouncementInput {
+  householdId: string;
+  start: number;
+  end: number;
+  reason: string;
+  by: string;
+}
+
 /**
  * Openings a household (or its worker) announced: inside one, an opening is logged, not alerted.
  * Memory holds those not yet ended, per household, for the rules; each new one is written first.
@@ -27,13 +36,7 @@ export class Announcements {
     return this.byHousehold.get(householdId) ?? [];
   }
 
-  async announce(input: {
-    householdId: string;
-    start: number;
-    end: number;
-    reason: string;
-    by: string;
-  }): Promise<StoredAnnouncement> {
+  async announce(input: AnnouncementInput): Promise<StoredAnnouncement> {
     if (!(input.end > input.start)) throw conflict('an announcement must end after it starts');
     const a: StoredAnnouncement = { id: randomUUID(), ...input, createdAt: this.o.clock.now() };
     return this.queue.run(() =>

@@ -6,6 +6,7 @@ import { computeDailyReport, dailyReportNotification, renderDailyReport } from '
 import { localDayKey } from '../localTime.ts';
 import type { Locale } from '../messages.ts';
 import type { AlertEngine } from './alertEngine.ts';
+import { pendingOutboxRow } from './decisionBatch.ts';
 import type { AlertingRegistry } from './ports.ts';
 
 const DAY_MS = 24 * 60 * 60_000;
@@ -72,26 +73,24 @@ export class DailyReportJob {
       const rendered = renderDailyReport(report, locale, tz);
       for (const w of contacts) {
         const id = randomUUID();
-        rows.push({
-          id,
-          alertId: null,
-          kind: 'report',
-          channel: 'email',
-          recipientId: w.id,
-          notification: dailyReportNotification(
-            report,
-            rendered,
-            { id: w.id, name: w.name ?? null, email: w.email ?? null },
-            id,
+        rows.push(
+          pendingOutboxRow(
+            {
+              id,
+              alertId: null,
+              kind: 'report',
+              channel: 'email',
+              recipientId: w.id,
+              notification: dailyReportNotification(
+                report,
+                rendered,
+                { id: w.id, name: w.name ?? null, email: w.email ?? null },
+                id,
+              ),
+            },
+            to,
           ),
-          status: 'pending',
-          attempts: 0,
-          createdAt: to,
-          firstAttemptAt: null,
-          nextAttemptAt: to,
-          deliveredAt: null,
-          lastError: null,
-        });
+        );
       }
     }
     await store.apply({ outbox: rows, state: { [LAST_DAY_KEY]: day } });

@@ -57,3 +57,20 @@ export class DecisionBatch {
     return this.told.map(({ alertId, change }) => ({ alert: this.alerts.get(alertId)!, change }));
   }
 }
+
+/** A new outbox row, due now. Its message is rendered once: a retry sends exactly the same. */
+export function pendingOutboxRow(
+  row: Pick<OutboxRow, 'id' | 'alertId' | 'kind' | 'channel' | 'recipientId' | 'notification'>,
+  now: number,
+): OutboxRow {
+  return {
+    ...row,
+    status: 'pending',
+    attempts: 0,
+    createdAt: now,
+    firstAttemptAt: null,
+    nextAttemptAt: now,
+    deliveredAt: null,
+    lastError: null,
+  };
+}

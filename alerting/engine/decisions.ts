@@ -15,7 +15,7 @@ import {
   type SealState,
 } from '../types.ts';
 import type { AlertView } from './alertView.ts';
-import { DecisionBatch } from './decisionBatch.ts';
+import { DecisionBatch, pendingOutboxRow } from './decisionBatch.ts';
 import { afterWrite } from './decisionQueue.ts';
 import { type EngineContext, householdRef } from './engineContext.ts';
 import type { FeedMark } from './engineOptions.ts';
@@ -228,21 +228,19 @@ export class Decisions {
     }
     if (recipients.length === 0) o.logger.warn({ alertId: alert.id, event }, 'nobody to notify');
     for (const d of deliveries) {
-      batch.outbox.push({
-        id: d.notification.id,
-        alertId: alert.id,
-        kind: 'alert',
-        channel: d.channel,
-        recipientId: d.recipientId,
-        notification: d.notification,
-        status: 'pending',
-        attempts: 0,
-        createdAt: now,
-        firstAttemptAt: null,
-        nextAttemptAt: now,
-        deliveredAt: null,
-        lastError: null,
-      });
+      batch.outbox.push(
+        pendingOutboxRow(
+          {
+            id: d.notification.id,
+            alertId: alert.id,
+            kind: 'alert',
+            channel: d.channel,
+            recipientId: d.recipientId,
+            notification: d.notification,
+          },
+          now,
+        ),
+      );
     }
   }
 

@@ -8,7 +8,7 @@ import { escalationChain } from '../routing.ts';
 import { breachesAtWindowEnds, confirmPendingBreach } from '../rules/breach.ts';
 import { detectClockJump } from '../rules/offline.ts';
 import type { SealState } from '../types.ts';
-import { DecisionBatch } from './decisionBatch.ts';
+import { DecisionBatch, pendingOutboxRow } from './decisionBatch.ts';
 import type { Decisions } from './decisions.ts';
 import { type EngineContext, householdRef } from './engineContext.ts';
 import type { OfflineSweep } from './offlineSweep.ts';
@@ -282,27 +282,25 @@ export class Sweeps {
         tz,
       );
       const id = randomUUID();
-      batch.outbox.push({
-        id,
-        alertId: null,
-        kind: 'summary',
-        channel: first.channel,
-        recipientId: first.recipientId,
-        notification: {
-          id,
-          recipient: first.notification.recipient,
-          subject: subjectOf(locale, view),
-          view,
-          data: { event: 'summary', alertIds: s.items.map((r) => r.alertId) },
-        },
-        status: 'pending',
-        attempts: 0,
-        createdAt: now,
-        firstAttemptAt: null,
-        nextAttemptAt: now,
-        deliveredAt: null,
-        lastError: null,
-      });
+      batch.outbox.push(
+        pendingOutboxRow(
+          {
+            id,
+            alertId: null,
+            kind: 'summary',
+            channel: first.channel,
+            recipientId: first.recipientId,
+            notification: {
+              id,
+              recipient: first.notification.recipient,
+              subject: subjectOf(locale, view),
+              view,
+              data: { event: 'summary', alertIds: s.items.map((r) => r.alertId) },
+            },
+          },
+          now,
+        ),
+      );
       for (const row of s.items) batch.summarized.push({ rowId: row.id, summaryId: id });
     }
     return due;
