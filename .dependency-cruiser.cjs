@@ -22,7 +22,7 @@ const PRODUCT = ['contract', 'core', 'registry', 'broker', 'ingest', 'alerting',
 /** Which folders each folder may import from (besides npm packages and Node's own modules). */
 const MAY_IMPORT = {
   contract: ['contract'],
-  core: ['core', 'contract'],
+  core: ['core'],
   registry: ['registry', 'core', 'contract'],
   broker: ['broker', 'registry', 'core', 'contract'],
   ingest: ['ingest', 'broker', 'registry', 'core', 'contract'],
