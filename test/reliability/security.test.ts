@@ -406,7 +406,7 @@ describe('security', () => {
   };
 
   it('the table names every API route the service has', async () => {
-    const doc = (await svc.api('GET', '/docs', undefined, null)).body as {
+    const doc = (await svc.api('GET', '/docs/json', undefined, null)).body as {
       paths: Record<string, Record<string, unknown>>;
     };
     const routes = Object.entries(doc.paths).flatMap(([path, methods]) =>

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installErrorHandler } from '../../../api/errorHandler.ts';
+import { KnownRoutes } from '../../../api/methodNotAllowed.ts';
 import { forwardAlertingCalls, isOwnerPath } from '../../../api/ownerProxy.ts';
 
 /**
@@ -15,7 +16,7 @@ describe('forwarding alerting calls to the owner', () => {
   /** An instance whose ownership the test sets; its own handlers answer "local". */
   const instance = (state: { owner: boolean; url: string | null }) => {
     const app = Fastify();
-    installErrorHandler(app);
+    installErrorHandler(app, new KnownRoutes());
     forwardAlertingCalls(app, { isOwner: () => state.owner, ownerUrl: async () => state.url });
     app.post('/api/alerts/:id/ack', async () => ({ answeredBy: 'local' }));
     app.get('/api/seals', async () => ({ answeredBy: 'local' }));
