@@ -47,6 +47,10 @@ export function buildApi(
     forceCloseConnections: 'idle',
     ...frameworkErrorOptions,
   });
+  if (options.verifyResponses)
+    app.log.warn(
+      'answers are checked against their schemas (SEALWATCH_VERIFY_RESPONSES=1): a test setting, each answer is serialized twice',
+    );
   const known = new KnownRoutes();
   app.addHook('onRoute', known.onRoute);
   installErrorHandler(app, known);

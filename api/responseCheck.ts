@@ -6,8 +6,8 @@ import { ServiceError } from '../core/errors.ts';
  * A check for tests (SEALWATCH_VERIFY_RESPONSES=1, set by test/helpers/service.ts): every JSON
  * answer must fit its declared schema and come out of serialization exactly as the handler made it.
  * fast-json-stringify drops fields a schema does not list and coerces mistyped ones (null to "",
- * 1.5 to 1) without a word; here either is a 500 naming the route and the first difference, so an
- * incomplete schema fails the test that reads the answer instead of shipping.
+ * 1.5 to 1) without a word; here either is a 500 naming the route (the first difference is logged),
+ * so an incomplete schema fails the test that reads the answer instead of shipping.
  */
 export function responseCheckHooks(route: string, schemaFor: (status: number) => z.ZodType | undefined) {
   const made = new WeakMap<FastifyRequest, unknown>();
@@ -29,7 +29,12 @@ export function responseCheckHooks(route: string, schemaFor: (status: number) =>
         ? firstDifference(expected, sent, '')
         : `does not fit the schema: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`;
       if (difference === null) return payload;
-      throw new ServiceError('internal', `the answer of ${route} (${reply.statusCode}) ${difference}`);
+      // The difference (values included) goes to the log only, never into the answer.
+      throw new ServiceError('internal', `the answer of ${route} does not match its declared schema`, {
+        route,
+        status: reply.statusCode,
+        difference,
+      });
     },
   };
 }

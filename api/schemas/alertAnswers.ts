@@ -30,12 +30,9 @@ export const alertAnswer = z.object({
   resolvedAt: isoTime.optional(),
   resolvedBy: z.string().optional(),
   outcome: words(OUTCOMES).optional(),
-  autoResolveReason: z
-    .string()
-    .optional()
-    .meta({
-      description: 'why the service closed it itself: backOnline, batteryReplaced, outageOver, sensorRemoved',
-    }),
+  autoResolveReason: z.string().optional().meta({
+    description: 'why the service closed it itself: backOnline, batteryReplaced, outageOver, sensorRemoved',
+  }),
   note: z.string().optional(),
   count: z
     .number()
