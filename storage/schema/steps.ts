@@ -1,8 +1,9 @@
 /**
  * The one migration list, from version 100 on, for both dialects (see stepOps.ts for what a step
  * may do). A new database is created from definition.ts and marked as having every step; an
- * existing one first finishes its dialect's frozen hand-written history (storage/sqlite/
- * migrations.ts 1-7, storage/postgres/migrations.ts 1-4), then takes the steps it lacks.
+ * existing one first finishes its dialect's frozen hand-written history
+ * (storage/sqlite/legacyMigrations.ts 1-7, storage/postgres/legacyMigrations.ts 1-4), then takes
+ * the steps it lacks.
  *
  * Never edit a released step: append one. Write its columns and indexes out here rather than
  * importing them from definition.ts, so the step keeps doing what it did when the definition

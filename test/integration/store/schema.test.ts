@@ -9,36 +9,16 @@ import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEGACY_MIGRATIONS as POSTGRES_LEGACY } from '../../../storage/postgres/legacyMigrations.ts';
-import { migratePostgres } from '../../../storage/postgres/migrate.ts';
 import { openPool, type Pool } from '../../../storage/postgres/openPool.ts';
 import { PostgresStore } from '../../../storage/postgres/postgresStore.ts';
 import { TABLES } from '../../../storage/schema/definition.ts';
 import { postgresShape, type Queryable } from '../../../storage/schema/postgresCatalog.ts';
-import { createTableWithIndexes, quote } from '../../../storage/schema/renderDdl.ts';
-import { neutralShape, type SchemaShape, shapeOfDefinition } from '../../../storage/schema/schemaShape.ts';
-import {
-  boolean,
-  type Dialect,
-  integer,
-  references,
-  serial,
-  type Table,
-  tablesOf,
-  text,
-} from '../../../storage/schema/schemaTypes.ts';
+import { quote } from '../../../storage/schema/renderDdl.ts';
+import { neutralShape, shapeOfDefinition } from '../../../storage/schema/schemaShape.ts';
+import { type Dialect, tablesOf } from '../../../storage/schema/schemaTypes.ts';
 import { sqliteShape } from '../../../storage/schema/sqliteCatalog.ts';
-import {
-  addColumn,
-  alterColumn,
-  createIndex,
-  dropIndex,
-  type Step,
-  setChecks,
-  sql,
-} from '../../../storage/schema/stepOps.ts';
 import { STEPS } from '../../../storage/schema/steps.ts';
 import { LEGACY_MIGRATIONS as SQLITE_LEGACY } from '../../../storage/sqlite/legacyMigrations.ts';
-import { migrateSqlite } from '../../../storage/sqlite/migrate.ts';
 import { openDatabase } from '../../../storage/sqlite/openDatabase.ts';
 import { SqliteStore } from '../../../storage/sqlite/sqliteStore.ts';
 import { type PostgresServer, postgresBinDir, startPostgres } from '../../helpers/postgres.ts';
@@ -290,144 +270,6 @@ describe('a database made by cb74456 (before one schema source) opens without lo
       expect(await postgresVersions(client)).toEqual([1, 2, 3, 4, ...STEP_VERSIONS]);
     } finally {
       await client.end();
-    }
-  });
-});
-
-// ---- the step operations, on both dialects
-
-/** Two tables to change: `children` references `parents` and deletes with it. */
-const parents: Table = {
-  name: 'parents',
-  columns: [text('id'), text('name'), integer('age', { nullable: true })],
-  primaryKey: ['id'],
-  unique: [['name']],
-  checks: ['age >= 0'],
-  indexes: [{ name: 'parents_age', table: 'parents', columns: ['age'] }],
-};
-const children: Table = {
-  name: 'children',
-  columns: [
-    serial('id'),
-    text('parent_id', { references: references('parents', { onDelete: 'cascade' }) }),
-    boolean('awake', { default: false }),
-    text('note', { nullable: true }),
-  ],
-  primaryKey: ['id'],
-  indexes: [{ name: 'children_parent', table: 'children', columns: ['parent_id'] }],
-};
-
-const step101: Step = {
-  version: 101,
-  name: 'test: every kind of operation',
-  ops: [
-    setChecks('parents', ['age >= 0 AND age < 150']),
-    sql({
-      sqlite: "UPDATE children SET note = '' WHERE note IS NULL",
-      postgres: "UPDATE children SET note = '' WHERE note IS NULL",
-    }),
-    alterColumn('children', text('note', { default: '' })),
-    addColumn('parents', integer('born', { nullable: true })),
-    dropIndex('parents_age'),
-    createIndex({ name: 'children_note', table: 'children', columns: ['note'], where: "note <> ''" }),
-  ],
-};
-
-/** What the two tables are after step 101. */
-const after101: Table[] = [
-  {
-    ...parents,
-    columns: [...parents.columns, integer('born', { nullable: true })],
-    checks: ['age >= 0 AND age < 150'],
-    indexes: [],
-  },
-  {
-    ...children,
-    columns: children.columns.map((c) => (c.name === 'note' ? text('note', { default: '' }) : c)),
-    indexes: [
-      ...(children.indexes ?? []),
-      { name: 'children_note', table: 'children', columns: ['note'], where: "note <> ''" },
-    ],
-  },
-];
-
-const SCRATCH_ROWS = [
-  "INSERT INTO parents (id, name, age) VALUES ('p1', 'Li', 30), ('p2', 'Wang', NULL)",
-  "INSERT INTO children (parent_id, note) VALUES ('p1', 'a'), ('p2', NULL), ('p1', 'gone')",
-  // The counter stays at 3 although the last row is gone: no number is handed out twice.
-  'DELETE FROM children WHERE id = 3',
-];
-
-const only = (shape: SchemaShape, tables: readonly string[]): SchemaShape => ({
-  tables: Object.fromEntries(Object.entries(shape.tables).filter(([name]) => tables.includes(name))),
-  indexes: Object.fromEntries(Object.entries(shape.indexes).filter(([, i]) => tables.includes(i.table))),
-});
-
-describe('steps: the same operations on both dialects (SQLite rebuilds what it cannot alter)', () => {
-  it('SQLite: checks and a column changed by rebuilding, rows, references, indexes and the key counter kept', async () => {
-    const db = openDatabase(join(dir, 'steps.db'), logger);
-    try {
-      for (const statement of [parents, children].flatMap((t) => createTableWithIndexes(t, 'sqlite')))
-        db.exec(statement);
-      for (const statement of SCRATCH_ROWS) db.exec(statement);
-
-      migrateSqlite(db, logger, [...STEPS, step101]);
-
-      expect(only(sqliteShape(db), ['parents', 'children'])).toEqual(shapeOfDefinition(after101, 'sqlite'));
-      expect(only(sqliteShape(db), tableNamesOf('sqlite'))).toEqual(shapeOfDefinition(TABLES, 'sqlite'));
-      expect(db.prepare('SELECT id, name, age, born FROM parents ORDER BY id').all()).toEqual([
-        { id: 'p1', name: 'Li', age: 30, born: null },
-        { id: 'p2', name: 'Wang', age: null, born: null },
-      ]);
-      expect(db.prepare('SELECT id, parent_id, awake, note FROM children ORDER BY id').all()).toEqual([
-        { id: 1, parent_id: 'p1', awake: 0, note: 'a' },
-        { id: 2, parent_id: 'p2', awake: 0, note: '' },
-      ]);
-      expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
-      expect(db.prepare("INSERT INTO children (parent_id) VALUES ('p2')").run().lastInsertRowid).toBe(4);
-      expect(() => db.exec("INSERT INTO children (parent_id) VALUES ('nobody')")).toThrow(/FOREIGN KEY/);
-      expect(() => db.exec("UPDATE parents SET age = 200 WHERE id = 'p1'")).toThrow(/CHECK/);
-      db.exec("DELETE FROM parents WHERE id = 'p1'");
-      expect(db.prepare('SELECT id FROM children ORDER BY id').all()).toEqual([{ id: 2 }, { id: 4 }]);
-    } finally {
-      db.close();
-    }
-  });
-
-  it('PostgreSQL: the same step by ALTER, with the same result', async () => {
-    const pool = await openPool(await freshPostgresUrl(), logger, { max: 1 });
-    try {
-      for (const statement of [parents, children].flatMap((t) => createTableWithIndexes(t, 'postgres'))) {
-        await pool.query(statement);
-      }
-      for (const statement of SCRATCH_ROWS) await pool.query(statement);
-
-      await migratePostgres(pool, logger, [...STEPS, step101]);
-
-      const shape = await postgresShape(pool);
-      expect(only(shape, ['parents', 'children'])).toEqual(shapeOfDefinition(after101, 'postgres'));
-      expect(only(shape, tableNamesOf('postgres'))).toEqual(shapeOfDefinition(TABLES, 'postgres'));
-      expect((await pool.query('SELECT id, name, age, born FROM parents ORDER BY id')).rows).toEqual([
-        { id: 'p1', name: 'Li', age: 30, born: null },
-        { id: 'p2', name: 'Wang', age: null, born: null },
-      ]);
-      expect((await pool.query('SELECT id, parent_id, awake, note FROM children ORDER BY id')).rows).toEqual([
-        { id: 1, parent_id: 'p1', awake: false, note: 'a' },
-        { id: 2, parent_id: 'p2', awake: false, note: '' },
-      ]);
-      expect((await pool.query("INSERT INTO children (parent_id) VALUES ('p2') RETURNING id")).rows).toEqual([
-        { id: 4 },
-      ]);
-      await expect(pool.query("INSERT INTO children (parent_id) VALUES ('nobody')")).rejects.toThrow(
-        /foreign key/,
-      );
-      await expect(pool.query("UPDATE parents SET age = 200 WHERE id = 'p1'")).rejects.toThrow(
-        /check constraint/,
-      );
-      await pool.query("DELETE FROM parents WHERE id = 'p1'");
-      expect((await pool.query('SELECT id FROM children ORDER BY id')).rows).toEqual([{ id: 2 }, { id: 4 }]);
-    } finally {
-      await pool.end();
     }
   });
 });
