@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { VARIABLES, type VariableSpec } from './configVariables.ts';
+import { VARIABLE_GROUPS, VARIABLES, type VariableSpec } from './configVariables.ts';
 import { ServiceError } from './errors.ts';
 
 export { VARIABLES } from './configVariables.ts';
@@ -138,9 +138,14 @@ function checkCombinations(c: Record<string, unknown>): void {
 }
 
 export function configHelp(): string {
-  const rows = Object.entries(VARIABLES as Record<string, VariableSpec>).map(
-    ([name, spec]) => `  ${name.padEnd(22)} ${(spec.default ?? '(unset)').padEnd(16)} ${spec.help}`,
-  );
+  const specs = VARIABLES as Record<string, VariableSpec>;
+  const groups = VARIABLE_GROUPS.flatMap(([component, names]) => [
+    '',
+    `${component}:`,
+    ...names.map(
+      (name) => `  ${name.padEnd(22)} ${(specs[name]?.default ?? '(unset)').padEnd(16)} ${specs[name]?.help}`,
+    ),
+  ]);
   return [
     'Usage: npm start            (npm start -- --help prints this)',
     '',
@@ -148,7 +153,7 @@ export function configHelp(): string {
     'JSON file named by CONFIG_FILE (environment wins). Durations: 500ms, 90s, 5m, 2h.',
     '',
     `  ${'VARIABLE'.padEnd(22)} ${'DEFAULT'.padEnd(16)} MEANING`,
-    ...rows,
+    ...groups,
     '',
     'A bad value stops start-up with exit code 2.',
   ].join('\n');

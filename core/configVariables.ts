@@ -288,3 +288,53 @@ export const VARIABLES = {
     help: 'pino log level',
   },
 } satisfies Record<string, VariableSpec>;
+
+/** The variables per component, as `--help` lists them and app/configSections.ts hands them out. */
+export const VARIABLE_GROUPS: readonly (readonly [string, readonly (keyof typeof VARIABLES)[]])[] = [
+  ['storage', ['DATA_DIR', 'DATABASE_URL']],
+  ['broker (embedded)', ['MQTT_PORT', 'MQTT_HOST', 'MQTT_MAX_PACKET_SIZE', 'MQTT_TLS_PORT', 'MQTT_WS_PORT']],
+  [
+    'broker (external, instead of the embedded one)',
+    [
+      'MQTT_URL',
+      'MQTT_SHARE_GROUP',
+      'MQTT_USERNAME',
+      'MQTT_PASSWORD',
+      'MQTT_CLIENT_ID',
+      'MQTT_SESSION_EXPIRY',
+    ],
+  ],
+  ['cluster (several instances or broker nodes)', ['REDIS_URL', 'INSTANCE_URL']],
+  ['TLS (MQTT and HTTPS)', ['TLS_CERT_FILE', 'TLS_KEY_FILE']],
+  ['API and page', ['HTTP_PORT', 'HTTP_HOST', 'HTTP_TLS']],
+  [
+    'telemetry',
+    [
+      'INFLUX_URL',
+      'INFLUX_API',
+      'INFLUX_TOKEN',
+      'INFLUX_ORG',
+      'INFLUX_BUCKET',
+      'INFLUX_DB',
+      'INFLUX_RP',
+      'INFLUX_USERNAME',
+      'INFLUX_PASSWORD',
+    ],
+  ],
+  [
+    'alerting',
+    [
+      'HEARTBEAT_INTERVAL',
+      'MISSED_HEARTBEATS',
+      'ESCALATE_AFTER',
+      'SMTP_URL',
+      'MAIL_FROM',
+      'PUBLIC_URL',
+      'TZ_LOCAL',
+      'LOCALE',
+      'DAILY_REPORT_CRON',
+    ],
+  ],
+  ['retention', ['RETENTION_DAYS']],
+  ['logging', ['LOG_LEVEL']],
+];
