@@ -98,9 +98,14 @@ export function connectHooks(
  */
 function openSession(deps: ConnectHookDeps, client: Client, done: AuthenticateDone): void {
   const { backplane, sessions } = deps;
-  if (!backplane || client.clean) {
+  if (!backplane) {
     sessions.connected(client.id, client.clean);
-    if (backplane) backplane.endSession(client.id);
+    done(null, true);
+    return;
+  }
+  if (client.clean) {
+    sessions.connected(client.id, true);
+    backplane.endSession(client.id);
     done(null, true);
     return;
   }
