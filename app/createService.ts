@@ -22,9 +22,9 @@ import { sensorIdForTopic } from '../ingest/decoders/index.ts';
 import { IngestPipeline } from '../ingest/ingestPipeline.ts';
 import { createMessageHandler } from '../ingest/messageHandler.ts';
 import { createTelemetrySink } from '../ingest/telemetry/createTelemetrySink.ts';
-import { holdOwnSession, type SessionClaim } from '../registry/postgres/consumerSessions.ts';
 import { Registry } from '../registry/registry.ts';
 import { scheduleRetentionPurge } from '../registry/retentionSchedule.ts';
+import { holdOwnSession, type SessionClaim } from '../storage/postgres/consumerSessions.ts';
 import { ensureAdminToken } from './adminToken.ts';
 import {
   brokerHooksFor,

@@ -5,10 +5,11 @@ import { loadOrCreateClientId } from '../broker/external/clientId.ts';
 import { ExternalConsumer } from '../broker/external/consumer.ts';
 import type { Identity } from '../broker/identity.ts';
 import { LoginThrottle } from '../broker/loginThrottle.ts';
+import { INGEST_TOPIC_FILTERS } from '../contract/topics.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import type { Logger } from '../core/logger.ts';
-import { INGEST_TOPIC_FILTERS, sensorIdForTopic } from '../ingest/decoders/index.ts';
+import { sensorIdForTopic } from '../ingest/decoders/index.ts';
 import type { Registry } from '../registry/registry.ts';
 import { verifySecret } from '../registry/secrets.ts';
 

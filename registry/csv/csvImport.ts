@@ -1,6 +1,6 @@
+import { CsvSyntaxError, parseCsv } from '../../contract/csvFormat.ts';
 import type { Registry } from '../registry.ts';
 import { CSV_ENTITIES, type CsvEntityName } from './csvEntities.ts';
-import { CsvSyntaxError, parseCsv } from './csvFormat.ts';
 
 export interface RowError {
   /** Line in the file (the header is line 1). */

@@ -1,3 +1,4 @@
+import type { AlertChange } from '../alerting/alertModel.ts';
 import type {
   AnnounceLinkUse,
   OutboxRow,
@@ -5,7 +6,6 @@ import type {
   StoredAlert,
   StoredAnnouncement,
 } from '../alerting/alertStore.ts';
-import type { AlertChange } from '../alerting/types.ts';
 
 /**
  * Alert and outbox rows as both alert stores read them (SQLite and PostgreSQL name their

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encodePoint, escapeKey, escapeMeasurement } from '../../../ingest/telemetry/lineProtocol.ts';
-import type { TelemetryPoint } from '../../../ingest/telemetry/telemetrySink.ts';
+import { encodePoint, escapeKey, escapeMeasurement } from '../../../../ingest/telemetry/lineProtocol.ts';
+import type { TelemetryPoint } from '../../../../ingest/telemetry/telemetrySink.ts';
 
 function line(point: TelemetryPoint): string {
   const result = encodePoint(point);

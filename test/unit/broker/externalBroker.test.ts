@@ -12,8 +12,9 @@ import {
 } from '../../../broker/external/mosquittoConfig.ts';
 import type { Identity } from '../../../broker/identity.ts';
 import { LoginThrottle } from '../../../broker/loginThrottle.ts';
+import { INGEST_TOPIC_FILTERS } from '../../../contract/topics.ts';
 import { ManualClock } from '../../../core/clock.ts';
-import { INGEST_TOPIC_FILTERS, sensorIdForTopic } from '../../../ingest/decoders/index.ts';
+import { sensorIdForTopic } from '../../../ingest/decoders/index.ts';
 
 const FRIENDLY = new Map([
   ['hall_door', 'zb-1'],

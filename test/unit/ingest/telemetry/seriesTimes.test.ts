@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SeriesTimes } from '../../../ingest/telemetry/seriesTimes.ts';
+import { SeriesTimes } from '../../../../ingest/telemetry/seriesTimes.ts';
 
 const fixedClock = (start = 0) => {
   let now = start;

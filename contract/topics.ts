@@ -15,6 +15,19 @@ export const sensorIdSchema = z
 
 export type NativeChannel = 'event' | 'heartbeat' | 'status' | 'config';
 
+/**
+ * The topic filters each dialect arrives on: the native protocol, Zigbee2MQTT
+ * (its default base topic) and Shelly Gen1 (`shellies/<id>/…`). An external
+ * broker's shared subscriptions and its ACL cover exactly these.
+ */
+export const DIALECT_TOPIC_FILTERS = {
+  native: ['seal/+/event', 'seal/+/heartbeat', 'seal/+/status'],
+  zigbee2mqtt: ['zigbee2mqtt/#'],
+  shelly: ['shellies/#'],
+} as const satisfies Record<string, readonly string[]>;
+
+export const INGEST_TOPIC_FILTERS: readonly string[] = Object.values(DIALECT_TOPIC_FILTERS).flat();
+
 export const sealTopic = (sensorId: string, channel: NativeChannel): string => `seal/${sensorId}/${channel}`;
 
 /** Parses `seal/<id>/<channel>`; null when the topic is not a native one. */

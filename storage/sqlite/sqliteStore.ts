@@ -1,5 +1,5 @@
 import type { DoorEventRecord, SealState } from '../../core/sealState.ts';
-import { cycleRefusal } from '../gridCycle.ts';
+import { cycleRefusal } from '../../registry/gridCycle.ts';
 import {
   doorEvent,
   gridNode,
@@ -14,8 +14,8 @@ import {
   tokenRecord,
   window,
   worker,
-} from '../rows.ts';
-import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../schemas.ts';
+} from '../../registry/rows.ts';
+import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../../registry/schemas.ts';
 import type {
   GatewayRow,
   ImportRecords,
@@ -26,7 +26,7 @@ import type {
   Store,
   TokenRevocation,
   TokenRow,
-} from '../store.ts';
+} from '../../registry/store.ts';
 import type { Db } from './openDatabase.ts';
 
 /**

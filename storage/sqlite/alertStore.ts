@@ -1,3 +1,4 @@
+import { type AlertChange, alertSubjectKey } from '../../alerting/alertModel.ts';
 import type {
   AlertBatch,
   AlertQuery,
@@ -9,7 +10,6 @@ import type {
   StoredAnnouncement,
 } from '../../alerting/alertStore.ts';
 import type { OpenCounter } from '../../alerting/rules/openCount.ts';
-import { type AlertChange, alertSubjectKey } from '../../alerting/types.ts';
 import {
   alertOf,
   announceLinkUse,

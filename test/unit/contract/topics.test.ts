@@ -7,7 +7,7 @@ import {
   SENSOR_ID_PATTERN,
   sealTopic,
   sensorIdSchema,
-} from '../../../broker/topics.ts';
+} from '../../../contract/topics.ts';
 
 const sensorIdArb = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/);
 const channelArb = fc.constantFrom('event', 'heartbeat', 'status', 'config') as fc.Arbitrary<

@@ -5,8 +5,8 @@ import { ManualClock } from '../../../core/clock.ts';
 import { EventBus } from '../../../core/eventBus.ts';
 import type { ServiceEvents } from '../../../core/events.ts';
 import { Registry } from '../../../registry/registry.ts';
-import { MIGRATIONS } from '../../../registry/sqlite/migrations.ts';
-import { SqliteStore } from '../../../registry/sqlite/sqliteStore.ts';
+import { MIGRATIONS } from '../../../storage/sqlite/migrations.ts';
+import { SqliteStore } from '../../../storage/sqlite/sqliteStore.ts';
 
 /** Registry.sensorsUnder: the sensors of a subtree, node by node, kept right through moves and removals. */
 describe('Registry.sensorsUnder', () => {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { DoorEventRecord, SealState } from '../../core/sealState.ts';
-import { cycleRefusal } from '../gridCycle.ts';
+import { cycleRefusal } from '../../registry/gridCycle.ts';
 import {
   doorEvent,
   gridNode,
@@ -15,8 +15,8 @@ import {
   tokenRecord,
   window,
   worker,
-} from '../rows.ts';
-import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../schemas.ts';
+} from '../../registry/rows.ts';
+import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../../registry/schemas.ts';
 import type {
   GatewayRow,
   ImportRecords,
@@ -27,7 +27,7 @@ import type {
   Store,
   TokenRevocation,
   TokenRow,
-} from '../store.ts';
+} from '../../registry/store.ts';
 import type { Pool } from './openPool.ts';
 import { SEAL_FEED_CHANNEL } from './sealFeed.ts';
 
@@ -130,7 +130,7 @@ const GRID_MOVE_LOCK = 0x67726964;
 export class PostgresStore implements Store {
   /**
    * `instanceId`: several instances share this database; each ingest group is also appended to
-   * the seal feed under this name (registry/postgres/sealFeed.ts). Without it, nothing is fed.
+   * the seal feed under this name (storage/postgres/sealFeed.ts). Without it, nothing is fed.
    */
   constructor(
     private readonly pool: Pool,

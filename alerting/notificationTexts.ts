@@ -1,6 +1,6 @@
+import type { Alert, AlertType, Severity } from './alertModel.ts';
 import { escapeHtml, escapeMarkdown } from './html.ts';
 import { formatLocalTime } from './localTime.ts';
-import type { Alert, AlertType, Severity } from './types.ts';
 
 /**
  * Every text a person reads, in zh-CN and en. Texts are built as a plain `MessageView` (no markup);

@@ -8,8 +8,8 @@ import { EventBus } from '../../../core/eventBus.ts';
 import type { ServiceEvents } from '../../../core/events.ts';
 import { isArmed } from '../../../registry/arming.ts';
 import { Registry } from '../../../registry/registry.ts';
-import { MIGRATIONS } from '../../../registry/sqlite/migrations.ts';
-import { SqliteStore } from '../../../registry/sqlite/sqliteStore.ts';
+import { MIGRATIONS } from '../../../storage/sqlite/migrations.ts';
+import { SqliteStore } from '../../../storage/sqlite/sqliteStore.ts';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2026, 10, 1);

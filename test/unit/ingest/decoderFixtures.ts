@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { SENSOR_ID_PATTERN } from '../../../broker/topics.ts';
+import { SENSOR_ID_PATTERN } from '../../../contract/topics.ts';
 import type { RejectReason } from '../../../core/events.ts';
 import type { SealMessage } from '../../../core/sealMessage.ts';
 import type { DecodeContext, DecodeResult, DialectDecoder } from '../../../ingest/decoders/dialect.ts';

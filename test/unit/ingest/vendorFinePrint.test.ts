@@ -105,7 +105,7 @@ describe('Shelly Door/Window 2', () => {
 
 describe('the low-battery message for a device that sends only the flag', () => {
   it('says the seal reports its battery low instead of "?%"', async () => {
-    const { alertMessage } = await import('../../../alerting/messages.ts');
+    const { alertMessage } = await import('../../../alerting/notificationTexts.ts');
     const view = alertMessage({
       locale: 'zh-CN',
       tz: 'Asia/Shanghai',
