@@ -105,6 +105,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     identities,
     accounting,
     retainedOrder,
+    // Called only once clients connect, after `aedes` below exists.
     connectedClient: (clientId) => connectedClient(aedes, clientId),
     cluster: backplane && ledger ? { nodeId: backplane.nodeId, ledger } : null,
   });
