@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { Logger } from '../../core/logger.ts';
 import { TABLES } from '../schema/definition.ts';
 import { planMigrations } from '../schema/migrationPlan.ts';
@@ -5,7 +6,6 @@ import { createSchemaSql } from '../schema/renderDdl.ts';
 import { opsFor, postgresStatements, type Step } from '../schema/stepOps.ts';
 import { STEPS } from '../schema/steps.ts';
 import { LEGACY_MIGRATIONS } from './legacyMigrations.ts';
-import type { Pool } from './openPool.ts';
 
 /**
  * Key of the transaction-scoped advisory lock that serialises migrations:
@@ -23,7 +23,7 @@ export const MIGRATION_LOCK_KEY = 0x5ea1_0001;
  * `steps` is STEPS but for tests of the step operations.
  */
 export async function migratePostgres(
-  pool: Pool,
+  pool: pg.Pool,
   logger: Logger,
   steps: readonly Step[] = STEPS,
 ): Promise<void> {
