@@ -5,7 +5,7 @@
  */
 import type { DoorEventRecord, SealState } from '../core/sealState.ts';
 import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from './schemas.ts';
-import type { SensorRow, TokenRow } from './store.ts';
+import type { SensorRow, TokenRow } from './storedRecords.ts';
 
 export type Row = Record<string, unknown>;
 

@@ -14,7 +14,7 @@ import type { GridNode, Household, Quarantine } from '../../registry/schemas.ts'
 import { hashSecret, newSecret } from '../../registry/secrets.ts';
 import { openDatabase } from '../../registry/sqlite/openDatabase.ts';
 import { SqliteStore } from '../../registry/sqlite/sqliteStore.ts';
-import type { SensorRow } from '../../registry/store.ts';
+import type { SensorRow } from '../../registry/storedRecords.ts';
 import { seededRandom } from '../../simulator/models/rng.ts';
 
 const TOWNSHIP_NAMES = [

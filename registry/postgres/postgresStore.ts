@@ -1,6 +1,11 @@
 import type pg from 'pg';
 import type { DoorEventRecord, SealState } from '../../core/sealState.ts';
+import type { DoorHistoryStore, IngestCommit, IngestStore } from '../../ingest/ingestStore.ts';
+import type { ImportRecords } from '../commands/importCommand.ts';
+import type { TokenRevocation } from '../commands/tokenCommands.ts';
 import { cycleRefusal } from '../gridCycle.ts';
+import type { RegistrySnapshot } from '../registryIndex.ts';
+import type { RegistryStore } from '../registryStore.ts';
 import {
   doorEvent,
   gridNode,
@@ -17,17 +22,8 @@ import {
   worker,
 } from '../rows.ts';
 import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../schemas.ts';
-import type {
-  GatewayRow,
-  ImportRecords,
-  IngestCommit,
-  RegistrySnapshot,
-  SecretHashUpgrade,
-  SensorRow,
-  Store,
-  TokenRevocation,
-  TokenRow,
-} from '../store.ts';
+import type { SecretHashUpgrade } from '../secretHashUpgrades.ts';
+import type { GatewayRow, SensorRow, TokenRow } from '../storedRecords.ts';
 import type { Pool } from './openPool.ts';
 import { SEAL_FEED_CHANNEL } from './sealFeed.ts';
 
@@ -127,7 +123,7 @@ const COMMIT_INGEST_WITH_FEED = COMMIT_INGEST.replace(
 /** pg_advisory_xact_lock key that serializes grid moves across instances ('grid' in ASCII). */
 const GRID_MOVE_LOCK = 0x67726964;
 
-export class PostgresStore implements Store {
+export class PostgresStore implements RegistryStore, IngestStore, DoorHistoryStore {
   /**
    * `instanceId`: several instances share this database; each ingest group is also appended to
    * the seal feed under this name (registry/postgres/sealFeed.ts). Without it, nothing is fed.
@@ -374,6 +370,11 @@ export class PostgresStore implements Store {
       `SELECT ${TOKEN_COLUMNS} FROM tokens ORDER BY created_at, id`,
     );
     return rows.map(tokenRecord);
+  }
+
+  async tokenById(id: string): Promise<Token | null> {
+    const { rows } = await this.pool.query<Row>(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE id = $1`, [id]);
+    return rows[0] ? tokenRecord(rows[0]) : null;
   }
 
   async revokeToken(id: string, at: number): Promise<TokenRevocation | null> {

@@ -1,5 +1,10 @@
 import type { DoorEventRecord, SealState } from '../../core/sealState.ts';
+import type { DoorHistoryStore, IngestCommit, IngestStore } from '../../ingest/ingestStore.ts';
+import type { ImportRecords } from '../commands/importCommand.ts';
+import type { TokenRevocation } from '../commands/tokenCommands.ts';
 import { cycleRefusal } from '../gridCycle.ts';
+import type { RegistrySnapshot } from '../registryIndex.ts';
+import type { RegistryStore } from '../registryStore.ts';
 import {
   doorEvent,
   gridNode,
@@ -16,17 +21,8 @@ import {
   worker,
 } from '../rows.ts';
 import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../schemas.ts';
-import type {
-  GatewayRow,
-  ImportRecords,
-  IngestCommit,
-  RegistrySnapshot,
-  SecretHashUpgrade,
-  SensorRow,
-  Store,
-  TokenRevocation,
-  TokenRow,
-} from '../store.ts';
+import type { SecretHashUpgrade } from '../secretHashUpgrades.ts';
+import type { GatewayRow, SensorRow, TokenRow } from '../storedRecords.ts';
 import type { Db } from './openDatabase.ts';
 
 /**
@@ -38,7 +34,7 @@ const ANCESTORS_SQLITE = `WITH RECURSIVE up(id, parent_id) AS (
   SELECT id, parent_id FROM grid_nodes WHERE id = ?
   UNION SELECT g.id, g.parent_id FROM grid_nodes g JOIN up ON g.id = up.parent_id)`;
 
-export class SqliteStore implements Store {
+export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore {
   private readonly upsertState;
   private readonly insertDoorEvent;
   private readonly commitTx;
@@ -278,6 +274,11 @@ export class SqliteStore implements Store {
     return (
       this.db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens ORDER BY created_at, id`).all() as Row[]
     ).map(tokenRecord);
+  }
+
+  async tokenById(id: string): Promise<Token | null> {
+    const r = this.db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE id = ?`).get(id) as Row | undefined;
+    return r ? tokenRecord(r) : null;
   }
 
   async revokeToken(id: string, at: number): Promise<TokenRevocation | null> {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Store } from '../../../app/stores.ts';
 import type { DoorEventRecord, SealState } from '../../../core/sealState.ts';
 import { MIGRATIONS } from '../../../registry/postgres/migrations.ts';
 import { openPool } from '../../../registry/postgres/openPool.ts';
@@ -10,7 +11,7 @@ import { PostgresStore } from '../../../registry/postgres/postgresStore.ts';
 import type { GridNode, Household, Quarantine, Window, Worker } from '../../../registry/schemas.ts';
 import { openDatabase } from '../../../registry/sqlite/openDatabase.ts';
 import { SqliteStore } from '../../../registry/sqlite/sqliteStore.ts';
-import type { GatewayRow, SensorRow, Store, TokenRow } from '../../../registry/store.ts';
+import type { GatewayRow, SensorRow, TokenRow } from '../../../registry/storedRecords.ts';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.ts';
 
 /**
@@ -525,6 +526,21 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
       expiresAt: T + HOUR,
     });
     expect((await store.findTokenByHash('hash-t2'))?.expiresAt).toBe(T + HOUR);
+  });
+
+  it('tokens: one by id, revoked ones too, without its hash; unknown is null', async () => {
+    await seed();
+    await store.insertToken({ ...tokenRow('t2', 'worker', 'g2'), expiresAt: T + HOUR });
+    await store.insertToken(tokenRow('t1', 'admin'));
+    expect(await store.tokenById('t2')).toEqual({
+      ...tokenRecordOf('t2', 'worker', 'g2'),
+      expiresAt: T + HOUR,
+    });
+    await store.revokeToken('t2', T + 5);
+    const revoked = await store.tokenById('t2');
+    expect(revoked?.revokedAt).toBe(T + 5);
+    expect(Object.keys(revoked ?? {})).not.toContain('tokenHash');
+    expect(await store.tokenById('nope')).toBeNull();
   });
 
   it('tokens: revoke once (the first time stays), unknown is null, the last never-expiring whole-grid admin stays', async () => {
