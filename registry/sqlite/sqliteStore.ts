@@ -25,14 +25,16 @@ import type { SecretHashUpgrade } from '../secretHashUpgrades.ts';
 import type { GatewayRow, SensorRow, TokenRow } from '../storedRecords.ts';
 import type { Db } from './openDatabase.ts';
 
-/**
- * The SQLite store. better-sqlite3 is synchronous and fast; the asynchronous
- * interface is kept so callers do not depend on that.
- */
 /** `up`: the node `?` and its ancestors; UNION (not ALL) ends even on a cycle already stored. */
 const ANCESTORS_SQLITE = `WITH RECURSIVE up(id, parent_id) AS (
   SELECT id, parent_id FROM grid_nodes WHERE id = ?
   UNION SELECT g.id, g.parent_id FROM grid_nodes g JOIN up ON g.id = up.parent_id)`;
+
+/**
+ * The SQLite store: the registry's and ingest's ports (registry/registryStore.ts,
+ * ingest/ingestStore.ts) on one file. better-sqlite3 is synchronous and fast; the asynchronous
+ * interface is kept so callers do not depend on that.
+ */
 
 export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore {
   private readonly upsertState;

@@ -15,10 +15,9 @@ import type { GatewayRow, SensorRow, TokenRow } from '../../../registry/storedRe
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.ts';
 
 /**
- * The contract of the persistence port (registry/store.ts), run against every
- * implementation: SQLite (a new file per test) and a real PostgreSQL (one
- * database, emptied per test). A behaviour that differs between them is a bug
- * in one of them.
+ * The contract of the persistence ports (registry/registryStore.ts, ingest/ingestStore.ts), run
+ * against every implementation: SQLite (a new file per test) and a real PostgreSQL (one database,
+ * emptied per test). A behaviour that differs between them is a bug in one of them.
  */
 
 const logger = pino({ level: 'silent' });
