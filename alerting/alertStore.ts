@@ -1,10 +1,10 @@
+import type { Alert, AlertChange, AlertStatus, AlertType, Announcement } from './alertModel.ts';
 import type { Channel } from './notificationPlan.ts';
 import type { Notification } from './notifiers/types.ts';
 import type { OpenCounter } from './rules/openCount.ts';
-import type { Alert, AlertChange, AlertStatus, AlertType, Announcement } from './types.ts';
 
 /**
- * The alerting engine's persistence port (registry/sqlite/alertStore.ts implements it on the same
+ * The alerting engine's persistence port (storage/sqlite/alertStore.ts implements it on the same
  * SQLite file as the registry). It is synchronous on purpose: one decision batch is applied in one
  * transaction with no await inside, so a sweep and a message can never interleave half-way. A store
  * on another database would put a queue in front of it.

@@ -12,7 +12,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import mqemitterRedis from 'mqemitter-redis';
 import { ServiceError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
-import { LogThrottle } from '../ingest/telemetry/logThrottle.ts';
+import { LogThrottle } from '../core/logThrottle.ts';
 
 /** A QoS 1 message queued for a persistent session that does not come back is dropped after a day. */
 const QUEUED_MESSAGE_TTL_S = 24 * 3600;

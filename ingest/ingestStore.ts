@@ -11,7 +11,7 @@ export interface IngestCommit {
   /**
    * The group's committed messages. A store shared by several instances writes them to its feed
    * in the same transaction, for the other instances' live state and the one alerting owner
-   * (registry/postgres/sealFeed.ts); a single-instance store has nobody to tell and ignores them.
+   * (storage/postgres/sealFeed.ts); a single-instance store has nobody to tell and ignores them.
    */
   events?: readonly SealCommitted[];
   /**

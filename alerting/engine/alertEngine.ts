@@ -4,6 +4,17 @@ import { conflict, notFound } from '../../core/errors.ts';
 import type { EventBus } from '../../core/eventBus.ts';
 import type { SealCommitted, ServiceEvents } from '../../core/events.ts';
 import { activeQuarantine } from '../../registry/arming.ts';
+import {
+  type ActiveAlertRef,
+  type AlertChange,
+  type AlertType,
+  alertSubjectKey,
+  type Clock,
+  type Decision,
+  type HouseholdRef,
+  type Policy,
+  type SealState,
+} from '../alertModel.ts';
 import type { AlertStore, OutboxRow, StoredAlert, StoredAnnouncement } from '../alertStore.ts';
 import type { BackoffOptions } from '../backoff.ts';
 import { dueEscalation, firstEscalationAt } from '../escalation.ts';
@@ -17,8 +28,14 @@ import {
   notifiedChange,
   resolve,
 } from '../lifecycle.ts';
-import { alertTitle, type LifecycleEvent, type Locale, subjectOf, summaryMessage } from '../messages.ts';
 import { type Channel, planNotifications } from '../notificationPlan.ts';
+import {
+  alertTitle,
+  type LifecycleEvent,
+  type Locale,
+  subjectOf,
+  summaryMessage,
+} from '../notificationTexts.ts';
 import { RobotRateGate } from '../notifiers/robotRateLimit.ts';
 import type { Notifier } from '../notifiers/types.ts';
 import { OfflineTracker } from '../offlineTracker.ts';
@@ -28,17 +45,6 @@ import { breachesAtWindowEnds, confirmPendingBreach } from '../rules/breach.ts';
 import { inCommissioning } from '../rules/commissioning.ts';
 import { detectClockJump, evaluateOfflineSweep, type SilentSensorView } from '../rules/offline.ts';
 import type { OpenCounter } from '../rules/openCount.ts';
-import {
-  type ActiveAlertRef,
-  type AlertChange,
-  type AlertType,
-  alertSubjectKey,
-  type Clock,
-  type Decision,
-  type HouseholdRef,
-  type Policy,
-  type SealState,
-} from '../types.ts';
 import { type AlertView, alertView, changeView, deliveryView } from './alertView.ts';
 import { limiterKey, OutboxDispatcher, robotOf, type Settled } from './outboxDispatcher.ts';
 import type { AlertingRegistry, AlertTelemetry, SealStates } from './ports.ts';
@@ -76,7 +82,7 @@ export interface AlertEngineOptions {
   limiter?: { limit: number; windowMs: number };
   /**
    * Where committed seal messages come from (default: this process's bus). Several instances on
-   * one database feed the owner every instance's messages instead (registry/postgres/sealFeed.ts).
+   * one database feed the owner every instance's messages instead (storage/postgres/sealFeed.ts).
    */
   committedFeed?: (listener: (e: SealCommitted, mark?: FeedMark) => void) => () => void;
   /**

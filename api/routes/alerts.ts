@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ALERT_TYPES, OUTCOMES } from '../../alerting/types.ts';
+import { ALERT_TYPES, OUTCOMES } from '../../alerting/alertModel.ts';
 import { invalid, notFound, ServiceError } from '../../core/errors.ts';
 import { plainText } from '../../registry/schemas.ts';
 import type { ApiDeps } from '../deps.ts';

@@ -1,6 +1,6 @@
+import { toCsv } from '../../contract/csvFormat.ts';
 import { invalid, notFound, ServiceError } from '../../core/errors.ts';
 import { CSV_ENTITIES, isCsvEntity } from '../../registry/csv/csvEntities.ts';
-import { toCsv } from '../../registry/csv/csvFormat.ts';
 import { checkCsvImport } from '../../registry/csv/csvImport.ts';
 import type { ApiDeps } from '../deps.ts';
 import { inScope } from '../principal.ts';

@@ -1,7 +1,7 @@
+import { CsvSyntaxError, parseCsv } from '../../contract/csvFormat.ts';
 import { overlaps, type Span } from '../arming.ts';
 import type { Registry } from '../registry.ts';
 import { CSV_ENTITIES, type CsvEntityName } from './csvEntities.ts';
-import { CsvSyntaxError, parseCsv } from './csvFormat.ts';
 
 export interface RowError {
   /** Line in the file (the header is line 1). */

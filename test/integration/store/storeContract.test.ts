@@ -5,13 +5,13 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../app/stores.ts';
 import type { DoorEventRecord, SealState } from '../../../core/sealState.ts';
-import { MIGRATIONS } from '../../../registry/postgres/migrations.ts';
-import { openPool } from '../../../registry/postgres/openPool.ts';
-import { PostgresStore } from '../../../registry/postgres/postgresStore.ts';
 import type { GridNode, Household, Quarantine, Window, Worker } from '../../../registry/schemas.ts';
-import { openDatabase } from '../../../registry/sqlite/openDatabase.ts';
-import { SqliteStore } from '../../../registry/sqlite/sqliteStore.ts';
 import type { GatewayRow, SensorRow, TokenRow } from '../../../registry/storedRecords.ts';
+import { MIGRATIONS } from '../../../storage/postgres/migrations.ts';
+import { openPool } from '../../../storage/postgres/openPool.ts';
+import { PostgresStore } from '../../../storage/postgres/postgresStore.ts';
+import { openDatabase } from '../../../storage/sqlite/openDatabase.ts';
+import { SqliteStore } from '../../../storage/sqlite/sqliteStore.ts';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.ts';
 
 /**
