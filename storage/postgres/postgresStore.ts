@@ -5,6 +5,9 @@ import type { TokenRevocation } from '../../registry/commands/tokenCommands.ts';
 import { cycleRefusal } from '../../registry/gridCycle.ts';
 import type { RegistrySnapshot } from '../../registry/registryIndex.ts';
 import type { RegistryStore } from '../../registry/registryStore.ts';
+import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../../registry/schemas.ts';
+import type { SecretHashUpgrade } from '../../registry/secretHashUpgrades.ts';
+import type { GatewayRow, SensorRow, TokenRow } from '../../registry/storedRecords.ts';
 import {
   doorEvent,
   gridNode,
@@ -19,10 +22,7 @@ import {
   tokenRecord,
   window,
   worker,
-} from '../../registry/rows.ts';
-import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../../registry/schemas.ts';
-import type { SecretHashUpgrade } from '../../registry/secretHashUpgrades.ts';
-import type { GatewayRow, SensorRow, TokenRow } from '../../registry/storedRecords.ts';
+} from '../rows.ts';
 import { insertRows, type Queryable } from './bulkInsert.ts';
 import { commitIngestGroup } from './ingestCommit.ts';
 import type { Pool } from './openPool.ts';

@@ -4,8 +4,8 @@
  * JSON text from SQLite, as booleans and jsonb from PostgreSQL; both are read here.
  */
 import type { DoorEventRecord, SealState } from '../core/sealState.ts';
-import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from './schemas.ts';
-import type { SensorRow, TokenRow } from './storedRecords.ts';
+import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../registry/schemas.ts';
+import type { SensorRow, TokenRow } from '../registry/storedRecords.ts';
 
 export type Row = Record<string, unknown>;
 
