@@ -87,11 +87,6 @@ export function persistenceOf(aedes: Aedes): AedesPersistence {
   return broker(aedes).persistence;
 }
 
-/** The connected client with this id on this node, if any. */
-export function connectedClient(aedes: Aedes, clientId: string): Client | undefined {
-  return broker(aedes).clients[clientId];
-}
-
 export function connectedClients(aedes: Aedes): Client[] {
   return Object.values(broker(aedes).clients).filter((c): c is Client => c !== undefined);
 }

@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import { Aedes, type Client } from 'aedes';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
-import { assertAedesVersion, connectedClient, connectedClients, persistenceOf } from './aedesInternals.ts';
+import { assertAedesVersion, connectedClients, persistenceOf } from './aedesInternals.ts';
 import {
   DeliveredQosCap,
   matchEmptyLevelsInRetained,
@@ -21,6 +21,7 @@ import { type PublishHandler, publishHooks } from './hooks/publish.ts';
 import { subscribeHook } from './hooks/subscribe.ts';
 import type { Identity } from './identity.ts';
 import { openListeners } from './listeners.ts';
+import { NewestConnections } from './newestConnections.ts';
 import type { PacketGuard } from './packetGuard.ts';
 import { RedeliveryMarker } from './redeliveryMarker.ts';
 import { RetainedOrder } from './retainedOrder.ts';
@@ -97,6 +98,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   const redeliveries = new RedeliveryMarker();
   const retainedOrder = new RetainedOrder();
   const qosCap = new DeliveredQosCap();
+  const newestConnections = new NewestConnections();
   const backplane = opts.redisUrl ? await openRedisBackplane(opts.redisUrl, newNodeId(), log) : null;
   const ledger = backplane ? new ConnectionLedger() : null;
 
@@ -105,8 +107,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     identities,
     accounting,
     retainedOrder,
-    // Called only once clients connect, after `aedes` below exists.
-    connectedClient: (clientId) => connectedClient(aedes, clientId),
+    newestConnections,
     cluster: backplane && ledger ? { nodeId: backplane.nodeId, ledger } : null,
   });
   const aedes = new Aedes({
@@ -120,6 +121,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       identities,
       guards,
       accounting,
+      newestConnections,
       sessions,
       redeliveries,
       backplane,

@@ -9,10 +9,15 @@ import type { EventBus } from '../../core/eventBus.ts';
 import type { ServiceEvents } from '../../core/events.ts';
 import type { Logger } from '../../core/logger.ts';
 import { Registry } from '../../registry/registry.ts';
-import type { Store } from '../../registry/store.ts';
 import type { ConfigSections } from '../configSections.ts';
 import type { Component } from '../lifecycle.ts';
-import { openLocalDatabase, openSharedDatabase, type SharedDatabase, type Stores } from '../stores.ts';
+import {
+  openLocalDatabase,
+  openSharedDatabase,
+  type SharedDatabase,
+  type Store,
+  type Stores,
+} from '../stores.ts';
 
 export interface StorageComponent extends Component {
   readonly store: Store;

@@ -5,6 +5,7 @@ import type { Authenticator } from '../authenticator.ts';
 import type { RedisBackplane } from '../cluster.ts';
 import type { ConnectionAccounting } from '../connectionAccounting.ts';
 import type { Identity } from '../identity.ts';
+import type { NewestConnections } from '../newestConnections.ts';
 import type { PacketGuard } from '../packetGuard.ts';
 import type { RedeliveryMarker } from '../redeliveryMarker.ts';
 import { topicProblem } from '../topicValidation.ts';
@@ -16,6 +17,8 @@ export interface ConnectHookDeps {
   /** The packet guard in front of each connection (for its address, and to raise its size limit). */
   guards: WeakMap<Client, PacketGuard>;
   accounting: ConnectionAccounting;
+  /** Filled here at an accepted CONNECT, emptied as connections close; the publish hook reads it. */
+  newestConnections: NewestConnections;
   sessions: SessionLedger;
   redeliveries: RedeliveryMarker;
   /** With REDIS_URL: where persistent sessions are shared with the other nodes. */
@@ -80,6 +83,11 @@ export function connectHooks(
           }
           deps.identities.set(client, outcome.identity);
           if (outcome.identity.kind !== 'sensor') guard?.setMaxPacketSize(deps.trustedPacketSize);
+          // Before Aedes registers this connection, which closes an older one of the same client id.
+          if (guard && !guard.closed) {
+            deps.newestConnections.loggedIn(client);
+            guard.once('close', () => deps.newestConnections.closed(client));
+          }
           openSession(deps, client, done);
         },
         (err: Error) => {

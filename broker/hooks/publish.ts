@@ -4,6 +4,7 @@ import { storedWillOrigin, willTopicOf } from '../aedesInternals.ts';
 import { type ConnectionLedger, staleWill } from '../cluster.ts';
 import type { ConnectionAccounting } from '../connectionAccounting.ts';
 import type { Identity } from '../identity.ts';
+import type { NewestConnections } from '../newestConnections.ts';
 import type { RetainedOrder } from '../retainedOrder.ts';
 import { topicProblem } from '../topicValidation.ts';
 
@@ -28,8 +29,8 @@ export interface PublishHookDeps {
   identities: WeakMap<Client, Identity>;
   accounting: ConnectionAccounting;
   retainedOrder: RetainedOrder;
-  /** The client connected on this node under this id, if any (Aedes' own table). */
-  connectedClient(clientId: string): Client | undefined;
+  /** The newest logged-in connection per client id on this node (filled by the connect hook). */
+  newestConnections: NewestConnections;
   /** With REDIS_URL: this node's Aedes id and where each client id connected last. */
   cluster: { nodeId: string; ledger: ConnectionLedger } | null;
 }
@@ -57,9 +58,10 @@ export function publishHooks(deps: PublishHookDeps): Required<Pick<AedesOptions,
       if (client && !identity) return done(new Error('not authenticated'));
       // Read now: Aedes clears a closing connection's will once this hook returns.
       const ownWill = client ? client.closed && willTopicOf(client) === packet.topic : false;
-      if (client && ownWill && isTakenOver(deps, client)) {
-        // Aedes publishes the will of a session that a reconnect of the same
-        // client id took over; it would mark a connected seal offline.
+      if (client && ownWill && deps.newestConnections.hasNewerThan(client)) {
+        // A takeover (MQTT-3.1.4-2): the server closes the old connection without DISCONNECT, so
+        // Aedes publishes its will (MQTT-3.1.2-8). Refused: the device is alive on its new
+        // connection, and the will's retained `offline` would mark a connected seal offline.
         accounting.refused('stale_will');
         return done(new Error('will of a taken-over session'));
       }
@@ -95,12 +97,6 @@ export function publishHooks(deps: PublishHookDeps): Required<Pick<AedesOptions,
       if (client && packet.retain) retainedOrder.settle(client, packet);
     },
   };
-}
-
-/** A closing connection whose client id is connected here again (Aedes closes the old one then). */
-function isTakenOver(deps: PublishHookDeps, client: Client): boolean {
-  const current = deps.connectedClient(client.id);
-  return current !== undefined && current !== client;
 }
 
 function staleWillInCluster(

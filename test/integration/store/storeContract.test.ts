@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Store } from '../../../app/stores.ts';
 import type { DoorEventRecord, SealState } from '../../../core/sealState.ts';
 import type { GridNode, Household, Quarantine, Window, Worker } from '../../../registry/schemas.ts';
-import type { GatewayRow, SensorRow, Store, TokenRow } from '../../../registry/store.ts';
+import type { GatewayRow, SensorRow, TokenRow } from '../../../registry/storedRecords.ts';
 import { openPool } from '../../../storage/postgres/openPool.ts';
 import { PostgresStore } from '../../../storage/postgres/postgresStore.ts';
 import { STEPS } from '../../../storage/schema/steps.ts';
@@ -14,10 +15,9 @@ import { SqliteStore } from '../../../storage/sqlite/sqliteStore.ts';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.ts';
 
 /**
- * The contract of the persistence port (registry/store.ts), run against every
- * implementation: SQLite (a new file per test) and a real PostgreSQL (one
- * database, emptied per test). A behaviour that differs between them is a bug
- * in one of them.
+ * The contract of the persistence ports (registry/registryStore.ts, ingest/ingestStore.ts), run
+ * against every implementation: SQLite (a new file per test) and a real PostgreSQL (one database,
+ * emptied per test). A behaviour that differs between them is a bug in one of them.
  */
 
 const logger = pino({ level: 'silent' });
@@ -525,6 +525,21 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
       expiresAt: T + HOUR,
     });
     expect((await store.findTokenByHash('hash-t2'))?.expiresAt).toBe(T + HOUR);
+  });
+
+  it('tokens: one by id, revoked ones too, without its hash; unknown is null', async () => {
+    await seed();
+    await store.insertToken({ ...tokenRow('t2', 'worker', 'g2'), expiresAt: T + HOUR });
+    await store.insertToken(tokenRow('t1', 'admin'));
+    expect(await store.tokenById('t2')).toEqual({
+      ...tokenRecordOf('t2', 'worker', 'g2'),
+      expiresAt: T + HOUR,
+    });
+    await store.revokeToken('t2', T + 5);
+    const revoked = await store.tokenById('t2');
+    expect(revoked?.revokedAt).toBe(T + 5);
+    expect(Object.keys(revoked ?? {})).not.toContain('tokenHash');
+    expect(await store.tokenById('nope')).toBeNull();
   });
 
   it('tokens: revoke once (the first time stays), unknown is null, the last never-expiring whole-grid admin stays', async () => {
