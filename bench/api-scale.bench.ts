@@ -1,4 +1,7 @@
 /**
+ * Over 400 lines: one scenario with its seeding, two phases and their report; split, the phases would share
+ * half their setup through parameters.
+ *
  * The read side at county scale, against the real service (`node dist/main.js`):
  *
  * 1. With 100,000 sensors registered, armed and with live state (seeded straight into DATA_DIR through the

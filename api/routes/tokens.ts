@@ -82,7 +82,7 @@ export function tokenRoutes(table: RouteTable, { registry, clock }: ApiDeps): vo
     handler: async ({ params, principal }) => {
       const id = params.tokenId;
       // Out of scope looks like unknown: a scoped admin learns nothing of other subtrees' tokens.
-      const known = (await registry.tokens()).find((t) => t.id === id);
+      const known = await registry.token(id);
       if (!known || !visible(principal, known)) throw notFound('token', id);
       return tokenView(await registry.revokeToken(id), clock.now(), principal);
     },

@@ -12,7 +12,7 @@ import { createLogger } from '../../core/logger.ts';
 import type { SealState } from '../../core/sealState.ts';
 import type { GridNode, Household, Quarantine } from '../../registry/schemas.ts';
 import { hashSecret, newSecret } from '../../registry/secrets.ts';
-import type { SensorRow } from '../../registry/store.ts';
+import type { SensorRow } from '../../registry/storedRecords.ts';
 import { seededRandom } from '../../simulator/models/rng.ts';
 import { openDatabase } from '../../storage/sqlite/openDatabase.ts';
 import { SqliteStore } from '../../storage/sqlite/sqliteStore.ts';

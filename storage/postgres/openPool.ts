@@ -1,16 +1,8 @@
 import pg from 'pg';
 import type { Logger } from '../../core/logger.ts';
-import { MIGRATIONS, type Migration } from './migrations.ts';
+import { migratePostgres } from './migrate.ts';
 
 export type Pool = pg.Pool;
-
-/**
- * Key of the transaction-scoped advisory lock that serialises migrations:
- * two instances starting at once against one database take turns, and the
- * second finds the first one's versions applied. (An arbitrary constant; it
- * only has to differ from other advisory locks taken on the same database.)
- */
-export const MIGRATION_LOCK_KEY = 0x5ea1_0001;
 
 const INT8_OID = 20;
 
@@ -37,9 +29,9 @@ export interface OpenPoolOptions {
 
 /**
  * Connects a pool to `url` (postgres://user:password@host:port/database),
- * checks that the server answers and applies pending migrations. bigint
- * columns come back as numbers (a parser local to this pool, not pg's global
- * one). Durability is PostgreSQL's: a commit returns once its WAL is flushed
+ * checks that the server answers and brings the schema to the definition
+ * (migrate.ts). bigint columns come back as numbers (a parser local to this
+ * pool, not pg's global one). Durability is PostgreSQL's: a commit returns once its WAL is flushed
  * (synchronous_commit=on, the server default).
  */
 export async function openPool(url: string, logger: Logger, options: OpenPoolOptions = {}): Promise<Pool> {
@@ -53,45 +45,10 @@ export async function openPool(url: string, logger: Logger, options: OpenPoolOpt
   // the pool discards it and the next query opens a new one.
   pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL connection failed'));
   try {
-    await migrate(pool, logger, MIGRATIONS);
+    await migratePostgres(pool, logger);
   } catch (err) {
     await pool.end();
     throw err;
   }
   return pool;
-}
-
-/**
- * Applies the pending migrations in one transaction under an advisory lock:
- * all of them or none, and never two instances at once.
- */
-export async function migrate(pool: Pool, logger: Logger, migrations: readonly Migration[]): Promise<void> {
-  const client = await pool.connect();
-  const done: Migration[] = [];
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
-    await client.query(
-      'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)',
-    );
-    const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
-    const applied = new Set(rows.map((r) => r.version));
-    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
-      if (applied.has(m.version)) continue;
-      await client.query(m.sql);
-      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
-        m.version,
-        m.name,
-        Date.now(),
-      ]);
-      done.push(m);
-    }
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    client.release(err instanceof Error ? err : true);
-    throw err;
-  }
-  client.release();
-  for (const m of done) logger.info({ version: m.version, migration: m.name }, 'database migrated');
 }

@@ -1,6 +1,13 @@
-import type pg from 'pg';
 import type { DoorEventRecord, SealState } from '../../core/sealState.ts';
+import type { DoorHistoryStore, IngestCommit, IngestStore } from '../../ingest/ingestStore.ts';
+import type { ImportRecords } from '../../registry/commands/importCommand.ts';
+import type { TokenRevocation } from '../../registry/commands/tokenCommands.ts';
 import { cycleRefusal } from '../../registry/gridCycle.ts';
+import type { RegistrySnapshot } from '../../registry/registryIndex.ts';
+import type { RegistryStore } from '../../registry/registryStore.ts';
+import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../../registry/schemas.ts';
+import type { SecretHashUpgrade } from '../../registry/secretHashUpgrades.ts';
+import type { GatewayRow, SensorRow, TokenRow } from '../../registry/storedRecords.ts';
 import {
   doorEvent,
   gridNode,
@@ -15,119 +22,22 @@ import {
   tokenRecord,
   window,
   worker,
-} from '../../registry/rows.ts';
-import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../../registry/schemas.ts';
-import type {
-  GatewayRow,
-  ImportRecords,
-  IngestCommit,
-  RegistrySnapshot,
-  SecretHashUpgrade,
-  SensorRow,
-  Store,
-  TokenRevocation,
-  TokenRow,
-} from '../../registry/store.ts';
+} from '../rows.ts';
+import { insertRows, type Queryable } from './bulkInsert.ts';
+import { commitIngestGroup } from './ingestCommit.ts';
 import type { Pool } from './openPool.ts';
-import { SEAL_FEED_CHANNEL } from './sealFeed.ts';
 
-/** A pool or a client inside a transaction: both run queries. */
-type Queryable = Pick<pg.PoolClient, 'query'>;
-
-/** The columns of `rows`, one array each, for `unnest($1::text[], $2::bigint[], …)`: one statement writes them all. */
-function columns<T>(rows: readonly T[], pick: (row: T) => unknown[]): unknown[][] {
-  const tuples = rows.map(pick);
-  return (tuples[0] ?? []).map((_, i) => tuples.map((t) => t[i] ?? null));
-}
-
-// Multi-row inserts: each takes one array per column, in the order of its PICK tuple.
-const INSERT = {
-  grid: `INSERT INTO grid_nodes (id, name, parent_id, level, created_at)
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])`,
-  workers: `INSERT INTO workers (id, name, grid_id, role, email, phone, webhook, created_at)
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[])`,
-  households: `INSERT INTO households (id, grid_id, address, contact, created_at)
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])`,
-  sensors: `INSERT INTO sensors (id, household_id, model, secret_hash, friendly_name, created_at)
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])`,
-  quarantines: `INSERT INTO quarantines (id, household_id, start_at, end_at, created_at)
-    SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[])`,
-  windows: `INSERT INTO windows (id, grid_id, household_id, start_at, end_at, reason, "by", created_at)
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::bigint[])`,
-} as const;
-
-const PICK = {
-  grid: (n: GridNode) => [n.id, n.name, n.parentId, n.level, n.createdAt],
-  workers: (w: Worker) => [w.id, w.name, w.gridId, w.role, w.email, w.phone, w.webhook, w.createdAt],
-  households: (h: Household) => [h.id, h.gridId, h.address, h.contact, h.createdAt],
-  // commissioning_until is not written on insert (as in SqliteStore): setCommissioning sets it.
-  sensors: (x: SensorRow) => [x.id, x.householdId, x.model, x.secretHash, x.friendlyName, x.createdAt],
-  quarantines: (q: Quarantine) => [q.id, q.householdId, q.start, q.end, q.createdAt],
-  windows: (w: Window) => [w.id, w.gridId, w.householdId, w.start, w.end, w.reason, w.by, w.createdAt],
-};
-
-/**
- * One statement, so one transaction and one round trip, for a whole ingest group:
- * the seal states are upserted and the door events appended.
- * - The join with sensors (FOR KEY SHARE) is SqliteStore's EXISTS guard: a sensor removed while
- *   its message was in flight leaves no state row behind and does not fail the group. The lock
- *   makes a concurrent deleteSensor (which locks the row FOR UPDATE first) wait or be waited for.
- * - commitIngest sorts the states by sensor id, so concurrent groups on several instances lock
- *   seal_state rows in one order and cannot deadlock.
- * - Both inserts run even though the final SELECT reads neither (PostgreSQL always runs
- *   data-modifying WITH clauses, once, to completion).
- */
-const COMMIT_INGEST = `
-  WITH s AS (
-    INSERT INTO seal_state (sensor_id, door, online, battery, rssi, tamper, last_seen, last_door_change,
-        door_observed_at, recent_seqs, messages, updated_at)
-      SELECT u.sensor_id, u.door, u.online, u.battery, u.rssi, u.tamper, u.last_seen, u.last_door_change,
-          u.door_observed_at, u.recent_seqs::jsonb, u.messages, u.updated_at
-        FROM unnest($1::text[], $2::text[], $3::boolean[], $4::float8[], $5::float8[], $6::boolean[],
-            $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], $11::bigint[], $12::bigint[])
-          WITH ORDINALITY AS u(sensor_id, door, online, battery, rssi, tamper, last_seen, last_door_change,
-            door_observed_at, recent_seqs, messages, updated_at, n)
-        JOIN sensors ON sensors.id = u.sensor_id
-        ORDER BY u.n
-        FOR KEY SHARE OF sensors
-    ON CONFLICT (sensor_id) DO UPDATE SET door = excluded.door, online = excluded.online,
-      battery = excluded.battery, rssi = excluded.rssi, tamper = excluded.tamper, last_seen = excluded.last_seen,
-      last_door_change = excluded.last_door_change, door_observed_at = excluded.door_observed_at,
-      recent_seqs = excluded.recent_seqs, messages = excluded.messages, updated_at = excluded.updated_at
-  ), e AS (
-    INSERT INTO door_events (sensor_id, household_id, type, ts, received_at, seq, dialect)
-      SELECT u.sensor_id, u.household_id, u.type, u.ts, u.received_at, u.seq, u.dialect
-        FROM unnest($13::text[], $14::text[], $15::text[], $16::bigint[], $17::bigint[], $18::bigint[], $19::text[])
-          WITH ORDINALITY AS u(sensor_id, household_id, type, ts, received_at, seq, dialect, n)
-        ORDER BY u.n
-  )
-  SELECT 1`;
-
-/**
- * The same, and the group's messages appended to the seal feed with a wake-up for its readers
- * ($20: this instance, $21: the group's SealCommitted messages as one JSON array: one row per group, not
- * per message, costs a row's overhead once (1,600 messages: 48 ms as rows, a few ms as one). NOTIFY is delivered at commit.
- */
-const COMMIT_INGEST_WITH_FEED = COMMIT_INGEST.replace(
-  /SELECT 1$/,
-  `, f AS (
-    INSERT INTO seal_feed (instance, events) VALUES ($20, $21)
-  ), n AS (
-    SELECT pg_notify('${SEAL_FEED_CHANNEL}', $20)
-  )
-  SELECT count(*) FROM n`,
-);
-
-/**
- * The PostgreSQL store: the same contract as SqliteStore (registry/store.ts),
- * for several instances sharing one database. Multi-record writes run in one
- * transaction; groups of rows are written with one statement per table
- * (unnest of one array per column), not one per row.
- */
 /** pg_advisory_xact_lock key that serializes grid moves across instances ('grid' in ASCII). */
 const GRID_MOVE_LOCK = 0x67726964;
 
-export class PostgresStore implements Store {
+/**
+ * The PostgreSQL store: the same ports as SqliteStore (registry/registryStore.ts,
+ * ingest/ingestStore.ts), for several instances sharing one database. Multi-record writes run in
+ * one transaction; groups of rows are written with one statement per table (bulkInsert.ts), and
+ * an ingest group with one statement (ingestCommit.ts).
+ */
+
+export class PostgresStore implements RegistryStore, IngestStore, DoorHistoryStore {
   /**
    * `instanceId`: several instances share this database; each ingest group is also appended to
    * the seal feed under this name (storage/postgres/sealFeed.ts). Without it, nothing is fed.
@@ -156,15 +66,6 @@ export class PostgresStore implements Store {
     }
     client.release();
     return result;
-  }
-
-  private async insertMany<K extends keyof typeof INSERT>(
-    db: Queryable,
-    table: K,
-    rows: readonly Parameters<(typeof PICK)[K]>[0][] | undefined,
-  ): Promise<void> {
-    if (!rows?.length) return;
-    await db.query(INSERT[table], columns(rows, PICK[table] as (row: unknown) => unknown[]));
   }
 
   async loadRegistry(): Promise<RegistrySnapshot> {
@@ -200,19 +101,19 @@ export class PostgresStore implements Store {
   }
 
   async insertGridNode(n: GridNode): Promise<void> {
-    await this.insertMany(this.pool, 'grid', [n]);
+    await insertRows(this.pool, 'grid', [n]);
   }
 
   async insertWorker(w: Worker): Promise<void> {
-    await this.insertMany(this.pool, 'workers', [w]);
+    await insertRows(this.pool, 'workers', [w]);
   }
 
   async insertHousehold(h: Household): Promise<void> {
-    await this.insertMany(this.pool, 'households', [h]);
+    await insertRows(this.pool, 'households', [h]);
   }
 
   async insertSensor(s: SensorRow): Promise<void> {
-    await this.insertMany(this.pool, 'sensors', [s]);
+    await insertRows(this.pool, 'sensors', [s]);
   }
 
   async insertGateway(g: GatewayRow): Promise<void> {
@@ -225,21 +126,21 @@ export class PostgresStore implements Store {
   }
 
   async insertQuarantine(q: Quarantine): Promise<void> {
-    await this.insertMany(this.pool, 'quarantines', [q]);
+    await insertRows(this.pool, 'quarantines', [q]);
   }
 
   async insertWindow(w: Window): Promise<void> {
-    await this.insertMany(this.pool, 'windows', [w]);
+    await insertRows(this.pool, 'windows', [w]);
   }
 
   async importRecords(records: ImportRecords): Promise<void> {
     await this.tx(async (db) => {
-      await this.insertMany(db, 'grid', records.grid);
-      await this.insertMany(db, 'workers', records.workers);
-      await this.insertMany(db, 'households', records.households);
-      await this.insertMany(db, 'sensors', records.sensors);
-      await this.insertMany(db, 'quarantines', records.quarantines);
-      await this.insertMany(db, 'windows', records.windows);
+      await insertRows(db, 'grid', records.grid);
+      await insertRows(db, 'workers', records.workers);
+      await insertRows(db, 'households', records.households);
+      await insertRows(db, 'sensors', records.sensors);
+      await insertRows(db, 'quarantines', records.quarantines);
+      await insertRows(db, 'windows', records.windows);
     });
   }
 
@@ -354,7 +255,7 @@ export class PostgresStore implements Store {
   async deleteSensor(id: string): Promise<void> {
     await this.tx(async (db) => {
       // Locked first: an ingest group committing this sensor's state finishes before (its row is then
-      // deleted here) or waits and skips the sensor (see COMMIT_INGEST).
+      // deleted here) or waits and skips the sensor (see ingestCommit.ts).
       await db.query('SELECT 1 FROM sensors WHERE id = $1 FOR UPDATE', [id]);
       await db.query('DELETE FROM gateway_sensors WHERE sensor_id = $1', [id]);
       await db.query('DELETE FROM seal_state WHERE sensor_id = $1', [id]);
@@ -374,6 +275,11 @@ export class PostgresStore implements Store {
       `SELECT ${TOKEN_COLUMNS} FROM tokens ORDER BY created_at, id`,
     );
     return rows.map(tokenRecord);
+  }
+
+  async tokenById(id: string): Promise<Token | null> {
+    const { rows } = await this.pool.query<Row>(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE id = $1`, [id]);
+    return rows[0] ? tokenRecord(rows[0]) : null;
   }
 
   async revokeToken(id: string, at: number): Promise<TokenRevocation | null> {
@@ -421,42 +327,7 @@ export class PostgresStore implements Store {
   }
 
   async commitIngest(commit: IngestCommit): Promise<boolean> {
-    if (commit.states.length === 0 && commit.doorEvents.length === 0) return false;
-    // A sensor twice in one group: the later state wins, as with SQLite's upsert row by row
-    // (PostgreSQL refuses to upsert one row twice in one statement).
-    const latest = new Map<string, SealState>();
-    for (const s of commit.states) latest.set(s.sensorId, s);
-    const states = [...latest.values()].sort((a, b) => (a.sensorId < b.sensorId ? -1 : 1));
-    const state = <V>(f: (s: SealState) => V): V[] => states.map(f);
-    const event = <V>(f: (e: DoorEventRecord) => V): V[] => commit.doorEvents.map(f);
-    // Named: each connection parses and plans it once.
-    const feed = this.instanceId !== null && commit.events !== undefined && commit.events.length > 0;
-    await this.pool.query({
-      name: feed ? 'sealwatch-commit-ingest-feed' : 'sealwatch-commit-ingest',
-      text: feed ? COMMIT_INGEST_WITH_FEED : COMMIT_INGEST,
-      values: [
-        state((s) => s.sensorId),
-        state((s) => s.door),
-        state((s) => s.online),
-        state((s) => s.battery),
-        state((s) => s.rssi),
-        state((s) => s.tamper),
-        state((s) => s.lastSeen),
-        state((s) => s.lastDoorChange),
-        state((s) => s.doorObservedAt),
-        state((s) => JSON.stringify(s.recentSeqs)),
-        state((s) => s.messages),
-        state((s) => s.updatedAt),
-        event((e) => e.sensorId),
-        event((e) => e.householdId),
-        event((e) => e.type),
-        event((e) => e.ts),
-        event((e) => e.receivedAt),
-        event((e) => e.seq),
-        event((e) => e.dialect),
-        ...(feed ? [this.instanceId, JSON.stringify(commit.events)] : []),
-      ],
-    });
+    await commitIngestGroup(this.pool, this.instanceId, commit);
     // Alerting reads this instance's groups from the seal feed (in commit order), not from here.
     return false;
   }

@@ -1,5 +1,13 @@
 import type { DoorEventRecord, SealState } from '../../core/sealState.ts';
+import type { DoorHistoryStore, IngestCommit, IngestStore } from '../../ingest/ingestStore.ts';
+import type { ImportRecords } from '../../registry/commands/importCommand.ts';
+import type { TokenRevocation } from '../../registry/commands/tokenCommands.ts';
 import { cycleRefusal } from '../../registry/gridCycle.ts';
+import type { RegistrySnapshot } from '../../registry/registryIndex.ts';
+import type { RegistryStore } from '../../registry/registryStore.ts';
+import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../../registry/schemas.ts';
+import type { SecretHashUpgrade } from '../../registry/secretHashUpgrades.ts';
+import type { GatewayRow, SensorRow, TokenRow } from '../../registry/storedRecords.ts';
 import {
   doorEvent,
   gridNode,
@@ -14,31 +22,21 @@ import {
   tokenRecord,
   window,
   worker,
-} from '../../registry/rows.ts';
-import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../../registry/schemas.ts';
-import type {
-  GatewayRow,
-  ImportRecords,
-  IngestCommit,
-  RegistrySnapshot,
-  SecretHashUpgrade,
-  SensorRow,
-  Store,
-  TokenRevocation,
-  TokenRow,
-} from '../../registry/store.ts';
+} from '../rows.ts';
 import type { Db } from './openDatabase.ts';
 
-/**
- * The SQLite store. better-sqlite3 is synchronous and fast; the asynchronous
- * interface is kept so callers do not depend on that.
- */
 /** `up`: the node `?` and its ancestors; UNION (not ALL) ends even on a cycle already stored. */
 const ANCESTORS_SQLITE = `WITH RECURSIVE up(id, parent_id) AS (
   SELECT id, parent_id FROM grid_nodes WHERE id = ?
   UNION SELECT g.id, g.parent_id FROM grid_nodes g JOIN up ON g.id = up.parent_id)`;
 
-export class SqliteStore implements Store {
+/**
+ * The SQLite store: the registry's and ingest's ports (registry/registryStore.ts,
+ * ingest/ingestStore.ts) on one file. better-sqlite3 is synchronous and fast; the asynchronous
+ * interface is kept so callers do not depend on that.
+ */
+
+export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore {
   private readonly upsertState;
   private readonly insertDoorEvent;
   private readonly commitTx;
@@ -278,6 +276,11 @@ export class SqliteStore implements Store {
     return (
       this.db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens ORDER BY created_at, id`).all() as Row[]
     ).map(tokenRecord);
+  }
+
+  async tokenById(id: string): Promise<Token | null> {
+    const r = this.db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE id = ?`).get(id) as Row | undefined;
+    return r ? tokenRecord(r) : null;
   }
 
   async revokeToken(id: string, at: number): Promise<TokenRevocation | null> {

@@ -1,3 +1,8 @@
+/**
+ * Every route × role × scope of the API's route table, and the MQTT side of the same rules, against one real
+ * service. Over 400 lines: the table is the source and each row is one short case; split, the service would
+ * be started once per file.
+ */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -18,7 +18,7 @@ import type { SealMessage } from '../../../core/sealMessage.ts';
 import { initialSealState, type SealState } from '../../../core/sealState.ts';
 import { Registry } from '../../../registry/registry.ts';
 import { SqliteAlertStore } from '../../../storage/sqlite/alertStore.ts';
-import { MIGRATIONS } from '../../../storage/sqlite/migrations.ts';
+import { migrateSqlite } from '../../../storage/sqlite/migrate.ts';
 import { SqliteStore } from '../../../storage/sqlite/sqliteStore.ts';
 
 const T0 = Date.UTC(2026, 0, 10, 2, 0, 0);
@@ -50,7 +50,7 @@ interface World {
 async function world(): Promise<World> {
   const db = new Database(':memory:');
   db.pragma('foreign_keys = ON');
-  for (const m of MIGRATIONS) db.exec(m.sql);
+  migrateSqlite(db, logger);
   const clock = new ManualClock(T0);
   const bus = new EventBus<ServiceEvents>(logger);
   const registry = new Registry(new SqliteStore(db), bus, clock);

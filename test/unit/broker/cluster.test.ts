@@ -20,41 +20,43 @@ describe('redactRedisUrl', () => {
 });
 
 describe('staleWill: wills that would mark a connected device offline', () => {
-  const will = { topic: 'seal/d1/status', payload: Buffer.from('offline') };
-  const closedClient = { id: 'd1', closed: true, will };
+  /** The will of a connection of node n1 that closed (Aedes' `client.will`, read by aedesInternals.ts). */
+  const closedConnectionWill = { stored: null, client: { id: 'd1' }, ofClosedConnection: true };
 
   it('the will of a connection here, closed because the client id connected to another node', () => {
     const ledger = new ConnectionLedger();
     ledger.connected('d1', 'n1');
-    expect(staleWill('n1', ledger, closedClient, will)).toBeNull();
+    expect(staleWill('n1', ledger, closedConnectionWill)).toBeNull();
     ledger.connected('d1', 'n2');
-    expect(staleWill('n1', ledger, closedClient, will)).toBe('taken_over');
+    expect(staleWill('n1', ledger, closedConnectionWill)).toBe('taken_over');
   });
 
   it('a connection that simply went away publishes its will', () => {
     const ledger = new ConnectionLedger();
     ledger.connected('d1', 'n1');
-    expect(staleWill('n1', ledger, closedClient, will)).toBeNull();
-    expect(staleWill('n1', ledger, { ...closedClient, closed: false }, will)).toBeNull();
-    expect(staleWill('n1', new ConnectionLedger(), closedClient, will)).toBeNull();
+    expect(staleWill('n1', ledger, closedConnectionWill)).toBeNull();
+    expect(staleWill('n1', ledger, { ...closedConnectionWill, ofClosedConnection: false })).toBeNull();
+    expect(staleWill('n1', new ConnectionLedger(), closedConnectionWill)).toBeNull();
   });
 
   it('a will stored by a node that stopped: published unless the device connected elsewhere since', () => {
-    const stored = { ...will, brokerId: 'dead', clientId: 'd1' };
+    const stored = { stored: { brokerId: 'dead', clientId: 'd1' }, client: null, ofClosedConnection: false };
     const ledger = new ConnectionLedger();
-    expect(staleWill('n1', ledger, null, stored)).toBeNull();
+    expect(staleWill('n1', ledger, stored)).toBeNull();
     ledger.connected('d1', 'dead');
-    expect(staleWill('n1', ledger, null, stored)).toBeNull();
+    expect(staleWill('n1', ledger, stored)).toBeNull();
     ledger.connected('d1', 'n2');
-    expect(staleWill('n1', ledger, null, stored)).toBe('orphaned');
+    expect(staleWill('n1', ledger, stored)).toBe('orphaned');
     ledger.connected('d1', 'n1');
-    expect(staleWill('n1', ledger, { id: 'd1', closed: false }, stored)).toBe('orphaned');
+    expect(staleWill('n1', ledger, { ...stored, client: { id: 'd1' } })).toBe('orphaned');
   });
 
   it('a will this node stored itself is judged as its own connection', () => {
     const ledger = new ConnectionLedger();
     ledger.connected('d1', 'n1');
-    expect(staleWill('n1', ledger, closedClient, { ...will, brokerId: 'n1', clientId: 'd1' })).toBeNull();
+    expect(
+      staleWill('n1', ledger, { ...closedConnectionWill, stored: { brokerId: 'n1', clientId: 'd1' } }),
+    ).toBeNull();
   });
 
   it('the ledger forgets the oldest client ids beyond its bound', () => {

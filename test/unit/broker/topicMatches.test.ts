@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { topicMatches } from '../../../broker/aedesPatches.ts';
+import { topicMatches } from '../../../broker/topicMatches.ts';
 
 /** MQTT 3.1.1 section 4.7 (Topic Names and Topic Filters), including its examples. */
-describe('topicMatches (broker/aedesPatches.ts)', () => {
+describe('topicMatches (broker/topicMatches.ts)', () => {
   it.each([
     // 4.7.1.2 Multi-level wildcard
     ['sport/tennis/player1/#', 'sport/tennis/player1', true],

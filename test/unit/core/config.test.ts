@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, VARIABLES } from '../../../core/config.ts';
+import { VARIABLE_GROUPS } from '../../../core/configVariables.ts';
 import { MAX_DURATION_MS } from '../../../core/duration.ts';
 
 const NAMES = Object.keys(VARIABLES) as (keyof typeof VARIABLES)[];
@@ -302,5 +303,13 @@ describe('loadConfig: properties', () => {
         expect(loadConfig({ ESCALATE_AFTER: text }).ESCALATE_AFTER).toEqual(sorted.map((s) => s.ms));
       }),
     );
+  });
+});
+
+describe('configuration groups', () => {
+  it('every variable is listed in exactly one component group of --help', () => {
+    const grouped = VARIABLE_GROUPS.flatMap(([, names]) => names);
+    expect([...grouped].sort()).toEqual(Object.keys(VARIABLES).sort());
+    expect(new Set(grouped).size).toBe(grouped.length);
   });
 });

@@ -8,7 +8,7 @@ import { EventBus } from '../../../core/eventBus.ts';
 import type { ServiceEvents } from '../../../core/events.ts';
 import { isArmed } from '../../../registry/arming.ts';
 import { Registry } from '../../../registry/registry.ts';
-import { MIGRATIONS } from '../../../storage/sqlite/migrations.ts';
+import { migrateSqlite } from '../../../storage/sqlite/migrate.ts';
 import { SqliteStore } from '../../../storage/sqlite/sqliteStore.ts';
 
 const H = 3_600_000;
@@ -29,7 +29,7 @@ describe('Registry.isArmed', () => {
         fc.array(fc.integer({ min: 0, max: 32 }), { minLength: 1, maxLength: 8 }),
         async (quarantines, windows, hours) => {
           const db = new Database(':memory:');
-          for (const m of MIGRATIONS) db.exec(m.sql);
+          migrateSqlite(db, pino({ level: 'silent' }));
           const clock = new ManualClock(T0);
           const registry = new Registry(
             new SqliteStore(db),

@@ -5,7 +5,7 @@ import { ManualClock } from '../../../core/clock.ts';
 import { EventBus } from '../../../core/eventBus.ts';
 import type { ServiceEvents } from '../../../core/events.ts';
 import { Registry } from '../../../registry/registry.ts';
-import { MIGRATIONS } from '../../../storage/sqlite/migrations.ts';
+import { migrateSqlite } from '../../../storage/sqlite/migrate.ts';
 import { SqliteStore } from '../../../storage/sqlite/sqliteStore.ts';
 
 /** Registry.sensorsUnder: the sensors of a subtree, node by node, kept right through moves and removals. */
@@ -16,7 +16,7 @@ describe('Registry.sensorsUnder', () => {
 
   beforeEach(async () => {
     const db = new Database(':memory:');
-    for (const m of MIGRATIONS) db.exec(m.sql);
+    migrateSqlite(db, pino({ level: 'silent' }));
     const store = new SqliteStore(db);
     registry = new Registry(
       store,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { SecretHashUpgrade } from '../../../registry/secretHashUpgrades.ts';
 import { SecretHashUpgrades } from '../../../registry/secretHashUpgrades.ts';
-import type { SecretHashUpgrade } from '../../../registry/store.ts';
 
 const up = (id: string, kind: SecretHashUpgrade['kind'] = 'sensor'): SecretHashUpgrade => ({
   kind,

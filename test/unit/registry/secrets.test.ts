@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import {
   hashSecret,
   isMosquittoHash,
-  legacyScryptHash,
   needsRehash,
   newSecret,
   verifySecret,
 } from '../../../registry/secrets.ts';
+import { legacyScryptHash } from '../../helpers/legacySecretHash.ts';
 
 /**
  * Device secrets are stored in Mosquitto's `$7$` format: PBKDF2-HMAC-SHA512, 12-byte salt, 64-byte

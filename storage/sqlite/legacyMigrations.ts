@@ -1,14 +1,12 @@
 /**
- * Versioned schema migrations, applied in order inside one transaction each.
- * Never edit a released migration: append a new one. Times are epoch ms.
+ * FROZEN. SQLite's hand-written schema history (1-7), kept only to bring a file made before one
+ * schema source to version 7; step 100 of storage/schema/steps.ts then brings it to
+ * storage/schema/definition.ts. A new file never runs these. Do not append here: a schema change
+ * is a step in storage/schema/steps.ts.
  */
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+import type { LegacyMigration } from '../schema/migrationPlan.ts';
 
-export const MIGRATIONS: Migration[] = [
+export const LEGACY_MIGRATIONS: readonly LegacyMigration[] = [
   {
     version: 1,
     name: 'registry',

@@ -4,8 +4,8 @@
  * JSON text from SQLite, as booleans and jsonb from PostgreSQL; both are read here.
  */
 import type { DoorEventRecord, SealState } from '../core/sealState.ts';
-import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from './schemas.ts';
-import type { SensorRow, TokenRow } from './store.ts';
+import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../registry/schemas.ts';
+import type { SensorRow, TokenRow } from '../registry/storedRecords.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -84,7 +84,7 @@ export const TOKEN_COLUMNS = 'id, name, role, grid_id, created_at, revoked_at, e
 
 /**
  * The whole-grid admin tokens that keep the service administrable: active and never expiring.
- * Revoking the last of them is refused (registry/store.ts, revokeToken).
+ * Revoking the last of them is refused (TokenStore.revokeToken in registry/commands/tokenCommands.ts).
  */
 export const KEEPER_ADMIN_TOKENS =
   "role = 'admin' AND grid_id IS NULL AND revoked_at IS NULL AND expires_at IS NULL";

@@ -1,19 +1,15 @@
 /**
- * Versioned PostgreSQL schema migrations of the registry store, applied in
- * order by openPool.ts. Never edit a released migration: append a new one.
+ * FROZEN. PostgreSQL's hand-written schema history (1-4), kept only to bring a database made
+ * before one schema source to version 4; step 100 of storage/schema/steps.ts then brings it to
+ * storage/schema/definition.ts. A new database never runs these. Do not append here: a schema
+ * change is a step in storage/schema/steps.ts.
  *
- * The versions are PostgreSQL's own (they do not follow the SQLite ones): 1 is
- * the schema SqliteStore uses, 2 the alert store's (SqliteAlertStore's), 3
- * what only several instances need (the seal feed, the alerting owner).
- * Times are epoch ms in bigint columns; the pool parses int8 to number.
+ * The versions were PostgreSQL's own (they did not follow the SQLite ones): 1 the schema
+ * SqliteStore used, 2 the alert store's, 3 what only several instances need, 4 token expiry.
  */
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+import type { LegacyMigration } from '../schema/migrationPlan.ts';
 
-export const MIGRATIONS: Migration[] = [
+export const LEGACY_MIGRATIONS: readonly LegacyMigration[] = [
   {
     version: 1,
     name: 'registry, seal state and door history',
