@@ -6,16 +6,33 @@ import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { answerJsonSchema } from './answerJsonSchema.ts';
 import { errorAnswer } from './schemas/common.ts';
 
+const ERROR_SCHEMA = answerJsonSchema(errorAnswer);
+const ERROR_REF = { $ref: '#/components/schemas/Error' };
+
 /**
- * The request parts of a route schema are zod (the type provider turns them into JSON Schema);
- * its answers are JSON Schema already (api/answerJsonSchema.ts: Fastify serializes with them).
+ * The request parts of a route schema are zod (the type provider turns them into JSON Schema); its
+ * answers are JSON Schema already (api/answerJsonSchema.ts: Fastify serializes with them), and its
+ * errors are listed by status (`x-error-answers`, routeTable.ts), all in SPEC's error shape.
  */
 const transform: SwaggerTransform = (document) => {
   const { schema } = document;
   if (!schema) return jsonSchemaTransform(document);
-  const { response, ...request } = schema as typeof schema & { response?: unknown };
+  const {
+    response,
+    'x-error-answers': errors,
+    ...request
+  } = schema as typeof schema & {
+    response?: Record<string, unknown>;
+    'x-error-answers'?: Record<string, string>;
+  };
   const out = jsonSchemaTransform({ ...document, schema: request });
-  return response === undefined ? out : { ...out, schema: { ...out.schema, response } };
+  const errorAnswers = Object.fromEntries(
+    Object.entries(errors ?? {}).map(([status, description]) => [
+      status,
+      { description, content: { 'application/json': { schema: ERROR_SCHEMA } } },
+    ]),
+  );
+  return { ...out, schema: { ...out.schema, response: { ...errorAnswers, ...response } } };
 };
 
 type Media = { schema?: unknown };
@@ -24,9 +41,6 @@ type Operation = {
   responses?: Record<string, { content?: Record<string, Media> }>;
   'x-body-optional'?: boolean;
 };
-
-const ERROR_SCHEMA = answerJsonSchema(errorAnswer);
-const ERROR_REF = { $ref: '#/components/schemas/Error' };
 
 /**
  * The finishing touches on the generated document: a body that may be left out is not marked

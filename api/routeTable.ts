@@ -210,20 +210,29 @@ function answersOf(spec: AnyRoute): Answers {
   return answers;
 }
 
-/** The Fastify route schema: zod for the request (validated by zodValidator), JSON Schema for answers. */
-function routeSchema(spec: AnyRoute, answers: Answers): FastifySchema {
-  const response = Object.fromEntries(
-    Object.entries(answers).map(([status, { description, answer }]) => [
-      status,
-      {
+/**
+ * The Fastify route schema: zod for the request (validated by zodValidator), JSON Schema for the
+ * answers Fastify serializes. Errors are written by api/errorHandler.ts in one shape and only
+ * documented (`x-error-answers`, api/openApi.ts): compiling a serializer for each route's seven
+ * error statuses would add about 120 ms to every start for answers JSON.stringify writes anyway.
+ */
+/** Fastify's route schema plus the marks api/openApi.ts reads (swagger passes `x-` keys on). */
+type RouteSchema = FastifySchema & { 'x-error-answers': Record<string, string>; 'x-body-optional'?: true };
+
+function routeSchema(spec: AnyRoute, answers: Answers): RouteSchema {
+  const response: Record<string, unknown> = {};
+  const errors: Record<string, string> = {};
+  for (const [status, { description, answer }] of Object.entries(answers)) {
+    if (answer === errorAnswer) errors[status] = description;
+    else
+      response[status] = {
         description,
         content:
           answer instanceof z.ZodType
             ? { 'application/json': { schema: answerJsonSchema(answer) } }
             : { [answer.contentType]: { schema: { type: 'string' } } },
-      },
-    ]),
-  );
+      };
+  }
   return {
     summary: spec.summary,
     tags: [spec.tag],
@@ -234,7 +243,8 @@ function routeSchema(spec: AnyRoute, answers: Answers): FastifySchema {
     ...(spec.query ? { querystring: spec.query } : {}),
     ...(spec.body ? { body: spec.body, consumes: mediaTypesOf(spec.accepts ?? ['json']) } : {}),
     // @fastify/swagger marks every body required; api/openApi.ts reads this mark and says optional.
-    ...(spec.bodyOptional ? { 'x-body-optional': true } : {}),
+    ...(spec.bodyOptional ? { 'x-body-optional': true as const } : {}),
+    'x-error-answers': errors,
     response,
-  } as FastifySchema;
+  };
 }
