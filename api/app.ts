@@ -26,13 +26,13 @@ import { RouteTable } from './routeTable.ts';
 /**
  * Builds the HTTP API; the composition root listens, tests use inject() or a port.
  * `verifyResponses` checks every JSON answer against its schema (api/responseCheck.ts): tests turn it
- * on through SEALWATCH_VERIFY_RESPONSES=1; it costs a second serialization per answer.
+ * on (API_VERIFY_RESPONSES=true); it costs a second serialization per answer.
  */
 export function buildApi(
   deps: ApiDeps,
   logger: Logger,
   https: { cert: Buffer; key: Buffer } | null = null,
-  options: { verifyResponses: boolean } = { verifyResponses: process.env.SEALWATCH_VERIFY_RESPONSES === '1' },
+  options: { verifyResponses: boolean } = { verifyResponses: false },
 ): FastifyInstance {
   const app: FastifyInstance = Fastify({
     ...(https ? { https } : {}),
@@ -49,7 +49,7 @@ export function buildApi(
   });
   if (options.verifyResponses)
     app.log.warn(
-      'answers are checked against their schemas (SEALWATCH_VERIFY_RESPONSES=1): a test setting, each answer is serialized twice',
+      'answers are checked against their schemas (API_VERIFY_RESPONSES=true): a test setting, each answer is serialized twice',
     );
   const known = new KnownRoutes();
   app.addHook('onRoute', known.onRoute);

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { ServiceError } from '../core/errors.ts';
 
 /**
- * A check for tests (SEALWATCH_VERIFY_RESPONSES=1, set by test/helpers/service.ts): every JSON
+ * A check for tests (API_VERIFY_RESPONSES=true, set by test/helpers/service.ts): every JSON
  * answer must fit its declared schema and come out of serialization exactly as the handler made it.
  * fast-json-stringify drops fields a schema does not list and coerces mistyped ones (null to "",
  * 1.5 to 1) without a word; here either is a 500 naming the route (the first difference is logged),

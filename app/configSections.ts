@@ -24,6 +24,8 @@ export interface ConfigSections {
     tls: TlsFiles | null;
     dataDir: string;
     offlineAfterMs: number;
+    /** Check every JSON answer against its schema (tests). */
+    verifyResponses: boolean;
     /** What EMQX's HTTP hooks (/api/broker/*) are told of the SealWatch login and its share group. */
     brokerHooks: { consumer: { username: string; password: string | undefined } | null; shareGroup: string };
   };
@@ -88,6 +90,7 @@ export function configSections(config: Config, tlsFiles: TlsFiles | null): Confi
       tls: config.HTTP_TLS ? tlsFiles : null,
       dataDir,
       offlineAfterMs: config.HEARTBEAT_INTERVAL * config.MISSED_HEARTBEATS,
+      verifyResponses: config.API_VERIFY_RESPONSES,
       brokerHooks: {
         consumer:
           config.MQTT_USERNAME === undefined

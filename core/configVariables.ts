@@ -182,6 +182,12 @@ export const VARIABLES = {
     example: 'true',
     help: 'serve HTTPS (API, page) with TLS_CERT_FILE and TLS_KEY_FILE',
   },
+  API_VERIFY_RESPONSES: {
+    schema: z.enum(['true', 'false'], { message: 'must be true or false' }).transform((v) => v === 'true'),
+    default: 'false',
+    example: 'true',
+    help: 'check every JSON answer against its schema before sending (the test suite turns it on; costs a second serialization)',
+  },
   HTTP_PORT: { schema: port, default: '8080', example: '8080', help: 'API, dashboard and metrics port' },
   HTTP_HOST: {
     schema: z.string().min(1),
@@ -306,7 +312,7 @@ export const VARIABLE_GROUPS: readonly (readonly [string, readonly (keyof typeof
   ],
   ['cluster (several instances or broker nodes)', ['REDIS_URL', 'INSTANCE_URL']],
   ['TLS (MQTT and HTTPS)', ['TLS_CERT_FILE', 'TLS_KEY_FILE']],
-  ['API and page', ['HTTP_PORT', 'HTTP_HOST', 'HTTP_TLS']],
+  ['API and page', ['HTTP_PORT', 'HTTP_HOST', 'HTTP_TLS', 'API_VERIFY_RESPONSES']],
   [
     'telemetry',
     [

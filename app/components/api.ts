@@ -118,6 +118,7 @@ export async function startApi(
     },
     logger,
     section.tls,
+    { verifyResponses: section.verifyResponses },
   );
   const adminToken = await ensureAdminToken(registry, section.dataDir, logger);
   try {

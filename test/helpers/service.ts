@@ -88,7 +88,7 @@ export async function startService(
           // Under vitest every JSON answer is checked against its declared schema (api/responseCheck.ts):
           // a field the schema would drop or coerce is a 500 in the test that reads it. Benches run
           // without the check, as production does.
-          ...(process.env.VITEST ? { SEALWATCH_VERIFY_RESPONSES: '1' } : {}),
+          ...(process.env.VITEST ? { API_VERIFY_RESPONSES: 'true' } : {}),
           ...options.env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
