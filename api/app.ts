@@ -93,6 +93,9 @@ export function buildApi(
     routes(table, deps);
   }
   // In a plugin registered after the OpenAPI one, so that it sees every route being added.
-  void app.register(async (scope) => table.register(scope, options));
+  void app.register((scope, _options, done) => {
+    table.register(scope, options);
+    done();
+  });
   return app;
 }
