@@ -12,8 +12,10 @@ RUN npm ci --omit=dev
 # Only the sources: a host's node_modules or data/ must never reach the image.
 COPY tsconfig.json ./
 COPY app ./app
+COPY contract ./contract
 COPY core ./core
 COPY registry ./registry
+COPY storage ./storage
 COPY broker ./broker
 COPY ingest ./ingest
 COPY alerting ./alerting

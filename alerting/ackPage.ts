@@ -1,7 +1,7 @@
+import type { Severity } from './alertModel.ts';
 import { escapeHtml } from './html.ts';
 import { formatLocalTime } from './localTime.ts';
-import { interpolate, type Locale } from './messages.ts';
-import type { Severity } from './types.ts';
+import { interpolate, type Locale } from './notificationTexts.ts';
 
 /**
  * The page behind `${PUBLIC_URL}/ack/<token>`. GET renders `confirm` (a button, so link scanners and

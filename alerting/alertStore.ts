@@ -1,11 +1,11 @@
+import type { Alert, AlertChange, AlertStatus, AlertType, Announcement } from './alertModel.ts';
 import type { Channel } from './notificationPlan.ts';
 import type { Notification } from './notifiers/types.ts';
 import type { OpenCounter } from './rules/openCount.ts';
-import type { Alert, AlertChange, AlertStatus, AlertType, Announcement } from './types.ts';
 
 /**
- * The alerting engine's persistence port, implemented on SQLite (registry/sqlite/alertStore.ts, the
- * registry's own file) and on PostgreSQL (registry/postgres/postgresAlertStore.ts).
+ * The alerting engine's persistence port, implemented on SQLite (storage/sqlite/alertStore.ts, the
+ * registry's own file) and on PostgreSQL (storage/postgres/postgresAlertStore.ts).
  *
  * A write (`apply`) is one batch in one transaction. A store that finishes it at once returns
  * `undefined`: SQLite does, on the connection whose ingest transaction is open, so a message and

@@ -1,9 +1,9 @@
+import { ALERT_TYPES, type Alert, type AlertType, OUTCOMES, type Outcome } from './alertModel.ts';
 import { escapeHtml } from './html.ts';
 import { formatLocalTime, localDayKey } from './localTime.ts';
-import { alertTitle, interpolate, type Locale, reportLabels } from './messages.ts';
+import { alertTitle, interpolate, type Locale, reportLabels } from './notificationTexts.ts';
 import type { Notification, Recipient } from './notifiers/types.ts';
 import { type GridNode, OrgChart } from './routing.ts';
-import { ALERT_TYPES, type Alert, type AlertType, OUTCOMES, type Outcome } from './types.ts';
 
 /**
  * The daily report (日报) for one grid node's subtree. Computing and rendering are pure; the engine

@@ -1,5 +1,5 @@
+import type { Alert } from './alertModel.ts';
 import type { EscalationStep } from './routing.ts';
-import type { Alert } from './types.ts';
 
 /**
  * Escalation deadlines. `steps` are the ESCALATE_AFTER durations, each measured from the alert's

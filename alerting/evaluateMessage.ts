@@ -1,12 +1,4 @@
 import type { SealMessage } from '../core/sealMessage.ts';
-import { activeQuarantine } from './rules/arming.ts';
-import { evaluateOpen } from './rules/breach.ts';
-import { inCommissioning } from './rules/commissioning.ts';
-import { type DoorTransition, doorTransition } from './rules/doorTransition.ts';
-import { evaluateBattery } from './rules/lowBattery.ts';
-import { evaluateSeen } from './rules/offline.ts';
-import { countOpen, countsTowardLimit, evaluateOpenCount, type OpenCounter } from './rules/openCount.ts';
-import { evaluateTamper } from './rules/tamper.ts';
 import type {
   ActiveAlertRef,
   Announcement,
@@ -16,7 +8,15 @@ import type {
   Policy,
   Quarantine,
   SealState,
-} from './types.ts';
+} from './alertModel.ts';
+import { activeQuarantine } from './rules/arming.ts';
+import { evaluateOpen } from './rules/breach.ts';
+import { inCommissioning } from './rules/commissioning.ts';
+import { type DoorTransition, doorTransition } from './rules/doorTransition.ts';
+import { evaluateBattery } from './rules/lowBattery.ts';
+import { evaluateSeen } from './rules/offline.ts';
+import { countOpen, countsTowardLimit, evaluateOpenCount, type OpenCounter } from './rules/openCount.ts';
+import { evaluateTamper } from './rules/tamper.ts';
 
 export interface MessageContext {
   msg: SealMessage;

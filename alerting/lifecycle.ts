@@ -1,5 +1,4 @@
 import { conflict, invalid } from '../core/errors.ts';
-import type { EscalationDecision } from './escalation.ts';
 import {
   type Alert,
   type AlertChange,
@@ -7,7 +6,8 @@ import {
   type NewAlert,
   OUTCOMES,
   type Outcome,
-} from './types.ts';
+} from './alertModel.ts';
+import type { EscalationDecision } from './escalation.ts';
 
 /**
  * The alert state machine, open → acknowledged → resolved, as pure functions: each returns the new

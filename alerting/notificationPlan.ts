@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { ackUrl, DEFAULT_ACK_TTL_MS, signAckToken } from './ackLink.ts';
-import { alertMessage, type LifecycleEvent, type Locale, subjectOf } from './messages.ts';
+import type { Alert } from './alertModel.ts';
+import { alertMessage, type LifecycleEvent, type Locale, subjectOf } from './notificationTexts.ts';
 import type { Notification } from './notifiers/types.ts';
 import type { Worker } from './routing.ts';
-import type { Alert } from './types.ts';
 
 export type Channel = 'email' | 'webhook';
 

@@ -3,6 +3,8 @@ import type { Logger } from '../core/logger.ts';
 import { bearerAuthenticator } from './authenticate.ts';
 import type { ApiDeps } from './deps.ts';
 import { frameworkErrorOptions, installErrorHandler } from './errorHandler.ts';
+import { KnownRoutes } from './methodNotAllowed.ts';
+import { registerOpenApi } from './openApi.ts';
 import { forwardAlertingCalls } from './ownerProxy.ts';
 import { ackRoutes } from './routes/ack.ts';
 import { alertRoutes } from './routes/alerts.ts';
@@ -21,11 +23,16 @@ import { tokenRoutes } from './routes/tokens.ts';
 import { workerRoutes } from './routes/workers.ts';
 import { RouteTable } from './routeTable.ts';
 
-/** Builds the HTTP API; the composition root listens, tests use inject() or a port. */
+/**
+ * Builds the HTTP API; the composition root listens, tests use inject() or a port.
+ * `verifyResponses` checks every JSON answer against its schema (api/responseCheck.ts): tests turn it
+ * on (API_VERIFY_RESPONSES=true); it costs a second serialization per answer.
+ */
 export function buildApi(
   deps: ApiDeps,
   logger: Logger,
   https: { cert: Buffer; key: Buffer } | null = null,
+  options: { verifyResponses: boolean } = { verifyResponses: false },
 ): FastifyInstance {
   const app: FastifyInstance = Fastify({
     ...(https ? { https } : {}),
@@ -40,7 +47,13 @@ export function buildApi(
     forceCloseConnections: 'idle',
     ...frameworkErrorOptions,
   });
-  installErrorHandler(app);
+  if (options.verifyResponses)
+    app.log.warn(
+      'answers are checked against their schemas (API_VERIFY_RESPONSES=true): a test setting, each answer is serialized twice',
+    );
+  const known = new KnownRoutes();
+  app.addHook('onRoute', known.onRoute);
+  installErrorHandler(app, known);
   app.addHook('onResponse', async (request, reply) => {
     deps.observeHttp(
       request.method,
@@ -58,6 +71,7 @@ export function buildApi(
     done(null, Object.fromEntries(new URLSearchParams(body as string))),
   );
   if (deps.alertingOwner) forwardAlertingCalls(app, deps.alertingOwner);
+  registerOpenApi(app, deps.version);
   const table = new RouteTable(bearerAuthenticator(deps.registry));
   for (const routes of [
     systemRoutes,
@@ -78,6 +92,10 @@ export function buildApi(
   ]) {
     routes(table, deps);
   }
-  table.register(app);
+  // In a plugin registered after the OpenAPI one, so that it sees every route being added.
+  void app.register((scope, _options, done) => {
+    table.register(scope, options);
+    done();
+  });
   return app;
 }

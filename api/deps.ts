@@ -5,12 +5,14 @@ import type { SealState } from '../core/sealState.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { EventStream } from './live/eventStream.ts';
 import type { AlertingOwner } from './ownerProxy.ts';
+import type { DoorEventAnswer } from './schemas/liveAnswers.ts';
 
 /** Everything the HTTP API reads and writes through; built by the composition root. */
 export interface ApiDeps {
   registry: Registry;
   seals: { state(sensorId: string): SealState | undefined; allStates(): Iterable<SealState> };
-  doorHistory(sensorId: string, limit: number): Promise<unknown[]>;
+  /** A seal's door events, newest first, times as ISO strings. */
+  doorHistory(sensorId: string, limit: number): Promise<DoorEventAnswer[]>;
   clock: Clock;
   /** A seal with no message for this long is offline (interval × missed beats). */
   offlineAfterMs: number;

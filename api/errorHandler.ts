@@ -9,6 +9,7 @@ import type {
 } from 'fastify';
 import type { ErrorCode } from '../core/errors.ts';
 import { ServiceError } from '../core/errors.ts';
+import type { KnownRoutes } from './methodNotAllowed.ts';
 
 const STATUS: Record<ErrorCode, number> = {
   validation: 400,
@@ -26,8 +27,11 @@ const STATUS: Record<ErrorCode, number> = {
   headers_too_large: 431,
 };
 
+/** A code only the router gives: the path exists, the method does not. */
+type HttpErrorCode = ErrorCode | 'method_not_allowed';
+
 /** SPEC's error shape, for every answer that is not a success. */
-export function errorBody(code: ErrorCode, message: string, details?: unknown): Record<string, unknown> {
+export function errorBody(code: HttpErrorCode, message: string, details?: unknown): Record<string, unknown> {
   return { error: { code, message, ...(details !== undefined ? { details } : {}) } };
 }
 
@@ -80,7 +84,7 @@ export const frameworkErrorOptions: Pick<FastifyServerOptions, 'frameworkErrors'
 };
 
 /** The one place where error codes become HTTP statuses and SPEC's error shape. */
-export function installErrorHandler(app: FastifyInstance): void {
+export function installErrorHandler(app: FastifyInstance, known: KnownRoutes): void {
   app.setErrorHandler((err: FastifyError | ServiceError, request, reply) => {
     if (err instanceof ServiceError) {
       const status = STATUS[err.code];
@@ -95,7 +99,21 @@ export function installErrorHandler(app: FastifyInstance): void {
     request.log.error({ err }, 'unexpected error');
     return reply.code(500).send(errorBody('internal', 'internal error'));
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    // RFC 9110 §15.5.6: a method the path does not take is 405, with the methods it does take.
+    const allowed = known.allowed(path);
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      return reply
+        .code(405)
+        .header('allow', allowed.join(', '))
+        .send(
+          errorBody(
+            'method_not_allowed',
+            `${request.method} is not allowed on ${path}: use ${allowed.join(', ')}`,
+          ),
+        );
+    }
+    return reply.code(404).send(errorBody('not_found', `no route ${request.method} ${path}`));
+  });
 }

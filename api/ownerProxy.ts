@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ServiceError } from '../core/errors.ts';
 
-/** Which instance runs alerting, when several share one database (registry/postgres/ownerLock.ts). */
+/** Which instance runs alerting, when several share one database (storage/postgres/ownerLock.ts). */
 export interface AlertingOwner {
   isOwner(): boolean;
   /** The owner's HTTP base URL, or null while no instance owns alerting (a takeover is under way). */

@@ -1,22 +1,57 @@
+import type { z } from 'zod';
 import type { SealState } from '../core/sealState.ts';
 import type { Registry } from '../registry/registry.ts';
-import type { GridNode, Quarantine, Sensor, Window, Worker } from '../registry/schemas.ts';
+import type { GridNode, Household, Quarantine, Sensor, Window, Worker } from '../registry/schemas.ts';
 import { maskWebhook } from '../registry/webhookMask.ts';
+import type { sealAnswer } from './schemas/liveAnswers.ts';
+import type {
+  gridNodeAnswer,
+  householdAnswer,
+  quarantineAnswer,
+  sensorAnswer,
+  windowAnswer,
+  workerAnswer,
+} from './schemas/registryAnswers.ts';
 
 /** Times leave the API as ISO 8601 strings; inside they are epoch ms. */
 export const iso = (ms: number | null | undefined): string | null =>
   ms === null || ms === undefined ? null : new Date(ms).toISOString();
+export const isoAt = (ms: number): string => new Date(ms).toISOString();
 
-export const gridNodeView = (n: GridNode) => ({ ...n, createdAt: iso(n.createdAt) });
+// Each view lists its fields one by one, typed by the answer's schema (api/schemas): a record's
+// other fields (a secret's hash) are never spread into an answer.
 
-/** A worker as every answer shows it, to every role: the webhook masked (its URL holds the robot's key). */
-export const workerView = (w: Worker) => ({
-  ...w,
-  webhook: w.webhook === null ? null : maskWebhook(w.webhook),
-  createdAt: iso(w.createdAt),
+export const gridNodeView = (n: GridNode): z.input<typeof gridNodeAnswer> => ({
+  id: n.id,
+  name: n.name,
+  parentId: n.parentId,
+  level: n.level,
+  createdAt: isoAt(n.createdAt),
 });
 
-export const sensorView = (s: Sensor, now: number) => ({
+/** A worker as every answer shows it, to every role: the webhook masked (its URL holds the robot's key). */
+export const workerView = (w: Worker): z.input<typeof workerAnswer> => ({
+  id: w.id,
+  name: w.name,
+  gridId: w.gridId,
+  role: w.role,
+  email: w.email,
+  phone: w.phone,
+  webhook: w.webhook === null ? null : maskWebhook(w.webhook),
+  createdAt: isoAt(w.createdAt),
+});
+
+export const householdView = (h: Household, armed: boolean): z.input<typeof householdAnswer> => ({
+  id: h.id,
+  gridId: h.gridId,
+  address: h.address,
+  contact: h.contact,
+  createdAt: isoAt(h.createdAt),
+  purgedAt: iso(h.purgedAt),
+  armed,
+});
+
+export const sensorView = (s: Sensor, now: number): z.input<typeof sensorAnswer> => ({
   id: s.id,
   householdId: s.householdId,
   model: s.model,
@@ -24,21 +59,26 @@ export const sensorView = (s: Sensor, now: number) => ({
   commissioning: s.commissioningUntil !== null && now < s.commissioningUntil,
   commissioningUntil:
     s.commissioningUntil !== null && now < s.commissioningUntil ? iso(s.commissioningUntil) : null,
-  createdAt: iso(s.createdAt),
+  createdAt: isoAt(s.createdAt),
 });
 
-export const quarantineView = (q: Quarantine) => ({
-  ...q,
-  start: iso(q.start),
+export const quarantineView = (q: Quarantine): z.input<typeof quarantineAnswer> => ({
+  id: q.id,
+  householdId: q.householdId,
+  start: isoAt(q.start),
   end: iso(q.end),
-  createdAt: iso(q.createdAt),
+  createdAt: isoAt(q.createdAt),
 });
 
-export const windowView = (w: Window) => ({
-  ...w,
-  start: iso(w.start),
-  end: iso(w.end),
-  createdAt: iso(w.createdAt),
+export const windowView = (w: Window): z.input<typeof windowAnswer> => ({
+  id: w.id,
+  gridId: w.gridId,
+  householdId: w.householdId,
+  start: isoAt(w.start),
+  end: isoAt(w.end),
+  reason: w.reason,
+  by: w.by,
+  createdAt: isoAt(w.createdAt),
 });
 
 /** Online: heard from, not marked offline, and within the offline threshold. */
@@ -53,7 +93,7 @@ export function sealView(
   state: SealState | undefined,
   now: number,
   offlineAfterMs: number,
-) {
+): z.input<typeof sealAnswer> {
   const household = registry.household(sensor.householdId);
   const lastSeen = state?.lastSeen ?? null;
   const online = isOnline(state, now, offlineAfterMs);

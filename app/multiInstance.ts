@@ -8,9 +8,10 @@ import type { EventBus } from '../core/eventBus.ts';
 import type { AlertSnapshot, SealCommitted, ServiceEvents } from '../core/events.ts';
 import type { Logger } from '../core/logger.ts';
 import type { SealState } from '../core/sealState.ts';
-import { PgListener } from '../registry/postgres/listener.ts';
-import type { Pool } from '../registry/postgres/openPool.ts';
-import { currentOwnerUrl, OwnerLock } from '../registry/postgres/ownerLock.ts';
+import type { Registry } from '../registry/registry.ts';
+import { PgListener } from '../storage/postgres/listener.ts';
+import type { Pool } from '../storage/postgres/openPool.ts';
+import { currentOwnerUrl, OwnerLock } from '../storage/postgres/ownerLock.ts';
 import {
   type FeedPosition,
   FeedTail,
@@ -18,8 +19,7 @@ import {
   parsePosition,
   pruneFeed,
   SEAL_FEED_CHANNEL,
-} from '../registry/postgres/sealFeed.ts';
-import type { Registry } from '../registry/registry.ts';
+} from '../storage/postgres/sealFeed.ts';
 
 /**
  * Several instances on one PostgreSQL (DATABASE_URL). Each ingests its share of the messages and

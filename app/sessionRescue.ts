@@ -1,7 +1,7 @@
 import type { ExternalConsumer } from '../broker/external/consumer.ts';
 import type { Logger } from '../core/logger.ts';
-import { claimOrphanedSessions } from '../registry/postgres/consumerSessions.ts';
-import type { Pool } from '../registry/postgres/openPool.ts';
+import { claimOrphanedSessions } from '../storage/postgres/consumerSessions.ts';
+import type { Pool } from '../storage/postgres/openPool.ts';
 
 /** Nothing arriving for this long (and everything acknowledged): the rescued session is empty. */
 const QUIET_MS = 1_000;

@@ -2,15 +2,21 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { AlertStore } from '../alerting/alertStore.ts';
 import type { Logger } from '../core/logger.ts';
-import { openPool, type Pool } from '../registry/postgres/openPool.ts';
-import { PostgresAlertStore } from '../registry/postgres/postgresAlertStore.ts';
-import { PostgresStore } from '../registry/postgres/postgresStore.ts';
-import { type FeedPosition, feedHorizon } from '../registry/postgres/sealFeed.ts';
-import { SqliteAlertStore } from '../registry/sqlite/alertStore.ts';
-import { openDatabase } from '../registry/sqlite/openDatabase.ts';
-import { SqliteStore } from '../registry/sqlite/sqliteStore.ts';
-import type { Store } from '../registry/store.ts';
+import type { DoorHistoryStore, IngestStore } from '../ingest/ingestStore.ts';
+import type { RegistryStore } from '../registry/registryStore.ts';
+import { openPool, type Pool } from '../storage/postgres/openPool.ts';
+import { PostgresAlertStore } from '../storage/postgres/postgresAlertStore.ts';
+import { PostgresStore } from '../storage/postgres/postgresStore.ts';
+import { type FeedPosition, feedHorizon } from '../storage/postgres/sealFeed.ts';
+import { SqliteAlertStore } from '../storage/sqlite/alertStore.ts';
+import { openDatabase } from '../storage/sqlite/openDatabase.ts';
+import { SqliteStore } from '../storage/sqlite/sqliteStore.ts';
 import { newInstanceName } from './multiInstance.ts';
+
+/** One database's store for the registry, ingest and the door history: the ports each declares. */
+export interface Store extends RegistryStore, IngestStore, DoorHistoryStore {
+  close(): Promise<void>;
+}
 
 /** The registry's and alerting's stores on one database, and how to close them. */
 export interface Stores {

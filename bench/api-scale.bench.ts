@@ -1,4 +1,7 @@
 /**
+ * Over 400 lines: one scenario with its seeding, two phases and their report; split, the phases would share
+ * half their setup through parameters.
+ *
  * The read side at county scale, against the real service (`node dist/main.js`):
  *
  * 1. With 100,000 sensors registered, armed and with live state (seeded straight into DATA_DIR through the
@@ -528,7 +531,7 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
     name: 'api-scale',
     metrics,
     notes: [
-      `Fleet seeded through registry/sqlite (importRecords + commitIngest) before start: ${cfg.shape.sensors} households with one sensor and a quarantine each, all armed except the unarmed drivers below; live states ~3 % offline, ~3 % low battery, ~0.3 % open; every sensor has the same secret (one $7$ hash). HEARTBEAT_INTERVAL=10m so the silent seeded fleet stays online (no offline/outage wave) during the run.`,
+      `Fleet seeded through storage/sqlite (importRecords + commitIngest) before start: ${cfg.shape.sensors} households with one sensor and a quarantine each, all armed except the unarmed drivers below; live states ~3 % offline, ~3 % low battery, ~0.3 % open; every sensor has the same secret (one $7$ hash). HEARTBEAT_INTERVAL=10m so the silent seeded fleet stays online (no offline/outage wave) during the run.`,
       `API: 2 warm-up requests, then sequential (up to ${cfg.api.seqMax} requests or ${cfg.api.seqBudgetMs / 1000} s) and ${cfg.api.concurrency} concurrent clients (up to ${cfg.api.concMax} requests or ${cfg.api.concBudgetMs / 1000} s), admin token (whole tree), time to the last byte of the body; server CPU from /proc/<pid>/stat over each part. Idle service (no MQTT traffic).`,
       `Live: ${cfg.mqtt.sensors} sensors spread over every township, connected with their own id and the shared secret, publish native door events at QoS 1, round-robin, open/close alternating (every message changes the door), at ${cfg.phases.map((p) => `${p.rate}/s for ${p.seconds} s`).join(', then ')}; the SSE clients stay connected across phases. Every ${cfg.mqtt.armedEvery}th driver is on an armed household, so its openings raise or append to a breach alert (alert changes are SSE events too: counted, not in the lag); the other drivers' quarantine ended yesterday (sensor still installed), so their openings are logged, not alerted. All-armed drivers would measure alerting's one SQLite transaction (with fsync) per breach message rather than the live stream.`,
       'Lag = time the SSE client had the complete `seal` frame − time just before client.publish(), both process.hrtime in the same process (clients run in a worker thread); a frame is matched to its publish by sensor id and lastDoorChange (= the device ts sent). Expected = door changes published for sensors in the client’s scope; delivered counts frames until the drain ends. Clients cut off by the server reconnect after 2 s with Last-Event-ID, as EventSource does.',

@@ -141,6 +141,8 @@ async function main(argv: string[]): Promise<number> {
         parsed.positionals.some((n) => f === `${n.replace(/\.bench\.ts$/, '')}.bench.ts`),
       )
     : available;
+  // Benches start the service the way `npm start` does, from the bundle: build it from this tree first.
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: join(benchDir, '..'), stdio: 'inherit' });
   const startedAt = new Date().toISOString();
   const machine = machineFacts();
   process.stdout.write(

@@ -1,5 +1,5 @@
+import { parseSealTopic } from '../contract/topics.ts';
 import type { Identity } from './identity.ts';
-import { parseSealTopic } from './topics.ts';
 
 /** Topic prefixes of the vendor dialects a gateway may publish under. */
 export const DIALECT_PREFIXES = ['zigbee2mqtt/', 'shellies/'] as const;

@@ -12,7 +12,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import mqemitterRedis from 'mqemitter-redis';
 import { ServiceError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
-import { LogThrottle } from '../ingest/telemetry/logThrottle.ts';
+import { LogThrottle } from '../core/logThrottle.ts';
 
 /** A QoS 1 message queued for a persistent session that does not come back is dropped after a day. */
 const QUEUED_MESSAGE_TTL_S = 24 * 3600;
@@ -310,16 +310,20 @@ export class ConnectionLedger {
 export function staleWill(
   nodeId: string,
   ledger: ConnectionLedger,
-  client: { id: string; closed: boolean } | null,
-  /** A stored will carries the id of the node that stored it and its client id. */
-  packet: { topic: string; brokerId?: unknown; clientId?: unknown },
+  will: {
+    /** Who stored it, for which client id (aedesInternals.ts `storedWillOrigin`); null: not stored. */
+    stored: { brokerId: string; clientId: string | undefined } | null;
+    /** The client Aedes publishes it for: a connection here, or null. */
+    client: { id: string } | null;
+    /** It is the will of `client`, whose connection here has closed. */
+    ofClosedConnection: boolean;
+  },
 ): 'taken_over' | 'orphaned' | null {
-  if (typeof packet.brokerId === 'string' && packet.brokerId !== nodeId) {
-    const clientId = typeof packet.clientId === 'string' ? packet.clientId : client?.id;
-    return clientId !== undefined && ledger.superseded(clientId, packet.brokerId) ? 'orphaned' : null;
+  const { stored, client } = will;
+  if (stored && stored.brokerId !== nodeId) {
+    const clientId = stored.clientId ?? client?.id;
+    return clientId !== undefined && ledger.superseded(clientId, stored.brokerId) ? 'orphaned' : null;
   }
-  if (!client?.closed) return null;
-  const will = (client as unknown as { will?: { topic: string } | null }).will;
-  if (!will || will.topic !== packet.topic) return null;
+  if (!will.ofClosedConnection || !client) return null;
   return ledger.superseded(client.id, nodeId) ? 'taken_over' : null;
 }

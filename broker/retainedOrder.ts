@@ -1,5 +1,5 @@
 import type { Client, PublishPacket } from 'aedes';
-import { topicMatches } from './aedesPatches.ts';
+import { topicMatches } from './topicMatches.ts';
 
 type Done = (err?: Error | null) => void;
 

@@ -3,292 +3,12 @@
  * (CONFIG_FILE), parsed once with zod at start. A bad value stops start-up
  * with one line naming the variable, the problem and an example.
  */
-import { accessSync, constants, readFileSync } from 'node:fs';
-import cron from 'node-cron';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { parseDuration } from './duration.ts';
+import { VARIABLE_GROUPS, VARIABLES, type VariableSpec } from './configVariables.ts';
 import { ServiceError } from './errors.ts';
 
-const duration = z.string().transform((text, ctx) => {
-  const ms = parseDuration(text);
-  if (ms === null || ms <= 0) {
-    ctx.addIssue({ code: 'custom', message: 'is not a duration like 500ms, 90s, 5m or 2h' });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-const durationList = z.string().transform((text, ctx) => {
-  const steps = text.split(',').map((part) => parseDuration(part));
-  if (steps.length === 0 || steps.some((ms) => ms === null || ms <= 0)) {
-    ctx.addIssue({ code: 'custom', message: 'is not a comma-separated list of durations like 5m,15m,30m' });
-    return z.NEVER;
-  }
-  const list = steps as number[];
-  if (list.some((ms, i) => i > 0 && ms <= (list[i - 1] as number))) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must list increasing durations (each step counts from the alert)',
-    });
-    return z.NEVER;
-  }
-  return list;
-});
-
-const port = z
-  .string()
-  .regex(/^\s*\d+\s*$/, 'is not a port number')
-  .transform(Number)
-  .pipe(z.number().max(65535, 'is not a port number (0–65535)'));
-
-const url = (protocols: string[]) =>
-  z.string().refine(
-    (text) => {
-      try {
-        return protocols.includes(new URL(text).protocol);
-      } catch {
-        return false;
-      }
-    },
-    { message: `is not a URL with scheme ${protocols.map((p) => p.replace(':', '')).join(' or ')}` },
-  );
-
-const timeZone = z.string().refine(
-  (tz) => {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'is not an IANA time zone' },
-);
-
-const readableFile = z.string().refine(
-  (path) => {
-    try {
-      accessSync(path, constants.R_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'is not a readable file' },
-);
-
-const positiveInt = (what: string) =>
-  z
-    .string()
-    .regex(/^\s*\d+\s*$/, `is not ${what}`)
-    .transform(Number)
-    .pipe(z.number().positive(`is not ${what}`));
-
-interface VariableSpec {
-  schema: z.ZodType;
-  default?: string;
-  example: string;
-  help: string;
-  secret?: boolean;
-}
-
-/** Every variable the service reads. `--help` prints this table. */
-export const VARIABLES = {
-  MQTT_PORT: { schema: port, default: '1883', example: '1883', help: 'embedded broker TCP port' },
-  MQTT_HOST: {
-    schema: z.string().min(1),
-    default: '0.0.0.0',
-    example: '127.0.0.1',
-    help: 'embedded broker bind address',
-  },
-  MQTT_URL: {
-    schema: url(['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:']),
-    example: 'mqtt://broker.example:1883',
-    help: 'use an external broker instead of the embedded one (see broker/EXTERNAL.md)',
-  },
-  MQTT_SHARE_GROUP: {
-    schema: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a share group name (1–64 of A–Z a–z 0–9 _ -)'),
-    default: 'sealwatch',
-    example: 'sealwatch',
-    help: 'with MQTT_URL: shared-subscription group; instances in one group split the messages',
-  },
-  MQTT_USERNAME: {
-    schema: z.string().min(1),
-    example: 'sealwatch',
-    help: "with MQTT_URL: the service's own login at the external broker",
-  },
-  MQTT_PASSWORD: {
-    schema: z.string().min(1),
-    example: 'a-long-random-password',
-    help: 'with MQTT_URL: password of MQTT_USERNAME',
-    secret: true,
-  },
-  MQTT_CLIENT_ID: {
-    schema: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a client id (1–64 of A–Z a–z 0–9 _ -)'),
-    example: 'sealwatch-node-1',
-    help: 'with MQTT_URL: persistent-session client id, one per instance (default: generated once into DATA_DIR)',
-  },
-  MQTT_SESSION_EXPIRY: {
-    schema: duration,
-    default: '7d',
-    example: '7d',
-    help: 'with MQTT_URL: how long the broker keeps queuing for this instance while it is down',
-  },
-  MQTT_MAX_PACKET_SIZE: {
-    schema: positiveInt('a size in bytes'),
-    default: '4096',
-    example: '4096',
-    help: 'largest MQTT packet a sensor or gateway may send (bytes)',
-  },
-  MQTT_TLS_PORT: {
-    schema: port,
-    example: '8883',
-    help: 'also listen for MQTT over TLS on this port (needs TLS_CERT_FILE, TLS_KEY_FILE)',
-  },
-  MQTT_WS_PORT: {
-    schema: port,
-    example: '8083',
-    help: 'also listen for MQTT over WebSocket (path /mqtt) on this port',
-  },
-  REDIS_URL: {
-    schema: url(['redis:', 'rediss:']),
-    example: 'redis://redis:6379',
-    help: 'several embedded-broker nodes: share MQTT sessions, retained messages and forwarding through this Redis (needs DATABASE_URL)',
-    secret: true,
-  },
-  DATABASE_URL: {
-    schema: url(['postgres:', 'postgresql:']),
-    example: 'postgres://sealwatch:secret@db:5432/sealwatch',
-    help: 'several instances: registry, seal state, alerts and outbox in this PostgreSQL instead of DATA_DIR/sealwatch.db (see README, Beyond one machine)',
-    secret: true,
-  },
-  INSTANCE_URL: {
-    schema: url(['http:', 'https:']),
-    example: 'http://sealwatch-1:8080',
-    help: "with DATABASE_URL: where the other instances reach this one's API (default http://<HTTP_HOST, or the host name when bound to all>:<HTTP_PORT>)",
-  },
-  TLS_CERT_FILE: {
-    schema: readableFile,
-    example: '/etc/sealwatch/cert.pem',
-    help: 'PEM certificate (chain) for TLS listeners',
-  },
-  TLS_KEY_FILE: {
-    schema: readableFile,
-    example: '/etc/sealwatch/key.pem',
-    help: 'PEM private key for TLS listeners',
-  },
-  HTTP_TLS: {
-    schema: z.enum(['true', 'false'], { message: 'must be true or false' }).transform((v) => v === 'true'),
-    default: 'false',
-    example: 'true',
-    help: 'serve HTTPS (API, page) with TLS_CERT_FILE and TLS_KEY_FILE',
-  },
-  HTTP_PORT: { schema: port, default: '8080', example: '8080', help: 'API, dashboard and metrics port' },
-  HTTP_HOST: {
-    schema: z.string().min(1),
-    default: '0.0.0.0',
-    example: '127.0.0.1',
-    help: 'HTTP bind address',
-  },
-  DATA_DIR: {
-    schema: z.string().min(1),
-    default: './data',
-    example: '/var/lib/sealwatch',
-    help: 'SQLite database, spool, generated secrets',
-  },
-  INFLUX_URL: {
-    schema: url(['http:', 'https:']),
-    example: 'http://localhost:8086',
-    help: 'InfluxDB base URL',
-  },
-  INFLUX_TOKEN: {
-    schema: z.string().min(1),
-    example: 'my-token',
-    help: 'InfluxDB 2.x/3.x token',
-    secret: true,
-  },
-  INFLUX_ORG: { schema: z.string().min(1), example: 'sealwatch', help: 'InfluxDB 2.x organisation' },
-  INFLUX_BUCKET: { schema: z.string().min(1), example: 'seals', help: 'InfluxDB 2.x bucket' },
-  INFLUX_API: {
-    schema: z.enum(['v1', 'v2'], { message: 'must be v1 or v2' }),
-    default: 'v2',
-    example: 'v1',
-    help: 'v2 write API, or v1 for InfluxDB 1.x',
-  },
-  INFLUX_DB: { schema: z.string().min(1), example: 'seals', help: 'InfluxDB 1.x database' },
-  INFLUX_RP: { schema: z.string().min(1), example: 'autogen', help: 'InfluxDB 1.x retention policy' },
-  INFLUX_USERNAME: { schema: z.string().min(1), example: 'sealwatch', help: 'InfluxDB 1.x user' },
-  INFLUX_PASSWORD: {
-    schema: z.string().min(1),
-    example: 'secret',
-    help: 'InfluxDB 1.x password',
-    secret: true,
-  },
-  SMTP_URL: { schema: url(['smtp:', 'smtps:']), example: 'smtp://mail.example:587', help: 'e-mail channel' },
-  MAIL_FROM: {
-    schema: z.string().min(3),
-    example: 'SealWatch <alerts@example.org>',
-    help: 'sender of e-mails',
-  },
-  PUBLIC_URL: {
-    schema: url(['http:', 'https:']),
-    default: 'http://localhost:8080',
-    example: 'https://seals.example.org',
-    help: 'base of links in notifications',
-  },
-  TZ_LOCAL: {
-    schema: timeZone,
-    default: 'Asia/Shanghai',
-    example: 'Asia/Shanghai',
-    help: 'time zone for windows, reports and messages',
-  },
-  LOCALE: {
-    schema: z.enum(['zh-CN', 'en'], { message: 'must be zh-CN or en' }),
-    default: 'zh-CN',
-    example: 'en',
-    help: 'language of messages and the page',
-  },
-  HEARTBEAT_INTERVAL: {
-    schema: duration,
-    default: '60s',
-    example: '60s',
-    help: 'expected heartbeat interval',
-  },
-  MISSED_HEARTBEATS: {
-    schema: positiveInt('a whole number ≥ 1'),
-    default: '3',
-    example: '3',
-    help: 'missed heartbeats before a seal is offline',
-  },
-  ESCALATE_AFTER: {
-    schema: durationList,
-    default: '5m,15m,30m',
-    example: '5m,15m,30m',
-    help: 'unacknowledged time before each step up the grid',
-  },
-  RETENTION_DAYS: {
-    schema: positiveInt('a whole number of days'),
-    default: '30',
-    example: '30',
-    help: 'days after a quarantine ends before personal data is purged',
-  },
-  DAILY_REPORT_CRON: {
-    schema: z
-      .string()
-      .refine((text) => cron.validate(text), { message: 'is not a cron expression like 0 8 * * *' }),
-    default: '0 8 * * *',
-    example: '0 8 * * *',
-    help: 'cron schedule of the daily report (in TZ_LOCAL)',
-  },
-  LOG_LEVEL: {
-    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
-      message: 'must be one of fatal, error, warn, info, debug, trace, silent',
-    }),
-    default: 'info',
-    example: 'info',
-    help: 'pino log level',
-  },
-} satisfies Record<string, VariableSpec>;
+export { VARIABLES } from './configVariables.ts';
 
 type Variables = typeof VARIABLES;
 type Parsed<K extends keyof Variables> = z.output<Variables[K]['schema']>;
@@ -418,9 +138,14 @@ function checkCombinations(c: Record<string, unknown>): void {
 }
 
 export function configHelp(): string {
-  const rows = Object.entries(VARIABLES as Record<string, VariableSpec>).map(
-    ([name, spec]) => `  ${name.padEnd(22)} ${(spec.default ?? '(unset)').padEnd(16)} ${spec.help}`,
-  );
+  const specs = VARIABLES as Record<string, VariableSpec>;
+  const groups = VARIABLE_GROUPS.flatMap(([component, names]) => [
+    '',
+    `${component}:`,
+    ...names.map(
+      (name) => `  ${name.padEnd(22)} ${(specs[name]?.default ?? '(unset)').padEnd(16)} ${specs[name]?.help}`,
+    ),
+  ]);
   return [
     'Usage: npm start            (npm start -- --help prints this)',
     '',
@@ -428,7 +153,7 @@ export function configHelp(): string {
     'JSON file named by CONFIG_FILE (environment wins). Durations: 500ms, 90s, 5m, 2h.',
     '',
     `  ${'VARIABLE'.padEnd(22)} ${'DEFAULT'.padEnd(16)} MEANING`,
-    ...rows,
+    ...groups,
     '',
     'A bad value stops start-up with exit code 2.',
   ].join('\n');

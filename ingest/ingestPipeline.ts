@@ -3,9 +3,9 @@ import type { SealCommitted, ServiceEvents } from '../core/events.ts';
 import type { Logger } from '../core/logger.ts';
 import type { SealMessage } from '../core/sealMessage.ts';
 import { type DoorEventRecord, initialSealState, type SealState } from '../core/sealState.ts';
-import type { Store } from '../registry/store.ts';
 import { applyMessage } from './applyMessage.ts';
 import { dedupTs, isDuplicate } from './dedup.ts';
+import type { IngestStore } from './ingestStore.ts';
 import type { TelemetryPoint, TelemetrySink } from './telemetry/telemetrySink.ts';
 import { pointFor } from './telemetryPoints.ts';
 
@@ -75,7 +75,7 @@ export class IngestPipeline {
   };
 
   constructor(
-    private readonly store: Store,
+    private readonly store: IngestStore,
     private readonly telemetry: TelemetrySink,
     private readonly bus: EventBus<ServiceEvents>,
     private readonly logger: Logger,

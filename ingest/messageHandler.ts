@@ -3,7 +3,8 @@ import type { Identity } from '../broker/identity.ts';
 import type { Clock } from '../core/clock.ts';
 import type { EventBus } from '../core/eventBus.ts';
 import type { RejectReason, ServiceEvents } from '../core/events.ts';
-import { type Logger, RateLimitedLog } from '../core/logger.ts';
+import type { Logger } from '../core/logger.ts';
+import { keyedLogThrottle } from '../core/logThrottle.ts';
 import type { SealMessage } from '../core/sealMessage.ts';
 import type { Registry } from '../registry/registry.ts';
 import { clampTimestamp } from './clampTimestamp.ts';
@@ -33,7 +34,12 @@ export function createMessageHandler(deps: {
 } {
   const { registry, pipeline, bus, clock } = deps;
   const counters: IngestCounters = { clamped: 0, rejected: {} };
-  const rateLimited = new RateLimitedLog(deps.logger, clock);
+  // Five lines per kind of drop per 10 s; the next line says how many were held back.
+  const throttled = keyedLogThrottle(10_000, 5, clock);
+  const warn = (key: string, fields: Record<string, unknown>, message: string) =>
+    throttled(key, (suppressed) =>
+      deps.logger.warn(suppressed > 0 ? { ...fields, suppressed } : fields, message),
+    );
 
   const drop = (
     reason: RejectReason,
@@ -44,7 +50,7 @@ export function createMessageHandler(deps: {
   ) => {
     counters.rejected[reason] = (counters.rejected[reason] ?? 0) + 1;
     bus.emit('message.rejected', { reason, sensorId, dialect });
-    rateLimited.warn(`reject:${reason}`, { reason, sensorId, dialect, topic, detail }, 'message dropped');
+    warn(`reject:${reason}`, { reason, sensorId, dialect, topic, detail }, 'message dropped');
     const verdict: PublishVerdict = { accepted: false, reason, disconnect: reason === 'acl' };
     return Promise.resolve(verdict);
   };
@@ -66,7 +72,7 @@ export function createMessageHandler(deps: {
     for (const field of result.ignored ?? []) {
       const sensorId = result.messages[0]?.sensorId ?? null;
       bus.emit('message.fieldIgnored', { field, sensorId, dialect: decoder.name });
-      rateLimited.warn(`ignored:${field}`, { field, sensorId, topic }, 'unusable field ignored');
+      warn(`ignored:${field}`, { field, sensorId, topic }, 'unusable field ignored');
     }
 
     const accepted: Promise<void>[] = [];

@@ -9,7 +9,15 @@ import type { Quarantine, Window } from './schemas.ts';
 export const covers = (interval: { start: number; end: number | null }, at: number): boolean =>
   interval.start <= at && (interval.end === null || at < interval.end);
 
-type Span = { start: number; end: number | null };
+/** A half-open interval of epoch ms; end null: open-ended. */
+export type Span = { start: number; end: number | null };
+
+/**
+ * Whether two intervals share time, read as `covers` reads them. A household is in one quarantine at
+ * a time (two that overlap make its end ambiguous): the registry and the CSV import check with this.
+ */
+export const overlaps = (a: Span, b: Span): boolean =>
+  a.start < (b.end ?? Number.POSITIVE_INFINITY) && b.start < (a.end ?? Number.POSITIVE_INFINITY);
 
 export interface ArmingInputs<Q extends Span = Quarantine, W extends Span = Window> {
   quarantines: readonly Q[];

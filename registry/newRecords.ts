@@ -12,7 +12,7 @@ import type {
   Window,
   Worker,
 } from './schemas.ts';
-import type { SensorRow } from './store.ts';
+import type { SensorRow } from './storedRecords.ts';
 
 /**
  * From a validated API or CSV body to the stored record: one place decides

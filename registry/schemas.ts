@@ -3,7 +3,7 @@
  * per body is the single source of parsing, TypeScript types and OpenAPI.
  */
 import { z } from 'zod';
-import { sensorIdSchema } from '../broker/topics.ts';
+import { sensorIdSchema } from '../contract/topics.ts';
 import { MASK } from './webhookMask.ts';
 
 export const idSchema = z

@@ -1,4 +1,10 @@
-import type { SecretHashUpgrade } from './store.ts';
+/** A device's secret hash replaced by the same secret's hash in a newer format, if it is still `from`. */
+export interface SecretHashUpgrade {
+  kind: 'sensor' | 'gateway';
+  id: string;
+  from: string;
+  to: string;
+}
 
 interface Pending {
   upgrade: SecretHashUpgrade;

@@ -104,14 +104,3 @@ function scryptKey(secret: string, salt: Buffer, n: number, r: number, p: number
     );
   });
 }
-
-/**
- * The scrypt hash this service wrote before the `$7$` format. Only tests and the benchmark write it
- * now, to provision devices as an older release did.
- */
-export async function legacyScryptHash(secret: string): Promise<string> {
-  const { N, r, p } = SCRYPT;
-  const salt = randomBytes(16);
-  const key = await scryptKey(secret, salt, N, r, p);
-  return `scrypt$${N}$${r}$${p}$${salt.toString('base64')}$${key.toString('base64')}`;
-}

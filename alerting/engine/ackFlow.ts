@@ -1,7 +1,7 @@
 import { verifyAckToken } from '../ackLink.ts';
 import { type AckPageAlert, type AckPageState, renderAckPage } from '../ackPage.ts';
 import type { StoredAlert } from '../alertStore.ts';
-import type { Locale } from '../messages.ts';
+import type { Locale } from '../notificationTexts.ts';
 import type { AlertEngine } from './alertEngine.ts';
 
 export interface Page {

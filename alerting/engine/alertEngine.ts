@@ -1,10 +1,10 @@
 import type { SealCommitted } from '../../core/events.ts';
+import type { AlertType } from '../alertModel.ts';
 import type { OutboxRow, StoredAlert, StoredAnnouncement, Written } from '../alertStore.ts';
 import { RobotRateGate } from '../notifiers/robotRateLimit.ts';
 import { OfflineTracker } from '../offlineTracker.ts';
 import { RecipientLimiter } from '../recipientLimiter.ts';
 import { OrgChart } from '../routing.ts';
-import type { AlertType } from '../types.ts';
 import { AlertMemory } from './alertMemory.ts';
 import type { AlertView } from './alertView.ts';
 import { type AnnouncementInput, Announcements } from './announcements.ts';

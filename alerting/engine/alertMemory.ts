@@ -1,6 +1,6 @@
+import { type ActiveAlertRef, type AlertType, alertSubjectKey } from '../alertModel.ts';
 import type { AlertMemorySource, PendingBreach, StoredAlert } from '../alertStore.ts';
 import type { OpenCounter } from '../rules/openCount.ts';
-import { type ActiveAlertRef, type AlertType, alertSubjectKey } from '../types.ts';
 import type { DecisionBatch } from './decisionBatch.ts';
 
 /**

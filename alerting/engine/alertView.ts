@@ -1,5 +1,5 @@
+import type { AlertChange } from '../alertModel.ts';
 import type { OutboxRow, StoredAlert } from '../alertStore.ts';
-import type { AlertChange } from '../types.ts';
 
 /** An alert as the API, the SSE stream and the live page show it: ISO times, address, grid path. */
 export interface AlertView {

@@ -3,7 +3,7 @@ import { ACK_PAGE_HEADERS } from '../ackPage.ts';
 import type { AnnounceLinks, StoredAnnouncement } from '../alertStore.ts';
 import { escapeHtml } from '../html.ts';
 import { formatLocalTime } from '../localTime.ts';
-import type { Locale } from '../messages.ts';
+import type { Locale } from '../notificationTexts.ts';
 import type { Page } from './ackFlow.ts';
 import type { AlertEngine } from './alertEngine.ts';
 

@@ -1,14 +1,14 @@
 import type { Logger } from 'pino';
 import type { EventBus } from '../../core/eventBus.ts';
 import type { ServiceEvents } from '../../core/events.ts';
+import { type Clock, DEFAULT_POLICY, type Policy } from '../alertModel.ts';
 import type { AlertStore } from '../alertStore.ts';
 import type { BackoffOptions } from '../backoff.ts';
 import { createDailyReportSchedule } from '../dailyReportSchedule.ts';
-import type { Locale } from '../messages.ts';
+import type { Locale } from '../notificationTexts.ts';
 import { createEmailNotifier } from '../notifiers/email.ts';
 import type { Notifier } from '../notifiers/types.ts';
 import { createWebhookNotifier } from '../notifiers/webhook.ts';
-import { type Clock, DEFAULT_POLICY, type Policy } from '../types.ts';
 import { AckFlow } from './ackFlow.ts';
 import { AlertEngine, type AlertEngineOptions } from './alertEngine.ts';
 import { AnnounceFlow } from './announceFlow.ts';

@@ -4,7 +4,7 @@ import { activeQuarantine } from '../../registry/arming.ts';
 import type { AlertStore, OutboxRow } from '../alertStore.ts';
 import { computeDailyReport, dailyReportNotification, renderDailyReport } from '../dailyReport.ts';
 import { localDayKey } from '../localTime.ts';
-import type { Locale } from '../messages.ts';
+import type { Locale } from '../notificationTexts.ts';
 import type { AlertEngine } from './alertEngine.ts';
 import { pendingOutboxRow } from './decisionBatch.ts';
 import type { AlertingRegistry } from './ports.ts';

@@ -1,6 +1,6 @@
+import type { AlertChange } from '../alertModel.ts';
 import type { AlertBatch, OutboxRow, PendingBreach, StoredAlert } from '../alertStore.ts';
 import type { OpenCounter } from '../rules/openCount.ts';
-import type { AlertChange } from '../types.ts';
 
 /** One decision's changes: what to write in one transaction, and what to tell once it is written. */
 export class DecisionBatch {

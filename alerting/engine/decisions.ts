@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { SealCommitted } from '../../core/events.ts';
-import type { StoredAlert, Written } from '../alertStore.ts';
-import { firstEscalationAt } from '../escalation.ts';
-import { evaluateMessage } from '../evaluateMessage.ts';
-import { appendOccurrence, autoResolve, createAlert, notifiedChange } from '../lifecycle.ts';
-import type { LifecycleEvent } from '../messages.ts';
-import { type Channel, planNotifications } from '../notificationPlan.ts';
-import { escalates, escalationChain, initialRoute, type Worker } from '../routing.ts';
 import {
   type AlertChange,
   type AlertType,
   alertSubjectKey,
   type Decision,
   type SealState,
-} from '../types.ts';
+} from '../alertModel.ts';
+import type { StoredAlert, Written } from '../alertStore.ts';
+import { firstEscalationAt } from '../escalation.ts';
+import { evaluateMessage } from '../evaluateMessage.ts';
+import { appendOccurrence, autoResolve, createAlert, notifiedChange } from '../lifecycle.ts';
+import { type Channel, planNotifications } from '../notificationPlan.ts';
+import type { LifecycleEvent } from '../notificationTexts.ts';
+import { escalates, escalationChain, initialRoute, type Worker } from '../routing.ts';
 import type { AlertView } from './alertView.ts';
 import { DecisionBatch, pendingOutboxRow } from './decisionBatch.ts';
 import { afterWrite } from './decisionQueue.ts';

@@ -1,9 +1,9 @@
+import type { HouseholdRef } from '../alertModel.ts';
 import type { OutboxRow } from '../alertStore.ts';
 import type { RobotRateGate } from '../notifiers/robotRateLimit.ts';
 import type { OfflineTracker } from '../offlineTracker.ts';
 import type { RecipientLimiter } from '../recipientLimiter.ts';
 import type { OrgChart } from '../routing.ts';
-import type { HouseholdRef } from '../types.ts';
 import type { AlertMemory } from './alertMemory.ts';
 import type { Announcements } from './announcements.ts';
 import type { DecisionQueue } from './decisionQueue.ts';

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import type { EventBus } from '../../core/eventBus.ts';
 import type { SealCommitted, ServiceEvents } from '../../core/events.ts';
+import type { Clock, Policy } from '../alertModel.ts';
 import type { AlertStore, Written } from '../alertStore.ts';
 import type { BackoffOptions } from '../backoff.ts';
-import type { Locale } from '../messages.ts';
+import type { Locale } from '../notificationTexts.ts';
 import type { Notifier } from '../notifiers/types.ts';
-import type { Clock, Policy } from '../types.ts';
 import type { AlertingRegistry, AlertTelemetry, SealStates } from './ports.ts';
 
 export interface AlertEngineOptions {
@@ -32,7 +32,7 @@ export interface AlertEngineOptions {
   /**
    * Where committed seal messages come from (default: this process's bus, `seal.decide`). Several
    * instances on one database feed the owner every instance's messages instead
-   * (registry/postgres/sealFeed.ts): the listener answers when the message's decisions are written
+   * (storage/postgres/sealFeed.ts): the listener answers when the message's decisions are written
    * (a promise), and fails when they could not be, so the feed reads the message again.
    */
   committedFeed?: (listener: (e: SealCommitted, mark?: FeedMark) => Written) => () => void;

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Clock } from '../alertModel.ts';
 import type { AlertWriter, OutboxQueue, OutboxRow, OutboxUpdate } from '../alertStore.ts';
 import { type BackoffOptions, planRetry } from '../backoff.ts';
 import type { Channel } from '../notificationPlan.ts';
@@ -6,7 +7,6 @@ import type { RobotRateGate } from '../notifiers/robotRateLimit.ts';
 import type { DeliveryResult, Notifier } from '../notifiers/types.ts';
 import { parseWebhookTarget, type WebhookTarget } from '../notifiers/webhookFormats.ts';
 import type { RecipientLimiter } from '../recipientLimiter.ts';
-import type { Clock } from '../types.ts';
 
 /** One flood limit per recipient and channel. */
 export const limiterKey = (row: Pick<OutboxRow, 'channel' | 'recipientId'>): string =>

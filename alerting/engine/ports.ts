@@ -1,7 +1,7 @@
 import type { SealState as CoreSealState } from '../../core/sealState.ts';
 import type { GridTree, TreeNode } from '../../registry/gridTree.ts';
+import type { ArmingWindow, Quarantine } from '../alertModel.ts';
 import type { Worker } from '../routing.ts';
-import type { ArmingWindow, Quarantine } from '../types.ts';
 
 /**
  * What the engine reads of the registry and of ingest's live state. The service passes the real

@@ -1,7 +1,7 @@
 import { notFound } from '../../core/errors.ts';
+import type { AlertType } from '../alertModel.ts';
 import type { StoredAlert } from '../alertStore.ts';
-import { alertTitle } from '../messages.ts';
-import type { AlertType } from '../types.ts';
+import { alertTitle } from '../notificationTexts.ts';
 import { type AlertView, alertView, changeView, deliveryView } from './alertView.ts';
 import type { EngineContext } from './engineContext.ts';
 

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import type { SealState } from '../alertModel.ts';
 import type { OutboxRow, StoredAlert, Written } from '../alertStore.ts';
 import { dueEscalation } from '../escalation.ts';
 import { applyEscalation } from '../lifecycle.ts';
-import { subjectOf, summaryMessage } from '../messages.ts';
+import { subjectOf, summaryMessage } from '../notificationTexts.ts';
 import type { FoldedSummary, SummaryReadyAt } from '../recipientLimiter.ts';
 import { escalationChain } from '../routing.ts';
 import { breachesAtWindowEnds, confirmPendingBreach } from '../rules/breach.ts';
 import { detectClockJump } from '../rules/offline.ts';
-import type { SealState } from '../types.ts';
 import { DecisionBatch, pendingOutboxRow } from './decisionBatch.ts';
 import type { Decisions } from './decisions.ts';
 import { type EngineContext, householdRef } from './engineContext.ts';

@@ -1,5 +1,5 @@
 import nodemailer from 'nodemailer';
-import { renderHtml, renderText } from '../messages.ts';
+import { renderHtml, renderText } from '../notificationTexts.ts';
 import type { DeliveryResult, Notification, Notifier } from './types.ts';
 
 export interface EmailNotifierOptions {

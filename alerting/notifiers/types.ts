@@ -1,4 +1,4 @@
-import type { MessageView } from '../messages.ts';
+import type { MessageView } from '../notificationTexts.ts';
 
 export interface Recipient {
   id: string;

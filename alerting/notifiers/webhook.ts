@@ -1,4 +1,4 @@
-import type { Clock } from '../types.ts';
+import type { Clock } from '../alertModel.ts';
 import type { DeliveryResult, Notification, Notifier } from './types.ts';
 import { buildWebhookRequest, interpretWebhookResponse, parseWebhookTarget } from './webhookFormats.ts';
 

@@ -1,4 +1,4 @@
-import { interpolate, type MessageView, renderMarkdown, renderText } from '../messages.ts';
+import { interpolate, type MessageView, renderMarkdown, renderText } from '../notificationTexts.ts';
 import type { DeliveryResult, Notification } from './types.ts';
 import { dingtalkSignedUrl, feishuSign, genericSign } from './webhookSigning.ts';
 

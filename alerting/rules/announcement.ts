@@ -1,4 +1,4 @@
-import type { Announcement, Policy } from '../types.ts';
+import type { Announcement, Policy } from '../alertModel.ts';
 
 /**
  * An announced opening from now for `announceMinutes` (default 10), [start, end) like every span.

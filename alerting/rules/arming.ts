@@ -1,5 +1,5 @@
 import * as registryArming from '../../registry/arming.ts';
-import type { Announcement, ArmingWindow, HouseholdRef, Quarantine } from '../types.ts';
+import type { Announcement, ArmingWindow, HouseholdRef, Quarantine } from '../alertModel.ts';
 
 /**
  * Arming, as the rules see it: the registry's half-open [start, end) semantics (registry/arming.ts is

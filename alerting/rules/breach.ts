@@ -1,4 +1,11 @@
-import type { ActiveAlertRef, ArmingWindow, Decision, HouseholdRef, Policy, SealState } from '../types.ts';
+import type {
+  ActiveAlertRef,
+  ArmingWindow,
+  Decision,
+  HouseholdRef,
+  Policy,
+  SealState,
+} from '../alertModel.ts';
 import {
   type ArmingInputs,
   activeQuarantine,

@@ -1,4 +1,4 @@
-import type { SealState } from '../types.ts';
+import type { SealState } from '../alertModel.ts';
 
 /**
  * A sensor in commissioning raises nothing and is left out of counts. Half-open like every span:

@@ -1,5 +1,5 @@
 import type { SealMessage } from '../../core/sealMessage.ts';
-import type { SealState } from '../types.ts';
+import type { SealState } from '../alertModel.ts';
 
 /**
  * What a message means for the door, given the state before it.

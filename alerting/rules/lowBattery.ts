@@ -1,4 +1,4 @@
-import type { ActiveAlertRef, Decision, Policy } from '../types.ts';
+import type { ActiveAlertRef, Decision, Policy } from '../alertModel.ts';
 
 /**
  * Low battery, once per battery: below `lowBatteryPct` raises a maintenance alert and sets the

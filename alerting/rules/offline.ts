@@ -1,4 +1,4 @@
-import type { ActiveAlertRef, Decision, Policy } from '../types.ts';
+import type { ActiveAlertRef, Decision, Policy } from '../alertModel.ts';
 import { detectOutages, outageHolds, type SilentMonitoredSensor } from './outage.ts';
 
 /** A sensor the tracker reports silent, joined by the engine with what the store knows. */

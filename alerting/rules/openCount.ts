@@ -1,5 +1,5 @@
+import type { ActiveAlertRef, Decision, HouseholdRef, Policy } from '../alertModel.ts';
 import { localDayKey } from '../localTime.ts';
-import type { ActiveAlertRef, Decision, HouseholdRef, Policy } from '../types.ts';
 import { type ArmingInputs, activeQuarantine, coveringWindow } from './arming.ts';
 
 /** Opens of one household on one local calendar day (kept with the household's state). */

@@ -1,4 +1,4 @@
-import type { Policy } from '../types.ts';
+import type { Policy } from '../alertModel.ts';
 
 export interface SilentMonitoredSensor {
   sensorId: string;

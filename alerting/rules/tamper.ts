@@ -1,5 +1,5 @@
 import type { SealMessage } from '../../core/sealMessage.ts';
-import type { ActiveAlertRef, Decision, HouseholdRef } from '../types.ts';
+import type { ActiveAlertRef, Decision, HouseholdRef } from '../alertModel.ts';
 
 /**
  * Tamper → critical. A native `tamper` event is one occurrence each; a heartbeat tamper flag

@@ -1,18 +1,33 @@
 import { z } from 'zod';
-import { ALERT_TYPES, OUTCOMES } from '../../alerting/types.ts';
-import { invalid, notFound, ServiceError } from '../../core/errors.ts';
+import { ALERT_TYPES, OUTCOMES } from '../../alerting/alertModel.ts';
+import { notFound, ServiceError } from '../../core/errors.ts';
 import { plainText } from '../../registry/schemas.ts';
 import type { ApiDeps } from '../deps.ts';
 import { inScope, requireScope } from '../principal.ts';
-import { parseBody, type RouteTable } from '../routeTable.ts';
-
-const STATUSES = ['open', 'acknowledged', 'resolved'] as const;
+import type { RouteTable } from '../routeTable.ts';
+import {
+  ALERT_STATUSES,
+  alertAnswer,
+  alertDetailAnswer,
+  alertListAnswer,
+  reportRunAnswer,
+} from '../schemas/alertAnswers.ts';
+import { noBody, oneOf, pageQuery, pathParams } from '../schemas/common.ts';
 
 export const ackBody = z.object({ note: plainText(2000, { min: 0, multiline: true }).optional() });
 export const resolveBody = z.object({
   outcome: z.enum(OUTCOMES as readonly [string, ...string[]]),
   note: plainText(2000, { multiline: true }),
 });
+
+const alertQuery = pageQuery(10_000, 1000).extend({
+  status: oneOf(ALERT_STATUSES).optional(),
+  type: oneOf(ALERT_TYPES as readonly [string, ...string[]]).optional(),
+  gridId: z.string().optional().meta({ description: 'only alerts in this subtree' }),
+});
+const alertId = pathParams('id');
+const ALL_ROLES = ['admin', 'monitor', 'worker', 'technician'] as const;
+const RESOLVED = 'the alert is already resolved';
 
 /** Alerts: list in scope, one with its history and deliveries, acknowledge, resolve; the daily report. */
 export function alertRoutes(table: RouteTable, { registry, alerting }: ApiDeps): void {
@@ -27,28 +42,18 @@ export function alertRoutes(table: RouteTable, { registry, alerting }: ApiDeps):
     method: 'GET',
     url: '/api/alerts',
     tag: 'alerts',
-    summary:
-      'Alerts in your scope, newest first, as a JSON array: ?status=open|acknowledged|resolved&type=&gridId=&limit=&offset=',
-    roles: ['admin', 'monitor', 'worker', 'technician'],
+    summary: 'Alerts in your scope, newest first, as a JSON array (not a page object)',
+    roles: ALL_ROLES,
+    query: alertQuery,
+    answer: alertListAnswer,
     handler: async ({ query, principal }) => {
-      const status = query.status;
-      if (status !== undefined && !(STATUSES as readonly string[]).includes(status))
-        throw invalid(`status must be one of ${STATUSES.join(', ')}`);
-      const type = query.type;
-      if (type !== undefined && !(ALERT_TYPES as readonly string[]).includes(type))
-        throw invalid(`type must be one of ${ALERT_TYPES.join(', ')}`);
-      const gridId = query.gridId;
+      const { status, type, gridId, limit, offset } = query;
       if (gridId !== undefined) {
         if (!registry.gridNode(gridId)) throw notFound('grid node', gridId);
         requireScope(registry.tree, principal, gridId, { what: 'grid node', id: gridId });
       }
-      const limit = query.limit === undefined ? 1000 : Number(query.limit);
-      const offset = query.offset === undefined ? 0 : Number(query.offset);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
-        throw invalid('limit must be a whole number from 1 to 10000');
-      if (!Number.isInteger(offset) || offset < 0) throw invalid('offset must be a whole number ≥ 0');
       const filter = {
-        ...(status ? { status: status as (typeof STATUSES)[number] } : {}),
+        ...(status ? { status } : {}),
         ...(type ? { type: type as (typeof ALERT_TYPES)[number] } : {}),
       };
       const visible = (a: { gridId: string }) =>
@@ -63,10 +68,12 @@ export function alertRoutes(table: RouteTable, { registry, alerting }: ApiDeps):
     url: '/api/alerts/:id',
     tag: 'alerts',
     summary: 'One alert with its change history (time, actor) and the status of each delivery',
-    roles: ['admin', 'monitor', 'worker', 'technician'],
+    roles: ALL_ROLES,
+    params: alertId,
+    answer: alertDetailAnswer,
     handler: async ({ params, principal }) => {
-      await scoped(params.id as string, principal);
-      return engine.detail(params.id as string);
+      await scoped(params.id, principal);
+      return engine.detail(params.id);
     },
   });
 
@@ -74,14 +81,16 @@ export function alertRoutes(table: RouteTable, { registry, alerting }: ApiDeps):
     method: 'POST',
     url: '/api/alerts/:id/ack',
     tag: 'alerts',
-    summary: 'Acknowledge an alert (stops its escalation); body {"note"?} may be omitted',
-    roles: ['admin', 'monitor', 'worker', 'technician'],
-    handler: async ({ params, principal, request }) => {
-      await scoped(params.id as string, principal);
-      const body = parseBody(ackBody, request.body ?? {});
-      return engine.view(
-        await engine.acknowledge(params.id as string, principal.name, body.note || undefined),
-      );
+    summary: 'Acknowledge an alert (stops its escalation); the body {"note"?} may be left out',
+    roles: ALL_ROLES,
+    params: alertId,
+    body: ackBody,
+    bodyOptional: true,
+    answer: alertAnswer,
+    conflict: RESOLVED,
+    handler: async ({ params, principal, body }) => {
+      await scoped(params.id, principal);
+      return engine.view(await engine.acknowledge(params.id, principal.name, body.note || undefined));
     },
   });
 
@@ -91,11 +100,14 @@ export function alertRoutes(table: RouteTable, { registry, alerting }: ApiDeps):
     tag: 'alerts',
     summary:
       'Resolve an alert with an outcome (visited, falseAlarm, violationConfirmed, sensorFault) and a note',
-    roles: ['admin', 'monitor', 'worker', 'technician'],
+    roles: ALL_ROLES,
+    params: alertId,
     body: resolveBody,
+    answer: alertAnswer,
+    conflict: RESOLVED,
     handler: async ({ params, principal, body }) => {
-      await scoped(params.id as string, principal);
-      return engine.view(await engine.resolve(params.id as string, body, principal.name));
+      await scoped(params.id, principal);
+      return engine.view(await engine.resolve(params.id, body, principal.name));
     },
   });
 
@@ -103,8 +115,11 @@ export function alertRoutes(table: RouteTable, { registry, alerting }: ApiDeps):
     method: 'POST',
     url: '/api/reports/daily/run',
     tag: 'alerts',
-    summary: 'Send the daily report now (every grid node contact, for their subtree)',
+    summary: 'Send the daily report now (every grid node contact, for their subtree); takes no body',
     roles: ['admin'],
+    body: noBody,
+    bodyOptional: true,
+    answer: reportRunAnswer,
     handler: async ({ principal }) => {
       if (principal.gridId !== null)
         throw new ServiceError('forbidden', 'only a whole-grid admin may do this');

@@ -5,7 +5,10 @@ import { idSchema, plainText, SCHEDULE_END, scheduleTime } from '../../registry/
 import type { ApiDeps } from '../deps.ts';
 import { requireScope } from '../principal.ts';
 import type { RouteTable } from '../routeTable.ts';
-import { iso } from '../views.ts';
+import { announceLinkAnswer, announcementAnswer } from '../schemas/alertAnswers.ts';
+import { noBody, pathParams } from '../schemas/common.ts';
+import { isoAt } from '../views.ts';
+import { linkPageAnswers } from './linkPages.ts';
 
 export const announceBody = z.object({
   householdId: idSchema,
@@ -18,6 +21,18 @@ export const announceBody = z.object({
   reason: plainText(200),
   start: scheduleTime.optional(),
 });
+
+/** The page's radio buttons post `reason` as a form field; anything else is ignored, never refused. */
+const announceLinkBody = z
+  .object({
+    reason: z
+      .string()
+      .optional()
+      .catch(undefined)
+      .meta({ description: 'one of the reasons the page offers' }),
+  })
+  .catch({});
+const token = pathParams('token');
 
 /**
  * Announced openings: an opening inside one is logged, not alerted (it still counts toward the
@@ -38,6 +53,7 @@ export function announcementRoutes(table: RouteTable, { registry, alerting, cloc
     roles: ['admin', 'monitor', 'worker'],
     body: announceBody,
     status: 201,
+    answer: announcementAnswer,
     handler: async ({ body, principal }) => {
       requireScope(registry.tree, principal, householdGrid(body.householdId), {
         what: 'household',
@@ -54,7 +70,15 @@ export function announcementRoutes(table: RouteTable, { registry, alerting, cloc
         reason: body.reason,
         by: principal.name,
       });
-      return { ...a, start: iso(a.start), end: iso(a.end), createdAt: iso(a.createdAt) };
+      return {
+        id: a.id,
+        householdId: a.householdId,
+        start: isoAt(a.start),
+        end: isoAt(a.end),
+        reason: a.reason,
+        by: a.by,
+        createdAt: isoAt(a.createdAt),
+      };
     },
   });
 
@@ -64,14 +88,15 @@ export function announcementRoutes(table: RouteTable, { registry, alerting, cloc
     tag: 'alerts',
     summary: 'A one-time link the household opens to announce an opening itself → {url}',
     roles: ['admin', 'monitor', 'worker'],
+    params: pathParams('id'),
+    body: noBody,
+    bodyOptional: true,
     status: 201,
+    answer: announceLinkAnswer,
     handler: async ({ params, principal }) => {
-      requireScope(registry.tree, principal, householdGrid(params.id as string), {
-        what: 'household',
-        id: params.id as string,
-      });
-      const link = await alerting.announce.createLink(params.id as string, principal.name);
-      return { url: link.url, expiresAt: iso(link.expiresAt) };
+      requireScope(registry.tree, principal, householdGrid(params.id), { what: 'household', id: params.id });
+      const link = await alerting.announce.createLink(params.id, principal.name);
+      return { url: link.url, expiresAt: isoAt(link.expiresAt) };
     },
   });
 
@@ -81,8 +106,11 @@ export function announcementRoutes(table: RouteTable, { registry, alerting, cloc
     tag: 'alerts',
     summary: "A household's announce link: reasons and a button (changes nothing)",
     roles: [],
+    params: token,
+    answer: { contentType: 'text/html', description: 'the page: reasons and a button' },
+    otherAnswers: linkPageAnswers({ alertResolved: false }),
     handler: async ({ params, reply }) => {
-      const page = await alerting.announce.show(params.token as string);
+      const page = await alerting.announce.show(params.token);
       return reply.code(page.status).headers(ANNOUNCE_PAGE_HEADERS).send(page.html);
     },
   });
@@ -93,11 +121,14 @@ export function announcementRoutes(table: RouteTable, { registry, alerting, cloc
     tag: 'alerts',
     summary: "A household's announce link: announces once",
     roles: [],
+    params: token,
     accepts: ['form', 'json'],
-    handler: async ({ params, request, reply }) => {
-      const body = (request.body ?? {}) as Record<string, unknown>;
-      const reason = typeof body.reason === 'string' ? body.reason : undefined;
-      const { page } = await alerting.announce.announce(params.token as string, reason);
+    body: announceLinkBody,
+    bodyOptional: true,
+    answer: { contentType: 'text/html', description: 'announced: the page says until when' },
+    otherAnswers: linkPageAnswers({ alertResolved: false }),
+    handler: async ({ params, body, reply }) => {
+      const { page } = await alerting.announce.announce(params.token, body.reason);
       return reply.code(page.status).headers(ANNOUNCE_PAGE_HEADERS).send(page.html);
     },
   });

@@ -1,12 +1,18 @@
-import { invalid, notFound, ServiceError } from '../../core/errors.ts';
+import { z } from 'zod';
+import { toCsv } from '../../contract/csvFormat.ts';
+import { notFound, ServiceError } from '../../core/errors.ts';
 import { CSV_ENTITIES, isCsvEntity } from '../../registry/csv/csvEntities.ts';
-import { toCsv } from '../../registry/csv/csvFormat.ts';
 import { checkCsvImport } from '../../registry/csv/csvImport.ts';
 import type { ApiDeps } from '../deps.ts';
 import { inScope } from '../principal.ts';
 import type { RouteTable } from '../routeTable.ts';
+import { pathParams } from '../schemas/common.ts';
+import { importAnswer } from '../schemas/registryAnswers.ts';
 
 const ENTITIES = Object.keys(CSV_ENTITIES).join(', ');
+const entity = pathParams('entity');
+/** The file itself; its rows are checked by registry/csv (every bad row listed in `details`). */
+const csvFile = z.string().meta({ description: `a CSV file with a header row: ${ENTITIES}` });
 
 /**
  * Spreadsheet import and export for the registry. An import is all or
@@ -20,14 +26,15 @@ export function csvRoutes(table: RouteTable, { registry }: ApiDeps): void {
     tag: 'registry',
     summary: `Import a CSV file (UTF-8, with or without BOM; Content-Type: text/csv) of ${ENTITIES}. All or nothing; sensors' secrets come back once in the answer`,
     roles: ['admin'],
+    params: entity,
     accepts: ['csv'],
+    body: csvFile,
     status: 201,
-    handler: async ({ params, principal, request }) => {
-      const entity = params.entity as string;
+    answer: importAnswer,
+    handler: async ({ params, principal, body }) => {
+      const entity = params.entity;
       if (!isCsvEntity(entity)) throw notFound('importable entity', entity);
-      if (typeof request.body !== 'string')
-        throw invalid('send the file as the body with Content-Type: text/csv');
-      const check = checkCsvImport(entity, request.body, registry, (gridId) =>
+      const check = checkCsvImport(entity, body, registry, (gridId) =>
         gridId === null ? principal.gridId === null : inScope(registry.tree, principal, gridId),
       );
       if (!check.ok) {
@@ -49,8 +56,10 @@ export function csvRoutes(table: RouteTable, { registry }: ApiDeps): void {
     tag: 'registry',
     summary: `Export ${ENTITIES} in your scope as CSV (opens in a spreadsheet; cells that look like formulas are neutralised)`,
     roles: ['admin', 'monitor'],
+    params: entity,
+    answer: { contentType: 'text/csv', description: 'the CSV file (UTF-8), as an attachment' },
     handler: async ({ params, principal, reply }) => {
-      const entity = params.entity as string;
+      const entity = params.entity;
       if (!isCsvEntity(entity)) throw notFound('exportable entity', entity);
       const spec = CSV_ENTITIES[entity];
       const rows = spec

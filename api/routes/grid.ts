@@ -4,7 +4,11 @@ import type { ApiDeps } from '../deps.ts';
 import { paginate } from '../paginate.ts';
 import { inScope, type Principal, requireScope } from '../principal.ts';
 import type { RouteTable } from '../routeTable.ts';
+import { pageOf, pageQuery, pathParams } from '../schemas/common.ts';
+import { gridNodeAnswer } from '../schemas/registryAnswers.ts';
 import { gridNodeView } from '../views.ts';
+
+const gridId = pathParams('gridId');
 
 export function gridRoutes(table: RouteTable, { registry }: ApiDeps): void {
   table.add({
@@ -15,6 +19,8 @@ export function gridRoutes(table: RouteTable, { registry }: ApiDeps): void {
     roles: ['admin'],
     body: createGridNodeBody,
     status: 201,
+    answer: gridNodeAnswer,
+    conflict: 'a grid node with this id already exists',
     handler: async ({ body, principal }) => {
       if (body.parentId === null && principal.gridId !== null)
         throw forbidden('only a whole-grid admin creates a root node');
@@ -32,14 +38,13 @@ export function gridRoutes(table: RouteTable, { registry }: ApiDeps): void {
     tag: 'registry',
     summary: 'List grid nodes in your scope',
     roles: ['admin', 'monitor', 'worker', 'technician'],
+    query: pageQuery(10_000),
+    answer: pageOf(gridNodeAnswer),
     handler: async ({ principal, query }) =>
       paginate(
-        registry.tree
-          .all()
-          .filter((n) => inScope(registry.tree, principal, n.id))
-          .map(gridNodeView),
+        registry.tree.all().filter((n) => inScope(registry.tree, principal, n.id)),
         query,
-        10_000,
+        gridNodeView,
       ),
   });
 
@@ -56,9 +61,11 @@ export function gridRoutes(table: RouteTable, { registry }: ApiDeps): void {
     summary:
       'Rename a grid node or move it under another parent (its households, workers and tokens move with it)',
     roles: ['admin'],
+    params: gridId,
     body: updateGridNodeBody,
+    answer: gridNodeAnswer,
     handler: async ({ body, params, principal }) => {
-      const id = params.gridId as string;
+      const id = params.gridId;
       nodeInScope(principal, id);
       if (body.parentId !== undefined && body.parentId !== registry.gridNode(id)?.parentId) {
         if (id === principal.gridId) throw forbidden('your token is scoped to this node: it cannot move it');
@@ -81,8 +88,12 @@ export function gridRoutes(table: RouteTable, { registry }: ApiDeps): void {
     summary:
       'Remove an empty grid node; one with child nodes, workers, households, windows or tokens is refused (409)',
     roles: ['admin'],
+    params: gridId,
+    answer: gridNodeAnswer,
+    conflict:
+      'the node still has child nodes, workers, households, windows or tokens (the message names them)',
     handler: async ({ params, principal }) => {
-      const id = params.gridId as string;
+      const id = params.gridId;
       nodeInScope(principal, id);
       if (id === principal.gridId) throw forbidden('your token is scoped to this node: it cannot remove it');
       return gridNodeView(await registry.deleteGridNode(id));

@@ -1,10 +1,15 @@
+import { z } from 'zod';
 import { notFound } from '../../core/errors.ts';
 import { createHouseholdBody, type Household, updateHouseholdBody } from '../../registry/schemas.ts';
 import type { ApiDeps } from '../deps.ts';
 import { paginate } from '../paginate.ts';
 import { inScope, type Principal, requireScope } from '../principal.ts';
 import type { RouteTable } from '../routeTable.ts';
-import { iso } from '../views.ts';
+import { pageOf, pageQuery, pathParams } from '../schemas/common.ts';
+import { householdAnswer, removedHouseholdAnswer } from '../schemas/registryAnswers.ts';
+import { householdView } from '../views.ts';
+
+const householdId = pathParams('householdId');
 
 export function householdRoutes(table: RouteTable, { registry, clock }: ApiDeps): void {
   table.add({
@@ -15,11 +20,13 @@ export function householdRoutes(table: RouteTable, { registry, clock }: ApiDeps)
     roles: ['admin'],
     body: createHouseholdBody,
     status: 201,
+    answer: householdAnswer,
+    conflict: 'a household with this id already exists',
     handler: async ({ body, principal }) => {
       if (registry.gridNode(body.gridId))
         requireScope(registry.tree, principal, body.gridId, { what: 'grid node', id: body.gridId });
-      const h = await registry.createHousehold(body);
-      return { ...h, createdAt: iso(h.createdAt), armed: false };
+      // A new household has no quarantine yet: not armed.
+      return householdView(await registry.createHousehold(body), false);
     },
   });
   table.add({
@@ -28,6 +35,10 @@ export function householdRoutes(table: RouteTable, { registry, clock }: ApiDeps)
     tag: 'registry',
     summary: 'List households in your scope (?gridId= for one subtree)',
     roles: ['admin', 'monitor', 'worker', 'technician'],
+    query: pageQuery(1000).extend({
+      gridId: z.string().optional().meta({ description: 'only households in this subtree' }),
+    }),
+    answer: pageOf(householdAnswer),
     handler: async ({ principal, query }) => {
       const now = clock.now();
       const under = query.gridId;
@@ -39,18 +50,11 @@ export function householdRoutes(table: RouteTable, { registry, clock }: ApiDeps)
         registry
           .allHouseholds()
           .filter((h) => inScope(registry.tree, principal, h.gridId))
-          .filter((h) => under === undefined || registry.tree.isWithin(h.gridId, under))
-          .map((h) => householdView(h, now)),
+          .filter((h) => under === undefined || registry.tree.isWithin(h.gridId, under)),
         query,
+        (h) => householdView(h, registry.isArmed(h.id, now)),
       );
     },
-  });
-
-  const householdView = (h: Household, now: number) => ({
-    ...h,
-    createdAt: iso(h.createdAt),
-    purgedAt: iso(h.purgedAt),
-    armed: registry.isArmed(h.id, now),
   });
 
   const householdInScope = (principal: Principal, id: string): Household => {
@@ -67,12 +71,16 @@ export function householdRoutes(table: RouteTable, { registry, clock }: ApiDeps)
     summary:
       'Correct a household: address, contact (null clears it) or grid node; open alerts keep the node they were raised at',
     roles: ['admin'],
+    params: householdId,
     body: updateHouseholdBody,
+    answer: householdAnswer,
+    conflict: "the household's personal data was purged after its quarantine: register it again",
     handler: async ({ body, params, principal }) => {
-      householdInScope(principal, params.householdId as string);
+      householdInScope(principal, params.householdId);
       if (body.gridId !== undefined && registry.gridNode(body.gridId))
         requireScope(registry.tree, principal, body.gridId, { what: 'grid node', id: body.gridId });
-      return householdView(await registry.updateHousehold(params.householdId as string, body), clock.now());
+      const h = await registry.updateHousehold(params.householdId, body);
+      return householdView(h, registry.isArmed(h.id, clock.now()));
     },
   });
 
@@ -83,10 +91,13 @@ export function householdRoutes(table: RouteTable, { registry, clock }: ApiDeps)
     summary:
       'Remove a household registered by mistake, with its quarantines, windows and door history; one with sensors is refused (409)',
     roles: ['admin'],
+    params: householdId,
+    answer: removedHouseholdAnswer,
+    conflict: 'the household still has sensors: remove them first',
     handler: async ({ params, principal }) => {
-      householdInScope(principal, params.householdId as string);
-      const { household, doorEvents } = await registry.deleteHousehold(params.householdId as string);
-      return { ...householdView(household, clock.now()), armed: false, doorEventsDeleted: doorEvents };
+      householdInScope(principal, params.householdId);
+      const { household, doorEvents } = await registry.deleteHousehold(params.householdId);
+      return { ...householdView(household, false), doorEventsDeleted: doorEvents };
     },
   });
 }

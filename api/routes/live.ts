@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { atTime } from '../../core/clock.ts';
 import { notFound } from '../../core/errors.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -6,6 +7,7 @@ import { OverviewCounts } from '../live/overviewCounts.ts';
 import { SseConnection } from '../live/sseConnection.ts';
 import { inScope, requireScope } from '../principal.ts';
 import type { RouteTable } from '../routeTable.ts';
+import { overviewAnswer } from '../schemas/liveAnswers.ts';
 
 const ALL_ROLES = ['admin', 'monitor', 'worker', 'technician'] as const;
 const KEEPALIVE_MS = 15_000;
@@ -30,6 +32,7 @@ export function liveRoutes(table: RouteTable, deps: ApiDeps): void {
     summary:
       'The grid tree in your scope with counts per node for its subtree: households, sealed, open, offline, low battery, open alerts by type',
     roles: ALL_ROLES,
+    answer: overviewAnswer,
     handler: async ({ principal }) => {
       const counts = await overviewCounts.get();
       const nodes = registry.tree
@@ -53,6 +56,13 @@ export function liveRoutes(table: RouteTable, deps: ApiDeps): void {
     summary:
       'Server-sent events of seal and alert changes in your scope. Send Last-Event-ID to resume; a `reset` event means reload the state.',
     roles: ALL_ROLES,
+    query: z.object({
+      gridId: z.string().optional().meta({ description: 'only this subtree (default: your whole scope)' }),
+    }),
+    answer: {
+      contentType: 'text/event-stream',
+      description: 'events `seal`, `alert` and `reset`, each with an id to resume from (Last-Event-ID)',
+    },
     handler: async ({ principal, request, reply, query }) => {
       if (query.gridId !== undefined) {
         if (!registry.gridNode(query.gridId)) throw notFound('grid node', query.gridId);
@@ -100,6 +110,8 @@ export function liveRoutes(table: RouteTable, deps: ApiDeps): void {
           : atTime(clock, principal.expiresAt, () => connection.close());
       detach = deps.events.attach(connection, lastEventId);
       if (connection.isEnded) detach();
+      // Hijacked: Fastify sends nothing more; the stream is the connection's own.
+      return reply;
     },
   });
 }

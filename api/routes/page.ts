@@ -4,6 +4,7 @@ import { notFound } from '../../core/errors.ts';
 import { projectRoot } from '../../core/projectRoot.ts';
 import type { ApiDeps } from '../deps.ts';
 import type { RouteTable } from '../routeTable.ts';
+import { pathParams } from '../schemas/common.ts';
 
 const WEB_ROOT = resolve(projectRoot(), 'dashboards/web');
 const TYPES: Record<string, string> = {
@@ -46,6 +47,10 @@ export function pageRoutes(table: RouteTable, _deps: ApiDeps): void {
     tag: 'page',
     summary: 'The live page for command rooms and phones',
     roles: [],
+    answer: {
+      contentType: 'text/html',
+      description: 'the page (it signs in with a token kept in the browser)',
+    },
     handler: async ({ reply }) => serve('index.html', reply),
   });
   table.add({
@@ -54,6 +59,11 @@ export function pageRoutes(table: RouteTable, _deps: ApiDeps): void {
     tag: 'page',
     summary: 'Static assets of the live page',
     roles: [],
-    handler: async ({ params, reply }) => serve(`assets/${params['*'] ?? ''}`, reply),
+    params: pathParams('*'),
+    answer: {
+      contentType: 'application/octet-stream',
+      description: 'the file, with the Content-Type of its extension (JavaScript, CSS, images)',
+    },
+    handler: async ({ params, reply }) => serve(`assets/${params['*']}`, reply),
   });
 }

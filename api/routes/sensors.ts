@@ -1,10 +1,33 @@
+import type { z } from 'zod';
 import { invalid, notFound } from '../../core/errors.ts';
-import { createGatewayBody, createSensorBody, updateSensorBody } from '../../registry/schemas.ts';
+import {
+  createGatewayBody,
+  createSensorBody,
+  type Gateway,
+  updateSensorBody,
+} from '../../registry/schemas.ts';
 import type { ApiDeps } from '../deps.ts';
 import { paginate } from '../paginate.ts';
 import { inScope, type Principal, requireScope } from '../principal.ts';
 import type { RouteTable } from '../routeTable.ts';
-import { iso, sensorView } from '../views.ts';
+import { noBody, pageOf, pageQuery, pathParams } from '../schemas/common.ts';
+import {
+  gatewayAnswer,
+  newGatewayAnswer,
+  newSensorAnswer,
+  sensorAnswer,
+} from '../schemas/registryAnswers.ts';
+import { isoAt, sensorView } from '../views.ts';
+
+const sensorId = pathParams('sensorId');
+const FRIENDLY_NAME_TAKEN = 'the friendly name is already bound to another sensor';
+
+const gatewayView = (g: Gateway): z.input<typeof gatewayAnswer> => ({
+  id: g.id,
+  name: g.name,
+  sensorIds: g.sensorIds,
+  createdAt: isoAt(g.createdAt),
+});
 
 export function sensorRoutes(table: RouteTable, deps: ApiDeps): void {
   const { registry, clock } = deps;
@@ -25,6 +48,8 @@ export function sensorRoutes(table: RouteTable, deps: ApiDeps): void {
     roles: ['admin', 'technician'],
     body: createSensorBody,
     status: 201,
+    answer: newSensorAnswer,
+    conflict: `a sensor with this id already exists, or ${FRIENDLY_NAME_TAKEN}`,
     handler: async ({ body, principal }) => {
       const household = registry.household(body.householdId);
       if (household)
@@ -40,17 +65,17 @@ export function sensorRoutes(table: RouteTable, deps: ApiDeps): void {
     tag: 'registry',
     summary: 'List sensors in your scope',
     roles: ['admin', 'monitor', 'technician', 'worker'],
+    query: pageQuery(1000),
+    answer: pageOf(sensorAnswer),
     handler: async ({ principal, query }) => {
       const now = clock.now();
       return paginate(
-        registry
-          .allSensors()
-          .filter((s) => {
-            const gridId = registry.household(s.householdId)?.gridId;
-            return gridId !== undefined && inScope(registry.tree, principal, gridId);
-          })
-          .map((s) => sensorView(s, now)),
+        registry.allSensors().filter((s) => {
+          const gridId = registry.household(s.householdId)?.gridId;
+          return gridId !== undefined && inScope(registry.tree, principal, gridId);
+        }),
         query,
+        (s) => sensorView(s, now),
       );
     },
   });
@@ -62,9 +87,11 @@ export function sensorRoutes(table: RouteTable, deps: ApiDeps): void {
     summary:
       'One sensor in your scope (model, friendly name, commissioning; never its secret); outside your scope it answers 404, as an unknown one',
     roles: ['admin', 'monitor', 'technician', 'worker'],
+    params: sensorId,
+    answer: sensorAnswer,
     // Out of scope is 404, as unknown (requireScope): a caller must not learn which ids exist elsewhere.
     handler: async ({ params, principal }) =>
-      sensorView(sensorInScope(principal, params.sensorId as string), clock.now()),
+      sensorView(sensorInScope(principal, params.sensorId), clock.now()),
   });
 
   table.add({
@@ -74,10 +101,13 @@ export function sensorRoutes(table: RouteTable, deps: ApiDeps): void {
     summary:
       "Change a sensor's model or friendly name (null clears it); to move it to another household, remove and register it again",
     roles: ['admin', 'technician'],
+    params: sensorId,
     body: updateSensorBody,
+    answer: sensorAnswer,
+    conflict: FRIENDLY_NAME_TAKEN,
     handler: async ({ body, params, principal }) => {
-      sensorInScope(principal, params.sensorId as string);
-      return sensorView(await registry.updateSensor(params.sensorId as string, body), clock.now());
+      sensorInScope(principal, params.sensorId);
+      return sensorView(await registry.updateSensor(params.sensorId, body), clock.now());
     },
   });
 
@@ -88,9 +118,11 @@ export function sensorRoutes(table: RouteTable, deps: ApiDeps): void {
     summary:
       'Take a sensor off a door: it can no longer log in or publish, its live state goes and its open alerts resolve (sensorRemoved); door history stays',
     roles: ['admin', 'technician'],
+    params: sensorId,
+    answer: sensorAnswer,
     handler: async ({ params, principal }) => {
-      sensorInScope(principal, params.sensorId as string);
-      return sensorView(await registry.deleteSensor(params.sensorId as string), clock.now());
+      sensorInScope(principal, params.sensorId);
+      return sensorView(await registry.deleteSensor(params.sensorId), clock.now());
     },
   });
 
@@ -98,14 +130,15 @@ export function sensorRoutes(table: RouteTable, deps: ApiDeps): void {
     method: 'POST',
     url: '/api/sensors/:sensorId/commissioning',
     tag: 'commissioning',
-    summary: 'Put a sensor in commissioning (no alerts, out of counts) for 30 minutes',
+    summary: 'Put a sensor in commissioning (no alerts, out of counts) for 30 minutes; takes no body',
     roles: ['admin', 'technician'],
+    params: sensorId,
+    body: noBody,
+    bodyOptional: true,
+    answer: sensorAnswer,
     handler: async ({ params, principal }) => {
-      sensorInScope(principal, params.sensorId as string);
-      const sensor = await registry.setCommissioning(
-        params.sensorId as string,
-        clock.now() + deps.commissioningMs,
-      );
+      sensorInScope(principal, params.sensorId);
+      const sensor = await registry.setCommissioning(params.sensorId, clock.now() + deps.commissioningMs);
       return sensorView(sensor, clock.now());
     },
   });
@@ -116,9 +149,11 @@ export function sensorRoutes(table: RouteTable, deps: ApiDeps): void {
     tag: 'commissioning',
     summary: 'End commissioning now',
     roles: ['admin', 'technician'],
+    params: sensorId,
+    answer: sensorAnswer,
     handler: async ({ params, principal }) => {
-      sensorInScope(principal, params.sensorId as string);
-      const sensor = await registry.setCommissioning(params.sensorId as string, null);
+      sensorInScope(principal, params.sensorId);
+      const sensor = await registry.setCommissioning(params.sensorId, null);
       return sensorView(sensor, clock.now());
     },
   });
@@ -132,6 +167,8 @@ export function sensorRoutes(table: RouteTable, deps: ApiDeps): void {
     roles: ['admin', 'technician'],
     body: createGatewayBody,
     status: 201,
+    answer: newGatewayAnswer,
+    conflict: 'a gateway or sensor with this id already exists',
     handler: async ({ body, principal }) => {
       // Sensors outside the caller's scope are refused as unknown ones are, in the same words.
       const unknown = body.sensorIds.filter((id) => {
@@ -141,7 +178,7 @@ export function sensorRoutes(table: RouteTable, deps: ApiDeps): void {
       if (unknown.length > 0)
         throw invalid(`unknown sensors: ${unknown.slice(0, 10).join(', ')}`, { unknown });
       const { gateway, secret } = await registry.createGateway(body);
-      return { ...gateway, createdAt: iso(gateway.createdAt), secret };
+      return { ...gatewayView(gateway), secret };
     },
   });
 
@@ -152,6 +189,8 @@ export function sensorRoutes(table: RouteTable, deps: ApiDeps): void {
     summary:
       'List gateway credentials (without secrets) whose sensors are all in your scope; a gateway with no sensors only to whole-grid callers',
     roles: ['admin', 'technician'],
+    query: pageQuery(1000),
+    answer: pageOf(gatewayAnswer),
     handler: async ({ principal, query }) =>
       paginate(
         registry.allGateways().filter(
@@ -164,8 +203,7 @@ export function sensorRoutes(table: RouteTable, deps: ApiDeps): void {
               })),
         ),
         query,
-        1000,
-        (g) => ({ ...g, createdAt: iso(g.createdAt) }),
+        gatewayView,
       ),
   });
 }

@@ -1,6 +1,10 @@
+import { z } from 'zod';
 import type { ApiDeps } from '../deps.ts';
-import { openApiDocument, type RouteTable } from '../routeTable.ts';
+import type { RouteTable } from '../routeTable.ts';
 
+const readyAnswer = z.object({ ready: z.boolean() });
+
+/** Health, readiness and metrics. The OpenAPI page and document (/docs, /docs/json) are api/openApi.ts. */
 export function systemRoutes(table: RouteTable, deps: ApiDeps): void {
   table.add({
     method: 'GET',
@@ -8,7 +12,8 @@ export function systemRoutes(table: RouteTable, deps: ApiDeps): void {
     tag: 'system',
     summary: 'Liveness: the process answers',
     roles: [],
-    handler: async () => ({ status: 'ok' }),
+    answer: z.object({ status: z.literal('ok') }),
+    handler: async () => ({ status: 'ok' as const }),
   });
   table.add({
     method: 'GET',
@@ -17,6 +22,8 @@ export function systemRoutes(table: RouteTable, deps: ApiDeps): void {
     summary:
       'Readiness: broker listening, state loaded and, with REDIS_URL, Redis connected (503 otherwise and while stopping)',
     roles: [],
+    answer: readyAnswer,
+    otherAnswers: { 503: { description: 'not ready (yet, or any more)', answer: readyAnswer } },
     handler: async ({ reply }) => {
       const ready = deps.isReady();
       reply.code(ready ? 200 : 503);
@@ -29,18 +36,14 @@ export function systemRoutes(table: RouteTable, deps: ApiDeps): void {
     tag: 'system',
     summary: 'Prometheus metrics (all, or only those named in `?name=a,b`)',
     roles: [],
+    query: z.object({
+      name: z.string().optional().meta({ description: 'comma-separated metric names: only those' }),
+    }),
+    answer: { contentType: 'text/plain', description: 'the Prometheus text format' },
     handler: async ({ reply, query }) => {
       reply.header('content-type', deps.metricsContentType);
       const names = query.name?.split(',').filter((n) => n !== '');
       return reply.send(await deps.metricsText(names));
     },
-  });
-  table.add({
-    method: 'GET',
-    url: '/docs',
-    tag: 'system',
-    summary: 'This OpenAPI document',
-    roles: [],
-    handler: async () => openApiDocument(table, deps.version),
   });
 }

@@ -1,20 +1,23 @@
-import { forbidden, invalid, notFound } from '../../core/errors.ts';
+import type { z } from 'zod';
+import { forbidden, notFound } from '../../core/errors.ts';
 import { createTokenBody, TOKEN_STATUSES, type Token, tokenStatus } from '../../registry/schemas.ts';
 import type { ApiDeps } from '../deps.ts';
 import { paginate } from '../paginate.ts';
 import { inScope, type Principal, requireScope } from '../principal.ts';
 import type { RouteTable } from '../routeTable.ts';
-import { iso } from '../views.ts';
+import { oneOf, pageOf, pageQuery, pathParams } from '../schemas/common.ts';
+import { meAnswer, newTokenAnswer, tokenAnswer } from '../schemas/registryAnswers.ts';
+import { iso, isoAt } from '../views.ts';
 
 export function tokenRoutes(table: RouteTable, { registry, clock }: ApiDeps): void {
   /** A token as the API shows it: never its value, never its hash. */
-  const tokenView = (t: Token, now: number, principal: Principal) => ({
+  const tokenView = (t: Token, now: number, principal: Principal): z.input<typeof tokenAnswer> => ({
     id: t.id,
     name: t.name,
     role: t.role,
     gridId: t.gridId,
     status: tokenStatus(t, now),
-    createdAt: iso(t.createdAt),
+    createdAt: isoAt(t.createdAt),
     expiresAt: iso(t.expiresAt),
     revokedAt: iso(t.revokedAt),
     /** The token of this request: revoking it ends the caller's own access. */
@@ -34,6 +37,7 @@ export function tokenRoutes(table: RouteTable, { registry, clock }: ApiDeps): vo
     roles: ['admin'],
     body: createTokenBody,
     status: 201,
+    answer: newTokenAnswer,
     handler: async ({ body, principal }) => {
       // A scoped admin can only hand out tokens inside its own subtree.
       if (body.gridId === null && principal.gridId !== null)
@@ -51,17 +55,16 @@ export function tokenRoutes(table: RouteTable, { registry, clock }: ApiDeps): vo
     summary:
       'API tokens in your scope, oldest first, revoked and expired ones too (?status=active|revoked|expired&limit=&offset=); never their values',
     roles: ['admin'],
+    query: pageQuery(1000).extend({ status: oneOf(TOKEN_STATUSES).optional() }),
+    answer: pageOf(tokenAnswer),
     handler: async ({ principal, query }) => {
       const status = query.status;
-      if (status !== undefined && !(TOKEN_STATUSES as readonly string[]).includes(status))
-        throw invalid(`status must be one of ${TOKEN_STATUSES.join(', ')}`);
       const now = clock.now();
       return paginate(
         (await registry.tokens())
           .filter((t) => visible(principal, t))
           .filter((t) => status === undefined || tokenStatus(t, now) === status),
         query,
-        1000,
         (t) => tokenView(t, now, principal),
       );
     },
@@ -73,10 +76,13 @@ export function tokenRoutes(table: RouteTable, { registry, clock }: ApiDeps): vo
     summary:
       'Revoke a token: it answers 401 at once on every instance and its MQTT sessions close; the last whole-grid admin token that never expires is refused (409)',
     roles: ['admin'],
+    params: pathParams('tokenId'),
+    answer: tokenAnswer,
+    conflict: 'the last whole-grid admin token that never expires: issue another one first',
     handler: async ({ params, principal }) => {
-      const id = params.tokenId as string;
+      const id = params.tokenId;
       // Out of scope looks like unknown: a scoped admin learns nothing of other subtrees' tokens.
-      const known = (await registry.tokens()).find((t) => t.id === id);
+      const known = await registry.token(id);
       if (!known || !visible(principal, known)) throw notFound('token', id);
       return tokenView(await registry.revokeToken(id), clock.now(), principal);
     },
@@ -87,6 +93,7 @@ export function tokenRoutes(table: RouteTable, { registry, clock }: ApiDeps): vo
     tag: 'access',
     summary: "Who the token is: its name, role and grid subtree (the page's header)",
     roles: ['admin', 'monitor', 'worker', 'technician'],
+    answer: meAnswer,
     handler: async ({ principal }) => {
       const root = principal.gridId === null ? null : registry.gridNode(principal.gridId);
       return {

@@ -5,7 +5,11 @@ import type { ApiDeps } from '../deps.ts';
 import { paginate } from '../paginate.ts';
 import { inScope, type Principal, requireScope } from '../principal.ts';
 import type { RouteTable } from '../routeTable.ts';
+import { pageOf, pageQuery, pathParams } from '../schemas/common.ts';
+import { workerAnswer } from '../schemas/registryAnswers.ts';
 import { workerView } from '../views.ts';
+
+const workerId = pathParams('workerId');
 
 export function workerRoutes(table: RouteTable, { registry }: ApiDeps): void {
   table.add({
@@ -16,6 +20,8 @@ export function workerRoutes(table: RouteTable, { registry }: ApiDeps): void {
     roles: ['admin'],
     body: createWorkerBody,
     status: 201,
+    answer: workerAnswer,
+    conflict: 'a worker with this id already exists',
     handler: async ({ body, principal }) => {
       if (registry.gridNode(body.gridId))
         requireScope(registry.tree, principal, body.gridId, { what: 'grid node', id: body.gridId });
@@ -29,13 +35,13 @@ export function workerRoutes(table: RouteTable, { registry }: ApiDeps): void {
     summary:
       'List workers in your scope (names and roles, so alerts can show who holds them; webhooks masked)',
     roles: ['admin', 'monitor', 'worker', 'technician'],
+    query: pageQuery(1000),
+    answer: pageOf(workerAnswer),
     handler: async ({ principal, query }) =>
       paginate(
-        registry
-          .allWorkers()
-          .filter((w) => inScope(registry.tree, principal, w.gridId))
-          .map(workerView),
+        registry.allWorkers().filter((w) => inScope(registry.tree, principal, w.gridId)),
         query,
+        workerView,
       ),
   });
 
@@ -52,12 +58,14 @@ export function workerRoutes(table: RouteTable, { registry }: ApiDeps): void {
     tag: 'registry',
     summary: "Change a worker's name, role, contacts (null clears one) or grid node",
     roles: ['admin'],
+    params: workerId,
     body: updateWorkerBody,
+    answer: workerAnswer,
     handler: async ({ body, params, principal }) => {
-      workerInScope(principal, params.workerId as string);
+      workerInScope(principal, params.workerId);
       if (body.gridId !== undefined && registry.gridNode(body.gridId))
         requireScope(registry.tree, principal, body.gridId, { what: 'grid node', id: body.gridId });
-      return workerView(await registry.updateWorker(params.workerId as string, body));
+      return workerView(await registry.updateWorker(params.workerId, body));
     },
   });
 
@@ -68,9 +76,11 @@ export function workerRoutes(table: RouteTable, { registry }: ApiDeps): void {
     summary:
       'Remove a worker: alerts they held keep their history and escalate on to the leaders above; queued messages still go out',
     roles: ['admin'],
+    params: workerId,
+    answer: workerAnswer,
     handler: async ({ params, principal }) => {
-      workerInScope(principal, params.workerId as string);
-      return workerView(await registry.deleteWorker(params.workerId as string));
+      workerInScope(principal, params.workerId);
+      return workerView(await registry.deleteWorker(params.workerId));
     },
   });
 }

@@ -1,7 +1,7 @@
 /**
  * Seeds a DATA_DIR with a county-sized fleet before the service starts: a grid tree (county → townships →
  * villages → groups), one household per door with an active quarantine (armed), one sensor per household and a
- * live seal state per sensor. Everything goes through the project's own store (registry/sqlite/openDatabase.ts
+ * live seal state per sensor. Everything goes through the project's own store (storage/sqlite/openDatabase.ts
  * runs the migrations; SqliteStore.importRecords writes the registry in one transaction, commitIngest the seal
  * states), so the rows are exactly what the service writes itself. By default every sensor shares ONE secret
  * and hash, so the caller needs just one plaintext; `secrets: 'own'` gives each sensor its own secret (hashed
@@ -12,10 +12,10 @@ import { createLogger } from '../../core/logger.ts';
 import type { SealState } from '../../core/sealState.ts';
 import type { GridNode, Household, Quarantine } from '../../registry/schemas.ts';
 import { hashSecret, newSecret } from '../../registry/secrets.ts';
-import { openDatabase } from '../../registry/sqlite/openDatabase.ts';
-import { SqliteStore } from '../../registry/sqlite/sqliteStore.ts';
-import type { SensorRow } from '../../registry/store.ts';
+import type { SensorRow } from '../../registry/storedRecords.ts';
 import { seededRandom } from '../../simulator/models/rng.ts';
+import { openDatabase } from '../../storage/sqlite/openDatabase.ts';
+import { SqliteStore } from '../../storage/sqlite/sqliteStore.ts';
 
 const TOWNSHIP_NAMES = [
   '史村镇',

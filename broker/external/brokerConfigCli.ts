@@ -6,8 +6,8 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { INGEST_TOPIC_FILTERS } from '../../ingest/decoders/index.ts';
-import { type CsvSyntaxError, csvRecords } from '../../registry/csv/csvFormat.ts';
+import { type CsvSyntaxError, csvRecords } from '../../contract/csvFormat.ts';
+import { INGEST_TOPIC_FILTERS } from '../../contract/topics.ts';
 import { type Listener, mosquittoFiles, parsePasswordFile, type RegistryDevices } from './mosquittoConfig.ts';
 
 const HELP = `Usage: npm run broker-config -- mosquitto --out <dir> [options]

@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
+import { parseSealTopic } from '../../contract/topics.ts';
 import { canPublish, canSubscribe } from '../acl.ts';
 import type { Authenticator } from '../authenticator.ts';
 import { type Identity, SERVICE_USERNAME } from '../identity.ts';
-import { parseSealTopic } from '../topics.ts';
 
 /**
  * SealWatch's authentication and ACL offered to an external broker (EMQX's

@@ -1,5 +1,5 @@
+import { sealTopic } from '../../contract/topics.ts';
 import { hashSecretSync } from '../../registry/secrets.ts';
-import { sealTopic } from '../topics.ts';
 
 /**
  * The broker side of an external Mosquitto 2, from the registry: an

@@ -6,9 +6,6 @@ import { zigbee2mqttDecoder } from './zigbee2mqtt.ts';
 /** Every dialect the service understands. A new vendor: one file, one line here. */
 export const DECODERS: readonly DialectDecoder[] = [nativeDecoder, zigbee2mqttDecoder, shellyDecoder];
 
-/** Every topic filter a dialect arrives on; an external broker's shared subscriptions cover exactly these. */
-export const INGEST_TOPIC_FILTERS: readonly string[] = DECODERS.flatMap((d) => d.topicFilters);
-
 export const decoderFor = (topic: string): DialectDecoder | undefined =>
   DECODERS.find((d) => d.matches(topic));
 

@@ -1,12 +1,13 @@
 import type { z } from 'zod';
 import {
+  DIALECT_TOPIC_FILTERS,
   MAX_PAYLOAD_BYTES,
   nativeEventSchema,
   nativeHeartbeatSchema,
   parseSealTopic,
   STATUS_OFFLINE,
   STATUS_ONLINE,
-} from '../../broker/topics.ts';
+} from '../../contract/topics.ts';
 import type { SealMessage } from '../../core/sealMessage.ts';
 import { type DecodeContext, type DecodeResult, type DialectDecoder, parseJson, reject } from './dialect.ts';
 
@@ -17,7 +18,7 @@ const describe = (error: z.ZodError): string =>
 export const nativeDecoder: DialectDecoder = {
   name: 'native',
   // Not `seal/+/config`: that is what the service writes to sensors.
-  topicFilters: ['seal/+/event', 'seal/+/heartbeat', 'seal/+/status'],
+  topicFilters: DIALECT_TOPIC_FILTERS.native,
   matches: (topic) => topic.startsWith('seal/'),
   decode(topic: string, payload: Buffer, ctx: DecodeContext): DecodeResult {
     const parsed = parseSealTopic(topic);

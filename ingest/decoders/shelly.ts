@@ -1,3 +1,4 @@
+import { DIALECT_TOPIC_FILTERS } from '../../contract/topics.ts';
 import type { SealMessage } from '../../core/sealMessage.ts';
 import { type DecodeContext, type DecodeResult, type DialectDecoder, reject } from './dialect.ts';
 
@@ -20,7 +21,7 @@ const TOPIC =
 
 export const shellyDecoder: DialectDecoder = {
   name: 'shelly',
-  topicFilters: ['shellies/#'],
+  topicFilters: DIALECT_TOPIC_FILTERS.shelly,
   matches: (topic) => topic.startsWith('shellies/'),
   decode(topic: string, payload: Buffer, ctx: DecodeContext): DecodeResult {
     // Device-wide announcements and commands to all Shellies are not seal messages.

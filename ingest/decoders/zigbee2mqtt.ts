@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DIALECT_TOPIC_FILTERS } from '../../contract/topics.ts';
 import type { SealMessage } from '../../core/sealMessage.ts';
 import { type DecodeContext, type DecodeResult, type DialectDecoder, parseJson, reject } from './dialect.ts';
 
@@ -39,7 +40,7 @@ const availability = z.union([
 export const zigbee2mqttDecoder: DialectDecoder = {
   name: 'zigbee2mqtt',
   // Friendly names may contain '/': everything under the base topic.
-  topicFilters: ['zigbee2mqtt/#'],
+  topicFilters: DIALECT_TOPIC_FILTERS.zigbee2mqtt,
   matches: (topic) => topic.startsWith(PREFIX),
   decode(topic: string, payload: Buffer, ctx: DecodeContext): DecodeResult {
     const rest = topic.slice(PREFIX.length);

@@ -1,8 +1,8 @@
 import type pino from 'pino';
 import { type Clock, systemClock } from '../../core/clock.ts';
+import { LogThrottle } from '../../core/logThrottle.ts';
 import type { LineWriter } from './influxWriter.ts';
 import { encodePoint } from './lineProtocol.ts';
-import { LogThrottle } from './logThrottle.ts';
 import { SeriesTimes } from './seriesTimes.ts';
 import { Spool, type SpoolBatch } from './spool.ts';
 import type { TelemetryPoint, TelemetrySink, TelemetryStats } from './telemetrySink.ts';

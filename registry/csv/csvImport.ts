@@ -1,6 +1,7 @@
+import { CsvSyntaxError, parseCsv } from '../../contract/csvFormat.ts';
+import { overlaps, type Span } from '../arming.ts';
 import type { Registry } from '../registry.ts';
 import { CSV_ENTITIES, type CsvEntityName } from './csvEntities.ts';
-import { CsvSyntaxError, parseCsv } from './csvFormat.ts';
 
 export interface RowError {
   /** Line in the file (the header is line 1). */
@@ -54,7 +55,8 @@ export function checkCsvImport(
   const idsInFile = new Set<string>();
   const fileIds = new Set(table.rows.map((r) => r.values.id).filter((id): id is string => Boolean(id)));
   const names = new Set<string>();
-  const spans = new Map<string, Array<[number, number]>>();
+  /** Quarantines earlier in the file, by household. */
+  const spans = new Map<string, Span[]>();
   const bodyLines = new Map<Record<string, unknown>, number>();
 
   for (const { line, values } of table.rows) {
@@ -132,7 +134,7 @@ function checkReferences(
   idsInFile: Set<string>,
   fileIds: Set<string>,
   names: Set<string>,
-  spans: Map<string, Array<[number, number]>>,
+  spans: Map<string, Span[]>,
 ): { column?: string; message: string } | null {
   const id = b.id as string | undefined;
   if (id !== undefined && idsInFile.has(id))
@@ -188,15 +190,14 @@ function checkReferences(
           column: 'start',
           message: `overlaps quarantine '${clash.id}' of household '${householdId}'`,
         };
-      const key = `quarantine:${householdId}`;
-      const earlier = spans.get(key) ?? [];
-      const inf = Number.POSITIVE_INFINITY;
-      if (earlier.some(([s, e]) => start < e && s < (end ?? inf)))
+      // Rows earlier in the file count as the registered ones do (the registry's one overlap test).
+      const earlier = spans.get(householdId) ?? [];
+      if (earlier.some((span) => overlaps(span, { start, end })))
         return {
           column: 'start',
           message: `overlaps another quarantine of household '${householdId}' in this file`,
         };
-      spans.set(key, [...earlier, [start, end ?? inf]]);
+      spans.set(householdId, [...earlier, { start, end }]);
       return null;
     }
     case 'windows':

@@ -1,4 +1,4 @@
-import { SENSOR_ID_PATTERN } from '../../broker/topics.ts';
+import { SENSOR_ID_PATTERN } from '../../contract/topics.ts';
 import type { SensorCredential } from '../fleet/credentials.ts';
 import type { ApiClient } from './apiClient.ts';
 

@@ -4,7 +4,7 @@ import {
   nativeHeartbeatSchema,
   parseSealTopic,
   zigbee2mqttTopic,
-} from '../../broker/topics.ts';
+} from '../../contract/topics.ts';
 
 /**
  * What a technician must see from a freshly installed seal before leaving the door: a heartbeat, an open and a

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { sealTopic } from '../../broker/topics.ts';
+import { sealTopic } from '../../contract/topics.ts';
 import { type ApiClient, ApiError } from '../api/apiClient.ts';
 import { formatDuration } from '../cli/duration.ts';
 import { Link } from '../mqtt/link.ts';

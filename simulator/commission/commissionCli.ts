@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { SENSOR_ID_PATTERN } from '../../broker/topics.ts';
+import { SENSOR_ID_PATTERN } from '../../contract/topics.ts';
 import { ApiClient } from '../api/apiClient.ts';
 import { API_HELP, type ApiTarget, apiArgs, apiTargetOption } from '../cli/common.ts';
 import { formatDuration } from '../cli/duration.ts';

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { SENSOR_ID_PATTERN } from '../../broker/topics.ts';
-import { type CsvSyntaxError, csvRecords } from '../../registry/csv/csvFormat.ts';
+import { type CsvSyntaxError, csvRecords } from '../../contract/csvFormat.ts';
+import { SENSOR_ID_PATTERN } from '../../contract/topics.ts';
 import { UsageError } from '../cli/usageError.ts';
 
 /** One simulated device's login, as issued by `POST /api/sensors` (the secret is shown only then). */

@@ -5,7 +5,7 @@ import {
   STATUS_ONLINE,
   sealTopic,
   zigbee2mqttTopic,
-} from '../../broker/topics.ts';
+} from '../../contract/topics.ts';
 
 /** What a simulated device knows about itself when it transmits. */
 export interface DeviceReading {

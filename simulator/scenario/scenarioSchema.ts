@@ -1,6 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { SENSOR_ID_PATTERN } from '../../broker/topics.ts';
+import { SENSOR_ID_PATTERN } from '../../contract/topics.ts';
 import { parseDurationExpression } from '../cli/duration.ts';
 import { UsageError } from '../cli/usageError.ts';
 

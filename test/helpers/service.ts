@@ -85,6 +85,10 @@ export async function startService(
           HTTP_HOST: '127.0.0.1',
           MQTT_HOST: '127.0.0.1',
           LOG_LEVEL: 'info',
+          // Under vitest every JSON answer is checked against its declared schema (api/responseCheck.ts):
+          // a field the schema would drop or coerce is a 500 in the test that reads it. Benches run
+          // without the check, as production does.
+          ...(process.env.VITEST ? { API_VERIFY_RESPONSES: 'true' } : {}),
           ...options.env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -188,6 +188,59 @@ describe('hostile API input', () => {
     });
   });
 
+  describe('what a bad request is told (the same shape for body, query and path; who asks comes first)', () => {
+    it('a bad query names the field and lists each problem', async () => {
+      const answer = await svc.api('GET', '/api/seals?limit=0&door=ajar');
+      expect(answer.status).toBe(400);
+      expect(answer.body).toEqual({
+        error: {
+          code: 'validation',
+          message: 'limit: must be a whole number from 1 to 10000',
+          details: [
+            { path: 'limit', message: 'must be a whole number from 1 to 10000' },
+            { path: 'door', message: 'must be one of open, closed, unknown' },
+          ],
+        },
+      });
+    });
+
+    it('a bad body names the first bad field in the message and lists each in details', async () => {
+      const answer = await svc.api('POST', '/api/households', { id: 'h bad', gridId: 'x' });
+      expect(answer.status).toBe(400);
+      expect(answer.body.error.code).toBe('validation');
+      expect(answer.body.error.message).toMatch(/^id: ids are 1–64 characters/);
+      expect(answer.body.error.details.map((d: { path: string }) => d.path)).toEqual(['id', 'address']);
+    });
+
+    it('a missing body says what to send: JSON, or the CSV file for an import', async () => {
+      const json = await fetch(`${svc.httpUrl}/api/grid`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${svc.adminToken}` },
+      });
+      expect(json.status).toBe(400);
+      expect(((await json.json()) as ErrorBody).error.message).toBe(
+        'request body is missing: send a JSON object',
+      );
+      const csvImport = await fetch(`${svc.httpUrl}/api/import/grid`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${svc.adminToken}` },
+      });
+      expect(csvImport.status).toBe(400);
+      expect(((await csvImport.json()) as ErrorBody).error.message).toBe(
+        'send the file as the body with Content-Type: text/csv',
+      );
+    });
+
+    it('no token is 401 and a role that may not is 403, before anything about the body', async () => {
+      const bad = { id: '', name: '' };
+      expect((await svc.api('POST', '/api/grid', bad, null)).status).toBe(401);
+      const monitor = (await svc.api('POST', '/api/tokens', { role: 'monitor', gridId: null, name: 'm' }))
+        .body.token as string;
+      expect((await svc.api('POST', '/api/grid', bad, monitor)).status).toBe(403);
+      expect((await svc.api('GET', '/api/tokens?limit=0', undefined, monitor)).status).toBe(403);
+    });
+  });
+
   describe('looser than it should be', () => {
     beforeAll(async () => {
       await svc.api('POST', '/api/grid', { id: 'loose', name: 'L', parentId: null, level: 'county' });

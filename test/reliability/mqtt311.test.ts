@@ -1,7 +1,8 @@
 import mqttPacket from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/eventually.ts';
-import { connectClient, connectSensor, eventPayload } from '../helpers/mqtt.ts';
+import { metricValue } from '../helpers/metrics.ts';
+import { closed, connectClient, connectSensor, eventPayload } from '../helpers/mqtt.ts';
 import { connectFor, rawMqtt } from '../helpers/rawMqtt.ts';
 import { provisionArmedSensor, startService } from '../helpers/service.ts';
 
@@ -25,6 +26,27 @@ describe('MQTT 3.1.1 behaviour of the embedded broker', () => {
   afterAll(async () => svc?.cleanup());
 
   const seal = async () => (await svc.api('GET', `/api/seals/${s.sensorId}`)).body;
+  /** The retained status a fresh subscriber gets (MQTT-3.3.1-6). */
+  let watchers = 0;
+  const retainedStatus = async (): Promise<string> => {
+    const watcher = await connectClient(svc.mqttUrl, {
+      clientId: `m311-retained-${++watchers}`,
+      username: 'token',
+      password: serviceToken,
+    });
+    const got = new Promise<string>((resolve) =>
+      watcher.on('message', (_topic, payload, packet) => {
+        if (packet.retain) resolve(payload.toString());
+      }),
+    );
+    await watcher.subscribeAsync(`seal/${s.sensorId}/status`, { qos: 1 });
+    const status = await Promise.race([
+      got,
+      new Promise<string>((resolve) => setTimeout(() => resolve('(no retained status)'), 2_000)),
+    ]);
+    await watcher.endAsync();
+    return status;
+  };
 
   it('MQTT-3.1.0-1: a first packet other than CONNECT closes the connection (guarded in packetGuard)', async () => {
     const c = await rawMqtt(svc.mqttPort);
@@ -87,27 +109,47 @@ describe('MQTT 3.1.1 behaviour of the embedded broker', () => {
     expect((await seal()).online).toBe(true);
   });
 
-  it('Aedes takeover guard: the will of a session taken over by the same client id does not mark the seal offline', async () => {
-    const will = {
-      topic: `seal/${s.sensorId}/status`,
-      payload: Buffer.from('offline'),
-      qos: 1 as const,
-      retain: true,
-    };
+  it('MQTT-3.1.4-2 takeover: the will of the connection a reconnect took over is not published (retained status and seal stay online)', async () => {
+    // MQTT 3.1.1 §3.1.4 (MQTT-3.1.4-2): a CONNECT with a client id already connected makes the server
+    // disconnect the existing client; §3.1.2.5 (MQTT-3.1.2-8): the will is published when the network
+    // connection is closed without DISCONNECT, which read literally includes that server-side close.
+    // We suppress that will all the same: it says "this device is gone", yet the device is alive on
+    // its new connection. Published, its retained `offline` would overwrite the retained `online` and
+    // mark a connected seal offline until the device next publishes (a quiet seal: up to an hour).
+    const statusTopic = `seal/${s.sensorId}/status`;
+    const will = { topic: statusTopic, payload: Buffer.from('offline'), qos: 1 as const, retain: true };
+    const staleWills = async () =>
+      metricValue(
+        (await svc.api('GET', '/metrics', undefined, null)).body as string,
+        'sealwatch_mqtt_refused',
+        {
+          reason: 'stale_will',
+        },
+      );
+    const staleBefore = await staleWills();
+
     const first = await connectSensor(svc.mqttUrl, s.sensorId, s.secret, { will });
-    await first.publishAsync(`seal/${s.sensorId}/status`, 'online', { qos: 1, retain: true });
-    const second = await connectSensor(svc.mqttUrl, s.sensorId, s.secret, { will });
-    await second.publishAsync(
-      `seal/${s.sensorId}/heartbeat`,
-      JSON.stringify({ ts: Date.now(), seq: 7_000, door: 'closed', battery: 80, rssi: -50 }),
-      {
-        qos: 1,
-      },
-    );
-    await new Promise((r) => setTimeout(r, 500));
+    await first.publishAsync(statusTopic, 'online', { qos: 1, retain: true });
     expect((await seal()).online).toBe(true);
-    first.end(true);
-    await second.endAsync();
+    const firstClosed = closed(first);
+    // The takeover: same client id, same will, and nothing published on the new connection.
+    const second = await connectSensor(svc.mqttUrl, s.sensorId, s.secret, { will });
+    await firstClosed;
+    // The old connection's will is decided while Aedes closes it: either refused (counted) or
+    // published, and then ingest marks the seal offline.
+    await eventually(
+      async () => (await staleWills()) > staleBefore || (await seal()).online === false,
+      5_000,
+      "the old connection's will was refused or reached ingest",
+    );
+    expect((await seal()).online).toBe(true);
+    expect(await retainedStatus()).toBe('online');
+    expect(await staleWills()).toBe(staleBefore + 1);
+
+    // The guard does not swallow the new connection's own will: cut without DISCONNECT, it fires.
+    second.end(true);
+    await eventually(async () => (await seal()).online === false, 5_000, "the second connection's will");
+    expect(await retainedStatus()).toBe('offline');
   });
 
   it('MQTT-3.3.1-6: a retained status reaches a later subscriber with the retain flag', async () => {

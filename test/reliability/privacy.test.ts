@@ -7,8 +7,8 @@ import { ManualClock } from '../../core/clock.ts';
 import { EventBus } from '../../core/eventBus.ts';
 import type { ServiceEvents } from '../../core/events.ts';
 import { Registry } from '../../registry/registry.ts';
-import { openDatabase } from '../../registry/sqlite/openDatabase.ts';
-import { SqliteStore } from '../../registry/sqlite/sqliteStore.ts';
+import { openDatabase } from '../../storage/sqlite/openDatabase.ts';
+import { SqliteStore } from '../../storage/sqlite/sqliteStore.ts';
 import { connectSensor, eventPayload } from '../helpers/mqtt.ts';
 import { startService } from '../helpers/service.ts';
 

@@ -1,3 +1,8 @@
+/**
+ * The board: the alert queue, the grid tree and the seal list of the live page, and the one event stream that
+ * updates them. Over 400 lines: the three views share the same selection and counts; their rendering lives in
+ * alerts.js, tree.js and seals.js.
+ */
 import { AlertQueue } from './alerts.js';
 import { ApiError } from './api.js';
 import { createHistoryDialog, createResolveDialog, reasonOf } from './dialogs.js';

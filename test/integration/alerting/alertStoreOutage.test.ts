@@ -8,18 +8,18 @@
  */
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY } from '../../../alerting/alertModel.ts';
 import { AlertEngine } from '../../../alerting/engine/alertEngine.ts';
 import type { Notification, Notifier } from '../../../alerting/notifiers/types.ts';
-import { DEFAULT_POLICY } from '../../../alerting/types.ts';
 import { createEngineFeed } from '../../../app/multiInstance.ts';
 import { ManualClock } from '../../../core/clock.ts';
 import { EventBus } from '../../../core/eventBus.ts';
 import type { SealCommitted, ServiceEvents } from '../../../core/events.ts';
 import { initialSealState } from '../../../core/sealState.ts';
-import { openPool, type Pool } from '../../../registry/postgres/openPool.ts';
-import { PostgresAlertStore } from '../../../registry/postgres/postgresAlertStore.ts';
-import { PostgresStore } from '../../../registry/postgres/postgresStore.ts';
 import { Registry } from '../../../registry/registry.ts';
+import { openPool, type Pool } from '../../../storage/postgres/openPool.ts';
+import { PostgresAlertStore } from '../../../storage/postgres/postgresAlertStore.ts';
+import { PostgresStore } from '../../../storage/postgres/postgresStore.ts';
 import { type FaultProxy, startFaultProxy } from '../../helpers/faultProxy.ts';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.ts';
 

@@ -7,7 +7,7 @@ import {
   dailyReportNotification,
   renderDailyReport,
 } from '../../../alerting/dailyReport.ts';
-import { alertMessage, subjectOf } from '../../../alerting/messages.ts';
+import { alertMessage, subjectOf } from '../../../alerting/notificationTexts.ts';
 import { createEmailNotifier } from '../../../alerting/notifiers/email.ts';
 import type { Notification } from '../../../alerting/notifiers/types.ts';
 import { findPart, parseMime } from './mime.ts';

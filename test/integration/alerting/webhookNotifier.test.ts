@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { alertMessage, subjectOf } from '../../../alerting/messages.ts';
+import { alertMessage, subjectOf } from '../../../alerting/notificationTexts.ts';
 import type { Notification } from '../../../alerting/notifiers/types.ts';
 import { createWebhookNotifier } from '../../../alerting/notifiers/webhook.ts';
 

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { TELEMETRY_SCHEMA } from '../../../ingest/telemetry/telemetrySchema.ts';
@@ -167,6 +168,29 @@ describe('docker-compose.yml', () => {
     const copies = [...dockerfile.matchAll(/^COPY\s+(.+?)\s+\S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
     expect(copies.length).toBeGreaterThan(3);
     for (const source of copies) expect(fs.existsSync(path.join(repoRoot, source)), source).toBe(true);
+  });
+
+  it('copies every folder the service bundle is built from', async () => {
+    const dockerfile = fs.readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
+    const copied = new Set(
+      [...dockerfile.matchAll(/^COPY\s+(.+?)\s+\S+$/gm)].flatMap((m) => m[1]!.split(/\s+/)),
+    );
+    // The same build as `npm run build`, asked which source files it reads.
+    const { metafile } = await build({
+      entryPoints: [path.join(repoRoot, 'app/main.ts')],
+      absWorkingDir: repoRoot,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const folders = new Set(Object.keys(metafile.inputs).map((input) => input.split('/')[0]!));
+    expect(folders.size).toBeGreaterThan(5);
+    for (const folder of folders)
+      expect(copied.has(folder), `Dockerfile does not copy ${folder}/`).toBe(true);
   });
 });
 

@@ -84,6 +84,43 @@ describe('CSV import and export', () => {
     expect(households.some((h) => h.id === 'ok-1' || h.id === 'ok-2')).toBe(false);
   });
 
+  it('refuses quarantines that overlap a registered one or one earlier in the file; back to back is fine', async () => {
+    // h-dc3-12 is registered in quarantine from 2026-11-20 to 2026-12-04 (+08:00), by the example import.
+    const res = await importCsv(
+      'quarantines',
+      [
+        'householdId,start,end',
+        'h-dc3-12,2026-12-01T00:00:00+08:00,2026-12-10T00:00:00+08:00',
+        'h-dc3-12,2026-12-04T00:00:00+08:00,2026-12-10T00:00:00+08:00',
+        'h-dc3-12,2026-12-09T00:00:00+08:00,',
+        'h-dc3-12,2026-12-10T00:00:00+08:00,',
+      ].join('\n'),
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([
+      {
+        line: 2,
+        column: 'start',
+        message: expect.stringMatching(/^overlaps quarantine '.+' of household 'h-dc3-12'$/),
+      },
+      {
+        line: 4,
+        column: 'start',
+        message: "overlaps another quarantine of household 'h-dc3-12' in this file",
+      },
+    ]);
+    // Without the overlapping rows, the quarantines that start where another ends import.
+    const ok = await importCsv(
+      'quarantines',
+      [
+        'householdId,start,end',
+        'h-dc3-12,2026-12-04T00:00:00+08:00,2026-12-10T00:00:00+08:00',
+        'h-dc3-12,2026-12-10T00:00:00+08:00,',
+      ].join('\n'),
+    );
+    expect(ok.status, JSON.stringify(ok.body)).toBe(201);
+  });
+
   it('reports malformed CSV and wrong columns by line', async () => {
     expect(
       (await importCsv('households', 'id,gridId,address\n"unclosed,dongcun-3,x\n')).body.error.details[0]

@@ -190,7 +190,7 @@ describe('registry updates and removals', () => {
       expect(answer.status).toBe(404);
       expect(answer.body.error).toMatchObject({ code: 'not_found' });
     }
-    const doc = (await svc.api('GET', '/docs', undefined, null)).body;
+    const doc = (await svc.api('GET', '/docs/json', undefined, null)).body;
     expect(Object.keys(doc.paths['/api/sensors/{sensorId}']).sort()).toEqual(['delete', 'get', 'patch']);
   });
 

@@ -241,7 +241,7 @@ describe('API tokens: list, revoke, expire', () => {
   });
 
   it('the OpenAPI document has the token routes and the expiresAt field', async () => {
-    const doc = (await svc.api('GET', '/docs', undefined, null)).body;
+    const doc = (await svc.api('GET', '/docs/json', undefined, null)).body;
     expect(Object.keys(doc.paths['/api/tokens']).sort()).toEqual(['get', 'post']);
     expect(Object.keys(doc.paths['/api/tokens/{tokenId}'])).toEqual(['delete']);
     const body = doc.paths['/api/tokens'].post.requestBody.content['application/json'].schema;

@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import { Client as PgClient } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALERTING_OWNER_LOCK_KEY } from '../../../registry/postgres/ownerLock.ts';
+import { ALERTING_OWNER_LOCK_KEY } from '../../../storage/postgres/ownerLock.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { metricValue } from '../../helpers/metrics.ts';
 import { connectClient, eventPayload } from '../../helpers/mqtt.ts';

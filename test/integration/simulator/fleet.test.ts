@@ -1,6 +1,6 @@
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { nativeEventSchema, nativeHeartbeatSchema, parseSealTopic } from '../../../broker/topics.ts';
+import { nativeEventSchema, nativeHeartbeatSchema, parseSealTopic } from '../../../contract/topics.ts';
 import { Fleet, type FleetOptions } from '../../../simulator/fleet/fleet.ts';
 import { type RecordingBroker, startRecordingBroker } from './inProcessAedes.ts';
 

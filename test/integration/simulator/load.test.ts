@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { nativeHeartbeatSchema, parseSealTopic } from '../../../broker/topics.ts';
+import { nativeHeartbeatSchema, parseSealTopic } from '../../../contract/topics.ts';
 import { runLoad } from '../../../simulator/load/runLoad.ts';
 import { type RecordingBroker, startRecordingBroker } from './inProcessAedes.ts';
 

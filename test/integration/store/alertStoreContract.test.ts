@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AlertChange } from '../../../alerting/alertModel.ts';
 import type { AlertStore, OutboxRow, StoredAlert } from '../../../alerting/alertStore.ts';
-import type { AlertChange } from '../../../alerting/types.ts';
-import { openPool, type Pool } from '../../../registry/postgres/openPool.ts';
-import { PostgresAlertStore } from '../../../registry/postgres/postgresAlertStore.ts';
-import { SqliteAlertStore } from '../../../registry/sqlite/alertStore.ts';
-import { openDatabase } from '../../../registry/sqlite/openDatabase.ts';
+import { openPool, type Pool } from '../../../storage/postgres/openPool.ts';
+import { PostgresAlertStore } from '../../../storage/postgres/postgresAlertStore.ts';
+import { SqliteAlertStore } from '../../../storage/sqlite/alertStore.ts';
+import { openDatabase } from '../../../storage/sqlite/openDatabase.ts';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.ts';
 
 /**

@@ -3,15 +3,15 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SealCommitted } from '../../../core/events.ts';
 import { initialSealState } from '../../../core/sealState.ts';
-import { openPool, type Pool } from '../../../registry/postgres/openPool.ts';
-import { PostgresStore } from '../../../registry/postgres/postgresStore.ts';
+import { openPool, type Pool } from '../../../storage/postgres/openPool.ts';
+import { PostgresStore } from '../../../storage/postgres/postgresStore.ts';
 import {
   type FeedRow,
   FeedTail,
   feedHorizon,
   pruneFeed,
   readFeed,
-} from '../../../registry/postgres/sealFeed.ts';
+} from '../../../storage/postgres/sealFeed.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.ts';
 

@@ -1,4 +1,7 @@
 /**
+ * Over 400 lines: one browser and one service are started once for every journey on the page (each is
+ * seconds of Chromium start-up); the journeys are separate `describe` blocks.
+ *
  * The live page at `/` in headless Chromium against the real service: sign-in,
  * counts, live updates over the event stream, the alert queue, languages,
  * untrusted text, and the two screens it is made for (phone, wall).

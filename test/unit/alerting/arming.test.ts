@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { ArmingWindow, Quarantine } from '../../../alerting/alertModel.ts';
 import { coveringAnnouncement, isArmed } from '../../../alerting/rules/arming.ts';
-import type { ArmingWindow, Quarantine } from '../../../alerting/types.ts';
 import { HOUR, household, MIN, T0 } from './fixtures.ts';
 
 const q: Quarantine[] = [{ householdId: 'h1', start: T0, end: T0 + 14 * 24 * HOUR }];

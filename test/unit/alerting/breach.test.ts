@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { ArmingWindow } from '../../../alerting/alertModel.ts';
 import { breachesAtWindowEnds, confirmPendingBreach, evaluateOpen } from '../../../alerting/rules/breach.ts';
-import type { ArmingWindow } from '../../../alerting/types.ts';
 import { arming, HOUR, household, MIN, seal, T0 } from './fixtures.ts';
 
 const window: ArmingWindow = {

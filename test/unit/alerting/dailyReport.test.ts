@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Alert } from '../../../alerting/alertModel.ts';
 import { computeDailyReport, percentile, renderDailyReport } from '../../../alerting/dailyReport.ts';
 import { createDailyReportSchedule } from '../../../alerting/dailyReportSchedule.ts';
-import type { Alert } from '../../../alerting/types.ts';
 import { HOUR, MIN, T0 } from './fixtures.ts';
 
 const nodes = [

@@ -6,10 +6,10 @@
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY, type Policy } from '../../../alerting/alertModel.ts';
 import { AlertEngine, type AlertEngineOptions } from '../../../alerting/engine/alertEngine.ts';
 import { DailyReportJob } from '../../../alerting/engine/dailyReportJob.ts';
 import type { Notification, Notifier } from '../../../alerting/notifiers/types.ts';
-import { DEFAULT_POLICY, type Policy } from '../../../alerting/types.ts';
 import { createEngineFeed, undecided } from '../../../app/multiInstance.ts';
 import { ManualClock } from '../../../core/clock.ts';
 import { EventBus } from '../../../core/eventBus.ts';
@@ -17,9 +17,9 @@ import type { ServiceEvents } from '../../../core/events.ts';
 import type { SealMessage } from '../../../core/sealMessage.ts';
 import { initialSealState, type SealState } from '../../../core/sealState.ts';
 import { Registry } from '../../../registry/registry.ts';
-import { SqliteAlertStore } from '../../../registry/sqlite/alertStore.ts';
-import { MIGRATIONS } from '../../../registry/sqlite/migrations.ts';
-import { SqliteStore } from '../../../registry/sqlite/sqliteStore.ts';
+import { SqliteAlertStore } from '../../../storage/sqlite/alertStore.ts';
+import { migrateSqlite } from '../../../storage/sqlite/migrate.ts';
+import { SqliteStore } from '../../../storage/sqlite/sqliteStore.ts';
 
 const T0 = Date.UTC(2026, 0, 10, 2, 0, 0);
 const MIN = 60_000;
@@ -50,7 +50,7 @@ interface World {
 async function world(): Promise<World> {
   const db = new Database(':memory:');
   db.pragma('foreign_keys = ON');
-  for (const m of MIGRATIONS) db.exec(m.sql);
+  migrateSqlite(db, logger);
   const clock = new ManualClock(T0);
   const bus = new EventBus<ServiceEvents>(logger);
   const registry = new Registry(new SqliteStore(db), bus, clock);

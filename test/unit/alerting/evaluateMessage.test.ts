@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY, type SealState } from '../../../alerting/alertModel.ts';
 import { evaluateMessage, type MessageContext } from '../../../alerting/evaluateMessage.ts';
 import { doorTransition } from '../../../alerting/rules/doorTransition.ts';
-import { DEFAULT_POLICY, type SealState } from '../../../alerting/types.ts';
 import { arming, doorMsg, HOUR, heartbeat, household, MIN, seal, T0 } from './fixtures.ts';
 
 function ctx(over: Partial<MessageContext> & Pick<MessageContext, 'msg'>): MessageContext {

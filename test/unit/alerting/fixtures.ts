@@ -1,5 +1,5 @@
+import type { HouseholdRef, SealState } from '../../../alerting/alertModel.ts';
 import type { ArmingInputs } from '../../../alerting/rules/arming.ts';
-import type { HouseholdRef, SealState } from '../../../alerting/types.ts';
 import type { SealMessage } from '../../../core/sealMessage.ts';
 
 /** 2026-01-10 10:00:00 in Asia/Shanghai (02:00 UTC). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { verifyAckToken } from '../../../alerting/ackLink.ts';
+import { DEFAULT_POLICY } from '../../../alerting/alertModel.ts';
 import { dueEscalation } from '../../../alerting/escalation.ts';
 import {
   acknowledge,
@@ -12,7 +13,6 @@ import {
 import { planNotifications } from '../../../alerting/notificationPlan.ts';
 import { escalationChain, OrgChart } from '../../../alerting/routing.ts';
 import { announce } from '../../../alerting/rules/announcement.ts';
-import { DEFAULT_POLICY } from '../../../alerting/types.ts';
 import { ServiceError } from '../../../core/errors.ts';
 import { MIN, T0 } from './fixtures.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { Decision } from '../../../alerting/alertModel.ts';
+import { DEFAULT_POLICY } from '../../../alerting/alertModel.ts';
 import { evaluateBattery } from '../../../alerting/rules/lowBattery.ts';
-import type { Decision } from '../../../alerting/types.ts';
-import { DEFAULT_POLICY } from '../../../alerting/types.ts';
 import { T0 } from './fixtures.ts';
 
 describe('low battery: once per battery', () => {

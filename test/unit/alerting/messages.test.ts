@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderAckPage } from '../../../alerting/ackPage.ts';
+import { ALERT_TYPES, type AlertType, SEVERITY_OF } from '../../../alerting/alertModel.ts';
 import { escapeMarkdown } from '../../../alerting/html.ts';
 import {
   alertMessage,
@@ -9,9 +10,8 @@ import {
   renderText,
   subjectOf,
   summaryMessage,
-} from '../../../alerting/messages.ts';
+} from '../../../alerting/notificationTexts.ts';
 import { buildWebhookRequest } from '../../../alerting/notifiers/webhookFormats.ts';
-import { ALERT_TYPES, type AlertType, SEVERITY_OF } from '../../../alerting/types.ts';
 import { MIN, T0 } from './fixtures.ts';
 
 const XSS = '<img src=x onerror=alert(1)>';

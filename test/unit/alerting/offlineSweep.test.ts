@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY } from '../../../alerting/alertModel.ts';
 import { evaluateOfflineSweep, type SilentSensorView } from '../../../alerting/rules/offline.ts';
 import { detectOutages } from '../../../alerting/rules/outage.ts';
-import { DEFAULT_POLICY } from '../../../alerting/types.ts';
 import { HOUR, MIN, T0 } from './fixtures.ts';
 
 const path = (group: string) => ['county', 'town', 'village', group];

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY } from '../../../alerting/alertModel.ts';
 import { evaluateMessage } from '../../../alerting/evaluateMessage.ts';
 import { OrgChart, responsibleWorker } from '../../../alerting/routing.ts';
 import { evaluateOpen } from '../../../alerting/rules/breach.ts';
-import { DEFAULT_POLICY } from '../../../alerting/types.ts';
 import { initialSealState } from '../../../core/sealState.ts';
 import type { GridNode, Quarantine, Window, Worker } from '../../../registry/schemas.ts';
 import { doorMsg, household, T0 } from './fixtures.ts';

@@ -12,7 +12,7 @@
  *   (https://developer.work.weixin.qq.com/document/path/91770).
  */
 import { describe, expect, it } from 'vitest';
-import { summaryMessage } from '../../../alerting/messages.ts';
+import { summaryMessage } from '../../../alerting/notificationTexts.ts';
 import { ROBOT_LIMITS, RobotRateGate } from '../../../alerting/notifiers/robotRateLimit.ts';
 import type { Notification } from '../../../alerting/notifiers/types.ts';
 import {

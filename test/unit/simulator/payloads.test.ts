@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nativeEventSchema, nativeHeartbeatSchema } from '../../../broker/topics.ts';
+import { nativeEventSchema, nativeHeartbeatSchema } from '../../../contract/topics.ts';
 import { formatCredentialsCsv, parseCredentialsCsv } from '../../../simulator/fleet/credentials.ts';
 import { SimDevice } from '../../../simulator/fleet/device.ts';
 import { nextSeq } from '../../../simulator/fleet/payloads.ts';

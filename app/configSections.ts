@@ -1,0 +1,128 @@
+/**
+ * The configuration grouped per component. The environment stays flat (its names are the SPEC's fixed points,
+ * core/config.ts parses and checks them); each component receives only its own section.
+ */
+import { join } from 'node:path';
+import type { AlertingSettings } from '../alerting/engine/createAlerting.ts';
+import type { Config } from '../core/config.ts';
+import type { TelemetryOptions } from '../ingest/telemetry/createTelemetrySink.ts';
+
+export interface TlsFiles {
+  cert: Buffer;
+  key: Buffer;
+}
+
+export interface ConfigSections {
+  storage: { dataDir: string; databaseUrl: string | undefined };
+  telemetry: TelemetryOptions;
+  /** Everything alerting needs but the acknowledge-link key, which storage provides. */
+  alerting: Omit<AlertingSettings, 'ackKey'> & { dataDir: string };
+  api: {
+    port: number;
+    host: string;
+    /** Certificate and key when the API speaks HTTPS. */
+    tls: TlsFiles | null;
+    dataDir: string;
+    offlineAfterMs: number;
+    /** Check every JSON answer against its schema (tests). */
+    verifyResponses: boolean;
+    /** What EMQX's HTTP hooks (/api/broker/*) are told of the SealWatch login and its share group. */
+    brokerHooks: { consumer: { username: string; password: string | undefined } | null; shareGroup: string };
+  };
+  cluster: { instanceUrl: string | undefined; httpHost: string; https: boolean };
+  retention: { days: number; tz: string };
+  /** The embedded broker, or the external one whose shared subscriptions ingest consumes (MQTT_URL). */
+  ingress: {
+    dataDir: string;
+    embedded: {
+      port: number;
+      host: string;
+      maxPacketSize: number;
+      tls: ({ port: number } & TlsFiles) | null;
+      wsPort: number | undefined;
+      redisUrl: string | undefined;
+    };
+    external: ExternalBrokerSection | null;
+  };
+}
+
+export interface ExternalBrokerSection {
+  url: string;
+  username: string | undefined;
+  password: string | undefined;
+  clientId: string | undefined;
+  shareGroup: string;
+  sessionExpiryMs: number;
+}
+
+/** `tlsFiles`: the certificate and key read once (MQTT TLS and HTTPS share them). */
+export function configSections(config: Config, tlsFiles: TlsFiles | null): ConfigSections {
+  const dataDir = config.DATA_DIR;
+  return {
+    storage: { dataDir, databaseUrl: config.DATABASE_URL },
+    telemetry: {
+      url: config.INFLUX_URL,
+      api: config.INFLUX_API,
+      token: config.INFLUX_TOKEN,
+      org: config.INFLUX_ORG,
+      bucket: config.INFLUX_BUCKET,
+      db: config.INFLUX_DB,
+      rp: config.INFLUX_RP,
+      username: config.INFLUX_USERNAME,
+      password: config.INFLUX_PASSWORD,
+      spoolDir: join(dataDir, 'telemetry-spool'),
+    },
+    alerting: {
+      dataDir,
+      smtpUrl: config.SMTP_URL,
+      mailFrom: config.MAIL_FROM,
+      publicUrl: config.PUBLIC_URL,
+      tz: config.TZ_LOCAL,
+      locale: config.LOCALE,
+      heartbeatIntervalMs: config.HEARTBEAT_INTERVAL,
+      missedBeats: config.MISSED_HEARTBEATS,
+      escalateAfter: config.ESCALATE_AFTER,
+      dailyReportCron: config.DAILY_REPORT_CRON,
+    },
+    api: {
+      port: config.HTTP_PORT,
+      host: config.HTTP_HOST,
+      tls: config.HTTP_TLS ? tlsFiles : null,
+      dataDir,
+      offlineAfterMs: config.HEARTBEAT_INTERVAL * config.MISSED_HEARTBEATS,
+      verifyResponses: config.API_VERIFY_RESPONSES,
+      brokerHooks: {
+        consumer:
+          config.MQTT_USERNAME === undefined
+            ? null
+            : { username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD },
+        shareGroup: config.MQTT_SHARE_GROUP,
+      },
+    },
+    cluster: { instanceUrl: config.INSTANCE_URL, httpHost: config.HTTP_HOST, https: config.HTTP_TLS },
+    retention: { days: config.RETENTION_DAYS, tz: config.TZ_LOCAL },
+    ingress: {
+      dataDir,
+      embedded: {
+        port: config.MQTT_PORT,
+        host: config.MQTT_HOST,
+        maxPacketSize: config.MQTT_MAX_PACKET_SIZE,
+        tls:
+          config.MQTT_TLS_PORT !== undefined && tlsFiles ? { port: config.MQTT_TLS_PORT, ...tlsFiles } : null,
+        wsPort: config.MQTT_WS_PORT,
+        redisUrl: config.REDIS_URL,
+      },
+      external:
+        config.MQTT_URL === undefined
+          ? null
+          : {
+              url: config.MQTT_URL,
+              username: config.MQTT_USERNAME,
+              password: config.MQTT_PASSWORD,
+              clientId: config.MQTT_CLIENT_ID,
+              shareGroup: config.MQTT_SHARE_GROUP,
+              sessionExpiryMs: config.MQTT_SESSION_EXPIRY,
+            },
+    },
+  };
+}

@@ -1,0 +1,159 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { Aedes, Client } from 'aedes';
+import { ServiceError } from '../core/errors.ts';
+
+/**
+ * The one file that reaches into Aedes past its published API (the types it ships and
+ * docs/Aedes.md, docs/Client.md): fields it keeps on the broker, its clients and the packets its
+ * persistence stores, and functions it looks up on its own objects at run time. Everything else in
+ * broker/ goes through here, so an Aedes upgrade is checked in one place:
+ * test/integration/broker/aedesInternals.test.ts exercises every function below against a real
+ * Aedes over TCP, and `assertAedesVersion` refuses to start with any other version than the one
+ * these reads were written for. To upgrade: install it, run that test, fix what moved, then raise
+ * AEDES_VERSION. Each read names where Aedes (lib paths as in its repository) sets what it reads.
+ */
+export const AEDES_VERSION = '1.2.0';
+
+/** The version in node_modules/aedes/package.json (its `exports` hide package.json from `import`). */
+export function installedAedesVersion(): string {
+  const main = createRequire(import.meta.url).resolve('aedes');
+  const pkg = JSON.parse(readFileSync(join(dirname(main), 'package.json'), 'utf8')) as { version?: unknown };
+  return String(pkg.version);
+}
+
+/** At broker start: any other Aedes than AEDES_VERSION may have moved what this file reads. */
+export function assertAedesVersion(installed: string = installedAedesVersion()): void {
+  if (installed === AEDES_VERSION) return;
+  throw new ServiceError(
+    'config',
+    `aedes ${installed} is installed, but the embedded broker was written for aedes ${AEDES_VERSION} ` +
+      `(broker/aedesInternals.ts reads its internals): install aedes@${AEDES_VERSION}, or check those reads ` +
+      `against ${installed} with test/integration/broker/aedesInternals.test.ts and raise AEDES_VERSION`,
+    { package: 'aedes', installed, expected: AEDES_VERSION },
+  );
+}
+
+interface AedesInternals {
+  /** aedes.js constructor: connected clients by client id (registerClient, deleteClient). */
+  clients: Record<string, Client | undefined>;
+  /** aedes.js `listen()`: `opts.persistence` or aedes-persistence's in-memory store. */
+  persistence: AedesPersistence;
+}
+
+/** A granted subscription as Aedes keeps it (lib/handlers/subscribe.js, `Subscription`). */
+export interface GrantedSubscription {
+  readonly qos: number;
+}
+
+/** A packet on its way to one client: Aedes' own copy for that delivery. */
+export interface OutgoingPacket {
+  topic: string;
+  qos: number;
+}
+
+export type Deliver = (packet: OutgoingPacket, done: () => void) => void;
+
+interface ClientInternals {
+  /** lib/client.js constructor (`Object.create(null)`): granted subscriptions by filter. */
+  subscriptions: Record<string, GrantedSubscription | undefined>;
+  /** lib/handlers/connect.js `storeWill`: the CONNECT's will once the session is set up; null after. */
+  will: { topic: string } | null;
+  /** lib/handlers/index.js: set when the client sent DISCONNECT (no will then, MQTT-3.14.4-3). */
+  _disconnected: boolean;
+  /** lib/client.js constructor: delivery at QoS 1/2 and at QoS 0. */
+  deliverQoS: Deliver;
+  deliver0: Deliver;
+}
+
+const broker = (aedes: Aedes) => aedes as unknown as AedesInternals;
+const client = (c: Client) => c as unknown as ClientInternals;
+
+/**
+ * The persistence methods our patches wrap (aedes-persistence's interface). Aedes calls
+ * `subscriptionsByClient` only at a CleanSession=0 CONNECT (connect.js `fetchSubs`), and
+ * `createRetainedStreamCombi` for the retained messages of a SUBSCRIBE (subscribe.js
+ * `completeSubscribe`).
+ */
+export interface AedesPersistence {
+  createRetainedStreamCombi(patterns: string[]): Readable;
+  subscriptionsByClient(client: { id: string }): Promise<Array<{ topic: string; qos: number }>>;
+}
+
+/** The persistence Aedes uses; set up in `listen()`, so only after it. */
+export function persistenceOf(aedes: Aedes): AedesPersistence {
+  return broker(aedes).persistence;
+}
+
+export function connectedClients(aedes: Aedes): Client[] {
+  return Object.values(broker(aedes).clients).filter((c): c is Client => c !== undefined);
+}
+
+/**
+ * The topic of the client's will, or null. When the connection closes, Aedes passes the will to
+ * authorizePublish and clears it right after that call (lib/client.js `close`): read it
+ * synchronously in authorizePublish.
+ */
+export function willTopicOf(c: Client): string | null {
+  return client(c).will?.topic ?? null;
+}
+
+/** Whether the connection ended with a DISCONNECT packet (not lost, not closed by the broker). */
+export function endedWithDisconnect(c: Client): boolean {
+  return client(c)._disconnected === true;
+}
+
+/**
+ * The client's granted subscriptions by filter, live (Aedes replaces an entry when a filter is
+ * subscribed again with another QoS, and deletes it at UNSUBSCRIBE).
+ */
+export function subscriptionsOf(c: Client): Readonly<Record<string, GrantedSubscription | undefined>> {
+  return client(c).subscriptions;
+}
+
+/**
+ * Replaces a connection's two delivery functions with what `wrap` builds from the originals.
+ * Aedes copies one of them into each subscription when it is added (subscribe.js `addSubs`) and
+ * calls `client.deliverQoS` for retained messages, so this must run before the first SUBSCRIBE:
+ * right after `aedes.handle`.
+ */
+export function replaceDelivery(
+  c: Client,
+  wrap: (original: { deliverQoS: Deliver; deliver0: Deliver }) => { deliverQoS: Deliver; deliver0: Deliver },
+): void {
+  const internals = client(c);
+  const replaced = wrap({ deliverQoS: internals.deliverQoS, deliver0: internals.deliver0 });
+  internals.deliverQoS = replaced.deliverQoS;
+  internals.deliver0 = replaced.deliver0;
+}
+
+/**
+ * Calls `added` whenever a subscription is added to the broker: Aedes adds every client
+ * subscription through the instance's `subscribe` (subscribe.js `addSubs`), as do callers of
+ * the public `aedes.subscribe`.
+ */
+export function onSubscriptionAdded(aedes: Aedes, added: () => void): void {
+  const subscribe = aedes.subscribe.bind(aedes);
+  aedes.subscribe = (topic, func, done) => {
+    added();
+    subscribe(topic, func, done);
+  };
+}
+
+/**
+ * For a will a persistence stored: the node that stored it and the client id it is for, which
+ * aedes-persistence and aedes-persistence-redis write onto the will packet (`putWill`) and Aedes
+ * reads when it publishes the wills of a stopped node (aedes.js `_clearWills`). The will of a
+ * connection closing here carries them too (`putWill` writes onto Aedes' own object). Null for a
+ * packet no persistence stored.
+ */
+export function storedWillOrigin(packet: object): { brokerId: string; clientId: string | undefined } | null {
+  const stored = packet as { brokerId?: unknown; clientId?: unknown };
+  if (typeof stored.brokerId !== 'string') return null;
+  return {
+    brokerId: stored.brokerId,
+    clientId: typeof stored.clientId === 'string' ? stored.clientId : undefined,
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * The store ports ingest declares. The SQLite and PostgreSQL stores implement them; ingest imports
+ * no store and nothing of the registry's ports.
+ */
+import type { SealCommitted } from '../core/events.ts';
+import type { DoorEventRecord, SealState } from '../core/sealState.ts';
+
+export interface IngestCommit {
+  states: SealState[];
+  doorEvents: DoorEventRecord[];
+  /**
+   * The group's committed messages. A store shared by several instances writes them to its feed
+   * in the same transaction, for the other instances' live state and the one alerting owner
+   * (storage/postgres/sealFeed.ts); a single-instance store has nobody to tell and ignores them.
+   */
+  events?: readonly SealCommitted[];
+  /**
+   * Runs inside the commit's transaction, after its writes, where the store can (SQLite: one
+   * synchronous connection, so what the callback writes joins the same transaction); a store that
+   * cannot (PostgreSQL) leaves it to the caller, and `commitIngest` resolves false. Alerting decides
+   * there, so a crash can never leave a committed message that alerting did not see: the message and
+   * its alert are one transaction.
+   */
+  insideTransaction?: () => void;
+}
+
+/** What the ingest pipeline loads at start and commits per group of messages. */
+export interface IngestStore {
+  loadSealStates(): Promise<SealState[]>;
+  /**
+   * One transaction: the seal states and door events of a group of messages. Resolves whether
+   * `insideTransaction` ran inside the transaction.
+   */
+  commitIngest(commit: IngestCommit): Promise<boolean>;
+}
+
+/** The door events that ingest's commits leave, newest first: read back for the API's door history. */
+export interface DoorHistoryStore {
+  doorHistory(sensorId: string, limit: number): Promise<DoorEventRecord[]>;
+}

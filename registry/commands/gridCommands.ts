@@ -1,0 +1,86 @@
+import { conflict, invalid, notFound } from '../../core/errors.ts';
+import { cycleRefusal } from '../gridCycle.ts';
+import { newGridNode } from '../newRecords.ts';
+import type { CreateGridNode, GridNode, UpdateGridNode } from '../schemas.ts';
+import type { CommandContext } from './commandContext.ts';
+
+/** What the grid commands write and ask of the store. */
+export interface GridStore {
+  insertGridNode(node: GridNode): Promise<void>;
+  /**
+   * Replaces the whole record (the registry merged the change); ids never change. A node moved
+   * under itself or one of its descendants is refused by the store too (a validation ServiceError),
+   * checked against what is stored, so two instances moving two nodes under each other at once
+   * cannot make a cycle between them.
+   */
+  updateGridNode(node: GridNode): Promise<void>;
+  /** Only an empty node is deleted: the registry has checked that nothing refers to it. */
+  deleteGridNode(id: string): Promise<void>;
+  /** Tokens (revoked ones too) scoped to a grid node: they hold it. */
+  countTokensAt(gridId: string): Promise<number>;
+}
+
+/** The grid: nodes created, renamed or moved, and removed when nothing hangs on them. */
+export class GridCommands {
+  constructor(private readonly ctx: CommandContext<GridStore>) {}
+
+  async create(input: CreateGridNode): Promise<GridNode> {
+    const { index, store, changes, clock } = this.ctx;
+    if (index.tree.get(input.id)) throw conflict(`grid node '${input.id}' already exists`, { id: input.id });
+    if (input.parentId === input.id) throw invalid(`grid node '${input.id}' cannot be its own parent`);
+    if (input.parentId !== null && !index.tree.get(input.parentId))
+      throw notFound('parent grid node', input.parentId);
+    const node = newGridNode(input, clock.now());
+    await store.insertGridNode(node);
+    index.tree.add(node);
+    changes.changed('grid', node.id);
+    return node;
+  }
+
+  async update(id: string, change: UpdateGridNode): Promise<GridNode> {
+    const { index, store, changes } = this.ctx;
+    const node = index.tree.get(id);
+    if (!node) throw notFound('grid node', id);
+    const parentId = change.parentId === undefined ? node.parentId : change.parentId;
+    if (parentId !== node.parentId && parentId !== null) {
+      if (!index.tree.get(parentId)) throw notFound('parent grid node', parentId);
+      if (index.tree.isWithin(parentId, id)) throw cycleRefusal(id, parentId);
+    }
+    const next: GridNode = {
+      ...node,
+      name: change.name ?? node.name,
+      level: change.level ?? node.level,
+      parentId,
+    };
+    await store.updateGridNode(next);
+    node.name = next.name;
+    node.level = next.level;
+    if (parentId !== node.parentId) index.tree.reparent(id, parentId);
+    changes.changed('grid', id);
+    return node;
+  }
+
+  /** Refused, with what is still attached, while anything refers to the node. */
+  async delete(id: string): Promise<GridNode> {
+    const { index, store, changes } = this.ctx;
+    const node = index.tree.get(id);
+    if (!node) throw notFound('grid node', id);
+    const attached = {
+      childNodes: index.tree.childrenOf(id).length,
+      workers: index.workersAt(id).length,
+      households: index.householdsAt(id).length,
+      windows: index.windowsAt(id).length,
+      tokens: await store.countTokensAt(id),
+    };
+    const held = Object.entries(attached).filter(([, n]) => n > 0);
+    if (held.length > 0)
+      throw conflict(
+        `grid node '${id}' still has ${held.map(([what, n]) => `${n} ${what}`).join(', ')}: move or remove them first`,
+        attached,
+      );
+    await store.deleteGridNode(id);
+    index.tree.remove(id);
+    changes.changed('grid', id, true);
+    return node;
+  }
+}

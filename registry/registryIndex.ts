@@ -1,0 +1,334 @@
+import { type ArmingInputs, covers, overlaps } from './arming.ts';
+import { GridTree } from './gridTree.ts';
+import type { Gateway, GridNode, Household, Quarantine, Sensor, Window, Worker } from './schemas.ts';
+import type { GatewayRow, SensorRow } from './storedRecords.ts';
+
+/** Everything the registry holds, as the store reads it at load and at every reload. */
+export interface RegistrySnapshot {
+  grid: GridNode[];
+  workers: Worker[];
+  households: Household[];
+  sensors: SensorRow[];
+  gateways: GatewayRow[];
+  quarantines: Quarantine[];
+  windows: Window[];
+}
+
+/**
+ * The registry's read index: every record in memory, with the lookups that the hot paths
+ * (authentication, ingest, arming, the counts) read synchronously: sensor → household → grid node,
+ * friendly name → sensor, household → its quarantines and windows, grid node → its households and
+ * windows, and the grid tree itself.
+ *
+ * Records are held by reference: a command changes a record in place after the store took the
+ * write, so a reader holding the record sees the change. Only the commands (registry/commands/*)
+ * call the "kept in step" methods at the bottom, and only after their store write succeeded;
+ * everyone else reads through the Registry.
+ */
+export class RegistryIndex {
+  readonly tree = new GridTree();
+  private readonly workers = new Map<string, Worker>();
+  private readonly households = new Map<string, Household>();
+  private readonly sensors = new Map<string, SensorRow>();
+  private readonly byFriendlyName = new Map<string, string>();
+  private readonly gateways = new Map<string, GatewayRow>();
+  private readonly quarantinesByHousehold = new Map<string, Quarantine[]>();
+  private readonly windowsByHousehold = new Map<string, Window[]>();
+  private readonly windowsByGrid = new Map<string, Window[]>();
+  private readonly sensorsByHousehold = new Map<string, Set<string>>();
+  private readonly householdsByGrid = new Map<string, Set<string>>();
+
+  // ---- filling: at load, and again at every reload
+
+  fill(snap: RegistrySnapshot): void {
+    for (const n of snap.grid) this.tree.add(n);
+    for (const w of snap.workers) this.putWorker(w);
+    for (const h of snap.households) this.putHousehold(h);
+    for (const s of snap.sensors) this.putSensor(s);
+    for (const g of snap.gateways) this.putGateway(g);
+    for (const q of snap.quarantines) this.putQuarantine(q);
+    for (const w of snap.windows) this.putWindow(w);
+    // Nothing this service writes makes a cycle; one already stored (a hand edit, an older version)
+    // is reported here, at load and at every reload, and the walks treat its closing link as broken.
+    this.tree.auditCycles();
+  }
+
+  clear(): void {
+    this.tree.clear();
+    for (const map of [
+      this.workers,
+      this.households,
+      this.sensors,
+      this.byFriendlyName,
+      this.gateways,
+      this.quarantinesByHousehold,
+      this.windowsByHousehold,
+      this.windowsByGrid,
+      this.sensorsByHousehold,
+      this.householdsByGrid,
+    ] as Map<string, unknown>[]) {
+      map.clear();
+    }
+  }
+
+  // ---- reads (synchronous, from memory)
+
+  gridNode(id: string): GridNode | undefined {
+    return this.tree.get(id);
+  }
+  worker(id: string): Worker | undefined {
+    return this.workers.get(id);
+  }
+  household(id: string): Household | undefined {
+    return this.households.get(id);
+  }
+  sensor(id: string): Sensor | undefined {
+    return this.sensors.get(id);
+  }
+  /** The stored sensor, secret hash included: for the commands, never for a view. */
+  sensorRow(id: string): SensorRow | undefined {
+    return this.sensors.get(id);
+  }
+  sensorSecretHash(id: string): string | undefined {
+    return this.sensors.get(id)?.secretHash;
+  }
+  sensorByFriendlyName(name: string): Sensor | undefined {
+    const id = this.byFriendlyName.get(name);
+    return id === undefined ? undefined : this.sensors.get(id);
+  }
+  /** The id of the sensor a friendly name is bound to. */
+  friendlyNameOwner(name: string): string | undefined {
+    return this.byFriendlyName.get(name);
+  }
+  gateway(id: string): Gateway | undefined {
+    return this.gateways.get(id);
+  }
+  /** The stored gateway, secret hash included: for the commands, never for a view. */
+  gatewayRow(id: string): GatewayRow | undefined {
+    return this.gateways.get(id);
+  }
+  gatewaySecretHash(id: string): string | undefined {
+    return this.gateways.get(id)?.secretHash;
+  }
+
+  /**
+   * The sensors of a subtree (null: the whole grid) with their household's node, node by node
+   * from `rootId` down: a village's seals are found without looking at the county's 100,000.
+   */
+  *sensorsUnder(rootId: string | null): Generator<{ sensor: Sensor; gridId: string }> {
+    const roots =
+      rootId === null
+        ? this.tree
+            .all()
+            .filter((n) => n.parentId === null)
+            .map((n) => n.id)
+        : [rootId];
+    for (const root of roots) {
+      for (const node of this.tree.subtree(root)) {
+        for (const householdId of this.householdsByGrid.get(node.id) ?? []) {
+          for (const sensorId of this.sensorsByHousehold.get(householdId) ?? []) {
+            const sensor = this.sensors.get(sensorId);
+            if (sensor) yield { sensor, gridId: node.id };
+          }
+        }
+      }
+    }
+  }
+
+  get sensorCount(): number {
+    return this.sensors.size;
+  }
+  allSensors(): Sensor[] {
+    return [...this.sensors.values()];
+  }
+  /** Gateways without their secret hashes. */
+  allGateways(): Gateway[] {
+    return [...this.gateways.values()].map(({ secretHash: _, ...g }) => g);
+  }
+  allHouseholds(): Household[] {
+    return [...this.households.values()];
+  }
+  allWorkers(): Worker[] {
+    return [...this.workers.values()];
+  }
+  workersAt(gridId: string): Worker[] {
+    return [...this.workers.values()].filter((w) => w.gridId === gridId);
+  }
+  /** The households placed directly on a grid node. */
+  householdsAt(gridId: string): Household[] {
+    return [...(this.householdsByGrid.get(gridId) ?? [])].map((id) => this.households.get(id)!);
+  }
+  /** The windows set on a grid node itself (not those of its households). */
+  windowsAt(gridId: string): readonly Window[] {
+    return this.windowsByGrid.get(gridId) ?? [];
+  }
+  sensorsOf(householdId: string): Sensor[] {
+    return [...(this.sensorsByHousehold.get(householdId) ?? [])].map((id) => this.sensors.get(id)!);
+  }
+  quarantinesOf(householdId: string): readonly Quarantine[] {
+    return this.quarantinesByHousehold.get(householdId) ?? [];
+  }
+
+  /** The household and grid node a sensor belongs to, for tagging and routing. */
+  placement(sensorId: string): { household: Household; gridId: string; model: string } | undefined {
+    const s = this.sensors.get(sensorId);
+    const h = s && this.households.get(s.householdId);
+    return s && h ? { household: h, gridId: h.gridId, model: s.model } : undefined;
+  }
+
+  armingInputs(householdId: string): ArmingInputs {
+    const h = this.households.get(householdId);
+    const windows = [...(this.windowsByHousehold.get(householdId) ?? [])];
+    if (h)
+      for (const node of this.tree.pathToRoot(h.gridId))
+        windows.push(...(this.windowsByGrid.get(node.id) ?? []));
+    return { quarantines: this.quarantinesOf(householdId), windows };
+  }
+
+  /**
+   * Same answer as `isArmed(armingInputs(id), at)` without building the inputs: the counts and
+   * lists ask this for every household, and most are settled by their quarantine alone.
+   */
+  isArmed(householdId: string, at: number): boolean {
+    const quarantines = this.quarantinesByHousehold.get(householdId);
+    if (!quarantines?.some((q) => covers(q, at))) return false;
+    if (this.windowsByHousehold.get(householdId)?.some((w) => covers(w, at))) return false;
+    if (this.windowsByGrid.size === 0) return true;
+    const h = this.households.get(householdId);
+    if (!h) return true;
+    return !this.tree
+      .pathToRoot(h.gridId)
+      .some((n) => this.windowsByGrid.get(n.id)?.some((w) => covers(w, at)));
+  }
+
+  inCommissioning(sensorId: string, at: number): boolean {
+    const until = this.sensors.get(sensorId)?.commissioningUntil;
+    return until !== null && until !== undefined && at < until;
+  }
+
+  /**
+   * The household's quarantine that shares time with [start, end) (end null: open-ended), if any.
+   * A household is in one quarantine at a time: two that overlap make its end ambiguous.
+   */
+  overlappingQuarantine(
+    householdId: string,
+    start: number,
+    end: number | null,
+    exceptId?: string,
+  ): Quarantine | undefined {
+    return this.quarantinesOf(householdId).find((q) => q.id !== exceptId && overlaps(q, { start, end }));
+  }
+
+  quarantine(id: string): Quarantine | undefined {
+    for (const list of this.quarantinesByHousehold.values()) {
+      const q = list.find((x) => x.id === id);
+      if (q) return q;
+    }
+    return undefined;
+  }
+
+  window(id: string): Window | undefined {
+    for (const map of [this.windowsByHousehold, this.windowsByGrid]) {
+      for (const list of map.values()) {
+        const w = list.find((x) => x.id === id);
+        if (w) return w;
+      }
+    }
+    return undefined;
+  }
+
+  /** Device secret hashes, for an external broker's password file (whole-grid admins only). */
+  *deviceSecretHashes(): Generator<{ kind: 'sensor' | 'gateway'; id: string; hash: string }> {
+    for (const s of this.sensors.values()) yield { kind: 'sensor', id: s.id, hash: s.secretHash };
+    for (const g of this.gateways.values()) yield { kind: 'gateway', id: g.id, hash: g.secretHash };
+  }
+
+  // ---- kept in step by the commands, after the store took their write (grid nodes: `tree`)
+
+  putWorker(w: Worker): void {
+    this.workers.set(w.id, w);
+  }
+  removeWorker(id: string): void {
+    this.workers.delete(id);
+  }
+
+  putHousehold(h: Household): void {
+    this.households.set(h.id, h);
+    let set = this.householdsByGrid.get(h.gridId);
+    if (!set) {
+      set = new Set();
+      this.householdsByGrid.set(h.gridId, set);
+    }
+    set.add(h.id);
+  }
+  /** `h` (the indexed record) takes `next`'s fields in place; it may move to another grid node. */
+  replaceHousehold(h: Household, next: Household): void {
+    this.householdsByGrid.get(h.gridId)?.delete(h.id);
+    Object.assign(h, next);
+    this.putHousehold(h);
+  }
+  /** The household and what hangs on it: its sensor list, quarantines and own windows. */
+  removeHousehold(h: Household): void {
+    this.households.delete(h.id);
+    this.householdsByGrid.get(h.gridId)?.delete(h.id);
+    this.sensorsByHousehold.delete(h.id);
+    this.quarantinesByHousehold.delete(h.id);
+    this.windowsByHousehold.delete(h.id);
+  }
+
+  putSensor(s: SensorRow): void {
+    this.sensors.set(s.id, s);
+    if (s.friendlyName !== null) this.byFriendlyName.set(s.friendlyName, s.id);
+    let set = this.sensorsByHousehold.get(s.householdId);
+    if (!set) {
+      set = new Set();
+      this.sensorsByHousehold.set(s.householdId, set);
+    }
+    set.add(s.id);
+  }
+  /** `s` (the indexed record) takes `next`'s fields in place; its friendly name follows. */
+  replaceSensor(s: SensorRow, next: SensorRow): void {
+    if (s.friendlyName !== null) this.byFriendlyName.delete(s.friendlyName);
+    Object.assign(s, next);
+    if (s.friendlyName !== null) this.byFriendlyName.set(s.friendlyName, s.id);
+  }
+  /** Out of the lookups (putSensor puts it back); gateway memberships are dropped separately. */
+  removeSensor(s: SensorRow): void {
+    this.sensors.delete(s.id);
+    if (s.friendlyName !== null) this.byFriendlyName.delete(s.friendlyName);
+    this.sensorsByHousehold.get(s.householdId)?.delete(s.id);
+  }
+  dropFromGateways(sensorId: string): void {
+    for (const g of this.gateways.values()) g.sensorIds = g.sensorIds.filter((x) => x !== sensorId);
+  }
+
+  putGateway(g: GatewayRow): void {
+    this.gateways.set(g.id, g);
+  }
+
+  putQuarantine(q: Quarantine): void {
+    push(this.quarantinesByHousehold, q.householdId, q);
+  }
+
+  putWindow(w: Window): void {
+    if (w.householdId !== null) push(this.windowsByHousehold, w.householdId, w);
+    if (w.gridId !== null) push(this.windowsByGrid, w.gridId, w);
+  }
+  removeWindow(w: Window): void {
+    const remove = (map: Map<string, Window[]>, key: string | null) => {
+      if (key === null) return;
+      map.set(
+        key,
+        (map.get(key) ?? []).filter((x) => x.id !== w.id),
+      );
+    };
+    remove(this.windowsByHousehold, w.householdId);
+    remove(this.windowsByGrid, w.gridId);
+  }
+}
+
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}

@@ -1,0 +1,148 @@
+import type { AlertChange } from '../alerting/alertModel.ts';
+import type {
+  AlertQuery,
+  AnnounceLinkUse,
+  OutboxRow,
+  PendingBreach,
+  StoredAlert,
+  StoredAnnouncement,
+} from '../alerting/alertStore.ts';
+
+/**
+ * Alert and outbox rows as both alert stores read them (SQLite and PostgreSQL name their
+ * columns alike; PostgreSQL's bigints arrive as numbers, JSON as text).
+ */
+export type Row = Record<string, unknown>;
+
+const opt = <K extends string, V>(key: K, value: V | null | undefined): Partial<Record<K, V>> =>
+  value === null || value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+
+export const alertOf = (r: Row): StoredAlert => ({
+  id: r.id as string,
+  type: r.type as StoredAlert['type'],
+  gridId: r.grid_id as string,
+  severity: r.severity as StoredAlert['severity'],
+  status: r.status as StoredAlert['status'],
+  assignee: (r.assignee as string | null) ?? null,
+  openedAt: r.opened_at as number,
+  count: r.count as number,
+  escalationLevel: r.escalation_level as number,
+  detail: JSON.parse(r.detail as string) as Record<string, unknown>,
+  ...opt('sensorId', r.sensor_id as string | null),
+  ...opt('householdId', r.household_id as string | null),
+  ...opt('ackedAt', r.acked_at as number | null),
+  ...opt('ackedBy', r.acked_by as string | null),
+  ...opt('resolvedAt', r.resolved_at as number | null),
+  ...opt('resolvedBy', r.resolved_by as string | null),
+  ...opt('outcome', r.outcome as StoredAlert['outcome'] | null),
+  ...opt('autoResolveReason', r.auto_resolve_reason as StoredAlert['autoResolveReason'] | null),
+  ...opt('note', r.note as string | null),
+  ...opt('nextEscalationAt', r.next_escalation_at as number | null),
+});
+
+export const outboxOf = (r: Row): OutboxRow => ({
+  id: r.id as string,
+  alertId: (r.alert_id as string | null) ?? null,
+  kind: r.kind as OutboxRow['kind'],
+  channel: r.channel as OutboxRow['channel'],
+  recipientId: r.recipient_id as string,
+  notification: JSON.parse(r.notification as string) as OutboxRow['notification'],
+  status: r.status as OutboxRow['status'],
+  attempts: r.attempts as number,
+  createdAt: r.created_at as number,
+  firstAttemptAt: (r.first_attempt_at as number | null) ?? null,
+  nextAttemptAt: (r.next_attempt_at as number | null) ?? null,
+  deliveredAt: (r.delivered_at as number | null) ?? null,
+  lastError: (r.last_error as string | null) ?? null,
+});
+
+export const changeOf = (r: Row): AlertChange => ({
+  alertId: r.alert_id as string,
+  kind: r.kind as AlertChange['kind'],
+  at: r.at as number,
+  actor: r.actor as string,
+  detail: JSON.parse(r.detail as string) as Record<string, unknown>,
+});
+
+export const pendingBreachOf = (r: Row): PendingBreach => ({
+  sensorId: r.sensor_id as string,
+  householdId: r.household_id as string,
+  openedAt: r.opened_at as number,
+  dueAt: r.due_at as number,
+});
+
+export const announcementOf = (r: Row): StoredAnnouncement => ({
+  id: r.id as string,
+  householdId: r.household_id as string,
+  start: r.start_at as number,
+  end: r.end_at as number,
+  reason: r.reason as string,
+  by: r.by as string,
+  createdAt: r.created_at as number,
+});
+
+/** A one-time announce link row (or none) judged at `now`. */
+export function announceLinkUse(r: Row | undefined, now: number): AnnounceLinkUse {
+  if (!r) return { ok: false, reason: 'unknown' };
+  if (r.used_at !== null) return { ok: false, reason: 'used' };
+  if (now >= (r.expires_at as number)) return { ok: false, reason: 'expired' };
+  return { ok: true, householdId: r.household_id as string, createdBy: r.created_by as string };
+}
+
+/** What a purged household's message becomes: no address, no names, only that it was purged. */
+export const purgedStub = (o: OutboxRow, now: number): string =>
+  JSON.stringify({
+    id: o.id,
+    recipient: o.notification.recipient,
+    subject: '',
+    view: { severity: o.notification.view.severity, title: '', intro: '', fields: [] },
+    data: { alertId: o.alertId, purged: true, purgedAt: now },
+  });
+
+/** Rows per read of the alert history: a page of the API stops reading at its end. */
+const HISTORY_PAGE = 500;
+
+/**
+ * The alert history newest first (ties by id), read a page at a time from where the last page
+ * ended, so no statement stays open between the caller's steps. `dialect` picks the placeholders.
+ */
+export async function* readHistory(
+  q: AlertQuery,
+  dialect: 'sqlite' | 'postgres',
+  read: (sql: string, args: unknown[]) => Row[] | Promise<Row[]>,
+): AsyncGenerator<StoredAlert> {
+  let after: { openedAt: number; id: string } | null = null;
+  for (;;) {
+    const args: unknown[] = [];
+    const param = (v: unknown) => {
+      args.push(v);
+      return dialect === 'sqlite' ? '?' : `$${args.length}`;
+    };
+    const where: string[] = [];
+    if (q.status) where.push(`status = ${param(q.status)}`);
+    if (q.type) where.push(`type = ${param(q.type)}`);
+    if (q.openedFrom !== undefined) where.push(`opened_at >= ${param(q.openedFrom)}`);
+    if (q.openedTo !== undefined) where.push(`opened_at < ${param(q.openedTo)}`);
+    if (after) {
+      where.push(
+        `(opened_at < ${param(after.openedAt)} OR (opened_at = ${param(after.openedAt)} AND id > ${param(after.id)}))`,
+      );
+    }
+    const rows = await read(
+      `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY opened_at DESC, id LIMIT ${HISTORY_PAGE}`,
+      args,
+    );
+    for (const r of rows) yield alertOf(r);
+    const last = rows[rows.length - 1];
+    if (!last || rows.length < HISTORY_PAGE) return;
+    after = { openedAt: last.opened_at as number, id: last.id as string };
+  }
+}
+
+/** Every alert `readHistory` yields (Node 20 has no Array.fromAsync). */
+export async function allOf(alerts: AsyncIterable<StoredAlert>): Promise<StoredAlert[]> {
+  const out: StoredAlert[] = [];
+  for await (const a of alerts) out.push(a);
+  return out;
+}

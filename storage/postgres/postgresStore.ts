@@ -1,0 +1,360 @@
+import type { DoorEventRecord, SealState } from '../../core/sealState.ts';
+import type { DoorHistoryStore, IngestCommit, IngestStore } from '../../ingest/ingestStore.ts';
+import type { ImportRecords } from '../../registry/commands/importCommand.ts';
+import type { TokenRevocation } from '../../registry/commands/tokenCommands.ts';
+import { cycleRefusal } from '../../registry/gridCycle.ts';
+import type { RegistrySnapshot } from '../../registry/registryIndex.ts';
+import type { RegistryStore } from '../../registry/registryStore.ts';
+import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../../registry/schemas.ts';
+import type { SecretHashUpgrade } from '../../registry/secretHashUpgrades.ts';
+import type { GatewayRow, SensorRow, TokenRow } from '../../registry/storedRecords.ts';
+import {
+  doorEvent,
+  gridNode,
+  household,
+  KEEPER_ADMIN_TOKENS,
+  quarantine,
+  type Row,
+  sealState,
+  sensor,
+  TOKEN_COLUMNS,
+  token,
+  tokenRecord,
+  window,
+  worker,
+} from '../rows.ts';
+import { insertRows, type Queryable } from './bulkInsert.ts';
+import { commitIngestGroup } from './ingestCommit.ts';
+import type { Pool } from './openPool.ts';
+
+/** pg_advisory_xact_lock key that serializes grid moves across instances ('grid' in ASCII). */
+const GRID_MOVE_LOCK = 0x67726964;
+
+/**
+ * The PostgreSQL store: the same ports as SqliteStore (registry/registryStore.ts,
+ * ingest/ingestStore.ts), for several instances sharing one database. Multi-record writes run in
+ * one transaction; groups of rows are written with one statement per table (bulkInsert.ts), and
+ * an ingest group with one statement (ingestCommit.ts).
+ */
+
+export class PostgresStore implements RegistryStore, IngestStore, DoorHistoryStore {
+  /**
+   * `instanceId`: several instances share this database; each ingest group is also appended to
+   * the seal feed under this name (storage/postgres/sealFeed.ts). Without it, nothing is fed.
+   */
+  constructor(
+    private readonly pool: Pool,
+    private readonly instanceId: string | null = null,
+  ) {}
+
+  /** Runs `fn` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
+  private async tx<T>(fn: (client: Queryable) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+    const client = await this.pool.connect();
+    let result: T;
+    try {
+      await client.query(begin);
+      result = await fn(client);
+      await client.query('COMMIT');
+    } catch (err) {
+      // A connection that cannot even roll back is not returned to the pool.
+      const broken = await client.query('ROLLBACK').then(
+        () => false,
+        () => true,
+      );
+      client.release(broken);
+      throw err;
+    }
+    client.release();
+    return result;
+  }
+
+  async loadRegistry(): Promise<RegistrySnapshot> {
+    // One snapshot for all tables: another instance's writes land entirely before or after it.
+    return this.tx(async (db) => {
+      const all = async (sql: string) => (await db.query<Row>(sql)).rows;
+      const members = new Map<string, string[]>();
+      for (const r of await all('SELECT gateway_id, sensor_id FROM gateway_sensors')) {
+        const list = members.get(r.gateway_id as string) ?? [];
+        list.push(r.sensor_id as string);
+        members.set(r.gateway_id as string, list);
+      }
+      // COLLATE "C": ids sort by bytes, as in SQLite, whatever the database's locale. Quarantines and
+      // windows that start together come by id (SQLite leaves that order open: by insertion in practice).
+      return {
+        grid: (await all('SELECT * FROM grid_nodes ORDER BY created_at, id COLLATE "C"')).map(gridNode),
+        workers: (await all('SELECT * FROM workers ORDER BY id COLLATE "C"')).map(worker),
+        households: (await all('SELECT * FROM households ORDER BY id COLLATE "C"')).map(household),
+        sensors: (await all('SELECT * FROM sensors ORDER BY id COLLATE "C"')).map(sensor),
+        gateways: (await all('SELECT * FROM gateways ORDER BY id COLLATE "C"')).map((r) => ({
+          id: r.id as string,
+          name: r.name as string,
+          secretHash: r.secret_hash as string,
+          createdAt: r.created_at as number,
+          sensorIds: members.get(r.id as string) ?? [],
+        })),
+        quarantines: (await all('SELECT * FROM quarantines ORDER BY start_at, id COLLATE "C"')).map(
+          quarantine,
+        ),
+        windows: (await all('SELECT * FROM windows ORDER BY start_at, id COLLATE "C"')).map(window),
+      };
+    }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  }
+
+  async insertGridNode(n: GridNode): Promise<void> {
+    await insertRows(this.pool, 'grid', [n]);
+  }
+
+  async insertWorker(w: Worker): Promise<void> {
+    await insertRows(this.pool, 'workers', [w]);
+  }
+
+  async insertHousehold(h: Household): Promise<void> {
+    await insertRows(this.pool, 'households', [h]);
+  }
+
+  async insertSensor(s: SensorRow): Promise<void> {
+    await insertRows(this.pool, 'sensors', [s]);
+  }
+
+  async insertGateway(g: GatewayRow): Promise<void> {
+    // One statement, so one transaction: the gateway and its members, or nothing.
+    await this.pool.query(
+      `WITH g AS (INSERT INTO gateways (id, name, secret_hash, created_at) VALUES ($1::text, $2, $3, $4))
+       INSERT INTO gateway_sensors (gateway_id, sensor_id) SELECT $1::text, unnest($5::text[])`,
+      [g.id, g.name, g.secretHash, g.createdAt, g.sensorIds],
+    );
+  }
+
+  async insertQuarantine(q: Quarantine): Promise<void> {
+    await insertRows(this.pool, 'quarantines', [q]);
+  }
+
+  async insertWindow(w: Window): Promise<void> {
+    await insertRows(this.pool, 'windows', [w]);
+  }
+
+  async importRecords(records: ImportRecords): Promise<void> {
+    await this.tx(async (db) => {
+      await insertRows(db, 'grid', records.grid);
+      await insertRows(db, 'workers', records.workers);
+      await insertRows(db, 'households', records.households);
+      await insertRows(db, 'sensors', records.sensors);
+      await insertRows(db, 'quarantines', records.quarantines);
+      await insertRows(db, 'windows', records.windows);
+    });
+  }
+
+  async setQuarantineEnd(id: string, end: number): Promise<void> {
+    await this.pool.query('UPDATE quarantines SET end_at = $1 WHERE id = $2', [end, id]);
+  }
+
+  async deleteWindow(id: string): Promise<void> {
+    await this.pool.query('DELETE FROM windows WHERE id = $1', [id]);
+  }
+
+  async setCommissioning(sensorId: string, until: number | null): Promise<void> {
+    await this.pool.query('UPDATE sensors SET commissioning_until = $1 WHERE id = $2', [until, sensorId]);
+  }
+
+  async updateGridNode(n: GridNode): Promise<void> {
+    if (n.parentId === null) {
+      await this.pool.query('UPDATE grid_nodes SET name = $1, parent_id = NULL, level = $2 WHERE id = $3', [
+        n.name,
+        n.level,
+        n.id,
+      ]);
+      return;
+    }
+    const parentId = n.parentId;
+    await this.tx(async (db) => {
+      // Moves wait for one another (a transaction-scoped lock), so two instances moving a under b
+      // and b under a at once see each other's move and the second is refused.
+      await db.query('SELECT pg_advisory_xact_lock($1)', [GRID_MOVE_LOCK]);
+      const cycle = await db.query(
+        `WITH RECURSIVE up(id, parent_id) AS (
+           SELECT id, parent_id FROM grid_nodes WHERE id = $1
+           UNION SELECT g.id, g.parent_id FROM grid_nodes g JOIN up ON g.id = up.parent_id)
+         SELECT 1 FROM up WHERE id = $2`,
+        [parentId, n.id],
+      );
+      if ((cycle.rowCount ?? 0) > 0) throw cycleRefusal(n.id, parentId);
+      await db.query('UPDATE grid_nodes SET name = $1, parent_id = $2, level = $3 WHERE id = $4', [
+        n.name,
+        parentId,
+        n.level,
+        n.id,
+      ]);
+    });
+  }
+
+  async deleteGridNode(id: string): Promise<void> {
+    await this.pool.query('DELETE FROM grid_nodes WHERE id = $1', [id]);
+  }
+
+  async updateWorker(w: Worker): Promise<void> {
+    await this.pool.query(
+      'UPDATE workers SET name = $1, grid_id = $2, role = $3, email = $4, phone = $5, webhook = $6 WHERE id = $7',
+      [w.name, w.gridId, w.role, w.email, w.phone, w.webhook, w.id],
+    );
+  }
+
+  async deleteWorker(id: string): Promise<void> {
+    await this.pool.query('DELETE FROM workers WHERE id = $1', [id]);
+  }
+
+  async updateHousehold(h: Household): Promise<void> {
+    await this.pool.query('UPDATE households SET grid_id = $1, address = $2, contact = $3 WHERE id = $4', [
+      h.gridId,
+      h.address,
+      h.contact,
+      h.id,
+    ]);
+  }
+
+  async deleteHousehold(id: string): Promise<{ doorEvents: number }> {
+    return this.tx(async (db) => {
+      await db.query('DELETE FROM quarantines WHERE household_id = $1', [id]);
+      await db.query('DELETE FROM windows WHERE household_id = $1', [id]);
+      const doorEvents =
+        (await db.query('DELETE FROM door_events WHERE household_id = $1', [id])).rowCount ?? 0;
+      await db.query('DELETE FROM households WHERE id = $1', [id]);
+      return { doorEvents };
+    });
+  }
+
+  async updateSensor(x: SensorRow): Promise<void> {
+    await this.pool.query('UPDATE sensors SET model = $1, friendly_name = $2 WHERE id = $3', [
+      x.model,
+      x.friendlyName,
+      x.id,
+    ]);
+  }
+
+  async upgradeSecretHashes(upgrades: readonly SecretHashUpgrade[]): Promise<SecretHashUpgrade[]> {
+    if (upgrades.length === 0) return [];
+    // One statement per table for a whole group of logins; compare and set per row.
+    const update = async (db: Queryable, table: 'sensors' | 'gateways', kind: SecretHashUpgrade['kind']) => {
+      const rows = upgrades.filter((u) => u.kind === kind);
+      if (rows.length === 0) return [];
+      const { rows: changed } = await db.query(
+        `UPDATE ${table} AS t SET secret_hash = u.to_hash
+         FROM unnest($1::text[], $2::text[], $3::text[]) AS u(id, from_hash, to_hash)
+         WHERE t.id = u.id AND t.secret_hash = u.from_hash
+         RETURNING t.id`,
+        [rows.map((u) => u.id), rows.map((u) => u.from), rows.map((u) => u.to)],
+      );
+      const ids = new Set(changed.map((r) => r.id as string));
+      return rows.filter((u) => ids.has(u.id));
+    };
+    return this.tx(async (db) => [
+      ...(await update(db, 'sensors', 'sensor')),
+      ...(await update(db, 'gateways', 'gateway')),
+    ]);
+  }
+
+  async deleteSensor(id: string): Promise<void> {
+    await this.tx(async (db) => {
+      // Locked first: an ingest group committing this sensor's state finishes before (its row is then
+      // deleted here) or waits and skips the sensor (see ingestCommit.ts).
+      await db.query('SELECT 1 FROM sensors WHERE id = $1 FOR UPDATE', [id]);
+      await db.query('DELETE FROM gateway_sensors WHERE sensor_id = $1', [id]);
+      await db.query('DELETE FROM seal_state WHERE sensor_id = $1', [id]);
+      await db.query('DELETE FROM sensors WHERE id = $1', [id]);
+    });
+  }
+
+  async insertToken(t: TokenRow): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO tokens (id, name, role, grid_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [t.id, t.name, t.role, t.gridId, t.tokenHash, t.createdAt, t.expiresAt],
+    );
+  }
+
+  async listTokens(): Promise<Token[]> {
+    const { rows } = await this.pool.query<Row>(
+      `SELECT ${TOKEN_COLUMNS} FROM tokens ORDER BY created_at, id`,
+    );
+    return rows.map(tokenRecord);
+  }
+
+  async tokenById(id: string): Promise<Token | null> {
+    const { rows } = await this.pool.query<Row>(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE id = $1`, [id]);
+    return rows[0] ? tokenRecord(rows[0]) : null;
+  }
+
+  async revokeToken(id: string, at: number): Promise<TokenRevocation | null> {
+    return this.tx(async (db) => {
+      // The keepers are locked first, in one order, so concurrent revocations on other instances
+      // queue here; a waiter re-reads them after the first commits and sees that one revoked.
+      const keepers = (
+        await db.query<{ id: string }>(
+          `SELECT id FROM tokens WHERE ${KEEPER_ADMIN_TOKENS} ORDER BY id FOR UPDATE`,
+        )
+      ).rows;
+      const row = (await db.query<Row>(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE id = $1 FOR UPDATE`, [id]))
+        .rows[0];
+      if (!row) return null;
+      const before = tokenRecord(row);
+      if (before.revokedAt !== null) return { result: 'already_revoked', token: before };
+      if (keepers.length === 1 && keepers[0]?.id === id) return { result: 'last_admin', token: before };
+      await db.query('UPDATE tokens SET revoked_at = $1 WHERE id = $2', [at, id]);
+      return { result: 'revoked', token: { ...before, revokedAt: at } };
+    });
+  }
+
+  async findTokenByHash(tokenHash: string): Promise<TokenRow | null> {
+    const { rows } = await this.pool.query<Row>('SELECT * FROM tokens WHERE token_hash = $1', [tokenHash]);
+    return rows[0] ? token(rows[0]) : null;
+  }
+
+  async countTokens(role?: Role): Promise<number> {
+    const { rows } = role
+      ? await this.pool.query<{ n: number }>('SELECT count(*) AS n FROM tokens WHERE role = $1', [role])
+      : await this.pool.query<{ n: number }>('SELECT count(*) AS n FROM tokens');
+    return rows[0]?.n ?? 0;
+  }
+
+  async countTokensAt(gridId: string): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>(
+      'SELECT count(*) AS n FROM tokens WHERE grid_id = $1',
+      [gridId],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  async loadSealStates(): Promise<SealState[]> {
+    return (await this.pool.query<Row>('SELECT * FROM seal_state')).rows.map(sealState);
+  }
+
+  async commitIngest(commit: IngestCommit): Promise<boolean> {
+    await commitIngestGroup(this.pool, this.instanceId, commit);
+    // Alerting reads this instance's groups from the seal feed (in commit order), not from here.
+    return false;
+  }
+
+  async doorHistory(sensorId: string, limit: number): Promise<DoorEventRecord[]> {
+    const { rows } = await this.pool.query<Row>(
+      'SELECT * FROM door_events WHERE sensor_id = $1 ORDER BY ts DESC, id DESC LIMIT $2',
+      [sensorId, limit],
+    );
+    return rows.map(doorEvent);
+  }
+
+  async purgeHouseholds(householdIds: readonly string[], at: number): Promise<{ doorEvents: number }> {
+    if (householdIds.length === 0) return { doorEvents: 0 };
+    return this.tx(async (db) => {
+      await db.query(
+        'UPDATE households SET address = NULL, contact = NULL, purged_at = $1 WHERE id = ANY($2::text[])',
+        [at, householdIds],
+      );
+      const forgotten = await db.query('DELETE FROM door_events WHERE household_id = ANY($1::text[])', [
+        householdIds,
+      ]);
+      return { doorEvents: forgotten.rowCount ?? 0 };
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,405 @@
+/**
+ * THE schema of SealWatch's database, for SQLite and PostgreSQL alike: a new database of either
+ * kind is created from this list (renderDdl.ts writes each dialect's DDL), and an existing one is
+ * brought here by the steps in steps.ts. Times are epoch ms in `integer` columns.
+ *
+ * To add a column or a table:
+ *   1. Add it here (a column to its table; a table after the tables it references, with its
+ *      indexes).
+ *   2. Append a step to STEPS in steps.ts that makes the same change on an existing database
+ *      (addColumn / createTable / createIndex ..., written out in the step, not imported from
+ *      here: a step must keep doing what it did when this file changes again).
+ *   3. Run test/integration/store/schema.test.ts: it upgrades databases made by older code and
+ *      fails unless the result equals this definition in both dialects.
+ * Changing a column or a table's checks is the same, with an alterColumn or setChecks step.
+ * Nothing else: no dialect's SQL is written by hand.
+ *
+ * (Over 400 lines on purpose: the whole schema in one file is the point of this file.)
+ */
+import {
+  boolean,
+  desc,
+  integer,
+  json,
+  real,
+  references,
+  serial,
+  type Table,
+  text,
+  timestamp,
+  transactionId,
+} from './schemaTypes.ts';
+
+const createdAt = integer('created_at');
+
+const REGISTRY: Table[] = [
+  {
+    name: 'grid_nodes',
+    columns: [
+      text('id'),
+      text('name'),
+      text('parent_id', { nullable: true, references: references('grid_nodes') }),
+      text('level'),
+      createdAt,
+    ],
+    primaryKey: ['id'],
+    indexes: [{ name: 'grid_nodes_parent', table: 'grid_nodes', columns: ['parent_id'] }],
+  },
+  {
+    name: 'workers',
+    columns: [
+      text('id'),
+      text('name'),
+      text('grid_id', { references: references('grid_nodes') }),
+      text('role'),
+      text('email', { nullable: true }),
+      text('phone', { nullable: true }),
+      text('webhook', { nullable: true }),
+      createdAt,
+    ],
+    primaryKey: ['id'],
+    checks: ["role IN ('worker', 'leader', 'technician')"],
+    indexes: [{ name: 'workers_grid', table: 'workers', columns: ['grid_id'] }],
+  },
+  {
+    name: 'households',
+    columns: [
+      text('id'),
+      text('grid_id', { references: references('grid_nodes') }),
+      text('address', { nullable: true }),
+      text('contact', { nullable: true }),
+      createdAt,
+      integer('purged_at', { nullable: true }),
+    ],
+    primaryKey: ['id'],
+    indexes: [{ name: 'households_grid', table: 'households', columns: ['grid_id'] }],
+  },
+  {
+    name: 'sensors',
+    columns: [
+      text('id'),
+      text('household_id', { references: references('households') }),
+      text('model'),
+      text('secret_hash'),
+      text('friendly_name', { nullable: true }),
+      integer('commissioning_until', { nullable: true }),
+      createdAt,
+    ],
+    primaryKey: ['id'],
+    unique: [['friendly_name']],
+    indexes: [{ name: 'sensors_household', table: 'sensors', columns: ['household_id'] }],
+  },
+  {
+    name: 'gateways',
+    columns: [text('id'), text('name'), text('secret_hash'), createdAt],
+    primaryKey: ['id'],
+  },
+  {
+    name: 'gateway_sensors',
+    columns: [
+      text('gateway_id', { references: references('gateways', { onDelete: 'cascade' }) }),
+      text('sensor_id', { references: references('sensors') }),
+    ],
+    primaryKey: ['gateway_id', 'sensor_id'],
+    indexes: [{ name: 'gateway_sensors_sensor', table: 'gateway_sensors', columns: ['sensor_id'] }],
+  },
+  {
+    name: 'quarantines',
+    columns: [
+      text('id'),
+      text('household_id', { references: references('households') }),
+      integer('start_at'),
+      integer('end_at', { nullable: true }),
+      createdAt,
+    ],
+    primaryKey: ['id'],
+    checks: ['end_at IS NULL OR end_at > start_at'],
+    indexes: [{ name: 'quarantines_household', table: 'quarantines', columns: ['household_id'] }],
+  },
+  {
+    name: 'windows',
+    columns: [
+      text('id'),
+      text('grid_id', { nullable: true, references: references('grid_nodes') }),
+      text('household_id', { nullable: true, references: references('households') }),
+      integer('start_at'),
+      integer('end_at'),
+      text('reason'),
+      text('by'),
+      createdAt,
+    ],
+    primaryKey: ['id'],
+    // A window covers a grid node or a household, never both.
+    checks: ['(grid_id IS NULL) <> (household_id IS NULL)', 'end_at > start_at'],
+    indexes: [
+      { name: 'windows_end', table: 'windows', columns: ['end_at'] },
+      { name: 'windows_household', table: 'windows', columns: ['household_id'] },
+    ],
+  },
+  {
+    name: 'tokens',
+    columns: [
+      text('id'),
+      text('name'),
+      text('role'),
+      text('grid_id', { nullable: true, references: references('grid_nodes') }),
+      text('token_hash'),
+      createdAt,
+      integer('revoked_at', { nullable: true }),
+      // A token without expires_at never expires.
+      integer('expires_at', { nullable: true }),
+    ],
+    primaryKey: ['id'],
+    unique: [['token_hash']],
+    checks: ["role IN ('admin', 'monitor', 'worker', 'technician')"],
+    indexes: [{ name: 'tokens_grid', table: 'tokens', columns: ['grid_id'] }],
+  },
+];
+
+const SEAL_STATE: Table[] = [
+  {
+    name: 'seal_state',
+    columns: [
+      text('sensor_id', { references: references('sensors') }),
+      text('door'),
+      boolean('online'),
+      real('battery', { nullable: true }),
+      real('rssi', { nullable: true }),
+      boolean('tamper', { default: false }),
+      integer('last_seen', { nullable: true }),
+      integer('last_door_change', { nullable: true }),
+      integer('door_observed_at', { nullable: true }),
+      json('recent_seqs', { default: '[]' }),
+      integer('messages', { default: 0 }),
+      integer('updated_at'),
+    ],
+    primaryKey: ['sensor_id'],
+    checks: ["door IN ('open', 'closed', 'unknown')"],
+  },
+  {
+    // No foreign keys: the history outlives a removed sensor and is deleted with its household.
+    name: 'door_events',
+    columns: [
+      serial('id'),
+      text('sensor_id'),
+      text('household_id'),
+      text('type'),
+      integer('ts'),
+      integer('received_at'),
+      integer('seq', { nullable: true }),
+      text('dialect'),
+    ],
+    primaryKey: ['id'],
+    indexes: [
+      { name: 'door_events_sensor_ts', table: 'door_events', columns: ['sensor_id', 'ts'] },
+      { name: 'door_events_household', table: 'door_events', columns: ['household_id'] },
+    ],
+  },
+];
+
+// JSON in alerting's tables stays text: the purge matches it with LIKE.
+const ALERTING: Table[] = [
+  {
+    name: 'alerts',
+    columns: [
+      text('id'),
+      text('type'),
+      text('subject_key'),
+      text('sensor_id', { nullable: true }),
+      text('household_id', { nullable: true }),
+      text('grid_id'),
+      text('severity'),
+      text('status'),
+      text('assignee', { nullable: true }),
+      integer('opened_at'),
+      integer('acked_at', { nullable: true }),
+      text('acked_by', { nullable: true }),
+      integer('resolved_at', { nullable: true }),
+      text('resolved_by', { nullable: true }),
+      text('outcome', { nullable: true }),
+      text('auto_resolve_reason', { nullable: true }),
+      text('note', { nullable: true }),
+      integer('count'),
+      integer('escalation_level'),
+      integer('next_escalation_at', { nullable: true }),
+      text('detail', { default: '{}' }),
+    ],
+    primaryKey: ['id'],
+    checks: ["status IN ('open', 'acknowledged', 'resolved')"],
+    indexes: [
+      // One active instance per subject and type: the database refuses a second one.
+      {
+        name: 'alerts_one_active',
+        table: 'alerts',
+        columns: ['type', 'subject_key'],
+        unique: true,
+        where: "status <> 'resolved'",
+      },
+      // The alert list's order (newest first).
+      { name: 'alerts_opened', table: 'alerts', columns: [desc('opened_at'), 'id'] },
+      { name: 'alerts_grid', table: 'alerts', columns: ['grid_id'] },
+      {
+        name: 'alerts_escalation',
+        table: 'alerts',
+        columns: ['next_escalation_at'],
+        where: 'next_escalation_at IS NOT NULL',
+      },
+    ],
+  },
+  {
+    // Append-only history: nothing here is updated or deleted.
+    name: 'alert_changes',
+    columns: [
+      serial('seq'),
+      text('alert_id', { references: references('alerts') }),
+      text('kind'),
+      integer('at'),
+      text('actor'),
+      text('detail', { default: '{}' }),
+    ],
+    primaryKey: ['seq'],
+    indexes: [{ name: 'alert_changes_alert', table: 'alert_changes', columns: ['alert_id', 'seq'] }],
+  },
+  {
+    name: 'outbox',
+    columns: [
+      text('id'),
+      text('alert_id', { nullable: true, references: references('alerts') }),
+      text('kind'),
+      text('channel'),
+      text('recipient_id'),
+      text('notification'),
+      text('status'),
+      integer('attempts', { default: 0 }),
+      createdAt,
+      integer('first_attempt_at', { nullable: true }),
+      integer('next_attempt_at', { nullable: true }),
+      integer('delivered_at', { nullable: true }),
+      text('last_error', { nullable: true }),
+      // A folded row without a summary still waits for one: after a restart it is folded again.
+      text('summary_id', { nullable: true }),
+    ],
+    primaryKey: ['id'],
+    checks: ["status IN ('pending', 'sending', 'delivered', 'failed', 'folded')"],
+    indexes: [
+      {
+        name: 'outbox_due',
+        table: 'outbox',
+        columns: ['next_attempt_at'],
+        where: "status IN ('pending', 'sending')",
+      },
+      { name: 'outbox_alert', table: 'outbox', columns: ['alert_id'] },
+      {
+        name: 'outbox_folded',
+        table: 'outbox',
+        columns: ['created_at'],
+        where: "status = 'folded' AND summary_id IS NULL",
+      },
+    ],
+  },
+  {
+    name: 'ack_nonces',
+    columns: [text('nonce'), text('alert_id'), text('recipient_id'), integer('used_at')],
+    primaryKey: ['nonce'],
+  },
+  {
+    name: 'seal_alert_facts',
+    columns: [text('sensor_id'), boolean('low_battery_notified', { default: false })],
+    primaryKey: ['sensor_id'],
+  },
+  {
+    name: 'open_counters',
+    columns: [text('household_id'), text('day_key'), integer('count')],
+    primaryKey: ['household_id'],
+  },
+  {
+    name: 'pending_breaches',
+    columns: [text('sensor_id'), text('household_id'), integer('opened_at'), integer('due_at')],
+    primaryKey: ['sensor_id'],
+  },
+  {
+    name: 'engine_state',
+    columns: [text('key'), text('value')],
+    primaryKey: ['key'],
+  },
+  {
+    name: 'announcements',
+    columns: [
+      text('id'),
+      text('household_id'),
+      integer('start_at'),
+      integer('end_at'),
+      text('reason'),
+      text('by'),
+      createdAt,
+    ],
+    primaryKey: ['id'],
+    checks: ['end_at > start_at'],
+    indexes: [
+      { name: 'announcements_household', table: 'announcements', columns: ['household_id', 'end_at'] },
+    ],
+  },
+  {
+    // One-time links a household uses to announce an opening; only the hash is kept.
+    name: 'announce_links',
+    columns: [
+      text('token_hash'),
+      text('household_id'),
+      text('created_by'),
+      createdAt,
+      integer('expires_at'),
+      integer('used_at', { nullable: true }),
+    ],
+    primaryKey: ['token_hash'],
+  },
+];
+
+/** Several instances on one PostgreSQL database; a SQLite file has one instance and needs none of this. */
+const severalInstances = {
+  dialect: 'postgres',
+  why: 'only instances sharing one PostgreSQL database coordinate',
+} as const;
+
+const SEVERAL_INSTANCES: Table[] = [
+  {
+    // Every instance's committed messages, one row per commit group (a JSON array), read in commit
+    // order by (xid, id): see storage/postgres/sealFeed.ts.
+    name: 'seal_feed',
+    columns: [
+      serial('id'),
+      transactionId('xid', { default: { sql: 'pg_current_xact_id()' } }),
+      text('instance'),
+      text('events'),
+      timestamp('created_at', { default: { sql: 'now()' } }),
+    ],
+    primaryKey: ['id'],
+    indexes: [{ name: 'seal_feed_order', table: 'seal_feed', columns: ['xid', 'id'] }],
+    only: severalInstances,
+  },
+  {
+    // Who holds the alerting lock, and where the others forward alerting calls.
+    name: 'alerting_owner',
+    columns: [integer('id'), text('instance'), text('url'), integer('since')],
+    primaryKey: ['id'],
+    checks: ['id = 1'],
+    only: severalInstances,
+  },
+  {
+    // External-broker sessions (MQTT client ids) of the instances; a session whose instance no
+    // longer holds its advisory lock is emptied by the alerting owner (consumerSessions.ts).
+    name: 'mqtt_sessions',
+    columns: [text('client_id'), text('instance'), integer('since')],
+    primaryKey: ['client_id'],
+    only: severalInstances,
+  },
+  {
+    // Secrets every instance must share (the acknowledge-link key).
+    name: 'shared_secrets',
+    columns: [text('name'), text('value')],
+    primaryKey: ['name'],
+    only: severalInstances,
+  },
+];
+
+/** Every table, in creation order. */
+export const TABLES: readonly Table[] = [...REGISTRY, ...SEAL_STATE, ...ALERTING, ...SEVERAL_INSTANCES];

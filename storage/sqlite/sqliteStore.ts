@@ -1,0 +1,355 @@
+import type { DoorEventRecord, SealState } from '../../core/sealState.ts';
+import type { DoorHistoryStore, IngestCommit, IngestStore } from '../../ingest/ingestStore.ts';
+import type { ImportRecords } from '../../registry/commands/importCommand.ts';
+import type { TokenRevocation } from '../../registry/commands/tokenCommands.ts';
+import { cycleRefusal } from '../../registry/gridCycle.ts';
+import type { RegistrySnapshot } from '../../registry/registryIndex.ts';
+import type { RegistryStore } from '../../registry/registryStore.ts';
+import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../../registry/schemas.ts';
+import type { SecretHashUpgrade } from '../../registry/secretHashUpgrades.ts';
+import type { GatewayRow, SensorRow, TokenRow } from '../../registry/storedRecords.ts';
+import {
+  doorEvent,
+  gridNode,
+  household,
+  KEEPER_ADMIN_TOKENS,
+  quarantine,
+  type Row,
+  sealState,
+  sensor,
+  TOKEN_COLUMNS,
+  token,
+  tokenRecord,
+  window,
+  worker,
+} from '../rows.ts';
+import type { Db } from './openDatabase.ts';
+
+/** `up`: the node `?` and its ancestors; UNION (not ALL) ends even on a cycle already stored. */
+const ANCESTORS_SQLITE = `WITH RECURSIVE up(id, parent_id) AS (
+  SELECT id, parent_id FROM grid_nodes WHERE id = ?
+  UNION SELECT g.id, g.parent_id FROM grid_nodes g JOIN up ON g.id = up.parent_id)`;
+
+/**
+ * The SQLite store: the registry's and ingest's ports (registry/registryStore.ts,
+ * ingest/ingestStore.ts) on one file. better-sqlite3 is synchronous and fast; the asynchronous
+ * interface is kept so callers do not depend on that.
+ */
+
+export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore {
+  private readonly upsertState;
+  private readonly insertDoorEvent;
+  private readonly commitTx;
+
+  constructor(private readonly db: Db) {
+    this.upsertState = db.prepare(
+      // The EXISTS guard: a sensor removed while its message was in flight leaves no state row behind
+      // (and the foreign key does not fail the whole group).
+      `INSERT INTO seal_state (sensor_id, door, online, battery, rssi, tamper, last_seen, last_door_change, door_observed_at, recent_seqs, messages, updated_at)
+       SELECT @sensorId, @door, @online, @battery, @rssi, @tamper, @lastSeen, @lastDoorChange, @doorObservedAt, @recentSeqs, @messages, @updatedAt
+       WHERE EXISTS (SELECT 1 FROM sensors WHERE id = @sensorId)
+       ON CONFLICT (sensor_id) DO UPDATE SET door = excluded.door, online = excluded.online, battery = excluded.battery,
+         rssi = excluded.rssi, tamper = excluded.tamper, last_seen = excluded.last_seen,
+         last_door_change = excluded.last_door_change, door_observed_at = excluded.door_observed_at, recent_seqs = excluded.recent_seqs,
+         messages = excluded.messages, updated_at = excluded.updated_at`,
+    );
+    this.insertDoorEvent = db.prepare(
+      `INSERT INTO door_events (sensor_id, household_id, type, ts, received_at, seq, dialect)
+       VALUES (@sensorId, @householdId, @type, @ts, @receivedAt, @seq, @dialect)`,
+    );
+    this.commitTx = db.transaction((commit: IngestCommit) => {
+      for (const s of commit.states) {
+        this.upsertState.run({
+          ...s,
+          online: s.online ? 1 : 0,
+          tamper: s.tamper ? 1 : 0,
+          recentSeqs: JSON.stringify(s.recentSeqs),
+        });
+      }
+      for (const e of commit.doorEvents) this.insertDoorEvent.run(e);
+      // Nested better-sqlite3 transactions become savepoints of this one.
+      commit.insideTransaction?.();
+    });
+  }
+
+  /** Synchronous inserts, shared by the single-record methods and by importRecords' one transaction. */
+  private readonly put = {
+    gridNode: (n: GridNode): void => {
+      this.db
+        .prepare('INSERT INTO grid_nodes (id, name, parent_id, level, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(n.id, n.name, n.parentId, n.level, n.createdAt);
+    },
+    worker: (w: Worker): void => {
+      this.db
+        .prepare(
+          'INSERT INTO workers (id, name, grid_id, role, email, phone, webhook, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(w.id, w.name, w.gridId, w.role, w.email, w.phone, w.webhook, w.createdAt);
+    },
+    household: (h: Household): void => {
+      this.db
+        .prepare('INSERT INTO households (id, grid_id, address, contact, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(h.id, h.gridId, h.address, h.contact, h.createdAt);
+    },
+    sensor: (s: SensorRow): void => {
+      this.db
+        .prepare(
+          'INSERT INTO sensors (id, household_id, model, secret_hash, friendly_name, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+        )
+        .run(s.id, s.householdId, s.model, s.secretHash, s.friendlyName, s.createdAt);
+    },
+    quarantine: (q: Quarantine): void => {
+      this.db
+        .prepare(
+          'INSERT INTO quarantines (id, household_id, start_at, end_at, created_at) VALUES (?, ?, ?, ?, ?)',
+        )
+        .run(q.id, q.householdId, q.start, q.end, q.createdAt);
+    },
+    window: (w: Window): void => {
+      this.db
+        .prepare(
+          'INSERT INTO windows (id, grid_id, household_id, start_at, end_at, reason, by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(w.id, w.gridId, w.householdId, w.start, w.end, w.reason, w.by, w.createdAt);
+    },
+  };
+
+  async loadRegistry(): Promise<RegistrySnapshot> {
+    const all = (sql: string) => this.db.prepare(sql).all() as Row[];
+    const members = new Map<string, string[]>();
+    for (const r of all('SELECT gateway_id, sensor_id FROM gateway_sensors')) {
+      const list = members.get(r.gateway_id as string) ?? [];
+      list.push(r.sensor_id as string);
+      members.set(r.gateway_id as string, list);
+    }
+    return {
+      grid: all('SELECT * FROM grid_nodes ORDER BY created_at, id').map(gridNode),
+      workers: all('SELECT * FROM workers ORDER BY id').map(worker),
+      households: all('SELECT * FROM households ORDER BY id').map(household),
+      sensors: all('SELECT * FROM sensors ORDER BY id').map(sensor),
+      gateways: all('SELECT * FROM gateways ORDER BY id').map((r) => ({
+        id: r.id as string,
+        name: r.name as string,
+        secretHash: r.secret_hash as string,
+        createdAt: r.created_at as number,
+        sensorIds: members.get(r.id as string) ?? [],
+      })),
+      quarantines: all('SELECT * FROM quarantines ORDER BY start_at').map(quarantine),
+      windows: all('SELECT * FROM windows ORDER BY start_at').map(window),
+    };
+  }
+
+  async insertGridNode(n: GridNode): Promise<void> {
+    this.put.gridNode(n);
+  }
+
+  async insertWorker(w: Worker): Promise<void> {
+    this.put.worker(w);
+  }
+
+  async insertHousehold(h: Household): Promise<void> {
+    this.put.household(h);
+  }
+
+  async insertSensor(s: SensorRow): Promise<void> {
+    this.put.sensor(s);
+  }
+
+  async insertGateway(g: GatewayRow): Promise<void> {
+    this.db.transaction(() => {
+      this.db
+        .prepare('INSERT INTO gateways (id, name, secret_hash, created_at) VALUES (?, ?, ?, ?)')
+        .run(g.id, g.name, g.secretHash, g.createdAt);
+      const member = this.db.prepare('INSERT INTO gateway_sensors (gateway_id, sensor_id) VALUES (?, ?)');
+      for (const sensorId of g.sensorIds) member.run(g.id, sensorId);
+    })();
+  }
+
+  async insertQuarantine(q: Quarantine): Promise<void> {
+    this.put.quarantine(q);
+  }
+
+  async insertWindow(w: Window): Promise<void> {
+    this.put.window(w);
+  }
+
+  async importRecords(records: ImportRecords): Promise<void> {
+    this.db.transaction(() => {
+      for (const n of records.grid ?? []) this.put.gridNode(n);
+      for (const w of records.workers ?? []) this.put.worker(w);
+      for (const h of records.households ?? []) this.put.household(h);
+      for (const x of records.sensors ?? []) this.put.sensor(x);
+      for (const q of records.quarantines ?? []) this.put.quarantine(q);
+      for (const w of records.windows ?? []) this.put.window(w);
+    })();
+  }
+
+  async setQuarantineEnd(id: string, end: number): Promise<void> {
+    this.db.prepare('UPDATE quarantines SET end_at = ? WHERE id = ?').run(end, id);
+  }
+
+  async deleteWindow(id: string): Promise<void> {
+    this.db.prepare('DELETE FROM windows WHERE id = ?').run(id);
+  }
+
+  async setCommissioning(sensorId: string, until: number | null): Promise<void> {
+    this.db.prepare('UPDATE sensors SET commissioning_until = ? WHERE id = ?').run(until, sensorId);
+  }
+
+  async updateGridNode(n: GridNode): Promise<void> {
+    // One statement: SQLite has one writer, so nothing moves between the check and the update.
+    const changed = this.db
+      .prepare(
+        `UPDATE grid_nodes SET name = ?, parent_id = ?, level = ? WHERE id = ?
+         AND NOT EXISTS (${ANCESTORS_SQLITE} SELECT 1 FROM up WHERE id = ?)`,
+      )
+      .run(n.name, n.parentId, n.level, n.id, n.parentId, n.id);
+    if (changed.changes === 0 && n.parentId !== null) {
+      const exists = this.db.prepare('SELECT 1 FROM grid_nodes WHERE id = ?').get(n.id);
+      if (exists) throw cycleRefusal(n.id, n.parentId);
+    }
+  }
+
+  async deleteGridNode(id: string): Promise<void> {
+    this.db.prepare('DELETE FROM grid_nodes WHERE id = ?').run(id);
+  }
+
+  async updateWorker(w: Worker): Promise<void> {
+    this.db
+      .prepare(
+        'UPDATE workers SET name = ?, grid_id = ?, role = ?, email = ?, phone = ?, webhook = ? WHERE id = ?',
+      )
+      .run(w.name, w.gridId, w.role, w.email, w.phone, w.webhook, w.id);
+  }
+
+  async deleteWorker(id: string): Promise<void> {
+    this.db.prepare('DELETE FROM workers WHERE id = ?').run(id);
+  }
+
+  async updateHousehold(h: Household): Promise<void> {
+    this.db
+      .prepare('UPDATE households SET grid_id = ?, address = ?, contact = ? WHERE id = ?')
+      .run(h.gridId, h.address, h.contact, h.id);
+  }
+
+  async deleteHousehold(id: string): Promise<{ doorEvents: number }> {
+    return this.db.transaction(() => {
+      this.db.prepare('DELETE FROM quarantines WHERE household_id = ?').run(id);
+      this.db.prepare('DELETE FROM windows WHERE household_id = ?').run(id);
+      const doorEvents = this.db.prepare('DELETE FROM door_events WHERE household_id = ?').run(id).changes;
+      this.db.prepare('DELETE FROM households WHERE id = ?').run(id);
+      return { doorEvents };
+    })();
+  }
+
+  async updateSensor(x: SensorRow): Promise<void> {
+    this.db
+      .prepare('UPDATE sensors SET model = ?, friendly_name = ? WHERE id = ?')
+      .run(x.model, x.friendlyName, x.id);
+  }
+
+  async upgradeSecretHashes(upgrades: readonly SecretHashUpgrade[]): Promise<SecretHashUpgrade[]> {
+    const sensors = this.db.prepare('UPDATE sensors SET secret_hash = ? WHERE id = ? AND secret_hash = ?');
+    const gateways = this.db.prepare('UPDATE gateways SET secret_hash = ? WHERE id = ? AND secret_hash = ?');
+    return this.db.transaction(() =>
+      upgrades.filter((u) => (u.kind === 'sensor' ? sensors : gateways).run(u.to, u.id, u.from).changes > 0),
+    )();
+  }
+
+  async deleteSensor(id: string): Promise<void> {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM gateway_sensors WHERE sensor_id = ?').run(id);
+      this.db.prepare('DELETE FROM seal_state WHERE sensor_id = ?').run(id);
+      this.db.prepare('DELETE FROM sensors WHERE id = ?').run(id);
+    })();
+  }
+
+  async insertToken(t: TokenRow): Promise<void> {
+    this.db
+      .prepare(
+        'INSERT INTO tokens (id, name, role, grid_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(t.id, t.name, t.role, t.gridId, t.tokenHash, t.createdAt, t.expiresAt);
+  }
+
+  async listTokens(): Promise<Token[]> {
+    return (
+      this.db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens ORDER BY created_at, id`).all() as Row[]
+    ).map(tokenRecord);
+  }
+
+  async tokenById(id: string): Promise<Token | null> {
+    const r = this.db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE id = ?`).get(id) as Row | undefined;
+    return r ? tokenRecord(r) : null;
+  }
+
+  async revokeToken(id: string, at: number): Promise<TokenRevocation | null> {
+    // One SQLite transaction: nobody else writes between the count and the update.
+    return this.db.transaction((): TokenRevocation | null => {
+      const select = this.db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE id = ?`);
+      const row = select.get(id) as Row | undefined;
+      if (!row) return null;
+      const before = tokenRecord(row);
+      if (before.revokedAt !== null) return { result: 'already_revoked', token: before };
+      const keepers = this.db.prepare(`SELECT id FROM tokens WHERE ${KEEPER_ADMIN_TOKENS}`).all() as Array<{
+        id: string;
+      }>;
+      if (keepers.length === 1 && keepers[0]?.id === id) return { result: 'last_admin', token: before };
+      this.db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ?').run(at, id);
+      return { result: 'revoked', token: { ...before, revokedAt: at } };
+    })();
+  }
+
+  async findTokenByHash(tokenHash: string): Promise<TokenRow | null> {
+    const r = this.db.prepare('SELECT * FROM tokens WHERE token_hash = ?').get(tokenHash) as Row | undefined;
+    return r ? token(r) : null;
+  }
+
+  async countTokens(role?: Role): Promise<number> {
+    const r = role
+      ? (this.db.prepare('SELECT count(*) AS n FROM tokens WHERE role = ?').get(role) as Row)
+      : (this.db.prepare('SELECT count(*) AS n FROM tokens').get() as Row);
+    return r.n as number;
+  }
+
+  async countTokensAt(gridId: string): Promise<number> {
+    return (this.db.prepare('SELECT count(*) AS n FROM tokens WHERE grid_id = ?').get(gridId) as Row)
+      .n as number;
+  }
+
+  async loadSealStates(): Promise<SealState[]> {
+    return (this.db.prepare('SELECT * FROM seal_state').all() as Row[]).map(sealState);
+  }
+
+  async commitIngest(commit: IngestCommit): Promise<boolean> {
+    this.commitTx(commit);
+    return commit.insideTransaction !== undefined;
+  }
+
+  async doorHistory(sensorId: string, limit: number): Promise<DoorEventRecord[]> {
+    return (
+      this.db
+        .prepare('SELECT * FROM door_events WHERE sensor_id = ? ORDER BY ts DESC, id DESC LIMIT ?')
+        .all(sensorId, limit) as Row[]
+    ).map(doorEvent);
+  }
+
+  async purgeHouseholds(householdIds: readonly string[], at: number): Promise<{ doorEvents: number }> {
+    const clear = this.db.prepare(
+      'UPDATE households SET address = NULL, contact = NULL, purged_at = ? WHERE id = ?',
+    );
+    const forget = this.db.prepare('DELETE FROM door_events WHERE household_id = ?');
+    let doorEvents = 0;
+    this.db.transaction(() => {
+      for (const id of householdIds) {
+        clear.run(at, id);
+        doorEvents += forget.run(id).changes;
+      }
+    })();
+    return { doorEvents };
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
