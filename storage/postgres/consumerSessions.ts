@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { type CheckedOut, checkOut } from './checkOut.ts';
 import type { Pool } from './openPool.ts';
 
 /**
@@ -23,15 +24,20 @@ async function tryLock(client: pg.PoolClient, clientId: string): Promise<boolean
   return rows[0]?.ok === true;
 }
 
-function claim(pool: Pool, client: pg.PoolClient, clientId: string): SessionClaim {
+function claim(pool: Pool, held: CheckedOut, clientId: string): SessionClaim {
   return {
     clientId,
     async release(forget) {
       try {
         if (forget) await pool.query('DELETE FROM mqtt_sessions WHERE client_id = $1', [clientId]);
-        await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [SESSION_LOCK_SPACE, clientId]);
+        // A lost connection has given the lock back with it.
+        if (held.lost() === null)
+          await held.client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [
+            SESSION_LOCK_SPACE,
+            clientId,
+          ]);
       } finally {
-        client.release();
+        held.release();
       }
     },
   };
@@ -47,7 +53,8 @@ export async function holdOwnSession(
   instance: string,
   waitMs: number,
 ): Promise<SessionClaim> {
-  const client = await pool.connect();
+  const held = await checkOut(pool);
+  const { client } = held;
   try {
     const deadline = Date.now() + waitMs;
     while (!(await tryLock(client, clientId))) {
@@ -64,10 +71,10 @@ export async function holdOwnSession(
       [clientId, instance, Date.now()],
     );
   } catch (err) {
-    client.release();
+    held.release();
     throw err;
   }
-  return claim(pool, client, clientId);
+  return claim(pool, held, clientId);
 }
 
 /** Sessions whose instance is gone, each locked for the caller until it releases the claim. */
@@ -78,9 +85,9 @@ export async function claimOrphanedSessions(pool: Pool, ownClientId: string): Pr
   );
   const claims: SessionClaim[] = [];
   for (const { client_id: clientId } of rows) {
-    const client = await pool.connect();
-    if (await tryLock(client, clientId).catch(() => false)) claims.push(claim(pool, client, clientId));
-    else client.release();
+    const held = await checkOut(pool);
+    if (await tryLock(held.client, clientId).catch(() => false)) claims.push(claim(pool, held, clientId));
+    else held.release();
   }
   return claims;
 }

@@ -5,6 +5,7 @@ import { planMigrations } from '../schema/migrationPlan.ts';
 import { createSchemaSql } from '../schema/renderDdl.ts';
 import { opsFor, postgresStatements, type Step } from '../schema/stepOps.ts';
 import { STEPS } from '../schema/steps.ts';
+import { checkOut } from './checkOut.ts';
 import { LEGACY_MIGRATIONS } from './legacyMigrations.ts';
 
 /**
@@ -27,7 +28,7 @@ export async function migratePostgres(
   logger: Logger,
   steps: readonly Step[] = STEPS,
 ): Promise<void> {
-  const client = await pool.connect();
+  const { client, release } = await checkOut(pool);
   const done: { version: number; migration: string }[] = [];
   let created: number | undefined;
   try {
@@ -65,10 +66,10 @@ export async function migratePostgres(
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
-    client.release(err instanceof Error ? err : true);
+    release(true);
     throw err;
   }
-  client.release();
+  release();
   if (created !== undefined) logger.info({ version: created }, 'database created');
   for (const m of done) logger.info(m, 'database migrated');
 }

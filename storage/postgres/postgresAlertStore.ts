@@ -23,6 +23,7 @@ import {
   type Row,
   readHistory,
 } from '../alertRows.ts';
+import { checkOut } from './checkOut.ts';
 import type { Pool } from './openPool.ts';
 
 interface Statement {
@@ -186,27 +187,19 @@ export class PostgresAlertStore implements AlertStore {
       await this.pool.query(only.text, only.values as unknown[]);
       return;
     }
-    const client = await this.pool.connect();
-    // A connection lost while checked out is reported as an 'error' event as well as by the
-    // query that fails: without a listener that event would end the process.
-    let lost: Error | null = null;
-    const onLost = (err: Error) => {
-      lost = err;
-    };
-    client.on('error', onLost);
+    const { client, lost, release } = await checkOut(this.pool);
     try {
       await client.query('BEGIN');
       for (const st of statements) await client.query(st.text, st.values as unknown[]);
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
-      const statementError = lost === null && typeof (err as { code?: unknown }).code === 'string';
-      client.removeListener('error', onLost);
-      client.release(statementError ? undefined : (err as Error));
+      // A statement's own error (it has a SQLSTATE code) leaves the connection usable.
+      const statementError = lost() === null && typeof (err as { code?: unknown }).code === 'string';
+      release(!statementError);
       throw err;
     }
-    client.removeListener('error', onLost);
-    client.release(lost ?? undefined);
+    release();
   }
 
   private async query<R = Row>(text: string, values: readonly unknown[] = []): Promise<R[]> {

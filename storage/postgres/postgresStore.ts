@@ -24,6 +24,7 @@ import {
   worker,
 } from '../rows.ts';
 import { insertRows, type Queryable } from './bulkInsert.ts';
+import { checkOut } from './checkOut.ts';
 import { commitIngestGroup } from './ingestCommit.ts';
 import type { Pool } from './openPool.ts';
 
@@ -49,7 +50,7 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
 
   /** Runs `fn` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
   private async tx<T>(fn: (client: Queryable) => Promise<T>, begin = 'BEGIN'): Promise<T> {
-    const client = await this.pool.connect();
+    const { client, release } = await checkOut(this.pool);
     let result: T;
     try {
       await client.query(begin);
@@ -61,10 +62,10 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
         () => false,
         () => true,
       );
-      client.release(broken);
+      release(broken);
       throw err;
     }
-    client.release();
+    release();
     return result;
   }
 
