@@ -1,4 +1,6 @@
 /**
+ * Over 400 lines on purpose: the whole schema in one list is the point of this file.
+ *
  * THE schema of SealWatch's database, for SQLite and PostgreSQL alike: a new database of either
  * kind is created from this list (renderDdl.ts writes each dialect's DDL), and an existing one is
  * brought here by the steps in steps.ts. Times are epoch ms in `integer` columns.

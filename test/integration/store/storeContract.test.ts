@@ -1,3 +1,7 @@
+/**
+ * The store contract: one list of cases run against SQLite and PostgreSQL alike. Over 400 lines: the
+ * cases are short and independent, and one file keeps the two engines' runs side by side.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

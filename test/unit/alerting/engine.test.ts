@@ -1,4 +1,7 @@
 /**
+ * Over 400 lines: one engine set-up serves every decision case below; each `describe` is one kind
+ * of decision.
+ *
  * The engine's decision application with a moved clock: the real Registry and the real SQLite alert
  * store on an in-memory database (no files, no sockets), the real bus; the notifiers are a recording
  * DOUBLE (the channels themselves are tested against real servers in test/integration/alerting).
