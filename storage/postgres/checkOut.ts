@@ -6,7 +6,6 @@
  * connection back to be destroyed, not reused (the pool puts its own listener back on release).
  */
 import type pg from 'pg';
-import type { Pool } from './openPool.ts';
 
 export interface CheckedOut {
   readonly client: pg.PoolClient;
@@ -16,7 +15,7 @@ export interface CheckedOut {
   release(broken?: boolean): void;
 }
 
-export async function checkOut(pool: Pool): Promise<CheckedOut> {
+export async function checkOut(pool: pg.Pool): Promise<CheckedOut> {
   const client = await pool.connect();
   let lost: Error | null = null;
   const onError = (err: Error) => {
