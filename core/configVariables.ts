@@ -76,6 +76,8 @@ const readableFile = z.string().refine(
   { message: 'is not a readable file' },
 );
 
+const flag = z.enum(['true', 'false'], { message: 'must be true or false' }).transform((v) => v === 'true');
+
 const positiveInt = (what: string) =>
   z
     .string()
@@ -177,13 +179,13 @@ export const VARIABLES = {
     help: 'PEM private key for TLS listeners',
   },
   HTTP_TLS: {
-    schema: z.enum(['true', 'false'], { message: 'must be true or false' }).transform((v) => v === 'true'),
+    schema: flag,
     default: 'false',
     example: 'true',
     help: 'serve HTTPS (API, page) with TLS_CERT_FILE and TLS_KEY_FILE',
   },
   API_VERIFY_RESPONSES: {
-    schema: z.enum(['true', 'false'], { message: 'must be true or false' }).transform((v) => v === 'true'),
+    schema: flag,
     default: 'false',
     example: 'true',
     help: 'check every JSON answer against its schema before sending (the test suite turns it on; costs a second serialization)',
