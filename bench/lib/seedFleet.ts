@@ -80,6 +80,8 @@ export interface SeededFleet {
 }
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
+/** The i-th seeded sensor's id (0-based): the credentials and the sensor rows name it the same way. */
+const sensorIdAt = (i: number) => `door-${pad(i + 1, 6)}`;
 
 export async function seedFleet(dataDir: string, shape: FleetShape, now = Date.now()): Promise<SeededFleet> {
   const random = seededRandom(20261123);
@@ -115,7 +117,7 @@ export async function seedFleet(dataDir: string, shape: FleetShape, now = Date.n
     ? await Promise.all(
         Array.from({ length: shape.sensors }, async (_, i) => {
           const s = newSecret();
-          credentials.push({ sensorId: `door-${pad(i + 1, 6)}`, secret: s });
+          credentials.push({ sensorId: sensorIdAt(i), secret: s });
           return (shape.hash ?? hashSecret)(s);
         }),
       )
@@ -135,7 +137,7 @@ export async function seedFleet(dataDir: string, shape: FleetShape, now = Date.n
     // Households are spread round-robin over the groups, so every group has about the same number.
     const group = groups[i % groups.length]!;
     const hid = `h-${pad(i + 1, 6)}`;
-    const sid = `door-${pad(i + 1, 6)}`;
+    const sid = sensorIdAt(i);
     households.push({
       id: hid,
       gridId: group.id,
