@@ -29,6 +29,10 @@ export interface DialectDecoder {
   decode(topic: string, payload: Buffer, ctx: DecodeContext): DecodeResult;
 }
 
+/** One decoded message; `ignored` names fields left out because their value was unusable. */
+export const ok = (message: SealMessage, ignored: readonly string[] = []): DecodeResult =>
+  ignored.length > 0 ? { ok: true, messages: [message], ignored } : { ok: true, messages: [message] };
+
 export const reject = (
   reason: RejectReason,
   detail: string,

@@ -9,7 +9,14 @@ import {
   STATUS_ONLINE,
 } from '../../contract/topics.ts';
 import type { SealMessage } from '../../core/sealMessage.ts';
-import { type DecodeContext, type DecodeResult, type DialectDecoder, parseJson, reject } from './dialect.ts';
+import {
+  type DecodeContext,
+  type DecodeResult,
+  type DialectDecoder,
+  ok,
+  parseJson,
+  reject,
+} from './dialect.ts';
 
 const describe = (error: z.ZodError): string =>
   error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
@@ -55,5 +62,3 @@ export const nativeDecoder: DialectDecoder = {
     return ok({ ...base, kind: 'heartbeat', ts, seq, door, battery, rssi });
   },
 };
-
-const ok = (message: SealMessage): DecodeResult => ({ ok: true, messages: [message] });

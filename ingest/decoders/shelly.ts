@@ -1,6 +1,6 @@
 import { DIALECT_TOPIC_FILTERS } from '../../contract/topics.ts';
 import type { SealMessage } from '../../core/sealMessage.ts';
-import { type DecodeContext, type DecodeResult, type DialectDecoder, reject } from './dialect.ts';
+import { type DecodeContext, type DecodeResult, type DialectDecoder, ok, reject } from './dialect.ts';
 
 /**
  * Shelly Door/Window 2 (Gen1 MQTT API, https://shelly-api-docs.shelly.cloud/gen1/#shelly-door-window-1-2-mqtt
@@ -62,5 +62,3 @@ export const shellyDecoder: DialectDecoder = {
     return ok({ ...base, kind: 'heartbeat', door: null, battery, rssi: null });
   },
 };
-
-const ok = (message: SealMessage): DecodeResult => ({ ok: true, messages: [message] });

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { DIALECT_TOPIC_FILTERS } from '../../contract/topics.ts';
 import type { SealMessage } from '../../core/sealMessage.ts';
-import { type DecodeContext, type DecodeResult, type DialectDecoder, parseJson, reject } from './dialect.ts';
+import {
+  type DecodeContext,
+  type DecodeResult,
+  type DialectDecoder,
+  ok,
+  parseJson,
+  reject,
+} from './dialect.ts';
 
 const PREFIX = 'zigbee2mqtt/';
 const AVAILABILITY = '/availability';
@@ -89,23 +96,18 @@ export const zigbee2mqttDecoder: DialectDecoder = {
     const ignored = battery !== undefined && battery !== null && !batteryOk ? ['battery'] : [];
     // Every state message counts as a heartbeat carrying the door position (when it has one);
     // ingest turns a changed position into a door event.
-    return {
-      ok: true,
-      messages: [
-        {
-          ...base,
-          kind: 'heartbeat',
-          door: contact === null || contact === undefined ? null : contact ? 'closed' : 'open',
-          battery: batteryOk ? battery : null,
-          ...(batteryLow === null || batteryLow === undefined ? {} : { batteryLow }),
-          // linkquality is an LQI (0–255), not dBm; it is not passed off as RSSI.
-          rssi: null,
-          ...(tamper === null || tamper === undefined ? {} : { tamper }),
-        },
-      ],
-      ...(ignored.length > 0 ? { ignored } : {}),
-    };
+    return ok(
+      {
+        ...base,
+        kind: 'heartbeat',
+        door: contact === null || contact === undefined ? null : contact ? 'closed' : 'open',
+        battery: batteryOk ? battery : null,
+        ...(batteryLow === null || batteryLow === undefined ? {} : { batteryLow }),
+        // linkquality is an LQI (0–255), not dBm; it is not passed off as RSSI.
+        rssi: null,
+        ...(tamper === null || tamper === undefined ? {} : { tamper }),
+      },
+      ignored,
+    );
   },
 };
-
-const ok = (message: SealMessage): DecodeResult => ({ ok: true, messages: [message] });
