@@ -2,6 +2,9 @@ import { z } from 'zod';
 
 type JsonSchema = Record<string, unknown>;
 
+/** Answers shared by several routes (a sensor, an alert, a page of them) are converted once per process. */
+const convertedOnce = new WeakMap<z.ZodType, JsonSchema>();
+
 /**
  * A route's declared answer (zod) as the JSON Schema Fastify serializes it with (fast-json-stringify)
  * and the OpenAPI document shows. Serializing from the JSON Schema costs no more than
@@ -10,12 +13,18 @@ type JsonSchema = Record<string, unknown>;
  * (a hash, a secret) can leave the service.
  */
 export function answerJsonSchema(schema: z.ZodType): JsonSchema {
-  const { $schema: _, ...json } = z.toJSONSchema(schema, {
-    io: 'output',
-    target: 'draft-07',
-    unrepresentable: 'any',
-  }) as JsonSchema;
-  return collapseNullable(json);
+  let converted = convertedOnce.get(schema);
+  if (!converted) {
+    const { $schema: _, ...json } = z.toJSONSchema(schema, {
+      io: 'output',
+      target: 'draft-07',
+      unrepresentable: 'any',
+    }) as JsonSchema;
+    converted = collapseNullable(json);
+    convertedOnce.set(schema, converted);
+  }
+  // A copy per route: Fastify may annotate the schema it is given.
+  return structuredClone(converted);
 }
 
 const isNull = (s: unknown) =>

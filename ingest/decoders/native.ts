@@ -8,7 +8,6 @@ import {
   STATUS_OFFLINE,
   STATUS_ONLINE,
 } from '../../contract/topics.ts';
-import type { SealMessage } from '../../core/sealMessage.ts';
 import {
   type DecodeContext,
   type DecodeResult,

@@ -1,5 +1,4 @@
 import { DIALECT_TOPIC_FILTERS } from '../../contract/topics.ts';
-import type { SealMessage } from '../../core/sealMessage.ts';
 import { type DecodeContext, type DecodeResult, type DialectDecoder, ok, reject } from './dialect.ts';
 
 /**

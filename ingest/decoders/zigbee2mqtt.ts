@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { DIALECT_TOPIC_FILTERS } from '../../contract/topics.ts';
-import type { SealMessage } from '../../core/sealMessage.ts';
 import {
   type DecodeContext,
   type DecodeResult,
