@@ -7,7 +7,6 @@ export class DecisionBatch {
   readonly alerts = new Map<string, StoredAlert>();
   readonly changes: AlertChange[] = [];
   readonly outbox: OutboxRow[] = [];
-  readonly told: Array<{ alertId: string; change: AlertChange }> = [];
   readonly lowBattery: Array<{ sensorId: string; notified: boolean }> = [];
   readonly openCounters: Array<{ householdId: string; counter: OpenCounter }> = [];
   readonly pendingPut: PendingBreach[] = [];
@@ -17,10 +16,7 @@ export class DecisionBatch {
 
   put(alert: StoredAlert, change: AlertChange | null): void {
     this.alerts.set(alert.id, alert);
-    if (change) {
-      this.changes.push(change);
-      this.told.push({ alertId: alert.id, change });
-    }
+    if (change) this.changes.push(change);
   }
 
   get empty(): boolean {
@@ -54,7 +50,7 @@ export class DecisionBatch {
 
   /** The changed alerts with their change, in the order they happened, for the bus and telemetry. */
   toTell(): Array<{ alert: StoredAlert; change: AlertChange }> {
-    return this.told.map(({ alertId, change }) => ({ alert: this.alerts.get(alertId)!, change }));
+    return this.changes.map((change) => ({ alert: this.alerts.get(change.alertId)!, change }));
   }
 }
 
