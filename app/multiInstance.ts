@@ -188,23 +188,36 @@ export async function startMultiInstance(d: MultiInstanceDeps): Promise<MultiIns
     async onAcquired() {
       const saved = await d.alertStore.getState(FEED_POSITION_KEY);
       const from = (saved === undefined ? null : parsePosition(saved)) ?? d.loadedAt;
+      // The stored mark of what was decided matters only for a group read again: the first one after
+      // taking over (a crashed owner's), or one whose write failed here. It is read then, not per group.
+      let decidedKnown = false;
+      let decided: string | undefined;
       engineTail = new FeedTail({
         pool: d.pool,
         from,
         logger: log,
         async onRows(rows) {
-          const decided = await d.alertStore.getState(FEED_DECIDED_KEY);
-          // One message at a time, each once its predecessor's decisions are written: a failed
-          // write stops the group here (the tail reads it again), and no later message's mark can
-          // claim an earlier one as decided.
-          for (const row of rows)
-            for (const { event, mark } of undecided(formatPosition(row.position), row.events, decided))
-              await d.deliverToEngine(event, mark);
-          // Written after the rows' decisions: after a crash the next owner re-reads at most this
-          // commit group, and skips what it had decided.
-          const last = rows[rows.length - 1];
-          if (last)
-            await d.alertStore.apply({ state: { [FEED_POSITION_KEY]: formatPosition(last.position) } });
+          if (!decidedKnown) {
+            decided = await d.alertStore.getState(FEED_DECIDED_KEY);
+            decidedKnown = true;
+          }
+          try {
+            // One message at a time, each once its predecessor's decisions are written: a failed
+            // write stops the group here (the tail reads it again), and no later message's mark can
+            // claim an earlier one as decided.
+            for (const row of rows)
+              for (const { event, mark } of undecided(formatPosition(row.position), row.events, decided))
+                await d.deliverToEngine(event, mark);
+            // Written after the rows' decisions: after a crash the next owner re-reads at most this
+            // commit group, and skips what it had decided.
+            const last = rows[rows.length - 1];
+            if (last)
+              await d.alertStore.apply({ state: { [FEED_POSITION_KEY]: formatPosition(last.position) } });
+          } catch (err) {
+            decidedKnown = false; // a write may have landed before the failure: read the mark again
+            throw err;
+          }
+          decided = undefined; // every later group is new: nothing of it is decided yet
         },
       });
       await d.alerting.start();
