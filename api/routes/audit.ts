@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { isoTime } from '../../registry/schemas.ts';
 import type { ApiDeps } from '../deps.ts';
 import type { RouteTable } from '../routeTable.ts';
-import { pageOf, pageQuery } from '../schemas/common.ts';
+import { pageQuery } from '../schemas/common.ts';
 import { auditAnswer } from '../schemas/registryAnswers.ts';
 import { isoAt } from '../views.ts';
 
@@ -21,11 +21,11 @@ export function auditRoutes(table: RouteTable, { registry }: ApiDeps): void {
     url: '/api/audit',
     tag: 'registry',
     summary:
-      'The audit trail, newest first: who changed what and when, with the entity before and after (never a secret); a scoped admin sees the entries about its subtree',
+      'The audit trail, newest first, as a JSON array (the whole count in the x-total-count header): who changed what and when, with the entity before and after (never a secret); a scoped admin sees the entries about its subtree',
     roles: ['admin'],
     query: auditQuery,
-    answer: pageOf(auditAnswer),
-    handler: async ({ query, principal }) => {
+    answer: z.array(auditAnswer),
+    handler: async ({ query, principal, reply }) => {
       const { entity, id, actor, from, to, limit, offset } = query;
       const page = await registry.auditPage({
         ...(entity !== undefined ? { entity } : {}),
@@ -40,22 +40,19 @@ export function auditRoutes(table: RouteTable, { registry }: ApiDeps): void {
         limit,
         offset,
       });
-      return {
-        items: page.items.map((r) => ({
-          seq: r.seq,
-          at: isoAt(r.at),
-          actor: r.actor,
-          entity: r.entity,
-          id: r.entityId,
-          action: r.action,
-          gridId: r.gridId,
-          before: r.before,
-          after: r.after,
-        })),
-        total: page.total,
-        limit,
-        offset,
-      };
+      // SPEC: the answer is the array itself; the whole count goes in a header for paging.
+      reply.header('x-total-count', String(page.total));
+      return page.items.map((r) => ({
+        seq: r.seq,
+        at: isoAt(r.at),
+        actor: r.actor,
+        entity: r.entity,
+        id: r.entityId,
+        action: r.action,
+        gridId: r.gridId,
+        before: r.before,
+        after: r.after,
+      }));
     },
   });
 }
