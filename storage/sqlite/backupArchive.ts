@@ -35,7 +35,11 @@ export interface ExtractedEntry {
 }
 
 /** Writes `entries` in order as a .tar.gz to `outFile` (created with mode 0600). */
-export async function writeArchive(outFile: string, entries: readonly ArchiveEntry[]): Promise<void> {
+export async function writeArchive(
+  outFile: string,
+  entries: readonly ArchiveEntry[],
+  signal?: AbortSignal,
+): Promise<void> {
   async function* blocks(): AsyncGenerator<Buffer> {
     for (const entry of entries) {
       yield header(entry.name, entry.bytes, entry.mode);
@@ -64,7 +68,12 @@ export async function writeArchive(outFile: string, entries: readonly ArchiveEnt
     }
     yield Buffer.alloc(BLOCK * 2); // the end-of-archive marker
   }
-  await pipeline(Readable.from(blocks()), createGzip(), createWriteStream(outFile, { mode: 0o600 }));
+  await pipeline(
+    Readable.from(blocks()),
+    createGzip(),
+    createWriteStream(outFile, { mode: 0o600 }),
+    signal ? { signal } : {},
+  );
 }
 
 /**

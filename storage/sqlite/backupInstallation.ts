@@ -107,7 +107,7 @@ export async function backupInstallation(options: BackupOptions): Promise<Backup
         mode: 0o600,
       })),
     ];
-    await writeArchive(partial, entries);
+    await writeArchive(partial, entries, options.signal);
     await syncFile(partial); // on disk before it carries the final name
     await rename(partial, outFile);
     return { file: outFile, bytes: (await stat(outFile)).size, manifest, totalPages, restarts };
