@@ -78,6 +78,7 @@ export function configSections(config: Config, tlsFiles: TlsFiles | null): Confi
       dataDir,
       smtpUrl: config.SMTP_URL,
       mailFrom: config.MAIL_FROM,
+      smsUrl: config.SMS_URL,
       publicUrl: config.PUBLIC_URL,
       tz: config.TZ_LOCAL,
       locale: config.LOCALE,

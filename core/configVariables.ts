@@ -7,6 +7,7 @@ import { accessSync, constants } from 'node:fs';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
+import { parseSmsUrl } from './smsUrl.ts';
 
 const duration = z.string().transform((text, ctx) => {
   const ms = parseDuration(text);
@@ -232,6 +233,18 @@ export const VARIABLES = {
     secret: true,
   },
   SMTP_URL: { schema: url(['smtp:', 'smtps:']), example: 'smtp://mail.example:587', help: 'e-mail channel' },
+  SMS_URL: {
+    schema: z.string().superRefine((text, ctx) => {
+      try {
+        parseSmsUrl(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
+    example: 'smpp://system_id:password@smsc.example:2775',
+    help: 'SMS channel: smpp://system_id:password@host:port, aliyun-sms://AccessKeyId:AccessKeySecret@dysmsapi.aliyuncs.com?sign=…&template=… or tencent-sms://SecretId:SecretKey@sms.tencentcloudapi.com?appId=…&sign=…&template=… (README, SMS)',
+    secret: true,
+  },
   MAIL_FROM: {
     schema: z.string().min(3),
     example: 'SealWatch <alerts@example.org>',
@@ -357,6 +370,7 @@ export const VARIABLE_GROUPS: readonly (readonly [string, readonly (keyof typeof
       'ESCALATE_AFTER',
       'SMTP_URL',
       'MAIL_FROM',
+      'SMS_URL',
       'PUBLIC_URL',
       'TZ_LOCAL',
       'LOCALE',

@@ -71,6 +71,10 @@ export async function startApi(
         ...(ingress.rescue?.stats() ?? { sessionsRescued: 0, messagesRescued: 0 }),
       },
     outbox: () => alertStore.outboxCounts(),
+    sms: () => {
+      const s = alerting.sms?.stats();
+      return s ? { ...s, replies: { ...s.replies } as Record<string, number> } : null;
+    },
     ...(deps.backups ? { backup: deps.backups } : {}),
   });
 

@@ -302,6 +302,10 @@ const ALERTING: Table[] = [
       text('last_error', { nullable: true }),
       // A folded row without a summary still waits for one: after a restart it is folded again.
       text('summary_id', { nullable: true }),
+      // SMS: what the gateway's delivery receipts said (delivered / failed / pending), and when.
+      text('receipt', { nullable: true }),
+      text('receipt_detail', { nullable: true }),
+      integer('receipt_at', { nullable: true }),
     ],
     primaryKey: ['id'],
     checks: ["status IN ('pending', 'sending', 'delivered', 'failed', 'folded')"],
@@ -375,6 +379,20 @@ const ALERTING: Table[] = [
       integer('used_at', { nullable: true }),
     ],
     primaryKey: ['token_hash'],
+  },
+  {
+    // The SMS gateway's id of each part of an SMS delivery: a delivery receipt names it.
+    name: 'sms_messages',
+    columns: [
+      text('outbox_id'),
+      integer('part'),
+      text('message_id'),
+      integer('submitted_at'),
+      text('receipt', { nullable: true }),
+      integer('receipt_at', { nullable: true }),
+    ],
+    primaryKey: ['outbox_id', 'part'],
+    indexes: [{ name: 'sms_messages_id', table: 'sms_messages', columns: ['message_id'] }],
   },
 ];
 

@@ -10,7 +10,7 @@
  * changes again. test/integration/store/schema.test.ts proves that the steps end at the definition.
  */
 import { desc, integer, json, serial, text } from './schemaTypes.ts';
-import { alterColumn, createIndex, createTable, dropIndex, type Step, sql } from './stepOps.ts';
+import { addColumn, alterColumn, createIndex, createTable, dropIndex, type Step, sql } from './stepOps.ts';
 
 /** PostgreSQL: a bigserial column becomes an identity column that continues where it was. */
 const serialToIdentity = (table: string, column: string): string => `DO $$
@@ -77,6 +77,29 @@ export const STEPS: readonly Step[] = [
       }),
       createIndex({ name: 'audit_log_entity', table: 'audit_log', columns: ['entity', 'entity_id', 'seq'] }),
       createIndex({ name: 'audit_log_at', table: 'audit_log', columns: ['at'] }),
+    ],
+  },
+  {
+    version: 102,
+    name: 'SMS channel: delivery receipts on the outbox, the gateway ids of each SMS part',
+    ops: [
+      addColumn('outbox', text('receipt', { nullable: true })),
+      addColumn('outbox', text('receipt_detail', { nullable: true })),
+      addColumn('outbox', integer('receipt_at', { nullable: true })),
+      createTable({
+        name: 'sms_messages',
+        columns: [
+          text('outbox_id'),
+          integer('part'),
+          text('message_id'),
+          integer('submitted_at'),
+          text('receipt', { nullable: true }),
+          integer('receipt_at', { nullable: true }),
+        ],
+        primaryKey: ['outbox_id', 'part'],
+        indexes: [],
+      }),
+      createIndex({ name: 'sms_messages_id', table: 'sms_messages', columns: ['message_id'] }),
     ],
   },
 ];

@@ -1,0 +1,19 @@
+import type { Logger } from 'pino';
+import type { SmsTarget } from '../../../core/smsUrl.ts';
+import type { Clock } from '../../alertModel.ts';
+import { createSmppChannel } from './smppChannel.ts';
+import type { SmsChannel } from './smsChannel.ts';
+import type { SmsLedger } from './smsLedger.ts';
+
+/** The SMS channel SMS_URL names: an SMPP gateway, Aliyun SMS or Tencent Cloud SMS. */
+export function createSmsChannel(
+  target: SmsTarget,
+  deps: { ledger: SmsLedger; clock: Clock; logger: Logger },
+): SmsChannel {
+  switch (target.kind) {
+    case 'smpp':
+      return createSmppChannel({ target, ...deps });
+    default:
+      throw new Error(`SMS gateway ${target.kind} is not supported yet`);
+  }
+}
