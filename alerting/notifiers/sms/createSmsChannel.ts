@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
 import type { SmsTarget } from '../../../core/smsUrl.ts';
 import type { Clock } from '../../alertModel.ts';
+import { aliyunSend } from './aliyunSms.ts';
+import { createCloudChannel } from './cloudChannel.ts';
 import { createSmppChannel } from './smppChannel.ts';
 import type { SmsChannel } from './smsChannel.ts';
 import type { SmsLedger } from './smsLedger.ts';
+import { tencentSend } from './tencentSms.ts';
 
 /** The SMS channel SMS_URL names: an SMPP gateway, Aliyun SMS or Tencent Cloud SMS. */
 export function createSmsChannel(
@@ -13,7 +16,9 @@ export function createSmsChannel(
   switch (target.kind) {
     case 'smpp':
       return createSmppChannel({ target, ...deps });
-    default:
-      throw new Error(`SMS gateway ${target.kind} is not supported yet`);
+    case 'aliyun':
+      return createCloudChannel({ gateway: 'aliyun', send: aliyunSend(target), ...deps });
+    case 'tencent':
+      return createCloudChannel({ gateway: 'tencent', send: tencentSend(target), ...deps });
   }
 }
