@@ -22,6 +22,7 @@ import {
   partCount,
 } from '../../../alerting/notifiers/sms/smsEncoding.ts';
 import { MAX_PARTS, smsTemplateVars, smsText } from '../../../alerting/notifiers/sms/smsText.ts';
+import { ConfigError, loadConfig } from '../../../core/config.ts';
 import { parseSmsUrl, redactSmsUrl } from '../../../core/smsUrl.ts';
 
 const reassemble = (parts: ReturnType<typeof encodeSms>) =>
@@ -229,5 +230,22 @@ describe('SMS_URL', () => {
     expect(() => parseSmsUrl('aliyun-sms://id:secret@dysmsapi.aliyuncs.com?sign=x')).toThrow(/template/);
     expect(() => parseSmsUrl('smpp://smsc.example:2775')).toThrow(/account/);
     expect(() => parseSmsUrl('http://x')).toThrow(/scheme/);
+  });
+});
+
+describe('SMS_URL in the configuration', () => {
+  it('a bad SMS_URL stops the start naming what is wrong, without echoing the secret', () => {
+    let error: unknown;
+    try {
+      loadConfig({ SMS_URL: 'aliyun-sms://LTAIid:TopSecret99@dysmsapi.aliyuncs.com?sign=x' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(String((error as Error).message)).toMatch(/SMS_URL.*template/);
+    expect(String((error as Error).message)).not.toContain('TopSecret99');
+    expect(loadConfig({ SMS_URL: 'smpp://id:pw@smsc.example:2775' }).SMS_URL).toBe(
+      'smpp://id:pw@smsc.example:2775',
+    );
   });
 });
