@@ -186,6 +186,28 @@ describe('SMS over SMPP: a breach to the worker’s phone, receipts, acknowledge
     expect(metricValue(metrics, 'sealwatch_sms_replies_total', { result: 'already_acknowledged' })).toBe(1);
   });
 
+  it('after a restart (the session unbound and bound again) a code given before still acknowledges', async () => {
+    const s = await armedHousehold(svc, 'dongcun', '9');
+    await publishOpen(svc, s, 1);
+    let text = '';
+    await eventually(() => {
+      text = smsc.messagesTo(WANG_MSISDN).find((t) => t.includes('9 号')) ?? '';
+      return text !== '';
+    }, 5_000);
+    const code9 = /回复 (\d{3}) 确认/.exec(text)?.[1] ?? '';
+    expect(code9).not.toBe(code); // Wang's first alert still holds its code (acknowledged, not resolved)
+    const alert = await openAlertOf(svc, s.sensorId);
+    await eventually(async () => (await smsDeliveries(svc, alert!.id))[0]?.status === 'delivered', 5_000);
+    const bindsBefore = smsc.binds.length;
+    await svc.restart();
+    await eventually(() => smsc.binds.length > bindsBefore, 10_000, 'bound again after the restart');
+    expect(await smsc.mobileOriginated('13800138000', code9)).toBe(0);
+    expect((await svc.api('GET', `/api/alerts/${alert!.id}`)).body).toMatchObject({
+      status: 'acknowledged',
+      ackedBy: 'w-wang',
+    });
+  });
+
   it('never logs the SMPP password', () => {
     const all = svc.logs.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n');
     expect(all).not.toContain(PASSWORD);
