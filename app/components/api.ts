@@ -109,6 +109,7 @@ export async function startApi(
           }
         : {}),
       alerting,
+      platformPush: ingest.platforms,
       brokerHooks: brokerHooksFor(
         registry,
         clock,

@@ -3,6 +3,7 @@ import type { DoorHistoryStore, IngestCommit, IngestStore } from '../../ingest/i
 import type { ImportRecords } from '../../registry/commands/importCommand.ts';
 import type { TokenRevocation } from '../../registry/commands/tokenCommands.ts';
 import { cycleRefusal } from '../../registry/gridCycle.ts';
+import type { PlatformAppRow } from '../../registry/platformAppSchemas.ts';
 import type { RegistrySnapshot } from '../../registry/registryIndex.ts';
 import type { RegistryStore } from '../../registry/registryStore.ts';
 import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../../registry/schemas.ts';
@@ -13,6 +14,7 @@ import {
   gridNode,
   household,
   KEEPER_ADMIN_TOKENS,
+  platformAppRow,
   quarantine,
   type Row,
   sealState,
@@ -97,6 +99,7 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
           quarantine,
         ),
         windows: (await all('SELECT * FROM windows ORDER BY start_at, id COLLATE "C"')).map(window),
+        platformApps: (await all('SELECT * FROM platform_apps ORDER BY id COLLATE "C"')).map(platformAppRow),
       };
     }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   }
@@ -124,6 +127,26 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
        INSERT INTO gateway_sensors (gateway_id, sensor_id) SELECT $1::text, unnest($5::text[])`,
       [g.id, g.name, g.secretHash, g.createdAt, g.sensorIds],
     );
+  }
+
+  async insertPlatformApp(a: PlatformAppRow): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO platform_apps (id, platform, name, token, sensor_ids, devices, created_at)
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7)`,
+      [
+        a.id,
+        a.platform,
+        a.name,
+        a.token,
+        JSON.stringify(a.sensorIds),
+        JSON.stringify(a.devices),
+        a.createdAt,
+      ],
+    );
+  }
+
+  async deletePlatformApp(id: string): Promise<void> {
+    await this.pool.query('DELETE FROM platform_apps WHERE id = $1', [id]);
   }
 
   async insertQuarantine(q: Quarantine): Promise<void> {

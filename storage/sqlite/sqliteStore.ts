@@ -3,6 +3,7 @@ import type { DoorHistoryStore, IngestCommit, IngestStore } from '../../ingest/i
 import type { ImportRecords } from '../../registry/commands/importCommand.ts';
 import type { TokenRevocation } from '../../registry/commands/tokenCommands.ts';
 import { cycleRefusal } from '../../registry/gridCycle.ts';
+import type { PlatformAppRow } from '../../registry/platformAppSchemas.ts';
 import type { RegistrySnapshot } from '../../registry/registryIndex.ts';
 import type { RegistryStore } from '../../registry/registryStore.ts';
 import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../../registry/schemas.ts';
@@ -13,6 +14,7 @@ import {
   gridNode,
   household,
   KEEPER_ADMIN_TOKENS,
+  platformAppRow,
   quarantine,
   type Row,
   sealState,
@@ -136,6 +138,7 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
       })),
       quarantines: all('SELECT * FROM quarantines ORDER BY start_at').map(quarantine),
       windows: all('SELECT * FROM windows ORDER BY start_at').map(window),
+      platformApps: all('SELECT * FROM platform_apps ORDER BY id').map(platformAppRow),
     };
   }
 
@@ -163,6 +166,26 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
       const member = this.db.prepare('INSERT INTO gateway_sensors (gateway_id, sensor_id) VALUES (?, ?)');
       for (const sensorId of g.sensorIds) member.run(g.id, sensorId);
     })();
+  }
+
+  async insertPlatformApp(a: PlatformAppRow): Promise<void> {
+    this.db
+      .prepare(
+        'INSERT INTO platform_apps (id, platform, name, token, sensor_ids, devices, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        a.id,
+        a.platform,
+        a.name,
+        a.token,
+        JSON.stringify(a.sensorIds),
+        JSON.stringify(a.devices),
+        a.createdAt,
+      );
+  }
+
+  async deletePlatformApp(id: string): Promise<void> {
+    this.db.prepare('DELETE FROM platform_apps WHERE id = ?').run(id);
   }
 
   async insertQuarantine(q: Quarantine): Promise<void> {
