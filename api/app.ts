@@ -10,8 +10,10 @@ import { keepRawJsonBodies } from './rawJsonBody.ts';
 import { ackRoutes } from './routes/ack.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { announcementRoutes } from './routes/announcements.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { brokerRoutes } from './routes/broker.ts';
 import { csvRoutes } from './routes/csv.ts';
+import { gatewayRoutes } from './routes/gateways.ts';
 import { gridRoutes } from './routes/grid.ts';
 import { householdRoutes } from './routes/households.ts';
 import { liveRoutes } from './routes/live.ts';
@@ -84,6 +86,7 @@ export function buildApi(
     workerRoutes,
     householdRoutes,
     sensorRoutes,
+    gatewayRoutes,
     scheduleRoutes,
     tokenRoutes,
     sealRoutes,
@@ -96,6 +99,7 @@ export function buildApi(
     brokerRoutes,
     platformAppRoutes,
     platformPushRoutes,
+    auditRoutes,
   ]) {
     routes(table, deps);
   }

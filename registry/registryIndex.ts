@@ -324,6 +324,9 @@ export class RegistryIndex {
   putGateway(g: GatewayRow): void {
     this.gateways.set(g.id, g);
   }
+  removeGateway(id: string): void {
+    this.gateways.delete(id);
+  }
 
   putPlatformApp(a: PlatformAppRow): void {
     this.platformApps.set(a.id, a);
