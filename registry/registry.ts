@@ -281,11 +281,11 @@ export class Registry {
   auditPage(query: AuditQuery): Promise<{ items: AuditRecord[]; total: number }> {
     return this.store.auditPage(query);
   }
-  createPlatformApp(input: CreatePlatformApp): Promise<{ app: PlatformApp; token: string }> {
-    return this.platformApps.create(input);
+  createPlatformApp(input: CreatePlatformApp, actor: Actor): Promise<{ app: PlatformApp; token: string }> {
+    return this.platformApps.create(input, actor);
   }
-  deletePlatformApp(id: string): Promise<void> {
-    return this.platformApps.remove(id);
+  deletePlatformApp(id: string, actor: Actor): Promise<PlatformApp> {
+    return this.platformApps.remove(id, actor);
   }
 
   /** After `secret` matched a device's stored hash `verified`: stores it in today's format if older. */

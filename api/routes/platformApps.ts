@@ -51,7 +51,7 @@ export function platformAppRoutes(table: RouteTable, deps: ApiDeps): void {
       const unknown = [...new Set(named)].filter((id) => !sensorInScope(principal, id));
       if (unknown.length > 0)
         throw invalid(`unknown sensors: ${unknown.slice(0, 10).join(', ')}`, { unknown });
-      const { app, token } = await registry.createPlatformApp(body);
+      const { app, token } = await registry.createPlatformApp(body, principal);
       return { ...view(app), token };
     },
   });
@@ -83,8 +83,7 @@ export function platformAppRoutes(table: RouteTable, deps: ApiDeps): void {
     handler: async ({ params, principal }) => {
       const app = registry.platformApp(params.appId);
       if (!app || !appInScope(principal, app)) throw notFound('platform application', params.appId);
-      await registry.deletePlatformApp(app.id);
-      return view(app);
+      return view(await registry.deletePlatformApp(app.id, principal));
     },
   });
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { conflict, invalid, notFound } from '../../core/errors.ts';
+import { type Actor, type AuditEntry, auditEntry } from '../auditTrail.ts';
 import {
   type CreatePlatformApp,
   type PlatformApp,
@@ -8,10 +9,10 @@ import {
 } from '../platformAppSchemas.ts';
 import type { CommandContext } from './commandContext.ts';
 
-/** What the platform application commands write. */
+/** What the platform application commands write; each change with its audit entry, in one transaction. */
 export interface PlatformAppStore {
-  insertPlatformApp(app: PlatformAppRow): Promise<void>;
-  deletePlatformApp(id: string): Promise<void>;
+  insertPlatformApp(app: PlatformAppRow, audit: AuditEntry): Promise<void>;
+  deletePlatformApp(id: string, audit: AuditEntry): Promise<void>;
 }
 
 /**
@@ -25,7 +26,7 @@ export class PlatformAppCommands {
   constructor(private readonly ctx: CommandContext<PlatformAppStore>) {}
 
   /** Returns the application and its token; the token is never shown again. */
-  async create(input: CreatePlatformApp): Promise<{ app: PlatformApp; token: string }> {
+  async create(input: CreatePlatformApp, actor: Actor): Promise<{ app: PlatformApp; token: string }> {
     const { index, store, changes, clock } = this.ctx;
     if (index.platformApp(input.id)) {
       throw conflict(`platform application '${input.id}' already exists`, { id: input.id });
@@ -44,18 +45,29 @@ export class PlatformAppCommands {
       createdAt: clock.now(),
       token,
     };
-    await store.insertPlatformApp(row);
+    const app = publicPlatformApp(row);
+    // The entry holds the public view: never the token.
+    await store.insertPlatformApp(row, auditEntry(clock.now(), actor, this.change(app, 'create'), null, app));
     index.putPlatformApp(row);
     changes.changed('platformApp', row.id);
-    return { app: publicPlatformApp(row), token };
+    return { app, token };
   }
 
   /** The platform's pushes under this application are refused from now on. */
-  async remove(id: string): Promise<void> {
-    const { index, store, changes } = this.ctx;
-    if (!index.platformApp(id)) throw notFound('platform application', id);
-    await store.deletePlatformApp(id);
+  async remove(id: string, actor: Actor): Promise<PlatformApp> {
+    const { index, store, changes, clock } = this.ctx;
+    const app = index.platformApp(id);
+    if (!app) throw notFound('platform application', id);
+    await store.deletePlatformApp(id, auditEntry(clock.now(), actor, this.change(app, 'delete'), app, null));
     index.removePlatformApp(id);
     changes.changed('platformApp', id, true);
+    return app;
+  }
+
+  /** The entry's grid node holds every sensor of the application: scoped readers see it as they see the app. */
+  private change(app: PlatformApp, action: string) {
+    const { index } = this.ctx;
+    const gridIds = app.sensorIds.flatMap((id) => index.placement(id)?.gridId ?? []);
+    return { entity: 'platformApp', entityId: app.id, action, gridId: index.tree.commonAncestor(gridIds) };
   }
 }

@@ -10,6 +10,7 @@ import type { RegistryStore } from '../../registry/registryStore.ts';
 import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../../registry/schemas.ts';
 import type { SecretHashUpgrade } from '../../registry/secretHashUpgrades.ts';
 import type { GatewayRow, SensorRow, TokenRow } from '../../registry/storedRecords.ts';
+import { auditValues, INSERT_AUDIT_COLUMNS } from '../auditSql.ts';
 import {
   doorEvent,
   gridNode,
@@ -31,6 +32,7 @@ import { checkOut } from './checkOut.ts';
 import { PostgresGatewayWrites } from './gatewayWrites.ts';
 import { commitIngestGroup } from './ingestCommit.ts';
 import type { Pool } from './openPool.ts';
+import { PostgresPlatformAppWrites } from './platformAppWrites.ts';
 
 /** pg_advisory_xact_lock key that serializes grid moves across instances ('grid' in ASCII). */
 const GRID_MOVE_LOCK = 0x67726964;
@@ -42,6 +44,8 @@ const GRID_MOVE_LOCK = 0x67726964;
  * an ingest group with one statement (ingestCommit.ts).
  */
 
+const AUDIT_INSERT_POSTGRES = `INSERT INTO audit_log (${INSERT_AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`;
+
 export class PostgresStore implements RegistryStore, IngestStore, DoorHistoryStore {
   /**
    * `instanceId`: several instances share this database; each ingest group is also appended to
@@ -52,9 +56,11 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
     private readonly instanceId: string | null = null,
   ) {
     this.gateways = new PostgresGatewayWrites(pool, (fn) => this.tx(fn));
+    this.platformApps = new PostgresPlatformAppWrites((fn) => this.tx(fn));
   }
 
   private readonly gateways: PostgresGatewayWrites;
+  private readonly platformApps: PostgresPlatformAppWrites;
 
   /** Runs `fn` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
   private async tx<T>(fn: (client: Queryable) => Promise<T>, begin = 'BEGIN'): Promise<T> {
@@ -142,24 +148,11 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
     return this.gateways.auditPage(query);
   }
 
-  async insertPlatformApp(a: PlatformAppRow): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO platform_apps (id, platform, name, token, sensor_ids, devices, created_at)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7)`,
-      [
-        a.id,
-        a.platform,
-        a.name,
-        a.token,
-        JSON.stringify(a.sensorIds),
-        JSON.stringify(a.devices),
-        a.createdAt,
-      ],
-    );
+  insertPlatformApp(a: PlatformAppRow, audit: AuditEntry): Promise<void> {
+    return this.platformApps.insert(a, audit);
   }
-
-  async deletePlatformApp(id: string): Promise<void> {
-    await this.pool.query('DELETE FROM platform_apps WHERE id = $1', [id]);
+  deletePlatformApp(id: string, audit: AuditEntry): Promise<void> {
+    return this.platformApps.delete(id, audit);
   }
 
   async insertQuarantine(q: Quarantine): Promise<void> {

@@ -28,6 +28,7 @@ import {
 } from '../rows.ts';
 import { SqliteGatewayWrites } from './gatewayWrites.ts';
 import type { Db } from './openDatabase.ts';
+import { SqlitePlatformAppWrites } from './platformAppWrites.ts';
 
 /** `up`: the node `?` and its ancestors; UNION (not ALL) ends even on a cycle already stored. */
 const ANCESTORS_SQLITE = `WITH RECURSIVE up(id, parent_id) AS (
@@ -45,9 +46,11 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
   private readonly insertDoorEvent;
   private readonly commitTx;
   private readonly gateways: SqliteGatewayWrites;
+  private readonly platformApps: SqlitePlatformAppWrites;
 
   constructor(private readonly db: Db) {
     this.gateways = new SqliteGatewayWrites(db);
+    this.platformApps = new SqlitePlatformAppWrites(db);
     this.upsertState = db.prepare(
       // The EXISTS guard: a sensor removed while its message was in flight leaves no state row behind
       // (and the foreign key does not fail the whole group).
@@ -178,24 +181,11 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
     return this.gateways.auditPage(query);
   }
 
-  async insertPlatformApp(a: PlatformAppRow): Promise<void> {
-    this.db
-      .prepare(
-        'INSERT INTO platform_apps (id, platform, name, token, sensor_ids, devices, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        a.id,
-        a.platform,
-        a.name,
-        a.token,
-        JSON.stringify(a.sensorIds),
-        JSON.stringify(a.devices),
-        a.createdAt,
-      );
+  async insertPlatformApp(a: PlatformAppRow, audit: AuditEntry): Promise<void> {
+    this.platformApps.insert(a, audit);
   }
-
-  async deletePlatformApp(id: string): Promise<void> {
-    this.db.prepare('DELETE FROM platform_apps WHERE id = ?').run(id);
+  async deletePlatformApp(id: string, audit: AuditEntry): Promise<void> {
+    this.platformApps.delete(id, audit);
   }
 
   async insertQuarantine(q: Quarantine): Promise<void> {

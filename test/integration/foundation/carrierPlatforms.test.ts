@@ -230,10 +230,18 @@ describe('NB-IoT seals through CTWing and OneNET pushes', () => {
     expect((await seal('on-1')).online).toBe(true);
   });
 
-  it('a deleted application is refused at once', async () => {
+  it('a deleted application is refused at once; creating and deleting are audited, never with the token', async () => {
     const removed = await svc.api('DELETE', '/api/platform-apps/ct-app');
     expect(removed.status).toBe(200);
     expect(removed.body.token).toBeUndefined();
+    const audit = await svc.api('GET', '/api/audit?entity=platformApp');
+    expect(audit.body.map((e: { id: string; action: string }) => `${e.action} ${e.id}`)).toEqual([
+      'delete ct-app',
+      'create on-app',
+      'create ct-app',
+    ]);
+    expect(JSON.stringify(audit.body)).not.toContain(ctToken);
+    expect(JSON.stringify(audit.body)).not.toContain(onToken);
     expect((await ctwing.dataReport(CT_DEVICE, { type: 'close', ts: Date.now(), seq: 20 })).status).toBe(404);
   });
 });

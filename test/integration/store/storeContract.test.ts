@@ -282,7 +282,7 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
     expect(typeof snap.grid[0]?.createdAt).toBe('number');
   });
 
-  it('platform applications: insert, load by id (bytewise) with their token, list and map as written; delete', async () => {
+  it('platform applications: insert and delete with their audit entry; loaded by id (bytewise) with token, list and map; a refused write keeps no entry', async () => {
     const app = (id: string, platform: 'ctwing' | 'onenet') => ({
       id,
       platform,
@@ -292,15 +292,30 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
       devices: { '1061234': 's2' },
       createdAt: T,
     });
-    await store.insertPlatformApp(app('on', 'onenet'));
-    await store.insertPlatformApp(app('B-ct', 'ctwing'));
+    const audit = (id: string, action: string) =>
+      auditEntry(
+        T,
+        { name: 'contract test' },
+        { entity: 'platformApp', entityId: id, action, gridId: null },
+        null,
+        null,
+      );
+    const entries = async () =>
+      (await store.auditPage({ entity: 'platformApp', limit: 10, offset: 0 })).total;
+    await store.insertPlatformApp(app('on', 'onenet'), audit('on', 'create'));
+    await store.insertPlatformApp(app('B-ct', 'ctwing'), audit('B-ct', 'create'));
     expect((await store.loadRegistry()).platformApps).toEqual([app('B-ct', 'ctwing'), app('on', 'onenet')]);
-    await expect(store.insertPlatformApp(app('on', 'onenet'))).rejects.toThrow();
+    await expect(store.insertPlatformApp(app('on', 'onenet'), audit('on', 'create'))).rejects.toThrow();
     await expect(
-      store.insertPlatformApp({ ...app('x', 'onenet'), platform: 'huawei' as 'onenet' }),
+      store.insertPlatformApp(
+        { ...app('x', 'onenet'), platform: 'huawei' as 'onenet' },
+        audit('x', 'create'),
+      ),
     ).rejects.toThrow();
-    await store.deletePlatformApp('on');
+    expect(await entries()).toBe(2);
+    await store.deletePlatformApp('on', audit('on', 'delete'));
     expect((await store.loadRegistry()).platformApps).toEqual([app('B-ct', 'ctwing')]);
+    expect(await entries()).toBe(3);
   });
 
   it('the database refuses duplicate ids, unknown references and invalid values, and keeps nothing of them', async () => {
