@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.ts';
 import type { SealState } from '../core/sealState.ts';
 import type { PlatformIngest } from '../ingest/platforms/platformIngest.ts';
 import type { Registry } from '../registry/registry.ts';
+import type { BackupReport } from './backupReport.ts';
 import type { EventStream } from './live/eventStream.ts';
 import type { AlertingOwner } from './ownerProxy.ts';
 import type { DoorEventAnswer } from './schemas/liveAnswers.ts';
@@ -37,4 +38,6 @@ export interface ApiDeps {
   brokerHooks: BrokerHooks;
   /** The carrier platforms' HTTP pushes (CTWing, OneNET) into ingest. */
   platformPush: PlatformIngest;
+  /** The scheduled backups, shown in /readyz's details; absent without BACKUP_DIR. */
+  backups?: BackupReport;
 }

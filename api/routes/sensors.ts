@@ -1,23 +1,12 @@
-import type { z } from 'zod';
-import { invalid, notFound } from '../../core/errors.ts';
-import {
-  createGatewayBody,
-  createSensorBody,
-  type Gateway,
-  updateSensorBody,
-} from '../../registry/schemas.ts';
+import { notFound } from '../../core/errors.ts';
+import { createSensorBody, updateSensorBody } from '../../registry/schemas.ts';
 import type { ApiDeps } from '../deps.ts';
 import { paginate } from '../paginate.ts';
 import { inScope, type Principal, requireScope } from '../principal.ts';
 import type { RouteTable } from '../routeTable.ts';
 import { noBody, pageOf, pageQuery, pathParams } from '../schemas/common.ts';
-import {
-  gatewayAnswer,
-  newGatewayAnswer,
-  newSensorAnswer,
-  sensorAnswer,
-} from '../schemas/registryAnswers.ts';
-import { isoAt, sensorView } from '../views.ts';
+import { newSensorAnswer, sensorAnswer } from '../schemas/registryAnswers.ts';
+import { sensorView } from '../views.ts';
 
 const sensorId = pathParams('sensorId');
 const FRIENDLY_NAME_TAKEN = 'the friendly name is already bound to another sensor';
