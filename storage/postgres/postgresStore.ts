@@ -10,7 +10,6 @@ import type { RegistryStore } from '../../registry/registryStore.ts';
 import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../../registry/schemas.ts';
 import type { SecretHashUpgrade } from '../../registry/secretHashUpgrades.ts';
 import type { GatewayRow, SensorRow, TokenRow } from '../../registry/storedRecords.ts';
-import { auditValues, INSERT_AUDIT_COLUMNS } from '../auditSql.ts';
 import {
   doorEvent,
   gridNode,
@@ -43,8 +42,6 @@ const GRID_MOVE_LOCK = 0x67726964;
  * one transaction; groups of rows are written with one statement per table (bulkInsert.ts), and
  * an ingest group with one statement (ingestCommit.ts).
  */
-
-const AUDIT_INSERT_POSTGRES = `INSERT INTO audit_log (${INSERT_AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`;
 
 export class PostgresStore implements RegistryStore, IngestStore, DoorHistoryStore {
   /**
