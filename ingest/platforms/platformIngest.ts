@@ -37,7 +37,9 @@ export type PushResult =
   | 'bad_signature'
   | 'unknown_device'
   | 'malformed'
-  | 'unavailable';
+  | 'unavailable'
+  /** The commit failed: the API answers 500 and the platform retries. */
+  | 'commit_failed';
 
 /** How each refusal is answered (api/errorHandler.ts maps the codes to 503, 404, 401, 403, 400). */
 const REFUSAL_CODES = {
@@ -46,7 +48,7 @@ const REFUSAL_CODES = {
   bad_signature: 'unauthorized',
   unknown_device: 'forbidden',
   malformed: 'validation',
-} as const satisfies Record<Exclude<PushResult, 'accepted' | 'verified'>, ErrorCode>;
+} as const satisfies Record<Exclude<PushResult, 'accepted' | 'verified' | 'commit_failed'>, ErrorCode>;
 
 export interface PlatformIngest {
   /** CTWing's push; `token` is the URL's token query parameter. */
@@ -76,7 +78,7 @@ export function createPlatformIngest(deps: {
   const refuse = (
     platform: Platform,
     appId: string,
-    result: Exclude<PushResult, 'accepted' | 'verified'>,
+    result: Exclude<PushResult, 'accepted' | 'verified' | 'commit_failed'>,
     detail: string,
   ): never => {
     counted(platform, result);
@@ -140,7 +142,13 @@ export function createPlatformIngest(deps: {
         placement: { householdId: placement.household.id, gridId: placement.gridId, model: placement.model },
       });
     }
-    await Promise.all(ready.map((r) => pipeline.accept(r.message, r.placement)));
+    try {
+      await Promise.all(ready.map((r) => pipeline.accept(r.message, r.placement)));
+    } catch (err) {
+      // Not taken: the error answer (500) makes the platform send it again.
+      counted(platform, 'commit_failed');
+      throw err;
+    }
     counted(platform, 'accepted');
     return { accepted: ready.length };
   };
