@@ -7,6 +7,7 @@ import { GatewayCommands } from './commands/gatewayCommands.ts';
 import { GridCommands } from './commands/gridCommands.ts';
 import { HouseholdCommands } from './commands/householdCommands.ts';
 import { type ImportInput, importRecords } from './commands/importCommand.ts';
+import { ModelCommands } from './commands/modelCommands.ts';
 import { purgeExpiredHouseholds } from './commands/purgeCommand.ts';
 import { QuarantineCommands } from './commands/quarantineCommands.ts';
 import { SecretHashCommands } from './commands/secretHashCommands.ts';
@@ -16,6 +17,7 @@ import { WindowCommands } from './commands/windowCommands.ts';
 import { WorkerCommands } from './commands/workerCommands.ts';
 import type { GridTree } from './gridTree.ts';
 import { RegistryChanges } from './registryChanges.ts';
+import type { CreateModel, UpdateModel } from './modelSchemas.ts';
 import { RegistryIndex, type RegistrySnapshot } from './registryIndex.ts';
 import type { RegistryStore } from './registryStore.ts';
 import type {
@@ -40,6 +42,7 @@ import type {
   Window,
   Worker,
 } from './schemas.ts';
+import { type GenericHeartbeat, offlineAfterMs, type SensorModel } from './sensorModels.ts';
 
 /**
  * The registry service: the grid, people, households, sensors and their schedules, and the API
@@ -52,15 +55,16 @@ import type {
  * AlertingRegistry port) always called, so splitting the registry changed none of them.
  */
 export class Registry {
-  private readonly index = new RegistryIndex();
+  private readonly index: RegistryIndex;
   /** The grid hierarchy in memory, shared with alerting's routing and the API's scope checks. */
-  readonly tree: GridTree = this.index.tree;
+  readonly tree: GridTree;
   private readonly changes: RegistryChanges;
   private readonly ctx: CommandContext<RegistryStore>;
   private readonly grid: GridCommands;
   private readonly workers: WorkerCommands;
   private readonly households: HouseholdCommands;
   private readonly sensors: SensorCommands;
+  private readonly models: ModelCommands;
   private readonly gateways: GatewayCommands;
   private readonly secretHashes: SecretHashCommands;
   private readonly quarantines: QuarantineCommands;
@@ -71,7 +75,11 @@ export class Registry {
     private readonly store: RegistryStore,
     bus: EventBus<ServiceEvents>,
     clock: Clock,
+    /** HEARTBEAT_INTERVAL and MISSED_HEARTBEATS, which the `generic` sensor model follows. */
+    genericHeartbeat?: GenericHeartbeat,
   ) {
+    this.index = new RegistryIndex(genericHeartbeat);
+    this.tree = this.index.tree;
     this.changes = new RegistryChanges(bus);
     const ctx = { index: this.index, store, changes: this.changes, clock };
     this.ctx = ctx;
@@ -79,6 +87,7 @@ export class Registry {
     this.workers = new WorkerCommands(ctx);
     this.households = new HouseholdCommands(ctx);
     this.sensors = new SensorCommands(ctx);
+    this.models = new ModelCommands(ctx);
     this.gateways = new GatewayCommands(ctx);
     this.secretHashes = new SecretHashCommands(ctx);
     this.quarantines = new QuarantineCommands(ctx);
@@ -127,6 +136,28 @@ export class Registry {
   }
   sensor(id: string): Sensor | undefined {
     return this.index.sensor(id);
+  }
+  /** A sensor model (device profile) by id. */
+  sensorModel(id: string): SensorModel | undefined {
+    return this.index.sensorModel(id);
+  }
+  allModels(): SensorModel[] {
+    return this.index.allModels();
+  }
+  modelIds(): string[] {
+    return this.index.allModels().map((m) => m.id);
+  }
+  /** The model a sensor is judged by (generic for an id no longer known). O(1): hot paths call it. */
+  modelOf(sensor: { model: string }): SensorModel {
+    return this.index.modelOf(sensor);
+  }
+  /** Silence after which this sensor is offline: its model's interval × missed heartbeats. */
+  offlineAfterMs(sensor: { model: string }): number {
+    return offlineAfterMs(this.index.modelOf(sensor));
+  }
+  /** Its model's low-battery threshold; null: the grid node's policy decides. */
+  lowBatteryPercentOf(sensor: { model: string }): number | null {
+    return this.index.modelOf(sensor).lowBatteryPercent;
   }
   sensorSecretHash(id: string): string | undefined {
     return this.index.sensorSecretHash(id);
@@ -245,6 +276,14 @@ export class Registry {
   }
   setCommissioning(sensorId: string, until: number | null): Promise<Sensor> {
     return this.sensors.setCommissioning(sensorId, until);
+  }
+
+  createModel(input: CreateModel): Promise<SensorModel> {
+    return this.models.create(input);
+  }
+  /** Reschedules the offline deadlines of the model's sensors (alerting hears `registry.changed`). */
+  updateModel(id: string, change: UpdateModel): Promise<SensorModel> {
+    return this.models.update(id, change);
   }
 
   createGateway(input: CreateGateway): Promise<{ gateway: Gateway; secret: string }> {

@@ -10,6 +10,7 @@ import type { GatewayStore } from './commands/gatewayCommands.ts';
 import type { GridStore } from './commands/gridCommands.ts';
 import type { HouseholdStore } from './commands/householdCommands.ts';
 import type { ImportStore } from './commands/importCommand.ts';
+import type { ModelStore } from './commands/modelCommands.ts';
 import type { PurgeStore } from './commands/purgeCommand.ts';
 import type { QuarantineStore } from './commands/quarantineCommands.ts';
 import type { SecretHashStore } from './commands/secretHashCommands.ts';
@@ -31,6 +32,7 @@ export interface EntityStore
     WorkerStore,
     HouseholdStore,
     SensorStore,
+    ModelStore,
     GatewayStore,
     SecretHashStore,
     QuarantineStore,

@@ -7,6 +7,7 @@ import type { RegistrySnapshot } from '../../registry/registryIndex.ts';
 import type { RegistryStore } from '../../registry/registryStore.ts';
 import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../../registry/schemas.ts';
 import type { SecretHashUpgrade } from '../../registry/secretHashUpgrades.ts';
+import type { SensorModel } from '../../registry/sensorModels.ts';
 import type { GatewayRow, SensorRow, TokenRow } from '../../registry/storedRecords.ts';
 import {
   doorEvent,
@@ -22,6 +23,7 @@ import {
   tokenRecord,
   window,
   worker,
+  sensorModel,
 } from '../rows.ts';
 import { insertRows, type Queryable } from './bulkInsert.ts';
 import { checkOut } from './checkOut.ts';
@@ -97,6 +99,7 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
           quarantine,
         ),
         windows: (await all('SELECT * FROM windows ORDER BY start_at, id COLLATE "C"')).map(window),
+        models: (await all('SELECT * FROM sensor_models ORDER BY id COLLATE "C"')).map(sensorModel),
       };
     }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   }
@@ -221,6 +224,17 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
       await db.query('DELETE FROM households WHERE id = $1', [id]);
       return { doorEvents };
     });
+  }
+
+  async upsertSensorModel(m: SensorModel, at: number): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO sensor_models (id, name, heartbeat_interval_ms, missed_heartbeats, low_battery_percent,
+         heartbeat_carries_door, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, heartbeat_interval_ms = excluded.heartbeat_interval_ms,
+         missed_heartbeats = excluded.missed_heartbeats, low_battery_percent = excluded.low_battery_percent,
+         heartbeat_carries_door = excluded.heartbeat_carries_door, updated_at = excluded.updated_at`,
+      [m.id, m.name, m.heartbeatIntervalMs, m.missedHeartbeats, m.lowBatteryPercent, m.heartbeatCarriesDoor, at],
+    );
   }
 
   async updateSensor(x: SensorRow): Promise<void> {

@@ -7,6 +7,7 @@ import type { RegistrySnapshot } from '../../registry/registryIndex.ts';
 import type { RegistryStore } from '../../registry/registryStore.ts';
 import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../../registry/schemas.ts';
 import type { SecretHashUpgrade } from '../../registry/secretHashUpgrades.ts';
+import type { SensorModel } from '../../registry/sensorModels.ts';
 import type { GatewayRow, SensorRow, TokenRow } from '../../registry/storedRecords.ts';
 import {
   doorEvent,
@@ -22,6 +23,7 @@ import {
   tokenRecord,
   window,
   worker,
+  sensorModel,
 } from '../rows.ts';
 import type { Db } from './openDatabase.ts';
 
@@ -136,6 +138,7 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
       })),
       quarantines: all('SELECT * FROM quarantines ORDER BY start_at').map(quarantine),
       windows: all('SELECT * FROM windows ORDER BY start_at').map(window),
+      models: all('SELECT * FROM sensor_models ORDER BY id').map(sensorModel),
     };
   }
 
@@ -240,6 +243,26 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
       this.db.prepare('DELETE FROM households WHERE id = ?').run(id);
       return { doorEvents };
     })();
+  }
+
+  async upsertSensorModel(m: SensorModel, at: number): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO sensor_models (id, name, heartbeat_interval_ms, missed_heartbeats, low_battery_percent,
+           heartbeat_carries_door, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, heartbeat_interval_ms = excluded.heartbeat_interval_ms,
+           missed_heartbeats = excluded.missed_heartbeats, low_battery_percent = excluded.low_battery_percent,
+           heartbeat_carries_door = excluded.heartbeat_carries_door, updated_at = excluded.updated_at`,
+      )
+      .run(
+        m.id,
+        m.name,
+        m.heartbeatIntervalMs,
+        m.missedHeartbeats,
+        m.lowBatteryPercent,
+        m.heartbeatCarriesDoor ? 1 : 0,
+        at,
+      );
   }
 
   async updateSensor(x: SensorRow): Promise<void> {

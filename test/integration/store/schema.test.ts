@@ -98,9 +98,15 @@ const postgresVersions = async (db: Queryable) =>
     (await db.query('SELECT version FROM schema_migrations ORDER BY version')).rows as { version: number }[]
   ).map((r) => r.version);
 
+/** Tables added by steps after the cb74456 fixtures were made (they start empty). */
+const ADDED_SINCE_FIXTURES = new Set(['sensor_models']);
+
+const emptyAddedTables = Object.fromEntries([...ADDED_SINCE_FIXTURES].map((name) => [name, []]));
+
 const tableNamesOf = (dialect: Dialect) =>
   tablesOf(TABLES, dialect)
     .map((t) => t.name)
+    .filter((name) => !ADDED_SINCE_FIXTURES.has(name))
     .sort();
 
 // ---- a new database
@@ -169,7 +175,7 @@ describe('a database made by cb74456 (before one schema source) opens without lo
 
     const db = openDatabase(file, logger);
     try {
-      expect(sqliteRows(db)).toEqual(before);
+      expect(sqliteRows(db)).toEqual({ ...before, ...emptyAddedTables });
       expect(sqliteShape(db)).toEqual(shapeOfDefinition(TABLES, 'sqlite'));
       expect(sqliteVersions(db)).toEqual([1, 2, 3, 4, 5, 6, 7, ...STEP_VERSIONS]);
 
@@ -210,7 +216,7 @@ describe('a database made by cb74456 (before one schema source) opens without lo
       for (const [table, rows] of Object.entries(before)) expect(rows.length, table).toBeGreaterThan(0);
 
       pool = await openPool(url, logger, { max: 2 });
-      expect(await postgresRows(client)).toEqual(before);
+      expect(await postgresRows(client)).toEqual({ ...before, ...emptyAddedTables });
       expect(await postgresShape(client)).toEqual(shapeOfDefinition(TABLES, 'postgres'));
       expect(await postgresVersions(client)).toEqual([1, 2, 3, 4, ...STEP_VERSIONS]);
 
