@@ -14,6 +14,7 @@ import { csvRoutes } from './routes/csv.ts';
 import { gridRoutes } from './routes/grid.ts';
 import { householdRoutes } from './routes/households.ts';
 import { liveRoutes } from './routes/live.ts';
+import { modelRoutes } from './routes/models.ts';
 import { pageRoutes } from './routes/page.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { sealRoutes } from './routes/seals.ts';
@@ -79,6 +80,7 @@ export function buildApi(
     workerRoutes,
     householdRoutes,
     sensorRoutes,
+    modelRoutes,
     scheduleRoutes,
     tokenRoutes,
     sealRoutes,

@@ -16,8 +16,8 @@ import { TokenCommands } from './commands/tokenCommands.ts';
 import { WindowCommands } from './commands/windowCommands.ts';
 import { WorkerCommands } from './commands/workerCommands.ts';
 import type { GridTree } from './gridTree.ts';
-import { RegistryChanges } from './registryChanges.ts';
 import type { CreateModel, UpdateModel } from './modelSchemas.ts';
+import { RegistryChanges } from './registryChanges.ts';
 import { RegistryIndex, type RegistrySnapshot } from './registryIndex.ts';
 import type { RegistryStore } from './registryStore.ts';
 import type {
@@ -150,6 +150,11 @@ export class Registry {
   /** The model a sensor is judged by (generic for an id no longer known). O(1): hot paths call it. */
   modelOf(sensor: { model: string }): SensorModel {
     return this.index.modelOf(sensor);
+  }
+  /** The model of a registered sensor (for alerting's offline deadlines); undefined: no such sensor. */
+  sensorModelOf(sensorId: string): SensorModel | undefined {
+    const sensor = this.index.sensor(sensorId);
+    return sensor && this.index.modelOf(sensor);
   }
   /** Silence after which this sensor is offline: its model's interval × missed heartbeats. */
   offlineAfterMs(sensor: { model: string }): number {

@@ -37,7 +37,10 @@ export interface GenericHeartbeat {
   missedHeartbeats: number;
 }
 
-export const DEFAULT_GENERIC_HEARTBEAT: GenericHeartbeat = { heartbeatIntervalMs: 60_000, missedHeartbeats: 3 };
+export const DEFAULT_GENERIC_HEARTBEAT: GenericHeartbeat = {
+  heartbeatIntervalMs: 60_000,
+  missedHeartbeats: 3,
+};
 
 /** The profiles that ship, besides `generic`. Sources checked 2026-12 (commits named in the README). */
 export const SHIPPED_MODELS: readonly Omit<SensorModel, 'builtIn'>[] = [
@@ -129,7 +132,10 @@ export function offlineAfterMs(model: Pick<SensorModel, 'heartbeatIntervalMs' | 
  * Every model: `generic` from the environment, the shipped ones, then the stored ones (an admin's
  * own models, and shipped ones an admin edited, which win over the shipped numbers).
  */
-export function modelCatalog(env: GenericHeartbeat, stored: readonly SensorModel[]): Map<string, SensorModel> {
+export function modelCatalog(
+  env: GenericHeartbeat,
+  stored: readonly SensorModel[],
+): Map<string, SensorModel> {
   const catalog = new Map<string, SensorModel>();
   catalog.set(GENERIC_MODEL, genericModel(env));
   for (const m of SHIPPED_MODELS) catalog.set(m.id, { ...m, builtIn: true });

@@ -1,9 +1,9 @@
 import { conflict, invalid, notFound } from '../../core/errors.ts';
 import type { CreateModel, UpdateModel } from '../modelSchemas.ts';
 import type { RegistryIndex } from '../registryIndex.ts';
-import { definedFields } from './commandContext.ts';
 import { GENERIC_MODEL, type SensorModel } from '../sensorModels.ts';
 import type { CommandContext } from './commandContext.ts';
+import { definedFields } from './commandContext.ts';
 
 /** What the model commands write. */
 export interface ModelStore {
@@ -32,7 +32,8 @@ export class ModelCommands {
 
   async create(input: CreateModel): Promise<SensorModel> {
     const { index, store, changes } = this.ctx;
-    if (index.sensorModel(input.id)) throw conflict(`sensor model '${input.id}' already exists`, { id: input.id });
+    if (index.sensorModel(input.id))
+      throw conflict(`sensor model '${input.id}' already exists`, { id: input.id });
     const generic = index.modelOf({ model: GENERIC_MODEL });
     const model: SensorModel = {
       id: input.id,

@@ -18,12 +18,12 @@ import {
   type Row,
   sealState,
   sensor,
+  sensorModel,
   TOKEN_COLUMNS,
   token,
   tokenRecord,
   window,
   worker,
-  sensorModel,
 } from '../rows.ts';
 import { insertRows, type Queryable } from './bulkInsert.ts';
 import { checkOut } from './checkOut.ts';
@@ -233,7 +233,15 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
        ON CONFLICT (id) DO UPDATE SET name = excluded.name, heartbeat_interval_ms = excluded.heartbeat_interval_ms,
          missed_heartbeats = excluded.missed_heartbeats, low_battery_percent = excluded.low_battery_percent,
          heartbeat_carries_door = excluded.heartbeat_carries_door, updated_at = excluded.updated_at`,
-      [m.id, m.name, m.heartbeatIntervalMs, m.missedHeartbeats, m.lowBatteryPercent, m.heartbeatCarriesDoor, at],
+      [
+        m.id,
+        m.name,
+        m.heartbeatIntervalMs,
+        m.missedHeartbeats,
+        m.lowBatteryPercent,
+        m.heartbeatCarriesDoor,
+        at,
+      ],
     );
   }
 

@@ -18,12 +18,12 @@ import {
   type Row,
   sealState,
   sensor,
+  sensorModel,
   TOKEN_COLUMNS,
   token,
   tokenRecord,
   window,
   worker,
-  sensorModel,
 } from '../rows.ts';
 import type { Db } from './openDatabase.ts';
 
