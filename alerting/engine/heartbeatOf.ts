@@ -21,6 +21,3 @@ export function heartbeatOf(
     ? { intervalMs: model.heartbeatIntervalMs, missedBeats: model.missedHeartbeats }
     : { intervalMs: policy.heartbeatIntervalMs, missedBeats: policy.missedBeats };
 }
-
-/** Silence after which the sensor is offline (its model's interval × missed beats). */
-export const offlineAfterMs = (h: Heartbeat): number => Math.round(h.intervalMs * h.missedBeats);

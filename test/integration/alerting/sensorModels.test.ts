@@ -72,6 +72,23 @@ describe('sensor models: offline detection by the seal’s own heartbeat', () =>
     ])
       expect(refused.body.error.message).toContain(id);
     expect((await svc.api('PATCH', '/api/sensors/native-1', { model: 'nope' })).status).toBe(400);
+    // A CSV import names the row and the known models; a known one imports.
+    const importCsv = async (csv: string) => {
+      const res = await fetch(`${svc.httpUrl}/api/import/sensors`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${svc.adminToken}`, 'content-type': 'text/csv' },
+        body: csv,
+      });
+      return { status: res.status, text: await res.text() };
+    };
+    const csvRefused = await importCsv('id,householdId,model\nx-2,h-x,MC-38\n');
+    expect(csvRefused.status).toBe(400);
+    expect(csvRefused.text).toContain('shelly-dw2');
+    expect((await importCsv('id,householdId,model\nx-3,h-x,shelly-dw2\n')).status).toBe(201);
+    expect((await svc.api('GET', '/api/seals/x-3')).body).toMatchObject({
+      model: 'shelly-dw2',
+      offlineAfter: 51_840_000,
+    });
     expect((await svc.api('GET', '/api/sensors/native-1')).body.model).toBe('generic');
 
     const models = (await svc.api('GET', '/api/models')).body.items as Array<Record<string, unknown>>;

@@ -212,6 +212,7 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
       gateways: [],
       quarantines: [],
       windows: [],
+      models: [],
     });
     expect(await store.loadSealStates()).toEqual([]);
     expect(await store.countTokens()).toBe(0);
@@ -407,6 +408,32 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
     await store.deleteGridNode('empty');
     expect((await store.loadRegistry()).grid.map((n) => n.id)).toEqual(['g', 'g2']);
     expect((await store.loadRegistry()).workers).toEqual([]);
+  });
+
+  it('upsertSensorModel inserts, then replaces; fractional missed beats and a null threshold round-trip', async () => {
+    const model = {
+      id: 'shelly-dw2',
+      name: 'Shelly',
+      heartbeatIntervalMs: 43_200_000,
+      missedHeartbeats: 1.2,
+      lowBatteryPercent: null,
+      heartbeatCarriesDoor: false,
+      builtIn: false,
+    };
+    await store.upsertSensorModel(model, T);
+    await store.upsertSensorModel(
+      { ...model, id: 'own', missedHeartbeats: 25 / 24, lowBatteryPercent: 15 },
+      T,
+    );
+    await store.upsertSensorModel(
+      { ...model, heartbeatIntervalMs: 3_600_000, heartbeatCarriesDoor: true },
+      T + 1,
+    );
+    const { models } = await store.loadRegistry();
+    expect(models).toEqual([
+      { ...model, id: 'own', missedHeartbeats: 25 / 24, lowBatteryPercent: 15 },
+      { ...model, heartbeatIntervalMs: 3_600_000, heartbeatCarriesDoor: true },
+    ]);
   });
 
   it('updateGridNode refuses a node under itself or its descendant, and of two opposite moves at once, one', async () => {
@@ -710,7 +737,7 @@ describe('PostgreSQL store: migrations and reopening', () => {
       const { rows } = await a.query('SELECT version, name FROM schema_migrations ORDER BY version');
       // Created from the definition: every step counts as applied, none of the frozen history.
       expect(rows).toEqual(STEPS.map(({ version, name }) => ({ version, name })));
-      expect(rows.map((r) => r.version)).toEqual([100]);
+      expect(rows.map((r) => r.version)).toEqual([100, 101]);
       await new PostgresStore(a).insertGridNode(grid('g'));
       expect((await new PostgresStore(b).loadRegistry()).grid).toEqual([grid('g')]);
     } finally {
