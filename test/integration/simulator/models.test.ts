@@ -77,8 +77,8 @@ describe('simulate fleet --model', () => {
       for (const s of sensors) {
         const seal = (await svc.api('GET', `/api/seals/${s.sensorId}`)).body;
         expect(seal, s.sensorId).toMatchObject({ model });
-      // A native seal's will says "offline" when the fleet stops (power lost); bridged ones have none.
-      expect(seal.online, s.sensorId).toBe(dialect !== 'native');
+        // A native seal's will says "offline" when the fleet stops (power lost); bridged ones have none.
+        expect(seal.online, s.sensorId).toBe(dialect !== 'native');
         expect(seal.lastSeen).toBeTruthy();
       }
       // About four reports each in 4 s (one at connect, then one a second): the interval was scaled.
