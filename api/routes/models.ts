@@ -59,7 +59,7 @@ export function modelRoutes(table: RouteTable, { registry }: ApiDeps): void {
     status: 201,
     answer: modelAnswer,
     conflict: 'a sensor model with this id already exists',
-    handler: async ({ body }) => modelView(await registry.createModel(body)),
+    handler: async ({ body, principal }) => modelView(await registry.createModel(body, principal)),
   });
 
   table.add({
@@ -85,7 +85,7 @@ export function modelRoutes(table: RouteTable, { registry }: ApiDeps): void {
       if (!registry.sensorModel(params.modelId)) throw notFound('sensor model', params.modelId);
       if (principal.gridId !== null)
         throw forbidden('only a whole-grid admin changes a sensor model: every grid that uses it follows');
-      return modelView(await registry.updateModel(params.modelId, body));
+      return modelView(await registry.updateModel(params.modelId, body, principal));
     },
   });
 }

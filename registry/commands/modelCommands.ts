@@ -1,4 +1,5 @@
 import { conflict, invalid, notFound } from '../../core/errors.ts';
+import { type Actor, type AuditEntry, auditEntry } from '../auditTrail.ts';
 import type { CreateModel, UpdateModel } from '../modelSchemas.ts';
 import type { RegistryIndex } from '../registryIndex.ts';
 import { GENERIC_MODEL, type SensorModel } from '../sensorModels.ts';
@@ -7,8 +8,11 @@ import { definedFields } from './commandContext.ts';
 
 /** What the model commands write. */
 export interface ModelStore {
-  /** Inserts or replaces the model (an edited shipped model is stored the first time it is edited). */
-  upsertSensorModel(model: SensorModel, at: number): Promise<void>;
+  /**
+   * Inserts or replaces the model (an edited shipped model is stored the first time it is edited),
+   * with its audit entry, in one transaction.
+   */
+  upsertSensorModel(model: SensorModel, audit: AuditEntry): Promise<void>;
 }
 
 /** The 400 a sensor with an unknown model gets: it names the models there are. */
@@ -30,7 +34,7 @@ export function requireModel(index: RegistryIndex, model: string | undefined): v
 export class ModelCommands {
   constructor(private readonly ctx: CommandContext<ModelStore>) {}
 
-  async create(input: CreateModel): Promise<SensorModel> {
+  async create(input: CreateModel, actor: Actor): Promise<SensorModel> {
     const { index, store, changes } = this.ctx;
     if (index.sensorModel(input.id))
       throw conflict(`sensor model '${input.id}' already exists`, { id: input.id });
@@ -44,14 +48,14 @@ export class ModelCommands {
       heartbeatCarriesDoor: input.heartbeatCarriesDoor ?? true,
       builtIn: false,
     };
-    await store.upsertSensorModel(model, this.ctx.clock.now());
+    await store.upsertSensorModel(model, this.audit(actor, model.id, 'create', null, model));
     index.putModel(model);
     changes.changed('model', model.id);
     return model;
   }
 
   /** A change of interval or missed beats reschedules the model's sensors at once (alerting hears 'model'). */
-  async update(id: string, change: UpdateModel): Promise<SensorModel> {
+  async update(id: string, change: UpdateModel, actor: Actor): Promise<SensorModel> {
     const { index, store, changes } = this.ctx;
     const current = index.sensorModel(id);
     if (!current) throw notFound('sensor model', id);
@@ -67,9 +71,15 @@ export class ModelCommands {
       ...rest,
       ...(heartbeatInterval !== undefined ? { heartbeatIntervalMs: heartbeatInterval } : {}),
     };
-    await store.upsertSensorModel(next, this.ctx.clock.now());
+    await store.upsertSensorModel(next, this.audit(actor, id, 'update', current, next));
     index.putModel(next);
     changes.changed('model', id);
     return next;
+  }
+
+  /** Models belong to the whole grid: only whole-grid readers see their entries (gridId null). */
+  private audit(actor: Actor, id: string, action: string, before: SensorModel | null, after: SensorModel) {
+    const change = { entity: 'sensorModel', entityId: id, action, gridId: null };
+    return auditEntry(this.ctx.clock.now(), actor, change, before, after);
   }
 }

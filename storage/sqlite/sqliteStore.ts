@@ -1,5 +1,6 @@
 import type { DoorEventRecord, SealState } from '../../core/sealState.ts';
 import type { DoorHistoryStore, IngestCommit, IngestStore } from '../../ingest/ingestStore.ts';
+import type { AuditEntry, AuditQuery, AuditRecord } from '../../registry/auditTrail.ts';
 import type { ImportRecords } from '../../registry/commands/importCommand.ts';
 import type { TokenRevocation } from '../../registry/commands/tokenCommands.ts';
 import { cycleRefusal } from '../../registry/gridCycle.ts';
@@ -25,6 +26,8 @@ import {
   window,
   worker,
 } from '../rows.ts';
+import { SqliteGatewayWrites } from './gatewayWrites.ts';
+import { upsertSensorModelSqlite } from './modelWrites.ts';
 import type { Db } from './openDatabase.ts';
 
 /** `up`: the node `?` and its ancestors; UNION (not ALL) ends even on a cycle already stored. */
@@ -42,8 +45,10 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
   private readonly upsertState;
   private readonly insertDoorEvent;
   private readonly commitTx;
+  private readonly gateways: SqliteGatewayWrites;
 
   constructor(private readonly db: Db) {
+    this.gateways = new SqliteGatewayWrites(db);
     this.upsertState = db.prepare(
       // The EXISTS guard: a sensor removed while its message was in flight leaves no state row behind
       // (and the foreign key does not fail the whole group).
@@ -158,14 +163,20 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
     this.put.sensor(s);
   }
 
-  async insertGateway(g: GatewayRow): Promise<void> {
-    this.db.transaction(() => {
-      this.db
-        .prepare('INSERT INTO gateways (id, name, secret_hash, created_at) VALUES (?, ?, ?, ?)')
-        .run(g.id, g.name, g.secretHash, g.createdAt);
-      const member = this.db.prepare('INSERT INTO gateway_sensors (gateway_id, sensor_id) VALUES (?, ?)');
-      for (const sensorId of g.sensorIds) member.run(g.id, sensorId);
-    })();
+  async insertGateway(g: GatewayRow, audit: AuditEntry): Promise<void> {
+    this.gateways.insert(g, audit);
+  }
+  async updateGateway(g: GatewayRow, audit: AuditEntry): Promise<void> {
+    this.gateways.update(g, audit);
+  }
+  async setGatewaySecretHash(id: string, secretHash: string, audit: AuditEntry): Promise<void> {
+    this.gateways.setSecretHash(id, secretHash, audit);
+  }
+  async deleteGateway(id: string, audit: AuditEntry): Promise<void> {
+    this.gateways.delete(id, audit);
+  }
+  async auditPage(query: AuditQuery): Promise<{ items: AuditRecord[]; total: number }> {
+    return this.gateways.auditPage(query);
   }
 
   async insertQuarantine(q: Quarantine): Promise<void> {
@@ -245,24 +256,8 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
     })();
   }
 
-  async upsertSensorModel(m: SensorModel, at: number): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO sensor_models (id, name, heartbeat_interval_ms, missed_heartbeats, low_battery_percent,
-           heartbeat_carries_door, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET name = excluded.name, heartbeat_interval_ms = excluded.heartbeat_interval_ms,
-           missed_heartbeats = excluded.missed_heartbeats, low_battery_percent = excluded.low_battery_percent,
-           heartbeat_carries_door = excluded.heartbeat_carries_door, updated_at = excluded.updated_at`,
-      )
-      .run(
-        m.id,
-        m.name,
-        m.heartbeatIntervalMs,
-        m.missedHeartbeats,
-        m.lowBatteryPercent,
-        m.heartbeatCarriesDoor ? 1 : 0,
-        at,
-      );
+  async upsertSensorModel(m: SensorModel, audit: AuditEntry): Promise<void> {
+    upsertSensorModelSqlite(this.db, m, audit);
   }
 
   async updateSensor(x: SensorRow): Promise<void> {

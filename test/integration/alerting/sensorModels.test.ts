@@ -135,6 +135,12 @@ describe('sensor models: offline detection by the seal’s own heartbeat', () =>
       'offline per new interval',
     );
     expect(svc.pid).toBe(pid);
+    // The change is in the audit trail, with who made it and the numbers before and after.
+    const trail = (await svc.api('GET', '/api/audit?entity=sensorModel&id=tunable')).body;
+    expect(trail.map((e: { action: string }) => e.action)).toEqual(['update', 'create']);
+    expect(trail[0].before).toMatchObject({ heartbeatIntervalMs: 3_600_000 });
+    expect(trail[0].after).toMatchObject({ heartbeatIntervalMs: 2_000 });
+    expect(typeof trail[0].actor).toBe('string');
     // The edit is stored: a restart keeps it.
     await svc.restart();
     expect(

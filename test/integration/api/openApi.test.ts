@@ -159,6 +159,7 @@ describe('the OpenAPI document at /docs/json and the page at /docs', () => {
     expect(lists.map((l) => l.route).sort()).toEqual(
       [
         'GET /api/alerts',
+        'GET /api/audit',
         'GET /api/broker/passwd',
         'GET /api/gateways',
         'GET /api/grid',
