@@ -21,8 +21,9 @@ the tokens, seal state, door history, alerts and their history, the outbox, esca
 announcements, everything the schema has. The acknowledge-link key (DIR/ack-link.key) goes along,
 so links already sent keep working.
 
-Stop the service first. The copy reads one consistent snapshot, but what a running service writes
-after it would be left behind: migrate-store refuses while a process has the database open.
+Run it as the service's user, with the service stopped. The copy reads one consistent snapshot,
+but what a running service wrote after it would be left behind: migrate-store refuses while a
+process has the database open.
 
 It refuses a database where any SealWatch table has rows, and changes nothing there. It creates
 the schema as the service does at start, copies in one transaction, then reads every table back
@@ -128,6 +129,9 @@ async function main(argv: string[]): Promise<number> {
   const sqliteFile = join(dataDir, 'sealwatch.db');
   const shownUrl = redactUrl(values.to);
 
+  if (!existsSync(sqliteFile)) {
+    throw new UsageError(`${sqliteFile} does not exist: is --data-dir the installation's DATA_DIR?`);
+  }
   const inUse = processesUsing(sqliteFile);
   if (inUse.known && inUse.pids.length > 0) {
     console.error(

@@ -159,6 +159,7 @@ async function copyTable(
     table.columns.map((c, i) => toPostgres(c.type, row[i] ?? null, `${table.name} row ${n}, ${c.name}`));
   let pending: unknown[][] = [];
   const flush = async () => {
+    if (pending.length === 0) return;
     await insertBatch(db, table, pending);
     for (const row of pending) digest.add(row);
     pending = [];

@@ -74,7 +74,7 @@ export async function digestTable(
   for (;;) {
     const { rows } = await db.query<unknown[]>({ text: `FETCH ${batch} FROM ${cursor}`, rowMode: 'array' });
     for (const row of rows) digest.add(row);
-    onRows(digest.rows);
+    if (rows.length > 0) onRows(digest.rows);
     if (rows.length < batch) break;
   }
   await db.query(`CLOSE ${cursor}`);

@@ -5,7 +5,7 @@
  * first read to its end: every table is copied as it was at one moment, even if something wrote
  * meanwhile.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { ServiceError } from '../../core/errors.ts';
 import { planMigrations } from '../schema/migrationPlan.ts';
@@ -14,6 +14,7 @@ import type { Table } from '../schema/schemaTypes.ts';
 import { SCHEMA_VERSION, STEPS } from '../schema/steps.ts';
 import { LEGACY_MIGRATIONS } from '../sqlite/legacyMigrations.ts';
 import type { SqliteValue } from './copyPlan.ts';
+import { processesUsing } from './sourceInUse.ts';
 
 export interface SqliteSource {
   readonly file: string;
@@ -33,6 +34,9 @@ export function openSqliteSource(file: string): SqliteSource {
       file,
     });
   }
+  // A read-only connection cannot remove the WAL and shared-memory files it had to create; those
+  // would be left owned by whoever ran this (root, often), where the service's user may not open them.
+  const leftovers = [`${file}-wal`, `${file}-shm`].filter((f) => !existsSync(f));
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     db.defaultSafeIntegers(true);
@@ -41,6 +45,7 @@ export function openSqliteSource(file: string): SqliteSource {
     checkSchema(db, file);
   } catch (err) {
     db.close();
+    removeEmptyLeftovers(file, leftovers);
     throw err;
   }
   return {
@@ -76,8 +81,21 @@ export function openSqliteSource(file: string): SqliteSource {
     close() {
       // Closing ends the read transaction (and any iterator an error left open) without writing.
       db.close();
+      removeEmptyLeftovers(file, leftovers);
     },
   };
+}
+
+/**
+ * The WAL files this connection made, once closed: an empty WAL holds nothing. Kept when any other
+ * process has the database open (a service started meanwhile shares them) or when that is unknown.
+ */
+function removeEmptyLeftovers(file: string, files: string[]): void {
+  const wal = files.find((f) => f.endsWith('-wal'));
+  if (wal && existsSync(wal) && statSync(wal).size > 0) return;
+  const inUse = processesUsing(file);
+  if (!inUse.known || inUse.pids.length > 0) return;
+  for (const f of files) rmSync(f, { force: true });
 }
 
 /**

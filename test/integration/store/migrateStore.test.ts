@@ -6,7 +6,7 @@
  * caught and rolled back.
  */
 import { execFile } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -159,6 +159,8 @@ describe('moving an installation from SQLite to PostgreSQL', () => {
     expect(run.stderr).toMatch(/copying +door_events: (\d+)\/\1 \(100%\)/);
     expect(run.stderr).toMatch(/checking +door_events: (\d+)\/\1 \(100%\)/);
     expect(run.code).toBe(0);
+    // Nothing left in DATA_DIR that the service's user might not be allowed to open.
+    expect(readdirSync(day.dataDir).filter((f) => f.startsWith('sealwatch.db'))).toEqual(['sealwatch.db']);
     for (const table of ['sensors', 'door_events', 'alerts', 'alert_changes', 'outbox', 'announcements'])
       expect(run.stdout).toMatch(new RegExp(`^${table} +\\d+ +\\d+ +\\d+ +ok$`, 'm'));
     expect(run.stdout).toMatch(/ack-link\.key: copied into the database/);
