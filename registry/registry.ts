@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.ts';
 import type { EventBus } from '../core/eventBus.ts';
 import type { ServiceEvents } from '../core/events.ts';
 import type { ArmingInputs } from './arming.ts';
+import type { Actor, AuditQuery, AuditRecord } from './auditTrail.ts';
 import type { CommandContext } from './commands/commandContext.ts';
 import { GatewayCommands } from './commands/gatewayCommands.ts';
 import { GridCommands } from './commands/gridCommands.ts';
@@ -33,6 +34,7 @@ import type {
   Quarantine,
   Sensor,
   Token,
+  UpdateGateway,
   UpdateGridNode,
   UpdateHousehold,
   UpdateSensor,
@@ -247,8 +249,22 @@ export class Registry {
     return this.sensors.setCommissioning(sensorId, until);
   }
 
-  createGateway(input: CreateGateway): Promise<{ gateway: Gateway; secret: string }> {
-    return this.gateways.create(input);
+  createGateway(input: CreateGateway, actor: Actor): Promise<{ gateway: Gateway; secret: string }> {
+    return this.gateways.create(input, actor);
+  }
+  updateGateway(id: string, change: UpdateGateway, actor: Actor): Promise<Gateway> {
+    return this.gateways.update(id, change, actor);
+  }
+  /** A new secret for the gateway: the old one is refused at once, its session closed. */
+  replaceGatewaySecret(id: string, actor: Actor): Promise<{ gateway: Gateway; secret: string }> {
+    return this.gateways.replaceSecret(id, actor);
+  }
+  deleteGateway(id: string, actor: Actor): Promise<Gateway> {
+    return this.gateways.delete(id, actor);
+  }
+  /** The audit trail, newest first. */
+  auditPage(query: AuditQuery): Promise<{ items: AuditRecord[]; total: number }> {
+    return this.store.auditPage(query);
   }
 
   /** After `secret` matched a device's stored hash `verified`: stores it in today's format if older. */
