@@ -133,6 +133,14 @@ export async function liveADay(clock: ManualClock, hook: WebhookReceiver): Promi
     secrets.set(sensorId, sensor.secret as string);
   }
 
+  // A gateway for the licun households, renamed once: gateway rows and the audit trail.
+  await must(svc, 'POST', '/api/gateways', {
+    id: 'gw-licun',
+    name: '里村网关',
+    sensorIds: ['seal-5', 'seal-6'],
+  });
+  await must(svc, 'PATCH', '/api/gateways/gw-licun', { name: '里村 2 号网关' }, 200);
+
   const clients = new Map<string, MqttClient>();
   for (const id of SENSORS) clients.set(id, await connectSensor(svc.mqttUrl, id, secrets.get(id) as string));
   const seqs = new Map<string, number>();
