@@ -14,8 +14,8 @@ import type { Column, ColumnType, Table } from '../schema/schemaTypes.ts';
 export interface TableCopy {
   table: Table;
   /**
-   * A column referencing this same table (grid_nodes.parent_id): PostgreSQL checks each row's
-   * reference as it is inserted, so a parent must be written before its children.
+   * A column referencing this same table (grid_nodes.parent_id): PostgreSQL checks references at
+   * the end of each INSERT, so a parent must be in the same batch as its children or an earlier one.
    */
   selfReference: Column | null;
   /** The auto-numbered key, whose sequence must continue past the copied rows. */

@@ -133,6 +133,15 @@ export async function liveADay(clock: ManualClock, hook: WebhookReceiver): Promi
     secrets.set(sensorId, sensor.secret as string);
   }
 
+  // A township made later, and licun moved under it: a child now comes before its parent in the
+  // order SQLite's rows were written, which PostgreSQL's reference check must not trip over.
+  await must(svc, 'POST', '/api/grid', {
+    id: 'beidong',
+    name: '北董乡',
+    parentId: 'quwo',
+    level: 'township',
+  });
+  await must(svc, 'PATCH', '/api/grid/licun', { parentId: 'beidong' }, 200);
   // A gateway for the licun households, renamed once: gateway rows and the audit trail.
   await must(svc, 'POST', '/api/gateways', {
     id: 'gw-licun',
