@@ -79,6 +79,26 @@ export const STEPS: readonly Step[] = [
       createIndex({ name: 'audit_log_at', table: 'audit_log', columns: ['at'] }),
     ],
   },
+  {
+    version: 102,
+    name: 'carrier platform applications (CTWing, OneNET push credentials)',
+    ops: [
+      createTable({
+        name: 'platform_apps',
+        columns: [
+          text('id'),
+          text('platform'),
+          text('name'),
+          text('token'),
+          json('sensor_ids', { default: '[]' }),
+          json('devices', { default: '{}' }),
+          integer('created_at'),
+        ],
+        primaryKey: ['id'],
+        checks: ["platform IN ('ctwing', 'onenet')"],
+      }),
+    ],
+  },
 ];
 
 /** The version a database made from the definition is at. */
