@@ -6,15 +6,20 @@ import { frameworkErrorOptions, installErrorHandler } from './errorHandler.ts';
 import { KnownRoutes } from './methodNotAllowed.ts';
 import { registerOpenApi } from './openApi.ts';
 import { forwardAlertingCalls } from './ownerProxy.ts';
+import { keepRawJsonBodies } from './rawJsonBody.ts';
 import { ackRoutes } from './routes/ack.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { announcementRoutes } from './routes/announcements.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { brokerRoutes } from './routes/broker.ts';
 import { csvRoutes } from './routes/csv.ts';
+import { gatewayRoutes } from './routes/gateways.ts';
 import { gridRoutes } from './routes/grid.ts';
 import { householdRoutes } from './routes/households.ts';
 import { liveRoutes } from './routes/live.ts';
 import { pageRoutes } from './routes/page.ts';
+import { platformAppRoutes } from './routes/platformApps.ts';
+import { PLATFORM_PUSH_PREFIX, platformPushRoutes } from './routes/platformPush.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { sealRoutes } from './routes/seals.ts';
 import { sensorRoutes } from './routes/sensors.ts';
@@ -70,6 +75,8 @@ export function buildApi(
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
     done(null, Object.fromEntries(new URLSearchParams(body as string))),
   );
+  // OneNET signs the text of its push: those bodies are kept as received.
+  keepRawJsonBodies(app, PLATFORM_PUSH_PREFIX);
   if (deps.alertingOwner) forwardAlertingCalls(app, deps.alertingOwner);
   registerOpenApi(app, deps.version);
   const table = new RouteTable(bearerAuthenticator(deps.registry));
@@ -79,6 +86,7 @@ export function buildApi(
     workerRoutes,
     householdRoutes,
     sensorRoutes,
+    gatewayRoutes,
     scheduleRoutes,
     tokenRoutes,
     sealRoutes,
@@ -89,6 +97,9 @@ export function buildApi(
     ackRoutes,
     announcementRoutes,
     brokerRoutes,
+    platformAppRoutes,
+    platformPushRoutes,
+    auditRoutes,
   ]) {
     routes(table, deps);
   }

@@ -2,11 +2,13 @@ import type { Clock } from '../core/clock.ts';
 import type { EventBus } from '../core/eventBus.ts';
 import type { ServiceEvents } from '../core/events.ts';
 import type { ArmingInputs } from './arming.ts';
+import type { Actor, AuditQuery, AuditRecord } from './auditTrail.ts';
 import type { CommandContext } from './commands/commandContext.ts';
 import { GatewayCommands } from './commands/gatewayCommands.ts';
 import { GridCommands } from './commands/gridCommands.ts';
 import { HouseholdCommands } from './commands/householdCommands.ts';
 import { type ImportInput, importRecords } from './commands/importCommand.ts';
+import { PlatformAppCommands } from './commands/platformAppCommands.ts';
 import { purgeExpiredHouseholds } from './commands/purgeCommand.ts';
 import { QuarantineCommands } from './commands/quarantineCommands.ts';
 import { SecretHashCommands } from './commands/secretHashCommands.ts';
@@ -15,6 +17,7 @@ import { TokenCommands } from './commands/tokenCommands.ts';
 import { WindowCommands } from './commands/windowCommands.ts';
 import { WorkerCommands } from './commands/workerCommands.ts';
 import type { GridTree } from './gridTree.ts';
+import type { CreatePlatformApp, PlatformApp, PlatformAppRow } from './platformAppSchemas.ts';
 import { RegistryChanges } from './registryChanges.ts';
 import { RegistryIndex, type RegistrySnapshot } from './registryIndex.ts';
 import type { RegistryStore } from './registryStore.ts';
@@ -33,6 +36,7 @@ import type {
   Quarantine,
   Sensor,
   Token,
+  UpdateGateway,
   UpdateGridNode,
   UpdateHousehold,
   UpdateSensor,
@@ -62,6 +66,7 @@ export class Registry {
   private readonly households: HouseholdCommands;
   private readonly sensors: SensorCommands;
   private readonly gateways: GatewayCommands;
+  private readonly platformApps: PlatformAppCommands;
   private readonly secretHashes: SecretHashCommands;
   private readonly quarantines: QuarantineCommands;
   private readonly windows: WindowCommands;
@@ -80,6 +85,7 @@ export class Registry {
     this.households = new HouseholdCommands(ctx);
     this.sensors = new SensorCommands(ctx);
     this.gateways = new GatewayCommands(ctx);
+    this.platformApps = new PlatformAppCommands(ctx);
     this.secretHashes = new SecretHashCommands(ctx);
     this.quarantines = new QuarantineCommands(ctx);
     this.windows = new WindowCommands(ctx);
@@ -153,6 +159,17 @@ export class Registry {
   /** Gateways without their secret hashes. */
   allGateways(): Gateway[] {
     return this.index.allGateways();
+  }
+  platformApp(id: string): PlatformApp | undefined {
+    return this.index.platformApp(id);
+  }
+  /** Token included: only for checking a platform's push signature. */
+  platformAppRow(id: string): PlatformAppRow | undefined {
+    return this.index.platformAppRow(id);
+  }
+  /** Platform applications without their tokens. */
+  allPlatformApps(): PlatformApp[] {
+    return this.index.allPlatformApps();
   }
   allHouseholds(): Household[] {
     return this.index.allHouseholds();
@@ -247,8 +264,28 @@ export class Registry {
     return this.sensors.setCommissioning(sensorId, until);
   }
 
-  createGateway(input: CreateGateway): Promise<{ gateway: Gateway; secret: string }> {
-    return this.gateways.create(input);
+  createGateway(input: CreateGateway, actor: Actor): Promise<{ gateway: Gateway; secret: string }> {
+    return this.gateways.create(input, actor);
+  }
+  updateGateway(id: string, change: UpdateGateway, actor: Actor): Promise<Gateway> {
+    return this.gateways.update(id, change, actor);
+  }
+  /** A new secret for the gateway: the old one is refused at once, its session closed. */
+  replaceGatewaySecret(id: string, actor: Actor): Promise<{ gateway: Gateway; secret: string }> {
+    return this.gateways.replaceSecret(id, actor);
+  }
+  deleteGateway(id: string, actor: Actor): Promise<Gateway> {
+    return this.gateways.delete(id, actor);
+  }
+  /** The audit trail, newest first. */
+  auditPage(query: AuditQuery): Promise<{ items: AuditRecord[]; total: number }> {
+    return this.store.auditPage(query);
+  }
+  createPlatformApp(input: CreatePlatformApp, actor: Actor): Promise<{ app: PlatformApp; token: string }> {
+    return this.platformApps.create(input, actor);
+  }
+  deletePlatformApp(id: string, actor: Actor): Promise<PlatformApp> {
+    return this.platformApps.remove(id, actor);
   }
 
   /** After `secret` matched a device's stored hash `verified`: stores it in today's format if older. */

@@ -6,10 +6,12 @@
  * with friendly errors happen in the commands. Ingest's commit and the door history are declared by
  * ingest (ingest/ingestStore.ts), not here.
  */
+import type { AuditLogStore } from './auditTrail.ts';
 import type { GatewayStore } from './commands/gatewayCommands.ts';
 import type { GridStore } from './commands/gridCommands.ts';
 import type { HouseholdStore } from './commands/householdCommands.ts';
 import type { ImportStore } from './commands/importCommand.ts';
+import type { PlatformAppStore } from './commands/platformAppCommands.ts';
 import type { PurgeStore } from './commands/purgeCommand.ts';
 import type { QuarantineStore } from './commands/quarantineCommands.ts';
 import type { SecretHashStore } from './commands/secretHashCommands.ts';
@@ -32,10 +34,14 @@ export interface EntityStore
     HouseholdStore,
     SensorStore,
     GatewayStore,
+    PlatformAppStore,
     SecretHashStore,
     QuarantineStore,
     WindowStore,
     ImportStore {}
 
-/** Everything the Registry writes and reads through: its records, the API tokens and the privacy purge. */
-export interface RegistryStore extends EntityStore, TokenStore, PurgeStore {}
+/**
+ * Everything the Registry writes and reads through: its records, the API tokens, the privacy purge
+ * and the audit trail.
+ */
+export interface RegistryStore extends EntityStore, TokenStore, PurgeStore, AuditLogStore {}

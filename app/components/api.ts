@@ -18,6 +18,7 @@ import { brokerHooksFor } from '../externalBroker.ts';
 import type { Component } from '../lifecycle.ts';
 import { sealCounts } from '../sealCounts.ts';
 import type { AlertingComponent } from './alerting.ts';
+import type { BackupRecord } from './backup.ts';
 import type { IngestComponent } from './ingest.ts';
 import type { StorageComponent } from './storage.ts';
 import type { TelemetryComponent } from './telemetry.ts';
@@ -40,6 +41,8 @@ export async function startApi(
     alerting: AlertingComponent;
     ingress: IngressView;
     cluster: ClusterView;
+    /** The scheduled backups' record; null without BACKUP_DIR. */
+    backups: BackupRecord | null;
     bus: EventBus<ServiceEvents>;
     clock: Clock;
     logger: Logger;
@@ -74,6 +77,7 @@ export async function startApi(
       return at === null ? 0 : Math.max(0, clock.now() - at);
     },
     ready: isReady,
+    ...(deps.backups ? { backup: deps.backups } : {}),
   });
 
   const events = new EventStream(clock);
@@ -115,6 +119,8 @@ export async function startApi(
           }
         : {}),
       alerting,
+      platformPush: ingest.platforms,
+      ...(deps.backups ? { backups: deps.backups } : {}),
       brokerHooks: brokerHooksFor(
         registry,
         clock,

@@ -1,8 +1,10 @@
 import type { DoorEventRecord, SealState } from '../../core/sealState.ts';
 import type { DoorHistoryStore, IngestCommit, IngestStore } from '../../ingest/ingestStore.ts';
+import type { AuditEntry, AuditQuery, AuditRecord } from '../../registry/auditTrail.ts';
 import type { ImportRecords } from '../../registry/commands/importCommand.ts';
 import type { TokenRevocation } from '../../registry/commands/tokenCommands.ts';
 import { cycleRefusal } from '../../registry/gridCycle.ts';
+import type { PlatformAppRow } from '../../registry/platformAppSchemas.ts';
 import type { RegistrySnapshot } from '../../registry/registryIndex.ts';
 import type { RegistryStore } from '../../registry/registryStore.ts';
 import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../../registry/schemas.ts';
@@ -13,6 +15,7 @@ import {
   gridNode,
   household,
   KEEPER_ADMIN_TOKENS,
+  platformAppRow,
   quarantine,
   type Row,
   sealState,
@@ -25,8 +28,10 @@ import {
 } from '../rows.ts';
 import { insertRows, type Queryable } from './bulkInsert.ts';
 import { checkOut } from './checkOut.ts';
+import { PostgresGatewayWrites } from './gatewayWrites.ts';
 import { commitIngestGroup } from './ingestCommit.ts';
 import type { Pool } from './openPool.ts';
+import { PostgresPlatformAppWrites } from './platformAppWrites.ts';
 
 /** pg_advisory_xact_lock key that serializes grid moves across instances ('grid' in ASCII). */
 const GRID_MOVE_LOCK = 0x67726964;
@@ -46,7 +51,13 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
   constructor(
     private readonly pool: Pool,
     private readonly instanceId: string | null = null,
-  ) {}
+  ) {
+    this.gateways = new PostgresGatewayWrites(pool, (fn) => this.tx(fn));
+    this.platformApps = new PostgresPlatformAppWrites((fn) => this.tx(fn));
+  }
+
+  private readonly gateways: PostgresGatewayWrites;
+  private readonly platformApps: PostgresPlatformAppWrites;
 
   /** Runs `fn` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
   private async tx<T>(fn: (client: Queryable) => Promise<T>, begin = 'BEGIN'): Promise<T> {
@@ -97,6 +108,7 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
           quarantine,
         ),
         windows: (await all('SELECT * FROM windows ORDER BY start_at, id COLLATE "C"')).map(window),
+        platformApps: (await all('SELECT * FROM platform_apps ORDER BY id COLLATE "C"')).map(platformAppRow),
       };
     }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   }
@@ -117,13 +129,27 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
     await insertRows(this.pool, 'sensors', [s]);
   }
 
-  async insertGateway(g: GatewayRow): Promise<void> {
-    // One statement, so one transaction: the gateway and its members, or nothing.
-    await this.pool.query(
-      `WITH g AS (INSERT INTO gateways (id, name, secret_hash, created_at) VALUES ($1::text, $2, $3, $4))
-       INSERT INTO gateway_sensors (gateway_id, sensor_id) SELECT $1::text, unnest($5::text[])`,
-      [g.id, g.name, g.secretHash, g.createdAt, g.sensorIds],
-    );
+  insertGateway(g: GatewayRow, audit: AuditEntry): Promise<void> {
+    return this.gateways.insert(g, audit);
+  }
+  updateGateway(g: GatewayRow, audit: AuditEntry): Promise<void> {
+    return this.gateways.update(g, audit);
+  }
+  setGatewaySecretHash(id: string, secretHash: string, audit: AuditEntry): Promise<void> {
+    return this.gateways.setSecretHash(id, secretHash, audit);
+  }
+  deleteGateway(id: string, audit: AuditEntry): Promise<void> {
+    return this.gateways.delete(id, audit);
+  }
+  auditPage(query: AuditQuery): Promise<{ items: AuditRecord[]; total: number }> {
+    return this.gateways.auditPage(query);
+  }
+
+  insertPlatformApp(a: PlatformAppRow, audit: AuditEntry): Promise<void> {
+    return this.platformApps.insert(a, audit);
+  }
+  deletePlatformApp(id: string, audit: AuditEntry): Promise<void> {
+    return this.platformApps.delete(id, audit);
   }
 
   async insertQuarantine(q: Quarantine): Promise<void> {

@@ -106,6 +106,23 @@ const REGISTRY: Table[] = [
     indexes: [{ name: 'gateway_sensors_sensor', table: 'gateway_sensors', columns: ['sensor_id'] }],
   },
   {
+    // Carrier platform applications (registry/platformAppSchemas.ts). The token is kept as issued:
+    // the platforms sign with it, so it cannot be a one-way hash. The sensor list and the device
+    // map are JSON: read whole at load, written whole, never queried by member.
+    name: 'platform_apps',
+    columns: [
+      text('id'),
+      text('platform'),
+      text('name'),
+      text('token'),
+      json('sensor_ids', { default: '[]' }),
+      json('devices', { default: '{}' }),
+      createdAt,
+    ],
+    primaryKey: ['id'],
+    checks: ["platform IN ('ctwing', 'onenet')"],
+  },
+  {
     name: 'quarantines',
     columns: [
       text('id'),
@@ -155,6 +172,28 @@ const REGISTRY: Table[] = [
     unique: [['token_hash']],
     checks: ["role IN ('admin', 'monitor', 'worker', 'technician')"],
     indexes: [{ name: 'tokens_grid', table: 'tokens', columns: ['grid_id'] }],
+  },
+  {
+    // Who changed what, when: one row per change made through the API (registry/auditTrail.ts).
+    // before/after are the entity's public view (never a secret or its hash), null when absent.
+    // grid_id: the node whose subtree holds what changed (no reference: the node may go later).
+    name: 'audit_log',
+    columns: [
+      serial('seq'),
+      integer('at'),
+      text('actor'),
+      text('entity'),
+      text('entity_id'),
+      text('action'),
+      text('grid_id', { nullable: true }),
+      json('before', { nullable: true }),
+      json('after', { nullable: true }),
+    ],
+    primaryKey: ['seq'],
+    indexes: [
+      { name: 'audit_log_entity', table: 'audit_log', columns: ['entity', 'entity_id', 'seq'] },
+      { name: 'audit_log_at', table: 'audit_log', columns: ['at'] },
+    ],
   },
 ];
 

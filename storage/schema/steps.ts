@@ -9,8 +9,8 @@
  * importing them from definition.ts, so the step keeps doing what it did when the definition
  * changes again. test/integration/store/schema.test.ts proves that the steps end at the definition.
  */
-import { desc, integer } from './schemaTypes.ts';
-import { alterColumn, createIndex, dropIndex, type Step, sql } from './stepOps.ts';
+import { desc, integer, json, serial, text } from './schemaTypes.ts';
+import { alterColumn, createIndex, createTable, dropIndex, type Step, sql } from './stepOps.ts';
 
 /** PostgreSQL: a bigserial column becomes an identity column that continues where it was. */
 const serialToIdentity = (table: string, column: string): string => `DO $$
@@ -54,6 +54,50 @@ export const STEPS: readonly Step[] = [
         sql({ postgres: serialToIdentity('seal_feed', 'id') }),
       ],
     },
+  },
+  {
+    version: 101,
+    name: 'audit log: who changed what, when',
+    ops: [
+      createTable({
+        name: 'audit_log',
+        columns: [
+          serial('seq'),
+          integer('at'),
+          text('actor'),
+          text('entity'),
+          text('entity_id'),
+          text('action'),
+          text('grid_id', { nullable: true }),
+          json('before', { nullable: true }),
+          json('after', { nullable: true }),
+        ],
+        primaryKey: ['seq'],
+        indexes: [],
+      }),
+      createIndex({ name: 'audit_log_entity', table: 'audit_log', columns: ['entity', 'entity_id', 'seq'] }),
+      createIndex({ name: 'audit_log_at', table: 'audit_log', columns: ['at'] }),
+    ],
+  },
+  {
+    version: 102,
+    name: 'carrier platform applications (CTWing, OneNET push credentials)',
+    ops: [
+      createTable({
+        name: 'platform_apps',
+        columns: [
+          text('id'),
+          text('platform'),
+          text('name'),
+          text('token'),
+          json('sensor_ids', { default: '[]' }),
+          json('devices', { default: '{}' }),
+          integer('created_at'),
+        ],
+        primaryKey: ['id'],
+        checks: ["platform IN ('ctwing', 'onenet')"],
+      }),
+    ],
   },
 ];
 

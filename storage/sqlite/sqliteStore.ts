@@ -1,8 +1,10 @@
 import type { DoorEventRecord, SealState } from '../../core/sealState.ts';
 import type { DoorHistoryStore, IngestCommit, IngestStore } from '../../ingest/ingestStore.ts';
+import type { AuditEntry, AuditQuery, AuditRecord } from '../../registry/auditTrail.ts';
 import type { ImportRecords } from '../../registry/commands/importCommand.ts';
 import type { TokenRevocation } from '../../registry/commands/tokenCommands.ts';
 import { cycleRefusal } from '../../registry/gridCycle.ts';
+import type { PlatformAppRow } from '../../registry/platformAppSchemas.ts';
 import type { RegistrySnapshot } from '../../registry/registryIndex.ts';
 import type { RegistryStore } from '../../registry/registryStore.ts';
 import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../../registry/schemas.ts';
@@ -13,6 +15,7 @@ import {
   gridNode,
   household,
   KEEPER_ADMIN_TOKENS,
+  platformAppRow,
   quarantine,
   type Row,
   sealState,
@@ -23,7 +26,9 @@ import {
   window,
   worker,
 } from '../rows.ts';
+import { SqliteGatewayWrites } from './gatewayWrites.ts';
 import type { Db } from './openDatabase.ts';
+import { SqlitePlatformAppWrites } from './platformAppWrites.ts';
 
 /** `up`: the node `?` and its ancestors; UNION (not ALL) ends even on a cycle already stored. */
 const ANCESTORS_SQLITE = `WITH RECURSIVE up(id, parent_id) AS (
@@ -40,8 +45,12 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
   private readonly upsertState;
   private readonly insertDoorEvent;
   private readonly commitTx;
+  private readonly gateways: SqliteGatewayWrites;
+  private readonly platformApps: SqlitePlatformAppWrites;
 
   constructor(private readonly db: Db) {
+    this.gateways = new SqliteGatewayWrites(db);
+    this.platformApps = new SqlitePlatformAppWrites(db);
     this.upsertState = db.prepare(
       // The EXISTS guard: a sensor removed while its message was in flight leaves no state row behind
       // (and the foreign key does not fail the whole group).
@@ -136,6 +145,7 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
       })),
       quarantines: all('SELECT * FROM quarantines ORDER BY start_at').map(quarantine),
       windows: all('SELECT * FROM windows ORDER BY start_at').map(window),
+      platformApps: all('SELECT * FROM platform_apps ORDER BY id').map(platformAppRow),
     };
   }
 
@@ -155,14 +165,27 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
     this.put.sensor(s);
   }
 
-  async insertGateway(g: GatewayRow): Promise<void> {
-    this.db.transaction(() => {
-      this.db
-        .prepare('INSERT INTO gateways (id, name, secret_hash, created_at) VALUES (?, ?, ?, ?)')
-        .run(g.id, g.name, g.secretHash, g.createdAt);
-      const member = this.db.prepare('INSERT INTO gateway_sensors (gateway_id, sensor_id) VALUES (?, ?)');
-      for (const sensorId of g.sensorIds) member.run(g.id, sensorId);
-    })();
+  async insertGateway(g: GatewayRow, audit: AuditEntry): Promise<void> {
+    this.gateways.insert(g, audit);
+  }
+  async updateGateway(g: GatewayRow, audit: AuditEntry): Promise<void> {
+    this.gateways.update(g, audit);
+  }
+  async setGatewaySecretHash(id: string, secretHash: string, audit: AuditEntry): Promise<void> {
+    this.gateways.setSecretHash(id, secretHash, audit);
+  }
+  async deleteGateway(id: string, audit: AuditEntry): Promise<void> {
+    this.gateways.delete(id, audit);
+  }
+  async auditPage(query: AuditQuery): Promise<{ items: AuditRecord[]; total: number }> {
+    return this.gateways.auditPage(query);
+  }
+
+  async insertPlatformApp(a: PlatformAppRow, audit: AuditEntry): Promise<void> {
+    this.platformApps.insert(a, audit);
+  }
+  async deletePlatformApp(id: string, audit: AuditEntry): Promise<void> {
+    this.platformApps.delete(id, audit);
   }
 
   async insertQuarantine(q: Quarantine): Promise<void> {

@@ -33,6 +33,7 @@ const CONFLICTS = [
   'POST /api/sensors',
   'PATCH /api/sensors/{sensorId}',
   'POST /api/gateways',
+  'POST /api/platform-apps',
   'POST /api/quarantines',
   'PATCH /api/quarantines/{id}',
   'DELETE /api/tokens/{tokenId}',
@@ -158,10 +159,12 @@ describe('the OpenAPI document at /docs/json and the page at /docs', () => {
     expect(lists.map((l) => l.route).sort()).toEqual(
       [
         'GET /api/alerts',
+        'GET /api/audit',
         'GET /api/broker/passwd',
         'GET /api/gateways',
         'GET /api/grid',
         'GET /api/households',
+        'GET /api/platform-apps',
         'GET /api/seals',
         'GET /api/sensors',
         'GET /api/tokens',

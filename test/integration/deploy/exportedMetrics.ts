@@ -3,15 +3,6 @@
  * Shared by prometheusRules.test.ts and serviceHealthDashboard.test.ts.
  */
 
-/**
- * Exported by the scheduled backups (issue 21.1), built on another branch. prometheusRules.test.ts
- * fails once the service exports one of them: then remove it from here, so it is checked like the others.
- */
-export const COMING_WITH_BACKUPS: ReadonlySet<string> = new Set([
-  'sealwatch_backup_configured',
-  'sealwatch_backup_last_success_timestamp_seconds',
-]);
-
 /** Metric families in a scrape: each has a TYPE line, with or without samples. */
 export function metricFamilies(scrape: string): Set<string> {
   return new Set([...scrape.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!));
