@@ -78,8 +78,10 @@ describe('systemd unit', () => {
   });
 
   it('may write only DATA_DIR (and the backup folder), the one the example settings name', () => {
-    const dataDir = /^DATA_DIR=(.*)$/m.exec(readFileSync(ENV_FILE, 'utf8'))?.[1];
-    expect(settings.get('ReadWritePaths')).toEqual([dataDir, '-/var/backups/sealwatch']);
+    const env = readFileSync(ENV_FILE, 'utf8');
+    const dataDir = /^DATA_DIR=(.*)$/m.exec(env)?.[1];
+    const backupDir = /^#?BACKUP_DIR=(.*)$/m.exec(env)?.[1];
+    expect(settings.get('ReadWritePaths')).toEqual([dataDir, `-${backupDir}`]);
     expect(`/var/lib/${settings.get('StateDirectory')?.[0]}`).toBe(dataDir);
   });
 
