@@ -17,6 +17,7 @@ import { gatewayRoutes } from './routes/gateways.ts';
 import { gridRoutes } from './routes/grid.ts';
 import { householdRoutes } from './routes/households.ts';
 import { liveRoutes } from './routes/live.ts';
+import { modelRoutes } from './routes/models.ts';
 import { pageRoutes } from './routes/page.ts';
 import { platformAppRoutes } from './routes/platformApps.ts';
 import { PLATFORM_PUSH_PREFIX, platformPushRoutes } from './routes/platformPush.ts';
@@ -86,6 +87,7 @@ export function buildApi(
     workerRoutes,
     householdRoutes,
     sensorRoutes,
+    modelRoutes,
     gatewayRoutes,
     scheduleRoutes,
     tokenRoutes,

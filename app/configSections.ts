@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { AlertingSettings } from '../alerting/engine/createAlerting.ts';
 import type { Config } from '../core/config.ts';
 import type { TelemetryOptions } from '../ingest/telemetry/createTelemetrySink.ts';
+import type { GenericHeartbeat } from '../registry/sensorModels.ts';
 
 export interface TlsFiles {
   cert: Buffer;
@@ -13,7 +14,12 @@ export interface TlsFiles {
 }
 
 export interface ConfigSections {
-  storage: { dataDir: string; databaseUrl: string | undefined };
+  storage: {
+    dataDir: string;
+    databaseUrl: string | undefined;
+    /** HEARTBEAT_INTERVAL × MISSED_HEARTBEATS: the `generic` sensor model follows them. */
+    genericHeartbeat: GenericHeartbeat;
+  };
   telemetry: TelemetryOptions;
   /** Everything alerting needs but the acknowledge-link key, which storage provides. */
   alerting: Omit<AlertingSettings, 'ackKey'> & { dataDir: string };
@@ -23,7 +29,6 @@ export interface ConfigSections {
     /** Certificate and key when the API speaks HTTPS. */
     tls: TlsFiles | null;
     dataDir: string;
-    offlineAfterMs: number;
     /** Check every JSON answer against its schema (tests). */
     verifyResponses: boolean;
     /** What EMQX's HTTP hooks (/api/broker/*) are told of the SealWatch login and its share group. */
@@ -61,7 +66,14 @@ export interface ExternalBrokerSection {
 export function configSections(config: Config, tlsFiles: TlsFiles | null): ConfigSections {
   const dataDir = config.DATA_DIR;
   return {
-    storage: { dataDir, databaseUrl: config.DATABASE_URL },
+    storage: {
+      dataDir,
+      databaseUrl: config.DATABASE_URL,
+      genericHeartbeat: {
+        heartbeatIntervalMs: config.HEARTBEAT_INTERVAL,
+        missedHeartbeats: config.MISSED_HEARTBEATS,
+      },
+    },
     telemetry: {
       url: config.INFLUX_URL,
       api: config.INFLUX_API,
@@ -91,7 +103,6 @@ export function configSections(config: Config, tlsFiles: TlsFiles | null): Confi
       host: config.HTTP_HOST,
       tls: config.HTTP_TLS ? tlsFiles : null,
       dataDir,
-      offlineAfterMs: config.HEARTBEAT_INTERVAL * config.MISSED_HEARTBEATS,
       verifyResponses: config.API_VERIFY_RESPONSES,
       brokerHooks: {
         consumer:

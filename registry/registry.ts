@@ -8,6 +8,7 @@ import { GatewayCommands } from './commands/gatewayCommands.ts';
 import { GridCommands } from './commands/gridCommands.ts';
 import { HouseholdCommands } from './commands/householdCommands.ts';
 import { type ImportInput, importRecords } from './commands/importCommand.ts';
+import { ModelCommands } from './commands/modelCommands.ts';
 import { PlatformAppCommands } from './commands/platformAppCommands.ts';
 import { purgeExpiredHouseholds } from './commands/purgeCommand.ts';
 import { QuarantineCommands } from './commands/quarantineCommands.ts';
@@ -17,6 +18,7 @@ import { TokenCommands } from './commands/tokenCommands.ts';
 import { WindowCommands } from './commands/windowCommands.ts';
 import { WorkerCommands } from './commands/workerCommands.ts';
 import type { GridTree } from './gridTree.ts';
+import type { CreateModel, UpdateModel } from './modelSchemas.ts';
 import type { CreatePlatformApp, PlatformApp, PlatformAppRow } from './platformAppSchemas.ts';
 import { RegistryChanges } from './registryChanges.ts';
 import { RegistryIndex, type RegistrySnapshot } from './registryIndex.ts';
@@ -44,6 +46,7 @@ import type {
   Window,
   Worker,
 } from './schemas.ts';
+import { type GenericHeartbeat, offlineAfterMs, type SensorModel } from './sensorModels.ts';
 
 /**
  * The registry service: the grid, people, households, sensors and their schedules, and the API
@@ -56,15 +59,16 @@ import type {
  * AlertingRegistry port) always called, so splitting the registry changed none of them.
  */
 export class Registry {
-  private readonly index = new RegistryIndex();
+  private readonly index: RegistryIndex;
   /** The grid hierarchy in memory, shared with alerting's routing and the API's scope checks. */
-  readonly tree: GridTree = this.index.tree;
+  readonly tree: GridTree;
   private readonly changes: RegistryChanges;
   private readonly ctx: CommandContext<RegistryStore>;
   private readonly grid: GridCommands;
   private readonly workers: WorkerCommands;
   private readonly households: HouseholdCommands;
   private readonly sensors: SensorCommands;
+  private readonly models: ModelCommands;
   private readonly gateways: GatewayCommands;
   private readonly platformApps: PlatformAppCommands;
   private readonly secretHashes: SecretHashCommands;
@@ -76,7 +80,11 @@ export class Registry {
     private readonly store: RegistryStore,
     bus: EventBus<ServiceEvents>,
     clock: Clock,
+    /** HEARTBEAT_INTERVAL and MISSED_HEARTBEATS, which the `generic` sensor model follows. */
+    genericHeartbeat?: GenericHeartbeat,
   ) {
+    this.index = new RegistryIndex(genericHeartbeat);
+    this.tree = this.index.tree;
     this.changes = new RegistryChanges(bus);
     const ctx = { index: this.index, store, changes: this.changes, clock };
     this.ctx = ctx;
@@ -84,6 +92,7 @@ export class Registry {
     this.workers = new WorkerCommands(ctx);
     this.households = new HouseholdCommands(ctx);
     this.sensors = new SensorCommands(ctx);
+    this.models = new ModelCommands(ctx);
     this.gateways = new GatewayCommands(ctx);
     this.platformApps = new PlatformAppCommands(ctx);
     this.secretHashes = new SecretHashCommands(ctx);
@@ -133,6 +142,33 @@ export class Registry {
   }
   sensor(id: string): Sensor | undefined {
     return this.index.sensor(id);
+  }
+  /** A sensor model (device profile) by id. */
+  sensorModel(id: string): SensorModel | undefined {
+    return this.index.sensorModel(id);
+  }
+  allModels(): SensorModel[] {
+    return this.index.allModels();
+  }
+  modelIds(): string[] {
+    return this.index.allModels().map((m) => m.id);
+  }
+  /** The model a sensor is judged by (generic for an id no longer known). O(1): hot paths call it. */
+  modelOf(sensor: { model: string }): SensorModel {
+    return this.index.modelOf(sensor);
+  }
+  /** The model of a registered sensor (for alerting's offline deadlines); undefined: no such sensor. */
+  sensorModelOf(sensorId: string): SensorModel | undefined {
+    const sensor = this.index.sensor(sensorId);
+    return sensor && this.index.modelOf(sensor);
+  }
+  /** Silence after which this sensor is offline: its model's interval × missed heartbeats. */
+  offlineAfterMs(sensor: { model: string }): number {
+    return offlineAfterMs(this.index.modelOf(sensor));
+  }
+  /** Its model's low-battery threshold; null: the grid node's policy decides. */
+  lowBatteryPercentOf(sensor: { model: string }): number | null {
+    return this.index.modelOf(sensor).lowBatteryPercent;
   }
   sensorSecretHash(id: string): string | undefined {
     return this.index.sensorSecretHash(id);
@@ -262,6 +298,14 @@ export class Registry {
   }
   setCommissioning(sensorId: string, until: number | null): Promise<Sensor> {
     return this.sensors.setCommissioning(sensorId, until);
+  }
+
+  createModel(input: CreateModel, actor: Actor): Promise<SensorModel> {
+    return this.models.create(input, actor);
+  }
+  /** Reschedules the offline deadlines of the model's sensors (alerting hears `registry.changed`). */
+  updateModel(id: string, change: UpdateModel, actor: Actor): Promise<SensorModel> {
+    return this.models.update(id, change, actor);
   }
 
   createGateway(input: CreateGateway, actor: Actor): Promise<{ gateway: Gateway; secret: string }> {

@@ -2,6 +2,13 @@ import { type ArmingInputs, covers, overlaps } from './arming.ts';
 import { GridTree } from './gridTree.ts';
 import { type PlatformApp, type PlatformAppRow, publicPlatformApp } from './platformAppSchemas.ts';
 import type { Gateway, GridNode, Household, Quarantine, Sensor, Window, Worker } from './schemas.ts';
+import {
+  DEFAULT_GENERIC_HEARTBEAT,
+  GENERIC_MODEL,
+  type GenericHeartbeat,
+  modelCatalog,
+  type SensorModel,
+} from './sensorModels.ts';
 import type { GatewayRow, SensorRow } from './storedRecords.ts';
 
 /** Everything the registry holds, as the store reads it at load and at every reload. */
@@ -15,6 +22,8 @@ export interface RegistrySnapshot {
   windows: Window[];
   /** Carrier platform applications (absent from stores that predate them). */
   platformApps?: PlatformAppRow[];
+  /** Models an admin added, and shipped ones an admin edited. */
+  models: SensorModel[];
 }
 
 /**
@@ -41,10 +50,17 @@ export class RegistryIndex {
   private readonly windowsByGrid = new Map<string, Window[]>();
   private readonly sensorsByHousehold = new Map<string, Set<string>>();
   private readonly householdsByGrid = new Map<string, Set<string>>();
+  /** Sensor models by id: generic (from the environment), shipped, stored. */
+  private models: Map<string, SensorModel>;
+
+  constructor(private readonly genericHeartbeat: GenericHeartbeat = DEFAULT_GENERIC_HEARTBEAT) {
+    this.models = modelCatalog(genericHeartbeat, []);
+  }
 
   // ---- filling: at load, and again at every reload
 
   fill(snap: RegistrySnapshot): void {
+    this.models = modelCatalog(this.genericHeartbeat, snap.models);
     for (const n of snap.grid) this.tree.add(n);
     for (const w of snap.workers) this.putWorker(w);
     for (const h of snap.households) this.putHousehold(h);
@@ -78,6 +94,21 @@ export class RegistryIndex {
   }
 
   // ---- reads (synchronous, from memory)
+
+  sensorModel(id: string): SensorModel | undefined {
+    return this.models.get(id);
+  }
+  allModels(): SensorModel[] {
+    return [...this.models.values()];
+  }
+  /**
+   * The model a sensor is judged by: its own, or `generic` for a model id the catalog does not
+   * know (a row written by an older version or copied from another database). Two map lookups: the
+   * ingest and alerting hot paths call it for every message.
+   */
+  modelOf(sensor: { model: string }): SensorModel {
+    return this.models.get(sensor.model) ?? this.models.get(GENERIC_MODEL)!;
+  }
 
   gridNode(id: string): GridNode | undefined {
     return this.tree.get(id);
@@ -319,6 +350,10 @@ export class RegistryIndex {
   }
   dropFromGateways(sensorId: string): void {
     for (const g of this.gateways.values()) g.sensorIds = g.sensorIds.filter((x) => x !== sensorId);
+  }
+
+  putModel(m: SensorModel): void {
+    this.models.set(m.id, m);
   }
 
   putGateway(g: GatewayRow): void {

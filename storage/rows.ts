@@ -6,6 +6,7 @@
 import type { DoorEventRecord, SealState } from '../core/sealState.ts';
 import type { PlatformAppRow } from '../registry/platformAppSchemas.ts';
 import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../registry/schemas.ts';
+import type { SensorModel } from '../registry/sensorModels.ts';
 import type { SensorRow, TokenRow } from '../registry/storedRecords.ts';
 
 export type Row = Record<string, unknown>;
@@ -46,6 +47,17 @@ export const sensor = (r: Row): SensorRow => ({
   commissioningUntil: (r.commissioning_until as number | null) ?? null,
   createdAt: r.created_at as number,
   secretHash: r.secret_hash as string,
+});
+
+/** A stored model; `builtIn` is decided by the registry's catalog, not stored. */
+export const sensorModel = (r: Row): SensorModel => ({
+  id: r.id as string,
+  name: r.name as string,
+  heartbeatIntervalMs: Number(r.heartbeat_interval_ms),
+  missedHeartbeats: Number(r.missed_heartbeats),
+  lowBatteryPercent: r.low_battery_percent === null ? null : Number(r.low_battery_percent),
+  heartbeatCarriesDoor: r.heartbeat_carries_door === true || r.heartbeat_carries_door === 1,
+  builtIn: false,
 });
 
 export const quarantine = (r: Row): Quarantine => ({

@@ -12,6 +12,7 @@ import { DecisionQueue } from './decisionQueue.ts';
 import { Decisions } from './decisions.ts';
 import type { EngineContext } from './engineContext.ts';
 import type { AlertEngineOptions, FeedMark } from './engineOptions.ts';
+import { heartbeatOf } from './heartbeatOf.ts';
 import { OfflineSweep } from './offlineSweep.ts';
 import { limiterKey, OutboxDispatcher } from './outboxDispatcher.ts';
 import { PersonDecisions } from './personDecisions.ts';
@@ -114,6 +115,7 @@ export class AlertEngine {
         if (entity === 'household' && !removed) this.purgeIfPurged(id);
         if (entity === 'sensor' && removed) this.forgetSensor(id);
         else if (entity === 'sensor') this.trackSensor(id);
+        else if (entity === 'model') this.rescheduleModel(id);
         else if (entity === 'import') this.trackAllSensors();
         if (entity !== 'token') this.offline.forgetCounts();
       }),
@@ -274,11 +276,27 @@ export class AlertEngine {
 
   private trackSensor(sensorId: string): void {
     const { registry, seals, policy } = this.o;
-    if (this.c.tracker.lastSeenOf(sensorId) !== undefined) return;
     const s = registry.sensor(sensorId);
     if (!s) return;
-    const lastSeen = seals.state(s.id)?.lastSeen ?? s.createdAt;
-    this.c.tracker.touch(s.id, lastSeen, policy.heartbeatIntervalMs, policy.missedBeats);
+    // A sensor already tracked keeps its last-seen time; its window follows its (maybe new) model.
+    const lastSeen = this.c.tracker.lastSeenOf(sensorId) ?? seals.state(s.id)?.lastSeen ?? s.createdAt;
+    const beat = heartbeatOf(registry, policy, s.id);
+    this.c.tracker.touch(s.id, lastSeen, beat.intervalMs, beat.missedBeats);
+  }
+
+  /**
+   * A model's interval or missed beats changed: its sensors' deadlines move at once (an earlier one
+   * is queued now; a later one is found when the old deadline surfaces). One pass over the registry,
+   * on an admin's edit only.
+   */
+  private rescheduleModel(modelId: string): void {
+    let n = 0;
+    for (const s of this.o.registry.allSensors()) {
+      if (s.model !== modelId) continue;
+      this.trackSensor(s.id);
+      n++;
+    }
+    this.o.logger.info({ model: modelId, sensors: n }, 'sensor model changed: offline deadlines rescheduled');
   }
 
   /** A decision nobody waits for: a failure is logged (a synchronous one throws to the bus, which logs it). */

@@ -19,6 +19,7 @@ import { DecisionBatch, pendingOutboxRow } from './decisionBatch.ts';
 import { afterWrite } from './decisionQueue.ts';
 import { type EngineContext, householdRef } from './engineContext.ts';
 import type { FeedMark } from './engineOptions.ts';
+import { heartbeatOf } from './heartbeatOf.ts';
 import type { Settled } from './outboxDispatcher.ts';
 
 const SEVERITY_LEVEL = { maintenance: 1, warning: 2, critical: 3 } as const;
@@ -55,7 +56,8 @@ export class Decisions {
     const msg = e.message;
     const sensor = registry.sensor(msg.sensorId);
     // What the seal did is committed whatever is decided of it: silence and open doors follow it.
-    tracker.touch(msg.sensorId, msg.receivedAt, policy.heartbeatIntervalMs, policy.missedBeats);
+    const beat = heartbeatOf(registry, policy, msg.sensorId);
+    tracker.touch(msg.sensorId, msg.receivedAt, beat.intervalMs, beat.missedBeats);
     if (e.after.door === 'open') this.c.openDoorIds.add(msg.sensorId);
     else this.c.openDoorIds.delete(msg.sensorId);
     const inputs = registry.armingInputs(e.householdId);

@@ -72,6 +72,7 @@ export class OfflineSweep {
         householdId: household.id,
         gridPath: registry.tree.pathIds(household.gridId),
         lastSeen: s.lastSeen,
+        intervalMs: s.intervalMs,
         deadline: s.deadline,
         monitored: this.monitored(sensor, now),
         activeOffline: memory.ref('offline', `sensor:${s.sensorId}`),

@@ -19,10 +19,18 @@ export interface AlertingRegistry {
   allSensors(): ReadonlyArray<{
     id: string;
     householdId: string;
+    /** The sensor model's id (a model change reschedules the sensors that name it). */
+    model?: string;
     commissioningUntil: number | null;
     createdAt: number;
   }>;
   allHouseholds(): ReadonlyArray<{ id: string; gridId: string }>;
+  /**
+   * The heartbeat a sensor is judged by: its model's (registry/sensorModels.ts). Looked up by the
+   * sensor in memory, never per message through the database. Absent (or undefined for a sensor):
+   * the policy's HEARTBEAT_INTERVAL × MISSED_HEARTBEATS.
+   */
+  sensorModelOf?(sensorId: string): { heartbeatIntervalMs: number; missedHeartbeats: number } | undefined;
   sensorsOf(householdId: string): ReadonlyArray<{ id: string; commissioningUntil: number | null }>;
   armingInputs(householdId: string): {
     quarantines: readonly (Quarantine & { id: string })[];

@@ -5,6 +5,11 @@ export interface SilentMonitoredSensor {
   /** Grid path of the sensor's household, root first, leaf last. */
   gridPath: readonly string[];
   lastSeen: number;
+  /**
+   * The sensor's own heartbeat interval (its model's); absent: the policy's. It would have spoken
+   * again by `lastSeen + intervalMs`, so it fell silent somewhere in that span.
+   */
+  intervalMs?: number;
 }
 
 export interface OutageCandidate {
@@ -102,17 +107,31 @@ export function outageHolds(
   return qualifies(n, monitoredUnder(nodeId), policy);
 }
 
-function largestCluster(members: SilentMonitoredSensor[], spanMs: number): SilentMonitoredSensor[] {
-  const sorted = [...members].sort((a, b) => a.lastSeen - b.lastSeen);
+/**
+ * The most sensors that may have fallen silent at one same moment. Each fell silent somewhere in
+ * [lastSeen, lastSeen + its own interval] (silence is judged per model: an hourly Zigbee sensor last
+ * heard 40 min before a power cut fell silent with the minute-beat seals cut at the same time);
+ * the largest group of these spans sharing a point is the cluster. With one interval for all this is
+ * "last-seen times within one interval of each other", as it always was.
+ */
+function largestCluster(members: SilentMonitoredSensor[], defaultSpanMs: number): SilentMonitoredSensor[] {
+  const spanOf = (s: SilentMonitoredSensor) => s.intervalMs ?? defaultSpanMs;
+  // A sweep over span starts (+1) and ends (-1), starts first at equal times (spans are inclusive):
+  // O(n log n) for a county's worth of silent seals.
+  const events: Array<[at: number, delta: 1 | -1]> = [];
+  for (const m of members) events.push([m.lastSeen, 1], [m.lastSeen + spanOf(m), -1]);
+  events.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+  let open = 0;
   let best = 0;
-  let bestStart = 0;
-  let i = 0;
-  for (let j = 0; j < sorted.length; j++) {
-    while (sorted[j]!.lastSeen - sorted[i]!.lastSeen > spanMs) i++;
-    if (j - i + 1 > best) {
-      best = j - i + 1;
-      bestStart = i;
+  let bestAt = 0;
+  for (const [at, delta] of events) {
+    open += delta;
+    if (open > best) {
+      best = open;
+      bestAt = at;
     }
   }
-  return sorted.slice(bestStart, bestStart + best);
+  return members
+    .filter((s) => s.lastSeen <= bestAt && bestAt <= s.lastSeen + spanOf(s))
+    .sort((a, b) => a.lastSeen - b.lastSeen);
 }

@@ -59,7 +59,7 @@ export async function startApi(
     broker: () => ingress.broker && { ...ingress.broker.stats(), pendingConnects: ingress.pendingConnects() },
     externalBroker: () => ingress.external?.stats() ?? null,
     ingest: () => ({ ...ingest.pipeline.getStats(), clamped: ingest.counters.clamped }),
-    seals: () => sealCounts(registry, ingest.pipeline, clock.now(), section.offlineAfterMs),
+    seals: () => sealCounts(registry, ingest.pipeline, clock.now()),
     telemetry: () => ({ kind: telemetry.kind, ...telemetry.stats() }),
     // The owner's engine, or what it relayed: the same numbers on every instance.
     alerts: () =>
@@ -81,7 +81,7 @@ export async function startApi(
   });
 
   const events = new EventStream(clock);
-  connectLiveFeed(bus, events, registry, clock, section.offlineAfterMs);
+  connectLiveFeed(bus, events, registry, clock);
   // A revoked token's open event streams and MQTT service sessions end with it, here and (the
   // revocation reaches the others as a registry change) on every instance.
   bus.on('registry.changed', ({ entity, id, removed }) => {
@@ -101,7 +101,6 @@ export async function startApi(
           receivedAt: new Date(e.receivedAt).toISOString(),
         })),
       clock,
-      offlineAfterMs: section.offlineAfterMs,
       commissioningMs: COMMISSIONING_MS,
       isReady,
       metricsText: metrics.text,

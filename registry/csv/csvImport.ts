@@ -1,5 +1,6 @@
 import { CsvSyntaxError, parseCsv } from '../../contract/csvFormat.ts';
 import { overlaps, type Span } from '../arming.ts';
+import { unknownModelMessage } from '../commands/modelCommands.ts';
 import type { Registry } from '../registry.ts';
 import { CSV_ENTITIES, type CsvEntityName } from './csvEntities.ts';
 
@@ -173,6 +174,10 @@ function checkReferences(
           return { column: 'friendlyName', message: `friendly name '${name}' is already bound` };
         }
         names.add(name);
+      }
+      const model = b.model as string | undefined;
+      if (model !== undefined && !registry.sensorModel(model)) {
+        return { column: 'model', message: unknownModelMessage(model, registry.modelIds()) };
       }
       return householdExists(b.householdId as string)
         ? null

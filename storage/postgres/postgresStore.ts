@@ -9,6 +9,7 @@ import type { RegistrySnapshot } from '../../registry/registryIndex.ts';
 import type { RegistryStore } from '../../registry/registryStore.ts';
 import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../../registry/schemas.ts';
 import type { SecretHashUpgrade } from '../../registry/secretHashUpgrades.ts';
+import type { SensorModel } from '../../registry/sensorModels.ts';
 import type { GatewayRow, SensorRow, TokenRow } from '../../registry/storedRecords.ts';
 import {
   doorEvent,
@@ -20,6 +21,7 @@ import {
   type Row,
   sealState,
   sensor,
+  sensorModel,
   TOKEN_COLUMNS,
   token,
   tokenRecord,
@@ -30,6 +32,7 @@ import { insertRows, type Queryable } from './bulkInsert.ts';
 import { checkOut } from './checkOut.ts';
 import { PostgresGatewayWrites } from './gatewayWrites.ts';
 import { commitIngestGroup } from './ingestCommit.ts';
+import { upsertSensorModelPostgres } from './modelWrites.ts';
 import type { Pool } from './openPool.ts';
 import { PostgresPlatformAppWrites } from './platformAppWrites.ts';
 
@@ -109,6 +112,7 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
         ),
         windows: (await all('SELECT * FROM windows ORDER BY start_at, id COLLATE "C"')).map(window),
         platformApps: (await all('SELECT * FROM platform_apps ORDER BY id COLLATE "C"')).map(platformAppRow),
+        models: (await all('SELECT * FROM sensor_models ORDER BY id COLLATE "C"')).map(sensorModel),
       };
     }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   }
@@ -247,6 +251,10 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
       await db.query('DELETE FROM households WHERE id = $1', [id]);
       return { doorEvents };
     });
+  }
+
+  upsertSensorModel(m: SensorModel, audit: AuditEntry): Promise<void> {
+    return this.tx((db) => upsertSensorModelPostgres(db, m, audit));
   }
 
   async updateSensor(x: SensorRow): Promise<void> {

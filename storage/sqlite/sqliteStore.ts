@@ -9,6 +9,7 @@ import type { RegistrySnapshot } from '../../registry/registryIndex.ts';
 import type { RegistryStore } from '../../registry/registryStore.ts';
 import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../../registry/schemas.ts';
 import type { SecretHashUpgrade } from '../../registry/secretHashUpgrades.ts';
+import type { SensorModel } from '../../registry/sensorModels.ts';
 import type { GatewayRow, SensorRow, TokenRow } from '../../registry/storedRecords.ts';
 import {
   doorEvent,
@@ -20,6 +21,7 @@ import {
   type Row,
   sealState,
   sensor,
+  sensorModel,
   TOKEN_COLUMNS,
   token,
   tokenRecord,
@@ -27,6 +29,7 @@ import {
   worker,
 } from '../rows.ts';
 import { SqliteGatewayWrites } from './gatewayWrites.ts';
+import { upsertSensorModelSqlite } from './modelWrites.ts';
 import type { Db } from './openDatabase.ts';
 import { SqlitePlatformAppWrites } from './platformAppWrites.ts';
 
@@ -146,6 +149,7 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
       quarantines: all('SELECT * FROM quarantines ORDER BY start_at').map(quarantine),
       windows: all('SELECT * FROM windows ORDER BY start_at').map(window),
       platformApps: all('SELECT * FROM platform_apps ORDER BY id').map(platformAppRow),
+      models: all('SELECT * FROM sensor_models ORDER BY id').map(sensorModel),
     };
   }
 
@@ -263,6 +267,10 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
       this.db.prepare('DELETE FROM households WHERE id = ?').run(id);
       return { doorEvents };
     })();
+  }
+
+  async upsertSensorModel(m: SensorModel, audit: AuditEntry): Promise<void> {
+    upsertSensorModelSqlite(this.db, m, audit);
   }
 
   async updateSensor(x: SensorRow): Promise<void> {

@@ -222,6 +222,7 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
       quarantines: [],
       windows: [],
       platformApps: [],
+      models: [],
     });
     expect(await store.loadSealStates()).toEqual([]);
     expect(await store.countTokens()).toBe(0);
@@ -519,6 +520,40 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
     await store.deleteGridNode('empty');
     expect((await store.loadRegistry()).grid.map((n) => n.id)).toEqual(['g', 'g2']);
     expect((await store.loadRegistry()).workers).toEqual([]);
+  });
+
+  it('upsertSensorModel inserts, then replaces, each with its audit entry; fractional beats and a null threshold round-trip', async () => {
+    const model = {
+      id: 'shelly-dw2',
+      name: 'Shelly',
+      heartbeatIntervalMs: 43_200_000,
+      missedHeartbeats: 1.2,
+      lowBatteryPercent: null,
+      heartbeatCarriesDoor: false,
+      builtIn: false,
+    };
+    const audit = (at: number, id: string, action: string) => ({
+      at,
+      actor: 'admin',
+      entity: 'sensorModel',
+      entityId: id,
+      action,
+      gridId: null,
+      before: null,
+      after: { id },
+    });
+    await store.upsertSensorModel(model, audit(T, 'shelly-dw2', 'update'));
+    const own = { ...model, id: 'own', missedHeartbeats: 25 / 24, lowBatteryPercent: 15 };
+    await store.upsertSensorModel(own, audit(T, 'own', 'create'));
+    const edited = { ...model, heartbeatIntervalMs: 3_600_000, heartbeatCarriesDoor: true };
+    await store.upsertSensorModel(edited, audit(T + 1, 'shelly-dw2', 'update'));
+    expect((await store.loadRegistry()).models).toEqual([own, edited]);
+    const trail = await store.auditPage({ entity: 'sensorModel', limit: 10, offset: 0 });
+    expect(trail.items.map((e) => [e.entityId, e.action, e.at])).toEqual([
+      ['shelly-dw2', 'update', T + 1],
+      ['own', 'create', T],
+      ['shelly-dw2', 'update', T],
+    ]);
   });
 
   it('updateGridNode refuses a node under itself or its descendant, and of two opposite moves at once, one', async () => {
