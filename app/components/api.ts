@@ -54,6 +54,7 @@ export async function startApi(
   const { registry, store, alertStore } = storage;
   const { alerting } = deps.alerting;
   const telemetry = deps.telemetry.sink;
+  const isReady = () => deps.started() && ingress.healthy();
   const metrics = createMetrics(bus, {
     broker: () => ingress.broker && { ...ingress.broker.stats(), pendingConnects: ingress.pendingConnects() },
     externalBroker: () => ingress.external?.stats() ?? null,
@@ -71,6 +72,11 @@ export async function startApi(
         ...(ingress.rescue?.stats() ?? { sessionsRescued: 0, messagesRescued: 0 }),
       },
     outbox: () => alertStore.outboxCounts(),
+    outboxOldestWaitingMs: async () => {
+      const at = await alertStore.oldestWaitingOutboxAt();
+      return at === null ? 0 : Math.max(0, clock.now() - at);
+    },
+    ready: isReady,
     ...(deps.backups ? { backup: deps.backups } : {}),
   });
 
@@ -96,7 +102,7 @@ export async function startApi(
         })),
       clock,
       commissioningMs: COMMISSIONING_MS,
-      isReady: () => deps.started() && ingress.healthy(),
+      isReady,
       metricsText: metrics.text,
       metricsContentType: metrics.contentType,
       observeHttp: metrics.observeHttp,
