@@ -12,6 +12,7 @@ import { announcementRoutes } from './routes/announcements.ts';
 import { brokerRoutes } from './routes/broker.ts';
 import { csvRoutes } from './routes/csv.ts';
 import { gridRoutes } from './routes/grid.ts';
+import { gridPolicyRoutes } from './routes/gridPolicy.ts';
 import { householdRoutes } from './routes/households.ts';
 import { liveRoutes } from './routes/live.ts';
 import { pageRoutes } from './routes/page.ts';
@@ -76,6 +77,7 @@ export function buildApi(
   for (const routes of [
     systemRoutes,
     gridRoutes,
+    gridPolicyRoutes,
     workerRoutes,
     householdRoutes,
     sensorRoutes,

@@ -7,6 +7,7 @@ import { GatewayCommands } from './commands/gatewayCommands.ts';
 import { GridCommands } from './commands/gridCommands.ts';
 import { HouseholdCommands } from './commands/householdCommands.ts';
 import { type ImportInput, importRecords } from './commands/importCommand.ts';
+import { PolicyCommands } from './commands/policyCommands.ts';
 import { purgeExpiredHouseholds } from './commands/purgeCommand.ts';
 import { QuarantineCommands } from './commands/quarantineCommands.ts';
 import { SecretHashCommands } from './commands/secretHashCommands.ts';
@@ -15,6 +16,8 @@ import { TokenCommands } from './commands/tokenCommands.ts';
 import { WindowCommands } from './commands/windowCommands.ts';
 import { WorkerCommands } from './commands/workerCommands.ts';
 import type { GridTree } from './gridTree.ts';
+import type { GridPolicy, GridPolicyChange, PolicyOverrides, PolicyValues } from './policy/policyFields.ts';
+import type { PolicySource } from './policy/policyIndex.ts';
 import { RegistryChanges } from './registryChanges.ts';
 import { RegistryIndex, type RegistrySnapshot } from './registryIndex.ts';
 import type { RegistryStore } from './registryStore.ts';
@@ -66,12 +69,16 @@ export class Registry {
   private readonly quarantines: QuarantineCommands;
   private readonly windows: WindowCommands;
   private readonly apiTokens: TokenCommands;
+  private readonly policies: PolicyCommands;
 
   constructor(
     private readonly store: RegistryStore,
     bus: EventBus<ServiceEvents>,
     clock: Clock,
+    /** The root's policy (the environment's values); without it, the built-in defaults. */
+    options: { policyDefaults?: Readonly<PolicyValues> } = {},
   ) {
+    if (options.policyDefaults) this.index.policies.setDefaults(options.policyDefaults);
     this.changes = new RegistryChanges(bus);
     const ctx = { index: this.index, store, changes: this.changes, clock };
     this.ctx = ctx;
@@ -84,6 +91,7 @@ export class Registry {
     this.quarantines = new QuarantineCommands(ctx);
     this.windows = new WindowCommands(ctx);
     this.apiTokens = new TokenCommands(ctx);
+    this.policies = new PolicyCommands(ctx);
   }
 
   async load(): Promise<void> {
@@ -195,6 +203,25 @@ export class Registry {
   window(id: string): Window | undefined {
     return this.index.window(id);
   }
+  /**
+   * The policy fields set on a node's path (nearest first), without the root's defaults: what
+   * alerting merges over its own. The same frozen object until a policy or the tree changes.
+   */
+  policyOverrides(gridId: string): Readonly<PolicyOverrides> {
+    return this.index.policies.overridesAt(gridId);
+  }
+  /** The policy in force at a node and, per field, the node that sets it or `default`. */
+  effectivePolicy(gridId: string): { effective: PolicyValues; source: PolicySource } {
+    return this.index.policies.effective(gridId);
+  }
+  /** What a node sets itself, with who set it and when. */
+  gridPolicy(gridId: string): GridPolicy | undefined {
+    return this.index.policies.of(gridId);
+  }
+  allGridPolicies(): GridPolicy[] {
+    return this.index.policies.all();
+  }
+
   /** Device secret hashes, for an external broker's password file (whole-grid admins only). */
   deviceSecretHashes(): Generator<{ kind: 'sensor' | 'gateway'; id: string; hash: string }> {
     return this.index.deviceSecretHashes();
@@ -245,6 +272,18 @@ export class Registry {
   }
   setCommissioning(sensorId: string, until: number | null): Promise<Sensor> {
     return this.sensors.setCommissioning(sensorId, until);
+  }
+
+  /** Sets some fields of a node's policy; null removes one. `actor` is recorded with the time. */
+  setGridPolicy(gridId: string, change: GridPolicyChange, actor: string): Promise<GridPolicy | null> {
+    return this.policies.set(gridId, change, actor);
+  }
+  /** A checked CSV import of policies: each row becomes its node's whole policy, in one transaction. */
+  importGridPolicies(
+    rows: ReadonlyArray<{ gridId: string; fields: PolicyOverrides }>,
+    actor: string,
+  ): Promise<number> {
+    return this.policies.replaceMany(rows, actor);
   }
 
   createGateway(input: CreateGateway): Promise<{ gateway: Gateway; secret: string }> {

@@ -1,5 +1,7 @@
 import { type ArmingInputs, covers, overlaps } from './arming.ts';
 import { GridTree } from './gridTree.ts';
+import type { GridPolicy } from './policy/policyFields.ts';
+import { PolicyIndex } from './policy/policyIndex.ts';
 import type { Gateway, GridNode, Household, Quarantine, Sensor, Window, Worker } from './schemas.ts';
 import type { GatewayRow, SensorRow } from './storedRecords.ts';
 
@@ -12,6 +14,7 @@ export interface RegistrySnapshot {
   gateways: GatewayRow[];
   quarantines: Quarantine[];
   windows: Window[];
+  policies: GridPolicy[];
 }
 
 /**
@@ -27,6 +30,8 @@ export interface RegistrySnapshot {
  */
 export class RegistryIndex {
   readonly tree = new GridTree();
+  /** Policies per grid node and what is in force where (kept in step by commands/policyCommands.ts). */
+  readonly policies = new PolicyIndex(this.tree);
   private readonly workers = new Map<string, Worker>();
   private readonly households = new Map<string, Household>();
   private readonly sensors = new Map<string, SensorRow>();
@@ -48,6 +53,7 @@ export class RegistryIndex {
     for (const g of snap.gateways) this.putGateway(g);
     for (const q of snap.quarantines) this.putQuarantine(q);
     for (const w of snap.windows) this.putWindow(w);
+    for (const p of snap.policies) this.policies.put(p);
     // Nothing this service writes makes a cycle; one already stored (a hand edit, an older version)
     // is reported here, at load and at every reload, and the walks treat its closing link as broken.
     this.tree.auditCycles();
@@ -55,6 +61,7 @@ export class RegistryIndex {
 
   clear(): void {
     this.tree.clear();
+    this.policies.clear();
     for (const map of [
       this.workers,
       this.households,

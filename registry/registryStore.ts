@@ -10,6 +10,7 @@ import type { GatewayStore } from './commands/gatewayCommands.ts';
 import type { GridStore } from './commands/gridCommands.ts';
 import type { HouseholdStore } from './commands/householdCommands.ts';
 import type { ImportStore } from './commands/importCommand.ts';
+import type { PolicyStore } from './commands/policyCommands.ts';
 import type { PurgeStore } from './commands/purgeCommand.ts';
 import type { QuarantineStore } from './commands/quarantineCommands.ts';
 import type { SecretHashStore } from './commands/secretHashCommands.ts';
@@ -35,6 +36,7 @@ export interface EntityStore
     SecretHashStore,
     QuarantineStore,
     WindowStore,
+    PolicyStore,
     ImportStore {}
 
 /** Everything the Registry writes and reads through: its records, the API tokens and the privacy purge. */

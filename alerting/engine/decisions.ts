@@ -50,12 +50,12 @@ export class Decisions {
 
   /** A committed seal message: the rules' decisions, written with the feed's mark if it has one. */
   message(e: SealCommitted, mark?: FeedMark): Written {
-    const { registry, clock, policy } = this.c.o;
+    const { registry, clock, policy: env } = this.c.o;
     const { memory, tracker } = this.c;
     const msg = e.message;
     const sensor = registry.sensor(msg.sensorId);
     // What the seal did is committed whatever is decided of it: silence and open doors follow it.
-    tracker.touch(msg.sensorId, msg.receivedAt, policy.heartbeatIntervalMs, policy.missedBeats);
+    tracker.touch(msg.sensorId, msg.receivedAt, env.heartbeatIntervalMs, env.missedBeats);
     if (e.after.door === 'open') this.c.openDoorIds.add(msg.sensorId);
     else this.c.openDoorIds.delete(msg.sensorId);
     const inputs = registry.armingInputs(e.householdId);
@@ -64,12 +64,15 @@ export class Decisions {
       lowBatteryNotified: memory.lowBatteryNotified(msg.sensorId),
       commissioningUntil: sensor?.commissioningUntil ?? null,
     };
+    const household = householdRef(registry, e.householdId);
+    // The policy in force where the household is (grace, opens per day, battery threshold).
+    const policy = this.c.policies.forSensor(msg.sensorId, household.gridId);
     const counter = memory.openCounter(e.householdId);
     const sensorKey = `sensor:${msg.sensorId}`;
     const evaluation = evaluateMessage({
       msg,
       before,
-      household: householdRef(registry, e.householdId),
+      household,
       quarantines: inputs.quarantines,
       windows: inputs.windows,
       announcements: this.c.announcements.of(e.householdId),
@@ -176,7 +179,7 @@ export class Decisions {
       alert,
       randomUUID(),
       route.assignee?.id ?? null,
-      firstEscalationAt(alert.openedAt, chain.length, o.escalateAfter),
+      firstEscalationAt(alert.openedAt, chain.length, this.c.policies.escalationStepsAt(alert.gridId)),
     );
     const raised: StoredAlert = { ...t.alert, detail: alert.detail };
     batch.put(raised, t.change);

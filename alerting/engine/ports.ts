@@ -1,5 +1,6 @@
 import type { SealState as CoreSealState } from '../../core/sealState.ts';
 import type { GridTree, TreeNode } from '../../registry/gridTree.ts';
+import type { PolicyOverrides } from '../../registry/policy/policyFields.ts';
 import type { ArmingWindow, Quarantine } from '../alertModel.ts';
 import type { Worker } from '../routing.ts';
 
@@ -24,6 +25,11 @@ export interface AlertingRegistry {
   }>;
   allHouseholds(): ReadonlyArray<{ id: string; gridId: string }>;
   sensorsOf(householdId: string): ReadonlyArray<{ id: string; commissioningUntil: number | null }>;
+  /**
+   * The policy fields set on a node's way to the root (the environment's values are the engine's
+   * own): the same object until a policy or the tree changes, read per message (no I/O).
+   */
+  policyOverrides(gridId: string): Readonly<PolicyOverrides>;
   armingInputs(householdId: string): {
     quarantines: readonly (Quarantine & { id: string })[];
     windows: readonly (ArmingWindow & { id: string })[];

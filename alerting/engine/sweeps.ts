@@ -238,7 +238,8 @@ export class Sweeps {
     for (const a0 of [...memory.byId.values()]) {
       if (a0.nextEscalationAt === undefined || a0.nextEscalationAt > now) continue;
       const a = memory.current(batch, a0.id) ?? a0;
-      const d = dueEscalation(a, escalationChain(org, a.gridId), this.c.o.escalateAfter, now);
+      const steps = this.c.policies.escalationStepsAt(a.gridId);
+      const d = dueEscalation(a, escalationChain(org, a.gridId), steps, now);
       if (!d) {
         // Nobody above any more (the chain changed): stop waiting.
         const { nextEscalationAt: _, ...rest } = a;

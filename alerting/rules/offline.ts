@@ -1,5 +1,5 @@
-import type { ActiveAlertRef, Decision, Policy } from '../alertModel.ts';
-import { detectOutages, outageHolds, type SilentMonitoredSensor } from './outage.ts';
+import type { ActiveAlertRef, Decision } from '../alertModel.ts';
+import { detectOutages, type OutagePolicy, outageHolds, type SilentMonitoredSensor } from './outage.ts';
 
 /** A sensor the tracker reports silent, joined by the engine with what the store knows. */
 export interface SilentSensorView extends SilentMonitoredSensor {
@@ -18,7 +18,7 @@ export interface OfflineSweepInput {
   monitoredUnder: (nodeId: string) => number;
   /** Unresolved outage alerts by node id. */
   activeOutages: ReadonlyMap<string, ActiveAlertRef & {}>;
-  policy: Pick<Policy, 'outageMinSensors' | 'outageMinFraction' | 'heartbeatIntervalMs'>;
+  policy: OutagePolicy;
   /**
    * How long a silent sensor's own alert waits for an outage to form around it. Defaults to one
    * heartbeat interval: every sensor that fell silent within one interval of it has expired by then.

@@ -45,6 +45,10 @@ export function csvRoutes(table: RouteTable, { registry }: ApiDeps): void {
           check.errors,
         );
       }
+      if (entity === 'policies') {
+        const rows = check.bodies.map(({ gridId, ...fields }) => ({ gridId: gridId as string, fields }));
+        return { entity, imported: await registry.importGridPolicies(rows, principal.name) };
+      }
       const result = await registry.importRecords({ [entity]: check.bodies });
       return { entity, imported: result.count, ...(entity === 'sensors' ? { secrets: result.secrets } : {}) };
     },

@@ -35,7 +35,9 @@ export async function startStorage(
   mkdirSync(section.dataDir, { recursive: true, mode: 0o700 });
   const shared = section.databaseUrl ? await openSharedDatabase(section.databaseUrl, logger) : null;
   const stores: Stores = shared ?? openLocalDatabase(section.dataDir, logger);
-  const registry = new Registry(stores.store, deps.bus, deps.clock);
+  const registry = new Registry(stores.store, deps.bus, deps.clock, {
+    policyDefaults: section.policyDefaults,
+  });
   const registryLog = logger.child({ component: 'registry' });
   registry.tree.onCycle = (ids) =>
     registryLog.error(

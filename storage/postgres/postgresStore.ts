@@ -3,6 +3,7 @@ import type { DoorHistoryStore, IngestCommit, IngestStore } from '../../ingest/i
 import type { ImportRecords } from '../../registry/commands/importCommand.ts';
 import type { TokenRevocation } from '../../registry/commands/tokenCommands.ts';
 import { cycleRefusal } from '../../registry/gridCycle.ts';
+import type { GridPolicy } from '../../registry/policy/policyFields.ts';
 import type { RegistrySnapshot } from '../../registry/registryIndex.ts';
 import type { RegistryStore } from '../../registry/registryStore.ts';
 import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../../registry/schemas.ts';
@@ -11,6 +12,7 @@ import type { GatewayRow, SensorRow, TokenRow } from '../../registry/storedRecor
 import {
   doorEvent,
   gridNode,
+  gridPolicy,
   household,
   KEEPER_ADMIN_TOKENS,
   quarantine,
@@ -97,8 +99,29 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
           quarantine,
         ),
         windows: (await all('SELECT * FROM windows ORDER BY start_at, id COLLATE "C"')).map(window),
+        policies: (await all('SELECT * FROM grid_policies ORDER BY grid_id COLLATE "C"')).map(gridPolicy),
       };
     }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  }
+
+  async writeGridPolicies(put: readonly GridPolicy[], removed: readonly string[]): Promise<void> {
+    await this.tx(async (db) => {
+      if (put.length > 0)
+        await db.query(
+          `INSERT INTO grid_policies (grid_id, fields, updated_at, updated_by)
+           SELECT * FROM unnest($1::text[], $2::jsonb[], $3::bigint[], $4::text[])
+           ON CONFLICT (grid_id) DO UPDATE SET fields = excluded.fields, updated_at = excluded.updated_at,
+             updated_by = excluded.updated_by`,
+          [
+            put.map((p) => p.gridId),
+            put.map((p) => JSON.stringify(p.fields)),
+            put.map((p) => p.updatedAt),
+            put.map((p) => p.updatedBy),
+          ],
+        );
+      if (removed.length > 0)
+        await db.query('DELETE FROM grid_policies WHERE grid_id = ANY($1::text[])', [removed]);
+    });
   }
 
   async insertGridNode(n: GridNode): Promise<void> {

@@ -9,8 +9,8 @@
  * importing them from definition.ts, so the step keeps doing what it did when the definition
  * changes again. test/integration/store/schema.test.ts proves that the steps end at the definition.
  */
-import { desc, integer } from './schemaTypes.ts';
-import { alterColumn, createIndex, dropIndex, type Step, sql } from './stepOps.ts';
+import { desc, integer, json, references, text } from './schemaTypes.ts';
+import { alterColumn, createIndex, createTable, dropIndex, type Step, sql } from './stepOps.ts';
 
 /** PostgreSQL: a bigserial column becomes an identity column that continues where it was. */
 const serialToIdentity = (table: string, column: string): string => `DO $$
@@ -54,6 +54,22 @@ export const STEPS: readonly Step[] = [
         sql({ postgres: serialToIdentity('seal_feed', 'id') }),
       ],
     },
+  },
+  {
+    version: 101,
+    name: 'policy per grid node (issue 16.4)',
+    ops: [
+      createTable({
+        name: 'grid_policies',
+        columns: [
+          text('grid_id', { references: references('grid_nodes', { onDelete: 'cascade' }) }),
+          json('fields'),
+          integer('updated_at'),
+          text('updated_by'),
+        ],
+        primaryKey: ['grid_id'],
+      }),
+    ],
   },
 ];
 

@@ -3,6 +3,7 @@ import type { DoorHistoryStore, IngestCommit, IngestStore } from '../../ingest/i
 import type { ImportRecords } from '../../registry/commands/importCommand.ts';
 import type { TokenRevocation } from '../../registry/commands/tokenCommands.ts';
 import { cycleRefusal } from '../../registry/gridCycle.ts';
+import type { GridPolicy } from '../../registry/policy/policyFields.ts';
 import type { RegistrySnapshot } from '../../registry/registryIndex.ts';
 import type { RegistryStore } from '../../registry/registryStore.ts';
 import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../../registry/schemas.ts';
@@ -11,6 +12,7 @@ import type { GatewayRow, SensorRow, TokenRow } from '../../registry/storedRecor
 import {
   doorEvent,
   gridNode,
+  gridPolicy,
   household,
   KEEPER_ADMIN_TOKENS,
   quarantine,
@@ -136,7 +138,21 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
       })),
       quarantines: all('SELECT * FROM quarantines ORDER BY start_at').map(quarantine),
       windows: all('SELECT * FROM windows ORDER BY start_at').map(window),
+      policies: all('SELECT * FROM grid_policies ORDER BY grid_id').map(gridPolicy),
     };
+  }
+
+  async writeGridPolicies(put: readonly GridPolicy[], removed: readonly string[]): Promise<void> {
+    const upsert = this.db.prepare(
+      `INSERT INTO grid_policies (grid_id, fields, updated_at, updated_by) VALUES (?, ?, ?, ?)
+       ON CONFLICT (grid_id) DO UPDATE SET fields = excluded.fields, updated_at = excluded.updated_at,
+         updated_by = excluded.updated_by`,
+    );
+    const remove = this.db.prepare('DELETE FROM grid_policies WHERE grid_id = ?');
+    this.db.transaction(() => {
+      for (const p of put) upsert.run(p.gridId, JSON.stringify(p.fields), p.updatedAt, p.updatedBy);
+      for (const id of removed) remove.run(id);
+    })();
   }
 
   async insertGridNode(n: GridNode): Promise<void> {
