@@ -103,6 +103,24 @@ const tableNamesOf = (dialect: Dialect) =>
     .map((t) => t.name)
     .sort();
 
+/** Tables a step created after the fixture was made: the fixture cannot hold them, the upgrade adds them empty. */
+const TABLES_OF_LATER_STEPS = new Set(
+  STEPS.flatMap((step) =>
+    Array.isArray(step.ops) ? step.ops : [...step.ops.sqlite, ...step.ops.postgres],
+  ).flatMap((op) => (op.op === 'createTable' ? [op.table.name] : [])),
+);
+const fixtureTableNamesOf = (dialect: Dialect) =>
+  tableNamesOf(dialect).filter((name) => !TABLES_OF_LATER_STEPS.has(name));
+/** The rows of the tables the fixture had; the tables added since must be empty. */
+const withoutLaterTables = (rows: Rows): Rows => {
+  const kept: Rows = {};
+  for (const [table, list] of Object.entries(rows)) {
+    if (!TABLES_OF_LATER_STEPS.has(table)) kept[table] = list;
+    else expect(list, table).toEqual([]);
+  }
+  return kept;
+};
+
 // ---- a new database
 
 describe('a new database is the definition', () => {
@@ -164,12 +182,12 @@ describe('a database made by cb74456 (before one schema source) opens without lo
     const before = sqliteRows(old);
     expect(sqliteVersions(old)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     old.close();
-    expect(Object.keys(before).sort()).toEqual(tableNamesOf('sqlite'));
+    expect(Object.keys(before).sort()).toEqual(fixtureTableNamesOf('sqlite'));
     for (const [table, rows] of Object.entries(before)) expect(rows.length, table).toBeGreaterThan(0);
 
     const db = openDatabase(file, logger);
     try {
-      expect(sqliteRows(db)).toEqual(before);
+      expect(withoutLaterTables(sqliteRows(db))).toEqual(before);
       expect(sqliteShape(db)).toEqual(shapeOfDefinition(TABLES, 'sqlite'));
       expect(sqliteVersions(db)).toEqual([1, 2, 3, 4, 5, 6, 7, ...STEP_VERSIONS]);
 
@@ -206,11 +224,11 @@ describe('a database made by cb74456 (before one schema source) opens without lo
     try {
       const before = await postgresRows(client);
       expect(await postgresVersions(client)).toEqual([1, 2, 3, 4]);
-      expect(Object.keys(before).sort()).toEqual(tableNamesOf('postgres'));
+      expect(Object.keys(before).sort()).toEqual(fixtureTableNamesOf('postgres'));
       for (const [table, rows] of Object.entries(before)) expect(rows.length, table).toBeGreaterThan(0);
 
       pool = await openPool(url, logger, { max: 2 });
-      expect(await postgresRows(client)).toEqual(before);
+      expect(withoutLaterTables(await postgresRows(client))).toEqual(before);
       expect(await postgresShape(client)).toEqual(shapeOfDefinition(TABLES, 'postgres'));
       expect(await postgresVersions(client)).toEqual([1, 2, 3, 4, ...STEP_VERSIONS]);
 

@@ -70,12 +70,15 @@ describe('planMigrations', () => {
     const legacy = planMigrations(new Set([1, 2, 3, 4]), LEGACY_MIGRATIONS);
     expect(legacy.kind === 'upgrade' && legacy.legacy.map((m) => m.version)).toEqual([5, 6, 7]);
     expect(legacy.kind === 'upgrade' && legacy.steps).toEqual(STEPS);
-    const next = { version: 101, name: 'next', ops: [] };
-    expect(planMigrations(new Set([100]), LEGACY_MIGRATIONS, [...STEPS, next])).toEqual({
-      kind: 'upgrade',
-      legacy: [],
-      steps: [next],
-    });
+    // The step after the last one there is, whatever that is now.
+    const next = { version: Math.max(...STEPS.map((s) => s.version)) + 1, name: 'next', ops: [] };
+    expect(planMigrations(new Set(STEPS.map((s) => s.version)), LEGACY_MIGRATIONS, [...STEPS, next])).toEqual(
+      {
+        kind: 'upgrade',
+        legacy: [],
+        steps: [next],
+      },
+    );
   });
 });
 
