@@ -72,6 +72,7 @@ export class AlertEngine {
       view: (a) => this.queries.view(a),
       address: (a) => this.queries.addressOf(a),
       deliver: () => this.dispatcher.kick(),
+      deadline: (at) => this.sweeps.wakeBy(at),
     });
     this.people = new PersonDecisions(this.c, this.decisions);
     this.dispatcher = new OutboxDispatcher({

@@ -41,6 +41,8 @@ export class Decisions {
       address(a: StoredAlert): string | null;
       /** Deliver what the outbox has due now. */
       deliver(): void;
+      /** A deadline (escalation, grace) was written: the sweep runs by then. */
+      deadline(at: number): void;
     },
   ) {
     this.channels = new Set(c.o.notifiers.map((n) => n.channel));
@@ -254,6 +256,9 @@ export class Decisions {
       this.c.memory.absorb(batch);
       this.tell(batch.toTell());
       if (batch.outbox.length > 0) this.deps.deliver();
+      for (const a of batch.alerts.values())
+        if (a.nextEscalationAt !== undefined) this.deps.deadline(a.nextEscalationAt);
+      for (const p of batch.pendingPut) this.deps.deadline(p.dueAt);
     });
   }
 
