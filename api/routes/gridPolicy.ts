@@ -79,9 +79,20 @@ export function gridPolicyRoutes(table: RouteTable, { registry }: ApiDeps): void
     params: gridId,
     body: gridPolicyBody,
     answer: policyAnswer,
-    handler: async ({ params, body, principal }) => {
+    handler: async ({ params, body, principal, request }) => {
       nodeInScope(principal, params.gridId);
-      await registry.setGridPolicy(params.gridId, body, principal.name);
+      const policy = await registry.setGridPolicy(params.gridId, body, principal.name);
+      // Who changed what, and when: the record of a rule change for the subtree.
+      request.log.info(
+        {
+          gridId: params.gridId,
+          actor: principal.name,
+          tokenId: principal.tokenId,
+          change: body,
+          set: policy?.fields ?? {},
+        },
+        'grid policy changed',
+      );
       return policyView(registry, params.gridId);
     },
   });
