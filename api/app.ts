@@ -9,8 +9,10 @@ import { forwardAlertingCalls } from './ownerProxy.ts';
 import { ackRoutes } from './routes/ack.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { announcementRoutes } from './routes/announcements.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { brokerRoutes } from './routes/broker.ts';
 import { csvRoutes } from './routes/csv.ts';
+import { gatewayRoutes } from './routes/gateways.ts';
 import { gridRoutes } from './routes/grid.ts';
 import { gridPolicyRoutes } from './routes/gridPolicy.ts';
 import { householdRoutes } from './routes/households.ts';
@@ -81,6 +83,7 @@ export function buildApi(
     workerRoutes,
     householdRoutes,
     sensorRoutes,
+    gatewayRoutes,
     scheduleRoutes,
     tokenRoutes,
     sealRoutes,
@@ -91,6 +94,7 @@ export function buildApi(
     ackRoutes,
     announcementRoutes,
     brokerRoutes,
+    auditRoutes,
   ]) {
     routes(table, deps);
   }

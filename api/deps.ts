@@ -3,6 +3,7 @@ import type { BrokerHooks } from '../broker/external/brokerHooks.ts';
 import type { Clock } from '../core/clock.ts';
 import type { SealState } from '../core/sealState.ts';
 import type { Registry } from '../registry/registry.ts';
+import type { BackupReport } from './backupReport.ts';
 import type { EventStream } from './live/eventStream.ts';
 import type { AlertingOwner } from './ownerProxy.ts';
 import type { DoorEventAnswer } from './schemas/liveAnswers.ts';
@@ -34,4 +35,6 @@ export interface ApiDeps {
   alertingOwner?: AlertingOwner;
   /** Device authentication and topic ACL for an external broker (EMQX HTTP hooks). */
   brokerHooks: BrokerHooks;
+  /** The scheduled backups, shown in /readyz's details; absent without BACKUP_DIR. */
+  backups?: BackupReport;
 }

@@ -2,6 +2,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry as PromRegis
 import type { ExternalConsumerStats } from '../broker/external/consumer.ts';
 import type { EventBus } from '../core/eventBus.ts';
 import type { ServiceEvents } from '../core/events.ts';
+import type { BackupReport } from './backupReport.ts';
 
 /** Numbers read at scrape time from the parts that own them. */
 export interface MetricSources {
@@ -48,6 +49,8 @@ export interface MetricSources {
     dropped: number;
     movedInTime: number;
   };
+  /** The scheduled backups (BACKUP_DIR); without it their metrics are left out, not shown as never run. */
+  backup?: BackupReport;
 }
 
 /**
@@ -202,6 +205,7 @@ export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSourc
     g.reset();
     for (const [status, n] of Object.entries(counts)) g.set({ status }, n);
   });
+  if (sources.backup) backupMetrics(registry, sources.backup);
   const http = new Histogram({
     name: 'sealwatch_http_request_duration_seconds',
     help: 'HTTP request latency by route and status class',
@@ -226,4 +230,41 @@ export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSourc
     observeHttp: (method: string, route: string, statusCode: number, ms: number) =>
       http.observe({ method, route, status: `${Math.floor(statusCode / 100)}xx` }, ms / 1000),
   };
+}
+
+/** The scheduled backups: what an alert on "no backup for a day" and a dashboard need. */
+function backupMetrics(registry: PromRegistry, report: BackupReport): void {
+  const gauge = (name: string, help: string, value: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(value());
+      },
+    });
+  gauge(
+    'sealwatch_backup_last_success_timestamp_seconds',
+    'When the last scheduled backup succeeded (Unix time; 0 before the first)',
+    () => (report.lastSuccessAt ?? 0) / 1000,
+  );
+  gauge(
+    'sealwatch_backup_last_duration_seconds',
+    'How long the last successful scheduled backup took',
+    () => (report.lastDurationMs ?? 0) / 1000,
+  );
+  gauge(
+    'sealwatch_backup_last_bytes',
+    'Size of the last successful backup file',
+    () => report.lastBytes ?? 0,
+  );
+  new Counter({
+    name: 'sealwatch_backup_failures_total',
+    help: 'Scheduled backups that failed since start',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(report.failures);
+    },
+  });
 }

@@ -33,6 +33,8 @@ export interface ConfigSections {
   };
   cluster: { instanceUrl: string | undefined; httpHost: string; https: boolean };
   retention: { days: number; tz: string };
+  /** Scheduled backups of DATA_DIR into `dir` (none when unset). */
+  backup: { dir: string | undefined; cron: string; keep: number; dataDir: string; tz: string };
   /** The embedded broker, or the external one whose shared subscriptions ingest consumes (MQTT_URL). */
   ingress: {
     dataDir: string;
@@ -112,6 +114,13 @@ export function configSections(config: Config, tlsFiles: TlsFiles | null): Confi
     },
     cluster: { instanceUrl: config.INSTANCE_URL, httpHost: config.HTTP_HOST, https: config.HTTP_TLS },
     retention: { days: config.RETENTION_DAYS, tz: config.TZ_LOCAL },
+    backup: {
+      dir: config.BACKUP_DIR,
+      cron: config.BACKUP_CRON,
+      keep: config.BACKUP_KEEP,
+      dataDir,
+      tz: config.TZ_LOCAL,
+    },
     ingress: {
       dataDir,
       embedded: {

@@ -18,6 +18,7 @@ import type { ServiceEvents } from '../core/events.ts';
 import type { Logger } from '../core/logger.ts';
 import { startAlerting } from './components/alerting.ts';
 import { startApi } from './components/api.ts';
+import { BackupRecord, startBackups } from './components/backup.ts';
 import { startCluster } from './components/cluster.ts';
 import { startIngest } from './components/ingest.ts';
 import { startIngress } from './components/ingress.ts';
@@ -56,6 +57,8 @@ export async function createService(
   // The parts started before the ingress and the cluster ask them about connections and ownership.
   const ingressView = new IngressView();
   const clusterView = new ClusterView();
+  // The API reports the scheduled backups, which start after it.
+  const backups = section.backup.dir === undefined ? null : new BackupRecord();
   let started = false;
 
   const storage = await parts.start('storage', () => startStorage(section.storage, base));
@@ -73,6 +76,7 @@ export async function createService(
       alerting,
       ingress: ingressView,
       cluster: clusterView,
+      backups,
       started: () => started,
     }),
   );
@@ -88,6 +92,7 @@ export async function createService(
     }),
   );
   await parts.start('retention', () => startRetention(section.retention, { ...base, storage }));
+  await parts.start('backup', () => startBackups(section.backup, { ...base, storage, record: backups }));
   await parts.start('ingress', () =>
     startIngress(section.ingress, { ...base, storage, ingest, cluster: clusterView, view: ingressView }),
   );

@@ -280,8 +280,14 @@ export async function startMultiInstance(d: MultiInstanceDeps): Promise<MultiIns
       }
       if (message.instance === d.instance) return;
       if (channel === REGISTRY_CHANNEL) {
-        const { entity, id, removed } = message as unknown as ServiceEvents['registry.changed'];
-        scheduleReload(removed ? { entity, id, removed } : { entity, id });
+        const { entity, id, removed, secretReplaced } =
+          message as unknown as ServiceEvents['registry.changed'];
+        scheduleReload({
+          entity,
+          id,
+          ...(removed ? { removed } : {}),
+          ...(secretReplaced ? { secretReplaced } : {}),
+        });
       } else if (channel === ALERTS_CHANNEL && !lock.isOwner) {
         const m = message as unknown as { alert: AlertSnapshot; change: string };
         relayAlert(m.alert, m.change);

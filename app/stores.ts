@@ -9,7 +9,7 @@ import { PostgresAlertStore } from '../storage/postgres/postgresAlertStore.ts';
 import { PostgresStore } from '../storage/postgres/postgresStore.ts';
 import { type FeedPosition, feedHorizon } from '../storage/postgres/sealFeed.ts';
 import { SqliteAlertStore } from '../storage/sqlite/alertStore.ts';
-import { openDatabase } from '../storage/sqlite/openDatabase.ts';
+import { type Db, openDatabase } from '../storage/sqlite/openDatabase.ts';
 import { SqliteStore } from '../storage/sqlite/sqliteStore.ts';
 import { newInstanceName } from './multiInstance.ts';
 
@@ -25,11 +25,11 @@ export interface Stores {
   close(): Promise<void>;
 }
 
-/** The embedded default: one SQLite file in DATA_DIR. */
-export function openLocalDatabase(dataDir: string, logger: Logger): Stores {
+/** The embedded default: one SQLite file in DATA_DIR; `db`, its connection, is what scheduled backups copy. */
+export function openLocalDatabase(dataDir: string, logger: Logger): Stores & { db: Db } {
   const db = openDatabase(join(dataDir, 'sealwatch.db'), logger.child({ component: 'db' }));
   const store = new SqliteStore(db);
-  return { store, alertStore: new SqliteAlertStore(db), close: () => store.close() };
+  return { db, store, alertStore: new SqliteAlertStore(db), close: () => store.close() };
 }
 
 export interface SharedDatabase extends Stores {

@@ -91,6 +91,11 @@ export function connectedClients(aedes: Aedes): Client[] {
   return Object.values(broker(aedes).clients).filter((c): c is Client => c !== undefined);
 }
 
+/** This node's connected client with this client id, if any (Aedes keeps them by id). */
+export function connectedClient(aedes: Aedes, clientId: string): Client | undefined {
+  return broker(aedes).clients[clientId];
+}
+
 /**
  * The topic of the client's will, or null. When the connection closes, Aedes passes the will to
  * authorizePublish and clears it right after that call (lib/client.js `close`): read it

@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import { Aedes, type Client } from 'aedes';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
-import { assertAedesVersion, connectedClients, persistenceOf } from './aedesInternals.ts';
+import { assertAedesVersion, connectedClient, connectedClients, persistenceOf } from './aedesInternals.ts';
 import {
   DeliveredQosCap,
   matchEmptyLevelsInRetained,
@@ -12,6 +12,7 @@ import {
 import type { Authenticator } from './authenticator.ts';
 import { ConnectionLedger, newNodeId, openRedisBackplane } from './cluster.ts';
 import { type BrokerStats, ConnectionAccounting } from './connectionAccounting.ts';
+import { DeviceSessions } from './deviceSessions.ts';
 import { acceptConnections } from './hooks/accept.ts';
 import { followClientsAcrossNodes } from './hooks/clusterConnections.ts';
 import { connectHooks } from './hooks/connect.ts';
@@ -77,6 +78,10 @@ export interface Broker {
    * returns how many. Other nodes close theirs when the revocation reaches them.
    */
   closeServiceSessions(tokenId: string): number;
+  /** Closes this node's session of a sensor or gateway removed or given a new secret; returns how many. */
+  closeDeviceSessions(id: string, reason: 'device_removed' | 'secret_replaced'): number;
+  /** A gateway's live session publishes for this sensor list from now on. */
+  updateGatewaySensors(id: string, sensorIds: readonly string[]): number;
   close(): Promise<void>;
 }
 
@@ -163,6 +168,12 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     log,
   });
   watchConnections(aedes, { accounting, identities, serviceSessions, log });
+  const deviceSessions = new DeviceSessions({
+    accounting,
+    identities,
+    connectedClient: (clientId) => connectedClient(aedes, clientId),
+    log,
+  });
 
   const accept = acceptConnections({
     aedes,
@@ -202,6 +213,8 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     pendingConnects: () => accounting.pendingConnects(),
     healthy: () => backplane?.up() ?? true,
     closeServiceSessions: (tokenId) => serviceSessions.closeToken(tokenId),
+    closeDeviceSessions: (id, reason) => deviceSessions.close(id, reason),
+    updateGatewaySensors: (id, sensorIds) => deviceSessions.updateGatewaySensors(id, sensorIds),
     close: async () => {
       listeners.close();
       await closeBroker();

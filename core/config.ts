@@ -118,6 +118,13 @@ function checkCombinations(c: Record<string, unknown>): void {
   if (c.MQTT_PASSWORD !== undefined && c.MQTT_USERNAME === undefined) {
     throw new ConfigError('MQTT_USERNAME', 'is required with MQTT_PASSWORD', VARIABLES.MQTT_USERNAME.example);
   }
+  if (c.BACKUP_DIR !== undefined && c.DATABASE_URL !== undefined) {
+    throw new ConfigError(
+      'BACKUP_DIR',
+      'backs up the SQLite file in DATA_DIR, and with DATABASE_URL the data is in PostgreSQL: back that up with pg_dump and unset BACKUP_DIR',
+      VARIABLES.BACKUP_DIR.example,
+    );
+  }
   if (!c.INFLUX_URL) return;
   if (c.INFLUX_API === 'v2') {
     for (const name of ['INFLUX_ORG', 'INFLUX_BUCKET'] as const) {

@@ -341,6 +341,26 @@ export const VARIABLES = {
     example: '0 8 * * *',
     help: 'cron schedule of the daily report (in TZ_LOCAL)',
   },
+  BACKUP_DIR: {
+    schema: z.string().min(1),
+    example: '/var/backups/sealwatch',
+    help: 'scheduled backups of DATA_DIR go here (SQLite only; README, Backup and restore); unset: none',
+  },
+  BACKUP_CRON: {
+    schema: z
+      .string()
+      .refine((text) => cron.validate(text), { message: 'is not a cron expression like 45 3 * * *' }),
+    // After the retention purge at 03:30: a backup never carries data already past retention.
+    default: '45 3 * * *',
+    example: '45 3 * * *',
+    help: 'with BACKUP_DIR: cron schedule of the backups (in TZ_LOCAL)',
+  },
+  BACKUP_KEEP: {
+    schema: positiveInt('a whole number of backups'),
+    default: '7',
+    example: '7',
+    help: 'with BACKUP_DIR: how many backups to keep; the oldest are deleted after a new one succeeds',
+  },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       message: 'must be one of fatal, error, warn, info, debug, trace, silent',
@@ -404,5 +424,6 @@ export const VARIABLE_GROUPS: readonly (readonly [string, readonly (keyof typeof
     ],
   ],
   ['retention', ['RETENTION_DAYS']],
+  ['backups', ['BACKUP_DIR', 'BACKUP_CRON', 'BACKUP_KEEP']],
   ['logging', ['LOG_LEVEL']],
 ];

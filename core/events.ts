@@ -40,7 +40,11 @@ export interface ServiceEvents {
   'message.accepted': { dialect: string; sensorId: string };
   /** A registry record was created or changed. */
   /** `removed` when the record was deleted (a sensor taken off, a node removed, …). */
-  'registry.changed': { entity: string; id: string; removed?: boolean };
+  /**
+   * A registry write. `removed`: the entity is gone. `secretReplaced`: a device's secret was replaced
+   * (its sessions must end: the old secret is refused from now on).
+   */
+  'registry.changed': { entity: string; id: string; removed?: boolean; secretReplaced?: boolean };
   /** An MQTT connection was refused or closed, by reason. */
   'connection.closed': { reason: string; clientId: string | null };
   'connection.opened': { clientId: string; kind: string };

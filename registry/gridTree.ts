@@ -166,6 +166,25 @@ export class GridTree<N extends TreeNode = GridNode> {
       .reverse();
   }
 
+  /**
+   * The lowest node that has every one of `ids` in its subtree (itself included); null when `ids` is
+   * empty or the nodes have no common ancestor.
+   */
+  commonAncestor(ids: Iterable<string>): string | null {
+    let common: string[] | null = null;
+    for (const id of ids) {
+      const path = this.pathIds(id);
+      if (common === null) common = path;
+      else {
+        let same = 0;
+        while (same < common.length && same < path.length && common[same] === path[same]) same++;
+        common = common.slice(0, same);
+      }
+      if (common.length === 0) return null;
+    }
+    return common?.at(-1) ?? null;
+  }
+
   /** True when `id` is `rootId` or below it. A null root means the whole tree. */
   isWithin(id: string, rootId: string | null): boolean {
     if (rootId === null) return true;

@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.ts';
 import type { EventBus } from '../core/eventBus.ts';
 import type { ServiceEvents } from '../core/events.ts';
 import type { ArmingInputs } from './arming.ts';
+import type { Actor, AuditQuery, AuditRecord } from './auditTrail.ts';
 import type { CommandContext } from './commands/commandContext.ts';
 import { GatewayCommands } from './commands/gatewayCommands.ts';
 import { GridCommands } from './commands/gridCommands.ts';
@@ -36,6 +37,7 @@ import type {
   Quarantine,
   Sensor,
   Token,
+  UpdateGateway,
   UpdateGridNode,
   UpdateHousehold,
   UpdateSensor,
@@ -275,19 +277,33 @@ export class Registry {
   }
 
   /** Sets some fields of a node's policy; null removes one. `actor` is recorded with the time. */
-  setGridPolicy(gridId: string, change: GridPolicyChange, actor: string): Promise<GridPolicy | null> {
+  setGridPolicy(gridId: string, change: GridPolicyChange, actor: Actor): Promise<GridPolicy | null> {
     return this.policies.set(gridId, change, actor);
   }
   /** A checked CSV import of policies: each row becomes its node's whole policy, in one transaction. */
   importGridPolicies(
     rows: ReadonlyArray<{ gridId: string; fields: PolicyOverrides }>,
-    actor: string,
+    actor: Actor,
   ): Promise<number> {
     return this.policies.replaceMany(rows, actor);
   }
 
-  createGateway(input: CreateGateway): Promise<{ gateway: Gateway; secret: string }> {
-    return this.gateways.create(input);
+  createGateway(input: CreateGateway, actor: Actor): Promise<{ gateway: Gateway; secret: string }> {
+    return this.gateways.create(input, actor);
+  }
+  updateGateway(id: string, change: UpdateGateway, actor: Actor): Promise<Gateway> {
+    return this.gateways.update(id, change, actor);
+  }
+  /** A new secret for the gateway: the old one is refused at once, its session closed. */
+  replaceGatewaySecret(id: string, actor: Actor): Promise<{ gateway: Gateway; secret: string }> {
+    return this.gateways.replaceSecret(id, actor);
+  }
+  deleteGateway(id: string, actor: Actor): Promise<Gateway> {
+    return this.gateways.delete(id, actor);
+  }
+  /** The audit trail, newest first. */
+  auditPage(query: AuditQuery): Promise<{ items: AuditRecord[]; total: number }> {
+    return this.store.auditPage(query);
   }
 
   /** After `secret` matched a device's stored hash `verified`: stores it in today's format if older. */

@@ -26,4 +26,10 @@ export class RegistryChanges {
     this.writes++;
     this.bus.emit('registry.changed', removed ? { entity, id, removed } : { entity, id });
   }
+
+  /** A device's secret was replaced: its open sessions, on every instance, must end. */
+  secretReplaced(entity: 'sensor' | 'gateway', id: string): void {
+    this.writes++;
+    this.bus.emit('registry.changed', { entity, id, secretReplaced: true });
+  }
 }

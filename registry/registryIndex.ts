@@ -312,6 +312,9 @@ export class RegistryIndex {
   putGateway(g: GatewayRow): void {
     this.gateways.set(g.id, g);
   }
+  removeGateway(id: string): void {
+    this.gateways.delete(id);
+  }
 
   putQuarantine(q: Quarantine): void {
     push(this.quarantinesByHousehold, q.householdId, q);

@@ -6,6 +6,7 @@
  * with friendly errors happen in the commands. Ingest's commit and the door history are declared by
  * ingest (ingest/ingestStore.ts), not here.
  */
+import type { AuditLogStore } from './auditTrail.ts';
 import type { GatewayStore } from './commands/gatewayCommands.ts';
 import type { GridStore } from './commands/gridCommands.ts';
 import type { HouseholdStore } from './commands/householdCommands.ts';
@@ -39,5 +40,8 @@ export interface EntityStore
     PolicyStore,
     ImportStore {}
 
-/** Everything the Registry writes and reads through: its records, the API tokens and the privacy purge. */
-export interface RegistryStore extends EntityStore, TokenStore, PurgeStore {}
+/**
+ * Everything the Registry writes and reads through: its records, the API tokens, the privacy purge
+ * and the audit trail.
+ */
+export interface RegistryStore extends EntityStore, TokenStore, PurgeStore, AuditLogStore {}

@@ -132,6 +132,14 @@ export const createGatewayBody = z.object({
 });
 export type CreateGateway = z.infer<typeof createGatewayBody>;
 
+export const updateGatewayBody = z
+  .object({ name: plainText(200).optional(), sensorIds: z.array(sensorIdSchema).max(10_000).optional() })
+  .strict()
+  .refine((g) => g.name !== undefined || g.sensorIds !== undefined, {
+    message: 'give name or sensorIds (or both)',
+  });
+export type UpdateGateway = z.infer<typeof updateGatewayBody>;
+
 export const createQuarantineBody = z
   .object({ householdId: idSchema, start: scheduleTime, end: scheduleTime.optional() })
   .refine((q) => q.end === undefined || q.end > q.start, {

@@ -47,7 +47,7 @@ export function csvRoutes(table: RouteTable, { registry }: ApiDeps): void {
       }
       if (entity === 'policies') {
         const rows = check.bodies.map(({ gridId, ...fields }) => ({ gridId: gridId as string, fields }));
-        const imported = await registry.importGridPolicies(rows, principal.name);
+        const imported = await registry.importGridPolicies(rows, principal);
         request.log.info(
           { gridIds: rows.map((r) => r.gridId), actor: principal.name, tokenId: principal.tokenId },
           'grid policies imported',

@@ -81,7 +81,7 @@ export function gridPolicyRoutes(table: RouteTable, { registry }: ApiDeps): void
     answer: policyAnswer,
     handler: async ({ params, body, principal, request }) => {
       nodeInScope(principal, params.gridId);
-      const policy = await registry.setGridPolicy(params.gridId, body, principal.name);
+      const policy = await registry.setGridPolicy(params.gridId, body, principal);
       // Who changed what, and when: the record of a rule change for the subtree.
       request.log.info(
         {

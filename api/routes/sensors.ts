@@ -1,33 +1,15 @@
-import type { z } from 'zod';
-import { invalid, notFound } from '../../core/errors.ts';
-import {
-  createGatewayBody,
-  createSensorBody,
-  type Gateway,
-  updateSensorBody,
-} from '../../registry/schemas.ts';
+import { notFound } from '../../core/errors.ts';
+import { createSensorBody, updateSensorBody } from '../../registry/schemas.ts';
 import type { ApiDeps } from '../deps.ts';
 import { paginate } from '../paginate.ts';
 import { inScope, type Principal, requireScope } from '../principal.ts';
 import type { RouteTable } from '../routeTable.ts';
 import { noBody, pageOf, pageQuery, pathParams } from '../schemas/common.ts';
-import {
-  gatewayAnswer,
-  newGatewayAnswer,
-  newSensorAnswer,
-  sensorAnswer,
-} from '../schemas/registryAnswers.ts';
-import { isoAt, sensorView } from '../views.ts';
+import { newSensorAnswer, sensorAnswer } from '../schemas/registryAnswers.ts';
+import { sensorView } from '../views.ts';
 
 const sensorId = pathParams('sensorId');
 const FRIENDLY_NAME_TAKEN = 'the friendly name is already bound to another sensor';
-
-const gatewayView = (g: Gateway): z.input<typeof gatewayAnswer> => ({
-  id: g.id,
-  name: g.name,
-  sensorIds: g.sensorIds,
-  createdAt: isoAt(g.createdAt),
-});
 
 export function sensorRoutes(table: RouteTable, deps: ApiDeps): void {
   const { registry, clock } = deps;
@@ -156,54 +138,5 @@ export function sensorRoutes(table: RouteTable, deps: ApiDeps): void {
       const sensor = await registry.setCommissioning(params.sensorId, null);
       return sensorView(sensor, clock.now());
     },
-  });
-
-  table.add({
-    method: 'POST',
-    url: '/api/gateways',
-    tag: 'registry',
-    summary:
-      'Register a gateway credential that publishes for a listed set of sensors; the secret is shown only here',
-    roles: ['admin', 'technician'],
-    body: createGatewayBody,
-    status: 201,
-    answer: newGatewayAnswer,
-    conflict: 'a gateway or sensor with this id already exists',
-    handler: async ({ body, principal }) => {
-      // Sensors outside the caller's scope are refused as unknown ones are, in the same words.
-      const unknown = body.sensorIds.filter((id) => {
-        const gridId = registry.placement(id)?.gridId;
-        return gridId === undefined || !inScope(registry.tree, principal, gridId);
-      });
-      if (unknown.length > 0)
-        throw invalid(`unknown sensors: ${unknown.slice(0, 10).join(', ')}`, { unknown });
-      const { gateway, secret } = await registry.createGateway(body);
-      return { ...gatewayView(gateway), secret };
-    },
-  });
-
-  table.add({
-    method: 'GET',
-    url: '/api/gateways',
-    tag: 'registry',
-    summary:
-      'List gateway credentials (without secrets) whose sensors are all in your scope; a gateway with no sensors only to whole-grid callers',
-    roles: ['admin', 'technician'],
-    query: pageQuery(1000),
-    answer: pageOf(gatewayAnswer),
-    handler: async ({ principal, query }) =>
-      paginate(
-        registry.allGateways().filter(
-          (g) =>
-            principal.gridId === null ||
-            (g.sensorIds.length > 0 &&
-              g.sensorIds.every((id) => {
-                const gridId = registry.placement(id)?.gridId;
-                return gridId !== undefined && inScope(registry.tree, principal, gridId);
-              })),
-        ),
-        query,
-        gatewayView,
-      ),
   });
 }

@@ -2,7 +2,28 @@ import { z } from 'zod';
 import type { ApiDeps } from '../deps.ts';
 import type { RouteTable } from '../routeTable.ts';
 
-const readyAnswer = z.object({ ready: z.boolean() });
+const isoOrNull = z.string().nullable();
+const readyAnswer = z.object({
+  ready: z.boolean(),
+  /** What an operator looks at besides readiness; never makes the answer 503. */
+  details: z
+    .object({
+      backup: z
+        .object({
+          lastAttemptAt: isoOrNull,
+          ok: z.boolean().nullable(),
+          file: z.string().nullable(),
+          error: z.string().nullable(),
+          lastSuccessAt: isoOrNull,
+          nextAt: isoOrNull,
+        })
+        .meta({ description: 'the scheduled backups (BACKUP_DIR): the last one and the next' }),
+    })
+    .partial()
+    .optional(),
+});
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** Health, readiness and metrics. The OpenAPI page and document (/docs, /docs/json) are api/openApi.ts. */
 export function systemRoutes(table: RouteTable, deps: ApiDeps): void {
@@ -20,14 +41,24 @@ export function systemRoutes(table: RouteTable, deps: ApiDeps): void {
     url: '/readyz',
     tag: 'system',
     summary:
-      'Readiness: broker listening, state loaded and, with REDIS_URL, Redis connected (503 otherwise and while stopping)',
+      'Readiness: broker listening, state loaded and, with REDIS_URL, Redis connected (503 otherwise and while stopping); details: the last scheduled backup',
     roles: [],
     answer: readyAnswer,
     otherAnswers: { 503: { description: 'not ready (yet, or any more)', answer: readyAnswer } },
     handler: async ({ reply }) => {
       const ready = deps.isReady();
       reply.code(ready ? 200 : 503);
-      return reply.send({ ready });
+      const b = deps.backups;
+      if (!b) return reply.send({ ready });
+      const backup = {
+        lastAttemptAt: iso(b.lastAttemptAt),
+        ok: b.lastOk,
+        file: b.lastFile,
+        error: b.lastError,
+        lastSuccessAt: iso(b.lastSuccessAt),
+        nextAt: iso(b.nextAt()),
+      };
+      return reply.send({ ready, details: { backup } });
     },
   });
   table.add({

@@ -66,6 +66,18 @@ export const gatewayAnswer = z.object({
 
 export const newGatewayAnswer = gatewayAnswer.extend({ secret });
 
+export const auditAnswer = z.object({
+  seq: z.number().int(),
+  at: isoTime,
+  actor: z.string(),
+  entity: z.string(),
+  id: z.string(),
+  action: z.string(),
+  gridId: z.string().nullable().meta({ description: 'the grid node whose subtree holds what changed' }),
+  before: z.unknown().meta({ description: "the entity's public view before the change, or null" }),
+  after: z.unknown().meta({ description: "the entity's public view after the change, or null" }),
+});
+
 export const quarantineAnswer = z.object({
   id: z.string(),
   householdId: z.string(),

@@ -18,6 +18,7 @@ import { brokerHooksFor } from '../externalBroker.ts';
 import type { Component } from '../lifecycle.ts';
 import { sealCounts } from '../sealCounts.ts';
 import type { AlertingComponent } from './alerting.ts';
+import type { BackupRecord } from './backup.ts';
 import type { IngestComponent } from './ingest.ts';
 import type { StorageComponent } from './storage.ts';
 import type { TelemetryComponent } from './telemetry.ts';
@@ -40,6 +41,8 @@ export async function startApi(
     alerting: AlertingComponent;
     ingress: IngressView;
     cluster: ClusterView;
+    /** The scheduled backups' record; null without BACKUP_DIR. */
+    backups: BackupRecord | null;
     bus: EventBus<ServiceEvents>;
     clock: Clock;
     logger: Logger;
@@ -68,6 +71,7 @@ export async function startApi(
         ...(ingress.rescue?.stats() ?? { sessionsRescued: 0, messagesRescued: 0 }),
       },
     outbox: () => alertStore.outboxCounts(),
+    ...(deps.backups ? { backup: deps.backups } : {}),
   });
 
   const events = new EventStream(clock);
@@ -109,6 +113,7 @@ export async function startApi(
           }
         : {}),
       alerting,
+      ...(deps.backups ? { backups: deps.backups } : {}),
       brokerHooks: brokerHooksFor(
         registry,
         clock,

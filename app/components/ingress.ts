@@ -8,6 +8,8 @@ import { Authenticator } from '../../broker/authenticator.ts';
 import { createBroker } from '../../broker/createBroker.ts';
 import { LoginThrottle } from '../../broker/loginThrottle.ts';
 import type { Clock } from '../../core/clock.ts';
+import type { EventBus } from '../../core/eventBus.ts';
+import type { ServiceEvents } from '../../core/events.ts';
 import type { Logger } from '../../core/logger.ts';
 import { sensorIdForTopic } from '../../ingest/decoders/index.ts';
 import { holdOwnSession, type SessionClaim } from '../../storage/postgres/consumerSessions.ts';
@@ -30,6 +32,7 @@ export async function startIngress(
     ingest: IngestComponent;
     cluster: ClusterView;
     view: IngressView;
+    bus: EventBus<ServiceEvents>;
     clock: Clock;
     logger: Logger;
   },
@@ -96,10 +99,23 @@ export async function startIngress(
     logger: deps.logger.child({ component: 'broker' }),
   });
   view.broker = broker;
+  // A login is checked once, at CONNECT: a device removed, or given a new secret, loses the session it
+  // had; a gateway given a new sensor list publishes for that list at once. Changes made on other
+  // instances arrive here too (multiInstance.ts replays them on the bus).
+  const offRegistry = deps.bus.on('registry.changed', ({ entity, id, removed, secretReplaced }) => {
+    if (entity !== 'sensor' && entity !== 'gateway') return;
+    if (removed) broker.closeDeviceSessions(id, 'device_removed');
+    else if (secretReplaced) broker.closeDeviceSessions(id, 'secret_replaced');
+    else if (entity === 'gateway') {
+      const gateway = registry.gateway(id);
+      if (gateway) broker.updateGatewaySensors(id, gateway.sensorIds);
+    }
+  });
   return {
     name: 'ingress',
     async stop() {
       // Stop taking new messages first, then commit what is in flight.
+      offRegistry();
       await broker.close();
       await ingest.pipeline.drain();
     },

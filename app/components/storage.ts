@@ -9,6 +9,7 @@ import type { EventBus } from '../../core/eventBus.ts';
 import type { ServiceEvents } from '../../core/events.ts';
 import type { Logger } from '../../core/logger.ts';
 import { Registry } from '../../registry/registry.ts';
+import type { Db } from '../../storage/sqlite/openDatabase.ts';
 import type { ConfigSections } from '../configSections.ts';
 import type { Component } from '../lifecycle.ts';
 import {
@@ -25,6 +26,8 @@ export interface StorageComponent extends Component {
   readonly registry: Registry;
   /** The PostgreSQL database the instances share; null on the embedded SQLite file. */
   readonly shared: SharedDatabase | null;
+  /** The SQLite connection (null on PostgreSQL): scheduled backups copy the database through it. */
+  readonly localDb: Db | null;
 }
 
 export async function startStorage(
@@ -34,7 +37,8 @@ export async function startStorage(
   const { logger } = deps;
   mkdirSync(section.dataDir, { recursive: true, mode: 0o700 });
   const shared = section.databaseUrl ? await openSharedDatabase(section.databaseUrl, logger) : null;
-  const stores: Stores = shared ?? openLocalDatabase(section.dataDir, logger);
+  const local = shared ? null : openLocalDatabase(section.dataDir, logger);
+  const stores: Stores = shared ?? (local as Stores);
   const registry = new Registry(stores.store, deps.bus, deps.clock, {
     policyDefaults: section.policyDefaults,
   });
@@ -56,6 +60,7 @@ export async function startStorage(
     alertStore: stores.alertStore,
     registry,
     shared,
+    localDb: local?.db ?? null,
     async stop() {
       // Hashes upgraded by the last logins; one lost is made again at that device's next login.
       await registry.flushSecretHashUpgrades().catch(() => {});

@@ -1,5 +1,6 @@
 import type { DoorEventRecord, SealState } from '../../core/sealState.ts';
 import type { DoorHistoryStore, IngestCommit, IngestStore } from '../../ingest/ingestStore.ts';
+import type { AuditEntry, AuditQuery, AuditRecord } from '../../registry/auditTrail.ts';
 import type { ImportRecords } from '../../registry/commands/importCommand.ts';
 import type { TokenRevocation } from '../../registry/commands/tokenCommands.ts';
 import { cycleRefusal } from '../../registry/gridCycle.ts';
@@ -9,6 +10,7 @@ import type { RegistryStore } from '../../registry/registryStore.ts';
 import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../../registry/schemas.ts';
 import type { SecretHashUpgrade } from '../../registry/secretHashUpgrades.ts';
 import type { GatewayRow, SensorRow, TokenRow } from '../../registry/storedRecords.ts';
+import { auditValues, INSERT_AUDIT_COLUMNS } from '../auditSql.ts';
 import {
   doorEvent,
   gridNode,
@@ -27,6 +29,7 @@ import {
 } from '../rows.ts';
 import { insertRows, type Queryable } from './bulkInsert.ts';
 import { checkOut } from './checkOut.ts';
+import { PostgresGatewayWrites } from './gatewayWrites.ts';
 import { commitIngestGroup } from './ingestCommit.ts';
 import type { Pool } from './openPool.ts';
 
@@ -48,7 +51,11 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
   constructor(
     private readonly pool: Pool,
     private readonly instanceId: string | null = null,
-  ) {}
+  ) {
+    this.gateways = new PostgresGatewayWrites(pool, (fn) => this.tx(fn));
+  }
+
+  private readonly gateways: PostgresGatewayWrites;
 
   /** Runs `fn` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
   private async tx<T>(fn: (client: Queryable) => Promise<T>, begin = 'BEGIN'): Promise<T> {
@@ -104,7 +111,11 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
     }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   }
 
-  async writeGridPolicies(put: readonly GridPolicy[], removed: readonly string[]): Promise<void> {
+  async writeGridPolicies(
+    put: readonly GridPolicy[],
+    removed: readonly string[],
+    audit: readonly AuditEntry[],
+  ): Promise<void> {
     await this.tx(async (db) => {
       if (put.length > 0)
         await db.query(
@@ -121,6 +132,11 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
         );
       if (removed.length > 0)
         await db.query('DELETE FROM grid_policies WHERE grid_id = ANY($1::text[])', [removed]);
+      for (const e of audit)
+        await db.query(
+          `INSERT INTO audit_log (${INSERT_AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          auditValues(e),
+        );
     });
   }
 
@@ -140,13 +156,20 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
     await insertRows(this.pool, 'sensors', [s]);
   }
 
-  async insertGateway(g: GatewayRow): Promise<void> {
-    // One statement, so one transaction: the gateway and its members, or nothing.
-    await this.pool.query(
-      `WITH g AS (INSERT INTO gateways (id, name, secret_hash, created_at) VALUES ($1::text, $2, $3, $4))
-       INSERT INTO gateway_sensors (gateway_id, sensor_id) SELECT $1::text, unnest($5::text[])`,
-      [g.id, g.name, g.secretHash, g.createdAt, g.sensorIds],
-    );
+  insertGateway(g: GatewayRow, audit: AuditEntry): Promise<void> {
+    return this.gateways.insert(g, audit);
+  }
+  updateGateway(g: GatewayRow, audit: AuditEntry): Promise<void> {
+    return this.gateways.update(g, audit);
+  }
+  setGatewaySecretHash(id: string, secretHash: string, audit: AuditEntry): Promise<void> {
+    return this.gateways.setSecretHash(id, secretHash, audit);
+  }
+  deleteGateway(id: string, audit: AuditEntry): Promise<void> {
+    return this.gateways.delete(id, audit);
+  }
+  auditPage(query: AuditQuery): Promise<{ items: AuditRecord[]; total: number }> {
+    return this.gateways.auditPage(query);
   }
 
   async insertQuarantine(q: Quarantine): Promise<void> {

@@ -157,6 +157,28 @@ const REGISTRY: Table[] = [
     indexes: [{ name: 'tokens_grid', table: 'tokens', columns: ['grid_id'] }],
   },
   {
+    // Who changed what, when: one row per change made through the API (registry/auditTrail.ts).
+    // before/after are the entity's public view (never a secret or its hash), null when absent.
+    // grid_id: the node whose subtree holds what changed (no reference: the node may go later).
+    name: 'audit_log',
+    columns: [
+      serial('seq'),
+      integer('at'),
+      text('actor'),
+      text('entity'),
+      text('entity_id'),
+      text('action'),
+      text('grid_id', { nullable: true }),
+      json('before', { nullable: true }),
+      json('after', { nullable: true }),
+    ],
+    primaryKey: ['seq'],
+    indexes: [
+      { name: 'audit_log_entity', table: 'audit_log', columns: ['entity', 'entity_id', 'seq'] },
+      { name: 'audit_log_at', table: 'audit_log', columns: ['at'] },
+    ],
+  },
+  {
     // The policy a grid node sets for its subtree (registry/policy): only the fields it sets, as a
     // JSON object (durations in ms); who set it last and when. Goes with its node.
     name: 'grid_policies',

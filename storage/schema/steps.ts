@@ -9,7 +9,7 @@
  * importing them from definition.ts, so the step keeps doing what it did when the definition
  * changes again. test/integration/store/schema.test.ts proves that the steps end at the definition.
  */
-import { desc, integer, json, references, text } from './schemaTypes.ts';
+import { desc, integer, json, references, serial, text } from './schemaTypes.ts';
 import { alterColumn, createIndex, createTable, dropIndex, type Step, sql } from './stepOps.ts';
 
 /** PostgreSQL: a bigserial column becomes an identity column that continues where it was. */
@@ -57,6 +57,30 @@ export const STEPS: readonly Step[] = [
   },
   {
     version: 101,
+    name: 'audit log: who changed what, when',
+    ops: [
+      createTable({
+        name: 'audit_log',
+        columns: [
+          serial('seq'),
+          integer('at'),
+          text('actor'),
+          text('entity'),
+          text('entity_id'),
+          text('action'),
+          text('grid_id', { nullable: true }),
+          json('before', { nullable: true }),
+          json('after', { nullable: true }),
+        ],
+        primaryKey: ['seq'],
+        indexes: [],
+      }),
+      createIndex({ name: 'audit_log_entity', table: 'audit_log', columns: ['entity', 'entity_id', 'seq'] }),
+      createIndex({ name: 'audit_log_at', table: 'audit_log', columns: ['at'] }),
+    ],
+  },
+  {
+    version: 102,
     name: 'policy per grid node (issue 16.4)',
     ops: [
       createTable({

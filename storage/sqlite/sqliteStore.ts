@@ -1,5 +1,6 @@
 import type { DoorEventRecord, SealState } from '../../core/sealState.ts';
 import type { DoorHistoryStore, IngestCommit, IngestStore } from '../../ingest/ingestStore.ts';
+import type { AuditEntry, AuditQuery, AuditRecord } from '../../registry/auditTrail.ts';
 import type { ImportRecords } from '../../registry/commands/importCommand.ts';
 import type { TokenRevocation } from '../../registry/commands/tokenCommands.ts';
 import { cycleRefusal } from '../../registry/gridCycle.ts';
@@ -9,6 +10,7 @@ import type { RegistryStore } from '../../registry/registryStore.ts';
 import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../../registry/schemas.ts';
 import type { SecretHashUpgrade } from '../../registry/secretHashUpgrades.ts';
 import type { GatewayRow, SensorRow, TokenRow } from '../../registry/storedRecords.ts';
+import { auditValues, INSERT_AUDIT_COLUMNS } from '../auditSql.ts';
 import {
   doorEvent,
   gridNode,
@@ -25,6 +27,7 @@ import {
   window,
   worker,
 } from '../rows.ts';
+import { SqliteGatewayWrites } from './gatewayWrites.ts';
 import type { Db } from './openDatabase.ts';
 
 /** `up`: the node `?` and its ancestors; UNION (not ALL) ends even on a cycle already stored. */
@@ -42,8 +45,10 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
   private readonly upsertState;
   private readonly insertDoorEvent;
   private readonly commitTx;
+  private readonly gateways: SqliteGatewayWrites;
 
   constructor(private readonly db: Db) {
+    this.gateways = new SqliteGatewayWrites(db);
     this.upsertState = db.prepare(
       // The EXISTS guard: a sensor removed while its message was in flight leaves no state row behind
       // (and the foreign key does not fail the whole group).
@@ -142,16 +147,24 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
     };
   }
 
-  async writeGridPolicies(put: readonly GridPolicy[], removed: readonly string[]): Promise<void> {
+  async writeGridPolicies(
+    put: readonly GridPolicy[],
+    removed: readonly string[],
+    audit: readonly AuditEntry[],
+  ): Promise<void> {
     const upsert = this.db.prepare(
       `INSERT INTO grid_policies (grid_id, fields, updated_at, updated_by) VALUES (?, ?, ?, ?)
        ON CONFLICT (grid_id) DO UPDATE SET fields = excluded.fields, updated_at = excluded.updated_at,
          updated_by = excluded.updated_by`,
     );
     const remove = this.db.prepare('DELETE FROM grid_policies WHERE grid_id = ?');
+    const entry = this.db.prepare(
+      `INSERT INTO audit_log (${INSERT_AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
     this.db.transaction(() => {
       for (const p of put) upsert.run(p.gridId, JSON.stringify(p.fields), p.updatedAt, p.updatedBy);
       for (const id of removed) remove.run(id);
+      for (const e of audit) entry.run(...auditValues(e));
     })();
   }
 
@@ -171,14 +184,20 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
     this.put.sensor(s);
   }
 
-  async insertGateway(g: GatewayRow): Promise<void> {
-    this.db.transaction(() => {
-      this.db
-        .prepare('INSERT INTO gateways (id, name, secret_hash, created_at) VALUES (?, ?, ?, ?)')
-        .run(g.id, g.name, g.secretHash, g.createdAt);
-      const member = this.db.prepare('INSERT INTO gateway_sensors (gateway_id, sensor_id) VALUES (?, ?)');
-      for (const sensorId of g.sensorIds) member.run(g.id, sensorId);
-    })();
+  async insertGateway(g: GatewayRow, audit: AuditEntry): Promise<void> {
+    this.gateways.insert(g, audit);
+  }
+  async updateGateway(g: GatewayRow, audit: AuditEntry): Promise<void> {
+    this.gateways.update(g, audit);
+  }
+  async setGatewaySecretHash(id: string, secretHash: string, audit: AuditEntry): Promise<void> {
+    this.gateways.setSecretHash(id, secretHash, audit);
+  }
+  async deleteGateway(id: string, audit: AuditEntry): Promise<void> {
+    this.gateways.delete(id, audit);
+  }
+  async auditPage(query: AuditQuery): Promise<{ items: AuditRecord[]; total: number }> {
+    return this.gateways.auditPage(query);
   }
 
   async insertQuarantine(q: Quarantine): Promise<void> {

@@ -16,6 +16,8 @@ const ROOT = resolve(import.meta.dirname, '../..');
 export interface ApiAnswer<T = any> {
   status: number;
   body: T;
+  /** Response headers, names in lower case. */
+  headers: Record<string, string>;
 }
 
 export interface RunningService {
@@ -192,7 +194,7 @@ export async function startService(
         // Plain text (metrics).
       }
       // biome-ignore lint/suspicious/noExplicitAny: tests read JSON answers loosely
-      return { status: res.status, body: parsed as any };
+      return { status: res.status, body: parsed as any, headers: Object.fromEntries(res.headers) };
     },
     async stop() {
       if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;

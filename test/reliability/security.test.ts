@@ -168,6 +168,24 @@ const ROUTES: Record<string, RouteCase> = {
     inScope: () => ({ path: '/api/gateways' }),
     listMustNotMention: 'seal-b',
   },
+  // In scope: ids that do not exist (404 past the role check), so gateway A stays as it is.
+  'PATCH /api/gateways/:gatewayId': {
+    roles: ['admin', 'technician'],
+    inScope: (n) => ({ path: `/api/gateways/none-${n}`, body: { name: 'x' } }),
+    outOfScope: () => ({ path: '/api/gateways/gw-b', body: { name: 'x' } }),
+  },
+  'POST /api/gateways/:gatewayId/secret': {
+    roles: ['admin', 'technician'],
+    inScope: (n) => ({ path: `/api/gateways/none-${n}/secret` }),
+    outOfScope: () => ({ path: '/api/gateways/gw-b/secret' }),
+  },
+  'DELETE /api/gateways/:gatewayId': {
+    roles: ['admin', 'technician'],
+    inScope: (n) => ({ path: `/api/gateways/none-${n}` }),
+    outOfScope: () => ({ path: '/api/gateways/gw-b' }),
+  },
+  // The set-up registered gateway B with the initial (whole-grid) admin: an entry about grid B.
+  'GET /api/audit': { roles: ['admin'], inScope: () => ({ path: '/api/audit' }), listMustNotMention: 'gw-b' },
   // The external broker's hooks answer for every grid: only a whole-grid admin token (held by EMQX) may ask.
   'POST /api/broker/authenticate': {
     roles: [],
@@ -311,6 +329,7 @@ const unknownIds = (): [string, string][] => [
   [scheduleIds.quarantineB, 'quarantine-z'],
   [scheduleIds.windowB, 'window-z'],
   [tokenIds.initialAdmin, 'token-z'],
+  ['gw-b', 'gw-z'],
 ];
 
 function asUnknown(req: { path: string; body?: unknown; csv?: string }): typeof req {
@@ -396,6 +415,9 @@ describe('security', () => {
       secrets.push(t.body.token);
     }
     secrets.push(svc.adminToken);
+    secrets.push(
+      (await svc.api('POST', '/api/gateways', { id: 'gw-b', name: 'B', sensorIds: ['seal-b'] })).body.secret,
+    );
     tokenIds.initialAdmin = (await svc.api('GET', '/api/tokens')).body.items.find(
       (t: { name: string }) => t.name === 'initial admin',
     ).id;

@@ -141,6 +141,16 @@ describe('policy per grid node', () => {
     const set = await svc.api('PUT', '/api/grid/dongcun/policy', { lowBatteryPercent: 25 }, leader);
     expect(set.status).toBe(200);
     expect(set.body).toMatchObject({ updatedBy: 'town leader', set: { lowBatteryPercent: 25 } });
+    const trail = (await svc.api('GET', '/api/audit?entity=policy&id=dongcun')).body;
+    expect(trail[0]).toMatchObject({
+      actor: 'town leader',
+      action: 'update',
+      entity: 'policy',
+      id: 'dongcun',
+      gridId: 'dongcun',
+      before: { escalateAfter: ['2s'] },
+      after: { escalateAfter: ['2s'], lowBatteryPercent: 25 },
+    });
     expect((await svc.api('PUT', '/api/grid/dongcun/policy', { opensPerDay: 2 }, villageLeader)).status).toBe(
       404,
     );

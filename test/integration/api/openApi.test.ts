@@ -158,6 +158,7 @@ describe('the OpenAPI document at /docs/json and the page at /docs', () => {
     expect(lists.map((l) => l.route).sort()).toEqual(
       [
         'GET /api/alerts',
+        'GET /api/audit',
         'GET /api/broker/passwd',
         'GET /api/gateways',
         'GET /api/grid',

@@ -1,14 +1,15 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closed, connectClient } from '../../helpers/mqtt.ts';
+import { closed, connectClient, connectRefusal, connectSensor } from '../../helpers/mqtt.ts';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.ts';
 import { startService } from '../../helpers/service.ts';
 
 /**
  * Two instances on one PostgreSQL (DATABASE_URL), each with its embedded broker: a token revoked
- * through one is refused by the other at once, and the other closes its MQTT sessions too.
+ * through one is refused by the other at once, and the other closes its MQTT sessions too. The same
+ * for a gateway whose secret is replaced (issue 16.3).
  */
-describe('token revocation across instances sharing PostgreSQL', () => {
+describe('token revocation and replaced device secrets across instances sharing PostgreSQL', () => {
   let pg: PostgresServer;
   let a: Awaited<ReturnType<typeof startService>>;
   let b: Awaited<ReturnType<typeof startService>>;
@@ -46,5 +47,31 @@ describe('token revocation across instances sharing PostgreSQL', () => {
     // B lists it revoked too: one registry.
     const listed = await b.api('GET', '/api/tokens?status=revoked');
     expect(listed.body.items.map((t: { id: string }) => t.id)).toEqual([issued.body.id]);
+  });
+
+  it('a gateway secret replaced on A: B closes the session it holds and refuses the old secret', async () => {
+    await a.api('POST', '/api/grid', { id: 'v', name: '东村', parentId: null, level: 'village' });
+    await a.api('POST', '/api/households', { id: 'h1', gridId: 'v', address: '1 号' });
+    await a.api('POST', '/api/sensors', { id: 'zb-1', householdId: 'h1' });
+    const gw = await a.api('POST', '/api/gateways', { id: 'gw-1', name: 'bridge', sensorIds: ['zb-1'] });
+    expect(gw.status).toBe(201);
+    const old = gw.body.secret as string;
+    // B learns of the gateway through the shared registry's change notification.
+    let session: MqttClient | undefined;
+    for (let i = 0; i < 50 && !session; i++) {
+      session = await connectSensor(b.mqttUrl, 'gw-1', old, { reconnectPeriod: 0 }).catch(() => undefined);
+      if (!session) await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!session) throw new Error('B never accepted the new gateway');
+    clients.push(session);
+    const closing = closed(session);
+    const replaced = await a.api('POST', '/api/gateways/gw-1/secret');
+    expect(replaced.status).toBe(200);
+    await closing;
+    expect(await connectRefusal(b.mqttUrl, { clientId: 'gw-1', username: 'gw-1', password: old })).toBe(
+      'code 4',
+    );
+    const fresh = await connectSensor(b.mqttUrl, 'gw-1', replaced.body.secret);
+    clients.push(fresh);
   });
 });

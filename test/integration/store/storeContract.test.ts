@@ -9,6 +9,7 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../app/stores.ts';
 import type { DoorEventRecord, SealState } from '../../../core/sealState.ts';
+import { auditEntry } from '../../../registry/auditTrail.ts';
 import type { GridNode, Household, Quarantine, Window, Worker } from '../../../registry/schemas.ts';
 import type { GatewayRow, SensorRow, TokenRow } from '../../../registry/storedRecords.ts';
 import { openPool } from '../../../storage/postgres/openPool.ts';
@@ -25,6 +26,14 @@ import { type PostgresServer, startPostgres } from '../../helpers/postgres.ts';
  */
 
 const logger = pino({ level: 'silent' });
+const gatewayAudit = (id: string) =>
+  auditEntry(
+    T,
+    { name: 'contract test' },
+    { entity: 'gateway', entityId: id, action: 'create', gridId: null },
+    null,
+    null,
+  );
 /** Epoch ms well beyond 2^31: a time that would not survive a 32-bit column or a string. */
 const T = Date.parse('2026-03-01T08:00:00Z');
 const HOUR = 3_600_000;
@@ -230,13 +239,16 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
     await store.insertHousehold({ ...household('B', 'a'), contact: null });
     await store.insertSensor(sensor('s1', 'h1', 'zb-door-1'));
     await store.insertSensor(sensor('S0', 'B'));
-    await store.insertGateway({
-      id: 'gw2',
-      name: '网关',
-      secretHash: 'scrypt$gw2',
-      createdAt: T,
-      sensorIds: [],
-    });
+    await store.insertGateway(
+      {
+        id: 'gw2',
+        name: '网关',
+        secretHash: 'scrypt$gw2',
+        createdAt: T,
+        sensorIds: [],
+      },
+      gatewayAudit('gw2'),
+    );
     const gateway: GatewayRow = {
       id: 'gw1',
       name: 'Zigbee 网关',
@@ -244,7 +256,7 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
       createdAt: T + 1,
       sensorIds: ['s1'],
     };
-    await store.insertGateway(gateway);
+    await store.insertGateway(gateway, gatewayAudit(gateway.id));
     await store.insertQuarantine(quarantine('q2', 'B', T + 2 * HOUR, T + 14 * 24 * HOUR));
     await store.insertQuarantine(quarantine('q1', 'h1', T));
     await store.insertWindow(householdWindow('win2', 'h1', T + HOUR));
@@ -287,7 +299,10 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
     ).rejects.toThrow();
     // A gateway with an unknown member: neither the gateway nor its known members are written.
     await expect(
-      store.insertGateway({ id: 'gw', name: 'gw', secretHash: 'x', createdAt: T, sensorIds: ['s1', 'nope'] }),
+      store.insertGateway(
+        { id: 'gw', name: 'gw', secretHash: 'x', createdAt: T, sensorIds: ['s1', 'nope'] },
+        gatewayAudit('gw'),
+      ),
     ).rejects.toThrow();
     await store.insertToken(tokenRow('t1', 'admin'));
     await expect(store.insertToken({ ...tokenRow('t2', 'admin'), tokenHash: 'hash-t1' })).rejects.toThrow();
@@ -302,6 +317,66 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
     expect(snap.quarantines).toEqual([]);
     expect(snap.windows).toEqual([]);
     expect(await store.countTokens()).toBe(1);
+    // The refused gateway left no audit entry either: the two are one transaction.
+    expect((await store.auditPage({ limit: 10, offset: 0 })).total).toBe(0);
+  });
+
+  it('gateway update, secret and delete write with their audit entries; the trail reads newest first, filtered', async () => {
+    await seed();
+    const gw = { id: 'gw', name: 'gw', secretHash: 'h-old', createdAt: T, sensorIds: ['s1'] };
+    await store.insertGateway(gw, gatewayAudit('gw'));
+    const entry = (
+      action: string,
+      at: number,
+      actor = 'admin-token',
+      before: unknown = null,
+      after: unknown = null,
+    ) =>
+      auditEntry(
+        at,
+        { name: actor },
+        { entity: 'gateway', entityId: 'gw', action, gridId: action === 'delete' ? null : 'g' },
+        before,
+        after,
+      );
+    await store.updateGateway(
+      { ...gw, name: 'gw 2', sensorIds: ['s2'] },
+      entry('update', T + 1, 'ops', { sensorIds: ['s1'] }, { sensorIds: ['s2'] }),
+    );
+    await store.setGatewaySecretHash('gw', 'h-new', entry('replaceSecret', T + 2));
+    let snap = await store.loadRegistry();
+    expect(snap.gateways).toEqual([{ ...gw, name: 'gw 2', sensorIds: ['s2'], secretHash: 'h-new' }]);
+    // A membership naming an unknown sensor is refused with its audit entry.
+    await expect(
+      store.updateGateway({ ...gw, sensorIds: ['nope'] }, entry('update', T + 3)),
+    ).rejects.toThrow();
+    await store.deleteGateway('gw', entry('delete', T + 4));
+    snap = await store.loadRegistry();
+    expect(snap.gateways).toEqual([]);
+    expect(snap.sensors.map((s) => s.id).sort()).toEqual(['s1', 's2']);
+
+    const all = await store.auditPage({ limit: 10, offset: 0 });
+    expect(all.total).toBe(4);
+    expect(all.items.map((e) => e.action)).toEqual(['delete', 'replaceSecret', 'update', 'create']);
+    expect(all.items[2]).toMatchObject({
+      actor: 'ops',
+      entity: 'gateway',
+      entityId: 'gw',
+      at: T + 1,
+      before: { sensorIds: ['s1'] },
+      after: { sensorIds: ['s2'] },
+    });
+    expect(all.items[0]?.seq).toBeGreaterThan(all.items[1]?.seq ?? Infinity);
+    const byActor = await store.auditPage({ actor: 'ops', limit: 10, offset: 0 });
+    expect(byActor.items.map((e) => e.action)).toEqual(['update']);
+    const window = await store.auditPage({ from: T + 1, to: T + 4, limit: 10, offset: 0 });
+    expect(window.items.map((e) => e.action)).toEqual(['replaceSecret', 'update']);
+    const page = await store.auditPage({ entity: 'gateway', entityId: 'gw', limit: 1, offset: 1 });
+    expect(page).toMatchObject({ total: 4, items: [{ action: 'replaceSecret' }] });
+    expect(await store.auditPage({ entity: 'sensor', limit: 10, offset: 0 })).toEqual({
+      items: [],
+      total: 0,
+    });
   });
 
   it('importRecords writes every kind of record in one go', async () => {
@@ -365,14 +440,36 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
       updatedBy: 'admin',
     };
     const village = { gridId: 'g2', fields: { outageFraction: 0.75 }, updatedAt: T + 1, updatedBy: 'leader' };
-    await store.writeGridPolicies([county, village], []);
+    const entry = (gridId: string, after: unknown) => ({
+      at: T,
+      actor: 'admin',
+      entity: 'policy',
+      entityId: gridId,
+      action: 'update',
+      gridId,
+      before: null,
+      after,
+    });
+    await store.writeGridPolicies(
+      [county, village],
+      [],
+      [entry('g', { breachGrace: '0s' }), entry('g2', null)],
+    );
     expect((await store.loadRegistry()).policies).toEqual([county, village]);
+    const trail = await store.auditPage({ entity: 'policy', limit: 10, offset: 0 });
+    expect(trail.items.map((r) => [r.entityId, r.after])).toEqual([
+      ['g2', null],
+      ['g', { breachGrace: '0s' }],
+    ]);
     const replaced = { ...village, fields: { opensPerDay: 8 }, updatedAt: T + 2 };
-    await store.writeGridPolicies([replaced], ['g']);
+    await store.writeGridPolicies([replaced], ['g'], []);
     expect((await store.loadRegistry()).policies).toEqual([replaced]);
     // A node that did not exist refuses the whole write: nothing of it is kept.
-    await expect(store.writeGridPolicies([county, { ...village, gridId: 'nowhere' }], [])).rejects.toThrow();
+    await expect(
+      store.writeGridPolicies([county, { ...village, gridId: 'nowhere' }], [], [entry('nowhere', null)]),
+    ).rejects.toThrow();
     expect((await store.loadRegistry()).policies).toEqual([replaced]);
+    expect((await store.auditPage({ entity: 'policy', limit: 10, offset: 0 })).total).toBe(2);
     await store.deleteSensor('s2');
     await store.deleteHousehold('h2');
     await store.deleteGridNode('g2');
@@ -478,13 +575,16 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
 
   it('deleteSensor removes the sensor, its live state and gateway memberships; door history stays', async () => {
     await seed();
-    await store.insertGateway({
-      id: 'gw',
-      name: 'gw',
-      secretHash: 'x',
-      createdAt: T,
-      sensorIds: ['s1', 's2'],
-    });
+    await store.insertGateway(
+      {
+        id: 'gw',
+        name: 'gw',
+        secretHash: 'x',
+        createdAt: T,
+        sensorIds: ['s1', 's2'],
+      },
+      gatewayAudit('gw'),
+    );
     await store.commitIngest({ states: [state('s1'), state('s2')], doorEvents: [doorEvent('s1', T)] });
     await store.deleteSensor('s1');
     const snap = await store.loadRegistry();
@@ -498,7 +598,10 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
 
   it('upgradeSecretHashes: compare and set per row, sensors and gateways, in one call', async () => {
     await seed();
-    await store.insertGateway({ id: 'gw', name: 'gw', secretHash: 'scrypt$gw', createdAt: T, sensorIds: [] });
+    await store.insertGateway(
+      { id: 'gw', name: 'gw', secretHash: 'scrypt$gw', createdAt: T, sensorIds: [] },
+      gatewayAudit('gw'),
+    );
     const made = await store.upgradeSecretHashes([
       { kind: 'sensor', id: 's1', from: 'scrypt$s1', to: '$7$101$new-s1' },
       // Replaced meanwhile (another instance, a new secret): left alone.
@@ -734,7 +837,7 @@ describe('PostgreSQL store: migrations and reopening', () => {
       const { rows } = await a.query('SELECT version, name FROM schema_migrations ORDER BY version');
       // Created from the definition: every step counts as applied, none of the frozen history.
       expect(rows).toEqual(STEPS.map(({ version, name }) => ({ version, name })));
-      expect(rows.map((r) => r.version).every((v) => v >= 100)).toBe(true);
+      expect(rows.every((r) => r.version >= 100)).toBe(true);
       await new PostgresStore(a).insertGridNode(grid('g'));
       expect((await new PostgresStore(b).loadRegistry()).grid).toEqual([grid('g')]);
     } finally {

@@ -102,7 +102,7 @@ async function world() {
   };
   /** As the API does: the body checked by its schema, then the registry's command. */
   const setPolicy = async (gridId: string, body: unknown) => {
-    await registry.setGridPolicy(gridId, gridPolicyBody.parse(body), 'admin');
+    await registry.setGridPolicy(gridId, gridPolicyBody.parse(body), { name: 'admin' });
     await settle();
   };
   return { db, clock, registry, engine, email, deliver, setPolicy };
