@@ -49,7 +49,8 @@ export function announcementRoutes(table: RouteTable, { registry, alerting, cloc
     method: 'POST',
     url: '/api/announcements',
     tag: 'alerts',
-    summary: 'Announce an opening for a household (default 10 min from now): opens inside are not alerted',
+    summary:
+      "Announce an opening for a household (for the announce span of the household's node unless `minutes` says otherwise): opens inside are not alerted",
     roles: ['admin', 'monitor', 'worker'],
     body: announceBody,
     status: 201,

@@ -185,6 +185,24 @@ describe('rules read the policy of the sensor’s node', () => {
     });
   });
 
+  it('an announced opening lasts the announce span of the household’s node', async () => {
+    expect(w.engine.announceMinutesOf('h1')).toBe(10);
+    await w.setPolicy('village', { announceSpan: '15m' });
+    expect(w.engine.announceMinutesOf('h1')).toBe(15);
+    expect(w.engine.announceMinutesOf('h2')).toBe(10);
+  });
+
+  it('outage thresholds are read at the node that would raise the outage', async () => {
+    await w.setPolicy('village', { outageMinSilent: 1, outageFraction: 1 });
+    // Both seals silent since their registration (T0): village's one seal is an outage by its own
+    // thresholds; village2 (defaults: at least 5 silent) is not, so its seal gets its own alert.
+    w.clock.set(T0 + 10 * MIN);
+    await w.engine.sweep();
+    const open = await w.engine.listAlerts({ status: 'open' });
+    expect(open.filter((a) => a.type === 'outage').map((a) => a.gridId)).toEqual(['village']);
+    expect(open.filter((a) => a.type === 'offline').map((a) => a.sensorId)).toEqual(['s2']);
+  });
+
   it('a shorter step set while an alert is open applies from its next step', async () => {
     w.deliver(open('s1', T0), 'h1', 'village');
     expect(await alertOf('s1')).toMatchObject({ nextEscalationAt: T0 + 5 * MIN });
