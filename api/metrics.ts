@@ -75,6 +75,13 @@ export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSourc
   });
   bus.on('message.accepted', (e) => messages.inc({ dialect: e.dialect }));
   bus.on('message.rejected', (e) => rejected.inc({ reason: e.reason }));
+  const platformPushes = new Counter({
+    name: 'sealwatch_platform_push_total',
+    help: 'Carrier platform HTTP pushes (CTWing, OneNET), by platform and result (accepted, verified, or why refused)',
+    labelNames: ['platform', 'result'],
+    registers: [registry],
+  });
+  bus.on('platform.push', (e) => platformPushes.inc({ platform: e.platform, result: e.result }));
   const ignored = new Counter({
     name: 'sealwatch_message_fields_ignored_total',
     help: 'Fields left out of accepted messages because their value was unusable, by dialect and field',

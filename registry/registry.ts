@@ -8,6 +8,7 @@ import { GatewayCommands } from './commands/gatewayCommands.ts';
 import { GridCommands } from './commands/gridCommands.ts';
 import { HouseholdCommands } from './commands/householdCommands.ts';
 import { type ImportInput, importRecords } from './commands/importCommand.ts';
+import { PlatformAppCommands } from './commands/platformAppCommands.ts';
 import { PolicyCommands } from './commands/policyCommands.ts';
 import { purgeExpiredHouseholds } from './commands/purgeCommand.ts';
 import { QuarantineCommands } from './commands/quarantineCommands.ts';
@@ -17,6 +18,7 @@ import { TokenCommands } from './commands/tokenCommands.ts';
 import { WindowCommands } from './commands/windowCommands.ts';
 import { WorkerCommands } from './commands/workerCommands.ts';
 import type { GridTree } from './gridTree.ts';
+import type { CreatePlatformApp, PlatformApp, PlatformAppRow } from './platformAppSchemas.ts';
 import type { GridPolicy, GridPolicyChange, PolicyOverrides, PolicyValues } from './policy/policyFields.ts';
 import type { PolicySource } from './policy/policyIndex.ts';
 import { RegistryChanges } from './registryChanges.ts';
@@ -67,6 +69,7 @@ export class Registry {
   private readonly households: HouseholdCommands;
   private readonly sensors: SensorCommands;
   private readonly gateways: GatewayCommands;
+  private readonly platformApps: PlatformAppCommands;
   private readonly secretHashes: SecretHashCommands;
   private readonly quarantines: QuarantineCommands;
   private readonly windows: WindowCommands;
@@ -89,6 +92,7 @@ export class Registry {
     this.households = new HouseholdCommands(ctx);
     this.sensors = new SensorCommands(ctx);
     this.gateways = new GatewayCommands(ctx);
+    this.platformApps = new PlatformAppCommands(ctx);
     this.secretHashes = new SecretHashCommands(ctx);
     this.quarantines = new QuarantineCommands(ctx);
     this.windows = new WindowCommands(ctx);
@@ -163,6 +167,17 @@ export class Registry {
   /** Gateways without their secret hashes. */
   allGateways(): Gateway[] {
     return this.index.allGateways();
+  }
+  platformApp(id: string): PlatformApp | undefined {
+    return this.index.platformApp(id);
+  }
+  /** Token included: only for checking a platform's push signature. */
+  platformAppRow(id: string): PlatformAppRow | undefined {
+    return this.index.platformAppRow(id);
+  }
+  /** Platform applications without their tokens. */
+  allPlatformApps(): PlatformApp[] {
+    return this.index.allPlatformApps();
   }
   allHouseholds(): Household[] {
     return this.index.allHouseholds();
@@ -304,6 +319,12 @@ export class Registry {
   /** The audit trail, newest first. */
   auditPage(query: AuditQuery): Promise<{ items: AuditRecord[]; total: number }> {
     return this.store.auditPage(query);
+  }
+  createPlatformApp(input: CreatePlatformApp, actor: Actor): Promise<{ app: PlatformApp; token: string }> {
+    return this.platformApps.create(input, actor);
+  }
+  deletePlatformApp(id: string, actor: Actor): Promise<PlatformApp> {
+    return this.platformApps.remove(id, actor);
   }
 
   /** After `secret` matched a device's stored hash `verified`: stores it in today's format if older. */

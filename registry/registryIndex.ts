@@ -1,5 +1,6 @@
 import { type ArmingInputs, covers, overlaps } from './arming.ts';
 import { GridTree } from './gridTree.ts';
+import { type PlatformApp, type PlatformAppRow, publicPlatformApp } from './platformAppSchemas.ts';
 import type { GridPolicy } from './policy/policyFields.ts';
 import { PolicyIndex } from './policy/policyIndex.ts';
 import type { Gateway, GridNode, Household, Quarantine, Sensor, Window, Worker } from './schemas.ts';
@@ -15,6 +16,8 @@ export interface RegistrySnapshot {
   quarantines: Quarantine[];
   windows: Window[];
   policies: GridPolicy[];
+  /** Carrier platform applications (absent from stores that predate them). */
+  platformApps?: PlatformAppRow[];
 }
 
 /**
@@ -37,6 +40,7 @@ export class RegistryIndex {
   private readonly sensors = new Map<string, SensorRow>();
   private readonly byFriendlyName = new Map<string, string>();
   private readonly gateways = new Map<string, GatewayRow>();
+  private readonly platformApps = new Map<string, PlatformAppRow>();
   private readonly quarantinesByHousehold = new Map<string, Quarantine[]>();
   private readonly windowsByHousehold = new Map<string, Window[]>();
   private readonly windowsByGrid = new Map<string, Window[]>();
@@ -54,6 +58,7 @@ export class RegistryIndex {
     for (const q of snap.quarantines) this.putQuarantine(q);
     for (const w of snap.windows) this.putWindow(w);
     for (const p of snap.policies) this.policies.put(p);
+    for (const a of snap.platformApps ?? []) this.putPlatformApp(a);
     // Nothing this service writes makes a cycle; one already stored (a hand edit, an older version)
     // is reported here, at load and at every reload, and the walks treat its closing link as broken.
     this.tree.auditCycles();
@@ -68,6 +73,7 @@ export class RegistryIndex {
       this.sensors,
       this.byFriendlyName,
       this.gateways,
+      this.platformApps,
       this.quarantinesByHousehold,
       this.windowsByHousehold,
       this.windowsByGrid,
@@ -148,6 +154,19 @@ export class RegistryIndex {
   allSensors(): Sensor[] {
     return [...this.sensors.values()];
   }
+  platformApp(id: string): PlatformApp | undefined {
+    const row = this.platformApps.get(id);
+    return row && publicPlatformApp(row);
+  }
+  /** The stored application, token included: for verifying a platform's push, never for a view. */
+  platformAppRow(id: string): PlatformAppRow | undefined {
+    return this.platformApps.get(id);
+  }
+  /** Platform applications without their tokens. */
+  allPlatformApps(): PlatformApp[] {
+    return [...this.platformApps.values()].map(publicPlatformApp);
+  }
+
   /** Gateways without their secret hashes. */
   allGateways(): Gateway[] {
     return [...this.gateways.values()].map(({ secretHash: _, ...g }) => g);
@@ -314,6 +333,13 @@ export class RegistryIndex {
   }
   removeGateway(id: string): void {
     this.gateways.delete(id);
+  }
+
+  putPlatformApp(a: PlatformAppRow): void {
+    this.platformApps.set(a.id, a);
+  }
+  removePlatformApp(id: string): void {
+    this.platformApps.delete(id);
   }
 
   putQuarantine(q: Quarantine): void {

@@ -11,6 +11,7 @@ import type { GatewayStore } from './commands/gatewayCommands.ts';
 import type { GridStore } from './commands/gridCommands.ts';
 import type { HouseholdStore } from './commands/householdCommands.ts';
 import type { ImportStore } from './commands/importCommand.ts';
+import type { PlatformAppStore } from './commands/platformAppCommands.ts';
 import type { PolicyStore } from './commands/policyCommands.ts';
 import type { PurgeStore } from './commands/purgeCommand.ts';
 import type { QuarantineStore } from './commands/quarantineCommands.ts';
@@ -34,6 +35,7 @@ export interface EntityStore
     HouseholdStore,
     SensorStore,
     GatewayStore,
+    PlatformAppStore,
     SecretHashStore,
     QuarantineStore,
     WindowStore,

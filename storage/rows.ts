@@ -4,6 +4,7 @@
  * JSON text from SQLite, as booleans and jsonb from PostgreSQL; both are read here.
  */
 import type { DoorEventRecord, SealState } from '../core/sealState.ts';
+import type { PlatformAppRow } from '../registry/platformAppSchemas.ts';
 import type { GridPolicy, PolicyOverrides } from '../registry/policy/policyFields.ts';
 import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../registry/schemas.ts';
 import type { SensorRow, TokenRow } from '../registry/storedRecords.ts';
@@ -121,4 +122,16 @@ export const doorEvent = (r: Row): DoorEventRecord => ({
   receivedAt: r.received_at as number,
   seq: (r.seq as number | null) ?? null,
   dialect: r.dialect as string,
+});
+
+const jsonColumn = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
+
+export const platformAppRow = (r: Row): PlatformAppRow => ({
+  id: r.id as string,
+  platform: r.platform as PlatformAppRow['platform'],
+  name: r.name as string,
+  token: r.token as string,
+  sensorIds: jsonColumn<string[]>(r.sensor_ids),
+  devices: jsonColumn<Record<string, string>>(r.devices),
+  createdAt: r.created_at as number,
 });

@@ -113,6 +113,7 @@ export async function startApi(
           }
         : {}),
       alerting,
+      platformPush: ingest.platforms,
       ...(deps.backups ? { backups: deps.backups } : {}),
       brokerHooks: brokerHooksFor(
         registry,

@@ -4,6 +4,7 @@ import type { AuditEntry, AuditQuery, AuditRecord } from '../../registry/auditTr
 import type { ImportRecords } from '../../registry/commands/importCommand.ts';
 import type { TokenRevocation } from '../../registry/commands/tokenCommands.ts';
 import { cycleRefusal } from '../../registry/gridCycle.ts';
+import type { PlatformAppRow } from '../../registry/platformAppSchemas.ts';
 import type { GridPolicy } from '../../registry/policy/policyFields.ts';
 import type { RegistrySnapshot } from '../../registry/registryIndex.ts';
 import type { RegistryStore } from '../../registry/registryStore.ts';
@@ -17,6 +18,7 @@ import {
   gridPolicy,
   household,
   KEEPER_ADMIN_TOKENS,
+  platformAppRow,
   quarantine,
   type Row,
   sealState,
@@ -32,6 +34,7 @@ import { checkOut } from './checkOut.ts';
 import { PostgresGatewayWrites } from './gatewayWrites.ts';
 import { commitIngestGroup } from './ingestCommit.ts';
 import type { Pool } from './openPool.ts';
+import { PostgresPlatformAppWrites } from './platformAppWrites.ts';
 
 /** pg_advisory_xact_lock key that serializes grid moves across instances ('grid' in ASCII). */
 const GRID_MOVE_LOCK = 0x67726964;
@@ -53,9 +56,11 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
     private readonly instanceId: string | null = null,
   ) {
     this.gateways = new PostgresGatewayWrites(pool, (fn) => this.tx(fn));
+    this.platformApps = new PostgresPlatformAppWrites((fn) => this.tx(fn));
   }
 
   private readonly gateways: PostgresGatewayWrites;
+  private readonly platformApps: PostgresPlatformAppWrites;
 
   /** Runs `fn` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
   private async tx<T>(fn: (client: Queryable) => Promise<T>, begin = 'BEGIN'): Promise<T> {
@@ -107,6 +112,7 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
         ),
         windows: (await all('SELECT * FROM windows ORDER BY start_at, id COLLATE "C"')).map(window),
         policies: (await all('SELECT * FROM grid_policies ORDER BY grid_id COLLATE "C"')).map(gridPolicy),
+        platformApps: (await all('SELECT * FROM platform_apps ORDER BY id COLLATE "C"')).map(platformAppRow),
       };
     }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   }
@@ -170,6 +176,13 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
   }
   auditPage(query: AuditQuery): Promise<{ items: AuditRecord[]; total: number }> {
     return this.gateways.auditPage(query);
+  }
+
+  insertPlatformApp(a: PlatformAppRow, audit: AuditEntry): Promise<void> {
+    return this.platformApps.insert(a, audit);
+  }
+  deletePlatformApp(id: string, audit: AuditEntry): Promise<void> {
+    return this.platformApps.delete(id, audit);
   }
 
   async insertQuarantine(q: Quarantine): Promise<void> {

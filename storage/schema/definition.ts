@@ -106,6 +106,23 @@ const REGISTRY: Table[] = [
     indexes: [{ name: 'gateway_sensors_sensor', table: 'gateway_sensors', columns: ['sensor_id'] }],
   },
   {
+    // Carrier platform applications (registry/platformAppSchemas.ts). The token is kept as issued:
+    // the platforms sign with it, so it cannot be a one-way hash. The sensor list and the device
+    // map are JSON: read whole at load, written whole, never queried by member.
+    name: 'platform_apps',
+    columns: [
+      text('id'),
+      text('platform'),
+      text('name'),
+      text('token'),
+      json('sensor_ids', { default: '[]' }),
+      json('devices', { default: '{}' }),
+      createdAt,
+    ],
+    primaryKey: ['id'],
+    checks: ["platform IN ('ctwing', 'onenet')"],
+  },
+  {
     name: 'quarantines',
     columns: [
       text('id'),

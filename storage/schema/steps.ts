@@ -81,6 +81,26 @@ export const STEPS: readonly Step[] = [
   },
   {
     version: 102,
+    name: 'carrier platform applications (CTWing, OneNET push credentials)',
+    ops: [
+      createTable({
+        name: 'platform_apps',
+        columns: [
+          text('id'),
+          text('platform'),
+          text('name'),
+          text('token'),
+          json('sensor_ids', { default: '[]' }),
+          json('devices', { default: '{}' }),
+          integer('created_at'),
+        ],
+        primaryKey: ['id'],
+        checks: ["platform IN ('ctwing', 'onenet')"],
+      }),
+    ],
+  },
+  {
+    version: 103,
     name: 'policy per grid node (issue 16.4)',
     ops: [
       createTable({

@@ -4,6 +4,7 @@ import type { AuditEntry, AuditQuery, AuditRecord } from '../../registry/auditTr
 import type { ImportRecords } from '../../registry/commands/importCommand.ts';
 import type { TokenRevocation } from '../../registry/commands/tokenCommands.ts';
 import { cycleRefusal } from '../../registry/gridCycle.ts';
+import type { PlatformAppRow } from '../../registry/platformAppSchemas.ts';
 import type { GridPolicy } from '../../registry/policy/policyFields.ts';
 import type { RegistrySnapshot } from '../../registry/registryIndex.ts';
 import type { RegistryStore } from '../../registry/registryStore.ts';
@@ -17,6 +18,7 @@ import {
   gridPolicy,
   household,
   KEEPER_ADMIN_TOKENS,
+  platformAppRow,
   quarantine,
   type Row,
   sealState,
@@ -29,6 +31,7 @@ import {
 } from '../rows.ts';
 import { SqliteGatewayWrites } from './gatewayWrites.ts';
 import type { Db } from './openDatabase.ts';
+import { SqlitePlatformAppWrites } from './platformAppWrites.ts';
 
 /** `up`: the node `?` and its ancestors; UNION (not ALL) ends even on a cycle already stored. */
 const ANCESTORS_SQLITE = `WITH RECURSIVE up(id, parent_id) AS (
@@ -46,9 +49,11 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
   private readonly insertDoorEvent;
   private readonly commitTx;
   private readonly gateways: SqliteGatewayWrites;
+  private readonly platformApps: SqlitePlatformAppWrites;
 
   constructor(private readonly db: Db) {
     this.gateways = new SqliteGatewayWrites(db);
+    this.platformApps = new SqlitePlatformAppWrites(db);
     this.upsertState = db.prepare(
       // The EXISTS guard: a sensor removed while its message was in flight leaves no state row behind
       // (and the foreign key does not fail the whole group).
@@ -144,6 +149,7 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
       quarantines: all('SELECT * FROM quarantines ORDER BY start_at').map(quarantine),
       windows: all('SELECT * FROM windows ORDER BY start_at').map(window),
       policies: all('SELECT * FROM grid_policies ORDER BY grid_id').map(gridPolicy),
+      platformApps: all('SELECT * FROM platform_apps ORDER BY id').map(platformAppRow),
     };
   }
 
@@ -198,6 +204,13 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
   }
   async auditPage(query: AuditQuery): Promise<{ items: AuditRecord[]; total: number }> {
     return this.gateways.auditPage(query);
+  }
+
+  async insertPlatformApp(a: PlatformAppRow, audit: AuditEntry): Promise<void> {
+    this.platformApps.insert(a, audit);
+  }
+  async deletePlatformApp(id: string, audit: AuditEntry): Promise<void> {
+    this.platformApps.delete(id, audit);
   }
 
   async insertQuarantine(q: Quarantine): Promise<void> {

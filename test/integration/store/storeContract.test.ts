@@ -222,6 +222,7 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
       quarantines: [],
       windows: [],
       policies: [],
+      platformApps: [],
     });
     expect(await store.loadSealStates()).toEqual([]);
     expect(await store.countTokens()).toBe(0);
@@ -280,6 +281,42 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
     ]);
     expect(snap.windows).toEqual([gridWindow('win1', 'g', T), householdWindow('win2', 'h1', T + HOUR)]);
     expect(typeof snap.grid[0]?.createdAt).toBe('number');
+  });
+
+  it('platform applications: insert and delete with their audit entry; loaded by id (bytewise) with token, list and map; a refused write keeps no entry', async () => {
+    const app = (id: string, platform: 'ctwing' | 'onenet') => ({
+      id,
+      platform,
+      name: `应用 ${id}`,
+      token: `token-${id}`,
+      sensorIds: ['s1', 's2'],
+      devices: { '1061234': 's2' },
+      createdAt: T,
+    });
+    const audit = (id: string, action: string) =>
+      auditEntry(
+        T,
+        { name: 'contract test' },
+        { entity: 'platformApp', entityId: id, action, gridId: null },
+        null,
+        null,
+      );
+    const entries = async () =>
+      (await store.auditPage({ entity: 'platformApp', limit: 10, offset: 0 })).total;
+    await store.insertPlatformApp(app('on', 'onenet'), audit('on', 'create'));
+    await store.insertPlatformApp(app('B-ct', 'ctwing'), audit('B-ct', 'create'));
+    expect((await store.loadRegistry()).platformApps).toEqual([app('B-ct', 'ctwing'), app('on', 'onenet')]);
+    await expect(store.insertPlatformApp(app('on', 'onenet'), audit('on', 'create'))).rejects.toThrow();
+    await expect(
+      store.insertPlatformApp(
+        { ...app('x', 'onenet'), platform: 'huawei' as 'onenet' },
+        audit('x', 'create'),
+      ),
+    ).rejects.toThrow();
+    expect(await entries()).toBe(2);
+    await store.deletePlatformApp('on', audit('on', 'delete'));
+    expect((await store.loadRegistry()).platformApps).toEqual([app('B-ct', 'ctwing')]);
+    expect(await entries()).toBe(3);
   });
 
   it('the database refuses duplicate ids, unknown references and invalid values, and keeps nothing of them', async () => {
