@@ -15,6 +15,7 @@ import { brokerRoutes } from './routes/broker.ts';
 import { csvRoutes } from './routes/csv.ts';
 import { gatewayRoutes } from './routes/gateways.ts';
 import { gridRoutes } from './routes/grid.ts';
+import { gridPolicyRoutes } from './routes/gridPolicy.ts';
 import { householdRoutes } from './routes/households.ts';
 import { liveRoutes } from './routes/live.ts';
 import { modelRoutes } from './routes/models.ts';
@@ -84,6 +85,7 @@ export function buildApi(
   for (const routes of [
     systemRoutes,
     gridRoutes,
+    gridPolicyRoutes,
     workerRoutes,
     householdRoutes,
     sensorRoutes,

@@ -10,6 +10,7 @@ import { HouseholdCommands } from './commands/householdCommands.ts';
 import { type ImportInput, importRecords } from './commands/importCommand.ts';
 import { ModelCommands } from './commands/modelCommands.ts';
 import { PlatformAppCommands } from './commands/platformAppCommands.ts';
+import { PolicyCommands } from './commands/policyCommands.ts';
 import { purgeExpiredHouseholds } from './commands/purgeCommand.ts';
 import { QuarantineCommands } from './commands/quarantineCommands.ts';
 import { SecretHashCommands } from './commands/secretHashCommands.ts';
@@ -20,6 +21,8 @@ import { WorkerCommands } from './commands/workerCommands.ts';
 import type { GridTree } from './gridTree.ts';
 import type { CreateModel, UpdateModel } from './modelSchemas.ts';
 import type { CreatePlatformApp, PlatformApp, PlatformAppRow } from './platformAppSchemas.ts';
+import type { GridPolicy, GridPolicyChange, PolicyOverrides, PolicyValues } from './policy/policyFields.ts';
+import type { PolicySource } from './policy/policyIndex.ts';
 import { RegistryChanges } from './registryChanges.ts';
 import { RegistryIndex, type RegistrySnapshot } from './registryIndex.ts';
 import type { RegistryStore } from './registryStore.ts';
@@ -75,16 +78,22 @@ export class Registry {
   private readonly quarantines: QuarantineCommands;
   private readonly windows: WindowCommands;
   private readonly apiTokens: TokenCommands;
+  private readonly policies: PolicyCommands;
 
   constructor(
     private readonly store: RegistryStore,
     bus: EventBus<ServiceEvents>,
     clock: Clock,
-    /** HEARTBEAT_INTERVAL and MISSED_HEARTBEATS, which the `generic` sensor model follows. */
-    genericHeartbeat?: GenericHeartbeat,
+    options: {
+      /** HEARTBEAT_INTERVAL and MISSED_HEARTBEATS, which the `generic` sensor model follows. */
+      genericHeartbeat?: GenericHeartbeat;
+      /** The root's policy (the environment's values); without it, the built-in defaults. */
+      policyDefaults?: Readonly<PolicyValues>;
+    } = {},
   ) {
-    this.index = new RegistryIndex(genericHeartbeat);
+    this.index = new RegistryIndex(options.genericHeartbeat);
     this.tree = this.index.tree;
+    if (options.policyDefaults) this.index.policies.setDefaults(options.policyDefaults);
     this.changes = new RegistryChanges(bus);
     const ctx = { index: this.index, store, changes: this.changes, clock };
     this.ctx = ctx;
@@ -99,6 +108,7 @@ export class Registry {
     this.quarantines = new QuarantineCommands(ctx);
     this.windows = new WindowCommands(ctx);
     this.apiTokens = new TokenCommands(ctx);
+    this.policies = new PolicyCommands(ctx);
   }
 
   async load(): Promise<void> {
@@ -248,6 +258,25 @@ export class Registry {
   window(id: string): Window | undefined {
     return this.index.window(id);
   }
+  /**
+   * The policy fields set on a node's path (nearest first), without the root's defaults: what
+   * alerting merges over its own. The same frozen object until a policy or the tree changes.
+   */
+  policyOverrides(gridId: string): Readonly<PolicyOverrides> {
+    return this.index.policies.overridesAt(gridId);
+  }
+  /** The policy in force at a node and, per field, the node that sets it or `default`. */
+  effectivePolicy(gridId: string): { effective: PolicyValues; source: PolicySource } {
+    return this.index.policies.effective(gridId);
+  }
+  /** What a node sets itself, with who set it and when. */
+  gridPolicy(gridId: string): GridPolicy | undefined {
+    return this.index.policies.of(gridId);
+  }
+  allGridPolicies(): GridPolicy[] {
+    return this.index.policies.all();
+  }
+
   /** Device secret hashes, for an external broker's password file (whole-grid admins only). */
   deviceSecretHashes(): Generator<{ kind: 'sensor' | 'gateway'; id: string; hash: string }> {
     return this.index.deviceSecretHashes();
@@ -306,6 +335,17 @@ export class Registry {
   /** Reschedules the offline deadlines of the model's sensors (alerting hears `registry.changed`). */
   updateModel(id: string, change: UpdateModel, actor: Actor): Promise<SensorModel> {
     return this.models.update(id, change, actor);
+  }
+  /** Sets some fields of a node's policy; null removes one. `actor` is recorded with the time. */
+  setGridPolicy(gridId: string, change: GridPolicyChange, actor: Actor): Promise<GridPolicy | null> {
+    return this.policies.set(gridId, change, actor);
+  }
+  /** A checked CSV import of policies: each row becomes its node's whole policy, in one transaction. */
+  importGridPolicies(
+    rows: ReadonlyArray<{ gridId: string; fields: PolicyOverrides }>,
+    actor: Actor,
+  ): Promise<number> {
+    return this.policies.replaceMany(rows, actor);
   }
 
   createGateway(input: CreateGateway, actor: Actor): Promise<{ gateway: Gateway; secret: string }> {

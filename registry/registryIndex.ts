@@ -1,6 +1,8 @@
 import { type ArmingInputs, covers, overlaps } from './arming.ts';
 import { GridTree } from './gridTree.ts';
 import { type PlatformApp, type PlatformAppRow, publicPlatformApp } from './platformAppSchemas.ts';
+import type { GridPolicy } from './policy/policyFields.ts';
+import { PolicyIndex } from './policy/policyIndex.ts';
 import type { Gateway, GridNode, Household, Quarantine, Sensor, Window, Worker } from './schemas.ts';
 import {
   DEFAULT_GENERIC_HEARTBEAT,
@@ -20,6 +22,7 @@ export interface RegistrySnapshot {
   gateways: GatewayRow[];
   quarantines: Quarantine[];
   windows: Window[];
+  policies: GridPolicy[];
   /** Carrier platform applications (absent from stores that predate them). */
   platformApps?: PlatformAppRow[];
   /** Models an admin added, and shipped ones an admin edited. */
@@ -39,6 +42,8 @@ export interface RegistrySnapshot {
  */
 export class RegistryIndex {
   readonly tree = new GridTree();
+  /** Policies per grid node and what is in force where (kept in step by commands/policyCommands.ts). */
+  readonly policies = new PolicyIndex(this.tree);
   private readonly workers = new Map<string, Worker>();
   private readonly households = new Map<string, Household>();
   private readonly sensors = new Map<string, SensorRow>();
@@ -68,6 +73,7 @@ export class RegistryIndex {
     for (const g of snap.gateways) this.putGateway(g);
     for (const q of snap.quarantines) this.putQuarantine(q);
     for (const w of snap.windows) this.putWindow(w);
+    for (const p of snap.policies) this.policies.put(p);
     for (const a of snap.platformApps ?? []) this.putPlatformApp(a);
     // Nothing this service writes makes a cycle; one already stored (a hand edit, an older version)
     // is reported here, at load and at every reload, and the walks treat its closing link as broken.
@@ -76,6 +82,7 @@ export class RegistryIndex {
 
   clear(): void {
     this.tree.clear();
+    this.policies.clear();
     for (const map of [
       this.workers,
       this.households,

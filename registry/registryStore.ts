@@ -13,6 +13,7 @@ import type { HouseholdStore } from './commands/householdCommands.ts';
 import type { ImportStore } from './commands/importCommand.ts';
 import type { ModelStore } from './commands/modelCommands.ts';
 import type { PlatformAppStore } from './commands/platformAppCommands.ts';
+import type { PolicyStore } from './commands/policyCommands.ts';
 import type { PurgeStore } from './commands/purgeCommand.ts';
 import type { QuarantineStore } from './commands/quarantineCommands.ts';
 import type { SecretHashStore } from './commands/secretHashCommands.ts';
@@ -40,6 +41,7 @@ export interface EntityStore
     SecretHashStore,
     QuarantineStore,
     WindowStore,
+    PolicyStore,
     ImportStore {}
 
 /**

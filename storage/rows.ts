@@ -5,6 +5,7 @@
  */
 import type { DoorEventRecord, SealState } from '../core/sealState.ts';
 import type { PlatformAppRow } from '../registry/platformAppSchemas.ts';
+import type { GridPolicy, PolicyOverrides } from '../registry/policy/policyFields.ts';
 import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../registry/schemas.ts';
 import type { SensorModel } from '../registry/sensorModels.ts';
 import type { SensorRow, TokenRow } from '../registry/storedRecords.ts';
@@ -17,6 +18,14 @@ export const gridNode = (r: Row): GridNode => ({
   parentId: (r.parent_id as string | null) ?? null,
   level: r.level as string,
   createdAt: r.created_at as number,
+});
+
+/** A node's policy: `fields` is JSON text in SQLite, jsonb in PostgreSQL; durations are ms. */
+export const gridPolicy = (r: Row): GridPolicy => ({
+  gridId: r.grid_id as string,
+  fields: (typeof r.fields === 'string' ? JSON.parse(r.fields) : r.fields) as PolicyOverrides,
+  updatedAt: r.updated_at as number,
+  updatedBy: r.updated_by as string,
 });
 
 export const worker = (r: Row): Worker => ({

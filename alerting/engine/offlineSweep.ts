@@ -85,7 +85,7 @@ export class OfflineSweep {
       silent,
       monitoredUnder,
       activeOutages: outages,
-      policy,
+      policy: { ...policy, outagePolicyOf: (nodeId) => this.c.policies.outagePolicyOf(nodeId) },
       raiseNotBefore: graceEnds + policy.heartbeatIntervalMs,
     });
     for (const d of decisions) this.decisions.apply(batch, d, now);

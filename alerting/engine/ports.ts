@@ -1,5 +1,6 @@
 import type { SealState as CoreSealState } from '../../core/sealState.ts';
 import type { GridTree, TreeNode } from '../../registry/gridTree.ts';
+import type { PolicyOverrides } from '../../registry/policy/policyFields.ts';
 import type { ArmingWindow, Quarantine } from '../alertModel.ts';
 import type { Worker } from '../routing.ts';
 
@@ -30,8 +31,15 @@ export interface AlertingRegistry {
    * sensor in memory, never per message through the database. Absent (or undefined for a sensor):
    * the policy's HEARTBEAT_INTERVAL × MISSED_HEARTBEATS.
    */
-  sensorModelOf?(sensorId: string): { heartbeatIntervalMs: number; missedHeartbeats: number } | undefined;
+  sensorModelOf?(
+    sensorId: string,
+  ): { heartbeatIntervalMs: number; missedHeartbeats: number; lowBatteryPercent: number | null } | undefined;
   sensorsOf(householdId: string): ReadonlyArray<{ id: string; commissioningUntil: number | null }>;
+  /**
+   * The policy fields set on a node's way to the root (the environment's values are the engine's
+   * own): the same object until a policy or the tree changes, read per message (no I/O).
+   */
+  policyOverrides(gridId: string): Readonly<PolicyOverrides>;
   armingInputs(householdId: string): {
     quarantines: readonly (Quarantine & { id: string })[];
     windows: readonly (ArmingWindow & { id: string })[];

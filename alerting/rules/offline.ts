@@ -1,5 +1,5 @@
-import type { ActiveAlertRef, Decision, Policy } from '../alertModel.ts';
-import { detectOutages, outageHolds, type SilentMonitoredSensor } from './outage.ts';
+import type { ActiveAlertRef, Decision } from '../alertModel.ts';
+import { detectOutages, type OutagePolicy, outageHolds, type SilentMonitoredSensor } from './outage.ts';
 
 /**
  * A slow model's hold is capped: a sensor that reports every 18 h would otherwise wait 18 h more
@@ -24,7 +24,7 @@ export interface OfflineSweepInput {
   monitoredUnder: (nodeId: string) => number;
   /** Unresolved outage alerts by node id. */
   activeOutages: ReadonlyMap<string, ActiveAlertRef & {}>;
-  policy: Pick<Policy, 'outageMinSensors' | 'outageMinFraction' | 'heartbeatIntervalMs'>;
+  policy: OutagePolicy;
   /**
    * How long a silent sensor's own alert waits for an outage to form around it. Defaults to one
    * heartbeat interval, the sensor's own (its model's): every sensor that fell silent within one

@@ -21,14 +21,18 @@ export interface OutageCandidate {
   monitored: number;
 }
 
-type OutagePolicy = Pick<Policy, 'outageMinSensors' | 'outageMinFraction' | 'heartbeatIntervalMs'>;
+type OutageThresholds = Pick<Policy, 'outageMinSensors' | 'outageMinFraction'>;
+export type OutagePolicy = OutageThresholds &
+  Pick<Policy, 'heartbeatIntervalMs'> & {
+    /** The thresholds at one node (its grid policy, issue 16.4); without it, these for every node. */
+    outagePolicyOf?: (nodeId: string) => OutageThresholds;
+  };
 
-function qualifies(silentCount: number, monitored: number, policy: OutagePolicy): boolean {
-  return (
-    silentCount >= policy.outageMinSensors &&
-    monitored > 0 &&
-    silentCount >= policy.outageMinFraction * monitored
-  );
+const thresholdsAt = (policy: OutagePolicy, nodeId: string): OutageThresholds =>
+  policy.outagePolicyOf?.(nodeId) ?? policy;
+
+function qualifies(silentCount: number, monitored: number, t: OutageThresholds): boolean {
+  return silentCount >= t.outageMinSensors && monitored > 0 && silentCount >= t.outageMinFraction * monitored;
 }
 
 /**
@@ -60,10 +64,11 @@ export function detectOutages(
   }
   const qualifying = new Map<string, OutageCandidate>();
   for (const [nodeId, g] of byNode) {
-    if (g.members.length < policy.outageMinSensors) continue;
+    const thresholds = thresholdsAt(policy, nodeId);
+    if (g.members.length < thresholds.outageMinSensors) continue;
     const monitored = monitoredUnder(nodeId);
     const cluster = largestCluster(g.members, policy.heartbeatIntervalMs);
-    if (qualifies(cluster.length, monitored, policy)) {
+    if (qualifies(cluster.length, monitored, thresholds)) {
       qualifying.set(nodeId, { nodeId, path: g.path, sensorIds: cluster.map((s) => s.sensorId), monitored });
     }
   }
@@ -104,7 +109,7 @@ export function outageHolds(
 ): boolean {
   let n = 0;
   for (const s of silent) if (s.gridPath.includes(nodeId)) n++;
-  return qualifies(n, monitoredUnder(nodeId), policy);
+  return qualifies(n, monitoredUnder(nodeId), thresholdsAt(policy, nodeId));
 }
 
 /**

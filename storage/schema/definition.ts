@@ -209,6 +209,18 @@ const REGISTRY: Table[] = [
       { name: 'audit_log_at', table: 'audit_log', columns: ['at'] },
     ],
   },
+  {
+    // The policy a grid node sets for its subtree (registry/policy): only the fields it sets, as a
+    // JSON object (durations in ms); who set it last and when. Goes with its node.
+    name: 'grid_policies',
+    columns: [
+      text('grid_id', { references: references('grid_nodes', { onDelete: 'cascade' }) }),
+      json('fields'),
+      integer('updated_at'),
+      text('updated_by'),
+    ],
+    primaryKey: ['grid_id'],
+  },
 ];
 
 const SEAL_STATE: Table[] = [

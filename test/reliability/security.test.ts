@@ -62,6 +62,16 @@ const ROUTES: Record<string, RouteCase> = {
     inScope: (n) => ({ path: `/api/grid/none-${n}` }),
     outOfScope: () => ({ path: '/api/grid/B' }),
   },
+  'GET /api/grid/:gridId/policy': {
+    roles: ALL,
+    inScope: () => ({ path: '/api/grid/A/policy' }),
+    outOfScope: () => ({ path: '/api/grid/B/policy' }),
+  },
+  'PUT /api/grid/:gridId/policy': {
+    roles: ['admin'],
+    inScope: () => ({ path: '/api/grid/A/policy', body: { opensPerDay: 6 } }),
+    outOfScope: () => ({ path: '/api/grid/B/policy', body: { opensPerDay: 6 } }),
+  },
   'POST /api/workers': {
     roles: ['admin'],
     inScope: (n) => ({

@@ -221,6 +221,7 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
       gateways: [],
       quarantines: [],
       windows: [],
+      policies: [],
       platformApps: [],
       models: [],
     });
@@ -466,6 +467,51 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
     // The store is still usable after the failed transactions.
     await store.importRecords(valid);
     expect((await store.loadRegistry()).sensors.map((s) => s.id)).toEqual(['new-s', 's1', 's2']);
+  });
+
+  it('grid policies: written in one go, replaced whole, removed, and gone with their node', async () => {
+    await seed();
+    const county = {
+      gridId: 'g',
+      fields: { escalateAfter: [2_000, 60_000], breachGrace: 0 },
+      updatedAt: T,
+      updatedBy: 'admin',
+    };
+    const village = { gridId: 'g2', fields: { outageFraction: 0.75 }, updatedAt: T + 1, updatedBy: 'leader' };
+    const entry = (gridId: string, after: unknown) => ({
+      at: T,
+      actor: 'admin',
+      entity: 'policy',
+      entityId: gridId,
+      action: 'update',
+      gridId,
+      before: null,
+      after,
+    });
+    await store.writeGridPolicies(
+      [county, village],
+      [],
+      [entry('g', { breachGrace: '0s' }), entry('g2', null)],
+    );
+    expect((await store.loadRegistry()).policies).toEqual([county, village]);
+    const trail = await store.auditPage({ entity: 'policy', limit: 10, offset: 0 });
+    expect(trail.items.map((r) => [r.entityId, r.after])).toEqual([
+      ['g2', null],
+      ['g', { breachGrace: '0s' }],
+    ]);
+    const replaced = { ...village, fields: { opensPerDay: 8 }, updatedAt: T + 2 };
+    await store.writeGridPolicies([replaced], ['g'], []);
+    expect((await store.loadRegistry()).policies).toEqual([replaced]);
+    // A node that did not exist refuses the whole write: nothing of it is kept.
+    await expect(
+      store.writeGridPolicies([county, { ...village, gridId: 'nowhere' }], [], [entry('nowhere', null)]),
+    ).rejects.toThrow();
+    expect((await store.loadRegistry()).policies).toEqual([replaced]);
+    expect((await store.auditPage({ entity: 'policy', limit: 10, offset: 0 })).total).toBe(2);
+    await store.deleteSensor('s2');
+    await store.deleteHousehold('h2');
+    await store.deleteGridNode('g2');
+    expect((await store.loadRegistry()).policies).toEqual([]);
   });
 
   it('setQuarantineEnd, deleteWindow and setCommissioning change just their record', async () => {
