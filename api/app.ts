@@ -6,6 +6,7 @@ import { frameworkErrorOptions, installErrorHandler } from './errorHandler.ts';
 import { KnownRoutes } from './methodNotAllowed.ts';
 import { registerOpenApi } from './openApi.ts';
 import { forwardAlertingCalls } from './ownerProxy.ts';
+import { keepRawJsonBodies } from './rawJsonBody.ts';
 import { ackRoutes } from './routes/ack.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { announcementRoutes } from './routes/announcements.ts';
@@ -14,9 +15,13 @@ import { brokerRoutes } from './routes/broker.ts';
 import { csvRoutes } from './routes/csv.ts';
 import { gatewayRoutes } from './routes/gateways.ts';
 import { gridRoutes } from './routes/grid.ts';
+import { gridPolicyRoutes } from './routes/gridPolicy.ts';
 import { householdRoutes } from './routes/households.ts';
 import { liveRoutes } from './routes/live.ts';
+import { modelRoutes } from './routes/models.ts';
 import { pageRoutes } from './routes/page.ts';
+import { platformAppRoutes } from './routes/platformApps.ts';
+import { PLATFORM_PUSH_PREFIX, platformPushRoutes } from './routes/platformPush.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { sealRoutes } from './routes/seals.ts';
 import { sensorRoutes } from './routes/sensors.ts';
@@ -72,15 +77,19 @@ export function buildApi(
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
     done(null, Object.fromEntries(new URLSearchParams(body as string))),
   );
+  // OneNET signs the text of its push: those bodies are kept as received.
+  keepRawJsonBodies(app, PLATFORM_PUSH_PREFIX);
   if (deps.alertingOwner) forwardAlertingCalls(app, deps.alertingOwner);
   registerOpenApi(app, deps.version);
   const table = new RouteTable(bearerAuthenticator(deps.registry));
   for (const routes of [
     systemRoutes,
     gridRoutes,
+    gridPolicyRoutes,
     workerRoutes,
     householdRoutes,
     sensorRoutes,
+    modelRoutes,
     gatewayRoutes,
     scheduleRoutes,
     tokenRoutes,
@@ -92,6 +101,8 @@ export function buildApi(
     ackRoutes,
     announcementRoutes,
     brokerRoutes,
+    platformAppRoutes,
+    platformPushRoutes,
     auditRoutes,
   ]) {
     routes(table, deps);

@@ -2,6 +2,7 @@ import type { Alerting } from '../alerting/engine/createAlerting.ts';
 import type { BrokerHooks } from '../broker/external/brokerHooks.ts';
 import type { Clock } from '../core/clock.ts';
 import type { SealState } from '../core/sealState.ts';
+import type { PlatformIngest } from '../ingest/platforms/platformIngest.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { BackupReport } from './backupReport.ts';
 import type { EventStream } from './live/eventStream.ts';
@@ -15,8 +16,6 @@ export interface ApiDeps {
   /** A seal's door events, newest first, times as ISO strings. */
   doorHistory(sensorId: string, limit: number): Promise<DoorEventAnswer[]>;
   clock: Clock;
-  /** A seal with no message for this long is offline (interval × missed beats). */
-  offlineAfterMs: number;
   /** How long commissioning lasts before it ends by itself. */
   commissioningMs: number;
   isReady(): boolean;
@@ -35,6 +34,8 @@ export interface ApiDeps {
   alertingOwner?: AlertingOwner;
   /** Device authentication and topic ACL for an external broker (EMQX HTTP hooks). */
   brokerHooks: BrokerHooks;
+  /** The carrier platforms' HTTP pushes (CTWing, OneNET) into ingest. */
+  platformPush: PlatformIngest;
   /** The scheduled backups, shown in /readyz's details; absent without BACKUP_DIR. */
   backups?: BackupReport;
 }

@@ -63,7 +63,9 @@ export async function createService(
 
   const storage = await parts.start('storage', () => startStorage(section.storage, base));
   const telemetry = await parts.start('telemetry', () => startTelemetry(section.telemetry, base));
-  const ingest = await parts.start('ingest', () => startIngest({ ...base, storage, telemetry }));
+  const ingest = await parts.start('ingest', () =>
+    startIngest({ ...base, storage, telemetry, accepting: () => started }),
+  );
   const alerting = await parts.start('alerting', () =>
     startAlerting(section.alerting, { ...base, storage, ingest, telemetry, ingress: ingressView }),
   );

@@ -38,6 +38,8 @@ export interface ServiceEvents {
   'message.fieldIgnored': { field: string; sensorId: string | null; dialect: string };
   /** A message was accepted into the pipeline (before commit), per dialect. */
   'message.accepted': { dialect: string; sensorId: string };
+  /** A carrier platform's HTTP push (ingest/platforms/) was taken or refused, by result. */
+  'platform.push': { platform: string; result: string };
   /** A registry record was created or changed. */
   /** `removed` when the record was deleted (a sensor taken off, a node removed, …). */
   /**

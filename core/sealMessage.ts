@@ -2,7 +2,8 @@
  * The one internal message every dialect decodes to. Rules, state and
  * telemetry never know which dialect or connection a message came from.
  */
-export type Dialect = 'native' | 'zigbee2mqtt' | 'shelly';
+/** `ctwing` and `onenet`: NB-IoT seals whose carrier platform pushes their messages over HTTP (ingest/platforms/). */
+export type Dialect = 'native' | 'zigbee2mqtt' | 'shelly' | 'ctwing' | 'onenet';
 
 export type SealMessage = SealMessageBody & {
   /** The device's own time before clamping; duplicates are recognised by it. */
@@ -51,5 +52,10 @@ type SealMessageBody =
       online: boolean;
       ts: number;
       receivedAt: number;
-      seq: null;
+      /**
+       * null for a connection's own status (MQTT). A carrier platform's online/offline event, which
+       * the platform retries like any push, carries a negative mark (never a device's uint32) so that
+       * its retry is recognised by (mark, platform time) like a device message's by (seq, ts).
+       */
+      seq: number | null;
     };

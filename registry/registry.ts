@@ -8,6 +8,9 @@ import { GatewayCommands } from './commands/gatewayCommands.ts';
 import { GridCommands } from './commands/gridCommands.ts';
 import { HouseholdCommands } from './commands/householdCommands.ts';
 import { type ImportInput, importRecords } from './commands/importCommand.ts';
+import { ModelCommands } from './commands/modelCommands.ts';
+import { PlatformAppCommands } from './commands/platformAppCommands.ts';
+import { PolicyCommands } from './commands/policyCommands.ts';
 import { purgeExpiredHouseholds } from './commands/purgeCommand.ts';
 import { QuarantineCommands } from './commands/quarantineCommands.ts';
 import { SecretHashCommands } from './commands/secretHashCommands.ts';
@@ -16,6 +19,10 @@ import { TokenCommands } from './commands/tokenCommands.ts';
 import { WindowCommands } from './commands/windowCommands.ts';
 import { WorkerCommands } from './commands/workerCommands.ts';
 import type { GridTree } from './gridTree.ts';
+import type { CreateModel, UpdateModel } from './modelSchemas.ts';
+import type { CreatePlatformApp, PlatformApp, PlatformAppRow } from './platformAppSchemas.ts';
+import type { GridPolicy, GridPolicyChange, PolicyOverrides, PolicyValues } from './policy/policyFields.ts';
+import type { PolicySource } from './policy/policyIndex.ts';
 import { RegistryChanges } from './registryChanges.ts';
 import { RegistryIndex, type RegistrySnapshot } from './registryIndex.ts';
 import type { RegistryStore } from './registryStore.ts';
@@ -42,6 +49,7 @@ import type {
   Window,
   Worker,
 } from './schemas.ts';
+import { type GenericHeartbeat, offlineAfterMs, type SensorModel } from './sensorModels.ts';
 
 /**
  * The registry service: the grid, people, households, sensors and their schedules, and the API
@@ -54,26 +62,38 @@ import type {
  * AlertingRegistry port) always called, so splitting the registry changed none of them.
  */
 export class Registry {
-  private readonly index = new RegistryIndex();
+  private readonly index: RegistryIndex;
   /** The grid hierarchy in memory, shared with alerting's routing and the API's scope checks. */
-  readonly tree: GridTree = this.index.tree;
+  readonly tree: GridTree;
   private readonly changes: RegistryChanges;
   private readonly ctx: CommandContext<RegistryStore>;
   private readonly grid: GridCommands;
   private readonly workers: WorkerCommands;
   private readonly households: HouseholdCommands;
   private readonly sensors: SensorCommands;
+  private readonly models: ModelCommands;
   private readonly gateways: GatewayCommands;
+  private readonly platformApps: PlatformAppCommands;
   private readonly secretHashes: SecretHashCommands;
   private readonly quarantines: QuarantineCommands;
   private readonly windows: WindowCommands;
   private readonly apiTokens: TokenCommands;
+  private readonly policies: PolicyCommands;
 
   constructor(
     private readonly store: RegistryStore,
     bus: EventBus<ServiceEvents>,
     clock: Clock,
+    options: {
+      /** HEARTBEAT_INTERVAL and MISSED_HEARTBEATS, which the `generic` sensor model follows. */
+      genericHeartbeat?: GenericHeartbeat;
+      /** The root's policy (the environment's values); without it, the built-in defaults. */
+      policyDefaults?: Readonly<PolicyValues>;
+    } = {},
   ) {
+    this.index = new RegistryIndex(options.genericHeartbeat);
+    this.tree = this.index.tree;
+    if (options.policyDefaults) this.index.policies.setDefaults(options.policyDefaults);
     this.changes = new RegistryChanges(bus);
     const ctx = { index: this.index, store, changes: this.changes, clock };
     this.ctx = ctx;
@@ -81,11 +101,14 @@ export class Registry {
     this.workers = new WorkerCommands(ctx);
     this.households = new HouseholdCommands(ctx);
     this.sensors = new SensorCommands(ctx);
+    this.models = new ModelCommands(ctx);
     this.gateways = new GatewayCommands(ctx);
+    this.platformApps = new PlatformAppCommands(ctx);
     this.secretHashes = new SecretHashCommands(ctx);
     this.quarantines = new QuarantineCommands(ctx);
     this.windows = new WindowCommands(ctx);
     this.apiTokens = new TokenCommands(ctx);
+    this.policies = new PolicyCommands(ctx);
   }
 
   async load(): Promise<void> {
@@ -130,6 +153,33 @@ export class Registry {
   sensor(id: string): Sensor | undefined {
     return this.index.sensor(id);
   }
+  /** A sensor model (device profile) by id. */
+  sensorModel(id: string): SensorModel | undefined {
+    return this.index.sensorModel(id);
+  }
+  allModels(): SensorModel[] {
+    return this.index.allModels();
+  }
+  modelIds(): string[] {
+    return this.index.allModels().map((m) => m.id);
+  }
+  /** The model a sensor is judged by (generic for an id no longer known). O(1): hot paths call it. */
+  modelOf(sensor: { model: string }): SensorModel {
+    return this.index.modelOf(sensor);
+  }
+  /** The model of a registered sensor (for alerting's offline deadlines); undefined: no such sensor. */
+  sensorModelOf(sensorId: string): SensorModel | undefined {
+    const sensor = this.index.sensor(sensorId);
+    return sensor && this.index.modelOf(sensor);
+  }
+  /** Silence after which this sensor is offline: its model's interval × missed heartbeats. */
+  offlineAfterMs(sensor: { model: string }): number {
+    return offlineAfterMs(this.index.modelOf(sensor));
+  }
+  /** Its model's low-battery threshold; null: the grid node's policy decides. */
+  lowBatteryPercentOf(sensor: { model: string }): number | null {
+    return this.index.modelOf(sensor).lowBatteryPercent;
+  }
   sensorSecretHash(id: string): string | undefined {
     return this.index.sensorSecretHash(id);
   }
@@ -155,6 +205,17 @@ export class Registry {
   /** Gateways without their secret hashes. */
   allGateways(): Gateway[] {
     return this.index.allGateways();
+  }
+  platformApp(id: string): PlatformApp | undefined {
+    return this.index.platformApp(id);
+  }
+  /** Token included: only for checking a platform's push signature. */
+  platformAppRow(id: string): PlatformAppRow | undefined {
+    return this.index.platformAppRow(id);
+  }
+  /** Platform applications without their tokens. */
+  allPlatformApps(): PlatformApp[] {
+    return this.index.allPlatformApps();
   }
   allHouseholds(): Household[] {
     return this.index.allHouseholds();
@@ -197,6 +258,25 @@ export class Registry {
   window(id: string): Window | undefined {
     return this.index.window(id);
   }
+  /**
+   * The policy fields set on a node's path (nearest first), without the root's defaults: what
+   * alerting merges over its own. The same frozen object until a policy or the tree changes.
+   */
+  policyOverrides(gridId: string): Readonly<PolicyOverrides> {
+    return this.index.policies.overridesAt(gridId);
+  }
+  /** The policy in force at a node and, per field, the node that sets it or `default`. */
+  effectivePolicy(gridId: string): { effective: PolicyValues; source: PolicySource } {
+    return this.index.policies.effective(gridId);
+  }
+  /** What a node sets itself, with who set it and when. */
+  gridPolicy(gridId: string): GridPolicy | undefined {
+    return this.index.policies.of(gridId);
+  }
+  allGridPolicies(): GridPolicy[] {
+    return this.index.policies.all();
+  }
+
   /** Device secret hashes, for an external broker's password file (whole-grid admins only). */
   deviceSecretHashes(): Generator<{ kind: 'sensor' | 'gateway'; id: string; hash: string }> {
     return this.index.deviceSecretHashes();
@@ -249,6 +329,25 @@ export class Registry {
     return this.sensors.setCommissioning(sensorId, until);
   }
 
+  createModel(input: CreateModel, actor: Actor): Promise<SensorModel> {
+    return this.models.create(input, actor);
+  }
+  /** Reschedules the offline deadlines of the model's sensors (alerting hears `registry.changed`). */
+  updateModel(id: string, change: UpdateModel, actor: Actor): Promise<SensorModel> {
+    return this.models.update(id, change, actor);
+  }
+  /** Sets some fields of a node's policy; null removes one. `actor` is recorded with the time. */
+  setGridPolicy(gridId: string, change: GridPolicyChange, actor: Actor): Promise<GridPolicy | null> {
+    return this.policies.set(gridId, change, actor);
+  }
+  /** A checked CSV import of policies: each row becomes its node's whole policy, in one transaction. */
+  importGridPolicies(
+    rows: ReadonlyArray<{ gridId: string; fields: PolicyOverrides }>,
+    actor: Actor,
+  ): Promise<number> {
+    return this.policies.replaceMany(rows, actor);
+  }
+
   createGateway(input: CreateGateway, actor: Actor): Promise<{ gateway: Gateway; secret: string }> {
     return this.gateways.create(input, actor);
   }
@@ -265,6 +364,12 @@ export class Registry {
   /** The audit trail, newest first. */
   auditPage(query: AuditQuery): Promise<{ items: AuditRecord[]; total: number }> {
     return this.store.auditPage(query);
+  }
+  createPlatformApp(input: CreatePlatformApp, actor: Actor): Promise<{ app: PlatformApp; token: string }> {
+    return this.platformApps.create(input, actor);
+  }
+  deletePlatformApp(id: string, actor: Actor): Promise<PlatformApp> {
+    return this.platformApps.remove(id, actor);
   }
 
   /** After `secret` matched a device's stored hash `verified`: stores it in today's format if older. */

@@ -47,7 +47,10 @@ export interface Alerting {
   report: DailyReportJob;
   /** The SMS channel (SMS_URL), for /metrics; null when off. */
   sms: SmsChannel | null;
+  /** The root's announce span (the environment's), in minutes. */
   announceMinutes: number;
+  /** The announce span in force at a household's node, in minutes. */
+  announceMinutesOf(householdId: string): number;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -134,12 +137,13 @@ export function createAlerting(deps: {
       publicUrl: s.publicUrl,
       locale: s.locale,
       tz: s.tz,
-      minutes: policy.announceMinutes,
+      minutesOf: (householdId) => engine.announceMinutesOf(householdId),
       now,
     }),
     report,
     sms,
     announceMinutes: policy.announceMinutes,
+    announceMinutesOf: (householdId) => engine.announceMinutesOf(householdId),
     async start() {
       if (sms) {
         // Binds in the background: deliveries wait in the outbox while the gateway is down.

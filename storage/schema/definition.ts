@@ -77,11 +77,25 @@ const REGISTRY: Table[] = [
     indexes: [{ name: 'households_grid', table: 'households', columns: ['grid_id'] }],
   },
   {
+    // Device profiles an admin added or edited; the shipped ones live in registry/sensorModels.ts.
+    name: 'sensor_models',
+    columns: [
+      text('id'),
+      text('name'),
+      integer('heartbeat_interval_ms'),
+      real('missed_heartbeats'),
+      integer('low_battery_percent', { nullable: true }),
+      boolean('heartbeat_carries_door'),
+      integer('updated_at'),
+    ],
+    primaryKey: ['id'],
+  },
+  {
     name: 'sensors',
     columns: [
       text('id'),
       text('household_id', { references: references('households') }),
-      text('model'),
+      text('model', { default: 'generic' }),
       text('secret_hash'),
       text('friendly_name', { nullable: true }),
       integer('commissioning_until', { nullable: true }),
@@ -104,6 +118,23 @@ const REGISTRY: Table[] = [
     ],
     primaryKey: ['gateway_id', 'sensor_id'],
     indexes: [{ name: 'gateway_sensors_sensor', table: 'gateway_sensors', columns: ['sensor_id'] }],
+  },
+  {
+    // Carrier platform applications (registry/platformAppSchemas.ts). The token is kept as issued:
+    // the platforms sign with it, so it cannot be a one-way hash. The sensor list and the device
+    // map are JSON: read whole at load, written whole, never queried by member.
+    name: 'platform_apps',
+    columns: [
+      text('id'),
+      text('platform'),
+      text('name'),
+      text('token'),
+      json('sensor_ids', { default: '[]' }),
+      json('devices', { default: '{}' }),
+      createdAt,
+    ],
+    primaryKey: ['id'],
+    checks: ["platform IN ('ctwing', 'onenet')"],
   },
   {
     name: 'quarantines',
@@ -177,6 +208,18 @@ const REGISTRY: Table[] = [
       { name: 'audit_log_entity', table: 'audit_log', columns: ['entity', 'entity_id', 'seq'] },
       { name: 'audit_log_at', table: 'audit_log', columns: ['at'] },
     ],
+  },
+  {
+    // The policy a grid node sets for its subtree (registry/policy): only the fields it sets, as a
+    // JSON object (durations in ms); who set it last and when. Goes with its node.
+    name: 'grid_policies',
+    columns: [
+      text('grid_id', { references: references('grid_nodes', { onDelete: 'cascade' }) }),
+      json('fields'),
+      integer('updated_at'),
+      text('updated_by'),
+    ],
+    primaryKey: ['grid_id'],
   },
 ];
 

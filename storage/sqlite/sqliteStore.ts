@@ -4,20 +4,27 @@ import type { AuditEntry, AuditQuery, AuditRecord } from '../../registry/auditTr
 import type { ImportRecords } from '../../registry/commands/importCommand.ts';
 import type { TokenRevocation } from '../../registry/commands/tokenCommands.ts';
 import { cycleRefusal } from '../../registry/gridCycle.ts';
+import type { PlatformAppRow } from '../../registry/platformAppSchemas.ts';
+import type { GridPolicy } from '../../registry/policy/policyFields.ts';
 import type { RegistrySnapshot } from '../../registry/registryIndex.ts';
 import type { RegistryStore } from '../../registry/registryStore.ts';
 import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../../registry/schemas.ts';
 import type { SecretHashUpgrade } from '../../registry/secretHashUpgrades.ts';
+import type { SensorModel } from '../../registry/sensorModels.ts';
 import type { GatewayRow, SensorRow, TokenRow } from '../../registry/storedRecords.ts';
+import { auditValues, INSERT_AUDIT_COLUMNS } from '../auditSql.ts';
 import {
   doorEvent,
   gridNode,
+  gridPolicy,
   household,
   KEEPER_ADMIN_TOKENS,
+  platformAppRow,
   quarantine,
   type Row,
   sealState,
   sensor,
+  sensorModel,
   TOKEN_COLUMNS,
   token,
   tokenRecord,
@@ -25,7 +32,9 @@ import {
   worker,
 } from '../rows.ts';
 import { SqliteGatewayWrites } from './gatewayWrites.ts';
+import { upsertSensorModelSqlite } from './modelWrites.ts';
 import type { Db } from './openDatabase.ts';
+import { SqlitePlatformAppWrites } from './platformAppWrites.ts';
 
 /** `up`: the node `?` and its ancestors; UNION (not ALL) ends even on a cycle already stored. */
 const ANCESTORS_SQLITE = `WITH RECURSIVE up(id, parent_id) AS (
@@ -43,9 +52,11 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
   private readonly insertDoorEvent;
   private readonly commitTx;
   private readonly gateways: SqliteGatewayWrites;
+  private readonly platformApps: SqlitePlatformAppWrites;
 
   constructor(private readonly db: Db) {
     this.gateways = new SqliteGatewayWrites(db);
+    this.platformApps = new SqlitePlatformAppWrites(db);
     this.upsertState = db.prepare(
       // The EXISTS guard: a sensor removed while its message was in flight leaves no state row behind
       // (and the foreign key does not fail the whole group).
@@ -140,7 +151,31 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
       })),
       quarantines: all('SELECT * FROM quarantines ORDER BY start_at').map(quarantine),
       windows: all('SELECT * FROM windows ORDER BY start_at').map(window),
+      policies: all('SELECT * FROM grid_policies ORDER BY grid_id').map(gridPolicy),
+      platformApps: all('SELECT * FROM platform_apps ORDER BY id').map(platformAppRow),
+      models: all('SELECT * FROM sensor_models ORDER BY id').map(sensorModel),
     };
+  }
+
+  async writeGridPolicies(
+    put: readonly GridPolicy[],
+    removed: readonly string[],
+    audit: readonly AuditEntry[],
+  ): Promise<void> {
+    const upsert = this.db.prepare(
+      `INSERT INTO grid_policies (grid_id, fields, updated_at, updated_by) VALUES (?, ?, ?, ?)
+       ON CONFLICT (grid_id) DO UPDATE SET fields = excluded.fields, updated_at = excluded.updated_at,
+         updated_by = excluded.updated_by`,
+    );
+    const remove = this.db.prepare('DELETE FROM grid_policies WHERE grid_id = ?');
+    const entry = this.db.prepare(
+      `INSERT INTO audit_log (${INSERT_AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.db.transaction(() => {
+      for (const p of put) upsert.run(p.gridId, JSON.stringify(p.fields), p.updatedAt, p.updatedBy);
+      for (const id of removed) remove.run(id);
+      for (const e of audit) entry.run(...auditValues(e));
+    })();
   }
 
   async insertGridNode(n: GridNode): Promise<void> {
@@ -173,6 +208,13 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
   }
   async auditPage(query: AuditQuery): Promise<{ items: AuditRecord[]; total: number }> {
     return this.gateways.auditPage(query);
+  }
+
+  async insertPlatformApp(a: PlatformAppRow, audit: AuditEntry): Promise<void> {
+    this.platformApps.insert(a, audit);
+  }
+  async deletePlatformApp(id: string, audit: AuditEntry): Promise<void> {
+    this.platformApps.delete(id, audit);
   }
 
   async insertQuarantine(q: Quarantine): Promise<void> {
@@ -250,6 +292,10 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
       this.db.prepare('DELETE FROM households WHERE id = ?').run(id);
       return { doorEvents };
     })();
+  }
+
+  async upsertSensorModel(m: SensorModel, audit: AuditEntry): Promise<void> {
+    upsertSensorModelSqlite(this.db, m, audit);
   }
 
   async updateSensor(x: SensorRow): Promise<void> {

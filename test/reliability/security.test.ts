@@ -62,6 +62,16 @@ const ROUTES: Record<string, RouteCase> = {
     inScope: (n) => ({ path: `/api/grid/none-${n}` }),
     outOfScope: () => ({ path: '/api/grid/B' }),
   },
+  'GET /api/grid/:gridId/policy': {
+    roles: ALL,
+    inScope: () => ({ path: '/api/grid/A/policy' }),
+    outOfScope: () => ({ path: '/api/grid/B/policy' }),
+  },
+  'PUT /api/grid/:gridId/policy': {
+    roles: ['admin'],
+    inScope: () => ({ path: '/api/grid/A/policy', body: { opensPerDay: 6 } }),
+    outOfScope: () => ({ path: '/api/grid/B/policy', body: { opensPerDay: 6 } }),
+  },
   'POST /api/workers': {
     roles: ['admin'],
     inScope: (n) => ({
@@ -127,8 +137,20 @@ const ROUTES: Record<string, RouteCase> = {
   },
   'PATCH /api/sensors/:sensorId': {
     roles: ['admin', 'technician'],
-    inScope: () => ({ path: '/api/sensors/seal-a', body: { model: 'MC-38' } }),
+    inScope: () => ({ path: '/api/sensors/seal-a', body: { model: 'aqara-mccgq11lm' } }),
     outOfScope: () => ({ path: '/api/sensors/seal-b', body: { model: 'x' } }),
+  },
+  // Sensor models are one catalog for the whole grid: no grid B to reach into. Any admin adds one;
+  // only a whole-grid admin edits one (every grid follows), so grid A's admin is refused an edit of
+  // an existing model (403, checked below) and an unknown one answers 404 past the role check.
+  'POST /api/models': {
+    roles: ['admin'],
+    inScope: (n) => ({ path: '/api/models', body: { id: `model-${n}`, heartbeatInterval: '1h' } }),
+  },
+  'GET /api/models': { roles: ALL, inScope: () => ({ path: '/api/models' }) },
+  'PATCH /api/models/:modelId': {
+    roles: ['admin'],
+    inScope: (n) => ({ path: `/api/models/none-${n}`, body: { missedHeartbeats: 2 } }),
   },
   'DELETE /api/sensors/:sensorId': {
     roles: ['admin', 'technician'],
@@ -157,6 +179,27 @@ const ROUTES: Record<string, RouteCase> = {
     roles: ['admin', 'technician'],
     inScope: () => ({ path: '/api/gateways' }),
     listMustNotMention: 'seal-b',
+  },
+  'POST /api/platform-apps': {
+    roles: ['admin', 'technician'],
+    inScope: (n) => ({
+      path: '/api/platform-apps',
+      body: { id: `paa-${n}`, platform: 'onenet', name: 'p', sensorIds: ['seal-a'] },
+    }),
+    outOfScope: (n) => ({
+      path: '/api/platform-apps',
+      body: { id: `pab-${n}`, platform: 'onenet', name: 'p', sensorIds: ['seal-b'] },
+    }),
+  },
+  'GET /api/platform-apps': {
+    roles: ['admin', 'technician'],
+    inScope: () => ({ path: '/api/platform-apps' }),
+    listMustNotMention: 'seal-b',
+  },
+  'DELETE /api/platform-apps/:appId': {
+    roles: ['admin', 'technician'],
+    inScope: (n) => ({ path: `/api/platform-apps/paa-never-${n}` }),
+    outOfScope: () => ({ path: '/api/platform-apps/pa-b' }),
   },
   // In scope: ids that do not exist (404 past the role check), so gateway A stays as it is.
   'PATCH /api/gateways/:gatewayId': {
@@ -309,6 +352,23 @@ const ROUTES: Record<string, RouteCase> = {
   },
 };
 
+/**
+ * The routes the carrier platforms call (ingest/platforms/): they carry the platform's signature or
+ * the application's token, never a bearer token, so without a valid signature every caller gets 401,
+ * with or without a bearer token of any role. pa-ct and pa-b are made in the set-up.
+ */
+const SIGNED_ROUTES: Record<string, { path: string; body?: unknown }> = {
+  'POST /api/ingest/ctwing/:appId': {
+    path: '/api/ingest/ctwing/pa-ct?token=guess',
+    body: { messageType: 'dataReport', deviceId: 'seal-a', payload: { APPdata: 'e30=' } },
+  },
+  'POST /api/ingest/onenet/:appId': {
+    path: '/api/ingest/onenet/pa-b',
+    body: { msg: { type: 1, dev_id: 1, value: '{}' }, msg_signature: 'guess', nonce: '12345678' },
+  },
+  'GET /api/ingest/onenet/:appId': { path: '/api/ingest/onenet/pa-b?msg=a&nonce=12345678&signature=guess' },
+};
+
 /** Grid B's ids, and ids that exist nowhere, to ask the same question about nothing. */
 const unknownIds = (): [string, string][] => [
   ['house-b', 'house-z'],
@@ -319,6 +379,7 @@ const unknownIds = (): [string, string][] => [
   [scheduleIds.quarantineB, 'quarantine-z'],
   [scheduleIds.windowB, 'window-z'],
   [tokenIds.initialAdmin, 'token-z'],
+  ['pa-b', 'pa-z'],
   ['gw-b', 'gw-z'],
 ];
 
@@ -405,6 +466,13 @@ describe('security', () => {
       secrets.push(t.body.token);
     }
     secrets.push(svc.adminToken);
+    for (const [id, platform, sensor] of [
+      ['pa-ct', 'ctwing', 'seal-a'],
+      ['pa-b', 'onenet', 'seal-b'],
+    ] as const) {
+      const app = { id, platform, name: id, sensorIds: [sensor] };
+      secrets.push((await svc.api('POST', '/api/platform-apps', app)).body.token);
+    }
     secrets.push(
       (await svc.api('POST', '/api/gateways', { id: 'gw-b', name: 'B', sensorIds: ['seal-b'] })).body.secret,
     );
@@ -440,9 +508,21 @@ describe('security', () => {
       Object.keys(methods).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
     );
     const api = routes.filter((r) => r.split(' ')[1]?.startsWith('/api/'));
-    expect(api.filter((r) => !(r in ROUTES))).toEqual([]);
+    expect(api.filter((r) => !(r in ROUTES) && !(r in SIGNED_ROUTES))).toEqual([]);
     // And no row of the table names a route that is gone (or undocumented: test/integration/api/openApi.test.ts).
-    expect(Object.keys(ROUTES).filter((r) => !routes.includes(r))).toEqual([]);
+    expect(
+      [...Object.keys(ROUTES), ...Object.keys(SIGNED_ROUTES)].filter((r) => !routes.includes(r)),
+    ).toEqual([]);
+  });
+
+  it("the platforms' push routes refuse every caller without the platform's signature (401), bearer token or not", async () => {
+    for (const [route, req] of Object.entries(SIGNED_ROUTES)) {
+      const method = route.split(' ')[0] as string;
+      for (const token of [null, ...ROLES.map((r) => tokens[r]), svc.adminToken]) {
+        const { status } = await call(method, req.path, req.body, token);
+        expect(status, `${route} with ${token === null ? 'no token' : 'a bearer token'}`).toBe(401);
+      }
+    }
   });
 
   it('every route refuses a missing token (401) and roles it does not allow (403)', async () => {
@@ -476,7 +556,10 @@ describe('security', () => {
           const outside = await call(method, req.path, req.body, tokens[role], req.csv);
           // A CSV import refuses rows outside the scope as a whole: 400 with the row named. A
           // gateway's list of sensors is a body field: unknown ones are a 400 as well.
-          const expected = req.csv !== undefined || route === 'POST /api/gateways' ? 400 : 404;
+          const expected =
+            req.csv !== undefined || route === 'POST /api/gateways' || route === 'POST /api/platform-apps'
+              ? 400
+              : 404;
           expect(outside.status, `${route} as ${role} into grid B: ${outside.text}`).toBe(expected);
           // Exactly what an id that exists nowhere gets: nothing tells the caller B's ids exist.
           const unknown = asUnknown(req);
@@ -496,6 +579,21 @@ describe('security', () => {
         }
       }
     }
+  });
+
+  it("only a whole-grid admin edits a sensor model: grid A's admin is refused, the model unchanged", async () => {
+    const refused = await call(
+      'PATCH',
+      '/api/models/aqara-mccgq11lm',
+      { missedHeartbeats: 100 },
+      tokens.admin,
+    );
+    expect(refused.status).toBe(403);
+    const models = (await svc.api('GET', '/api/models')).body.items as Array<{
+      id: string;
+      missedHeartbeats: number;
+    }>;
+    expect(models.find((m) => m.id === 'aqara-mccgq11lm')?.missedHeartbeats).toBe(3);
   });
 
   it('a wrong device secret is refused, and no secret or token reaches the log', async () => {

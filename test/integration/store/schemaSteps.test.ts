@@ -28,7 +28,7 @@ import {
   setChecks,
   sql,
 } from '../../../storage/schema/stepOps.ts';
-import { STEPS } from '../../../storage/schema/steps.ts';
+import { SCHEMA_VERSION, STEPS } from '../../../storage/schema/steps.ts';
 import { migrateSqlite } from '../../../storage/sqlite/migrate.ts';
 import { openDatabase } from '../../../storage/sqlite/openDatabase.ts';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.ts';
@@ -75,8 +75,9 @@ const children: Table = {
   indexes: [{ name: 'children_parent', table: 'children', columns: ['parent_id'] }],
 };
 
+/** The step after the last real one (its number moves as steps are appended). */
 const step101: Step = {
-  version: 101,
+  version: SCHEMA_VERSION + 1,
   name: 'test: every kind of operation',
   ops: [
     setChecks('parents', ['age >= 0 AND age < 150']),

@@ -4,7 +4,7 @@ import { FIRST_STEP_VERSION, planMigrations } from '../../../storage/schema/migr
 import { createSchemaSql } from '../../../storage/schema/renderDdl.ts';
 import { normalizeExpression } from '../../../storage/schema/schemaShape.ts';
 import { indexColumn } from '../../../storage/schema/schemaTypes.ts';
-import { STEPS } from '../../../storage/schema/steps.ts';
+import { SCHEMA_VERSION, STEPS } from '../../../storage/schema/steps.ts';
 import { LEGACY_MIGRATIONS } from '../../../storage/sqlite/legacyMigrations.ts';
 
 describe('the schema definition', () => {
@@ -70,8 +70,10 @@ describe('planMigrations', () => {
     const legacy = planMigrations(new Set([1, 2, 3, 4]), LEGACY_MIGRATIONS);
     expect(legacy.kind === 'upgrade' && legacy.legacy.map((m) => m.version)).toEqual([5, 6, 7]);
     expect(legacy.kind === 'upgrade' && legacy.steps).toEqual(STEPS);
-    const next = { version: 101, name: 'next', ops: [] };
-    expect(planMigrations(new Set([100]), LEGACY_MIGRATIONS, [...STEPS, next])).toEqual({
+    // The step after the last one, whatever number that is (helpers append steps in parallel).
+    const next = { version: SCHEMA_VERSION + 1, name: 'next', ops: [] };
+    const applied = new Set(STEPS.map((s) => s.version));
+    expect(planMigrations(applied, LEGACY_MIGRATIONS, [...STEPS, next])).toEqual({
       kind: 'upgrade',
       legacy: [],
       steps: [next],
