@@ -32,6 +32,16 @@ export interface Smsc {
   /** A text from a phone to the service; resolves with the deliver_sm_resp's command_status. */
   mobileOriginated(from: string, text: string): Promise<number>;
   waitForSubmits(n: number, timeoutMs?: number): Promise<SubmitRecord[]>;
+  /** Hold submit_sm_resp back (a slow SMSC) until `release`; or answer every submit_sm with `status`. */
+  hold(on: boolean): void;
+  release(): void;
+  answerWith(status: number): void;
+  /** Answer enquire_link or stay silent (a link that died without a FIN). */
+  answerEnquireLink(on: boolean): void;
+  /** Drop every connection, as an SMSC restart does. */
+  dropSessions(): void;
+  /** submit_sm received and not answered yet, now and at most. */
+  readonly outstanding: { now: number; max: number };
   stop(): Promise<void>;
   start(): Promise<void>;
 }
@@ -43,6 +53,11 @@ export async function startSmsc(opts: { systemId: string; password: string; port
   let server: Server | null = null;
   let nextId = 0x5a000;
   const bound = new Set<Session>();
+  let holding = false;
+  let status = 0;
+  let enquireLinkAnswered = true;
+  const held: Array<() => void> = [];
+  const outstanding = { now: 0, max: 0 };
 
   const onSession = (session: Session) => {
     session.on('error', () => {});
@@ -58,7 +73,9 @@ export async function startSmsc(opts: { systemId: string; password: string; port
       session.on('close', () => bound.delete(session));
       session.send(pdu.response({ system_id: 'loopback-smsc' }));
     });
-    session.on('enquire_link', (pdu: PDU) => session.send(pdu.response()));
+    session.on('enquire_link', (pdu: PDU) => {
+      if (enquireLinkAnswered) session.send(pdu.response());
+    });
     session.on('unbind', (pdu: PDU) => {
       session.send(pdu.response());
       session.close();
@@ -82,7 +99,16 @@ export async function startSmsc(opts: { systemId: string; password: string; port
         text: sm.message,
         concat: ie ? { reference: ie[2] ?? 0, total: ie[3] ?? 1, seq: ie[4] ?? 1 } : null,
       });
-      session.send(pdu.response({ message_id: messageId }));
+      outstanding.now += 1;
+      outstanding.max = Math.max(outstanding.max, outstanding.now);
+      const answer = () => {
+        outstanding.now -= 1;
+        session.send(
+          status === 0 ? pdu.response({ message_id: messageId }) : pdu.response({ command_status: status }),
+        );
+      };
+      if (holding) held.push(answer);
+      else answer();
     });
   };
 
@@ -140,6 +166,23 @@ export async function startSmsc(opts: { systemId: string; password: string; port
       }
       return submits;
     },
+    hold(on) {
+      holding = on;
+    },
+    release() {
+      for (const answer of held.splice(0)) answer();
+    },
+    answerWith(s) {
+      status = s;
+    },
+    answerEnquireLink(on) {
+      enquireLinkAnswered = on;
+    },
+    dropSessions() {
+      for (const session of server?.sessions ?? []) session.destroy();
+      bound.clear();
+    },
+    outstanding,
     async start() {
       const s = smpp.createServer({}, onSession);
       server = s;

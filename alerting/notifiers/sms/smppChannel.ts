@@ -40,7 +40,9 @@ export function createSmppChannel(o: {
   ledger: SmsLedger;
   clock: Clock;
   logger: Logger;
-  session?: Partial<Pick<SmppSessionOptions, 'enquireLinkMs' | 'requestTimeoutMs' | 'reconnect'>>;
+  session?: Partial<
+    Pick<SmppSessionOptions, 'enquireLinkMs' | 'requestTimeoutMs' | 'bindWaitMs' | 'reconnect'>
+  >;
 }): SmsChannel {
   const stats = newStats('smpp');
   let onReply: ReplyHandler | null = null;

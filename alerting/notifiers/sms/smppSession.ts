@@ -12,8 +12,9 @@ import { backoffDelay } from '../../backoff.ts';
  *   the SMSC's own enquire_link and unbind (§4.2) are answered;
  * - reconnect with back-off (full jitter, alerting/backoff.ts) after any loss, for ever, until `stop`;
  * - a window: at most `target.window` submit_sm await their submit_sm_resp at once, each at most
- *   `requestTimeoutMs`; more wait their turn, and while unbound a submit waits up to
- *   `requestTimeoutMs` for a bind before it fails (the outbox retries it later).
+ *   `requestTimeoutMs`; more wait their turn (as long again at most). While unbound a submit waits
+ *   `bindWaitMs` (2 s) for a bind, enough to ride out a reconnect, then fails, and the outbox retries
+ *   it later: a long SMSC outage must not hold the outbox's other channels for long.
  * Every deliver_sm (§4.6.1) goes to `onDeliver`, whose answer is the deliver_sm_resp's command_status.
  */
 
@@ -42,6 +43,7 @@ export interface SmppSessionOptions {
   onDeliver(pdu: PDU): Promise<number>;
   enquireLinkMs?: number;
   requestTimeoutMs?: number;
+  bindWaitMs?: number;
   /** Reconnect back-off: first delay and cap. */
   reconnect?: { baseMs: number; capMs: number };
 }
@@ -136,6 +138,7 @@ export class SmppSession {
       this.outstanding += 1;
       return Promise.resolve();
     }
+    const wait = this.bound ? this.requestTimeoutMs : (this.o.bindWaitMs ?? 2_000);
     return new Promise<void>((resolve, reject) => {
       const w: Waiter = {
         resolve,
@@ -144,7 +147,7 @@ export class SmppSession {
           const i = this.waiting.indexOf(w);
           if (i >= 0) this.waiting.splice(i, 1);
           reject(new SmppUnavailable(this.bound ? 'SMPP window full for too long' : 'SMSC not bound'));
-        }, this.requestTimeoutMs),
+        }, wait),
       };
       this.waiting.push(w);
     });
