@@ -25,6 +25,7 @@ import { PLATFORM_PUSH_PREFIX, platformPushRoutes } from './routes/platformPush.
 import { scheduleRoutes } from './routes/schedules.ts';
 import { sealRoutes } from './routes/seals.ts';
 import { sensorRoutes } from './routes/sensors.ts';
+import { smsCallbackRoutes } from './routes/smsCallbacks.ts';
 import { systemRoutes } from './routes/system.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { workerRoutes } from './routes/workers.ts';
@@ -103,6 +104,7 @@ export function buildApi(
     brokerRoutes,
     platformAppRoutes,
     platformPushRoutes,
+    smsCallbackRoutes,
     auditRoutes,
   ]) {
     routes(table, deps);

@@ -13,7 +13,9 @@
  *   tencent-sms://SecretId:SecretKey@sms.tencentcloudapi.com?appId=1400000000&sign=签名&template=123456&region=ap-guangzhou
  *       Tencent Cloud SMS (SendSms, API 3.0), with its SmsSdkAppId, sign name and template id.
  *
- * The cloud forms take `tls=false` to speak plain HTTP, for a test double on loopback only.
+ * The cloud forms take `callback=<token>` (16–128 of A–Z a–z 0–9 _ -) to accept the cloud's pushes of
+ * receipts and replies at /api/sms/<aliyun|tencent>/<report|reply>?token=<token>, and `tls=false` to
+ * speak plain HTTP, for a test double on loopback only.
  * The password/secret never leaves this module except to the gateway: `redactSmsUrl` is what logs show.
  */
 
@@ -41,6 +43,8 @@ export interface CloudTarget {
   /** Tencent: SmsSdkAppId and region. */
   appId: string | null;
   region: string | null;
+  /** `callback=`: the token in the URL the cloud pushes receipts and replies to; null: none taken. */
+  callbackToken: string | null;
 }
 
 export type SmsTarget = SmppTarget | CloudTarget;
@@ -95,7 +99,15 @@ export function parseSmsUrl(text: string): SmsTarget {
     templateId: need('template'),
     appId: kind === 'tencent' ? need('appId') : null,
     region: kind === 'tencent' ? (q.get('region') ?? 'ap-guangzhou') : null,
+    callbackToken: callbackToken(q.get('callback')),
   };
+}
+
+function callbackToken(v: string | null): string | null {
+  if (v === null) return null;
+  if (!/^[A-Za-z0-9_-]{16,128}$/.test(v))
+    throw new Error('has a callback token that is not 16–128 of A–Z a–z 0–9 _ -');
+  return v;
 }
 
 /** The URL as logs and config output may show it: the password or secret replaced. */
@@ -103,6 +115,7 @@ export function redactSmsUrl(text: string): string {
   try {
     const u = new URL(text);
     if (u.password) u.password = '***';
+    if (u.searchParams.has('callback')) u.searchParams.set('callback', '***');
     return u.toString();
   } catch {
     return '(unparsable SMS_URL)';

@@ -367,6 +367,11 @@ const SIGNED_ROUTES: Record<string, { path: string; body?: unknown }> = {
     body: { msg: { type: 1, dev_id: 1, value: '{}' }, msg_signature: 'guess', nonce: '12345678' },
   },
   'GET /api/ingest/onenet/:appId': { path: '/api/ingest/onenet/pa-b?msg=a&nonce=12345678&signature=guess' },
+  // The clouds' SMS receipts and replies: the token in the URL is SMS_URL's callback=.
+  'POST /api/sms/:gateway/:kind': {
+    path: '/api/sms/tencent/reply?token=guess',
+    body: { mobile: '13800138000', nationcode: '86', text: '417', time: 1457336869 },
+  },
 };
 
 /** Grid B's ids, and ids that exist nowhere, to ask the same question about nothing. */

@@ -1,8 +1,10 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../../alertModel.ts';
 import type { DeliveryResult, Notification } from '../types.ts';
+import { CALLBACK_OK, readCallback } from './cloudCallbacks.ts';
 import { normalisePhone } from './phoneNumber.ts';
-import { newStats, type ReplyHandler, type SmsChannel, type SmsStats } from './smsChannel.ts';
+import { bump, newStats, type ReplyHandler, type SmsChannel, type SmsStats } from './smsChannel.ts';
 import type { SmsLedger } from './smsLedger.ts';
 
 /** What one cloud API call gave: the gateway's id of the message, or how it failed. */
@@ -16,23 +18,59 @@ export type CloudSend = (phone: string, n: Notification, now: number) => Promise
 /**
  * The SMS channel over a cloud's HTTP API (Aliyun, Tencent Cloud): the approved template with the
  * alert's facts as variables (notification.sms.vars, rendered when planned). The gateway's id of the
- * message (BizId, SerialNo) goes to the ledger like an SMPP message_id, for a receipt to find later.
+ * message (BizId, SerialNo) goes to the ledger like an SMPP message_id, for the cloud's receipt push
+ * to find later; its reply push acknowledges as over SMPP (cloudCallbacks.ts, api/routes/smsCallbacks.ts).
  */
 export function createCloudChannel(o: {
   gateway: 'aliyun' | 'tencent';
   send: CloudSend;
+  /** SMS_URL's `callback=`: pushes carrying another token (or any, when null) are refused. */
+  callbackToken: string | null;
   ledger: SmsLedger;
   clock: Clock;
   logger: Logger;
 }): SmsChannel {
   const stats: SmsStats = newStats(o.gateway);
   let reachable = false;
+  let onReply: ReplyHandler | null = null;
+  const tokenOk = (token: string | undefined): boolean => {
+    if (!o.callbackToken || !token) return false;
+    const a = Buffer.from(token);
+    const b = Buffer.from(o.callbackToken);
+    return a.length === b.length && timingSafeEqual(a, b);
+  };
   return {
     channel: 'sms',
     start() {},
     stats: () => ({ ...stats, up: reachable }),
-    // Replies reach a cloud account through its callback or pull API, which are not wired yet.
-    onReply(_handler: ReplyHandler) {},
+    onReply(handler) {
+      onReply = handler;
+    },
+    async callback(kind, token, body) {
+      if (!tokenOk(token)) return { ok: false, reason: 'unauthorized' };
+      const content = readCallback(o.gateway, kind, body);
+      for (const r of content.receipts) {
+        const found = await o.ledger.recordReceipt(
+          r.messageId,
+          { outcome: r.outcome, detail: r.detail },
+          o.clock.now(),
+        );
+        bump(stats.receipts, found ? r.outcome : 'unmatched');
+        if (found)
+          o.logger.info(
+            {
+              outboxId: found.outboxId,
+              alertId: found.alertId,
+              recipientId: found.recipientId,
+              stat: r.detail,
+            },
+            'SMS delivery receipt',
+          );
+      }
+      for (const reply of content.replies)
+        bump(stats.replies, onReply ? await onReply(reply) : 'unknown_code');
+      return { ok: true, answer: CALLBACK_OK[o.gateway] };
+    },
     async send(n: Notification): Promise<DeliveryResult> {
       const phone = n.recipient.phone ? normalisePhone(n.recipient.phone) : '';
       if (!phone)

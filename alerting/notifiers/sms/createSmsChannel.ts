@@ -17,8 +17,18 @@ export function createSmsChannel(
     case 'smpp':
       return createSmppChannel({ target, ...deps });
     case 'aliyun':
-      return createCloudChannel({ gateway: 'aliyun', send: aliyunSend(target), ...deps });
+      return createCloudChannel({
+        gateway: 'aliyun',
+        send: aliyunSend(target),
+        callbackToken: target.callbackToken,
+        ...deps,
+      });
     case 'tencent':
-      return createCloudChannel({ gateway: 'tencent', send: tencentSend(target), ...deps });
+      return createCloudChannel({
+        gateway: 'tencent',
+        send: tencentSend(target),
+        callbackToken: target.callbackToken,
+        ...deps,
+      });
   }
 }

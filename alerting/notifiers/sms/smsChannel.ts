@@ -35,6 +35,15 @@ export interface SmsChannel extends Notifier {
   stats(): SmsStats;
   /** Where replies go; until set, a reply counts as `unknown_code`. */
   onReply(handler: ReplyHandler): void;
+  /**
+   * A cloud's push of receipts or replies (api/routes/smsCallbacks.ts): `unauthorized` unless the
+   * token is SMS_URL's `callback=`; absent on SMPP, where both come over the session.
+   */
+  callback?(
+    kind: 'report' | 'reply',
+    token: string | undefined,
+    body: unknown,
+  ): Promise<{ ok: true; answer: Record<string, unknown> } | { ok: false; reason: 'unauthorized' }>;
 }
 
 /** Receives replies: the alerting engine acknowledges (engine/smsReplyFlow.ts). */

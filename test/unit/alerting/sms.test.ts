@@ -230,6 +230,11 @@ describe('SMS_URL', () => {
     expect(() => parseSmsUrl('aliyun-sms://id:secret@dysmsapi.aliyuncs.com?sign=x')).toThrow(/template/);
     expect(() => parseSmsUrl('smpp://smsc.example:2775')).toThrow(/account/);
     expect(() => parseSmsUrl('http://x')).toThrow(/scheme/);
+    expect(() => parseSmsUrl('aliyun-sms://id:s@h?sign=x&template=y&callback=short')).toThrow(/callback/);
+    const withCallback =
+      'aliyun-sms://id:s3cret@dysmsapi.aliyuncs.com?sign=x&template=y&callback=cb-0123456789abcdef';
+    expect(parseSmsUrl(withCallback)).toMatchObject({ callbackToken: 'cb-0123456789abcdef' });
+    expect(redactSmsUrl(withCallback)).not.toMatch(/s3cret|cb-0123456789abcdef/);
   });
 });
 
