@@ -288,11 +288,11 @@ describe('live page', () => {
     const english = await openPage(browser, { viewport: PHONE, locale: 'en-US' });
     contexts.push(english.context);
     await english.page.goto(svc.httpUrl);
-    expect(await english.page.locator('#signin-title').textContent()).toBe('Sign in');
+    expect(await english.page.locator('#login-title').textContent()).toBe('Sign in');
     const chinese = await openPage(browser, { viewport: PHONE, locale: 'zh-CN' });
     contexts.push(chinese.context);
     await chinese.page.goto(svc.httpUrl);
-    expect(await chinese.page.locator('#signin-title').textContent()).toBe('登录');
+    expect(await chinese.page.locator('#login-title').textContent()).toBe('登录');
   });
 
   it('renders a household named like HTML as text and runs none of it', async () => {
