@@ -132,6 +132,8 @@ export interface OutboxQueue {
   nextOutboxAt(): Promise<number | null>;
   /** Outbox rows by status (pending, sending, delivered, failed, folded), for /metrics. */
   outboxCounts(): Promise<Record<string, number>>;
+  /** When the oldest row still to be sent (pending or sending) was made, null when none waits: a stuck outbox, for /metrics. */
+  oldestWaitingOutboxAt(): Promise<number | null>;
   /** After a crash: rows claimed but not confirmed go back to pending (at-least-once). */
   requeueSending(now: number): Promise<number>;
   /**

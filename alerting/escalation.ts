@@ -47,9 +47,13 @@ export interface EscalationDecision {
  * Escalate an unacknowledged alert whose deadline passed. After a restart several deadlines may have
  * passed at once: the alert jumps to the highest due level and every level passed is notified (each
  * of those leaders would have been told by now). Acknowledged, resolved, or top-of-chain → null.
+ *
+ * `steps` are those in force at the alert's node now (a policy may have changed them since the
+ * deadline was stored): a stored deadline that has passed is honoured whatever they say now (the
+ * next level is due: an escalation already due is never lost), and the levels beyond follow `steps`.
  */
 export function dueEscalation(
-  alert: Pick<Alert, 'status' | 'openedAt' | 'escalationLevel'>,
+  alert: Pick<Alert, 'status' | 'openedAt' | 'escalationLevel' | 'nextEscalationAt'>,
   chain: readonly EscalationStep[],
   steps: readonly number[],
   now: number,
@@ -57,6 +61,7 @@ export function dueEscalation(
   if (alert.status !== 'open' || alert.escalationLevel >= chain.length) return null;
   const schedule = escalationSchedule(alert.openedAt, steps, chain.length);
   let level = alert.escalationLevel;
+  if (alert.nextEscalationAt !== undefined && alert.nextEscalationAt <= now) level++;
   while (level < chain.length && schedule[level]! <= now) level++;
   if (level === alert.escalationLevel) return null;
   return {
@@ -74,4 +79,25 @@ export function firstEscalationAt(
 ): number | null {
   if (chainLength === 0) return null;
   return escalationSchedule(openedAt, steps, 1)[0] ?? null;
+}
+
+/**
+ * The next deadline of an open alert after the escalation steps at its node changed (a policy):
+ * the alert's next level under the new steps, counted from its opening as every step is. A
+ * deadline that has already passed stays (it is due: the next sweep escalates). A new deadline in
+ * the past is due too: the next sweep escalates, and may reach several levels at once, as after a
+ * restart. Returns the alert's current deadline when nothing changes; undefined when there is none.
+ */
+export function rescheduledEscalation(
+  alert: Pick<Alert, 'status' | 'openedAt' | 'escalationLevel' | 'nextEscalationAt'>,
+  chainLength: number,
+  steps: readonly number[],
+  now: number,
+): number | undefined {
+  const current = alert.nextEscalationAt;
+  if (current === undefined || alert.status !== 'open' || current <= now) return current;
+  if (alert.escalationLevel >= chainLength) return current;
+  return (
+    escalationSchedule(alert.openedAt, steps, alert.escalationLevel + 1)[alert.escalationLevel] ?? current
+  );
 }

@@ -22,11 +22,14 @@ export interface SilentEntry {
   /** The effective deadline that passed. */
   deadline: number;
   windowMs: number;
+  /** The sensor's heartbeat interval (its model's): the outage rule groups silences by it. */
+  intervalMs: number;
 }
 
 interface Tracked {
   lastSeen: number;
   windowMs: number;
+  intervalMs: number;
   version: number;
   silent: boolean;
   /** Deadline of the live heap entry, or null when none is queued (new, or silent). */
@@ -91,21 +94,30 @@ export class OfflineTracker {
    * silent (past its deadline) and is now back. An older `lastSeen` than the one known is ignored.
    */
   touch(sensorId: string, lastSeen: number, intervalMs: number, missedBeats: number): boolean {
-    const windowMs = intervalMs * missedBeats;
+    // Rounded: a model's missed beats may be fractional (1.2 × a sleep period).
+    const windowMs = Math.round(intervalMs * missedBeats);
     const cur = this.sensors.get(sensorId);
     if (!cur) {
-      const t: Tracked = { lastSeen, windowMs, version: this.nextVersion++, silent: false, queuedAt: null };
+      const t: Tracked = {
+        lastSeen,
+        windowMs,
+        intervalMs,
+        version: this.nextVersion++,
+        silent: false,
+        queuedAt: null,
+      };
       this.sensors.set(sensorId, t);
       this.enqueue(sensorId, t);
       return false;
     }
     const newer = lastSeen > cur.lastSeen;
-    if (!newer && windowMs === cur.windowMs) return false;
+    if (!newer && windowMs === cur.windowMs && intervalMs === cur.intervalMs) return false;
     if (newer) {
       cur.lastSeen = lastSeen;
       this.silentBefore.delete(sensorId);
     }
     cur.windowMs = windowMs;
+    cur.intervalMs = intervalMs;
     const cameBack = cur.silent && newer;
     if (cameBack) {
       cur.silent = false;
@@ -157,6 +169,7 @@ export class OfflineTracker {
         lastSeen: t.lastSeen,
         deadline: effective,
         windowMs: t.windowMs,
+        intervalMs: t.intervalMs,
       });
       out.push(top.sensorId);
     }

@@ -15,8 +15,10 @@ import { brokerRoutes } from './routes/broker.ts';
 import { csvRoutes } from './routes/csv.ts';
 import { gatewayRoutes } from './routes/gateways.ts';
 import { gridRoutes } from './routes/grid.ts';
+import { gridPolicyRoutes } from './routes/gridPolicy.ts';
 import { householdRoutes } from './routes/households.ts';
 import { liveRoutes } from './routes/live.ts';
+import { modelRoutes } from './routes/models.ts';
 import { pageRoutes } from './routes/page.ts';
 import { platformAppRoutes } from './routes/platformApps.ts';
 import { PLATFORM_PUSH_PREFIX, platformPushRoutes } from './routes/platformPush.ts';
@@ -85,9 +87,11 @@ export function buildApi(
   for (const routes of [
     systemRoutes,
     gridRoutes,
+    gridPolicyRoutes,
     workerRoutes,
     householdRoutes,
     sensorRoutes,
+    modelRoutes,
     gatewayRoutes,
     scheduleRoutes,
     tokenRoutes,

@@ -17,8 +17,6 @@ export interface ApiDeps {
   /** A seal's door events, newest first, times as ISO strings. */
   doorHistory(sensorId: string, limit: number): Promise<DoorEventAnswer[]>;
   clock: Clock;
-  /** A seal with no message for this long is offline (interval × missed beats). */
-  offlineAfterMs: number;
   /** How long commissioning lasts before it ends by itself. */
   commissioningMs: number;
   isReady(): boolean;

@@ -39,6 +39,10 @@ export interface MetricSources {
   alerts(): Iterable<{ type: string; status: string }>;
   /** Notification outbox rows by status (read from the database: a scrape waits for it, the process does not). */
   outbox(): Promise<Record<string, number>>;
+  /** How long the oldest notification still to be sent has waited, ms; 0 when none waits. */
+  outboxOldestWaitingMs(): Promise<number>;
+  /** What /readyz answers. */
+  ready(): boolean;
   telemetry(): {
     kind: string;
     queued: number;
@@ -212,6 +216,19 @@ export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSourc
     g.reset();
     for (const [status, n] of Object.entries(counts)) g.set({ status }, n);
   });
+  // Both for deploy/prometheus/sealwatch-rules.yml: a stuck outbox, a service that answers but is not ready.
+  sampled(
+    'sealwatch_outbox_oldest_waiting_seconds',
+    'Age of the oldest notification not delivered yet (pending or being sent), 0 when none waits',
+    [],
+    async (g) => g.set((await sources.outboxOldestWaitingMs()) / 1000),
+  );
+  sampled(
+    'sealwatch_ready',
+    '1 while /readyz answers ready, 0 while starting, stopping or not ready',
+    [],
+    (g) => g.set(sources.ready() ? 1 : 0),
+  );
   if (sources.backup) backupMetrics(registry, sources.backup);
   const http = new Histogram({
     name: 'sealwatch_http_request_duration_seconds',

@@ -92,10 +92,11 @@ export function sealView(
   sensor: Sensor,
   state: SealState | undefined,
   now: number,
-  offlineAfterMs: number,
 ): z.input<typeof sealAnswer> {
   const household = registry.household(sensor.householdId);
   const lastSeen = state?.lastSeen ?? null;
+  // Each seal is judged by its model's heartbeat (registry/sensorModels.ts).
+  const offlineAfterMs = registry.offlineAfterMs(sensor);
   const online = isOnline(state, now, offlineAfterMs);
   return {
     sensorId: sensor.id,
@@ -110,6 +111,8 @@ export function sealView(
     rssi: state?.rssi ?? null,
     tamper: state?.tamper ?? false,
     lastSeen: iso(lastSeen),
+    offlineAfter: offlineAfterMs,
+    offlineAt: lastSeen === null ? null : iso(lastSeen + offlineAfterMs),
     lastDoorChange: iso(state?.lastDoorChange),
     commissioning: registry.inCommissioning(sensor.id, now),
   };

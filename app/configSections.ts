@@ -7,6 +7,8 @@ import type { AlertingSettings } from '../alerting/engine/createAlerting.ts';
 import type { SessionSettings } from '../api/sessionCookie.ts';
 import type { Config } from '../core/config.ts';
 import type { TelemetryOptions } from '../ingest/telemetry/createTelemetrySink.ts';
+import type { PolicyValues } from '../registry/policy/policyFields.ts';
+import type { GenericHeartbeat } from '../registry/sensorModels.ts';
 
 export interface TlsFiles {
   cert: Buffer;
@@ -14,7 +16,14 @@ export interface TlsFiles {
 }
 
 export interface ConfigSections {
-  storage: { dataDir: string; databaseUrl: string | undefined };
+  /** `policyDefaults`: the root's policy (issue 16.4), from the environment, for the registry's answers. */
+  storage: {
+    dataDir: string;
+    databaseUrl: string | undefined;
+    /** HEARTBEAT_INTERVAL × MISSED_HEARTBEATS: the `generic` sensor model follows them. */
+    genericHeartbeat: GenericHeartbeat;
+    policyDefaults: PolicyValues;
+  };
   telemetry: TelemetryOptions;
   /** Everything alerting needs but the acknowledge-link key, which storage provides. */
   alerting: Omit<AlertingSettings, 'ackKey'> & { dataDir: string };
@@ -24,7 +33,6 @@ export interface ConfigSections {
     /** Certificate and key when the API speaks HTTPS. */
     tls: TlsFiles | null;
     dataDir: string;
-    offlineAfterMs: number;
     /** Check every JSON answer against its schema (tests). */
     verifyResponses: boolean;
     /** What EMQX's HTTP hooks (/api/broker/*) are told of the SealWatch login and its share group. */
@@ -64,7 +72,15 @@ export interface ExternalBrokerSection {
 export function configSections(config: Config, tlsFiles: TlsFiles | null): ConfigSections {
   const dataDir = config.DATA_DIR;
   return {
-    storage: { dataDir, databaseUrl: config.DATABASE_URL },
+    storage: {
+      dataDir,
+      databaseUrl: config.DATABASE_URL,
+      genericHeartbeat: {
+        heartbeatIntervalMs: config.HEARTBEAT_INTERVAL,
+        missedHeartbeats: config.MISSED_HEARTBEATS,
+      },
+      policyDefaults: rootPolicy(config),
+    },
     telemetry: {
       url: config.INFLUX_URL,
       api: config.INFLUX_API,
@@ -87,6 +103,15 @@ export function configSections(config: Config, tlsFiles: TlsFiles | null): Confi
       heartbeatIntervalMs: config.HEARTBEAT_INTERVAL,
       missedBeats: config.MISSED_HEARTBEATS,
       escalateAfter: config.ESCALATE_AFTER,
+      // The same root policy in the rules' terms; nodes' policies are laid over it per node.
+      policy: {
+        graceSeconds: config.BREACH_GRACE / 1000,
+        maxOpensPerDay: config.OPENS_PER_DAY,
+        announceMinutes: config.ANNOUNCE_SPAN / 60_000,
+        lowBatteryPct: config.LOW_BATTERY_PERCENT,
+        outageMinSensors: config.OUTAGE_MIN_SILENT,
+        outageMinFraction: config.OUTAGE_FRACTION,
+      },
       dailyReportCron: config.DAILY_REPORT_CRON,
     },
     api: {
@@ -94,7 +119,6 @@ export function configSections(config: Config, tlsFiles: TlsFiles | null): Confi
       host: config.HTTP_HOST,
       tls: config.HTTP_TLS ? tlsFiles : null,
       dataDir,
-      offlineAfterMs: config.HEARTBEAT_INTERVAL * config.MISSED_HEARTBEATS,
       verifyResponses: config.API_VERIFY_RESPONSES,
       brokerHooks: {
         consumer:
@@ -142,5 +166,18 @@ export function configSections(config: Config, tlsFiles: TlsFiles | null): Confi
               sessionExpiryMs: config.MQTT_SESSION_EXPIRY,
             },
     },
+  };
+}
+
+/** The root of every grid policy: the environment's values (README "Policy per grid node"). */
+function rootPolicy(config: Config): PolicyValues {
+  return {
+    breachGrace: config.BREACH_GRACE,
+    opensPerDay: config.OPENS_PER_DAY,
+    announceSpan: config.ANNOUNCE_SPAN,
+    escalateAfter: config.ESCALATE_AFTER,
+    lowBatteryPercent: config.LOW_BATTERY_PERCENT,
+    outageMinSilent: config.OUTAGE_MIN_SILENT,
+    outageFraction: config.OUTAGE_FRACTION,
   };
 }

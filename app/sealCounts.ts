@@ -6,7 +6,6 @@ export function sealCounts(
   registry: Registry,
   seals: { state(id: string): SealState | undefined },
   now: number,
-  offlineAfterMs: number,
 ) {
   const counts = { total: 0, open: 0, offline: 0, lowBattery: 0, armed: 0 };
   for (const sensor of registry.allSensors()) {
@@ -14,7 +13,8 @@ export function sealCounts(
     const s = seals.state(sensor.id);
     counts.total++;
     if (s?.door === 'open') counts.open++;
-    if (!s || s.lastSeen === null || !s.online || now - s.lastSeen > offlineAfterMs) counts.offline++;
+    if (!s || s.lastSeen === null || !s.online || now - s.lastSeen > registry.offlineAfterMs(sensor))
+      counts.offline++;
     if (s?.battery !== null && s?.battery !== undefined && s.battery < LOW_BATTERY_PCT) counts.lowBattery++;
     if (registry.isArmed(sensor.householdId, now)) counts.armed++;
   }

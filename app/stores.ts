@@ -43,6 +43,9 @@ export interface SharedDatabase extends Stores {
   ackKey(): Promise<Buffer>;
 }
 
+/** The acknowledge-link key's name in shared_secrets (migrate-store writes a SQLite installation's there). */
+export const ACK_KEY_SECRET = 'ackKey';
+
 /** Several instances on one PostgreSQL: migrated on open, the feed position taken first. */
 export async function openSharedDatabase(url: string, logger: Logger): Promise<SharedDatabase> {
   const instance = newInstanceName();
@@ -61,11 +64,12 @@ export async function openSharedDatabase(url: string, logger: Logger): Promise<S
     async ackKey() {
       // The first instance's key wins; a link signed on one instance verifies on any.
       await pool.query(
-        `INSERT INTO shared_secrets (name, value) VALUES ('ackKey', $1) ON CONFLICT (name) DO NOTHING`,
-        [randomBytes(32).toString('base64url')],
+        `INSERT INTO shared_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`,
+        [ACK_KEY_SECRET, randomBytes(32).toString('base64url')],
       );
       const { rows } = await pool.query<{ value: string }>(
-        `SELECT value FROM shared_secrets WHERE name = 'ackKey'`,
+        'SELECT value FROM shared_secrets WHERE name = $1',
+        [ACK_KEY_SECRET],
       );
       return Buffer.from((rows[0] as { value: string }).value, 'base64url');
     },

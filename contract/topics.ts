@@ -65,3 +65,6 @@ export const STATUS_OFFLINE = 'offline';
 
 /** Zigbee2MQTT publishes device state on `zigbee2mqtt/<friendlyName>`. */
 export const zigbee2mqttTopic = (friendlyName: string): string => `zigbee2mqtt/${friendlyName}`;
+/** Shelly Gen1: `shellies/<device id>/sensor/state` (open|close), `…/sensor/battery` (percent). */
+export const shellyTopic = (deviceId: string, channel: 'sensor/state' | 'sensor/battery'): string =>
+  `shellies/${deviceId}/${channel}`;

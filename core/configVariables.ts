@@ -34,6 +34,24 @@ const durationList = z.string().transform((text, ctx) => {
   return list;
 });
 
+/** A duration that may be zero (`0s`: off). */
+const durationOrZero = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === null) {
+    ctx.addIssue({ code: 'custom', message: 'is not a duration like 0s, 500ms, 90s or 5m' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** A number within bounds, written plainly (`0.5`, `20`). */
+const numberIn = (what: string, ok: (n: number) => boolean) =>
+  z
+    .string()
+    .regex(/^\s*\d+(\.\d+)?\s*$/, `is not ${what}`)
+    .transform(Number)
+    .refine(ok, { message: `is not ${what}` });
+
 const port = z
   .string()
   .regex(/^\s*\d+\s*$/, 'is not a port number')
@@ -285,6 +303,42 @@ export const VARIABLES = {
     example: '5m,15m,30m',
     help: 'unacknowledged time before each step up the grid',
   },
+  BREACH_GRACE: {
+    schema: durationOrZero.refine((ms) => ms <= 3_600_000, { message: 'is longer than 1h' }),
+    default: '0s',
+    example: '30s',
+    help: 'root policy: an open while armed waits this long before the breach is raised (0s: at once)',
+  },
+  OPENS_PER_DAY: {
+    schema: numberIn('a whole number 0–1000', (n) => Number.isInteger(n) && n <= 1000),
+    default: '5',
+    example: '5',
+    help: 'root policy: opens per local day per household before an openCount alert',
+  },
+  ANNOUNCE_SPAN: {
+    schema: duration.refine((ms) => ms <= 86_400_000, { message: 'is longer than 24h' }),
+    default: '10m',
+    example: '10m',
+    help: 'root policy: how long an announced opening lasts',
+  },
+  LOW_BATTERY_PERCENT: {
+    schema: numberIn('a percent above 0 and below 50', (n) => n > 0 && n < 50),
+    default: '20',
+    example: '20',
+    help: 'root policy: battery below this percent raises a low-battery alert',
+  },
+  OUTAGE_MIN_SILENT: {
+    schema: positiveInt('a whole number ≥ 1'),
+    default: '5',
+    example: '5',
+    help: 'root policy: an outage needs at least this many silent sensors under one node',
+  },
+  OUTAGE_FRACTION: {
+    schema: numberIn('a fraction in (0, 1]', (n) => n > 0 && n <= 1),
+    default: '0.5',
+    example: '0.5',
+    help: "root policy: …and at least this fraction of the node's monitored sensors silent",
+  },
   RETENTION_DAYS: {
     schema: positiveInt('a whole number of days'),
     default: '30',
@@ -370,6 +424,12 @@ export const VARIABLE_GROUPS: readonly (readonly [string, readonly (keyof typeof
       'HEARTBEAT_INTERVAL',
       'MISSED_HEARTBEATS',
       'ESCALATE_AFTER',
+      'BREACH_GRACE',
+      'OPENS_PER_DAY',
+      'ANNOUNCE_SPAN',
+      'LOW_BATTERY_PERCENT',
+      'OUTAGE_MIN_SILENT',
+      'OUTAGE_FRACTION',
       'SMTP_URL',
       'MAIL_FROM',
       'PUBLIC_URL',

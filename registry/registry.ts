@@ -8,7 +8,9 @@ import { GatewayCommands } from './commands/gatewayCommands.ts';
 import { GridCommands } from './commands/gridCommands.ts';
 import { HouseholdCommands } from './commands/householdCommands.ts';
 import { type ImportInput, importRecords } from './commands/importCommand.ts';
+import { ModelCommands } from './commands/modelCommands.ts';
 import { PlatformAppCommands } from './commands/platformAppCommands.ts';
+import { PolicyCommands } from './commands/policyCommands.ts';
 import { purgeExpiredHouseholds } from './commands/purgeCommand.ts';
 import { QuarantineCommands } from './commands/quarantineCommands.ts';
 import { SecretHashCommands } from './commands/secretHashCommands.ts';
@@ -24,7 +26,10 @@ import { UserCommands } from './commands/userCommands.ts';
 import { WindowCommands } from './commands/windowCommands.ts';
 import { WorkerCommands } from './commands/workerCommands.ts';
 import type { GridTree } from './gridTree.ts';
+import type { CreateModel, UpdateModel } from './modelSchemas.ts';
 import type { CreatePlatformApp, PlatformApp, PlatformAppRow } from './platformAppSchemas.ts';
+import type { GridPolicy, GridPolicyChange, PolicyOverrides, PolicyValues } from './policy/policyFields.ts';
+import type { PolicySource } from './policy/policyIndex.ts';
 import { RegistryChanges } from './registryChanges.ts';
 import { RegistryIndex, type RegistrySnapshot } from './registryIndex.ts';
 import type { RegistryStore } from './registryStore.ts';
@@ -51,6 +56,7 @@ import type {
   Window,
   Worker,
 } from './schemas.ts';
+import { type GenericHeartbeat, offlineAfterMs, type SensorModel } from './sensorModels.ts';
 import type { CreateUser, SessionLimits, UpdateUser, User } from './userSchemas.ts';
 
 /**
@@ -64,15 +70,16 @@ import type { CreateUser, SessionLimits, UpdateUser, User } from './userSchemas.
  * AlertingRegistry port) always called, so splitting the registry changed none of them.
  */
 export class Registry {
-  private readonly index = new RegistryIndex();
+  private readonly index: RegistryIndex;
   /** The grid hierarchy in memory, shared with alerting's routing and the API's scope checks. */
-  readonly tree: GridTree = this.index.tree;
+  readonly tree: GridTree;
   private readonly changes: RegistryChanges;
   private readonly ctx: CommandContext<RegistryStore>;
   private readonly grid: GridCommands;
   private readonly workers: WorkerCommands;
   private readonly households: HouseholdCommands;
   private readonly sensors: SensorCommands;
+  private readonly models: ModelCommands;
   private readonly gateways: GatewayCommands;
   private readonly platformApps: PlatformAppCommands;
   private readonly secretHashes: SecretHashCommands;
@@ -81,12 +88,22 @@ export class Registry {
   private readonly apiTokens: TokenCommands;
   private readonly users: UserCommands;
   private readonly sessions: SessionCommands;
+  private readonly policies: PolicyCommands;
 
   constructor(
     private readonly store: RegistryStore,
     bus: EventBus<ServiceEvents>,
     clock: Clock,
+    options: {
+      /** HEARTBEAT_INTERVAL and MISSED_HEARTBEATS, which the `generic` sensor model follows. */
+      genericHeartbeat?: GenericHeartbeat;
+      /** The root's policy (the environment's values); without it, the built-in defaults. */
+      policyDefaults?: Readonly<PolicyValues>;
+    } = {},
   ) {
+    this.index = new RegistryIndex(options.genericHeartbeat);
+    this.tree = this.index.tree;
+    if (options.policyDefaults) this.index.policies.setDefaults(options.policyDefaults);
     this.changes = new RegistryChanges(bus);
     const ctx = { index: this.index, store, changes: this.changes, clock };
     this.ctx = ctx;
@@ -94,6 +111,7 @@ export class Registry {
     this.workers = new WorkerCommands(ctx);
     this.households = new HouseholdCommands(ctx);
     this.sensors = new SensorCommands(ctx);
+    this.models = new ModelCommands(ctx);
     this.gateways = new GatewayCommands(ctx);
     this.platformApps = new PlatformAppCommands(ctx);
     this.secretHashes = new SecretHashCommands(ctx);
@@ -102,6 +120,7 @@ export class Registry {
     this.apiTokens = new TokenCommands(ctx);
     this.users = new UserCommands(ctx);
     this.sessions = new SessionCommands(ctx);
+    this.policies = new PolicyCommands(ctx);
   }
 
   async load(): Promise<void> {
@@ -145,6 +164,33 @@ export class Registry {
   }
   sensor(id: string): Sensor | undefined {
     return this.index.sensor(id);
+  }
+  /** A sensor model (device profile) by id. */
+  sensorModel(id: string): SensorModel | undefined {
+    return this.index.sensorModel(id);
+  }
+  allModels(): SensorModel[] {
+    return this.index.allModels();
+  }
+  modelIds(): string[] {
+    return this.index.allModels().map((m) => m.id);
+  }
+  /** The model a sensor is judged by (generic for an id no longer known). O(1): hot paths call it. */
+  modelOf(sensor: { model: string }): SensorModel {
+    return this.index.modelOf(sensor);
+  }
+  /** The model of a registered sensor (for alerting's offline deadlines); undefined: no such sensor. */
+  sensorModelOf(sensorId: string): SensorModel | undefined {
+    const sensor = this.index.sensor(sensorId);
+    return sensor && this.index.modelOf(sensor);
+  }
+  /** Silence after which this sensor is offline: its model's interval × missed heartbeats. */
+  offlineAfterMs(sensor: { model: string }): number {
+    return offlineAfterMs(this.index.modelOf(sensor));
+  }
+  /** Its model's low-battery threshold; null: the grid node's policy decides. */
+  lowBatteryPercentOf(sensor: { model: string }): number | null {
+    return this.index.modelOf(sensor).lowBatteryPercent;
   }
   sensorSecretHash(id: string): string | undefined {
     return this.index.sensorSecretHash(id);
@@ -224,6 +270,25 @@ export class Registry {
   window(id: string): Window | undefined {
     return this.index.window(id);
   }
+  /**
+   * The policy fields set on a node's path (nearest first), without the root's defaults: what
+   * alerting merges over its own. The same frozen object until a policy or the tree changes.
+   */
+  policyOverrides(gridId: string): Readonly<PolicyOverrides> {
+    return this.index.policies.overridesAt(gridId);
+  }
+  /** The policy in force at a node and, per field, the node that sets it or `default`. */
+  effectivePolicy(gridId: string): { effective: PolicyValues; source: PolicySource } {
+    return this.index.policies.effective(gridId);
+  }
+  /** What a node sets itself, with who set it and when. */
+  gridPolicy(gridId: string): GridPolicy | undefined {
+    return this.index.policies.of(gridId);
+  }
+  allGridPolicies(): GridPolicy[] {
+    return this.index.policies.all();
+  }
+
   /** Device secret hashes, for an external broker's password file (whole-grid admins only). */
   deviceSecretHashes(): Generator<{ kind: 'sensor' | 'gateway'; id: string; hash: string }> {
     return this.index.deviceSecretHashes();
@@ -274,6 +339,25 @@ export class Registry {
   }
   setCommissioning(sensorId: string, until: number | null): Promise<Sensor> {
     return this.sensors.setCommissioning(sensorId, until);
+  }
+
+  createModel(input: CreateModel, actor: Actor): Promise<SensorModel> {
+    return this.models.create(input, actor);
+  }
+  /** Reschedules the offline deadlines of the model's sensors (alerting hears `registry.changed`). */
+  updateModel(id: string, change: UpdateModel, actor: Actor): Promise<SensorModel> {
+    return this.models.update(id, change, actor);
+  }
+  /** Sets some fields of a node's policy; null removes one. `actor` is recorded with the time. */
+  setGridPolicy(gridId: string, change: GridPolicyChange, actor: Actor): Promise<GridPolicy | null> {
+    return this.policies.set(gridId, change, actor);
+  }
+  /** A checked CSV import of policies: each row becomes its node's whole policy, in one transaction. */
+  importGridPolicies(
+    rows: ReadonlyArray<{ gridId: string; fields: PolicyOverrides }>,
+    actor: Actor,
+  ): Promise<number> {
+    return this.policies.replaceMany(rows, actor);
   }
 
   createGateway(input: CreateGateway, actor: Actor): Promise<{ gateway: Gateway; secret: string }> {

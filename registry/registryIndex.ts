@@ -1,7 +1,16 @@
 import { type ArmingInputs, covers, overlaps } from './arming.ts';
 import { GridTree } from './gridTree.ts';
 import { type PlatformApp, type PlatformAppRow, publicPlatformApp } from './platformAppSchemas.ts';
+import type { GridPolicy } from './policy/policyFields.ts';
+import { PolicyIndex } from './policy/policyIndex.ts';
 import type { Gateway, GridNode, Household, Quarantine, Sensor, Window, Worker } from './schemas.ts';
+import {
+  DEFAULT_GENERIC_HEARTBEAT,
+  GENERIC_MODEL,
+  type GenericHeartbeat,
+  modelCatalog,
+  type SensorModel,
+} from './sensorModels.ts';
 import type { GatewayRow, SensorRow } from './storedRecords.ts';
 
 /** Everything the registry holds, as the store reads it at load and at every reload. */
@@ -13,8 +22,11 @@ export interface RegistrySnapshot {
   gateways: GatewayRow[];
   quarantines: Quarantine[];
   windows: Window[];
+  policies: GridPolicy[];
   /** Carrier platform applications (absent from stores that predate them). */
   platformApps?: PlatformAppRow[];
+  /** Models an admin added, and shipped ones an admin edited. */
+  models: SensorModel[];
 }
 
 /**
@@ -30,6 +42,8 @@ export interface RegistrySnapshot {
  */
 export class RegistryIndex {
   readonly tree = new GridTree();
+  /** Policies per grid node and what is in force where (kept in step by commands/policyCommands.ts). */
+  readonly policies = new PolicyIndex(this.tree);
   private readonly workers = new Map<string, Worker>();
   private readonly households = new Map<string, Household>();
   private readonly sensors = new Map<string, SensorRow>();
@@ -41,10 +55,17 @@ export class RegistryIndex {
   private readonly windowsByGrid = new Map<string, Window[]>();
   private readonly sensorsByHousehold = new Map<string, Set<string>>();
   private readonly householdsByGrid = new Map<string, Set<string>>();
+  /** Sensor models by id: generic (from the environment), shipped, stored. */
+  private models: Map<string, SensorModel>;
+
+  constructor(private readonly genericHeartbeat: GenericHeartbeat = DEFAULT_GENERIC_HEARTBEAT) {
+    this.models = modelCatalog(genericHeartbeat, []);
+  }
 
   // ---- filling: at load, and again at every reload
 
   fill(snap: RegistrySnapshot): void {
+    this.models = modelCatalog(this.genericHeartbeat, snap.models);
     for (const n of snap.grid) this.tree.add(n);
     for (const w of snap.workers) this.putWorker(w);
     for (const h of snap.households) this.putHousehold(h);
@@ -52,6 +73,7 @@ export class RegistryIndex {
     for (const g of snap.gateways) this.putGateway(g);
     for (const q of snap.quarantines) this.putQuarantine(q);
     for (const w of snap.windows) this.putWindow(w);
+    for (const p of snap.policies) this.policies.put(p);
     for (const a of snap.platformApps ?? []) this.putPlatformApp(a);
     // Nothing this service writes makes a cycle; one already stored (a hand edit, an older version)
     // is reported here, at load and at every reload, and the walks treat its closing link as broken.
@@ -60,6 +82,7 @@ export class RegistryIndex {
 
   clear(): void {
     this.tree.clear();
+    this.policies.clear();
     for (const map of [
       this.workers,
       this.households,
@@ -78,6 +101,21 @@ export class RegistryIndex {
   }
 
   // ---- reads (synchronous, from memory)
+
+  sensorModel(id: string): SensorModel | undefined {
+    return this.models.get(id);
+  }
+  allModels(): SensorModel[] {
+    return [...this.models.values()];
+  }
+  /**
+   * The model a sensor is judged by: its own, or `generic` for a model id the catalog does not
+   * know (a row written by an older version or copied from another database). Two map lookups: the
+   * ingest and alerting hot paths call it for every message.
+   */
+  modelOf(sensor: { model: string }): SensorModel {
+    return this.models.get(sensor.model) ?? this.models.get(GENERIC_MODEL)!;
+  }
 
   gridNode(id: string): GridNode | undefined {
     return this.tree.get(id);
@@ -319,6 +357,10 @@ export class RegistryIndex {
   }
   dropFromGateways(sensorId: string): void {
     for (const g of this.gateways.values()) g.sensorIds = g.sensorIds.filter((x) => x !== sensorId);
+  }
+
+  putModel(m: SensorModel): void {
+    this.models.set(m.id, m);
   }
 
   putGateway(g: GatewayRow): void {

@@ -11,7 +11,9 @@ import type { GatewayStore } from './commands/gatewayCommands.ts';
 import type { GridStore } from './commands/gridCommands.ts';
 import type { HouseholdStore } from './commands/householdCommands.ts';
 import type { ImportStore } from './commands/importCommand.ts';
+import type { ModelStore } from './commands/modelCommands.ts';
 import type { PlatformAppStore } from './commands/platformAppCommands.ts';
+import type { PolicyStore } from './commands/policyCommands.ts';
 import type { PurgeStore } from './commands/purgeCommand.ts';
 import type { QuarantineStore } from './commands/quarantineCommands.ts';
 import type { SecretHashStore } from './commands/secretHashCommands.ts';
@@ -35,11 +37,13 @@ export interface EntityStore
     WorkerStore,
     HouseholdStore,
     SensorStore,
+    ModelStore,
     GatewayStore,
     PlatformAppStore,
     SecretHashStore,
     QuarantineStore,
     WindowStore,
+    PolicyStore,
     ImportStore {}
 
 /**

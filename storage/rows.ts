@@ -5,7 +5,9 @@
  */
 import type { DoorEventRecord, SealState } from '../core/sealState.ts';
 import type { PlatformAppRow } from '../registry/platformAppSchemas.ts';
+import type { GridPolicy, PolicyOverrides } from '../registry/policy/policyFields.ts';
 import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../registry/schemas.ts';
+import type { SensorModel } from '../registry/sensorModels.ts';
 import type { SensorRow, TokenRow } from '../registry/storedRecords.ts';
 
 export type Row = Record<string, unknown>;
@@ -16,6 +18,14 @@ export const gridNode = (r: Row): GridNode => ({
   parentId: (r.parent_id as string | null) ?? null,
   level: r.level as string,
   createdAt: r.created_at as number,
+});
+
+/** A node's policy: `fields` is JSON text in SQLite, jsonb in PostgreSQL; durations are ms. */
+export const gridPolicy = (r: Row): GridPolicy => ({
+  gridId: r.grid_id as string,
+  fields: (typeof r.fields === 'string' ? JSON.parse(r.fields) : r.fields) as PolicyOverrides,
+  updatedAt: r.updated_at as number,
+  updatedBy: r.updated_by as string,
 });
 
 export const worker = (r: Row): Worker => ({
@@ -46,6 +56,17 @@ export const sensor = (r: Row): SensorRow => ({
   commissioningUntil: (r.commissioning_until as number | null) ?? null,
   createdAt: r.created_at as number,
   secretHash: r.secret_hash as string,
+});
+
+/** A stored model; `builtIn` is decided by the registry's catalog, not stored. */
+export const sensorModel = (r: Row): SensorModel => ({
+  id: r.id as string,
+  name: r.name as string,
+  heartbeatIntervalMs: Number(r.heartbeat_interval_ms),
+  missedHeartbeats: Number(r.missed_heartbeats),
+  lowBatteryPercent: r.low_battery_percent === null ? null : Number(r.low_battery_percent),
+  heartbeatCarriesDoor: r.heartbeat_carries_door === true || r.heartbeat_carries_door === 1,
+  builtIn: false,
 });
 
 export const quarantine = (r: Row): Quarantine => ({

@@ -12,9 +12,12 @@ import { DecisionQueue } from './decisionQueue.ts';
 import { Decisions } from './decisions.ts';
 import type { EngineContext } from './engineContext.ts';
 import type { AlertEngineOptions, FeedMark } from './engineOptions.ts';
+import { heartbeatOf } from './heartbeatOf.ts';
+import { NodePolicies } from './nodePolicies.ts';
 import { OfflineSweep } from './offlineSweep.ts';
 import { limiterKey, OutboxDispatcher } from './outboxDispatcher.ts';
 import { PersonDecisions } from './personDecisions.ts';
+import { PolicyChanges } from './policyChanges.ts';
 import { AlertQueries } from './queries.ts';
 import { Sweeps } from './sweeps.ts';
 
@@ -40,6 +43,7 @@ export class AlertEngine {
   private readonly people: PersonDecisions;
   private readonly offline: OfflineSweep;
   private readonly sweeps: Sweeps;
+  private readonly policyChanges: PolicyChanges;
   private readonly dispatcher: OutboxDispatcher;
   private readonly unsubscribe: Array<() => void> = [];
 
@@ -57,6 +61,7 @@ export class AlertEngine {
       queue,
       memory,
       announcements: new Announcements(o, queue),
+      policies: new NodePolicies(o),
       tracker: new OfflineTracker({ startedAt }),
       openDoorIds: new Set(),
       limiter: new RecipientLimiter<OutboxRow>(o.limiter),
@@ -68,6 +73,7 @@ export class AlertEngine {
       view: (a) => this.queries.view(a),
       address: (a) => this.queries.addressOf(a),
       deliver: () => this.dispatcher.kick(),
+      deadline: (at) => this.sweeps.wakeBy(at),
     });
     this.people = new PersonDecisions(this.c, this.decisions);
     this.dispatcher = new OutboxDispatcher({
@@ -82,6 +88,7 @@ export class AlertEngine {
     });
     this.offline = new OfflineSweep(this.c, this.decisions);
     this.sweeps = new Sweeps(this.c, this.decisions, this.offline, this.dispatcher);
+    this.policyChanges = new PolicyChanges(this.c, this.decisions);
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -114,7 +121,10 @@ export class AlertEngine {
         if (entity === 'household' && !removed) this.purgeIfPurged(id);
         if (entity === 'sensor' && removed) this.forgetSensor(id);
         else if (entity === 'sensor') this.trackSensor(id);
+        else if (entity === 'model') this.rescheduleModel(id);
         else if (entity === 'import') this.trackAllSensors();
+        // A node's policy changed, or a node moved (its subtree inherits from elsewhere now).
+        if (entity === 'policy' || (entity === 'grid' && !removed)) this.policyChanged(id);
         if (entity !== 'token') this.offline.forgetCounts();
       }),
     );
@@ -166,6 +176,11 @@ export class AlertEngine {
 
   announce(input: AnnouncementInput): Promise<StoredAnnouncement> {
     return this.c.announcements.announce(input);
+  }
+
+  /** How long an announced opening of this household lasts: the announce span in force at its node. */
+  announceMinutesOf(householdId: string): number {
+    return this.c.policies.at(this.o.registry.household(householdId)?.gridId ?? '').announceMinutes;
   }
 
   // ---------------------------------------------------------------- queries
@@ -274,11 +289,36 @@ export class AlertEngine {
 
   private trackSensor(sensorId: string): void {
     const { registry, seals, policy } = this.o;
-    if (this.c.tracker.lastSeenOf(sensorId) !== undefined) return;
     const s = registry.sensor(sensorId);
     if (!s) return;
-    const lastSeen = seals.state(s.id)?.lastSeen ?? s.createdAt;
-    this.c.tracker.touch(s.id, lastSeen, policy.heartbeatIntervalMs, policy.missedBeats);
+    // A sensor already tracked keeps its last-seen time; its window follows its (maybe new) model.
+    const lastSeen = this.c.tracker.lastSeenOf(sensorId) ?? seals.state(s.id)?.lastSeen ?? s.createdAt;
+    const beat = heartbeatOf(registry, policy, s.id);
+    this.c.tracker.touch(s.id, lastSeen, beat.intervalMs, beat.missedBeats);
+  }
+
+  /**
+   * A model's interval or missed beats changed: its sensors' deadlines move at once (an earlier one
+   * is queued now; a later one is found when the old deadline surfaces). One pass over the registry,
+   * on an admin's edit only.
+   */
+  private rescheduleModel(modelId: string): void {
+    let n = 0;
+    for (const s of this.o.registry.allSensors()) {
+      if (s.model !== modelId) continue;
+      this.trackSensor(s.id);
+      n++;
+    }
+    this.o.logger.info({ model: modelId, sensors: n }, 'sensor model changed: offline deadlines rescheduled');
+  }
+
+  /** Open alerts below the node (`*`: everywhere) take the escalation steps in force now. */
+  private policyChanged(nodeId: string): void {
+    const root = nodeId === '*' ? null : nodeId;
+    this.settled(
+      this.c.queue.run(() => this.policyChanges.rescheduleEscalations(root)),
+      'escalation deadlines not rescheduled after a policy change',
+    );
   }
 
   /** A decision nobody waits for: a failure is logged (a synchronous one throws to the bus, which logs it). */

@@ -66,7 +66,8 @@ export class AnnounceFlow {
       publicUrl: string;
       locale: Locale;
       tz: string;
-      minutes: number;
+      /** The announce span in force at the household's node, in minutes. */
+      minutesOf: (householdId: string) => number;
       now: () => number;
     },
   ) {}
@@ -96,7 +97,7 @@ export class AnnounceFlow {
     return this.page(
       200,
       t.heading,
-      `<h1>${escapeHtml(t.heading)}</h1><p>${escapeHtml(t.hint.replace('{minutes}', String(this.opts.minutes)))}</p>` +
+      `<h1>${escapeHtml(t.heading)}</h1><p>${escapeHtml(t.hint.replace('{minutes}', String(this.opts.minutesOf(peek.householdId))))}</p>` +
         `<form method="post" action=""><fieldset style="border:0;padding:0"><legend>${escapeHtml(t.reason)}</legend>${options}</fieldset>` +
         `<button type="submit">${escapeHtml(t.button)}</button></form>`,
     );
@@ -116,7 +117,7 @@ export class AnnounceFlow {
     const announcement = await this.engine.announce({
       householdId: use.householdId,
       start: now,
-      end: now + this.opts.minutes * 60_000,
+      end: now + this.opts.minutesOf(use.householdId) * 60_000,
       reason: t.reasons[key],
       by: `household-link:${use.createdBy}`,
     });

@@ -37,7 +37,10 @@ export interface Alerting {
   ack: AckFlow;
   announce: AnnounceFlow;
   report: DailyReportJob;
+  /** The root's announce span (the environment's), in minutes. */
   announceMinutes: number;
+  /** The announce span in force at a household's node, in minutes. */
+  announceMinutesOf(householdId: string): number;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -111,11 +114,12 @@ export function createAlerting(deps: {
       publicUrl: s.publicUrl,
       locale: s.locale,
       tz: s.tz,
-      minutes: policy.announceMinutes,
+      minutesOf: (householdId) => engine.announceMinutesOf(householdId),
       now,
     }),
     report,
     announceMinutes: policy.announceMinutes,
+    announceMinutesOf: (householdId) => engine.announceMinutesOf(householdId),
     async start() {
       await engine.start();
       schedule = createDailyReportSchedule(

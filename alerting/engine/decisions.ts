@@ -19,6 +19,7 @@ import { DecisionBatch, pendingOutboxRow } from './decisionBatch.ts';
 import { afterWrite } from './decisionQueue.ts';
 import { type EngineContext, householdRef } from './engineContext.ts';
 import type { FeedMark } from './engineOptions.ts';
+import { heartbeatOf } from './heartbeatOf.ts';
 import type { Settled } from './outboxDispatcher.ts';
 
 const SEVERITY_LEVEL = { maintenance: 1, warning: 2, critical: 3 } as const;
@@ -41,6 +42,8 @@ export class Decisions {
       address(a: StoredAlert): string | null;
       /** Deliver what the outbox has due now. */
       deliver(): void;
+      /** A deadline (escalation, grace) was written: the sweep runs by then. */
+      deadline(at: number): void;
     },
   ) {
     this.channels = new Set(c.o.notifiers.map((n) => n.channel));
@@ -50,12 +53,13 @@ export class Decisions {
 
   /** A committed seal message: the rules' decisions, written with the feed's mark if it has one. */
   message(e: SealCommitted, mark?: FeedMark): Written {
-    const { registry, clock, policy } = this.c.o;
+    const { registry, clock, policy: env } = this.c.o;
     const { memory, tracker } = this.c;
     const msg = e.message;
     const sensor = registry.sensor(msg.sensorId);
     // What the seal did is committed whatever is decided of it: silence and open doors follow it.
-    tracker.touch(msg.sensorId, msg.receivedAt, policy.heartbeatIntervalMs, policy.missedBeats);
+    const beat = heartbeatOf(registry, env, msg.sensorId);
+    tracker.touch(msg.sensorId, msg.receivedAt, beat.intervalMs, beat.missedBeats);
     if (e.after.door === 'open') this.c.openDoorIds.add(msg.sensorId);
     else this.c.openDoorIds.delete(msg.sensorId);
     const inputs = registry.armingInputs(e.householdId);
@@ -64,12 +68,15 @@ export class Decisions {
       lowBatteryNotified: memory.lowBatteryNotified(msg.sensorId),
       commissioningUntil: sensor?.commissioningUntil ?? null,
     };
+    const household = householdRef(registry, e.householdId);
+    // The policy in force where the household is (grace, opens per day, battery threshold).
+    const policy = this.c.policies.forSensor(msg.sensorId, household.gridId);
     const counter = memory.openCounter(e.householdId);
     const sensorKey = `sensor:${msg.sensorId}`;
     const evaluation = evaluateMessage({
       msg,
       before,
-      household: householdRef(registry, e.householdId),
+      household,
       quarantines: inputs.quarantines,
       windows: inputs.windows,
       announcements: this.c.announcements.of(e.householdId),
@@ -176,7 +183,7 @@ export class Decisions {
       alert,
       randomUUID(),
       route.assignee?.id ?? null,
-      firstEscalationAt(alert.openedAt, chain.length, o.escalateAfter),
+      firstEscalationAt(alert.openedAt, chain.length, this.c.policies.escalationStepsAt(alert.gridId)),
     );
     const raised: StoredAlert = { ...t.alert, detail: alert.detail };
     batch.put(raised, t.change);
@@ -251,6 +258,9 @@ export class Decisions {
       this.c.memory.absorb(batch);
       this.tell(batch.toTell());
       if (batch.outbox.length > 0) this.deps.deliver();
+      for (const a of batch.alerts.values())
+        if (a.nextEscalationAt !== undefined) this.deps.deadline(a.nextEscalationAt);
+      for (const p of batch.pendingPut) this.deps.deadline(p.dueAt);
     });
   }
 

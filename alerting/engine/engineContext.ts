@@ -8,6 +8,7 @@ import type { AlertMemory } from './alertMemory.ts';
 import type { Announcements } from './announcements.ts';
 import type { DecisionQueue } from './decisionQueue.ts';
 import type { AlertEngineOptions } from './engineOptions.ts';
+import type { NodePolicies } from './nodePolicies.ts';
 import type { AlertingRegistry } from './ports.ts';
 
 /** What the engine's parts share: its options and the state they read and change. */
@@ -17,6 +18,8 @@ export interface EngineContext {
   readonly queue: DecisionQueue;
   readonly memory: AlertMemory;
   readonly announcements: Announcements;
+  /** The policy in force at each grid node: the rules read it, not `o.policy`, for anything a node may set. */
+  readonly policies: NodePolicies;
   /** When each seal was last heard of, and which are silent. */
   readonly tracker: OfflineTracker;
   /** Sensors whose door is open now: the sweep's window-end rule looks at these only, not every seal. */

@@ -72,6 +72,7 @@ export class OfflineSweep {
         householdId: household.id,
         gridPath: registry.tree.pathIds(household.gridId),
         lastSeen: s.lastSeen,
+        intervalMs: s.intervalMs,
         deadline: s.deadline,
         monitored: this.monitored(sensor, now),
         activeOffline: memory.ref('offline', `sensor:${s.sensorId}`),
@@ -84,7 +85,7 @@ export class OfflineSweep {
       silent,
       monitoredUnder,
       activeOutages: outages,
-      policy,
+      policy: { ...policy, outagePolicyOf: (nodeId) => this.c.policies.outagePolicyOf(nodeId) },
       raiseNotBefore: graceEnds + policy.heartbeatIntervalMs,
     });
     for (const d of decisions) this.decisions.apply(batch, d, now);

@@ -1,5 +1,6 @@
 import type { SealState as CoreSealState } from '../../core/sealState.ts';
 import type { GridTree, TreeNode } from '../../registry/gridTree.ts';
+import type { PolicyOverrides } from '../../registry/policy/policyFields.ts';
 import type { ArmingWindow, Quarantine } from '../alertModel.ts';
 import type { Worker } from '../routing.ts';
 
@@ -19,11 +20,26 @@ export interface AlertingRegistry {
   allSensors(): ReadonlyArray<{
     id: string;
     householdId: string;
+    /** The sensor model's id (a model change reschedules the sensors that name it). */
+    model?: string;
     commissioningUntil: number | null;
     createdAt: number;
   }>;
   allHouseholds(): ReadonlyArray<{ id: string; gridId: string }>;
+  /**
+   * The heartbeat a sensor is judged by: its model's (registry/sensorModels.ts). Looked up by the
+   * sensor in memory, never per message through the database. Absent (or undefined for a sensor):
+   * the policy's HEARTBEAT_INTERVAL × MISSED_HEARTBEATS.
+   */
+  sensorModelOf?(
+    sensorId: string,
+  ): { heartbeatIntervalMs: number; missedHeartbeats: number; lowBatteryPercent: number | null } | undefined;
   sensorsOf(householdId: string): ReadonlyArray<{ id: string; commissioningUntil: number | null }>;
+  /**
+   * The policy fields set on a node's way to the root (the environment's values are the engine's
+   * own): the same object until a policy or the tree changes, read per message (no I/O).
+   */
+  policyOverrides(gridId: string): Readonly<PolicyOverrides>;
   armingInputs(householdId: string): {
     quarantines: readonly (Quarantine & { id: string })[];
     windows: readonly (ArmingWindow & { id: string })[];

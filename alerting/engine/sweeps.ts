@@ -32,6 +32,8 @@ type EndedWindow = ReturnType<AlertingRegistry['armingInputs']>['windows'][numbe
  */
 export class Sweeps {
   private timer: NodeJS.Timeout | null = null;
+  /** When the scheduled sweep runs (clock time); null while none is scheduled or one runs. */
+  private scheduledAt: number | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
   private lastSweepAt: number | null = null;
@@ -67,11 +69,22 @@ export class Sweeps {
     await this.c.queue.run(() => this.sweepOnce());
   }
 
+  /**
+   * A deadline was written (an escalation, a grace) that falls before the scheduled sweep: sweep
+   * then instead. A node's policy may set steps of seconds, shorter than the regular period.
+   */
+  wakeBy(at: number): void {
+    if (this.scheduledAt === null || at >= this.scheduledAt) return;
+    this.schedule(Math.max(MIN_SWEEP_GAP_MS, at - this.c.o.clock.now()));
+  }
+
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
+    this.scheduledAt = this.c.o.clock.now() + delayMs;
     this.timer = setTimeout(() => {
       this.timer = null;
+      this.scheduledAt = null;
       this.running = this.runScheduled().finally(() => {
         this.running = null;
       });
@@ -238,7 +251,8 @@ export class Sweeps {
     for (const a0 of [...memory.byId.values()]) {
       if (a0.nextEscalationAt === undefined || a0.nextEscalationAt > now) continue;
       const a = memory.current(batch, a0.id) ?? a0;
-      const d = dueEscalation(a, escalationChain(org, a.gridId), this.c.o.escalateAfter, now);
+      const steps = this.c.policies.escalationStepsAt(a.gridId);
+      const d = dueEscalation(a, escalationChain(org, a.gridId), steps, now);
       if (!d) {
         // Nobody above any more (the chain changed): stop waiting.
         const { nextEscalationAt: _, ...rest } = a;

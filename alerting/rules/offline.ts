@@ -1,5 +1,11 @@
-import type { ActiveAlertRef, Decision, Policy } from '../alertModel.ts';
-import { detectOutages, outageHolds, type SilentMonitoredSensor } from './outage.ts';
+import type { ActiveAlertRef, Decision } from '../alertModel.ts';
+import { detectOutages, type OutagePolicy, outageHolds, type SilentMonitoredSensor } from './outage.ts';
+
+/**
+ * A slow model's hold is capped: a sensor that reports every 18 h would otherwise wait 18 h more
+ * after its deadline. An hour still lets an outage form among hourly Zigbee sensors.
+ */
+const MAX_MODEL_HOLD_MS = 3_600_000;
 
 /** A sensor the tracker reports silent, joined by the engine with what the store knows. */
 export interface SilentSensorView extends SilentMonitoredSensor {
@@ -18,10 +24,11 @@ export interface OfflineSweepInput {
   monitoredUnder: (nodeId: string) => number;
   /** Unresolved outage alerts by node id. */
   activeOutages: ReadonlyMap<string, ActiveAlertRef & {}>;
-  policy: Pick<Policy, 'outageMinSensors' | 'outageMinFraction' | 'heartbeatIntervalMs'>;
+  policy: OutagePolicy;
   /**
    * How long a silent sensor's own alert waits for an outage to form around it. Defaults to one
-   * heartbeat interval: every sensor that fell silent within one interval of it has expired by then.
+   * heartbeat interval, the sensor's own (its model's): every sensor that fell silent within one
+   * interval of it has expired by then.
    */
   holdMs?: number;
   /**
@@ -44,7 +51,9 @@ export interface OfflineSweepInput {
  */
 export function evaluateOfflineSweep(input: OfflineSweepInput): Decision[] {
   const { now, policy } = input;
-  const holdMs = input.holdMs ?? policy.heartbeatIntervalMs;
+  const holdOf = (s: SilentSensorView) =>
+    input.holdMs ??
+    (s.intervalMs === undefined ? policy.heartbeatIntervalMs : Math.min(s.intervalMs, MAX_MODEL_HOLD_MS));
   const monitored = input.silent.filter((s) => s.monitored);
   const out: Decision[] = [];
 
@@ -77,7 +86,7 @@ export function evaluateOfflineSweep(input: OfflineSweepInput): Decision[] {
   }
 
   for (const s of monitored) {
-    if (s.activeOffline || now < s.deadline + holdMs || now < (input.raiseNotBefore ?? 0)) continue;
+    if (s.activeOffline || now < s.deadline + holdOf(s) || now < (input.raiseNotBefore ?? 0)) continue;
     if (s.gridPath.some((id) => covering.has(id))) continue;
     const gridId = s.gridPath[s.gridPath.length - 1];
     if (gridId === undefined) continue;

@@ -5,6 +5,11 @@ export interface SilentMonitoredSensor {
   /** Grid path of the sensor's household, root first, leaf last. */
   gridPath: readonly string[];
   lastSeen: number;
+  /**
+   * The sensor's own heartbeat interval (its model's); absent: the policy's. It would have spoken
+   * again by `lastSeen + intervalMs`, so it fell silent somewhere in that span.
+   */
+  intervalMs?: number;
 }
 
 export interface OutageCandidate {
@@ -16,14 +21,18 @@ export interface OutageCandidate {
   monitored: number;
 }
 
-type OutagePolicy = Pick<Policy, 'outageMinSensors' | 'outageMinFraction' | 'heartbeatIntervalMs'>;
+type OutageThresholds = Pick<Policy, 'outageMinSensors' | 'outageMinFraction'>;
+export type OutagePolicy = OutageThresholds &
+  Pick<Policy, 'heartbeatIntervalMs'> & {
+    /** The thresholds at one node (its grid policy, issue 16.4); without it, these for every node. */
+    outagePolicyOf?: (nodeId: string) => OutageThresholds;
+  };
 
-function qualifies(silentCount: number, monitored: number, policy: OutagePolicy): boolean {
-  return (
-    silentCount >= policy.outageMinSensors &&
-    monitored > 0 &&
-    silentCount >= policy.outageMinFraction * monitored
-  );
+const thresholdsAt = (policy: OutagePolicy, nodeId: string): OutageThresholds =>
+  policy.outagePolicyOf?.(nodeId) ?? policy;
+
+function qualifies(silentCount: number, monitored: number, t: OutageThresholds): boolean {
+  return silentCount >= t.outageMinSensors && monitored > 0 && silentCount >= t.outageMinFraction * monitored;
 }
 
 /**
@@ -55,10 +64,11 @@ export function detectOutages(
   }
   const qualifying = new Map<string, OutageCandidate>();
   for (const [nodeId, g] of byNode) {
-    if (g.members.length < policy.outageMinSensors) continue;
+    const thresholds = thresholdsAt(policy, nodeId);
+    if (g.members.length < thresholds.outageMinSensors) continue;
     const monitored = monitoredUnder(nodeId);
     const cluster = largestCluster(g.members, policy.heartbeatIntervalMs);
-    if (qualifies(cluster.length, monitored, policy)) {
+    if (qualifies(cluster.length, monitored, thresholds)) {
       qualifying.set(nodeId, { nodeId, path: g.path, sensorIds: cluster.map((s) => s.sensorId), monitored });
     }
   }
@@ -99,20 +109,34 @@ export function outageHolds(
 ): boolean {
   let n = 0;
   for (const s of silent) if (s.gridPath.includes(nodeId)) n++;
-  return qualifies(n, monitoredUnder(nodeId), policy);
+  return qualifies(n, monitoredUnder(nodeId), thresholdsAt(policy, nodeId));
 }
 
-function largestCluster(members: SilentMonitoredSensor[], spanMs: number): SilentMonitoredSensor[] {
-  const sorted = [...members].sort((a, b) => a.lastSeen - b.lastSeen);
+/**
+ * The most sensors that may have fallen silent at one same moment. Each fell silent somewhere in
+ * [lastSeen, lastSeen + its own interval] (silence is judged per model: an hourly Zigbee sensor last
+ * heard 40 min before a power cut fell silent with the minute-beat seals cut at the same time);
+ * the largest group of these spans sharing a point is the cluster. With one interval for all this is
+ * "last-seen times within one interval of each other", as it always was.
+ */
+function largestCluster(members: SilentMonitoredSensor[], defaultSpanMs: number): SilentMonitoredSensor[] {
+  const spanOf = (s: SilentMonitoredSensor) => s.intervalMs ?? defaultSpanMs;
+  // A sweep over span starts (+1) and ends (-1), starts first at equal times (spans are inclusive):
+  // O(n log n) for a county's worth of silent seals.
+  const events: Array<[at: number, delta: 1 | -1]> = [];
+  for (const m of members) events.push([m.lastSeen, 1], [m.lastSeen + spanOf(m), -1]);
+  events.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+  let open = 0;
   let best = 0;
-  let bestStart = 0;
-  let i = 0;
-  for (let j = 0; j < sorted.length; j++) {
-    while (sorted[j]!.lastSeen - sorted[i]!.lastSeen > spanMs) i++;
-    if (j - i + 1 > best) {
-      best = j - i + 1;
-      bestStart = i;
+  let bestAt = 0;
+  for (const [at, delta] of events) {
+    open += delta;
+    if (open > best) {
+      best = open;
+      bestAt = at;
     }
   }
-  return sorted.slice(bestStart, bestStart + best);
+  return members
+    .filter((s) => s.lastSeen <= bestAt && bestAt <= s.lastSeen + spanOf(s))
+    .sort((a, b) => a.lastSeen - b.lastSeen);
 }

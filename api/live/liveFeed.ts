@@ -23,13 +23,12 @@ export function connectLiveFeed(
   stream: EventStream,
   registry: Registry,
   clock: { now(): number },
-  offlineAfterMs: number,
 ): void {
   bus.on('seal.committed', (c) => {
     if (!visibleChange(c)) return;
     const sensor = registry.sensor(c.after.sensorId);
     if (!sensor) return;
-    stream.publish('seal', c.gridId, sealView(registry, sensor, c.after, clock.now(), offlineAfterMs));
+    stream.publish('seal', c.gridId, sealView(registry, sensor, c.after, clock.now()));
   });
   bus.on('alert.changed', ({ alert, change }) => stream.publish('alert', alert.gridId, { change, alert }));
 }

@@ -31,7 +31,6 @@ export function countByNode(
   registry: Registry,
   states: { state(id: string): SealState | undefined },
   now: number,
-  offlineAfterMs: number,
   openAlerts: Iterable<{ gridId: string; type: string }>,
 ): Map<string, NodeCounts> {
   const own = new Map<string, NodeCounts>();
@@ -58,7 +57,7 @@ export function countByNode(
     const isArmed = armed.get(household.id) === true;
     if (isArmed) c.sealed++;
     if (isArmed && s?.door === 'open') c.open++;
-    if (!s?.online || s.lastSeen === null || now - s.lastSeen > offlineAfterMs) c.offline++;
+    if (!s?.online || s.lastSeen === null || now - s.lastSeen > registry.offlineAfterMs(sensor)) c.offline++;
     if (s?.battery !== null && s?.battery !== undefined && s.battery < LOW_BATTERY_PCT) c.lowBattery++;
   }
   for (const alert of openAlerts) {

@@ -49,7 +49,8 @@ export function announcementRoutes(table: RouteTable, { registry, alerting, cloc
     method: 'POST',
     url: '/api/announcements',
     tag: 'alerts',
-    summary: 'Announce an opening for a household (default 10 min from now): opens inside are not alerted',
+    summary:
+      "Announce an opening for a household (for the announce span of the household's node unless `minutes` says otherwise): opens inside are not alerted",
     roles: ['admin', 'monitor', 'worker'],
     body: announceBody,
     status: 201,
@@ -60,7 +61,7 @@ export function announcementRoutes(table: RouteTable, { registry, alerting, cloc
         id: body.householdId,
       });
       const start = body.start ?? clock.now();
-      const end = start + (body.minutes ?? alerting.announceMinutes) * 60_000;
+      const end = start + (body.minutes ?? alerting.announceMinutesOf(body.householdId)) * 60_000;
       // A start late on 2099-12-31 would end in 2100: past what a schedule may hold.
       if (end >= SCHEDULE_END) throw invalid('start: the announcement would end after 2099-12-31');
       const a = await alerting.engine.announce({

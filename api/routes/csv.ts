@@ -31,7 +31,7 @@ export function csvRoutes(table: RouteTable, { registry }: ApiDeps): void {
     body: csvFile,
     status: 201,
     answer: importAnswer,
-    handler: async ({ params, principal, body }) => {
+    handler: async ({ params, principal, body, request }) => {
       const entity = params.entity;
       if (!isCsvEntity(entity)) throw notFound('importable entity', entity);
       const check = checkCsvImport(entity, body, registry, (gridId) =>
@@ -44,6 +44,15 @@ export function csvRoutes(table: RouteTable, { registry }: ApiDeps): void {
           { entity },
           check.errors,
         );
+      }
+      if (entity === 'policies') {
+        const rows = check.bodies.map(({ gridId, ...fields }) => ({ gridId: gridId as string, fields }));
+        const imported = await registry.importGridPolicies(rows, principal);
+        request.log.info(
+          { gridIds: rows.map((r) => r.gridId), actor: principal.name, tokenId: principal.tokenId },
+          'grid policies imported',
+        );
+        return { entity, imported };
       }
       const result = await registry.importRecords({ [entity]: check.bodies });
       return { entity, imported: result.count, ...(entity === 'sensors' ? { secrets: result.secrets } : {}) };

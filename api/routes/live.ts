@@ -18,7 +18,7 @@ const OVERVIEW_MIN_GAP_MS = 250;
 export function liveRoutes(table: RouteTable, deps: ApiDeps): void {
   const { registry, clock } = deps;
   const overviewCounts = new OverviewCounts({
-    compute: () => countByNode(registry, deps.seals, clock.now(), deps.offlineAfterMs, deps.openAlerts()),
+    compute: () => countByNode(registry, deps.seals, clock.now(), deps.openAlerts()),
     version: () => `${deps.events.stats().lastEventId}:${registry.revision}`,
     now: () => clock.now(),
     maxAgeMs: OVERVIEW_MAX_AGE_MS,

@@ -40,7 +40,7 @@ export function sealRoutes(table: RouteTable, deps: ApiDeps): void {
     answer: sealAnswer,
     handler: async ({ params, principal }) => {
       const sensor = sensorInScope(principal, params.sensorId);
-      return sealView(registry, sensor, seals.state(sensor.id), clock.now(), deps.offlineAfterMs);
+      return sealView(registry, sensor, seals.state(sensor.id), clock.now());
     },
   });
 
@@ -66,7 +66,10 @@ export function sealRoutes(table: RouteTable, deps: ApiDeps): void {
           if (door !== undefined || online !== undefined) {
             const state = seals.state(sensor.id);
             if (door !== undefined && (state?.door ?? 'unknown') !== door) continue;
-            if (online !== undefined && String(isOnline(state, now, deps.offlineAfterMs)) !== online)
+            if (
+              online !== undefined &&
+              String(isOnline(state, now, registry.offlineAfterMs(sensor))) !== online
+            )
               continue;
           }
           yield sensor;
@@ -77,7 +80,7 @@ export function sealRoutes(table: RouteTable, deps: ApiDeps): void {
       return paginate(
         matches(),
         query,
-        (sensor) => sealView(registry, sensor, seals.state(sensor.id), now, deps.offlineAfterMs),
+        (sensor) => sealView(registry, sensor, seals.state(sensor.id), now),
         everything ? registry.sensorCount : undefined,
       );
     },

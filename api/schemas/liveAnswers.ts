@@ -15,6 +15,12 @@ export const sealAnswer = z.object({
   rssi: z.number().nullable().meta({ description: 'dBm, as last reported' }),
   tamper: z.boolean(),
   lastSeen: isoTimeOrNull,
+  offlineAfter: z.number().int().meta({
+    description: "ms of silence after which this seal is offline: its model's interval × missed heartbeats",
+  }),
+  offlineAt: isoTimeOrNull.meta({
+    description: 'lastSeen + offlineAfter: when it counts as offline if still silent',
+  }),
   lastDoorChange: isoTimeOrNull,
   commissioning: z.boolean(),
 });

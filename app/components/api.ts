@@ -55,11 +55,12 @@ export async function startApi(
   const { registry, store, alertStore } = storage;
   const { alerting } = deps.alerting;
   const telemetry = deps.telemetry.sink;
+  const isReady = () => deps.started() && ingress.healthy();
   const metrics = createMetrics(bus, {
     broker: () => ingress.broker && { ...ingress.broker.stats(), pendingConnects: ingress.pendingConnects() },
     externalBroker: () => ingress.external?.stats() ?? null,
     ingest: () => ({ ...ingest.pipeline.getStats(), clamped: ingest.counters.clamped }),
-    seals: () => sealCounts(registry, ingest.pipeline, clock.now(), section.offlineAfterMs),
+    seals: () => sealCounts(registry, ingest.pipeline, clock.now()),
     telemetry: () => ({ kind: telemetry.kind, ...telemetry.stats() }),
     // The owner's engine, or what it relayed: the same numbers on every instance.
     alerts: () =>
@@ -72,11 +73,16 @@ export async function startApi(
         ...(ingress.rescue?.stats() ?? { sessionsRescued: 0, messagesRescued: 0 }),
       },
     outbox: () => alertStore.outboxCounts(),
+    outboxOldestWaitingMs: async () => {
+      const at = await alertStore.oldestWaitingOutboxAt();
+      return at === null ? 0 : Math.max(0, clock.now() - at);
+    },
+    ready: isReady,
     ...(deps.backups ? { backup: deps.backups } : {}),
   });
 
   const events = new EventStream(clock);
-  connectLiveFeed(bus, events, registry, clock, section.offlineAfterMs);
+  connectLiveFeed(bus, events, registry, clock);
   // A revoked token's open event streams and MQTT service sessions end with it, here and (the
   // revocation reaches the others as a registry change) on every instance.
   bus.on('registry.changed', ({ entity, id, removed }) => {
@@ -98,9 +104,8 @@ export async function startApi(
           receivedAt: new Date(e.receivedAt).toISOString(),
         })),
       clock,
-      offlineAfterMs: section.offlineAfterMs,
       commissioningMs: COMMISSIONING_MS,
-      isReady: () => deps.started() && ingress.healthy(),
+      isReady,
       metricsText: metrics.text,
       metricsContentType: metrics.contentType,
       observeHttp: metrics.observeHttp,

@@ -39,7 +39,10 @@ export async function startStorage(
   const shared = section.databaseUrl ? await openSharedDatabase(section.databaseUrl, logger) : null;
   const local = shared ? null : openLocalDatabase(section.dataDir, logger);
   const stores: Stores = shared ?? (local as Stores);
-  const registry = new Registry(stores.store, deps.bus, deps.clock);
+  const registry = new Registry(stores.store, deps.bus, deps.clock, {
+    genericHeartbeat: section.genericHeartbeat,
+    policyDefaults: section.policyDefaults,
+  });
   const registryLog = logger.child({ component: 'registry' });
   registry.tree.onCycle = (ids) =>
     registryLog.error(

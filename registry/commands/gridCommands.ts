@@ -83,6 +83,7 @@ export class GridCommands {
       );
     await store.deleteGridNode(id);
     index.tree.remove(id);
+    index.policies.remove(id); // the store's row went with the node (ON DELETE CASCADE)
     changes.changed('grid', id, true);
     return node;
   }

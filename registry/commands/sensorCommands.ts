@@ -4,6 +4,7 @@ import type { CreateSensor, Sensor, UpdateSensor } from '../schemas.ts';
 import { hashSecret, newSecret } from '../secrets.ts';
 import { publicSensor, type SensorRow } from '../storedRecords.ts';
 import { type CommandContext, definedFields, requireHousehold } from './commandContext.ts';
+import { requireModel } from './modelCommands.ts';
 
 /** What the sensor commands write. */
 export interface SensorStore {
@@ -26,6 +27,7 @@ export class SensorCommands {
       throw conflict(`sensor '${input.id}' already exists`, { id: input.id });
     }
     requireHousehold(index, input.householdId);
+    requireModel(index, input.model);
     if (input.friendlyName !== undefined && index.friendlyNameOwner(input.friendlyName) !== undefined) {
       throw conflict(`friendly name '${input.friendlyName}' is already bound to another sensor`);
     }
@@ -41,6 +43,7 @@ export class SensorCommands {
     const { index, store, changes } = this.ctx;
     const s = index.sensorRow(id);
     if (!s) throw notFound('sensor', id);
+    requireModel(index, change.model);
     const name = change.friendlyName;
     if (name !== undefined && name !== null) {
       const owner = index.friendlyNameOwner(name);

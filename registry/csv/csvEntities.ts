@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { gridPolicyRow, POLICY_FIELDS, writtenPolicy } from '../policy/policyFields.ts';
 import type { Registry } from '../registry.ts';
 import {
   createGridNodeBody,
@@ -104,6 +105,35 @@ export const CSV_ENTITIES = {
           })),
       );
     },
+  },
+  policies: {
+    // One row per node that sets a policy: the fields it sets, the empty cells it inherits.
+    // escalateAfter is a list in one cell: `5m;15m;30m` (spaces, or commas in a quoted cell, too).
+    columns: ['gridId', ...POLICY_FIELDS],
+    optional: POLICY_FIELDS,
+    schema: gridPolicyRow,
+    toBody: (v) => {
+      const body: Record<string, unknown> = present(v, ['gridId', 'breachGrace', 'announceSpan']);
+      for (const f of ['opensPerDay', 'lowBatteryPercent', 'outageMinSilent', 'outageFraction'] as const) {
+        const text = v[f];
+        if (text !== undefined && text !== '') body[f] = /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text;
+      }
+      if (v.escalateAfter) body.escalateAfter = v.escalateAfter.split(/[;,\s]+/).filter((s) => s !== '');
+      return body;
+    },
+    exportRows: (r) =>
+      r.allGridPolicies().map((p) => {
+        const written = writtenPolicy(p.fields);
+        const steps = written.escalateAfter;
+        return {
+          scope: p.gridId,
+          row: {
+            gridId: p.gridId,
+            ...written,
+            ...(Array.isArray(steps) ? { escalateAfter: steps.join(';') } : {}),
+          },
+        };
+      }),
   },
 } satisfies Record<string, CsvEntity>;
 

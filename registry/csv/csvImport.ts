@@ -1,5 +1,6 @@
 import { CsvSyntaxError, parseCsv } from '../../contract/csvFormat.ts';
 import { overlaps, type Span } from '../arming.ts';
+import { unknownModelMessage } from '../commands/modelCommands.ts';
 import type { Registry } from '../registry.ts';
 import { CSV_ENTITIES, type CsvEntityName } from './csvEntities.ts';
 
@@ -174,6 +175,10 @@ function checkReferences(
         }
         names.add(name);
       }
+      const model = b.model as string | undefined;
+      if (model !== undefined && !registry.sensorModel(model)) {
+        return { column: 'model', message: unknownModelMessage(model, registry.modelIds()) };
+      }
       return householdExists(b.householdId as string)
         ? null
         : { column: 'householdId', message: `household '${b.householdId}' does not exist` };
@@ -207,6 +212,16 @@ function checkReferences(
         return { column: 'householdId', message: `household '${b.householdId}' does not exist` };
       }
       return null;
+    case 'policies': {
+      // One row per node: a second row for it would leave which one wins to the order of the file.
+      const gridId = b.gridId as string;
+      if (idsInFile.has(gridId))
+        return { column: 'gridId', message: `'${gridId}' appears twice in the file` };
+      idsInFile.add(gridId);
+      return gridExists(gridId)
+        ? null
+        : { column: 'gridId', message: `grid node '${gridId}' does not exist` };
+    }
   }
 }
 
@@ -228,6 +243,8 @@ function unknownReference(
       return b.gridId !== undefined
         ? { column: 'gridId', message: `grid node '${b.gridId}' does not exist` }
         : { column: 'householdId', message: `household '${b.householdId}' does not exist` };
+    case 'policies':
+      return { column: 'gridId', message: `grid node '${b.gridId}' does not exist` };
   }
 }
 
@@ -253,5 +270,7 @@ function gridOf(
       return registry.household(b.householdId as string)?.gridId ?? null;
     case 'windows':
       return (b.gridId as string | undefined) ?? registry.household(b.householdId as string)?.gridId ?? null;
+    case 'policies':
+      return b.gridId as string;
   }
 }

@@ -8,10 +8,13 @@ import {
   nativeHeartbeat,
   nextSeq,
   type OutgoingMessage,
+  shellyMessage,
   zigbee2mqttState,
 } from './payloads.ts';
 
-export type Dialect = 'native' | 'zigbee2mqtt';
+export type Dialect = 'native' | 'zigbee2mqtt' | 'shelly';
+/** Dialects whose devices publish through one gateway login under their friendly names. */
+export const viaGateway = (d: Dialect): boolean => d !== 'native';
 export type Transmission = 'heartbeat' | 'open' | 'close' | 'tamper';
 
 /**
@@ -70,6 +73,7 @@ export class SimDevice {
     };
     this.#seq = nextSeq(this.#seq);
     if (this.dialect === 'zigbee2mqtt') return zigbee2mqttState(reading);
+    if (this.dialect === 'shelly') return shellyMessage(reading, kind);
     return kind === 'heartbeat' ? nativeHeartbeat(reading) : nativeEvent(reading, kind);
   }
 }

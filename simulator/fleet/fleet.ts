@@ -7,7 +7,7 @@ import { childSeed, createRng, type Rng, uniform } from '../models/rng.ts';
 import { Link, LinkError } from '../mqtt/link.ts';
 import { ConnectQueue } from './connectQueue.ts';
 import type { SensorCredential } from './credentials.ts';
-import { type Dialect, SimDevice, type Transmission } from './device.ts';
+import { type Dialect, SimDevice, type Transmission, viaGateway } from './device.ts';
 import { statusOnline, statusWill } from './payloads.ts';
 
 export interface FleetOptions {
@@ -118,8 +118,8 @@ export class Fleet {
   #stopped = false;
 
   constructor(options: FleetOptions) {
-    if (options.dialect === 'zigbee2mqtt' && !options.gateway) {
-      throw new Error('the zigbee2mqtt dialect needs a gateway credential');
+    if (viaGateway(options.dialect) && !options.gateway) {
+      throw new Error(`the ${options.dialect} dialect needs a gateway credential`);
     }
     this.#o = options;
     this.#queue = new ConnectQueue(options.connectRatePerSec, options.maxConnecting);
@@ -153,7 +153,7 @@ export class Fleet {
         nowMs: now,
       });
     });
-    if (o.dialect === 'zigbee2mqtt' && o.gateway) {
+    if (viaGateway(o.dialect) && o.gateway) {
       const unit = this.#unit(devices, createRng(childSeed(o.seed, -1)));
       unit.link = this.#newLink(unit, o.gateway.username, o.gateway.password, null);
       this.#units.push(unit);

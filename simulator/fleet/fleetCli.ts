@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { DEVICE_PROFILES } from '../../contract/deviceProfiles.ts';
 import { ApiClient } from '../api/apiClient.ts';
 import { newRunId, provision, provisionGateway } from '../api/provision.ts';
 import {
@@ -23,8 +24,23 @@ import { ProgressLine } from '../cli/progress.ts';
 import { stopSignal } from '../cli/stopSignal.ts';
 import { UsageError } from '../cli/usageError.ts';
 import { readCredentialsFile, type SensorCredential, writeCredentialsFile } from './credentials.ts';
-import type { Dialect } from './device.ts';
+import { type Dialect, viaGateway } from './device.ts';
 import { Fleet, type FleetOptions, type FleetSnapshot, type FleetSummary } from './fleet.ts';
+
+const dialectName = {
+  native: 'native',
+  zigbee2mqtt: 'Zigbee2MQTT via a bridge',
+  shelly: 'Shelly Gen1',
+} as const;
+/** `--model` choices: generic (native, the service's HEARTBEAT_INTERVAL) and the shipped profiles. */
+const MODEL_IDS = ['generic', ...DEVICE_PROFILES.map((p) => p.id)] as const;
+const MODEL_HELP = [
+  '                       generic: native protocol at --heartbeat',
+  ...DEVICE_PROFILES.map(
+    (p) =>
+      `                       ${p.id}: ${dialectName[p.reportsAs]}, every ${formatDuration(p.heartbeatIntervalMs)}`,
+  ),
+].join('\n');
 
 export const FLEET_HELP = `Usage: npm run simulate -- fleet [options]
 
@@ -45,10 +61,15 @@ ${API_HELP}
   --per-node N         sensors per provisioned grid node (default 50)
   --no-quarantine      provision households without an active quarantine (nothing is armed)
   --save-credentials F where provisioning writes the CSV (default sim-credentials-<run>.csv)
-  --dialect D          native (default) or zigbee2mqtt (all sensors behind one gateway connection)
-  --gateway-user U     zigbee2mqtt: the gateway credential's username
-  --gateway-password P zigbee2mqtt: the gateway credential's password
-  --heartbeat D        heartbeat interval (default 60s)
+  --model ID           report the way this sensor model does (provisioned sensors name it):
+${MODEL_HELP}
+  --time-factor F      with --model: run the model's clock F times faster (3600: an hourly device
+                       beats every second), for tests (default 1)
+  --dialect D          native (default), zigbee2mqtt or shelly (the last two: all sensors behind one
+                       gateway connection, publishing under their friendly names)
+  --gateway-user U     zigbee2mqtt/shelly: the gateway credential's username
+  --gateway-password P zigbee2mqtt/shelly: the gateway credential's password
+  --heartbeat D        heartbeat interval (default 60s, or the --model's interval ÷ --time-factor)
   --jitter F           heartbeat jitter as a fraction of the interval (default 0.1)
   --qos 0|1            publish QoS (default 1)
   --duration D         stop after this long (default: run until Ctrl-C)
@@ -65,8 +86,9 @@ ${API_HELP}
   --json FILE          also write the summary as JSON
   -h, --help           show this help
 
-Example:
+Examples:
   npm run simulate -- fleet --api http://127.0.0.1:8080 --token-file data/admin-token --sensors 200 --heartbeat 10s
+  npm run simulate -- fleet --api http://127.0.0.1:8080 --token-file data/admin-token --model aqara-mccgq11lm --time-factor 60
 `;
 
 export interface FleetCliOptions {
@@ -79,6 +101,8 @@ export interface FleetCliOptions {
   quarantine: boolean;
   saveCredentials: string | undefined;
   dialect: Dialect;
+  /** The sensor model provisioned sensors name (and whose reporting the fleet plays). */
+  model: string | undefined;
   gateway: { username: string; password: string } | undefined;
   heartbeatMs: number;
   jitter: number;
@@ -115,6 +139,8 @@ export function parseFleetArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Fle
         'no-quarantine': { type: 'boolean' },
         'save-credentials': { type: 'string' },
         dialect: { type: 'string' },
+        model: { type: 'string' },
+        'time-factor': { type: 'string' },
         'gateway-user': { type: 'string' },
         'gateway-password': { type: 'string' },
         heartbeat: { type: 'string' },
@@ -140,25 +166,39 @@ export function parseFleetArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Fle
   if (api && v.credentials !== undefined) {
     throw new UsageError('give either --credentials FILE or --api/--token to provision, not both');
   }
-  const dialect = choiceOption('dialect', v.dialect, ['native', 'zigbee2mqtt'] as const, 'native');
+  const model = v.model === undefined ? undefined : choiceOption('model', v.model, MODEL_IDS, 'generic');
+  const profile = DEVICE_PROFILES.find((p) => p.id === model);
+  const timeFactor = numberOption('time-factor', v['time-factor'], 1, { min: 1e-6 });
+  if (v['time-factor'] !== undefined && !profile)
+    throw new UsageError('--time-factor applies with --model (a shipped profile other than generic)');
+  const dialectChoices = ['native', 'zigbee2mqtt', 'shelly'] as const;
+  const dialect = choiceOption('dialect', v.dialect, dialectChoices, profile?.reportsAs ?? 'native');
+  if (model !== undefined && dialect !== (profile?.reportsAs ?? 'native'))
+    throw new UsageError(
+      `--model ${model} reports as ${profile?.reportsAs ?? 'native'}, not --dialect ${dialect}`,
+    );
   let gateway: FleetCliOptions['gateway'];
-  if (dialect === 'zigbee2mqtt') {
+  if (viaGateway(dialect)) {
     if (v['gateway-user'] !== undefined && v['gateway-password'] !== undefined) {
       gateway = { username: v['gateway-user'], password: v['gateway-password'] };
     } else if (!api) {
       throw new UsageError(
-        '--dialect zigbee2mqtt needs --gateway-user and --gateway-password (the gateway credential), or --api to register one',
+        `--dialect ${dialect} needs --gateway-user and --gateway-password (the gateway credential), or --api to register one`,
       );
     }
   } else if (v['gateway-user'] !== undefined || v['gateway-password'] !== undefined) {
-    throw new UsageError('--gateway-user/--gateway-password only apply with --dialect zigbee2mqtt');
+    throw new UsageError('--gateway-user/--gateway-password only apply with --dialect zigbee2mqtt or shelly');
   }
   if (!api && (v['grid-parent'] !== undefined || v['save-credentials'] !== undefined || v['no-quarantine'])) {
     throw new UsageError(
       '--grid-parent, --save-credentials and --no-quarantine only apply when provisioning with --api',
     );
   }
-  const heartbeatMs = durationOption('heartbeat', v.heartbeat, 60_000);
+  const heartbeatMs = durationOption(
+    'heartbeat',
+    v.heartbeat,
+    profile ? Math.round(profile.heartbeatIntervalMs / timeFactor) : 60_000,
+  );
   if (heartbeatMs < 100) throw new UsageError(`--heartbeat must be at least 100ms (got ${v.heartbeat})`);
   return {
     url: brokerUrlOption(v.url),
@@ -170,6 +210,7 @@ export function parseFleetArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Fle
     quarantine: !v['no-quarantine'],
     saveCredentials: v['save-credentials'],
     dialect,
+    model,
     gateway,
     heartbeatMs,
     jitter: numberOption('jitter', v.jitter, 0.1, { min: 0, max: 0.9 }),
@@ -225,9 +266,8 @@ async function sensorsFor(o: FleetCliOptions, progress: ProgressLine): Promise<F
       key: `s${String(i + 1).padStart(5, '0')}`,
       leaf: leaves[Math.floor(i / o.perNode)]!,
       quarantined: o.quarantine,
-      ...(o.dialect === 'zigbee2mqtt'
-        ? { friendlyName: `sim-${runId}-s${String(i + 1).padStart(5, '0')}` }
-        : {}),
+      ...(o.model !== undefined ? { model: o.model } : {}),
+      ...(viaGateway(o.dialect) ? { friendlyName: `sim-${runId}-s${String(i + 1).padStart(5, '0')}` } : {}),
     })),
     onProgress: (done, total) => progress.update(`provisioned ${done}/${total} sensors`, done === total),
   });
@@ -236,7 +276,7 @@ async function sensorsFor(o: FleetCliOptions, progress: ProgressLine): Promise<F
   const file = o.saveCredentials ?? `sim-credentials-${runId}.csv`;
   await writeCredentialsFile(file, credentials);
   progress.println(`credentials saved to ${file} (mode 0600); reuse them with --credentials ${file}`);
-  if (o.dialect === 'zigbee2mqtt' && !o.gateway) {
+  if (viaGateway(o.dialect) && !o.gateway) {
     const gateway = await provisionGateway(
       new ApiClient(o.api),
       runId,

@@ -4,6 +4,7 @@ import {
   STATUS_OFFLINE,
   STATUS_ONLINE,
   sealTopic,
+  shellyTopic,
   zigbee2mqttTopic,
 } from '../../contract/topics.ts';
 
@@ -65,6 +66,23 @@ export function zigbee2mqttState(r: DeviceReading): OutgoingMessage {
     voltage: r.voltageMv,
   };
   return { topic: zigbee2mqttTopic(r.friendlyName), payload: JSON.stringify(body), retain: false };
+}
+
+/**
+ * Shelly Door/Window 2 (Gen1 MQTT): a wake-up reports the battery (the periodic message), a door
+ * change the state. Its heartbeat carries no door position (see ingest/decoders/shelly.ts).
+ */
+export function shellyMessage(
+  r: DeviceReading,
+  kind: 'heartbeat' | 'open' | 'close' | 'tamper',
+): OutgoingMessage {
+  if (kind === 'open' || kind === 'close')
+    return { topic: shellyTopic(r.friendlyName, 'sensor/state'), payload: kind, retain: false };
+  return {
+    topic: shellyTopic(r.friendlyName, 'sensor/battery'),
+    payload: String(Math.round(r.battery)),
+    retain: false,
+  };
 }
 
 /** Sequence numbers are uint32; starting from the clock keeps a re-run from reusing last run's numbers. */

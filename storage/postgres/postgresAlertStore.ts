@@ -265,6 +265,13 @@ export class PostgresAlertStore implements AlertStore {
     return counts;
   }
 
+  async oldestWaitingOutboxAt(): Promise<number | null> {
+    const [r] = await this.query<{ at: number | null }>(
+      "SELECT min(created_at) AS at FROM outbox WHERE status IN ('pending', 'sending')",
+    );
+    return r?.at ?? null;
+  }
+
   async loadFoldedUnsummarized(): Promise<OutboxRow[]> {
     const rows = await this.query(
       "SELECT * FROM outbox WHERE status = 'folded' AND summary_id IS NULL ORDER BY created_at, id",

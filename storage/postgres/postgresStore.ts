@@ -12,14 +12,18 @@ import type { TokenRevocation } from '../../registry/commands/tokenCommands.ts';
 import type { UserStore } from '../../registry/commands/userCommands.ts';
 import { cycleRefusal } from '../../registry/gridCycle.ts';
 import type { PlatformAppRow } from '../../registry/platformAppSchemas.ts';
+import type { GridPolicy } from '../../registry/policy/policyFields.ts';
 import type { RegistrySnapshot } from '../../registry/registryIndex.ts';
 import type { RegistryStore } from '../../registry/registryStore.ts';
 import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../../registry/schemas.ts';
 import type { SecretHashUpgrade } from '../../registry/secretHashUpgrades.ts';
+import type { SensorModel } from '../../registry/sensorModels.ts';
 import type { GatewayRow, SensorRow, TokenRow } from '../../registry/storedRecords.ts';
+import { auditValues, INSERT_AUDIT_COLUMNS } from '../auditSql.ts';
 import {
   doorEvent,
   gridNode,
+  gridPolicy,
   household,
   KEEPER_ADMIN_TOKENS,
   platformAppRow,
@@ -27,6 +31,7 @@ import {
   type Row,
   sealState,
   sensor,
+  sensorModel,
   TOKEN_COLUMNS,
   token,
   tokenRecord,
@@ -37,6 +42,7 @@ import { insertRows, type Queryable } from './bulkInsert.ts';
 import { checkOut } from './checkOut.ts';
 import { PostgresGatewayWrites } from './gatewayWrites.ts';
 import { commitIngestGroup } from './ingestCommit.ts';
+import { upsertSensorModelPostgres } from './modelWrites.ts';
 import type { Pool } from './openPool.ts';
 import { PostgresPlatformAppWrites } from './platformAppWrites.ts';
 import { PostgresUserWrites } from './userWrites.ts';
@@ -118,9 +124,40 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
           quarantine,
         ),
         windows: (await all('SELECT * FROM windows ORDER BY start_at, id COLLATE "C"')).map(window),
+        policies: (await all('SELECT * FROM grid_policies ORDER BY grid_id COLLATE "C"')).map(gridPolicy),
         platformApps: (await all('SELECT * FROM platform_apps ORDER BY id COLLATE "C"')).map(platformAppRow),
+        models: (await all('SELECT * FROM sensor_models ORDER BY id COLLATE "C"')).map(sensorModel),
       };
     }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  }
+
+  async writeGridPolicies(
+    put: readonly GridPolicy[],
+    removed: readonly string[],
+    audit: readonly AuditEntry[],
+  ): Promise<void> {
+    await this.tx(async (db) => {
+      if (put.length > 0)
+        await db.query(
+          `INSERT INTO grid_policies (grid_id, fields, updated_at, updated_by)
+           SELECT * FROM unnest($1::text[], $2::jsonb[], $3::bigint[], $4::text[])
+           ON CONFLICT (grid_id) DO UPDATE SET fields = excluded.fields, updated_at = excluded.updated_at,
+             updated_by = excluded.updated_by`,
+          [
+            put.map((p) => p.gridId),
+            put.map((p) => JSON.stringify(p.fields)),
+            put.map((p) => p.updatedAt),
+            put.map((p) => p.updatedBy),
+          ],
+        );
+      if (removed.length > 0)
+        await db.query('DELETE FROM grid_policies WHERE grid_id = ANY($1::text[])', [removed]);
+      for (const e of audit)
+        await db.query(
+          `INSERT INTO audit_log (${INSERT_AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          auditValues(e),
+        );
+    });
   }
 
   async insertGridNode(n: GridNode): Promise<void> {
@@ -257,6 +294,10 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
       await db.query('DELETE FROM households WHERE id = $1', [id]);
       return { doorEvents };
     });
+  }
+
+  upsertSensorModel(m: SensorModel, audit: AuditEntry): Promise<void> {
+    return this.tx((db) => upsertSensorModelPostgres(db, m, audit));
   }
 
   async updateSensor(x: SensorRow): Promise<void> {

@@ -77,11 +77,25 @@ const REGISTRY: Table[] = [
     indexes: [{ name: 'households_grid', table: 'households', columns: ['grid_id'] }],
   },
   {
+    // Device profiles an admin added or edited; the shipped ones live in registry/sensorModels.ts.
+    name: 'sensor_models',
+    columns: [
+      text('id'),
+      text('name'),
+      integer('heartbeat_interval_ms'),
+      real('missed_heartbeats'),
+      integer('low_battery_percent', { nullable: true }),
+      boolean('heartbeat_carries_door'),
+      integer('updated_at'),
+    ],
+    primaryKey: ['id'],
+  },
+  {
     name: 'sensors',
     columns: [
       text('id'),
       text('household_id', { references: references('households') }),
-      text('model'),
+      text('model', { default: 'generic' }),
       text('secret_hash'),
       text('friendly_name', { nullable: true }),
       integer('commissioning_until', { nullable: true }),
@@ -228,6 +242,18 @@ const REGISTRY: Table[] = [
       { name: 'audit_log_entity', table: 'audit_log', columns: ['entity', 'entity_id', 'seq'] },
       { name: 'audit_log_at', table: 'audit_log', columns: ['at'] },
     ],
+  },
+  {
+    // The policy a grid node sets for its subtree (registry/policy): only the fields it sets, as a
+    // JSON object (durations in ms); who set it last and when. Goes with its node.
+    name: 'grid_policies',
+    columns: [
+      text('grid_id', { references: references('grid_nodes', { onDelete: 'cascade' }) }),
+      json('fields'),
+      integer('updated_at'),
+      text('updated_by'),
+    ],
+    primaryKey: ['grid_id'],
   },
 ];
 

@@ -9,7 +9,7 @@
  * importing them from definition.ts, so the step keeps doing what it did when the definition
  * changes again. test/integration/store/schema.test.ts proves that the steps end at the definition.
  */
-import { desc, integer, json, serial, text } from './schemaTypes.ts';
+import { boolean, desc, integer, json, real, references, serial, text } from './schemaTypes.ts';
 import { alterColumn, createIndex, createTable, dropIndex, type Step, sql } from './stepOps.ts';
 
 /** PostgreSQL: a bigserial column becomes an identity column that continues where it was. */
@@ -101,6 +101,45 @@ export const STEPS: readonly Step[] = [
   },
   {
     version: 103,
+    name: 'sensor models: device profiles; a sensor without a model is generic',
+    ops: [
+      createTable({
+        name: 'sensor_models',
+        columns: [
+          text('id'),
+          text('name'),
+          integer('heartbeat_interval_ms'),
+          real('missed_heartbeats'),
+          integer('low_battery_percent', { nullable: true }),
+          boolean('heartbeat_carries_door'),
+          integer('updated_at'),
+        ],
+        primaryKey: ['id'],
+      }),
+      alterColumn('sensors', text('model', { default: 'generic' })),
+      // Stored model ids stay as they are (nothing is lost): the model was free text until now and
+      // meant nothing to the service, and the registry judges an id it does not know as `generic`,
+      // which is how every seal was judged before (HEARTBEAT_INTERVAL × MISSED_HEARTBEATS).
+    ],
+  },
+  {
+    version: 104,
+    name: 'policy per grid node (issue 16.4)',
+    ops: [
+      createTable({
+        name: 'grid_policies',
+        columns: [
+          text('grid_id', { references: references('grid_nodes', { onDelete: 'cascade' }) }),
+          json('fields'),
+          integer('updated_at'),
+          text('updated_by'),
+        ],
+        primaryKey: ['grid_id'],
+      }),
+    ],
+  },
+  {
+    version: 105,
     name: 'people who sign in, and their sessions',
     ops: [
       createTable({

@@ -103,6 +103,9 @@ export class SqliteAlertStore implements AlertStore {
       ),
       nextDue: db.prepare("SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'pending'"),
       outboxCounts: db.prepare('SELECT status, count(*) AS n FROM outbox GROUP BY status'),
+      oldestWaiting: db.prepare(
+        "SELECT MIN(created_at) AS at FROM outbox WHERE status IN ('pending', 'sending')",
+      ),
       requeue: db.prepare(
         "UPDATE outbox SET status = 'pending', next_attempt_at = ? WHERE status = 'sending'",
       ),
@@ -202,6 +205,9 @@ export class SqliteAlertStore implements AlertStore {
     const counts: Record<string, number> = {};
     for (const r of this.stmt.outboxCounts.all() as Row[]) counts[r.status as string] = r.n as number;
     return counts;
+  }
+  async oldestWaitingOutboxAt(): Promise<number | null> {
+    return ((this.stmt.oldestWaiting.get() as Row | undefined)?.at as number | null | undefined) ?? null;
   }
 
   async loadFoldedUnsummarized(): Promise<OutboxRow[]> {

@@ -224,7 +224,7 @@ export async function startService(
 /** Register a grid node, household, active quarantine and sensor; returns the sensor's secret. */
 export async function provisionArmedSensor(
   svc: RunningService,
-  ids: { grid?: string; household?: string; sensor: string },
+  ids: { grid?: string; household?: string; sensor: string; model?: string },
 ): Promise<{ sensorId: string; secret: string; householdId: string; gridId: string }> {
   const gridId = ids.grid ?? `g-${ids.sensor}`;
   const householdId = ids.household ?? `h-${ids.sensor}`;
@@ -246,7 +246,14 @@ export async function provisionArmedSensor(
     }),
     201,
   );
-  const sensor = expectStatus(await svc.api('POST', '/api/sensors', { id: ids.sensor, householdId }), 201);
+  const sensor = expectStatus(
+    await svc.api('POST', '/api/sensors', {
+      id: ids.sensor,
+      householdId,
+      ...(ids.model ? { model: ids.model } : {}),
+    }),
+    201,
+  );
   return { sensorId: ids.sensor, secret: sensor.body.secret as string, householdId, gridId };
 }
 

@@ -64,6 +64,16 @@ const ROUTES: Record<string, RouteCase> = {
     inScope: (n) => ({ path: `/api/grid/none-${n}` }),
     outOfScope: () => ({ path: '/api/grid/B' }),
   },
+  'GET /api/grid/:gridId/policy': {
+    roles: ALL,
+    inScope: () => ({ path: '/api/grid/A/policy' }),
+    outOfScope: () => ({ path: '/api/grid/B/policy' }),
+  },
+  'PUT /api/grid/:gridId/policy': {
+    roles: ['admin'],
+    inScope: () => ({ path: '/api/grid/A/policy', body: { opensPerDay: 6 } }),
+    outOfScope: () => ({ path: '/api/grid/B/policy', body: { opensPerDay: 6 } }),
+  },
   'POST /api/workers': {
     roles: ['admin'],
     inScope: (n) => ({
@@ -129,8 +139,20 @@ const ROUTES: Record<string, RouteCase> = {
   },
   'PATCH /api/sensors/:sensorId': {
     roles: ['admin', 'technician'],
-    inScope: () => ({ path: '/api/sensors/seal-a', body: { model: 'MC-38' } }),
+    inScope: () => ({ path: '/api/sensors/seal-a', body: { model: 'aqara-mccgq11lm' } }),
     outOfScope: () => ({ path: '/api/sensors/seal-b', body: { model: 'x' } }),
+  },
+  // Sensor models are one catalog for the whole grid: no grid B to reach into. Any admin adds one;
+  // only a whole-grid admin edits one (every grid follows), so grid A's admin is refused an edit of
+  // an existing model (403, checked below) and an unknown one answers 404 past the role check.
+  'POST /api/models': {
+    roles: ['admin'],
+    inScope: (n) => ({ path: '/api/models', body: { id: `model-${n}`, heartbeatInterval: '1h' } }),
+  },
+  'GET /api/models': { roles: ALL, inScope: () => ({ path: '/api/models' }) },
+  'PATCH /api/models/:modelId': {
+    roles: ['admin'],
+    inScope: (n) => ({ path: `/api/models/none-${n}`, body: { missedHeartbeats: 2 } }),
   },
   'DELETE /api/sensors/:sensorId': {
     roles: ['admin', 'technician'],
@@ -622,6 +644,21 @@ describe('security', () => {
         }
       }
     }
+  });
+
+  it("only a whole-grid admin edits a sensor model: grid A's admin is refused, the model unchanged", async () => {
+    const refused = await call(
+      'PATCH',
+      '/api/models/aqara-mccgq11lm',
+      { missedHeartbeats: 100 },
+      tokens.admin,
+    );
+    expect(refused.status).toBe(403);
+    const models = (await svc.api('GET', '/api/models')).body.items as Array<{
+      id: string;
+      missedHeartbeats: number;
+    }>;
+    expect(models.find((m) => m.id === 'aqara-mccgq11lm')?.missedHeartbeats).toBe(3);
   });
 
   it('a wrong device secret is refused, and no secret or token reaches the log', async () => {

@@ -2,7 +2,7 @@
 # Installs what the test suite needs on a fresh Debian machine with Node and npm:
 # the npm packages (npm ci) and, only when missing, the Debian packages of the
 # real servers the integration tests start (InfluxDB 1.x, VictoriaMetrics,
-# Mosquitto and its clients, Redis, PostgreSQL, Chromium, curl).
+# Mosquitto and its clients, Redis, PostgreSQL, Chromium, curl, promtool).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -20,6 +20,7 @@ declare -A need=(
   [curl]=curl
   [openssl]=openssl
   [redis-server]=redis-server
+  [promtool]=prometheus
 )
 missing=()
 for bin in "${!need[@]}"; do

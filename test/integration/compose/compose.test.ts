@@ -1,9 +1,12 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { TELEMETRY_SCHEMA } from '../../../ingest/telemetry/telemetrySchema.ts';
+import { requireBinary } from '../../helpers/serverProcess.ts';
 import { dashboardQueries, dashboardsDir, loadDashboards, repoRoot } from './dashboards.ts';
 
 /**
@@ -42,8 +45,8 @@ describe('docker-compose.yml', () => {
       .map(([name]) => name)
       .sort();
 
-  it('has the service, InfluxDB 2, Grafana and the mail catcher', () => {
-    expect(inProfile(undefined)).toEqual(['grafana', 'influxdb', 'mailpit', 'sealwatch']);
+  it('has the service, InfluxDB 2, Grafana, Prometheus and the mail catcher', () => {
+    expect(inProfile(undefined)).toEqual(['grafana', 'influxdb', 'mailpit', 'prometheus', 'sealwatch']);
     expect(compose.services.influxdb?.image).toMatch(/^influxdb:2/);
   });
 
@@ -79,6 +82,51 @@ describe('docker-compose.yml', () => {
     expect(compose.services.grafana?.environment?.INFLUX_DB).toBe(
       influx.environment?.DOCKER_INFLUXDB_INIT_BUCKET,
     );
+  });
+
+  it('runs Prometheus on the rules of deploy/prometheus, scraping the service as job "sealwatch" (promtool checks the config)', () => {
+    const prometheus = compose.services.prometheus!;
+    const config = compose.configs[prometheus.configs![0]!.source]!;
+    expect(prometheus.configs![0]!.target).toBe('/etc/prometheus/prometheus.yml');
+    const parsed = parse(config.content) as {
+      rule_files: string[];
+      scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+    };
+    expect(parsed.scrape_configs[0]).toMatchObject({
+      job_name: 'sealwatch',
+      static_configs: [{ targets: ['sealwatch:8080'] }],
+    });
+    const rulesMount = prometheus
+      .volumes!.map((v) => v.split(':'))
+      .find(([, target]) => target!.endsWith('.yml'))!;
+    expect(rulesMount[0]).toBe('./deploy/prometheus/sealwatch-rules.yml');
+    expect(path.posix.join('/etc/prometheus', parsed.rule_files[0]!)).toBe(rulesMount[1]);
+    // The config as Prometheus reads it, with the rules beside it.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sealwatch-compose-prometheus-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'prometheus.yml'), config.content);
+      fs.copyFileSync(path.join(repoRoot, rulesMount[0]!), path.join(dir, parsed.rule_files[0]!));
+      const result = spawnSync(
+        requireBinary('promtool', 'prometheus'),
+        ['check', 'config', path.join(dir, 'prometheus.yml')],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(result.status, result.stdout + result.stderr).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    // Grafana's Prometheus datasource points at it, under the uid the service-health dashboard picks first.
+    const datasource = parse(
+      fs.readFileSync(
+        path.join(dashboardsDir, '..', 'provisioning', 'datasources', 'prometheus.yaml'),
+        'utf8',
+      ),
+    ) as { datasources: { uid: string; url: string }[] };
+    expect(datasource.datasources[0]!.url).toBe('http://prometheus:9090');
+    const health = JSON.parse(fs.readFileSync(path.join(dashboardsDir, 'service-health.json'), 'utf8'));
+    expect(health.templating.list[0].current.value).toBe(datasource.datasources[0]!.uid);
   });
 
   it('mounts only local paths that exist, and Grafana finds the dashboards where its provider looks', () => {
@@ -197,12 +245,14 @@ describe('docker-compose.yml', () => {
 describe('Grafana dashboards', () => {
   const dashboards = loadDashboards();
 
-  it('are the four views, each with a unique uid, on the provisioned datasource', () => {
+  it('are the five views, each with a unique uid, on the provisioned datasources', () => {
     expect(dashboards.map((d) => d.file).sort()).toEqual([
       'battery-signal.json',
       'fleet-overview.json',
       'ingest-rate.json',
       'seal-timeline.json',
+      // Read from Prometheus, tested in test/integration/deploy/serviceHealthDashboard.test.ts.
+      'service-health.json',
     ]);
     expect(new Set(dashboards.map((d) => d.json.uid)).size).toBe(dashboards.length);
     const seal = dashboards.find((d) => d.file === 'seal-timeline.json')!;
@@ -210,7 +260,7 @@ describe('Grafana dashboards', () => {
   });
 
   it('query only measurements, fields and tags the telemetry writer emits', () => {
-    const queries = dashboardQueries(dashboards);
+    const queries = dashboardQueries(dashboards.filter((d) => d.file !== 'service-health.json'));
     expect(queries.length).toBeGreaterThan(15);
     for (const { where, query } of queries) {
       const named = [...query.matchAll(/FROM\s+"([^"]+)"/g)].map((m) => m[1]!);

@@ -128,8 +128,11 @@ describe('registry updates and removals', () => {
       'a breach alert for seal-off',
     );
 
-    const patched = await svc.api('PATCH', '/api/sensors/seal-off', { model: 'MC-38', friendlyName: '东门' });
-    expect(patched.body).toMatchObject({ model: 'MC-38', friendlyName: '东门' });
+    const patched = await svc.api('PATCH', '/api/sensors/seal-off', {
+      model: 'sonoff-snzb-04',
+      friendlyName: '东门',
+    });
+    expect(patched.body).toMatchObject({ model: 'sonoff-snzb-04', friendlyName: '东门' });
     await svc.api('POST', '/api/households', { id: 'h-other', gridId: 'town-a', address: '2 号' });
     const other = await svc.api('POST', '/api/sensors', { id: 'seal-other', householdId: 'h-other' });
     expect(other.status).toBe(201);

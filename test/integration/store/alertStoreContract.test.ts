@@ -283,6 +283,37 @@ describe.each(BACKENDS)('alert store contract: $name', (backend) => {
     expect(await store.nextOutboxAt()).toBe(T);
   });
 
+  it('outbox: the oldest row still to be sent is pending or sending, never delivered, failed or folded', async () => {
+    const store = await backend.open();
+    expect(await store.oldestWaitingOutboxAt()).toBeNull();
+    await store.apply({
+      alerts: [alert('a1')],
+      outbox: [
+        outbox('d1', 'a1', { status: 'delivered', createdAt: T - 50, deliveredAt: T }),
+        outbox('x1', 'a1', { status: 'failed', createdAt: T - 40, nextAttemptAt: null }),
+        outbox('f1', 'a1', { status: 'folded', createdAt: T - 30, nextAttemptAt: null }),
+        outbox('s1', 'a1', { status: 'sending', createdAt: T - 20 }),
+        // A retry's deadline lies ahead, but it has waited since it was made.
+        outbox('p1', 'a1', { createdAt: T - 10, nextAttemptAt: T + 60_000 }),
+      ],
+    });
+    expect(await store.oldestWaitingOutboxAt()).toBe(T - 20);
+    await store.apply({
+      outboxUpdates: [
+        {
+          id: 's1',
+          status: 'delivered',
+          attempts: 1,
+          firstAttemptAt: T,
+          nextAttemptAt: null,
+          deliveredAt: T + 1,
+          lastError: null,
+        },
+      ],
+    });
+    expect(await store.oldestWaitingOutboxAt()).toBe(T - 10);
+  });
+
   it("privacy purge: a household's messages become stubs, unsent ones fail, and a late send does not revive them", async () => {
     const store = await backend.open();
     await store.apply({

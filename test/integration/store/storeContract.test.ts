@@ -222,7 +222,9 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
       gateways: [],
       quarantines: [],
       windows: [],
+      policies: [],
       platformApps: [],
+      models: [],
     });
     expect(await store.loadSealStates()).toEqual([]);
     expect(await store.countTokens()).toBe(0);
@@ -468,6 +470,51 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
     expect((await store.loadRegistry()).sensors.map((s) => s.id)).toEqual(['new-s', 's1', 's2']);
   });
 
+  it('grid policies: written in one go, replaced whole, removed, and gone with their node', async () => {
+    await seed();
+    const county = {
+      gridId: 'g',
+      fields: { escalateAfter: [2_000, 60_000], breachGrace: 0 },
+      updatedAt: T,
+      updatedBy: 'admin',
+    };
+    const village = { gridId: 'g2', fields: { outageFraction: 0.75 }, updatedAt: T + 1, updatedBy: 'leader' };
+    const entry = (gridId: string, after: unknown) => ({
+      at: T,
+      actor: 'admin',
+      entity: 'policy',
+      entityId: gridId,
+      action: 'update',
+      gridId,
+      before: null,
+      after,
+    });
+    await store.writeGridPolicies(
+      [county, village],
+      [],
+      [entry('g', { breachGrace: '0s' }), entry('g2', null)],
+    );
+    expect((await store.loadRegistry()).policies).toEqual([county, village]);
+    const trail = await store.auditPage({ entity: 'policy', limit: 10, offset: 0 });
+    expect(trail.items.map((r) => [r.entityId, r.after])).toEqual([
+      ['g2', null],
+      ['g', { breachGrace: '0s' }],
+    ]);
+    const replaced = { ...village, fields: { opensPerDay: 8 }, updatedAt: T + 2 };
+    await store.writeGridPolicies([replaced], ['g'], []);
+    expect((await store.loadRegistry()).policies).toEqual([replaced]);
+    // A node that did not exist refuses the whole write: nothing of it is kept.
+    await expect(
+      store.writeGridPolicies([county, { ...village, gridId: 'nowhere' }], [], [entry('nowhere', null)]),
+    ).rejects.toThrow();
+    expect((await store.loadRegistry()).policies).toEqual([replaced]);
+    expect((await store.auditPage({ entity: 'policy', limit: 10, offset: 0 })).total).toBe(2);
+    await store.deleteSensor('s2');
+    await store.deleteHousehold('h2');
+    await store.deleteGridNode('g2');
+    expect((await store.loadRegistry()).policies).toEqual([]);
+  });
+
   it('setQuarantineEnd, deleteWindow and setCommissioning change just their record', async () => {
     await seed();
     await store.insertQuarantine(quarantine('q1', 'h1'));
@@ -520,6 +567,40 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
     await store.deleteGridNode('empty');
     expect((await store.loadRegistry()).grid.map((n) => n.id)).toEqual(['g', 'g2']);
     expect((await store.loadRegistry()).workers).toEqual([]);
+  });
+
+  it('upsertSensorModel inserts, then replaces, each with its audit entry; fractional beats and a null threshold round-trip', async () => {
+    const model = {
+      id: 'shelly-dw2',
+      name: 'Shelly',
+      heartbeatIntervalMs: 43_200_000,
+      missedHeartbeats: 1.2,
+      lowBatteryPercent: null,
+      heartbeatCarriesDoor: false,
+      builtIn: false,
+    };
+    const audit = (at: number, id: string, action: string) => ({
+      at,
+      actor: 'admin',
+      entity: 'sensorModel',
+      entityId: id,
+      action,
+      gridId: null,
+      before: null,
+      after: { id },
+    });
+    await store.upsertSensorModel(model, audit(T, 'shelly-dw2', 'update'));
+    const own = { ...model, id: 'own', missedHeartbeats: 25 / 24, lowBatteryPercent: 15 };
+    await store.upsertSensorModel(own, audit(T, 'own', 'create'));
+    const edited = { ...model, heartbeatIntervalMs: 3_600_000, heartbeatCarriesDoor: true };
+    await store.upsertSensorModel(edited, audit(T + 1, 'shelly-dw2', 'update'));
+    expect((await store.loadRegistry()).models).toEqual([own, edited]);
+    const trail = await store.auditPage({ entity: 'sensorModel', limit: 10, offset: 0 });
+    expect(trail.items.map((e) => [e.entityId, e.action, e.at])).toEqual([
+      ['shelly-dw2', 'update', T + 1],
+      ['own', 'create', T],
+      ['shelly-dw2', 'update', T],
+    ]);
   });
 
   it('updateGridNode refuses a node under itself or its descendant, and of two opposite moves at once, one', async () => {

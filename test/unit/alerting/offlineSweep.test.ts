@@ -159,3 +159,34 @@ describe('evaluateOfflineSweep', () => {
     expect(ds).toEqual([]);
   });
 });
+
+describe('offline and outage per sensor model', () => {
+  it('silence is grouped by each sensor’s own interval: hourly sensors heard within the hour before a cut join it', () => {
+    const cut = T0 + 10 * HOUR;
+    const minuteSeals = silentSensors(3, 'g1', () => cut - 30_000);
+    const hourly = silentSensors(3, 'g1', (i) => cut - (i + 1) * 15 * MIN, { intervalMs: HOUR });
+    const out = detectOutages([...minuteSeals, ...hourly], counts({ g1: 6 }), DEFAULT_POLICY);
+    expect(out.map((o) => o.sensorIds.length)).toEqual([6]);
+    // With the generic interval for all, the hourly ones would not have fallen silent together.
+    const generic = hourly.map(({ intervalMs: _, ...s }) => s);
+    expect(detectOutages([...minuteSeals, ...generic], counts({ g1: 6 }), DEFAULT_POLICY)).toEqual([]);
+  });
+
+  it('a sensor’s own alert waits one of its intervals for an outage, at most an hour', () => {
+    const at = T0 + 100 * HOUR;
+    const view = (intervalMs: number): SilentSensorView[] =>
+      silentSensors(1, `i${intervalMs}`, () => at - 2 * intervalMs, { deadline: at, intervalMs });
+    const raised = (s: SilentSensorView[], now: number) =>
+      evaluateOfflineSweep({
+        now,
+        silent: s,
+        monitoredUnder: () => 100,
+        activeOutages: new Map(),
+        policy: DEFAULT_POLICY,
+      }).length;
+    expect(raised(view(10 * MIN), at + 10 * MIN - 1)).toBe(0);
+    expect(raised(view(10 * MIN), at + 10 * MIN)).toBe(1);
+    expect(raised(view(18 * HOUR), at + HOUR - 1)).toBe(0);
+    expect(raised(view(18 * HOUR), at + HOUR)).toBe(1);
+  });
+});

@@ -11,6 +11,8 @@ const sources: MetricSources = {
   seals: () => ({ total: 0, open: 0, offline: 0, lowBattery: 0, armed: 0 }),
   alerts: () => [],
   outbox: async () => ({}),
+  outboxOldestWaitingMs: async () => 0,
+  ready: () => true,
   telemetry: () => ({
     kind: 'none',
     queued: 0,

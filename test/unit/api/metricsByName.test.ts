@@ -15,6 +15,8 @@ describe('/metrics', () => {
     },
     alerts: () => [],
     outbox: async () => ({}),
+    outboxOldestWaitingMs: async () => 312_500,
+    ready: () => false,
     telemetry: () => ({
       kind: 'none',
       queued: 0,
@@ -29,6 +31,12 @@ describe('/metrics', () => {
 
   it('shows CONNECTs waiting for their CONNACK as a gauge', async () => {
     expect(await metrics.text()).toMatch(/^sealwatch_mqtt_connects_pending 2$/m);
+  });
+
+  it('shows how long the oldest unsent notification waits, in seconds, and readiness as 1/0', async () => {
+    const text = await metrics.text(['sealwatch_outbox_oldest_waiting_seconds', 'sealwatch_ready']);
+    expect(text).toMatch(/^sealwatch_outbox_oldest_waiting_seconds 312.5$/m);
+    expect(text).toMatch(/^sealwatch_ready 0$/m);
   });
 
   it('answers only the named metrics, without computing the others; unknown names are skipped', async () => {
