@@ -60,6 +60,9 @@ import { type GenericHeartbeat, offlineAfterMs, type SensorModel } from './senso
 import type { CreateUser, SessionLimits, UpdateUser, User } from './userSchemas.ts';
 
 /**
+ * Over 400 lines on purpose: it is the registry's one front door, a one-line delegation per command
+ * and lookup (about 80); the work is in commands/ and registryIndex.ts.
+ *
  * The registry service: the grid, people, households, sensors and their schedules, and the API
  * tokens. It is a small composition, and every public method is a one-line delegation:
  * - reads go to the index (registryIndex.ts), in memory, synchronous, for the hot paths

@@ -1,4 +1,6 @@
 /**
+ * Over 400 lines: one service for every sign-in case (each starts no service of its own), one short test each.
+ *
  * People and sign-in against the real service (issue 18.1): users created by an admin, the session
  * cookie and its flags, CSRF, expiry, ending sessions, throttling, no user enumeration, the person
  * recorded as the actor, and no password in any answer or log line.
