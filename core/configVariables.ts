@@ -209,6 +209,18 @@ export const VARIABLES = {
     example: 'true',
     help: 'check every JSON answer against its schema before sending (the test suite turns it on; costs a second serialization)',
   },
+  SESSION_IDLE: {
+    schema: duration,
+    default: '12h',
+    example: '30m',
+    help: "a person's sign-in ends after this long without a request",
+  },
+  SESSION_MAX: {
+    schema: duration,
+    default: '7d',
+    example: '24h',
+    help: "a person's sign-in ends this long after it began, however busy",
+  },
   HTTP_PORT: { schema: port, default: '8080', example: '8080', help: 'API, dashboard and metrics port' },
   HTTP_HOST: {
     schema: z.string().min(1),
@@ -401,7 +413,10 @@ export const VARIABLE_GROUPS: readonly (readonly [string, readonly (keyof typeof
   ],
   ['cluster (several instances or broker nodes)', ['REDIS_URL', 'INSTANCE_URL']],
   ['TLS (MQTT and HTTPS)', ['TLS_CERT_FILE', 'TLS_KEY_FILE']],
-  ['API and page', ['HTTP_PORT', 'HTTP_HOST', 'HTTP_TLS', 'API_VERIFY_RESPONSES']],
+  [
+    'API and page',
+    ['HTTP_PORT', 'HTTP_HOST', 'HTTP_TLS', 'API_VERIFY_RESPONSES', 'SESSION_IDLE', 'SESSION_MAX'],
+  ],
   [
     'telemetry',
     [

@@ -140,6 +140,44 @@ export const STEPS: readonly Step[] = [
   },
   {
     version: 105,
+    name: 'people who sign in, and their sessions',
+    ops: [
+      createTable({
+        name: 'users',
+        columns: [
+          text('id'),
+          text('username'),
+          text('username_key'),
+          text('password_hash'),
+          text('role'),
+          text('grid_id', { nullable: true, references: { table: 'grid_nodes', column: 'id' } }),
+          text('worker_id', { nullable: true }),
+          integer('created_at'),
+          integer('disabled_at', { nullable: true }),
+        ],
+        primaryKey: ['id'],
+        unique: [['username_key']],
+        checks: ["role IN ('admin', 'monitor', 'worker', 'technician')"],
+        indexes: [],
+      }),
+      createIndex({ name: 'users_grid', table: 'users', columns: ['grid_id'] }),
+      createTable({
+        name: 'sessions',
+        columns: [
+          text('id_hash'),
+          text('user_id', { references: { table: 'users', column: 'id' } }),
+          text('csrf_token'),
+          integer('created_at'),
+          integer('last_seen_at'),
+        ],
+        primaryKey: ['id_hash'],
+        indexes: [],
+      }),
+      createIndex({ name: 'sessions_user', table: 'sessions', columns: ['user_id'] }),
+    ],
+  },
+  {
+    version: 106,
     name: 'SMS channel: delivery receipts on the outbox, the gateway ids of each SMS part',
     ops: [
       addColumn('outbox', text('receipt', { nullable: true })),
