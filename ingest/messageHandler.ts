@@ -91,6 +91,7 @@ export function createMessageHandler(deps: {
           householdId: placement.household.id,
           gridId: placement.gridId,
           model: placement.model,
+          heartbeatCarriesDoor: placement.heartbeatCarriesDoor,
         }),
       );
     }

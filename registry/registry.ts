@@ -245,7 +245,7 @@ export class Registry {
     return this.index.sensorsOf(householdId);
   }
   /** The household and grid node a sensor belongs to, for tagging and routing. */
-  placement(sensorId: string): { household: Household; gridId: string; model: string } | undefined {
+  placement(sensorId: string): ReturnType<RegistryIndex['placement']> {
     return this.index.placement(sensorId);
   }
   armingInputs(householdId: string): ArmingInputs {
