@@ -10,7 +10,7 @@
  */
 import type { MqttClient } from 'mqtt';
 import { connectSensor } from '../../helpers/mqtt.ts';
-import { startService } from '../../helpers/service.ts';
+import { type RunningService, startService } from '../../helpers/service.ts';
 import { startWebhookReceiver } from '../../helpers/webhookReceiver.ts';
 import { must } from './grid.ts';
 
@@ -35,6 +35,46 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Friendly names per gateway: three contact sensors each. */
 export const names = (gw: string) => [1, 2, 3].map((n) => `${gw}/door-${n}`);
 export const sensorOf = (name: string) => `s-${name.replace('/', '-')}`;
+
+/**
+ * Three quarantined households behind a new gateway in `village`; returns its secret. Made by each
+ * test when it starts: sensors never heard from are silent one window after they were registered,
+ * and a gateway whose sensors are all silent is an alert of its own.
+ */
+export async function provisionGateway(svc: RunningService, gw: string, village: string): Promise<string> {
+  for (const name of names(gw)) {
+    const householdId = `h-${sensorOf(name)}`;
+    await must(
+      svc,
+      'POST',
+      '/api/households',
+      { id: householdId, gridId: village, address: `${name} 号` },
+      201,
+    );
+    const start = new Date(Date.now() - 60_000).toISOString();
+    await must(svc, 'POST', '/api/quarantines', { householdId, start }, 201);
+    await must(svc, 'POST', '/api/sensors', { id: sensorOf(name), householdId, friendlyName: name }, 201);
+  }
+  const body = { id: gw, name: `${gw} 网关`, sensorIds: names(gw).map(sensorOf) };
+  return (await must(svc, 'POST', '/api/gateways', body, 201)).secret as string;
+}
+
+/** Connects as Zigbee2MQTT does (its will set unless `will: false`) and says online. */
+export async function connectBridge(
+  url: string,
+  gw: string,
+  secret: string,
+  opts: { will?: boolean } = {},
+): Promise<MqttClient> {
+  const will = { topic: BRIDGE_STATE, payload: Buffer.from(OFFLINE), qos: 1 as const, retain: true };
+  const c = await connectSensor(url, gw, secret, opts.will === false ? {} : { will });
+  await c.publishAsync(BRIDGE_STATE, ONLINE, { qos: 1, retain: true });
+  return c;
+}
+
+/** A contact sensor's state report through its bridge: a sign of life, door closed. */
+export const reportClosed = (c: MqttClient, name: string) =>
+  c.publishAsync(`zigbee2mqtt/${name}`, JSON.stringify(CLOSED_DOOR), { qos: 1 });
 
 /** HEARTBEAT_INTERVAL=1s × 3: each sensor's own offline alert would come within seconds. */
 export async function startGatewayRig(options: { keepData?: boolean } = {}) {
@@ -76,39 +116,12 @@ export async function startGatewayRig(options: { keepData?: boolean } = {}) {
         }>
       ).find((h) => h.kind === 'opened')?.detail.cause,
 
-    /**
-     * Three quarantined households behind a new gateway in `village`. Made by each test when it
-     * starts: sensors never heard from are silent one window after they were registered, and a
-     * gateway whose sensors are all silent is an alert of its own.
-     */
     async provisionGateway(gw: string, village: string): Promise<void> {
-      for (const name of names(gw)) {
-        const householdId = `h-${sensorOf(name)}`;
-        await must(
-          svc,
-          'POST',
-          '/api/households',
-          { id: householdId, gridId: village, address: `${name} 号` },
-          201,
-        );
-        const start = new Date(Date.now() - 60_000).toISOString();
-        await must(svc, 'POST', '/api/quarantines', { householdId, start }, 201);
-        await must(svc, 'POST', '/api/sensors', { id: sensorOf(name), householdId, friendlyName: name }, 201);
-      }
-      const body = { id: gw, name: `${gw} 网关`, sensorIds: names(gw).map(sensorOf) };
-      const created = await must(svc, 'POST', '/api/gateways', body, 201);
-      secrets.set(gw, created.secret as string);
+      secrets.set(gw, await provisionGateway(svc, gw, village));
     },
-
-    /** Connects as Zigbee2MQTT does (its will set unless `will: false`) and says online. */
-    async bridge(gw: string, opts: { will?: boolean } = {}): Promise<MqttClient> {
-      const will = { topic: BRIDGE_STATE, payload: Buffer.from(OFFLINE), qos: 1 as const, retain: true };
-      const c = await connectSensor(svc.mqttUrl, gw, secrets.get(gw)!, opts.will === false ? {} : { will });
-      await c.publishAsync(BRIDGE_STATE, ONLINE, { qos: 1, retain: true });
-      return c;
-    },
-    report: (c: MqttClient, name: string) =>
-      c.publishAsync(`zigbee2mqtt/${name}`, JSON.stringify(CLOSED_DOOR), { qos: 1 }),
+    bridge: (gw: string, opts: { will?: boolean } = {}) =>
+      connectBridge(svc.mqttUrl, gw, secrets.get(gw)!, opts),
+    report: reportClosed,
 
     async close(): Promise<void> {
       await svc.cleanup();
