@@ -162,7 +162,9 @@ export function severityText(locale: Locale, s: Severity | 'info'): string {
   return SEVERITY_TEXT[locale][s];
 }
 
-export function alertTitle(locale: Locale, type: AlertType): string {
+/** A gateway's outage has its own title (its detail names the gateway). */
+export function alertTitle(locale: Locale, type: AlertType, detail?: Record<string, unknown>): string {
+  if (type === 'outage' && typeof detail?.gatewayId === 'string') return GATEWAY_TEXTS[locale].title;
   return TYPE_TEXTS[locale][type].title;
 }
 
