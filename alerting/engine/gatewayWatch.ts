@@ -92,7 +92,8 @@ export class GatewayWatch {
     for (const id of this.offline.keys()) add(id);
     for (const a of memory.byId.values()) {
       const id = gatewayOf(a);
-      if (id !== undefined) add(id);
+      // A gateway taken off the registry has nothing behind it any more: its alert resolves.
+      if (id !== undefined) candidates.set(id, byId.get(id) ?? { id, name: id, sensorIds: [] });
     }
     if (tracker.silentCount > 0) {
       const index = this.sensorIndex(byId.values());

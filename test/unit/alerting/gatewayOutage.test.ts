@@ -136,6 +136,14 @@ describe('a gateway that is back', () => {
   });
 });
 
+describe('a gateway taken off the registry', () => {
+  it('has nothing behind it: its open alert resolves', () => {
+    const g = gateway({ sensorIds: [], monitored: 0, active: { id: 'a1', status: 'open', count: 1 } });
+    const out = evaluateGateways({ now: T0, gateways: [g], offlineWindowMs: WINDOW });
+    expect(out.decisions).toMatchObject([{ kind: 'resolve', alertId: 'a1' }]);
+  });
+});
+
 describe('one gateway outage per gateway', () => {
   it('is keyed by the gateway, apart from a node’s outage and from another gateway at the same node', () => {
     const base = { type: 'outage' as const, gridId: 'village' };
