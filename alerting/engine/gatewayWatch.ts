@@ -24,7 +24,8 @@ interface GatewayWatchDeps {
  */
 export class GatewayWatch {
   private offline = new Map<string, number>();
-  private bySensor: Map<string, GatewayRow[]> | null = null;
+  /** The registry's gateways by id and by sensor, built when first needed after a registry change. */
+  private lookup: { byId: Map<string, GatewayRow>; bySensor: Map<string, GatewayRow[]> } | null = null;
 
   /** The context that holds this watch, read when used. */
   constructor(private readonly context: () => GatewayWatchDeps) {}
@@ -42,7 +43,7 @@ export class GatewayWatch {
 
   /** The registry changed: which sensors are behind which gateway is read again when next needed. */
   forget(): void {
-    this.bySensor = null;
+    this.lookup = null;
   }
 
   get offlineCount(): number {
@@ -84,7 +85,7 @@ export class GatewayWatch {
     const { tracker, memory } = this.c;
     if (this.offline.size === 0 && tracker.silentCount === 0 && !this.anyAlertOpen()) return [];
     const candidates = new Map<string, GatewayRow>();
-    const byId = new Map((registry.allGateways?.() ?? []).map((g) => [g.id, g]));
+    const { byId, bySensor } = this.registryLookup();
     const add = (id: string) => {
       const g = byId.get(id);
       if (g) candidates.set(id, g);
@@ -95,10 +96,7 @@ export class GatewayWatch {
       // A gateway taken off the registry has nothing behind it any more: its alert resolves.
       if (id !== undefined) candidates.set(id, byId.get(id) ?? { id, name: id, sensorIds: [] });
     }
-    if (tracker.silentCount > 0) {
-      const index = this.sensorIndex(byId.values());
-      for (const s of tracker.silent()) for (const g of index.get(s.sensorId) ?? []) candidates.set(g.id, g);
-    }
+    for (const s of tracker.silent()) for (const g of bySensor.get(s.sensorId) ?? []) candidates.set(g.id, g);
     const views: GatewayView[] = [];
     for (const g of candidates.values()) {
       const placed: string[] = [];
@@ -134,16 +132,19 @@ export class GatewayWatch {
     return false;
   }
 
-  private sensorIndex(gateways: Iterable<GatewayRow>): Map<string, GatewayRow[]> {
-    if (this.bySensor) return this.bySensor;
-    const index = new Map<string, GatewayRow[]>();
-    for (const g of gateways)
+  private registryLookup(): NonNullable<GatewayWatch['lookup']> {
+    if (this.lookup) return this.lookup;
+    const byId = new Map<string, GatewayRow>();
+    const bySensor = new Map<string, GatewayRow[]>();
+    for (const g of this.c.o.registry.allGateways?.() ?? []) {
+      byId.set(g.id, g);
       for (const id of g.sensorIds) {
-        const list = index.get(id) ?? [];
+        const list = bySensor.get(id) ?? [];
         list.push(g);
-        index.set(id, list);
+        bySensor.set(id, list);
       }
-    this.bySensor = index;
-    return index;
+    }
+    this.lookup = { byId, bySensor };
+    return this.lookup;
   }
 }
