@@ -77,5 +77,14 @@ export function deliveryView(o: OutboxRow) {
     ...(o.deliveredAt !== null ? { deliveredAt: iso(o.deliveredAt) } : {}),
     ...(o.nextAttemptAt !== null && o.status === 'pending' ? { nextAttemptAt: iso(o.nextAttemptAt) } : {}),
     ...(o.lastError !== null ? { lastError: o.lastError } : {}),
+    ...(o.receipt
+      ? {
+          receipt: {
+            status: o.receipt.status,
+            ...(o.receipt.detail ? { detail: o.receipt.detail } : {}),
+            at: iso(o.receipt.at),
+          },
+        }
+      : {}),
   };
 }

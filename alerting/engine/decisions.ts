@@ -229,7 +229,9 @@ export class Decisions {
       ...w,
       email: this.channels.has('email') ? w.email : null,
       webhook: this.channels.has('webhook') ? w.webhook : null,
+      phone: this.channels.has('sms') ? w.phone : null,
     }));
+    const codes = o.smsReplyCodes;
     const { deliveries, unreachable } = planNotifications({
       alert,
       event,
@@ -243,6 +245,7 @@ export class Decisions {
       ackKey: o.ackKey,
       now,
       newId: randomUUID,
+      ...(codes ? { smsReplyCode: (recipientId: string) => codes.allocate(recipientId, alert.id) } : {}),
     });
     if (unreachable.length > 0) {
       o.logger.warn({ alertId: alert.id, unreachable, event }, 'recipients without a usable channel');
