@@ -24,6 +24,8 @@ interface GatewayWatchDeps {
  */
 export class GatewayWatch {
   private offline = new Map<string, number>();
+  /** When each gateway's sensors were last given a fresh window (its relayed `online`). */
+  private readonly backAt = new Map<string, number>();
   /** The registry's gateways by id and by sensor, built when first needed after a registry change. */
   private lookup: { byId: Map<string, GatewayRow>; bySensor: Map<string, GatewayRow[]> } | null = null;
 
@@ -64,7 +66,7 @@ export class GatewayWatch {
     const { gatewayId, online, receivedAt: at } = msg;
     const wasOffline = this.offline.has(gatewayId);
     const alertOpen = this.c.memory.activeFor('outage', `gateway:${gatewayId}`) !== undefined;
-    if (online && (wasOffline || alertOpen)) this.c.tracker.restartWindow(msg.sensorId, at);
+    if (online && (wasOffline || alertOpen)) this.restartWindows(gatewayId, at);
     if (online === !wasOffline) return null;
     const next = new Map(this.offline);
     if (online) next.delete(gatewayId);
@@ -74,6 +76,18 @@ export class GatewayWatch {
     return () => {
       this.offline = next;
     };
+  }
+
+  /**
+   * The gateway is back at `at`: every sensor behind it is judged afresh from then, at its first
+   * relayed `online` (the others of the same bridge message, relayed with the same time, find it done).
+   * Its own first message may come after its siblings' would have raised their alerts otherwise.
+   */
+  private restartWindows(gatewayId: string, at: number): void {
+    if (this.backAt.get(gatewayId) === at) return;
+    this.backAt.set(gatewayId, at);
+    for (const id of this.registryLookup().byId.get(gatewayId)?.sensorIds ?? [])
+      this.c.tracker.restartWindow(id, at);
   }
 
   /**

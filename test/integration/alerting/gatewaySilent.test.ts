@@ -81,6 +81,25 @@ describe('a gateway that goes silent is one alert', () => {
     }
   });
 
+  it('the bridge restarts (offline, online within the hold): no alert at all, and its sensors get a fresh window from its return', async () => {
+    await rig.provisionGateway('gw-d', 'v1');
+    const gw = await rig.bridge('gw-d');
+    for (const name of names('gw-d')) await rig.report(gw, name);
+    // The sensors' own windows (3 s) run out while the bridge is away; the bridge's hold (3 s) does not.
+    await sleep(2_000);
+    await gw.publishAsync(BRIDGE_STATE, OFFLINE, { qos: 1, retain: true });
+    await sleep(2_000);
+    await gw.publishAsync(BRIDGE_STATE, ONLINE, { qos: 1, retain: true });
+    // Only the first sensor speaks for a while: its siblings are within their fresh window.
+    for (let i = 0; i < 5; i++) {
+      await rig.report(gw, 'gw-d/door-1');
+      await sleep(500);
+    }
+    expect(await rig.offlineOf('gw-d')).toEqual([]);
+    expect(await rig.gatewayAlerts('gw-d')).toEqual([]);
+    await gw.endAsync();
+  });
+
   it('its connection is lost (killed, no DISCONNECT): the broker publishes its will, and it is the same one alert', async () => {
     await rig.provisionGateway('gw-b', 'v2');
     const gw = await rig.bridge('gw-b');
