@@ -18,6 +18,9 @@ export const alertAnswer = z.object({
   sensorId: z.string().optional(),
   householdId: z.string().optional(),
   gridId: z.string(),
+  gatewayId: z.string().optional().meta({
+    description: 'an outage of one gateway: the gateway that went silent (its sensors are held back)',
+  }),
   severity: words(['critical', 'warning', 'maintenance']),
   status: words(ALERT_STATUSES),
   assignee: z
