@@ -129,6 +129,7 @@ function smsContent(input: PlanInput, recipientId: string, token: string): SmsCo
     tz: input.tz,
     event: input.event,
     type: input.alert.type,
+    detail: input.detail,
     openedAt: input.alert.openedAt,
     address: input.address,
     gridPath: input.gridPath,

@@ -41,6 +41,8 @@ export interface SmsTextInput {
   tz: string;
   event: LifecycleEvent;
   type: AlertType;
+  /** The rule's detail: a gateway's outage is titled as one ("网关失联"). */
+  detail?: Record<string, unknown> | undefined;
   openedAt: number;
   address?: string | undefined;
   gridPath: readonly string[];
@@ -67,7 +69,7 @@ export function smsTemplateVars(input: SmsTextInput): SmsTemplateVars {
   const prefix = input.event === 'opened' ? '' : T[input.event];
   const place = input.address ?? input.gridPath[input.gridPath.length - 1] ?? '';
   return {
-    type: `${prefix}${alertTitle(input.locale, input.type)}`,
+    type: `${prefix}${alertTitle(input.locale, input.type, input.detail)}`,
     place: place.length > 35 ? `${place.slice(0, 34)}…` : place,
     time: formatLocalTime(input.openedAt, input.tz).slice(5, 16),
     code: input.replyCode ?? '',

@@ -195,6 +195,18 @@ describe('the alert SMS text', () => {
     });
   });
 
+  it('titles a gateway’s outage as the gateway, not as an area', () => {
+    const gateway = {
+      ...base,
+      type: 'outage' as const,
+      detail: { gatewayId: 'gw-east' },
+      address: undefined,
+    };
+    expect(smsTemplateVars(gateway).type).not.toBe(smsTemplateVars({ ...gateway, detail: {} }).type);
+    expect(smsTemplateVars(gateway).type).toBe('网关失联');
+    expect(smsText(gateway)).toContain('网关失联');
+  });
+
   it('adds the acknowledge link only while the whole text fits in MAX_PARTS parts', () => {
     const link = `https://seals.example.org/ack/${'x'.repeat(160)}`;
     const withLink = smsText({ ...base, ackUrl: link });
