@@ -3,10 +3,10 @@ import { ackUrl, DEFAULT_ACK_TTL_MS, signAckToken } from './ackLink.ts';
 import type { Alert } from './alertModel.ts';
 import { alertMessage, type LifecycleEvent, type Locale, subjectOf } from './notificationTexts.ts';
 import { smsTemplateVars, smsText } from './notifiers/sms/smsText.ts';
-import type { Notification, SmsContent } from './notifiers/types.ts';
+import type { Notification, SmsContent, VoiceContent } from './notifiers/types.ts';
 import type { Worker } from './routing.ts';
 
-export type Channel = 'email' | 'webhook' | 'sms';
+export type Channel = 'email' | 'webhook' | 'sms' | 'voice';
 
 /** One outbox row to insert: the rendered notification travels with it, so delivery never re-renders. */
 export interface PlannedDelivery {
@@ -38,11 +38,17 @@ export interface PlanInput {
   newNonce?: () => string;
   /** The SMS reply code of this alert for a recipient (notifiers/sms/replyCodes.ts); none: no code. */
   smsReplyCode?: (recipientId: string) => string;
+  /** The channels this notification goes on (the channel plan's step); default: e-mail, webhook, SMS. */
+  channels?: ReadonlySet<Channel>;
+  /** A later step of the plan that goes only while the alert is unacknowledged. */
+  ifUnacknowledged?: boolean;
 }
 
+const FIRST_STEP: ReadonlySet<Channel> = new Set(['email', 'webhook', 'sms']);
+
 /**
- * Every delivery an alert event causes: for each recipient, one per channel it has (e-mail, webhook,
- * SMS to its phone),
+ * Every delivery an alert event causes: for each recipient, one per channel it has among `channels`
+ * (e-mail, webhook, SMS and voice to its phone),
  * each with its own signed acknowledge link (recipient-bound, so the ack records who). A recipient
  * with no channel gets nothing here; the engine should count/log it (`unreachable`).
  */
@@ -57,10 +63,12 @@ export function planNotifications(input: PlanInput): {
   for (const w of input.recipients) {
     if (seen.has(w.id)) continue;
     seen.add(w.id);
+    const wanted = input.channels ?? FIRST_STEP;
     const channels: Channel[] = [];
-    if (w.email) channels.push('email');
-    if (w.webhook) channels.push('webhook');
-    if (w.phone) channels.push('sms');
+    if (w.email && wanted.has('email')) channels.push('email');
+    if (w.webhook && wanted.has('webhook')) channels.push('webhook');
+    if (w.phone && wanted.has('sms')) channels.push('sms');
+    if (w.phone && wanted.has('voice')) channels.push('voice');
     if (channels.length === 0) {
       unreachable.push(w.id);
       continue;
@@ -96,9 +104,11 @@ export function planNotifications(input: PlanInput): {
             name: w.name,
             email: w.email,
             webhook: w.webhook,
-            ...(channel === 'sms' ? { phone: w.phone } : {}),
+            ...(channel === 'sms' || channel === 'voice' ? { phone: w.phone } : {}),
           },
           ...(channel === 'sms' ? { sms: smsContent(input, w.id, token) } : {}),
+          ...(channel === 'voice' ? { voice: voiceContent(input) } : {}),
+          ...(input.ifUnacknowledged ? { ifUnacknowledged: true as const } : {}),
           subject: subjectOf(input.locale, view),
           view,
           data: {
@@ -119,6 +129,21 @@ export function planNotifications(input: PlanInput): {
     }
   }
   return { deliveries, unreachable };
+}
+
+/** What the call reads out: the SMS template's facts (type, place, time); a call has no reply code. */
+function voiceContent(input: PlanInput): VoiceContent {
+  const { type, place, time } = smsTemplateVars({
+    locale: input.locale,
+    tz: input.tz,
+    event: input.event,
+    type: input.alert.type,
+    detail: input.detail,
+    openedAt: input.alert.openedAt,
+    address: input.address,
+    gridPath: input.gridPath,
+  });
+  return { vars: { type, place, time } };
 }
 
 /** The SMS's text and template variables, with the recipient's reply code and ack link. */

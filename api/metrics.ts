@@ -3,6 +3,7 @@ import type { ExternalConsumerStats } from '../broker/external/consumer.ts';
 import type { EventBus } from '../core/eventBus.ts';
 import type { ServiceEvents } from '../core/events.ts';
 import type { BackupReport } from './backupReport.ts';
+import { type VoiceMetrics, voiceMetrics } from './voiceMetrics.ts';
 
 /** Numbers read at scrape time from the parts that own them. */
 export interface MetricSources {
@@ -57,6 +58,8 @@ export interface MetricSources {
   backup?: BackupReport;
   /** The SMS channel (SMS_URL); null when off (its metrics are left out). */
   sms?(): SmsMetrics | null;
+  /** The voice channel (VOICE_URL); null when off. */
+  voice?(): VoiceMetrics | null;
 }
 
 /**
@@ -233,6 +236,7 @@ export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSourc
   );
   if (sources.backup) backupMetrics(registry, sources.backup);
   if (sources.sms) smsMetrics(registry, sources.sms);
+  if (sources.voice) voiceMetrics(registry, sources.voice);
   const http = new Histogram({
     name: 'sealwatch_http_request_duration_seconds',
     help: 'HTTP request latency by route and status class',

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { AlertingSettings } from '../alerting/engine/createAlerting.ts';
 import type { SessionSettings } from '../api/sessionCookie.ts';
+import { BUILT_IN_CHANNEL_PLAN, type ChannelPlan } from '../core/channelPlan.ts';
 import type { Config } from '../core/config.ts';
 import type { TelemetryOptions } from '../ingest/telemetry/createTelemetrySink.ts';
 import type { PolicyValues } from '../registry/policy/policyFields.ts';
@@ -98,6 +99,8 @@ export function configSections(config: Config, tlsFiles: TlsFiles | null): Confi
       smtpUrl: config.SMTP_URL,
       mailFrom: config.MAIL_FROM,
       smsUrl: config.SMS_URL,
+      voiceUrl: config.VOICE_URL,
+      channelPlan: rootChannelPlan(config),
       publicUrl: config.PUBLIC_URL,
       tz: config.TZ_LOCAL,
       locale: config.LOCALE,
@@ -180,5 +183,11 @@ function rootPolicy(config: Config): PolicyValues {
     lowBatteryPercent: config.LOW_BATTERY_PERCENT,
     outageMinSilent: config.OUTAGE_MIN_SILENT,
     outageFraction: config.OUTAGE_FRACTION,
+    channelPlan: rootChannelPlan(config),
   };
+}
+
+/** CHANNEL_PLAN over the built-in plan: a severity it does not list keeps the built-in steps. */
+function rootChannelPlan(config: Config): Required<ChannelPlan> {
+  return { ...BUILT_IN_CHANNEL_PLAN, ...config.CHANNEL_PLAN };
 }

@@ -6,8 +6,10 @@
 import { accessSync, constants } from 'node:fs';
 import cron from 'node-cron';
 import { z } from 'zod';
+import { channelPlanSchema } from './channelPlan.ts';
 import { parseDuration } from './duration.ts';
 import { parseSmsUrl } from './smsUrl.ts';
+import { parseVoiceUrl } from './voiceUrl.ts';
 
 const duration = z.string().transform((text, ctx) => {
   const ms = parseDuration(text);
@@ -275,6 +277,35 @@ export const VARIABLES = {
     help: 'SMS channel: smpp://system_id:password@host:port, aliyun-sms://AccessKeyId:AccessKeySecret@dysmsapi.aliyuncs.com?sign=…&template=… or tencent-sms://SecretId:SecretKey@sms.tencentcloudapi.com?appId=…&sign=…&template=… (README, SMS)',
     secret: true,
   },
+  VOICE_URL: {
+    schema: z.string().superRefine((text, ctx) => {
+      try {
+        parseVoiceUrl(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
+    example: 'aliyun-voice://AccessKeyId:AccessKeySecret@dyvmsapi.aliyuncs.com?template=TTS_123456789',
+    help: 'voice call channel: aliyun-voice://AccessKeyId:AccessKeySecret@dyvmsapi.aliyuncs.com?template=…&calledShowNumber=… or tencent-voice://SecretId:SecretKey@vms.tencentcloudapi.com?appId=…&template=… (README, Voice calls)',
+    secret: true,
+  },
+  CHANNEL_PLAN: {
+    schema: z.string().transform((text, ctx) => {
+      const r = channelPlanSchema.safeParse(text);
+      if (!r.success) {
+        const i = r.error.issues[0];
+        ctx.addIssue({
+          code: 'custom',
+          message: `is not a channel plan: ${i?.path.length ? `${i.path.join('.')}: ` : ''}${i?.message ?? 'invalid'}`,
+        });
+        return z.NEVER;
+      }
+      return r.data;
+    }),
+    example:
+      '{"critical":[{"after":"0s","channels":["webhook","sms"]},{"after":"2m","channels":["voice"],"ifUnacknowledged":true}]}',
+    help: 'root policy: which channels when, per severity, as JSON (README, Channel plan); default: all at once, voice at +2m for unacknowledged critical alerts',
+  },
   MAIL_FROM: {
     schema: z.string().min(3),
     example: 'SealWatch <alerts@example.org>',
@@ -446,6 +477,8 @@ export const VARIABLE_GROUPS: readonly (readonly [string, readonly (keyof typeof
       'SMTP_URL',
       'MAIL_FROM',
       'SMS_URL',
+      'VOICE_URL',
+      'CHANNEL_PLAN',
       'PUBLIC_URL',
       'TZ_LOCAL',
       'LOCALE',

@@ -103,7 +103,7 @@ export function parseSmsUrl(text: string): SmsTarget {
   };
 }
 
-function callbackToken(v: string | null): string | null {
+export function callbackToken(v: string | null): string | null {
   if (v === null) return null;
   if (!/^[A-Za-z0-9_-]{16,128}$/.test(v))
     throw new Error('has a callback token that is not 16–128 of A–Z a–z 0–9 _ -');

@@ -87,6 +87,7 @@ export class AlertEngine {
       logger: o.logger,
       ...(o.backoff ? { backoff: o.backoff } : {}),
       settle: (s) => this.decisions.settle(s),
+      unacknowledged: (alertId) => memory.byId.get(alertId)?.status === 'open',
     });
     this.offline = new OfflineSweep(this.c, this.decisions);
     this.sweeps = new Sweeps(this.c, this.decisions, this.offline, this.dispatcher);

@@ -1,5 +1,6 @@
 import { type AlertChange, gatewayOf } from '../alertModel.ts';
 import type { OutboxRow, StoredAlert } from '../alertStore.ts';
+import { SKIPPED_ACKNOWLEDGED } from './outboxDispatcher.ts';
 
 /** An alert as the API, the SSE stream and the live page show it: ISO times, address, grid path. */
 export interface AlertView {
@@ -71,7 +72,7 @@ export function deliveryView(o: OutboxRow) {
     id: o.id,
     channel: o.channel,
     recipientId: o.recipientId,
-    status: o.status,
+    status: o.status === 'failed' && o.lastError === SKIPPED_ACKNOWLEDGED ? ('skipped' as const) : o.status,
     attempts: o.attempts,
     createdAt: iso(o.createdAt),
     ...(o.deliveredAt !== null ? { deliveredAt: iso(o.deliveredAt) } : {}),

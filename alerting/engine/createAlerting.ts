@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
+import type { ChannelStep, PlanSeverity } from '../../core/channelPlan.ts';
 import type { EventBus } from '../../core/eventBus.ts';
 import type { ServiceEvents } from '../../core/events.ts';
 import { parseSmsUrl, redactSmsUrl } from '../../core/smsUrl.ts';
+import { parseVoiceUrl } from '../../core/voiceUrl.ts';
 import { type Clock, DEFAULT_POLICY, type Policy } from '../alertModel.ts';
 import type { AlertStore } from '../alertStore.ts';
 import type { BackoffOptions } from '../backoff.ts';
@@ -13,6 +15,7 @@ import { SmsReplyCodes } from '../notifiers/sms/replyCodes.ts';
 import type { SmsChannel } from '../notifiers/sms/smsChannel.ts';
 import type { SmsLedger } from '../notifiers/sms/smsLedger.ts';
 import type { Notifier } from '../notifiers/types.ts';
+import { createVoiceChannel, type VoiceChannel } from '../notifiers/voice/voiceChannel.ts';
 import { createWebhookNotifier } from '../notifiers/webhook.ts';
 import { AckFlow } from './ackFlow.ts';
 import { AlertEngine, type AlertEngineOptions } from './alertEngine.ts';
@@ -26,6 +29,10 @@ export interface AlertingSettings {
   mailFrom?: string | undefined;
   /** SMS_URL: an SMPP gateway or a cloud SMS account (core/smsUrl.ts). */
   smsUrl?: string | undefined;
+  /** VOICE_URL: an Aliyun or Tencent Cloud voice notification account (core/voiceUrl.ts). */
+  voiceUrl?: string | undefined;
+  /** CHANNEL_PLAN over the built-in plan (core/channelPlan.ts). */
+  channelPlan?: Readonly<Record<PlanSeverity, readonly ChannelStep[]>>;
   publicUrl: string;
   tz: string;
   locale: Locale;
@@ -47,6 +54,8 @@ export interface Alerting {
   report: DailyReportJob;
   /** The SMS channel (SMS_URL), for /metrics; null when off. */
   sms: SmsChannel | null;
+  /** The voice channel (VOICE_URL), for /metrics; null when off. */
+  voice: VoiceChannel | null;
   /** The root's announce span (the environment's), in minutes. */
   announceMinutes: number;
   /** The announce span in force at a household's node, in minutes. */
@@ -87,6 +96,12 @@ export function createAlerting(deps: {
     notifiers.push(sms);
     logger.info({ smsUrl: redactSmsUrl(s.smsUrl) }, 'SMS channel on');
   }
+  let voice: VoiceChannel | null = null;
+  if (s.voiceUrl && deps.smsLedger) {
+    voice = createVoiceChannel(parseVoiceUrl(s.voiceUrl), { ledger: deps.smsLedger, clock, logger });
+    notifiers.push(voice);
+    logger.info({ voiceUrl: redactSmsUrl(s.voiceUrl) }, 'voice channel on');
+  }
   const policy: Policy = {
     ...DEFAULT_POLICY,
     heartbeatIntervalMs: s.heartbeatIntervalMs,
@@ -104,6 +119,7 @@ export function createAlerting(deps: {
     logger,
     policy,
     escalateAfter: s.escalateAfter,
+    ...(s.channelPlan ? { channelPlan: s.channelPlan } : {}),
     tz: s.tz,
     locale: s.locale,
     publicUrl: s.publicUrl,
@@ -142,6 +158,7 @@ export function createAlerting(deps: {
     }),
     report,
     sms,
+    voice,
     announceMinutes: policy.announceMinutes,
     announceMinutesOf: (householdId) => engine.announceMinutesOf(householdId),
     async start() {

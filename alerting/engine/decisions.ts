@@ -8,6 +8,7 @@ import {
   type SealState,
 } from '../alertModel.ts';
 import type { StoredAlert, Written } from '../alertStore.ts';
+import { alertChannels } from '../channelPlan.ts';
 import { firstEscalationAt } from '../escalation.ts';
 import { evaluateMessage } from '../evaluateMessage.ts';
 import { appendOccurrence, autoResolve, createAlert, notifiedChange } from '../lifecycle.ts';
@@ -216,7 +217,12 @@ export class Decisions {
     if (alert.type === 'breach' && alert.sensorId) batch.pendingDelete.push(alert.sensorId);
   }
 
-  /** Outbox rows for everyone `recipients` names, on the channels that are on. */
+  /**
+   * Outbox rows for everyone `recipients` names, on the channels that are on and that the channel
+   * plan of the alert's node names for its severity at once (alerting/channelPlan.ts). An opening
+   * also writes the plan's later steps for the assignee, each a row due at its step: stored, so a
+   * restart neither loses nor repeats it; one that waits for no acknowledgement is skipped when due.
+   */
   notify(
     batch: DecisionBatch,
     alert: StoredAlert,
@@ -224,14 +230,43 @@ export class Decisions {
     recipients: readonly Worker[],
     now: number,
   ): void {
+    const plan = alertChannels(this.c.policies.at(alert.gridId).channelPlan, alert.severity);
+    this.plan(batch, alert, event, recipients, now, plan.now, null);
+    if (event !== 'opened') return;
+    const assignee = recipients.filter((w) => w.id === alert.assignee);
+    for (const step of plan.later)
+      this.plan(
+        batch,
+        alert,
+        event,
+        assignee.length > 0 ? assignee : recipients,
+        now,
+        new Set(step.channels),
+        {
+          at: alert.openedAt + step.afterMs,
+          ifUnacknowledged: step.ifUnacknowledged,
+        },
+      );
+  }
+
+  private plan(
+    batch: DecisionBatch,
+    alert: StoredAlert,
+    event: LifecycleEvent,
+    recipients: readonly Worker[],
+    now: number,
+    wanted: ReadonlySet<Channel>,
+    later: { at: number; ifUnacknowledged: boolean } | null,
+  ): void {
     const { o, org } = this.c;
+    const channels = new Set([...wanted].filter((c) => this.channels.has(c)));
     const reachable = recipients.map((w) => ({
       ...w,
-      email: this.channels.has('email') ? w.email : null,
-      webhook: this.channels.has('webhook') ? w.webhook : null,
-      phone: this.channels.has('sms') ? w.phone : null,
+      email: channels.has('email') ? w.email : null,
+      webhook: channels.has('webhook') ? w.webhook : null,
+      phone: channels.has('sms') || channels.has('voice') ? w.phone : null,
     }));
-    const codes = o.smsReplyCodes;
+    const codes = channels.has('sms') ? o.smsReplyCodes : undefined;
     const { deliveries, unreachable } = planNotifications({
       alert,
       event,
@@ -245,26 +280,33 @@ export class Decisions {
       ackKey: o.ackKey,
       now,
       newId: randomUUID,
+      channels,
+      ...(later?.ifUnacknowledged ? { ifUnacknowledged: true } : {}),
       ...(codes ? { smsReplyCode: (recipientId: string) => codes.allocate(recipientId, alert.id) } : {}),
     });
-    if (unreachable.length > 0) {
-      o.logger.warn({ alertId: alert.id, unreachable, event }, 'recipients without a usable channel');
+    if (later) {
+      // A later step on a channel that is off, or to someone without it, is nobody's loss at once.
+      if (deliveries.length === 0)
+        o.logger.info({ alertId: alert.id, channels: [...wanted] }, 'later channel step: nothing to send');
+    } else {
+      if (unreachable.length > 0) {
+        o.logger.warn({ alertId: alert.id, unreachable, event }, 'recipients without a usable channel');
+      }
+      if (recipients.length === 0) o.logger.warn({ alertId: alert.id, event }, 'nobody to notify');
     }
-    if (recipients.length === 0) o.logger.warn({ alertId: alert.id, event }, 'nobody to notify');
     for (const d of deliveries) {
-      batch.outbox.push(
-        pendingOutboxRow(
-          {
-            id: d.notification.id,
-            alertId: alert.id,
-            kind: 'alert',
-            channel: d.channel,
-            recipientId: d.recipientId,
-            notification: d.notification,
-          },
-          now,
-        ),
+      const row = pendingOutboxRow(
+        {
+          id: d.notification.id,
+          alertId: alert.id,
+          kind: 'alert',
+          channel: d.channel,
+          recipientId: d.recipientId,
+          notification: d.notification,
+        },
+        now,
       );
+      batch.outbox.push(later ? { ...row, nextAttemptAt: Math.max(now, later.at) } : row);
     }
   }
 
@@ -278,6 +320,7 @@ export class Decisions {
       for (const a of batch.alerts.values())
         if (a.nextEscalationAt !== undefined) this.deps.deadline(a.nextEscalationAt);
       for (const p of batch.pendingPut) this.deps.deadline(p.dueAt);
+      for (const r of batch.outbox) if (r.nextAttemptAt !== null) this.deps.deadline(r.nextAttemptAt);
     });
   }
 
@@ -317,6 +360,10 @@ export class Decisions {
             status: s.update.status,
             outboxId: s.row.id,
             ...(s.update.lastError ? { error: s.update.lastError } : {}),
+            // A call's id from the vendor's answer, on the alert itself (voice/voiceChannel.ts).
+            ...(s.row.channel === 'voice' && s.result.status === 'delivered' && s.result.detail
+              ? { call: s.result.detail }
+              : {}),
           });
     try {
       await this.c.queue.run(() =>

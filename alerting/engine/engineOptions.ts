@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ChannelStep, PlanSeverity } from '../../core/channelPlan.ts';
 import type { EventBus } from '../../core/eventBus.ts';
 import type { SealCommitted, ServiceEvents } from '../../core/events.ts';
 import type { Clock, Policy } from '../alertModel.ts';
@@ -22,6 +23,8 @@ export interface AlertEngineOptions {
   policy: Policy;
   /** ESCALATE_AFTER, in ms from the opening. */
   escalateAfter: readonly number[];
+  /** CHANNEL_PLAN over the built-in plan (core/channelPlan.ts); nodes' plans are laid over it. */
+  channelPlan?: Readonly<Record<PlanSeverity, readonly ChannelStep[]>>;
   tz: string;
   locale: Locale;
   publicUrl: string;

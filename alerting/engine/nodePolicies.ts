@@ -1,9 +1,12 @@
+import { BUILT_IN_CHANNEL_PLAN, type ChannelStep, type PlanSeverity } from '../../core/channelPlan.ts';
 import type { PolicyOverrides } from '../../registry/policy/policyFields.ts';
 import type { Policy } from '../alertModel.ts';
+import { planInForce } from '../channelPlan.ts';
 
-/** What the rules read at one grid node: the rules' Policy and the escalation steps (ms from the opening). */
+/** What the rules read at one grid node: the rules' Policy, the escalation steps (ms from the opening) and the channel plan. */
 export interface NodePolicy extends Policy {
   readonly escalateAfter: readonly number[];
+  readonly channelPlan: Readonly<Record<PlanSeverity, readonly ChannelStep[]>>;
 }
 
 /** The outage thresholds at one node (the outage rule asks per node it looks at). */
@@ -34,6 +37,8 @@ export class NodePolicies {
       /** The environment's values. */
       policy: Policy;
       escalateAfter: readonly number[];
+      /** CHANNEL_PLAN over the built-in plan (every severity); default: the built-in plan. */
+      channelPlan?: Readonly<Record<PlanSeverity, readonly ChannelStep[]>>;
     },
   ) {}
 
@@ -89,6 +94,7 @@ export class NodePolicies {
     return Object.freeze({
       ...policy,
       escalateAfter: v.escalateAfter ?? escalateAfter,
+      channelPlan: planInForce(this.o.channelPlan ?? BUILT_IN_CHANNEL_PLAN, v.channelPlan),
       ...(v.breachGrace !== undefined ? { graceSeconds: v.breachGrace / 1000 } : {}),
       ...(v.opensPerDay !== undefined ? { maxOpensPerDay: v.opensPerDay } : {}),
       ...(v.announceSpan !== undefined ? { announceMinutes: v.announceSpan / 60_000 } : {}),

@@ -18,8 +18,19 @@ const BATCH = 50;
 export interface Settled {
   row: OutboxRow;
   update: OutboxUpdate;
-  result: DeliveryResult | { status: 'folded' } | { status: 'channelOff'; error: string };
+  result:
+    | DeliveryResult
+    | { status: 'folded' }
+    | { status: 'channelOff'; error: string }
+    | { status: 'skipped'; error: string };
 }
+
+/**
+ * The error of a plan step not sent because the alert was acknowledged (or resolved) before it was
+ * due. The outbox keeps it as `failed` (its statuses are fixed by a check constraint); the alert's
+ * deliveries show it as `skipped` (alertView.ts).
+ */
+export const SKIPPED_ACKNOWLEDGED = 'skipped: acknowledged or resolved before this step';
 
 /**
  * Delivers due outbox rows. A row is claimed (`sending`, attempts + 1) in its own commit before the
@@ -46,6 +57,8 @@ export class OutboxDispatcher {
       settle: (s: Settled) => Promise<void>;
       /** Per-robot budgets shared by every recipient on the same robot URL (one gate for the engine). */
       robots: RobotRateGate;
+      /** Is the alert still unacknowledged (open)? Asked for a plan step that waits for no acknowledgement. */
+      unacknowledged?: (alertId: string) => boolean;
     },
   ) {
     this.robots = deps.robots;
@@ -92,6 +105,15 @@ export class OutboxDispatcher {
   private async deliver(row: OutboxRow): Promise<void> {
     const { store, clock, logger } = this.deps;
     const now = clock.now();
+    // A later step of the channel plan that only goes while nobody acknowledged (channelPlan.ts).
+    if (row.notification.ifUnacknowledged && row.alertId && !this.deps.unacknowledged?.(row.alertId)) {
+      await this.deps.settle({
+        row,
+        update: { ...updateOf(row), status: 'failed', nextAttemptAt: null, lastError: SKIPPED_ACKNOWLEDGED },
+        result: { status: 'skipped', error: SKIPPED_ACKNOWLEDGED },
+      });
+      return;
+    }
     const notifier = this.deps.notifiers.get(row.channel);
     if (!notifier) {
       const error = `${row.channel} channel is off`;
@@ -125,7 +147,8 @@ export class OutboxDispatcher {
         return;
       }
     }
-    if (row.attempts === 0 && row.kind === 'alert') {
+    // A call is never folded into a summary: there is no summary a phone could read out.
+    if (row.attempts === 0 && row.kind === 'alert' && row.channel !== 'voice') {
       const admission = this.deps.limiter.offer(limiterKey(row), row, now);
       if (!admission.send) {
         await this.deps.settle({

@@ -36,6 +36,18 @@ export interface Notification {
   rendered?: { text: string; html: string };
   /** On the SMS channel: the short text and template variables. */
   sms?: SmsContent;
+  /** On the voice channel: the text-to-speech template's variables (notifiers/voice/). */
+  voice?: VoiceContent;
+  /**
+   * A later step of the channel plan (alerting/channelPlan.ts) that goes only while nobody has
+   * acknowledged the alert: the outbox checks when the row is due, and skips it otherwise.
+   */
+  ifUnacknowledged?: true;
+}
+
+/** What a voice call reads out: the approved TTS template's variables (the SMS's facts, without the code). */
+export interface VoiceContent {
+  vars: { type: string; place: string; time: string };
 }
 
 export type DeliveryResult =
@@ -46,7 +58,7 @@ export type DeliveryResult =
   | { status: 'permanent'; error: string };
 
 export interface Notifier {
-  readonly channel: 'email' | 'webhook' | 'sms';
+  readonly channel: 'email' | 'webhook' | 'sms' | 'voice';
   send(n: Notification): Promise<DeliveryResult>;
   close(): Promise<void>;
 }

@@ -10,7 +10,7 @@ import { isoAt } from '../views.ts';
 
 const gridId = pathParams('gridId');
 
-const written = z.union([z.string(), z.number(), z.array(z.string())]);
+const written = z.union([z.string(), z.number(), z.array(z.string()), z.record(z.string(), z.unknown())]);
 const fieldsOf = <T extends z.ZodType>(value: T) =>
   z.object(
     Object.fromEntries(POLICY_FIELDS.map((f) => [f, value])) as Record<(typeof POLICY_FIELDS)[number], T>,

@@ -82,6 +82,7 @@ export async function startApi(
       const s = alerting.sms?.stats();
       return s ? { ...s, replies: { ...s.replies } as Record<string, number> } : null;
     },
+    voice: () => alerting.voice?.stats() ?? null,
     ...(deps.backups ? { backup: deps.backups } : {}),
   });
 

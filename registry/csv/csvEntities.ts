@@ -119,6 +119,8 @@ export const CSV_ENTITIES = {
         if (text !== undefined && text !== '') body[f] = /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text;
       }
       if (v.escalateAfter) body.escalateAfter = v.escalateAfter.split(/[;,\s]+/).filter((s) => s !== '');
+      // A channel plan is its JSON in one (quoted) cell.
+      if (v.channelPlan) body.channelPlan = v.channelPlan;
       return body;
     },
     exportRows: (r) =>
@@ -131,6 +133,7 @@ export const CSV_ENTITIES = {
             gridId: p.gridId,
             ...written,
             ...(Array.isArray(steps) ? { escalateAfter: steps.join(';') } : {}),
+            ...(written.channelPlan ? { channelPlan: JSON.stringify(written.channelPlan) } : {}),
           },
         };
       }),

@@ -4,6 +4,12 @@
  * and the one zod schema the API and the CSV import check them with.
  */
 import { z } from 'zod';
+import {
+  BUILT_IN_CHANNEL_PLAN,
+  type ChannelPlan,
+  channelPlanSchema,
+  writtenChannelPlan,
+} from '../../core/channelPlan.ts';
 import { formatDuration, parseDuration } from '../../core/duration.ts';
 import { idSchema } from '../schemas.ts';
 
@@ -15,6 +21,7 @@ export const POLICY_FIELDS = [
   'lowBatteryPercent',
   'outageMinSilent',
   'outageFraction',
+  'channelPlan',
 ] as const;
 export type PolicyField = (typeof POLICY_FIELDS)[number];
 
@@ -34,6 +41,8 @@ export interface PolicyValues {
   outageMinSilent: number;
   /** Outage: at least this fraction of the node's monitored sensors silent. */
   outageFraction: number;
+  /** Which channels when, per severity (issue 17.3, core/channelPlan.ts); severities it omits: the environment's. */
+  channelPlan: ChannelPlan;
 }
 
 /** The fields one node sets itself; the rest it inherits. */
@@ -58,6 +67,7 @@ export const BUILT_IN_POLICY: Readonly<PolicyValues> = {
   lowBatteryPercent: 20,
   outageMinSilent: 5,
   outageFraction: 0.5,
+  channelPlan: BUILT_IN_CHANNEL_PLAN,
 };
 
 const durationText = (what: string, { zero }: { zero: boolean }) =>
@@ -132,6 +142,7 @@ const FIELD_SCHEMAS = {
     .number({ message: 'outageFraction must be a number in (0, 1]' })
     .gt(0, 'outageFraction must be in (0, 1]: above 0')
     .lte(1, 'outageFraction must be in (0, 1]: at most 1'),
+  channelPlan: channelPlanSchema,
 } satisfies Record<PolicyField, z.ZodType>;
 
 /**
@@ -161,25 +172,27 @@ export interface GridPolicy {
   updatedBy: string;
 }
 
+/** A field's value as the API and the CSV show it (a channel plan: its JSON object). */
+export type WrittenValue = string | number | string[] | Record<string, unknown>;
+
 /** A value as people write it: durations as the environment writes them, lists as lists. */
-export function writtenValue<F extends PolicyField>(
-  field: F,
-  value: PolicyValues[F],
-): string | number | string[] {
+export function writtenValue<F extends PolicyField>(field: F, value: PolicyValues[F]): WrittenValue {
   switch (field) {
     case 'breachGrace':
     case 'announceSpan':
       return value === 0 ? '0s' : formatDuration(value as number);
     case 'escalateAfter':
       return (value as readonly number[]).map(formatDuration);
+    case 'channelPlan':
+      return writtenChannelPlan(value as ChannelPlan);
     default:
       return value as number;
   }
 }
 
 /** The fields of a policy as people write them (the API's and the CSV's form). */
-export function writtenPolicy(values: PolicyOverrides): Record<string, string | number | string[]> {
-  const out: Record<string, string | number | string[]> = {};
+export function writtenPolicy(values: PolicyOverrides): Record<string, WrittenValue> {
+  const out: Record<string, WrittenValue> = {};
   for (const f of POLICY_FIELDS) {
     const v = values[f];
     if (v !== undefined) out[f] = writtenValue(f, v as PolicyValues[typeof f]);

@@ -1,0 +1,70 @@
+import type { VoiceTarget } from '../../../core/voiceUrl.ts';
+import { tc3Authorization } from '../sms/cloudSigning.ts';
+import type { CallAnswer, PlaceCall } from './voiceChannel.ts';
+
+const CONTENT_TYPE = 'application/json; charset=utf-8';
+const PERMANENT = new Set([
+  'InvalidParameterValue.IncorrectPhoneNumber',
+  'FailedOperation.PhoneNumberInBlacklist',
+]);
+
+/**
+ * Tencent Cloud VMS SendTtsVoice, API 3.0 version 2020-09-02 (cloud.tencent.com/document/api/1128/51558):
+ * a JSON POST signed TC3-HMAC-SHA256 with service `vms` (the SMS channel's signer, sms/cloudSigning.ts).
+ * TemplateParamSet is the alert's variables in the order type, place, time (the template's {1}…{3});
+ * CalledNumber in E.164 (+86…); SessionContext the outbox row's id. SendStatus.CallId is the call's id.
+ */
+export function tencentCall(t: VoiceTarget, timeoutMs = 10_000): PlaceCall {
+  return async (phone, n, now) => {
+    const vars = n.voice?.vars;
+    const payload = JSON.stringify({
+      TemplateId: t.templateId,
+      CalledNumber: /^1\d{10}$/.test(phone) ? `+86${phone}` : `+${phone}`,
+      VoiceSdkAppid: t.appId,
+      TemplateParamSet: vars ? [vars.type, vars.place, vars.time] : [],
+      PlayTimes: t.playTimes,
+      SessionContext: n.id,
+    });
+    const timestamp = Math.floor(now / 1000);
+    const { authorization } = tc3Authorization({
+      secretId: t.accessKeyId,
+      secretKey: t.accessKeySecret,
+      service: 'vms',
+      host: t.endpoint,
+      contentType: CONTENT_TYPE,
+      timestamp,
+      payload,
+    });
+    const res = await fetch(`${t.tls ? 'https' : 'http'}://${t.endpoint}/`, {
+      method: 'POST',
+      headers: {
+        authorization,
+        'content-type': CONTENT_TYPE,
+        'x-tc-action': 'SendTtsVoice',
+        'x-tc-timestamp': String(timestamp),
+        'x-tc-version': '2020-09-02',
+        'x-tc-region': t.region ?? 'ap-guangzhou',
+      },
+      body: payload,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    return tencentCallAnswer(res.status, (await res.json().catch(() => null)) as TencentBody | null);
+  };
+}
+
+interface TencentBody {
+  Response?: { Error?: { Code?: string; Message?: string }; SendStatus?: { CallId?: string } };
+}
+
+export function tencentCallAnswer(httpStatus: number, body: TencentBody | null): CallAnswer {
+  const r = body?.Response;
+  const callId = r?.SendStatus?.CallId;
+  if (!r?.Error && callId) return { ok: true, callId };
+  const code = r?.Error?.Code ?? `HTTP ${httpStatus}`;
+  const message = r?.Error?.Message;
+  const error = `tencent SendTtsVoice: ${code}${message ? ` (${message.slice(0, 200)})` : ''}`;
+  if (PERMANENT.has(code)) return { ok: false, result: { status: 'permanent', error } };
+  if (code.startsWith('LimitExceeded') || code === 'RequestLimitExceeded')
+    return { ok: false, result: { status: 'retryable', error, retryAfterMs: 60_000 } };
+  return { ok: false, result: { status: 'retryable', error } };
+}
