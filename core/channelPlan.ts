@@ -106,7 +106,12 @@ export const channelPlanSchema = z.preprocess(
         warning: stepsSchema.optional(),
         maintenance: stepsSchema.optional(),
       },
-      { message: `a channel plan is a JSON object with steps for ${PLAN_SEVERITIES.join(', ')}` },
+      {
+        error: (issue) =>
+          issue.code === 'unrecognized_keys'
+            ? `a channel plan names severities ${PLAN_SEVERITIES.join(', ')}, not ${issue.keys.join(', ')}`
+            : `a channel plan is a JSON object with steps for ${PLAN_SEVERITIES.join(', ')}`,
+      },
     )
     .refine(
       (p) => PLAN_SEVERITIES.some((s) => p[s] !== undefined),

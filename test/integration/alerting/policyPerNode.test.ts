@@ -41,8 +41,17 @@ describe('policy per grid node', () => {
       lowBatteryPercent: 20,
       outageMinSilent: 5,
       outageFraction: 0.5,
+      // Issue 17.3: the built-in channel plan (no CHANNEL_PLAN here).
+      channelPlan: {
+        critical: [
+          { after: '0s', channels: ['webhook', 'sms', 'email'] },
+          { after: '2m', channels: ['voice'], ifUnacknowledged: true },
+        ],
+        warning: [{ after: '0s', channels: ['webhook', 'sms', 'email'] }],
+        maintenance: [{ after: '0s', channels: ['webhook', 'sms', 'email'] }],
+      },
     });
-    expect(Object.values(root.source)).toEqual(Array(7).fill('default'));
+    expect(Object.values(root.source)).toEqual(Array(8).fill('default'));
     expect(root).toMatchObject({ set: {}, updatedAt: null, updatedBy: null });
 
     const town = await must(
@@ -160,7 +169,14 @@ describe('policy per grid node', () => {
   });
 
   it('policies leave and come back as CSV: one row per node, escalateAfter as a list in one cell', async () => {
-    await must(svc, 'PUT', '/api/grid/shicun/policy', { announceSpan: '15m', outageMinSilent: 3 }, 200);
+    const plan = { critical: [{ after: '0s', channels: ['webhook', 'voice'] }] };
+    await must(
+      svc,
+      'PUT',
+      '/api/grid/shicun/policy',
+      { announceSpan: '15m', outageMinSilent: 3, channelPlan: plan },
+      200,
+    );
     const exported = async () => {
       const res = await fetch(`${svc.httpUrl}/api/export/policies`, {
         headers: { authorization: `Bearer ${svc.adminToken}` },
@@ -171,10 +187,11 @@ describe('policy per grid node', () => {
     const csv = await exported();
     const lines = csv.trim().split(/\r\n/);
     expect(lines[0]).toBe(
-      'gridId,breachGrace,opensPerDay,announceSpan,escalateAfter,lowBatteryPercent,outageMinSilent,outageFraction',
+      'gridId,breachGrace,opensPerDay,announceSpan,escalateAfter,lowBatteryPercent,outageMinSilent,outageFraction,channelPlan',
     );
-    expect(lines).toContain('dongcun,,,,2s,25,,');
-    expect(lines).toContain('shicun,0s,,15m,,,3,');
+    expect(lines).toContain('dongcun,,,,2s,25,,,');
+    // A channel plan is its JSON in one quoted cell.
+    expect(lines).toContain(`shicun,0s,,15m,,,3,,"${JSON.stringify(plan).replaceAll('"', '""')}"`);
     const before = {
       dongcun: (await svc.api('GET', '/api/grid/dongcun/policy')).body.effective,
       shicun: (await svc.api('GET', '/api/grid/shicun/policy')).body.effective,
@@ -187,6 +204,7 @@ describe('policy per grid node', () => {
       outageMinSilent: null,
       escalateAfter: null,
       lowBatteryPercent: null,
+      channelPlan: null,
     };
     await must(svc, 'PUT', '/api/grid/dongcun/policy', cleared, 200);
     await must(svc, 'PUT', '/api/grid/shicun/policy', cleared, 200);
