@@ -4,8 +4,6 @@ import type { Clock } from '../../alertModel.ts';
 import { normalisePhone } from '../sms/phoneNumber.ts';
 import type { SmsLedger } from '../sms/smsLedger.ts';
 import type { DeliveryResult, Notification, Notifier } from '../types.ts';
-import { aliyunCall } from './aliyunVoice.ts';
-import { tencentCall } from './tencentVoice.ts';
 
 /** What one call request gave: the vendor's id of the call, or how it failed. */
 export type CallAnswer =
@@ -35,11 +33,11 @@ export interface VoiceChannel extends Notifier {
  * id per delivery), so the call's outcome, when the vendor reports it, lands on the delivery's
  * `receipt` as an SMS receipt does; the accepted call id is in the alert's history at once.
  */
-export function createVoiceChannel(
+export function voiceChannelOver(
   target: VoiceTarget,
-  deps: { ledger: SmsLedger; clock: Clock; logger: Logger; place?: PlaceCall },
+  deps: { ledger: SmsLedger; clock: Clock; logger: Logger; place: PlaceCall },
 ): VoiceChannel {
-  const place = deps.place ?? (target.kind === 'aliyun' ? aliyunCall(target) : tencentCall(target));
+  const { place } = deps;
   const stats: VoiceStats = { vendor: target.kind, up: false, placed: 0, failed: 0 };
   return {
     channel: 'voice',
