@@ -30,6 +30,7 @@ import { smsCallbackRoutes } from './routes/smsCallbacks.ts';
 import { systemRoutes } from './routes/system.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { userRoutes } from './routes/users.ts';
+import { voiceCallbackRoutes } from './routes/voiceCallbacks.ts';
 import { workerRoutes } from './routes/workers.ts';
 import { RouteTable } from './routeTable.ts';
 
@@ -109,6 +110,7 @@ export function buildApi(
     platformAppRoutes,
     platformPushRoutes,
     smsCallbackRoutes,
+    voiceCallbackRoutes,
     auditRoutes,
   ]) {
     routes(table, deps);

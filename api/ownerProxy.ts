@@ -22,6 +22,8 @@ const OWNER_PATHS = [
   /^\/announce\//,
   // The clouds' SMS receipts and replies: the owner holds the reply codes.
   /^\/api\/sms\//,
+  // The voice clouds' call reports: a key press acknowledges through the owner's engine.
+  /^\/api\/voice\//,
 ];
 
 /** Set on a forwarded request: an instance that is not the owner either refuses, never forwards again. */

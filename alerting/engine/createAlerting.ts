@@ -133,6 +133,13 @@ export function createAlerting(deps: {
   });
   const replies = new SmsReplyFlow(engine, deps.registry, codes, logger);
   sms?.onReply((reply) => replies.handle(reply));
+  // A key press of 1 in the call acknowledges as the called worker, as the one-tap link does.
+  voice?.onAcknowledge(async ({ alertId, recipientId }) => {
+    const alert = await engine.getAlert(alertId).catch(() => null);
+    if (alert?.status !== 'open') return;
+    await engine.acknowledge(alertId, recipientId, 'acknowledged by pressing 1 in the voice call');
+    logger.info({ alertId, workerId: recipientId }, 'alert acknowledged by key press in a voice call');
+  });
   let releaseCodes: (() => void) | null = null;
   const now = () => clock.now();
   const report = new DailyReportJob({

@@ -1,9 +1,11 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { VoiceTarget } from '../../../core/voiceUrl.ts';
 import type { Clock } from '../../alertModel.ts';
 import { normalisePhone } from '../sms/phoneNumber.ts';
 import type { SmsLedger } from '../sms/smsLedger.ts';
 import type { DeliveryResult, Notification, Notifier } from '../types.ts';
+import { ACK_KEY, readVoiceCallback, VOICE_CALLBACK_OK } from './voiceCallbacks.ts';
 
 /** What one call request gave: the vendor's id of the call, or how it failed. */
 export type CallAnswer =
@@ -19,11 +21,25 @@ export interface VoiceStats {
   up: boolean;
   placed: number;
   failed: number;
+  /** The vendor's reports by outcome: answered, not_answered, acknowledged (key 1), unmatched. */
+  reports: Record<string, number>;
 }
+
+/** A worker pressed the acknowledge key in the call to this delivery (the engine acknowledges as them). */
+export type KeyAckHandler = (d: { alertId: string; recipientId: string }) => Promise<void>;
 
 export interface VoiceChannel extends Notifier {
   readonly channel: 'voice';
   stats(): VoiceStats;
+  onAcknowledge(handler: KeyAckHandler): void;
+  /**
+   * A cloud's push of call reports (api/routes/voiceCallbacks.ts): `unauthorized` unless the token
+   * is VOICE_URL's `callback=`.
+   */
+  callback(
+    token: string | undefined,
+    body: unknown,
+  ): Promise<{ ok: true; answer: Record<string, unknown> } | { ok: false; reason: 'unauthorized' }>;
 }
 
 /**
@@ -38,10 +54,57 @@ export function voiceChannelOver(
   deps: { ledger: SmsLedger; clock: Clock; logger: Logger; place: PlaceCall },
 ): VoiceChannel {
   const { place } = deps;
-  const stats: VoiceStats = { vendor: target.kind, up: false, placed: 0, failed: 0 };
+  const stats: VoiceStats = { vendor: target.kind, up: false, placed: 0, failed: 0, reports: {} };
+  const count = (key: string) => {
+    stats.reports[key] = (stats.reports[key] ?? 0) + 1;
+  };
+  let onAck: KeyAckHandler | null = null;
+  const tokenOk = (token: string | undefined): boolean => {
+    if (!target.callbackToken || !token) return false;
+    const a = Buffer.from(token);
+    const b = Buffer.from(target.callbackToken);
+    return a.length === b.length && timingSafeEqual(a, b);
+  };
   return {
     channel: 'voice',
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, reports: { ...stats.reports } }),
+    onAcknowledge(handler) {
+      onAck = handler;
+    },
+    async callback(token, body) {
+      if (!tokenOk(token)) return { ok: false, reason: 'unauthorized' };
+      for (const r of readVoiceCallback(target.kind, body)) {
+        // A key press means the call was answered; the ledger finds the delivery by the call's id.
+        const answered = r.answered ?? true;
+        const found = await deps.ledger.recordReceipt(
+          r.callId,
+          {
+            outcome: answered ? 'delivered' : 'failed',
+            detail: r.keys ? `${r.detail}, keys ${r.keys}` : r.detail,
+          },
+          deps.clock.now(),
+        );
+        if (!found) {
+          count('unmatched');
+          continue;
+        }
+        if (r.answered !== null) count(r.answered ? 'answered' : 'not_answered');
+        deps.logger.info(
+          {
+            outboxId: found.outboxId,
+            alertId: found.alertId,
+            recipientId: found.recipientId,
+            detail: r.detail,
+          },
+          'voice call report',
+        );
+        if (r.keys.includes(ACK_KEY) && found.alertId && onAck) {
+          await onAck({ alertId: found.alertId, recipientId: found.recipientId });
+          count('acknowledged');
+        }
+      }
+      return { ok: true, answer: VOICE_CALLBACK_OK[target.kind] };
+    },
     async send(n: Notification): Promise<DeliveryResult> {
       const phone = n.recipient.phone ? normalisePhone(n.recipient.phone) : '';
       if (!phone)
