@@ -407,6 +407,11 @@ const SIGNED_ROUTES: Record<string, { path: string; body?: unknown }> = {
     path: '/api/sms/tencent/reply?token=guess',
     body: { mobile: '13800138000', nationcode: '86', text: '417', time: 1457336869 },
   },
+  // The voice clouds' call reports (a press of 1 acknowledges): the token is VOICE_URL's callback=.
+  'POST /api/voice/:vendor': {
+    path: '/api/voice/tencent?token=guess',
+    body: { voicekey_callback: { callid: 'guess', keypress: '1', mobile: '13800138000', nationcode: '86' } },
+  },
 };
 
 /**

@@ -187,8 +187,11 @@ describe.each([
       const s = await armedHousehold(svc, 'dongcun', '3');
       await publishOpen(svc, s, 1);
       await eventually(async () => voiceRows(await alertOf(svc, s.sensorId)).length === 1, 5_000);
+      expect(cloud.calls).toHaveLength(1);
+      const restartedAt = Date.now();
       await svc.restart();
       await eventually(() => cloud.calls.length === 2, 15_000, 'call after the restart');
+      expect(cloud.calls[1]!.at).toBeGreaterThan(restartedAt);
       await new Promise((r) => setTimeout(r, 2_500));
       expect(cloud.calls).toHaveLength(2);
       expect(voiceRows(await alertOf(svc, s.sensorId))[0]?.status).toBe('delivered');
