@@ -131,25 +131,9 @@ export function planNotifications(input: PlanInput): {
   return { deliveries, unreachable };
 }
 
-/** What the call reads out: the SMS template's facts (type, place, time); a call has no reply code. */
-function voiceContent(input: PlanInput): VoiceContent {
-  const { type, place, time } = smsTemplateVars({
-    locale: input.locale,
-    tz: input.tz,
-    event: input.event,
-    type: input.alert.type,
-    detail: input.detail,
-    openedAt: input.alert.openedAt,
-    address: input.address,
-    gridPath: input.gridPath,
-  });
-  return { vars: { type, place, time } };
-}
-
-/** The SMS's text and template variables, with the recipient's reply code and ack link. */
-function smsContent(input: PlanInput, recipientId: string, token: string): SmsContent {
-  const replyCode = input.smsReplyCode?.(recipientId);
-  const facts = {
+/** The alert's facts the short forms (SMS, voice) are made of. */
+function shortFacts(input: PlanInput, replyCode?: string) {
+  return {
     locale: input.locale,
     tz: input.tz,
     event: input.event,
@@ -160,6 +144,18 @@ function smsContent(input: PlanInput, recipientId: string, token: string): SmsCo
     gridPath: input.gridPath,
     replyCode,
   };
+}
+
+/** What the call reads out: the SMS template's facts (type, place, time); a call has no reply code. */
+function voiceContent(input: PlanInput): VoiceContent {
+  const { type, place, time } = smsTemplateVars(shortFacts(input));
+  return { vars: { type, place, time } };
+}
+
+/** The SMS's text and template variables, with the recipient's reply code and ack link. */
+function smsContent(input: PlanInput, recipientId: string, token: string): SmsContent {
+  const replyCode = input.smsReplyCode?.(recipientId);
+  const facts = shortFacts(input, replyCode);
   return {
     text: smsText({ ...facts, ackUrl: ackUrl(input.publicUrl, token) }),
     vars: smsTemplateVars(facts),

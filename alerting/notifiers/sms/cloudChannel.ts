@@ -1,6 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../../alertModel.ts';
+import { callbackTokenMatches } from '../cloudApi.ts';
 import type { DeliveryResult, Notification } from '../types.ts';
 import { CALLBACK_OK, readCallback } from './cloudCallbacks.ts';
 import { normalisePhone } from './phoneNumber.ts';
@@ -33,12 +33,6 @@ export function createCloudChannel(o: {
   const stats: SmsStats = newStats(o.gateway);
   let reachable = false;
   let onReply: ReplyHandler | null = null;
-  const tokenOk = (token: string | undefined): boolean => {
-    if (!o.callbackToken || !token) return false;
-    const a = Buffer.from(token);
-    const b = Buffer.from(o.callbackToken);
-    return a.length === b.length && timingSafeEqual(a, b);
-  };
   return {
     channel: 'sms',
     start() {},
@@ -47,7 +41,7 @@ export function createCloudChannel(o: {
       onReply = handler;
     },
     async callback(kind, token, body) {
-      if (!tokenOk(token)) return { ok: false, reason: 'unauthorized' };
+      if (!callbackTokenMatches(o.callbackToken, token)) return { ok: false, reason: 'unauthorized' };
       const content = readCallback(o.gateway, kind, body);
       for (const r of content.receipts) {
         const found = await o.ledger.recordReceipt(

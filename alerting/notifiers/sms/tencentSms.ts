@@ -1,8 +1,7 @@
 import type { CloudTarget } from '../../../core/smsUrl.ts';
+import { tencentApi } from '../cloudApi.ts';
 import type { CloudAnswer, CloudSend } from './cloudChannel.ts';
-import { tc3Authorization } from './cloudSigning.ts';
 
-const CONTENT_TYPE = 'application/json; charset=utf-8';
 /** Errors retrying the same message cannot change. */
 const PERMANENT = new Set([
   'InvalidParameterValue.IncorrectPhoneNumber',
@@ -12,7 +11,7 @@ const PERMANENT = new Set([
 
 /**
  * Tencent Cloud SMS SendSms, API 3.0 version 2021-01-11 (tencentcloud.com/document/api/382/40536): a
- * JSON POST signed TC3-HMAC-SHA256 (cloudSigning.ts). TemplateParamSet is the alert's variables in
+ * JSON POST signed TC3-HMAC-SHA256 (../cloudApi.ts, cloudSigning.ts). TemplateParamSet is the alert's variables in
  * the order type, place, time, code (the template's {1}…{4}); SessionContext is the outbox row's id.
  * The number goes in E.164 (+86…). The status's SerialNo is the message's id.
  */
@@ -27,32 +26,16 @@ export function tencentSend(t: CloudTarget, timeoutMs = 10_000): CloudSend {
       TemplateParamSet: vars ? [vars.type, vars.place, vars.time, vars.code] : [],
       SessionContext: n.id,
     });
-    const timestamp = Math.floor(now / 1000);
-    // The Host header fetch sends (with the port when SMS_URL names one): what the signature covers.
-    const host = t.endpoint;
-    const { authorization } = tc3Authorization({
-      secretId: t.accessKeyId,
-      secretKey: t.accessKeySecret,
+    const { status, body } = await tencentApi<TencentBody>(t, {
       service: 'sms',
-      host,
-      contentType: CONTENT_TYPE,
-      timestamp,
+      action: 'SendSms',
+      version: '2021-01-11',
+      region: t.region ?? 'ap-guangzhou',
       payload,
+      now,
+      timeoutMs,
     });
-    const res = await fetch(`${t.tls ? 'https' : 'http'}://${t.endpoint}/`, {
-      method: 'POST',
-      headers: {
-        authorization,
-        'content-type': CONTENT_TYPE,
-        'x-tc-action': 'SendSms',
-        'x-tc-timestamp': String(timestamp),
-        'x-tc-version': '2021-01-11',
-        'x-tc-region': t.region ?? 'ap-guangzhou',
-      },
-      body: payload,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    return tencentAnswer(res.status, (await res.json().catch(() => null)) as TencentBody | null);
+    return tencentAnswer(status, body);
   };
 }
 

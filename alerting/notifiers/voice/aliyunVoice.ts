@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { VoiceTarget } from '../../../core/voiceUrl.ts';
-import { aliyunSignature } from '../sms/cloudSigning.ts';
+import { aliyunRpc } from '../cloudApi.ts';
 import type { CallAnswer, PlaceCall } from './voiceChannel.ts';
 
 /** Answers that calling the same number again cannot change. */
@@ -11,39 +10,28 @@ const THROTTLED = new Set(['isv.BUSINESS_LIMIT_CONTROL', 'isv.DAY_LIMIT_CONTROL'
 /**
  * Aliyun VMS SingleCallByTts (API version 2017-05-25, RPC style, help.aliyun.com/document_detail/393519.html
  * and the parameter list at help.aliyun.com/document_detail/55315.html): a POST of the form-encoded
- * parameters with their POP signature (the SMS channel's signer, sms/cloudSigning.ts). TtsCode is
+ * parameters with their POP signature (the SMS channel's call and signer: ../cloudApi.ts, sms/cloudSigning.ts). TtsCode is
  * the approved template, TtsParam its variables as JSON ({type, place, time}: ${type} … in the
  * template), CalledShowNumber the number shown (left out: the public pool), OutId the outbox row's
  * id. The answer's CallId is the call's id.
  */
 export function aliyunCall(t: VoiceTarget, timeoutMs = 10_000): PlaceCall {
   return async (phone, n, now) => {
-    const params: Record<string, string> = {
-      AccessKeyId: t.accessKeyId,
-      Action: 'SingleCallByTts',
-      Format: 'JSON',
-      RegionId: 'cn-hangzhou',
-      SignatureMethod: 'HMAC-SHA1',
-      SignatureNonce: randomUUID(),
-      SignatureVersion: '1.0',
-      Timestamp: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      Version: '2017-05-25',
-      CalledNumber: phone,
-      TtsCode: t.templateId,
-      TtsParam: JSON.stringify(n.voice?.vars ?? {}),
-      PlayTimes: String(t.playTimes),
-      OutId: n.id,
-      ...(t.calledShowNumber ? { CalledShowNumber: t.calledShowNumber } : {}),
-    };
-    params.Signature = aliyunSignature('POST', params, t.accessKeySecret);
-    const res = await fetch(`${t.tls ? 'https' : 'http'}://${t.endpoint}/`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(params).toString(),
-      signal: AbortSignal.timeout(timeoutMs),
+    const { status, body } = await aliyunRpc<AliyunBody>(t, {
+      action: 'SingleCallByTts',
+      version: '2017-05-25',
+      params: {
+        CalledNumber: phone,
+        TtsCode: t.templateId,
+        TtsParam: JSON.stringify(n.voice?.vars ?? {}),
+        PlayTimes: String(t.playTimes),
+        OutId: n.id,
+        ...(t.calledShowNumber ? { CalledShowNumber: t.calledShowNumber } : {}),
+      },
+      now,
+      timeoutMs,
     });
-    const body = (await res.json().catch(() => null)) as AliyunBody | null;
-    return aliyunCallAnswer(res.status, body);
+    return aliyunCallAnswer(status, body);
   };
 }
 

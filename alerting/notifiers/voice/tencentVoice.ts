@@ -1,8 +1,7 @@
 import type { VoiceTarget } from '../../../core/voiceUrl.ts';
-import { tc3Authorization } from '../sms/cloudSigning.ts';
+import { tencentApi } from '../cloudApi.ts';
 import type { CallAnswer, PlaceCall } from './voiceChannel.ts';
 
-const CONTENT_TYPE = 'application/json; charset=utf-8';
 const PERMANENT = new Set([
   'InvalidParameterValue.IncorrectPhoneNumber',
   'FailedOperation.PhoneNumberInBlacklist',
@@ -10,7 +9,7 @@ const PERMANENT = new Set([
 
 /**
  * Tencent Cloud VMS SendTtsVoice, API 3.0 version 2020-09-02 (cloud.tencent.com/document/api/1128/51558):
- * a JSON POST signed TC3-HMAC-SHA256 with service `vms` (the SMS channel's signer, sms/cloudSigning.ts).
+ * a JSON POST signed TC3-HMAC-SHA256 with service `vms` (the SMS channel's call and signer: ../cloudApi.ts, sms/cloudSigning.ts).
  * TemplateParamSet is the alert's variables in the order type, place, time (the template's {1}…{3});
  * CalledNumber in E.164 (+86…); SessionContext the outbox row's id. SendStatus.CallId is the call's id.
  */
@@ -25,30 +24,16 @@ export function tencentCall(t: VoiceTarget, timeoutMs = 10_000): PlaceCall {
       PlayTimes: t.playTimes,
       SessionContext: n.id,
     });
-    const timestamp = Math.floor(now / 1000);
-    const { authorization } = tc3Authorization({
-      secretId: t.accessKeyId,
-      secretKey: t.accessKeySecret,
+    const { status, body } = await tencentApi<TencentBody>(t, {
       service: 'vms',
-      host: t.endpoint,
-      contentType: CONTENT_TYPE,
-      timestamp,
+      action: 'SendTtsVoice',
+      version: '2020-09-02',
+      region: t.region ?? 'ap-guangzhou',
       payload,
+      now,
+      timeoutMs,
     });
-    const res = await fetch(`${t.tls ? 'https' : 'http'}://${t.endpoint}/`, {
-      method: 'POST',
-      headers: {
-        authorization,
-        'content-type': CONTENT_TYPE,
-        'x-tc-action': 'SendTtsVoice',
-        'x-tc-timestamp': String(timestamp),
-        'x-tc-version': '2020-09-02',
-        'x-tc-region': t.region ?? 'ap-guangzhou',
-      },
-      body: payload,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    return tencentCallAnswer(res.status, (await res.json().catch(() => null)) as TencentBody | null);
+    return tencentCallAnswer(status, body);
   };
 }
 

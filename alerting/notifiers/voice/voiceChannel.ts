@@ -1,7 +1,7 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { VoiceTarget } from '../../../core/voiceUrl.ts';
 import type { Clock } from '../../alertModel.ts';
+import { callbackTokenMatches } from '../cloudApi.ts';
 import { normalisePhone } from '../sms/phoneNumber.ts';
 import type { SmsLedger } from '../sms/smsLedger.ts';
 import type { DeliveryResult, Notification, Notifier } from '../types.ts';
@@ -59,12 +59,6 @@ export function voiceChannelOver(
     stats.reports[key] = (stats.reports[key] ?? 0) + 1;
   };
   let onAck: KeyAckHandler | null = null;
-  const tokenOk = (token: string | undefined): boolean => {
-    if (!target.callbackToken || !token) return false;
-    const a = Buffer.from(token);
-    const b = Buffer.from(target.callbackToken);
-    return a.length === b.length && timingSafeEqual(a, b);
-  };
   return {
     channel: 'voice',
     stats: () => ({ ...stats, reports: { ...stats.reports } }),
@@ -72,7 +66,7 @@ export function voiceChannelOver(
       onAck = handler;
     },
     async callback(token, body) {
-      if (!tokenOk(token)) return { ok: false, reason: 'unauthorized' };
+      if (!callbackTokenMatches(target.callbackToken, token)) return { ok: false, reason: 'unauthorized' };
       for (const r of readVoiceCallback(target.kind, body)) {
         // A key press means the call was answered; the ledger finds the delivery by the call's id.
         const answered = r.answered ?? true;
