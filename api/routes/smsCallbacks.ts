@@ -15,14 +15,17 @@ const params = z.object({
   kind: z.enum(['report', 'reply']).meta({ description: 'delivery receipts, or replies from phones' }),
 });
 const pushItem = z.record(z.string(), z.unknown());
-// Tencent's reply callback is one object, every other push an array: one object is read as a list of one.
-const pushBody = z
+/**
+ * A cloud's push (SMS here, voice in voiceCallbacks.ts): Aliyun pushes arrays, Tencent some pushes as
+ * one object, read as a list of one.
+ */
+export const cloudPushBody = z
   .preprocess((v) => (Array.isArray(v) ? v : [v]), z.array(pushItem).max(1000))
-  .meta({ description: "the cloud's push, as its documentation gives it (an array, or one reply)" });
-const pushAnswer = z
+  .meta({ description: "the cloud's push, as its documentation gives it (an array, or one object)" });
+export const cloudPushAnswer = z
   .object({
     code: z.number().int().optional().meta({ description: 'Aliyun: 0' }),
-    msg: z.string().optional().meta({ description: 'Aliyun: 成功' }),
+    msg: z.string().optional().meta({ description: 'Aliyun: 成功 (SMS), 接收成功 (voice)' }),
     result: z.number().int().optional().meta({ description: 'Tencent Cloud: 0' }),
     errmsg: z.string().optional().meta({ description: 'Tencent Cloud: OK' }),
   })
@@ -38,8 +41,8 @@ export function smsCallbackRoutes(table: RouteTable, { alerting }: ApiDeps): voi
     roles: [],
     params,
     query: z.object({ token: z.string().max(256).optional() }),
-    body: pushBody,
-    answer: pushAnswer,
+    body: cloudPushBody,
+    answer: cloudPushAnswer,
     otherAnswers: {
       401: {
         description:

@@ -9,23 +9,11 @@ import { z } from 'zod';
 import { ServiceError } from '../../core/errors.ts';
 import type { ApiDeps } from '../deps.ts';
 import type { RouteTable } from '../routeTable.ts';
+import { cloudPushAnswer, cloudPushBody } from './smsCallbacks.ts';
 
 const params = z.object({
   vendor: z.enum(['aliyun', 'tencent']).meta({ description: 'the cloud VOICE_URL names' }),
 });
-const pushItem = z.record(z.string(), z.unknown());
-// Aliyun pushes an array, Tencent one object per report: one object is read as a list of one.
-const pushBody = z
-  .preprocess((v) => (Array.isArray(v) ? v : [v]), z.array(pushItem).max(1000))
-  .meta({ description: "the cloud's push, as its documentation gives it" });
-const pushAnswer = z
-  .object({
-    code: z.number().int().optional().meta({ description: 'Aliyun: 0' }),
-    msg: z.string().optional().meta({ description: 'Aliyun: 接收成功' }),
-    result: z.number().int().optional().meta({ description: 'Tencent Cloud: 0' }),
-    errmsg: z.string().optional().meta({ description: 'Tencent Cloud: OK' }),
-  })
-  .meta({ description: 'what the cloud expects when it took the push' });
 
 export function voiceCallbackRoutes(table: RouteTable, { alerting }: ApiDeps): void {
   table.add({
@@ -36,8 +24,8 @@ export function voiceCallbackRoutes(table: RouteTable, { alerting }: ApiDeps): v
     roles: [],
     params,
     query: z.object({ token: z.string().max(256).optional() }),
-    body: pushBody,
-    answer: pushAnswer,
+    body: cloudPushBody,
+    answer: cloudPushAnswer,
     otherAnswers: {
       401: {
         description:

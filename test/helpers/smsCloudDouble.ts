@@ -85,7 +85,7 @@ export function tencentDocSignature(input: {
   return createHmac('sha256', key).update(toSign).digest('hex');
 }
 
-const bodyOf = (req: IncomingMessage) =>
+export const bodyOf = (req: IncomingMessage) =>
   new Promise<string>((resolve) => {
     let s = '';
     req.setEncoding('utf8');
@@ -94,6 +94,32 @@ const bodyOf = (req: IncomingMessage) =>
     });
     req.on('end', () => resolve(s));
   });
+
+/** A request's TC3 Authorization checked against the documented algorithm; `service` is the one it names. */
+export function checkTc3(
+  req: IncomingMessage,
+  body: string,
+  keys: { id: string; secret: string },
+): { ok: true; service: string } | { ok: false; why: string } {
+  const auth = String(req.headers.authorization ?? '');
+  const m =
+    /^TC3-HMAC-SHA256 Credential=([^/]+)\/([^/]+)\/([^/]+)\/tc3_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
+      auth,
+    );
+  const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+  const want =
+    m &&
+    tencentDocSignature({
+      secretKey: keys.secret,
+      service: m[3] as string,
+      timestamp: String(req.headers['x-tc-timestamp']),
+      headers,
+      signedHeaders: (m[4] as string).split(';'),
+      payload: body,
+    });
+  if (!m || m[1] !== keys.id || m[5] !== want) return { ok: false, why: `${auth} ≠ ${want}` };
+  return { ok: true, service: m[3] as string };
+}
 
 export async function startSmsCloudDouble(keys: { id: string; secret: string }): Promise<SmsCloudDouble> {
   const accepted: CloudSms[] = [];
@@ -129,24 +155,9 @@ export async function startSmsCloudDouble(keys: { id: string; secret: string }):
   };
 
   const tencent = (req: IncomingMessage, body: string): { status: number; json: unknown } => {
-    const auth = String(req.headers.authorization ?? '');
-    const m =
-      /^TC3-HMAC-SHA256 Credential=([^/]+)\/([^/]+)\/([^/]+)\/tc3_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
-        auth,
-      );
-    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
-    const want =
-      m &&
-      tencentDocSignature({
-        secretKey: keys.secret,
-        service: m[3] as string,
-        timestamp: String(req.headers['x-tc-timestamp']),
-        headers,
-        signedHeaders: (m[4] as string).split(';'),
-        payload: body,
-      });
-    if (!m || m[1] !== keys.id || m[5] !== want) {
-      refused.push(`tencent: ${auth} ≠ ${want}`);
+    const check = checkTc3(req, body, keys);
+    if (!check.ok) {
+      refused.push(`tencent: ${check.why}`);
       return {
         status: 200,
         json: {

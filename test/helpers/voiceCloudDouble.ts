@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { aliyunDocSignature, tencentDocSignature } from './smsCloudDouble.ts';
+import { aliyunDocSignature, bodyOf, checkTc3 } from './smsCloudDouble.ts';
 
 export interface CloudCall {
   vendor: 'aliyun' | 'tencent';
@@ -31,16 +31,6 @@ export interface VoiceCloudDouble {
   refused: string[];
   close(): Promise<void>;
 }
-
-const bodyOf = (req: IncomingMessage) =>
-  new Promise<string>((resolve) => {
-    let s = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => {
-      s += c;
-    });
-    req.on('end', () => resolve(s));
-  });
 
 export async function startVoiceCloudDouble(keys: { id: string; secret: string }): Promise<VoiceCloudDouble> {
   const calls: CloudCall[] = [];
@@ -74,30 +64,10 @@ export async function startVoiceCloudDouble(keys: { id: string; secret: string }
   };
 
   const tencent = (req: IncomingMessage, body: string) => {
-    const auth = String(req.headers.authorization ?? '');
-    const m =
-      /^TC3-HMAC-SHA256 Credential=([^/]+)\/([^/]+)\/([^/]+)\/tc3_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
-        auth,
-      );
-    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
-    const want =
-      m &&
-      tencentDocSignature({
-        secretKey: keys.secret,
-        service: m[3] as string,
-        timestamp: String(req.headers['x-tc-timestamp']),
-        headers,
-        signedHeaders: (m[4] as string).split(';'),
-        payload: body,
-      });
-    if (
-      !m ||
-      m[1] !== keys.id ||
-      m[3] !== 'vms' ||
-      m[5] !== want ||
-      req.headers['x-tc-action'] !== 'SendTtsVoice'
-    ) {
-      refused.push(`tencent: ${auth} ≠ ${want}`);
+    const check = checkTc3(req, body, keys);
+    const action = req.headers['x-tc-action'];
+    if (!check.ok || check.service !== 'vms' || action !== 'SendTtsVoice') {
+      refused.push(`tencent: ${action} ${check.ok ? `service ${check.service}` : check.why}`);
       return {
         status: 200,
         json: {
