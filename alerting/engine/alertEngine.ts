@@ -117,9 +117,9 @@ export class AlertEngine {
         ? this.o.committedFeed(decide)
         : // On SQLite this runs inside ingest's transaction, and so do the decisions' writes.
           this.o.bus.on('seal.decide', (e) => this.settled(decide(e), 'message not decided')),
-      this.o.bus.on('registry.changed', ({ entity, id, removed }) => {
+      this.o.bus.on('registry.changed', ({ entity, id, removed, replacedBy }) => {
         if (entity === 'household' && !removed) this.purgeIfPurged(id);
-        if (entity === 'sensor' && removed) this.forgetSensor(id);
+        if (entity === 'sensor' && removed) this.forgetSensor(id, replacedBy);
         else if (entity === 'sensor') this.trackSensor(id);
         else if (entity === 'model') this.rescheduleModel(id);
         else if (entity === 'import') this.trackAllSensors();
@@ -269,14 +269,25 @@ export class AlertEngine {
     );
   }
 
-  /** A sensor taken off the registry: nothing left to watch, and its open alerts close themselves. */
-  private forgetSensor(sensorId: string): void {
+  /**
+   * A sensor taken off the registry (or replaced by `replacedBy`): nothing left to watch, and its
+   * open alerts close themselves.
+   */
+  private forgetSensor(sensorId: string, replacedBy?: string): void {
     this.c.tracker.remove(sensorId);
     this.c.openDoorIds.delete(sensorId);
     this.settled(
-      this.c.queue.run(() => this.decisions.sensorRemoved(sensorId)),
+      this.c.queue.run(() => this.decisions.sensorRemoved(sensorId, replacedBy)),
       'alerts of a removed sensor not resolved',
     );
+  }
+
+  /**
+   * A technician put a new battery in (POST /api/sensors/:id/battery): the low-battery alert is
+   * resolved (`batteryReplaced`) and re-armed for the new battery.
+   */
+  batteryReplaced(sensorId: string, actor: string): Promise<{ resolved: string | null }> {
+    return Promise.resolve(this.c.queue.run(() => this.decisions.batteryReplaced(sensorId, actor)));
   }
 
   /**

@@ -10,6 +10,7 @@ import { breachesAtWindowEnds, confirmPendingBreach } from '../rules/breach.ts';
 import { detectClockJump } from '../rules/offline.ts';
 import { DecisionBatch, pendingOutboxRow } from './decisionBatch.ts';
 import type { Decisions } from './decisions.ts';
+import { DoorLeftOpenSweep } from './doorLeftOpenSweep.ts';
 import { type EngineContext, householdRef } from './engineContext.ts';
 import type { OfflineSweep } from './offlineSweep.ts';
 import { robotOf } from './outboxDispatcher.ts';
@@ -39,13 +40,16 @@ export class Sweeps {
   private lastSweepAt: number | null = null;
   /** The tracker's silentVersion last written to the store. */
   private silentPersisted = -1;
+  private readonly doorLeftOpen: DoorLeftOpenSweep;
 
   constructor(
     private readonly c: EngineContext,
     private readonly decisions: Decisions,
     private readonly offline: OfflineSweep,
     private readonly outbox: { kick(): void; readonly busy: boolean },
-  ) {}
+  ) {
+    this.doorLeftOpen = new DoorLeftOpenSweep(c, decisions);
+  }
 
   async load(): Promise<void> {
     const { store } = this.c.o;
@@ -120,6 +124,7 @@ export class Sweeps {
     const summary = limiter.nextDueAt(this.robotReadyAt(now));
     if (summary !== null) next = Math.min(next, summary);
     for (const end of this.openDoorWindowEnds()) if (end > now) next = Math.min(next, end);
+    next = Math.min(next, this.doorLeftOpen.nextDueAt(now) ?? next);
     return Math.max(MIN_SWEEP_GAP_MS, next - now);
   }
 
@@ -142,6 +147,7 @@ export class Sweeps {
     tracker.expired(now);
     this.offline.sweep(batch, now);
     this.windowEnds(batch, now);
+    this.doorLeftOpen.sweep(batch, now);
     this.pendingBreaches(batch, now);
     this.escalations(batch, now);
     const summaries = this.summaries(batch, now);

@@ -38,6 +38,7 @@ import { commitIngestGroup } from './ingestCommit.ts';
 import { upsertSensorModelPostgres } from './modelWrites.ts';
 import type { Pool } from './openPool.ts';
 import { PostgresPlatformAppWrites } from './platformAppWrites.ts';
+import { replaceSensorPostgres } from './sensorReplace.ts';
 
 /** pg_advisory_xact_lock key that serializes grid moves across instances ('grid' in ASCII). */
 const GRID_MOVE_LOCK = 0x67726964;
@@ -331,6 +332,10 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
     });
   }
 
+  replaceSensor(oldId: string, next: SensorRow, audit: readonly AuditEntry[]): Promise<void> {
+    return this.tx((db) => replaceSensorPostgres(db, oldId, next, audit));
+  }
+
   async insertToken(t: TokenRow): Promise<void> {
     await this.pool.query(
       'INSERT INTO tokens (id, name, role, grid_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
@@ -404,6 +409,14 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
     const { rows } = await this.pool.query<Row>(
       'SELECT * FROM door_events WHERE sensor_id = $1 ORDER BY ts DESC, id DESC LIMIT $2',
       [sensorId, limit],
+    );
+    return rows.map(doorEvent);
+  }
+
+  async householdDoorHistory(householdId: string, limit: number): Promise<DoorEventRecord[]> {
+    const { rows } = await this.pool.query<Row>(
+      'SELECT * FROM door_events WHERE household_id = $1 ORDER BY ts DESC, id DESC LIMIT $2',
+      [householdId, limit],
     );
     return rows.map(doorEvent);
   }

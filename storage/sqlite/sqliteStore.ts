@@ -35,6 +35,7 @@ import { SqliteGatewayWrites } from './gatewayWrites.ts';
 import { upsertSensorModelSqlite } from './modelWrites.ts';
 import type { Db } from './openDatabase.ts';
 import { SqlitePlatformAppWrites } from './platformAppWrites.ts';
+import { replaceSensorSqlite } from './sensorReplace.ts';
 
 /** `up`: the node `?` and its ancestors; UNION (not ALL) ends even on a cycle already stored. */
 const ANCESTORS_SQLITE = `WITH RECURSIVE up(id, parent_id) AS (
@@ -320,6 +321,10 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
     })();
   }
 
+  async replaceSensor(oldId: string, next: SensorRow, audit: readonly AuditEntry[]): Promise<void> {
+    replaceSensorSqlite(this.db, oldId, next, audit);
+  }
+
   async insertToken(t: TokenRow): Promise<void> {
     this.db
       .prepare(
@@ -387,6 +392,14 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
       this.db
         .prepare('SELECT * FROM door_events WHERE sensor_id = ? ORDER BY ts DESC, id DESC LIMIT ?')
         .all(sensorId, limit) as Row[]
+    ).map(doorEvent);
+  }
+
+  async householdDoorHistory(householdId: string, limit: number): Promise<DoorEventRecord[]> {
+    return (
+      this.db
+        .prepare('SELECT * FROM door_events WHERE household_id = ? ORDER BY ts DESC, id DESC LIMIT ?')
+        .all(householdId, limit) as Row[]
     ).map(doorEvent);
   }
 
