@@ -110,8 +110,11 @@ export class AlertEngine {
       logger.info({ folded: folded.length }, 'folded notifications wait for their summary again');
     this.trackAllSensors();
     for (const st of seals.allStates()) if (st.door === 'open') this.c.openDoorIds.add(st.sensorId);
-    const decide = (e: SealCommitted, mark?: FeedMark): Written =>
-      this.c.queue.run(() => this.decisions.message(e, mark));
+    const decide = (e: SealCommitted, mark?: FeedMark): Written => {
+      const written = this.c.queue.run(() => this.decisions.message(e, mark));
+      if (e.after.door === 'open') this.sweeps.doorOpen(e.message.sensorId, e.after);
+      return written;
+    };
     this.unsubscribe.push(
       this.o.committedFeed
         ? this.o.committedFeed(decide)

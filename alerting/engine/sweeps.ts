@@ -53,7 +53,11 @@ export class Sweeps {
 
   async load(): Promise<void> {
     const { store } = this.c.o;
-    const [last, silent] = await Promise.all([store.getState(LAST_SWEEP_KEY), store.getState(SILENT_KEY)]);
+    const [last, silent] = await Promise.all([
+      store.getState(LAST_SWEEP_KEY),
+      store.getState(SILENT_KEY),
+      this.doorLeftOpen.load(),
+    ]);
     this.lastSweepAt = last === undefined ? null : Number(last);
     if (silent !== undefined) this.c.tracker.resumeFrom(JSON.parse(silent) as string[]);
   }
@@ -80,6 +84,15 @@ export class Sweeps {
   wakeBy(at: number): void {
     if (this.scheduledAt === null || at >= this.scheduledAt) return;
     this.schedule(Math.max(MIN_SWEEP_GAP_MS, at - this.c.o.clock.now()));
+  }
+
+  /** A door reported open: the sweep wakes when it would be left open too long. */
+  doorOpen(
+    sensorId: string,
+    after: { door: 'open' | 'closed' | 'unknown'; lastDoorChange: number | null },
+  ): void {
+    const due = this.doorLeftOpen.dueFor(sensorId, after, this.c.o.clock.now());
+    if (due !== null) this.wakeBy(due);
   }
 
   private schedule(delayMs: number): void {
@@ -159,6 +172,7 @@ export class Sweeps {
     const written = () => {
       this.lastSweepAt = now;
       this.silentPersisted = silentVersion;
+      this.doorLeftOpen.written();
       this.outbox.kick();
     };
     // Folded notifications taken for a summary that was not written wait for the next one.

@@ -7,7 +7,7 @@ import type {
   Policy,
   Quarantine,
 } from '../alertModel.ts';
-import { activeQuarantine, coveringAnnouncement, coveringWindow, windowApplies } from './arming.ts';
+import { activeQuarantine, windowApplies } from './arming.ts';
 import { inCommissioning } from './commissioning.ts';
 import type { DoorTransition } from './doorTransition.ts';
 
@@ -42,19 +42,17 @@ export interface DoorLeftOpenInput {
 }
 
 /**
- * When the door's allowed opening ended, for a door open since `openSince`: the latest end among
- * the allowances (announcements, windows that apply) that overlap [openSince, now]. null when none
- * did, or when one still covers `now` (still allowed).
+ * When the door's allowed opening ends (or ended), for a door open since `openSince`: the latest
+ * end among the allowances (announcements, windows that apply) that started by `now` and end after
+ * the door opened. null when none did: the opening was never allowed. An allowance still running
+ * gives an end in the future, so the deadline is not yet due.
  */
 export function allowanceEnd(input: Omit<DoorLeftOpenInput, 'active' | 'policy' | 'door'>): number | null {
   const { household, openSince, now } = input;
   if (openSince === null) return null;
-  if (coveringAnnouncement(household.id, input.announcements, now)) return null;
-  if (coveringWindow(household, input.windows, now)) return null;
   let end: number | null = null;
   const consider = (s: { start: number; end: number }) => {
-    // Overlaps the opening: started by now, ended after the door opened.
-    if (s.start <= now && s.end > openSince && s.end <= now) end = Math.max(end ?? s.end, s.end);
+    if (s.start <= now && s.end > openSince) end = Math.max(end ?? s.end, s.end);
   };
   for (const a of input.announcements) if (a.householdId === household.id) consider(a);
   for (const w of input.windows) if (windowApplies(w, household)) consider(w);

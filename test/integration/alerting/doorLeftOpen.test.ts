@@ -83,7 +83,9 @@ describe('door left open too long', () => {
       'a doorLeftOpen alert',
     );
     const raisedAt = Date.now();
+    // On time: the sweep wakes for the deadline (its regular period here is 5 s).
     expect(raisedAt - end).toBeGreaterThanOrEqual(3_000 - 100);
+    expect(raisedAt - end).toBeLessThan(3_000 + 1_000);
     expect(alert).toMatchObject({ status: 'open', severity: 'warning', assignee: 'w-v-env' });
 
     // One instance, and no breach: the opening was announced.
@@ -107,8 +109,22 @@ describe('door left open too long', () => {
     await client.publishAsync('seal/seal-node/event', eventPayload('open', 1), { qos: 1 });
     await eventually(async () => (await leftOpen('seal-node')).length === 1, 10_000, 'a doorLeftOpen alert');
     // 1 s limit, not the root's 3 s.
-    expect(Date.now() - end).toBeLessThan(3_000);
+    expect(Date.now() - end).toBeLessThan(2_000);
     await client.endAsync();
+
+    // A worker resolves it while the door stays open (the family has a reason): not paged again for
+    // this opening, neither by the next sweeps nor after a restart.
+    const [raised] = await leftOpen('seal-node');
+    const resolved = await svc.api('POST', `/api/alerts/${raised?.id}/resolve`, {
+      outcome: 'visited',
+      note: '家属在搬东西，已告知关门',
+    });
+    expect(resolved.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 2_500));
+    await svc.restart();
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect((await svc.api('GET', '/api/seals/seal-node')).body.door).toBe('open');
+    expect((await leftOpen('seal-node')).map((a) => a.status)).toEqual(['resolved']);
   });
 
   it('an unannounced opening is a breach, not a door left open', async () => {

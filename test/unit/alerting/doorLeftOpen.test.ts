@@ -45,6 +45,8 @@ describe('door left open too long', () => {
 
   it('nothing while the announcement still covers now, or with the alert already open', () => {
     expect(evaluateDoorLeftOpen(input({ now: T0 + 4 * MIN }))).toBeNull();
+    // Already known then, so the sweep can wake for it.
+    expect(doorLeftOpenDueAt(input({ now: T0 + 4 * MIN }))).toBe(T0 + 15 * MIN);
     expect(evaluateDoorLeftOpen(input({ active: { id: 'a1', status: 'open', count: 1 } }))).toBeNull();
   });
 
