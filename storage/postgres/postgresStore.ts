@@ -48,6 +48,9 @@ const GRID_MOVE_LOCK = 0x67726964;
  * ingest/ingestStore.ts), for several instances sharing one database. Multi-record writes run in
  * one transaction; groups of rows are written with one statement per table (bulkInsert.ts), and
  * an ingest group with one statement (ingestCommit.ts).
+ *
+ * Over 400 lines for the reason SqliteStore gives: one short method per port method, the
+ * multi-statement writes delegated to their own files (gatewayWrites.ts, sensorReplace.ts, …).
  */
 
 export class PostgresStore implements RegistryStore, IngestStore, DoorHistoryStore {
@@ -405,18 +408,23 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
     return false;
   }
 
-  async doorHistory(sensorId: string, limit: number): Promise<DoorEventRecord[]> {
-    const { rows } = await this.pool.query<Row>(
-      'SELECT * FROM door_events WHERE sensor_id = $1 ORDER BY ts DESC, id DESC LIMIT $2',
-      [sensorId, limit],
-    );
-    return rows.map(doorEvent);
+  doorHistory(sensorId: string, limit: number): Promise<DoorEventRecord[]> {
+    return this.doorEventsBy('sensor_id', sensorId, limit);
   }
 
-  async householdDoorHistory(householdId: string, limit: number): Promise<DoorEventRecord[]> {
+  householdDoorHistory(householdId: string, limit: number): Promise<DoorEventRecord[]> {
+    return this.doorEventsBy('household_id', householdId, limit);
+  }
+
+  /** Newest first by device time, then by arrival. */
+  private async doorEventsBy(
+    column: 'sensor_id' | 'household_id',
+    id: string,
+    limit: number,
+  ): Promise<DoorEventRecord[]> {
     const { rows } = await this.pool.query<Row>(
-      'SELECT * FROM door_events WHERE household_id = $1 ORDER BY ts DESC, id DESC LIMIT $2',
-      [householdId, limit],
+      `SELECT * FROM door_events WHERE ${column} = $1 ORDER BY ts DESC, id DESC LIMIT $2`,
+      [id, limit],
     );
     return rows.map(doorEvent);
   }
