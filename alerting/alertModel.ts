@@ -88,16 +88,29 @@ export interface AlertChange {
   detail: Record<string, unknown>;
 }
 
-/** The key of "one active instance per sensor (or node) and type": unique among unresolved alerts. */
+/**
+ * The key of "one active instance per sensor (or node) and type": unique among unresolved alerts.
+ * A gateway's outage (rules/gatewayOutage.ts) is one per gateway, named in its detail.
+ */
 export function alertSubjectKey(a: {
   type: AlertType;
   sensorId?: string | undefined;
   householdId?: string | undefined;
   gridId: string;
+  detail?: Record<string, unknown>;
 }): string {
-  if (a.type === 'outage') return `grid:${a.gridId}`;
+  if (a.type === 'outage') {
+    const gatewayId = gatewayOf(a);
+    return gatewayId === undefined ? `grid:${a.gridId}` : `gateway:${gatewayId}`;
+  }
   if (a.type === 'openCount') return `household:${a.householdId ?? ''}`;
   return `sensor:${a.sensorId ?? ''}`;
+}
+
+/** The gateway a gateway outage is about (kept in its detail); undefined for any other alert. */
+export function gatewayOf(a: { type: AlertType; detail?: Record<string, unknown> }): string | undefined {
+  const id = a.type === 'outage' ? a.detail?.gatewayId : undefined;
+  return typeof id === 'string' ? id : undefined;
 }
 
 export interface Policy {

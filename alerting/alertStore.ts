@@ -44,6 +44,8 @@ export interface OutboxRow {
   nextAttemptAt: number | null;
   deliveredAt: number | null;
   lastError: string | null;
+  /** SMS: the gateway's delivery receipt over all parts (absent until one arrives, and on other channels). */
+  receipt?: { status: 'delivered' | 'failed' | 'pending'; detail: string | null; at: number };
 }
 
 export type OutboxUpdate = Pick<

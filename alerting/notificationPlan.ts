@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { ackUrl, DEFAULT_ACK_TTL_MS, signAckToken } from './ackLink.ts';
 import type { Alert } from './alertModel.ts';
 import { alertMessage, type LifecycleEvent, type Locale, subjectOf } from './notificationTexts.ts';
-import type { Notification } from './notifiers/types.ts';
+import { smsTemplateVars, smsText } from './notifiers/sms/smsText.ts';
+import type { Notification, SmsContent } from './notifiers/types.ts';
 import type { Worker } from './routing.ts';
 
-export type Channel = 'email' | 'webhook';
+export type Channel = 'email' | 'webhook' | 'sms';
 
 /** One outbox row to insert: the rendered notification travels with it, so delivery never re-renders. */
 export interface PlannedDelivery {
@@ -35,10 +36,13 @@ export interface PlanInput {
   newId: () => string;
   /** Ack token nonces; random by default. */
   newNonce?: () => string;
+  /** The SMS reply code of this alert for a recipient (notifiers/sms/replyCodes.ts); none: no code. */
+  smsReplyCode?: (recipientId: string) => string;
 }
 
 /**
- * Every delivery an alert event causes: for each recipient, one per channel it has (e-mail, webhook),
+ * Every delivery an alert event causes: for each recipient, one per channel it has (e-mail, webhook,
+ * SMS to its phone),
  * each with its own signed acknowledge link (recipient-bound, so the ack records who). A recipient
  * with no channel gets nothing here; the engine should count/log it (`unreachable`).
  */
@@ -56,6 +60,7 @@ export function planNotifications(input: PlanInput): {
     const channels: Channel[] = [];
     if (w.email) channels.push('email');
     if (w.webhook) channels.push('webhook');
+    if (w.phone) channels.push('sms');
     if (channels.length === 0) {
       unreachable.push(w.id);
       continue;
@@ -86,7 +91,14 @@ export function planNotifications(input: PlanInput): {
         ackNonce: nonce,
         notification: {
           id,
-          recipient: { id: w.id, name: w.name, email: w.email, webhook: w.webhook },
+          recipient: {
+            id: w.id,
+            name: w.name,
+            email: w.email,
+            webhook: w.webhook,
+            ...(channel === 'sms' ? { phone: w.phone } : {}),
+          },
+          ...(channel === 'sms' ? { sms: smsContent(input, w.id, token) } : {}),
           subject: subjectOf(input.locale, view),
           view,
           data: {
@@ -107,4 +119,25 @@ export function planNotifications(input: PlanInput): {
     }
   }
   return { deliveries, unreachable };
+}
+
+/** The SMS's text and template variables, with the recipient's reply code and ack link. */
+function smsContent(input: PlanInput, recipientId: string, token: string): SmsContent {
+  const replyCode = input.smsReplyCode?.(recipientId);
+  const facts = {
+    locale: input.locale,
+    tz: input.tz,
+    event: input.event,
+    type: input.alert.type,
+    detail: input.detail,
+    openedAt: input.alert.openedAt,
+    address: input.address,
+    gridPath: input.gridPath,
+    replyCode,
+  };
+  return {
+    text: smsText({ ...facts, ackUrl: ackUrl(input.publicUrl, token) }),
+    vars: smsTemplateVars(facts),
+    ...(replyCode ? { replyCode } : {}),
+  };
 }

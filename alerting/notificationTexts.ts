@@ -91,6 +91,19 @@ const TYPE_TEXTS: Record<Locale, Record<AlertType, TypeTexts>> = {
   },
 };
 
+/** A gateway's outage (rules/gatewayOutage.ts): an `outage` whose detail names the gateway. */
+const GATEWAY_TEXTS: Record<Locale, TypeTexts> = {
+  'zh-CN': {
+    title: '网关失联',
+    intro: '网关 {gateway} 已失联，其下 {silent} 个门磁无法上报，请技术人员检查网关的电源和网络。',
+  },
+  en: {
+    title: 'Gateway silent',
+    intro:
+      'Gateway {gateway} went silent: the {silent} seals behind it cannot report. Check its power and network.',
+  },
+};
+
 const EVENT_TEXTS: Record<Locale, Record<LifecycleEvent, { prefix: string; line: string }>> = {
   'zh-CN': {
     opened: { prefix: '', line: '' },
@@ -157,7 +170,9 @@ export function severityText(locale: Locale, s: Severity | 'info'): string {
   return SEVERITY_TEXT[locale][s];
 }
 
-export function alertTitle(locale: Locale, type: AlertType): string {
+/** A gateway's outage has its own title (its detail names the gateway). */
+export function alertTitle(locale: Locale, type: AlertType, detail?: Record<string, unknown>): string {
+  if (type === 'outage' && typeof detail?.gatewayId === 'string') return GATEWAY_TEXTS[locale].title;
   return TYPE_TEXTS[locale][type].title;
 }
 
@@ -182,10 +197,12 @@ export interface AlertMessageInput {
 export function alertMessage(input: AlertMessageInput): MessageView {
   const { locale, tz, alert } = input;
   const L = LABELS[locale];
-  const t = TYPE_TEXTS[locale][alert.type];
-  const ev = EVENT_TEXTS[locale][input.event];
   const d = input.detail ?? {};
+  const gateway = alert.type === 'outage' ? (d.gatewayName ?? d.gatewayId) : undefined;
+  const t = typeof gateway === 'string' ? GATEWAY_TEXTS[locale] : TYPE_TEXTS[locale][alert.type];
+  const ev = EVENT_TEXTS[locale][input.event];
   const vars: Vars = {
+    gateway: typeof gateway === 'string' ? gateway : '?',
     lastSeen: typeof d.lastSeen === 'number' ? formatLocalTime(d.lastSeen, tz) : '?',
     battery: typeof d.battery === 'number' ? d.battery : '?',
     silent: typeof d.silent === 'number' ? d.silent : '?',

@@ -34,6 +34,8 @@ interface Tracked {
   silent: boolean;
   /** Deadline of the live heap entry, or null when none is queued (new, or silent). */
   queuedAt: number | null;
+  /** Its window counts from here at the earliest: its gateway came back then (`restartWindow`). */
+  windowFrom?: number;
 }
 
 interface HeapItem {
@@ -138,6 +140,25 @@ export class OfflineTracker {
     this.silentBefore.delete(sensorId);
   }
 
+  /**
+   * The sensor's gateway is back at `at` (alerting/rules/gatewayOutage.ts): its silence so far is
+   * explained, and it is judged again from `at`, by its own window. Not a sign of life: its
+   * last-seen time stays.
+   */
+  restartWindow(sensorId: string, at: number): void {
+    const t = this.sensors.get(sensorId);
+    if (!t) return;
+    t.windowFrom = Math.max(t.windowFrom ?? at, at);
+    this.silentBefore.delete(sensorId);
+    if (!t.silent) return; // its queued entry finds the later deadline when it surfaces
+    t.silent = false;
+    this.silentSet.delete(sensorId);
+    this.silentChanges++;
+    t.version = this.nextVersion++;
+    t.queuedAt = t.windowFrom + t.windowMs;
+    this.push({ deadline: t.queuedAt, sensorId, version: t.version });
+  }
+
   /** Silence we may not have observed ends at `at`: no deadline before `at + window`. */
   regrace(at: number): void {
     this.graceFrom = Math.max(this.graceFrom, at);
@@ -152,9 +173,8 @@ export class OfflineTracker {
       this.pop();
       const t = this.sensors.get(top.sensorId);
       if (!t || t.version !== top.version || t.silent) continue;
-      const effective = this.silentBefore.has(top.sensorId)
-        ? t.lastSeen + t.windowMs
-        : Math.max(t.lastSeen, this.graceFrom) + t.windowMs;
+      const from = this.silentBefore.has(top.sensorId) ? t.lastSeen : Math.max(t.lastSeen, this.graceFrom);
+      const effective = Math.max(from, t.windowFrom ?? from) + t.windowMs;
       if (effective > now) {
         // Heard from since this entry was queued (or in grace): move it to the current deadline.
         t.queuedAt = effective;
@@ -174,6 +194,11 @@ export class OfflineTracker {
       out.push(top.sensorId);
     }
     return out;
+  }
+
+  /** The deadline that passed, for a silent sensor; undefined when it is not silent. */
+  silentDeadline(sensorId: string): number | undefined {
+    return this.silentSet.get(sensorId)?.deadline;
   }
 
   isSilent(sensorId: string): boolean {

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../core/logger.ts';
-import { bearerAuthenticator } from './authenticate.ts';
+import { authenticator } from './authenticate.ts';
 import type { ApiDeps } from './deps.ts';
 import { frameworkErrorOptions, installErrorHandler } from './errorHandler.ts';
 import { KnownRoutes } from './methodNotAllowed.ts';
@@ -25,8 +25,11 @@ import { PLATFORM_PUSH_PREFIX, platformPushRoutes } from './routes/platformPush.
 import { scheduleRoutes } from './routes/schedules.ts';
 import { sealRoutes } from './routes/seals.ts';
 import { sensorRoutes } from './routes/sensors.ts';
+import { sessionRoutes } from './routes/session.ts';
+import { smsCallbackRoutes } from './routes/smsCallbacks.ts';
 import { systemRoutes } from './routes/system.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { userRoutes } from './routes/users.ts';
 import { workerRoutes } from './routes/workers.ts';
 import { RouteTable } from './routeTable.ts';
 
@@ -81,7 +84,7 @@ export function buildApi(
   keepRawJsonBodies(app, PLATFORM_PUSH_PREFIX);
   if (deps.alertingOwner) forwardAlertingCalls(app, deps.alertingOwner);
   registerOpenApi(app, deps.version);
-  const table = new RouteTable(bearerAuthenticator(deps.registry));
+  const table = new RouteTable(authenticator(deps.registry, deps.sessions));
   for (const routes of [
     systemRoutes,
     gridRoutes,
@@ -93,6 +96,8 @@ export function buildApi(
     gatewayRoutes,
     scheduleRoutes,
     tokenRoutes,
+    userRoutes,
+    sessionRoutes,
     sealRoutes,
     liveRoutes,
     pageRoutes,
@@ -103,6 +108,7 @@ export function buildApi(
     brokerRoutes,
     platformAppRoutes,
     platformPushRoutes,
+    smsCallbackRoutes,
     auditRoutes,
   ]) {
     routes(table, deps);

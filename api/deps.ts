@@ -8,6 +8,7 @@ import type { BackupReport } from './backupReport.ts';
 import type { EventStream } from './live/eventStream.ts';
 import type { AlertingOwner } from './ownerProxy.ts';
 import type { DoorEventAnswer } from './schemas/liveAnswers.ts';
+import type { SessionSettings } from './sessionCookie.ts';
 
 /** Everything the HTTP API reads and writes through; built by the composition root. */
 export interface ApiDeps {
@@ -38,6 +39,8 @@ export interface ApiDeps {
   brokerHooks: BrokerHooks;
   /** The carrier platforms' HTTP pushes (CTWing, OneNET) into ingest. */
   platformPush: PlatformIngest;
+  /** People's sign-in: session lifetimes, the page's origin, the cookie's Secure flag. */
+  sessions: SessionSettings;
   /** The scheduled backups, shown in /readyz's details; absent without BACKUP_DIR. */
   backups?: BackupReport;
 }

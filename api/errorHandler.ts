@@ -17,6 +17,7 @@ const STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  too_many_requests: 429,
   config: 500,
   unavailable: 503,
   internal: 500,
@@ -89,6 +90,9 @@ export function installErrorHandler(app: FastifyInstance, known: KnownRoutes): v
     if (err instanceof ServiceError) {
       const status = STATUS[err.code];
       if (status >= 500) request.log.error({ err, code: err.code, ...err.context }, 'request failed');
+      // How long to wait (seconds), for a 429 or a 503 that knows.
+      if (typeof err.context.retryAfterSeconds === 'number')
+        reply.header('retry-after', String(err.context.retryAfterSeconds));
       return reply.code(status).send(errorBody(err.code, err.message, err.details));
     }
     // Fastify's own errors: unparsable JSON, too large a body, wrong content type.

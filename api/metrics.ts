@@ -55,6 +55,8 @@ export interface MetricSources {
   };
   /** The scheduled backups (BACKUP_DIR); without it their metrics are left out, not shown as never run. */
   backup?: BackupReport;
+  /** The SMS channel (SMS_URL); null when off (its metrics are left out). */
+  sms?(): SmsMetrics | null;
 }
 
 /**
@@ -230,6 +232,7 @@ export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSourc
     (g) => g.set(sources.ready() ? 1 : 0),
   );
   if (sources.backup) backupMetrics(registry, sources.backup);
+  if (sources.sms) smsMetrics(registry, sources.sms);
   const http = new Histogram({
     name: 'sealwatch_http_request_duration_seconds',
     help: 'HTTP request latency by route and status class',
@@ -291,4 +294,71 @@ function backupMetrics(registry: PromRegistry, report: BackupReport): void {
       this.inc(report.failures);
     },
   });
+}
+
+/** What the SMS channel counts (alerting/notifiers/sms/smsChannel.ts SmsStats). */
+export interface SmsMetrics {
+  gateway: string;
+  up: boolean;
+  sent: number;
+  failed: number;
+  receipts: Record<string, number>;
+  replies: Record<string, number>;
+}
+
+/** The SMS channel: session up, messages handed over or not, receipts and replies by result. */
+function smsMetrics(registry: PromRegistry, stats: () => SmsMetrics | null): void {
+  const counter = (
+    name: string,
+    help: string,
+    labelNames: string[],
+    fill: (c: Counter, s: SmsMetrics) => void,
+  ) =>
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        const s = stats();
+        if (s) fill(this, s);
+      },
+    });
+  new Gauge({
+    name: 'sealwatch_sms_up',
+    help: 'SMS gateway reachable: SMPP session bound (1/0); for the clouds, the last call reached the API',
+    labelNames: ['gateway'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const s = stats();
+      if (s) this.set({ gateway: s.gateway }, s.up ? 1 : 0);
+    },
+  });
+  counter('sealwatch_sms_sent_total', 'SMS deliveries the gateway accepted since start', [], (c, s) =>
+    c.inc(s.sent),
+  );
+  counter(
+    'sealwatch_sms_failed_total',
+    'SMS delivery attempts the gateway refused or that could not be handed over (retried by the outbox) since start',
+    [],
+    (c, s) => c.inc(s.failed),
+  );
+  counter(
+    'sealwatch_sms_receipts_total',
+    'SMS delivery receipts since start, by what they said (delivered, failed, pending) or unmatched',
+    ['result'],
+    (c, s) => {
+      for (const [result, n] of Object.entries(s.receipts)) c.inc({ result }, n);
+    },
+  );
+  counter(
+    'sealwatch_sms_replies_total',
+    'SMS replies since start, by result (acknowledged, already_acknowledged, unknown_number, unknown_code, no_code)',
+    ['result'],
+    (c, s) => {
+      for (const [result, n] of Object.entries(s.replies)) c.inc({ result }, n);
+    },
+  );
 }

@@ -22,6 +22,8 @@ const OWNER_PATHS = [
   /^\/api\/households\/[^/?]+\/announce-link(?:\?|$)/,
   /^\/ack\//,
   /^\/announce\//,
+  // The clouds' SMS receipts and replies: the owner holds the reply codes.
+  /^\/api\/sms\//,
 ];
 
 /** Set on a forwarded request: an instance that is not the owner either refuses, never forwards again. */

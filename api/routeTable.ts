@@ -103,7 +103,15 @@ function requireMediaType(request: FastifyRequest, accepts: readonly BodyKind[])
   }
 }
 
-const PUBLIC: Principal = { tokenId: '', name: 'public', role: 'monitor', gridId: null, expiresAt: null };
+const PUBLIC: Principal = {
+  kind: 'token',
+  tokenId: '',
+  name: 'public',
+  role: 'monitor',
+  gridId: null,
+  expiresAt: null,
+  session: null,
+};
 
 /**
  * Routes are declared once, with zod schemas for their path, query, body and answers, and their

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import type { AlertingSettings } from '../alerting/engine/createAlerting.ts';
+import type { SessionSettings } from '../api/sessionCookie.ts';
 import type { Config } from '../core/config.ts';
 import type { TelemetryOptions } from '../ingest/telemetry/createTelemetrySink.ts';
 import type { PolicyValues } from '../registry/policy/policyFields.ts';
@@ -36,6 +37,8 @@ export interface ConfigSections {
     verifyResponses: boolean;
     /** What EMQX's HTTP hooks (/api/broker/*) are told of the SealWatch login and its share group. */
     brokerHooks: { consumer: { username: string; password: string | undefined } | null; shareGroup: string };
+    /** People's sign-in: how long sessions last, and where the page is served from. */
+    sessions: SessionSettings;
   };
   cluster: { instanceUrl: string | undefined; httpHost: string; https: boolean };
   retention: { days: number; tz: string };
@@ -94,6 +97,7 @@ export function configSections(config: Config, tlsFiles: TlsFiles | null): Confi
       dataDir,
       smtpUrl: config.SMTP_URL,
       mailFrom: config.MAIL_FROM,
+      smsUrl: config.SMS_URL,
       publicUrl: config.PUBLIC_URL,
       tz: config.TZ_LOCAL,
       locale: config.LOCALE,
@@ -124,6 +128,12 @@ export function configSections(config: Config, tlsFiles: TlsFiles | null): Confi
             ? null
             : { username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD },
         shareGroup: config.MQTT_SHARE_GROUP,
+      },
+      sessions: {
+        idleMs: config.SESSION_IDLE,
+        maxMs: config.SESSION_MAX,
+        publicOrigin: new URL(config.PUBLIC_URL).origin,
+        secureCookie: config.HTTP_TLS || new URL(config.PUBLIC_URL).protocol === 'https:',
       },
     },
     cluster: { instanceUrl: config.INSTANCE_URL, httpHost: config.HTTP_HOST, https: config.HTTP_TLS },

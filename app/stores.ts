@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { AlertStore } from '../alerting/alertStore.ts';
+import type { SmsLedger } from '../alerting/notifiers/sms/smsLedger.ts';
 import type { Logger } from '../core/logger.ts';
 import type { DoorHistoryStore, IngestStore } from '../ingest/ingestStore.ts';
 import type { RegistryStore } from '../registry/registryStore.ts';
@@ -8,8 +9,10 @@ import { openPool, type Pool } from '../storage/postgres/openPool.ts';
 import { PostgresAlertStore } from '../storage/postgres/postgresAlertStore.ts';
 import { PostgresStore } from '../storage/postgres/postgresStore.ts';
 import { type FeedPosition, feedHorizon } from '../storage/postgres/sealFeed.ts';
+import { PostgresSmsLedger } from '../storage/postgres/smsLedger.ts';
 import { SqliteAlertStore } from '../storage/sqlite/alertStore.ts';
 import { type Db, openDatabase } from '../storage/sqlite/openDatabase.ts';
+import { SqliteSmsLedger } from '../storage/sqlite/smsLedger.ts';
 import { SqliteStore } from '../storage/sqlite/sqliteStore.ts';
 import { newInstanceName } from './multiInstance.ts';
 
@@ -22,6 +25,8 @@ export interface Store extends RegistryStore, IngestStore, DoorHistoryStore {
 export interface Stores {
   store: Store;
   alertStore: AlertStore;
+  /** The SMS channel's message ids and receipts. */
+  smsLedger: SmsLedger;
   close(): Promise<void>;
 }
 
@@ -29,7 +34,13 @@ export interface Stores {
 export function openLocalDatabase(dataDir: string, logger: Logger): Stores & { db: Db } {
   const db = openDatabase(join(dataDir, 'sealwatch.db'), logger.child({ component: 'db' }));
   const store = new SqliteStore(db);
-  return { db, store, alertStore: new SqliteAlertStore(db), close: () => store.close() };
+  return {
+    db,
+    store,
+    alertStore: new SqliteAlertStore(db),
+    smsLedger: new SqliteSmsLedger(db),
+    close: () => store.close(),
+  };
 }
 
 export interface SharedDatabase extends Stores {
@@ -61,6 +72,7 @@ export async function openSharedDatabase(url: string, logger: Logger): Promise<S
     loadedAt,
     store,
     alertStore: new PostgresAlertStore(pool),
+    smsLedger: new PostgresSmsLedger(pool),
     async ackKey() {
       // The first instance's key wins; a link signed on one instance verifies on any.
       await pool.query(

@@ -33,6 +33,14 @@ export class LoginThrottle {
     return e !== undefined && this.clock.now() < e.lockedUntil;
   }
 
+  /** How long until none of these keys is locked out (ms; 0: none is), for a Retry-After. */
+  lockedForMs(keys: readonly string[]): number {
+    const now = this.clock.now();
+    let longest = 0;
+    for (const key of keys) longest = Math.max(longest, (this.entries.get(key)?.lockedUntil ?? 0) - now);
+    return longest;
+  }
+
   /**
    * Reserves a check, or refuses when a key is locked or has used up its
    * failures. Checks still under way count against the per-username limit,

@@ -14,10 +14,13 @@
 export interface DeviceProfile {
   id: string;
   name: string;
+  /** How often the device reports when nothing happens. */
   heartbeatIntervalMs: number;
+  /** Interval × this = silence after which the seal is offline. */
   missedHeartbeats: number;
-  /** null: the grid node's policy decides. */
+  /** Battery percent below which it is low; null: the grid node's policy decides. */
   lowBatteryPercent: number | null;
+  /** Its heartbeat reports the door position (a heartbeat saying "open" counts as seen open). */
   heartbeatCarriesDoor: boolean;
   /** The wire format the device (or its bridge) speaks (ingest/decoders/). */
   reportsAs: 'native' | 'zigbee2mqtt' | 'shelly';

@@ -7,6 +7,7 @@ import { accessSync, constants } from 'node:fs';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
+import { parseSmsUrl } from './smsUrl.ts';
 
 const duration = z.string().transform((text, ctx) => {
   const ms = parseDuration(text);
@@ -208,6 +209,18 @@ export const VARIABLES = {
     example: 'true',
     help: 'check every JSON answer against its schema before sending (the test suite turns it on; costs a second serialization)',
   },
+  SESSION_IDLE: {
+    schema: duration,
+    default: '12h',
+    example: '30m',
+    help: "a person's sign-in ends after this long without a request",
+  },
+  SESSION_MAX: {
+    schema: duration,
+    default: '7d',
+    example: '24h',
+    help: "a person's sign-in ends this long after it began, however busy",
+  },
   HTTP_PORT: { schema: port, default: '8080', example: '8080', help: 'API, dashboard and metrics port' },
   HTTP_HOST: {
     schema: z.string().min(1),
@@ -250,6 +263,18 @@ export const VARIABLES = {
     secret: true,
   },
   SMTP_URL: { schema: url(['smtp:', 'smtps:']), example: 'smtp://mail.example:587', help: 'e-mail channel' },
+  SMS_URL: {
+    schema: z.string().superRefine((text, ctx) => {
+      try {
+        parseSmsUrl(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
+    example: 'smpp://system_id:password@smsc.example:2775',
+    help: 'SMS channel: smpp://system_id:password@host:port, aliyun-sms://AccessKeyId:AccessKeySecret@dysmsapi.aliyuncs.com?sign=…&template=… or tencent-sms://SecretId:SecretKey@sms.tencentcloudapi.com?appId=…&sign=…&template=… (README, SMS)',
+    secret: true,
+  },
   MAIL_FROM: {
     schema: z.string().min(3),
     example: 'SealWatch <alerts@example.org>',
@@ -394,7 +419,10 @@ export const VARIABLE_GROUPS: readonly (readonly [string, readonly (keyof typeof
   ],
   ['cluster (several instances or broker nodes)', ['REDIS_URL', 'INSTANCE_URL']],
   ['TLS (MQTT and HTTPS)', ['TLS_CERT_FILE', 'TLS_KEY_FILE']],
-  ['API and page', ['HTTP_PORT', 'HTTP_HOST', 'HTTP_TLS', 'API_VERIFY_RESPONSES']],
+  [
+    'API and page',
+    ['HTTP_PORT', 'HTTP_HOST', 'HTTP_TLS', 'API_VERIFY_RESPONSES', 'SESSION_IDLE', 'SESSION_MAX'],
+  ],
   [
     'telemetry',
     [
@@ -424,6 +452,7 @@ export const VARIABLE_GROUPS: readonly (readonly [string, readonly (keyof typeof
       'OUTAGE_FRACTION',
       'SMTP_URL',
       'MAIL_FROM',
+      'SMS_URL',
       'PUBLIC_URL',
       'TZ_LOCAL',
       'LOCALE',

@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'config'
   | 'unavailable'
   | 'internal'
+  /** Too many attempts (failed sign-ins): wait as the answer's Retry-After says. */
+  | 'too_many_requests'
   // What the HTTP layer refuses before a route runs (api/errorHandler.ts).
   | 'too_large'
   | 'uri_too_long'

@@ -58,4 +58,10 @@ type SealMessageBody =
        * its retry is recognised by (mark, platform time) like a device message's by (seq, ts).
        */
       seq: number | null;
+      /**
+       * Set when the status is not the sensor's own but its gateway's (a Zigbee2MQTT bridge going
+       * offline or coming back, ingest/gatewayAvailability.ts): the sensor itself said nothing, so it
+       * does not count as heard from; alerting judges the gateway (alerting/rules/gatewayOutage.ts).
+       */
+      gatewayId?: string;
     };

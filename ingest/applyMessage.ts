@@ -20,7 +20,8 @@ export interface Applied {
 export function applyMessage(before: SealState, m: SealMessage): Applied {
   const state: SealState = {
     ...before,
-    lastSeen: m.receivedAt,
+    // A gateway's status relayed for its sensor (ingest/gatewayAvailability.ts) is not a sign of life.
+    lastSeen: m.kind === 'status' && m.gatewayId !== undefined ? before.lastSeen : m.receivedAt,
     online: m.kind === 'status' ? m.online : true,
     messages: before.messages + 1,
     updatedAt: m.receivedAt,

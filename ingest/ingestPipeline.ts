@@ -13,6 +13,11 @@ export interface Placement {
   householdId: string;
   gridId: string;
   model: string;
+  /**
+   * False when the sensor's model says its heartbeat does not report the door position (issue
+   * 16.1): a door field in its heartbeat is then not an observation and changes nothing.
+   */
+  heartbeatCarriesDoor?: boolean;
 }
 
 interface Pending {
@@ -119,7 +124,11 @@ export class IngestPipeline {
    * message resolves at once; a duplicate of one still in flight resolves
    * with that message's group, so its PUBACK never precedes the commit.
    */
-  accept(message: SealMessage, placement: Placement): Promise<void> {
+  accept(received: SealMessage, placement: Placement): Promise<void> {
+    const message =
+      received.kind === 'heartbeat' && received.door !== null && placement.heartbeatCarriesDoor === false
+        ? { ...received, door: null }
+        : received;
     const committed = this.states.get(message.sensorId);
     const ts = dedupTs(message);
     if (committed && isDuplicate(committed.recentSeqs, message.seq, ts)) {

@@ -9,6 +9,7 @@ import type { SealMessage } from '../core/sealMessage.ts';
 import type { Registry } from '../registry/registry.ts';
 import { clampTimestamp } from './clampTimestamp.ts';
 import { decoderFor } from './decoders/index.ts';
+import { gatewayStatusMessages } from './gatewayAvailability.ts';
 import type { IngestPipeline } from './ingestPipeline.ts';
 
 export interface IngestCounters {
@@ -69,6 +70,10 @@ export function createMessageHandler(deps: {
       sensorIdForName: (name) => registry.sensorByFriendlyName(name)?.id,
     });
     if (!result.ok) return drop(result.reason, result.sensorId, decoder.name, result.detail, topic);
+    const messages =
+      result.gatewayOnline === undefined
+        ? result.messages
+        : relayGatewayStatus(identity, result.gatewayOnline, receivedAt, decoder.name, topic);
     for (const field of result.ignored ?? []) {
       const sensorId = result.messages[0]?.sensorId ?? null;
       bus.emit('message.fieldIgnored', { field, sensorId, dialect: decoder.name });
@@ -76,7 +81,7 @@ export function createMessageHandler(deps: {
     }
 
     const accepted: Promise<void>[] = [];
-    for (const message of result.messages) {
+    for (const message of messages) {
       if (!mayPublishFor(identity, message.sensorId)) {
         return drop('acl', message.sensorId, decoder.name, 'publisher may not speak for this sensor', topic);
       }
@@ -91,6 +96,7 @@ export function createMessageHandler(deps: {
           householdId: placement.household.id,
           gridId: placement.gridId,
           model: placement.model,
+          heartbeatCarriesDoor: placement.heartbeatCarriesDoor,
         }),
       );
     }
@@ -98,6 +104,28 @@ export function createMessageHandler(deps: {
     return accepted.length === 1
       ? (accepted[0] as Promise<void>).then(() => ok)
       : Promise.all(accepted).then(() => ok);
+  };
+
+  /** A gateway's own availability, as one status message per sensor behind it (gatewayAvailability.ts). */
+  const relayGatewayStatus = (
+    identity: Identity | null,
+    online: boolean,
+    receivedAt: number,
+    dialect: SealMessage['dialect'],
+    topic: string,
+  ): SealMessage[] => {
+    const relayed = gatewayStatusMessages(identity, online, receivedAt, dialect, (id) =>
+      registry.gateway(id)?.sensorIds.filter((sensorId) => registry.placement(sensorId) !== undefined),
+    );
+    if (!relayed) {
+      warn('gateway-status:unattributed', { topic }, 'gateway status without a gateway publisher ignored');
+      return [];
+    }
+    deps.logger.info(
+      { gatewayId: relayed.gatewayId, online, sensors: relayed.messages.length },
+      'gateway status',
+    );
+    return relayed.messages;
   };
 
   return { handle, counters };

@@ -15,7 +15,14 @@ import { purgeExpiredHouseholds } from './commands/purgeCommand.ts';
 import { QuarantineCommands } from './commands/quarantineCommands.ts';
 import { SecretHashCommands } from './commands/secretHashCommands.ts';
 import { SensorCommands } from './commands/sensorCommands.ts';
+import {
+  type ActiveSession,
+  SessionCommands,
+  type SessionOwner,
+  type SignIn,
+} from './commands/sessionCommands.ts';
 import { TokenCommands } from './commands/tokenCommands.ts';
+import { UserCommands } from './commands/userCommands.ts';
 import { WindowCommands } from './commands/windowCommands.ts';
 import { WorkerCommands } from './commands/workerCommands.ts';
 import type { GridTree } from './gridTree.ts';
@@ -51,8 +58,12 @@ import type {
   Worker,
 } from './schemas.ts';
 import { type GenericHeartbeat, offlineAfterMs, type SensorModel } from './sensorModels.ts';
+import type { CreateUser, SessionLimits, UpdateUser, User } from './userSchemas.ts';
 
 /**
+ * Over 400 lines on purpose: it is the registry's one front door, a one-line delegation per command
+ * and lookup (about 80); the work is in commands/ and registryIndex.ts.
+ *
  * The registry service: the grid, people, households, sensors and their schedules, and the API
  * tokens. It is a small composition, and every public method is a one-line delegation:
  * - reads go to the index (registryIndex.ts), in memory, synchronous, for the hot paths
@@ -79,6 +90,8 @@ export class Registry {
   private readonly quarantines: QuarantineCommands;
   private readonly windows: WindowCommands;
   private readonly apiTokens: TokenCommands;
+  private readonly users: UserCommands;
+  private readonly sessions: SessionCommands;
   private readonly policies: PolicyCommands;
 
   constructor(
@@ -109,6 +122,8 @@ export class Registry {
     this.quarantines = new QuarantineCommands(ctx);
     this.windows = new WindowCommands(ctx);
     this.apiTokens = new TokenCommands(ctx);
+    this.users = new UserCommands(ctx);
+    this.sessions = new SessionCommands(ctx);
     this.policies = new PolicyCommands(ctx);
   }
 
@@ -231,7 +246,7 @@ export class Registry {
     return this.index.sensorsOf(householdId);
   }
   /** The household and grid node a sensor belongs to, for tagging and routing. */
-  placement(sensorId: string): { household: Household; gridId: string; model: string } | undefined {
+  placement(sensorId: string): ReturnType<RegistryIndex['placement']> {
     return this.index.placement(sensorId);
   }
   armingInputs(householdId: string): ArmingInputs {
@@ -427,6 +442,40 @@ export class Registry {
   /** Revokes a token on every instance; the last never-expiring whole-grid admin token is refused. */
   revokeToken(id: string): Promise<Token> {
     return this.apiTokens.revoke(id);
+  }
+
+  createUser(input: CreateUser, actor: Actor): Promise<User> {
+    return this.users.create(input, actor);
+  }
+  /** One user, disabled ones too; null: no such user. */
+  user(id: string): Promise<User | null> {
+    return this.users.byId(id);
+  }
+  /** Every user, oldest first; never a password hash. */
+  allUsers(): Promise<User[]> {
+    return this.users.list();
+  }
+  /** Role, scope, worker, password reset, disabling: the narrowing ones end the user's sessions. */
+  updateUser(id: string, change: UpdateUser, actor: Actor): Promise<User> {
+    return this.users.update(id, change, actor);
+  }
+  deleteUser(id: string, actor: Actor): Promise<User> {
+    return this.users.delete(id, actor);
+  }
+  /** Signs a user out everywhere; how many sessions ended. */
+  endUserSessions(id: string, actor: Actor): Promise<number> {
+    return this.users.endSessions(id, actor);
+  }
+  /** Checks a password; on success a new session (its id goes into the cookie, only its hash is kept). */
+  signIn(username: string, password: string, limits: SessionLimits): Promise<SignIn> {
+    return this.sessions.signIn(username, password, limits);
+  }
+  /** The session behind a cookie's session id, while it is good (read from the store on every call). */
+  session(sessionId: string, limits: SessionLimits): Promise<ActiveSession | null> {
+    return this.sessions.find(sessionId, limits);
+  }
+  signOut(sessionId: string, user: SessionOwner): Promise<void> {
+    return this.sessions.signOut(sessionId, user);
   }
 
   /** Writes a validated CSV import in one transaction, then indexes it. */

@@ -227,10 +227,19 @@ export class RegistryIndex {
   }
 
   /** The household and grid node a sensor belongs to, for tagging and routing. */
-  placement(sensorId: string): { household: Household; gridId: string; model: string } | undefined {
+  placement(
+    sensorId: string,
+  ): { household: Household; gridId: string; model: string; heartbeatCarriesDoor: boolean } | undefined {
     const s = this.sensors.get(sensorId);
     const h = s && this.households.get(s.householdId);
-    return s && h ? { household: h, gridId: h.gridId, model: s.model } : undefined;
+    return s && h
+      ? {
+          household: h,
+          gridId: h.gridId,
+          model: s.model,
+          heartbeatCarriesDoor: this.modelOf(s).heartbeatCarriesDoor,
+        }
+      : undefined;
   }
 
   armingInputs(householdId: string): ArmingInputs {

@@ -18,7 +18,9 @@ import type { PurgeStore } from './commands/purgeCommand.ts';
 import type { QuarantineStore } from './commands/quarantineCommands.ts';
 import type { SecretHashStore } from './commands/secretHashCommands.ts';
 import type { SensorStore } from './commands/sensorCommands.ts';
+import type { SessionStore } from './commands/sessionCommands.ts';
 import type { TokenStore } from './commands/tokenCommands.ts';
+import type { UserStore } from './commands/userCommands.ts';
 import type { WindowStore } from './commands/windowCommands.ts';
 import type { WorkerStore } from './commands/workerCommands.ts';
 import type { RegistrySnapshot } from './registryIndex.ts';
@@ -45,7 +47,13 @@ export interface EntityStore
     ImportStore {}
 
 /**
- * Everything the Registry writes and reads through: its records, the API tokens, the privacy purge
- * and the audit trail.
+ * Everything the Registry writes and reads through: its records, the API tokens, the people who sign
+ * in and their sessions, the privacy purge and the audit trail.
  */
-export interface RegistryStore extends EntityStore, TokenStore, PurgeStore, AuditLogStore {}
+export interface RegistryStore
+  extends EntityStore,
+    TokenStore,
+    UserStore,
+    SessionStore,
+    PurgeStore,
+    AuditLogStore {}

@@ -12,19 +12,10 @@
  * offline timeout we match it, e.g. Home Assistant's 1.2 × sleep period for the Shelly.
  */
 
-import { DEVICE_PROFILES } from '../contract/deviceProfiles.ts';
+import { DEVICE_PROFILES, type DeviceProfile } from '../contract/deviceProfiles.ts';
 
-export interface SensorModel {
-  id: string;
-  name: string;
-  /** How often the device reports when nothing happens. */
-  heartbeatIntervalMs: number;
-  /** Interval × this = silence after which the seal is offline. */
-  missedHeartbeats: number;
-  /** Battery percent below which it is low; null: the grid node's policy decides. */
-  lowBatteryPercent: number | null;
-  /** Its heartbeat reports the door position (a heartbeat saying "open" counts as seen open). */
-  heartbeatCarriesDoor: boolean;
+/** A device profile as the registry holds it (the wire format is the simulator's and the decoders' business). */
+export interface SensorModel extends Omit<DeviceProfile, 'reportsAs'> {
   /** Shipped with the service (cannot be removed); false for models an admin added. */
   builtIn: boolean;
 }

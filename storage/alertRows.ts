@@ -54,6 +54,15 @@ export const outboxOf = (r: Row): OutboxRow => ({
   nextAttemptAt: (r.next_attempt_at as number | null) ?? null,
   deliveredAt: (r.delivered_at as number | null) ?? null,
   lastError: (r.last_error as string | null) ?? null,
+  ...(typeof r.receipt === 'string'
+    ? {
+        receipt: {
+          status: r.receipt as NonNullable<OutboxRow['receipt']>['status'],
+          detail: (r.receipt_detail as string | null) ?? null,
+          at: Number(r.receipt_at),
+        },
+      }
+    : {}),
 });
 
 export const changeOf = (r: Row): AlertChange => ({

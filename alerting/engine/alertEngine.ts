@@ -12,6 +12,7 @@ import { DecisionQueue } from './decisionQueue.ts';
 import { Decisions } from './decisions.ts';
 import type { EngineContext } from './engineContext.ts';
 import type { AlertEngineOptions, FeedMark } from './engineOptions.ts';
+import { GatewayWatch } from './gatewayWatch.ts';
 import { heartbeatOf } from './heartbeatOf.ts';
 import { NodePolicies } from './nodePolicies.ts';
 import { OfflineSweep } from './offlineSweep.ts';
@@ -63,6 +64,7 @@ export class AlertEngine {
       announcements: new Announcements(o, queue),
       policies: new NodePolicies(o),
       tracker: new OfflineTracker({ startedAt }),
+      gateways: new GatewayWatch(() => this.c),
       openDoorIds: new Set(),
       limiter: new RecipientLimiter<OutboxRow>(o.limiter),
       robots: new RobotRateGate(),
@@ -104,6 +106,7 @@ export class AlertEngine {
       this.c.memory.load(store),
       this.c.announcements.load(now),
       this.sweeps.load(),
+      this.c.gateways.load(),
     ]);
     for (const row of folded) this.c.limiter.restore(limiterKey(row), row);
     if (folded.length > 0)
@@ -128,7 +131,10 @@ export class AlertEngine {
         else if (entity === 'import') this.trackAllSensors();
         // A node's policy changed, or a node moved (its subtree inherits from elsewhere now).
         if (entity === 'policy' || (entity === 'grid' && !removed)) this.policyChanged(id);
-        if (entity !== 'token') this.offline.forgetCounts();
+        if (entity !== 'token') {
+          this.offline.forgetCounts();
+          this.c.gateways.forget();
+        }
       }),
     );
     logger.info(

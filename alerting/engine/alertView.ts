@@ -1,4 +1,4 @@
-import type { AlertChange } from '../alertModel.ts';
+import { type AlertChange, gatewayOf } from '../alertModel.ts';
 import type { OutboxRow, StoredAlert } from '../alertStore.ts';
 
 /** An alert as the API, the SSE stream and the live page show it: ISO times, address, grid path. */
@@ -8,6 +8,8 @@ export interface AlertView {
   sensorId?: string;
   householdId?: string;
   gridId: string;
+  /** A gateway's outage: the gateway that went silent. */
+  gatewayId?: string;
   severity: string;
   status: string;
   assignee: string | null;
@@ -39,6 +41,7 @@ export function alertView(
     ...(a.sensorId !== undefined ? { sensorId: a.sensorId } : {}),
     ...(a.householdId !== undefined ? { householdId: a.householdId } : {}),
     gridId: a.gridId,
+    ...(gatewayOf(a) !== undefined ? { gatewayId: gatewayOf(a) } : {}),
     severity: a.severity,
     status: a.status,
     assignee: a.assignee,
@@ -74,5 +77,14 @@ export function deliveryView(o: OutboxRow) {
     ...(o.deliveredAt !== null ? { deliveredAt: iso(o.deliveredAt) } : {}),
     ...(o.nextAttemptAt !== null && o.status === 'pending' ? { nextAttemptAt: iso(o.nextAttemptAt) } : {}),
     ...(o.lastError !== null ? { lastError: o.lastError } : {}),
+    ...(o.receipt
+      ? {
+          receipt: {
+            status: o.receipt.status,
+            ...(o.receipt.detail ? { detail: o.receipt.detail } : {}),
+            at: iso(o.receipt.at),
+          },
+        }
+      : {}),
   };
 }

@@ -1,12 +1,17 @@
 import type { Logger } from 'pino';
 import type { EventBus } from '../../core/eventBus.ts';
 import type { ServiceEvents } from '../../core/events.ts';
+import { parseSmsUrl, redactSmsUrl } from '../../core/smsUrl.ts';
 import { type Clock, DEFAULT_POLICY, type Policy } from '../alertModel.ts';
 import type { AlertStore } from '../alertStore.ts';
 import type { BackoffOptions } from '../backoff.ts';
 import { createDailyReportSchedule } from '../dailyReportSchedule.ts';
 import type { Locale } from '../notificationTexts.ts';
 import { createEmailNotifier } from '../notifiers/email.ts';
+import { createSmsChannel } from '../notifiers/sms/createSmsChannel.ts';
+import { SmsReplyCodes } from '../notifiers/sms/replyCodes.ts';
+import type { SmsChannel } from '../notifiers/sms/smsChannel.ts';
+import type { SmsLedger } from '../notifiers/sms/smsLedger.ts';
 import type { Notifier } from '../notifiers/types.ts';
 import { createWebhookNotifier } from '../notifiers/webhook.ts';
 import { AckFlow } from './ackFlow.ts';
@@ -14,10 +19,13 @@ import { AlertEngine, type AlertEngineOptions } from './alertEngine.ts';
 import { AnnounceFlow } from './announceFlow.ts';
 import { DailyReportJob } from './dailyReportJob.ts';
 import type { AlertingRegistry, AlertTelemetry, SealStates } from './ports.ts';
+import { SmsReplyFlow } from './smsReplyFlow.ts';
 
 export interface AlertingSettings {
   smtpUrl?: string | undefined;
   mailFrom?: string | undefined;
+  /** SMS_URL: an SMPP gateway or a cloud SMS account (core/smsUrl.ts). */
+  smsUrl?: string | undefined;
   publicUrl: string;
   tz: string;
   locale: Locale;
@@ -37,6 +45,8 @@ export interface Alerting {
   ack: AckFlow;
   announce: AnnounceFlow;
   report: DailyReportJob;
+  /** The SMS channel (SMS_URL), for /metrics; null when off. */
+  sms: SmsChannel | null;
   /** The root's announce span (the environment's), in minutes. */
   announceMinutes: number;
   /** The announce span in force at a household's node, in minutes. */
@@ -57,6 +67,8 @@ export function createAlerting(deps: {
   logger: Logger;
   committedFeed?: AlertEngineOptions['committedFeed'];
   connectBacklog?: AlertEngineOptions['connectBacklog'];
+  /** Where the SMS channel keeps its message ids and receipts; needed with SMS_URL. */
+  smsLedger?: SmsLedger;
 }): Alerting {
   const { settings: s, clock } = deps;
   const logger = deps.logger.child({ component: 'alerting' });
@@ -67,6 +79,13 @@ export function createAlerting(deps: {
     logger.warn(
       'e-mail channel off: set SMTP_URL and MAIL_FROM to send e-mail notifications and daily reports',
     );
+  }
+  const codes = new SmsReplyCodes();
+  let sms: SmsChannel | null = null;
+  if (s.smsUrl && deps.smsLedger) {
+    sms = createSmsChannel(parseSmsUrl(s.smsUrl), { ledger: deps.smsLedger, clock, logger });
+    notifiers.push(sms);
+    logger.info({ smsUrl: redactSmsUrl(s.smsUrl) }, 'SMS channel on');
   }
   const policy: Policy = {
     ...DEFAULT_POLICY,
@@ -93,7 +112,11 @@ export function createAlerting(deps: {
     ...(deps.committedFeed ? { committedFeed: deps.committedFeed } : {}),
     ...(deps.connectBacklog ? { connectBacklog: deps.connectBacklog } : {}),
     ...(s.backoff ? { backoff: s.backoff } : {}),
+    ...(sms ? { smsReplyCodes: codes } : {}),
   });
+  const replies = new SmsReplyFlow(engine, deps.registry, codes, logger);
+  sms?.onReply((reply) => replies.handle(reply));
+  let releaseCodes: (() => void) | null = null;
   const now = () => clock.now();
   const report = new DailyReportJob({
     engine,
@@ -118,9 +141,18 @@ export function createAlerting(deps: {
       now,
     }),
     report,
+    sms,
     announceMinutes: policy.announceMinutes,
     announceMinutesOf: (householdId) => engine.announceMinutesOf(householdId),
     async start() {
+      if (sms) {
+        // Binds in the background: deliveries wait in the outbox while the gateway is down.
+        sms.start();
+        await holdReplyCodes(deps.store, codes);
+        releaseCodes = deps.bus.on('alert.changed', ({ alert, change }) => {
+          if (change === 'resolved') codes.release(alert.id);
+        });
+      }
       await engine.start();
       schedule = createDailyReportSchedule(
         s.dailyReportCron,
@@ -132,8 +164,22 @@ export function createAlerting(deps: {
       );
     },
     async stop() {
+      releaseCodes?.();
       await schedule?.stop();
+      // Closes the channels too: the SMPP session unbinds.
       await engine.stop();
     },
   };
+}
+
+/** The reply codes the SMS of unresolved alerts carry, back in memory after a start. */
+async function holdReplyCodes(store: AlertStore, codes: SmsReplyCodes): Promise<void> {
+  const open = await store.loadUnresolved();
+  for (let i = 0; i < open.length; i += 20) {
+    const rows = await Promise.all(open.slice(i, i + 20).map((a) => store.deliveries(a.id)));
+    for (const row of rows.flat()) {
+      const code = row.notification.sms?.replyCode;
+      if (row.channel === 'sms' && row.alertId && code) codes.hold(row.recipientId, row.alertId, code);
+    }
+  }
 }

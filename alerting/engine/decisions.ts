@@ -62,6 +62,8 @@ export class Decisions {
     const { registry, clock, policy: env } = this.c.o;
     const { memory, tracker } = this.c;
     const msg = e.message;
+    if (msg.kind === 'status' && msg.gatewayId !== undefined)
+      return this.gatewayStatus({ ...msg, gatewayId: msg.gatewayId }, mark);
     const sensor = registry.sensor(msg.sensorId);
     // What the seal did is committed whatever is decided of it: silence and open doors follow it.
     const beat = heartbeatOf(registry, env, msg.sensorId);
@@ -107,6 +109,18 @@ export class Decisions {
     // Only with decisions: a message that decided nothing changes nothing when it is decided again.
     if (mark && !batch.empty) batch.state[mark.key] = mark.value;
     return this.commit(batch);
+  }
+
+  /** A gateway's status relayed for one of its sensors: not the sensor's sign of life (gatewayWatch.ts). */
+  private gatewayStatus(
+    msg: { gatewayId: string; sensorId: string; online: boolean; receivedAt: number },
+    mark?: FeedMark,
+  ): Written {
+    const batch = new DecisionBatch();
+    const then = this.c.gateways.status(msg, batch);
+    if (!then) return undefined;
+    if (mark) batch.state[mark.key] = mark.value;
+    return afterWrite(this.commit(batch), then);
   }
 
   /**
@@ -239,7 +253,9 @@ export class Decisions {
       ...w,
       email: this.channels.has('email') ? w.email : null,
       webhook: this.channels.has('webhook') ? w.webhook : null,
+      phone: this.channels.has('sms') ? w.phone : null,
     }));
+    const codes = o.smsReplyCodes;
     const { deliveries, unreachable } = planNotifications({
       alert,
       event,
@@ -253,6 +269,7 @@ export class Decisions {
       ackKey: o.ackKey,
       now,
       newId: randomUUID,
+      ...(codes ? { smsReplyCode: (recipientId: string) => codes.allocate(recipientId, alert.id) } : {}),
     });
     if (unreachable.length > 0) {
       o.logger.warn({ alertId: alert.id, unreachable, event }, 'recipients without a usable channel');

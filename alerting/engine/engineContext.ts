@@ -8,6 +8,7 @@ import type { AlertMemory } from './alertMemory.ts';
 import type { Announcements } from './announcements.ts';
 import type { DecisionQueue } from './decisionQueue.ts';
 import type { AlertEngineOptions } from './engineOptions.ts';
+import type { GatewayWatch } from './gatewayWatch.ts';
 import type { NodePolicies } from './nodePolicies.ts';
 import type { AlertingRegistry } from './ports.ts';
 
@@ -22,6 +23,8 @@ export interface EngineContext {
   readonly policies: NodePolicies;
   /** When each seal was last heard of, and which are silent. */
   readonly tracker: OfflineTracker;
+  /** Which gateways said they are offline, and which sensors are behind which gateway. */
+  readonly gateways: GatewayWatch;
   /** Sensors whose door is open now: the sweep's window-end rule looks at these only, not every seal. */
   readonly openDoorIds: Set<string>;
   readonly limiter: RecipientLimiter<OutboxRow>;

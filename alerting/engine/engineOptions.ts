@@ -5,6 +5,7 @@ import type { Clock, Policy } from '../alertModel.ts';
 import type { AlertStore, Written } from '../alertStore.ts';
 import type { BackoffOptions } from '../backoff.ts';
 import type { Locale } from '../notificationTexts.ts';
+import type { SmsReplyCodes } from '../notifiers/sms/replyCodes.ts';
 import type { Notifier } from '../notifiers/types.ts';
 import type { AlertingRegistry, AlertTelemetry, SealStates } from './ports.ts';
 
@@ -28,6 +29,8 @@ export interface AlertEngineOptions {
   /** Period of the sweep (offline, window ends, graces, escalations, retries). */
   sweepMs: number;
   backoff?: Partial<BackoffOptions>;
+  /** With the SMS channel: the codes a worker replies with to acknowledge (engine/smsReplyFlow.ts). */
+  smsReplyCodes?: SmsReplyCodes;
   limiter?: { limit: number; windowMs: number };
   /**
    * Where committed seal messages come from (default: this process's bus, `seal.decide`). Several

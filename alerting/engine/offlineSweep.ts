@@ -1,6 +1,8 @@
 import { activeQuarantine } from '../../registry/arming.ts';
+import { gatewayOf } from '../alertModel.ts';
 import type { StoredAlert } from '../alertStore.ts';
 import { inCommissioning } from '../rules/commissioning.ts';
+import { evaluateGateways } from '../rules/gatewayOutage.ts';
 import { evaluateOfflineSweep, type SilentSensorView } from '../rules/offline.ts';
 import type { DecisionBatch } from './decisionBatch.ts';
 import type { Decisions } from './decisions.ts';
@@ -59,11 +61,17 @@ export class OfflineSweep {
   sweep(batch: DecisionBatch, now: number): void {
     const { registry, policy } = this.c.o;
     const { tracker, memory } = this.c;
+    const graceEnds = tracker.graceStart + policy.heartbeatIntervalMs * policy.missedBeats;
+    const raiseNotBefore = graceEnds + policy.heartbeatIntervalMs;
+    const heldBack = this.gatewaySweep(batch, now, raiseNotBefore);
     const outages = new Map<string, { id: string; status: StoredAlert['status']; count: number }>();
-    for (const a of memory.byId.values()) if (a.type === 'outage') outages.set(a.gridId, a);
+    for (const a of memory.byId.values())
+      if (a.type === 'outage' && gatewayOf(a) === undefined) outages.set(a.gridId, a);
     if (tracker.silentCount === 0 && outages.size === 0) return;
     const silent: SilentSensorView[] = [];
     for (const s of tracker.silent()) {
+      // Its gateway is silent: the gateway's alert explains it (rules/gatewayOutage.ts).
+      if (heldBack.has(s.sensorId)) continue;
       const sensor = registry.sensor(s.sensorId);
       const household = sensor && registry.household(sensor.householdId);
       if (!sensor || !household) continue;
@@ -79,16 +87,40 @@ export class OfflineSweep {
       });
     }
     const monitoredUnder = (nodeId: string) => this.monitoredCounts(now).get(nodeId) ?? 0;
-    const graceEnds = tracker.graceStart + policy.heartbeatIntervalMs * policy.missedBeats;
     const decisions = evaluateOfflineSweep({
       now,
       silent,
       monitoredUnder,
       activeOutages: outages,
       policy: { ...policy, outagePolicyOf: (nodeId) => this.c.policies.outagePolicyOf(nodeId) },
-      raiseNotBefore: graceEnds + policy.heartbeatIntervalMs,
+      raiseNotBefore,
     });
     for (const d of decisions) this.decisions.apply(batch, d, now);
+  }
+
+  /**
+   * Silent gateways: one alert each, raised or resolved; returns the sensors whose own offline
+   * alerts they hold back. Sensors of a gateway that is back are judged afresh from now.
+   */
+  private gatewaySweep(batch: DecisionBatch, now: number, raiseNotBefore: number): Set<string> {
+    const { registry, policy } = this.c.o;
+    const gateways = this.c.gateways.views((sensorId) => {
+      const sensor = registry.sensor(sensorId);
+      return sensor !== undefined && this.monitored(sensor, now);
+    });
+    if (gateways.length === 0) return new Set();
+    const result = evaluateGateways({
+      now,
+      gateways,
+      offlineWindowMs: policy.heartbeatIntervalMs * policy.missedBeats,
+      raiseNotBefore,
+    });
+    for (const d of result.decisions) this.decisions.apply(batch, d, now);
+    for (const id of result.back) {
+      const g = gateways.find((v) => v.gatewayId === id);
+      for (const s of g?.silent ?? []) this.c.tracker.restartWindow(s.sensorId, now);
+    }
+    return result.heldBack;
   }
 
   /** Seals silent now and monitored (for the daily report). */

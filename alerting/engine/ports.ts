@@ -26,6 +26,8 @@ export interface AlertingRegistry {
     createdAt: number;
   }>;
   allHouseholds(): ReadonlyArray<{ id: string; gridId: string }>;
+  /** Gateways and the sensors behind each (a gateway that goes silent is one alert); absent: none. */
+  allGateways?(): ReadonlyArray<{ id: string; name: string; sensorIds: readonly string[] }>;
   /**
    * The heartbeat a sensor is judged by: its model's (registry/sensorModels.ts). Looked up by the
    * sensor in memory, never per message through the database. Absent (or undefined for a sensor):

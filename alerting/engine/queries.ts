@@ -69,7 +69,7 @@ export class AlertQueries {
   }
 
   title(a: StoredAlert): string {
-    return alertTitle(this.c.o.locale, a.type);
+    return alertTitle(this.c.o.locale, a.type, a.detail);
   }
 
   gridPathNames(gridId: string): string[] {

@@ -6,6 +6,18 @@ export interface Recipient {
   email?: string | null | undefined;
   /** Webhook target spec, see `parseWebhookTarget`. */
   webhook?: string | null | undefined;
+  /** Mobile number for the SMS channel, as registered (notifiers/sms/phoneNumber.ts normalises it). */
+  phone?: string | null | undefined;
+}
+
+/** What an SMS notification carries, rendered when planned so a retry sends the same text. */
+export interface SmsContent {
+  /** The whole text (SMPP gateways): notifiers/sms/smsText.ts. */
+  text: string;
+  /** The same facts as an approved template's variables (Aliyun, Tencent Cloud). */
+  vars: { type: string; place: string; time: string; code: string };
+  /** The code a reply acknowledges with (notifiers/sms/replyCodes.ts); absent when replies are off. */
+  replyCode?: string;
 }
 
 /** One rendered message for one recipient on one channel: what an outbox row holds. */
@@ -22,6 +34,8 @@ export interface Notification {
    * `view` still gives title and severity for other channels.
    */
   rendered?: { text: string; html: string };
+  /** On the SMS channel: the short text and template variables. */
+  sms?: SmsContent;
 }
 
 export type DeliveryResult =
@@ -32,7 +46,7 @@ export type DeliveryResult =
   | { status: 'permanent'; error: string };
 
 export interface Notifier {
-  readonly channel: 'email' | 'webhook';
+  readonly channel: 'email' | 'webhook' | 'sms';
   send(n: Notification): Promise<DeliveryResult>;
   close(): Promise<void>;
 }

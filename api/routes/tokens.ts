@@ -6,7 +6,7 @@ import { paginate } from '../paginate.ts';
 import { inScope, type Principal, requireScope } from '../principal.ts';
 import type { RouteTable } from '../routeTable.ts';
 import { oneOf, pageOf, pageQuery, pathParams } from '../schemas/common.ts';
-import { meAnswer, newTokenAnswer, tokenAnswer } from '../schemas/registryAnswers.ts';
+import { newTokenAnswer, tokenAnswer } from '../schemas/registryAnswers.ts';
 import { iso, isoAt } from '../views.ts';
 
 export function tokenRoutes(table: RouteTable, { registry, clock }: ApiDeps): void {
@@ -85,23 +85,6 @@ export function tokenRoutes(table: RouteTable, { registry, clock }: ApiDeps): vo
       const known = await registry.token(id);
       if (!known || !visible(principal, known)) throw notFound('token', id);
       return tokenView(await registry.revokeToken(id), clock.now(), principal);
-    },
-  });
-  table.add({
-    method: 'GET',
-    url: '/api/me',
-    tag: 'access',
-    summary: "Who the token is: its name, role and grid subtree (the page's header)",
-    roles: ['admin', 'monitor', 'worker', 'technician'],
-    answer: meAnswer,
-    handler: async ({ principal }) => {
-      const root = principal.gridId === null ? null : registry.gridNode(principal.gridId);
-      return {
-        name: principal.name,
-        role: principal.role,
-        gridId: principal.gridId,
-        gridName: root?.name ?? null,
-      };
     },
   });
 }

@@ -18,6 +18,9 @@ export const alertAnswer = z.object({
   sensorId: z.string().optional(),
   householdId: z.string().optional(),
   gridId: z.string(),
+  gatewayId: z.string().optional().meta({
+    description: 'an outage of one gateway: the gateway that went silent (its sensors are held back)',
+  }),
   severity: words(['critical', 'warning', 'maintenance']),
   status: words(ALERT_STATUSES),
   assignee: z
@@ -61,7 +64,7 @@ export const alertDetailAnswer = alertAnswer.extend({
   deliveries: z.array(
     z.object({
       id: z.string(),
-      channel: z.string().meta({ description: 'email, webhook, …' }),
+      channel: z.string().meta({ description: 'email, webhook, sms' }),
       recipientId: z.string(),
       status: z.string().meta({ description: 'pending, sending, delivered, failed, folded' }),
       attempts: z.number().int(),
@@ -69,6 +72,17 @@ export const alertDetailAnswer = alertAnswer.extend({
       deliveredAt: isoTime.optional(),
       nextAttemptAt: isoTime.optional(),
       lastError: z.string().optional(),
+      receipt: z
+        .object({
+          status: z.enum(['delivered', 'failed', 'pending']),
+          detail: z
+            .string()
+            .optional()
+            .meta({ description: 'the gateway’s word: DELIVRD, UNDELIV err:001, …' }),
+          at: isoTime,
+        })
+        .optional()
+        .meta({ description: 'SMS: what the delivery receipts said, over all parts of the message' }),
     }),
   ),
 });

@@ -114,15 +114,38 @@ export const tokenAnswer = z.object({
   current: z.boolean().meta({ description: 'the token of this request: revoking it ends your own access' }),
 });
 
+export const userAnswer = z.object({
+  id: z.string(),
+  username: z.string(),
+  role: z.enum(ROLES),
+  gridId: z.string().nullable(),
+  workerId: z.string().nullable(),
+  createdAt: isoTime,
+  disabled: z.boolean(),
+  disabledAt: isoTimeOrNull,
+  current: z.boolean().meta({ description: 'the person making this request' }),
+});
+
 export const newTokenAnswer = tokenAnswer.extend({
   token: z.string().meta({ description: 'the token itself, shown only in this answer' }),
 });
 
 export const meAnswer = z.object({
+  /** Who acts, as histories record it: the user name, or the token's name. */
   name: z.string(),
+  kind: z
+    .enum(['user', 'token'])
+    .meta({ description: 'a person signed in with the cookie, or an API token' }),
   role: z.enum(ROLES),
   gridId: z.string().nullable(),
   gridName: z.string().nullable(),
+  username: z.string().optional(),
+  userId: z.string().optional(),
+  workerId: z.string().nullable().optional(),
+  csrfToken: z
+    .string()
+    .optional()
+    .meta({ description: 'a person only: send it as x-csrf-token with every state-changing call' }),
 });
 
 export const importAnswer = z.object({

@@ -5,11 +5,11 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../../core/config.ts';
-import { ServiceError } from '../../core/errors.ts';
+import { loadConfig } from '../../core/config.ts';
 import { backupInstallation, DATABASE_FILE } from '../../storage/sqlite/backupInstallation.ts';
 import type { BackupProgress } from '../../storage/sqlite/backupOnline.ts';
 import { openDatabaseForBackup } from '../../storage/sqlite/backupOnline.ts';
+import { runCli, UsageError } from './runCli.ts';
 
 const HELP = `Usage: npm run backup -- --out FILE [--data-dir DIR]
 
@@ -37,8 +37,6 @@ With DATABASE_URL set the data is in PostgreSQL: back it up with pg_dump instead
 Restore with: npm run restore -- FILE --data-dir DIR
 
 Exit codes: 0 written, 1 the backup failed, 2 a mistake in the command or nothing to back up.`;
-
-class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -114,21 +112,4 @@ function progressPrinter(): (p: BackupProgress) => void {
 
 // The staging copies and the backup file hold secrets: for this user only, as the service's files are.
 process.umask(0o077);
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (err) {
-  if (
-    err instanceof UsageError ||
-    err instanceof ConfigError ||
-    String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')
-  ) {
-    console.error(`backup: ${(err as Error).message}\n(npm run backup -- --help for usage)`);
-    process.exitCode = 2;
-  } else if (err instanceof ServiceError) {
-    console.error(`backup failed: ${err.message}`);
-    process.exitCode = 1;
-  } else {
-    console.error(`backup failed: ${(err as Error).stack ?? String(err)}`);
-    process.exitCode = 1;
-  }
-}
+await runCli('backup', main, { refusal: (err) => `backup failed: ${err.message}` });

@@ -7,11 +7,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { redactUrl } from '../../broker/external/consumer.ts';
-import { ServiceError } from '../../core/errors.ts';
 import { createLogger } from '../../core/logger.ts';
 import { type MigrateReport, migrateStore, type Progress } from '../../storage/migrateStore/migrateStore.ts';
 import { processesUsing } from '../../storage/migrateStore/sourceInUse.ts';
 import { ACK_KEY_SECRET } from '../stores.ts';
+import { runCli, UsageError } from './runCli.ts';
 
 const HELP = `Usage: npm run migrate-store -- --to postgres://user:password@host:5432/db [--data-dir DIR]
 
@@ -37,8 +37,6 @@ Options:
   -h, --help        this text
 
 Exit codes: 0 moved and checked, 1 refused or failed (nothing kept), 2 a mistake in the command.`;
-
-class UsageError extends Error {}
 
 function parseOptions(argv: string[]) {
   try {
@@ -163,15 +161,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof UsageError) {
-      console.error(`migrate-store: ${err.message}`);
-      process.exit(2);
-    }
-    const message = err instanceof ServiceError || err instanceof Error ? err.message : String(err);
-    console.error(`migrate-store: ${message}`);
-    process.exit(1);
-  },
-);
+await runCli('migrate-store', main, { refusal: (err) => `migrate-store: ${err.message}` });

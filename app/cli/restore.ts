@@ -4,8 +4,8 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ServiceError } from '../../core/errors.ts';
 import { restoreInstallation } from '../../storage/sqlite/backupRestore.ts';
+import { runCli, UsageError } from './runCli.ts';
 
 const HELP = `Usage: npm run restore -- FILE --data-dir DIR [--force]
 
@@ -27,8 +27,6 @@ Options:
 
 Exit codes: 0 restored, 1 the restore failed or the file is damaged, 2 a mistake in the
 command or DIR is not empty.`;
-
-class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -66,18 +64,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 process.umask(0o077);
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (err) {
-  const code = (err as { code?: unknown }).code;
-  if (err instanceof UsageError || String(code).startsWith('ERR_PARSE_ARGS')) {
-    console.error(`restore: ${(err as Error).message}\n(npm run restore -- --help for usage)`);
-    process.exitCode = 2;
-  } else if (err instanceof ServiceError) {
-    console.error(`restore refused: ${err.message}; nothing was changed`);
-    process.exitCode = err.code === 'conflict' ? 2 : 1;
-  } else {
-    console.error(`restore failed: ${(err as Error).stack ?? String(err)}`);
-    process.exitCode = 1;
-  }
-}
+await runCli('restore', main, {
+  refusal: (err) => `restore refused: ${err.message}; nothing was changed`,
+  refusalExitCode: (err) => (err.code === 'conflict' ? 2 : 1),
+});

@@ -46,6 +46,7 @@ export async function startAlerting(
     registry: storage.registry,
     seals: deps.ingest.pipeline,
     store: storage.alertStore,
+    smsLedger: storage.smsLedger,
     bus: deps.bus,
     telemetry: deps.telemetry.sink,
     clock: deps.clock,

@@ -8,6 +8,7 @@ import { buildApi } from '../../api/app.ts';
 import { EventStream } from '../../api/live/eventStream.ts';
 import { connectLiveFeed } from '../../api/live/liveFeed.ts';
 import { createMetrics } from '../../api/metrics.ts';
+import { userCredential } from '../../api/principal.ts';
 import type { DoorEventAnswer } from '../../api/schemas/liveAnswers.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { EventBus } from '../../core/eventBus.ts';
@@ -79,6 +80,10 @@ export async function startApi(
       return at === null ? 0 : Math.max(0, clock.now() - at);
     },
     ready: isReady,
+    sms: () => {
+      const s = alerting.sms?.stats();
+      return s ? { ...s, replies: { ...s.replies } as Record<string, number> } : null;
+    },
     ...(deps.backups ? { backup: deps.backups } : {}),
   });
 
@@ -87,6 +92,8 @@ export async function startApi(
   // A revoked token's open event streams and MQTT service sessions end with it, here and (the
   // revocation reaches the others as a registry change) on every instance.
   bus.on('registry.changed', ({ entity, id, removed }) => {
+    // A person's sessions ended (signed out everywhere, disabled, removed): so do their streams.
+    if (entity === 'session' && removed) events.closeToken(userCredential(id));
     if (entity !== 'token' || !removed) return;
     events.closeToken(id);
     ingress.closeServiceSessions(id);
@@ -117,6 +124,7 @@ export async function startApi(
           }
         : {}),
       alerting,
+      sessions: section.sessions,
       platformPush: ingest.platforms,
       ...(deps.backups ? { backups: deps.backups } : {}),
       brokerHooks: brokerHooksFor(

@@ -4,6 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { AlertStore } from '../../alerting/alertStore.ts';
+import type { SmsLedger } from '../../alerting/notifiers/sms/smsLedger.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { EventBus } from '../../core/eventBus.ts';
 import type { ServiceEvents } from '../../core/events.ts';
@@ -23,6 +24,7 @@ import {
 export interface StorageComponent extends Component {
   readonly store: Store;
   readonly alertStore: AlertStore;
+  readonly smsLedger: SmsLedger;
   readonly registry: Registry;
   /** The PostgreSQL database the instances share; null on the embedded SQLite file. */
   readonly shared: SharedDatabase | null;
@@ -59,6 +61,7 @@ export async function startStorage(
     name: 'storage',
     store: stores.store,
     alertStore: stores.alertStore,
+    smsLedger: stores.smsLedger,
     registry,
     shared,
     localDb: local?.db ?? null,

@@ -17,6 +17,11 @@ export type DecodeResult =
       messages: SealMessage[];
       /** Fields left out because their value was unusable (counted, never a reason to drop the rest). */
       ignored?: readonly string[];
+      /**
+       * The publishing gateway's own availability (a Zigbee2MQTT bridge's `bridge/state`): the topic
+       * names no sensor, the publisher is the gateway (ingest/gatewayAvailability.ts).
+       */
+      gatewayOnline?: boolean;
     }
   | { ok: false; reason: RejectReason; detail: string; sensorId: string | null };
 

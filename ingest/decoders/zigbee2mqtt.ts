@@ -43,6 +43,22 @@ const availability = z.union([
   z.object({ state: z.enum(['online', 'offline']) }),
 ]);
 
+/**
+ * The bridge's own state, in the same two forms as a device's availability. Zigbee2MQTT publishes
+ * `online` on every connect, `offline` before a clean stop, and sets `offline` as its MQTT last
+ * will, so the broker publishes it when the connection is lost
+ * (https://www.zigbee2mqtt.io/guide/usage/mqtt_topics_and_messages.html#zigbee2mqtt-bridge-state;
+ * lib/mqtt.ts: `will: {topic: <base>/bridge/state, payload: availabilityPayload('offline'), retain, qos: 1}`).
+ */
+const BRIDGE_STATE = 'bridge/state';
+
+function parseAvailability(payload: Buffer): 'online' | 'offline' | null {
+  const json = parseJson(payload);
+  const parsed = availability.safeParse(json.ok ? json.value : payload.toString('utf8'));
+  if (!parsed.success) return null;
+  return typeof parsed.data === 'string' ? parsed.data : parsed.data.state;
+}
+
 export const zigbee2mqttDecoder: DialectDecoder = {
   name: 'zigbee2mqtt',
   // Friendly names may contain '/': everything under the base topic.
@@ -50,7 +66,13 @@ export const zigbee2mqttDecoder: DialectDecoder = {
   matches: (topic) => topic.startsWith(PREFIX),
   decode(topic: string, payload: Buffer, ctx: DecodeContext): DecodeResult {
     const rest = topic.slice(PREFIX.length);
-    // The bridge's own topics (state, logs, device lists) and commands are not seal messages.
+    if (rest === BRIDGE_STATE) {
+      const state = parseAvailability(payload);
+      if (state === null)
+        return reject('schema', 'bridge state must be online/offline or {"state":"online|offline"}');
+      return { ok: true, messages: [], gatewayOnline: state === 'online' };
+    }
+    // The bridge's other topics (logs, device lists) and commands are not seal messages.
     if (rest.startsWith('bridge/') || rest.endsWith('/set') || rest.endsWith('/get'))
       return { ok: true, messages: [] };
     const isAvailability = rest.endsWith(AVAILABILITY);
@@ -67,16 +89,13 @@ export const zigbee2mqttDecoder: DialectDecoder = {
     };
 
     if (isAvailability) {
-      const text = payload.toString('utf8');
-      const json = parseJson(payload);
-      const parsed = availability.safeParse(json.ok ? json.value : text);
-      if (!parsed.success)
+      const state = parseAvailability(payload);
+      if (state === null)
         return reject(
           'schema',
           'availability must be online/offline or {"state":"online|offline"}',
           sensorId,
         );
-      const state = typeof parsed.data === 'string' ? parsed.data : parsed.data.state;
       return ok({ ...base, kind: 'status', online: state === 'online', seq: null });
     }
 

@@ -18,6 +18,8 @@ export interface GridStore {
   deleteGridNode(id: string): Promise<void>;
   /** Tokens (revoked ones too) scoped to a grid node: they hold it. */
   countTokensAt(gridId: string): Promise<number>;
+  /** Users (disabled ones too) scoped to a grid node: they hold it too. */
+  countUsersAt(gridId: string): Promise<number>;
 }
 
 /** The grid: nodes created, renamed or moved, and removed when nothing hangs on them. */
@@ -71,6 +73,7 @@ export class GridCommands {
       households: index.householdsAt(id).length,
       windows: index.windowsAt(id).length,
       tokens: await store.countTokensAt(id),
+      users: await store.countUsersAt(id),
     };
     const held = Object.entries(attached).filter(([, n]) => n > 0);
     if (held.length > 0)

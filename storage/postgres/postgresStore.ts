@@ -1,8 +1,15 @@
+/*
+ * Over 400 lines: one class implements every port the registry and ingest declare on PostgreSQL;
+ * the larger groups of writes live in their own modules (gatewayWrites.ts, platformAppWrites.ts,
+ * userWrites.ts, sensorReplace.ts) and are delegated to in one line each.
+ */
 import type { DoorEventRecord, SealState } from '../../core/sealState.ts';
 import type { DoorHistoryStore, IngestCommit, IngestStore } from '../../ingest/ingestStore.ts';
 import type { AuditEntry, AuditQuery, AuditRecord } from '../../registry/auditTrail.ts';
 import type { ImportRecords } from '../../registry/commands/importCommand.ts';
+import type { SessionStore } from '../../registry/commands/sessionCommands.ts';
 import type { TokenRevocation } from '../../registry/commands/tokenCommands.ts';
+import type { UserStore } from '../../registry/commands/userCommands.ts';
 import { cycleRefusal } from '../../registry/gridCycle.ts';
 import type { PlatformAppRow } from '../../registry/platformAppSchemas.ts';
 import type { GridPolicy } from '../../registry/policy/policyFields.ts';
@@ -39,6 +46,7 @@ import { upsertSensorModelPostgres } from './modelWrites.ts';
 import type { Pool } from './openPool.ts';
 import { PostgresPlatformAppWrites } from './platformAppWrites.ts';
 import { replaceSensorPostgres } from './sensorReplace.ts';
+import { PostgresUserWrites } from './userWrites.ts';
 
 /** pg_advisory_xact_lock key that serializes grid moves across instances ('grid' in ASCII). */
 const GRID_MOVE_LOCK = 0x67726964;
@@ -48,9 +56,6 @@ const GRID_MOVE_LOCK = 0x67726964;
  * ingest/ingestStore.ts), for several instances sharing one database. Multi-record writes run in
  * one transaction; groups of rows are written with one statement per table (bulkInsert.ts), and
  * an ingest group with one statement (ingestCommit.ts).
- *
- * Over 400 lines for the reason SqliteStore gives: one short method per port method, the
- * multi-statement writes delegated to their own files (gatewayWrites.ts, sensorReplace.ts, …).
  */
 
 export class PostgresStore implements RegistryStore, IngestStore, DoorHistoryStore {
@@ -64,10 +69,12 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
   ) {
     this.gateways = new PostgresGatewayWrites(pool, (fn) => this.tx(fn));
     this.platformApps = new PostgresPlatformAppWrites((fn) => this.tx(fn));
+    this.users = new PostgresUserWrites(pool, (fn) => this.tx(fn));
   }
 
   private readonly gateways: PostgresGatewayWrites;
   private readonly platformApps: PostgresPlatformAppWrites;
+  private readonly users: PostgresUserWrites;
 
   /** Runs `fn` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
   private async tx<T>(fn: (client: Queryable) => Promise<T>, begin = 'BEGIN'): Promise<T> {
@@ -389,6 +396,21 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
       : await this.pool.query<{ n: number }>('SELECT count(*) AS n FROM tokens');
     return rows[0]?.n ?? 0;
   }
+
+  // ---- people who sign in and their sessions (each write with its audit entry: storage/postgres/userWrites.ts)
+  insertUser: UserStore['insertUser'] = (u, audit) => this.users.insertUser(u, audit);
+  userById: UserStore['userById'] = (id) => this.users.userById(id);
+  userByUsername: UserStore['userByUsername'] = (key) => this.users.userByUsername(key);
+  listUsers: UserStore['listUsers'] = () => this.users.listUsers();
+  updateUser: UserStore['updateUser'] = (u, audit, end) => this.users.updateUser(u, audit, end);
+  deleteUser: UserStore['deleteUser'] = (id, audit) => this.users.deleteUser(id, audit);
+  deleteUserSessions: UserStore['deleteUserSessions'] = (id, audit) =>
+    this.users.deleteUserSessions(id, audit);
+  countUsersAt: UserStore['countUsersAt'] = (gridId) => this.users.countUsersAt(gridId);
+  insertSession: SessionStore['insertSession'] = (s, audit, old) => this.users.insertSession(s, audit, old);
+  sessionByHash: SessionStore['sessionByHash'] = (idHash) => this.users.sessionByHash(idHash);
+  touchSession: SessionStore['touchSession'] = (idHash, at) => this.users.touchSession(idHash, at);
+  deleteSession: SessionStore['deleteSession'] = (idHash, audit) => this.users.deleteSession(idHash, audit);
 
   async countTokensAt(gridId: string): Promise<number> {
     const { rows } = await this.pool.query<{ n: number }>(

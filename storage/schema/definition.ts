@@ -188,6 +188,40 @@ const REGISTRY: Table[] = [
     indexes: [{ name: 'tokens_grid', table: 'tokens', columns: ['grid_id'] }],
   },
   {
+    // People who sign in (registry/userSchemas.ts). username_key is the name as compared
+    // (case-insensitive, usernameKey); worker_id has no reference: removing a worker must not
+    // depend on whether someone signs in as them (the link is then simply unknown).
+    name: 'users',
+    columns: [
+      text('id'),
+      text('username'),
+      text('username_key'),
+      text('password_hash'),
+      text('role'),
+      text('grid_id', { nullable: true, references: references('grid_nodes') }),
+      text('worker_id', { nullable: true }),
+      createdAt,
+      integer('disabled_at', { nullable: true }),
+    ],
+    primaryKey: ['id'],
+    unique: [['username_key']],
+    checks: ["role IN ('admin', 'monitor', 'worker', 'technician')"],
+    indexes: [{ name: 'users_grid', table: 'users', columns: ['grid_id'] }],
+  },
+  {
+    // Signed-in browsers: only the hash of the session id is kept (the id is in the cookie).
+    name: 'sessions',
+    columns: [
+      text('id_hash'),
+      text('user_id', { references: references('users') }),
+      text('csrf_token'),
+      createdAt,
+      integer('last_seen_at'),
+    ],
+    primaryKey: ['id_hash'],
+    indexes: [{ name: 'sessions_user', table: 'sessions', columns: ['user_id'] }],
+  },
+  {
     // Who changed what, when: one row per change made through the API (registry/auditTrail.ts).
     // before/after are the entity's public view (never a secret or its hash), null when absent.
     // grid_id: the node whose subtree holds what changed (no reference: the node may go later).
@@ -345,6 +379,10 @@ const ALERTING: Table[] = [
       text('last_error', { nullable: true }),
       // A folded row without a summary still waits for one: after a restart it is folded again.
       text('summary_id', { nullable: true }),
+      // SMS: what the gateway's delivery receipts said (delivered / failed / pending), and when.
+      text('receipt', { nullable: true }),
+      text('receipt_detail', { nullable: true }),
+      integer('receipt_at', { nullable: true }),
     ],
     primaryKey: ['id'],
     checks: ["status IN ('pending', 'sending', 'delivered', 'failed', 'folded')"],
@@ -418,6 +456,20 @@ const ALERTING: Table[] = [
       integer('used_at', { nullable: true }),
     ],
     primaryKey: ['token_hash'],
+  },
+  {
+    // The SMS gateway's id of each part of an SMS delivery: a delivery receipt names it.
+    name: 'sms_messages',
+    columns: [
+      text('outbox_id'),
+      integer('part'),
+      text('message_id'),
+      integer('submitted_at'),
+      text('receipt', { nullable: true }),
+      integer('receipt_at', { nullable: true }),
+    ],
+    primaryKey: ['outbox_id', 'part'],
+    indexes: [{ name: 'sms_messages_id', table: 'sms_messages', columns: ['message_id'] }],
   },
 ];
 

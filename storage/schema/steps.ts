@@ -10,7 +10,7 @@
  * changes again. test/integration/store/schema.test.ts proves that the steps end at the definition.
  */
 import { boolean, desc, integer, json, real, references, serial, text } from './schemaTypes.ts';
-import { alterColumn, createIndex, createTable, dropIndex, type Step, sql } from './stepOps.ts';
+import { addColumn, alterColumn, createIndex, createTable, dropIndex, type Step, sql } from './stepOps.ts';
 
 /** PostgreSQL: a bigserial column becomes an identity column that continues where it was. */
 const serialToIdentity = (table: string, column: string): string => `DO $$
@@ -136,6 +136,67 @@ export const STEPS: readonly Step[] = [
         ],
         primaryKey: ['grid_id'],
       }),
+    ],
+  },
+  {
+    version: 105,
+    name: 'people who sign in, and their sessions',
+    ops: [
+      createTable({
+        name: 'users',
+        columns: [
+          text('id'),
+          text('username'),
+          text('username_key'),
+          text('password_hash'),
+          text('role'),
+          text('grid_id', { nullable: true, references: { table: 'grid_nodes', column: 'id' } }),
+          text('worker_id', { nullable: true }),
+          integer('created_at'),
+          integer('disabled_at', { nullable: true }),
+        ],
+        primaryKey: ['id'],
+        unique: [['username_key']],
+        checks: ["role IN ('admin', 'monitor', 'worker', 'technician')"],
+        indexes: [],
+      }),
+      createIndex({ name: 'users_grid', table: 'users', columns: ['grid_id'] }),
+      createTable({
+        name: 'sessions',
+        columns: [
+          text('id_hash'),
+          text('user_id', { references: { table: 'users', column: 'id' } }),
+          text('csrf_token'),
+          integer('created_at'),
+          integer('last_seen_at'),
+        ],
+        primaryKey: ['id_hash'],
+        indexes: [],
+      }),
+      createIndex({ name: 'sessions_user', table: 'sessions', columns: ['user_id'] }),
+    ],
+  },
+  {
+    version: 106,
+    name: 'SMS channel: delivery receipts on the outbox, the gateway ids of each SMS part',
+    ops: [
+      addColumn('outbox', text('receipt', { nullable: true })),
+      addColumn('outbox', text('receipt_detail', { nullable: true })),
+      addColumn('outbox', integer('receipt_at', { nullable: true })),
+      createTable({
+        name: 'sms_messages',
+        columns: [
+          text('outbox_id'),
+          integer('part'),
+          text('message_id'),
+          integer('submitted_at'),
+          text('receipt', { nullable: true }),
+          integer('receipt_at', { nullable: true }),
+        ],
+        primaryKey: ['outbox_id', 'part'],
+        indexes: [],
+      }),
+      createIndex({ name: 'sms_messages_id', table: 'sms_messages', columns: ['message_id'] }),
     ],
   },
 ];

@@ -1,8 +1,15 @@
+/*
+ * Over 400 lines: one class implements every port the registry and ingest declare on SQLite; the
+ * larger groups of writes live in their own modules (gatewayWrites.ts, platformAppWrites.ts,
+ * userWrites.ts, sensorReplace.ts) and are delegated to in one line each.
+ */
 import type { DoorEventRecord, SealState } from '../../core/sealState.ts';
 import type { DoorHistoryStore, IngestCommit, IngestStore } from '../../ingest/ingestStore.ts';
 import type { AuditEntry, AuditQuery, AuditRecord } from '../../registry/auditTrail.ts';
 import type { ImportRecords } from '../../registry/commands/importCommand.ts';
+import type { SessionStore } from '../../registry/commands/sessionCommands.ts';
 import type { TokenRevocation } from '../../registry/commands/tokenCommands.ts';
+import type { UserStore } from '../../registry/commands/userCommands.ts';
 import { cycleRefusal } from '../../registry/gridCycle.ts';
 import type { PlatformAppRow } from '../../registry/platformAppSchemas.ts';
 import type { GridPolicy } from '../../registry/policy/policyFields.ts';
@@ -36,6 +43,7 @@ import { upsertSensorModelSqlite } from './modelWrites.ts';
 import type { Db } from './openDatabase.ts';
 import { SqlitePlatformAppWrites } from './platformAppWrites.ts';
 import { replaceSensorSqlite } from './sensorReplace.ts';
+import { SqliteUserWrites } from './userWrites.ts';
 
 /** `up`: the node `?` and its ancestors; UNION (not ALL) ends even on a cycle already stored. */
 const ANCESTORS_SQLITE = `WITH RECURSIVE up(id, parent_id) AS (
@@ -46,10 +54,6 @@ const ANCESTORS_SQLITE = `WITH RECURSIVE up(id, parent_id) AS (
  * The SQLite store: the registry's and ingest's ports (registry/registryStore.ts,
  * ingest/ingestStore.ts) on one file. better-sqlite3 is synchronous and fast; the asynchronous
  * interface is kept so callers do not depend on that.
- *
- * Over 400 lines: one short method per port method (a statement, or a delegation to the files
- * that hold the multi-statement writes: gatewayWrites.ts, sensorReplace.ts, modelWrites.ts, …);
- * split further, the ports would be implemented across files that each hold a handful of lines.
  */
 
 export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore {
@@ -58,10 +62,12 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
   private readonly commitTx;
   private readonly gateways: SqliteGatewayWrites;
   private readonly platformApps: SqlitePlatformAppWrites;
+  private readonly users: SqliteUserWrites;
 
   constructor(private readonly db: Db) {
     this.gateways = new SqliteGatewayWrites(db);
     this.platformApps = new SqlitePlatformAppWrites(db);
+    this.users = new SqliteUserWrites(db);
     this.upsertState = db.prepare(
       // The EXISTS guard: a sensor removed while its message was in flight leaves no state row behind
       // (and the foreign key does not fail the whole group).
@@ -376,6 +382,21 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
       : (this.db.prepare('SELECT count(*) AS n FROM tokens').get() as Row);
     return r.n as number;
   }
+
+  // ---- people who sign in and their sessions (each write with its audit entry: storage/sqlite/userWrites.ts)
+  insertUser: UserStore['insertUser'] = (u, audit) => this.users.insertUser(u, audit);
+  userById: UserStore['userById'] = (id) => this.users.userById(id);
+  userByUsername: UserStore['userByUsername'] = (key) => this.users.userByUsername(key);
+  listUsers: UserStore['listUsers'] = () => this.users.listUsers();
+  updateUser: UserStore['updateUser'] = (u, audit, end) => this.users.updateUser(u, audit, end);
+  deleteUser: UserStore['deleteUser'] = (id, audit) => this.users.deleteUser(id, audit);
+  deleteUserSessions: UserStore['deleteUserSessions'] = (id, audit) =>
+    this.users.deleteUserSessions(id, audit);
+  countUsersAt: UserStore['countUsersAt'] = (gridId) => this.users.countUsersAt(gridId);
+  insertSession: SessionStore['insertSession'] = (s, audit, old) => this.users.insertSession(s, audit, old);
+  sessionByHash: SessionStore['sessionByHash'] = (idHash) => this.users.sessionByHash(idHash);
+  touchSession: SessionStore['touchSession'] = (idHash, at) => this.users.touchSession(idHash, at);
+  deleteSession: SessionStore['deleteSession'] = (idHash, audit) => this.users.deleteSession(idHash, audit);
 
   async countTokensAt(gridId: string): Promise<number> {
     return (this.db.prepare('SELECT count(*) AS n FROM tokens WHERE grid_id = ?').get(gridId) as Row)

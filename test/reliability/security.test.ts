@@ -32,6 +32,8 @@ const alertIds = { A: '', B: '' };
 const scheduleIds = { quarantineA: '', quarantineB: '', windowA: '', windowB: '' };
 /** The whole-grid initial admin token's id, found in the set-up. */
 const tokenIds = { initialAdmin: '' };
+/** A person who signs in, in each grid, made in the set-up. */
+const userIds = { A: '', B: '' };
 
 /**
  * Every API route, every role: a table. The test fails when a route exists
@@ -296,6 +298,39 @@ const ROUTES: Record<string, RouteCase> = {
     inScope: (n) => ({ path: `/api/tokens/none-${n}` }),
     outOfScope: () => ({ path: `/api/tokens/${tokenIds.initialAdmin}` }),
   },
+  'POST /api/users': {
+    roles: ['admin'],
+    inScope: (n) => ({
+      path: '/api/users',
+      body: { username: `user-a-${n}`, password: 'a long enough password', role: 'monitor', gridId: 'A' },
+    }),
+    outOfScope: (n) => ({
+      path: '/api/users',
+      body: { username: `user-b-${n}`, password: 'a long enough password', role: 'monitor', gridId: 'B' },
+    }),
+  },
+  'GET /api/users': {
+    roles: ['admin'],
+    inScope: () => ({ path: '/api/users' }),
+    listMustNotMention: 'person-b',
+  },
+  'PATCH /api/users/:userId': {
+    roles: ['admin'],
+    inScope: () => ({ path: `/api/users/${userIds.A}`, body: { role: 'monitor' } }),
+    outOfScope: () => ({ path: `/api/users/${userIds.B}`, body: { role: 'monitor' } }),
+  },
+  'DELETE /api/users/:userId': {
+    roles: ['admin'],
+    inScope: (n) => ({ path: `/api/users/none-${n}` }),
+    outOfScope: () => ({ path: `/api/users/${userIds.B}` }),
+  },
+  'DELETE /api/users/:userId/sessions': {
+    roles: ['admin'],
+    inScope: () => ({ path: `/api/users/${userIds.A}/sessions` }),
+    outOfScope: () => ({ path: `/api/users/${userIds.B}/sessions` }),
+  },
+  // A token has no session: 400 past the role check (the cookie's way is test/integration/api/signIn.test.ts).
+  'DELETE /api/session': { roles: ALL, inScope: () => ({ path: '/api/session' }) },
   'GET /api/seals/:sensorId': {
     roles: ALL,
     inScope: () => ({ path: '/api/seals/seal-a' }),
@@ -383,6 +418,23 @@ const SIGNED_ROUTES: Record<string, { path: string; body?: unknown }> = {
     body: { msg: { type: 1, dev_id: 1, value: '{}' }, msg_signature: 'guess', nonce: '12345678' },
   },
   'GET /api/ingest/onenet/:appId': { path: '/api/ingest/onenet/pa-b?msg=a&nonce=12345678&signature=guess' },
+  // The clouds' SMS receipts and replies: the token in the URL is SMS_URL's callback=.
+  'POST /api/sms/:gateway/:kind': {
+    path: '/api/sms/tencent/reply?token=guess',
+    body: { mobile: '13800138000', nationcode: '86', text: '417', time: 1457336869 },
+  },
+};
+
+/**
+ * Signing in takes a user name and a password, never a token: without the right password every
+ * caller gets 401, with or without a bearer token of any role (each call names another user, so
+ * the sign-in throttle does not answer instead).
+ */
+const SIGN_IN_ROUTES: Record<string, (n: number) => { path: string; body: unknown }> = {
+  'POST /api/session': (n) => ({
+    path: '/api/session',
+    body: { username: n % 2 === 0 ? 'person-a' : `nobody-${n}`, password: `guess-${n}` },
+  }),
 };
 
 /** Grid B's ids, and ids that exist nowhere, to ask the same question about nothing. */
@@ -397,6 +449,7 @@ const unknownIds = (): [string, string][] => [
   [tokenIds.initialAdmin, 'token-z'],
   ['pa-b', 'pa-z'],
   ['gw-b', 'gw-z'],
+  [userIds.B, 'user-z'],
 ];
 
 function asUnknown(req: { path: string; body?: unknown; csv?: string }): typeof req {
@@ -492,6 +545,12 @@ describe('security', () => {
     secrets.push(
       (await svc.api('POST', '/api/gateways', { id: 'gw-b', name: 'B', sensorIds: ['seal-b'] })).body.secret,
     );
+    for (const grid of ['A', 'B'] as const) {
+      const user = { username: `person-${grid.toLowerCase()}`, password: 'a long enough password' };
+      const made = await svc.api('POST', '/api/users', { ...user, role: 'monitor', gridId: grid });
+      userIds[grid] = made.body.id;
+      secrets.push(user.password);
+    }
     tokenIds.initialAdmin = (await svc.api('GET', '/api/tokens')).body.items.find(
       (t: { name: string }) => t.name === 'initial admin',
     ).id;
@@ -524,17 +583,28 @@ describe('security', () => {
       Object.keys(methods).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
     );
     const api = routes.filter((r) => r.split(' ')[1]?.startsWith('/api/'));
-    expect(api.filter((r) => !(r in ROUTES) && !(r in SIGNED_ROUTES))).toEqual([]);
+    const named = { ...ROUTES, ...SIGNED_ROUTES, ...SIGN_IN_ROUTES };
+    expect(api.filter((r) => !(r in named))).toEqual([]);
     // And no row of the table names a route that is gone (or undocumented: test/integration/api/openApi.test.ts).
-    expect(
-      [...Object.keys(ROUTES), ...Object.keys(SIGNED_ROUTES)].filter((r) => !routes.includes(r)),
-    ).toEqual([]);
+    expect(Object.keys(named).filter((r) => !routes.includes(r))).toEqual([]);
   });
 
   it("the platforms' push routes refuse every caller without the platform's signature (401), bearer token or not", async () => {
     for (const [route, req] of Object.entries(SIGNED_ROUTES)) {
       const method = route.split(' ')[0] as string;
       for (const token of [null, ...ROLES.map((r) => tokens[r]), svc.adminToken]) {
+        const { status } = await call(method, req.path, req.body, token);
+        expect(status, `${route} with ${token === null ? 'no token' : 'a bearer token'}`).toBe(401);
+      }
+    }
+  });
+
+  it('signing in refuses every caller without the right password (401), bearer token or not', async () => {
+    let n = 0;
+    for (const [route, request] of Object.entries(SIGN_IN_ROUTES)) {
+      const method = route.split(' ')[0] as string;
+      for (const token of [null, ...ROLES.map((r) => tokens[r]), svc.adminToken]) {
+        const req = request(n++);
         const { status } = await call(method, req.path, req.body, token);
         expect(status, `${route} with ${token === null ? 'no token' : 'a bearer token'}`).toBe(401);
       }

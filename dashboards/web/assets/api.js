@@ -8,10 +8,21 @@ export class ApiError extends Error {
   }
 }
 
-/** The JSON API behind the page, with the token the person signed in with. */
-export function createApi(getToken) {
+/** The header a state-changing call signed in by the session cookie carries (CSRF defence). */
+const CSRF_HEADER = 'x-csrf-token';
+
+/**
+ * The JSON API behind the page. A person signed in with a user name has the session cookie (the
+ * browser sends it; scripts never see it) and the CSRF token of GET /api/me, sent with every call
+ * that changes something. A pasted token (machines, the wall screen of old) goes as a bearer header.
+ */
+export function createApi(getToken, getCsrfToken = () => null) {
   async function request(method, path, body) {
-    const headers = { authorization: `Bearer ${getToken()}`, accept: 'application/json' };
+    const headers = { accept: 'application/json' };
+    const token = getToken();
+    if (token) headers.authorization = `Bearer ${token}`;
+    const csrf = getCsrfToken();
+    if (!token && csrf && method !== 'GET') headers[CSRF_HEADER] = csrf;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res;
     try {
@@ -20,6 +31,11 @@ export function createApi(getToken) {
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         cache: 'no-store',
+        // The page's own policy is no-referrer, under which a browser sends `Origin: null` even to
+        // its own server; the server's CSRF check needs the real origin (same-origin sends it, and
+        // still nothing to other sites).
+        referrerPolicy: 'same-origin',
+        credentials: 'same-origin',
       });
     } catch (err) {
       throw new ApiError(0, 'network', String(err?.message ?? err));
@@ -32,7 +48,13 @@ export function createApi(getToken) {
       // Not JSON (a proxy's error page): the status says enough.
     }
     if (!res.ok) {
-      throw new ApiError(res.status, json?.error?.code ?? 'http', json?.error?.message ?? res.statusText);
+      const error = new ApiError(
+        res.status,
+        json?.error?.code ?? 'http',
+        json?.error?.message ?? res.statusText,
+      );
+      error.retryAfter = Number(res.headers.get('retry-after')) || null;
+      throw error;
     }
     return json;
   }
@@ -43,6 +65,9 @@ export function createApi(getToken) {
     Array.isArray(answer) ? answer : Array.isArray(answer?.items) ? answer.items : [];
 
   return {
+    me: () => request('GET', '/api/me'),
+    signIn: (username, password) => request('POST', '/api/session', { username, password }),
+    signOut: () => request('DELETE', '/api/session'),
     overview: () => request('GET', '/api/overview'),
     seals: (gridId) => request('GET', `/api/seals?gridId=${id(gridId)}&limit=1000`),
     seal: (sensorId) => request('GET', `/api/seals/${id(sensorId)}`),

@@ -10,8 +10,17 @@ const $ = (id) => document.getElementById(id);
 initLang();
 initTimeZone();
 
+/** A pasted access token (machines, the old way), kept in the browser. */
 let token = read(localStorage, TOKEN_KEY);
-const api = createApi(() => token);
+/**
+ * A person signed in with user name and password holds the session cookie (HttpOnly: never seen
+ * here) and this CSRF token from GET /api/me, sent with every call that changes something.
+ */
+let csrfToken = null;
+const api = createApi(
+  () => token,
+  () => csrfToken,
+);
 let board = null;
 
 function read(storage, key) {
@@ -43,8 +52,11 @@ function showSignIn(problem = null) {
   $('scope').hidden = true;
   $('conn').hidden = true;
   $('signin').hidden = false;
-  showProblem(problem);
-  $('signin-token').focus();
+  // A problem with a pasted token shows by the token form, opened.
+  const where = token === null ? 'login-error' : 'signin-error';
+  if (where === 'signin-error') $('signin-advanced').open = true;
+  showProblem(problem, where);
+  (where === 'login-error' ? $('login-username') : $('signin-token')).focus();
 }
 
 function showBoard(overview) {
@@ -61,9 +73,11 @@ function showBoard(overview) {
     api,
     getToken: () => token,
     onUnauthorized: () => {
+      const person = token === null;
       token = null;
+      csrfToken = null;
       write(localStorage, TOKEN_KEY, null);
-      showSignIn({ key: 'signin.expired' });
+      showSignIn({ key: person ? 'login.expired' : 'signin.expired' });
     },
   });
   board.start(overview);
@@ -84,18 +98,62 @@ async function trySignIn() {
   }
 }
 
-function showProblem(problem) {
-  const error = $('signin-error');
-  error.dataset.key = problem?.key ?? '';
-  error.dataset.status = String(problem?.status ?? '');
-  error.textContent = problem ? t(problem.key, { status: problem.status }) : '';
+function showProblem(problem, where = 'signin-error') {
+  for (const id of ['login-error', 'signin-error']) {
+    const error = $(id);
+    const shown = id === where ? problem : null;
+    error.dataset.key = shown?.key ?? '';
+    error.dataset.status = String(shown?.status ?? '');
+    error.dataset.seconds = String(shown?.seconds ?? '');
+    error.textContent = shown ? t(shown.key, { status: shown.status, seconds: shown.seconds }) : '';
+  }
 }
+
+/** What a refused sign-in tells the person; the same for an unknown name and a wrong password. */
+function loginProblem(err) {
+  const status = err instanceof ApiError ? err.status : 0;
+  if (status === 401) return { key: /disabled/.test(err.message) ? 'login.disabled' : 'login.wrong', status };
+  if (status === 429) return { key: 'login.throttled', status, seconds: err.retryAfter ?? 60 };
+  if (status === 0) return { key: 'signin.unreachable', status };
+  return { key: 'signin.failed', status };
+}
+
+$('login-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  void (async () => {
+    const username = $('login-username').value.trim();
+    const password = $('login-password').value;
+    if (!username || !password) {
+      showProblem({ key: 'login.empty' }, 'login-error');
+      return;
+    }
+    const submit = $('login-submit');
+    submit.disabled = true;
+    $('login-error').textContent = t('signin.checking');
+    try {
+      const me = await api.signIn(username, password);
+      token = null;
+      write(localStorage, TOKEN_KEY, null);
+      csrfToken = me.csrfToken;
+    } catch (err) {
+      submit.disabled = false;
+      showProblem(loginProblem(err), 'login-error');
+      $('login-password').select();
+      return;
+    }
+    $('login-password').value = '';
+    const problem = await trySignIn();
+    submit.disabled = false;
+    showProblem(problem, 'login-error');
+  })();
+});
 
 $('signin-form').addEventListener('submit', (event) => {
   event.preventDefault();
   void (async () => {
     const value = $('signin-token').value.trim();
     const error = $('signin-error');
+    csrfToken = null;
     if (!value) {
       error.textContent = t('signin.empty');
       return;
@@ -118,11 +176,16 @@ $('signin-form').addEventListener('submit', (event) => {
 });
 
 $('sign-out').addEventListener('click', () => {
-  board?.stop();
-  token = null;
-  write(localStorage, TOKEN_KEY, null);
-  // A fresh page holds nothing of the last person's data.
-  location.replace(location.pathname + location.search);
+  void (async () => {
+    board?.stop();
+    // A person's session ends on the server too; a token stays valid (it is a machine's).
+    if (token === null && csrfToken !== null) await api.signOut().catch(() => {});
+    token = null;
+    csrfToken = null;
+    write(localStorage, TOKEN_KEY, null);
+    // A fresh page holds nothing of the last person's data.
+    location.replace(location.pathname + location.search);
+  })();
 });
 
 for (const button of document.querySelectorAll('.lang-btn')) {
@@ -132,8 +195,11 @@ for (const button of document.querySelectorAll('.lang-btn')) {
 onLangChange(() => {
   translateStatic();
   markLanguage();
-  const error = $('signin-error');
-  if (error.dataset.key) error.textContent = t(error.dataset.key, { status: error.dataset.status });
+  for (const id of ['login-error', 'signin-error']) {
+    const error = $(id);
+    const { key, status, seconds } = error.dataset;
+    if (key) error.textContent = t(key, { status, seconds });
+  }
   board?.relabel();
 });
 
@@ -161,9 +227,24 @@ async function resume() {
   }
 }
 
+/** A person signed in before (the session cookie): GET /api/me says who, with the CSRF token. */
+async function resumeSession() {
+  try {
+    const me = await api.me();
+    if (me?.kind !== 'user') return showSignIn();
+    csrfToken = me.csrfToken;
+  } catch (err) {
+    const status = err instanceof ApiError ? err.status : 0;
+    return showSignIn(status === 401 ? null : loginProblem(err));
+  }
+  const problem = await trySignIn();
+  if (problem) showSignIn(problem);
+}
+
 if (token) {
   $('conn').hidden = true;
   void resume();
 } else {
-  showSignIn();
+  $('conn').hidden = true;
+  void resumeSession();
 }

@@ -87,7 +87,11 @@ export function connectEvents({ url, getToken, onEvent, onStatus, onActivity = (
     controller = new AbortController();
     onStatus(attempt === 0 ? 'connecting' : 'reconnecting', {});
     try {
-      const headers = { authorization: `Bearer ${getToken()}`, accept: 'text/event-stream' };
+      // A person signed in with the cookie sends no header: the browser adds the cookie.
+      const token = getToken();
+      const headers = token
+        ? { authorization: `Bearer ${token}`, accept: 'text/event-stream' }
+        : { accept: 'text/event-stream' };
       if (lastEventId !== null) headers['last-event-id'] = lastEventId;
       armSilence();
       const res = await fetch(url, { headers, signal: controller.signal, cache: 'no-store' });

@@ -56,7 +56,10 @@ describe('alert engine on PostgreSQL, the database lost mid-storm', () => {
     viaProxy = await openPool(proxied.toString(), logger, { max: 4 });
     // Unused connections of a pool whose server vanished must not crash the test process.
     viaProxy.on('error', () => undefined);
-    registry = new Registry(new PostgresStore(direct), bus, clock);
+    // Silence is not this test's subject: the generic model (which judges every seal here) beats hourly.
+    registry = new Registry(new PostgresStore(direct), bus, clock, {
+      genericHeartbeat: { heartbeatIntervalMs: 60 * 60_000, missedHeartbeats: 3 },
+    });
     await registry.load();
     await registry.createGridNode({ id: 'county', name: '县', parentId: null, level: 'county' });
     await registry.createGridNode({ id: 'village', name: '村', parentId: 'county', level: 'village' });

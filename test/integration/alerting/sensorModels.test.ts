@@ -148,6 +148,30 @@ describe('sensor models: offline detection by the seal’s own heartbeat', () =>
     ).toMatchObject({ heartbeatIntervalMs: 2_000, missedHeartbeats: 1 });
   }, 40_000);
 
+  it('a heartbeat of a model whose heartbeat does not carry the door changes no door; a generic one does', async () => {
+    await must(
+      svc,
+      'POST',
+      '/api/models',
+      { id: 'beat-only', heartbeatInterval: '1h', heartbeatCarriesDoor: false },
+      201,
+    );
+    const quiet = await provisionArmedSensor(svc, { sensor: 'beat-1', grid: 'g1', model: 'beat-only' });
+    const plain = await provisionArmedSensor(svc, { sensor: 'plain-1', grid: 'g1', household: 'h-plain' });
+    for (const s of [quiet, plain]) {
+      const c = await connectSensor(svc.mqttUrl, s.sensorId, s.secret);
+      await c.publishAsync(`seal/${s.sensorId}/heartbeat`, heartbeatPayload(1, 'open'), { qos: 1 });
+      await c.endAsync();
+    }
+    // Both were heard (battery, last seen); only the generic seal's heartbeat is a door observation.
+    expect((await svc.api('GET', '/api/seals/beat-1')).body).toMatchObject({ door: 'unknown', battery: 90 });
+    expect((await svc.api('GET', '/api/seals/plain-1')).body).toMatchObject({ door: 'open', battery: 90 });
+    const breaches = ((await svc.api('GET', '/api/alerts?status=open')).body as Alert[]).filter(
+      (a) => a.type === 'breach',
+    );
+    expect(breaches.map((a) => a.sensorId)).toEqual(['plain-1']);
+  });
+
   it("after a restart each seal gets its own model's start-up grace", async () => {
     await must(
       svc,

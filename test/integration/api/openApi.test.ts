@@ -39,6 +39,7 @@ const CONFLICTS = [
   'POST /api/quarantines',
   'PATCH /api/quarantines/{id}',
   'DELETE /api/tokens/{tokenId}',
+  'POST /api/users',
   'POST /api/alerts/{id}/ack',
   'POST /api/alerts/{id}/resolve',
   'GET /ack/{token}',
@@ -170,6 +171,7 @@ describe('the OpenAPI document at /docs/json and the page at /docs', () => {
         'GET /api/seals',
         'GET /api/sensors',
         'GET /api/tokens',
+        'GET /api/users',
         'GET /api/workers',
       ].sort(),
     );

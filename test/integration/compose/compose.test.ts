@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { TELEMETRY_SCHEMA } from '../../../ingest/telemetry/telemetrySchema.ts';
 import { requireBinary } from '../../helpers/serverProcess.ts';
-import { dashboardQueries, dashboardsDir, loadDashboards, repoRoot } from './dashboards.ts';
+import { dashboardQueries, dashboardsDir, influxDashboards, loadDashboards, repoRoot } from './dashboards.ts';
 
 /**
  * docker-compose.yml, the Dockerfile and the Grafana provisioning are files
@@ -260,7 +260,7 @@ describe('Grafana dashboards', () => {
   });
 
   it('query only measurements, fields and tags the telemetry writer emits', () => {
-    const queries = dashboardQueries(dashboards.filter((d) => d.file !== 'service-health.json'));
+    const queries = dashboardQueries(influxDashboards(dashboards));
     expect(queries.length).toBeGreaterThan(15);
     for (const { where, query } of queries) {
       const named = [...query.matchAll(/FROM\s+"([^"]+)"/g)].map((m) => m[1]!);

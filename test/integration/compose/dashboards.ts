@@ -9,7 +9,7 @@ export interface Dashboard {
   json: {
     uid: string;
     title: string;
-    templating: { list: { name: string; query: string }[] };
+    templating: { list: { name: string; query: string; type?: string }[] };
     panels: { title: string; targets?: { refId: string; query: string }[] }[];
   };
 }
@@ -20,6 +20,12 @@ export function loadDashboards(): Dashboard[] {
     .filter((file) => file.endsWith('.json'))
     .map((file) => ({ file, json: JSON.parse(fs.readFileSync(path.join(dashboardsDir, file), 'utf8')) }));
 }
+
+/** The dashboards that read InfluxDB (telemetry); the service-health one reads Prometheus instead. */
+export const influxDashboards = (dashboards: Dashboard[]): Dashboard[] =>
+  dashboards.filter(
+    (d) => !d.json.templating.list.some((v) => v.type === 'datasource' && v.query === 'prometheus'),
+  );
 
 /** Every InfluxQL query of every panel target and template variable, with where it comes from. */
 export function dashboardQueries(dashboards: Dashboard[]): { where: string; query: string }[] {

@@ -3,27 +3,13 @@
  * service. Sensors are provisioned with the model; Zigbee models speak Zigbee2MQTT through one bridge
  * login, the Shelly speaks Shelly Gen1, at the model's interval scaled by --time-factor.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCredentialsCsv } from '../../../simulator/fleet/credentials.ts';
 import { type RunningService, startService } from '../../helpers/service.ts';
-
-const root = join(import.meta.dirname, '../../..');
-
-function simulate(args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'simulator/cli.ts', ...args],
-      { cwd: root, timeout: 90_000, env: { ...process.env, ...env } },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+import { simulate } from '../../helpers/simulatorCli.ts';
 
 let svc: RunningService & { cleanup(): Promise<void> };
 let dir: string;

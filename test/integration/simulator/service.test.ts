@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,23 +10,7 @@ import { parseCredentialsCsv } from '../../../simulator/fleet/credentials.ts';
 import { ScenarioSensor } from '../../../simulator/scenario/scenarioSensor.ts';
 import { connectSensor } from '../../helpers/mqtt.ts';
 import { provisionArmedSensor, type RunningService, startService } from '../../helpers/service.ts';
-
-const root = join(import.meta.dirname, '../../..');
-
-function simulate(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'simulator/cli.ts', ...args],
-      { cwd: root, timeout: 90_000, env: { ...process.env, ...env } },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+import { simulate } from '../../helpers/simulatorCli.ts';
 
 let svc: RunningService & { cleanup(): Promise<void> };
 let dir: string;

@@ -12,6 +12,7 @@ import type { DoorEventRecord, SealState } from '../../../core/sealState.ts';
 import { auditEntry } from '../../../registry/auditTrail.ts';
 import type { GridNode, Household, Quarantine, Window, Worker } from '../../../registry/schemas.ts';
 import type { GatewayRow, SensorRow, TokenRow } from '../../../registry/storedRecords.ts';
+import type { UserRow } from '../../../registry/userSchemas.ts';
 import { openPool } from '../../../storage/postgres/openPool.ts';
 import { PostgresStore } from '../../../storage/postgres/postgresStore.ts';
 import { STEPS } from '../../../storage/schema/steps.ts';
@@ -756,6 +757,87 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
     expect(await store.countTokensAt('g')).toBe(1);
     expect(await store.countTokensAt('nowhere')).toBe(0);
     await expect(store.insertToken({ ...tokenRow('t5', 'admin'), role: 'root' as never })).rejects.toThrow();
+  });
+
+  it('users and sessions: names unique ignoring case, sessions found by hash, ended with their user, audited', async () => {
+    await seed();
+    const audit = (entityId: string, action: string) =>
+      auditEntry(
+        T,
+        { name: 'contract test' },
+        { entity: 'user', entityId, action, gridId: 'g2' },
+        null,
+        null,
+      );
+    const user = (id: string, username: string, gridId: string | null = 'g2'): UserRow => ({
+      id,
+      username,
+      role: 'monitor',
+      gridId,
+      workerId: null,
+      createdAt: T,
+      disabledAt: null,
+      passwordHash: `$scrypt$${id}`,
+    });
+    expect(await store.insertUser(user('u1', 'Wang.Li'), audit('u1', 'create'))).toBe(true);
+    expect(await store.insertUser(user('u2', 'WANG.LI'), audit('u2', 'create'))).toBe(false);
+    expect(await store.insertUser(user('u3', '李四', null), audit('u3', 'create'))).toBe(true);
+    expect(await store.userByUsername('wang.li')).toEqual(user('u1', 'Wang.Li'));
+    expect(await store.userById('u2')).toBeNull();
+    const listed = await store.listUsers();
+    expect(listed.map((u) => u.id)).toEqual(['u1', 'u3']);
+    expect(JSON.stringify(listed)).not.toContain('scrypt');
+    expect(await store.countUsersAt('g2')).toBe(1);
+
+    const session = (idHash: string, userId = 'u1', at = T) => ({
+      idHash,
+      userId,
+      csrfToken: `csrf-${idHash}`,
+      createdAt: at,
+      lastSeenAt: at,
+    });
+    const none = { idleBefore: 0, createdBefore: 0 };
+    await store.insertSession(session('old', 'u1', T - 10 * HOUR), audit('u1', 'signIn'), none);
+    await store.insertSession(session('s1'), audit('u1', 'signIn'), none);
+    await store.insertSession(session('s2'), audit('u1', 'signIn'), none);
+    await store.insertSession(session('s3', 'u3'), audit('u3', 'signIn'), {
+      idleBefore: T - HOUR,
+      createdBefore: T - 24 * HOUR,
+    });
+    // The sign-in cleared away the session idle for too long.
+    expect(await store.sessionByHash('old')).toBeNull();
+    expect(await store.sessionByHash('s1')).toEqual(session('s1'));
+    await store.touchSession('s1', T + 5);
+    expect((await store.sessionByHash('s1'))?.lastSeenAt).toBe(T + 5);
+    await store.deleteSession('s2', audit('u1', 'signOut'));
+    expect(await store.sessionByHash('s2')).toBeNull();
+
+    await store.updateUser(
+      { ...user('u1', 'Wang.Li'), role: 'admin', disabledAt: T },
+      audit('u1', 'update'),
+      true,
+    );
+    expect(await store.userById('u1')).toMatchObject({ role: 'admin', disabledAt: T });
+    expect(await store.sessionByHash('s1')).toBeNull();
+    expect(await store.deleteUserSessions('u3', audit('u3', 'endSessions'))).toBe(1);
+    await store.insertSession(session('s4', 'u3'), audit('u3', 'signIn'), none);
+    await store.deleteUser('u3', audit('u3', 'delete'));
+    expect(await store.userById('u3')).toBeNull();
+    expect(await store.sessionByHash('s4')).toBeNull();
+    const trail = await store.auditPage({ entity: 'user', limit: 100, offset: 0 });
+    expect(trail.items.map((e) => `${e.entityId} ${e.action}`).reverse()).toEqual([
+      'u1 create',
+      'u3 create',
+      'u1 signIn',
+      'u1 signIn',
+      'u1 signIn',
+      'u3 signIn',
+      'u1 signOut',
+      'u1 update',
+      'u3 endSessions',
+      'u3 signIn',
+      'u3 delete',
+    ]);
   });
 
   it('tokens: listed oldest first without their hashes, expiry round-trips', async () => {

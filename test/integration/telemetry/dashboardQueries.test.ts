@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTelemetrySink } from '../../../ingest/telemetry/createTelemetrySink.ts';
 import type { TelemetryPoint } from '../../../ingest/telemetry/telemetrySink.ts';
 import { type InfluxdbServer, startInfluxdb } from '../../helpers/influxdb.ts';
-import { dashboardQueries, loadDashboards } from '../compose/dashboards.ts';
+import { dashboardQueries, influxDashboards, loadDashboards } from '../compose/dashboards.ts';
 import { captureLogger, tempDir, waitFor } from './support.ts';
 
 /** Grafana's macros and variables as Grafana would expand them for "last hour, all grid nodes". */
@@ -67,7 +67,7 @@ describe('Grafana dashboard queries against a real InfluxDB 1.x fed by the telem
     await influx?.close();
   });
 
-  const queries = dashboardQueries(loadDashboards());
+  const queries = dashboardQueries(influxDashboards(loadDashboards()));
 
   it.each(queries)('$where answers with data', async ({ query }) => {
     const series = await influx.query(expand(query));

@@ -61,7 +61,15 @@ describe('live page', () => {
     return opened;
   };
 
+  /** People sign in with a user name (test/integration/web/signIn.test.ts); a token is under "advanced". */
+  const openTokenForm = async (page: Page) => {
+    await page.locator('#login-form').waitFor();
+    if ((await page.locator('#signin-advanced').getAttribute('open')) === null)
+      await page.locator('#signin-advanced summary').click();
+  };
+
   const signIn = async (page: Page, token: string) => {
+    await openTokenForm(page);
     await page.locator('#signin-token').fill(token);
     await page.locator('#signin-submit').click();
     await page.locator('#board').waitFor({ state: 'visible' });
@@ -138,6 +146,7 @@ describe('live page', () => {
     const { page, problems, context } = await openPage(browser, { viewport: WALL, locale: 'zh-CN' });
     contexts.push(context);
     await page.goto(svc.httpUrl);
+    await openTokenForm(page);
     await page.locator('#signin-token').fill('not-a-token');
     await page.locator('#signin-submit').click();
     await expect.poll(() => page.locator('#signin-error').textContent()).toContain('令牌无效');
@@ -279,11 +288,11 @@ describe('live page', () => {
     const english = await openPage(browser, { viewport: PHONE, locale: 'en-US' });
     contexts.push(english.context);
     await english.page.goto(svc.httpUrl);
-    expect(await english.page.locator('#signin-title').textContent()).toBe('Sign in');
+    expect(await english.page.locator('#login-title').textContent()).toBe('Sign in');
     const chinese = await openPage(browser, { viewport: PHONE, locale: 'zh-CN' });
     contexts.push(chinese.context);
     await chinese.page.goto(svc.httpUrl);
-    expect(await chinese.page.locator('#signin-title').textContent()).toBe('登录');
+    expect(await chinese.page.locator('#login-title').textContent()).toBe('登录');
   });
 
   it('renders a household named like HTML as text and runs none of it', async () => {

@@ -72,12 +72,29 @@ describe('Zigbee2MQTT decoder', () => {
     });
   });
 
-  it('the bridge’s own topics and commands are not seal messages (and not rejections)', () => {
-    for (const topic of [
-      'zigbee2mqtt/bridge/state',
-      'zigbee2mqtt/bridge/logging',
-      'zigbee2mqtt/front-door/set',
-    ]) {
+  it.each([
+    ['{"state":"offline"}', false],
+    ['offline', false],
+    ['{"state":"online"}', true],
+    ['online', true],
+  ])('the bridge’s state %s is the gateway’s own availability, for no sensor', (payload, online) => {
+    // https://www.zigbee2mqtt.io/guide/usage/mqtt_topics_and_messages.html#zigbee2mqtt-bridge-state
+    expect(z2m('zigbee2mqtt/bridge/state', payload)).toEqual({
+      ok: true,
+      messages: [],
+      gatewayOnline: online,
+    });
+  });
+
+  it('a bridge state that is neither is refused', () => {
+    expect(z2m('zigbee2mqtt/bridge/state', '{"state":"maybe"}')).toMatchObject({
+      ok: false,
+      reason: 'schema',
+    });
+  });
+
+  it('the bridge’s other topics and commands are not seal messages (and not rejections)', () => {
+    for (const topic of ['zigbee2mqtt/bridge/logging', 'zigbee2mqtt/front-door/set']) {
       expect(z2m(topic, '{"state":"online"}')).toEqual({ ok: true, messages: [] });
     }
   });
