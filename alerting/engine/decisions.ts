@@ -154,6 +154,11 @@ export class Decisions {
       this.apply(batch, { kind: 'resolve', alertId: a.id, at: now, reason: 'batteryReplaced', detail }, now);
     if (this.c.memory.lowBatteryNotified(sensorId)) batch.lowBattery.push({ sensorId, notified: false });
     const result = { resolved: a?.id ?? null };
+    // The record of a technician's word when no alert was open to carry it in its history.
+    this.c.o.logger.info(
+      { sensorId, by: actor, resolvedAlertId: result.resolved },
+      'new battery: low-battery alert re-armed',
+    );
     return Promise.resolve(this.commit(batch)).then(() => result);
   }
 
