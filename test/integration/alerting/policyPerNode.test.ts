@@ -191,7 +191,7 @@ describe('policy per grid node', () => {
     };
     await must(svc, 'PUT', '/api/grid/dongcun/policy', cleared, 200);
     await must(svc, 'PUT', '/api/grid/shicun/policy', cleared, 200);
-    expect(await exported()).toBe(lines[0] + '\r\n');
+    expect(await exported()).toBe(`${lines[0]}\r\n`);
     const post = (text: string) =>
       fetch(`${svc.httpUrl}/api/import/policies`, {
         method: 'POST',
