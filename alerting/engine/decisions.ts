@@ -230,6 +230,7 @@ export class Decisions {
       email: this.channels.has('email') ? w.email : null,
       webhook: this.channels.has('webhook') ? w.webhook : null,
       phone: this.channels.has('sms') ? w.phone : null,
+      mentionPhone: w.phone,
     }));
     const codes = o.smsReplyCodes;
     const { deliveries, unreachable } = planNotifications({
