@@ -28,7 +28,10 @@ export const workerAnswer = z.object({
   chatUserId: z
     .string()
     .nullable()
-    .meta({ description: 'user id in the robot\'s chat app, for @-mentions (WeCom userid, DingTalk userId, Feishu open_id)' }),
+    .meta({
+      description:
+        "user id in the robot's chat app, for @-mentions (WeCom userid, DingTalk userId, Feishu open_id)",
+    }),
   createdAt: isoTime,
 });
 

@@ -34,7 +34,17 @@ const INSERT = {
 
 const PICK = {
   grid: (n: GridNode) => [n.id, n.name, n.parentId, n.level, n.createdAt],
-  workers: (w: Worker) => [w.id, w.name, w.gridId, w.role, w.email, w.phone, w.webhook, w.createdAt, w.chatUserId],
+  workers: (w: Worker) => [
+    w.id,
+    w.name,
+    w.gridId,
+    w.role,
+    w.email,
+    w.phone,
+    w.webhook,
+    w.createdAt,
+    w.chatUserId,
+  ],
   households: (h: Household) => [h.id, h.gridId, h.address, h.contact, h.createdAt],
   // commissioning_until is not written on insert (as in SqliteStore): setCommissioning sets it.
   sensors: (x: SensorRow) => [x.id, x.householdId, x.model, x.secretHash, x.friendlyName, x.createdAt],

@@ -201,7 +201,7 @@ export const STEPS: readonly Step[] = [
   },
   {
     version: 107,
-    name: 'Mentions in robot messages: the worker\'s user id in its chat app (WeCom, DingTalk, Feishu)',
+    name: "Mentions in robot messages: the worker's user id in its chat app (WeCom, DingTalk, Feishu)",
     ops: [addColumn('workers', text('chat_user_id', { nullable: true }))],
   },
 ];
