@@ -230,9 +230,7 @@ export class RegistryIndex {
   }
 
   /** The household and grid node a sensor belongs to, for tagging and routing. */
-  placement(
-    sensorId: string,
-  ):
+  placement(sensorId: string):
     | {
         household: Household;
         gridId: string;
