@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SealCommitted } from '../../core/events.ts';
+import { LevelTagCache } from '../../registry/gridLevelTags.ts';
 import {
   type AlertChange,
   type AlertType,
@@ -40,6 +41,8 @@ const SENSOR_ALERT_TYPES: readonly AlertType[] = [
  */
 export class Decisions {
   private readonly channels: Set<Channel>;
+  /** Alert points carry the grid-level roll-up tags too (registry/gridLevelTags.ts, issue 17.8). */
+  private readonly levelTags: LevelTagCache;
 
   constructor(
     private readonly c: EngineContext,
@@ -53,6 +56,7 @@ export class Decisions {
     },
   ) {
     this.channels = new Set(c.o.notifiers.map((n) => n.channel));
+    this.levelTags = new LevelTagCache(c.org.tree);
   }
 
   // ---------------------------------------------------------------- messages
@@ -259,6 +263,7 @@ export class Decisions {
       email: this.channels.has('email') ? w.email : null,
       webhook: this.channels.has('webhook') ? w.webhook : null,
       phone: this.channels.has('sms') ? w.phone : null,
+      mentionPhone: w.phone,
     }));
     const codes = o.smsReplyCodes;
     const { deliveries, unreachable } = planNotifications({
@@ -317,6 +322,7 @@ export class Decisions {
       items.map(({ alert, change }) => ({
         measurement: 'alert' as const,
         tags: {
+          ...this.levelTags.of(alert.gridId),
           type: alert.type,
           grid: alert.gridId,
           change: change.kind,

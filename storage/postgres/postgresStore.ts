@@ -268,8 +268,8 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
 
   async updateWorker(w: Worker): Promise<void> {
     await this.pool.query(
-      'UPDATE workers SET name = $1, grid_id = $2, role = $3, email = $4, phone = $5, webhook = $6 WHERE id = $7',
-      [w.name, w.gridId, w.role, w.email, w.phone, w.webhook, w.id],
+      'UPDATE workers SET name = $1, grid_id = $2, role = $3, email = $4, phone = $5, webhook = $6, chat_user_id = $7 WHERE id = $8',
+      [w.name, w.gridId, w.role, w.email, w.phone, w.webhook, w.chatUserId, w.id],
     );
   }
 

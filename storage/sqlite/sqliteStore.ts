@@ -108,9 +108,9 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
     worker: (w: Worker): void => {
       this.db
         .prepare(
-          'INSERT INTO workers (id, name, grid_id, role, email, phone, webhook, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          'INSERT INTO workers (id, name, grid_id, role, email, phone, webhook, created_at, chat_user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         )
-        .run(w.id, w.name, w.gridId, w.role, w.email, w.phone, w.webhook, w.createdAt);
+        .run(w.id, w.name, w.gridId, w.role, w.email, w.phone, w.webhook, w.createdAt, w.chatUserId);
     },
     household: (h: Household): void => {
       this.db
@@ -280,9 +280,9 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
   async updateWorker(w: Worker): Promise<void> {
     this.db
       .prepare(
-        'UPDATE workers SET name = ?, grid_id = ?, role = ?, email = ?, phone = ?, webhook = ? WHERE id = ?',
+        'UPDATE workers SET name = ?, grid_id = ?, role = ?, email = ?, phone = ?, webhook = ?, chat_user_id = ? WHERE id = ?',
       )
-      .run(w.name, w.gridId, w.role, w.email, w.phone, w.webhook, w.id);
+      .run(w.name, w.gridId, w.role, w.email, w.phone, w.webhook, w.chatUserId, w.id);
   }
 
   async deleteWorker(id: string): Promise<void> {

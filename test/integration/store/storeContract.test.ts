@@ -108,6 +108,7 @@ const worker = (id: string, gridId = 'g'): Worker => ({
   email: `${id}@example.org`,
   phone: null,
   webhook: 'https://example.org/hook',
+  chatUserId: `ou_${id}`,
   createdAt: T,
 });
 const household = (id: string, gridId = 'g'): Household => ({
