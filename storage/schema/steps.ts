@@ -199,6 +199,11 @@ export const STEPS: readonly Step[] = [
       createIndex({ name: 'sms_messages_id', table: 'sms_messages', columns: ['message_id'] }),
     ],
   },
+  {
+    version: 107,
+    name: "Mentions in robot messages: the worker's user id in its chat app (WeCom, DingTalk, Feishu)",
+    ops: [addColumn('workers', text('chat_user_id', { nullable: true }))],
+  },
 ];
 
 /** The version a database made from the definition is at. */
