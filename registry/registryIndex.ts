@@ -1,4 +1,6 @@
 import { type ArmingInputs, covers, overlaps } from './arming.ts';
+import { DutyIndex } from './duty/dutyIndex.ts';
+import type { Absence, Roster } from './duty/dutySchemas.ts';
 import { GridTree } from './gridTree.ts';
 import { type PlatformApp, type PlatformAppRow, publicPlatformApp } from './platformAppSchemas.ts';
 import type { GridPolicy } from './policy/policyFields.ts';
@@ -27,6 +29,9 @@ export interface RegistrySnapshot {
   platformApps?: PlatformAppRow[];
   /** Models an admin added, and shipped ones an admin edited. */
   models: SensorModel[];
+  /** Duty rosters and absences (absent from stores that predate them). */
+  rosters?: Roster[];
+  absences?: Absence[];
 }
 
 /**
@@ -44,6 +49,8 @@ export class RegistryIndex {
   readonly tree = new GridTree();
   /** Policies per grid node and what is in force where (kept in step by commands/policyCommands.ts). */
   readonly policies = new PolicyIndex(this.tree);
+  /** Duty rosters by node and absences by worker (kept in step by commands/rosterCommands.ts). */
+  readonly duty = new DutyIndex();
   private readonly workers = new Map<string, Worker>();
   private readonly households = new Map<string, Household>();
   private readonly sensors = new Map<string, SensorRow>();
@@ -75,6 +82,8 @@ export class RegistryIndex {
     for (const w of snap.windows) this.putWindow(w);
     for (const p of snap.policies) this.policies.put(p);
     for (const a of snap.platformApps ?? []) this.putPlatformApp(a);
+    for (const r of snap.rosters ?? []) this.duty.putRoster(r);
+    for (const a of snap.absences ?? []) this.duty.putAbsence(a);
     // Nothing this service writes makes a cycle; one already stored (a hand edit, an older version)
     // is reported here, at load and at every reload, and the walks treat its closing link as broken.
     this.tree.auditCycles();
@@ -83,6 +92,7 @@ export class RegistryIndex {
   clear(): void {
     this.tree.clear();
     this.policies.clear();
+    this.duty.clear();
     for (const map of [
       this.workers,
       this.households,

@@ -199,6 +199,42 @@ export const STEPS: readonly Step[] = [
       createIndex({ name: 'sms_messages_id', table: 'sms_messages', columns: ['message_id'] }),
     ],
   },
+  {
+    version: 107,
+    name: 'duty rosters and absences (issue 17.4)',
+    ops: [
+      createTable({
+        name: 'rosters',
+        columns: [
+          text('id'),
+          text('grid_id'),
+          text('worker_id'),
+          integer('start_at'),
+          integer('end_at'),
+          integer('created_at'),
+        ],
+        primaryKey: ['id'],
+        checks: ['end_at > start_at'],
+        indexes: [],
+      }),
+      createIndex({ name: 'rosters_grid', table: 'rosters', columns: ['grid_id'] }),
+      createTable({
+        name: 'absences',
+        columns: [
+          text('id'),
+          text('worker_id'),
+          text('substitute_id'),
+          integer('start_at'),
+          integer('end_at'),
+          integer('created_at'),
+        ],
+        primaryKey: ['id'],
+        checks: ['end_at > start_at', 'substitute_id <> worker_id'],
+        indexes: [],
+      }),
+      createIndex({ name: 'absences_worker', table: 'absences', columns: ['worker_id'] }),
+    ],
+  },
 ];
 
 /** The version a database made from the definition is at. */
