@@ -294,10 +294,12 @@ export class Registry {
    * to the root whose span covers `at` (alerting's routing reads it); empty: nobody rostered.
    */
   onDutyAt(gridId: string, at: number): Worker[] {
+    return this.rostersInForce(gridId, at).map((r) => this.index.worker(r.workerId) as Worker);
+  }
+  /** The roster entries `onDutyAt` answers from (each names a worker who exists). */
+  rostersInForce(gridId: string, at: number): Roster[] {
     const known = (id: string) => this.index.worker(id) !== undefined;
-    return this.index.duty
-      .onDutyAt(this.tree.pathIds(gridId), at, known)
-      .map((r) => this.index.worker(r.workerId) as Worker);
+    return this.index.duty.onDutyAt(this.tree.pathIds(gridId), at, known);
   }
   /** The worker who covers for `workerId` at `at` (one step: routing follows chains), if absent then. */
   substituteOf(workerId: string, at: number): Worker | undefined {
