@@ -455,6 +455,9 @@ export class Registry {
   deleteAbsence(id: string, actor: Actor): Promise<Absence> {
     return this.rosters.deleteAbsence(id, actor);
   }
+  importDuty(input: { rosters?: CreateRoster[]; absences?: CreateAbsence[] }, actor: Actor): Promise<number> {
+    return this.rosters.importDuty(input, actor);
+  }
 
   /** Returns the token record and its value; the value is kept only as a hash. */
   createToken(input: CreateToken, value?: string): Promise<{ token: Token; value: string }> {

@@ -16,6 +16,8 @@ export interface RosterStore {
   deleteRoster(id: string, audit: AuditEntry): Promise<void>;
   insertAbsence(absence: Absence, audit: AuditEntry): Promise<void>;
   deleteAbsence(id: string, audit: AuditEntry): Promise<void>;
+  /** A CSV import: every record and its audit entry in one transaction, all or nothing. */
+  importDuty(records: { rosters: Roster[]; absences: Absence[] }, audit: AuditEntry[]): Promise<void>;
 }
 
 /**
@@ -73,6 +75,46 @@ export class RosterCommands {
     index.duty.removeAbsence(a);
     changes.changed('absence', id, true);
     return a;
+  }
+
+  /**
+   * A checked CSV import (registry/csv/csvImport.ts checked every row, reference and scope): all
+   * rows with their audit entries in one transaction, then the index.
+   */
+  async importDuty(
+    input: { rosters?: CreateRoster[]; absences?: CreateAbsence[] },
+    actor: Actor,
+  ): Promise<number> {
+    const { index, store, changes, clock } = this.ctx;
+    const now = clock.now();
+    const rosters = (input.rosters ?? []).map((r) => newRoster(r, now));
+    const absences = (input.absences ?? []).map((a) => newAbsence(a, now));
+    const audit = [
+      ...rosters.map((r) =>
+        auditEntry(
+          now,
+          actor,
+          { entity: 'roster', entityId: r.id, action: 'import', gridId: r.gridId },
+          null,
+          r,
+        ),
+      ),
+      ...absences.map((a) => {
+        const gridId = index.worker(a.workerId)?.gridId ?? null;
+        return auditEntry(
+          now,
+          actor,
+          { entity: 'absence', entityId: a.id, action: 'import', gridId },
+          null,
+          a,
+        );
+      }),
+    ];
+    await store.importDuty({ rosters, absences }, audit);
+    for (const r of rosters) index.duty.putRoster(r);
+    for (const a of absences) index.duty.putAbsence(a);
+    changes.changed('import', String(rosters.length + absences.length));
+    return rosters.length + absences.length;
   }
 
   private requireWorker(id: string, field: string) {

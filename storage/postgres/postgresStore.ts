@@ -212,6 +212,9 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
   deleteAbsence(id: string, audit: AuditEntry): Promise<void> {
     return this.rosters.delete('absences', id, audit);
   }
+  importDuty(records: { rosters: Roster[]; absences: Absence[] }, audit: AuditEntry[]): Promise<void> {
+    return this.rosters.importAll(records, audit);
+  }
 
   insertPlatformApp(a: PlatformAppRow, audit: AuditEntry): Promise<void> {
     return this.platformApps.insert(a, audit);

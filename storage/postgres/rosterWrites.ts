@@ -17,6 +17,14 @@ export class PostgresRosterWrites {
     return this.insert('absences', DUTY_TABLES.absences.values(a), audit);
   }
 
+  importAll(records: { rosters: Roster[]; absences: Absence[] }, audit: AuditEntry[]): Promise<void> {
+    return this.tx(async (db) => {
+      for (const r of records.rosters) await insertRow(db, 'rosters', DUTY_TABLES.rosters.values(r));
+      for (const a of records.absences) await insertRow(db, 'absences', DUTY_TABLES.absences.values(a));
+      for (const e of audit) await appendAudit(db, e);
+    });
+  }
+
   delete(table: DutyTable, id: string, audit: AuditEntry): Promise<void> {
     return this.tx(async (db) => {
       await db.query(`DELETE FROM ${table} WHERE id = $1`, [id]);
@@ -26,14 +34,14 @@ export class PostgresRosterWrites {
 
   private insert(table: DutyTable, values: unknown[], audit: AuditEntry): Promise<void> {
     return this.tx(async (db) => {
-      await db.query(
-        `INSERT INTO ${table} (${DUTY_TABLES[table].columns}) VALUES ($1, $2, $3, $4, $5, $6)`,
-        values,
-      );
+      await insertRow(db, table, values);
       await appendAudit(db, audit);
     });
   }
 }
+
+const insertRow = (db: Queryable, table: DutyTable, values: unknown[]) =>
+  db.query(`INSERT INTO ${table} (${DUTY_TABLES[table].columns}) VALUES ($1, $2, $3, $4, $5, $6)`, values);
 
 const appendAudit = (db: Queryable, e: AuditEntry) =>
   db.query(

@@ -15,6 +15,14 @@ export class SqliteRosterWrites {
     this.insert('absences', DUTY_TABLES.absences.values(a), audit);
   }
 
+  importAll(records: { rosters: Roster[]; absences: Absence[] }, audit: AuditEntry[]): void {
+    this.db.transaction(() => {
+      for (const r of records.rosters) this.insertRow('rosters', DUTY_TABLES.rosters.values(r));
+      for (const a of records.absences) this.insertRow('absences', DUTY_TABLES.absences.values(a));
+      for (const e of audit) this.appendAudit(e);
+    })();
+  }
+
   delete(table: DutyTable, id: string, audit: AuditEntry): void {
     this.db.transaction(() => {
       this.db.prepare(`DELETE FROM ${table} WHERE id = ?`).run(id);
@@ -24,11 +32,15 @@ export class SqliteRosterWrites {
 
   private insert(table: DutyTable, values: unknown[], audit: AuditEntry): void {
     this.db.transaction(() => {
-      this.db
-        .prepare(`INSERT INTO ${table} (${DUTY_TABLES[table].columns}) VALUES (?, ?, ?, ?, ?, ?)`)
-        .run(...values);
+      this.insertRow(table, values);
       this.appendAudit(audit);
     })();
+  }
+
+  private insertRow(table: DutyTable, values: unknown[]): void {
+    this.db
+      .prepare(`INSERT INTO ${table} (${DUTY_TABLES[table].columns}) VALUES (?, ?, ?, ?, ?, ?)`)
+      .run(...values);
   }
 
   private appendAudit(audit: AuditEntry): void {

@@ -240,6 +240,9 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
   async deleteAbsence(id: string, audit: AuditEntry): Promise<void> {
     this.rosters.delete('absences', id, audit);
   }
+  async importDuty(records: { rosters: Roster[]; absences: Absence[] }, audit: AuditEntry[]): Promise<void> {
+    this.rosters.importAll(records, audit);
+  }
 
   async insertPlatformApp(a: PlatformAppRow, audit: AuditEntry): Promise<void> {
     this.platformApps.insert(a, audit);
