@@ -25,6 +25,7 @@ const person = (w: Worker, coversFor: Worker): DutyPerson => ({
   name: w.name ?? null,
   phone: w.phone ?? null,
   coversFor: w.id === coversFor.id ? null : coversFor.id,
+  coversForName: w.id === coversFor.id ? null : (coversFor.name ?? null),
 });
 
 export function dutyNow(registry: Registry, gridId: string, at: number): z.input<typeof dutyAnswer> {

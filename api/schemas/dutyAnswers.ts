@@ -48,6 +48,7 @@ const dutyPerson = z.object({
     .string()
     .nullable()
     .meta({ description: 'the absent worker this one stands in for (null: on their own account)' }),
+  coversForName: z.string().nullable(),
 });
 
 export const dutyAnswer = z.object({
