@@ -377,6 +377,10 @@ export class RegistryIndex {
   dropFromGateways(sensorId: string): void {
     for (const g of this.gateways.values()) g.sensorIds = g.sensorIds.filter((x) => x !== sensorId);
   }
+  /** The gateways that carry this sensor. */
+  gatewaysOf(sensorId: string): GatewayRow[] {
+    return [...this.gateways.values()].filter((g) => g.sensorIds.includes(sensorId));
+  }
 
   putModel(m: SensorModel): void {
     this.models.set(m.id, m);

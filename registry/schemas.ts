@@ -214,6 +214,17 @@ export const updateSensorBody = z
   .refine(...atLeastOneField);
 export type UpdateSensor = z.infer<typeof updateSensorBody>;
 
+/**
+ * POST /api/sensors/:id/replace: the seal that takes over the door. Model and friendly name are
+ * the old sensor's unless given (null clears the friendly name).
+ */
+export const replaceSensorBody = z.strictObject({
+  newId: sensorIdSchema,
+  model: plainText(64).optional(),
+  friendlyName: plainText(128).nullable().optional(),
+});
+export type ReplaceSensor = z.infer<typeof replaceSensorBody>;
+
 export const createTokenBody = z.object({
   role: z.enum(ROLES),
   gridId: idSchema.nullable(),

@@ -137,7 +137,12 @@ export const CSV_ENTITIES = {
     optional: POLICY_FIELDS,
     schema: gridPolicyRow,
     toBody: (v) => {
-      const body: Record<string, unknown> = present(v, ['gridId', 'breachGrace', 'announceSpan']);
+      const body: Record<string, unknown> = present(v, [
+        'gridId',
+        'breachGrace',
+        'announceSpan',
+        'doorOpenLimit',
+      ]);
       for (const f of ['opensPerDay', 'lowBatteryPercent', 'outageMinSilent', 'outageFraction'] as const) {
         const text = v[f];
         if (text !== undefined && text !== '') body[f] = /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text;

@@ -1,7 +1,7 @@
 /*
  * Over 400 lines: one class implements every port the registry and ingest declare on SQLite; the
  * larger groups of writes live in their own modules (gatewayWrites.ts, platformAppWrites.ts,
- * userWrites.ts) and are delegated to in one line each.
+ * userWrites.ts, sensorReplace.ts) and are delegated to in one line each.
  */
 import type { DoorEventRecord, SealState } from '../../core/sealState.ts';
 import type { DoorHistoryStore, IngestCommit, IngestStore } from '../../ingest/ingestStore.ts';
@@ -46,6 +46,7 @@ import { upsertSensorModelSqlite } from './modelWrites.ts';
 import type { Db } from './openDatabase.ts';
 import { SqlitePlatformAppWrites } from './platformAppWrites.ts';
 import { SqliteRosterWrites } from './rosterWrites.ts';
+import { replaceSensorSqlite } from './sensorReplace.ts';
 import { SqliteUserWrites } from './userWrites.ts';
 
 /** `up`: the node `?` and its ancestors; UNION (not ALL) ends even on a cycle already stored. */
@@ -354,6 +355,10 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
     })();
   }
 
+  async replaceSensor(oldId: string, next: SensorRow, audit: readonly AuditEntry[]): Promise<void> {
+    replaceSensorSqlite(this.db, oldId, next, audit);
+  }
+
   async insertToken(t: TokenRow): Promise<void> {
     this.db
       .prepare(
@@ -432,10 +437,19 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
   }
 
   async doorHistory(sensorId: string, limit: number): Promise<DoorEventRecord[]> {
+    return this.doorEventsBy('sensor_id', sensorId, limit);
+  }
+
+  async householdDoorHistory(householdId: string, limit: number): Promise<DoorEventRecord[]> {
+    return this.doorEventsBy('household_id', householdId, limit);
+  }
+
+  /** Newest first by device time, then by arrival. */
+  private doorEventsBy(column: 'sensor_id' | 'household_id', id: string, limit: number): DoorEventRecord[] {
     return (
       this.db
-        .prepare('SELECT * FROM door_events WHERE sensor_id = ? ORDER BY ts DESC, id DESC LIMIT ?')
-        .all(sensorId, limit) as Row[]
+        .prepare(`SELECT * FROM door_events WHERE ${column} = ? ORDER BY ts DESC, id DESC LIMIT ?`)
+        .all(id, limit) as Row[]
     ).map(doorEvent);
   }
 
