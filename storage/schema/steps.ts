@@ -204,6 +204,42 @@ export const STEPS: readonly Step[] = [
     name: "Mentions in robot messages: the worker's user id in its chat app (WeCom, DingTalk, Feishu)",
     ops: [addColumn('workers', text('chat_user_id', { nullable: true }))],
   },
+  {
+    version: 108,
+    name: 'duty rosters and absences (issue 17.4)',
+    ops: [
+      createTable({
+        name: 'rosters',
+        columns: [
+          text('id'),
+          text('grid_id'),
+          text('worker_id'),
+          integer('start_at'),
+          integer('end_at'),
+          integer('created_at'),
+        ],
+        primaryKey: ['id'],
+        checks: ['end_at > start_at'],
+        indexes: [],
+      }),
+      createIndex({ name: 'rosters_grid', table: 'rosters', columns: ['grid_id'] }),
+      createTable({
+        name: 'absences',
+        columns: [
+          text('id'),
+          text('worker_id'),
+          text('substitute_id'),
+          integer('start_at'),
+          integer('end_at'),
+          integer('created_at'),
+        ],
+        primaryKey: ['id'],
+        checks: ['end_at > start_at', 'substitute_id <> worker_id'],
+        indexes: [],
+      }),
+      createIndex({ name: 'absences_worker', table: 'absences', columns: ['worker_id'] }),
+    ],
+  },
 ];
 
 /** The version a database made from the definition is at. */
