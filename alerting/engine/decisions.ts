@@ -9,15 +9,14 @@ import {
   type SealState,
 } from '../alertModel.ts';
 import type { StoredAlert, Written } from '../alertStore.ts';
-import { alertChannels } from '../channelPlan.ts';
 import { firstEscalationAt } from '../escalation.ts';
 import { evaluateMessage } from '../evaluateMessage.ts';
 import { appendOccurrence, autoResolve, createAlert, notifiedChange } from '../lifecycle.ts';
-import { type Channel, planNotifications } from '../notificationPlan.ts';
 import type { LifecycleEvent } from '../notificationTexts.ts';
 import { escalates, escalationChain, initialRoute, type Worker } from '../routing.ts';
+import { AlertNotifications } from './alertNotifications.ts';
 import type { AlertView } from './alertView.ts';
-import { DecisionBatch, pendingOutboxRow } from './decisionBatch.ts';
+import { DecisionBatch } from './decisionBatch.ts';
 import { afterWrite } from './decisionQueue.ts';
 import { type EngineContext, householdRef } from './engineContext.ts';
 import type { FeedMark } from './engineOptions.ts';
@@ -41,7 +40,7 @@ const SENSOR_ALERT_TYPES: readonly AlertType[] = [
  * none awaits anything but its own write, so on SQLite a task finishes in its caller's turn.
  */
 export class Decisions {
-  private readonly channels: Set<Channel>;
+  private readonly notifications: AlertNotifications;
   /** Alert points carry the grid-level roll-up tags too (registry/gridLevelTags.ts, issue 17.8). */
   private readonly levelTags: LevelTagCache;
 
@@ -56,7 +55,7 @@ export class Decisions {
       deadline(at: number): void;
     },
   ) {
-    this.channels = new Set(c.o.notifiers.map((n) => n.channel));
+    this.notifications = new AlertNotifications(c, deps.address);
     this.levelTags = new LevelTagCache(c.org.tree);
   }
 
@@ -250,12 +249,7 @@ export class Decisions {
     if (alert.type === 'breach' && alert.sensorId) batch.pendingDelete.push(alert.sensorId);
   }
 
-  /**
-   * Outbox rows for everyone `recipients` names, on the channels that are on and that the channel
-   * plan of the alert's node names for its severity at once (alerting/channelPlan.ts). An opening
-   * also writes the plan's later steps for the assignee, each a row due at its step: stored, so a
-   * restart neither loses nor repeats it; one that waits for no acknowledgement is skipped when due.
-   */
+  /** The outbox rows an alert event causes (alertNotifications.ts); the sweeps' escalations use it too. */
   notify(
     batch: DecisionBatch,
     alert: StoredAlert,
@@ -263,85 +257,7 @@ export class Decisions {
     recipients: readonly Worker[],
     now: number,
   ): void {
-    const plan = alertChannels(this.c.policies.at(alert.gridId).channelPlan, alert.severity);
-    this.plan(batch, alert, event, recipients, now, plan.now, null);
-    if (event !== 'opened') return;
-    const assignee = recipients.filter((w) => w.id === alert.assignee);
-    for (const step of plan.later)
-      this.plan(
-        batch,
-        alert,
-        event,
-        assignee.length > 0 ? assignee : recipients,
-        now,
-        new Set(step.channels),
-        {
-          at: alert.openedAt + step.afterMs,
-          ifUnacknowledged: step.ifUnacknowledged,
-        },
-      );
-  }
-
-  private plan(
-    batch: DecisionBatch,
-    alert: StoredAlert,
-    event: LifecycleEvent,
-    recipients: readonly Worker[],
-    now: number,
-    wanted: ReadonlySet<Channel>,
-    later: { at: number; ifUnacknowledged: boolean } | null,
-  ): void {
-    const { o, org } = this.c;
-    const channels = new Set([...wanted].filter((c) => this.channels.has(c)));
-    const reachable = recipients.map((w) => ({
-      ...w,
-      email: channels.has('email') ? w.email : null,
-      webhook: channels.has('webhook') ? w.webhook : null,
-      phone: channels.has('sms') || channels.has('voice') ? w.phone : null,
-      mentionPhone: w.phone,
-    }));
-    const codes = channels.has('sms') ? o.smsReplyCodes : undefined;
-    const { deliveries, unreachable } = planNotifications({
-      alert,
-      event,
-      detail: alert.detail,
-      recipients: reachable,
-      address: this.deps.address(alert) ?? undefined,
-      gridPath: org.pathNames(alert.gridId),
-      locale: o.locale,
-      tz: o.tz,
-      publicUrl: o.publicUrl,
-      ackKey: o.ackKey,
-      now,
-      newId: randomUUID,
-      channels,
-      ...(later?.ifUnacknowledged ? { ifUnacknowledged: true } : {}),
-      ...(codes ? { smsReplyCode: (recipientId: string) => codes.allocate(recipientId, alert.id) } : {}),
-    });
-    if (later) {
-      // A later step on a channel that is off, or to someone without it, is nobody's loss at once.
-      if (deliveries.length === 0)
-        o.logger.info({ alertId: alert.id, channels: [...wanted] }, 'later channel step: nothing to send');
-    } else {
-      if (unreachable.length > 0) {
-        o.logger.warn({ alertId: alert.id, unreachable, event }, 'recipients without a usable channel');
-      }
-      if (recipients.length === 0) o.logger.warn({ alertId: alert.id, event }, 'nobody to notify');
-    }
-    for (const d of deliveries) {
-      const row = pendingOutboxRow(
-        {
-          id: d.notification.id,
-          alertId: alert.id,
-          kind: 'alert',
-          channel: d.channel,
-          recipientId: d.recipientId,
-          notification: d.notification,
-        },
-        now,
-      );
-      batch.outbox.push(later ? { ...row, nextAttemptAt: Math.max(now, later.at) } : row);
-    }
+    this.notifications.notify(batch, alert, event, recipients, now);
   }
 
   /** Writes the batch in one transaction; once written, memory takes it in and the bus hears of it. */
