@@ -4,6 +4,8 @@ import type {
   AlertQuery,
   AlertStore,
   AnnounceLinkUse,
+  ArchivedReport,
+  ArchivedReportEntry,
   OutboxRow,
   PendingBreach,
   StoredAlert,
@@ -23,6 +25,15 @@ import {
   type Row,
   readHistory,
 } from '../alertRows.ts';
+import {
+  archivedReportOf,
+  GET_REPORT,
+  LAST_REPORT_DAY,
+  listReportsSql,
+  reportEntryOf,
+  reportValues,
+  UPSERT_REPORT,
+} from '../reportRows.ts';
 import { checkOut } from './checkOut.ts';
 import type { Pool } from './openPool.ts';
 
@@ -174,7 +185,28 @@ export class PostgresAlertStore implements AlertStore {
         values: [k, v],
       });
     }
+    for (const r of b.reports ?? []) s.push({ text: UPSERT_REPORT, values: reportValues(r) });
     return s;
+  }
+
+  async listReports(q: {
+    gridIds: readonly string[] | null;
+    limit: number;
+    offset: number;
+  }): Promise<ArchivedReportEntry[]> {
+    if (q.gridIds !== null && q.gridIds.length === 0) return [];
+    const sql = listReportsSql(q.gridIds !== null, 'SELECT unnest($3::text[])', '$1', '$2');
+    const values = [q.limit, q.offset, ...(q.gridIds !== null ? [q.gridIds] : [])];
+    return (await this.query(sql, values)).map(reportEntryOf);
+  }
+
+  async getReport(gridId: string, day: string): Promise<ArchivedReport | undefined> {
+    const r = (await this.query(GET_REPORT, [gridId, day]))[0];
+    return r ? archivedReportOf(r) : undefined;
+  }
+
+  async lastReportDay(): Promise<string | null> {
+    return ((await this.query(LAST_REPORT_DAY))[0]?.day as string | null | undefined) ?? null;
   }
 
   /** All or nothing on one connection. A connection that failed (not a statement) is not reused. */

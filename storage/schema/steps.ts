@@ -199,6 +199,19 @@ export const STEPS: readonly Step[] = [
       createIndex({ name: 'sms_messages_id', table: 'sms_messages', columns: ['message_id'] }),
     ],
   },
+  {
+    version: 107,
+    name: 'Daily reports archive (one per grid node and local day)',
+    ops: [
+      createTable({
+        name: 'daily_reports',
+        columns: [text('grid_id'), text('day'), integer('generated_at'), text('report')],
+        primaryKey: ['grid_id', 'day'],
+        indexes: [],
+      }),
+      createIndex({ name: 'daily_reports_day', table: 'daily_reports', columns: [desc('day'), 'grid_id'] }),
+    ],
+  },
 ];
 
 /** The version a database made from the definition is at. */

@@ -4,6 +4,8 @@ import type {
   AlertQuery,
   AlertStore,
   AnnounceLinkUse,
+  ArchivedReport,
+  ArchivedReportEntry,
   OutboxRow,
   PendingBreach,
   StoredAlert,
@@ -23,6 +25,16 @@ import {
   type Row,
   readHistory,
 } from '../alertRows.ts';
+import {
+  archivedReportOf,
+  GET_REPORT,
+  LAST_REPORT_DAY,
+  listReportsSql,
+  reportEntryOf,
+  reportValues,
+  sqliteParams,
+  UPSERT_REPORT,
+} from '../reportRows.ts';
 import type { Db } from './openDatabase.ts';
 
 /**
@@ -94,6 +106,7 @@ export class SqliteAlertStore implements AlertStore {
         `INSERT INTO engine_state (key, value) VALUES (?, ?)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
       ),
+      upsertReport: db.prepare(sqliteParams(UPSERT_REPORT)),
       getAlert: db.prepare('SELECT * FROM alerts WHERE id = ?'),
       unresolved: db.prepare("SELECT * FROM alerts WHERE status != 'resolved'"),
       changes: db.prepare('SELECT * FROM alert_changes WHERE alert_id = ? ORDER BY seq'),
@@ -167,6 +180,27 @@ export class SqliteAlertStore implements AlertStore {
     for (const a of b.announcements ?? [])
       s.insertAnnouncement.run(a.id, a.householdId, a.start, a.end, a.reason, a.by, a.createdAt);
     for (const [k, v] of Object.entries(b.state ?? {})) s.putState.run(k, v);
+    for (const r of b.reports ?? []) s.upsertReport.run(...reportValues(r));
+  }
+
+  async listReports(q: {
+    gridIds: readonly string[] | null;
+    limit: number;
+    offset: number;
+  }): Promise<ArchivedReportEntry[]> {
+    if (q.gridIds !== null && q.gridIds.length === 0) return [];
+    const nodes = q.gridIds ?? [];
+    const sql = listReportsSql(q.gridIds !== null, nodes.map(() => '?').join(', '), '?', '?');
+    return (this.db.prepare(sql).all(...nodes, q.limit, q.offset) as Row[]).map(reportEntryOf);
+  }
+
+  async getReport(gridId: string, day: string): Promise<ArchivedReport | undefined> {
+    const r = this.db.prepare(sqliteParams(GET_REPORT)).get(gridId, day) as Row | undefined;
+    return r ? archivedReportOf(r) : undefined;
+  }
+
+  async lastReportDay(): Promise<string | null> {
+    return ((this.db.prepare(LAST_REPORT_DAY).get() as Row | undefined)?.day as string | null) ?? null;
   }
 
   async get(id: string): Promise<StoredAlert | undefined> {
