@@ -101,15 +101,13 @@ export type ArchivedReportEntry = Omit<ArchivedReport, 'report'>;
 
 /** The daily reports' archive, for the API and the catch-up after downtime. */
 export interface ReportArchive {
-  /** Newest day first, then by node; only the nodes in `gridIds` (null: every node). */
+  /** Newest day first, then by node; only the nodes in `gridIds` (null: every node); and how many in all. */
   listReports(q: {
     gridIds: readonly string[] | null;
     limit: number;
     offset: number;
-  }): Promise<ArchivedReportEntry[]>;
+  }): Promise<{ items: ArchivedReportEntry[]; total: number }>;
   getReport(gridId: string, day: string): Promise<ArchivedReport | undefined>;
-  /** The latest local day any report was archived for; null before the first. */
-  lastReportDay(): Promise<string | null>;
 }
 
 export interface AlertQuery {

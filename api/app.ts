@@ -22,6 +22,7 @@ import { modelRoutes } from './routes/models.ts';
 import { pageRoutes } from './routes/page.ts';
 import { platformAppRoutes } from './routes/platformApps.ts';
 import { PLATFORM_PUSH_PREFIX, platformPushRoutes } from './routes/platformPush.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { sealRoutes } from './routes/seals.ts';
 import { sensorRoutes } from './routes/sensors.ts';
@@ -103,6 +104,7 @@ export function buildApi(
     pageRoutes,
     csvRoutes,
     alertRoutes,
+    reportRoutes,
     ackRoutes,
     announcementRoutes,
     brokerRoutes,

@@ -45,6 +45,23 @@ export class DailyReportArchive {
     },
   ) {}
 
+  /** TZ_LOCAL and LOCALE, for the files' headers and times. */
+  get tz(): string {
+    return this.deps.tz;
+  }
+  get locale(): Locale {
+    return this.deps.locale;
+  }
+  /** Today's local day, for the default of "yesterday". */
+  today(): string {
+    return localDayKey(this.deps.now(), this.deps.tz);
+  }
+
+  /** The archive, newest day first (ReportArchive.listReports). */
+  list(q: Parameters<AlertStore['listReports']>[0]): ReturnType<AlertStore['listReports']> {
+    return this.deps.store.listReports(q);
+  }
+
   /** One node's report for one local day: as archived if it was, otherwise computed now. */
   async report(
     gridId: string,
