@@ -69,7 +69,10 @@ export function reportRoutes(table: RouteTable, { registry, alerting, clock }: A
       reply.header('cache-control', 'no-store');
       if (format === 'json') {
         reply.header('content-type', 'application/json; charset=utf-8');
-        return reply.send({ day, generatedAt: new Date(generatedAt).toISOString(), archived, report });
+        // A raw answer is sent as it is: the JSON is written here.
+        return reply.send(
+          JSON.stringify({ day, generatedAt: new Date(generatedAt).toISOString(), archived, report }),
+        );
       }
       reply.header('content-disposition', reportDisposition(report, reports.locale, day, format));
       if (format === 'csv') {
