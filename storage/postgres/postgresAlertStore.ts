@@ -28,9 +28,8 @@ import {
 import {
   archivedReportOf,
   GET_REPORT,
-  LAST_REPORT_DAY,
   listReportsSql,
-  reportEntryOf,
+  reportPageOf,
   reportValues,
   UPSERT_REPORT,
 } from '../reportRows.ts';
@@ -193,11 +192,11 @@ export class PostgresAlertStore implements AlertStore {
     gridIds: readonly string[] | null;
     limit: number;
     offset: number;
-  }): Promise<ArchivedReportEntry[]> {
-    if (q.gridIds !== null && q.gridIds.length === 0) return [];
+  }): Promise<{ items: ArchivedReportEntry[]; total: number }> {
+    if (q.gridIds !== null && q.gridIds.length === 0) return { items: [], total: 0 };
     const sql = listReportsSql(q.gridIds !== null, 'SELECT unnest($3::text[])', '$1', '$2');
     const values = [q.limit, q.offset, ...(q.gridIds !== null ? [q.gridIds] : [])];
-    return (await this.query(sql, values)).map(reportEntryOf);
+    return reportPageOf(await this.query(sql, values));
   }
 
   async getReport(gridId: string, day: string): Promise<ArchivedReport | undefined> {
@@ -205,9 +204,6 @@ export class PostgresAlertStore implements AlertStore {
     return r ? archivedReportOf(r) : undefined;
   }
 
-  async lastReportDay(): Promise<string | null> {
-    return ((await this.query(LAST_REPORT_DAY))[0]?.day as string | null | undefined) ?? null;
-  }
 
   /** All or nothing on one connection. A connection that failed (not a statement) is not reused. */
   private async transaction(statements: readonly Statement[]): Promise<void> {

@@ -28,9 +28,8 @@ import {
 import {
   archivedReportOf,
   GET_REPORT,
-  LAST_REPORT_DAY,
   listReportsSql,
-  reportEntryOf,
+  reportPageOf,
   reportValues,
   sqliteParams,
   UPSERT_REPORT,
@@ -187,11 +186,11 @@ export class SqliteAlertStore implements AlertStore {
     gridIds: readonly string[] | null;
     limit: number;
     offset: number;
-  }): Promise<ArchivedReportEntry[]> {
-    if (q.gridIds !== null && q.gridIds.length === 0) return [];
+  }): Promise<{ items: ArchivedReportEntry[]; total: number }> {
+    if (q.gridIds !== null && q.gridIds.length === 0) return { items: [], total: 0 };
     const nodes = q.gridIds ?? [];
     const sql = listReportsSql(q.gridIds !== null, nodes.map(() => '?').join(', '), '?', '?');
-    return (this.db.prepare(sql).all(...nodes, q.limit, q.offset) as Row[]).map(reportEntryOf);
+    return reportPageOf(this.db.prepare(sql).all(...nodes, q.limit, q.offset) as Row[]);
   }
 
   async getReport(gridId: string, day: string): Promise<ArchivedReport | undefined> {
@@ -199,9 +198,6 @@ export class SqliteAlertStore implements AlertStore {
     return r ? archivedReportOf(r) : undefined;
   }
 
-  async lastReportDay(): Promise<string | null> {
-    return ((this.db.prepare(LAST_REPORT_DAY).get() as Row | undefined)?.day as string | null) ?? null;
-  }
 
   async get(id: string): Promise<StoredAlert | undefined> {
     const r = this.stmt.getAlert.get(id) as Row | undefined;
