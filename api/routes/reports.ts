@@ -13,7 +13,7 @@ import type { ApiDeps } from '../deps.ts';
 import { requireScope } from '../principal.ts';
 import type { RouteTable } from '../routeTable.ts';
 import { oneOf, pageQuery } from '../schemas/common.ts';
-import { archivedReportsAnswer } from '../schemas/reportAnswers.ts';
+import { archivedReportsAnswer, dailyReportJsonAnswer } from '../schemas/reportAnswers.ts';
 
 const ALL_ROLES = ['admin', 'monitor', 'worker', 'technician'] as const;
 
@@ -55,8 +55,10 @@ export function reportRoutes(table: RouteTable, { registry, alerting, clock }: A
     roles: ALL_ROLES,
     query: dailyQuery,
     answer: {
-      contentType: 'application/json',
-      description: `the report: application/json, text/csv; charset=utf-8 or ${XLSX_TYPE} (as an attachment)`,
+      contentType: 'text/csv',
+      alsoAs: [XLSX_TYPE],
+      json: dailyReportJsonAnswer,
+      description: 'the report as JSON (format=json), or a CSV or xlsx file as an attachment',
     },
     handler: async ({ query, principal, reply }) => {
       const day = query.date ?? previousDay(reports.today());

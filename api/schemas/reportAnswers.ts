@@ -13,3 +13,20 @@ export const archivedReportAnswer = z.object({
 });
 
 export const archivedReportsAnswer = pageOf(archivedReportAnswer);
+
+/** GET /api/reports/daily?format=json: the report (alerting/dailyReport.ts DailyReport) and where it came from. */
+export const dailyReportJsonAnswer = z.object({
+  day: z.string().meta({ description: 'the local day reported on, YYYY-MM-DD' }),
+  generatedAt: isoTime,
+  archived: z.boolean().meta({ description: 'true: as the scheduled run archived it; false: computed now' }),
+  report: z
+    .object({
+      rootId: z.string(),
+      rootPath: z.array(z.string()),
+      sealedHouseholds: z.number().int(),
+      offlineSensors: z.number().int(),
+      byChild: z.array(z.looseObject({ nodeId: z.string(), name: z.string() })),
+    })
+    .loose()
+    .meta({ description: 'the numbers of the node’s subtree; byChild: one row per child node' }),
+});
