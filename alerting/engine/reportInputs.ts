@@ -30,7 +30,12 @@ export async function reportInputs(
     nodes: registry.tree.all(),
     households,
     alerts: await store.list({ openedFrom: from, openedTo: to }),
-    stillOpen: engine.unresolved().filter((a) => a.openedAt < to),
+    // Without the rule's detail (it names the household's address): the report is kept and sent on,
+    // beyond the reach of a household's privacy purge.
+    stillOpen: engine
+      .unresolved()
+      .filter((a) => a.openedAt < to)
+      .map(({ detail: _detail, ...alert }) => alert),
     offlineSensors: engine.offlineNow(now).filter((s) => s.since < to),
     from,
     to,
