@@ -204,7 +204,6 @@ export class PostgresAlertStore implements AlertStore {
     return r ? archivedReportOf(r) : undefined;
   }
 
-
   /** All or nothing on one connection. A connection that failed (not a statement) is not reused. */
   private async transaction(statements: readonly Statement[]): Promise<void> {
     if (statements.length === 0) return;

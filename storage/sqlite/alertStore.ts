@@ -198,7 +198,6 @@ export class SqliteAlertStore implements AlertStore {
     return r ? archivedReportOf(r) : undefined;
   }
 
-
   async get(id: string): Promise<StoredAlert | undefined> {
     const r = this.stmt.getAlert.get(id) as Row | undefined;
     return r ? alertOf(r) : undefined;
