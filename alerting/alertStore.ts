@@ -99,14 +99,17 @@ export interface ArchivedReport {
 
 export type ArchivedReportEntry = Omit<ArchivedReport, 'report'>;
 
+/** A page of the archive: only the nodes in `gridIds` (null: every node). */
+export interface ReportQuery {
+  gridIds: readonly string[] | null;
+  limit: number;
+  offset: number;
+}
+
 /** The daily reports' archive, for the API and the catch-up after downtime. */
 export interface ReportArchive {
   /** Newest day first, then by node; only the nodes in `gridIds` (null: every node); and how many in all. */
-  listReports(q: {
-    gridIds: readonly string[] | null;
-    limit: number;
-    offset: number;
-  }): Promise<{ items: ArchivedReportEntry[]; total: number }>;
+  listReports(q: ReportQuery): Promise<{ items: ArchivedReportEntry[]; total: number }>;
   getReport(gridId: string, day: string): Promise<ArchivedReport | undefined>;
 }
 

@@ -122,18 +122,7 @@ export function createAlerting(deps: {
   sms?.onReply((reply) => replies.handle(reply));
   let releaseCodes: (() => void) | null = null;
   const now = () => clock.now();
-  const report = new DailyReportJob({
-    engine,
-    store: deps.store,
-    registry: deps.registry,
-    locale: s.locale,
-    tz: s.tz,
-    now,
-    logger,
-    emailOn: notifiers.some((n) => n.channel === 'email'),
-    afterQueue: () => engine.deliverNow(),
-  });
-  const reports = new DailyReportArchive({
+  const reportDeps = {
     engine,
     store: deps.store,
     registry: deps.registry,
@@ -142,7 +131,9 @@ export function createAlerting(deps: {
     now,
     logger,
     afterQueue: () => engine.deliverNow(),
-  });
+  };
+  const report = new DailyReportJob({ ...reportDeps, emailOn: notifiers.some((n) => n.channel === 'email') });
+  const reports = new DailyReportArchive(reportDeps);
   let schedule: { stop(): Promise<void> } | null = null;
   return {
     engine,

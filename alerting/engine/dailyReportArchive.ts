@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
-import type { AlertStore, ArchivedReport, OutboxRow } from '../alertStore.ts';
+import type { AlertStore, ArchivedReport, OutboxRow, ReportQuery } from '../alertStore.ts';
 import { computeDailyReport, type DailyReport } from '../dailyReport.ts';
 import { dayBounds, previousDay } from '../dailyReportPeriod.ts';
 import { robotSummaryNotification } from '../dailyReportSummary.ts';
 import { localDayKey } from '../localTime.ts';
 import type { Locale } from '../notificationTexts.ts';
-import type { AlertEngine } from './alertEngine.ts';
 import { pendingOutboxRow } from './decisionBatch.ts';
-import type { AlertingRegistry } from './ports.ts';
-import { reportInputs } from './reportInputs.ts';
+import { type ReportJobDeps, reportInputs } from './reportInputs.ts';
 
 /** The last local day archived (and its robot summaries queued): written with them, in one transaction. */
 const ARCHIVED_DAY_KEY = 'dailyReport.archivedDay';
@@ -32,18 +29,7 @@ type Outcome = {
  * the archived day commit together, so a day is archived and posted once, whatever restarts.
  */
 export class DailyReportArchive {
-  constructor(
-    private readonly deps: {
-      engine: AlertEngine;
-      store: AlertStore;
-      registry: AlertingRegistry;
-      locale: Locale;
-      tz: string;
-      now: () => number;
-      logger: Logger;
-      afterQueue: () => void;
-    },
-  ) {}
+  constructor(private readonly deps: ReportJobDeps) {}
 
   /** TZ_LOCAL and LOCALE, for the files' headers and times. */
   get tz(): string {
@@ -58,7 +44,7 @@ export class DailyReportArchive {
   }
 
   /** The archive, newest day first (ReportArchive.listReports). */
-  list(q: Parameters<AlertStore['listReports']>[0]): ReturnType<AlertStore['listReports']> {
+  list(q: ReportQuery): ReturnType<AlertStore['listReports']> {
     return this.deps.store.listReports(q);
   }
 

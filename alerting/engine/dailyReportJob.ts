@@ -1,13 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
-import type { AlertStore, OutboxRow } from '../alertStore.ts';
+import type { OutboxRow } from '../alertStore.ts';
 import { computeDailyReport, dailyReportNotification, renderDailyReport } from '../dailyReport.ts';
 import { localDayKey } from '../localTime.ts';
-import type { Locale } from '../notificationTexts.ts';
-import type { AlertEngine } from './alertEngine.ts';
 import { pendingOutboxRow } from './decisionBatch.ts';
-import type { AlertingRegistry } from './ports.ts';
-import { reportInputs } from './reportInputs.ts';
+import { type ReportJobDeps, reportInputs } from './reportInputs.ts';
 
 const DAY_MS = 24 * 60 * 60_000;
 const LAST_DAY_KEY = 'dailyReport.lastDay';
@@ -19,19 +15,7 @@ const LAST_DAY_KEY = 'dailyReport.lastDay';
  * not send it twice; `force` (the admin route) sends anyway.
  */
 export class DailyReportJob {
-  constructor(
-    private readonly deps: {
-      engine: AlertEngine;
-      store: AlertStore;
-      registry: AlertingRegistry;
-      locale: Locale;
-      tz: string;
-      now: () => number;
-      logger: Logger;
-      emailOn: boolean;
-      afterQueue: () => void;
-    },
-  ) {}
+  constructor(private readonly deps: ReportJobDeps & { emailOn: boolean }) {}
 
   async run(force: boolean): Promise<{ day: string; reports: number; skipped?: 'alreadySent' | 'emailOff' }> {
     const { store, registry, engine, locale, tz, logger } = this.deps;

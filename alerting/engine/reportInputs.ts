@@ -1,8 +1,23 @@
+import type { Logger } from 'pino';
 import { activeQuarantine } from '../../registry/arming.ts';
-import type { AlertHistory } from '../alertStore.ts';
+import type { AlertHistory, AlertStore } from '../alertStore.ts';
 import type { ReportInput } from '../dailyReport.ts';
+import type { Locale } from '../notificationTexts.ts';
 import type { AlertEngine } from './alertEngine.ts';
 import type { AlertingRegistry } from './ports.ts';
+
+/** What the daily report's jobs (e-mail, archive) are built with. */
+export interface ReportJobDeps {
+  engine: AlertEngine;
+  store: AlertStore;
+  registry: AlertingRegistry;
+  locale: Locale;
+  tz: string;
+  now: () => number;
+  logger: Logger;
+  /** Wakes the outbox's dispatcher after messages were queued. */
+  afterQueue: () => void;
+}
 
 /**
  * What a daily report is computed from, for [from, to): the alerts opened then (from the store),

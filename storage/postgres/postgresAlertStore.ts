@@ -8,6 +8,7 @@ import type {
   ArchivedReportEntry,
   OutboxRow,
   PendingBreach,
+  ReportQuery,
   StoredAlert,
   StoredAnnouncement,
   Written,
@@ -188,11 +189,7 @@ export class PostgresAlertStore implements AlertStore {
     return s;
   }
 
-  async listReports(q: {
-    gridIds: readonly string[] | null;
-    limit: number;
-    offset: number;
-  }): Promise<{ items: ArchivedReportEntry[]; total: number }> {
+  async listReports(q: ReportQuery): Promise<{ items: ArchivedReportEntry[]; total: number }> {
     if (q.gridIds !== null && q.gridIds.length === 0) return { items: [], total: 0 };
     const sql = listReportsSql(q.gridIds !== null, 'SELECT unnest($3::text[])', '$1', '$2');
     const values = [q.limit, q.offset, ...(q.gridIds !== null ? [q.gridIds] : [])];

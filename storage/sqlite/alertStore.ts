@@ -8,6 +8,7 @@ import type {
   ArchivedReportEntry,
   OutboxRow,
   PendingBreach,
+  ReportQuery,
   StoredAlert,
   StoredAnnouncement,
   Written,
@@ -182,11 +183,7 @@ export class SqliteAlertStore implements AlertStore {
     for (const r of b.reports ?? []) s.upsertReport.run(...reportValues(r));
   }
 
-  async listReports(q: {
-    gridIds: readonly string[] | null;
-    limit: number;
-    offset: number;
-  }): Promise<{ items: ArchivedReportEntry[]; total: number }> {
+  async listReports(q: ReportQuery): Promise<{ items: ArchivedReportEntry[]; total: number }> {
     if (q.gridIds !== null && q.gridIds.length === 0) return { items: [], total: 0 };
     const nodes = q.gridIds ?? [];
     const sql = listReportsSql(q.gridIds !== null, nodes.map(() => '?').join(', '), '?', '?');
