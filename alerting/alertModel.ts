@@ -5,7 +5,14 @@ import type { SealState as CoreSealState } from '../core/sealState.ts';
  * Everything here is plain data: times are epoch milliseconds, ids are strings.
  */
 
-export type AlertType = 'breach' | 'offline' | 'tamper' | 'lowBattery' | 'outage' | 'openCount';
+export type AlertType =
+  | 'breach'
+  | 'offline'
+  | 'tamper'
+  | 'lowBattery'
+  | 'outage'
+  | 'openCount'
+  | 'doorLeftOpen';
 export const ALERT_TYPES: readonly AlertType[] = [
   'breach',
   'offline',
@@ -13,6 +20,7 @@ export const ALERT_TYPES: readonly AlertType[] = [
   'lowBattery',
   'outage',
   'openCount',
+  'doorLeftOpen',
 ];
 
 /** `critical` pages people now; `warning` is urgent but not a violation; `maintenance` is for technicians. */
@@ -24,6 +32,8 @@ export const SEVERITY_OF: Readonly<Record<AlertType, Severity>> = {
   outage: 'critical',
   offline: 'warning',
   openCount: 'warning',
+  // Not a violation by itself (the opening was allowed), but urgent: routed and escalated like a breach.
+  doorLeftOpen: 'warning',
   lowBattery: 'maintenance',
 };
 
@@ -32,7 +42,13 @@ export type Outcome = 'visited' | 'falseAlarm' | 'violationConfirmed' | 'sensorF
 export const OUTCOMES: readonly Outcome[] = ['visited', 'falseAlarm', 'violationConfirmed', 'sensorFault'];
 
 /** Why the system closed an alert by itself (no human outcome). */
-export type AutoResolveReason = 'backOnline' | 'batteryReplaced' | 'outageOver' | 'sensorRemoved';
+export type AutoResolveReason =
+  | 'backOnline'
+  | 'batteryReplaced'
+  | 'doorClosed'
+  | 'outageOver'
+  | 'sensorRemoved'
+  | 'sensorReplaced';
 
 export interface Alert {
   id: string;
@@ -108,8 +124,13 @@ export interface Policy {
   missedBeats: number;
   /** Battery below this (percent) raises `lowBattery`. */
   lowBatteryPct: number;
-  /** Battery at or above this (percent) means the battery was replaced: re-arms `lowBattery`. */
+  /**
+   * A reading above this (percent) after the battery was low means it was replaced: re-arms
+   * `lowBattery` (issue 16.5: "a jump from under the threshold to above 90 %").
+   */
   batteryReplacedPct: number;
+  /** A door still open this long after its announced opening or window ended raises `doorLeftOpen`. */
+  doorOpenLimitMs: number;
   /** Outage: minimum silent sensors under one node. */
   outageMinSensors: number;
   /** Outage: minimum fraction of the node's monitored sensors that are silent. */
@@ -123,7 +144,8 @@ export const DEFAULT_POLICY: Readonly<Policy> = {
   heartbeatIntervalMs: 60_000,
   missedBeats: 3,
   lowBatteryPct: 20,
-  batteryReplacedPct: 50,
+  batteryReplacedPct: 90,
+  doorOpenLimitMs: 10 * 60_000,
   outageMinSensors: 5,
   outageMinFraction: 0.5,
 };

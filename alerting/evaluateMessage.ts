@@ -12,6 +12,7 @@ import type {
 import { activeQuarantine } from './rules/arming.ts';
 import { evaluateOpen } from './rules/breach.ts';
 import { inCommissioning } from './rules/commissioning.ts';
+import { closedDoorLeftOpen } from './rules/doorLeftOpen.ts';
 import { type DoorTransition, doorTransition } from './rules/doorTransition.ts';
 import { evaluateBattery } from './rules/lowBattery.ts';
 import { evaluateSeen } from './rules/offline.ts';
@@ -34,6 +35,7 @@ export interface MessageContext {
     tamper?: ActiveAlertRef;
     lowBattery?: ActiveAlertRef;
     openCount?: ActiveAlertRef;
+    doorLeftOpen?: ActiveAlertRef;
   };
   /** The household's opens-per-day counter. */
   openCounter: OpenCounter | null;
@@ -62,6 +64,8 @@ export function evaluateMessage(ctx: MessageContext): MessageEvaluation {
 
   const transition = doorTransition(before, msg);
   let openCounter = ctx.openCounter;
+  const closed = closedDoorLeftOpen(transition, ctx.active.doorLeftOpen ?? null);
+  if (closed) decisions.push(closed);
   if (!household) return { transition, decisions, openCounter };
 
   const commissioning = inCommissioning(before, msg.receivedAt);

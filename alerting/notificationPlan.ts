@@ -23,7 +23,8 @@ export interface PlanInput {
   event: LifecycleEvent;
   /** Rule detail of the alert (lastSeen, battery, silent/monitored, opensToday/limit…). */
   detail: Record<string, unknown>;
-  recipients: readonly Worker[];
+  /** `mentionPhone`: the phone to @-mention in robot messages when `phone` is off (no SMS channel). */
+  recipients: readonly (Worker & { mentionPhone?: string | null | undefined })[];
   address?: string | undefined;
   gridPath: readonly string[];
   locale: Locale;
@@ -97,6 +98,9 @@ export function planNotifications(input: PlanInput): {
             email: w.email,
             webhook: w.webhook,
             ...(channel === 'sms' ? { phone: w.phone } : {}),
+            ...(channel === 'webhook'
+              ? { mention: { phone: w.mentionPhone ?? w.phone, userId: w.chatUserId } }
+              : {}),
           },
           ...(channel === 'sms' ? { sms: smsContent(input, w.id, token) } : {}),
           subject: subjectOf(input.locale, view),

@@ -56,6 +56,10 @@ const TYPE_TEXTS: Record<Locale, Record<AlertType, TypeTexts>> = {
       intro: '该网格下 {silent}/{monitored} 个门磁在同一时段失联，可能是停电或网络故障。',
     },
     openCount: { title: '开门次数超限', intro: '该户今日已开门 {opensToday} 次，超过每日上限 {limit} 次。' },
+    doorLeftOpen: {
+      title: '门长时间未关',
+      intro: '报备的开门时段已结束 {limitMinutes} 分钟，门仍未关闭，请核实处置。',
+    },
   },
   en: {
     breach: {
@@ -79,6 +83,10 @@ const TYPE_TEXTS: Record<Locale, Record<AlertType, TypeTexts>> = {
     openCount: {
       title: 'Too many openings',
       intro: 'The door opened {opensToday} times today, above the daily limit of {limit}.',
+    },
+    doorLeftOpen: {
+      title: 'Door left open',
+      intro: 'The door is still open {limitMinutes} min after its announced opening ended. Check now.',
     },
   },
 };
@@ -201,6 +209,7 @@ export function alertMessage(input: AlertMessageInput): MessageView {
     monitored: typeof d.monitored === 'number' ? d.monitored : '?',
     opensToday: typeof d.opensToday === 'number' ? d.opensToday : alert.count,
     limit: typeof d.limit === 'number' ? d.limit : '?',
+    limitMinutes: typeof d.limitMs === 'number' ? Math.round(d.limitMs / 60_000) : '?',
     minutes: Math.max(0, Math.floor((input.now - alert.openedAt) / 60_000)),
     level: alert.escalationLevel,
   };
@@ -343,6 +352,7 @@ const REPORT_LABELS = {
       lowBattery: '低电量',
       outage: '区域失联',
       openCount: '开门次数超限',
+      doorLeftOpen: '门长时间未关',
     },
   },
   en: {
@@ -377,6 +387,7 @@ const REPORT_LABELS = {
       lowBattery: 'low battery',
       outage: 'outage',
       openCount: 'too many openings',
+      doorLeftOpen: 'door left open',
     },
   },
 } as const;

@@ -18,6 +18,8 @@ export interface Worker {
   email?: string | null | undefined;
   phone?: string | null | undefined;
   webhook?: string | null | undefined;
+  /** The worker's user id in its robot's chat app, for @-mentions (notifiers/robotMentions.ts). */
+  chatUserId?: string | null | undefined;
 }
 
 /**

@@ -16,6 +16,8 @@ export interface ApiDeps {
   seals: { state(sensorId: string): SealState | undefined; allStates(): Iterable<SealState> };
   /** A seal's door events, newest first, times as ISO strings. */
   doorHistory(sensorId: string, limit: number): Promise<DoorEventAnswer[]>;
+  /** A household's door events (every sensor it had), newest first, times as ISO strings. */
+  householdDoorHistory(householdId: string, limit: number): Promise<DoorEventAnswer[]>;
   clock: Clock;
   /** How long commissioning lasts before it ends by itself. */
   commissioningMs: number;

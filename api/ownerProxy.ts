@@ -10,7 +10,7 @@ export interface AlertingOwner {
 
 /**
  * The calls answered by the alerting engine, which runs on the owner only: alerts, acknowledge
- * and announce links, the daily report. Any instance takes them (a link in an e-mail points at
+ * and announce links, the daily report, a sensor's new battery. Any instance takes them (a link in an e-mail points at
  * PUBLIC_URL, the load balancer); the others pass them on.
  */
 const OWNER_PATHS = [
@@ -18,6 +18,8 @@ const OWNER_PATHS = [
   // The daily reports: the run, the files (they read the engine's open alerts) and the archive.
   /^\/api\/reports(?:[/?]|$)/,
   /^\/api\/announcements(?:\?|$)/,
+  // A new battery re-arms the low-battery alert: the engine's memory of it is the owner's.
+  /^\/api\/sensors\/[^/?]+\/battery(?:\?|$)/,
   /^\/api\/households\/[^/?]+\/announce-link(?:\?|$)/,
   /^\/ack\//,
   /^\/announce\//,

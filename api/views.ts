@@ -38,6 +38,7 @@ export const workerView = (w: Worker): z.input<typeof workerAnswer> => ({
   email: w.email,
   phone: w.phone,
   webhook: w.webhook === null ? null : maskWebhook(w.webhook),
+  chatUserId: w.chatUserId,
   createdAt: isoAt(w.createdAt),
 });
 

@@ -280,13 +280,14 @@ export async function startMultiInstance(d: MultiInstanceDeps): Promise<MultiIns
       }
       if (message.instance === d.instance) return;
       if (channel === REGISTRY_CHANNEL) {
-        const { entity, id, removed, secretReplaced } =
+        const { entity, id, removed, secretReplaced, replacedBy } =
           message as unknown as ServiceEvents['registry.changed'];
         scheduleReload({
           entity,
           id,
           ...(removed ? { removed } : {}),
           ...(secretReplaced ? { secretReplaced } : {}),
+          ...(replacedBy ? { replacedBy } : {}),
         });
       } else if (channel === ALERTS_CHANNEL && !lock.isOwner) {
         const m = message as unknown as { alert: AlertSnapshot; change: string };

@@ -334,6 +334,12 @@ export const VARIABLES = {
     example: '10m',
     help: 'root policy: how long an announced opening lasts',
   },
+  DOOR_OPEN_LIMIT: {
+    schema: duration.refine((ms) => ms <= 43_200_000, { message: 'is longer than 12h' }),
+    default: '10m',
+    example: '10m',
+    help: 'root policy: a door still open this long after its announced opening or window ended raises doorLeftOpen',
+  },
   LOW_BATTERY_PERCENT: {
     schema: numberIn('a percent above 0 and below 50', (n) => n > 0 && n < 50),
     default: '20',
@@ -440,6 +446,7 @@ export const VARIABLE_GROUPS: readonly (readonly [string, readonly (keyof typeof
       'BREACH_GRACE',
       'OPENS_PER_DAY',
       'ANNOUNCE_SPAN',
+      'DOOR_OPEN_LIMIT',
       'LOW_BATTERY_PERCENT',
       'OUTAGE_MIN_SILENT',
       'OUTAGE_FRACTION',

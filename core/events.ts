@@ -46,7 +46,14 @@ export interface ServiceEvents {
    * A registry write. `removed`: the entity is gone. `secretReplaced`: a device's secret was replaced
    * (its sessions must end: the old secret is refused from now on).
    */
-  'registry.changed': { entity: string; id: string; removed?: boolean; secretReplaced?: boolean };
+  /** `replacedBy`: a sensor removed because another took over its door (registry replaceSensor). */
+  'registry.changed': {
+    entity: string;
+    id: string;
+    removed?: boolean;
+    secretReplaced?: boolean;
+    replacedBy?: string;
+  };
   /** An MQTT connection was refused or closed, by reason. */
   'connection.closed': { reason: string; clientId: string | null };
   'connection.opened': { clientId: string; kind: string };

@@ -18,6 +18,11 @@ export interface Placement {
    * 16.1): a door field in its heartbeat is then not an observation and changes nothing.
    */
   heartbeatCarriesDoor?: boolean;
+  /**
+   * The node's roll-up tags: level name → the ancestor's id at that level (registry/gridLevelTags.ts),
+   * written on every point so Grafana can group by township or village (issue 17.8).
+   */
+  levels?: Readonly<Record<string, string>>;
 }
 
 interface Pending {
@@ -214,6 +219,7 @@ export class IngestPipeline {
       for (const e of events) doorEvents.push({ ...e, householdId: placement.householdId });
       points.push(
         pointFor(message, {
+          ...placement.levels,
           sensor: message.sensorId,
           household: placement.householdId,
           grid: placement.gridId,

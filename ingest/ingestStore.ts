@@ -37,4 +37,6 @@ export interface IngestStore {
 /** The door events that ingest's commits leave, newest first: read back for the API's door history. */
 export interface DoorHistoryStore {
   doorHistory(sensorId: string, limit: number): Promise<DoorEventRecord[]>;
+  /** Every sensor's events on the household's doors: unbroken across a sensor's replacement. */
+  householdDoorHistory(householdId: string, limit: number): Promise<DoorEventRecord[]>;
 }

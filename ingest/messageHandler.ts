@@ -97,6 +97,7 @@ export function createMessageHandler(deps: {
           gridId: placement.gridId,
           model: placement.model,
           heartbeatCarriesDoor: placement.heartbeatCarriesDoor,
+          levels: placement.levels,
         }),
       );
     }

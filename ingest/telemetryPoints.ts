@@ -1,11 +1,13 @@
 import type { SealMessage } from '../core/sealMessage.ts';
 import type { TelemetryPoint } from './telemetry/telemetrySink.ts';
 
+/** The series tags, and the node's roll-up tags by grid level (registry/gridLevelTags.ts). */
 export interface PointTags {
   sensor: string;
   household: string;
   grid: string;
   model: string;
+  [level: string]: string;
 }
 
 /** One point per accepted message; the fields are those of telemetry/telemetrySchema.ts. */

@@ -40,6 +40,11 @@ export class GridTree<N extends TreeNode = GridNode> {
     }
   }
 
+  /** A node's own fields (its level) changed in place: what callers cached of the tree drops. */
+  touched(): void {
+    this.changes++;
+  }
+
   /** Empties the tree (a reload follows); the version still grows, so caches drop. */
   clear(): void {
     this.changes++;

@@ -1,6 +1,8 @@
 /** The API bodies of sensor models (POST /api/models, PATCH /api/models/:id). */
+
 import { z } from 'zod';
 import { MAX_DURATION_MS, parseDuration } from '../core/duration.ts';
+import { MAX_LOW_BATTERY_PERCENT } from './policy/policyFields.ts';
 import { idSchema, plainText } from './schemas.ts';
 
 /** Written as in the environment (`90s`, `1h`, `18h`), at least a second, at most a week. */
@@ -30,7 +32,12 @@ const modelFields = {
     .number()
     .int()
     .min(1)
-    .max(99)
+    // The same cap as the policy's: a threshold near "above 90 % is a new battery" would raise and
+    // re-arm the low-battery alert on every report.
+    .lt(
+      MAX_LOW_BATTERY_PERCENT,
+      `lowBatteryPercent must be below ${MAX_LOW_BATTERY_PERCENT} (a battery half full is not low)`,
+    )
     .nullable()
     .meta({ description: "null: the grid node's policy decides" }),
   heartbeatCarriesDoor: z.boolean().meta({ description: 'a heartbeat reports the door position' }),

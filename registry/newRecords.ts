@@ -30,6 +30,7 @@ export const newWorker = (input: CreateWorker, now: number): Worker => ({
   email: input.email ?? null,
   phone: input.phone ?? null,
   webhook: input.webhook ?? null,
+  chatUserId: input.chatUserId ?? null,
   createdAt: now,
 });
 

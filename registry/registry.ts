@@ -46,6 +46,7 @@ import type {
   GridNode,
   Household,
   Quarantine,
+  ReplaceSensor,
   Sensor,
   Token,
   UpdateGateway,
@@ -339,6 +340,14 @@ export class Registry {
   }
   deleteSensor(id: string): Promise<Sensor> {
     return this.sensors.delete(id);
+  }
+  /** A new seal takes over a door (issue 16.5); the new secret is shown only in the answer. */
+  replaceSensor(
+    oldId: string,
+    input: ReplaceSensor,
+    actor: Actor,
+  ): Promise<{ sensor: Sensor; secret: string; replaced: Sensor }> {
+    return this.sensors.replace(oldId, input, actor);
   }
   setCommissioning(sensorId: string, until: number | null): Promise<Sensor> {
     return this.sensors.setCommissioning(sensorId, until);

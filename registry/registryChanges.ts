@@ -27,6 +27,16 @@ export class RegistryChanges {
     this.bus.emit('registry.changed', removed ? { entity, id, removed } : { entity, id });
   }
 
+  /**
+   * A sensor took over another's door: the new one is announced, then the old one as removed (its
+   * sessions end; alerting resolves its alerts as replaced, not removed).
+   */
+  sensorReplaced(oldId: string, newId: string): void {
+    this.writes += 2;
+    this.bus.emit('registry.changed', { entity: 'sensor', id: newId });
+    this.bus.emit('registry.changed', { entity: 'sensor', id: oldId, removed: true, replacedBy: newId });
+  }
+
   /** A device's secret was replaced: its open sessions, on every instance, must end. */
   secretReplaced(entity: 'sensor' | 'gateway', id: string): void {
     this.writes++;

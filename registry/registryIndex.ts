@@ -1,4 +1,5 @@
 import { type ArmingInputs, covers, overlaps } from './arming.ts';
+import { LevelTagCache } from './gridLevelTags.ts';
 import { GridTree } from './gridTree.ts';
 import { type PlatformApp, type PlatformAppRow, publicPlatformApp } from './platformAppSchemas.ts';
 import type { GridPolicy } from './policy/policyFields.ts';
@@ -42,6 +43,8 @@ export interface RegistrySnapshot {
  */
 export class RegistryIndex {
   readonly tree = new GridTree();
+  /** Telemetry tags per grid level (gridLevelTags.ts), for each placement. */
+  private readonly levelTags = new LevelTagCache(this.tree);
   /** Policies per grid node and what is in force where (kept in step by commands/policyCommands.ts). */
   readonly policies = new PolicyIndex(this.tree);
   private readonly workers = new Map<string, Worker>();
@@ -227,9 +230,16 @@ export class RegistryIndex {
   }
 
   /** The household and grid node a sensor belongs to, for tagging and routing. */
-  placement(
-    sensorId: string,
-  ): { household: Household; gridId: string; model: string; heartbeatCarriesDoor: boolean } | undefined {
+  placement(sensorId: string):
+    | {
+        household: Household;
+        gridId: string;
+        model: string;
+        heartbeatCarriesDoor: boolean;
+        /** Level tag → ancestor id: the node's roll-up tags (gridLevelTags.ts). */
+        levels: Readonly<Record<string, string>>;
+      }
+    | undefined {
     const s = this.sensors.get(sensorId);
     const h = s && this.households.get(s.householdId);
     return s && h
@@ -238,6 +248,7 @@ export class RegistryIndex {
           gridId: h.gridId,
           model: s.model,
           heartbeatCarriesDoor: this.modelOf(s).heartbeatCarriesDoor,
+          levels: this.levelTags.of(h.gridId),
         }
       : undefined;
   }
@@ -366,6 +377,10 @@ export class RegistryIndex {
   }
   dropFromGateways(sensorId: string): void {
     for (const g of this.gateways.values()) g.sensorIds = g.sensorIds.filter((x) => x !== sensorId);
+  }
+  /** The gateways that carry this sensor. */
+  gatewaysOf(sensorId: string): GatewayRow[] {
+    return [...this.gateways.values()].filter((g) => g.sensorIds.includes(sensorId));
   }
 
   putModel(m: SensorModel): void {

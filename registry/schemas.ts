@@ -98,6 +98,12 @@ const workerFields = {
       message:
         'is a masked webhook as answers and exports show it: give the full URL, or leave it out to keep the stored one',
     }),
+  /**
+   * The worker's user id in the chat app of its robot, for @-mentions (issue 17.6): a WeCom userid,
+   * a DingTalk userId or a Feishu open_id (ou_…). Letters, digits and `_.@-` only, so it can go into
+   * the robots' markup (`<@id>`, `<at id=…>`) as it is.
+   */
+  chatUserId: z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, 'chat user ids are 1–64 letters, digits, _ . @ -'),
 };
 
 export const createWorkerBody = z.object({
@@ -106,6 +112,7 @@ export const createWorkerBody = z.object({
   email: workerFields.email.optional(),
   phone: workerFields.phone.optional(),
   webhook: workerFields.webhook.optional(),
+  chatUserId: workerFields.chatUserId.optional(),
 });
 export type CreateWorker = z.infer<typeof createWorkerBody>;
 
@@ -189,6 +196,7 @@ export const updateWorkerBody = z
     email: workerFields.email.nullable(),
     phone: workerFields.phone.nullable(),
     webhook: workerFields.webhook.nullable(),
+    chatUserId: workerFields.chatUserId.nullable(),
   })
   .partial()
   .refine(...atLeastOneField);
@@ -213,6 +221,17 @@ export const updateSensorBody = z
   .partial()
   .refine(...atLeastOneField);
 export type UpdateSensor = z.infer<typeof updateSensorBody>;
+
+/**
+ * POST /api/sensors/:id/replace: the seal that takes over the door. Model and friendly name are
+ * the old sensor's unless given (null clears the friendly name).
+ */
+export const replaceSensorBody = z.strictObject({
+  newId: sensorIdSchema,
+  model: plainText(64).optional(),
+  friendlyName: plainText(128).nullable().optional(),
+});
+export type ReplaceSensor = z.infer<typeof replaceSensorBody>;
 
 export const createTokenBody = z.object({
   role: z.enum(ROLES),
@@ -239,6 +258,8 @@ export interface Worker {
   email: string | null;
   phone: string | null;
   webhook: string | null;
+  /** For @-mentions in robot messages: WeCom userid, DingTalk userId or Feishu open_id. */
+  chatUserId: string | null;
   createdAt: number;
 }
 

@@ -36,6 +36,7 @@ export const worker = (r: Row): Worker => ({
   email: (r.email as string | null) ?? null,
   phone: (r.phone as string | null) ?? null,
   webhook: (r.webhook as string | null) ?? null,
+  chatUserId: (r.chat_user_id as string | null) ?? null,
   createdAt: r.created_at as number,
 });
 

@@ -113,16 +113,19 @@ export class AlertEngine {
       logger.info({ folded: folded.length }, 'folded notifications wait for their summary again');
     this.trackAllSensors();
     for (const st of seals.allStates()) if (st.door === 'open') this.c.openDoorIds.add(st.sensorId);
-    const decide = (e: SealCommitted, mark?: FeedMark): Written =>
-      this.c.queue.run(() => this.decisions.message(e, mark));
+    const decide = (e: SealCommitted, mark?: FeedMark): Written => {
+      const written = this.c.queue.run(() => this.decisions.message(e, mark));
+      if (e.after.door === 'open') this.sweeps.doorOpen(e.message.sensorId, e.after);
+      return written;
+    };
     this.unsubscribe.push(
       this.o.committedFeed
         ? this.o.committedFeed(decide)
         : // On SQLite this runs inside ingest's transaction, and so do the decisions' writes.
           this.o.bus.on('seal.decide', (e) => this.settled(decide(e), 'message not decided')),
-      this.o.bus.on('registry.changed', ({ entity, id, removed }) => {
+      this.o.bus.on('registry.changed', ({ entity, id, removed, replacedBy }) => {
         if (entity === 'household' && !removed) this.purgeIfPurged(id);
-        if (entity === 'sensor' && removed) this.forgetSensor(id);
+        if (entity === 'sensor' && removed) this.forgetSensor(id, replacedBy);
         else if (entity === 'sensor') this.trackSensor(id);
         else if (entity === 'model') this.rescheduleModel(id);
         else if (entity === 'import') this.trackAllSensors();
@@ -275,14 +278,25 @@ export class AlertEngine {
     );
   }
 
-  /** A sensor taken off the registry: nothing left to watch, and its open alerts close themselves. */
-  private forgetSensor(sensorId: string): void {
+  /**
+   * A sensor taken off the registry (or replaced by `replacedBy`): nothing left to watch, and its
+   * open alerts close themselves.
+   */
+  private forgetSensor(sensorId: string, replacedBy?: string): void {
     this.c.tracker.remove(sensorId);
     this.c.openDoorIds.delete(sensorId);
     this.settled(
-      this.c.queue.run(() => this.decisions.sensorRemoved(sensorId)),
+      this.c.queue.run(() => this.decisions.sensorRemoved(sensorId, replacedBy)),
       'alerts of a removed sensor not resolved',
     );
+  }
+
+  /**
+   * A technician put a new battery in (POST /api/sensors/:id/battery): the low-battery alert is
+   * resolved (`batteryReplaced`) and re-armed for the new battery.
+   */
+  batteryReplaced(sensorId: string, actor: string): Promise<{ resolved: string | null }> {
+    return Promise.resolve(this.c.queue.run(() => this.decisions.batteryReplaced(sensorId, actor)));
   }
 
   /**

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { conflict } from '../../core/errors.ts';
+import { MAX_DOOR_OPEN_LIMIT_MS } from '../../registry/policy/policyFields.ts';
 import type { StoredAnnouncement } from '../alertStore.ts';
 import type { DecisionQueue } from './decisionQueue.ts';
 import { whenWritten } from './decisionQueue.ts';
@@ -16,7 +17,8 @@ export interface AnnouncementInput {
 
 /**
  * Openings a household (or its worker) announced: inside one, an opening is logged, not alerted.
- * Memory holds those not yet ended, per household, for the rules; each new one is written first.
+ * Memory holds those not yet ended (and those ended within the longest door-open limit), per
+ * household, for the rules; each new one is written first.
  */
 export class Announcements {
   private readonly byHousehold = new Map<string, StoredAnnouncement[]>();
@@ -27,7 +29,8 @@ export class Announcements {
   ) {}
 
   async load(now: number): Promise<void> {
-    const stored = await this.o.store.loadAnnouncements(now);
+    // Those that ended recently too (see prune): a door still open after one is judged by its end.
+    const stored = await this.o.store.loadAnnouncements(now - MAX_DOOR_OPEN_LIMIT_MS);
     this.byHousehold.clear();
     for (const a of stored) this.add(a);
   }
@@ -51,10 +54,14 @@ export class Announcements {
     );
   }
 
-  /** Ended ones are of no use to the rules any more. */
+  /**
+   * Ended ones are of no use to the rules once no door-open limit can reach back to them: the
+   * doorLeftOpen rule counts from the end of the announcement that allowed a door's opening.
+   */
   prune(now: number): void {
+    const keepAfter = now - MAX_DOOR_OPEN_LIMIT_MS;
     for (const [h, list] of this.byHousehold) {
-      const kept = list.filter((a) => a.end > now);
+      const kept = list.filter((a) => a.end > keepAfter);
       if (kept.length === 0) this.byHousehold.delete(h);
       else if (kept.length !== list.length) this.byHousehold.set(h, kept);
     }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SealCommitted } from '../../core/events.ts';
+import { LevelTagCache } from '../../registry/gridLevelTags.ts';
 import {
   type AlertChange,
   type AlertType,
@@ -24,7 +25,13 @@ import type { Settled } from './outboxDispatcher.ts';
 
 const SEVERITY_LEVEL = { maintenance: 1, warning: 2, critical: 3 } as const;
 /** Alert types whose subject is one sensor. */
-const SENSOR_ALERT_TYPES: readonly AlertType[] = ['breach', 'offline', 'tamper', 'lowBattery'];
+const SENSOR_ALERT_TYPES: readonly AlertType[] = [
+  'breach',
+  'offline',
+  'tamper',
+  'lowBattery',
+  'doorLeftOpen',
+];
 
 /**
  * Turns what the rules and people decide into alerts: a batch of changes written in one
@@ -34,6 +41,8 @@ const SENSOR_ALERT_TYPES: readonly AlertType[] = ['breach', 'offline', 'tamper',
  */
 export class Decisions {
   private readonly channels: Set<Channel>;
+  /** Alert points carry the grid-level roll-up tags too (registry/gridLevelTags.ts, issue 17.8). */
+  private readonly levelTags: LevelTagCache;
 
   constructor(
     private readonly c: EngineContext,
@@ -47,6 +56,7 @@ export class Decisions {
     },
   ) {
     this.channels = new Set(c.o.notifiers.map((n) => n.channel));
+    this.levelTags = new LevelTagCache(c.org.tree);
   }
 
   // ---------------------------------------------------------------- messages
@@ -88,6 +98,7 @@ export class Decisions {
         tamper: memory.ref('tamper', sensorKey),
         lowBattery: memory.ref('lowBattery', sensorKey),
         openCount: memory.ref('openCount', `household:${e.householdId}`),
+        doorLeftOpen: memory.ref('doorLeftOpen', sensorKey),
       },
       openCounter: counter,
       policy,
@@ -116,21 +127,43 @@ export class Decisions {
     return afterWrite(this.commit(batch), then);
   }
 
-  /** A sensor taken off the registry: its open alerts close themselves, its pending breach goes. */
-  sensorRemoved(sensorId: string): Written {
+  /**
+   * A sensor taken off the registry: its open alerts close themselves (`sensorReplaced` when another
+   * sensor took over its door, naming it), its pending breach goes.
+   */
+  sensorRemoved(sensorId: string, replacedBy?: string): Written {
     const now = this.c.o.clock.now();
     const batch = new DecisionBatch();
+    const reason = replacedBy === undefined ? 'sensorRemoved' : 'sensorReplaced';
+    const detail = replacedBy === undefined ? {} : { replacedBy };
     for (const type of SENSOR_ALERT_TYPES) {
       const a = this.c.memory.activeFor(type, `sensor:${sensorId}`);
-      if (a)
-        this.apply(
-          batch,
-          { kind: 'resolve', alertId: a.id, at: now, reason: 'sensorRemoved', detail: {} },
-          now,
-        );
+      if (a) this.apply(batch, { kind: 'resolve', alertId: a.id, at: now, reason, detail }, now);
     }
     if (this.c.memory.pending.has(sensorId)) batch.pendingDelete.push(sensorId);
     return this.commit(batch);
+  }
+
+  /**
+   * A new battery, as a technician reports it: the open low-battery alert resolves
+   * (`batteryReplaced`) and the once-per-battery mark is cleared, so the next low reading alerts
+   * again. Resolves the resolved alert's id (null: none was open).
+   */
+  batteryReplaced(sensorId: string, actor: string): Promise<{ resolved: string | null }> {
+    const now = this.c.o.clock.now();
+    const batch = new DecisionBatch();
+    const a = this.c.memory.activeFor('lowBattery', `sensor:${sensorId}`);
+    const detail = { by: actor };
+    if (a)
+      this.apply(batch, { kind: 'resolve', alertId: a.id, at: now, reason: 'batteryReplaced', detail }, now);
+    if (this.c.memory.lowBatteryNotified(sensorId)) batch.lowBattery.push({ sensorId, notified: false });
+    const result = { resolved: a?.id ?? null };
+    // The record of a technician's word when no alert was open to carry it in its history.
+    this.c.o.logger.info(
+      { sensorId, by: actor, resolvedAlertId: result.resolved },
+      'new battery: low-battery alert re-armed',
+    );
+    return Promise.resolve(this.commit(batch)).then(() => result);
   }
 
   // ---------------------------------------------------------------- rule decisions into a batch
@@ -230,6 +263,7 @@ export class Decisions {
       email: this.channels.has('email') ? w.email : null,
       webhook: this.channels.has('webhook') ? w.webhook : null,
       phone: this.channels.has('sms') ? w.phone : null,
+      mentionPhone: w.phone,
     }));
     const codes = o.smsReplyCodes;
     const { deliveries, unreachable } = planNotifications({
@@ -288,6 +322,7 @@ export class Decisions {
       items.map(({ alert, change }) => ({
         measurement: 'alert' as const,
         tags: {
+          ...this.levelTags.of(alert.gridId),
           type: alert.type,
           grid: alert.gridId,
           change: change.kind,

@@ -92,6 +92,7 @@ export class NodePolicies {
       ...(v.breachGrace !== undefined ? { graceSeconds: v.breachGrace / 1000 } : {}),
       ...(v.opensPerDay !== undefined ? { maxOpensPerDay: v.opensPerDay } : {}),
       ...(v.announceSpan !== undefined ? { announceMinutes: v.announceSpan / 60_000 } : {}),
+      ...(v.doorOpenLimit !== undefined ? { doorOpenLimitMs: v.doorOpenLimit } : {}),
       ...(v.lowBatteryPercent !== undefined ? { lowBatteryPct: v.lowBatteryPercent } : {}),
       ...(v.outageMinSilent !== undefined ? { outageMinSensors: v.outageMinSilent } : {}),
       ...(v.outageFraction !== undefined ? { outageMinFraction: v.outageFraction } : {}),

@@ -10,6 +10,7 @@ import { breachesAtWindowEnds, confirmPendingBreach } from '../rules/breach.ts';
 import { detectClockJump } from '../rules/offline.ts';
 import { DecisionBatch, pendingOutboxRow } from './decisionBatch.ts';
 import type { Decisions } from './decisions.ts';
+import { DoorLeftOpenSweep } from './doorLeftOpenSweep.ts';
 import { type EngineContext, householdRef } from './engineContext.ts';
 import type { OfflineSweep } from './offlineSweep.ts';
 import { robotOf } from './outboxDispatcher.ts';
@@ -39,17 +40,24 @@ export class Sweeps {
   private lastSweepAt: number | null = null;
   /** The tracker's silentVersion last written to the store. */
   private silentPersisted = -1;
+  private readonly doorLeftOpen: DoorLeftOpenSweep;
 
   constructor(
     private readonly c: EngineContext,
     private readonly decisions: Decisions,
     private readonly offline: OfflineSweep,
     private readonly outbox: { kick(): void; readonly busy: boolean },
-  ) {}
+  ) {
+    this.doorLeftOpen = new DoorLeftOpenSweep(c, decisions);
+  }
 
   async load(): Promise<void> {
     const { store } = this.c.o;
-    const [last, silent] = await Promise.all([store.getState(LAST_SWEEP_KEY), store.getState(SILENT_KEY)]);
+    const [last, silent] = await Promise.all([
+      store.getState(LAST_SWEEP_KEY),
+      store.getState(SILENT_KEY),
+      this.doorLeftOpen.load(),
+    ]);
     this.lastSweepAt = last === undefined ? null : Number(last);
     if (silent !== undefined) this.c.tracker.resumeFrom(JSON.parse(silent) as string[]);
   }
@@ -76,6 +84,15 @@ export class Sweeps {
   wakeBy(at: number): void {
     if (this.scheduledAt === null || at >= this.scheduledAt) return;
     this.schedule(Math.max(MIN_SWEEP_GAP_MS, at - this.c.o.clock.now()));
+  }
+
+  /** A door reported open: the sweep wakes when it would be left open too long. */
+  doorOpen(
+    sensorId: string,
+    after: { door: 'open' | 'closed' | 'unknown'; lastDoorChange: number | null },
+  ): void {
+    const due = this.doorLeftOpen.dueFor(sensorId, after, this.c.o.clock.now());
+    if (due !== null) this.wakeBy(due);
   }
 
   private schedule(delayMs: number): void {
@@ -120,6 +137,7 @@ export class Sweeps {
     const summary = limiter.nextDueAt(this.robotReadyAt(now));
     if (summary !== null) next = Math.min(next, summary);
     for (const end of this.openDoorWindowEnds()) if (end > now) next = Math.min(next, end);
+    next = Math.min(next, this.doorLeftOpen.nextDueAt(now) ?? next);
     return Math.max(MIN_SWEEP_GAP_MS, next - now);
   }
 
@@ -142,6 +160,7 @@ export class Sweeps {
     tracker.expired(now);
     this.offline.sweep(batch, now);
     this.windowEnds(batch, now);
+    this.doorLeftOpen.sweep(batch, now);
     this.pendingBreaches(batch, now);
     this.escalations(batch, now);
     const summaries = this.summaries(batch, now);
@@ -153,6 +172,7 @@ export class Sweeps {
     const written = () => {
       this.lastSweepAt = now;
       this.silentPersisted = silentVersion;
+      this.doorLeftOpen.written();
       this.outbox.kick();
     };
     // Folded notifications taken for a summary that was not written wait for the next one.

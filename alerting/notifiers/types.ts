@@ -8,6 +8,11 @@ export interface Recipient {
   webhook?: string | null | undefined;
   /** Mobile number for the SMS channel, as registered (notifiers/sms/phoneNumber.ts normalises it). */
   phone?: string | null | undefined;
+  /**
+   * Who to @-mention in a group-robot message (webhook channel): the worker's phone and chat-app
+   * user id (notifiers/robotMentions.ts). Kept apart from `phone`, which means "send SMS".
+   */
+  mention?: { phone?: string | null | undefined; userId?: string | null | undefined } | undefined;
 }
 
 /** What an SMS notification carries, rendered when planned so a retry sends the same text. */

@@ -1,4 +1,11 @@
 import { interpolate, type MessageView, renderMarkdown, renderText } from '../notificationTexts.ts';
+import {
+  dingtalkMention,
+  feishuMentionElement,
+  mentionOf,
+  wecomMarkdownMention,
+  wecomUsesText,
+} from './robotMentions.ts';
 import type { DeliveryResult, Notification } from './types.ts';
 import { dingtalkSignedUrl, feishuSign, genericSign } from './webhookSigning.ts';
 
@@ -73,6 +80,8 @@ export interface WebhookRequest {
  */
 export const BODY_LIMITS = {
   wecomMarkdownBytes: 4096,
+  /** WeCom `text.content`: "最长不超过2048个字节" (same page). */
+  wecomTextBytes: 2048,
   dingtalkBodyBytes: 20_000,
   feishuBodyBytes: 20_000,
 } as const;
@@ -102,20 +111,35 @@ export function buildWebhookRequest(t: WebhookTarget, n: Notification, nowMs: nu
       return { url: t.url, headers, body };
     }
     case 'wecom': {
+      const mention = mentionOf(n.recipient);
+      if (wecomUsesText(mention)) {
+        // Only `text` mentions by mobile (robotMentions.ts).
+        const fitted = fitView(n.view, (v) => byteLength(renderText(v)) <= BODY_LIMITS.wecomTextBytes);
+        const content = truncateUtf8(renderText(fitted), BODY_LIMITS.wecomTextBytes);
+        const text = { content, mentioned_mobile_list: [mention.mobile] };
+        return { url: t.url, headers, body: JSON.stringify({ msgtype: 'text', text }) };
+      }
+      const at = wecomMarkdownMention(mention);
+      const limit = BODY_LIMITS.wecomMarkdownBytes - byteLength(at);
       const content = (v: MessageView) => renderMarkdown(v);
-      const fitted = fitView(n.view, (v) => byteLength(content(v)) <= BODY_LIMITS.wecomMarkdownBytes);
+      const fitted = fitView(n.view, (v) => byteLength(content(v)) <= limit);
       return {
         url: t.url,
         headers,
         body: JSON.stringify({
           msgtype: 'markdown',
-          markdown: { content: truncateUtf8(content(fitted), BODY_LIMITS.wecomMarkdownBytes) },
+          markdown: { content: truncateUtf8(content(fitted), limit) + at },
         }),
       };
     }
     case 'dingtalk': {
+      const mention = dingtalkMention(mentionOf(n.recipient));
       const body = (v: MessageView, text = renderMarkdown(v)) =>
-        JSON.stringify({ msgtype: 'markdown', markdown: { title: v.title, text } });
+        JSON.stringify({
+          msgtype: 'markdown',
+          markdown: { title: v.title, text: text + (mention?.suffix ?? '') },
+          ...(mention ? { at: mention.at } : {}),
+        });
       const fitted = fitView(n.view, (v) => byteLength(body(v)) <= BODY_LIMITS.dingtalkBodyBytes);
       return {
         url: t.secret ? dingtalkSignedUrl(t.url, t.secret, nowMs) : t.url,
@@ -129,7 +153,8 @@ export function buildWebhookRequest(t: WebhookTarget, n: Notification, nowMs: nu
     }
     case 'feishu': {
       const body = (v: MessageView) => {
-        const payload: Record<string, unknown> = { msg_type: 'interactive', card: feishuCard(v) };
+        const card = feishuCard(v, feishuMentionElement(mentionOf(n.recipient)));
+        const payload: Record<string, unknown> = { msg_type: 'interactive', card };
         if (t.secret) {
           const ts = Math.floor(nowMs / 1000);
           payload.timestamp = String(ts);
@@ -215,8 +240,10 @@ const FEISHU_TEMPLATE: Record<MessageView['severity'], string> = {
   info: 'grey',
 };
 
-function feishuCard(view: MessageView): Record<string, unknown> {
+function feishuCard(view: MessageView, mention: Record<string, unknown> | null): Record<string, unknown> {
   const elements: unknown[] = [
+    // The mention first: it is what the muted group's member must not miss.
+    ...(mention ? [mention] : []),
     {
       tag: 'div',
       text: {

@@ -2,9 +2,12 @@ import type { ActiveAlertRef, Decision, Policy } from '../alertModel.ts';
 
 /**
  * Low battery, once per battery: below `lowBatteryPct` raises a maintenance alert and sets the
- * seal's `lowBatteryNotified`. Only a reading at or above `batteryReplacedPct` (a fresh battery)
- * clears the flag, so a battery wobbling around 20 % alerts once. A replacement also resolves an
- * unresolved low-battery alert by itself. During commissioning nothing is raised and the flag is
+ * seal's `lowBatteryNotified`. Only a reading above `batteryReplacedPct` (90 %: a fresh battery;
+ * issue 16.5 "a jump from under the threshold to above 90 %") clears the flag, so a battery
+ * wobbling around 20 %, or recovering to 60 % on a warm afternoon, alerts once. The flag is what
+ * says the battery was under the threshold: without it there is nothing to re-arm. A replacement
+ * also resolves an unresolved low-battery alert by itself (a technician may say so first: POST
+ * /api/sensors/:id/battery does the same). During commissioning nothing is raised and the flag is
  * left alone, so the alert comes after commissioning if the battery is still low.
  */
 export function evaluateBattery(input: {
@@ -27,7 +30,7 @@ export function evaluateBattery(input: {
   const { battery, policy } = input;
   const flaggedLow = input.batteryLow === true;
   if ((battery === null && !flaggedLow) || input.commissioning) return [];
-  if (battery !== null && battery >= policy.batteryReplacedPct && !flaggedLow) {
+  if (battery !== null && battery > policy.batteryReplacedPct && !flaggedLow) {
     const out: Decision[] = [];
     if (input.notified) out.push({ kind: 'setLowBatteryNotified', sensorId: input.sensorId, value: false });
     if (input.active) {

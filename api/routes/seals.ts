@@ -100,4 +100,22 @@ export function sealRoutes(table: RouteTable, deps: ApiDeps): void {
       return { items: await deps.doorHistory(sensor.id, query.limit) };
     },
   });
+
+  table.add({
+    method: 'GET',
+    url: '/api/households/:householdId/history',
+    tag: 'live',
+    summary:
+      "Door history of a household's doors, every sensor's, newest first (?limit=): unbroken when a sensor is replaced",
+    roles: ALL_ROLES,
+    params: pathParams('householdId'),
+    query: historyQuery,
+    answer: doorHistoryAnswer,
+    handler: async ({ params, principal, query }) => {
+      const household = registry.household(params.householdId);
+      if (!household) throw notFound('household', params.householdId);
+      requireScope(registry.tree, principal, household.gridId, { what: 'household', id: household.id });
+      return { items: await deps.householdDoorHistory(household.id, query.limit) };
+    },
+  });
 }

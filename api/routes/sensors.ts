@@ -1,5 +1,6 @@
+import { z } from 'zod';
 import { notFound } from '../../core/errors.ts';
-import { createSensorBody, updateSensorBody } from '../../registry/schemas.ts';
+import { createSensorBody, replaceSensorBody, updateSensorBody } from '../../registry/schemas.ts';
 import type { ApiDeps } from '../deps.ts';
 import { paginate } from '../paginate.ts';
 import { inScope, type Principal, requireScope } from '../principal.ts';
@@ -10,6 +11,17 @@ import { sensorView } from '../views.ts';
 
 const sensorId = pathParams('sensorId');
 const FRIENDLY_NAME_TAKEN = 'the friendly name is already bound to another sensor';
+
+const replacedAnswer = newSensorAnswer.extend({
+  replaced: z.string().meta({ description: 'the id of the sensor taken off the door' }),
+});
+const batteryAnswer = z.object({
+  sensorId: z.string(),
+  resolvedAlertId: z
+    .string()
+    .nullable()
+    .meta({ description: 'the low-battery alert this closed (batteryReplaced); null: none was open' }),
+});
 
 export function sensorRoutes(table: RouteTable, deps: ApiDeps): void {
   const { registry, clock } = deps;
@@ -105,6 +117,43 @@ export function sensorRoutes(table: RouteTable, deps: ApiDeps): void {
     handler: async ({ params, principal }) => {
       sensorInScope(principal, params.sensorId);
       return sensorView(await registry.deleteSensor(params.sensorId), clock.now());
+    },
+  });
+
+  table.add({
+    method: 'POST',
+    url: '/api/sensors/:sensorId/replace',
+    tag: 'registry',
+    summary:
+      "Replace a sensor on its door by a new one (issue 16.5): the new one takes the household, model, friendly name (unless given) and gateway memberships; the old one can no longer log in and its open alerts resolve (sensorReplaced); the household's door history carries on. The new secret is shown only here",
+    roles: ['admin', 'technician'],
+    params: sensorId,
+    body: replaceSensorBody,
+    status: 201,
+    answer: replacedAnswer,
+    conflict: `a sensor with the new id already exists, or ${FRIENDLY_NAME_TAKEN}`,
+    handler: async ({ params, body, principal }) => {
+      sensorInScope(principal, params.sensorId);
+      const { sensor, secret, replaced } = await registry.replaceSensor(params.sensorId, body, principal);
+      return { ...sensorView(sensor, clock.now()), secret, replaced: replaced.id };
+    },
+  });
+
+  table.add({
+    method: 'POST',
+    url: '/api/sensors/:sensorId/battery',
+    tag: 'registry',
+    summary:
+      'A new battery was put in (takes no body): the open low-battery alert resolves (batteryReplaced) and the next low reading alerts again',
+    roles: ['admin', 'technician'],
+    params: sensorId,
+    body: noBody,
+    bodyOptional: true,
+    answer: batteryAnswer,
+    handler: async ({ params, principal }) => {
+      sensorInScope(principal, params.sensorId);
+      const { resolved } = await deps.alerting.engine.batteryReplaced(params.sensorId, principal.name);
+      return { sensorId: params.sensorId, resolvedAlertId: resolved };
     },
   });
 

@@ -34,7 +34,8 @@ export const alertAnswer = z.object({
   resolvedBy: z.string().optional(),
   outcome: words(OUTCOMES).optional(),
   autoResolveReason: z.string().optional().meta({
-    description: 'why the service closed it itself: backOnline, batteryReplaced, outageOver, sensorRemoved',
+    description:
+      'why the service closed it itself: backOnline, batteryReplaced, doorClosed, outageOver, sensorRemoved, sensorReplaced',
   }),
   note: z.string().optional(),
   count: z

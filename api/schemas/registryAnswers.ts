@@ -25,6 +25,10 @@ export const workerAnswer = z.object({
     .string()
     .nullable()
     .meta({ description: 'masked: scheme, host and the last 4 characters (the URL holds the robot key)' }),
+  chatUserId: z.string().nullable().meta({
+    description:
+      "user id in the robot's chat app, for @-mentions (WeCom userid, DingTalk userId, Feishu open_id)",
+  }),
   createdAt: isoTime,
 });
 

@@ -9,10 +9,12 @@ import { EventStream } from '../../api/live/eventStream.ts';
 import { connectLiveFeed } from '../../api/live/liveFeed.ts';
 import { createMetrics } from '../../api/metrics.ts';
 import { userCredential } from '../../api/principal.ts';
+import type { DoorEventAnswer } from '../../api/schemas/liveAnswers.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { EventBus } from '../../core/eventBus.ts';
 import type { ServiceEvents } from '../../core/events.ts';
 import type { Logger } from '../../core/logger.ts';
+import type { DoorEventRecord } from '../../core/sealState.ts';
 import { ensureAdminToken } from '../adminToken.ts';
 import type { ConfigSections } from '../configSections.ts';
 import { brokerHooksFor } from '../externalBroker.ts';
@@ -101,12 +103,9 @@ export async function startApi(
     {
       registry,
       seals: ingest.pipeline,
-      doorHistory: async (sensorId, limit) =>
-        (await store.doorHistory(sensorId, limit)).map((e) => ({
-          ...e,
-          ts: new Date(e.ts).toISOString(),
-          receivedAt: new Date(e.receivedAt).toISOString(),
-        })),
+      doorHistory: async (sensorId, limit) => (await store.doorHistory(sensorId, limit)).map(doorEventAnswer),
+      householdDoorHistory: async (householdId, limit) =>
+        (await store.householdDoorHistory(householdId, limit)).map(doorEventAnswer),
       clock,
       commissioningMs: COMMISSIONING_MS,
       isReady,
@@ -157,4 +156,9 @@ export async function startApi(
       await api.close();
     },
   };
+}
+
+/** A stored door event as the API answers it: times as ISO strings. */
+function doorEventAnswer(e: DoorEventRecord): DoorEventAnswer {
+  return { ...e, ts: new Date(e.ts).toISOString(), receivedAt: new Date(e.receivedAt).toISOString() };
 }

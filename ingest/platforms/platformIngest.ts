@@ -144,6 +144,7 @@ export function createPlatformIngest(deps: {
           gridId: placement.gridId,
           model: placement.model,
           heartbeatCarriesDoor: placement.heartbeatCarriesDoor,
+          levels: placement.levels,
         },
       });
     }

@@ -8,6 +8,11 @@ import type { Measurement } from './telemetrySink.ts';
  */
 export type FieldType = 'boolean' | 'integer' | 'float';
 
+/**
+ * Besides the tags below, every door, heartbeat and alert point carries one tag per level of the
+ * grid (`county`, `township`, `village`, … as the grid's nodes name their levels), holding the id of
+ * its node's ancestor at that level: registry/gridLevelTags.ts. Their keys are data, not listed here.
+ */
 export interface MeasurementSchema {
   tags: readonly string[];
   fields: Readonly<Record<string, FieldType>>;

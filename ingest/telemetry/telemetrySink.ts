@@ -10,7 +10,10 @@ export type Measurement = 'door' | 'heartbeat' | 'alert';
 
 export interface TelemetryPoint {
   measurement: Measurement;
-  /** Low-cardinality only: sensor, household, grid (leaf node id), model; alert: type, grid, sensor, household, change. */
+  /**
+   * Low-cardinality only: sensor, household, grid (leaf node id), model; alert: type, grid, sensor,
+   * household, change; and one tag per grid level above the node (registry/gridLevelTags.ts).
+   */
   tags: Record<string, string>;
   /** Numbers and booleans only: some compatible stores turn strings into zeros. */
   fields: Record<string, number | boolean>;

@@ -56,6 +56,8 @@ export class GridCommands {
     };
     await store.updateGridNode(next);
     node.name = next.name;
+    // The level names the node's telemetry tag (gridLevelTags.ts), cached per tree version.
+    if (node.level !== next.level) index.tree.touched();
     node.level = next.level;
     if (parentId !== node.parentId) index.tree.reparent(id, parentId);
     changes.changed('grid', id);

@@ -1,6 +1,7 @@
 import { conflict, notFound } from '../../core/errors.ts';
+import { type Actor, type AuditEntry, auditEntry } from '../auditTrail.ts';
 import { newSensorRow } from '../newRecords.ts';
-import type { CreateSensor, Sensor, UpdateSensor } from '../schemas.ts';
+import type { CreateSensor, ReplaceSensor, Sensor, UpdateSensor } from '../schemas.ts';
 import { hashSecret, newSecret } from '../secrets.ts';
 import { publicSensor, type SensorRow } from '../storedRecords.ts';
 import { type CommandContext, definedFields, requireHousehold } from './commandContext.ts';
@@ -14,6 +15,12 @@ export interface SensorStore {
   /** One transaction: the sensor, its live state and gateway memberships. Door history stays. */
   deleteSensor(id: string): Promise<void>;
   setCommissioning(sensorId: string, until: number | null): Promise<void>;
+  /**
+   * One transaction: the old sensor goes (its live state too), the new one is inserted on the same
+   * household, the old one's gateway memberships name the new one, and the audit entries are
+   * written. Door history stays with the household (door_events carry household_id).
+   */
+  replaceSensor(oldId: string, next: SensorRow, audit: readonly AuditEntry[]): Promise<void>;
 }
 
 /** The seals on the doors: registered with a device secret, renamed, commissioned, taken off. */
@@ -76,6 +83,66 @@ export class SensorCommands {
     index.dropFromGateways(id);
     changes.changed('sensor', id, true);
     return publicSensor(s);
+  }
+
+  /**
+   * A technician swaps the seal on a door (issue 16.5): the new sensor takes over the old one's
+   * household, model, friendly name (unless given) and gateway memberships; the old one can no
+   * longer log in (its session closes), and alerting resolves its open alerts as `sensorReplaced`.
+   * The household's arming and door history carry on; the new seal's live state starts `unknown`
+   * until it reports. Returns the new sensor and its secret (shown once), and the old one.
+   */
+  async replace(
+    oldId: string,
+    input: ReplaceSensor,
+    actor: Actor,
+  ): Promise<{ sensor: Sensor; secret: string; replaced: Sensor }> {
+    const { index, store, changes, clock } = this.ctx;
+    const old = index.sensorRow(oldId);
+    if (!old) throw notFound('sensor', oldId);
+    if (index.sensor(input.newId) || index.gateway(input.newId)) {
+      throw conflict(`sensor '${input.newId}' already exists`, { id: input.newId });
+    }
+    requireModel(index, input.model);
+    const friendlyName = input.friendlyName === undefined ? old.friendlyName : input.friendlyName;
+    if (friendlyName !== null) {
+      const owner = index.friendlyNameOwner(friendlyName);
+      if (owner !== undefined && owner !== oldId)
+        throw conflict(`friendly name '${friendlyName}' is already bound to another sensor`);
+    }
+    const secret = newSecret();
+    const now = clock.now();
+    const row = newSensorRow(
+      {
+        id: input.newId,
+        householdId: old.householdId,
+        model: input.model ?? old.model,
+        ...(friendlyName !== null ? { friendlyName } : {}),
+      },
+      now,
+      await hashSecret(secret),
+    );
+    const [before, after] = [publicSensor(old), publicSensor(row)];
+    const gridId = index.household(old.householdId)?.gridId ?? null;
+    const entry = (entityId: string, action: string, b: Sensor | null, a: Sensor | null) =>
+      auditEntry(now, actor, { entity: 'sensor', entityId, action, gridId }, b, a);
+    const gateways = index.gatewaysOf(oldId);
+    // Out of the index first, so a message of the old sensor arriving while the store writes is refused.
+    index.removeSensor(old);
+    try {
+      await store.replaceSensor(oldId, row, [
+        entry(oldId, 'replace', before, after),
+        entry(row.id, 'replaces', before, after),
+      ]);
+    } catch (err) {
+      index.putSensor(old);
+      throw err;
+    }
+    index.putSensor(row);
+    for (const g of gateways) g.sensorIds = g.sensorIds.map((id) => (id === oldId ? row.id : id));
+    changes.sensorReplaced(oldId, row.id);
+    for (const g of gateways) changes.changed('gateway', g.id);
+    return { sensor: after, secret, replaced: before };
   }
 
   async setCommissioning(sensorId: string, until: number | null): Promise<Sensor> {

@@ -43,10 +43,10 @@ export const CSV_ENTITIES = {
     exportRows: (r) => r.tree.all().map((n) => ({ scope: n.id, row: { ...n } })),
   },
   workers: {
-    columns: ['id', 'name', 'gridId', 'role', 'email', 'phone', 'webhook'],
-    optional: ['email', 'phone', 'webhook'],
+    columns: ['id', 'name', 'gridId', 'role', 'email', 'phone', 'webhook', 'chatUserId'],
+    optional: ['email', 'phone', 'webhook', 'chatUserId'],
     schema: createWorkerBody,
-    toBody: (v) => present(v, ['id', 'name', 'gridId', 'role', 'email', 'phone', 'webhook']),
+    toBody: (v) => present(v, ['id', 'name', 'gridId', 'role', 'email', 'phone', 'webhook', 'chatUserId']),
     // The webhook's URL holds the robot's key: exported masked, and a masked one is refused on import.
     exportRows: (r) =>
       r
@@ -113,7 +113,12 @@ export const CSV_ENTITIES = {
     optional: POLICY_FIELDS,
     schema: gridPolicyRow,
     toBody: (v) => {
-      const body: Record<string, unknown> = present(v, ['gridId', 'breachGrace', 'announceSpan']);
+      const body: Record<string, unknown> = present(v, [
+        'gridId',
+        'breachGrace',
+        'announceSpan',
+        'doorOpenLimit',
+      ]);
       for (const f of ['opensPerDay', 'lowBatteryPercent', 'outageMinSilent', 'outageFraction'] as const) {
         const text = v[f];
         if (text !== undefined && text !== '') body[f] = /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text;

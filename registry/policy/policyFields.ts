@@ -11,6 +11,7 @@ export const POLICY_FIELDS = [
   'breachGrace',
   'opensPerDay',
   'announceSpan',
+  'doorOpenLimit',
   'escalateAfter',
   'lowBatteryPercent',
   'outageMinSilent',
@@ -26,6 +27,8 @@ export interface PolicyValues {
   opensPerDay: number;
   /** How long an announced opening lasts. */
   announceSpan: number;
+  /** A door still open this long after its announced opening or window ended raises `doorLeftOpen`. */
+  doorOpenLimit: number;
   /** Unacknowledged time before each step up the grid, each counted from the opening, increasing. */
   escalateAfter: readonly number[];
   /** Battery below this (percent) raises `lowBattery`. */
@@ -40,20 +43,27 @@ export interface PolicyValues {
 export type PolicyOverrides = Partial<PolicyValues>;
 
 /**
- * A battery at or above this percent counts as a new one (alerting's `batteryReplacedPct`): a
- * low-battery threshold at or above it would raise and re-arm the alert on every report.
+ * The highest low-battery threshold a node may set: above half full a battery is not low, and a
+ * threshold near alerting's `batteryReplacedPct` (90 %: a new battery) would raise and re-arm the
+ * alert on every report.
  */
-export const BATTERY_REPLACED_PERCENT = 50;
+export const MAX_LOW_BATTERY_PERCENT = 50;
 /** A breach grace longer than this leaves a door open too long for a quarantine to mean anything. */
 const MAX_BREACH_GRACE_MS = 60 * 60_000;
 /** The API's own limit on an announced opening (`minutes` ≤ 24 h). */
 const MAX_ANNOUNCE_SPAN_MS = 24 * 60 * 60_000;
+/**
+ * DOOR_OPEN_LIMIT's own bound: alerting keeps ended announcements this long to know when a door's
+ * allowed opening ended (alerting/engine/announcements.ts).
+ */
+export const MAX_DOOR_OPEN_LIMIT_MS = 12 * 60 * 60_000;
 
 /** Today's values when the environment says nothing (they were constants in alerting before 16.4). */
 export const BUILT_IN_POLICY: Readonly<PolicyValues> = {
   breachGrace: 0,
   opensPerDay: 5,
   announceSpan: 10 * 60_000,
+  doorOpenLimit: 10 * 60_000,
   escalateAfter: [5 * 60_000, 15 * 60_000, 30 * 60_000],
   lowBatteryPercent: 20,
   outageMinSilent: 5,
@@ -116,13 +126,16 @@ const FIELD_SCHEMAS = {
   announceSpan: durationText('announceSpan', { zero: false }).refine((ms) => ms <= MAX_ANNOUNCE_SPAN_MS, {
     message: 'announceSpan is at most 24h',
   }),
+  doorOpenLimit: durationText('doorOpenLimit', { zero: false }).refine((ms) => ms <= MAX_DOOR_OPEN_LIMIT_MS, {
+    message: 'doorOpenLimit is at most 12h',
+  }),
   escalateAfter: escalationSteps,
   lowBatteryPercent: z
     .number({ message: 'lowBatteryPercent must be a number of percent' })
     .gt(0, 'lowBatteryPercent must be above 0')
     .lt(
-      BATTERY_REPLACED_PERCENT,
-      `lowBatteryPercent must be below ${BATTERY_REPLACED_PERCENT} (a battery at ${BATTERY_REPLACED_PERCENT} % or more counts as a new one)`,
+      MAX_LOW_BATTERY_PERCENT,
+      `lowBatteryPercent must be below ${MAX_LOW_BATTERY_PERCENT} (a battery half full is not low)`,
     ),
   outageMinSilent: z
     .number({ message: 'outageMinSilent must be a whole number ≥ 1' })
@@ -169,6 +182,7 @@ export function writtenValue<F extends PolicyField>(
   switch (field) {
     case 'breachGrace':
     case 'announceSpan':
+    case 'doorOpenLimit':
       return value === 0 ? '0s' : formatDuration(value as number);
     case 'escalateAfter':
       return (value as readonly number[]).map(formatDuration);

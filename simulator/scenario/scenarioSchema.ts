@@ -12,7 +12,15 @@ export class ScenarioFileError extends UsageError {
   override readonly name = 'ScenarioFileError';
 }
 
-export const ALERT_TYPES = ['breach', 'offline', 'tamper', 'lowBattery', 'outage', 'openCount'] as const;
+export const ALERT_TYPES = [
+  'breach',
+  'offline',
+  'tamper',
+  'lowBattery',
+  'outage',
+  'openCount',
+  'doorLeftOpen',
+] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 
 const NAME = /^[A-Za-z0-9_-]{1,24}$/;

@@ -20,8 +20,8 @@ function columns<T>(rows: readonly T[], pick: (row: T) => unknown[]): unknown[][
 const INSERT = {
   grid: `INSERT INTO grid_nodes (id, name, parent_id, level, created_at)
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])`,
-  workers: `INSERT INTO workers (id, name, grid_id, role, email, phone, webhook, created_at)
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[])`,
+  workers: `INSERT INTO workers (id, name, grid_id, role, email, phone, webhook, created_at, chat_user_id)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[])`,
   households: `INSERT INTO households (id, grid_id, address, contact, created_at)
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])`,
   sensors: `INSERT INTO sensors (id, household_id, model, secret_hash, friendly_name, created_at)
@@ -34,7 +34,17 @@ const INSERT = {
 
 const PICK = {
   grid: (n: GridNode) => [n.id, n.name, n.parentId, n.level, n.createdAt],
-  workers: (w: Worker) => [w.id, w.name, w.gridId, w.role, w.email, w.phone, w.webhook, w.createdAt],
+  workers: (w: Worker) => [
+    w.id,
+    w.name,
+    w.gridId,
+    w.role,
+    w.email,
+    w.phone,
+    w.webhook,
+    w.createdAt,
+    w.chatUserId,
+  ],
   households: (h: Household) => [h.id, h.gridId, h.address, h.contact, h.createdAt],
   // commissioning_until is not written on insert (as in SqliteStore): setCommissioning sets it.
   sensors: (x: SensorRow) => [x.id, x.householdId, x.model, x.secretHash, x.friendlyName, x.createdAt],

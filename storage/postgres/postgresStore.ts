@@ -1,7 +1,7 @@
 /*
  * Over 400 lines: one class implements every port the registry and ingest declare on PostgreSQL;
  * the larger groups of writes live in their own modules (gatewayWrites.ts, platformAppWrites.ts,
- * userWrites.ts) and are delegated to in one line each.
+ * userWrites.ts, sensorReplace.ts) and are delegated to in one line each.
  */
 import type { DoorEventRecord, SealState } from '../../core/sealState.ts';
 import type { DoorHistoryStore, IngestCommit, IngestStore } from '../../ingest/ingestStore.ts';
@@ -45,6 +45,7 @@ import { commitIngestGroup } from './ingestCommit.ts';
 import { upsertSensorModelPostgres } from './modelWrites.ts';
 import type { Pool } from './openPool.ts';
 import { PostgresPlatformAppWrites } from './platformAppWrites.ts';
+import { replaceSensorPostgres } from './sensorReplace.ts';
 import { PostgresUserWrites } from './userWrites.ts';
 
 /** pg_advisory_xact_lock key that serializes grid moves across instances ('grid' in ASCII). */
@@ -267,8 +268,8 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
 
   async updateWorker(w: Worker): Promise<void> {
     await this.pool.query(
-      'UPDATE workers SET name = $1, grid_id = $2, role = $3, email = $4, phone = $5, webhook = $6 WHERE id = $7',
-      [w.name, w.gridId, w.role, w.email, w.phone, w.webhook, w.id],
+      'UPDATE workers SET name = $1, grid_id = $2, role = $3, email = $4, phone = $5, webhook = $6, chat_user_id = $7 WHERE id = $8',
+      [w.name, w.gridId, w.role, w.email, w.phone, w.webhook, w.chatUserId, w.id],
     );
   }
 
@@ -339,6 +340,10 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
       await db.query('DELETE FROM seal_state WHERE sensor_id = $1', [id]);
       await db.query('DELETE FROM sensors WHERE id = $1', [id]);
     });
+  }
+
+  replaceSensor(oldId: string, next: SensorRow, audit: readonly AuditEntry[]): Promise<void> {
+    return this.tx((db) => replaceSensorPostgres(db, oldId, next, audit));
   }
 
   async insertToken(t: TokenRow): Promise<void> {
@@ -425,10 +430,23 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
     return false;
   }
 
-  async doorHistory(sensorId: string, limit: number): Promise<DoorEventRecord[]> {
+  doorHistory(sensorId: string, limit: number): Promise<DoorEventRecord[]> {
+    return this.doorEventsBy('sensor_id', sensorId, limit);
+  }
+
+  householdDoorHistory(householdId: string, limit: number): Promise<DoorEventRecord[]> {
+    return this.doorEventsBy('household_id', householdId, limit);
+  }
+
+  /** Newest first by device time, then by arrival. */
+  private async doorEventsBy(
+    column: 'sensor_id' | 'household_id',
+    id: string,
+    limit: number,
+  ): Promise<DoorEventRecord[]> {
     const { rows } = await this.pool.query<Row>(
-      'SELECT * FROM door_events WHERE sensor_id = $1 ORDER BY ts DESC, id DESC LIMIT $2',
-      [sensorId, limit],
+      `SELECT * FROM door_events WHERE ${column} = $1 ORDER BY ts DESC, id DESC LIMIT $2`,
+      [id, limit],
     );
     return rows.map(doorEvent);
   }

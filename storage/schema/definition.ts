@@ -58,6 +58,7 @@ const REGISTRY: Table[] = [
       text('phone', { nullable: true }),
       text('webhook', { nullable: true }),
       createdAt,
+      text('chat_user_id', { nullable: true }),
     ],
     primaryKey: ['id'],
     checks: ["role IN ('worker', 'leader', 'technician')"],

@@ -201,6 +201,11 @@ export const STEPS: readonly Step[] = [
   },
   {
     version: 107,
+    name: "Mentions in robot messages: the worker's user id in its chat app (WeCom, DingTalk, Feishu)",
+    ops: [addColumn('workers', text('chat_user_id', { nullable: true }))],
+  },
+  {
+    version: 108,
     name: 'Daily reports archive (one per grid node and local day)',
     ops: [
       createTable({

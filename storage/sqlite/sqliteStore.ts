@@ -1,7 +1,7 @@
 /*
  * Over 400 lines: one class implements every port the registry and ingest declare on SQLite; the
  * larger groups of writes live in their own modules (gatewayWrites.ts, platformAppWrites.ts,
- * userWrites.ts) and are delegated to in one line each.
+ * userWrites.ts, sensorReplace.ts) and are delegated to in one line each.
  */
 import type { DoorEventRecord, SealState } from '../../core/sealState.ts';
 import type { DoorHistoryStore, IngestCommit, IngestStore } from '../../ingest/ingestStore.ts';
@@ -42,6 +42,7 @@ import { SqliteGatewayWrites } from './gatewayWrites.ts';
 import { upsertSensorModelSqlite } from './modelWrites.ts';
 import type { Db } from './openDatabase.ts';
 import { SqlitePlatformAppWrites } from './platformAppWrites.ts';
+import { replaceSensorSqlite } from './sensorReplace.ts';
 import { SqliteUserWrites } from './userWrites.ts';
 
 /** `up`: the node `?` and its ancestors; UNION (not ALL) ends even on a cycle already stored. */
@@ -107,9 +108,9 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
     worker: (w: Worker): void => {
       this.db
         .prepare(
-          'INSERT INTO workers (id, name, grid_id, role, email, phone, webhook, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          'INSERT INTO workers (id, name, grid_id, role, email, phone, webhook, created_at, chat_user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         )
-        .run(w.id, w.name, w.gridId, w.role, w.email, w.phone, w.webhook, w.createdAt);
+        .run(w.id, w.name, w.gridId, w.role, w.email, w.phone, w.webhook, w.createdAt, w.chatUserId);
     },
     household: (h: Household): void => {
       this.db
@@ -279,9 +280,9 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
   async updateWorker(w: Worker): Promise<void> {
     this.db
       .prepare(
-        'UPDATE workers SET name = ?, grid_id = ?, role = ?, email = ?, phone = ?, webhook = ? WHERE id = ?',
+        'UPDATE workers SET name = ?, grid_id = ?, role = ?, email = ?, phone = ?, webhook = ?, chat_user_id = ? WHERE id = ?',
       )
-      .run(w.name, w.gridId, w.role, w.email, w.phone, w.webhook, w.id);
+      .run(w.name, w.gridId, w.role, w.email, w.phone, w.webhook, w.chatUserId, w.id);
   }
 
   async deleteWorker(id: string): Promise<void> {
@@ -328,6 +329,10 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
       this.db.prepare('DELETE FROM seal_state WHERE sensor_id = ?').run(id);
       this.db.prepare('DELETE FROM sensors WHERE id = ?').run(id);
     })();
+  }
+
+  async replaceSensor(oldId: string, next: SensorRow, audit: readonly AuditEntry[]): Promise<void> {
+    replaceSensorSqlite(this.db, oldId, next, audit);
   }
 
   async insertToken(t: TokenRow): Promise<void> {
@@ -408,10 +413,19 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
   }
 
   async doorHistory(sensorId: string, limit: number): Promise<DoorEventRecord[]> {
+    return this.doorEventsBy('sensor_id', sensorId, limit);
+  }
+
+  async householdDoorHistory(householdId: string, limit: number): Promise<DoorEventRecord[]> {
+    return this.doorEventsBy('household_id', householdId, limit);
+  }
+
+  /** Newest first by device time, then by arrival. */
+  private doorEventsBy(column: 'sensor_id' | 'household_id', id: string, limit: number): DoorEventRecord[] {
     return (
       this.db
-        .prepare('SELECT * FROM door_events WHERE sensor_id = ? ORDER BY ts DESC, id DESC LIMIT ?')
-        .all(sensorId, limit) as Row[]
+        .prepare(`SELECT * FROM door_events WHERE ${column} = ? ORDER BY ts DESC, id DESC LIMIT ?`)
+        .all(id, limit) as Row[]
     ).map(doorEvent);
   }
 

@@ -169,6 +169,17 @@ const ROUTES: Record<string, RouteCase> = {
     inScope: () => ({ path: '/api/sensors/seal-a/commissioning' }),
     outOfScope: () => ({ path: '/api/sensors/seal-b/commissioning' }),
   },
+  // A replacement in scope names a sensor that does not exist (404 past the role check): seal-a stays.
+  'POST /api/sensors/:sensorId/replace': {
+    roles: ['admin', 'technician'],
+    inScope: (n) => ({ path: `/api/sensors/none-${n}/replace`, body: { newId: `new-a-${n}` } }),
+    outOfScope: (n) => ({ path: '/api/sensors/seal-b/replace', body: { newId: `new-b-${n}` } }),
+  },
+  'POST /api/sensors/:sensorId/battery': {
+    roles: ['admin', 'technician'],
+    inScope: () => ({ path: '/api/sensors/seal-a/battery' }),
+    outOfScope: () => ({ path: '/api/sensors/seal-b/battery' }),
+  },
   'POST /api/gateways': {
     roles: ['admin', 'technician'],
     inScope: (n) => ({ path: '/api/gateways', body: { id: `gwa-${n}`, name: 'g', sensorIds: ['seal-a'] } }),
@@ -330,6 +341,11 @@ const ROUTES: Record<string, RouteCase> = {
     roles: ALL,
     inScope: () => ({ path: '/api/seals/seal-a/history' }),
     outOfScope: () => ({ path: '/api/seals/seal-b/history' }),
+  },
+  'GET /api/households/:householdId/history': {
+    roles: ALL,
+    inScope: () => ({ path: '/api/households/house-a/history' }),
+    outOfScope: () => ({ path: '/api/households/house-b/history' }),
   },
   'POST /api/import/:entity': {
     roles: ['admin'],

@@ -2,7 +2,15 @@ import { el } from './dom.js';
 import { t } from './i18n.js';
 import { formatAge, formatFull, toMs } from './time.js';
 
-const TYPE_RANK = { breach: 0, tamper: 0, outage: 1, offline: 2, openCount: 2, lowBattery: 3 };
+const TYPE_RANK = {
+  breach: 0,
+  tamper: 0,
+  outage: 1,
+  offline: 2,
+  openCount: 2,
+  doorLeftOpen: 2,
+  lowBattery: 3,
+};
 const SEVERITY_RANK = { critical: 0, warning: 1, maintenance: 2 };
 const COUNTED_TYPES = new Set(['breach', 'openCount', 'tamper']);
 

@@ -37,12 +37,13 @@ describe('policy per grid node', () => {
       breachGrace: '0s',
       opensPerDay: 7,
       announceSpan: '10m',
+      doorOpenLimit: '10m',
       escalateAfter: ['1h'],
       lowBatteryPercent: 20,
       outageMinSilent: 5,
       outageFraction: 0.5,
     });
-    expect(Object.values(root.source)).toEqual(Array(7).fill('default'));
+    expect(Object.values(root.source)).toEqual(Array(8).fill('default'));
     expect(root).toMatchObject({ set: {}, updatedAt: null, updatedBy: null });
 
     const town = await must(
@@ -171,10 +172,10 @@ describe('policy per grid node', () => {
     const csv = await exported();
     const lines = csv.trim().split(/\r\n/);
     expect(lines[0]).toBe(
-      'gridId,breachGrace,opensPerDay,announceSpan,escalateAfter,lowBatteryPercent,outageMinSilent,outageFraction',
+      'gridId,breachGrace,opensPerDay,announceSpan,doorOpenLimit,escalateAfter,lowBatteryPercent,outageMinSilent,outageFraction',
     );
-    expect(lines).toContain('dongcun,,,,2s,25,,');
-    expect(lines).toContain('shicun,0s,,15m,,,3,');
+    expect(lines).toContain('dongcun,,,,,2s,25,,');
+    expect(lines).toContain('shicun,0s,,15m,,,,3,');
     const before = {
       dongcun: (await svc.api('GET', '/api/grid/dongcun/policy')).body.effective,
       shicun: (await svc.api('GET', '/api/grid/shicun/policy')).body.effective,
@@ -190,7 +191,7 @@ describe('policy per grid node', () => {
     };
     await must(svc, 'PUT', '/api/grid/dongcun/policy', cleared, 200);
     await must(svc, 'PUT', '/api/grid/shicun/policy', cleared, 200);
-    expect(await exported()).toBe(lines[0] + '\r\n');
+    expect(await exported()).toBe(`${lines[0]}\r\n`);
     const post = (text: string) =>
       fetch(`${svc.httpUrl}/api/import/policies`, {
         method: 'POST',

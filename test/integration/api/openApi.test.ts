@@ -32,6 +32,7 @@ const CONFLICTS = [
   'DELETE /api/households/{householdId}',
   'POST /api/sensors',
   'PATCH /api/sensors/{sensorId}',
+  'POST /api/sensors/{sensorId}/replace',
   'POST /api/models',
   'POST /api/gateways',
   'POST /api/platform-apps',

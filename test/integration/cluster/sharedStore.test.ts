@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../helpers/eventually.ts';
-import { connectSensor, heartbeatPayload } from '../../helpers/mqtt.ts';
+import { closed, connectSensor, heartbeatPayload } from '../../helpers/mqtt.ts';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.ts';
 import { type RedisServer, startRedis } from '../../helpers/redis.ts';
 import { provisionArmedSensor, startService } from '../../helpers/service.ts';
@@ -75,5 +75,65 @@ describe('two embedded-broker nodes on Redis sharing PostgreSQL', () => {
       sensorId?: string;
     }>;
     expect(viaOther.filter((x) => x.sensorId === 'rn-silent')).toHaveLength(1);
+  });
+
+  it('a sensor replaced through the node that does not own alerting: the owner resolves its alerts as replaced; a new battery is forwarded', async () => {
+    const old = await provisionArmedSensor(node1, { sensor: 'rn-old', grid: 'rn', household: 'h-rn-rep' });
+    const owner = (await isAlertingOwner(node1)) ? node1 : node2;
+    const elsewhere = owner === node1 ? node2 : node1;
+    await eventually(
+      async () => (await elsewhere.api('GET', '/api/seals/rn-old')).status === 200,
+      5_000,
+      'registry on both',
+    );
+    const lowBattery = async (sensorId: string) =>
+      (
+        (await owner.api('GET', '/api/alerts?type=lowBattery')).body as Array<{
+          id: string;
+          sensorId?: string;
+          status: string;
+          autoResolveReason?: string;
+        }>
+      ).find((x) => x.sensorId === sensorId);
+    const oldClient = await connectSensor(elsewhere.mqttUrl, old.sensorId, old.secret);
+    await oldClient.publishAsync('seal/rn-old/heartbeat', heartbeatPayload(1, 'closed', 5), { qos: 1 });
+    await eventually(
+      async () => (await lowBattery('rn-old'))?.status === 'open',
+      10_000,
+      'rn-old low battery',
+    );
+
+    const sessionEnds = closed(oldClient);
+    const replaced = await elsewhere.api('POST', '/api/sensors/rn-old/replace', { newId: 'rn-new' });
+    expect(replaced.status).toBe(201);
+    await sessionEnds;
+    await eventually(
+      async () => (await lowBattery('rn-old'))?.autoResolveReason === 'sensorReplaced',
+      10_000,
+      'the owner resolves the old seal’s alert as replaced',
+    );
+
+    // The new seal, on the owner's node, alerts for its own low battery; a new battery said on the
+    // other node reaches the owner's engine.
+    await eventually(
+      async () => (await owner.api('GET', '/api/seals/rn-new')).status === 200,
+      5_000,
+      'new seal',
+    );
+    const fresh = await connectSensor(owner.mqttUrl, 'rn-new', replaced.body.secret as string);
+    clients.push(fresh);
+    await fresh.publishAsync('seal/rn-new/heartbeat', heartbeatPayload(1, 'closed', 6), { qos: 1 });
+    await eventually(
+      async () => (await lowBattery('rn-new'))?.status === 'open',
+      10_000,
+      'rn-new low battery',
+    );
+    const renewed = await elsewhere.api('POST', '/api/sensors/rn-new/battery');
+    expect(renewed.status).toBe(200);
+    expect(renewed.body.resolvedAlertId).toBe((await lowBattery('rn-new'))?.id);
+    expect(await lowBattery('rn-new')).toMatchObject({
+      status: 'resolved',
+      autoResolveReason: 'batteryReplaced',
+    });
   });
 });

@@ -267,14 +267,22 @@ describe('Grafana dashboards', () => {
       expect(named.length, `${where}: names no measurement: ${query}`).toBeGreaterThan(0);
       for (const m of named) expect(measurements[m], `${where}: unknown measurement ${m}`).toBeDefined();
       const known = new Set(
-        named.flatMap((m) => [m, ...measurements[m]!.tags, ...Object.keys(measurements[m]!.fields)]),
+        named.flatMap((m) => [
+          m,
+          ...measurements[m]!.tags,
+          ...Object.keys(measurements[m]!.fields),
+          // The tag of the grid level the `level` variable picks (registry/gridLevelTags.ts).
+          '$level',
+        ]),
       );
       const identifiers = [...query.matchAll(/"([^"]+)"/g)].map((m) => m[1]!);
       for (const id of identifiers)
         expect(known.has(id), `${where}: "${id}" is not emitted: ${query}`).toBe(true);
+      // The level variable lists the measurement's tag keys; its regex keeps the grid levels.
+      if (/^SHOW TAG KEYS FROM "[^"]+"$/i.test(query)) continue;
       const show = /^SHOW TAG VALUES/i.test(query);
       const fields = new Set(named.flatMap((m) => Object.keys(measurements[m]!.fields)));
-      const tags = new Set(named.flatMap((m) => measurements[m]!.tags));
+      const tags = new Set([...named.flatMap((m) => measurements[m]!.tags), '$level']);
       if (show)
         expect(
           identifiers.some((id) => tags.has(id)),

@@ -9,7 +9,7 @@ export interface Dashboard {
   json: {
     uid: string;
     title: string;
-    templating: { list: { name: string; query: string; type?: string }[] };
+    templating: { list: { name: string; query: string; type?: string; regex?: string }[] };
     panels: { title: string; targets?: { refId: string; query: string }[] }[];
   };
 }

@@ -108,6 +108,7 @@ const worker = (id: string, gridId = 'g'): Worker => ({
   email: `${id}@example.org`,
   phone: null,
   webhook: 'https://example.org/hook',
+  chatUserId: `ou_${id}`,
   createdAt: T,
 });
 const household = (id: string, gridId = 'g'): Household => ({
@@ -667,6 +668,54 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
     expect(await store.doorHistory('s1', 10)).toEqual([doorEvent('s1', T)]);
     // Its friendly name is free again.
     await store.insertSensor(sensor('s3', 'h1', 'zb-door-1'));
+  });
+
+  it('replaceSensor: the new sensor takes the door, name and gateways, the old one goes, history and audit stay; all or nothing', async () => {
+    await seed();
+    await store.insertGateway(
+      { id: 'gw', name: 'gw', secretHash: 'x', createdAt: T, sensorIds: ['s1', 's2'] },
+      gatewayAudit('gw'),
+    );
+    await store.commitIngest({ states: [state('s1'), state('s2')], doorEvents: [doorEvent('s1', T)] });
+    const replaceAudit = (entityId: string, action: string) =>
+      auditEntry(T + 1, { name: 'tech' }, { entity: 'sensor', entityId, action, gridId: 'g' }, null, null);
+
+    // The new id is taken: refused, and nothing of the replacement is left (the old name included).
+    await expect(
+      store.replaceSensor('s1', sensor('s2', 'h1', 'zb-door-1'), [replaceAudit('s1', 'replace')]),
+    ).rejects.toThrow();
+    let snap = await store.loadRegistry();
+    expect(snap.sensors.map((x) => [x.id, x.friendlyName])).toEqual([
+      ['s1', 'zb-door-1'],
+      ['s2', null],
+    ]);
+    expect(snap.gateways[0]?.sensorIds.sort()).toEqual(['s1', 's2']);
+    expect((await store.auditPage({ entity: 'sensor', limit: 10, offset: 0 })).total).toBe(0);
+
+    await store.replaceSensor('s1', { ...sensor('s9', 'h1', 'zb-door-1'), createdAt: T + 1 }, [
+      replaceAudit('s1', 'replace'),
+      replaceAudit('s9', 'replaces'),
+    ]);
+    snap = await store.loadRegistry();
+    expect(snap.sensors.map((x) => [x.id, x.householdId, x.friendlyName])).toEqual([
+      ['s2', 'h2', null],
+      ['s9', 'h1', 'zb-door-1'],
+    ]);
+    expect(snap.gateways[0]?.sensorIds.sort()).toEqual(['s2', 's9']);
+    expect((await store.loadSealStates()).map((x) => x.sensorId)).toEqual(['s2']);
+    const trail = await store.auditPage({ entity: 'sensor', limit: 10, offset: 0 });
+    expect(trail.items.map((e) => `${e.entityId}:${e.action}`)).toEqual(['s9:replaces', 's1:replace']);
+
+    // The household's history runs across both sensors, newest first.
+    await store.commitIngest({
+      states: [state('s9')],
+      doorEvents: [doorEvent('s9', T + 5, { type: 'close' })],
+    });
+    expect((await store.householdDoorHistory('h1', 10)).map((e) => `${e.sensorId}:${e.type}`)).toEqual([
+      's9:close',
+      's1:open',
+    ]);
+    expect(await store.householdDoorHistory('h2', 10)).toEqual([]);
   });
 
   it('upgradeSecretHashes: compare and set per row, sensors and gateways, in one call', async () => {

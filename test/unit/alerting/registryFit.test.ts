@@ -46,6 +46,7 @@ describe('registry rows fit the alerting inputs', () => {
         email: null,
         phone: null,
         webhook: null,
+        chatUserId: null,
         createdAt: 0,
       },
     ];

@@ -52,10 +52,19 @@ describe('forwarding alerting calls to the owner', () => {
       '/api/households/h-1/announce-link',
       '/ack/abc.def',
       '/announce/tok',
+      '/api/sensors/s-1/battery',
     ]) {
       expect(isOwnerPath(path), path).toBe(true);
     }
-    for (const path of ['/api/alertsx', '/api/seals', '/api/households/h-1', '/api/events', '/']) {
+    for (const path of [
+      '/api/alertsx',
+      '/api/seals',
+      '/api/households/h-1',
+      '/api/events',
+      '/',
+      '/api/sensors/s-1/replace',
+      '/api/sensors/s-1/batteryx',
+    ]) {
       expect(isOwnerPath(path), path).toBe(false);
     }
   });

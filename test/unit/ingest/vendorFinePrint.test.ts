@@ -62,7 +62,7 @@ describe('low battery from the device flag', () => {
     commissioning: false,
     active: null,
     at: 1,
-    policy: { lowBatteryPct: 20, batteryReplacedPct: 50 },
+    policy: { lowBatteryPct: 20, batteryReplacedPct: 90 },
   };
 
   it('battery_low: true raises the low-battery alert even without a percentage', () => {

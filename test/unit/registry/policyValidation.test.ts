@@ -47,6 +47,8 @@ describe('policy body', () => {
     [{ escalateAfter: '5m' }, /escalateAfter must be a list of durations/],
     [{ lowBatteryPercent: 0 }, /lowBatteryPercent must be above 0/],
     [{ lowBatteryPercent: 60 }, /lowBatteryPercent must be below 50/],
+    [{ doorOpenLimit: '0s' }, /doorOpenLimit is not a positive duration/],
+    [{ doorOpenLimit: '13h' }, /doorOpenLimit is at most 12h/],
     [{ outageMinSilent: 0 }, /outageMinSilent must be a whole number ≥ 1/],
     [{ outageFraction: 0 }, /outageFraction must be in \(0, 1\]: above 0/],
     [{ outageFraction: 1.5 }, /outageFraction must be in \(0, 1\]: at most 1/],

@@ -82,5 +82,10 @@ describe('model bodies', () => {
     expect(updateModelBody.safeParse({ interval: '1h' }).success).toBe(false);
     expect(updateModelBody.safeParse({ missedHeartbeats: 0.5 }).success).toBe(false);
     expect(updateModelBody.parse({ lowBatteryPercent: null })).toEqual({ lowBatteryPercent: null });
+    // Capped like the policy's: near 90 % every report would look like a new battery.
+    expect(updateModelBody.parse({ lowBatteryPercent: 35 })).toEqual({ lowBatteryPercent: 35 });
+    const high = updateModelBody.safeParse({ lowBatteryPercent: 90 });
+    expect(high.success).toBe(false);
+    expect(high.error?.issues[0]?.message).toMatch(/lowBatteryPercent must be below 50/);
   });
 });
