@@ -23,16 +23,39 @@ export interface Worker {
 }
 
 /**
- * The grid tree (registry/gridTree.ts, the one tree of the project) with who works where. The
- * service passes the registry's live tree and `registry.workersAt`; tests build one from plain rows.
+ * Duty rosters and absences (registry/duty/), as routing asks about them: who is on duty for a
+ * node at a moment (the workers of the nearest roster entries on its way to the root whose span
+ * covers it; empty: nobody rostered), and who covers for a worker away at that moment (one step:
+ * `coverFor` follows the chain).
+ */
+export interface DutyLookup {
+  onDutyAt(gridId: string, at: number): readonly Worker[];
+  substituteOf(workerId: string, at: number): Worker | undefined;
+}
+
+/** A source that may lack either lookup (a registry without rosters): nobody rostered, nobody away. */
+export function dutyLookupOf(source: Partial<DutyLookup>): DutyLookup {
+  return {
+    onDutyAt: (gridId, at) => source.onDutyAt?.(gridId, at) ?? [],
+    substituteOf: (workerId, at) => source.substituteOf?.(workerId, at),
+  };
+}
+
+const NO_DUTY: DutyLookup = dutyLookupOf({});
+
+/**
+ * The grid tree (registry/gridTree.ts, the one tree of the project) with who works where and who
+ * is on duty. The service passes the registry's live tree, `registry.workersAt` and the registry's
+ * rosters and absences; tests build one from plain rows.
  */
 export class OrgChart {
   constructor(
     readonly tree: GridTree<TreeNode>,
     private readonly workersAtNode: (nodeId: string) => readonly Worker[],
+    readonly duty: DutyLookup = NO_DUTY,
   ) {}
 
-  static of(nodes: readonly GridNode[], workers: readonly Worker[] = []): OrgChart {
+  static of(nodes: readonly GridNode[], workers: readonly Worker[] = [], duty?: DutyLookup): OrgChart {
     const tree = new GridTree<TreeNode>();
     for (const n of nodes) tree.add(n);
     const byNode = new Map<string, Worker[]>();
@@ -41,7 +64,7 @@ export class OrgChart {
       list.push(w);
       byNode.set(w.gridId, list);
     }
-    return new OrgChart(tree, (id) => byNode.get(id) ?? []);
+    return new OrgChart(tree, (id) => byNode.get(id) ?? [], duty);
   }
 
   node(id: string): TreeNode | undefined {
@@ -104,6 +127,33 @@ export function responsibleWorker(tree: OrgChart, gridId: string): Responsible {
   return { assignee: null, recipients: leaders?.workers ?? [], nodeId: leaders?.nodeId ?? null };
 }
 
+/**
+ * How many substitutes deep `coverFor` looks: A away → B, B away too → C, … A longer chain is a
+ * planning mistake; stopping bounds the walk and still reaches someone.
+ */
+export const MAX_COVER_HOPS = 5;
+
+/**
+ * Who takes `worker`'s alerts at `at`: the worker, or, when away, the substitute, or theirs when
+ * they are away too (at most MAX_COVER_HOPS). A loop (A covers B, B covers A, both away) stops at
+ * the last worker not yet seen rather than going round.
+ */
+export function coverFor(tree: OrgChart, worker: Worker, at: number): Worker {
+  let current = worker;
+  const seen = new Set([worker.id]);
+  for (let hop = 0; hop < MAX_COVER_HOPS; hop++) {
+    const sub = tree.duty.substituteOf(current.id, at);
+    if (!sub || seen.has(sub.id)) break;
+    seen.add(sub.id);
+    current = sub;
+  }
+  return current;
+}
+
+/** Each worker replaced by whoever covers for them at `at`; someone covering for two is listed once. */
+const covered = (tree: OrgChart, ws: readonly Worker[], at: number): Worker[] =>
+  dedupe(ws.map((w) => coverFor(tree, w, at)));
+
 export interface EscalationStep {
   /** 1 = first step up. */
   level: number;
@@ -116,15 +166,18 @@ export interface EscalationStep {
  * that has leaders (the parent, or above it when the parent has none), step 2 to the next such
  * ancestor above that, and so on up to the root. Nodes without leaders are skipped, so every step
  * reaches someone. For an outage at node N, pass N: its own leaders are the first recipients
- * (`leadersAt`), the chain starts above it.
+ * (`leadersAt`), the chain starts above it. With `at`, a leader away then is replaced by their
+ * substitute (rosters do not change the chain: it follows the tree around the clock).
  */
-export function escalationChain(tree: OrgChart, gridId: string): EscalationStep[] {
+export function escalationChain(tree: OrgChart, gridId: string, at?: number): EscalationStep[] {
   const path = tree.pathTo(gridId);
   const steps: EscalationStep[] = [];
   for (let i = path.length - 2; i >= 0; i--) {
     const id = path[i]!;
     const leaders = tree.workers(id, 'leader');
-    if (leaders.length > 0) steps.push({ level: steps.length + 1, nodeId: id, recipients: leaders });
+    if (leaders.length === 0) continue;
+    const recipients = at === undefined ? leaders : covered(tree, leaders, at);
+    steps.push({ level: steps.length + 1, nodeId: id, recipients });
   }
   return steps;
 }
@@ -142,10 +195,28 @@ export function techniciansFor(tree: OrgChart, gridId: string): Worker[] {
  * First recipients by alert type: household alerts → the responsible worker; outage → the node's
  * leaders and the technicians; lowBattery (maintenance) → technicians when listed, else the
  * responsible worker. Maintenance alerts do not escalate (see `escalates`).
+ *
+ * With `at` (the engine passes the moment it raises the alert), rosters and absences count: for a
+ * household alert the workers on duty for its node then are the assignee (the first) and the only
+ * first recipients, in place of the responsible worker and their colleagues; and anyone away then,
+ * whoever they are, is replaced by their substitute.
  */
 export function initialRoute(
   tree: OrgChart,
   alert: { type: string; gridId: string },
+  at?: number,
+): { assignee: Worker | null; recipients: Worker[] } {
+  const route = plainRoute(tree, alert, at);
+  if (at === undefined) return route;
+  const recipients = covered(tree, route.recipients, at);
+  return { assignee: route.assignee && coverFor(tree, route.assignee, at), recipients };
+}
+
+/** `initialRoute` before absences: by the tree, or, for household alerts at `at`, by the roster. */
+function plainRoute(
+  tree: OrgChart,
+  alert: { type: string; gridId: string },
+  at: number | undefined,
 ): { assignee: Worker | null; recipients: Worker[] } {
   if (alert.type === 'outage') {
     const leaders = leadersAt(tree, alert.gridId);
@@ -156,6 +227,8 @@ export function initialRoute(
     const techs = techniciansFor(tree, alert.gridId);
     if (techs.length > 0) return { assignee: techs[0] ?? null, recipients: techs };
   }
+  const onDuty = at === undefined ? [] : tree.duty.onDutyAt(alert.gridId, at);
+  if (onDuty.length > 0) return { assignee: onDuty[0] ?? null, recipients: [...onDuty] };
   const r = responsibleWorker(tree, alert.gridId);
   return { assignee: r.assignee, recipients: r.recipients };
 }

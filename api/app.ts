@@ -23,6 +23,7 @@ import { pageRoutes } from './routes/page.ts';
 import { platformAppRoutes } from './routes/platformApps.ts';
 import { PLATFORM_PUSH_PREFIX, platformPushRoutes } from './routes/platformPush.ts';
 import { reportRoutes } from './routes/reports.ts';
+import { rosterRoutes } from './routes/rosters.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { sealRoutes } from './routes/seals.ts';
 import { sensorRoutes } from './routes/sensors.ts';
@@ -96,6 +97,7 @@ export function buildApi(
     modelRoutes,
     gatewayRoutes,
     scheduleRoutes,
+    rosterRoutes,
     tokenRoutes,
     userRoutes,
     sessionRoutes,

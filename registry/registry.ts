@@ -13,6 +13,7 @@ import { PlatformAppCommands } from './commands/platformAppCommands.ts';
 import { PolicyCommands } from './commands/policyCommands.ts';
 import { purgeExpiredHouseholds } from './commands/purgeCommand.ts';
 import { QuarantineCommands } from './commands/quarantineCommands.ts';
+import { RosterCommands } from './commands/rosterCommands.ts';
 import { SecretHashCommands } from './commands/secretHashCommands.ts';
 import { SensorCommands } from './commands/sensorCommands.ts';
 import {
@@ -25,6 +26,7 @@ import { TokenCommands } from './commands/tokenCommands.ts';
 import { UserCommands } from './commands/userCommands.ts';
 import { WindowCommands } from './commands/windowCommands.ts';
 import { WorkerCommands } from './commands/workerCommands.ts';
+import type { Absence, CreateAbsence, CreateRoster, Roster } from './duty/dutySchemas.ts';
 import type { GridTree } from './gridTree.ts';
 import type { CreateModel, UpdateModel } from './modelSchemas.ts';
 import type { CreatePlatformApp, PlatformApp, PlatformAppRow } from './platformAppSchemas.ts';
@@ -89,6 +91,7 @@ export class Registry {
   private readonly secretHashes: SecretHashCommands;
   private readonly quarantines: QuarantineCommands;
   private readonly windows: WindowCommands;
+  private readonly rosters: RosterCommands;
   private readonly apiTokens: TokenCommands;
   private readonly users: UserCommands;
   private readonly sessions: SessionCommands;
@@ -121,6 +124,7 @@ export class Registry {
     this.secretHashes = new SecretHashCommands(ctx);
     this.quarantines = new QuarantineCommands(ctx);
     this.windows = new WindowCommands(ctx);
+    this.rosters = new RosterCommands(ctx);
     this.apiTokens = new TokenCommands(ctx);
     this.users = new UserCommands(ctx);
     this.sessions = new SessionCommands(ctx);
@@ -274,6 +278,35 @@ export class Registry {
   window(id: string): Window | undefined {
     return this.index.window(id);
   }
+  roster(id: string): Roster | undefined {
+    return this.index.duty.roster(id);
+  }
+  allRosters(): Roster[] {
+    return this.index.duty.allRosters();
+  }
+  absence(id: string): Absence | undefined {
+    return this.index.duty.absence(id);
+  }
+  allAbsences(): Absence[] {
+    return this.index.duty.allAbsences();
+  }
+  /**
+   * Who is on duty for the node at `at`: the workers of the nearest roster entries on the node's way
+   * to the root whose span covers `at` (alerting's routing reads it); empty: nobody rostered.
+   */
+  onDutyAt(gridId: string, at: number): Worker[] {
+    return this.rostersInForce(gridId, at).map((r) => this.index.worker(r.workerId) as Worker);
+  }
+  /** The roster entries `onDutyAt` answers from (each names a worker who exists). */
+  rostersInForce(gridId: string, at: number): Roster[] {
+    const known = (id: string) => this.index.worker(id) !== undefined;
+    return this.index.duty.onDutyAt(this.tree.pathIds(gridId), at, known);
+  }
+  /** The worker who covers for `workerId` at `at` (one step: routing follows chains), if absent then. */
+  substituteOf(workerId: string, at: number): Worker | undefined {
+    const a = this.index.duty.absenceAt(workerId, at);
+    return a ? this.index.worker(a.substituteId) : undefined;
+  }
   /**
    * The policy fields set on a node's path (nearest first), without the root's defaults: what
    * alerting merges over its own. The same frozen object until a policy or the tree changes.
@@ -417,6 +450,22 @@ export class Registry {
   }
   cancelWindow(id: string): Promise<Window> {
     return this.windows.cancel(id);
+  }
+
+  createRoster(input: CreateRoster, actor: Actor): Promise<Roster> {
+    return this.rosters.createRoster(input, actor);
+  }
+  deleteRoster(id: string, actor: Actor): Promise<Roster> {
+    return this.rosters.deleteRoster(id, actor);
+  }
+  createAbsence(input: CreateAbsence, actor: Actor): Promise<Absence> {
+    return this.rosters.createAbsence(input, actor);
+  }
+  deleteAbsence(id: string, actor: Actor): Promise<Absence> {
+    return this.rosters.deleteAbsence(id, actor);
+  }
+  importDuty(input: { rosters?: CreateRoster[]; absences?: CreateAbsence[] }, actor: Actor): Promise<number> {
+    return this.rosters.importDuty(input, actor);
   }
 
   /** Returns the token record and its value; the value is kept only as a hash. */

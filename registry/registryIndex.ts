@@ -1,4 +1,6 @@
 import { type ArmingInputs, covers, overlaps } from './arming.ts';
+import { DutyIndex } from './duty/dutyIndex.ts';
+import type { Absence, Roster } from './duty/dutySchemas.ts';
 import { LevelTagCache } from './gridLevelTags.ts';
 import { GridTree } from './gridTree.ts';
 import { type PlatformApp, type PlatformAppRow, publicPlatformApp } from './platformAppSchemas.ts';
@@ -28,6 +30,9 @@ export interface RegistrySnapshot {
   platformApps?: PlatformAppRow[];
   /** Models an admin added, and shipped ones an admin edited. */
   models: SensorModel[];
+  /** Duty rosters and absences (absent from stores that predate them). */
+  rosters?: Roster[];
+  absences?: Absence[];
 }
 
 /**
@@ -47,6 +52,8 @@ export class RegistryIndex {
   private readonly levelTags = new LevelTagCache(this.tree);
   /** Policies per grid node and what is in force where (kept in step by commands/policyCommands.ts). */
   readonly policies = new PolicyIndex(this.tree);
+  /** Duty rosters by node and absences by worker (kept in step by commands/rosterCommands.ts). */
+  readonly duty = new DutyIndex();
   private readonly workers = new Map<string, Worker>();
   private readonly households = new Map<string, Household>();
   private readonly sensors = new Map<string, SensorRow>();
@@ -78,6 +85,8 @@ export class RegistryIndex {
     for (const w of snap.windows) this.putWindow(w);
     for (const p of snap.policies) this.policies.put(p);
     for (const a of snap.platformApps ?? []) this.putPlatformApp(a);
+    for (const r of snap.rosters ?? []) this.duty.putRoster(r);
+    for (const a of snap.absences ?? []) this.duty.putAbsence(a);
     // Nothing this service writes makes a cycle; one already stored (a hand edit, an older version)
     // is reported here, at load and at every reload, and the walks treat its closing link as broken.
     this.tree.auditCycles();
@@ -86,6 +95,7 @@ export class RegistryIndex {
   clear(): void {
     this.tree.clear();
     this.policies.clear();
+    this.duty.clear();
     for (const map of [
       this.workers,
       this.households,

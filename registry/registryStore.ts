@@ -16,6 +16,7 @@ import type { PlatformAppStore } from './commands/platformAppCommands.ts';
 import type { PolicyStore } from './commands/policyCommands.ts';
 import type { PurgeStore } from './commands/purgeCommand.ts';
 import type { QuarantineStore } from './commands/quarantineCommands.ts';
+import type { RosterStore } from './commands/rosterCommands.ts';
 import type { SecretHashStore } from './commands/secretHashCommands.ts';
 import type { SensorStore } from './commands/sensorCommands.ts';
 import type { SessionStore } from './commands/sessionCommands.ts';
@@ -43,6 +44,7 @@ export interface EntityStore
     SecretHashStore,
     QuarantineStore,
     WindowStore,
+    RosterStore,
     PolicyStore,
     ImportStore {}
 

@@ -4,6 +4,7 @@
  * JSON text from SQLite, as booleans and jsonb from PostgreSQL; both are read here.
  */
 import type { DoorEventRecord, SealState } from '../core/sealState.ts';
+import type { Absence, Roster } from '../registry/duty/dutySchemas.ts';
 import type { PlatformAppRow } from '../registry/platformAppSchemas.ts';
 import type { GridPolicy, PolicyOverrides } from '../registry/policy/policyFields.ts';
 import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../registry/schemas.ts';
@@ -147,4 +148,22 @@ export const platformAppRow = (r: Row): PlatformAppRow => ({
   sensorIds: jsonColumn<string[]>(r.sensor_ids),
   devices: jsonColumn<Record<string, string>>(r.devices),
   createdAt: r.created_at as number,
+});
+
+export const roster = (r: Row): Roster => ({
+  id: r.id as string,
+  gridId: r.grid_id as string,
+  workerId: r.worker_id as string,
+  start: Number(r.start_at),
+  end: Number(r.end_at),
+  createdAt: Number(r.created_at),
+});
+
+export const absence = (r: Row): Absence => ({
+  id: r.id as string,
+  workerId: r.worker_id as string,
+  substituteId: r.substitute_id as string,
+  start: Number(r.start_at),
+  end: Number(r.end_at),
+  createdAt: Number(r.created_at),
 });

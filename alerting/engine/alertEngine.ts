@@ -4,7 +4,7 @@ import type { OutboxRow, StoredAlert, StoredAnnouncement, Written } from '../ale
 import { RobotRateGate } from '../notifiers/robotRateLimit.ts';
 import { OfflineTracker } from '../offlineTracker.ts';
 import { RecipientLimiter } from '../recipientLimiter.ts';
-import { OrgChart } from '../routing.ts';
+import { dutyLookupOf, OrgChart } from '../routing.ts';
 import { AlertMemory } from './alertMemory.ts';
 import type { AlertView } from './alertView.ts';
 import { type AnnouncementInput, Announcements } from './announcements.ts';
@@ -58,7 +58,7 @@ export class AlertEngine {
     });
     this.c = {
       o,
-      org: new OrgChart(o.registry.tree, (id) => o.registry.workersAt(id)),
+      org: new OrgChart(o.registry.tree, (id) => o.registry.workersAt(id), dutyLookupOf(o.registry)),
       queue,
       memory,
       announcements: new Announcements(o, queue),

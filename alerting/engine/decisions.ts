@@ -225,7 +225,7 @@ export class Decisions {
   ): void {
     const { org, o } = this.c;
     const chain = escalates(alert.severity) ? escalationChain(org, alert.gridId) : [];
-    const route = initialRoute(org, alert);
+    const route = initialRoute(org, alert, now);
     const t = createAlert(
       alert,
       randomUUID(),

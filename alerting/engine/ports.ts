@@ -11,6 +11,10 @@ import type { Worker } from '../routing.ts';
 export interface AlertingRegistry {
   readonly tree: GridTree<TreeNode>;
   workersAt(gridId: string): readonly Worker[];
+  /** Who is on duty for the node at `at` by the rosters (nearest first); absent: nobody rostered. */
+  onDutyAt?(gridId: string, at: number): readonly Worker[];
+  /** The substitute of a worker away at `at`, one step; absent: nobody away. */
+  substituteOf?(workerId: string, at: number): Worker | undefined;
   household(
     id: string,
   ): { id: string; gridId: string; address: string | null; purgedAt?: number | null } | undefined;

@@ -272,7 +272,7 @@ export class Sweeps {
       if (a0.nextEscalationAt === undefined || a0.nextEscalationAt > now) continue;
       const a = memory.current(batch, a0.id) ?? a0;
       const steps = this.c.policies.escalationStepsAt(a.gridId);
-      const d = dueEscalation(a, escalationChain(org, a.gridId), steps, now);
+      const d = dueEscalation(a, escalationChain(org, a.gridId, now), steps, now);
       if (!d) {
         // Nobody above any more (the chain changed): stop waiting.
         const { nextEscalationAt: _, ...rest } = a;

@@ -54,6 +54,12 @@ export function csvRoutes(table: RouteTable, { registry }: ApiDeps): void {
         );
         return { entity, imported };
       }
+      if (entity === 'rosters' || entity === 'absences') {
+        return {
+          entity,
+          imported: await registry.importDuty({ [entity]: check.bodies as never }, principal),
+        };
+      }
       const result = await registry.importRecords({ [entity]: check.bodies });
       return { entity, imported: result.count, ...(entity === 'sensors' ? { secrets: result.secrets } : {}) };
     },

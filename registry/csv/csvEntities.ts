@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { createAbsenceBody, createRosterBody } from '../duty/dutySchemas.ts';
 import { gridPolicyRow, POLICY_FIELDS, writtenPolicy } from '../policy/policyFields.ts';
 import type { Registry } from '../registry.ts';
 import {
@@ -105,6 +106,29 @@ export const CSV_ENTITIES = {
           })),
       );
     },
+  },
+  // Duty rosters and absences (issue 17.4): times as in the API, RFC 3339 with an offset.
+  rosters: {
+    columns: ['gridId', 'workerId', 'start', 'end'],
+    optional: [],
+    schema: createRosterBody,
+    toBody: (v) => present(v, ['gridId', 'workerId', 'start', 'end']),
+    exportRows: (r) =>
+      r.allRosters().map((x) => ({
+        scope: x.gridId,
+        row: { gridId: x.gridId, workerId: x.workerId, start: iso(x.start), end: iso(x.end) },
+      })),
+  },
+  absences: {
+    columns: ['workerId', 'start', 'end', 'substituteId'],
+    optional: [],
+    schema: createAbsenceBody,
+    toBody: (v) => present(v, ['workerId', 'start', 'end', 'substituteId']),
+    exportRows: (r) =>
+      r.allAbsences().map((a) => ({
+        scope: r.worker(a.workerId)?.gridId ?? null,
+        row: { workerId: a.workerId, start: iso(a.start), end: iso(a.end), substituteId: a.substituteId },
+      })),
   },
   policies: {
     // One row per node that sets a policy: the fields it sets, the empty cells it inherits.

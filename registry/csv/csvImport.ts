@@ -142,6 +142,7 @@ function checkReferences(
     return { column: 'id', message: `'${id}' appears twice in the file` };
   const gridExists = (g: string) => registry.gridNode(g) !== undefined;
   const householdExists = (h: string) => registry.household(h) !== undefined;
+  const workerExists = (w: string) => registry.worker(w) !== undefined;
   switch (entity) {
     case 'grid':
       if (registry.gridNode(id as string))
@@ -212,6 +213,18 @@ function checkReferences(
         return { column: 'householdId', message: `household '${b.householdId}' does not exist` };
       }
       return null;
+    case 'rosters':
+      if (!gridExists(b.gridId as string))
+        return { column: 'gridId', message: `grid node '${b.gridId}' does not exist` };
+      return workerExists(b.workerId as string)
+        ? null
+        : { column: 'workerId', message: `worker '${b.workerId}' does not exist` };
+    case 'absences':
+      if (!workerExists(b.workerId as string))
+        return { column: 'workerId', message: `worker '${b.workerId}' does not exist` };
+      return workerExists(b.substituteId as string)
+        ? null
+        : { column: 'substituteId', message: `worker '${b.substituteId}' does not exist` };
     case 'policies': {
       // One row per node: a second row for it would leave which one wins to the order of the file.
       const gridId = b.gridId as string;
@@ -244,7 +257,10 @@ function unknownReference(
         ? { column: 'gridId', message: `grid node '${b.gridId}' does not exist` }
         : { column: 'householdId', message: `household '${b.householdId}' does not exist` };
     case 'policies':
+    case 'rosters':
       return { column: 'gridId', message: `grid node '${b.gridId}' does not exist` };
+    case 'absences':
+      return { column: 'workerId', message: `worker '${b.workerId}' does not exist` };
   }
 }
 
@@ -271,6 +287,9 @@ function gridOf(
     case 'windows':
       return (b.gridId as string | undefined) ?? registry.household(b.householdId as string)?.gridId ?? null;
     case 'policies':
+    case 'rosters':
       return b.gridId as string;
+    case 'absences':
+      return registry.worker(b.workerId as string)?.gridId ?? null;
   }
 }

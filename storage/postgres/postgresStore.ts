@@ -10,6 +10,7 @@ import type { ImportRecords } from '../../registry/commands/importCommand.ts';
 import type { SessionStore } from '../../registry/commands/sessionCommands.ts';
 import type { TokenRevocation } from '../../registry/commands/tokenCommands.ts';
 import type { UserStore } from '../../registry/commands/userCommands.ts';
+import type { Absence, Roster } from '../../registry/duty/dutySchemas.ts';
 import { cycleRefusal } from '../../registry/gridCycle.ts';
 import type { PlatformAppRow } from '../../registry/platformAppSchemas.ts';
 import type { GridPolicy } from '../../registry/policy/policyFields.ts';
@@ -21,6 +22,7 @@ import type { SensorModel } from '../../registry/sensorModels.ts';
 import type { GatewayRow, SensorRow, TokenRow } from '../../registry/storedRecords.ts';
 import { auditValues, INSERT_AUDIT_COLUMNS } from '../auditSql.ts';
 import {
+  absence,
   doorEvent,
   gridNode,
   gridPolicy,
@@ -29,6 +31,7 @@ import {
   platformAppRow,
   quarantine,
   type Row,
+  roster,
   sealState,
   sensor,
   sensorModel,
@@ -45,6 +48,7 @@ import { commitIngestGroup } from './ingestCommit.ts';
 import { upsertSensorModelPostgres } from './modelWrites.ts';
 import type { Pool } from './openPool.ts';
 import { PostgresPlatformAppWrites } from './platformAppWrites.ts';
+import { PostgresRosterWrites } from './rosterWrites.ts';
 import { replaceSensorPostgres } from './sensorReplace.ts';
 import { PostgresUserWrites } from './userWrites.ts';
 
@@ -69,11 +73,13 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
   ) {
     this.gateways = new PostgresGatewayWrites(pool, (fn) => this.tx(fn));
     this.platformApps = new PostgresPlatformAppWrites((fn) => this.tx(fn));
+    this.rosters = new PostgresRosterWrites((fn) => this.tx(fn));
     this.users = new PostgresUserWrites(pool, (fn) => this.tx(fn));
   }
 
   private readonly gateways: PostgresGatewayWrites;
   private readonly platformApps: PostgresPlatformAppWrites;
+  private readonly rosters: PostgresRosterWrites;
   private readonly users: PostgresUserWrites;
 
   /** Runs `fn` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
@@ -127,6 +133,8 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
         windows: (await all('SELECT * FROM windows ORDER BY start_at, id COLLATE "C"')).map(window),
         policies: (await all('SELECT * FROM grid_policies ORDER BY grid_id COLLATE "C"')).map(gridPolicy),
         platformApps: (await all('SELECT * FROM platform_apps ORDER BY id COLLATE "C"')).map(platformAppRow),
+        rosters: (await all('SELECT * FROM rosters ORDER BY start_at, id COLLATE "C"')).map(roster),
+        absences: (await all('SELECT * FROM absences ORDER BY start_at, id COLLATE "C"')).map(absence),
         models: (await all('SELECT * FROM sensor_models ORDER BY id COLLATE "C"')).map(sensorModel),
       };
     }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -191,6 +199,22 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
   }
   auditPage(query: AuditQuery): Promise<{ items: AuditRecord[]; total: number }> {
     return this.gateways.auditPage(query);
+  }
+
+  insertRoster(r: Roster, audit: AuditEntry): Promise<void> {
+    return this.rosters.insertRoster(r, audit);
+  }
+  deleteRoster(id: string, audit: AuditEntry): Promise<void> {
+    return this.rosters.delete('rosters', id, audit);
+  }
+  insertAbsence(a: Absence, audit: AuditEntry): Promise<void> {
+    return this.rosters.insertAbsence(a, audit);
+  }
+  deleteAbsence(id: string, audit: AuditEntry): Promise<void> {
+    return this.rosters.delete('absences', id, audit);
+  }
+  importDuty(records: { rosters: Roster[]; absences: Absence[] }, audit: AuditEntry[]): Promise<void> {
+    return this.rosters.importAll(records, audit);
   }
 
   insertPlatformApp(a: PlatformAppRow, audit: AuditEntry): Promise<void> {

@@ -171,6 +171,39 @@ const REGISTRY: Table[] = [
     ],
   },
   {
+    // Duty rosters (registry/duty/dutySchemas.ts): a worker on duty for a node's subtree in
+    // [start_at, end_at). No foreign keys: deleting a worker or a node keeps the record of who was
+    // on duty, and routing skips entries that name someone no longer there.
+    name: 'rosters',
+    columns: [
+      text('id'),
+      text('grid_id'),
+      text('worker_id'),
+      integer('start_at'),
+      integer('end_at'),
+      createdAt,
+    ],
+    primaryKey: ['id'],
+    checks: ['end_at > start_at'],
+    indexes: [{ name: 'rosters_grid', table: 'rosters', columns: ['grid_id'] }],
+  },
+  {
+    // Absences: the worker is away in [start_at, end_at) and substitute_id covers (no foreign keys,
+    // as rosters).
+    name: 'absences',
+    columns: [
+      text('id'),
+      text('worker_id'),
+      text('substitute_id'),
+      integer('start_at'),
+      integer('end_at'),
+      createdAt,
+    ],
+    primaryKey: ['id'],
+    checks: ['end_at > start_at', 'substitute_id <> worker_id'],
+    indexes: [{ name: 'absences_worker', table: 'absences', columns: ['worker_id'] }],
+  },
+  {
     name: 'tokens',
     columns: [
       text('id'),

@@ -206,6 +206,42 @@ export const STEPS: readonly Step[] = [
   },
   {
     version: 108,
+    name: 'duty rosters and absences (issue 17.4)',
+    ops: [
+      createTable({
+        name: 'rosters',
+        columns: [
+          text('id'),
+          text('grid_id'),
+          text('worker_id'),
+          integer('start_at'),
+          integer('end_at'),
+          integer('created_at'),
+        ],
+        primaryKey: ['id'],
+        checks: ['end_at > start_at'],
+        indexes: [],
+      }),
+      createIndex({ name: 'rosters_grid', table: 'rosters', columns: ['grid_id'] }),
+      createTable({
+        name: 'absences',
+        columns: [
+          text('id'),
+          text('worker_id'),
+          text('substitute_id'),
+          integer('start_at'),
+          integer('end_at'),
+          integer('created_at'),
+        ],
+        primaryKey: ['id'],
+        checks: ['end_at > start_at', 'substitute_id <> worker_id'],
+        indexes: [],
+      }),
+      createIndex({ name: 'absences_worker', table: 'absences', columns: ['worker_id'] }),
+    ],
+  },
+  {
+    version: 109,
     name: 'Daily reports archive (one per grid node and local day)',
     ops: [
       createTable({

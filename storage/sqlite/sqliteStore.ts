@@ -10,6 +10,7 @@ import type { ImportRecords } from '../../registry/commands/importCommand.ts';
 import type { SessionStore } from '../../registry/commands/sessionCommands.ts';
 import type { TokenRevocation } from '../../registry/commands/tokenCommands.ts';
 import type { UserStore } from '../../registry/commands/userCommands.ts';
+import type { Absence, Roster } from '../../registry/duty/dutySchemas.ts';
 import { cycleRefusal } from '../../registry/gridCycle.ts';
 import type { PlatformAppRow } from '../../registry/platformAppSchemas.ts';
 import type { GridPolicy } from '../../registry/policy/policyFields.ts';
@@ -21,6 +22,7 @@ import type { SensorModel } from '../../registry/sensorModels.ts';
 import type { GatewayRow, SensorRow, TokenRow } from '../../registry/storedRecords.ts';
 import { auditValues, INSERT_AUDIT_COLUMNS } from '../auditSql.ts';
 import {
+  absence,
   doorEvent,
   gridNode,
   gridPolicy,
@@ -29,6 +31,7 @@ import {
   platformAppRow,
   quarantine,
   type Row,
+  roster,
   sealState,
   sensor,
   sensorModel,
@@ -42,6 +45,7 @@ import { SqliteGatewayWrites } from './gatewayWrites.ts';
 import { upsertSensorModelSqlite } from './modelWrites.ts';
 import type { Db } from './openDatabase.ts';
 import { SqlitePlatformAppWrites } from './platformAppWrites.ts';
+import { SqliteRosterWrites } from './rosterWrites.ts';
 import { replaceSensorSqlite } from './sensorReplace.ts';
 import { SqliteUserWrites } from './userWrites.ts';
 
@@ -62,11 +66,13 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
   private readonly commitTx;
   private readonly gateways: SqliteGatewayWrites;
   private readonly platformApps: SqlitePlatformAppWrites;
+  private readonly rosters: SqliteRosterWrites;
   private readonly users: SqliteUserWrites;
 
   constructor(private readonly db: Db) {
     this.gateways = new SqliteGatewayWrites(db);
     this.platformApps = new SqlitePlatformAppWrites(db);
+    this.rosters = new SqliteRosterWrites(db);
     this.users = new SqliteUserWrites(db);
     this.upsertState = db.prepare(
       // The EXISTS guard: a sensor removed while its message was in flight leaves no state row behind
@@ -164,6 +170,8 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
       windows: all('SELECT * FROM windows ORDER BY start_at').map(window),
       policies: all('SELECT * FROM grid_policies ORDER BY grid_id').map(gridPolicy),
       platformApps: all('SELECT * FROM platform_apps ORDER BY id').map(platformAppRow),
+      rosters: all('SELECT * FROM rosters ORDER BY start_at, id').map(roster),
+      absences: all('SELECT * FROM absences ORDER BY start_at, id').map(absence),
       models: all('SELECT * FROM sensor_models ORDER BY id').map(sensorModel),
     };
   }
@@ -219,6 +227,22 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
   }
   async auditPage(query: AuditQuery): Promise<{ items: AuditRecord[]; total: number }> {
     return this.gateways.auditPage(query);
+  }
+
+  async insertRoster(r: Roster, audit: AuditEntry): Promise<void> {
+    this.rosters.insertRoster(r, audit);
+  }
+  async deleteRoster(id: string, audit: AuditEntry): Promise<void> {
+    this.rosters.delete('rosters', id, audit);
+  }
+  async insertAbsence(a: Absence, audit: AuditEntry): Promise<void> {
+    this.rosters.insertAbsence(a, audit);
+  }
+  async deleteAbsence(id: string, audit: AuditEntry): Promise<void> {
+    this.rosters.delete('absences', id, audit);
+  }
+  async importDuty(records: { rosters: Roster[]; absences: Absence[] }, audit: AuditEntry[]): Promise<void> {
+    this.rosters.importAll(records, audit);
   }
 
   async insertPlatformApp(a: PlatformAppRow, audit: AuditEntry): Promise<void> {

@@ -29,7 +29,12 @@ const iso = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
 /** Breach alerts raised in the set-up, one per grid. */
 const alertIds = { A: '', B: '' };
 /** A quarantine and a window in each grid, made in the set-up. */
-const scheduleIds = { quarantineA: '', quarantineB: '', windowA: '', windowB: '' };
+const scheduleIds = { quarantineA: '', quarantineB: '', windowA: '', windowB: '', rosterB: '', absenceB: '' };
+/** A span ten days ahead: roster entries and absences made here change no routing of this test. */
+const later = (n: number) => ({
+  start: iso(864_000_000 + n * 3_600_000),
+  end: iso(864_000_000 + (n + 1) * 3_600_000),
+});
 /** The whole-grid initial admin token's id, found in the set-up. */
 const tokenIds = { initialAdmin: '' };
 /** A person who signs in, in each grid, made in the set-up. */
@@ -281,6 +286,48 @@ const ROUTES: Record<string, RouteCase> = {
     inScope: () => ({ path: `/api/windows/${scheduleIds.windowA}` }),
     outOfScope: () => ({ path: `/api/windows/${scheduleIds.windowB}` }),
   },
+  // Rosters and absences name their node and workers in the body: outside the scope is a 400, as unknown.
+  'POST /api/rosters': {
+    roles: ['admin', 'monitor'],
+    inScope: (n) => ({ path: '/api/rosters', body: { gridId: 'A', workerId: 'worker-a', ...later(n) } }),
+    outOfScope: (n) => ({ path: '/api/rosters', body: { gridId: 'B', workerId: 'worker-b', ...later(n) } }),
+  },
+  'GET /api/rosters': {
+    roles: ALL,
+    inScope: () => ({ path: '/api/rosters' }),
+    listMustNotMention: 'worker-b',
+  },
+  'DELETE /api/rosters/:id': {
+    roles: ['admin', 'monitor'],
+    inScope: (n) => ({ path: `/api/rosters/none-${n}` }),
+    outOfScope: () => ({ path: `/api/rosters/${scheduleIds.rosterB}` }),
+  },
+  'POST /api/absences': {
+    roles: ['admin', 'monitor'],
+    inScope: (n) => ({
+      path: '/api/absences',
+      body: { workerId: 'worker-a', substituteId: 'worker-a2', ...later(n) },
+    }),
+    outOfScope: (n) => ({
+      path: '/api/absences',
+      body: { workerId: 'worker-b', substituteId: 'worker-b2', ...later(n) },
+    }),
+  },
+  'GET /api/absences': {
+    roles: ALL,
+    inScope: () => ({ path: '/api/absences' }),
+    listMustNotMention: 'worker-b',
+  },
+  'DELETE /api/absences/:id': {
+    roles: ['admin', 'monitor'],
+    inScope: (n) => ({ path: `/api/absences/none-${n}` }),
+    outOfScope: () => ({ path: `/api/absences/${scheduleIds.absenceB}` }),
+  },
+  'GET /api/grid/:gridId/duty': {
+    roles: ALL,
+    inScope: () => ({ path: '/api/grid/A/duty' }),
+    outOfScope: () => ({ path: '/api/grid/B/duty' }),
+  },
   'POST /api/tokens': {
     roles: ['admin'],
     inScope: (n) => ({ path: '/api/tokens', body: { role: 'monitor', gridId: 'A', name: `t${n}` } }),
@@ -457,6 +504,8 @@ const unknownIds = (): [string, string][] => [
   [alertIds.B, 'alert-z'],
   [scheduleIds.quarantineB, 'quarantine-z'],
   [scheduleIds.windowB, 'window-z'],
+  [scheduleIds.rosterB, 'roster-z'],
+  [scheduleIds.absenceB, 'absence-z'],
   [tokenIds.initialAdmin, 'token-z'],
   ['pa-b', 'pa-z'],
   ['gw-b', 'gw-z'],
@@ -540,6 +589,16 @@ describe('security', () => {
       const w = { householdId: h, start: iso(7_200_000), end: iso(7_300_000), reason: '送餐', by: 'set-up' };
       scheduleIds[`window${key}`] = (await svc.api('POST', '/api/windows', w)).body.id;
     }
+    // A second worker in each grid (after the alerts, which they do not change), grid B's roster
+    // entry and absence, ten days ahead.
+    await svc.api('POST', '/api/workers', { id: 'worker-a2', name: 'wa2', gridId: 'A', role: 'worker' });
+    await svc.api('POST', '/api/workers', { id: 'worker-b2', name: 'wb2', gridId: 'B', role: 'worker' });
+    scheduleIds.rosterB = (
+      await svc.api('POST', '/api/rosters', { gridId: 'B', workerId: 'worker-b', ...later(0) })
+    ).body.id;
+    scheduleIds.absenceB = (
+      await svc.api('POST', '/api/absences', { workerId: 'worker-b', substituteId: 'worker-b2', ...later(0) })
+    ).body.id;
     for (const role of ROLES) {
       const t = await svc.api('POST', '/api/tokens', { role, gridId: 'A', name: `${role} of A` });
       tokens[role] = t.body.token;
@@ -654,7 +713,13 @@ describe('security', () => {
           // A CSV import refuses rows outside the scope as a whole: 400 with the row named. A
           // gateway's list of sensors is a body field: unknown ones are a 400 as well.
           const expected =
-            req.csv !== undefined || route === 'POST /api/gateways' || route === 'POST /api/platform-apps'
+            req.csv !== undefined ||
+            [
+              'POST /api/gateways',
+              'POST /api/platform-apps',
+              'POST /api/rosters',
+              'POST /api/absences',
+            ].includes(route)
               ? 400
               : 404;
           expect(outside.status, `${route} as ${role} into grid B: ${outside.text}`).toBe(expected);

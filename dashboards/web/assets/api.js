@@ -73,6 +73,7 @@ export function createApi(getToken, getCsrfToken = () => null) {
     seal: (sensorId) => request('GET', `/api/seals/${id(sensorId)}`),
     history: (sensorId) => request('GET', `/api/seals/${id(sensorId)}/history?limit=50`),
     workers: () => request('GET', '/api/workers?limit=1000'),
+    duty: (gridId) => request('GET', `/api/grid/${id(gridId)}/duty`),
     alerts: async (status) => listOf(await request('GET', `/api/alerts?status=${id(status)}`)),
     ack: (alertId) => request('POST', `/api/alerts/${id(alertId)}/ack`, {}),
     resolve: (alertId, outcome, note) =>

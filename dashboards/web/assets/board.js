@@ -7,6 +7,7 @@ import { AlertQueue } from './alerts.js';
 import { ApiError } from './api.js';
 import { createHistoryDialog, createResolveDialog, reasonOf } from './dialogs.js';
 import { setText } from './dom.js';
+import { createDutyLine } from './duty.js';
 import { buildGrid } from './grid.js';
 import { t } from './i18n.js';
 import { renderKpis } from './kpis.js';
@@ -87,6 +88,7 @@ export function createBoard({ api, getToken, onUnauthorized }) {
     }
     return false;
   };
+  const duty = createDutyLine({ api, element: $('duty-line'), failed });
 
   // ── alerts ────────────────────────────────────────────────────────────
   const describe = (alert) => {
@@ -298,6 +300,7 @@ export function createBoard({ api, getToken, onUnauthorized }) {
     sealsState = id ? 'loading' : 'idle';
     renderOverview();
     renderSeals();
+    void duty.show(id);
     if (id) void loadSeals();
   }
 
@@ -481,6 +484,7 @@ export function createBoard({ api, getToken, onUnauthorized }) {
     every(() => {
       scheduleOverview();
       if (selectedId && sealsState === 'ready') void loadSeals();
+      void duty.refresh();
     }, REFRESH_MS);
   }
 
@@ -503,6 +507,7 @@ export function createBoard({ api, getToken, onUnauthorized }) {
   function relabel() {
     renderOverview();
     renderSeals();
+    duty.relabel();
     renderAlertMeta();
     queue.render(true);
     renderConnection();

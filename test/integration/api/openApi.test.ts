@@ -168,6 +168,8 @@ describe('the OpenAPI document at /docs/json and the page at /docs', () => {
         'GET /api/grid',
         'GET /api/households',
         'GET /api/platform-apps',
+        'GET /api/absences',
+        'GET /api/rosters',
         'GET /api/reports',
         'GET /api/seals',
         'GET /api/sensors',

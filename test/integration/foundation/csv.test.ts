@@ -4,7 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService } from '../../helpers/service.ts';
 
 const EXAMPLES = resolve(import.meta.dirname, '../../../examples/quwo-county');
-const ORDER = ['grid', 'workers', 'households', 'sensors', 'quarantines', 'windows'] as const;
+const ORDER = [
+  'grid',
+  'workers',
+  'households',
+  'sensors',
+  'quarantines',
+  'windows',
+  'rosters',
+  'absences',
+] as const;
 
 describe('CSV import and export', () => {
   let svc: Awaited<ReturnType<typeof startService>>;
@@ -130,6 +139,44 @@ describe('CSV import and export', () => {
     expect(wrong.body.error.details[0]).toMatchObject({ line: 1 });
     expect(wrong.body.error.details[0].message).toMatch(/missing columns: gridId; unknown columns: grid/);
     expect((await importCsv('nonsense', 'a\n1\n')).status).toBe(404);
+  });
+
+  it('rosters and absences: imported with their offsets, each row audited; a bad row refuses the file; exported back', async () => {
+    // The example county's files were imported by the first test.
+    const rosters = (await svc.api('GET', '/api/rosters')).body.items as Array<Record<string, string>>;
+    expect(rosters.map((r) => [r.gridId, r.workerId, r.start, r.end])).toEqual([
+      ['shicun', 'w-li', '2026-11-24T14:00:00.000Z', '2026-11-24T22:00:00.000Z'],
+      ['dongcun', 'w-wang', '2026-11-25T14:00:00.000Z', '2026-11-25T22:00:00.000Z'],
+    ]);
+    const audit = (await svc.api('GET', '/api/audit?entity=roster')).body as Array<{ action: string }>;
+    expect(audit.map((e) => e.action)).toEqual(['import', 'import']);
+    expect((await svc.api('GET', '/api/absences')).body.items).toMatchObject([
+      { workerId: 'w-zhao', substituteId: 'w-wang' },
+    ]);
+
+    const bad = [
+      'workerId,start,end,substituteId',
+      'w-li,2026-12-01T00:00:00+08:00,2026-12-02T00:00:00+08:00,w-li',
+      'w-li,2026-12-01T00:00:00+08:00,2026-12-02T00:00:00+08:00,nobody',
+      'w-li,2026-12-02T00:00:00+08:00,2026-12-01T00:00:00+08:00,w-wang',
+      'w-li,2026-12-01T00:00:00+08:00,2026-12-02T00:00:00+08:00,w-wang',
+    ].join('\n');
+    const refused = await importCsv('absences', bad);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details).toEqual([
+      {
+        line: 2,
+        column: 'substituteId',
+        message: 'the substitute must be someone other than the absent worker',
+      },
+      { line: 3, column: 'substituteId', message: "worker 'nobody' does not exist" },
+      { line: 4, column: 'end', message: 'end must be after start' },
+    ]);
+    expect((await svc.api('GET', '/api/absences')).body.total).toBe(1);
+
+    const exported = await exportCsv('rosters');
+    expect(exported.text).toContain('shicun,w-li,2026-11-24T14:00:00.000Z,2026-11-24T22:00:00.000Z');
+    expect((await exportCsv('absences')).text).toContain('w-zhao,');
   });
 
   it('exports neutralise formulas and keep the caller’s scope; a scoped admin cannot import outside it', async () => {

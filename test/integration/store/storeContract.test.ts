@@ -226,6 +226,8 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
       policies: [],
       platformApps: [],
       models: [],
+      rosters: [],
+      absences: [],
     });
     expect(await store.loadSealStates()).toEqual([]);
     expect(await store.countTokens()).toBe(0);
@@ -320,6 +322,43 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
     await store.deletePlatformApp('on', audit('on', 'delete'));
     expect((await store.loadRegistry()).platformApps).toEqual([app('B-ct', 'ctwing')]);
     expect(await entries()).toBe(3);
+  });
+
+  it('rosters and absences: insert and delete with their audit entry, loaded by start; a refused write keeps no entry', async () => {
+    const roster = (id: string, start: number) => ({
+      id,
+      gridId: 'g',
+      workerId: 'w1',
+      start,
+      end: start + 8 * 3_600_000,
+      createdAt: T,
+    });
+    const absence = { id: 'a1', workerId: 'w1', substituteId: 'w2', start: T, end: T + 1, createdAt: T };
+    const audit = (entity: string, id: string, action: string) =>
+      auditEntry(T, { name: 'contract test' }, { entity, entityId: id, action, gridId: 'g' }, null, null);
+    const entries = async (entity: string) => (await store.auditPage({ entity, limit: 10, offset: 0 })).total;
+    await store.insertRoster(roster('r2', T + 10), audit('roster', 'r2', 'create'));
+    await store.insertRoster(roster('r1', T), audit('roster', 'r1', 'create'));
+    await store.insertAbsence(absence, audit('absence', 'a1', 'create'));
+    const snap = await store.loadRegistry();
+    expect(snap.rosters).toEqual([roster('r1', T), roster('r2', T + 10)]);
+    expect(snap.absences).toEqual([absence]);
+    // An end not after the start, a worker as their own substitute, a duplicate id: refused, no entry.
+    await expect(
+      store.insertRoster({ ...roster('r3', T), end: T }, audit('roster', 'r3', 'create')),
+    ).rejects.toThrow();
+    await expect(
+      store.insertAbsence({ ...absence, id: 'a2', substituteId: 'w1' }, audit('absence', 'a2', 'create')),
+    ).rejects.toThrow();
+    await expect(store.insertRoster(roster('r1', T), audit('roster', 'r1', 'create'))).rejects.toThrow();
+    expect(await entries('roster')).toBe(2);
+    expect(await entries('absence')).toBe(1);
+    await store.deleteRoster('r1', audit('roster', 'r1', 'delete'));
+    await store.deleteAbsence('a1', audit('absence', 'a1', 'delete'));
+    const after = await store.loadRegistry();
+    expect(after.rosters?.map((r) => r.id)).toEqual(['r2']);
+    expect(after.absences).toEqual([]);
+    expect(await entries('roster')).toBe(3);
   });
 
   it('the database refuses duplicate ids, unknown references and invalid values, and keeps nothing of them', async () => {

@@ -267,7 +267,11 @@ describe('live page', () => {
         const parent = n.parentElement;
         if (!parent || parent.closest('[hidden], dialog:not([open]), .seal-address, .node-text, #scope-name'))
           continue;
-        if (parent.closest('.lang-btn, .alert-address, .alert-path, .alert-assignee-name, #seals-node'))
+        if (
+          parent.closest(
+            '.lang-btn, .alert-address, .alert-path, .alert-assignee-name, #seals-node, .duty-name',
+          )
+        )
           continue;
         if (/[\u4e00-\u9fff]/.test(n.textContent ?? '')) found.push(n.textContent ?? '');
       }
@@ -486,6 +490,58 @@ describe('live page', () => {
         await screenshot(opened.page, 'wall-1920x1080-alerts-double-en');
       }
     }
+  });
+
+  it('shows who is on duty now for the selected node: the responsible worker, a roster, a substitute (Chinese first)', async () => {
+    const { page, problems } = await open();
+    await selectNode(page, 'dongcun', ['quwo', 'shicun']);
+    await expect.poll(() => page.locator('#duty-line').textContent()).toBe('负责人：王小明');
+    // A night shift on the township, its worker away, covered by 王小明: the line says so.
+    const made: string[] = [];
+    const post = async (path: string, body: unknown) => {
+      const answer = await svc.api('POST', path, body);
+      expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+      made.push(`${path}/${answer.body.id}`);
+    };
+    await svc.api('POST', '/api/workers', {
+      id: 'w-night',
+      name: '夜班李',
+      gridId: 'shicun',
+      role: 'worker',
+    });
+    const span = {
+      start: new Date(Date.now() - 60_000).toISOString(),
+      end: new Date(Date.now() + 3_600_000).toISOString(),
+    };
+    await post('/api/rosters', { gridId: 'shicun', workerId: 'w-night', ...span });
+    await post('/api/absences', { workerId: 'w-night', substituteId: 'w-wang', ...span });
+    try {
+      for (const [name, viewport] of [
+        ['phone-390x844-duty', PHONE],
+        ['wall-1920x1080-duty', WALL],
+      ] as const) {
+        const opened = await open({ viewport });
+        await selectNode(opened.page, 'dongcun', ['quwo', 'shicun']);
+        const line = opened.page.locator('#duty-line');
+        await expect.poll(() => line.textContent()).toMatch(/^值班：王小明（代 夜班李）（至 .+）$/);
+        expect(
+          await opened.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
+        ).toBeLessThanOrEqual(0);
+        await screenshot(opened.page, name, name.startsWith('phone'));
+        if (name.startsWith('wall')) {
+          await opened.page.locator('.lang-btn[data-lang="en"]').click();
+          await expect
+            .poll(() => line.textContent())
+            .toMatch(/^On duty: 王小明 \(covering for 夜班李\) \(until .+\)$/);
+          await opened.page.locator('.lang-btn[data-lang="zh-CN"]').click();
+        }
+        expect(opened.problems.errors).toEqual([]);
+      }
+    } finally {
+      for (const path of made) await svc.api('DELETE', path);
+      await svc.api('DELETE', '/api/workers/w-night');
+    }
+    expect(problems.errors).toEqual([]);
   });
 
   it('recovers by itself after the service restarts, and shows changes made since', async () => {
