@@ -1,4 +1,5 @@
 import type { Alert, AlertChange, AlertStatus, AlertType, Announcement } from './alertModel.ts';
+import type { DailyReport } from './dailyReport.ts';
 import type { Channel } from './notificationPlan.ts';
 import type { Notification } from './notifiers/types.ts';
 import type { OpenCounter } from './rules/openCount.ts';
@@ -83,6 +84,33 @@ export interface AlertBatch {
   state?: Record<string, string>;
   /** Folded rows now covered by a summary row. */
   summarized?: Array<{ rowId: string; summaryId: string }>;
+  /** Daily reports archived (a node's day written again is replaced: a forced run). */
+  reports?: ArchivedReport[];
+}
+
+/** One archived daily report: a grid node's subtree over one local day (TZ_LOCAL). */
+export interface ArchivedReport {
+  gridId: string;
+  /** `YYYY-MM-DD`, the local day reported on. */
+  day: string;
+  generatedAt: number;
+  report: DailyReport;
+}
+
+export type ArchivedReportEntry = Omit<ArchivedReport, 'report'>;
+
+/** A page of the archive: only the nodes in `gridIds` (null: every node). */
+export interface ReportQuery {
+  gridIds: readonly string[] | null;
+  limit: number;
+  offset: number;
+}
+
+/** The daily reports' archive, for the API and the catch-up after downtime. */
+export interface ReportArchive {
+  /** Newest day first, then by node; only the nodes in `gridIds` (null: every node); and how many in all. */
+  listReports(q: ReportQuery): Promise<{ items: ArchivedReportEntry[]; total: number }>;
+  getReport(gridId: string, day: string): Promise<ArchivedReport | undefined>;
 }
 
 export interface AlertQuery {
@@ -164,4 +192,5 @@ export interface AlertStore
     AlertMemorySource,
     AlertHistory,
     OutboxQueue,
-    AnnounceLinks {}
+    AnnounceLinks,
+    ReportArchive {}

@@ -34,3 +34,22 @@ export function createDailyReportSchedule(
     nextRun: () => task.getNextRun(),
   };
 }
+
+const MINUTE_MS = 60_000;
+
+/**
+ * The latest time at or before `now` (to the minute) the schedule fired or should have fired, looking
+ * back at most `lookbackDays`; null if none. The catch-up after downtime compares it with the archive.
+ */
+export function lastDueAt(cronExpr: string, tz: string, now: number, lookbackDays = 8): number | null {
+  const task = cron.createTask(cronExpr, () => {}, { timezone: tz, name: 'daily-report-due' });
+  try {
+    const oldest = now - lookbackDays * 24 * 60 * MINUTE_MS;
+    for (let t = Math.floor(now / MINUTE_MS) * MINUTE_MS; t > oldest; t -= MINUTE_MS) {
+      if (task.match(new Date(t))) return t;
+    }
+    return null;
+  } finally {
+    void task.destroy();
+  }
+}

@@ -22,6 +22,7 @@ import { modelRoutes } from './routes/models.ts';
 import { pageRoutes } from './routes/page.ts';
 import { platformAppRoutes } from './routes/platformApps.ts';
 import { PLATFORM_PUSH_PREFIX, platformPushRoutes } from './routes/platformPush.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { rosterRoutes } from './routes/rosters.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { sealRoutes } from './routes/seals.ts';
@@ -106,6 +107,7 @@ export function buildApi(
     pageRoutes,
     csvRoutes,
     alertRoutes,
+    reportRoutes,
     ackRoutes,
     announcementRoutes,
     brokerRoutes,

@@ -15,7 +15,8 @@ export interface AlertingOwner {
  */
 const OWNER_PATHS = [
   /^\/api\/alerts(?:[/?]|$)/,
-  /^\/api\/reports\/daily\/run(?:\?|$)/,
+  // The daily reports: the run, the files (they read the engine's open alerts) and the archive.
+  /^\/api\/reports(?:[/?]|$)/,
   /^\/api\/announcements(?:\?|$)/,
   // A new battery re-arms the low-battery alert: the engine's memory of it is the owner's.
   /^\/api\/sensors\/[^/?]+\/battery(?:\?|$)/,

@@ -23,6 +23,10 @@ export interface RouteContext<Body, Params, Query> {
 export interface RawAnswer {
   contentType: string;
   description: string;
+  /** Further media types the same answer comes in (a file in a format the query picks). */
+  alsoAs?: readonly string[];
+  /** When one of the formats is JSON: its schema, documented as application/json. */
+  json?: z.ZodType;
 }
 
 /** One documented answer: JSON of a zod schema (the default is the error shape), or a raw body. */
@@ -238,7 +242,15 @@ function routeSchema(spec: AnyRoute, answers: Answers): RouteSchema {
         content:
           answer instanceof z.ZodType
             ? { 'application/json': { schema: answerJsonSchema(answer) } }
-            : { [answer.contentType]: { schema: { type: 'string' } } },
+            : {
+                ...Object.fromEntries(
+                  [answer.contentType, ...(answer.alsoAs ?? [])].map((t) => [
+                    t,
+                    { schema: { type: 'string' } },
+                  ]),
+                ),
+                ...(answer.json ? { 'application/json': { schema: answerJsonSchema(answer.json) } } : {}),
+              },
       };
   }
   return {

@@ -7,7 +7,8 @@ import { parseVoiceUrl } from '../../core/voiceUrl.ts';
 import { type Clock, DEFAULT_POLICY, type Policy } from '../alertModel.ts';
 import type { AlertStore } from '../alertStore.ts';
 import type { BackoffOptions } from '../backoff.ts';
-import { createDailyReportSchedule } from '../dailyReportSchedule.ts';
+import { createDailyReportSchedule, lastDueAt } from '../dailyReportSchedule.ts';
+import { localDayKey } from '../localTime.ts';
 import type { Locale } from '../notificationTexts.ts';
 import { createEmailNotifier } from '../notifiers/email.ts';
 import { createSmsChannel } from '../notifiers/sms/createSmsChannel.ts';
@@ -21,6 +22,7 @@ import { createWebhookNotifier } from '../notifiers/webhook.ts';
 import { AckFlow } from './ackFlow.ts';
 import { AlertEngine, type AlertEngineOptions } from './alertEngine.ts';
 import { AnnounceFlow } from './announceFlow.ts';
+import { DailyReportArchive } from './dailyReportArchive.ts';
 import { DailyReportJob } from './dailyReportJob.ts';
 import type { AlertingRegistry, AlertTelemetry, SealStates } from './ports.ts';
 import { SmsReplyFlow } from './smsReplyFlow.ts';
@@ -53,6 +55,8 @@ export interface Alerting {
   ack: AckFlow;
   announce: AnnounceFlow;
   report: DailyReportJob;
+  /** Daily reports by local day: on demand, archived by the schedule, summaries to the robots. */
+  reports: DailyReportArchive;
   /** The SMS channel (SMS_URL), for /metrics; null when off. */
   sms: SmsChannel | null;
   /** The voice channel (VOICE_URL), for /metrics; null when off. */
@@ -142,7 +146,7 @@ export function createAlerting(deps: {
   });
   let releaseCodes: (() => void) | null = null;
   const now = () => clock.now();
-  const report = new DailyReportJob({
+  const reportDeps = {
     engine,
     store: deps.store,
     registry: deps.registry,
@@ -150,9 +154,10 @@ export function createAlerting(deps: {
     tz: s.tz,
     now,
     logger,
-    emailOn: notifiers.some((n) => n.channel === 'email'),
     afterQueue: () => engine.deliverNow(),
-  });
+  };
+  const report = new DailyReportJob({ ...reportDeps, emailOn: notifiers.some((n) => n.channel === 'email') });
+  const reports = new DailyReportArchive(reportDeps);
   let schedule: { stop(): Promise<void> } | null = null;
   return {
     engine,
@@ -165,6 +170,7 @@ export function createAlerting(deps: {
       now,
     }),
     report,
+    reports,
     sms,
     voice,
     announceMinutes: policy.announceMinutes,
@@ -179,11 +185,22 @@ export function createAlerting(deps: {
         });
       }
       await engine.start();
+      // start() runs on the alerting owner only (several instances): so does the catch-up.
+      const lastDue = lastDueAt(s.dailyReportCron, s.tz, now());
+      if (
+        await reports.catchUp(lastDue).catch((err) => logger.error({ err }, 'daily report catch-up failed'))
+      ) {
+        // The e-mail is per run day: only a run missed today is still to send.
+        if (lastDue !== null && localDayKey(lastDue, s.tz) === localDayKey(now(), s.tz))
+          await report.run(false);
+      }
       schedule = createDailyReportSchedule(
         s.dailyReportCron,
         s.tz,
-        async () => {
-          await report.run(false);
+        async (firedAt) => {
+          // Independent: the e-mail failing does not keep the archive and robots from their report.
+          const done = await Promise.allSettled([report.run(false), reports.runFor(firedAt.getTime())]);
+          for (const d of done) if (d.status === 'rejected') throw d.reason;
         },
         (err) => logger.error({ err }, 'daily report failed'),
       );

@@ -1,13 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
-import { activeQuarantine } from '../../registry/arming.ts';
-import type { AlertStore, OutboxRow } from '../alertStore.ts';
+import type { OutboxRow } from '../alertStore.ts';
 import { computeDailyReport, dailyReportNotification, renderDailyReport } from '../dailyReport.ts';
 import { localDayKey } from '../localTime.ts';
-import type { Locale } from '../notificationTexts.ts';
-import type { AlertEngine } from './alertEngine.ts';
 import { pendingOutboxRow } from './decisionBatch.ts';
-import type { AlertingRegistry } from './ports.ts';
+import { type ReportJobDeps, reportInputs } from './reportInputs.ts';
 
 const DAY_MS = 24 * 60 * 60_000;
 const LAST_DAY_KEY = 'dailyReport.lastDay';
@@ -19,19 +15,7 @@ const LAST_DAY_KEY = 'dailyReport.lastDay';
  * not send it twice; `force` (the admin route) sends anyway.
  */
 export class DailyReportJob {
-  constructor(
-    private readonly deps: {
-      engine: AlertEngine;
-      store: AlertStore;
-      registry: AlertingRegistry;
-      locale: Locale;
-      tz: string;
-      now: () => number;
-      logger: Logger;
-      emailOn: boolean;
-      afterQueue: () => void;
-    },
-  ) {}
+  constructor(private readonly deps: ReportJobDeps & { emailOn: boolean }) {}
 
   async run(force: boolean): Promise<{ day: string; reports: number; skipped?: 'alreadySent' | 'emailOff' }> {
     const { store, registry, engine, locale, tz, logger } = this.deps;
@@ -43,33 +27,12 @@ export class DailyReportJob {
       logger.warn({ day }, 'daily report not sent: the e-mail channel is off (no SMTP_URL)');
       return { day, reports: 0, skipped: 'emailOff' };
     }
-    const from = to - DAY_MS;
-    const nodes = registry.tree.all();
-    const alerts = await store.list({ openedFrom: from, openedTo: to });
-    const stillOpen = engine.unresolved();
-    const offline = engine.offlineNow(to);
-    const households = registry.allHouseholds().map((h) => {
-      const inputs = registry.armingInputs(h.id);
-      const quarantined = activeQuarantine(inputs, to) !== undefined;
-      const live = registry
-        .sensorsOf(h.id)
-        .some((s) => s.commissioningUntil === null || to >= s.commissioningUntil);
-      return { id: h.id, gridId: h.gridId, sealed: quarantined && live };
-    });
+    const inputs = await reportInputs({ engine, store, registry }, to - DAY_MS, to, to);
     const rows: OutboxRow[] = [];
-    for (const node of nodes) {
+    for (const node of inputs.nodes) {
       const contacts = registry.workersAt(node.id).filter((w) => w.role === 'leader' && w.email);
       if (contacts.length === 0) continue;
-      const report = computeDailyReport({
-        rootId: node.id,
-        nodes,
-        households,
-        alerts,
-        stillOpen,
-        offlineSensors: offline,
-        from,
-        to,
-      });
+      const report = computeDailyReport({ rootId: node.id, ...inputs });
       const rendered = renderDailyReport(report, locale, tz);
       for (const w of contacts) {
         const id = randomUUID();

@@ -4,8 +4,11 @@ import type {
   AlertQuery,
   AlertStore,
   AnnounceLinkUse,
+  ArchivedReport,
+  ArchivedReportEntry,
   OutboxRow,
   PendingBreach,
+  ReportQuery,
   StoredAlert,
   StoredAnnouncement,
   Written,
@@ -23,6 +26,14 @@ import {
   type Row,
   readHistory,
 } from '../alertRows.ts';
+import {
+  archivedReportOf,
+  GET_REPORT,
+  listReportsSql,
+  reportPageOf,
+  reportValues,
+  UPSERT_REPORT,
+} from '../reportRows.ts';
 import { checkOut } from './checkOut.ts';
 import type { Pool } from './openPool.ts';
 
@@ -174,7 +185,20 @@ export class PostgresAlertStore implements AlertStore {
         values: [k, v],
       });
     }
+    for (const r of b.reports ?? []) s.push({ text: UPSERT_REPORT, values: reportValues(r) });
     return s;
+  }
+
+  async listReports(q: ReportQuery): Promise<{ items: ArchivedReportEntry[]; total: number }> {
+    if (q.gridIds !== null && q.gridIds.length === 0) return { items: [], total: 0 };
+    const sql = listReportsSql(q.gridIds !== null, 'SELECT unnest($3::text[])', '$1', '$2');
+    const values = [q.limit, q.offset, ...(q.gridIds !== null ? [q.gridIds] : [])];
+    return reportPageOf(await this.query(sql, values));
+  }
+
+  async getReport(gridId: string, day: string): Promise<ArchivedReport | undefined> {
+    const r = (await this.query(GET_REPORT, [gridId, day]))[0];
+    return r ? archivedReportOf(r) : undefined;
   }
 
   /** All or nothing on one connection. A connection that failed (not a statement) is not reused. */

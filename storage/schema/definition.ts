@@ -505,6 +505,14 @@ const ALERTING: Table[] = [
     primaryKey: ['outbox_id', 'part'],
     indexes: [{ name: 'sms_messages_id', table: 'sms_messages', columns: ['message_id'] }],
   },
+  {
+    // The daily reports' archive: one per grid node and local day (the report's JSON), written in
+    // the transaction that queues its messages, so a day is reported (and sent) once.
+    name: 'daily_reports',
+    columns: [text('grid_id'), text('day'), integer('generated_at'), text('report')],
+    primaryKey: ['grid_id', 'day'],
+    indexes: [{ name: 'daily_reports_day', table: 'daily_reports', columns: [desc('day'), 'grid_id'] }],
+  },
 ];
 
 /** Several instances on one PostgreSQL database; a SQLite file has one instance and needs none of this. */

@@ -240,6 +240,19 @@ export const STEPS: readonly Step[] = [
       createIndex({ name: 'absences_worker', table: 'absences', columns: ['worker_id'] }),
     ],
   },
+  {
+    version: 109,
+    name: 'Daily reports archive (one per grid node and local day)',
+    ops: [
+      createTable({
+        name: 'daily_reports',
+        columns: [text('grid_id'), text('day'), integer('generated_at'), text('report')],
+        primaryKey: ['grid_id', 'day'],
+        indexes: [],
+      }),
+      createIndex({ name: 'daily_reports_day', table: 'daily_reports', columns: [desc('day'), 'grid_id'] }),
+    ],
+  },
 ];
 
 /** The version a database made from the definition is at. */

@@ -4,8 +4,11 @@ import type {
   AlertQuery,
   AlertStore,
   AnnounceLinkUse,
+  ArchivedReport,
+  ArchivedReportEntry,
   OutboxRow,
   PendingBreach,
+  ReportQuery,
   StoredAlert,
   StoredAnnouncement,
   Written,
@@ -23,6 +26,15 @@ import {
   type Row,
   readHistory,
 } from '../alertRows.ts';
+import {
+  archivedReportOf,
+  GET_REPORT,
+  listReportsSql,
+  reportPageOf,
+  reportValues,
+  sqliteParams,
+  UPSERT_REPORT,
+} from '../reportRows.ts';
 import type { Db } from './openDatabase.ts';
 
 /**
@@ -94,6 +106,7 @@ export class SqliteAlertStore implements AlertStore {
         `INSERT INTO engine_state (key, value) VALUES (?, ?)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
       ),
+      upsertReport: db.prepare(sqliteParams(UPSERT_REPORT)),
       getAlert: db.prepare('SELECT * FROM alerts WHERE id = ?'),
       unresolved: db.prepare("SELECT * FROM alerts WHERE status != 'resolved'"),
       changes: db.prepare('SELECT * FROM alert_changes WHERE alert_id = ? ORDER BY seq'),
@@ -167,6 +180,19 @@ export class SqliteAlertStore implements AlertStore {
     for (const a of b.announcements ?? [])
       s.insertAnnouncement.run(a.id, a.householdId, a.start, a.end, a.reason, a.by, a.createdAt);
     for (const [k, v] of Object.entries(b.state ?? {})) s.putState.run(k, v);
+    for (const r of b.reports ?? []) s.upsertReport.run(...reportValues(r));
+  }
+
+  async listReports(q: ReportQuery): Promise<{ items: ArchivedReportEntry[]; total: number }> {
+    if (q.gridIds !== null && q.gridIds.length === 0) return { items: [], total: 0 };
+    const nodes = q.gridIds ?? [];
+    const sql = listReportsSql(q.gridIds !== null, nodes.map(() => '?').join(', '), '?', '?');
+    return reportPageOf(this.db.prepare(sql).all(...nodes, q.limit, q.offset) as Row[]);
+  }
+
+  async getReport(gridId: string, day: string): Promise<ArchivedReport | undefined> {
+    const r = this.db.prepare(sqliteParams(GET_REPORT)).get(gridId, day) as Row | undefined;
+    return r ? archivedReportOf(r) : undefined;
   }
 
   async get(id: string): Promise<StoredAlert | undefined> {

@@ -432,6 +432,17 @@ const ROUTES: Record<string, RouteCase> = {
   },
   // The daily report covers the whole grid: only a whole-grid admin runs it, so every scoped token is refused.
   'POST /api/reports/daily/run': { roles: [], inScope: () => ({ path: '/api/reports/daily/run', body: {} }) },
+  'GET /api/reports/daily': {
+    roles: ALL,
+    inScope: () => ({ path: `/api/reports/daily?gridId=A&date=${iso(0).slice(0, 10)}&format=csv` }),
+    outOfScope: () => ({ path: `/api/reports/daily?gridId=B&date=${iso(0).slice(0, 10)}&format=csv` }),
+  },
+  'GET /api/reports': {
+    roles: ALL,
+    inScope: () => ({ path: '/api/reports' }),
+    outOfScope: () => ({ path: '/api/reports?gridId=B' }),
+    listMustNotMention: '"gridId":"B"',
+  },
   'POST /api/announcements': {
     roles: ['admin', 'monitor', 'worker'],
     inScope: () => ({ path: '/api/announcements', body: { householdId: 'house-a', reason: '倒垃圾' } }),

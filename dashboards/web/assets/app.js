@@ -1,6 +1,7 @@
 import { ApiError, createApi } from './api.js';
 import { createBoard } from './board.js';
 import { getLang, initLang, onLangChange, setLang, t, translateStatic } from './i18n.js';
+import { showReports } from './reports.js';
 import { initTimeZone } from './time.js';
 
 const TOKEN_KEY = 'sealwatch.token';
@@ -81,6 +82,7 @@ function showBoard(overview) {
     },
   });
   board.start(overview);
+  showReports(() => token);
 }
 
 /** Checks the token with GET /api/overview; answers the problem to show, or null. */

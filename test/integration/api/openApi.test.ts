@@ -170,6 +170,7 @@ describe('the OpenAPI document at /docs/json and the page at /docs', () => {
         'GET /api/platform-apps',
         'GET /api/absences',
         'GET /api/rosters',
+        'GET /api/reports',
         'GET /api/seals',
         'GET /api/sensors',
         'GET /api/tokens',
@@ -193,6 +194,7 @@ describe('the OpenAPI document at /docs/json and the page at /docs', () => {
     expect(queryOf('GET /api/seals')).toEqual(expect.arrayContaining(['gridId', 'door', 'online']));
     expect(queryOf('GET /api/households')).toContain('gridId');
     expect(queryOf('GET /api/tokens')).toContain('status');
+    expect(queryOf('GET /api/reports')).toContain('gridId');
     expect(queryOf('GET /api/seals/{sensorId}/history')).toEqual(['limit']);
   });
 

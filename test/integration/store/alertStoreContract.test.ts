@@ -1,53 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AlertChange } from '../../../alerting/alertModel.ts';
-import type { AlertStore, OutboxRow, StoredAlert } from '../../../alerting/alertStore.ts';
-import { openPool, type Pool } from '../../../storage/postgres/openPool.ts';
-import { PostgresAlertStore } from '../../../storage/postgres/postgresAlertStore.ts';
-import { SqliteAlertStore } from '../../../storage/sqlite/alertStore.ts';
-import { openDatabase } from '../../../storage/sqlite/openDatabase.ts';
-import { type PostgresServer, startPostgres } from '../../helpers/postgres.ts';
+import type { OutboxRow, StoredAlert } from '../../../alerting/alertStore.ts';
+import { alertStoreBackends } from '../../helpers/alertStoreBackends.ts';
 
 /**
  * The alert store port (alerting/alertStore.ts) against SQLite and a real PostgreSQL: the same
  * calls must give the same answers. A fresh database per test on both.
  */
-const logger = pino({ level: 'silent' });
+
 /** Epoch ms beyond 2^31 and 2^32: survives neither a 32-bit column nor a float32. */
 const T = Date.parse('2026-03-01T08:00:00Z');
 
-let server: PostgresServer | null = null;
-let databases = 0;
-const pools: Pool[] = [];
-const dir = mkdtempSync(join(tmpdir(), 'sealwatch-alert-contract-'));
-
-beforeAll(async () => {
-  server = await startPostgres();
-}, 60_000);
-afterAll(async () => {
-  for (const p of pools) await p.end();
-  await server?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const BACKENDS: Array<{ name: string; open(): Promise<AlertStore> }> = [
-  {
-    name: 'SQLite',
-    open: async () => new SqliteAlertStore(openDatabase(join(dir, `${++databases}.db`), logger)),
-  },
-  {
-    name: 'PostgreSQL',
-    async open() {
-      const url = await (server as PostgresServer).createDatabase(`alerts_${++databases}`);
-      const pool = await openPool(url, logger, { max: 2 });
-      pools.push(pool);
-      return new PostgresAlertStore(pool);
-    },
-  },
-];
+const BACKENDS = alertStoreBackends('alerts');
 
 const alert = (id: string, over: Partial<StoredAlert> = {}): StoredAlert => ({
   id,
