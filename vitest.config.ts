@@ -25,10 +25,10 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
-          // Two files at a time: most of a file's time is spent waiting on real clocks (offline windows,
-          // escalation steps, restarts), so two overlap well on two cores; more would starve the servers.
+          // Three files at a time: most of a file's time is spent waiting on real clocks (offline windows,
+          // escalation steps, cron minutes, restarts), so they overlap well even on two cores.
           fileParallelism: true,
-          maxWorkers: 2,
+          maxWorkers: 3,
           sequence: { groupOrder: 1 },
         },
       },
