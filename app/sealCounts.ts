@@ -1,4 +1,4 @@
-import { LOW_BATTERY_PCT, type SealState } from '../core/sealState.ts';
+import type { SealState } from '../core/sealState.ts';
 import type { Registry } from '../registry/registry.ts';
 
 /** Fleet-wide numbers for /metrics. Sensors in commissioning are left out of counts. */
@@ -15,7 +15,13 @@ export function sealCounts(
     if (s?.door === 'open') counts.open++;
     if (!s || s.lastSeen === null || !s.online || now - s.lastSeen > registry.offlineAfterMs(sensor))
       counts.offline++;
-    if (s?.battery !== null && s?.battery !== undefined && s.battery < LOW_BATTERY_PCT) counts.lowBattery++;
+    const gridId = registry.household(sensor.householdId)?.gridId;
+    if (
+      s?.battery != null &&
+      gridId !== undefined &&
+      s.battery < registry.lowBatteryThreshold(sensor, gridId)
+    )
+      counts.lowBattery++;
     if (registry.isArmed(sensor.householdId, now)) counts.armed++;
   }
   return counts;

@@ -1,6 +1,3 @@
-/** Below this battery level (percent) a seal counts as low on battery, on the page and in /metrics. */
-export const LOW_BATTERY_PCT = 20;
-
 /** The live state of one seal, as kept by ingest and read by everyone else. */
 export interface SealState {
   sensorId: string;

@@ -196,6 +196,13 @@ export class Registry {
   offlineAfterMs(sensor: { model: string }): number {
     return offlineAfterMs(this.index.modelOf(sensor));
   }
+  /**
+   * Below this battery percent the sensor is low, as alerting judges it: its model's threshold,
+   * else the policy of the node it is at (`gridId`). The page and /metrics count by it too.
+   */
+  lowBatteryThreshold(sensor: { model: string }, gridId: string): number {
+    return this.index.modelOf(sensor).lowBatteryPercent ?? this.index.policies.lowBatteryPercentAt(gridId);
+  }
   /** Its model's low-battery threshold; null: the grid node's policy decides. */
   lowBatteryPercentOf(sensor: { model: string }): number | null {
     return this.index.modelOf(sensor).lowBatteryPercent;

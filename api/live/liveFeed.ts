@@ -1,13 +1,15 @@
 import type { EventBus } from '../../core/eventBus.ts';
 import type { SealCommitted, ServiceEvents } from '../../core/events.ts';
-import { LOW_BATTERY_PCT } from '../../core/sealState.ts';
 import type { Registry } from '../../registry/registry.ts';
 import { sealView } from '../views.ts';
 import type { EventStream } from './eventStream.ts';
 
-/** Only what a monitor would see change goes out; a routine heartbeat does not. */
-function visibleChange({ before, after }: SealCommitted): boolean {
-  const low = (b: number | null) => b !== null && b < LOW_BATTERY_PCT;
+/**
+ * Only what a monitor would see change goes out; a routine heartbeat does not. `lowBelow`: the
+ * sensor's low-battery threshold (its model's, else its node's policy), as the counts use it.
+ */
+function visibleChange({ before, after }: SealCommitted, lowBelow: number): boolean {
+  const low = (b: number | null) => b !== null && b < lowBelow;
   return (
     before.door !== after.door ||
     before.online !== after.online ||
@@ -25,9 +27,8 @@ export function connectLiveFeed(
   clock: { now(): number },
 ): void {
   bus.on('seal.committed', (c) => {
-    if (!visibleChange(c)) return;
     const sensor = registry.sensor(c.after.sensorId);
-    if (!sensor) return;
+    if (!sensor || !visibleChange(c, registry.lowBatteryThreshold(sensor, c.gridId))) return;
     stream.publish('seal', c.gridId, sealView(registry, sensor, c.after, clock.now()));
   });
   bus.on('alert.changed', ({ alert, change }) => stream.publish('alert', alert.gridId, { change, alert }));

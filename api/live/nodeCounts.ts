@@ -1,4 +1,4 @@
-import { LOW_BATTERY_PCT, type SealState } from '../../core/sealState.ts';
+import type { SealState } from '../../core/sealState.ts';
 import type { Registry } from '../../registry/registry.ts';
 
 export interface NodeCounts {
@@ -58,7 +58,8 @@ export function countByNode(
     if (isArmed) c.sealed++;
     if (isArmed && s?.door === 'open') c.open++;
     if (!s?.online || s.lastSeen === null || now - s.lastSeen > registry.offlineAfterMs(sensor)) c.offline++;
-    if (s?.battery !== null && s?.battery !== undefined && s.battery < LOW_BATTERY_PCT) c.lowBattery++;
+    if (s?.battery != null && s.battery < registry.lowBatteryThreshold(sensor, household.gridId))
+      c.lowBattery++;
   }
   for (const alert of openAlerts) {
     const c = ownAt(alert.gridId);

@@ -64,6 +64,11 @@ export class PolicyIndex {
    * The fields set on the node's path, nearest first; the same frozen object until a policy or the
    * tree changes. An unknown node inherits nothing.
    */
+  /** The low-battery threshold in force at a node: one cached lookup, no allocation. */
+  lowBatteryPercentAt(gridId: string): number {
+    return this.overridesAt(gridId).lowBatteryPercent ?? this.defaults.lowBatteryPercent;
+  }
+
   overridesAt(gridId: string): Readonly<PolicyOverrides> {
     return this.resolved(gridId).overrides;
   }
