@@ -6,40 +6,23 @@
  * (api/ownerProxy.ts).
  */
 import { z } from 'zod';
-import { ServiceError } from '../../core/errors.ts';
 import type { ApiDeps } from '../deps.ts';
 import type { RouteTable } from '../routeTable.ts';
-import { cloudPushAnswer, cloudPushBody } from './smsCallbacks.ts';
+import { addCloudPushRoute } from './cloudPush.ts';
 
 const params = z.object({
   vendor: z.enum(['aliyun', 'tencent']).meta({ description: 'the cloud VOICE_URL names' }),
 });
 
 export function voiceCallbackRoutes(table: RouteTable, { alerting }: ApiDeps): void {
-  table.add({
-    method: 'POST',
+  addCloudPushRoute(table, {
     url: '/api/voice/:vendor',
-    tag: 'alerts',
     summary: "Aliyun / Tencent Cloud VMS push call reports here; the URL's token is VOICE_URL's callback=",
-    roles: [],
+    variable: 'VOICE_URL',
     params,
-    query: z.object({ token: z.string().max(256).optional() }),
-    body: cloudPushBody,
-    answer: cloudPushAnswer,
-    otherAnswers: {
-      401: {
-        description:
-          'wrong or missing token (or no such cloud in VOICE_URL: the same answer, so a guess learns nothing)',
-      },
-    },
-    handler: async ({ params: p, query, body }) => {
+    take: async (p, token, body) => {
       const voice = alerting.voice;
-      const done =
-        voice && voice.stats().vendor === p.vendor
-          ? await voice.callback(query.token, body)
-          : ({ ok: false } as const);
-      if (!done.ok) throw new ServiceError('unauthorized', 'wrong or missing callback token');
-      return done.answer;
+      return voice && voice.stats().vendor === p.vendor ? await voice.callback(token, body) : { ok: false };
     },
   });
 }
