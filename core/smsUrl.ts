@@ -49,20 +49,12 @@ export interface CloudTarget {
 
 export type SmsTarget = SmppTarget | CloudTarget;
 
+import { accountUrl, requiredParam } from './accountUrl.ts';
+
 const SCHEMES = ['smpp:', 'ssmpp:', 'aliyun-sms:', 'tencent-sms:'];
 
 export function parseSmsUrl(text: string): SmsTarget {
-  let u: URL;
-  try {
-    u = new URL(text);
-  } catch {
-    throw new Error('is not a URL');
-  }
-  if (!SCHEMES.includes(u.protocol)) throw new Error('has no scheme smpp, ssmpp, aliyun-sms or tencent-sms');
-  const user = decodeURIComponent(u.username);
-  const secret = decodeURIComponent(u.password);
-  if (!user || !secret) throw new Error('names no account (user:password@ before the host)');
-  const q = u.searchParams;
+  const { url: u, user, secret, query: q } = accountUrl(text, SCHEMES, 'user:password');
   if (u.protocol === 'smpp:' || u.protocol === 'ssmpp:') {
     const window = q.has('window') ? Number(q.get('window')) : 10;
     if (!Number.isInteger(window) || window < 1 || window > 100)
@@ -81,14 +73,8 @@ export function parseSmsUrl(text: string): SmsTarget {
     };
   }
   const kind = u.protocol === 'aliyun-sms:' ? 'aliyun' : 'tencent';
-  const need = (name: string): string => {
-    const v = q.get(name);
-    if (!v)
-      throw new Error(
-        `has no ${name}= (the ${kind === 'aliyun' ? 'Aliyun' : 'Tencent Cloud'} SMS form needs it)`,
-      );
-    return v;
-  };
+  const need = (name: string) =>
+    requiredParam(q, name, `${kind === 'aliyun' ? 'Aliyun' : 'Tencent Cloud'} SMS`);
   return {
     kind,
     endpoint: u.host,

@@ -16,6 +16,7 @@
  * SMS_URL's) and `tls=false` to speak plain HTTP, for a test double on loopback only.
  * The secret never leaves this module except to the API: `redactSmsUrl` is what logs show.
  */
+import { accountUrl, requiredParam } from './accountUrl.ts';
 import { callbackToken } from './smsUrl.ts';
 
 export interface VoiceTarget {
@@ -36,27 +37,15 @@ export interface VoiceTarget {
 }
 
 export function parseVoiceUrl(text: string): VoiceTarget {
-  let u: URL;
-  try {
-    u = new URL(text);
-  } catch {
-    throw new Error('is not a URL');
-  }
-  if (u.protocol !== 'aliyun-voice:' && u.protocol !== 'tencent-voice:')
-    throw new Error('has no scheme aliyun-voice or tencent-voice');
+  const {
+    url: u,
+    user,
+    secret,
+    query: q,
+  } = accountUrl(text, ['aliyun-voice:', 'tencent-voice:'], 'AccessKeyId:secret');
   const kind = u.protocol === 'aliyun-voice:' ? 'aliyun' : 'tencent';
-  const user = decodeURIComponent(u.username);
-  const secret = decodeURIComponent(u.password);
-  if (!user || !secret) throw new Error('names no account (AccessKeyId:secret@ before the host)');
-  const q = u.searchParams;
-  const need = (name: string): string => {
-    const v = q.get(name);
-    if (!v)
-      throw new Error(
-        `has no ${name}= (the ${kind === 'aliyun' ? 'Aliyun' : 'Tencent Cloud'} voice form needs it)`,
-      );
-    return v;
-  };
+  const need = (name: string) =>
+    requiredParam(q, name, `${kind === 'aliyun' ? 'Aliyun' : 'Tencent Cloud'} voice`);
   const playTimes = q.has('playTimes') ? Number(q.get('playTimes')) : 2;
   if (!Number.isInteger(playTimes) || playTimes < 1 || playTimes > 3)
     throw new Error('has a playTimes that is not 1, 2 or 3');
