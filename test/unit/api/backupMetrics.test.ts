@@ -1,29 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createMetrics, type MetricSources } from '../../../api/metrics.ts';
+import { createMetrics } from '../../../api/metrics.ts';
 import { BackupRecord } from '../../../app/components/backup.ts';
 import { EventBus } from '../../../core/eventBus.ts';
 import type { ServiceEvents } from '../../../core/events.ts';
 import { createLogger } from '../../../core/logger.ts';
+import { idleMetricSources } from '../../helpers/metricSources.ts';
 
-const sources: MetricSources = {
-  broker: () => null,
-  ingest: () => ({ accepted: 0, duplicates: 0, commits: 0, commitFailures: 0, clamped: 0 }),
-  seals: () => ({ total: 0, open: 0, offline: 0, lowBattery: 0, armed: 0 }),
-  alerts: () => [],
-  outbox: async () => ({}),
-  outboxOldestWaitingMs: async () => 0,
-  ready: () => true,
-  telemetry: () => ({
-    kind: 'none',
-    queued: 0,
-    spooledBytes: 0,
-    written: 0,
-    retried: 0,
-    refused: 0,
-    dropped: 0,
-    movedInTime: 0,
-  }),
-};
+const sources = idleMetricSources();
 const bus = () => new EventBus<ServiceEvents>(createLogger('silent'));
 
 describe('backup metrics', () => {

@@ -3,31 +3,22 @@ import { createMetrics } from '../../../api/metrics.ts';
 import { EventBus } from '../../../core/eventBus.ts';
 import type { ServiceEvents } from '../../../core/events.ts';
 import { createLogger } from '../../../core/logger.ts';
+import { idleMetricSources } from '../../helpers/metricSources.ts';
 
 describe('/metrics', () => {
   let sealCountsAsked = 0;
-  const metrics = createMetrics(new EventBus<ServiceEvents>(createLogger('silent')), {
-    broker: () => ({ connected: 7, connectionsOpened: 9, pendingConnects: 2, refused: {}, closed: {} }),
-    ingest: () => ({ accepted: 0, duplicates: 0, commits: 0, commitFailures: 0, clamped: 0 }),
-    seals: () => {
-      sealCountsAsked++;
-      return { total: 0, open: 0, offline: 0, lowBattery: 0, armed: 0 };
-    },
-    alerts: () => [],
-    outbox: async () => ({}),
-    outboxOldestWaitingMs: async () => 312_500,
-    ready: () => false,
-    telemetry: () => ({
-      kind: 'none',
-      queued: 0,
-      spooledBytes: 0,
-      written: 0,
-      retried: 0,
-      refused: 0,
-      dropped: 0,
-      movedInTime: 0,
+  const metrics = createMetrics(
+    new EventBus<ServiceEvents>(createLogger('silent')),
+    idleMetricSources({
+      broker: () => ({ connected: 7, connectionsOpened: 9, pendingConnects: 2, refused: {}, closed: {} }),
+      seals: () => {
+        sealCountsAsked++;
+        return { total: 0, open: 0, offline: 0, lowBattery: 0, armed: 0 };
+      },
+      outboxOldestWaitingMs: async () => 312_500,
+      ready: () => false,
     }),
-  });
+  );
 
   it('shows CONNECTs waiting for their CONNACK as a gauge', async () => {
     expect(await metrics.text()).toMatch(/^sealwatch_mqtt_connects_pending 2$/m);
