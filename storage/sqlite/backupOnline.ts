@@ -30,6 +30,9 @@ export interface OnlineBackupOptions {
   signal?: AbortSignal;
 }
 
+/** The largest step better-sqlite3 passes on: SQLite copies every page left in that one step. */
+const ALL_REMAINING_PAGES = 0x7fffffff;
+
 /** Copies `source` into `destFile` (which must not exist yet). Resolves with the pages and restarts. */
 export async function copyDatabaseOnline(
   source: Db,
@@ -48,11 +51,13 @@ export async function copyDatabaseOnline(
       const donePages = totalPages - remainingPages;
       if (donePages <= lastDone) {
         restarts++;
-        step = Math.min(step * 2, totalPages);
+        step *= 2;
       }
       lastDone = donePages;
       options.onProgress?.({ totalPages, donePages, restarts });
-      return step;
+      // Once a step would cover the whole database, ask for all of it: `totalPages` is as of the last step and
+      // the database may have grown since, so a step of exactly that size could fall short and restart for ever.
+      return step >= totalPages ? ALL_REMAINING_PAGES : step;
     },
   });
   options.onProgress?.({ totalPages: result.totalPages, donePages: result.totalPages, restarts });
