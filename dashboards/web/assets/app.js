@@ -2,6 +2,7 @@ import { ApiError, createApi } from './api.js';
 import { createBoard } from './board.js';
 import { getLang, initLang, onLangChange, setLang, t, translateStatic } from './i18n.js';
 import { showReports } from './reports.js';
+import { signInRefusal } from './signInForm.js';
 import { initTimeZone } from './time.js';
 
 const TOKEN_KEY = 'sealwatch.token';
@@ -111,15 +112,6 @@ function showProblem(problem, where = 'signin-error') {
   }
 }
 
-/** What a refused sign-in tells the person; the same for an unknown name and a wrong password. */
-function loginProblem(err) {
-  const status = err instanceof ApiError ? err.status : 0;
-  if (status === 401) return { key: /disabled/.test(err.message) ? 'login.disabled' : 'login.wrong', status };
-  if (status === 429) return { key: 'login.throttled', status, seconds: err.retryAfter ?? 60 };
-  if (status === 0) return { key: 'signin.unreachable', status };
-  return { key: 'signin.failed', status };
-}
-
 $('login-form').addEventListener('submit', (event) => {
   event.preventDefault();
   void (async () => {
@@ -139,7 +131,7 @@ $('login-form').addEventListener('submit', (event) => {
       csrfToken = me.csrfToken;
     } catch (err) {
       submit.disabled = false;
-      showProblem(loginProblem(err), 'login-error');
+      showProblem(signInRefusal(err), 'login-error');
       $('login-password').select();
       return;
     }
@@ -237,7 +229,7 @@ async function resumeSession() {
     csrfToken = me.csrfToken;
   } catch (err) {
     const status = err instanceof ApiError ? err.status : 0;
-    return showSignIn(status === 401 ? null : loginProblem(err));
+    return showSignIn(status === 401 ? null : signInRefusal(err));
   }
   const problem = await trySignIn();
   if (problem) showSignIn(problem);
