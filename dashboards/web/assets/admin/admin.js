@@ -1,7 +1,7 @@
 import './adminStrings.js';
 import { ApiError, createApi } from '../api.js';
 import { el } from '../dom.js';
-import { getLang, initLang, onLangChange, setLang, t, translateStatic } from '../i18n.js';
+import { getLang, initLang, LANGS, onLangChange, setLang, t, translateStatic } from '../i18n.js';
 import { createSignInForm, signInRefusal } from '../signInForm.js';
 import { initTimeZone } from '../time.js';
 import { auditScreen } from './audit.js';
@@ -17,19 +17,8 @@ import { createRefs } from './refs.js';
  * screen can be bookmarked and the browser's back button works.
  */
 const $ = (id) => document.getElementById(id);
-const SCREENS = [
-  'grid',
-  'workers',
-  'households',
-  'sensors',
-  'quarantines',
-  'windows',
-  'policies',
-  'import',
-  'users',
-  'tokens',
-  'audit',
-];
+const SCREENS =
+  'grid workers households sensors quarantines windows policies import users tokens audit'.split(' ');
 const OTHER_SCREENS = { policies: policyScreen, import: csvScreen, audit: auditScreen };
 
 initLang();
@@ -88,7 +77,7 @@ function renderTabs(active) {
         {},
         el('a', {
           href: `#${name}`,
-          class: 'admin-tab',
+          class: 'btn admin-tab',
           'aria-current': name === active ? 'page' : null,
           text: t(`screen.${name}`),
         }),
@@ -127,9 +116,20 @@ function markLanguage() {
   }
 }
 
-for (const button of document.querySelectorAll('.lang-btn')) {
-  button.addEventListener('click', () => setLang(button.dataset.lang));
-}
+/** Each language named in itself, so a person who cannot read the other one still finds theirs. */
+const OWN_NAME = { 'zh-CN': '中文', en: 'English' };
+$('lang').append(
+  ...LANGS.map((lang) =>
+    el('button', {
+      type: 'button',
+      class: 'lang-btn',
+      lang,
+      dataset: { lang },
+      text: OWN_NAME[lang],
+      onclick: () => setLang(lang),
+    }),
+  ),
+);
 
 onLangChange(() => {
   relabel();

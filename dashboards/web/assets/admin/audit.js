@@ -1,18 +1,19 @@
 import { el } from '../dom.js';
 import { t } from '../i18n.js';
+import { describeFields } from './fieldInput.js';
 import { buildForm } from './form.js';
-import { buildPager } from './pager.js';
+import { pagedList } from './pager.js';
 import { createNotice } from './problem.js';
 import { buildTable } from './table.js';
 
 const PAGE = 50;
-const FILTERS = [
-  { name: 'entity', type: 'text' },
-  { name: 'id', type: 'text' },
-  { name: 'actor', type: 'text' },
-  { name: 'from', type: 'datetime' },
-  { name: 'to', type: 'datetime' },
-].map((f) => ({ ...f, label: `audit.${f.name}` }));
+const FILTERS = describeFields('audit', {
+  entity: 'text',
+  id: 'text',
+  actor: 'text',
+  from: 'datetime',
+  to: 'datetime',
+});
 
 const COLUMNS = [
   { name: 'at', label: 'audit.at', type: 'datetime' },
@@ -39,21 +40,21 @@ export function auditScreen({ api, refs, root, expired }) {
     notice.clear();
     const rows = page.items.map((entry) => ({ ...entry, id: entry.id, change: changeOf(entry) }));
     results.replaceChildren(
-      el('p', { class: 'muted small list-count', text: t('crud.count', { total: page.total }) }),
-      rows.length === 0
-        ? el('p', { class: 'empty', text: t('crud.empty') })
-        : buildTable({ caption: t('screen.audit'), columns: COLUMNS, rows }),
-      buildPager({
+      ...pagedList({
         total: page.total,
+        rows,
+        table: (shownRows) => buildTable({ caption: t('screen.audit'), columns: COLUMNS, rows: shownRows }),
         limit: PAGE,
         offset,
-        onPage: (next) => {
-          offset = next;
-          void shown();
-        },
+        onPage: goTo,
       }),
     );
   }
+
+  const goTo = (next) => {
+    offset = next;
+    void shown();
+  };
 
   /** Paging and the first page show a refusal above the list; the filter form shows its own. */
   const shown = () =>
@@ -88,9 +89,10 @@ export function auditScreen({ api, refs, root, expired }) {
 function changeOf({ before, after }) {
   const none = (v) => v === null || v === undefined;
   if (none(before) && none(after)) return t('audit.noChange');
-  if (none(before)) return el('span', { class: 'tag-ok', text: t('audit.created') });
+  if (none(before))
+    return el('span', { class: 'audit-kind', dataset: { kind: 'created' }, text: t('audit.created') });
   if (after === null || after === undefined)
-    return el('span', { class: 'tag-crit', text: t('audit.removed') });
+    return el('span', { class: 'audit-kind', dataset: { kind: 'removed' }, text: t('audit.removed') });
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
     (k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]),
   );

@@ -1,7 +1,7 @@
 import { el } from '../dom.js';
 import { t } from '../i18n.js';
 import { buildForm } from './form.js';
-import { buildPager } from './pager.js';
+import { pagedList } from './pager.js';
 import { pickerForm } from './picker.js';
 import { createNotice } from './problem.js';
 import { secretBox } from './secretOnce.js';
@@ -50,29 +50,24 @@ export function crudScreen(entity, { api, refs, root, expired }) {
       failed(err);
       return;
     }
-    const table =
-      page.items.length === 0
-        ? el('p', { class: 'empty', text: t('crud.empty') })
-        : buildTable({ caption: what, columns: entity.columns, rows: page.items, actions: rowActions, refs });
-    const paged = !entity.list.scope && page.total > PAGE;
     listSlot.replaceChildren(
-      ...[
-        el('p', { class: 'muted small list-count', text: t('crud.count', { total: page.total }) }),
-        table,
-        paged
-          ? buildPager({
-              total: page.total,
-              limit: PAGE,
-              offset,
-              onPage: (next) => {
-                offset = next;
-                void reload();
-              },
-            })
-          : null,
-      ].filter(Boolean),
+      ...pagedList({
+        total: page.total,
+        rows: page.items,
+        table: (rows) =>
+          buildTable({ caption: what, columns: entity.columns, rows, actions: rowActions, refs }),
+        limit: PAGE,
+        offset,
+        // A household's schedule comes whole; the other lists a page at a time.
+        onPage: entity.list.scope ? null : goTo,
+      }),
     );
   }
+
+  const goTo = (next) => {
+    offset = next;
+    void reload();
+  };
 
   async function openForm(row) {
     const fields = row === null ? entity.create : entity.edit;

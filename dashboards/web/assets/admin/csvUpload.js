@@ -41,7 +41,7 @@ export function csvScreen({ api, root, expired }) {
   const submit = el('button', { type: 'submit', class: 'btn btn-primary', text: t('import.submit') });
   const form = el(
     'form',
-    { class: 'admin-form import-form', novalidate: true, 'aria-labelledby': 'import-title' },
+    { class: 'panel admin-form import-form', novalidate: true, 'aria-labelledby': 'import-title' },
     el('h3', { id: 'import-title', text: t('import.title') }),
     el('label', { class: 'field' }, el('span', { text: t('import.entity') }), entity),
     el('label', { class: 'field' }, el('span', { text: t('import.file') }), file),

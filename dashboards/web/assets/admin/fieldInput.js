@@ -96,3 +96,7 @@ export function readInput(field, input) {
   }
   return text;
 }
+
+/** `('audit', {from: 'datetime'})` → `[{name: 'from', type: 'datetime', label: 'audit.from'}]`. */
+export const describeFields = (prefix, types) =>
+  Object.entries(types).map(([name, type]) => ({ name, type, label: `${prefix}.${name}` }));

@@ -39,7 +39,7 @@ export function buildForm({
   const headingId = `${prefix}-title`;
   const form = el(
     'form',
-    { class: 'admin-form', novalidate: true, 'aria-labelledby': headingId },
+    { class: 'panel admin-form', novalidate: true, 'aria-labelledby': headingId },
     el('h3', { id: headingId, text: title }),
     hint ? el('p', { class: 'hint small', text: hint }) : null,
     el('div', { class: 'form-fields' }, rows),

@@ -25,3 +25,12 @@ export function buildPager({ total, limit, offset, onPage }) {
     }),
   );
 }
+
+/** A list's count, its table (or "nothing here"), and previous/next when it is longer than a page. */
+export function pagedList({ total, rows, table, limit, offset, onPage }) {
+  return [
+    el('p', { class: 'muted small list-count', text: t('crud.count', { total }) }),
+    rows.length === 0 ? el('p', { class: 'empty', text: t('crud.empty') }) : table(rows),
+    onPage && total > limit ? buildPager({ total, limit, offset, onPage }) : null,
+  ].filter(Boolean);
+}

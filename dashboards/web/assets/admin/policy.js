@@ -1,21 +1,22 @@
 import { el } from '../dom.js';
 import { t } from '../i18n.js';
+import { describeFields } from './fieldInput.js';
 import { buildForm } from './form.js';
 import { pickerForm } from './picker.js';
 import { createNotice } from './problem.js';
 import { buildTable, cell } from './table.js';
 
 /** The fields a node may set (registry/policy/policyFields.ts); the channel plan is shown, set by API or CSV. */
-const POLICY_FIELDS = [
-  { name: 'breachGrace', type: 'text' },
-  { name: 'opensPerDay', type: 'number' },
-  { name: 'announceSpan', type: 'text' },
-  { name: 'doorOpenLimit', type: 'text' },
-  { name: 'escalateAfter', type: 'list' },
-  { name: 'lowBatteryPercent', type: 'number' },
-  { name: 'outageMinSilent', type: 'number' },
-  { name: 'outageFraction', type: 'number' },
-].map((f) => ({ ...f, label: `policy.${f.name}` }));
+const POLICY_FIELDS = describeFields('policy', {
+  breachGrace: 'text',
+  opensPerDay: 'number',
+  announceSpan: 'text',
+  doorOpenLimit: 'text',
+  escalateAfter: 'list',
+  lowBatteryPercent: 'number',
+  outageMinSilent: 'number',
+  outageFraction: 'number',
+});
 
 const SHOWN = [...POLICY_FIELDS.map((f) => f.name), 'channelPlan'];
 
