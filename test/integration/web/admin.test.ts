@@ -18,6 +18,8 @@ const [PHONE, WALL] = [
   { width: 1920, height: 1080 },
 ];
 const PASSWORD = '管理员-password-2026';
+/** Two cores shared with other runs: a password hash or a page can take seconds, not the poll's default 1 s. */
+const SLOW = { timeout: 10_000 };
 describe("the administrator's screens", () => {
   let svc: Awaited<ReturnType<typeof startService>>;
   let browser: Browser;
@@ -34,6 +36,7 @@ describe("the administrator's screens", () => {
         { id: 'w-wang', name: '王芳', gridId: 'shicun', role: 'worker', phone: '13800000001' },
       ],
       ['/api/users', { username: 'admin.li', password: PASSWORD, role: 'admin', gridId: null }],
+      ['/api/users', { username: 'zhao.monitor', password: PASSWORD, role: 'monitor', gridId: 'shicun' }],
     ];
     for (const [path, body] of seed) expect((await svc.api('POST', path, body)).status, path).toBe(201);
   });
@@ -214,7 +217,9 @@ describe("the administrator's screens", () => {
     await admin.getByLabel('闯入宽限').fill('soon');
     await page.getByRole('button', { name: '保存修改' }).click();
     const refused = (await svc.api('PUT', '/api/grid/quwo/policy', { breachGrace: 'soon' })).body.error;
-    await expect.poll(() => page.locator('.admin-form .problem-message').textContent()).toBe(refused.message);
+    await expect
+      .poll(() => page.locator('.admin-form .problem-message').textContent(), SLOW)
+      .toBe(refused.message);
     await screenshot(page, 'admin-policy-error-1920x1080');
 
     // The audit log, filtered by the person: what the API counts, page by page.
@@ -229,11 +234,24 @@ describe("the administrator's screens", () => {
       ).headers.get('x-total-count'),
     );
     expect(total).toBeGreaterThan(2);
-    await expect.poll(() => page.locator('.list-count').textContent()).toBe(`共 ${total} 条`);
+    await expect.poll(() => page.locator('.list-count').textContent(), SLOW).toBe(`共 ${total} 条`);
     const actors = await page.locator('.admin-table tbody tr td:nth-of-type(1)').allTextContents();
     expect(new Set(actors)).toEqual(new Set(['admin.li']));
     await screenshot(page, 'admin-audit-filtered-1920x1080');
     expect(problems.errors).toEqual([]);
+  });
+
+  it('a person who is not an administrator is told so and shown nothing to manage', async () => {
+    const { page, context } = await openPage(browser, { viewport: PHONE, locale: 'zh-CN' });
+    contexts.push(context);
+    await page.goto(`${svc.httpUrl}/admin`);
+    await page.locator('#login-username').fill('zhao.monitor');
+    await page.locator('#login-password').fill(PASSWORD);
+    await page.locator('#login-submit').click();
+    await page.locator('#not-admin').waitFor();
+    expect(await page.locator('#not-admin').textContent()).toContain('不是管理员');
+    expect(await page.locator('#admin').isHidden()).toBe(true);
+    expect(await seriousAccessibilityProblems(page)).toEqual([]);
   });
 
   it('every screen passes axe-core at wall and phone size', async () => {

@@ -112,6 +112,7 @@ const ADMIN_STRINGS = {
     'policy.effective': '当前生效',
     'policy.source': '来源',
     'policy.default': '默认（环境变量）',
+    'policy.inherits': '继承：{value}（{source}）',
     'policy.own': '本节点设置',
     'policy.hint': '填写即为本节点及下级设置；清空即恢复继承。时长写作 90s、5m、2h；升级步骤用逗号分隔。',
     'policy.saved': '{id} 的策略已保存。',
@@ -260,6 +261,7 @@ const ADMIN_STRINGS = {
     'policy.effective': 'In force',
     'policy.source': 'Set by',
     'policy.default': 'default (environment)',
+    'policy.inherits': 'inherits {value} ({source})',
     'policy.own': 'Set at this node',
     'policy.hint':
       'A value sets the field for this node and below; empty inherits again. Durations as 90s, 5m, 2h; escalation steps separated by commas.',

@@ -38,6 +38,7 @@ export function fieldInput(field, { id, value, refs, optionalMark = false }) {
       ...described,
       type,
       value: shown(field, value),
+      placeholder: field.placeholder,
       required: field.required,
       autocomplete: field.type === 'password' ? 'new-password' : 'off',
       spellcheck: 'false',

@@ -1,6 +1,6 @@
 import { el } from '../dom.js';
 import { t } from '../i18n.js';
-import { describeFields } from './fieldInput.js';
+import { describeFields, shown } from './fieldInput.js';
 import { buildForm } from './form.js';
 import { pickerForm } from './picker.js';
 import { createNotice } from './problem.js';
@@ -49,14 +49,22 @@ export function policyScreen({ api, refs, root, expired }) {
       columns: [
         { name: 'id', label: 'policy.field' },
         { name: 'effective', label: 'policy.effective' },
-        { name: 'source', label: 'policy.source' },
+        { name: 'source', label: 'policy.source', ref: 'grid' },
       ],
       rows,
+      refs,
     });
     const form = buildForm({
       title: `${t('policy.own')} · ${gridId}`,
       hint: t('policy.hint'),
-      fields: POLICY_FIELDS,
+      // An empty field says what it inherits, so the form alone shows what is in force.
+      fields: POLICY_FIELDS.map((f) => ({
+        ...f,
+        placeholder: t('policy.inherits', {
+          value: shown(f, policy.effective[f.name]),
+          source: policy.source[f.name] === 'default' ? t('policy.default') : policy.source[f.name],
+        }),
+      })),
       values: policy.set,
       refs,
       submitLabel: t('crud.save'),

@@ -60,6 +60,7 @@ export function cell(column, value, refs = null) {
   if (column.type === 'checkbox' || typeof value === 'boolean') return t(value ? 'crud.yes' : 'crud.no');
   if (column.optionPrefix) return t(`${column.optionPrefix}.${value}`);
   if (Array.isArray(value)) return value.join(', ');
-  if (typeof value === 'object') return JSON.stringify(value);
+  // A structured value (a channel plan) as JSON that wraps inside its cell.
+  if (typeof value === 'object') return el('code', { class: 'json', text: JSON.stringify(value) });
   return String(value);
 }
