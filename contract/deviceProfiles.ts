@@ -89,9 +89,11 @@ export const DEVICE_PROFILES: readonly DeviceProfile[] = [
     reportsAs: 'shelly',
   },
   {
-    // NB-IoT seals report on a schedule of 4–24 h to save battery; the carrier IoT platform
-    // (CTWing, OneNET) marks a device offline after about 25 h (what we were told, issue 16; to
-    // confirm against the platforms' documentation). The longest schedule, and the platform's 25 h.
+    // NB-IoT seals report on a schedule of 4–24 h to save battery (issue 16). Huawei Cloud IoTDA,
+    // whose OceanConnect lineage China Telecom's CTWing shares, documents for short-connection
+    // (NB-IoT) devices: online while they reported within 25 h, "异常" (abnormal) after 25 h
+    // without a report, offline after 49 h (IoTDA 管理设备 › 设备状态含义, huaweicloud.com). We
+    // take the longest schedule and the platform's 25 h: a seal silent that long is not guarding.
     id: 'nbiot-seal',
     name: 'NB-IoT seal (carrier platform)',
     heartbeatIntervalMs: 24 * HOUR,
