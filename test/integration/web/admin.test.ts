@@ -241,6 +241,68 @@ describe("the administrator's screens", () => {
     expect(problems.errors).toEqual([]);
   });
 
+  it("a quarantine and a window through a household's schedule; a clean sensors CSV shows each secret once", async () => {
+    const { page, problems, context } = await openPage(browser, { viewport: WALL, locale: 'zh-CN' });
+    contexts.push(context);
+    expect(
+      (await svc.api('POST', '/api/households', { id: 'h-q', gridId: 'shicun', address: '史村镇西村 1 号' }))
+        .status,
+    ).toBe(201);
+    await signIn(page, 'quarantines');
+    const admin = page.locator('#admin');
+
+    // The browser's local time (Asia/Shanghai here) goes to the API as RFC 3339.
+    await admin.getByRole('button', { name: '新建 · 隔离' }).click();
+    await admin.locator('.admin-form').getByLabel('住户').fill('h-q');
+    await admin.getByLabel('开始').fill('2026-12-01T08:00:00');
+    await admin.getByRole('button', { name: '创建', exact: true }).click();
+    await admin.locator('.notice-box', { hasText: '已创建' }).waitFor();
+    const [quarantine] = (await svc.api('GET', '/api/households/h-q/schedule')).body.quarantines;
+    expect(quarantine).toMatchObject({ householdId: 'h-q', start: '2026-12-01T00:00:00.000Z', end: null });
+    // Ended by editing its end.
+    await admin
+      .locator(`.admin-table tr[data-id="${quarantine.id}"]`)
+      .getByRole('button', { name: '修改' })
+      .click();
+    await admin.getByLabel('结束').fill('2026-12-15T08:00:00');
+    await admin.getByRole('button', { name: '保存修改' }).click();
+    await admin.locator('.notice-box', { hasText: '已保存' }).waitFor();
+    expect((await svc.api('GET', '/api/households/h-q/schedule')).body.quarantines[0].end).toBe(
+      '2026-12-15T00:00:00.000Z',
+    );
+
+    // A window for the household, then cancelled.
+    await page.getByRole('link', { name: '授权时段' }).click();
+    await admin.getByRole('button', { name: '新建 · 授权时段' }).click();
+    await admin.locator('.admin-form').getByRole('combobox', { name: /^住户/ }).fill('h-q');
+    await admin.getByLabel('开始').fill('2026-12-05T09:00:00');
+    await admin.getByLabel('结束').fill('2026-12-05T10:00:00');
+    await admin.getByLabel('事由').fill('上门核酸');
+    await admin.getByLabel('执行人').fill('王芳');
+    await admin.getByRole('button', { name: '创建', exact: true }).click();
+    const windowRow = admin.locator('.admin-table tbody tr', { hasText: '上门核酸' });
+    await windowRow.waitFor();
+    await windowRow.getByRole('button', { name: '删除' }).click();
+    await windowRow.getByRole('button', { name: /确认删除/ }).click();
+    await admin.locator('.notice-box', { hasText: '已删除' }).waitFor();
+    expect((await svc.api('GET', '/api/households/h-q/schedule')).body.windows).toEqual([]);
+
+    // A clean sensors file: imported, each secret shown once.
+    await page.getByRole('link', { name: '表格导入' }).click();
+    await admin.getByLabel('导入内容').selectOption('sensors');
+    await admin.getByLabel(/选择 CSV 文件/).setInputFiles({
+      name: 'sensors.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('id,householdId\ns-q1,h-q\ns-q2,h-q\n'),
+    });
+    await admin.getByRole('button', { name: '上传并导入' }).click();
+    await admin.locator('.notice-box', { hasText: '导入成功：2 条' }).waitFor();
+    const secrets = await admin.locator('.secret-box .secret-value').allTextContents();
+    expect(secrets).toHaveLength(2);
+    await (await connectSensor(svc.mqttUrl, 's-q2', secrets[1] as string)).endAsync();
+    expect(problems.errors).toEqual([]);
+  });
+
   it('a person who is not an administrator is told so and shown nothing to manage', async () => {
     const { page, context } = await openPage(browser, { viewport: PHONE, locale: 'zh-CN' });
     contexts.push(context);
@@ -273,6 +335,11 @@ describe("the administrator's screens", () => {
         await screenshot(page, `admin-${name}-${viewport.width}x${viewport.height}`, viewport === PHONE);
       }
     }
+    // English: the screen and its menu relabel at once, in place.
+    await page.getByRole('button', { name: 'English' }).click();
+    await expect.poll(() => page.locator('#screen-title').textContent(), SLOW).toBe('Audit log');
+    expect(await page.locator('.admin-tab').allTextContents()).toContain('Households');
+    await screenshot(page, 'admin-audit-en-390x844', true);
     expect(problems.errors).toEqual([]);
   });
 });

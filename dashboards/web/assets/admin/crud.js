@@ -87,17 +87,18 @@ export function crudScreen(entity, { api, refs, root, expired }) {
       submitLabel: t(row === null ? 'crud.create' : 'crud.save'),
       onCancel: close,
       onSubmit: async (body) => {
-        const scoped = row === null && entity.list.scope && !body.householdId ? { householdId: scope } : {};
         const answer =
           row === null
-            ? await api.call('POST', entity.path, { ...scoped, ...body })
+            ? await api.call('POST', entity.path, body)
             : await api.call('PATCH', entity.item(row), body);
         refs.forget();
         close();
-        notice.say(t(row === null ? 'crud.created' : 'crud.saved', { id: entity.label(answer) }));
         if (row === null && entity.secret) showSecret(answer);
-        if (entity.list.scope && !scope && answer.householdId) scope = answer.householdId;
+        // Made for another household than the one shown: show that household's schedule.
+        if (entity.list.scope && answer.householdId) showScope(answer.householdId);
+        // The list is fresh before the notice says it is done.
         await reload();
+        notice.say(t(row === null ? 'crud.created' : 'crud.saved', { id: entity.label(answer) }));
         return answer;
       },
     });
@@ -118,9 +119,9 @@ export function crudScreen(entity, { api, refs, root, expired }) {
     try {
       const answer = await api.call(call.method, call.path);
       const [key, values] = done(answer);
-      notice.say(t(key, values));
       refs.forget();
       await reload();
+      notice.say(t(key, values));
     } catch (err) {
       failed(err);
     }
@@ -194,6 +195,12 @@ export function crudScreen(entity, { api, refs, root, expired }) {
         },
       }),
     );
+
+  function showScope(householdId) {
+    scope = householdId;
+    const input = toolbar.querySelector('.scope-form input');
+    if (input) input.value = householdId;
+  }
 
   root.replaceChildren(toolbar, notice.element, secrets, formSlot, listSlot);
   return { reload };
