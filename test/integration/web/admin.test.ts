@@ -57,6 +57,17 @@ describe("the administrator's screens", () => {
     await page.locator('#admin').waitFor({ state: 'visible' });
   };
 
+  /** Fills the open form's fields by the start of their labels (a select by its option's value), then submits it. */
+  const submitForm = async (page: Page, values: Record<string, string>, button = '创建') => {
+    const form = page.locator('#admin .admin-form');
+    for (const [label, value] of Object.entries(values)) {
+      const field = form.getByLabel(new RegExp(`^${label}`));
+      if ((await field.evaluate((node) => node.tagName)) === 'SELECT') await field.selectOption(value);
+      else await field.fill(value);
+    }
+    await form.getByRole('button', { name: button, exact: true }).click();
+  };
+
   it('an admin creates a household and a sensor in forms and uploads a CSV with one bad row: the report names it, nothing is imported', async () => {
     const { page, problems, context } = await openPage(browser, { viewport: WALL, locale: 'zh-CN' });
     contexts.push(context);
@@ -68,10 +79,7 @@ describe("the administrator's screens", () => {
 
     // A household, in the form.
     await page.getByRole('button', { name: '新建 · 住户' }).click();
-    await page.getByLabel('编号').fill('h-1');
-    await page.getByLabel('网格节点').fill('shicun');
-    await page.getByLabel('地址').fill('史村镇东村三组 12 号');
-    await page.getByRole('button', { name: '创建', exact: true }).click();
+    await submitForm(page, { 编号: 'h-1', 网格节点: 'shicun', 地址: '史村镇东村三组 12 号' });
     await page.locator('.notice-box', { hasText: '已创建 h-1' }).waitFor();
     await page.locator('.admin-table tr[data-id="h-1"]').waitFor();
     expect((await svc.api('GET', '/api/households')).body.items.map((h: { id: string }) => h.id)).toEqual([
@@ -83,10 +91,7 @@ describe("the administrator's screens", () => {
     const refusal = (await svc.api('POST', '/api/households', bad)).body.error;
     expect(refusal.details.length).toBeGreaterThan(0);
     await page.getByRole('button', { name: '新建 · 住户' }).click();
-    await page.getByLabel('编号').fill(bad.id);
-    await page.getByLabel('网格节点').fill(bad.gridId);
-    await page.getByLabel('地址').fill(bad.address);
-    await page.getByRole('button', { name: '创建', exact: true }).click();
+    await submitForm(page, { 编号: bad.id, 网格节点: bad.gridId, 地址: bad.address });
     const problem = page.locator('.admin-form .notice-box[data-kind="problem"]');
     await problem.waitFor();
     expect(await problem.locator('.problem-message').textContent()).toBe(refusal.message);
@@ -104,9 +109,7 @@ describe("the administrator's screens", () => {
     // A sensor: its secret shown once, and it is the one the broker takes.
     await page.getByRole('link', { name: '门磁' }).click();
     await page.getByRole('button', { name: '新建 · 门磁' }).click();
-    await page.getByLabel('编号').fill('s-1');
-    await page.getByLabel('住户').fill('h-1');
-    await page.getByRole('button', { name: '创建', exact: true }).click();
+    await submitForm(page, { 编号: 's-1', 住户: 'h-1' });
     const secret = (await page.locator('.secret-box .secret-value').textContent()) as string;
     expect(secret.length).toBeGreaterThan(10);
     const sensor = await connectSensor(svc.mqttUrl, 's-1', secret);
@@ -166,12 +169,13 @@ describe("the administrator's screens", () => {
 
     // A user for the worker 王芳, then disabled in the edit form.
     await page.getByRole('button', { name: '新建 · 用户' }).click();
-    await admin.getByLabel('用户名').fill('wang.fang');
-    await admin.getByLabel('密码').fill('网格员-password-2026');
-    await admin.getByLabel('角色').selectOption('worker');
-    await admin.getByLabel('网格节点').fill('shicun');
-    await admin.getByLabel('对应网格员').fill('w-wang');
-    await page.getByRole('button', { name: '创建', exact: true }).click();
+    await submitForm(page, {
+      用户名: 'wang.fang',
+      密码: '网格员-password-2026',
+      角色: 'worker',
+      网格节点: 'shicun',
+      对应网格员: 'w-wang',
+    });
     const userRow = page.locator('.admin-table tbody tr', { hasText: 'wang.fang' });
     await userRow.waitFor();
     expect(await userRow.textContent()).toContain('史村镇');
@@ -190,10 +194,7 @@ describe("the administrator's screens", () => {
     // A token: shown once, works at once, and stops at once when revoked.
     await page.getByRole('link', { name: '访问令牌' }).click();
     await page.getByRole('button', { name: '新建 · 访问令牌' }).click();
-    await admin.getByLabel('名称').fill('大屏');
-    await admin.getByLabel('角色').selectOption('monitor');
-    await admin.getByLabel('网格节点').fill('shicun');
-    await page.getByRole('button', { name: '创建', exact: true }).click();
+    await submitForm(page, { 名称: '大屏', 角色: 'monitor', 网格节点: 'shicun' });
     const token = (await page.locator('.secret-box .secret-value').textContent()) as string;
     const asToken = () => fetch(`${svc.httpUrl}/api/me`, { headers: { authorization: `Bearer ${token}` } });
     expect((await asToken()).status).toBe(200);
@@ -210,12 +211,10 @@ describe("the administrator's screens", () => {
     // A policy: set at the root, and a refused value shown as the API words it.
     await page.getByRole('link', { name: '策略' }).click();
     await page.locator('.policy-view form').waitFor();
-    await admin.getByLabel('每日开门次数上限').fill('3');
-    await page.getByRole('button', { name: '保存修改' }).click();
+    await submitForm(page, { 每日开门次数上限: '3' }, '保存修改');
     await page.locator('.notice-box', { hasText: 'quwo 的策略已保存' }).waitFor();
     expect((await svc.api('GET', '/api/grid/quwo/policy')).body.set).toEqual({ opensPerDay: 3 });
-    await admin.getByLabel('闯入宽限').fill('soon');
-    await page.getByRole('button', { name: '保存修改' }).click();
+    await submitForm(page, { 闯入宽限: 'soon' }, '保存修改');
     const refused = (await svc.api('PUT', '/api/grid/quwo/policy', { breachGrace: 'soon' })).body.error;
     await expect
       .poll(() => page.locator('.admin-form .problem-message').textContent(), SLOW)
@@ -253,9 +252,7 @@ describe("the administrator's screens", () => {
 
     // The browser's local time (Asia/Shanghai here) goes to the API as RFC 3339.
     await admin.getByRole('button', { name: '新建 · 隔离' }).click();
-    await admin.locator('.admin-form').getByLabel('住户').fill('h-q');
-    await admin.getByLabel('开始').fill('2026-12-01T08:00:00');
-    await admin.getByRole('button', { name: '创建', exact: true }).click();
+    await submitForm(page, { 住户: 'h-q', 开始: '2026-12-01T08:00:00' });
     await admin.locator('.notice-box', { hasText: '已创建' }).waitFor();
     const [quarantine] = (await svc.api('GET', '/api/households/h-q/schedule')).body.quarantines;
     expect(quarantine).toMatchObject({ householdId: 'h-q', start: '2026-12-01T00:00:00.000Z', end: null });
@@ -264,8 +261,7 @@ describe("the administrator's screens", () => {
       .locator(`.admin-table tr[data-id="${quarantine.id}"]`)
       .getByRole('button', { name: '修改' })
       .click();
-    await admin.getByLabel('结束').fill('2026-12-15T08:00:00');
-    await admin.getByRole('button', { name: '保存修改' }).click();
+    await submitForm(page, { 结束: '2026-12-15T08:00:00' }, '保存修改');
     await admin.locator('.notice-box', { hasText: '已保存' }).waitFor();
     expect((await svc.api('GET', '/api/households/h-q/schedule')).body.quarantines[0].end).toBe(
       '2026-12-15T00:00:00.000Z',
@@ -274,12 +270,13 @@ describe("the administrator's screens", () => {
     // A window for the household, then cancelled.
     await page.getByRole('link', { name: '授权时段' }).click();
     await admin.getByRole('button', { name: '新建 · 授权时段' }).click();
-    await admin.locator('.admin-form').getByRole('combobox', { name: /^住户/ }).fill('h-q');
-    await admin.getByLabel('开始').fill('2026-12-05T09:00:00');
-    await admin.getByLabel('结束').fill('2026-12-05T10:00:00');
-    await admin.getByLabel('事由').fill('上门核酸');
-    await admin.getByLabel('执行人').fill('王芳');
-    await admin.getByRole('button', { name: '创建', exact: true }).click();
+    await submitForm(page, {
+      住户: 'h-q',
+      开始: '2026-12-05T09:00:00',
+      结束: '2026-12-05T10:00:00',
+      事由: '上门核酸',
+      执行人: '王芳',
+    });
     const windowRow = admin.locator('.admin-table tbody tr', { hasText: '上门核酸' });
     await windowRow.waitFor();
     await windowRow.getByRole('button', { name: '删除' }).click();
