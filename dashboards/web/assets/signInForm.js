@@ -7,7 +7,7 @@ import { t } from './i18n.js';
  * pages that are for people only (the administrator's). It answers GET /api/me's shape, with the
  * csrfToken the page sends on every state-changing call. The words are the live page's (login.*).
  */
-export function createSignInForm({ api, onSignedIn }) {
+export function createSignInForm({ api, onSignedIn, title: titleKey = 'login.title' }) {
   const username = el('input', {
     id: 'login-username',
     name: 'username',
@@ -43,7 +43,7 @@ export function createSignInForm({ api, onSignedIn }) {
     error.textContent = next ? t(next.key, next) : '';
   };
   const relabel = () => {
-    title.textContent = t('login.title');
+    title.textContent = t(titleKey);
     labels[0].textContent = t('login.username');
     labels[1].textContent = t('login.password');
     submit.textContent = t('login.submit');

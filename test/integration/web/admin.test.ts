@@ -74,6 +74,7 @@ describe("the administrator's screens", () => {
     await page.goto(`${svc.httpUrl}/admin`);
     await page.locator('#login-username').waitFor();
     expect(await seriousAccessibilityProblems(page)).toEqual([]);
+    await screenshot(page, 'admin-signin-1920x1080');
     await signIn(page);
     expect(await page.locator('#who-name').textContent()).toBe('admin.li');
 

@@ -31,7 +31,7 @@ const api = createApi(
   () => csrfToken,
 );
 const refs = createRefs(api);
-const signIn = createSignInForm({ api, onSignedIn: (who) => void enter(who) });
+const signIn = createSignInForm({ api, onSignedIn: (who) => void enter(who), title: 'admin.signIn' });
 $('signin').append(signIn.element);
 
 function showSignIn(problem = null) {

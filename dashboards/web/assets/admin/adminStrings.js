@@ -8,6 +8,7 @@ const ADMIN_STRINGS = {
   'zh-CN': {
     'admin.title': 'SealWatch 管理',
     'admin.subtitle': '系统管理',
+    'admin.signIn': '管理员登录',
     'admin.skip': '跳到内容',
     'admin.nav': '管理项目',
     'admin.notAdmin': '此账号（{name}）不是管理员，无法使用管理页面。',
@@ -157,6 +158,7 @@ const ADMIN_STRINGS = {
   en: {
     'admin.title': 'SealWatch administration',
     'admin.subtitle': 'Administration',
+    'admin.signIn': 'Administrator sign-in',
     'admin.skip': 'Skip to content',
     'admin.nav': 'What to manage',
     'admin.notAdmin': 'This account ({name}) is not an administrator: the administration page is not for it.',

@@ -1,5 +1,6 @@
 import { el } from '../dom.js';
 import { t } from '../i18n.js';
+import { formatFull } from '../time.js';
 import { describeFields } from './fieldInput.js';
 import { buildForm } from './form.js';
 import { pagedList } from './pager.js';
@@ -85,27 +86,38 @@ export function auditScreen({ api, refs, root, expired }) {
   void shown();
 }
 
-/** The fields that differ between before and after, one line each; whole records when created or removed. */
+/**
+ * What an entry changed: created or removed, then each field that differs between before and after
+ * (a record that did not exist counts as empty, so a creation lists what it was created with).
+ */
 function changeOf({ before, after }) {
-  const none = (v) => v === null || v === undefined;
+  const none = (v) => v === null || v === undefined || typeof v !== 'object';
   if (none(before) && none(after)) return t('audit.noChange');
-  if (none(before))
-    return el('span', { class: 'audit-kind', dataset: { kind: 'created' }, text: t('audit.created') });
-  if (after === null || after === undefined)
-    return el('span', { class: 'audit-kind', dataset: { kind: 'removed' }, text: t('audit.removed') });
-  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
-    (k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]),
+  const was = none(before) ? {} : before;
+  const is = none(after) ? {} : after;
+  const keys = [...new Set([...Object.keys(was), ...Object.keys(is)])].filter(
+    (k) => shortly(k, was[k]) !== shortly(k, is[k]),
   );
-  if (keys.length === 0) return t('audit.noChange');
+  const kind = none(before) ? 'created' : none(after) ? 'removed' : null;
   return el(
-    'ul',
-    { class: 'change-list' },
-    keys.map((k) => el('li', { text: `${k}: ${shortly(before[k])} → ${shortly(after[k])}` })),
+    'div',
+    {},
+    kind ? el('span', { class: 'audit-kind', dataset: { kind }, text: t(`audit.${kind}`) }) : null,
+    keys.length === 0 && !kind ? t('audit.noChange') : null,
+    keys.length > 0
+      ? el(
+          'ul',
+          { class: 'change-list' },
+          keys.map((k) => el('li', { text: `${k}: ${shortly(k, was[k])} → ${shortly(k, is[k])}` })),
+        )
+      : null,
   );
 }
 
-const shortly = (value) => {
-  const text =
-    value === undefined || value === null ? '—' : typeof value === 'string' ? value : JSON.stringify(value);
+/** A value in a line: a record's times (`createdAt`, `disabledAt`: epoch ms) as times, long ones cut. */
+const shortly = (key, value) => {
+  if (value === undefined || value === null) return '—';
+  if (typeof value === 'number' && /At$/.test(key)) return formatFull(value);
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 };
