@@ -7,7 +7,8 @@ const SOURCES = {
   grid: { path: '/api/grid?limit=10000', label: (n) => n.name },
   households: { path: '/api/households?limit=1000', label: (h) => h.address ?? h.id },
   workers: { path: '/api/workers?limit=1000', label: (w) => w.name },
-  models: { path: '/api/models', label: (m) => m.name ?? m.id },
+  // A model's name is a sentence ("Generic (native protocol, …)"): its id reads better in a table.
+  models: { path: '/api/models', label: (m) => m.id },
 };
 
 export function createRefs(api) {

@@ -55,7 +55,8 @@ export function cell(column, value, refs = null) {
   if (value === null || value === undefined || value === '')
     return el('span', { class: 'dim', text: column.nullText ? t(column.nullText) : '—' });
   const name = column.ref && refs ? refs.label(column.ref, value) : null;
-  if (name !== null && name !== value) return [name, el('span', { class: 'ref-id', text: ` ${value}` })];
+  if (name !== null && name !== value)
+    return el('span', {}, name, el('span', { class: 'ref-id', text: ` ${value}` }));
   if (column.type === 'datetime') return formatFull(value);
   if (column.type === 'checkbox' || typeof value === 'boolean') return t(value ? 'crud.yes' : 'crud.no');
   if (column.optionPrefix) return t(`${column.optionPrefix}.${value}`);
