@@ -8,7 +8,7 @@ import { plainText } from '../../registry/schemas.ts';
 import type { ApiDeps } from '../deps.ts';
 import { householdInScope } from '../householdScope.ts';
 import type { OtherAnswer, RouteTable } from '../routeTable.ts';
-import { isoTime, noBody, pathParams } from '../schemas/common.ts';
+import { errorAnswer, isoTime, noBody, pathParams } from '../schemas/common.ts';
 import { isoAt } from '../views.ts';
 
 const qrAnswer = z.object({
@@ -61,7 +61,11 @@ const CODE: Record<QrRefusal['kind'] | 'badReason', string> = {
 const refusals = (onPost: boolean): Record<number, OtherAnswer> => {
   const both = (description: string): OtherAnswer => ({
     description,
-    answer: { contentType: 'text/html', description, ...(onPost ? { alsoAs: ['application/json'] } : {}) },
+    answer: {
+      contentType: 'text/html',
+      description,
+      ...(onPost ? { alsoAs: ['application/json'], json: errorAnswer } : {}),
+    },
   });
   const answers: Record<number, OtherAnswer> = {
     404: both('the code is unknown (or its household was removed)'),
