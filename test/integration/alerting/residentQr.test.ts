@@ -5,6 +5,7 @@
  * a new code revokes the old one at once, and the code stops with the quarantine or the household.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openEventStream } from '../../helpers/sse.ts';
 import { armedHousehold, must, publishOpen, startAlertingRig } from './grid.ts';
 
 const PUBLIC_URL = 'http://sealwatch.test:8080';
@@ -105,7 +106,18 @@ describe("a household's QR code announces openings", () => {
     expect(html).toContain('value="nucleicTest"');
     expect(html).toContain('今天已申报 0 次，上限 2 次');
 
+    // The grid worker sees each announcement live (the page's event stream, in their scope).
+    const stream = openEventStream(`${svc().httpUrl}/api/events`, wangToken);
+    expect(await stream.opened).toBe(200);
     const first = await postJson(url, { reason: 'delivery' });
+    const seen = await stream.next((e) => e.event === 'announcement');
+    stream.close();
+    expect(JSON.parse(seen.data)).toMatchObject({
+      householdId: s.householdId,
+      gridId: 'dongcun',
+      reason: '送餐/取物',
+      by: 'resident-qr:wang',
+    });
     expect(first.status).toBe(201);
     const a = (await first.json()) as {
       start: string;
