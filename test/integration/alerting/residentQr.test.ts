@@ -36,6 +36,9 @@ describe("a household's QR code announces openings", () => {
     return r.body as { url: string; qrSvg: string; createdAt: string };
   };
 
+  const auditOf = (householdId: string) =>
+    must(svc(), 'GET', `/api/audit?entity=residentQr&id=${householdId}`, undefined, 200);
+
   beforeAll(async () => {
     rig = await startAlertingRig({
       PUBLIC_URL,
@@ -63,13 +66,7 @@ describe("a household's QR code announces openings", () => {
     const secret = r.body.url.split('/qr/')[1] as string;
     expect(secret.length).toBeGreaterThanOrEqual(32);
 
-    const audit = await must(
-      svc(),
-      'GET',
-      `/api/audit?entity=residentQr&id=${s.householdId}`,
-      undefined,
-      200,
-    );
+    const audit = await auditOf(s.householdId);
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({
       actor: 'wang',
@@ -187,13 +184,7 @@ describe("a household's QR code announces openings", () => {
     expect(json.status).toBe(410);
     expect(((await json.json()) as { error: { code: string } }).error.code).toBe('revoked');
     expect((await postJson(fresh.url, { reason: 'delivery' })).status).toBe(201);
-    const audit = await must(
-      svc(),
-      'GET',
-      `/api/audit?entity=residentQr&id=${s.householdId}`,
-      undefined,
-      200,
-    );
+    const audit = await auditOf(s.householdId);
     expect(audit.map((e: { action: string }) => e.action)).toEqual(['replace', 'create']);
     expect((await fetch(`${svc().httpUrl}/qr/not-a-code-at-all`)).status).toBe(404);
   });

@@ -1,41 +1,20 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AlertStore } from '../../../alerting/alertStore.ts';
 import type { ResidentQrStore } from '../../../alerting/residentQrStore.ts';
 import { auditEntry } from '../../../registry/auditTrail.ts';
-import { openPool, type Pool } from '../../../storage/postgres/openPool.ts';
 import { PostgresAlertStore } from '../../../storage/postgres/postgresAlertStore.ts';
 import { PostgresResidentQrStore } from '../../../storage/postgres/residentQrStore.ts';
 import { sqliteParams } from '../../../storage/reportRows.ts';
 import { SqliteAlertStore } from '../../../storage/sqlite/alertStore.ts';
-import { openDatabase } from '../../../storage/sqlite/openDatabase.ts';
 import { SqliteResidentQrStore } from '../../../storage/sqlite/residentQrStore.ts';
-import { type PostgresServer, startPostgres } from '../../helpers/postgres.ts';
+import { databaseBackends } from '../../helpers/alertStoreBackends.ts';
 
 /**
  * The households' QR codes (alerting/residentQrStore.ts) against SQLite and a real PostgreSQL: a
  * new code revokes the one in force with its audit entry in the same write, the announcements of a
  * day are counted, and removing the household removes its codes. A fresh database per test.
  */
-const logger = pino({ level: 'silent' });
 const T = Date.parse('2026-12-05T00:03:00Z');
-
-let server: PostgresServer | null = null;
-let databases = 0;
-const pools: Pool[] = [];
-const dir = mkdtempSync(join(tmpdir(), 'sealwatch-resident-qr-'));
-
-beforeAll(async () => {
-  server = await startPostgres();
-}, 60_000);
-afterAll(async () => {
-  for (const p of pools) await p.end();
-  await server?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 interface Backend {
   qr: ResidentQrStore;
@@ -44,37 +23,23 @@ interface Backend {
   sql(text: string, values?: unknown[]): Promise<Record<string, unknown>[]>;
 }
 
-const BACKENDS: Array<{ name: string; open(): Promise<Backend> }> = [
-  {
-    name: 'SQLite',
-    async open() {
-      const db = openDatabase(join(dir, `${++databases}.db`), logger);
-      return {
-        qr: new SqliteResidentQrStore(db),
-        alerts: new SqliteAlertStore(db),
-        async sql(text, values = []) {
-          const st = db.prepare(sqliteParams(text));
-          if (st.reader) return st.all(...values) as Record<string, unknown>[];
-          st.run(...values);
-          return [];
-        },
-      };
+const BACKENDS = databaseBackends<Backend>('qr', {
+  sqlite: (db) => ({
+    qr: new SqliteResidentQrStore(db),
+    alerts: new SqliteAlertStore(db),
+    async sql(text, values = []) {
+      const st = db.prepare(sqliteParams(text));
+      if (st.reader) return st.all(...values) as Record<string, unknown>[];
+      st.run(...values);
+      return [];
     },
-  },
-  {
-    name: 'PostgreSQL',
-    async open() {
-      const url = await (server as PostgresServer).createDatabase(`qr_${++databases}`);
-      const pool = await openPool(url, logger, { max: 2 });
-      pools.push(pool);
-      return {
-        qr: new PostgresResidentQrStore(pool),
-        alerts: new PostgresAlertStore(pool),
-        sql: async (text, values = []) => (await pool.query(text, values)).rows,
-      };
-    },
-  },
-];
+  }),
+  postgres: (pool) => ({
+    qr: new PostgresResidentQrStore(pool),
+    alerts: new PostgresAlertStore(pool),
+    sql: async (text, values = []) => (await pool.query(text, values)).rows,
+  }),
+});
 
 const code = (tokenHash: string, createdAt: number) => ({
   tokenHash,
