@@ -53,7 +53,7 @@ const T = {
 
 /**
  * Readable in sunlight on a cheap phone: black on white, 22 px text, buttons a thumb cannot miss
- * (80 px, white on dark blue, contrast over 10:1). No script: each reason is a submit button.
+ * (72 px high, white on dark blue, contrast over 10:1). No script: each reason is a submit button.
  */
 const CSS =
   "body{margin:0;padding:16px;font-family:-apple-system,'PingFang SC','Microsoft YaHei',sans-serif;font-size:22px;line-height:1.5;color:#000;background:#fff}" +
@@ -61,8 +61,8 @@ const CSS =
   '.today{font-weight:bold;font-size:24px;border-left:6px solid #0d47a1;padding-left:10px}' +
   'label{display:block;margin-top:12px;font-size:20px}' +
   'input{display:block;box-sizing:border-box;width:100%;min-height:56px;font-size:22px;padding:8px;border:2px solid #000;border-radius:8px}' +
-  '.reasons{display:grid;gap:12px;margin-top:8px}' +
-  'button,.back{display:block;box-sizing:border-box;width:100%;min-height:80px;font-size:28px;font-weight:bold;color:#fff;background:#0d47a1;border:0;border-radius:12px;text-align:center;text-decoration:none;line-height:80px}' +
+  '.reasons{display:grid;gap:10px;margin-top:8px}' +
+  'button,.back{display:block;box-sizing:border-box;width:100%;min-height:72px;font-size:28px;font-weight:bold;color:#fff;background:#0d47a1;border:0;border-radius:12px;text-align:center;text-decoration:none;line-height:72px}' +
   'button:focus-visible,.back:focus-visible,input:focus-visible{outline:4px solid #e65100;outline-offset:2px}' +
   '.ok{color:#1b5e20}.no{color:#b71c1c}.small{font-size:18px;color:#333;margin-top:24px}';
 
