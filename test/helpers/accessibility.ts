@@ -42,3 +42,6 @@ export async function seriousAccessibilityProblems(page: Page): Promise<Accessib
   });
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
+
+// The callback given to page.evaluate runs in the browser (the project compiles without the DOM library).
+declare const document: unknown;
