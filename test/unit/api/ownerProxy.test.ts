@@ -53,6 +53,8 @@ describe('forwarding alerting calls to the owner', () => {
       '/ack/abc.def',
       '/announce/tok',
       '/api/sensors/s-1/battery',
+      '/api/wall',
+      '/api/wall?gridId=shicun',
     ]) {
       expect(isOwnerPath(path), path).toBe(true);
     }
@@ -64,6 +66,8 @@ describe('forwarding alerting calls to the owner', () => {
       '/',
       '/api/sensors/s-1/replace',
       '/api/sensors/s-1/batteryx',
+      '/wall',
+      '/api/wallx',
     ]) {
       expect(isOwnerPath(path), path).toBe(false);
     }
