@@ -170,13 +170,26 @@ describe('the wall mode', () => {
 
     // A phone: the same wall, stacked and scrolling, still readable.
     await page.setViewportSize(PHONE);
-    await screenshot(page, 'wall-acknowledged-390x844', true);
+    await screenshot(page, 'wall-acknowledged-390x844');
+    await screenshot(page, 'wall-acknowledged-390x844-full', true);
     expect(await seriousAccessibilityProblems(page)).toEqual([]);
     await page.locator('.lang-btn[data-lang="en"]').click();
     await expect.poll(() => page.locator('.oldest-type').textContent()).toBe('⚠ Door breach');
     await page.setViewportSize(WALL);
     await screenshot(page, 'wall-acknowledged-en-1920x1080');
     expect(await fitsTheScreen(page)).toEqual({ scrolls: false, clipped: [] });
+    // Larger walls and a small television: the type grows and shrinks with the screen, all still fits.
+    for (const size of [
+      { width: 3840, height: 2160 },
+      { width: 1280, height: 720 },
+    ]) {
+      await page.setViewportSize(size);
+      await screenshot(page, `wall-acknowledged-en-${size.width}x${size.height}`);
+      expect(await fitsTheScreen(page), `${size.width}x${size.height}`).toEqual({
+        scrolls: false,
+        clipped: [],
+      });
+    }
     expect(problems.errors).toEqual([]);
     // The two 401s of GET /api/me before signing in are how the pages learn nobody is signed in.
     expect(problems.consoleErrors.filter((e) => !/status of 401 .*\/api\/me$/.test(e))).toEqual([]);
