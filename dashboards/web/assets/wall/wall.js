@@ -91,6 +91,10 @@ function readSoon() {
 
 function render() {
   if (!wall) return;
+  // The clock shows the service's local time (TZ_LOCAL), the zone its "today" is counted in,
+  // unless the URL asks for another (?tz=).
+  if (!new URLSearchParams(location.search).has('tz'))
+    initTimeZone(`?tz=${encodeURIComponent(wall.timeZone)}`);
   $('wall-main').removeAttribute('aria-busy');
   setText($('wall-scope'), wall.rootName ?? t('wall.allGrid'));
   document.title = `${wall.rootName ?? t('wall.allGrid')} · ${t('wall.pageTitle')}`;
