@@ -195,6 +195,35 @@ describe('the wall mode', () => {
     expect(problems.consoleErrors.filter((e) => !/status of 401 .*\/api\/me$/.test(e))).toEqual([]);
   });
 
+  it('says so when its figures may be stale (the service is gone), and recovers by itself when it is back', async () => {
+    const { page, context } = await openPage(browser, { viewport: WALL, locale: 'zh-CN' });
+    contexts.push(context);
+    await page.goto(`${svc.httpUrl}/`);
+    await page.locator('#signin-advanced summary').click();
+    await page.locator('#signin-token').fill(svc.adminToken);
+    await page.locator('#signin-submit').click();
+    await page.locator('#board').waitFor({ state: 'visible' });
+    // The live page's header link opens the wall, signed in by the same stored token.
+    await page.locator('.wall-mode-link').click();
+    await page.waitForURL(/\/wall$/);
+    await page.locator('#conn[data-state="live"]').waitFor();
+    await expect.poll(() => page.locator('.tile').count()).toBe(20);
+
+    await svc.stop();
+    // Down for more than 15 s: the connection says so in words, and the banner says since when.
+    await page.locator('#conn[data-state="down"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('#wall-banner').textContent()).toMatch(
+      /^数据可能已过期：最后更新于 \d\d:\d\d:\d\d$/,
+    );
+    expect(await fitsTheScreen(page)).toEqual({ scrolls: false, clipped: [] });
+    await screenshot(page, 'wall-stale-1920x1080');
+    expect(await seriousAccessibilityProblems(page)).toEqual([]);
+
+    await svc.restart();
+    await page.locator('#conn[data-state="live"]').waitFor({ timeout: 30_000 });
+    await page.locator('#wall-banner').waitFor({ state: 'hidden' });
+  });
+
   it("answers only the caller's scope: a township's monitor sees its villages, not the county", async () => {
     const made = await svc.api('POST', '/api/tokens', {
       role: 'monitor',

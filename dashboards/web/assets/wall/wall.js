@@ -41,6 +41,8 @@ const gridId = new URLSearchParams(location.search).get('gridId');
 
 let wall = null;
 let lastReadAt = null;
+/** Why the last read failed (null: it did not). */
+let readProblem = null;
 let conn = { state: 'idle', since: Date.now() };
 let inFlight = false;
 let again = false;
@@ -64,10 +66,12 @@ async function read() {
   try {
     wall = await api.wall(gridId);
     lastReadAt = Date.now();
+    readProblem = null;
     render();
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return toSignIn();
-    showBanner(t('wall.loadFailed', { reason: reasonOf(err) }));
+    readProblem = err;
+    renderStatus();
     timer = setTimeout(() => void read(), RETRY_MS);
     return;
   } finally {
@@ -104,10 +108,18 @@ function render() {
   renderStatus();
 }
 
-function showBanner(text) {
+/** One message at a time, the most useful first: since when the figures are old, else why a read failed. */
+function renderBanner(now, connection) {
+  const stale = lastReadAt !== null && (now - lastReadAt > STALE_MS || connection === 'down');
+  const text = stale
+    ? t('wall.stale', { time: formatTime(lastReadAt) })
+    : readProblem
+      ? t('wall.loadFailed', { reason: reasonOf(readProblem) })
+      : null;
   const banner = $('wall-banner');
-  if (banner.textContent !== text) banner.textContent = text;
-  banner.hidden = false;
+  // Set only on change: the banner is an alert region, and a repeated text would be read again.
+  if (text !== null && banner.textContent !== text) banner.textContent = text;
+  banner.hidden = text === null;
 }
 
 /** The clock, the connection, and whether the figures are fresh: a frozen wall must say so. */
@@ -125,9 +137,7 @@ function renderStatus() {
         ? t('conn.since', { time: formatTime(conn.since) })
         : '',
   );
-  const stale = lastReadAt !== null && (now - lastReadAt > STALE_MS || shown === 'down');
-  if (stale) showBanner(t('wall.stale', { time: formatTime(lastReadAt) }));
-  else if (lastReadAt !== null && now - lastReadAt < RETRY_MS * 2) $('wall-banner').hidden = true;
+  renderBanner(now, shown);
   tickWaits(document, now);
 }
 
