@@ -20,6 +20,8 @@ const OWNER_PATHS = [
   /^\/api\/announcements(?:\?|$)/,
   // A new battery re-arms the low-battery alert: the engine's memory of it is the owner's.
   /^\/api\/sensors\/[^/?]+\/battery(?:\?|$)/,
+  // Silences are the engine's memory too.
+  /^\/api\/sensors\/[^/?]+\/silence(?:\?|$)/,
   /^\/api\/households\/[^/?]+\/announce-link(?:\?|$)/,
   /^\/ack\//,
   /^\/announce\//,

@@ -4,6 +4,7 @@ import type {
   AnnounceLinkUse,
   OutboxRow,
   PendingBreach,
+  SensorSilence,
   StoredAlert,
   StoredAnnouncement,
 } from '../alerting/alertStore.ts';
@@ -90,6 +91,14 @@ export const announcementOf = (r: Row): StoredAnnouncement => ({
   createdAt: r.created_at as number,
 });
 
+export const silenceOf = (r: Row): SensorSilence => ({
+  sensorId: r.sensor_id as string,
+  until: Number(r.until_at),
+  reason: r.reason as string,
+  by: r.by as string,
+  createdAt: Number(r.created_at),
+});
+
 /** A one-time announce link row (or none) judged at `now`. */
 export function announceLinkUse(r: Row | undefined, now: number): AnnounceLinkUse {
   if (!r) return { ok: false, reason: 'unknown' };
@@ -132,6 +141,9 @@ export async function* readHistory(
     if (q.type) where.push(`type = ${param(q.type)}`);
     if (q.openedFrom !== undefined) where.push(`opened_at >= ${param(q.openedFrom)}`);
     if (q.openedTo !== undefined) where.push(`opened_at < ${param(q.openedTo)}`);
+    if (q.sensorId !== undefined) where.push(`sensor_id = ${param(q.sensorId)}`);
+    if (q.householdId !== undefined) where.push(`household_id = ${param(q.householdId)}`);
+    if (q.text !== undefined) where.push(textMatch(q.text, q.textHouseholdIds ?? [], dialect, param));
     if (after) {
       where.push(
         `(opened_at < ${param(after.openedAt)} OR (opened_at = ${param(after.openedAt)} AND id > ${param(after.id)}))`,
@@ -147,6 +159,31 @@ export async function* readHistory(
     if (!last || rows.length < HISTORY_PAGE) return;
     after = { openedAt: last.opened_at as number, id: last.id as string };
   }
+}
+
+/** LIKE's own characters in a user's text are taken literally (ESCAPE '\\'). */
+const likePattern = (text: string): string => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** The free-text search of the alert history (AlertQuery.text): notes, outcome, matching addresses. */
+function textMatch(
+  text: string,
+  householdIds: readonly string[],
+  dialect: 'sqlite' | 'postgres',
+  param: (v: unknown) => string,
+): string {
+  // A placeholder each time, made in the order they appear: SQLite's `?` takes one value per use.
+  const pattern = likePattern(text);
+  const like = () => `${param(pattern)} ESCAPE '\\'`;
+  const inNotes = `lower(coalesce(note, '')) LIKE ${like()} OR lower(coalesce(outcome, '')) LIKE ${like()}`;
+  const inChanges = `EXISTS (SELECT 1 FROM alert_changes c WHERE c.alert_id = alerts.id
+      AND c.kind IN ('acknowledged', 'commented', 'resolved') AND lower(c.detail) LIKE ${like()})`;
+  const atAddress =
+    householdIds.length === 0
+      ? ''
+      : dialect === 'sqlite'
+        ? ` OR household_id IN (SELECT value FROM json_each(${param(JSON.stringify(householdIds))}))`
+        : ` OR household_id = ANY(${param(householdIds)}::text[])`;
+  return `(${inNotes} OR ${inChanges}${atAddress})`;
 }
 
 /** Every alert `readHistory` yields (Node 20 has no Array.fromAsync). */

@@ -1,6 +1,6 @@
 import { notFound } from '../../core/errors.ts';
 import type { AlertType } from '../alertModel.ts';
-import type { StoredAlert } from '../alertStore.ts';
+import type { AlertQuery, StoredAlert } from '../alertStore.ts';
 import { alertTitle } from '../notificationTexts.ts';
 import { type AlertView, alertView, changeView, deliveryView } from './alertView.ts';
 import type { EngineContext } from './engineContext.ts';
@@ -49,6 +49,42 @@ export class AlertQueries {
     }
     for await (const a of this.c.o.store.iterate(query)) if (!take(a)) break;
     return page;
+  }
+
+  /**
+   * The history search (GET /api/alerts with filters): one page of the alerts `accept` lets through
+   * (the caller's scope), newest first, and how many match in all. Unresolved alerts by status come
+   * from memory; anything else (resolved, every status, a free text) from the store, read to its
+   * end to count.
+   */
+  async search(
+    query: AlertQuery,
+    accept: (a: StoredAlert) => boolean,
+    { offset, limit }: { offset: number; limit: number },
+  ): Promise<{ items: StoredAlert[]; total: number }> {
+    const items: StoredAlert[] = [];
+    let total = 0;
+    const take = (a: StoredAlert): void => {
+      if (!accept(a)) return;
+      if (total >= offset && items.length < limit) items.push(a);
+      total++;
+    };
+    const fromMemory =
+      (query.status === 'open' || query.status === 'acknowledged') && query.text === undefined;
+    if (!fromMemory) {
+      for await (const a of this.c.o.store.iterate(query)) take(a);
+      return { items, total };
+    }
+    const matches = (a: StoredAlert) =>
+      a.status === query.status &&
+      (query.type === undefined || a.type === query.type) &&
+      (query.sensorId === undefined || a.sensorId === query.sensorId) &&
+      (query.householdId === undefined || a.householdId === query.householdId) &&
+      (query.openedFrom === undefined || a.openedAt >= query.openedFrom) &&
+      (query.openedTo === undefined || a.openedAt < query.openedTo);
+    const unresolved = [...this.c.memory.byId.values()].filter(matches);
+    for (const a of unresolved.sort((x, y) => y.openedAt - x.openedAt || (x.id < y.id ? -1 : 1))) take(a);
+    return { items, total };
   }
 
   async detail(id: string) {
