@@ -17,7 +17,8 @@ const CSRF_HEADER = 'x-csrf-token';
  * that changes something. A pasted token (machines, the wall screen of old) goes as a bearer header.
  */
 export function createApi(getToken, getCsrfToken = () => null) {
-  async function request(method, path, body) {
+  /** The JSON answer; with `withTotal`, `{ items, total }` from a list and its x-total-count header. */
+  async function request(method, path, body, { withTotal = false } = {}) {
     const headers = { accept: 'application/json' };
     const token = getToken();
     if (token) headers.authorization = `Bearer ${token}`;
@@ -56,6 +57,8 @@ export function createApi(getToken, getCsrfToken = () => null) {
       error.retryAfter = Number(res.headers.get('retry-after')) || null;
       throw error;
     }
+    if (withTotal)
+      return { items: Array.isArray(json) ? json : [], total: Number(res.headers.get('x-total-count')) };
     return json;
   }
 
@@ -78,5 +81,14 @@ export function createApi(getToken, getCsrfToken = () => null) {
     ack: (alertId) => request('POST', `/api/alerts/${id(alertId)}/ack`, {}),
     resolve: (alertId, outcome, note) =>
       request('POST', `/api/alerts/${id(alertId)}/resolve`, { outcome, note }),
+    alert: (alertId) => request('GET', `/api/alerts/${id(alertId)}`),
+    assign: (alertId, workerId) => request('POST', `/api/alerts/${id(alertId)}/assign`, { workerId }),
+    comment: (alertId, note) => request('POST', `/api/alerts/${id(alertId)}/comment`, { note }),
+    silence: (sensorId, until, reason) =>
+      request('POST', `/api/sensors/${id(sensorId)}/silence`, { until, reason }),
+    unsilence: (sensorId) => request('DELETE', `/api/sensors/${id(sensorId)}/silence`),
+    /** The history search: `params` as GET /api/alerts takes them; answers `{ items, total }`. */
+    searchAlerts: (params) =>
+      request('GET', `/api/alerts?${new URLSearchParams(params)}`, undefined, { withTotal: true }),
   };
 }

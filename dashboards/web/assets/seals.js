@@ -40,6 +40,16 @@ function sealRow(seal, onHistory, changed, now) {
     seal.armed ? null : el('span', { class: 'tag tag-muted', text: t('seal.disarmed') }),
     seal.commissioning ? el('span', { class: 'tag tag-maint', text: t('seal.commissioning') }) : null,
     seal.tamper ? el('span', { class: 'tag tag-crit', text: t('seal.tamper') }) : null,
+    seal.silenced
+      ? el('span', {
+          class: 'tag tag-silenced',
+          title: t('silence.tagTitle', {
+            until: formatTime(seal.silenced.until, now),
+            reason: seal.silenced.reason,
+          }),
+          text: `${t('silence.tag')} · ${formatTime(seal.silenced.until, now)}`,
+        })
+      : null,
   ];
 
   return el(
