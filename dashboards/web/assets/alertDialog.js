@@ -41,12 +41,15 @@ export function createAlertDialog({ api, grid, describe, onChanged, failed }) {
     try {
       const message = await run(alert);
       status.textContent = done(message);
+      // On a phone the button may be far below: bring the outcome into view.
+      status.scrollIntoView({ block: 'nearest' });
     } catch (err) {
       if (failed(err)) {
         dialog.close();
         return;
       }
       error.textContent = t(failedKey, { reason: reasonOf(err) });
+      error.scrollIntoView({ block: 'nearest' });
     } finally {
       button.disabled = false;
     }
