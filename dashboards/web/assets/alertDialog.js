@@ -73,17 +73,24 @@ export function createAlertDialog({ api, grid, describe, onChanged, failed }) {
     );
   });
 
+  /** A required text field's trimmed value; empty: says so, marks the field and returns null. */
+  const required = (field, emptyKey) => {
+    const text = field.value.trim();
+    if (text) {
+      field.removeAttribute('aria-invalid');
+      return text;
+    }
+    error.textContent = t(emptyKey);
+    field.setAttribute('aria-invalid', 'true');
+    field.focus();
+    return null;
+  };
+
   $('comment-form').addEventListener('submit', (event) => {
     event.preventDefault();
     const note = $('comment-note');
-    const text = note.value.trim();
-    if (!text) {
-      error.textContent = t('comment.empty');
-      note.setAttribute('aria-invalid', 'true');
-      note.focus();
-      return;
-    }
-    note.removeAttribute('aria-invalid');
+    const text = required(note, 'comment.empty');
+    if (text === null) return;
     void act(
       $('comment-submit'),
       async (a) => {
@@ -98,15 +105,8 @@ export function createAlertDialog({ api, grid, describe, onChanged, failed }) {
 
   silenceForm.addEventListener('submit', (event) => {
     event.preventDefault();
-    const reason = $('silence-reason');
-    const text = reason.value.trim();
-    if (!text) {
-      error.textContent = t('silence.noReason');
-      reason.setAttribute('aria-invalid', 'true');
-      reason.focus();
-      return;
-    }
-    reason.removeAttribute('aria-invalid');
+    const text = required($('silence-reason'), 'silence.noReason');
+    if (text === null) return;
     const hours = Number($('silence-hours').value) || 24;
     void act(
       $('silence-submit'),
