@@ -138,6 +138,8 @@ export interface AlertQuery {
   openedTo?: number;
   sensorId?: string;
   householdId?: string;
+  /** Only alerts of these grid nodes (a caller's subtree); absent: every node. */
+  gridIds?: readonly string[];
   /**
    * Free text, matched case-insensitively in the resolution's note and outcome and in the notes of
    * acknowledgements and comments; an alert of one of `textHouseholdIds` (households whose address
@@ -178,6 +180,11 @@ export interface AlertHistory {
   list(query: AlertQuery): Promise<StoredAlert[]>;
   /** Newest first, read a page at a time as the caller goes: a page of the API stops at its end. */
   iterate(query: AlertQuery): AsyncIterable<StoredAlert>;
+  /** One page, newest first, and how many match in all (the database counts: GET /api/alerts). */
+  search(
+    query: AlertQuery,
+    page: { offset: number; limit: number },
+  ): Promise<{ items: StoredAlert[]; total: number }>;
   changes(alertId: string): Promise<AlertChange[]>;
   deliveries(alertId: string): Promise<OutboxRow[]>;
   nonceUsed(nonce: string): Promise<boolean>;

@@ -235,13 +235,12 @@ export class AlertEngine {
     return this.queries.alertsPage(query, accept, offset, limit);
   }
 
-  /** The history search: one page of what `accept` lets through, and how many match in all. */
+  /** The history search: one page, and how many match in all (the scope is `query.gridIds`). */
   searchAlerts(
     query: AlertQuery,
-    accept: (a: StoredAlert) => boolean,
     page: { offset: number; limit: number },
   ): Promise<{ items: StoredAlert[]; total: number }> {
-    return this.queries.search(query, accept, page);
+    return this.queries.search(query, page);
   }
 
   detail(id: string): ReturnType<AlertQueries['detail']> {

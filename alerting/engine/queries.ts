@@ -52,39 +52,30 @@ export class AlertQueries {
   }
 
   /**
-   * The history search (GET /api/alerts with filters): one page of the alerts `accept` lets through
-   * (the caller's scope), newest first, and how many match in all. Unresolved alerts by status come
-   * from memory; anything else (resolved, every status, a free text) from the store, read to its
-   * end to count.
+   * The history search (GET /api/alerts with filters): one page, newest first, and how many match
+   * in all. Unresolved alerts by status come from memory; anything else (resolved, every status, a
+   * free text) from the store, which counts and skips itself. The caller's scope is `gridIds`.
    */
   async search(
     query: AlertQuery,
-    accept: (a: StoredAlert) => boolean,
-    { offset, limit }: { offset: number; limit: number },
+    page: { offset: number; limit: number },
   ): Promise<{ items: StoredAlert[]; total: number }> {
-    const items: StoredAlert[] = [];
-    let total = 0;
-    const take = (a: StoredAlert): void => {
-      if (!accept(a)) return;
-      if (total >= offset && items.length < limit) items.push(a);
-      total++;
-    };
     const fromMemory =
       (query.status === 'open' || query.status === 'acknowledged') && query.text === undefined;
-    if (!fromMemory) {
-      for await (const a of this.c.o.store.iterate(query)) take(a);
-      return { items, total };
-    }
+    if (!fromMemory) return this.c.o.store.search(query, page);
+    const nodes = query.gridIds === undefined ? null : new Set(query.gridIds);
     const matches = (a: StoredAlert) =>
       a.status === query.status &&
       (query.type === undefined || a.type === query.type) &&
       (query.sensorId === undefined || a.sensorId === query.sensorId) &&
       (query.householdId === undefined || a.householdId === query.householdId) &&
+      (nodes === null || nodes.has(a.gridId)) &&
       (query.openedFrom === undefined || a.openedAt >= query.openedFrom) &&
       (query.openedTo === undefined || a.openedAt < query.openedTo);
-    const unresolved = [...this.c.memory.byId.values()].filter(matches);
-    for (const a of unresolved.sort((x, y) => y.openedAt - x.openedAt || (x.id < y.id ? -1 : 1))) take(a);
-    return { items, total };
+    const all = [...this.c.memory.byId.values()]
+      .filter(matches)
+      .sort((x, y) => y.openedAt - x.openedAt || (x.id < y.id ? -1 : 1));
+    return { items: all.slice(page.offset, page.offset + page.limit), total: all.length };
   }
 
   async detail(id: string) {

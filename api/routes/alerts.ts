@@ -95,10 +95,10 @@ export function alertRoutes(table: RouteTable, { registry, alerting }: ApiDeps):
           ? { text: query.q, textHouseholdIds: addressMatches(query.q, principal) }
           : {}),
       };
-      const visible = (a: { gridId: string }) =>
-        inScope(registry.tree, principal, a.gridId) &&
-        (gridId === undefined || registry.tree.isWithin(a.gridId, gridId));
-      const page = await engine.searchAlerts(search, visible, { offset, limit });
+      // The caller's subtree, or the one asked for inside it; the whole grid needs no filter.
+      const root = gridId ?? principal.gridId;
+      if (root !== null) search.gridIds = [...registry.tree.subtree(root)].map((n) => n.id);
+      const page = await engine.searchAlerts(search, { offset, limit });
       // As the other lists: the answer is the array itself, the whole count goes in a header.
       reply.header('x-total-count', String(page.total));
       return page.items.map((a) => engine.view(a));

@@ -26,6 +26,7 @@ import {
   purgedStub,
   type Row,
   readHistory,
+  searchHistory,
   silenceOf,
 } from '../alertRows.ts';
 import { auditValues, INSERT_AUDIT_COLUMNS } from '../auditSql.ts';
@@ -272,6 +273,13 @@ export class PostgresAlertStore implements AlertStore {
 
   iterate(q: AlertQuery): AsyncIterable<StoredAlert> {
     return readHistory(q, 'postgres', (sql, args) => this.query(sql, args));
+  }
+
+  search(
+    q: AlertQuery,
+    page: { offset: number; limit: number },
+  ): Promise<{ items: StoredAlert[]; total: number }> {
+    return searchHistory(q, page, 'postgres', (sql, args) => this.query(sql, args));
   }
 
   async changes(alertId: string): Promise<AlertChange[]> {

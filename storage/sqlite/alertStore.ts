@@ -26,6 +26,7 @@ import {
   purgedStub,
   type Row,
   readHistory,
+  searchHistory,
   silenceOf,
 } from '../alertRows.ts';
 import { auditValues, INSERT_AUDIT_COLUMNS } from '../auditSql.ts';
@@ -225,6 +226,13 @@ export class SqliteAlertStore implements AlertStore {
 
   iterate(q: AlertQuery): AsyncIterable<StoredAlert> {
     return readHistory(q, 'sqlite', (sql, args) => this.db.prepare(sql).all(...args) as Row[]);
+  }
+
+  async search(
+    q: AlertQuery,
+    page: { offset: number; limit: number },
+  ): Promise<{ items: StoredAlert[]; total: number }> {
+    return searchHistory(q, page, 'sqlite', (sql, args) => this.db.prepare(sql).all(...args) as Row[]);
   }
 
   async changes(alertId: string): Promise<AlertChange[]> {

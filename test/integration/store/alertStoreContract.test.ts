@@ -393,5 +393,12 @@ describe.each(BACKENDS)('alert store contract: $name', (backend) => {
     expect(await ids({ sensorId: 's-r1' })).toEqual(['r1']);
     expect(await ids({ householdId: 'h-c1', status: 'open' })).toEqual(['c1']);
     expect(await ids({ text: '上门', status: 'open' })).toEqual([]);
+    // A page and the whole count, as the database counts them; a scope of grid nodes.
+    const page = await store.search({ status: 'resolved', gridIds: ['g1', 'g2'] }, { offset: 1, limit: 1 });
+    expect([page.items.map((a) => a.id), page.total]).toEqual([['r1'], 2]);
+    expect((await store.search({ gridIds: ['elsewhere'] }, { offset: 0, limit: 10 })).total).toBe(0);
+    expect((await store.search({ text: 'zx-17' }, { offset: 0, limit: 10 })).items.map((a) => a.id)).toEqual([
+      'c1',
+    ]);
   });
 });
