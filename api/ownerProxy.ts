@@ -23,8 +23,11 @@ const OWNER_PATHS = [
   // Silences are the engine's memory too.
   /^\/api\/sensors\/[^/?]+\/silence(?:\?|$)/,
   /^\/api\/households\/[^/?]+\/announce-link(?:\?|$)/,
+  // The QR code's page announces through the owner's engine (and its throttle lives there).
+  /^\/api\/households\/[^/?]+\/qr(?:\?|$)/,
   /^\/ack\//,
   /^\/announce\//,
+  /^\/qr\//,
   // The clouds' SMS receipts and replies: the owner holds the reply codes.
   /^\/api\/sms\//,
   // The voice clouds' call reports: a key press acknowledges through the owner's engine.
