@@ -29,6 +29,7 @@ import { scheduleRoutes } from './routes/schedules.ts';
 import { sealRoutes } from './routes/seals.ts';
 import { sensorRoutes } from './routes/sensors.ts';
 import { sessionRoutes } from './routes/session.ts';
+import { silenceRoutes } from './routes/silences.ts';
 import { smsCallbackRoutes } from './routes/smsCallbacks.ts';
 import { systemRoutes } from './routes/system.ts';
 import { tokenRoutes } from './routes/tokens.ts';
@@ -109,6 +110,7 @@ export function buildApi(
     pageRoutes,
     csvRoutes,
     alertRoutes,
+    silenceRoutes,
     reportRoutes,
     ackRoutes,
     announcementRoutes,

@@ -38,6 +38,8 @@ export interface MetricSources {
   seals(): { total: number; open: number; offline: number; lowBattery: number; armed: number };
   /** Unresolved alerts (open and acknowledged). */
   alerts(): Iterable<{ type: string; status: string }>;
+  /** Sensors silenced now (no alerts from them until their silence ends); absent: none. */
+  silencedSensors?(): number;
   /** Notification outbox rows by status (read from the database: a scrape waits for it, the process does not). */
   outbox(): Promise<Record<string, number>>;
   /** How long the oldest notification still to be sent has waited, ms; 0 when none waits. */
@@ -217,6 +219,12 @@ export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSourc
       g.set({ type, status }, n);
     }
   });
+  sampled(
+    'sealwatch_silenced_sensors',
+    'Sensors silenced now: they raise no alert until their silence ends',
+    [],
+    (g) => g.set(sources.silencedSensors?.() ?? 0),
+  );
   sampled('sealwatch_outbox', 'Notification outbox rows by status', ['status'], async (g) => {
     const counts = await sources.outbox();
     // Reset again: another scrape may have filled the gauge while this one waited for the database.

@@ -22,6 +22,8 @@ const OWNER_PATHS = [
   /^\/api\/announcements(?:\?|$)/,
   // A new battery re-arms the low-battery alert: the engine's memory of it is the owner's.
   /^\/api\/sensors\/[^/?]+\/battery(?:\?|$)/,
+  // Silences are the engine's memory too.
+  /^\/api\/sensors\/[^/?]+\/silence(?:\?|$)/,
   /^\/api\/households\/[^/?]+\/announce-link(?:\?|$)/,
   // The QR code's page announces through the owner's engine (and its throttle lives there).
   /^\/api\/households\/[^/?]+\/qr(?:\?|$)/,

@@ -1,3 +1,4 @@
+import type { SensorSilence } from '../../alerting/alertStore.ts';
 import type { EventBus } from '../../core/eventBus.ts';
 import type { SealCommitted, ServiceEvents } from '../../core/events.ts';
 import type { Registry } from '../../registry/registry.ts';
@@ -25,11 +26,12 @@ export function connectLiveFeed(
   stream: EventStream,
   registry: Registry,
   clock: { now(): number },
+  silenceOf: (sensorId: string) => SensorSilence | undefined,
 ): void {
   bus.on('seal.committed', (c) => {
     const sensor = registry.sensor(c.after.sensorId);
     if (!sensor || !visibleChange(c, registry.lowBatteryThreshold(sensor, c.gridId))) return;
-    stream.publish('seal', c.gridId, sealView(registry, sensor, c.after, clock.now()));
+    stream.publish('seal', c.gridId, sealView(registry, sensor, c.after, clock.now(), silenceOf(sensor.id)));
   });
   bus.on('alert.changed', ({ alert, change }) => stream.publish('alert', alert.gridId, { change, alert }));
   bus.on('announcement.made', (a) =>

@@ -76,6 +76,7 @@ export async function startApi(
         ...cluster.instances.stats(),
         ...(ingress.rescue?.stats() ?? { sessionsRescued: 0, messagesRescued: 0 }),
       },
+    silencedSensors: () => alerting.engine.silences.count(clock.now()),
     outbox: () => alertStore.outboxCounts(),
     outboxOldestWaitingMs: async () => {
       const at = await alertStore.oldestWaitingOutboxAt();
@@ -96,7 +97,7 @@ export async function startApi(
   });
 
   const events = new EventStream(clock);
-  connectLiveFeed(bus, events, registry, clock);
+  connectLiveFeed(bus, events, registry, clock, (id) => alerting.engine.silences.of(id, clock.now()));
   // A revoked token's open event streams and MQTT service sessions end with it, here and (the
   // revocation reaches the others as a registry change) on every instance.
   bus.on('registry.changed', ({ entity, id, removed }) => {

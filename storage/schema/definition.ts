@@ -507,6 +507,13 @@ const ALERTING: Table[] = [
     indexes: [{ name: 'resident_qr_codes_household', table: 'resident_qr_codes', columns: ['household_id'] }],
   },
   {
+    // A sensor whose alerts are held back until until_at (alerting/engine/silences.ts); lifting
+    // it early deletes the row. Not a foreign key: a sensor taken off keeps nothing alerting-side.
+    name: 'sensor_silences',
+    columns: [text('sensor_id'), integer('until_at'), text('reason'), text('by'), createdAt],
+    primaryKey: ['sensor_id'],
+  },
+  {
     // The SMS gateway's id of each part of an SMS delivery: a delivery receipt names it.
     name: 'sms_messages',
     columns: [

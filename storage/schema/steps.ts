@@ -276,6 +276,18 @@ export const STEPS: readonly Step[] = [
       }),
     ],
   },
+  {
+    version: 111,
+    name: 'Silenced sensors: no alerts from them until a time (issue 18.4)',
+    ops: [
+      createTable({
+        name: 'sensor_silences',
+        columns: [text('sensor_id'), integer('until_at'), text('reason'), text('by'), integer('created_at')],
+        primaryKey: ['sensor_id'],
+        indexes: [],
+      }),
+    ],
+  },
 ];
 
 /** The version a database made from the definition is at. */

@@ -17,7 +17,7 @@ const CSRF_HEADER = 'x-csrf-token';
  * that changes something. A pasted token (machines, the wall screen of old) goes as a bearer header.
  */
 export function createApi(getToken, getCsrfToken = () => null) {
-  /** `contentType` other than JSON sends `body` as it is (a CSV file); `total` also answers x-total-count. */
+  /** `contentType` other than JSON sends `body` as it is (a CSV file); with `total`, `{ items, total }` from a list and its x-total-count header. */
   async function request(method, path, body, { contentType = 'application/json', total = false } = {}) {
     const headers = { accept: 'application/json' };
     const token = getToken();
@@ -60,7 +60,9 @@ export function createApi(getToken, getCsrfToken = () => null) {
       error.details = json?.error?.details ?? null;
       throw error;
     }
-    return total ? { items: json, total: Number(res.headers.get('x-total-count')) } : json;
+    if (total)
+      return { items: Array.isArray(json) ? json : [], total: Number(res.headers.get('x-total-count')) };
+    return json;
   }
 
   const id = (value) => encodeURIComponent(value);
@@ -85,5 +87,14 @@ export function createApi(getToken, getCsrfToken = () => null) {
     ack: (alertId) => request('POST', `/api/alerts/${id(alertId)}/ack`, {}),
     resolve: (alertId, outcome, note) =>
       request('POST', `/api/alerts/${id(alertId)}/resolve`, { outcome, note }),
+    alert: (alertId) => request('GET', `/api/alerts/${id(alertId)}`),
+    assign: (alertId, workerId) => request('POST', `/api/alerts/${id(alertId)}/assign`, { workerId }),
+    comment: (alertId, note) => request('POST', `/api/alerts/${id(alertId)}/comment`, { note }),
+    silence: (sensorId, until, reason) =>
+      request('POST', `/api/sensors/${id(sensorId)}/silence`, { until, reason }),
+    unsilence: (sensorId) => request('DELETE', `/api/sensors/${id(sensorId)}/silence`),
+    /** The history search: `params` as GET /api/alerts takes them; answers `{ items, total }`. */
+    searchAlerts: (params) =>
+      request('GET', `/api/alerts?${new URLSearchParams(params)}`, undefined, { total: true }),
   };
 }

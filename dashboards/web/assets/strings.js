@@ -1,3 +1,5 @@
+import { HANDS_STRINGS } from './handsStrings.js';
+
 /** Every string the page shows, in both languages. Keys are stable; `{name}` marks a value. */
 export const STRINGS = {
   'zh-CN': {
@@ -305,3 +307,6 @@ export const STRINGS = {
     'error.status': 'server answered {status}',
   },
 };
+
+// The command room's hands keep their strings in their own file.
+for (const [lang, strings] of Object.entries(HANDS_STRINGS)) Object.assign(STRINGS[lang], strings);
