@@ -132,6 +132,7 @@ export async function* readHistory(
     if (q.type) where.push(`type = ${param(q.type)}`);
     if (q.openedFrom !== undefined) where.push(`opened_at >= ${param(q.openedFrom)}`);
     if (q.openedTo !== undefined) where.push(`opened_at < ${param(q.openedTo)}`);
+    if (q.householdId !== undefined) where.push(`household_id = ${param(q.householdId)}`);
     if (after) {
       where.push(
         `(opened_at < ${param(after.openedAt)} OR (opened_at = ${param(after.openedAt)} AND id > ${param(after.id)}))`,

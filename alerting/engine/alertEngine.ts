@@ -221,6 +221,14 @@ export class AlertEngine {
     return this.queries.nonceUsed(nonce);
   }
 
+  householdAlerts(householdId: string, limit: number): Promise<StoredAlert[]> {
+    return this.queries.householdAlerts(householdId, limit);
+  }
+
+  householdAnnouncements(householdId: string, limit: number): Promise<StoredAnnouncement[]> {
+    return this.queries.householdAnnouncements(householdId, limit);
+  }
+
   view(a: StoredAlert): AlertView {
     return this.queries.view(a);
   }

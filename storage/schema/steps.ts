@@ -253,6 +253,17 @@ export const STEPS: readonly Step[] = [
       createIndex({ name: 'daily_reports_day', table: 'daily_reports', columns: [desc('day'), 'grid_id'] }),
     ],
   },
+  {
+    version: 110,
+    name: "A household's alerts, newest first: the grid worker's timeline (issue 18.3)",
+    ops: [
+      createIndex({
+        name: 'alerts_household',
+        table: 'alerts',
+        columns: ['household_id', desc('opened_at')],
+      }),
+    ],
+  },
 ];
 
 /** The version a database made from the definition is at. */
