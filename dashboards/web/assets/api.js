@@ -78,5 +78,11 @@ export function createApi(getToken, getCsrfToken = () => null) {
     ack: (alertId) => request('POST', `/api/alerts/${id(alertId)}/ack`, {}),
     resolve: (alertId, outcome, note) =>
       request('POST', `/api/alerts/${id(alertId)}/resolve`, { outcome, note }),
+    // The grid worker's phone view.
+    householdStatus: () => request('GET', '/api/households/status?limit=1000'),
+    timeline: (householdId) => request('GET', `/api/households/${id(householdId)}/timeline?limit=100`),
+    announce: (householdId, reason, minutes) =>
+      request('POST', '/api/announcements', { householdId, reason, minutes }),
+    residentQr: (householdId) => request('POST', `/api/households/${id(householdId)}/qr`, {}),
   };
 }

@@ -2,6 +2,12 @@ import { ApiError, createApi } from './api.js';
 import { createBoard } from './board.js';
 import { getLang, initLang, onLangChange, setLang, t, translateStatic } from './i18n.js';
 import { showReports } from './reports.js';
+import {
+  bindLoginForm,
+  relabelProblem,
+  resumeSession as resumePersonSession,
+  showProblemIn,
+} from './signIn.js';
 import { initTimeZone } from './time.js';
 
 const TOKEN_KEY = 'sealwatch.token';
@@ -101,53 +107,18 @@ async function trySignIn() {
 }
 
 function showProblem(problem, where = 'signin-error') {
-  for (const id of ['login-error', 'signin-error']) {
-    const error = $(id);
-    const shown = id === where ? problem : null;
-    error.dataset.key = shown?.key ?? '';
-    error.dataset.status = String(shown?.status ?? '');
-    error.dataset.seconds = String(shown?.seconds ?? '');
-    error.textContent = shown ? t(shown.key, { status: shown.status, seconds: shown.seconds }) : '';
-  }
+  for (const id of ['login-error', 'signin-error']) showProblemIn($(id), id === where ? problem : null);
 }
 
-/** What a refused sign-in tells the person; the same for an unknown name and a wrong password. */
-function loginProblem(err) {
-  const status = err instanceof ApiError ? err.status : 0;
-  if (status === 401) return { key: /disabled/.test(err.message) ? 'login.disabled' : 'login.wrong', status };
-  if (status === 429) return { key: 'login.throttled', status, seconds: err.retryAfter ?? 60 };
-  if (status === 0) return { key: 'signin.unreachable', status };
-  return { key: 'signin.failed', status };
-}
-
-$('login-form').addEventListener('submit', (event) => {
-  event.preventDefault();
-  void (async () => {
-    const username = $('login-username').value.trim();
-    const password = $('login-password').value;
-    if (!username || !password) {
-      showProblem({ key: 'login.empty' }, 'login-error');
-      return;
-    }
-    const submit = $('login-submit');
-    submit.disabled = true;
-    $('login-error').textContent = t('signin.checking');
-    try {
-      const me = await api.signIn(username, password);
-      token = null;
-      write(localStorage, TOKEN_KEY, null);
-      csrfToken = me.csrfToken;
-    } catch (err) {
-      submit.disabled = false;
-      showProblem(loginProblem(err), 'login-error');
-      $('login-password').select();
-      return;
-    }
-    $('login-password').value = '';
-    const problem = await trySignIn();
-    submit.disabled = false;
-    showProblem(problem, 'login-error');
-  })();
+// People sign in with user name and password (signIn.js, shared with the worker's phone view).
+bindLoginForm({
+  api,
+  signedIn: (me) => {
+    token = null;
+    write(localStorage, TOKEN_KEY, null);
+    csrfToken = me.csrfToken;
+    return trySignIn();
+  },
 });
 
 $('signin-form').addEventListener('submit', (event) => {
@@ -197,11 +168,7 @@ for (const button of document.querySelectorAll('.lang-btn')) {
 onLangChange(() => {
   translateStatic();
   markLanguage();
-  for (const id of ['login-error', 'signin-error']) {
-    const error = $(id);
-    const { key, status, seconds } = error.dataset;
-    if (key) error.textContent = t(key, { status, seconds });
-  }
+  for (const id of ['login-error', 'signin-error']) relabelProblem($(id));
   board?.relabel();
 });
 
@@ -231,14 +198,9 @@ async function resume() {
 
 /** A person signed in before (the session cookie): GET /api/me says who, with the CSRF token. */
 async function resumeSession() {
-  try {
-    const me = await api.me();
-    if (me?.kind !== 'user') return showSignIn();
-    csrfToken = me.csrfToken;
-  } catch (err) {
-    const status = err instanceof ApiError ? err.status : 0;
-    return showSignIn(status === 401 ? null : loginProblem(err));
-  }
+  const { me, problem: noSession } = await resumePersonSession(api);
+  if (!me) return showSignIn(noSession);
+  csrfToken = me.csrfToken;
   const problem = await trySignIn();
   if (problem) showSignIn(problem);
 }
