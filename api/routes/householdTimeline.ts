@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import type { StoredAlert } from '../../alerting/alertStore.ts';
-import { notFound } from '../../core/errors.ts';
 import { covers } from '../../registry/arming.ts';
 import type { Household, Quarantine } from '../../registry/schemas.ts';
 import type { ApiDeps } from '../deps.ts';
+import { householdInScope, householdsInScope } from '../householdScope.ts';
 import { paginate } from '../paginate.ts';
-import { inScope, type Principal, requireScope } from '../principal.ts';
 import type { RouteTable } from '../routeTable.ts';
 import { pageOf, pageQuery, pathParams } from '../schemas/common.ts';
 import { householdStatusAnswer, timelineAnswer } from '../schemas/householdAnswers.ts';
@@ -52,11 +51,6 @@ export function householdTimelineRoutes(table: RouteTable, deps: ApiDeps): void 
     answer: pageOf(householdStatusAnswer),
     handler: async ({ principal, query }) => {
       const now = clock.now();
-      const under = query.gridId;
-      if (under !== undefined) {
-        if (!registry.gridNode(under)) throw notFound('grid node', under);
-        requireScope(registry.tree, principal, under, { what: 'grid node', id: under });
-      }
       const alertsOf = new Map<string, StoredAlert[]>();
       for (const a of engine.unresolved()) {
         if (a.householdId === undefined) continue;
@@ -66,10 +60,7 @@ export function householdTimelineRoutes(table: RouteTable, deps: ApiDeps): void 
       }
       for (const list of alertsOf.values())
         list.sort((a, b) => urgency([a]) - urgency([b]) || a.openedAt - b.openedAt);
-      const households = registry
-        .allHouseholds()
-        .filter((h) => inScope(registry.tree, principal, h.gridId))
-        .filter((h) => under === undefined || registry.tree.isWithin(h.gridId, under));
+      const households = householdsInScope(registry, principal, query.gridId);
       // Open alerts first, oldest first among them; then the acknowledged; then by address.
       const oldest = (h: Household) => alertsOf.get(h.id)?.[0]?.openedAt ?? Number.POSITIVE_INFINITY;
       households.sort(
@@ -91,13 +82,6 @@ export function householdTimelineRoutes(table: RouteTable, deps: ApiDeps): void 
     },
   });
 
-  const householdInScope = (principal: Principal, id: string): Household => {
-    const h = registry.household(id);
-    if (!h) throw notFound('household', id);
-    requireScope(registry.tree, principal, h.gridId, { what: 'household', id });
-    return h;
-  };
-
   table.add({
     method: 'GET',
     url: '/api/households/:householdId/timeline',
@@ -109,7 +93,7 @@ export function householdTimelineRoutes(table: RouteTable, deps: ApiDeps): void 
     query: timelineQuery,
     answer: timelineAnswer,
     handler: async ({ params, principal, query }) => {
-      const h = householdInScope(principal, params.householdId);
+      const h = householdInScope(registry, principal, params.householdId);
       const { limit } = query;
       // The newest `limit` of each kind hold the newest `limit` of all of them.
       const [doors, alerts, announcements] = await Promise.all([
