@@ -219,7 +219,8 @@ async function start(me) {
     url: '/api/events',
     getToken: () => null,
     onEvent: (event) => {
-      if (event.event === 'alert' || event.event === 'seal' || event.event === 'reset') refreshSoon();
+      // 'announcement': a resident announced through the QR code (the timeline shows it).
+      if (['alert', 'seal', 'announcement', 'reset'].includes(event.event)) refreshSoon();
     },
     onStatus: (state) => {
       if (state === 'unauthorized') showSignIn({ key: 'login.expired' });
