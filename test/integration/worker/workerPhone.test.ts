@@ -124,7 +124,7 @@ describe("the grid worker's phone view", () => {
     await screenshot(page, 'worker-resolve-390x844');
     await page.locator('#resolve-submit').tap();
     await page.locator('#resolve-dialog').waitFor({ state: 'hidden' });
-    await expect.poll(() => breach.locator('.alert-box').count()).toBe(0);
+    await expect.poll(() => breach.locator('.alert-box').count(), { timeout: 10_000 }).toBe(0);
 
     const alert = (await svc.api('GET', `/api/alerts/${alertId}`)).body;
     expect(alert).toMatchObject({
@@ -154,7 +154,9 @@ describe("the grid worker's phone view", () => {
     await screenshot(page, 'worker-announce-390x844');
     await page.locator('#announce-submit').tap();
     await page.locator('#announce-dialog').waitFor({ state: 'hidden' });
-    await expect.poll(() => page.locator('#banner').textContent()).toMatch(/^已报备，.+前开门不报警$/);
+    await expect
+      .poll(() => page.locator('#banner').textContent(), { timeout: 10_000 })
+      .toMatch(/^已报备，.+前开门不报警$/);
     await page.locator('#timeline .tl-announcement', { hasText: '报备开门：就医' }).waitFor();
 
     // The resident shuts the door and opens it again inside the announcement: logged, not alerted.
