@@ -72,9 +72,11 @@ export function householdTimelineRoutes(table: RouteTable, deps: ApiDeps): void 
       );
       return paginate(households, query, (h) => {
         const quarantine = currentOrNext(registry.armingInputs(h.id).quarantines, now);
+        const announced = engine.announcementAt(h.id, now);
         return {
           household: householdView(h, registry.isArmed(h.id, now)),
           quarantine: quarantine ? quarantineView(quarantine) : null,
+          announcement: announced ? announcementView(announced) : null,
           seals: registry.sensorsOf(h.id).map((s) => sealView(registry, s, seals.state(s.id), now)),
           alerts: (alertsOf.get(h.id) ?? []).map((a) => engine.view(a)),
         };

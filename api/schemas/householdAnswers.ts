@@ -10,6 +10,9 @@ export const householdStatusAnswer = z.object({
   quarantine: quarantineAnswer.nullable().meta({
     description: 'the quarantine in force now, else the next one to start; null: none',
   }),
+  announcement: announcementAnswer.nullable().meta({
+    description: 'the announced opening in force now (a door opened inside it is not alerted); null: none',
+  }),
   seals: z.array(sealAnswer).meta({ description: "the live state of each of the household's seals" }),
   alerts: z
     .array(alertAnswer)

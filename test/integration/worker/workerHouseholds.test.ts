@@ -109,6 +109,14 @@ describe("a grid worker's households and a household's timeline", () => {
     );
     expect(announced.status, announced.text).toBe(201);
     expect(announced.body.by).toBe('wang.fang');
+    const statuses = (await p.call('GET', '/api/households/status')).body.items as Array<
+      Status & { announcement: unknown }
+    >;
+    expect(statuses.find((s) => s.household.id === HOUSEHOLDS.breach.id)?.announcement).toMatchObject({
+      reason: '就医',
+      end: announced.body.end,
+    });
+    expect(statuses.find((s) => s.household.id === HOUSEHOLDS.calm.id)?.announcement).toBeNull();
 
     const answer = await p.call('GET', `/api/households/${HOUSEHOLDS.breach.id}/timeline`);
     expect(answer.status, answer.text).toBe(200);

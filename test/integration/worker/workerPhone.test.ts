@@ -99,6 +99,13 @@ describe("the grid worker's phone view", () => {
     await page.setViewportSize(WALL);
     await screenshot(page, 'worker-list-1920x1080');
     await page.setViewportSize(PHONE);
+    // English, for the page's other language: every string changes, the data does not.
+    await page.locator('.lang-btn[data-lang="en"]').tap();
+    await expect.poll(() => page.locator('#alerts-title').textContent()).toBe('My households');
+    expect(await breach.locator('button[data-action="ack"]').textContent()).toBe('Acknowledge');
+    await screenshot(page, 'worker-list-en-390x844');
+    await page.locator('.lang-btn[data-lang="zh-CN"]').tap();
+    await expect.poll(() => page.locator('#alerts-title').textContent()).toBe('我的住户');
 
     // The other village's worker sees their one household, not 王芳's.
     const li = await signIn('li.qiang', WORKER_PASSWORDS.li);
@@ -158,6 +165,11 @@ describe("the grid worker's phone view", () => {
       .poll(() => page.locator('#banner').textContent(), { timeout: 10_000 })
       .toMatch(/^已报备，.+前开门不报警$/);
     await page.locator('#timeline .tl-announcement', { hasText: '报备开门：就医' }).waitFor();
+    // The open door is allowed now: the household says so, and its door is a warning, not red.
+    await page.locator('#household-state .announced', { hasText: '报备开门中（就医）' }).waitFor();
+    expect(await page.locator('#household-state .chip', { hasText: '门开着' }).getAttribute('class')).toBe(
+      'chip chip-warn',
+    );
 
     // The resident shuts the door and opens it again inside the announcement: logged, not alerted.
     const sensorId = `s-${HOUSEHOLDS.breach.id}`;

@@ -48,9 +48,12 @@ export function quarantineLine(quarantine, now = Date.now()) {
   return t('worker.quarantineUntil', { end: formatTime(quarantine.end, now) });
 }
 
-/** One seal's state as large chips: door, online, armed, battery, silenced. */
-export function sealChips(seal) {
-  const breach = seal.armed && seal.door === 'open';
+/**
+ * One seal's state as large chips: door, online, armed, battery, silenced. A door open while
+ * armed is red, unless an announced opening allows it (`announced`): then it is only a warning.
+ */
+export function sealChips(seal, announced = false) {
+  const breach = seal.armed && seal.door === 'open' && !announced;
   const low = seal.battery !== null && seal.battery !== undefined && seal.battery < LOW_BATTERY_PCT;
   const doorKey =
     seal.door === 'open'
@@ -131,6 +134,15 @@ export function alertBlock(alert, { onAck, onResolve }, now = Date.now()) {
   );
 }
 
+/** The announced opening in force, if any: until when, and why. */
+export function announcementLine(announcement, now = Date.now()) {
+  if (!announcement) return null;
+  return el('p', {
+    class: 'announced',
+    text: t('worker.announcedNow', { end: formatTime(announcement.end, now), reason: announcement.reason }),
+  });
+}
+
 /** One household: what needs doing first (its alerts), then its state, then who to call. */
 function householdCard(status, handlers, now) {
   const { household, seals, alerts, quarantine } = status;
@@ -144,7 +156,10 @@ function householdCard(status, handlers, now) {
     },
     el('h3', { class: 'household-address', text: address }),
     alerts.map((a) => alertBlock(a, handlers, now)),
-    seals.length === 0 ? el('p', { class: 'muted', text: t('worker.noSeal') }) : seals.map(sealChips),
+    seals.length === 0
+      ? el('p', { class: 'muted', text: t('worker.noSeal') })
+      : seals.map((seal) => sealChips(seal, status.announcement !== null)),
+    announcementLine(status.announcement, now),
     el('p', { class: 'quarantine', text: quarantineLine(quarantine, now) }),
     callButton(household.contact),
     el('button', {

@@ -6,7 +6,14 @@ import { getLang, initLang, onLangChange, setLang, t, translateStatic } from '..
 import { bindLoginForm, relabelProblem, resumeSession, showProblemIn } from '../signIn.js';
 import { connectEvents } from '../sse.js';
 import { formatTime, initTimeZone } from '../time.js';
-import { alertBlock, callButton, quarantineLine, renderHouseholds, sealChips } from './householdCards.js';
+import {
+  alertBlock,
+  announcementLine,
+  callButton,
+  quarantineLine,
+  renderHouseholds,
+  sealChips,
+} from './householdCards.js';
 import { createAnnounceDialog, createQrDialog } from './householdDialogs.js';
 import { renderTimeline } from './timeline.js';
 
@@ -154,7 +161,8 @@ function renderHouseholdHead() {
   setText($('household-title'), household.address ?? household.id);
   $('household-state').replaceChildren(
     ...status.alerts.map((a) => alertBlock(a, alertHandlers)),
-    ...status.seals.map(sealChips),
+    ...status.seals.map((seal) => sealChips(seal, status.announcement !== null)),
+    announcementLine(status.announcement) ?? '',
     el('p', { class: 'quarantine', text: quarantineLine(status.quarantine) }),
     callButton(household.contact),
   );
