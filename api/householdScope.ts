@@ -3,7 +3,7 @@ import type { Registry } from '../registry/registry.ts';
 import type { Household } from '../registry/schemas.ts';
 import { inScope, type Principal, requireScope } from './principal.ts';
 
-/** A household the caller may see; one outside their subtree answers as an unknown id (404). */
+/** The household, if it exists and lies in the caller's subtree; otherwise 404, the same either way. */
 export function householdInScope(registry: Registry, principal: Principal, id: string): Household {
   const h = registry.household(id);
   if (!h) throw notFound('household', id);
