@@ -2,7 +2,8 @@
  * The grid worker's phone view at /m (issue 18.3) in headless Chromium against the real service:
  * a worker signs in on a 390×844 screen and sees only their households (two workers, two
  * villages, real MQTT seals); an open breach is acknowledged and resolved from the phone; an
- * opening is announced from the phone and the door opening inside it raises no alert. The page
+ * opening is announced from the phone and the door opening inside it raises no alert; the resident
+ * QR code is made from the phone, ready to print. The page
  * passes axe-core on the list and the timeline, every control is a finger's size, and the web app
  * manifest is served and valid.
  */
@@ -209,6 +210,39 @@ describe("the grid worker's phone view", () => {
     // The phone's back button goes back to the list.
     await page.goBack();
     await page.locator('#list-view').waitFor({ state: 'visible' });
+    expect(problems.errors).toEqual([]);
+    expect(unexpected(problems.consoleErrors)).toEqual([]);
+  });
+
+  it("makes the household's resident QR code on the spot, to print: the code, its page's address, a print button", async () => {
+    const { page, problems } = await signIn('wang.fang', WORKER_PASSWORDS.wang);
+    await page
+      .locator(`.household[data-household-id="${HOUSEHOLDS.calm.id}"] button[data-action="details"]`)
+      .tap();
+    await page.locator('#household-view').waitFor({ state: 'visible' });
+    await page.locator('#qr-open').tap();
+    // Nothing is made (and the code on the door stays valid) until the worker asks for a new one.
+    await page.locator('#qr-dialog').waitFor({ state: 'visible' });
+    expect(await page.locator('#qr-warning').textContent()).toContain('旧二维码立即作废');
+    expect(await page.locator('#qr-box').isHidden()).toBe(true);
+    await page.locator('#qr-make').tap();
+    await page.locator('#qr-box').waitFor({ state: 'visible', timeout: 10_000 });
+    const image = page.locator('#qr-image');
+    expect(await image.getAttribute('src')).toMatch(/^data:image\/svg\+xml/);
+    expect(await image.getAttribute('alt')).toBe(`${HOUSEHOLDS.calm.address} 的报备二维码`);
+    // The SVG decoded into a picture a printer can print.
+    expect(await image.evaluate((img) => img.naturalWidth)).toBeGreaterThan(0);
+    const url = (await page.locator('#qr-url').textContent()) as string;
+    expect(url).toMatch(/^https?:\/\/.+/);
+    expect(await page.locator('#qr-print').isVisible()).toBe(true);
+    expect(await seriousAccessibilityProblems(page)).toEqual([]);
+    await screenshot(page, 'worker-qr-390x844');
+
+    // The printed address opens the resident's page.
+    const resident = await fetch(`${svc.httpUrl}${new URL(url).pathname}`);
+    expect(resident.status).toBe(200);
+    expect(resident.headers.get('content-type')).toMatch(/^text\/html/);
+    await page.locator('#qr-close').tap();
     expect(problems.errors).toEqual([]);
     expect(unexpected(problems.consoleErrors)).toEqual([]);
   });

@@ -60,56 +60,79 @@ export function createAnnounceDialog(api, { done }) {
 
 /**
  * The household's reusable QR code (POST /api/households/:id/qr → {url, qrSvg?}) to print and fix
- * to the door. Making one revokes the one before, so it is made only when the worker asks.
+ * to the door. Making one revokes the one before (the one on the door), so the dialog first says
+ * so and makes a code only when the worker taps "make a new code": a stray tap revokes nothing.
  */
 export function createQrDialog(api) {
   const dialog = $('qr-dialog');
   const status = $('qr-status');
+  const warning = $('qr-warning');
   const box = $('qr-box');
   const image = $('qr-image');
+  const make = $('qr-make');
   const print = $('qr-print');
+  let household = null;
   let ticket = 0;
 
   $('qr-close').addEventListener('click', () => dialog.close());
   print.addEventListener('click', () => window.print());
-  dialog.addEventListener('close', () => document.body.classList.remove('printing-qr'));
+  make.addEventListener('click', () => void makeCode());
+  dialog.addEventListener('close', () => {
+    ticket++;
+    document.body.classList.remove('printing-qr');
+  });
+
+  async function makeCode() {
+    if (!household) return;
+    const mine = ++ticket;
+    const address = household.address ?? household.id;
+    status.textContent = t('worker.qrMaking');
+    make.disabled = true;
+    try {
+      const answer = await api.residentQr(household.id);
+      if (mine !== ticket) return;
+      // The SVG goes in as an image: whatever it holds, an <img> runs no script.
+      if (answer.qrSvg) {
+        image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(answer.qrSvg)}`;
+        image.alt = t('worker.qrImage', { address });
+        image.hidden = false;
+      } else {
+        image.removeAttribute('src');
+        image.hidden = true;
+      }
+      $('qr-url').textContent = answer.url;
+      box.hidden = false;
+      print.hidden = false;
+      make.hidden = true;
+      warning.hidden = true;
+      print.focus();
+      status.textContent = '';
+    } catch (err) {
+      if (mine !== ticket) return;
+      make.disabled = false;
+      // A server without the QR route answers "no route" (404) or 405: say so, not "failed".
+      const missing =
+        err instanceof ApiError &&
+        (err.status === 405 || (err.status === 404 && /^no route/.test(err.message)));
+      status.textContent = missing
+        ? t('worker.qrUnavailable')
+        : t('worker.qrFailed', { reason: reasonOf(err) });
+    }
+  }
 
   return {
-    async open(household) {
-      const mine = ++ticket;
-      const address = household.address ?? household.id;
-      $('qr-sub').textContent = address;
-      status.textContent = t('worker.qrMaking');
+    open(target) {
+      household = target;
+      ticket++;
+      $('qr-sub').textContent = target.address ?? target.id;
+      status.textContent = '';
       box.hidden = true;
       print.hidden = true;
+      make.hidden = false;
+      make.disabled = false;
+      warning.hidden = false;
       document.body.classList.add('printing-qr');
       dialog.showModal();
-      try {
-        const answer = await api.residentQr(household.id);
-        if (mine !== ticket) return;
-        // The SVG goes in as an image: whatever it holds, an <img> runs no script.
-        if (answer.qrSvg) {
-          image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(answer.qrSvg)}`;
-          image.alt = t('worker.qrImage', { address });
-          image.hidden = false;
-        } else {
-          image.removeAttribute('src');
-          image.hidden = true;
-        }
-        $('qr-url').textContent = answer.url;
-        box.hidden = false;
-        print.hidden = false;
-        status.textContent = '';
-      } catch (err) {
-        if (mine !== ticket) return;
-        // A server without the QR route answers "no route" (404) or 405: say so, not "failed".
-        const missing =
-          err instanceof ApiError &&
-          (err.status === 405 || (err.status === 404 && /^no route/.test(err.message)));
-        status.textContent = missing
-          ? t('worker.qrUnavailable')
-          : t('worker.qrFailed', { reason: reasonOf(err) });
-      }
     },
   };
 }

@@ -251,7 +251,7 @@ $('announce-open').addEventListener('click', () => {
 });
 $('qr-open').addEventListener('click', () => {
   const status = current();
-  if (status) void qrDialog.open(status.household);
+  if (status) qrDialog.open(status.household);
 });
 $('sign-out').addEventListener('click', () => {
   void (async () => {

@@ -52,6 +52,8 @@ const WORKER_STRINGS = {
     'worker.qrUnavailable': '本服务器尚未提供住户二维码',
     'worker.qrHint': '打印后贴在门上：住户扫码即可报备开门。生成新码后旧码作废。',
     'worker.qrPrint': '打印',
+    'worker.qrMake': '生成新二维码',
+    'worker.qrWarning': '生成新二维码后，门上已贴的旧二维码立即作废。',
     'worker.qrImage': '{address} 的报备二维码',
     'worker.timeline': '记录',
     'worker.timelineLoading': '正在加载记录…',
@@ -126,6 +128,8 @@ const WORKER_STRINGS = {
     'worker.qrHint':
       'Print it and fix it to the door: residents scan it to announce an opening. A new code revokes the old one.',
     'worker.qrPrint': 'Print',
+    'worker.qrMake': 'Make a new code',
+    'worker.qrWarning': 'A new code revokes the one already on the door at once.',
     'worker.qrImage': 'QR code for {address}',
     'worker.timeline': 'History',
     'worker.timelineLoading': 'Loading history…',
