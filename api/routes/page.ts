@@ -80,6 +80,18 @@ export function pageRoutes(table: RouteTable, _deps: ApiDeps): void {
   });
   table.add({
     method: 'GET',
+    url: '/admin',
+    tag: 'page',
+    summary: "The administrator's screens: registry, policies, CSV import, users, tokens, audit log",
+    roles: [],
+    answer: {
+      contentType: 'text/html',
+      description: 'the page (a person signs in with user name and password; admins only)',
+    },
+    handler: async ({ reply }) => serve('admin.html', reply),
+  });
+  table.add({
+    method: 'GET',
     url: '/assets/*',
     tag: 'page',
     summary: 'Static assets of the live page',

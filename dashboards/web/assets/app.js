@@ -2,12 +2,7 @@ import { ApiError, createApi } from './api.js';
 import { createBoard } from './board.js';
 import { getLang, initLang, onLangChange, setLang, t, translateStatic } from './i18n.js';
 import { showReports } from './reports.js';
-import {
-  bindLoginForm,
-  relabelProblem,
-  resumeSession as resumePersonSession,
-  showProblemIn,
-} from './signIn.js';
+import { signInRefusal } from './signInForm.js';
 import { initTimeZone } from './time.js';
 
 const TOKEN_KEY = 'sealwatch.token';
@@ -107,18 +102,44 @@ async function trySignIn() {
 }
 
 function showProblem(problem, where = 'signin-error') {
-  for (const id of ['login-error', 'signin-error']) showProblemIn($(id), id === where ? problem : null);
+  for (const id of ['login-error', 'signin-error']) {
+    const error = $(id);
+    const shown = id === where ? problem : null;
+    error.dataset.key = shown?.key ?? '';
+    error.dataset.status = String(shown?.status ?? '');
+    error.dataset.seconds = String(shown?.seconds ?? '');
+    error.textContent = shown ? t(shown.key, { status: shown.status, seconds: shown.seconds }) : '';
+  }
 }
 
-// People sign in with user name and password (signIn.js, shared with the worker's phone view).
-bindLoginForm({
-  api,
-  signedIn: (me) => {
-    token = null;
-    write(localStorage, TOKEN_KEY, null);
-    csrfToken = me.csrfToken;
-    return trySignIn();
-  },
+$('login-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  void (async () => {
+    const username = $('login-username').value.trim();
+    const password = $('login-password').value;
+    if (!username || !password) {
+      showProblem({ key: 'login.empty' }, 'login-error');
+      return;
+    }
+    const submit = $('login-submit');
+    submit.disabled = true;
+    $('login-error').textContent = t('signin.checking');
+    try {
+      const me = await api.signIn(username, password);
+      token = null;
+      write(localStorage, TOKEN_KEY, null);
+      csrfToken = me.csrfToken;
+    } catch (err) {
+      submit.disabled = false;
+      showProblem(signInRefusal(err), 'login-error');
+      $('login-password').select();
+      return;
+    }
+    $('login-password').value = '';
+    const problem = await trySignIn();
+    submit.disabled = false;
+    showProblem(problem, 'login-error');
+  })();
 });
 
 $('signin-form').addEventListener('submit', (event) => {
@@ -168,7 +189,11 @@ for (const button of document.querySelectorAll('.lang-btn')) {
 onLangChange(() => {
   translateStatic();
   markLanguage();
-  for (const id of ['login-error', 'signin-error']) relabelProblem($(id));
+  for (const id of ['login-error', 'signin-error']) {
+    const error = $(id);
+    const { key, status, seconds } = error.dataset;
+    if (key) error.textContent = t(key, { status, seconds });
+  }
   board?.relabel();
 });
 
@@ -198,9 +223,14 @@ async function resume() {
 
 /** A person signed in before (the session cookie): GET /api/me says who, with the CSRF token. */
 async function resumeSession() {
-  const { me, problem: noSession } = await resumePersonSession(api);
-  if (!me) return showSignIn(noSession);
-  csrfToken = me.csrfToken;
+  try {
+    const me = await api.me();
+    if (me?.kind !== 'user') return showSignIn();
+    csrfToken = me.csrfToken;
+  } catch (err) {
+    const status = err instanceof ApiError ? err.status : 0;
+    return showSignIn(status === 401 ? null : signInRefusal(err));
+  }
   const problem = await trySignIn();
   if (problem) showSignIn(problem);
 }

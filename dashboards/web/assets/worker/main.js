@@ -3,7 +3,7 @@ import { ApiError, createApi } from '../api.js';
 import { createResolveDialog, reasonOf } from '../dialogs.js';
 import { el, setText } from '../dom.js';
 import { getLang, initLang, onLangChange, setLang, t, translateStatic } from '../i18n.js';
-import { bindLoginForm, relabelProblem, resumeSession, showProblemIn } from '../signIn.js';
+import { createSignInForm, signInRefusal } from '../signInForm.js';
 import { connectEvents } from '../sse.js';
 import { formatTime, initTimeZone } from '../time.js';
 import {
@@ -20,7 +20,8 @@ import { renderTimeline } from './timeline.js';
 /**
  * The grid worker's phone view at /m (issue 18.3): "my households" with their seals, alerts,
  * quarantine and a call button; one household's timeline with announce and QR code. A person signs
- * in with the live page's sign-in (signIn.js); the list follows the live event stream.
+ * in with the people's sign-in form (signInForm.js, the administrator's screens' too); the list
+ * follows the live event stream.
  */
 
 const $ = (id) => document.getElementById(id);
@@ -34,6 +35,10 @@ const api = createApi(
   () => null,
   () => csrfToken,
 );
+// The people's sign-in form, shared with the administrator's screens.
+const signInForm = createSignInForm({ api, onSignedIn: (me) => void start(me) });
+signInForm.element.classList.add('card');
+$('signin').append(signInForm.element);
 let statuses = [];
 /** The household whose timeline is shown, or null on the list. */
 let shown = null;
@@ -46,7 +51,7 @@ function relabel() {
   document.title = t('worker.title');
   for (const button of document.querySelectorAll('.lang-btn'))
     button.setAttribute('aria-pressed', String(button.dataset.lang === getLang()));
-  relabelProblem($('login-error'));
+  signInForm.relabel();
   render();
 }
 
@@ -57,8 +62,7 @@ function showSignIn(problem = null) {
   $('main').hidden = true;
   $('signin').hidden = false;
   setText($('scope-name'), '');
-  showProblemIn($('login-error'), problem);
-  $('login-username').focus();
+  signInForm.reset(problem);
 }
 
 function unauthorized(err) {
@@ -239,7 +243,6 @@ async function start(me) {
   return null;
 }
 
-bindLoginForm({ api, signedIn: start });
 window.addEventListener('hashchange', route);
 $('back').addEventListener('click', () => {
   if (history.length > 1 && location.hash) history.back();
@@ -272,7 +275,13 @@ onLangChange(relabel);
 relabel();
 
 void (async () => {
-  const { me, problem } = await resumeSession(api);
-  if (me) await start(me);
-  else showSignIn(problem);
+  // Signed in before (the cookie): GET /api/me says who, with the CSRF token; 401: nobody yet.
+  let me = null;
+  try {
+    me = await api.me();
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 401)) return showSignIn(signInRefusal(err));
+  }
+  if (me?.kind === 'user') await start(me);
+  else showSignIn();
 })();
