@@ -52,6 +52,8 @@ describe("the grid worker's phone view", () => {
     contexts.push(opened.context);
     const { page } = opened;
     await page.goto(`${svc.httpUrl}/m`);
+    await page.locator('#login-username').waitFor();
+    await screenshot(page, 'worker-signin-390x844');
     await page.locator('#login-username').fill(username);
     await page.locator('#login-password').fill(password);
     await page.locator('#login-submit').click();
