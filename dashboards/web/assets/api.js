@@ -75,6 +75,7 @@ export function createApi(getToken, getCsrfToken = () => null) {
     signIn: (username, password) => request('POST', '/api/session', { username, password }),
     signOut: () => request('DELETE', '/api/session'),
     overview: () => request('GET', '/api/overview'),
+    wall: (gridId) => request('GET', gridId ? `/api/wall?gridId=${id(gridId)}` : '/api/wall'),
     seals: (gridId) => request('GET', `/api/seals?gridId=${id(gridId)}&limit=1000`),
     seal: (sensorId) => request('GET', `/api/seals/${id(sensorId)}`),
     history: (sensorId) => request('GET', `/api/seals/${id(sensorId)}/history?limit=50`),

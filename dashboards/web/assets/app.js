@@ -86,10 +86,22 @@ function showBoard(overview) {
   showReports(() => token);
 }
 
+/**
+ * `?next=/wall`: a page of this site that sent the person here to sign in (the wall) gets them back.
+ * Only a path of this site is followed; a tick later, so a pasted token is stored first.
+ */
+function returnToNext() {
+  const next = new URLSearchParams(location.search).get('next');
+  if (!next || !/^\/[A-Za-z0-9_-]+(?:\?[^#]*)?$/.test(next)) return false;
+  setTimeout(() => location.replace(next), 0);
+  return true;
+}
+
 /** Checks the token with GET /api/overview; answers the problem to show, or null. */
 async function trySignIn() {
   try {
     const overview = await api.overview();
+    if (returnToNext()) return null;
     showBoard(overview);
     return null;
   } catch (err) {
