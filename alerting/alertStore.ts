@@ -188,6 +188,8 @@ export interface AlertHistory {
   changes(alertId: string): Promise<AlertChange[]>;
   deliveries(alertId: string): Promise<OutboxRow[]>;
   nonceUsed(nonce: string): Promise<boolean>;
+  /** A household's announced openings, ended ones too, newest start first (its timeline). */
+  announcementsOf(householdId: string, limit: number): Promise<StoredAnnouncement[]>;
 }
 
 /** The notification outbox, for its dispatcher and /metrics. */

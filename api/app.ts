@@ -17,6 +17,7 @@ import { gatewayRoutes } from './routes/gateways.ts';
 import { gridRoutes } from './routes/grid.ts';
 import { gridPolicyRoutes } from './routes/gridPolicy.ts';
 import { householdRoutes } from './routes/households.ts';
+import { householdTimelineRoutes } from './routes/householdTimeline.ts';
 import { liveRoutes } from './routes/live.ts';
 import { modelRoutes } from './routes/models.ts';
 import { pageRoutes } from './routes/page.ts';
@@ -114,6 +115,7 @@ export function buildApi(
     reportRoutes,
     ackRoutes,
     announcementRoutes,
+    householdTimelineRoutes,
     residentQrRoutes,
     brokerRoutes,
     platformAppRoutes,

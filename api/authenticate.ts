@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { ServiceError } from '../core/errors.ts';
 import type { Registry } from '../registry/registry.ts';
 import { requireCsrf } from './csrf.ts';
+import { personScope } from './personScope.ts';
 import { type Principal, userCredential } from './principal.ts';
 import { type SessionSettings, sessionIdOf } from './sessionCookie.ts';
 
@@ -32,7 +33,7 @@ export function authenticator(
       tokenId: userCredential(user.id),
       name: user.username,
       role: user.role,
-      gridId: user.gridId,
+      gridId: personScope(registry, user),
       expiresAt: session.expiresAt,
       session: { userId: user.id, workerId: user.workerId, sessionId, csrfToken: session.csrfToken },
     };

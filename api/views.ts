@@ -1,9 +1,10 @@
 import type { z } from 'zod';
-import type { SensorSilence } from '../alerting/alertStore.ts';
+import type { SensorSilence, StoredAnnouncement } from '../alerting/alertStore.ts';
 import type { SealState } from '../core/sealState.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { GridNode, Household, Quarantine, Sensor, Window, Worker } from '../registry/schemas.ts';
 import { maskWebhook } from '../registry/webhookMask.ts';
+import type { announcementAnswer } from './schemas/alertAnswers.ts';
 import type { sealAnswer, silenceAnswer } from './schemas/liveAnswers.ts';
 import type {
   gridNodeAnswer,
@@ -81,6 +82,17 @@ export const windowView = (w: Window): z.input<typeof windowAnswer> => ({
   reason: w.reason,
   by: w.by,
   createdAt: isoAt(w.createdAt),
+});
+
+/** An announced opening as the API shows it. */
+export const announcementView = (a: StoredAnnouncement): z.input<typeof announcementAnswer> => ({
+  id: a.id,
+  householdId: a.householdId,
+  start: isoAt(a.start),
+  end: isoAt(a.end),
+  reason: a.reason,
+  by: a.by,
+  createdAt: isoAt(a.createdAt),
 });
 
 /** Online: heard from, not marked offline, and within the offline threshold. */

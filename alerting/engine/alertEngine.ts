@@ -265,6 +265,22 @@ export class AlertEngine {
     return this.queries.nonceUsed(nonce);
   }
 
+  householdAlerts(householdId: string, limit: number): Promise<StoredAlert[]> {
+    return this.queries.householdAlerts(householdId, limit);
+  }
+
+  householdAnnouncements(householdId: string, limit: number): Promise<StoredAnnouncement[]> {
+    return this.queries.householdAnnouncements(householdId, limit);
+  }
+
+  /** The household's announced opening in force at `now`, if any (the latest to end). */
+  announcementAt(householdId: string, now: number): StoredAnnouncement | undefined {
+    return this.c.announcements
+      .of(householdId)
+      .filter((a) => a.start <= now && now < a.end)
+      .sort((a, b) => b.end - a.end)[0];
+  }
+
   view(a: StoredAlert): AlertView {
     return this.queries.view(a);
   }

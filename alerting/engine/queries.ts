@@ -1,6 +1,6 @@
 import { notFound } from '../../core/errors.ts';
 import type { AlertType } from '../alertModel.ts';
-import type { AlertQuery, StoredAlert } from '../alertStore.ts';
+import type { AlertQuery, StoredAlert, StoredAnnouncement } from '../alertStore.ts';
 import { alertTitle } from '../notificationTexts.ts';
 import { type AlertView, alertView, changeView, deliveryView } from './alertView.ts';
 import type { EngineContext } from './engineContext.ts';
@@ -90,6 +90,22 @@ export class AlertQueries {
       this.c.o.store.deliveries(id),
     ]);
     return { ...this.view(a), history: changes.map(changeView), deliveries: deliveries.map(deliveryView) };
+  }
+
+  /** A household's alerts, newest first, resolved ones too: its timeline. */
+  async householdAlerts(householdId: string, limit: number): Promise<StoredAlert[]> {
+    const out: StoredAlert[] = [];
+    if (limit <= 0) return out;
+    for await (const a of this.c.o.store.iterate({ householdId })) {
+      out.push(a);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /** A household's announced openings, ended ones too, newest first. */
+  householdAnnouncements(householdId: string, limit: number): Promise<StoredAnnouncement[]> {
+    return this.c.o.store.announcementsOf(householdId, limit);
   }
 
   nonceUsed(nonce: string): Promise<boolean> {

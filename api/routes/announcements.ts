@@ -7,7 +7,7 @@ import { householdInScope } from '../householdScope.ts';
 import type { RouteTable } from '../routeTable.ts';
 import { announceLinkAnswer, announcementAnswer } from '../schemas/alertAnswers.ts';
 import { noBody, pathParams } from '../schemas/common.ts';
-import { isoAt } from '../views.ts';
+import { announcementView, isoAt } from '../views.ts';
 import { linkPageAnswers } from './linkPages.ts';
 
 export const announceBody = z.object({
@@ -62,15 +62,7 @@ export function announcementRoutes(table: RouteTable, { registry, alerting, cloc
         reason: body.reason,
         by: principal.name,
       });
-      return {
-        id: a.id,
-        householdId: a.householdId,
-        start: isoAt(a.start),
-        end: isoAt(a.end),
-        reason: a.reason,
-        by: a.by,
-        createdAt: isoAt(a.createdAt),
-      };
+      return announcementView(a);
     },
   });
 

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { notFound } from '../../core/errors.ts';
 import { createHouseholdBody, type Household, updateHouseholdBody } from '../../registry/schemas.ts';
 import type { ApiDeps } from '../deps.ts';
+import { householdInScope as householdScoped, householdsInScope } from '../householdScope.ts';
 import { paginate } from '../paginate.ts';
-import { inScope, type Principal, requireScope } from '../principal.ts';
+import { type Principal, requireScope } from '../principal.ts';
 import type { RouteTable } from '../routeTable.ts';
 import { pageOf, pageQuery, pathParams } from '../schemas/common.ts';
 import { householdAnswer, removedHouseholdAnswer } from '../schemas/registryAnswers.ts';
@@ -41,28 +41,14 @@ export function householdRoutes(table: RouteTable, { registry, clock }: ApiDeps)
     answer: pageOf(householdAnswer),
     handler: async ({ principal, query }) => {
       const now = clock.now();
-      const under = query.gridId;
-      if (under !== undefined) {
-        if (!registry.gridNode(under)) throw notFound('grid node', under);
-        requireScope(registry.tree, principal, under, { what: 'grid node', id: under });
-      }
-      return paginate(
-        registry
-          .allHouseholds()
-          .filter((h) => inScope(registry.tree, principal, h.gridId))
-          .filter((h) => under === undefined || registry.tree.isWithin(h.gridId, under)),
-        query,
-        (h) => householdView(h, registry.isArmed(h.id, now)),
+      return paginate(householdsInScope(registry, principal, query.gridId), query, (h) =>
+        householdView(h, registry.isArmed(h.id, now)),
       );
     },
   });
 
-  const householdInScope = (principal: Principal, id: string): Household => {
-    const h = registry.household(id);
-    if (!h) throw notFound('household', id);
-    requireScope(registry.tree, principal, h.gridId, { what: 'household', id });
-    return h;
-  };
+  const householdInScope = (principal: Principal, id: string): Household =>
+    householdScoped(registry, principal, id);
 
   table.add({
     method: 'PATCH',

@@ -15,6 +15,7 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.ico': 'image/x-icon',
   '.json': 'application/json; charset=utf-8',
+  '.webmanifest': 'application/manifest+json; charset=utf-8',
 };
 
 /**
@@ -52,6 +53,30 @@ export function pageRoutes(table: RouteTable, _deps: ApiDeps): void {
       description: 'the page (it signs in with a token kept in the browser)',
     },
     handler: async ({ reply }) => serve('index.html', reply),
+  });
+  table.add({
+    method: 'GET',
+    url: '/m',
+    tag: 'page',
+    summary: "The grid worker's phone view: my households, alerts, timeline, announce, QR code",
+    roles: [],
+    answer: {
+      contentType: 'text/html',
+      description: 'the page (people sign in with user name and password)',
+    },
+    handler: async ({ reply }) => serve('worker.html', reply),
+  });
+  table.add({
+    method: 'GET',
+    url: '/m/manifest.webmanifest',
+    tag: 'page',
+    summary: "The web app manifest of the grid worker's view (installable to the home screen)",
+    roles: [],
+    answer: {
+      contentType: 'application/manifest+json',
+      description: 'the manifest: name, icons, start URL, colours',
+    },
+    handler: async ({ reply }) => serve('worker.webmanifest', reply),
   });
   table.add({
     method: 'GET',

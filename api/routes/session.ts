@@ -3,6 +3,7 @@ import { forbidden, invalid, ServiceError } from '../../core/errors.ts';
 import { signInBody, usernameKey } from '../../registry/userSchemas.ts';
 import { fromOwnOrigin } from '../csrf.ts';
 import type { ApiDeps } from '../deps.ts';
+import { personScope } from '../personScope.ts';
 import type { Principal } from '../principal.ts';
 import type { RouteTable } from '../routeTable.ts';
 import { meAnswer } from '../schemas/registryAnswers.ts';
@@ -76,7 +77,7 @@ export function sessionRoutes(table: RouteTable, { registry, clock, sessions }: 
         tokenId: '',
         name: user.username,
         role: user.role,
-        gridId: user.gridId,
+        gridId: personScope(registry, user),
         expiresAt: null,
         session: {
           userId: user.id,

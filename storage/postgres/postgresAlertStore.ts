@@ -367,6 +367,14 @@ export class PostgresAlertStore implements AlertStore {
     return (await this.query('SELECT * FROM announcements WHERE end_at > $1', [now])).map(announcementOf);
   }
 
+  async announcementsOf(householdId: string, limit: number): Promise<StoredAnnouncement[]> {
+    const rows = await this.query(
+      'SELECT * FROM announcements WHERE household_id = $1 ORDER BY start_at DESC, id LIMIT $2',
+      [householdId, limit],
+    );
+    return rows.map(announcementOf);
+  }
+
   async getState(key: string): Promise<string | undefined> {
     return (await this.query<{ value: string }>('SELECT value FROM engine_state WHERE key = $1', [key]))[0]
       ?.value;

@@ -373,6 +373,8 @@ const ALERTING: Table[] = [
       // The alert list's order (newest first).
       { name: 'alerts_opened', table: 'alerts', columns: [desc('opened_at'), 'id'] },
       { name: 'alerts_grid', table: 'alerts', columns: ['grid_id'] },
+      // A household's timeline (GET /api/households/:id/timeline), newest first.
+      { name: 'alerts_household', table: 'alerts', columns: ['household_id', desc('opened_at')] },
       {
         name: 'alerts_escalation',
         table: 'alerts',

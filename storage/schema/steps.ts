@@ -288,6 +288,17 @@ export const STEPS: readonly Step[] = [
       }),
     ],
   },
+  {
+    version: 112,
+    name: "A household's alerts, newest first: the grid worker's timeline (issue 18.3)",
+    ops: [
+      createIndex({
+        name: 'alerts_household',
+        table: 'alerts',
+        columns: ['household_id', desc('opened_at')],
+      }),
+    ],
+  },
 ];
 
 /** The version a database made from the definition is at. */

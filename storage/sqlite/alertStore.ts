@@ -297,6 +297,13 @@ export class SqliteAlertStore implements AlertStore {
     return rows.map(announcementOf);
   }
 
+  async announcementsOf(householdId: string, limit: number): Promise<StoredAnnouncement[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM announcements WHERE household_id = ? ORDER BY start_at DESC, id LIMIT ?')
+      .all(householdId, limit) as Row[];
+    return rows.map(announcementOf);
+  }
+
   async getState(key: string): Promise<string | undefined> {
     return (this.stmt.state.get(key) as Row | undefined)?.value as string | undefined;
   }

@@ -411,6 +411,16 @@ const ROUTES: Record<string, RouteCase> = {
     inScope: () => ({ path: '/api/households/house-a/history' }),
     outOfScope: () => ({ path: '/api/households/house-b/history' }),
   },
+  'GET /api/households/status': {
+    roles: ALL,
+    inScope: () => ({ path: '/api/households/status' }),
+    listMustNotMention: 'house-b',
+  },
+  'GET /api/households/:householdId/timeline': {
+    roles: ALL,
+    inScope: () => ({ path: '/api/households/house-a/timeline' }),
+    outOfScope: () => ({ path: '/api/households/house-b/timeline' }),
+  },
   'POST /api/import/:entity': {
     roles: ['admin'],
     inScope: (n) => ({ path: '/api/import/households', csv: `id,gridId,address\ncsv-a-${n},A,a\n` }),

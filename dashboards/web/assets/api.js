@@ -96,5 +96,11 @@ export function createApi(getToken, getCsrfToken = () => null) {
     /** The history search: `params` as GET /api/alerts takes them; answers `{ items, total }`. */
     searchAlerts: (params) =>
       request('GET', `/api/alerts?${new URLSearchParams(params)}`, undefined, { total: true }),
+    // The grid worker's phone view.
+    householdStatus: () => request('GET', '/api/households/status?limit=1000'),
+    timeline: (householdId) => request('GET', `/api/households/${id(householdId)}/timeline?limit=100`),
+    announce: (householdId, reason, minutes) =>
+      request('POST', '/api/announcements', { householdId, reason, minutes }),
+    residentQr: (householdId) => request('POST', `/api/households/${id(householdId)}/qr`, {}),
   };
 }

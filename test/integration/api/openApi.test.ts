@@ -168,6 +168,7 @@ describe('the OpenAPI document at /docs/json and the page at /docs', () => {
         'GET /api/gateways',
         'GET /api/grid',
         'GET /api/households',
+        'GET /api/households/status',
         'GET /api/platform-apps',
         'GET /api/absences',
         'GET /api/rosters',
@@ -194,6 +195,8 @@ describe('the OpenAPI document at /docs/json and the page at /docs', () => {
     expect(queryOf('GET /api/alerts')).toEqual(expect.arrayContaining(['status', 'type', 'gridId']));
     expect(queryOf('GET /api/seals')).toEqual(expect.arrayContaining(['gridId', 'door', 'online']));
     expect(queryOf('GET /api/households')).toContain('gridId');
+    expect(queryOf('GET /api/households/status')).toContain('gridId');
+    expect(queryOf('GET /api/households/{householdId}/timeline')).toEqual(['limit']);
     expect(queryOf('GET /api/tokens')).toContain('status');
     expect(queryOf('GET /api/reports')).toContain('gridId');
     expect(queryOf('GET /api/seals/{sensorId}/history')).toEqual(['limit']);

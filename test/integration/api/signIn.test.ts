@@ -8,55 +8,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../helpers/eventually.ts';
 import { connectSensor, eventPayload } from '../../helpers/mqtt.ts';
+import { person } from '../../helpers/person.ts';
 import { startService } from '../../helpers/service.ts';
 
 type Service = Awaited<ReturnType<typeof startService>>;
-
-interface Answer {
-  status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: tests read JSON answers loosely
-  body: any;
-  text: string;
-  headers: Headers;
-}
-
-/** One browser-like caller: keeps the session cookie, sends Origin like a page of the service. */
-function person(svc: Service) {
-  let cookie: string | null = null;
-  const call = async (
-    method: string,
-    path: string,
-    body?: unknown,
-    extra: Record<string, string | null> = {},
-  ): Promise<Answer> => {
-    const headers: Record<string, string> = { origin: svc.httpUrl };
-    if (cookie) headers.cookie = cookie;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    for (const [k, v] of Object.entries(extra)) {
-      if (v === null) delete headers[k];
-      else headers[k] = v;
-    }
-    const res = await fetch(`${svc.httpUrl}${path}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const setCookie = res.headers.get('set-cookie');
-    if (setCookie) cookie = setCookie.split(';')[0] ?? null;
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null, text, headers: res.headers };
-  };
-  return {
-    call,
-    signIn: (username: string, password: string) => call('POST', '/api/session', { username, password }),
-    get cookie() {
-      return cookie;
-    },
-    set cookie(value: string | null) {
-      cookie = value;
-    },
-  };
-}
 
 const PASSWORDS = {
   wang: 'correct horse battery',

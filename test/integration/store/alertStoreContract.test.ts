@@ -189,6 +189,58 @@ describe.each(BACKENDS)('alert store contract: $name', (backend) => {
     expect(await store.getState('reading')).toBe('1200');
   });
 
+  it("a household's timeline: its alerts resolved too, and its announcements ended too, newest first", async () => {
+    const store = await backend.open();
+    await store.apply({
+      alerts: [
+        alert('old', { householdId: 'h1', sensorId: 's1', status: 'resolved', openedAt: T - 60_000 }),
+        alert('new', { householdId: 'h1', sensorId: 's1', type: 'offline', openedAt: T }),
+        alert('other', { householdId: 'h2', sensorId: 's2', openedAt: T + 1 }),
+      ],
+      announcements: [
+        {
+          id: 'an-old',
+          householdId: 'h1',
+          start: T - 7_200_000,
+          end: T - 6_600_000,
+          reason: '就医',
+          by: 'w1',
+          createdAt: T,
+        },
+        {
+          id: 'an-new',
+          householdId: 'h1',
+          start: T,
+          end: T + 600_000,
+          reason: '取快递',
+          by: 'w1',
+          createdAt: T,
+        },
+        {
+          id: 'an-h2',
+          householdId: 'h2',
+          start: T,
+          end: T + 600_000,
+          reason: '就医',
+          by: 'w1',
+          createdAt: T,
+        },
+      ],
+    });
+    const ids = async (q: Parameters<typeof store.iterate>[0]) => {
+      const out: string[] = [];
+      for await (const a of store.iterate(q)) out.push(a.id);
+      return out;
+    };
+    expect(await ids({ householdId: 'h1' })).toEqual(['new', 'old']);
+    expect(await ids({ householdId: 'h1', status: 'resolved' })).toEqual(['old']);
+    expect(await ids({ householdId: 'nobody' })).toEqual([]);
+    expect((await store.announcementsOf('h1', 10)).map((a) => a.id)).toEqual(['an-new', 'an-old']);
+    expect((await store.announcementsOf('h1', 1)).map((a) => a.id)).toEqual(['an-new']);
+    // Ended announcements stay in the timeline; the engine's memory loads only those still running.
+    expect((await store.loadAnnouncements(T)).map((a) => a.id).sort()).toEqual(['an-h2', 'an-new']);
+  });
+
   it('a write is done when apply returns undefined, or when its promise resolves', async () => {
     const store = await backend.open();
     const written = store.apply({ alerts: [alert('a1')], state: { k: 'v' } });

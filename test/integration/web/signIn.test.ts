@@ -60,7 +60,10 @@ describe('signing in on the page as a person', () => {
     await page.locator('#login-username').fill('zhang.wei');
     await page.locator('#login-password').fill('not the password');
     await page.locator('#login-submit').click();
-    await expect.poll(() => page.locator('#login-error').textContent()).toBe('用户名或密码错误。');
+    // A wrong password takes a full scrypt check (on purpose): more than the poll's default 1 s on a busy machine.
+    await expect
+      .poll(() => page.locator('#login-error').textContent(), { timeout: 10_000 })
+      .toBe('用户名或密码错误。');
     expect(await page.locator('#board').isHidden()).toBe(true);
     await screenshot(page, 'person-signin-wrong-390x844');
 
