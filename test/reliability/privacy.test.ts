@@ -22,16 +22,19 @@ describe('privacy: retention purge', () => {
     const store = new SqliteStore(openDatabase(join(dir, 'db.sqlite'), logger));
     const registry = new Registry(store, new EventBus<ServiceEvents>(logger), clock);
     await registry.load();
-    await registry.createGridNode({ id: 'g', name: 'g', parentId: null, level: 'county' });
-    await registry.createHousehold({
-      id: 'h',
-      gridId: 'g',
-      address: '东村三组 12 号',
-      contact: '张三 13800000000',
-    });
-    await registry.createSensor({ id: 's', householdId: 'h' });
+    await registry.createGridNode({ id: 'g', name: 'g', parentId: null, level: 'county' }, { name: 'test' });
+    await registry.createHousehold(
+      {
+        id: 'h',
+        gridId: 'g',
+        address: '东村三组 12 号',
+        contact: '张三 13800000000',
+      },
+      { name: 'test' },
+    );
+    await registry.createSensor({ id: 's', householdId: 'h' }, { name: 'test' });
     const start = clock.now();
-    await registry.createQuarantine({ householdId: 'h', start, end: start + 14 * DAY });
+    await registry.createQuarantine({ householdId: 'h', start, end: start + 14 * DAY }, { name: 'test' });
     await store.commitIngest({
       states: [],
       doorEvents: [

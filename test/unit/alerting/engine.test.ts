@@ -58,15 +58,33 @@ async function world(): Promise<World> {
   const bus = new EventBus<ServiceEvents>(logger);
   const registry = new Registry(new SqliteStore(db), bus, clock);
   await registry.load();
-  await registry.createGridNode({ id: 'county', name: '县', parentId: null, level: 'county' });
-  await registry.createGridNode({ id: 'town', name: '镇', parentId: 'county', level: 'town' });
-  await registry.createGridNode({ id: 'village', name: '村', parentId: 'town', level: 'village' });
-  await registry.createWorker({ id: 'w', name: 'W', gridId: 'village', role: 'worker', email: 'w@x.org' });
-  await registry.createWorker({ id: 'lt', name: 'LT', gridId: 'town', role: 'leader', email: 'lt@x.org' });
-  await registry.createWorker({ id: 'lc', name: 'LC', gridId: 'county', role: 'leader', email: 'lc@x.org' });
-  await registry.createHousehold({ id: 'h1', gridId: 'village', address: '三组 12 号' });
-  await registry.createQuarantine({ householdId: 'h1', start: T0 - 24 * 60 * MIN });
-  await registry.createSensor({ id: 's1', householdId: 'h1' });
+  await registry.createGridNode(
+    { id: 'county', name: '县', parentId: null, level: 'county' },
+    { name: 'test' },
+  );
+  await registry.createGridNode(
+    { id: 'town', name: '镇', parentId: 'county', level: 'town' },
+    { name: 'test' },
+  );
+  await registry.createGridNode(
+    { id: 'village', name: '村', parentId: 'town', level: 'village' },
+    { name: 'test' },
+  );
+  await registry.createWorker(
+    { id: 'w', name: 'W', gridId: 'village', role: 'worker', email: 'w@x.org' },
+    { name: 'test' },
+  );
+  await registry.createWorker(
+    { id: 'lt', name: 'LT', gridId: 'town', role: 'leader', email: 'lt@x.org' },
+    { name: 'test' },
+  );
+  await registry.createWorker(
+    { id: 'lc', name: 'LC', gridId: 'county', role: 'leader', email: 'lc@x.org' },
+    { name: 'test' },
+  );
+  await registry.createHousehold({ id: 'h1', gridId: 'village', address: '三组 12 号' }, { name: 'test' });
+  await registry.createQuarantine({ householdId: 'h1', start: T0 - 24 * 60 * MIN }, { name: 'test' });
+  await registry.createSensor({ id: 's1', householdId: 'h1' }, { name: 'test' });
   const w: World = {
     db,
     clock,
@@ -322,13 +340,16 @@ describe('alert engine', () => {
   });
 
   it('a door still open when a window ends is a breach at the end', async () => {
-    await w.registry.createWindow({
-      householdId: 'h1',
-      start: T0,
-      end: T0 + 10 * MIN,
-      reason: '核酸',
-      by: 'w',
-    });
+    await w.registry.createWindow(
+      {
+        householdId: 'h1',
+        start: T0,
+        end: T0 + 10 * MIN,
+        reason: '核酸',
+        by: 'w',
+      },
+      { name: 'test' },
+    );
     await engine.sweep();
     deliver(w, open(T0 + MIN));
     expect(await engine.listAlerts({ status: 'open', type: 'breach' })).toHaveLength(0);
@@ -340,13 +361,16 @@ describe('alert engine', () => {
   });
 
   it('a door opened before a restart and still open when the window ends is a breach at the end', async () => {
-    await w.registry.createWindow({
-      householdId: 'h1',
-      start: T0,
-      end: T0 + 10 * MIN,
-      reason: '送餐',
-      by: 'w',
-    });
+    await w.registry.createWindow(
+      {
+        householdId: 'h1',
+        start: T0,
+        end: T0 + 10 * MIN,
+        reason: '送餐',
+        by: 'w',
+      },
+      { name: 'test' },
+    );
     await engine.sweep();
     deliver(w, open(T0 + MIN));
     await engine.stop();
@@ -392,7 +416,8 @@ describe('alert engine', () => {
     const onePerTwoMinutes = { limit: 1, windowMs: 2 * MIN };
     engine = engineOf(w, {}, onePerTwoMinutes);
     await engine.start();
-    for (const id of ['s2', 's3', 's4']) await w.registry.createSensor({ id, householdId: 'h1' });
+    for (const id of ['s2', 's3', 's4'])
+      await w.registry.createSensor({ id, householdId: 'h1' }, { name: 'test' });
     for (const [i, sensorId] of ['s1', 's2', 's3', 's4'].entries()) {
       deliver(w, { ...open(T0 + i), sensorId });
       await settle();
@@ -441,9 +466,12 @@ describe('alert engine', () => {
   });
 
   it('privacy: when the registry purges a household, its messages in the outbox lose the address', async () => {
-    await w.registry.createHousehold({ id: 'h2', gridId: 'village', address: '四组 7 号' });
-    await w.registry.createQuarantine({ householdId: 'h2', start: T0 - 60 * MIN, end: T0 + 60 * MIN });
-    await w.registry.createSensor({ id: 's2', householdId: 'h2' });
+    await w.registry.createHousehold({ id: 'h2', gridId: 'village', address: '四组 7 号' }, { name: 'test' });
+    await w.registry.createQuarantine(
+      { householdId: 'h2', start: T0 - 60 * MIN, end: T0 + 60 * MIN },
+      { name: 'test' },
+    );
+    await w.registry.createSensor({ id: 's2', householdId: 'h2' }, { name: 'test' });
     const msg = { ...open(T0), sensorId: 's2' };
     const before = initialSealState('s2', T0);
     w.bus.emit('seal.decide', {
