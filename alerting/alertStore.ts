@@ -1,3 +1,4 @@
+import type { AuditEntry } from '../registry/auditTrail.ts';
 import type { Alert, AlertChange, AlertStatus, AlertType, Announcement } from './alertModel.ts';
 import type { DailyReport } from './dailyReport.ts';
 import type { Channel } from './notificationPlan.ts';
@@ -86,6 +87,8 @@ export interface AlertBatch {
   summarized?: Array<{ rowId: string; summaryId: string }>;
   /** Daily reports archived (a node's day written again is replaced: a forced run). */
   reports?: ArchivedReport[];
+  /** Entries of the audit trail (registry/auditTrail.ts) for what this batch changes. */
+  audit?: AuditEntry[];
 }
 
 /** One archived daily report: a grid node's subtree over one local day (TZ_LOCAL). */

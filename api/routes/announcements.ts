@@ -56,10 +56,8 @@ export function announcementRoutes(table: RouteTable, { registry, alerting, cloc
     status: 201,
     answer: announcementAnswer,
     handler: async ({ body, principal }) => {
-      requireScope(registry.tree, principal, householdGrid(body.householdId), {
-        what: 'household',
-        id: body.householdId,
-      });
+      const gridId = householdGrid(body.householdId);
+      requireScope(registry.tree, principal, gridId, { what: 'household', id: body.householdId });
       const start = body.start ?? clock.now();
       const end = start + (body.minutes ?? alerting.announceMinutesOf(body.householdId)) * 60_000;
       // A start late on 2099-12-31 would end in 2100: past what a schedule may hold.
@@ -70,6 +68,7 @@ export function announcementRoutes(table: RouteTable, { registry, alerting, cloc
         end,
         reason: body.reason,
         by: principal.name,
+        auditAt: gridId,
       });
       return {
         id: a.id,

@@ -26,6 +26,7 @@ import {
   type Row,
   readHistory,
 } from '../alertRows.ts';
+import { auditValues, INSERT_AUDIT_POSTGRES } from '../auditSql.ts';
 import {
   archivedReportOf,
   GET_REPORT,
@@ -186,6 +187,7 @@ export class PostgresAlertStore implements AlertStore {
       });
     }
     for (const r of b.reports ?? []) s.push({ text: UPSERT_REPORT, values: reportValues(r) });
+    for (const e of b.audit ?? []) s.push({ text: INSERT_AUDIT_POSTGRES, values: auditValues(e) });
     return s;
   }
 

@@ -35,6 +35,7 @@ import {
   sqliteParams,
   UPSERT_REPORT,
 } from '../reportRows.ts';
+import { appendAuditSqlite } from './appendAudit.ts';
 import type { Db } from './openDatabase.ts';
 
 /**
@@ -181,6 +182,7 @@ export class SqliteAlertStore implements AlertStore {
       s.insertAnnouncement.run(a.id, a.householdId, a.start, a.end, a.reason, a.by, a.createdAt);
     for (const [k, v] of Object.entries(b.state ?? {})) s.putState.run(k, v);
     for (const r of b.reports ?? []) s.upsertReport.run(...reportValues(r));
+    appendAuditSqlite(this.db, b.audit);
   }
 
   async listReports(q: ReportQuery): Promise<{ items: ArchivedReportEntry[]; total: number }> {

@@ -23,7 +23,15 @@ const BACKENDS = [
   },
 ];
 
-type Entry = { at: string; actor: string; entity: string; id: string; action: string; gridId: string | null };
+type Entry = {
+  at: string;
+  actor: string;
+  entity: string;
+  id: string;
+  action: string;
+  gridId: string | null;
+  after: unknown;
+};
 
 describe.each(BACKENDS)('the audit log API: $name', (backend) => {
   let svc: Awaited<ReturnType<typeof startService>>;
@@ -36,7 +44,7 @@ describe.each(BACKENDS)('the audit log API: $name', (backend) => {
   /** "entity:id:action by actor"; the ids the service draws (quarantines, windows, tokens) as *. */
   const summary = (entries: Entry[]) =>
     entries.map((e) => {
-      const id = ['quarantine', 'window', 'token'].includes(e.entity) ? '*' : e.id;
+      const id = ['quarantine', 'window', 'token', 'announcement'].includes(e.entity) ? '*' : e.id;
       return `${e.entity}:${id}:${e.action} by ${e.actor}`;
     });
 
@@ -67,6 +75,7 @@ describe.each(BACKENDS)('the audit log API: $name', (backend) => {
       { end: new Date(Date.now() + 86_400_000).toISOString() },
       north,
     );
+    await ok('POST', '/api/announcements', { householdId: 'h-n', reason: '倒垃圾', minutes: 10 }, north);
     await ok('POST', '/api/households', { id: 'h-s', gridId: 'south', address: '南镇 1 号' });
     const w = await ok('POST', '/api/windows', {
       householdId: 'h-s',
@@ -126,6 +135,13 @@ describe.each(BACKENDS)('the audit log API: $name', (backend) => {
       'window:*:cancel by initial admin',
       'window:*:create by initial admin',
     ]);
+    // An announcement made by staff (the household's own link is not a staff change).
+    const announced = await audit('entity=announcement');
+    expect(summary(announced.body)).toEqual(['announcement:*:create by 北镇管理员']);
+    expect(announced.body[0]).toMatchObject({
+      gridId: 'north',
+      after: { householdId: 'h-n', reason: '倒垃圾' },
+    });
     const tokens = await audit('entity=token');
     // The first admin token was issued by the service itself at its first start.
     expect(summary(tokens.body)).toEqual([
@@ -164,10 +180,11 @@ describe.each(BACKENDS)('the audit log API: $name', (backend) => {
         'sensor:s-n:commissioning by 北镇管理员',
         'quarantine:*:create by 北镇管理员',
         'quarantine:*:end by 北镇管理员',
+        'announcement:*:create by 北镇管理员',
         'token:*:create by initial admin',
       ].sort(),
     );
-    expect(scoped.headers['x-total-count']).toBe('9');
+    expect(scoped.headers['x-total-count']).toBe('10');
     const monitor = (await svc.api('POST', '/api/tokens', { role: 'monitor', gridId: null, name: 'wall' }))
       .body.token;
     expect((await audit('', monitor)).status).toBe(403);
