@@ -23,6 +23,7 @@ import { pageRoutes } from './routes/page.ts';
 import { platformAppRoutes } from './routes/platformApps.ts';
 import { PLATFORM_PUSH_PREFIX, platformPushRoutes } from './routes/platformPush.ts';
 import { reportRoutes } from './routes/reports.ts';
+import { residentQrRoutes } from './routes/residentQr.ts';
 import { rosterRoutes } from './routes/rosters.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { sealRoutes } from './routes/seals.ts';
@@ -110,6 +111,7 @@ export function buildApi(
     reportRoutes,
     ackRoutes,
     announcementRoutes,
+    residentQrRoutes,
     brokerRoutes,
     platformAppRoutes,
     platformPushRoutes,

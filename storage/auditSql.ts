@@ -2,7 +2,8 @@ import type { AuditEntry, AuditQuery, AuditRecord } from '../registry/auditTrail
 import type { Row } from './rows.ts';
 
 /** The audit trail's SQL, the same for both dialects but for the placeholders. */
-const INSERT_AUDIT_COLUMNS = 'at, actor, entity, entity_id, action, grid_id, before, after, household_id';
+export const INSERT_AUDIT_COLUMNS =
+  'at, actor, entity, entity_id, action, grid_id, before, after, household_id';
 
 /** One entry's INSERT; its values are `auditValues(entry)`. */
 export const INSERT_AUDIT_SQLITE = `INSERT INTO audit_log (${INSERT_AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;

@@ -61,7 +61,8 @@ export function liveRoutes(table: RouteTable, deps: ApiDeps): void {
     }),
     answer: {
       contentType: 'text/event-stream',
-      description: 'events `seal`, `alert` and `reset`, each with an id to resume from (Last-Event-ID)',
+      description:
+        'events `seal`, `alert`, `announcement` (an opening announced) and `reset`, each with an id to resume from (Last-Event-ID)',
     },
     handler: async ({ principal, request, reply, query }) => {
       if (query.gridId !== undefined) {

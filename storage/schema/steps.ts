@@ -255,6 +255,29 @@ export const STEPS: readonly Step[] = [
   },
   {
     version: 110,
+    name: "A household's reusable QR code to announce openings (issue 18.6)",
+    ops: [
+      createTable({
+        name: 'resident_qr_codes',
+        columns: [
+          text('token_hash'),
+          text('household_id', { references: references('households', { onDelete: 'cascade' }) }),
+          text('created_by'),
+          integer('created_at'),
+          integer('revoked_at', { nullable: true }),
+        ],
+        primaryKey: ['token_hash'],
+        indexes: [],
+      }),
+      createIndex({
+        name: 'resident_qr_codes_household',
+        table: 'resident_qr_codes',
+        columns: ['household_id'],
+      }),
+    ],
+  },
+  {
+    version: 111,
     name: 'The audit entries of a household, purged with its personal data (issue 18.2)',
     ops: [
       addColumn('audit_log', text('household_id', { nullable: true })),

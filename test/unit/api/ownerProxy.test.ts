@@ -52,6 +52,8 @@ describe('forwarding alerting calls to the owner', () => {
       '/api/households/h-1/announce-link',
       '/ack/abc.def',
       '/announce/tok',
+      '/api/households/h-1/qr',
+      '/qr/tok',
       '/api/sensors/s-1/battery',
     ]) {
       expect(isOwnerPath(path), path).toBe(true);
@@ -64,6 +66,8 @@ describe('forwarding alerting calls to the owner', () => {
       '/',
       '/api/sensors/s-1/replace',
       '/api/sensors/s-1/batteryx',
+      '/api/households/h-1/qrx',
+      '/qrx/tok',
     ]) {
       expect(isOwnerPath(path), path).toBe(false);
     }
