@@ -34,6 +34,7 @@ import { systemRoutes } from './routes/system.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { userRoutes } from './routes/users.ts';
 import { voiceCallbackRoutes } from './routes/voiceCallbacks.ts';
+import { wallRoutes } from './routes/wall.ts';
 import { workerRoutes } from './routes/workers.ts';
 import { RouteTable } from './routeTable.ts';
 
@@ -118,6 +119,7 @@ export function buildApi(
     smsCallbackRoutes,
     voiceCallbackRoutes,
     auditRoutes,
+    wallRoutes,
   ]) {
     routes(table, deps);
   }

@@ -15,6 +15,8 @@ export interface AlertingOwner {
  */
 const OWNER_PATHS = [
   /^\/api\/alerts(?:[/?]|$)/,
+  // The wall reads the engine's unresolved alerts.
+  /^\/api\/wall(?:\?|$)/,
   // The daily reports: the run, the files (they read the engine's open alerts) and the archive.
   /^\/api\/reports(?:[/?]|$)/,
   /^\/api\/announcements(?:\?|$)/,

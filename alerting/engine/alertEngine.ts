@@ -222,6 +222,11 @@ export class AlertEngine {
     return this.queries.alertsPage(query, accept, offset, limit);
   }
 
+  /** Alerts opened in [from, to), the resolved ones too, newest first. */
+  openedBetween(from: number, to: number): Promise<StoredAlert[]> {
+    return this.queries.openedBetween(from, to);
+  }
+
   detail(id: string): ReturnType<AlertQueries['detail']> {
     return this.queries.detail(id);
   }

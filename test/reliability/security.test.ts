@@ -459,6 +459,12 @@ const ROUTES: Record<string, RouteCase> = {
     outOfScope: () => ({ path: '/api/households/house-b/qr', body: {} }),
   },
   'GET /api/overview': { roles: ALL, inScope: () => ({ path: '/api/overview' }), listMustNotMention: '"B"' },
+  'GET /api/wall': {
+    roles: ALL,
+    inScope: () => ({ path: '/api/wall' }),
+    outOfScope: () => ({ path: '/api/wall?gridId=B' }),
+    listMustNotMention: '乙镇',
+  },
   'GET /api/events': {
     roles: ALL,
     inScope: () => ({ path: '/api/events?gridId=A' }),

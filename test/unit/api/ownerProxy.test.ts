@@ -55,6 +55,8 @@ describe('forwarding alerting calls to the owner', () => {
       '/api/households/h-1/qr',
       '/qr/tok',
       '/api/sensors/s-1/battery',
+      '/api/wall',
+      '/api/wall?gridId=shicun',
     ]) {
       expect(isOwnerPath(path), path).toBe(true);
     }
@@ -66,6 +68,8 @@ describe('forwarding alerting calls to the owner', () => {
       '/',
       '/api/sensors/s-1/replace',
       '/api/sensors/s-1/batteryx',
+      '/wall',
+      '/api/wallx',
       '/api/households/h-1/qrx',
       '/qrx/tok',
     ]) {
