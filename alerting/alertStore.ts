@@ -101,7 +101,7 @@ export interface AlertBatch {
   silences?: SensorSilence[];
   /** Sensors whose silence is lifted. */
   silenceDeletes?: string[];
-  /** What people did, for the audit trail (registry/auditTrail.ts), in the same transaction. */
+  /** Entries of the audit trail (registry/auditTrail.ts) for what this batch changes. */
   audit?: AuditEntry[];
 }
 

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../core/logger.ts';
+import { SERVICE_ACTOR } from '../registry/auditTrail.ts';
 import type { Registry } from '../registry/registry.ts';
 
 /**
@@ -21,7 +22,11 @@ export async function ensureAdminToken(registry: Registry, dataDir: string, logg
     const value = readFileSync(path, 'utf8').trim();
     const known = await registry.tokenRecord(value);
     if (!known) {
-      await registry.createToken({ role: 'admin', gridId: null, name: 'initial admin' }, value);
+      await registry.createToken(
+        { role: 'admin', gridId: null, name: 'initial admin' },
+        SERVICE_ACTOR,
+        value,
+      );
       logger.warn({ path }, 'admin token from file was not in the database; registered it again');
     } else if (known.revokedAt !== null) {
       logger.warn(
@@ -31,7 +36,10 @@ export async function ensureAdminToken(registry: Registry, dataDir: string, logg
     }
     return value;
   }
-  const { value } = await registry.createToken({ role: 'admin', gridId: null, name: 'initial admin' });
+  const { value } = await registry.createToken(
+    { role: 'admin', gridId: null, name: 'initial admin' },
+    SERVICE_ACTOR,
+  );
   writeFileSync(path, `${value}\n`, { mode: 0o600 });
   logger.info({ path }, 'first start: admin token written; read it from this file');
   return value;

@@ -20,6 +20,11 @@ export interface AuditEntry {
    * entry when it lies in the reader's subtree. null: only whole-grid readers see it.
    */
   gridId: string | null;
+  /**
+   * The household the entry concerns (its own, its sensors', quarantines', windows'), if any: the
+   * privacy purge deletes the household's entries with its personal data. Unset: none.
+   */
+  householdId?: string | null;
   before: unknown;
   after: unknown;
 }
@@ -53,12 +58,33 @@ export interface Actor {
   name: string;
 }
 
+/**
+ * The service acting by itself (the first admin token, the privacy purge). Not a possible user name
+ * (those have no spaces) nor a token name anyone would mistake for a person.
+ */
+export const SERVICE_ACTOR: Actor = { name: 'SealWatch service' };
+
 export function auditEntry(
   at: number,
   actor: Actor,
-  change: { entity: string; entityId: string; action: string; gridId: string | null },
+  change: {
+    entity: string;
+    entityId: string;
+    action: string;
+    gridId: string | null;
+    householdId?: string | null | undefined;
+  },
   before: unknown,
   after: unknown,
 ): AuditEntry {
-  return { at, actor: actor.name, ...change, before: before ?? null, after: after ?? null };
+  const { householdId, ...about } = change;
+  return {
+    at,
+    actor: actor.name,
+    ...about,
+    // Set only when the entry concerns a household, as the stores read it back.
+    ...(householdId ? { householdId } : {}),
+    before: before ?? null,
+    after: after ?? null,
+  };
 }

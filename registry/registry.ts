@@ -341,45 +341,45 @@ export class Registry {
   // ---- writes (commands/*.ts). Ids never change. A removal that would orphan records is refused
   // with what is still attached, so nothing disappears by accident: alert history keeps its ids as text.
 
-  createGridNode(input: CreateGridNode): Promise<GridNode> {
-    return this.grid.create(input);
+  createGridNode(input: CreateGridNode, actor: Actor): Promise<GridNode> {
+    return this.grid.create(input, actor);
   }
-  updateGridNode(id: string, change: UpdateGridNode): Promise<GridNode> {
-    return this.grid.update(id, change);
+  updateGridNode(id: string, change: UpdateGridNode, actor: Actor): Promise<GridNode> {
+    return this.grid.update(id, change, actor);
   }
-  deleteGridNode(id: string): Promise<GridNode> {
-    return this.grid.delete(id);
-  }
-
-  createWorker(input: CreateWorker): Promise<Worker> {
-    return this.workers.create(input);
-  }
-  updateWorker(id: string, change: UpdateWorker): Promise<Worker> {
-    return this.workers.update(id, change);
-  }
-  deleteWorker(id: string): Promise<Worker> {
-    return this.workers.delete(id);
+  deleteGridNode(id: string, actor: Actor): Promise<GridNode> {
+    return this.grid.delete(id, actor);
   }
 
-  createHousehold(input: CreateHousehold): Promise<Household> {
-    return this.households.create(input);
+  createWorker(input: CreateWorker, actor: Actor): Promise<Worker> {
+    return this.workers.create(input, actor);
   }
-  updateHousehold(id: string, change: UpdateHousehold): Promise<Household> {
-    return this.households.update(id, change);
+  updateWorker(id: string, change: UpdateWorker, actor: Actor): Promise<Worker> {
+    return this.workers.update(id, change, actor);
   }
-  deleteHousehold(id: string): Promise<{ household: Household; doorEvents: number }> {
-    return this.households.delete(id);
+  deleteWorker(id: string, actor: Actor): Promise<Worker> {
+    return this.workers.delete(id, actor);
+  }
+
+  createHousehold(input: CreateHousehold, actor: Actor): Promise<Household> {
+    return this.households.create(input, actor);
+  }
+  updateHousehold(id: string, change: UpdateHousehold, actor: Actor): Promise<Household> {
+    return this.households.update(id, change, actor);
+  }
+  deleteHousehold(id: string, actor: Actor): Promise<{ household: Household; doorEvents: number }> {
+    return this.households.delete(id, actor);
   }
 
   /** Returns the sensor and its device secret; the secret is kept only as a hash. */
-  createSensor(input: CreateSensor): Promise<{ sensor: Sensor; secret: string }> {
-    return this.sensors.create(input);
+  createSensor(input: CreateSensor, actor: Actor): Promise<{ sensor: Sensor; secret: string }> {
+    return this.sensors.create(input, actor);
   }
-  updateSensor(id: string, change: UpdateSensor): Promise<Sensor> {
-    return this.sensors.update(id, change);
+  updateSensor(id: string, change: UpdateSensor, actor: Actor): Promise<Sensor> {
+    return this.sensors.update(id, change, actor);
   }
-  deleteSensor(id: string): Promise<Sensor> {
-    return this.sensors.delete(id);
+  deleteSensor(id: string, actor: Actor): Promise<Sensor> {
+    return this.sensors.delete(id, actor);
   }
   /** A new seal takes over a door (issue 16.5); the new secret is shown only in the answer. */
   replaceSensor(
@@ -389,8 +389,8 @@ export class Registry {
   ): Promise<{ sensor: Sensor; secret: string; replaced: Sensor }> {
     return this.sensors.replace(oldId, input, actor);
   }
-  setCommissioning(sensorId: string, until: number | null): Promise<Sensor> {
-    return this.sensors.setCommissioning(sensorId, until);
+  setCommissioning(sensorId: string, until: number | null, actor: Actor): Promise<Sensor> {
+    return this.sensors.setCommissioning(sensorId, until, actor);
   }
 
   createModel(input: CreateModel, actor: Actor): Promise<SensorModel> {
@@ -445,18 +445,18 @@ export class Registry {
     return this.secretHashes.flush();
   }
 
-  createQuarantine(input: CreateQuarantine): Promise<Quarantine> {
-    return this.quarantines.create(input);
+  createQuarantine(input: CreateQuarantine, actor: Actor): Promise<Quarantine> {
+    return this.quarantines.create(input, actor);
   }
-  endQuarantine(id: string, end: number): Promise<Quarantine> {
-    return this.quarantines.end(id, end);
+  endQuarantine(id: string, end: number, actor: Actor): Promise<Quarantine> {
+    return this.quarantines.end(id, end, actor);
   }
 
-  createWindow(input: CreateWindow): Promise<Window> {
-    return this.windows.create(input);
+  createWindow(input: CreateWindow, actor: Actor): Promise<Window> {
+    return this.windows.create(input, actor);
   }
-  cancelWindow(id: string): Promise<Window> {
-    return this.windows.cancel(id);
+  cancelWindow(id: string, actor: Actor): Promise<Window> {
+    return this.windows.cancel(id, actor);
   }
 
   createRoster(input: CreateRoster, actor: Actor): Promise<Roster> {
@@ -476,8 +476,8 @@ export class Registry {
   }
 
   /** Returns the token record and its value; the value is kept only as a hash. */
-  createToken(input: CreateToken, value?: string): Promise<{ token: Token; value: string }> {
-    return this.apiTokens.create(input, value);
+  createToken(input: CreateToken, actor: Actor, value?: string): Promise<{ token: Token; value: string }> {
+    return this.apiTokens.create(input, actor, value);
   }
   /** The token a caller presents, if it may be used now (read from the store on every call). */
   findToken(value: string): Promise<Token | null> {
@@ -496,8 +496,8 @@ export class Registry {
     return this.apiTokens.list();
   }
   /** Revokes a token on every instance; the last never-expiring whole-grid admin token is refused. */
-  revokeToken(id: string): Promise<Token> {
-    return this.apiTokens.revoke(id);
+  revokeToken(id: string, actor: Actor): Promise<Token> {
+    return this.apiTokens.revoke(id, actor);
   }
 
   createUser(input: CreateUser, actor: Actor): Promise<User> {
@@ -534,15 +534,21 @@ export class Registry {
     return this.sessions.signOut(sessionId, user);
   }
 
-  /** Writes a validated CSV import in one transaction, then indexes it. */
+  /** Writes a validated CSV import in one transaction (an audit entry per row), then indexes it. */
   importRecords(
     input: ImportInput,
+    actor: Actor,
   ): Promise<{ count: number; secrets: Array<{ sensorId: string; secret: string }> }> {
-    return importRecords(this.ctx, input);
+    return importRecords(this.ctx, input, actor);
   }
 
-  /** Privacy: households whose last quarantine ended `retentionMs` ago lose their personal data. */
-  purgeExpiredHouseholds(retentionMs: number): Promise<{ households: string[]; doorEvents: number }> {
+  /**
+   * Privacy: households whose last quarantine ended `retentionMs` ago lose their personal data, door
+   * history and audit entries (deleted households' entries go after `retentionMs` too).
+   */
+  purgeExpiredHouseholds(
+    retentionMs: number,
+  ): Promise<{ households: string[]; doorEvents: number; auditEntries: number }> {
     return purgeExpiredHouseholds(this.ctx, retentionMs);
   }
 }

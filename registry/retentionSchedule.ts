@@ -12,9 +12,12 @@ export function scheduleRetentionPurge(
   const retentionMs = retentionDays * 86_400_000;
   const run = () =>
     registry.purgeExpiredHouseholds(retentionMs).then(
-      ({ households, doorEvents }) => {
-        if (households.length > 0)
-          logger.info({ households: households.length, doorEvents, retentionDays }, 'personal data purged');
+      ({ households, doorEvents, auditEntries }) => {
+        if (households.length > 0 || auditEntries > 0)
+          logger.info(
+            { households: households.length, doorEvents, auditEntries, retentionDays },
+            'personal data purged',
+          );
       },
       (err: unknown) => logger.error({ err }, 'retention purge failed'),
     );

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { conflict } from '../../core/errors.ts';
+import { auditEntry } from '../../registry/auditTrail.ts';
 import { MAX_DOOR_OPEN_LIMIT_MS } from '../../registry/policy/policyFields.ts';
 import type { StoredAnnouncement } from '../alertStore.ts';
 import type { DecisionQueue } from './decisionQueue.ts';
@@ -13,6 +14,11 @@ export interface AnnouncementInput {
   end: number;
   reason: string;
   by: string;
+  /**
+   * Made by staff through the API (`by` is the caller): recorded in the audit trail at this grid
+   * node (the household's). A household's own announcement (its link) is not a staff change.
+   */
+  auditAt?: string;
 }
 
 /**
@@ -41,9 +47,15 @@ export class Announcements {
 
   async announce(input: AnnouncementInput): Promise<StoredAnnouncement> {
     if (!(input.end > input.start)) throw conflict('an announcement must end after it starts');
-    const a: StoredAnnouncement = { id: randomUUID(), ...input, createdAt: this.o.clock.now() };
+    const { auditAt, ...fields } = input;
+    const a: StoredAnnouncement = { id: randomUUID(), ...fields, createdAt: this.o.clock.now() };
+    const about = { entity: 'announcement', entityId: a.id, action: 'create', householdId: a.householdId };
+    const audit =
+      auditAt === undefined
+        ? []
+        : [auditEntry(a.createdAt, { name: a.by }, { ...about, gridId: auditAt }, null, a)];
     return this.queue.run(() =>
-      whenWritten(this.queue.watch(this.o.store.apply({ announcements: [a] })), () => {
+      whenWritten(this.queue.watch(this.o.store.apply({ announcements: [a], audit })), () => {
         this.add(a);
         this.o.logger.info(
           { announcementId: a.id, householdId: a.householdId, start: a.start, end: a.end, by: a.by },

@@ -67,7 +67,8 @@ export class ResidentQrFlow {
     const code = { tokenHash: hashToken(secret), householdId, createdBy: actor.name, createdAt };
     await this.serially(householdId, async () => {
       const before = await this.store.residentQrOf(householdId);
-      const change = { entity: 'residentQr', entityId: householdId, gridId };
+      // The household's id: its privacy purge takes the entry.
+      const change = { entity: 'residentQr', entityId: householdId, gridId, householdId };
       const audit = auditEntry(
         createdAt,
         actor,

@@ -50,7 +50,7 @@ export function announcementRoutes(table: RouteTable, { registry, alerting, cloc
     status: 201,
     answer: announcementAnswer,
     handler: async ({ body, principal }) => {
-      householdInScope(registry, principal, body.householdId);
+      const { gridId } = householdInScope(registry, principal, body.householdId);
       const start = body.start ?? clock.now();
       const end = start + (body.minutes ?? alerting.announceMinutesOf(body.householdId)) * 60_000;
       // A start late on 2099-12-31 would end in 2100: past what a schedule may hold.
@@ -61,6 +61,7 @@ export function announcementRoutes(table: RouteTable, { registry, alerting, cloc
         end,
         reason: body.reason,
         by: principal.name,
+        auditAt: gridId,
       });
       return announcementView(a);
     },

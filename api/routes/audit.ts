@@ -7,7 +7,10 @@ import { auditAnswer } from '../schemas/registryAnswers.ts';
 import { isoAt } from '../views.ts';
 
 const auditQuery = pageQuery(1000).extend({
-  entity: z.string().max(64).optional().meta({ description: "what kind of thing changed, e.g. 'gateway'" }),
+  entity: z.string().max(64).optional().meta({
+    description:
+      'what kind of thing changed: grid, worker, household, sensor, quarantine, window, announcement, token, gateway, platformApp, sensorModel, policy, roster, absence, user',
+  }),
   id: z.string().max(200).optional().meta({ description: 'the id of the thing that changed' }),
   actor: z.string().max(200).optional().meta({ description: "who changed it: a user, or a token's name" }),
   from: isoTime.optional().meta({ description: 'from this time on (inclusive)' }),
@@ -21,7 +24,7 @@ export function auditRoutes(table: RouteTable, { registry }: ApiDeps): void {
     url: '/api/audit',
     tag: 'registry',
     summary:
-      'The audit trail, newest first, as a JSON array (the whole count in the x-total-count header): who changed what and when, with the entity before and after (never a secret); a scoped admin sees the entries about its subtree',
+      "The audit trail, newest first, as a JSON array (the whole count in the x-total-count header): every change to the registry, tokens, users, policies and staff announcements, with who made it (a user, or a token's name), when, and the entity before and after (never a secret, password or their hashes); a CSV import has one entry per row. A scoped admin sees the entries lying in its subtree. A household's entries go with its privacy purge",
     roles: ['admin'],
     query: auditQuery,
     answer: z.array(auditAnswer),

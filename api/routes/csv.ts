@@ -60,7 +60,7 @@ export function csvRoutes(table: RouteTable, { registry }: ApiDeps): void {
           imported: await registry.importDuty({ [entity]: check.bodies as never }, principal),
         };
       }
-      const result = await registry.importRecords({ [entity]: check.bodies });
+      const result = await registry.importRecords({ [entity]: check.bodies }, principal);
       return { entity, imported: result.count, ...(entity === 'sensors' ? { secrets: result.secrets } : {}) };
     },
   });

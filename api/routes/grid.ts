@@ -29,7 +29,7 @@ export function gridRoutes(table: RouteTable, { registry }: ApiDeps): void {
           what: 'parent grid node',
           id: body.parentId,
         });
-      return gridNodeView(await registry.createGridNode(body));
+      return gridNodeView(await registry.createGridNode(body, principal));
     },
   });
   table.add({
@@ -77,7 +77,7 @@ export function gridRoutes(table: RouteTable, { registry }: ApiDeps): void {
             id: body.parentId,
           });
       }
-      return gridNodeView(await registry.updateGridNode(id, body));
+      return gridNodeView(await registry.updateGridNode(id, body, principal));
     },
   });
 
@@ -96,7 +96,7 @@ export function gridRoutes(table: RouteTable, { registry }: ApiDeps): void {
       const id = params.gridId;
       nodeInScope(principal, id);
       if (id === principal.gridId) throw forbidden('your token is scoped to this node: it cannot remove it');
-      return gridNodeView(await registry.deleteGridNode(id));
+      return gridNodeView(await registry.deleteGridNode(id, principal));
     },
   });
 }

@@ -26,7 +26,7 @@ export function householdRoutes(table: RouteTable, { registry, clock }: ApiDeps)
       if (registry.gridNode(body.gridId))
         requireScope(registry.tree, principal, body.gridId, { what: 'grid node', id: body.gridId });
       // A new household has no quarantine yet: not armed.
-      return householdView(await registry.createHousehold(body), false);
+      return householdView(await registry.createHousehold(body, principal), false);
     },
   });
   table.add({
@@ -65,7 +65,7 @@ export function householdRoutes(table: RouteTable, { registry, clock }: ApiDeps)
       householdInScope(principal, params.householdId);
       if (body.gridId !== undefined && registry.gridNode(body.gridId))
         requireScope(registry.tree, principal, body.gridId, { what: 'grid node', id: body.gridId });
-      const h = await registry.updateHousehold(params.householdId, body);
+      const h = await registry.updateHousehold(params.householdId, body, principal);
       return householdView(h, registry.isArmed(h.id, clock.now()));
     },
   });
@@ -82,7 +82,7 @@ export function householdRoutes(table: RouteTable, { registry, clock }: ApiDeps)
     conflict: 'the household still has sensors: remove them first',
     handler: async ({ params, principal }) => {
       householdInScope(principal, params.householdId);
-      const { household, doorEvents } = await registry.deleteHousehold(params.householdId);
+      const { household, doorEvents } = await registry.deleteHousehold(params.householdId, principal);
       return { ...householdView(household, false), doorEventsDeleted: doorEvents };
     },
   });

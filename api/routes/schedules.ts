@@ -26,7 +26,7 @@ export function scheduleRoutes(table: RouteTable, { registry }: ApiDeps): void {
     handler: async ({ body, principal }) => {
       const gridId = householdGrid(body.householdId);
       if (gridId) requireScope(registry.tree, principal, gridId, { what: 'household', id: body.householdId });
-      return quarantineView(await registry.createQuarantine(body));
+      return quarantineView(await registry.createQuarantine(body, principal));
     },
   });
 
@@ -48,7 +48,7 @@ export function scheduleRoutes(table: RouteTable, { registry }: ApiDeps): void {
           ? { what: 'grid node', id: body.gridId }
           : { what: 'household', id: body.householdId as string };
       if (gridId && registry.gridNode(gridId)) requireScope(registry.tree, principal, gridId, named);
-      return windowView(await registry.createWindow(body));
+      return windowView(await registry.createWindow(body, principal));
     },
   });
 
@@ -67,7 +67,7 @@ export function scheduleRoutes(table: RouteTable, { registry }: ApiDeps): void {
       if (!q) throw notFound('quarantine', params.id);
       const gridId = householdGrid(q.householdId);
       if (gridId) requireScope(registry.tree, principal, gridId, { what: 'quarantine', id: q.id });
-      return quarantineView(await registry.endQuarantine(q.id, body.end));
+      return quarantineView(await registry.endQuarantine(q.id, body.end, principal));
     },
   });
 
@@ -84,7 +84,7 @@ export function scheduleRoutes(table: RouteTable, { registry }: ApiDeps): void {
       if (!w) throw notFound('window', params.id);
       const gridId = w.gridId ?? (w.householdId !== null ? householdGrid(w.householdId) : undefined);
       if (gridId) requireScope(registry.tree, principal, gridId, { what: 'window', id: w.id });
-      return windowView(await registry.cancelWindow(w.id));
+      return windowView(await registry.cancelWindow(w.id, principal));
     },
   });
 

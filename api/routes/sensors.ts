@@ -48,7 +48,7 @@ export function sensorRoutes(table: RouteTable, deps: ApiDeps): void {
       const household = registry.household(body.householdId);
       if (household)
         requireScope(registry.tree, principal, household.gridId, { what: 'household', id: household.id });
-      const { sensor, secret } = await registry.createSensor(body);
+      const { sensor, secret } = await registry.createSensor(body, principal);
       return { ...sensorView(sensor, clock.now()), secret };
     },
   });
@@ -101,7 +101,7 @@ export function sensorRoutes(table: RouteTable, deps: ApiDeps): void {
     conflict: FRIENDLY_NAME_TAKEN,
     handler: async ({ body, params, principal }) => {
       sensorInScope(principal, params.sensorId);
-      return sensorView(await registry.updateSensor(params.sensorId, body), clock.now());
+      return sensorView(await registry.updateSensor(params.sensorId, body, principal), clock.now());
     },
   });
 
@@ -116,7 +116,7 @@ export function sensorRoutes(table: RouteTable, deps: ApiDeps): void {
     answer: sensorAnswer,
     handler: async ({ params, principal }) => {
       sensorInScope(principal, params.sensorId);
-      return sensorView(await registry.deleteSensor(params.sensorId), clock.now());
+      return sensorView(await registry.deleteSensor(params.sensorId, principal), clock.now());
     },
   });
 
@@ -169,7 +169,11 @@ export function sensorRoutes(table: RouteTable, deps: ApiDeps): void {
     answer: sensorAnswer,
     handler: async ({ params, principal }) => {
       sensorInScope(principal, params.sensorId);
-      const sensor = await registry.setCommissioning(params.sensorId, clock.now() + deps.commissioningMs);
+      const sensor = await registry.setCommissioning(
+        params.sensorId,
+        clock.now() + deps.commissioningMs,
+        principal,
+      );
       return sensorView(sensor, clock.now());
     },
   });
@@ -184,7 +188,7 @@ export function sensorRoutes(table: RouteTable, deps: ApiDeps): void {
     answer: sensorAnswer,
     handler: async ({ params, principal }) => {
       sensorInScope(principal, params.sensorId);
-      const sensor = await registry.setCommissioning(params.sensorId, null);
+      const sensor = await registry.setCommissioning(params.sensorId, null, principal);
       return sensorView(sensor, clock.now());
     },
   });

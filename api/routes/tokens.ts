@@ -44,7 +44,7 @@ export function tokenRoutes(table: RouteTable, { registry, clock }: ApiDeps): vo
         throw forbidden('a scoped admin cannot issue whole-grid tokens');
       if (body.gridId !== null && registry.gridNode(body.gridId))
         requireScope(registry.tree, principal, body.gridId, { what: 'grid node', id: body.gridId });
-      const { token, value } = await registry.createToken(body);
+      const { token, value } = await registry.createToken(body, principal);
       return { ...tokenView(token, clock.now(), principal), token: value };
     },
   });
@@ -84,7 +84,7 @@ export function tokenRoutes(table: RouteTable, { registry, clock }: ApiDeps): vo
       // Out of scope looks like unknown: a scoped admin learns nothing of other subtrees' tokens.
       const known = await registry.token(id);
       if (!known || !visible(principal, known)) throw notFound('token', id);
-      return tokenView(await registry.revokeToken(id), clock.now(), principal);
+      return tokenView(await registry.revokeToken(id, principal), clock.now(), principal);
     },
   });
 }

@@ -25,7 +25,7 @@ export function workerRoutes(table: RouteTable, { registry }: ApiDeps): void {
     handler: async ({ body, principal }) => {
       if (registry.gridNode(body.gridId))
         requireScope(registry.tree, principal, body.gridId, { what: 'grid node', id: body.gridId });
-      return workerView(await registry.createWorker(body));
+      return workerView(await registry.createWorker(body, principal));
     },
   });
   table.add({
@@ -65,7 +65,7 @@ export function workerRoutes(table: RouteTable, { registry }: ApiDeps): void {
       workerInScope(principal, params.workerId);
       if (body.gridId !== undefined && registry.gridNode(body.gridId))
         requireScope(registry.tree, principal, body.gridId, { what: 'grid node', id: body.gridId });
-      return workerView(await registry.updateWorker(params.workerId, body));
+      return workerView(await registry.updateWorker(params.workerId, body, principal));
     },
   });
 
@@ -80,7 +80,7 @@ export function workerRoutes(table: RouteTable, { registry }: ApiDeps): void {
     answer: workerAnswer,
     handler: async ({ params, principal }) => {
       workerInScope(principal, params.workerId);
-      return workerView(await registry.deleteWorker(params.workerId));
+      return workerView(await registry.deleteWorker(params.workerId, principal));
     },
   });
 }

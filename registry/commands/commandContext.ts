@@ -28,3 +28,15 @@ export function requireHousehold(index: RegistryIndex, id: string): void {
 export function definedFields<T extends object>(change: T): Partial<T> {
   return Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/**
+ * What an audit entry about something of a household (a sensor, quarantine, window) is about: it lies
+ * at the household's node, and goes with the household's privacy purge.
+ */
+export function householdAuditChange(
+  index: RegistryIndex,
+  change: { entity: string; entityId: string; action: string },
+  householdId: string,
+): { entity: string; entityId: string; action: string; gridId: string | null; householdId: string } {
+  return { ...change, gridId: index.household(householdId)?.gridId ?? null, householdId };
+}

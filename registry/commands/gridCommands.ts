@@ -1,21 +1,25 @@
 import { conflict, invalid, notFound } from '../../core/errors.ts';
+import { type Actor, type AuditEntry, auditEntry } from '../auditTrail.ts';
 import { cycleRefusal } from '../gridCycle.ts';
 import { newGridNode } from '../newRecords.ts';
 import type { CreateGridNode, GridNode, UpdateGridNode } from '../schemas.ts';
 import type { CommandContext } from './commandContext.ts';
 
-/** What the grid commands write and ask of the store. */
+/**
+ * What the grid commands write and ask of the store. A write given an audit entry writes it in the
+ * same transaction (the commands always give one; seeds of tests and benchmarks write without).
+ */
 export interface GridStore {
-  insertGridNode(node: GridNode): Promise<void>;
+  insertGridNode(node: GridNode, audit?: AuditEntry): Promise<void>;
   /**
    * Replaces the whole record (the registry merged the change); ids never change. A node moved
    * under itself or one of its descendants is refused by the store too (a validation ServiceError),
    * checked against what is stored, so two instances moving two nodes under each other at once
    * cannot make a cycle between them.
    */
-  updateGridNode(node: GridNode): Promise<void>;
+  updateGridNode(node: GridNode, audit?: AuditEntry): Promise<void>;
   /** Only an empty node is deleted: the registry has checked that nothing refers to it. */
-  deleteGridNode(id: string): Promise<void>;
+  deleteGridNode(id: string, audit?: AuditEntry): Promise<void>;
   /** Tokens (revoked ones too) scoped to a grid node: they hold it. */
   countTokensAt(gridId: string): Promise<number>;
   /** Users (disabled ones too) scoped to a grid node: they hold it too. */
@@ -26,20 +30,20 @@ export interface GridStore {
 export class GridCommands {
   constructor(private readonly ctx: CommandContext<GridStore>) {}
 
-  async create(input: CreateGridNode): Promise<GridNode> {
+  async create(input: CreateGridNode, actor: Actor): Promise<GridNode> {
     const { index, store, changes, clock } = this.ctx;
     if (index.tree.get(input.id)) throw conflict(`grid node '${input.id}' already exists`, { id: input.id });
     if (input.parentId === input.id) throw invalid(`grid node '${input.id}' cannot be its own parent`);
     if (input.parentId !== null && !index.tree.get(input.parentId))
       throw notFound('parent grid node', input.parentId);
     const node = newGridNode(input, clock.now());
-    await store.insertGridNode(node);
+    await store.insertGridNode(node, this.audit(actor, node.id, 'create', node.id, null, node));
     index.tree.add(node);
     changes.changed('grid', node.id);
     return node;
   }
 
-  async update(id: string, change: UpdateGridNode): Promise<GridNode> {
+  async update(id: string, change: UpdateGridNode, actor: Actor): Promise<GridNode> {
     const { index, store, changes } = this.ctx;
     const node = index.tree.get(id);
     if (!node) throw notFound('grid node', id);
@@ -54,7 +58,14 @@ export class GridCommands {
       level: change.level ?? node.level,
       parentId,
     };
-    await store.updateGridNode(next);
+    // A move is about both places: the entry lies where the old and the new parent meet.
+    const gridId =
+      parentId === node.parentId
+        ? id
+        : node.parentId === null || parentId === null
+          ? null
+          : index.tree.commonAncestor([node.parentId, parentId]);
+    await store.updateGridNode(next, this.audit(actor, id, 'update', gridId, { ...node }, next));
     node.name = next.name;
     // The level names the node's telemetry tag (gridLevelTags.ts), cached per tree version.
     if (node.level !== next.level) index.tree.touched();
@@ -65,7 +76,7 @@ export class GridCommands {
   }
 
   /** Refused, with what is still attached, while anything refers to the node. */
-  async delete(id: string): Promise<GridNode> {
+  async delete(id: string, actor: Actor): Promise<GridNode> {
     const { index, store, changes } = this.ctx;
     const node = index.tree.get(id);
     if (!node) throw notFound('grid node', id);
@@ -83,10 +94,24 @@ export class GridCommands {
         `grid node '${id}' still has ${held.map(([what, n]) => `${n} ${what}`).join(', ')}: move or remove them first`,
         attached,
       );
-    await store.deleteGridNode(id);
+    // The entry lies at the parent: the node itself is gone from every reader's subtree.
+    await store.deleteGridNode(id, this.audit(actor, id, 'delete', node.parentId, { ...node }, null));
     index.tree.remove(id);
     index.policies.remove(id); // the store's row went with the node (ON DELETE CASCADE)
     changes.changed('grid', id, true);
     return node;
+  }
+
+  /** `gridId`: the node whose subtree the entry lies in (null: whole-grid readers only). */
+  private audit(
+    actor: Actor,
+    entityId: string,
+    action: string,
+    gridId: string | null,
+    before: GridNode | null,
+    after: GridNode | null,
+  ): AuditEntry {
+    const change = { entity: 'grid', entityId, action, gridId };
+    return auditEntry(this.ctx.clock.now(), actor, change, before, after);
   }
 }

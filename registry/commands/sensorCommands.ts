@@ -4,17 +4,25 @@ import { newSensorRow } from '../newRecords.ts';
 import type { CreateSensor, ReplaceSensor, Sensor, UpdateSensor } from '../schemas.ts';
 import { hashSecret, newSecret } from '../secrets.ts';
 import { publicSensor, type SensorRow } from '../storedRecords.ts';
-import { type CommandContext, definedFields, requireHousehold } from './commandContext.ts';
+import {
+  type CommandContext,
+  definedFields,
+  householdAuditChange,
+  requireHousehold,
+} from './commandContext.ts';
 import { requireModel } from './modelCommands.ts';
 
-/** What the sensor commands write. */
+/**
+ * What the sensor commands write. A write given an audit entry writes it in the same transaction
+ * (the commands always give one; seeds of tests and benchmarks write without).
+ */
 export interface SensorStore {
-  insertSensor(sensor: SensorRow): Promise<void>;
+  insertSensor(sensor: SensorRow, audit?: AuditEntry): Promise<void>;
   /** Replaces the whole record (the registry merged the change); ids never change. */
-  updateSensor(sensor: SensorRow): Promise<void>;
+  updateSensor(sensor: SensorRow, audit?: AuditEntry): Promise<void>;
   /** One transaction: the sensor, its live state and gateway memberships. Door history stays. */
-  deleteSensor(id: string): Promise<void>;
-  setCommissioning(sensorId: string, until: number | null): Promise<void>;
+  deleteSensor(id: string, audit?: AuditEntry): Promise<void>;
+  setCommissioning(sensorId: string, until: number | null, audit?: AuditEntry): Promise<void>;
   /**
    * One transaction: the old sensor goes (its live state too), the new one is inserted on the same
    * household, the old one's gateway memberships name the new one, and the audit entries are
@@ -28,7 +36,7 @@ export class SensorCommands {
   constructor(private readonly ctx: CommandContext<SensorStore>) {}
 
   /** Returns the sensor and its device secret; the secret is kept only as a hash. */
-  async create(input: CreateSensor): Promise<{ sensor: Sensor; secret: string }> {
+  async create(input: CreateSensor, actor: Actor): Promise<{ sensor: Sensor; secret: string }> {
     const { index, store, changes, clock } = this.ctx;
     if (index.sensor(input.id) || index.gateway(input.id)) {
       throw conflict(`sensor '${input.id}' already exists`, { id: input.id });
@@ -40,13 +48,13 @@ export class SensorCommands {
     }
     const secret = newSecret();
     const row = newSensorRow(input, clock.now(), await hashSecret(secret));
-    await store.insertSensor(row);
+    await store.insertSensor(row, this.audit(actor, 'create', null, row));
     index.putSensor(row);
     changes.changed('sensor', row.id);
     return { sensor: publicSensor(row), secret };
   }
 
-  async update(id: string, change: UpdateSensor): Promise<Sensor> {
+  async update(id: string, change: UpdateSensor, actor: Actor): Promise<Sensor> {
     const { index, store, changes } = this.ctx;
     const s = index.sensorRow(id);
     if (!s) throw notFound('sensor', id);
@@ -58,7 +66,7 @@ export class SensorCommands {
         throw conflict(`friendly name '${name}' is already bound to another sensor`);
     }
     const next: SensorRow = { ...s, ...definedFields(change) };
-    await store.updateSensor(next);
+    await store.updateSensor(next, this.audit(actor, 'update', s, next));
     index.replaceSensor(s, next);
     changes.changed('sensor', id);
     return publicSensor(s);
@@ -68,14 +76,14 @@ export class SensorCommands {
    * A sensor taken off a door (replaced, or registered by mistake): it can no longer log in or
    * publish, its live state goes, its door history stays with the household (purged with it).
    */
-  async delete(id: string): Promise<Sensor> {
+  async delete(id: string, actor: Actor): Promise<Sensor> {
     const { index, store, changes } = this.ctx;
     const s = index.sensorRow(id);
     if (!s) throw notFound('sensor', id);
     // Out of the index first, so a message arriving while the store deletes is refused.
     index.removeSensor(s);
     try {
-      await store.deleteSensor(id);
+      await store.deleteSensor(id, this.audit(actor, 'delete', s, null));
     } catch (err) {
       index.putSensor(s);
       throw err;
@@ -123,9 +131,14 @@ export class SensorCommands {
       await hashSecret(secret),
     );
     const [before, after] = [publicSensor(old), publicSensor(row)];
-    const gridId = index.household(old.householdId)?.gridId ?? null;
     const entry = (entityId: string, action: string, b: Sensor | null, a: Sensor | null) =>
-      auditEntry(now, actor, { entity: 'sensor', entityId, action, gridId }, b, a);
+      auditEntry(
+        now,
+        actor,
+        householdAuditChange(index, { entity: 'sensor', entityId, action }, old.householdId),
+        b,
+        a,
+      );
     const gateways = index.gatewaysOf(oldId);
     // Out of the index first, so a message of the old sensor arriving while the store writes is refused.
     index.removeSensor(old);
@@ -145,13 +158,30 @@ export class SensorCommands {
     return { sensor: after, secret, replaced: before };
   }
 
-  async setCommissioning(sensorId: string, until: number | null): Promise<Sensor> {
+  async setCommissioning(sensorId: string, until: number | null, actor: Actor): Promise<Sensor> {
     const { index, store, changes } = this.ctx;
     const s = index.sensorRow(sensorId);
     if (!s) throw notFound('sensor', sensorId);
-    await store.setCommissioning(sensorId, until);
+    const action = until === null ? 'endCommissioning' : 'commissioning';
+    await store.setCommissioning(
+      sensorId,
+      until,
+      this.audit(actor, action, s, { ...s, commissioningUntil: until }),
+    );
     s.commissioningUntil = until;
     changes.changed('sensor', sensorId);
     return publicSensor(s);
+  }
+
+  /** Before and after without the secret's hash; the entry lies at the household's node. */
+  private audit(actor: Actor, action: string, before: SensorRow | null, after: SensorRow | null): AuditEntry {
+    const s = (before ?? after) as SensorRow;
+    const change = householdAuditChange(
+      this.ctx.index,
+      { entity: 'sensor', entityId: s.id, action },
+      s.householdId,
+    );
+    const view = (x: SensorRow | null) => x && publicSensor(x);
+    return auditEntry(this.ctx.clock.now(), actor, change, view(before), view(after));
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { conflict, invalid, notFound } from '../../core/errors.ts';
+import { type Actor, type AuditEntry, auditEntry } from '../auditTrail.ts';
 import { type CreateToken, type Role, type Token, tokenStatus } from '../schemas.ts';
 import { hashToken, newToken } from '../secrets.ts';
 import type { TokenRow } from '../storedRecords.ts';
@@ -16,7 +17,8 @@ export interface TokenRevocation {
  * so a revocation on any instance sharing it counts at once.
  */
 export interface TokenStore {
-  insertToken(token: TokenRow): Promise<void>;
+  /** With its audit entry in the same transaction, when given (the commands always give one). */
+  insertToken(token: TokenRow, audit?: AuditEntry): Promise<void>;
   findTokenByHash(tokenHash: string): Promise<TokenRow | null>;
   /** One token, revoked and expired ones too; never its hash. null: no such token. */
   tokenById(id: string): Promise<Token | null>;
@@ -26,9 +28,14 @@ export interface TokenStore {
    * Marks a token revoked at `at` (a revoked token stays revoked: its first time is kept). The last
    * active, never-expiring whole-grid admin token is not revoked ('last_admin'): checked in the same
    * transaction as the write, so two instances revoking the last two at once cannot both succeed.
-   * null: no such token.
+   * null: no such token. `audit` makes the entry of a revocation that happened, from the token
+   * before and after; it is written in the same transaction.
    */
-  revokeToken(id: string, at: number): Promise<TokenRevocation | null>;
+  revokeToken(
+    id: string,
+    at: number,
+    audit?: (before: Token, after: Token) => AuditEntry,
+  ): Promise<TokenRevocation | null>;
   countTokens(role?: Role): Promise<number>;
 }
 
@@ -37,7 +44,11 @@ export class TokenCommands {
   constructor(private readonly ctx: CommandContext<TokenStore>) {}
 
   /** Returns the token record and its value; the value is kept only as a hash. */
-  async create(input: CreateToken, value: string = newToken()): Promise<{ token: Token; value: string }> {
+  async create(
+    input: CreateToken,
+    actor: Actor,
+    value: string = newToken(),
+  ): Promise<{ token: Token; value: string }> {
     const { index, store, changes, clock } = this.ctx;
     if (input.gridId !== null) requireGridNode(index, input.gridId);
     const now = clock.now();
@@ -53,7 +64,11 @@ export class TokenCommands {
       revokedAt: null,
       expiresAt: input.expiresAt ?? null,
     };
-    await store.insertToken({ ...token, tokenHash: hashToken(value) });
+    // The entry holds the token's record, never its value or hash.
+    await store.insertToken(
+      { ...token, tokenHash: hashToken(value) },
+      this.audit(actor, 'create', null, token),
+    );
     changes.changed('token', token.id);
     return { token, value };
   }
@@ -88,9 +103,11 @@ export class TokenCommands {
    * nothing. The last active whole-grid admin token that never expires cannot be revoked: the
    * service would be left with nobody to administer it (issue another one first).
    */
-  async revoke(id: string): Promise<Token> {
+  async revoke(id: string, actor: Actor): Promise<Token> {
     const { store, changes, clock } = this.ctx;
-    const outcome = await store.revokeToken(id, clock.now());
+    const outcome = await store.revokeToken(id, clock.now(), (before, after) =>
+      this.audit(actor, 'revoke', before, after),
+    );
     if (!outcome) throw notFound('token', id);
     if (outcome.result === 'last_admin') {
       throw conflict(
@@ -100,5 +117,11 @@ export class TokenCommands {
     }
     if (outcome.result === 'revoked') changes.changed('token', id, true);
     return outcome.token;
+  }
+
+  /** The entry lies at the token's scope (a whole-grid token's: whole-grid readers only). */
+  private audit(actor: Actor, action: string, before: Token | null, after: Token): AuditEntry {
+    const change = { entity: 'token', entityId: after.id, action, gridId: after.gridId };
+    return auditEntry(this.ctx.clock.now(), actor, change, before, after);
   }
 }

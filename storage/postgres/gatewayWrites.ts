@@ -5,7 +5,7 @@ import {
   auditFilter,
   auditRecord,
   auditValues,
-  INSERT_AUDIT_COLUMNS,
+  INSERT_AUDIT_POSTGRES,
   POSTGRES_SPELLING,
 } from '../auditSql.ts';
 import type { Row } from '../rows.ts';
@@ -13,11 +13,7 @@ import type { Queryable } from './bulkInsert.ts';
 
 type InTransaction = <T>(fn: (db: Queryable) => Promise<T>) => Promise<T>;
 
-const appendAudit = (db: Queryable, e: AuditEntry) =>
-  db.query(
-    `INSERT INTO audit_log (${INSERT_AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    auditValues(e),
-  );
+const appendAudit = (db: Queryable, e: AuditEntry) => db.query(INSERT_AUDIT_POSTGRES, auditValues(e));
 
 const insertMembers = (db: Queryable, g: GatewayRow) =>
   db.query('INSERT INTO gateway_sensors (gateway_id, sensor_id) SELECT $1::text, unnest($2::text[])', [

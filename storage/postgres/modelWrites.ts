@@ -1,6 +1,6 @@
 import type { AuditEntry } from '../../registry/auditTrail.ts';
 import type { SensorModel } from '../../registry/sensorModels.ts';
-import { auditValues, INSERT_AUDIT_COLUMNS } from '../auditSql.ts';
+import { auditValues, INSERT_AUDIT_POSTGRES } from '../auditSql.ts';
 import type { Queryable } from './bulkInsert.ts';
 
 /** A sensor model inserted or replaced, with its audit entry (the caller's transaction). */
@@ -25,8 +25,5 @@ export async function upsertSensorModelPostgres(
       audit.at,
     ],
   );
-  await db.query(
-    `INSERT INTO audit_log (${INSERT_AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    auditValues(audit),
-  );
+  await db.query(INSERT_AUDIT_POSTGRES, auditValues(audit));
 }

@@ -1,15 +1,11 @@
 import type { AuditEntry } from '../../registry/auditTrail.ts';
 import type { PlatformAppRow } from '../../registry/platformAppSchemas.ts';
-import { auditValues, INSERT_AUDIT_COLUMNS } from '../auditSql.ts';
+import { auditValues, INSERT_AUDIT_POSTGRES } from '../auditSql.ts';
 import type { Queryable } from './bulkInsert.ts';
 
 type InTransaction = <T>(fn: (db: Queryable) => Promise<T>) => Promise<T>;
 
-const appendAudit = (db: Queryable, e: AuditEntry) =>
-  db.query(
-    `INSERT INTO audit_log (${INSERT_AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    auditValues(e),
-  );
+const appendAudit = (db: Queryable, e: AuditEntry) => db.query(INSERT_AUDIT_POSTGRES, auditValues(e));
 
 /** Platform application writes on PostgreSQL: each with its audit entry, in one transaction. */
 export class PostgresPlatformAppWrites {

@@ -29,7 +29,7 @@ import {
   searchHistory,
   silenceOf,
 } from '../alertRows.ts';
-import { auditValues, INSERT_AUDIT_COLUMNS } from '../auditSql.ts';
+import { auditValues, INSERT_AUDIT_POSTGRES } from '../auditSql.ts';
 import {
   archivedReportOf,
   GET_REPORT,
@@ -200,12 +200,7 @@ export class PostgresAlertStore implements AlertStore {
     }
     for (const id of b.silenceDeletes ?? [])
       s.push({ text: 'DELETE FROM sensor_silences WHERE sensor_id = $1', values: [id] });
-    for (const e of b.audit ?? []) {
-      s.push({
-        text: `INSERT INTO audit_log (${INSERT_AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        values: auditValues(e),
-      });
-    }
+    for (const e of b.audit ?? []) s.push({ text: INSERT_AUDIT_POSTGRES, values: auditValues(e) });
     return s;
   }
 

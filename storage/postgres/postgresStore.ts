@@ -20,7 +20,7 @@ import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } fro
 import type { SecretHashUpgrade } from '../../registry/secretHashUpgrades.ts';
 import type { SensorModel } from '../../registry/sensorModels.ts';
 import type { GatewayRow, SensorRow, TokenRow } from '../../registry/storedRecords.ts';
-import { auditValues, INSERT_AUDIT_COLUMNS } from '../auditSql.ts';
+import { auditValues, INSERT_AUDIT_POSTGRES } from '../auditSql.ts';
 import {
   absence,
   doorEvent,
@@ -41,6 +41,7 @@ import {
   window,
   worker,
 } from '../rows.ts';
+import { appendAuditPostgres, purgeAuditPostgres } from './appendAudit.ts';
 import { insertRows, type Queryable } from './bulkInsert.ts';
 import { checkOut } from './checkOut.ts';
 import { PostgresGatewayWrites } from './gatewayWrites.ts';
@@ -103,6 +104,18 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
     return result;
   }
 
+  /** `write` and its audit entries in one transaction; a write that throws leaves no entry. */
+  private audited<T>(
+    audit: AuditEntry | readonly AuditEntry[] | undefined,
+    write: (db: Queryable) => Promise<T>,
+  ): Promise<T> {
+    return this.tx(async (db) => {
+      const result = await write(db);
+      await appendAuditPostgres(db, audit);
+      return result;
+    });
+  }
+
   async loadRegistry(): Promise<RegistrySnapshot> {
     // One snapshot for all tables: another instance's writes land entirely before or after it.
     return this.tx(async (db) => {
@@ -161,28 +174,24 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
         );
       if (removed.length > 0)
         await db.query('DELETE FROM grid_policies WHERE grid_id = ANY($1::text[])', [removed]);
-      for (const e of audit)
-        await db.query(
-          `INSERT INTO audit_log (${INSERT_AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          auditValues(e),
-        );
+      for (const e of audit) await db.query(INSERT_AUDIT_POSTGRES, auditValues(e));
     });
   }
 
-  async insertGridNode(n: GridNode): Promise<void> {
-    await insertRows(this.pool, 'grid', [n]);
+  async insertGridNode(n: GridNode, audit?: AuditEntry): Promise<void> {
+    await this.audited(audit, (db) => insertRows(db, 'grid', [n]));
   }
 
-  async insertWorker(w: Worker): Promise<void> {
-    await insertRows(this.pool, 'workers', [w]);
+  async insertWorker(w: Worker, audit?: AuditEntry): Promise<void> {
+    await this.audited(audit, (db) => insertRows(db, 'workers', [w]));
   }
 
-  async insertHousehold(h: Household): Promise<void> {
-    await insertRows(this.pool, 'households', [h]);
+  async insertHousehold(h: Household, audit?: AuditEntry): Promise<void> {
+    await this.audited(audit, (db) => insertRows(db, 'households', [h]));
   }
 
-  async insertSensor(s: SensorRow): Promise<void> {
-    await insertRows(this.pool, 'sensors', [s]);
+  async insertSensor(s: SensorRow, audit?: AuditEntry): Promise<void> {
+    await this.audited(audit, (db) => insertRows(db, 'sensors', [s]));
   }
 
   insertGateway(g: GatewayRow, audit: AuditEntry): Promise<void> {
@@ -224,16 +233,16 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
     return this.platformApps.delete(id, audit);
   }
 
-  async insertQuarantine(q: Quarantine): Promise<void> {
-    await insertRows(this.pool, 'quarantines', [q]);
+  async insertQuarantine(q: Quarantine, audit?: AuditEntry): Promise<void> {
+    await this.audited(audit, (db) => insertRows(db, 'quarantines', [q]));
   }
 
-  async insertWindow(w: Window): Promise<void> {
-    await insertRows(this.pool, 'windows', [w]);
+  async insertWindow(w: Window, audit?: AuditEntry): Promise<void> {
+    await this.audited(audit, (db) => insertRows(db, 'windows', [w]));
   }
 
-  async importRecords(records: ImportRecords): Promise<void> {
-    await this.tx(async (db) => {
+  async importRecords(records: ImportRecords, audit?: readonly AuditEntry[]): Promise<void> {
+    await this.audited(audit, async (db) => {
       await insertRows(db, 'grid', records.grid);
       await insertRows(db, 'workers', records.workers);
       await insertRows(db, 'households', records.households);
@@ -243,29 +252,35 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
     });
   }
 
-  async setQuarantineEnd(id: string, end: number): Promise<void> {
-    await this.pool.query('UPDATE quarantines SET end_at = $1 WHERE id = $2', [end, id]);
+  async setQuarantineEnd(id: string, end: number, audit?: AuditEntry): Promise<void> {
+    await this.audited(audit, (db) =>
+      db.query('UPDATE quarantines SET end_at = $1 WHERE id = $2', [end, id]),
+    );
   }
 
-  async deleteWindow(id: string): Promise<void> {
-    await this.pool.query('DELETE FROM windows WHERE id = $1', [id]);
+  async deleteWindow(id: string, audit?: AuditEntry): Promise<void> {
+    await this.audited(audit, (db) => db.query('DELETE FROM windows WHERE id = $1', [id]));
   }
 
-  async setCommissioning(sensorId: string, until: number | null): Promise<void> {
-    await this.pool.query('UPDATE sensors SET commissioning_until = $1 WHERE id = $2', [until, sensorId]);
+  async setCommissioning(sensorId: string, until: number | null, audit?: AuditEntry): Promise<void> {
+    await this.audited(audit, (db) =>
+      db.query('UPDATE sensors SET commissioning_until = $1 WHERE id = $2', [until, sensorId]),
+    );
   }
 
-  async updateGridNode(n: GridNode): Promise<void> {
+  async updateGridNode(n: GridNode, audit?: AuditEntry): Promise<void> {
     if (n.parentId === null) {
-      await this.pool.query('UPDATE grid_nodes SET name = $1, parent_id = NULL, level = $2 WHERE id = $3', [
-        n.name,
-        n.level,
-        n.id,
-      ]);
+      await this.audited(audit, (db) =>
+        db.query('UPDATE grid_nodes SET name = $1, parent_id = NULL, level = $2 WHERE id = $3', [
+          n.name,
+          n.level,
+          n.id,
+        ]),
+      );
       return;
     }
     const parentId = n.parentId;
-    await this.tx(async (db) => {
+    await this.audited(audit, async (db) => {
       // Moves wait for one another (a transaction-scoped lock), so two instances moving a under b
       // and b under a at once see each other's move and the second is refused.
       await db.query('SELECT pg_advisory_xact_lock($1)', [GRID_MOVE_LOCK]);
@@ -286,32 +301,36 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
     });
   }
 
-  async deleteGridNode(id: string): Promise<void> {
-    await this.pool.query('DELETE FROM grid_nodes WHERE id = $1', [id]);
+  async deleteGridNode(id: string, audit?: AuditEntry): Promise<void> {
+    await this.audited(audit, (db) => db.query('DELETE FROM grid_nodes WHERE id = $1', [id]));
   }
 
-  async updateWorker(w: Worker): Promise<void> {
-    await this.pool.query(
-      'UPDATE workers SET name = $1, grid_id = $2, role = $3, email = $4, phone = $5, webhook = $6, chat_user_id = $7 WHERE id = $8',
-      [w.name, w.gridId, w.role, w.email, w.phone, w.webhook, w.chatUserId, w.id],
+  async updateWorker(w: Worker, audit?: AuditEntry): Promise<void> {
+    await this.audited(audit, (db) =>
+      db.query(
+        'UPDATE workers SET name = $1, grid_id = $2, role = $3, email = $4, phone = $5, webhook = $6, chat_user_id = $7 WHERE id = $8',
+        [w.name, w.gridId, w.role, w.email, w.phone, w.webhook, w.chatUserId, w.id],
+      ),
     );
   }
 
-  async deleteWorker(id: string): Promise<void> {
-    await this.pool.query('DELETE FROM workers WHERE id = $1', [id]);
+  async deleteWorker(id: string, audit?: AuditEntry): Promise<void> {
+    await this.audited(audit, (db) => db.query('DELETE FROM workers WHERE id = $1', [id]));
   }
 
-  async updateHousehold(h: Household): Promise<void> {
-    await this.pool.query('UPDATE households SET grid_id = $1, address = $2, contact = $3 WHERE id = $4', [
-      h.gridId,
-      h.address,
-      h.contact,
-      h.id,
-    ]);
+  async updateHousehold(h: Household, audit?: AuditEntry): Promise<void> {
+    await this.audited(audit, (db) =>
+      db.query('UPDATE households SET grid_id = $1, address = $2, contact = $3 WHERE id = $4', [
+        h.gridId,
+        h.address,
+        h.contact,
+        h.id,
+      ]),
+    );
   }
 
-  async deleteHousehold(id: string): Promise<{ doorEvents: number }> {
-    return this.tx(async (db) => {
+  async deleteHousehold(id: string, audit?: AuditEntry): Promise<{ doorEvents: number }> {
+    return this.audited(audit, async (db) => {
       await db.query('DELETE FROM quarantines WHERE household_id = $1', [id]);
       await db.query('DELETE FROM windows WHERE household_id = $1', [id]);
       const doorEvents =
@@ -325,12 +344,14 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
     return this.tx((db) => upsertSensorModelPostgres(db, m, audit));
   }
 
-  async updateSensor(x: SensorRow): Promise<void> {
-    await this.pool.query('UPDATE sensors SET model = $1, friendly_name = $2 WHERE id = $3', [
-      x.model,
-      x.friendlyName,
-      x.id,
-    ]);
+  async updateSensor(x: SensorRow, audit?: AuditEntry): Promise<void> {
+    await this.audited(audit, (db) =>
+      db.query('UPDATE sensors SET model = $1, friendly_name = $2 WHERE id = $3', [
+        x.model,
+        x.friendlyName,
+        x.id,
+      ]),
+    );
   }
 
   async upgradeSecretHashes(upgrades: readonly SecretHashUpgrade[]): Promise<SecretHashUpgrade[]> {
@@ -355,8 +376,8 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
     ]);
   }
 
-  async deleteSensor(id: string): Promise<void> {
-    await this.tx(async (db) => {
+  async deleteSensor(id: string, audit?: AuditEntry): Promise<void> {
+    await this.audited(audit, async (db) => {
       // Locked first: an ingest group committing this sensor's state finishes before (its row is then
       // deleted here) or waits and skips the sensor (see ingestCommit.ts).
       await db.query('SELECT 1 FROM sensors WHERE id = $1 FOR UPDATE', [id]);
@@ -370,10 +391,12 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
     return this.tx((db) => replaceSensorPostgres(db, oldId, next, audit));
   }
 
-  async insertToken(t: TokenRow): Promise<void> {
-    await this.pool.query(
-      'INSERT INTO tokens (id, name, role, grid_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [t.id, t.name, t.role, t.gridId, t.tokenHash, t.createdAt, t.expiresAt],
+  async insertToken(t: TokenRow, audit?: AuditEntry): Promise<void> {
+    await this.audited(audit, (db) =>
+      db.query(
+        'INSERT INTO tokens (id, name, role, grid_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        [t.id, t.name, t.role, t.gridId, t.tokenHash, t.createdAt, t.expiresAt],
+      ),
     );
   }
 
@@ -389,7 +412,11 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
     return rows[0] ? tokenRecord(rows[0]) : null;
   }
 
-  async revokeToken(id: string, at: number): Promise<TokenRevocation | null> {
+  async revokeToken(
+    id: string,
+    at: number,
+    audit?: (before: Token, after: Token) => AuditEntry,
+  ): Promise<TokenRevocation | null> {
     return this.tx(async (db) => {
       // The keepers are locked first, in one order, so concurrent revocations on other instances
       // queue here; a waiter re-reads them after the first commits and sees that one revoked.
@@ -405,7 +432,9 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
       if (before.revokedAt !== null) return { result: 'already_revoked', token: before };
       if (keepers.length === 1 && keepers[0]?.id === id) return { result: 'last_admin', token: before };
       await db.query('UPDATE tokens SET revoked_at = $1 WHERE id = $2', [at, id]);
-      return { result: 'revoked', token: { ...before, revokedAt: at } };
+      const after = { ...before, revokedAt: at };
+      await appendAuditPostgres(db, audit?.(before, after));
+      return { result: 'revoked', token: after };
     });
   }
 
@@ -475,8 +504,11 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
     return rows.map(doorEvent);
   }
 
-  async purgeHouseholds(householdIds: readonly string[], at: number): Promise<{ doorEvents: number }> {
-    if (householdIds.length === 0) return { doorEvents: 0 };
+  async purgeHouseholds(
+    householdIds: readonly string[],
+    at: number,
+    trail: { audit: readonly AuditEntry[]; deletedBefore: number },
+  ): Promise<{ doorEvents: number; auditEntries: number }> {
     return this.tx(async (db) => {
       await db.query(
         'UPDATE households SET address = NULL, contact = NULL, purged_at = $1 WHERE id = ANY($2::text[])',
@@ -485,7 +517,9 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
       const forgotten = await db.query('DELETE FROM door_events WHERE household_id = ANY($1::text[])', [
         householdIds,
       ]);
-      return { doorEvents: forgotten.rowCount ?? 0 };
+      const auditEntries = await purgeAuditPostgres(db, householdIds, trail.deletedBefore);
+      await appendAuditPostgres(db, trail.audit);
+      return { doorEvents: forgotten.rowCount ?? 0, auditEntries };
     });
   }
 

@@ -18,7 +18,7 @@ export class PostgresResidentQrStore implements ResidentQrStore {
       `WITH revoked AS (${RESIDENT_QR_SQL.revoke}),
             inserted AS (INSERT INTO resident_qr_codes (token_hash, household_id, created_by, created_at)
                          VALUES ($3, $2, $4, $1))
-       INSERT INTO audit_log (${INSERT_AUDIT_COLUMNS}) VALUES ($5, $6, $7, $8, $9, $10, $11, $12)`,
+       INSERT INTO audit_log (${INSERT_AUDIT_COLUMNS}) VALUES ($5, $6, $7, $8, $9, $10, $11, $12, $13)`,
       [code.createdAt, code.householdId, code.tokenHash, code.createdBy, ...auditValues(audit)],
     );
   }

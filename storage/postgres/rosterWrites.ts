@@ -1,6 +1,6 @@
 import type { AuditEntry } from '../../registry/auditTrail.ts';
 import type { Absence, Roster } from '../../registry/duty/dutySchemas.ts';
-import { auditValues, INSERT_AUDIT_COLUMNS } from '../auditSql.ts';
+import { auditValues, INSERT_AUDIT_POSTGRES } from '../auditSql.ts';
 import { DUTY_TABLES, type DutyTable } from '../dutySql.ts';
 import type { Queryable } from './bulkInsert.ts';
 
@@ -43,8 +43,4 @@ export class PostgresRosterWrites {
 const insertRow = (db: Queryable, table: DutyTable, values: unknown[]) =>
   db.query(`INSERT INTO ${table} (${DUTY_TABLES[table].columns}) VALUES ($1, $2, $3, $4, $5, $6)`, values);
 
-const appendAudit = (db: Queryable, e: AuditEntry) =>
-  db.query(
-    `INSERT INTO audit_log (${INSERT_AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    auditValues(e),
-  );
+const appendAudit = (db: Queryable, e: AuditEntry) => db.query(INSERT_AUDIT_POSTGRES, auditValues(e));

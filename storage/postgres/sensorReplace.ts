@@ -1,6 +1,6 @@
 import type { AuditEntry } from '../../registry/auditTrail.ts';
 import type { SensorRow } from '../../registry/storedRecords.ts';
-import { auditValues, INSERT_AUDIT_COLUMNS } from '../auditSql.ts';
+import { auditValues, INSERT_AUDIT_POSTGRES } from '../auditSql.ts';
 import { insertRows, type Queryable } from './bulkInsert.ts';
 
 /**
@@ -22,9 +22,6 @@ export async function replaceSensorPostgres(
   await db.query('DELETE FROM seal_state WHERE sensor_id = $1', [oldId]);
   await db.query('DELETE FROM sensors WHERE id = $1', [oldId]);
   for (const e of audit) {
-    await db.query(
-      `INSERT INTO audit_log (${INSERT_AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      auditValues(e),
-    );
+    await db.query(INSERT_AUDIT_POSTGRES, auditValues(e));
   }
 }

@@ -2,17 +2,13 @@ import type { AuditEntry } from '../../registry/auditTrail.ts';
 import type { SessionStore } from '../../registry/commands/sessionCommands.ts';
 import type { UserStore } from '../../registry/commands/userCommands.ts';
 import { type SessionRow, type User, type UserRow, usernameKey } from '../../registry/userSchemas.ts';
-import { auditValues, INSERT_AUDIT_COLUMNS } from '../auditSql.ts';
+import { auditValues, INSERT_AUDIT_POSTGRES } from '../auditSql.ts';
 import { sessionRow, USER_COLUMNS, userRecord, userRow } from '../userRows.ts';
 import type { Queryable } from './bulkInsert.ts';
 
 type InTransaction = <T>(fn: (db: Queryable) => Promise<T>) => Promise<T>;
 
-const appendAudit = (db: Queryable, e: AuditEntry) =>
-  db.query(
-    `INSERT INTO audit_log (${INSERT_AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    auditValues(e),
-  );
+const appendAudit = (db: Queryable, e: AuditEntry) => db.query(INSERT_AUDIT_POSTGRES, auditValues(e));
 
 /** Users and their sessions on PostgreSQL: each change and its audit entry in one transaction. */
 export class PostgresUserWrites implements UserStore, SessionStore {

@@ -259,6 +259,7 @@ const REGISTRY: Table[] = [
     // Who changed what, when: one row per change made through the API (registry/auditTrail.ts).
     // before/after are the entity's public view (never a secret or its hash), null when absent.
     // grid_id: the node whose subtree holds what changed (no reference: the node may go later).
+    // household_id: the household the entry concerns, whose privacy purge deletes it (no reference).
     name: 'audit_log',
     columns: [
       serial('seq'),
@@ -270,11 +271,13 @@ const REGISTRY: Table[] = [
       text('grid_id', { nullable: true }),
       json('before', { nullable: true }),
       json('after', { nullable: true }),
+      text('household_id', { nullable: true }),
     ],
     primaryKey: ['seq'],
     indexes: [
       { name: 'audit_log_entity', table: 'audit_log', columns: ['entity', 'entity_id', 'seq'] },
       { name: 'audit_log_at', table: 'audit_log', columns: ['at'] },
+      { name: 'audit_log_household', table: 'audit_log', columns: ['household_id'] },
     ],
   },
   {

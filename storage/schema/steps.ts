@@ -299,6 +299,14 @@ export const STEPS: readonly Step[] = [
       }),
     ],
   },
+  {
+    version: 113,
+    name: 'The audit entries of a household, purged with its personal data (issue 18.2)',
+    ops: [
+      addColumn('audit_log', text('household_id', { nullable: true })),
+      createIndex({ name: 'audit_log_household', table: 'audit_log', columns: ['household_id'] }),
+    ],
+  },
 ];
 
 /** The version a database made from the definition is at. */

@@ -29,7 +29,6 @@ import {
   searchHistory,
   silenceOf,
 } from '../alertRows.ts';
-import { auditValues, INSERT_AUDIT_COLUMNS } from '../auditSql.ts';
 import {
   archivedReportOf,
   GET_REPORT,
@@ -39,6 +38,7 @@ import {
   sqliteParams,
   UPSERT_REPORT,
 } from '../reportRows.ts';
+import { appendAuditSqlite } from './appendAudit.ts';
 import type { Db } from './openDatabase.ts';
 
 /**
@@ -117,9 +117,6 @@ export class SqliteAlertStore implements AlertStore {
            by = excluded.by, created_at = excluded.created_at`,
       ),
       deleteSilence: db.prepare('DELETE FROM sensor_silences WHERE sensor_id = ?'),
-      insertAudit: db.prepare(
-        `INSERT INTO audit_log (${INSERT_AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
       getAlert: db.prepare('SELECT * FROM alerts WHERE id = ?'),
       unresolved: db.prepare("SELECT * FROM alerts WHERE status != 'resolved'"),
       changes: db.prepare('SELECT * FROM alert_changes WHERE alert_id = ? ORDER BY seq'),
@@ -196,7 +193,7 @@ export class SqliteAlertStore implements AlertStore {
     for (const r of b.reports ?? []) s.upsertReport.run(...reportValues(r));
     for (const x of b.silences ?? []) s.putSilence.run(x.sensorId, x.until, x.reason, x.by, x.createdAt);
     for (const id of b.silenceDeletes ?? []) s.deleteSilence.run(id);
-    for (const e of b.audit ?? []) s.insertAudit.run(...auditValues(e));
+    appendAuditSqlite(this.db, b.audit);
   }
 
   async listReports(q: ReportQuery): Promise<{ items: ArchivedReportEntry[]; total: number }> {

@@ -5,7 +5,7 @@ import {
   auditFilter,
   auditRecord,
   auditValues,
-  INSERT_AUDIT_COLUMNS,
+  INSERT_AUDIT_SQLITE,
   SQLITE_SPELLING,
 } from '../auditSql.ts';
 import type { Row } from '../rows.ts';
@@ -67,8 +67,6 @@ export class SqliteGatewayWrites {
   }
 
   private appendAudit(e: AuditEntry): void {
-    this.db
-      .prepare(`INSERT INTO audit_log (${INSERT_AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(...auditValues(e));
+    this.db.prepare(INSERT_AUDIT_SQLITE).run(...auditValues(e));
   }
 }

@@ -1,6 +1,6 @@
 import type { AuditEntry } from '../../registry/auditTrail.ts';
 import type { SensorModel } from '../../registry/sensorModels.ts';
-import { auditValues, INSERT_AUDIT_COLUMNS } from '../auditSql.ts';
+import { auditValues, INSERT_AUDIT_SQLITE } from '../auditSql.ts';
 import type { Db } from './openDatabase.ts';
 
 /** A sensor model inserted or replaced, with its audit entry, in one transaction. */
@@ -21,8 +21,6 @@ export function upsertSensorModelSqlite(db: Db, m: SensorModel, audit: AuditEntr
       m.heartbeatCarriesDoor ? 1 : 0,
       audit.at,
     );
-    db.prepare(`INSERT INTO audit_log (${INSERT_AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(
-      ...auditValues(audit),
-    );
+    db.prepare(INSERT_AUDIT_SQLITE).run(...auditValues(audit));
   })();
 }

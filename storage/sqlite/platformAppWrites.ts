@@ -1,6 +1,6 @@
 import type { AuditEntry } from '../../registry/auditTrail.ts';
 import type { PlatformAppRow } from '../../registry/platformAppSchemas.ts';
-import { auditValues, INSERT_AUDIT_COLUMNS } from '../auditSql.ts';
+import { auditValues, INSERT_AUDIT_SQLITE } from '../auditSql.ts';
 import type { Db } from './openDatabase.ts';
 
 /** Platform application writes on SQLite: each with its audit entry, in one transaction. */
@@ -34,8 +34,6 @@ export class SqlitePlatformAppWrites {
   }
 
   private appendAudit(audit: AuditEntry): void {
-    this.db
-      .prepare(`INSERT INTO audit_log (${INSERT_AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(...auditValues(audit));
+    this.db.prepare(INSERT_AUDIT_SQLITE).run(...auditValues(audit));
   }
 }

@@ -1,6 +1,6 @@
 import type { ResidentQrRecord, ResidentQrStore } from '../../alerting/residentQrStore.ts';
 import type { AuditEntry } from '../../registry/auditTrail.ts';
-import { auditValues, INSERT_AUDIT_COLUMNS } from '../auditSql.ts';
+import { auditValues, INSERT_AUDIT_SQLITE } from '../auditSql.ts';
 import { sqliteParams } from '../reportRows.ts';
 import { insertQrValues, RESIDENT_QR_SQL, residentQrOf } from '../residentQrRows.ts';
 import type { Row } from '../rows.ts';
@@ -18,7 +18,7 @@ export class SqliteResidentQrStore implements ResidentQrStore {
       byHash: q(RESIDENT_QR_SQL.byHash),
       inForce: q(RESIDENT_QR_SQL.inForce),
       count: q(RESIDENT_QR_SQL.countAnnouncements),
-      audit: db.prepare(`INSERT INTO audit_log (${INSERT_AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+      audit: db.prepare(INSERT_AUDIT_SQLITE),
     };
   }
 

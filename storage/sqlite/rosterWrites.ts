@@ -1,6 +1,6 @@
 import type { AuditEntry } from '../../registry/auditTrail.ts';
 import type { Absence, Roster } from '../../registry/duty/dutySchemas.ts';
-import { auditValues, INSERT_AUDIT_COLUMNS } from '../auditSql.ts';
+import { auditValues, INSERT_AUDIT_SQLITE } from '../auditSql.ts';
 import { DUTY_TABLES, type DutyTable } from '../dutySql.ts';
 import type { Db } from './openDatabase.ts';
 
@@ -44,8 +44,6 @@ export class SqliteRosterWrites {
   }
 
   private appendAudit(audit: AuditEntry): void {
-    this.db
-      .prepare(`INSERT INTO audit_log (${INSERT_AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(...auditValues(audit));
+    this.db.prepare(INSERT_AUDIT_SQLITE).run(...auditValues(audit));
   }
 }

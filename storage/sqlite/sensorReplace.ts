@@ -1,6 +1,6 @@
 import type { AuditEntry } from '../../registry/auditTrail.ts';
 import type { SensorRow } from '../../registry/storedRecords.ts';
-import { auditValues, INSERT_AUDIT_COLUMNS } from '../auditSql.ts';
+import { auditValues, INSERT_AUDIT_SQLITE } from '../auditSql.ts';
 import type { Db } from './openDatabase.ts';
 
 /**
@@ -18,9 +18,7 @@ export function replaceSensorSqlite(db: Db, oldId: string, s: SensorRow, audit: 
     db.prepare('UPDATE gateway_sensors SET sensor_id = ? WHERE sensor_id = ?').run(s.id, oldId);
     db.prepare('DELETE FROM seal_state WHERE sensor_id = ?').run(oldId);
     db.prepare('DELETE FROM sensors WHERE id = ?').run(oldId);
-    const entry = db.prepare(
-      `INSERT INTO audit_log (${INSERT_AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    const entry = db.prepare(INSERT_AUDIT_SQLITE);
     for (const e of audit) entry.run(...auditValues(e));
   })();
 }

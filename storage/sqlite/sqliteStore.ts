@@ -20,7 +20,7 @@ import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } fro
 import type { SecretHashUpgrade } from '../../registry/secretHashUpgrades.ts';
 import type { SensorModel } from '../../registry/sensorModels.ts';
 import type { GatewayRow, SensorRow, TokenRow } from '../../registry/storedRecords.ts';
-import { auditValues, INSERT_AUDIT_COLUMNS } from '../auditSql.ts';
+import { auditValues, INSERT_AUDIT_SQLITE } from '../auditSql.ts';
 import {
   absence,
   doorEvent,
@@ -41,6 +41,7 @@ import {
   window,
   worker,
 } from '../rows.ts';
+import { appendAuditSqlite, purgeAuditSqlite } from './appendAudit.ts';
 import { SqliteGatewayWrites } from './gatewayWrites.ts';
 import { upsertSensorModelSqlite } from './modelWrites.ts';
 import type { Db } from './openDatabase.ts';
@@ -102,6 +103,18 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
       // Nested better-sqlite3 transactions become savepoints of this one.
       commit.insideTransaction?.();
     });
+  }
+
+  /**
+   * `write` and its audit entries in one transaction (better-sqlite3 runs it synchronously: nothing
+   * interleaves); a write that throws leaves no entry.
+   */
+  private audited<T>(audit: AuditEntry | readonly AuditEntry[] | undefined, write: () => T): T {
+    return this.db.transaction(() => {
+      const result = write();
+      appendAuditSqlite(this.db, audit);
+      return result;
+    })();
   }
 
   /** Synchronous inserts, shared by the single-record methods and by importRecords' one transaction. */
@@ -187,9 +200,7 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
          updated_by = excluded.updated_by`,
     );
     const remove = this.db.prepare('DELETE FROM grid_policies WHERE grid_id = ?');
-    const entry = this.db.prepare(
-      `INSERT INTO audit_log (${INSERT_AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    const entry = this.db.prepare(INSERT_AUDIT_SQLITE);
     this.db.transaction(() => {
       for (const p of put) upsert.run(p.gridId, JSON.stringify(p.fields), p.updatedAt, p.updatedBy);
       for (const id of removed) remove.run(id);
@@ -197,20 +208,20 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
     })();
   }
 
-  async insertGridNode(n: GridNode): Promise<void> {
-    this.put.gridNode(n);
+  async insertGridNode(n: GridNode, audit?: AuditEntry): Promise<void> {
+    this.audited(audit, () => this.put.gridNode(n));
   }
 
-  async insertWorker(w: Worker): Promise<void> {
-    this.put.worker(w);
+  async insertWorker(w: Worker, audit?: AuditEntry): Promise<void> {
+    this.audited(audit, () => this.put.worker(w));
   }
 
-  async insertHousehold(h: Household): Promise<void> {
-    this.put.household(h);
+  async insertHousehold(h: Household, audit?: AuditEntry): Promise<void> {
+    this.audited(audit, () => this.put.household(h));
   }
 
-  async insertSensor(s: SensorRow): Promise<void> {
-    this.put.sensor(s);
+  async insertSensor(s: SensorRow, audit?: AuditEntry): Promise<void> {
+    this.audited(audit, () => this.put.sensor(s));
   }
 
   async insertGateway(g: GatewayRow, audit: AuditEntry): Promise<void> {
@@ -252,38 +263,44 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
     this.platformApps.delete(id, audit);
   }
 
-  async insertQuarantine(q: Quarantine): Promise<void> {
-    this.put.quarantine(q);
+  async insertQuarantine(q: Quarantine, audit?: AuditEntry): Promise<void> {
+    this.audited(audit, () => this.put.quarantine(q));
   }
 
-  async insertWindow(w: Window): Promise<void> {
-    this.put.window(w);
+  async insertWindow(w: Window, audit?: AuditEntry): Promise<void> {
+    this.audited(audit, () => this.put.window(w));
   }
 
-  async importRecords(records: ImportRecords): Promise<void> {
-    this.db.transaction(() => {
+  async importRecords(records: ImportRecords, audit?: readonly AuditEntry[]): Promise<void> {
+    this.audited(audit, () => {
       for (const n of records.grid ?? []) this.put.gridNode(n);
       for (const w of records.workers ?? []) this.put.worker(w);
       for (const h of records.households ?? []) this.put.household(h);
       for (const x of records.sensors ?? []) this.put.sensor(x);
       for (const q of records.quarantines ?? []) this.put.quarantine(q);
       for (const w of records.windows ?? []) this.put.window(w);
-    })();
+    });
   }
 
-  async setQuarantineEnd(id: string, end: number): Promise<void> {
-    this.db.prepare('UPDATE quarantines SET end_at = ? WHERE id = ?').run(end, id);
+  async setQuarantineEnd(id: string, end: number, audit?: AuditEntry): Promise<void> {
+    this.audited(audit, () => this.db.prepare('UPDATE quarantines SET end_at = ? WHERE id = ?').run(end, id));
   }
 
-  async deleteWindow(id: string): Promise<void> {
-    this.db.prepare('DELETE FROM windows WHERE id = ?').run(id);
+  async deleteWindow(id: string, audit?: AuditEntry): Promise<void> {
+    this.audited(audit, () => this.db.prepare('DELETE FROM windows WHERE id = ?').run(id));
   }
 
-  async setCommissioning(sensorId: string, until: number | null): Promise<void> {
-    this.db.prepare('UPDATE sensors SET commissioning_until = ? WHERE id = ?').run(until, sensorId);
+  async setCommissioning(sensorId: string, until: number | null, audit?: AuditEntry): Promise<void> {
+    this.audited(audit, () =>
+      this.db.prepare('UPDATE sensors SET commissioning_until = ? WHERE id = ?').run(until, sensorId),
+    );
   }
 
-  async updateGridNode(n: GridNode): Promise<void> {
+  async updateGridNode(n: GridNode, audit?: AuditEntry): Promise<void> {
+    this.audited(audit, () => this.moveGridNode(n));
+  }
+
+  private moveGridNode(n: GridNode): void {
     // One statement: SQLite has one writer, so nothing moves between the check and the update.
     const changed = this.db
       .prepare(
@@ -297,46 +314,52 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
     }
   }
 
-  async deleteGridNode(id: string): Promise<void> {
-    this.db.prepare('DELETE FROM grid_nodes WHERE id = ?').run(id);
+  async deleteGridNode(id: string, audit?: AuditEntry): Promise<void> {
+    this.audited(audit, () => this.db.prepare('DELETE FROM grid_nodes WHERE id = ?').run(id));
   }
 
-  async updateWorker(w: Worker): Promise<void> {
-    this.db
-      .prepare(
-        'UPDATE workers SET name = ?, grid_id = ?, role = ?, email = ?, phone = ?, webhook = ?, chat_user_id = ? WHERE id = ?',
-      )
-      .run(w.name, w.gridId, w.role, w.email, w.phone, w.webhook, w.chatUserId, w.id);
+  async updateWorker(w: Worker, audit?: AuditEntry): Promise<void> {
+    this.audited(audit, () =>
+      this.db
+        .prepare(
+          'UPDATE workers SET name = ?, grid_id = ?, role = ?, email = ?, phone = ?, webhook = ?, chat_user_id = ? WHERE id = ?',
+        )
+        .run(w.name, w.gridId, w.role, w.email, w.phone, w.webhook, w.chatUserId, w.id),
+    );
   }
 
-  async deleteWorker(id: string): Promise<void> {
-    this.db.prepare('DELETE FROM workers WHERE id = ?').run(id);
+  async deleteWorker(id: string, audit?: AuditEntry): Promise<void> {
+    this.audited(audit, () => this.db.prepare('DELETE FROM workers WHERE id = ?').run(id));
   }
 
-  async updateHousehold(h: Household): Promise<void> {
-    this.db
-      .prepare('UPDATE households SET grid_id = ?, address = ?, contact = ? WHERE id = ?')
-      .run(h.gridId, h.address, h.contact, h.id);
+  async updateHousehold(h: Household, audit?: AuditEntry): Promise<void> {
+    this.audited(audit, () =>
+      this.db
+        .prepare('UPDATE households SET grid_id = ?, address = ?, contact = ? WHERE id = ?')
+        .run(h.gridId, h.address, h.contact, h.id),
+    );
   }
 
-  async deleteHousehold(id: string): Promise<{ doorEvents: number }> {
-    return this.db.transaction(() => {
+  async deleteHousehold(id: string, audit?: AuditEntry): Promise<{ doorEvents: number }> {
+    return this.audited(audit, () => {
       this.db.prepare('DELETE FROM quarantines WHERE household_id = ?').run(id);
       this.db.prepare('DELETE FROM windows WHERE household_id = ?').run(id);
       const doorEvents = this.db.prepare('DELETE FROM door_events WHERE household_id = ?').run(id).changes;
       this.db.prepare('DELETE FROM households WHERE id = ?').run(id);
       return { doorEvents };
-    })();
+    });
   }
 
   async upsertSensorModel(m: SensorModel, audit: AuditEntry): Promise<void> {
     upsertSensorModelSqlite(this.db, m, audit);
   }
 
-  async updateSensor(x: SensorRow): Promise<void> {
-    this.db
-      .prepare('UPDATE sensors SET model = ?, friendly_name = ? WHERE id = ?')
-      .run(x.model, x.friendlyName, x.id);
+  async updateSensor(x: SensorRow, audit?: AuditEntry): Promise<void> {
+    this.audited(audit, () =>
+      this.db
+        .prepare('UPDATE sensors SET model = ?, friendly_name = ? WHERE id = ?')
+        .run(x.model, x.friendlyName, x.id),
+    );
   }
 
   async upgradeSecretHashes(upgrades: readonly SecretHashUpgrade[]): Promise<SecretHashUpgrade[]> {
@@ -347,24 +370,26 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
     )();
   }
 
-  async deleteSensor(id: string): Promise<void> {
-    this.db.transaction(() => {
+  async deleteSensor(id: string, audit?: AuditEntry): Promise<void> {
+    this.audited(audit, () => {
       this.db.prepare('DELETE FROM gateway_sensors WHERE sensor_id = ?').run(id);
       this.db.prepare('DELETE FROM seal_state WHERE sensor_id = ?').run(id);
       this.db.prepare('DELETE FROM sensors WHERE id = ?').run(id);
-    })();
+    });
   }
 
   async replaceSensor(oldId: string, next: SensorRow, audit: readonly AuditEntry[]): Promise<void> {
     replaceSensorSqlite(this.db, oldId, next, audit);
   }
 
-  async insertToken(t: TokenRow): Promise<void> {
-    this.db
-      .prepare(
-        'INSERT INTO tokens (id, name, role, grid_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(t.id, t.name, t.role, t.gridId, t.tokenHash, t.createdAt, t.expiresAt);
+  async insertToken(t: TokenRow, audit?: AuditEntry): Promise<void> {
+    this.audited(audit, () =>
+      this.db
+        .prepare(
+          'INSERT INTO tokens (id, name, role, grid_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(t.id, t.name, t.role, t.gridId, t.tokenHash, t.createdAt, t.expiresAt),
+    );
   }
 
   async listTokens(): Promise<Token[]> {
@@ -378,7 +403,11 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
     return r ? tokenRecord(r) : null;
   }
 
-  async revokeToken(id: string, at: number): Promise<TokenRevocation | null> {
+  async revokeToken(
+    id: string,
+    at: number,
+    audit?: (before: Token, after: Token) => AuditEntry,
+  ): Promise<TokenRevocation | null> {
     // One SQLite transaction: nobody else writes between the count and the update.
     return this.db.transaction((): TokenRevocation | null => {
       const select = this.db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE id = ?`);
@@ -391,7 +420,9 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
       }>;
       if (keepers.length === 1 && keepers[0]?.id === id) return { result: 'last_admin', token: before };
       this.db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ?').run(at, id);
-      return { result: 'revoked', token: { ...before, revokedAt: at } };
+      const after = { ...before, revokedAt: at };
+      appendAuditSqlite(this.db, audit?.(before, after));
+      return { result: 'revoked', token: after };
     })();
   }
 
@@ -453,19 +484,26 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
     ).map(doorEvent);
   }
 
-  async purgeHouseholds(householdIds: readonly string[], at: number): Promise<{ doorEvents: number }> {
+  async purgeHouseholds(
+    householdIds: readonly string[],
+    at: number,
+    trail: { audit: readonly AuditEntry[]; deletedBefore: number },
+  ): Promise<{ doorEvents: number; auditEntries: number }> {
     const clear = this.db.prepare(
       'UPDATE households SET address = NULL, contact = NULL, purged_at = ? WHERE id = ?',
     );
     const forget = this.db.prepare('DELETE FROM door_events WHERE household_id = ?');
     let doorEvents = 0;
+    let auditEntries = 0;
     this.db.transaction(() => {
       for (const id of householdIds) {
         clear.run(at, id);
         doorEvents += forget.run(id).changes;
       }
+      auditEntries = purgeAuditSqlite(this.db, householdIds, trail.deletedBefore);
+      appendAuditSqlite(this.db, trail.audit);
     })();
-    return { doorEvents };
+    return { doorEvents, auditEntries };
   }
 
   async close(): Promise<void> {

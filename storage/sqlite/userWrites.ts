@@ -2,7 +2,7 @@ import type { AuditEntry } from '../../registry/auditTrail.ts';
 import type { SessionStore } from '../../registry/commands/sessionCommands.ts';
 import type { UserStore } from '../../registry/commands/userCommands.ts';
 import { type SessionRow, type User, type UserRow, usernameKey } from '../../registry/userSchemas.ts';
-import { auditValues, INSERT_AUDIT_COLUMNS } from '../auditSql.ts';
+import { auditValues, INSERT_AUDIT_SQLITE } from '../auditSql.ts';
 import type { Row } from '../rows.ts';
 import { sessionRow, USER_COLUMNS, userRecord, userRow } from '../userRows.ts';
 import type { Db } from './openDatabase.ts';
@@ -122,8 +122,6 @@ export class SqliteUserWrites implements UserStore, SessionStore {
   }
 
   private appendAudit(e: AuditEntry): void {
-    this.db
-      .prepare(`INSERT INTO audit_log (${INSERT_AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(...auditValues(e));
+    this.db.prepare(INSERT_AUDIT_SQLITE).run(...auditValues(e));
   }
 }

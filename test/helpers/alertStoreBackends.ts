@@ -39,7 +39,8 @@ export function databaseBackends<T>(
     server = await startPostgres();
   }, 60_000);
   afterAll(async () => {
-    for (const p of pools) await p.end();
+    // A store's close() may have ended its pool already.
+    for (const p of pools) if (!p.ended) await p.end();
     await server?.close();
     rmSync(dir, { recursive: true, force: true });
   });

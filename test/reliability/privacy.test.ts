@@ -22,16 +22,19 @@ describe('privacy: retention purge', () => {
     const store = new SqliteStore(openDatabase(join(dir, 'db.sqlite'), logger));
     const registry = new Registry(store, new EventBus<ServiceEvents>(logger), clock);
     await registry.load();
-    await registry.createGridNode({ id: 'g', name: 'g', parentId: null, level: 'county' });
-    await registry.createHousehold({
-      id: 'h',
-      gridId: 'g',
-      address: '东村三组 12 号',
-      contact: '张三 13800000000',
-    });
-    await registry.createSensor({ id: 's', householdId: 'h' });
+    await registry.createGridNode({ id: 'g', name: 'g', parentId: null, level: 'county' }, { name: 'test' });
+    await registry.createHousehold(
+      {
+        id: 'h',
+        gridId: 'g',
+        address: '东村三组 12 号',
+        contact: '张三 13800000000',
+      },
+      { name: 'test' },
+    );
+    await registry.createSensor({ id: 's', householdId: 'h' }, { name: 'test' });
     const start = clock.now();
-    await registry.createQuarantine({ householdId: 'h', start, end: start + 14 * DAY });
+    await registry.createQuarantine({ householdId: 'h', start, end: start + 14 * DAY }, { name: 'test' });
     await store.commitIngest({
       states: [],
       doorEvents: [
@@ -52,7 +55,18 @@ describe('privacy: retention purge', () => {
     expect(registry.household('h')?.address).toBe('东村三组 12 号');
 
     clock.set(start + 14 * DAY + 30 * DAY); // 30 days after: purged
-    expect(await registry.purgeExpiredHouseholds(30 * DAY)).toEqual({ households: ['h'], doorEvents: 1 });
+    // Its audit entries go too (the household's, its sensor's, its quarantine's): one says it was purged.
+    expect(await registry.purgeExpiredHouseholds(30 * DAY)).toEqual({
+      households: ['h'],
+      doorEvents: 1,
+      auditEntries: 3,
+    });
+    const trail = (await registry.auditPage({ limit: 100, offset: 0 })).items;
+    expect(trail.map((e) => `${e.entity}:${e.entityId}:${e.action}`)).toEqual([
+      'household:h:purge',
+      'grid:g:create',
+    ]);
+    expect(JSON.stringify(trail)).not.toMatch(/东村|张三/);
     expect(registry.household('h')).toMatchObject({ address: null, contact: null, purgedAt: clock.now() });
     expect(await store.doorHistory('s', 10)).toEqual([]);
     // The household and its sensor stay for counts and reports; a reload sees the purge.
@@ -97,6 +111,16 @@ describe('privacy: the running service purges at start and daily', () => {
     expect(households.find((h) => h.id === 'recent')?.address).toBe('recent 号');
     expect((await svc.api('GET', '/api/seals/s-old/history')).body.items).toEqual([]);
     expect((await svc.api('GET', '/api/seals/s-recent/history')).body.items).toHaveLength(1);
+    // The audit trail forgot the purged household (its entries and its sensor's, quarantine's), not the other.
+    const trail = (await svc.api('GET', '/api/audit?limit=1000')).body as Array<Record<string, unknown>>;
+    // Entries naming the household or its sensor (s-<id>) by id, anywhere in them.
+    const about = (id: string) =>
+      trail
+        .filter((e) => JSON.stringify(e).match(new RegExp(`"(s-)?${id}"`)))
+        .map((e) => `${e.entity}:${e.action}`);
+    expect(about('old')).toEqual(['household:purge']);
+    expect(about('recent').sort()).toEqual(['household:create', 'quarantine:create', 'sensor:create']);
+    expect(JSON.stringify(trail)).not.toContain('old 号');
     const overview = (await svc.api('GET', '/api/overview')).body.nodes[0];
     expect(overview.counts.households).toBe(2);
   });

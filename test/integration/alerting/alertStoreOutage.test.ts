@@ -61,26 +61,41 @@ describe('alert engine on PostgreSQL, the database lost mid-storm', () => {
       genericHeartbeat: { heartbeatIntervalMs: 60 * 60_000, missedHeartbeats: 3 },
     });
     await registry.load();
-    await registry.createGridNode({ id: 'county', name: '县', parentId: null, level: 'county' });
-    await registry.createGridNode({ id: 'village', name: '村', parentId: 'county', level: 'village' });
-    await registry.createWorker({
-      id: 'lc',
-      name: 'LC',
-      gridId: 'county',
-      role: 'leader',
-      webhook: 'https://robot.example.org/leader',
-    });
-    await registry.createWorker({
-      id: 'w',
-      name: 'W',
-      gridId: 'village',
-      role: 'worker',
-      webhook: 'https://robot.example.org/hook',
-    });
+    await registry.createGridNode(
+      { id: 'county', name: '县', parentId: null, level: 'county' },
+      { name: 'test' },
+    );
+    await registry.createGridNode(
+      { id: 'village', name: '村', parentId: 'county', level: 'village' },
+      { name: 'test' },
+    );
+    await registry.createWorker(
+      {
+        id: 'lc',
+        name: 'LC',
+        gridId: 'county',
+        role: 'leader',
+        webhook: 'https://robot.example.org/leader',
+      },
+      { name: 'test' },
+    );
+    await registry.createWorker(
+      {
+        id: 'w',
+        name: 'W',
+        gridId: 'village',
+        role: 'worker',
+        webhook: 'https://robot.example.org/hook',
+      },
+      { name: 'test' },
+    );
     for (let i = 0; i < SEALS; i++) {
-      await registry.createHousehold({ id: `h${i}`, gridId: 'village', address: `${i} 号` });
-      await registry.createQuarantine({ householdId: `h${i}`, start: T0 - 60 * 60_000 });
-      await registry.createSensor({ id: `s${i}`, householdId: `h${i}` });
+      await registry.createHousehold(
+        { id: `h${i}`, gridId: 'village', address: `${i} 号` },
+        { name: 'test' },
+      );
+      await registry.createQuarantine({ householdId: `h${i}`, start: T0 - 60 * 60_000 }, { name: 'test' });
+      await registry.createSensor({ id: `s${i}`, householdId: `h${i}` }, { name: 'test' });
     }
   }, 120_000);
 

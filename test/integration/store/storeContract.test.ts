@@ -38,6 +38,8 @@ const gatewayAudit = (id: string) =>
 /** Epoch ms well beyond 2^31: a time that would not survive a 32-bit column or a string. */
 const T = Date.parse('2026-03-01T08:00:00Z');
 const HOUR = 3_600_000;
+/** A purge with no audit entries to append and no deleted households past the cutoff. */
+const noTrail = { audit: [], deletedBefore: 0 };
 
 interface Backend {
   open(): Promise<Store>;
@@ -1052,10 +1054,11 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
         doorEvent('s3', T, { householdId: 'h3' }),
       ],
     });
-    expect(await store.purgeHouseholds(['h1', 'h2', 'no-such-household'], T + HOUR)).toEqual({
+    expect(await store.purgeHouseholds(['h1', 'h2', 'no-such-household'], T + HOUR, noTrail)).toEqual({
       doorEvents: 3,
+      auditEntries: 0,
     });
-    expect(await store.purgeHouseholds([], T + HOUR)).toEqual({ doorEvents: 0 });
+    expect(await store.purgeHouseholds([], T + HOUR, noTrail)).toEqual({ doorEvents: 0, auditEntries: 0 });
     const snap = await store.loadRegistry();
     expect(snap.households).toEqual([
       { ...household('h1'), address: null, contact: null, purgedAt: T + HOUR },
@@ -1068,6 +1071,79 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
     // Households, sensors and live states stay for counts and reports.
     expect(snap.sensors).toHaveLength(2);
     expect(await store.loadSealStates()).toHaveLength(1);
+  });
+
+  it("purgeHouseholds deletes the purged households' audit entries and those of households deleted before the cutoff, and appends its own, in one transaction", async () => {
+    await seed();
+    const entry = (entity: string, entityId: string, action: string, at: number, householdId?: string) =>
+      auditEntry(
+        at,
+        { name: 'ops' },
+        { entity, entityId, action, gridId: 'g', householdId },
+        { address: `${householdId} 的地址` },
+        null,
+      );
+    await store.insertHousehold(household('h3'), entry('household', 'h3', 'create', T, 'h3'));
+    await store.insertHousehold(
+      household('gone-old'),
+      entry('household', 'gone-old', 'create', T, 'gone-old'),
+    );
+    await store.insertHousehold(
+      household('gone-new'),
+      entry('household', 'gone-new', 'create', T, 'gone-new'),
+    );
+    await store.deleteHousehold('gone-old', entry('household', 'gone-old', 'delete', T + 1, 'gone-old'));
+    await store.deleteHousehold(
+      'gone-new',
+      entry('household', 'gone-new', 'delete', T + 3 * HOUR, 'gone-new'),
+    );
+    await store.updateHousehold(
+      { ...household('h1'), contact: '139' },
+      entry('household', 'h1', 'update', T, 'h1'),
+    );
+    await store.setCommissioning('s1', T + HOUR, entry('sensor', 's1', 'commissioning', T, 'h1'));
+    await store.insertQuarantine(quarantine('q1', 'h1', T), entry('quarantine', 'q1', 'create', T, 'h1'));
+    await store.insertWorker({ ...worker('w2'), name: '王' }, entry('worker', 'w2', 'create', T));
+    const marker = auditEntry(
+      T + 2 * HOUR,
+      { name: 'service' },
+      { entity: 'household', entityId: 'h1', action: 'purge', gridId: 'g' },
+      null,
+      null,
+    );
+    // A purge that fails (here: a purge marker the log refuses) deletes nothing.
+    await expect(
+      store.purgeHouseholds(['h1'], T + 2 * HOUR, {
+        audit: [{ ...marker, actor: null as unknown as string }],
+        deletedBefore: T + 2 * HOUR,
+      }),
+    ).rejects.toThrow();
+    expect((await store.auditPage({ limit: 100, offset: 0 })).total).toBe(9);
+    expect(
+      await store.purgeHouseholds(['h1'], T + 2 * HOUR, { audit: [marker], deletedBefore: T + 2 * HOUR }),
+    ).toEqual({
+      doorEvents: 0,
+      auditEntries: 5,
+    });
+    const kept = (await store.auditPage({ limit: 100, offset: 0 })).items;
+    expect(kept.map((e) => `${e.entity}:${e.entityId}:${e.action}`)).toEqual([
+      'household:h1:purge',
+      'worker:w2:create',
+      'household:gone-new:delete',
+      'household:gone-new:create',
+      'household:h3:create',
+    ]);
+    expect(kept[0]).toEqual({ ...marker, seq: kept[0]?.seq });
+    expect(kept[4]?.householdId).toBe('h3');
+    // A household registered again under a deleted one's id keeps its entries.
+    await store.insertHousehold(
+      household('gone-new'),
+      entry('household', 'gone-new', 'create', T + 4 * HOUR, 'gone-new'),
+    );
+    expect(
+      (await store.purgeHouseholds([], T + 5 * HOUR, { audit: [], deletedBefore: T + 5 * HOUR }))
+        .auditEntries,
+    ).toBe(0);
   });
 });
 

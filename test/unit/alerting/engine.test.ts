@@ -198,13 +198,16 @@ describe('alert engine', () => {
   });
 
   it('a door still open when a window ends is a breach at the end', async () => {
-    await w.registry.createWindow({
-      householdId: 'h1',
-      start: T0,
-      end: T0 + 10 * MIN,
-      reason: '核酸',
-      by: 'w',
-    });
+    await w.registry.createWindow(
+      {
+        householdId: 'h1',
+        start: T0,
+        end: T0 + 10 * MIN,
+        reason: '核酸',
+        by: 'w',
+      },
+      { name: 'test' },
+    );
     await engine.sweep();
     deliver(w, open(T0 + MIN));
     expect(await engine.listAlerts({ status: 'open', type: 'breach' })).toHaveLength(0);
@@ -216,13 +219,16 @@ describe('alert engine', () => {
   });
 
   it('a door opened before a restart and still open when the window ends is a breach at the end', async () => {
-    await w.registry.createWindow({
-      householdId: 'h1',
-      start: T0,
-      end: T0 + 10 * MIN,
-      reason: '送餐',
-      by: 'w',
-    });
+    await w.registry.createWindow(
+      {
+        householdId: 'h1',
+        start: T0,
+        end: T0 + 10 * MIN,
+        reason: '送餐',
+        by: 'w',
+      },
+      { name: 'test' },
+    );
     await engine.sweep();
     deliver(w, open(T0 + MIN));
     await engine.stop();
@@ -268,7 +274,8 @@ describe('alert engine', () => {
     const onePerTwoMinutes = { limit: 1, windowMs: 2 * MIN };
     engine = engineOf(w, {}, onePerTwoMinutes);
     await engine.start();
-    for (const id of ['s2', 's3', 's4']) await w.registry.createSensor({ id, householdId: 'h1' });
+    for (const id of ['s2', 's3', 's4'])
+      await w.registry.createSensor({ id, householdId: 'h1' }, { name: 'test' });
     for (const [i, sensorId] of ['s1', 's2', 's3', 's4'].entries()) {
       deliver(w, { ...open(T0 + i), sensorId });
       await settle();
@@ -317,9 +324,12 @@ describe('alert engine', () => {
   });
 
   it('privacy: when the registry purges a household, its messages in the outbox lose the address', async () => {
-    await w.registry.createHousehold({ id: 'h2', gridId: 'village', address: '四组 7 号' });
-    await w.registry.createQuarantine({ householdId: 'h2', start: T0 - 60 * MIN, end: T0 + 60 * MIN });
-    await w.registry.createSensor({ id: 's2', householdId: 'h2' });
+    await w.registry.createHousehold({ id: 'h2', gridId: 'village', address: '四组 7 号' }, { name: 'test' });
+    await w.registry.createQuarantine(
+      { householdId: 'h2', start: T0 - 60 * MIN, end: T0 + 60 * MIN },
+      { name: 'test' },
+    );
+    await w.registry.createSensor({ id: 's2', householdId: 'h2' }, { name: 'test' });
     const msg = { ...open(T0), sensorId: 's2' };
     const before = initialSealState('s2', T0);
     w.bus.emit('seal.decide', {

@@ -52,16 +52,29 @@ export async function world(): Promise<World> {
   const clock = new ManualClock(T0);
   const bus = new EventBus<ServiceEvents>(logger);
   const registry = new Registry(new SqliteStore(db), bus, clock);
+  const TEST_ACTOR = { name: 'test' };
   await registry.load();
-  await registry.createGridNode({ id: 'county', name: '县', parentId: null, level: 'county' });
-  await registry.createGridNode({ id: 'town', name: '镇', parentId: 'county', level: 'town' });
-  await registry.createGridNode({ id: 'village', name: '村', parentId: 'town', level: 'village' });
-  await registry.createWorker({ id: 'w', name: 'W', gridId: 'village', role: 'worker', email: 'w@x.org' });
-  await registry.createWorker({ id: 'lt', name: 'LT', gridId: 'town', role: 'leader', email: 'lt@x.org' });
-  await registry.createWorker({ id: 'lc', name: 'LC', gridId: 'county', role: 'leader', email: 'lc@x.org' });
-  await registry.createHousehold({ id: 'h1', gridId: 'village', address: '三组 12 号' });
-  await registry.createQuarantine({ householdId: 'h1', start: T0 - 24 * 60 * MIN });
-  await registry.createSensor({ id: 's1', householdId: 'h1' });
+  await registry.createGridNode({ id: 'county', name: '县', parentId: null, level: 'county' }, TEST_ACTOR);
+  await registry.createGridNode({ id: 'town', name: '镇', parentId: 'county', level: 'town' }, TEST_ACTOR);
+  await registry.createGridNode(
+    { id: 'village', name: '村', parentId: 'town', level: 'village' },
+    TEST_ACTOR,
+  );
+  await registry.createWorker(
+    { id: 'w', name: 'W', gridId: 'village', role: 'worker', email: 'w@x.org' },
+    TEST_ACTOR,
+  );
+  await registry.createWorker(
+    { id: 'lt', name: 'LT', gridId: 'town', role: 'leader', email: 'lt@x.org' },
+    TEST_ACTOR,
+  );
+  await registry.createWorker(
+    { id: 'lc', name: 'LC', gridId: 'county', role: 'leader', email: 'lc@x.org' },
+    TEST_ACTOR,
+  );
+  await registry.createHousehold({ id: 'h1', gridId: 'village', address: '三组 12 号' }, TEST_ACTOR);
+  await registry.createQuarantine({ householdId: 'h1', start: T0 - 24 * 60 * MIN }, TEST_ACTOR);
+  await registry.createSensor({ id: 's1', householdId: 'h1' }, TEST_ACTOR);
   const w: World = {
     db,
     clock,

@@ -45,26 +45,41 @@ async function world() {
   const bus = new EventBus<ServiceEvents>(logger);
   const registry = new Registry(new SqliteStore(db), bus, clock);
   await registry.load();
-  await registry.createGridNode({ id: 'county', name: '县', parentId: null, level: 'county' });
-  await registry.createGridNode({ id: 'town', name: '镇', parentId: 'county', level: 'town' });
+  await registry.createGridNode(
+    { id: 'county', name: '县', parentId: null, level: 'county' },
+    { name: 'test' },
+  );
+  await registry.createGridNode(
+    { id: 'town', name: '镇', parentId: 'county', level: 'town' },
+    { name: 'test' },
+  );
   for (const [v, h, s, worker] of [
     ['village', 'h1', 's1', 'w'],
     ['village2', 'h2', 's2', 'w2'],
   ] as const) {
-    await registry.createGridNode({ id: v, name: v, parentId: 'town', level: 'village' });
-    await registry.createWorker({
-      id: worker,
-      name: worker,
-      gridId: v,
-      role: 'worker',
-      email: `${worker}@x.org`,
-    });
-    await registry.createHousehold({ id: h, gridId: v, address: `${v} 1 号` });
-    await registry.createQuarantine({ householdId: h, start: T0 - 24 * 60 * MIN });
-    await registry.createSensor({ id: s, householdId: h });
+    await registry.createGridNode({ id: v, name: v, parentId: 'town', level: 'village' }, { name: 'test' });
+    await registry.createWorker(
+      {
+        id: worker,
+        name: worker,
+        gridId: v,
+        role: 'worker',
+        email: `${worker}@x.org`,
+      },
+      { name: 'test' },
+    );
+    await registry.createHousehold({ id: h, gridId: v, address: `${v} 1 号` }, { name: 'test' });
+    await registry.createQuarantine({ householdId: h, start: T0 - 24 * 60 * MIN }, { name: 'test' });
+    await registry.createSensor({ id: s, householdId: h }, { name: 'test' });
   }
-  await registry.createWorker({ id: 'lt', name: 'LT', gridId: 'town', role: 'leader', email: 'lt@x.org' });
-  await registry.createWorker({ id: 'lc', name: 'LC', gridId: 'county', role: 'leader', email: 'lc@x.org' });
+  await registry.createWorker(
+    { id: 'lt', name: 'LT', gridId: 'town', role: 'leader', email: 'lt@x.org' },
+    { name: 'test' },
+  );
+  await registry.createWorker(
+    { id: 'lc', name: 'LC', gridId: 'county', role: 'leader', email: 'lc@x.org' },
+    { name: 'test' },
+  );
   const states = new Map<string, SealState>();
   const email = new RecordingNotifierDouble();
   const engine = new AlertEngine({

@@ -31,9 +31,15 @@ describe('sealCounts: low battery by the sensor’s own threshold', () => {
       new ManualClock(T0),
     );
     await registry.load();
-    await registry.createGridNode({ id: 'county', name: '县', parentId: null, level: 'county' });
+    await registry.createGridNode(
+      { id: 'county', name: '县', parentId: null, level: 'county' },
+      { name: 'test' },
+    );
     for (const v of ['strict', 'plain'])
-      await registry.createGridNode({ id: v, name: v, parentId: 'county', level: 'village' });
+      await registry.createGridNode(
+        { id: v, name: v, parentId: 'county', level: 'village' },
+        { name: 'test' },
+      );
     await registry.setGridPolicy('strict', gridPolicyBody.parse({ lowBatteryPercent: 40 }), admin);
     await registry.createModel(
       createModelBody.parse({ id: 'coin-cell', heartbeatInterval: '1h', lowBatteryPercent: 10 }),
@@ -46,8 +52,11 @@ describe('sealCounts: low battery by the sensor’s own threshold', () => {
     ];
     const states = new Map<string, SealState>();
     for (const [id, gridId, model] of sensors) {
-      await registry.createHousehold({ id: `h-${id}`, gridId, address: id });
-      await registry.createSensor({ id, householdId: `h-${id}`, ...(model ? { model } : {}) });
+      await registry.createHousehold({ id: `h-${id}`, gridId, address: id }, { name: 'test' });
+      await registry.createSensor(
+        { id, householdId: `h-${id}`, ...(model ? { model } : {}) },
+        { name: 'test' },
+      );
       states.set(id, { ...initialSealState(id, T0), battery: 30, lastSeen: T0, online: true });
     }
     expect(registry.lowBatteryThreshold({ model: 'generic' }, 'strict')).toBe(40);

@@ -38,29 +38,35 @@ describe('Registry.isArmed', () => {
           );
           let parentId: string | null = null;
           for (const id of NODES) {
-            await registry.createGridNode({ id, name: id, parentId, level: id });
+            await registry.createGridNode({ id, name: id, parentId, level: id }, { name: 'test' });
             parentId = id;
           }
-          await registry.createHousehold({ id: 'h', gridId: 'village', address: 'a' });
+          await registry.createHousehold({ id: 'h', gridId: 'village', address: 'a' }, { name: 'test' });
           // Quarantines that overlap one already there are refused (409): the rest are kept.
           for (const [[start, length], open] of quarantines)
             await registry
-              .createQuarantine({
-                householdId: 'h',
-                start: T0 + start * H,
-                ...(open ? {} : { end: T0 + (start + length) * H }),
-              })
+              .createQuarantine(
+                {
+                  householdId: 'h',
+                  start: T0 + start * H,
+                  ...(open ? {} : { end: T0 + (start + length) * H }),
+                },
+                { name: 'test' },
+              )
               .catch((err: unknown) => {
                 if (!(err instanceof ServiceError && err.code === 'conflict')) throw err;
               });
           for (const [[start, length], where] of windows)
-            await registry.createWindow({
-              ...(where === 'household' ? { householdId: 'h' } : { gridId: where }),
-              start: T0 + start * H,
-              end: T0 + (start + length) * H,
-              reason: 'r',
-              by: 'b',
-            });
+            await registry.createWindow(
+              {
+                ...(where === 'household' ? { householdId: 'h' } : { gridId: where }),
+                start: T0 + start * H,
+                end: T0 + (start + length) * H,
+                reason: 'r',
+                by: 'b',
+              },
+              { name: 'test' },
+            );
           for (const hour of hours) {
             const at = T0 + hour * H;
             expect(registry.isArmed('h', at)).toBe(isArmed(registry.armingInputs('h'), at));

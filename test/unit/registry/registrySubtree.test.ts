@@ -29,14 +29,14 @@ describe('Registry.sensorsUnder', () => {
       ['b', 'county'],
       ['a1', 'a'],
     ] as const)
-      await registry.createGridNode({ id, name: id, parentId, level: 'x' });
+      await registry.createGridNode({ id, name: id, parentId, level: 'x' }, { name: 'test' });
     for (const [h, grid, sensors] of [
       ['h-county', 'county', ['s0']],
       ['h-a1', 'a1', ['s1', 's2']],
       ['h-b', 'b', ['s3']],
     ] as const) {
-      await registry.createHousehold({ id: h, gridId: grid, address: h });
-      for (const id of sensors) await registry.createSensor({ id, householdId: h });
+      await registry.createHousehold({ id: h, gridId: grid, address: h }, { name: 'test' });
+      for (const id of sensors) await registry.createSensor({ id, householdId: h }, { name: 'test' });
     }
   });
 
@@ -48,14 +48,14 @@ describe('Registry.sensorsUnder', () => {
   });
 
   it('follows a household moved to another node, a node moved, a sensor and a household removed', async () => {
-    await registry.updateHousehold('h-b', { gridId: 'a1' });
+    await registry.updateHousehold('h-b', { gridId: 'a1' }, { name: 'test' });
     expect(under('b')).toEqual([]);
     expect(under('a')).toEqual(['a1/s1', 'a1/s2', 'a1/s3']);
-    await registry.updateGridNode('a1', { parentId: 'b' });
+    await registry.updateGridNode('a1', { parentId: 'b' }, { name: 'test' });
     expect(under('a')).toEqual([]);
     expect(under('b')).toEqual(['a1/s1', 'a1/s2', 'a1/s3']);
-    await registry.deleteSensor('s3');
-    await registry.deleteHousehold('h-b');
+    await registry.deleteSensor('s3', { name: 'test' });
+    await registry.deleteHousehold('h-b', { name: 'test' });
     expect(under(null)).toEqual(['county/s0', 'a1/s1', 'a1/s2']);
   });
 });
