@@ -25,7 +25,7 @@ import type { FleetSummary } from '../simulator/fleet/fleet.ts';
 import { type RunningService, startService } from '../test/helpers/service.ts';
 import buildService from '../test/setup/buildService.ts';
 import { startBareAedesProcess } from './lib/brokers.ts';
-import { cpuWindow } from './lib/processCpu.ts';
+import { cpuWindow, processCpuSeconds } from './lib/processCpu.ts';
 import { processMemoryMiB } from './lib/processMemory.ts';
 import { busyMachineNote } from './lib/repeat.ts';
 import { seedFleet } from './lib/seedFleet.ts';
@@ -151,6 +151,10 @@ function writeCredentials(dir: string, credentials: Array<{ sensorId: string; se
   return csvs;
 }
 
+/** CPU the process spent per connection let in: what limits the rate when the cores are free. */
+const cpuMsPerConnect = (cpu0: number, pid: number, n: number) =>
+  Math.round(((processCpuSeconds(pid) - cpu0) * 1000 * 100) / Math.max(1, n)) / 100;
+
 const perThousand = (deltaMiB: number, n: number) => round1((deltaMiB / n) * 1000);
 
 async function bareAedes(
@@ -167,6 +171,7 @@ async function bareAedes(
     const idle = processMemoryMiB(broker.pid).rss;
     const idleSockets = socketCount(broker.pid);
     const jsons = csvs.map((_, k) => join(dir, `bare-${k}.json`));
+    const cpu0 = processCpuSeconds(broker.pid);
     for (const [k, csv] of csvs.entries()) sims.push(startSimulator(broker.url, csv, jsons[k] as string));
     const all = await waitForAll(
       n,
@@ -176,12 +181,14 @@ async function bareAedes(
       },
       CONNECT_BOUND_MS,
     );
+    const connectCpuMs = cpuMsPerConnect(cpu0, broker.pid, all.reached);
     await sleep(SETTLE_MS);
     const full = processMemoryMiB(broker.pid).rss;
     const summaries = await stopSimulators(sims, jsons);
     const connected = summaries.reduce((s, x) => s + x.peakConnected, 0);
     metrics['bare Aedes: RSS idle / with all connected MiB'] = `${idle} / ${full}`;
     metrics['bare Aedes: RSS per 1,000 connections MiB'] = perThousand(full - idle, connected);
+    metrics['bare Aedes: CPU ms per connect'] = connectCpuMs;
     metrics['bare Aedes: connects/s (no authentication)'] =
       all.ms === null ? `bound hit (${all.reached}/${n})` : Math.round(n / (all.ms / 1000));
     ctx.log(
@@ -211,8 +218,10 @@ async function service(
     const s = svc;
     await sleep(SETTLE_MS);
     const idle = processMemoryMiB(s.pid).rss;
+    const idleFiles = readdirSync(`/proc/${s.pid}/fd`).length;
     const jsons = csvs.map((_, k) => join(dataDir, `summary-${k}.json`));
     const cpu = cpuWindow(s.pid);
+    const cpu0 = processCpuSeconds(s.pid);
     for (const [k, csv] of csvs.entries()) sims.push(startSimulator(s.mqttUrl, csv, jsons[k] as string));
     const all = await waitForAll(
       n,
@@ -223,13 +232,18 @@ async function service(
       CONNECT_BOUND_MS,
     );
     const connectCpu = cpu.stop();
+    const connectCpuMs = cpuMsPerConnect(cpu0, s.pid, all.reached);
     const rate = all.ms === null ? null : Math.round(n / (all.ms / 1000));
     ctx.log(
       `service: ${all.reached}/${n} connected${rate === null ? ' (bound hit)' : `, ${rate} connects/s`}, CPU ${connectCpu} % of a core`,
     );
     await sleep(SETTLE_MS);
     const full = processMemoryMiB(s.pid);
-    const heap = await metricsOf(s, ['sealwatch_process_nodejs_heap_size_used_bytes']);
+    // prom-client fills the three heap gauges in one collect, that of the total.
+    const heap = await metricsOf(s, [
+      'sealwatch_process_nodejs_heap_size_total_bytes',
+      'sealwatch_process_nodejs_heap_size_used_bytes',
+    ]);
     ctx.log(`service: RSS ${idle} → ${full.rss} MiB (${perThousand(full.rss - idle, n)} MiB per 1,000)`);
 
     // Steady state: one heartbeat a minute per seal.
@@ -240,6 +254,7 @@ async function service(
 
     // The network drop: every socket of every simulator cut at once, all back within 2 s.
     const before = await metricsOf(s, ['sealwatch_ingest']);
+    const droppedAtStorm = (await connectedNow(s)).connected;
     const stormCpu = cpuWindow(s.pid);
     for (const sim of sims) sim.kill('SIGUSR2');
     // Wait for the drop to be seen before waiting for everyone back.
@@ -257,6 +272,7 @@ async function service(
     // would mark every seal offline).
     await sleep(SETTLE_MS);
     const offlineAtEnd = sample(await metricsOf(s, ['sealwatch_seals']), 'sealwatch_seals{state="offline"}');
+    const droppedAtStop = (await connectedNow(s)).connected;
     const summaries = await stopSimulators(sims, jsons);
     await sleep(1_000);
     const after = await metricsOf(s, ['sealwatch_ingest']);
@@ -269,10 +285,9 @@ async function service(
     const ingested = (text: string) =>
       sample(text, 'sealwatch_ingest{counter="accepted"}') +
       sample(text, 'sealwatch_ingest{counter="duplicates"}');
-    // Wills are the service's own messages: one per connection that ended without DISCONNECT, at the drop
-    // and again when the simulators stopped (abruptly too).
-    const willsAtStop = n;
-    const wills = n + willsAtStop;
+    // Wills are the service's own messages: one per logged-in connection that ended without DISCONNECT,
+    // at the drop and again when the simulators stopped (abruptly too); counted from its own gauge.
+    const wills = droppedAtStorm + droppedAtStop;
     const lost = Math.max(0, acked - (ingested(after) - wills));
     const pubSteady = summaries.map((x) => x.pubackLatencyBeforeStormMs);
     const p = (k: 'p50' | 'p99') => pubSteady.map((l) => (l ? round1(l[k]) : 'n/a')).join(', ');
@@ -283,13 +298,21 @@ async function service(
     metrics['service: RSS idle / with all connected / after steady window MiB'] =
       `${idle} / ${full.rss} / ${afterSteady}`;
     metrics['service: RSS per 1,000 connections MiB'] = perThousand(full.rss - idle, n);
-    metrics['service: heap used with all connected MiB'] = round1(
-      sample(heap, 'sealwatch_process_nodejs_heap_size_used_bytes') / 2 ** 20,
-    );
+    metrics['service: V8 heap used / total with all connected MiB'] =
+      `${Math.round(sample(heap, 'sealwatch_process_nodejs_heap_size_used_bytes') / 2 ** 20)} / ${Math.round(sample(heap, 'sealwatch_process_nodejs_heap_size_total_bytes') / 2 ** 20)}`;
     metrics['service: authenticated connects/s (cold process)'] = rate ?? `bound hit (${all.reached}/${n})`;
     metrics['service: CPU % of one core while connecting / steady'] = `${connectCpu} / ${steadyCpuPct}`;
+    metrics['service: CPU ms per connect (login included)'] = connectCpuMs;
     metrics['service: heartbeat PUBACK p50 / p99 ms, steady (per simulator)'] = `${p('p50')} / ${p('p99')}`;
     metrics['service: heartbeats acknowledged in the steady window'] = samples;
+    // A county on paper, from this run's figures (deploy/README.md explains them).
+    const county = 50_000;
+    const perConn = (full.rss - idle) / n;
+    metrics[`${county} seals on one process, projected: RSS MiB / open files / CPU ms to let all in`] =
+      `${Math.round(idle + perConn * county)} / ${idleFiles + county} / ${Math.round(connectCpuMs * county)}`;
+    metrics[`${county} seals, projected steady CPU % of one core at one heartbeat a minute`] = round1(
+      (steadyCpuPct * county) / n,
+    );
     metrics['storm: all back after s'] =
       back.ms === null
         ? `not within ${CONNECT_BOUND_MS / 1000} (${back.reached}/${n})`

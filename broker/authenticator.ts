@@ -32,12 +32,12 @@ export type AuthOutcome =
 const SERVICE_ROLES = new Set(['admin', 'technician', 'monitor']);
 
 /**
- * SHA-256 of (stored hash, password), kept as a 32-character latin1 string: one small heap string per
+ * SHA-256 of (stored hash, password), kept as a 32-character binary (latin1) string: one small heap string per
  * device instead of a Buffer with its own ArrayBuffer (about 50 bytes instead of about 250, times every
  * device of a county).
  */
 const fingerprint = (hash: string, password: string): string =>
-  createHash('sha256').update(hash).update('\0').update(password).digest('latin1');
+  createHash('sha256').update(hash).update('\0').update(password).digest('binary');
 
 /** Constant-time, like the hash check it stands for. */
 const sameFingerprint = (a: string, b: string): boolean =>
