@@ -184,8 +184,9 @@ async function bareAedes(
     const connectCpuMs = cpuMsPerConnect(cpu0, broker.pid, all.reached);
     await sleep(SETTLE_MS);
     const full = processMemoryMiB(broker.pid).rss;
-    const summaries = await stopSimulators(sims, jsons);
-    const connected = summaries.reduce((s, x) => s + x.peakConnected, 0);
+    // The connections held when RSS was read (the ramp may have stopped short of N at the bound).
+    const connected = Math.max(1, socketCount(broker.pid) - idleSockets);
+    await stopSimulators(sims, jsons);
     metrics['bare Aedes: RSS idle / with all connected MiB'] = `${idle} / ${full}`;
     metrics['bare Aedes: RSS per 1,000 connections MiB'] = perThousand(full - idle, connected);
     metrics['bare Aedes: CPU ms per connect'] = connectCpuMs;
@@ -244,7 +245,9 @@ async function service(
       'sealwatch_process_nodejs_heap_size_total_bytes',
       'sealwatch_process_nodejs_heap_size_used_bytes',
     ]);
-    ctx.log(`service: RSS ${idle} → ${full.rss} MiB (${perThousand(full.rss - idle, n)} MiB per 1,000)`);
+    // Per connection counted, should the bound have stopped the ramp short of N.
+    const inAll = Math.max(1, all.reached);
+    ctx.log(`service: RSS ${idle} → ${full.rss} MiB (${perThousand(full.rss - idle, inAll)} MiB per 1,000)`);
 
     // Steady state: one heartbeat a minute per seal.
     const steadyCpu = cpuWindow(s.pid);
@@ -297,7 +300,7 @@ async function service(
     metrics['service: seals connected (each its own secret)'] = all.reached;
     metrics['service: RSS idle / with all connected / after steady window MiB'] =
       `${idle} / ${full.rss} / ${afterSteady}`;
-    metrics['service: RSS per 1,000 connections MiB'] = perThousand(full.rss - idle, n);
+    metrics['service: RSS per 1,000 connections MiB'] = perThousand(full.rss - idle, inAll);
     metrics['service: V8 heap used / total with all connected MiB'] =
       `${Math.round(sample(heap, 'sealwatch_process_nodejs_heap_size_used_bytes') / 2 ** 20)} / ${Math.round(sample(heap, 'sealwatch_process_nodejs_heap_size_total_bytes') / 2 ** 20)}`;
     metrics['service: authenticated connects/s (cold process)'] = rate ?? `bound hit (${all.reached}/${n})`;
@@ -307,11 +310,11 @@ async function service(
     metrics['service: heartbeats acknowledged in the steady window'] = samples;
     // A county on paper, from this run's figures (deploy/README.md explains them).
     const county = 50_000;
-    const perConn = (full.rss - idle) / n;
+    const perConn = (full.rss - idle) / inAll;
     metrics[`${county} seals on one process, projected: RSS MiB / open files / CPU ms to let all in`] =
       `${Math.round(idle + perConn * county)} / ${idleFiles + county} / ${Math.round(connectCpuMs * county)}`;
     metrics[`${county} seals, projected steady CPU % of one core at one heartbeat a minute`] = round1(
-      (steadyCpuPct * county) / n,
+      (steadyCpuPct * county) / inAll,
     );
     metrics['storm: all back after s'] =
       back.ms === null
