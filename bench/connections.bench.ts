@@ -17,21 +17,21 @@
  *    at the end, and messages lost = acknowledged by the simulators but not counted by the service's
  *    ingest (accepted + duplicates, minus the wills it published itself).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { FleetSummary } from '../simulator/fleet/fleet.ts';
 import { type RunningService, startService } from '../test/helpers/service.ts';
 import buildService from '../test/setup/buildService.ts';
 import { startBareAedesProcess } from './lib/brokers.ts';
+import { exited, startFleetSimulator, writeCredentialParts } from './lib/fleetSimulators.ts';
 import { cpuWindow, processCpuSeconds } from './lib/processCpu.ts';
 import { processMemoryMiB } from './lib/processMemory.ts';
 import { busyMachineNote } from './lib/repeat.ts';
 import { seedFleet } from './lib/seedFleet.ts';
 import type { BenchContext, BenchResult } from './lib/types.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
 /** 18,000 seals + the service's own files stay under 20,000 open files in the service process. */
 const SENSORS = Number(process.env.CONNECTIONS_N ?? 18_000);
 const QUICK_SENSORS = 2_000;
@@ -60,46 +60,17 @@ const socketCount = (pid: number): number => {
 };
 
 function startSimulator(url: string, csv: string, json: string): ChildProcess {
-  return spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'simulator/cli.ts',
-      'fleet',
-      '--url',
-      url,
-      '--credentials',
-      csv,
-      '--connect-rate',
-      '1000000',
-      '--max-connecting',
-      '100',
-      '--heartbeat',
-      HEARTBEAT,
-      '--opens-per-day',
-      '0',
-      // Spread so that some of the first interval falls in the steady window (the mean stays one a minute).
-      '--jitter',
-      '0.5',
-      '--storm-spread',
-      '2s',
-      '--duration',
-      '10m',
-      '--seed',
-      '1',
-      '--json',
-      json,
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-}
-
-const exited = (child: ChildProcess) =>
-  new Promise<void>((done) => {
-    if (child.exitCode !== null || child.signalCode !== null) done();
-    else child.once('exit', () => done());
+  return startFleetSimulator({
+    url,
+    credentials: csv,
+    json,
+    heartbeat: HEARTBEAT,
+    durationSeconds: 600,
+    maxConnecting: 100,
+    // Spread so that some of the first interval falls in the steady window (the mean stays one a minute).
+    extra: ['--jitter', '0.5', '--storm-spread', '2s'],
   });
+}
 
 async function stopSimulators(sims: ChildProcess[], jsons: string[]): Promise<FleetSummary[]> {
   for (const s of sims) s.kill('SIGTERM');
@@ -138,17 +109,6 @@ async function waitForAll(
     await sleep(100);
   }
   return { ms: null, reached };
-}
-
-function writeCredentials(dir: string, credentials: Array<{ sensorId: string; secret: string }>): string[] {
-  const csvs: string[] = [];
-  for (let k = 0; k < SIMULATORS; k++) {
-    const part = credentials.filter((_, i) => i % SIMULATORS === k);
-    const csv = join(dir, `credentials-${k}.csv`);
-    writeFileSync(csv, `sensorId,secret\n${part.map((p) => `${p.sensorId},${p.secret}`).join('\n')}\n`);
-    csvs.push(csv);
-  }
-  return csvs;
 }
 
 /** CPU the process spent per connection let in: what limits the rate when the cores are free. */
@@ -353,7 +313,7 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
       armedDriverEvery: 0,
       secrets: 'own',
     });
-    const csvs = writeCredentials(dataDir, fleet.credentials);
+    const csvs = writeCredentialParts(dataDir, fleet.credentials, SIMULATORS);
     await bareAedes(ctx, n, csvs, dataDir, metrics);
     await service(ctx, n, csvs, dataDir, metrics);
   } finally {
