@@ -25,6 +25,10 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          // expect.poll's 1 s default is shorter than one password check (scrypt) on a loaded two-core
+          // machine: pages that wait on a sign-in failed that way in CI-like runs. A poll that succeeds
+          // returns at once, so a longer ceiling costs nothing when things are fine.
+          expect: { poll: { timeout: 10_000 } },
           // Three files at a time: most of a file's time is spent waiting on real clocks (offline windows,
           // escalation steps, cron minutes, restarts), so they overlap well even on two cores.
           fileParallelism: true,

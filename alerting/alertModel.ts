@@ -77,7 +77,17 @@ export interface Alert {
   nextEscalationAt?: number;
 }
 
-export type AlertChangeKind = 'opened' | 'updated' | 'notified' | 'escalated' | 'acknowledged' | 'resolved';
+export type AlertChangeKind =
+  | 'opened'
+  | 'updated'
+  | 'notified'
+  | 'escalated'
+  | 'acknowledged'
+  | 'resolved'
+  /** A person gave the alert to another worker (detail: from, to). */
+  | 'assigned'
+  /** A person's note on the alert (detail: note). */
+  | 'commented';
 
 export interface AlertChange {
   alertId: string;

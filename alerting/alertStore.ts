@@ -1,3 +1,4 @@
+import type { AuditEntry } from '../registry/auditTrail.ts';
 import type { Alert, AlertChange, AlertStatus, AlertType, Announcement } from './alertModel.ts';
 import type { DailyReport } from './dailyReport.ts';
 import type { Channel } from './notificationPlan.ts';
@@ -67,6 +68,16 @@ export interface StoredAnnouncement extends Announcement {
   createdAt: number;
 }
 
+/** A sensor whose alerts are held back until `until` (engine/silences.ts). */
+export interface SensorSilence {
+  sensorId: string;
+  until: number;
+  reason: string;
+  /** Who silenced it: a user's name or a token's name. */
+  by: string;
+  createdAt: number;
+}
+
 /** Everything one decision changes, written in one transaction. */
 export interface AlertBatch {
   /** Inserted or replaced whole. */
@@ -86,6 +97,12 @@ export interface AlertBatch {
   summarized?: Array<{ rowId: string; summaryId: string }>;
   /** Daily reports archived (a node's day written again is replaced: a forced run). */
   reports?: ArchivedReport[];
+  /** Silences set (a sensor silenced again is replaced). */
+  silences?: SensorSilence[];
+  /** Sensors whose silence is lifted. */
+  silenceDeletes?: string[];
+  /** What people did, for the audit trail (registry/auditTrail.ts), in the same transaction. */
+  audit?: AuditEntry[];
 }
 
 /** One archived daily report: a grid node's subtree over one local day (TZ_LOCAL). */
@@ -119,6 +136,17 @@ export interface AlertQuery {
   /** Opened in [openedFrom, openedTo). */
   openedFrom?: number;
   openedTo?: number;
+  sensorId?: string;
+  householdId?: string;
+  /** Only alerts of these grid nodes (a caller's subtree); absent: every node. */
+  gridIds?: readonly string[];
+  /**
+   * Free text, matched case-insensitively in the resolution's note and outcome and in the notes of
+   * acknowledgements and comments; an alert of one of `textHouseholdIds` (households whose address
+   * matched, found by the caller) matches too.
+   */
+  text?: string;
+  textHouseholdIds?: readonly string[];
 }
 
 export type AnnounceLinkUse =
@@ -140,6 +168,8 @@ export interface AlertMemorySource {
   loadAnnouncements(now: number): Promise<StoredAnnouncement[]>;
   /** Folded rows no summary has covered yet, oldest first: after a restart they wait for one again. */
   loadFoldedUnsummarized(): Promise<OutboxRow[]>;
+  /** Silences that have not ended by `now`. */
+  loadSilences(now: number): Promise<SensorSilence[]>;
   getState(key: string): Promise<string | undefined>;
 }
 
@@ -150,6 +180,11 @@ export interface AlertHistory {
   list(query: AlertQuery): Promise<StoredAlert[]>;
   /** Newest first, read a page at a time as the caller goes: a page of the API stops at its end. */
   iterate(query: AlertQuery): AsyncIterable<StoredAlert>;
+  /** One page, newest first, and how many match in all (the database counts: GET /api/alerts). */
+  search(
+    query: AlertQuery,
+    page: { offset: number; limit: number },
+  ): Promise<{ items: StoredAlert[]; total: number }>;
   changes(alertId: string): Promise<AlertChange[]>;
   deliveries(alertId: string): Promise<OutboxRow[]>;
   nonceUsed(nonce: string): Promise<boolean>;

@@ -11,7 +11,7 @@ import { formatLocalTime } from './localTime.ts';
 export type Locale = 'zh-CN' | 'en';
 export const LOCALES: readonly Locale[] = ['zh-CN', 'en'];
 
-export type LifecycleEvent = 'opened' | 'escalated' | 'reminder';
+export type LifecycleEvent = 'opened' | 'escalated' | 'reminder' | 'assigned';
 
 export interface MessageField {
   label: string;
@@ -109,6 +109,7 @@ const EVENT_TEXTS: Record<Locale, Record<LifecycleEvent, { prefix: string; line:
     opened: { prefix: '', line: '' },
     escalated: { prefix: '【升级】', line: '此告警 {minutes} 分钟未确认，已升级给您（第 {level} 级）。' },
     reminder: { prefix: '【提醒】', line: '此告警已 {minutes} 分钟未确认，请尽快处理。' },
+    assigned: { prefix: '【转派】', line: '此告警已转派给您，请尽快处理。' },
   },
   en: {
     opened: { prefix: '', line: '' },
@@ -117,6 +118,7 @@ const EVENT_TEXTS: Record<Locale, Record<LifecycleEvent, { prefix: string; line:
       line: 'Unacknowledged for {minutes} min: escalated to you (level {level}).',
     },
     reminder: { prefix: '[Reminder] ', line: 'Still unacknowledged after {minutes} min. Please act.' },
+    assigned: { prefix: '[Assigned] ', line: 'This alert was assigned to you. Please act.' },
   },
 };
 

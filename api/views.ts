@@ -1,9 +1,10 @@
 import type { z } from 'zod';
+import type { SensorSilence } from '../alerting/alertStore.ts';
 import type { SealState } from '../core/sealState.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { GridNode, Household, Quarantine, Sensor, Window, Worker } from '../registry/schemas.ts';
 import { maskWebhook } from '../registry/webhookMask.ts';
-import type { sealAnswer } from './schemas/liveAnswers.ts';
+import type { sealAnswer, silenceAnswer } from './schemas/liveAnswers.ts';
 import type {
   gridNodeAnswer,
   householdAnswer,
@@ -88,11 +89,21 @@ export function isOnline(state: SealState | undefined, now: number, offlineAfter
   return state?.online === true && lastSeen !== null && now - lastSeen <= offlineAfterMs;
 }
 
+export const silenceView = (s: SensorSilence): z.input<typeof silenceAnswer> => ({
+  sensorId: s.sensorId,
+  until: isoAt(s.until),
+  reason: s.reason,
+  by: s.by,
+  createdAt: isoAt(s.createdAt),
+});
+
+/** `silence`: the one in force on the seal now (the alerting engine keeps them), if any. */
 export function sealView(
   registry: Registry,
   sensor: Sensor,
   state: SealState | undefined,
   now: number,
+  silence: SensorSilence | undefined,
 ): z.input<typeof sealAnswer> {
   const household = registry.household(sensor.householdId);
   const lastSeen = state?.lastSeen ?? null;
@@ -116,5 +127,6 @@ export function sealView(
     offlineAt: lastSeen === null ? null : iso(lastSeen + offlineAfterMs),
     lastDoorChange: iso(state?.lastDoorChange),
     commissioning: registry.inCommissioning(sensor.id, now),
+    silenced: silence ? silenceView(silence) : null,
   };
 }

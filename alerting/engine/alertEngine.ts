@@ -1,10 +1,10 @@
 import type { SealCommitted } from '../../core/events.ts';
 import type { AlertType } from '../alertModel.ts';
-import type { OutboxRow, StoredAlert, StoredAnnouncement, Written } from '../alertStore.ts';
+import type { AlertQuery, OutboxRow, StoredAlert, StoredAnnouncement, Written } from '../alertStore.ts';
 import { RobotRateGate } from '../notifiers/robotRateLimit.ts';
 import { OfflineTracker } from '../offlineTracker.ts';
 import { RecipientLimiter } from '../recipientLimiter.ts';
-import { dutyLookupOf, OrgChart } from '../routing.ts';
+import { dutyLookupOf, OrgChart, type Worker } from '../routing.ts';
 import { AlertMemory } from './alertMemory.ts';
 import type { AlertView } from './alertView.ts';
 import { type AnnouncementInput, Announcements } from './announcements.ts';
@@ -20,6 +20,7 @@ import { limiterKey, OutboxDispatcher } from './outboxDispatcher.ts';
 import { PersonDecisions } from './personDecisions.ts';
 import { PolicyChanges } from './policyChanges.ts';
 import { AlertQueries } from './queries.ts';
+import { Silences } from './silences.ts';
 import { Sweeps } from './sweeps.ts';
 
 export type { AlertEngineOptions, FeedMark } from './engineOptions.ts';
@@ -53,7 +54,11 @@ export class AlertEngine {
     const memory = new AlertMemory();
     // After a write that may have half-happened, memory is read again from the store.
     const queue = new DecisionQueue(async () => {
-      await Promise.all([memory.load(o.store), this.c.announcements.load(o.clock.now())]);
+      await Promise.all([
+        memory.load(o.store),
+        this.c.announcements.load(o.clock.now()),
+        this.c.silences.load(o.clock.now()),
+      ]);
       o.logger.warn({ unresolved: memory.byId.size }, 'alerting memory read again after a failed write');
     });
     this.c = {
@@ -62,6 +67,7 @@ export class AlertEngine {
       queue,
       memory,
       announcements: new Announcements(o, queue),
+      silences: new Silences(o, queue),
       policies: new NodePolicies(o),
       tracker: new OfflineTracker({ startedAt }),
       gateways: new GatewayWatch(() => this.c),
@@ -106,6 +112,7 @@ export class AlertEngine {
       store.loadFoldedUnsummarized(),
       this.c.memory.load(store),
       this.c.announcements.load(now),
+      this.c.silences.load(now),
       this.sweeps.load(),
       this.c.gateways.load(),
     ]);
@@ -184,13 +191,37 @@ export class AlertEngine {
     return this.people.resolve(id, input, actor);
   }
 
+  /** Gives the alert to `worker` (checked by the caller), who is notified (personDecisions.ts). */
+  assign(id: string, worker: Worker, actor: string): Promise<StoredAlert> {
+    return this.people.assign(id, worker, actor);
+  }
+
+  /** A person's note, kept in the alert's history. */
+  comment(id: string, note: string, actor: string): Promise<StoredAlert> {
+    return this.people.comment(id, note, actor);
+  }
+
+  /** Sensors silenced by people: set, lift, look up, count (engine/silences.ts). */
+  get silences(): Silences {
+    return this.c.silences;
+  }
+
   announce(input: AnnouncementInput): Promise<StoredAnnouncement> {
     return this.c.announcements.announce(input);
   }
 
   /** How long an announced opening of this household lasts: the announce span in force at its node. */
   announceMinutesOf(householdId: string): number {
-    return this.c.policies.at(this.o.registry.household(householdId)?.gridId ?? '').announceMinutes;
+    return this.policyOfHousehold(householdId).announceMinutes;
+  }
+
+  /** How many openings a day this household may have before they are an alert: its node's policy. */
+  opensPerDayOf(householdId: string): number {
+    return this.policyOfHousehold(householdId).maxOpensPerDay;
+  }
+
+  private policyOfHousehold(householdId: string) {
+    return this.c.policies.at(this.o.registry.household(householdId)?.gridId ?? '');
   }
 
   // ---------------------------------------------------------------- queries
@@ -211,6 +242,19 @@ export class AlertEngine {
     limit: number,
   ): Promise<StoredAlert[]> {
     return this.queries.alertsPage(query, accept, offset, limit);
+  }
+
+  /** Alerts opened in [from, to), the resolved ones too, newest first. */
+  openedBetween(from: number, to: number): Promise<StoredAlert[]> {
+    return this.queries.openedBetween(from, to);
+  }
+
+  /** The history search: one page, and how many match in all (the scope is `query.gridIds`). */
+  searchAlerts(
+    query: AlertQuery,
+    page: { offset: number; limit: number },
+  ): Promise<{ items: StoredAlert[]; total: number }> {
+    return this.queries.search(query, page);
   }
 
   detail(id: string): ReturnType<AlertQueries['detail']> {
@@ -286,6 +330,7 @@ export class AlertEngine {
   private forgetSensor(sensorId: string, replacedBy?: string): void {
     this.c.tracker.remove(sensorId);
     this.c.openDoorIds.delete(sensorId);
+    this.c.silences.forget(sensorId);
     this.settled(
       this.c.queue.run(() => this.decisions.sensorRemoved(sensorId, replacedBy)),
       'alerts of a removed sensor not resolved',

@@ -1,3 +1,4 @@
+import type { AuditEntry } from '../../registry/auditTrail.ts';
 import type { AlertChange } from '../alertModel.ts';
 import type { AlertBatch, OutboxRow, PendingBreach, StoredAlert } from '../alertStore.ts';
 import type { OpenCounter } from '../rules/openCount.ts';
@@ -12,6 +13,8 @@ export class DecisionBatch {
   readonly pendingPut: PendingBreach[] = [];
   readonly pendingDelete: string[] = [];
   readonly summarized: Array<{ rowId: string; summaryId: string }> = [];
+  /** People's changes for the audit trail (an assignment). */
+  readonly audit: AuditEntry[] = [];
   state: Record<string, string> = {};
 
   put(alert: StoredAlert, change: AlertChange | null): void {
@@ -29,6 +32,7 @@ export class DecisionBatch {
       this.pendingPut.length === 0 &&
       this.pendingDelete.length === 0 &&
       this.summarized.length === 0 &&
+      this.audit.length === 0 &&
       Object.keys(this.state).length === 0
     );
   }
@@ -44,6 +48,7 @@ export class DecisionBatch {
       pendingPut: this.pendingPut,
       pendingDelete: this.pendingDelete,
       summarized: this.summarized,
+      ...(this.audit.length > 0 ? { audit: this.audit } : {}),
       state: this.state,
     };
   }

@@ -85,7 +85,7 @@ export class Decisions {
     const policy = this.c.policies.forSensor(msg.sensorId, household.gridId);
     const counter = memory.openCounter(e.householdId);
     const sensorKey = `sensor:${msg.sensorId}`;
-    const evaluation = evaluateMessage({
+    const evaluated = evaluateMessage({
       msg,
       before,
       household,
@@ -104,11 +104,19 @@ export class Decisions {
       policy,
       tz: this.c.o.tz,
     });
+    const now = clock.now();
+    // A silenced sensor raises nothing and adds to nothing: its openings do not count towards the
+    // household's opens per day either. What closes an alert (a door closed, back online) still does.
+    const evaluation = this.c.silences.active(msg.sensorId, now)
+      ? {
+          decisions: evaluated.decisions.filter((d) => d.kind === 'resolve' || d.kind === 'logOpen'),
+          openCounter: counter,
+        }
+      : evaluated;
     const batch = new DecisionBatch();
     if (evaluation.openCounter && evaluation.openCounter !== counter) {
       batch.openCounters.push({ householdId: e.householdId, counter: evaluation.openCounter });
     }
-    const now = clock.now();
     for (const d of evaluation.decisions) this.apply(batch, d, now);
     // Only with decisions: a message that decided nothing changes nothing when it is decided again.
     if (mark && !batch.empty) batch.state[mark.key] = mark.value;
@@ -172,6 +180,14 @@ export class Decisions {
     const { memory } = this.c;
     switch (d.kind) {
       case 'raise': {
+        // The sweeps' raises too (offline, a grace's end, a door left open): none from a silenced sensor.
+        if (d.alert.sensorId !== undefined && this.c.silences.active(d.alert.sensorId, now)) {
+          this.c.o.logger.info(
+            { sensorId: d.alert.sensorId, type: d.alert.type },
+            'sensor silenced: alert not raised',
+          );
+          return;
+        }
         const existing = memory.current(batch, memory.activeFor(d.alert.type, alertSubjectKey(d.alert))?.id);
         if (existing && existing.status !== 'resolved') {
           // Raced with another path to the same subject: one active instance, so fold it in.

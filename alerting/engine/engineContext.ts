@@ -11,6 +11,7 @@ import type { AlertEngineOptions } from './engineOptions.ts';
 import type { GatewayWatch } from './gatewayWatch.ts';
 import type { NodePolicies } from './nodePolicies.ts';
 import type { AlertingRegistry } from './ports.ts';
+import type { Silences } from './silences.ts';
 
 /** What the engine's parts share: its options and the state they read and change. */
 export interface EngineContext {
@@ -19,6 +20,8 @@ export interface EngineContext {
   readonly queue: DecisionQueue;
   readonly memory: AlertMemory;
   readonly announcements: Announcements;
+  /** Sensors people silenced: they raise nothing until their silence ends. */
+  readonly silences: Silences;
   /** The policy in force at each grid node: the rules read it, not `o.policy`, for anything a node may set. */
   readonly policies: NodePolicies;
   /** When each seal was last heard of, and which are silent. */

@@ -136,11 +136,13 @@ export class OfflineSweep {
     return out;
   }
 
+  /** A silenced sensor is not: neither its offline alert nor a share of an outage (engine/silences.ts). */
   private monitored(
-    sensor: { householdId: string; commissioningUntil: number | null },
+    sensor: { id: string; householdId: string; commissioningUntil: number | null },
     now: number,
   ): boolean {
     if (inCommissioning(sensor, now)) return false;
+    if (this.c.silences.active(sensor.id, now)) return false;
     const inputs = this.c.o.registry.armingInputs(sensor.householdId);
     return activeQuarantine(inputs, now) !== undefined;
   }

@@ -1,6 +1,10 @@
-import { notFound } from '../../core/errors.ts';
+import { conflict, notFound } from '../../core/errors.ts';
+import { type AuditEntry, auditEntry } from '../../registry/auditTrail.ts';
+import type { AlertChange } from '../alertModel.ts';
 import type { StoredAlert } from '../alertStore.ts';
 import { acknowledge, resolve } from '../lifecycle.ts';
+import { escalates, escalationChain, type Worker } from '../routing.ts';
+import { DecisionBatch } from './decisionBatch.ts';
 import { whenWritten } from './decisionQueue.ts';
 import type { Decisions } from './decisions.ts';
 import type { EngineContext } from './engineContext.ts';
@@ -34,6 +38,7 @@ export class PersonDecisions {
         this.c.o.store.apply({
           alerts: t.change ? [next] : [],
           changes: t.change ? [t.change] : [],
+          audit: t.change ? [this.audit(a, next, t.change)] : [],
           ...(extra.nonce
             ? {
                 nonces: [
@@ -63,7 +68,13 @@ export class PersonDecisions {
       const t = resolve(a, input, actor, this.c.o.clock.now());
       const next: StoredAlert = { ...(t.alert as StoredAlert), detail: a.detail };
       return whenWritten(
-        this.c.queue.watch(this.c.o.store.apply({ alerts: [next], changes: [t.change] })),
+        this.c.queue.watch(
+          this.c.o.store.apply({
+            alerts: [next],
+            changes: [t.change],
+            audit: [this.audit(a, next, t.change)],
+          }),
+        ),
         () => {
           this.c.memory.remember(next);
           this.c.o.logger.info({ alertId: id, actor, outcome: input.outcome }, 'alert resolved');
@@ -72,6 +83,85 @@ export class PersonDecisions {
         },
       );
     });
+  }
+
+  /**
+   * Gives the alert to another worker (the caller checked the worker may take it), who is notified
+   * at once on their channels ('assigned'), as the first assignee was at the opening. An open
+   * alert's escalation restarts for them: the next level is told one first step (the node's
+   * escalation steps) from now, not at the deadline the former assignee had; from there the chain
+   * goes on by the alert's own schedule (counted from its opening, as every step is), so leaders
+   * already told are not told again. An acknowledged alert stays acknowledged; a resolved one
+   * cannot be given to anyone.
+   */
+  async assign(id: string, worker: Worker, actor: string): Promise<StoredAlert> {
+    return this.withAlert(id, (a) => {
+      if (a.status === 'resolved') throw conflict(`alert '${id}' is already resolved`, { alertId: id });
+      if (a.assignee === worker.id)
+        throw conflict(`alert '${id}' is already assigned to '${worker.id}'`, { alertId: id });
+      const now = this.c.o.clock.now();
+      const next: StoredAlert = { ...a, assignee: worker.id, ...this.restartedEscalation(a, now) };
+      if (next.nextEscalationAt === undefined) delete next.nextEscalationAt;
+      const change: AlertChange = {
+        alertId: id,
+        kind: 'assigned',
+        at: now,
+        actor,
+        detail: { from: a.assignee, to: worker.id },
+      };
+      const batch = new DecisionBatch();
+      batch.put(next, change);
+      batch.audit.push(this.audit(a, next, change));
+      this.decisions.notify(batch, next, 'assigned', [worker], now);
+      // Written, then memory, the bus, the outbox's dispatcher and the sweep's deadline.
+      return whenWritten(this.decisions.commit(batch), () => {
+        this.c.o.logger.info({ alertId: id, actor, from: a.assignee, to: worker.id }, 'alert assigned');
+        return next;
+      });
+    });
+  }
+
+  /** A person's note on the alert, kept in its history; the alert itself does not change. */
+  async comment(id: string, note: string, actor: string): Promise<StoredAlert> {
+    return this.withAlert(id, (a) => {
+      const at = this.c.o.clock.now();
+      const change: AlertChange = { alertId: id, kind: 'commented', at, actor, detail: { note } };
+      const audit = auditEntry(
+        at,
+        { name: actor },
+        { entity: 'alert', entityId: id, action: 'comment', gridId: a.gridId },
+        null,
+        { note },
+      );
+      const written = this.c.queue.watch(this.c.o.store.apply({ changes: [change], audit: [audit] }));
+      return whenWritten(written, () => {
+        this.c.o.logger.info({ alertId: id, actor }, 'alert commented');
+        this.decisions.tell([{ alert: a, change }]);
+        return a;
+      });
+    });
+  }
+
+  private restartedEscalation(a: StoredAlert, now: number): Pick<StoredAlert, 'nextEscalationAt'> {
+    if (a.status !== 'open' || !escalates(a.severity)) return { nextEscalationAt: a.nextEscalationAt };
+    const chain = escalationChain(this.c.org, a.gridId, now);
+    const first = this.c.policies.escalationStepsAt(a.gridId)[0];
+    if (a.escalationLevel >= chain.length || first === undefined) return { nextEscalationAt: undefined };
+    return { nextEscalationAt: now + first };
+  }
+
+  /** The audit trail's entry for a person's change of an alert (same transaction as the change). */
+  private audit(before: StoredAlert, after: StoredAlert, change: AlertChange): AuditEntry {
+    const action = { acknowledged: 'acknowledge', resolved: 'resolve', assigned: 'assign' }[
+      change.kind as 'acknowledged' | 'resolved' | 'assigned'
+    ];
+    return auditEntry(
+      change.at,
+      { name: change.actor },
+      { entity: 'alert', entityId: before.id, action: action ?? change.kind, gridId: before.gridId },
+      auditedAlert(before),
+      { ...auditedAlert(after), ...change.detail },
+    );
   }
 
   /**
@@ -93,4 +183,14 @@ export class PersonDecisions {
       if (result !== LOOK_AGAIN) return result;
     }
   }
+}
+
+/** What the audit trail keeps of an alert: what people change (the rule's detail stays with the alert). */
+function auditedAlert(a: StoredAlert): Record<string, unknown> {
+  return {
+    status: a.status,
+    assignee: a.assignee,
+    escalationLevel: a.escalationLevel,
+    ...(a.outcome !== undefined ? { outcome: a.outcome } : {}),
+  };
 }

@@ -1,6 +1,6 @@
 import { notFound } from '../../core/errors.ts';
 import type { AlertType } from '../alertModel.ts';
-import type { StoredAlert } from '../alertStore.ts';
+import type { AlertQuery, StoredAlert } from '../alertStore.ts';
 import { alertTitle } from '../notificationTexts.ts';
 import { type AlertView, alertView, changeView, deliveryView } from './alertView.ts';
 import type { EngineContext } from './engineContext.ts';
@@ -49,6 +49,38 @@ export class AlertQueries {
     }
     for await (const a of this.c.o.store.iterate(query)) if (!take(a)) break;
     return page;
+  }
+
+  /** Alerts opened in [from, to), the resolved ones too (time to acknowledge today), newest first. */
+  openedBetween(from: number, to: number): Promise<StoredAlert[]> {
+    return this.c.o.store.list({ openedFrom: from, openedTo: to });
+  }
+
+  /**
+   * The history search (GET /api/alerts with filters): one page, newest first, and how many match
+   * in all. Unresolved alerts by status come from memory; anything else (resolved, every status, a
+   * free text) from the store, which counts and skips itself. The caller's scope is `gridIds`.
+   */
+  async search(
+    query: AlertQuery,
+    page: { offset: number; limit: number },
+  ): Promise<{ items: StoredAlert[]; total: number }> {
+    const fromMemory =
+      (query.status === 'open' || query.status === 'acknowledged') && query.text === undefined;
+    if (!fromMemory) return this.c.o.store.search(query, page);
+    const nodes = query.gridIds === undefined ? null : new Set(query.gridIds);
+    const matches = (a: StoredAlert) =>
+      a.status === query.status &&
+      (query.type === undefined || a.type === query.type) &&
+      (query.sensorId === undefined || a.sensorId === query.sensorId) &&
+      (query.householdId === undefined || a.householdId === query.householdId) &&
+      (nodes === null || nodes.has(a.gridId)) &&
+      (query.openedFrom === undefined || a.openedAt >= query.openedFrom) &&
+      (query.openedTo === undefined || a.openedAt < query.openedTo);
+    const all = [...this.c.memory.byId.values()]
+      .filter(matches)
+      .sort((x, y) => y.openedAt - x.openedAt || (x.id < y.id ? -1 : 1));
+    return { items: all.slice(page.offset, page.offset + page.limit), total: all.length };
   }
 
   async detail(id: string) {

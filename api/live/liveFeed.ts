@@ -1,3 +1,4 @@
+import type { SensorSilence } from '../../alerting/alertStore.ts';
 import type { EventBus } from '../../core/eventBus.ts';
 import type { SealCommitted, ServiceEvents } from '../../core/events.ts';
 import type { Registry } from '../../registry/registry.ts';
@@ -19,17 +20,25 @@ function visibleChange({ before, after }: SealCommitted, lowBelow: number): bool
   );
 }
 
-/** Feeds the live stream from the bus: seal changes and alert changes. */
+/** Feeds the live stream from the bus: seal changes, alert changes and announced openings. */
 export function connectLiveFeed(
   bus: EventBus<ServiceEvents>,
   stream: EventStream,
   registry: Registry,
   clock: { now(): number },
+  silenceOf: (sensorId: string) => SensorSilence | undefined,
 ): void {
   bus.on('seal.committed', (c) => {
     const sensor = registry.sensor(c.after.sensorId);
     if (!sensor || !visibleChange(c, registry.lowBatteryThreshold(sensor, c.gridId))) return;
-    stream.publish('seal', c.gridId, sealView(registry, sensor, c.after, clock.now()));
+    stream.publish('seal', c.gridId, sealView(registry, sensor, c.after, clock.now(), silenceOf(sensor.id)));
   });
   bus.on('alert.changed', ({ alert, change }) => stream.publish('alert', alert.gridId, { change, alert }));
+  bus.on('announcement.made', (a) =>
+    stream.publish('announcement', a.gridId, {
+      ...a,
+      start: new Date(a.start).toISOString(),
+      end: new Date(a.end).toISOString(),
+    }),
+  );
 }

@@ -21,6 +21,7 @@ const historyQuery = z.object({ limit: pageQuery(1000).shape.limit });
 
 export function sealRoutes(table: RouteTable, deps: ApiDeps): void {
   const { registry, seals, clock } = deps;
+  const { silences } = deps.alerting.engine;
 
   const sensorInScope = (principal: Parameters<typeof requireScope>[1], id: string) => {
     const sensor = registry.sensor(id);
@@ -40,7 +41,8 @@ export function sealRoutes(table: RouteTable, deps: ApiDeps): void {
     answer: sealAnswer,
     handler: async ({ params, principal }) => {
       const sensor = sensorInScope(principal, params.sensorId);
-      return sealView(registry, sensor, seals.state(sensor.id), clock.now());
+      const now = clock.now();
+      return sealView(registry, sensor, seals.state(sensor.id), now, silences.of(sensor.id, now));
     },
   });
 
@@ -80,7 +82,7 @@ export function sealRoutes(table: RouteTable, deps: ApiDeps): void {
       return paginate(
         matches(),
         query,
-        (sensor) => sealView(registry, sensor, seals.state(sensor.id), now),
+        (sensor) => sealView(registry, sensor, seals.state(sensor.id), now, silences.of(sensor.id, now)),
         everything ? registry.sensorCount : undefined,
       );
     },

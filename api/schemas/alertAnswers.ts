@@ -56,7 +56,9 @@ export const alertListAnswer = z.array(alertAnswer);
 export const alertDetailAnswer = alertAnswer.extend({
   history: z.array(
     z.object({
-      kind: z.string().meta({ description: 'opened, updated, notified, escalated, acknowledged, resolved' }),
+      kind: z.string().meta({
+        description: 'opened, updated, notified, escalated, acknowledged, resolved, assigned, commented',
+      }),
       at: isoTime,
       actor: z.string().meta({ description: "'system' for rule decisions, else who" }),
       detail: z.record(z.string(), z.unknown()),

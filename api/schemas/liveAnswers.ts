@@ -2,6 +2,15 @@
 import { z } from 'zod';
 import { isoTime, isoTimeOrNull } from './common.ts';
 
+/** A sensor's silence: no alerts from it until `until` (POST /api/sensors/:id/silence). */
+export const silenceAnswer = z.object({
+  sensorId: z.string(),
+  until: isoTime.meta({ description: 'the silence ends by itself then' }),
+  reason: z.string(),
+  by: z.string().meta({ description: "who silenced it: a user, or a token's name" }),
+  createdAt: isoTime,
+});
+
 export const sealAnswer = z.object({
   sensorId: z.string(),
   householdId: z.string(),
@@ -23,6 +32,9 @@ export const sealAnswer = z.object({
   }),
   lastDoorChange: isoTimeOrNull,
   commissioning: z.boolean(),
+  silenced: silenceAnswer
+    .nullable()
+    .meta({ description: 'the silence in force (no alerts from this seal until its end); null: none' }),
 });
 
 export const doorEventAnswer = z.object({

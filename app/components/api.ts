@@ -3,6 +3,8 @@
  * token. It listens before the ingress starts, and answers not ready (/readyz) until the whole service is up.
  */
 import type { FastifyInstance } from 'fastify';
+import { timeToAck } from '../../alerting/dailyReport.ts';
+import { localDayStart } from '../../alerting/localTime.ts';
 import { COMMISSIONING_MS } from '../../alerting/rules/commissioning.ts';
 import { buildApi } from '../../api/app.ts';
 import { EventStream } from '../../api/live/eventStream.ts';
@@ -74,10 +76,16 @@ export async function startApi(
         ...cluster.instances.stats(),
         ...(ingress.rescue?.stats() ?? { sessionsRescued: 0, messagesRescued: 0 }),
       },
+    silencedSensors: () => alerting.engine.silences.count(clock.now()),
     outbox: () => alertStore.outboxCounts(),
     outboxOldestWaitingMs: async () => {
       const at = await alertStore.oldestWaitingOutboxAt();
       return at === null ? 0 : Math.max(0, clock.now() - at);
+    },
+    timeToAckToday: async () => {
+      const now = clock.now();
+      const since = localDayStart(now, alerting.reports.tz);
+      return timeToAck(await alerting.engine.openedBetween(since, now + 1));
     },
     ready: isReady,
     sms: () => {
@@ -89,7 +97,7 @@ export async function startApi(
   });
 
   const events = new EventStream(clock);
-  connectLiveFeed(bus, events, registry, clock);
+  connectLiveFeed(bus, events, registry, clock, (id) => alerting.engine.silences.of(id, clock.now()));
   // A revoked token's open event streams and MQTT service sessions end with it, here and (the
   // revocation reaches the others as a registry change) on every instance.
   bus.on('registry.changed', ({ entity, id, removed }) => {

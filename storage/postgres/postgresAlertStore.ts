@@ -9,6 +9,7 @@ import type {
   OutboxRow,
   PendingBreach,
   ReportQuery,
+  SensorSilence,
   StoredAlert,
   StoredAnnouncement,
   Written,
@@ -25,7 +26,10 @@ import {
   purgedStub,
   type Row,
   readHistory,
+  searchHistory,
+  silenceOf,
 } from '../alertRows.ts';
+import { auditValues, INSERT_AUDIT_COLUMNS } from '../auditSql.ts';
 import {
   archivedReportOf,
   GET_REPORT,
@@ -186,6 +190,22 @@ export class PostgresAlertStore implements AlertStore {
       });
     }
     for (const r of b.reports ?? []) s.push({ text: UPSERT_REPORT, values: reportValues(r) });
+    for (const x of b.silences ?? []) {
+      s.push({
+        text: `INSERT INTO sensor_silences (sensor_id, until_at, reason, by, created_at) VALUES ($1, $2, $3, $4, $5)
+          ON CONFLICT (sensor_id) DO UPDATE SET until_at = excluded.until_at, reason = excluded.reason,
+            by = excluded.by, created_at = excluded.created_at`,
+        values: [x.sensorId, x.until, x.reason, x.by, x.createdAt],
+      });
+    }
+    for (const id of b.silenceDeletes ?? [])
+      s.push({ text: 'DELETE FROM sensor_silences WHERE sensor_id = $1', values: [id] });
+    for (const e of b.audit ?? []) {
+      s.push({
+        text: `INSERT INTO audit_log (${INSERT_AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        values: auditValues(e),
+      });
+    }
     return s;
   }
 
@@ -239,6 +259,10 @@ export class PostgresAlertStore implements AlertStore {
     return r ? alertOf(r) : undefined;
   }
 
+  async loadSilences(now: number): Promise<SensorSilence[]> {
+    return (await this.query('SELECT * FROM sensor_silences WHERE until_at > $1', [now])).map(silenceOf);
+  }
+
   async loadUnresolved(): Promise<StoredAlert[]> {
     return (await this.query("SELECT * FROM alerts WHERE status <> 'resolved'")).map(alertOf);
   }
@@ -249,6 +273,13 @@ export class PostgresAlertStore implements AlertStore {
 
   iterate(q: AlertQuery): AsyncIterable<StoredAlert> {
     return readHistory(q, 'postgres', (sql, args) => this.query(sql, args));
+  }
+
+  search(
+    q: AlertQuery,
+    page: { offset: number; limit: number },
+  ): Promise<{ items: StoredAlert[]; total: number }> {
+    return searchHistory(q, page, 'postgres', (sql, args) => this.query(sql, args));
   }
 
   async changes(alertId: string): Promise<AlertChange[]> {

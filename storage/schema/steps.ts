@@ -253,6 +253,41 @@ export const STEPS: readonly Step[] = [
       createIndex({ name: 'daily_reports_day', table: 'daily_reports', columns: [desc('day'), 'grid_id'] }),
     ],
   },
+  {
+    version: 110,
+    name: "A household's reusable QR code to announce openings (issue 18.6)",
+    ops: [
+      createTable({
+        name: 'resident_qr_codes',
+        columns: [
+          text('token_hash'),
+          text('household_id', { references: references('households', { onDelete: 'cascade' }) }),
+          text('created_by'),
+          integer('created_at'),
+          integer('revoked_at', { nullable: true }),
+        ],
+        primaryKey: ['token_hash'],
+        indexes: [],
+      }),
+      createIndex({
+        name: 'resident_qr_codes_household',
+        table: 'resident_qr_codes',
+        columns: ['household_id'],
+      }),
+    ],
+  },
+  {
+    version: 111,
+    name: 'Silenced sensors: no alerts from them until a time (issue 18.4)',
+    ops: [
+      createTable({
+        name: 'sensor_silences',
+        columns: [text('sensor_id'), integer('until_at'), text('reason'), text('by'), integer('created_at')],
+        primaryKey: ['sensor_id'],
+        indexes: [],
+      }),
+    ],
+  },
 ];
 
 /** The version a database made from the definition is at. */

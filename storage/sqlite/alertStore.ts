@@ -9,6 +9,7 @@ import type {
   OutboxRow,
   PendingBreach,
   ReportQuery,
+  SensorSilence,
   StoredAlert,
   StoredAnnouncement,
   Written,
@@ -25,7 +26,10 @@ import {
   purgedStub,
   type Row,
   readHistory,
+  searchHistory,
+  silenceOf,
 } from '../alertRows.ts';
+import { auditValues, INSERT_AUDIT_COLUMNS } from '../auditSql.ts';
 import {
   archivedReportOf,
   GET_REPORT,
@@ -107,6 +111,15 @@ export class SqliteAlertStore implements AlertStore {
          ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
       ),
       upsertReport: db.prepare(sqliteParams(UPSERT_REPORT)),
+      putSilence: db.prepare(
+        `INSERT INTO sensor_silences (sensor_id, until_at, reason, by, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (sensor_id) DO UPDATE SET until_at = excluded.until_at, reason = excluded.reason,
+           by = excluded.by, created_at = excluded.created_at`,
+      ),
+      deleteSilence: db.prepare('DELETE FROM sensor_silences WHERE sensor_id = ?'),
+      insertAudit: db.prepare(
+        `INSERT INTO audit_log (${INSERT_AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
       getAlert: db.prepare('SELECT * FROM alerts WHERE id = ?'),
       unresolved: db.prepare("SELECT * FROM alerts WHERE status != 'resolved'"),
       changes: db.prepare('SELECT * FROM alert_changes WHERE alert_id = ? ORDER BY seq'),
@@ -181,6 +194,9 @@ export class SqliteAlertStore implements AlertStore {
       s.insertAnnouncement.run(a.id, a.householdId, a.start, a.end, a.reason, a.by, a.createdAt);
     for (const [k, v] of Object.entries(b.state ?? {})) s.putState.run(k, v);
     for (const r of b.reports ?? []) s.upsertReport.run(...reportValues(r));
+    for (const x of b.silences ?? []) s.putSilence.run(x.sensorId, x.until, x.reason, x.by, x.createdAt);
+    for (const id of b.silenceDeletes ?? []) s.deleteSilence.run(id);
+    for (const e of b.audit ?? []) s.insertAudit.run(...auditValues(e));
   }
 
   async listReports(q: ReportQuery): Promise<{ items: ArchivedReportEntry[]; total: number }> {
@@ -210,6 +226,13 @@ export class SqliteAlertStore implements AlertStore {
 
   iterate(q: AlertQuery): AsyncIterable<StoredAlert> {
     return readHistory(q, 'sqlite', (sql, args) => this.db.prepare(sql).all(...args) as Row[]);
+  }
+
+  async search(
+    q: AlertQuery,
+    page: { offset: number; limit: number },
+  ): Promise<{ items: StoredAlert[]; total: number }> {
+    return searchHistory(q, page, 'sqlite', (sql, args) => this.db.prepare(sql).all(...args) as Row[]);
   }
 
   async changes(alertId: string): Promise<AlertChange[]> {
@@ -262,6 +285,11 @@ export class SqliteAlertStore implements AlertStore {
 
   async loadPendingBreaches(): Promise<PendingBreach[]> {
     return (this.db.prepare('SELECT * FROM pending_breaches').all() as Row[]).map(pendingBreachOf);
+  }
+
+  async loadSilences(now: number): Promise<SensorSilence[]> {
+    const rows = this.db.prepare('SELECT * FROM sensor_silences WHERE until_at > ?').all(now) as Row[];
+    return rows.map(silenceOf);
   }
 
   async loadAnnouncements(now: number): Promise<StoredAnnouncement[]> {

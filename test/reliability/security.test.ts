@@ -185,6 +185,23 @@ const ROUTES: Record<string, RouteCase> = {
     inScope: () => ({ path: '/api/sensors/seal-a/battery' }),
     outOfScope: () => ({ path: '/api/sensors/seal-b/battery' }),
   },
+  // A silence in scope names a sensor that does not exist (404 past the role check): seal-a keeps alerting.
+  'POST /api/sensors/:sensorId/silence': {
+    roles: ['admin', 'monitor', 'technician'],
+    inScope: (n) => ({
+      path: `/api/sensors/none-${n}/silence`,
+      body: { until: iso(3_600_000), reason: '维修' },
+    }),
+    outOfScope: () => ({
+      path: '/api/sensors/seal-b/silence',
+      body: { until: iso(3_600_000), reason: '维修' },
+    }),
+  },
+  'DELETE /api/sensors/:sensorId/silence': {
+    roles: ['admin', 'monitor', 'technician'],
+    inScope: () => ({ path: '/api/sensors/seal-a/silence' }),
+    outOfScope: () => ({ path: '/api/sensors/seal-b/silence' }),
+  },
   'POST /api/gateways': {
     roles: ['admin', 'technician'],
     inScope: (n) => ({ path: '/api/gateways', body: { id: `gwa-${n}`, name: 'g', sensorIds: ['seal-a'] } }),
@@ -430,6 +447,17 @@ const ROUTES: Record<string, RouteCase> = {
       body: { outcome: 'visited', note: 'x' },
     }),
   },
+  // Assigning names a worker of the alert's grid in the body; the alert of grid B answers as an unknown one.
+  'POST /api/alerts/:id/assign': {
+    roles: ['admin', 'monitor', 'worker'],
+    inScope: () => ({ path: `/api/alerts/${alertIds.A}/assign`, body: { workerId: 'worker-a2' } }),
+    outOfScope: () => ({ path: `/api/alerts/${alertIds.B}/assign`, body: { workerId: 'worker-a' } }),
+  },
+  'POST /api/alerts/:id/comment': {
+    roles: ALL,
+    inScope: () => ({ path: `/api/alerts/${alertIds.A}/comment`, body: { note: '已电话联系' } }),
+    outOfScope: () => ({ path: `/api/alerts/${alertIds.B}/comment`, body: { note: 'x' } }),
+  },
   // The daily report covers the whole grid: only a whole-grid admin runs it, so every scoped token is refused.
   'POST /api/reports/daily/run': { roles: [], inScope: () => ({ path: '/api/reports/daily/run', body: {} }) },
   'GET /api/reports/daily': {
@@ -453,7 +481,18 @@ const ROUTES: Record<string, RouteCase> = {
     inScope: () => ({ path: '/api/households/house-a/announce-link', body: {} }),
     outOfScope: () => ({ path: '/api/households/house-b/announce-link', body: {} }),
   },
+  'POST /api/households/:id/qr': {
+    roles: ['admin', 'monitor', 'worker'],
+    inScope: () => ({ path: '/api/households/house-a/qr', body: {} }),
+    outOfScope: () => ({ path: '/api/households/house-b/qr', body: {} }),
+  },
   'GET /api/overview': { roles: ALL, inScope: () => ({ path: '/api/overview' }), listMustNotMention: '"B"' },
+  'GET /api/wall': {
+    roles: ALL,
+    inScope: () => ({ path: '/api/wall' }),
+    outOfScope: () => ({ path: '/api/wall?gridId=B' }),
+    listMustNotMention: '乙镇',
+  },
   'GET /api/events': {
     roles: ALL,
     inScope: () => ({ path: '/api/events?gridId=A' }),

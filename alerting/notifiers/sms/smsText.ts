@@ -25,12 +25,14 @@ const TEXTS = {
   'zh-CN': {
     escalated: '【升级】',
     reminder: '【提醒】',
+    assigned: '【转派】',
     line: '{prefix}{title}：{place}，{time}。',
     reply: '回复 {code} 确认。',
   },
   en: {
     escalated: '[Escalated] ',
     reminder: '[Reminder] ',
+    assigned: '[Assigned] ',
     line: '{prefix}{title}: {place}, {time}. ',
     reply: 'Reply {code} to acknowledge. ',
   },

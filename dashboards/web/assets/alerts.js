@@ -34,11 +34,12 @@ export function compareAlerts(a, b) {
  * announces news and not every re-sort or ticking age.
  */
 export class AlertQueue {
-  constructor(list, { describe, onAck, onResolve }) {
+  constructor(list, { describe, onAck, onResolve, onDetail }) {
     this.list = list;
     this.describe = describe;
     this.onAck = onAck;
     this.onResolve = onResolve;
+    this.onDetail = onDetail;
     this.alerts = new Map();
     this.rows = new Map();
     this.pending = new Set();
@@ -173,6 +174,15 @@ export class AlertQueue {
           dataset: { focusKey: `resolve:${alert.id}`, action: 'resolve' },
           text: t('alerts.resolve'),
           onclick: () => this.onResolve(alert),
+        }),
+        // Reassign, note, silence the seal: in the alert's dialog.
+        el('button', {
+          type: 'button',
+          class: 'btn btn-detail',
+          dataset: { focusKey: `detail:${alert.id}`, action: 'detail' },
+          'aria-label': t('alerts.detailsOf', { address }),
+          text: t('alerts.details'),
+          onclick: () => this.onDetail(alert),
         }),
       ),
     );

@@ -3,6 +3,8 @@
  * updates them. Over 400 lines: the three views share the same selection and counts; their rendering lives in
  * alerts.js, tree.js and seals.js.
  */
+import { createAlertDialog } from './alertDialog.js';
+import { createAlertSearch } from './alertSearch.js';
 import { AlertQueue } from './alerts.js';
 import { ApiError } from './api.js';
 import { createHistoryDialog, createResolveDialog, reasonOf } from './dialogs.js';
@@ -160,10 +162,24 @@ export function createBoard({ api, getToken, onUnauthorized }) {
     },
   });
 
+  // The command room's hands: one alert's dialog (reassign, note, silence) and the history search.
+  const alertDialog = createAlertDialog({
+    api,
+    grid: () => grid,
+    describe,
+    onChanged: (alert) => {
+      queue.apply(alert);
+      afterAlertChange();
+    },
+    failed,
+  });
+  createAlertSearch({ api, describe, openAlert: (alert) => void alertDialog.open(alert), failed });
+
   const queue = new AlertQueue($('alert-list'), {
     describe,
     onAck: (alert) => void ack(alert),
     onResolve: (alert) => resolver.open(alert, describe(alert)),
+    onDetail: (alert) => void alertDialog.open(alert),
   });
 
   async function ack(alert) {

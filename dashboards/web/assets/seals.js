@@ -6,7 +6,7 @@ const LOW_BATTERY_PCT = 20;
 
 /** Open doors and trouble first: what needs a look is at the top. */
 function rank(seal) {
-  if (seal.armed && seal.door === 'open') return 0;
+  if (seal.armed && seal.door === 'open' && !seal.silenced) return 0;
   if (seal.tamper) return 1;
   if (!seal.online) return 2;
   if (seal.battery !== null && seal.battery < LOW_BATTERY_PCT) return 3;
@@ -32,7 +32,8 @@ export function renderSealRows(tbody, seals, { onHistory, changed = new Set(), n
 
 function sealRow(seal, onHistory, changed, now) {
   const address = seal.address ?? seal.householdId ?? seal.sensorId;
-  const breach = seal.armed && seal.door === 'open';
+  // A silenced seal raises no alert: its open door is not painted as a breach (its tag says why).
+  const breach = seal.armed && seal.door === 'open' && !seal.silenced;
   const low = seal.battery !== null && seal.battery !== undefined && seal.battery < LOW_BATTERY_PCT;
   const lastSeen = toMs(seal.lastSeen);
 
@@ -40,6 +41,16 @@ function sealRow(seal, onHistory, changed, now) {
     seal.armed ? null : el('span', { class: 'tag tag-muted', text: t('seal.disarmed') }),
     seal.commissioning ? el('span', { class: 'tag tag-maint', text: t('seal.commissioning') }) : null,
     seal.tamper ? el('span', { class: 'tag tag-crit', text: t('seal.tamper') }) : null,
+    seal.silenced
+      ? el('span', {
+          class: 'tag tag-silenced',
+          title: t('silence.tagTitle', {
+            until: formatTime(seal.silenced.until, now),
+            reason: seal.silenced.reason,
+          }),
+          text: `${t('silence.tag')} · ${formatTime(seal.silenced.until, now)}`,
+        })
+      : null,
   ];
 
   return el(
@@ -56,12 +67,14 @@ function sealRow(seal, onHistory, changed, now) {
         {
           type: 'button',
           class: 'link-btn',
-          'aria-label': t('seals.showHistory', { address }),
           dataset: { focusKey: `seal:${seal.sensorId}` },
           onclick: () => onHistory(seal),
         },
         el('span', { class: 'seal-address', text: address }),
         el('span', { class: 'seal-id', text: seal.sensorId }),
+        // What the button does, for screen readers, after the text it shows (an aria-label that
+        // replaced the visible text broke voice control: WCAG 2.5.3 label in name).
+        el('span', { class: 'visually-hidden', text: t('seals.historyHint') }),
       ),
       tags,
     ),

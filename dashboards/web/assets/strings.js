@@ -1,3 +1,5 @@
+import { HANDS_STRINGS } from './handsStrings.js';
+
 /** Every string the page shows, in both languages. Keys are stable; `{name}` marks a value. */
 export const STRINGS = {
   'zh-CN': {
@@ -8,6 +10,7 @@ export const STRINGS = {
     'header.allGrid': '全部网格',
     'header.language': '界面语言',
     'header.signOut': '退出登录',
+    'header.wallMode': '大屏模式',
     'conn.idle': '未连接',
     'conn.connecting': '正在连接…',
     'conn.live': '实时',
@@ -119,7 +122,7 @@ export const STRINGS = {
     'seals.battery': '电量',
     'seals.lastSeen': '最后上报',
     'seals.never': '从未上报',
-    'seals.showHistory': '查看 {address} 的开关门记录',
+    'seals.historyHint': '（查看开关门记录）',
     'door.open': '开',
     'door.closed': '关',
     'door.unknown': '未知',
@@ -159,6 +162,7 @@ export const STRINGS = {
     'header.allGrid': 'Whole grid',
     'header.language': 'Language',
     'header.signOut': 'Sign out',
+    'header.wallMode': 'Wall mode',
     'conn.idle': 'Not connected',
     'conn.connecting': 'Connecting…',
     'conn.live': 'Live',
@@ -270,7 +274,7 @@ export const STRINGS = {
     'seals.battery': 'Battery',
     'seals.lastSeen': 'Last seen',
     'seals.never': 'never',
-    'seals.showHistory': 'Door history of {address}',
+    'seals.historyHint': '(show door history)',
     'door.open': 'Open',
     'door.closed': 'Closed',
     'door.unknown': 'Unknown',
@@ -303,3 +307,6 @@ export const STRINGS = {
     'error.status': 'server answered {status}',
   },
 };
+
+// The command room's hands keep their strings in their own file.
+for (const [lang, strings] of Object.entries(HANDS_STRINGS)) Object.assign(STRINGS[lang], strings);

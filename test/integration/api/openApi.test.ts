@@ -42,6 +42,7 @@ const CONFLICTS = [
   'POST /api/users',
   'POST /api/alerts/{id}/ack',
   'POST /api/alerts/{id}/resolve',
+  'POST /api/alerts/{id}/assign',
   'GET /ack/{token}',
   'POST /ack/{token}',
 ];

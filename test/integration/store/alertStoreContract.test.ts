@@ -342,4 +342,63 @@ describe.each(BACKENDS)('alert store contract: $name', (backend) => {
     expect(await store.useAnnounceLink('t2', T + 1_000)).toEqual({ ok: false, reason: 'expired' });
     expect(await store.useAnnounceLink('t3', T)).toEqual({ ok: false, reason: 'unknown' });
   });
+
+  it('silences: set, replaced, lifted, and only those not ended are read back; written with audit entries', async () => {
+    const store = await backend.open();
+    const audit = (action: string) => ({
+      at: T,
+      actor: '值班员',
+      entity: 'sensor',
+      entityId: 's1',
+      action,
+      gridId: 'g1',
+      before: null,
+      after: { reason: '维修' },
+    });
+    const silence = (sensorId: string, until: number, reason = '维修') => ({
+      sensorId,
+      until,
+      reason,
+      by: '值班员',
+      createdAt: T,
+    });
+    await store.apply({
+      silences: [silence('s1', T + 60_000), silence('s2', T + 10)],
+      audit: [audit('silence')],
+    });
+    await store.apply({ silences: [silence('s1', T + 120_000, '改造')] });
+    expect(await store.loadSilences(T + 20)).toEqual([silence('s1', T + 120_000, '改造')]);
+    await store.apply({ silenceDeletes: ['s1'], audit: [audit('unsilence')] });
+    expect(await store.loadSilences(T)).toEqual([silence('s2', T + 10)]);
+  });
+
+  it('searches the history: sensor, household, free text in notes, outcomes, comments and matching households', async () => {
+    const store = await backend.open();
+    await store.apply({
+      alerts: [
+        alert('r1', { status: 'resolved', outcome: 'falseAlarm', note: '邻居代收快递', openedAt: T - 3 }),
+        alert('r2', { status: 'resolved', outcome: 'visited', note: '100% 已上门', openedAt: T - 2 }),
+        alert('c1', { openedAt: T - 1 }),
+      ],
+      changes: [{ alertId: 'c1', kind: 'commented', at: T, actor: '值班员', detail: { note: '回访 ZX-17' } }],
+    });
+    const ids = async (q: Parameters<typeof store.list>[0]) => (await store.list(q)).map((a) => a.id);
+    expect(await ids({ text: '代收' })).toEqual(['r1']);
+    expect(await ids({ text: 'FALSEALARM' })).toEqual(['r1']);
+    expect(await ids({ text: 'zx-17' })).toEqual(['c1']);
+    // LIKE's own characters are taken literally.
+    expect(await ids({ text: '100%' })).toEqual(['r2']);
+    expect(await ids({ text: '_' })).toEqual([]);
+    expect(await ids({ text: 'nothing', textHouseholdIds: ['h-r2', 'h-c1'] })).toEqual(['c1', 'r2']);
+    expect(await ids({ sensorId: 's-r1' })).toEqual(['r1']);
+    expect(await ids({ householdId: 'h-c1', status: 'open' })).toEqual(['c1']);
+    expect(await ids({ text: '上门', status: 'open' })).toEqual([]);
+    // A page and the whole count, as the database counts them; a scope of grid nodes.
+    const page = await store.search({ status: 'resolved', gridIds: ['g1', 'g2'] }, { offset: 1, limit: 1 });
+    expect([page.items.map((a) => a.id), page.total]).toEqual([['r1'], 2]);
+    expect((await store.search({ gridIds: ['elsewhere'] }, { offset: 0, limit: 10 })).total).toBe(0);
+    expect((await store.search({ text: 'zx-17' }, { offset: 0, limit: 10 })).items.map((a) => a.id)).toEqual([
+      'c1',
+    ]);
+  });
 });
