@@ -11,20 +11,19 @@
  * The `scrypt` case seeds the hashes an older release wrote: its logins pay scrypt, as every restart did
  * before, and each stores its `$7$` hash (the first start after the upgrade).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FleetSummary } from '../simulator/fleet/fleet.ts';
 import { legacyScryptHash } from '../test/helpers/legacySecretHash.ts';
 import { type RunningService, startService } from '../test/helpers/service.ts';
 import buildService from '../test/setup/buildService.ts';
+import { exited, startFleetSimulator, writeCredentialParts } from './lib/fleetSimulators.ts';
 import { cpuWindow } from './lib/processCpu.ts';
 import { busyMachineNote } from './lib/repeat.ts';
 import { seedFleet } from './lib/seedFleet.ts';
 import type { BenchContext, BenchResult } from './lib/types.ts';
-
-const ROOT = resolve(import.meta.dirname, '..');
 
 interface Case {
   sensors: number;
@@ -86,42 +85,16 @@ function startSimulator(
   boundSeconds: number,
   heartbeat: string,
 ): ChildProcess {
-  return spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'simulator/cli.ts',
-      'fleet',
-      '--url',
-      url,
-      '--credentials',
-      csv,
-      '--connect-rate',
-      '1000000',
-      '--max-connecting',
-      String(IN_FLIGHT_EACH),
-      // Quiet devices (10m) unless the case asks for a county's heartbeat: the storm is the logins.
-      '--heartbeat',
-      heartbeat,
-      '--opens-per-day',
-      '0',
-      '--duration',
-      `${boundSeconds + 30}s`,
-      '--seed',
-      '1',
-      '--json',
-      json,
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-}
-
-const exited = (child: ChildProcess) =>
-  new Promise<void>((done) => {
-    if (child.exitCode !== null || child.signalCode !== null) done();
-    else child.once('exit', () => done());
+  // Quiet devices (10m) unless the case asks for a county's heartbeat: the storm is the logins.
+  return startFleetSimulator({
+    url,
+    credentials: csv,
+    json,
+    heartbeat,
+    durationSeconds: boundSeconds + 30,
+    maxConnecting: IN_FLIGHT_EACH,
   });
+}
 
 async function runCase(ctx: BenchContext, c: Case, metrics: BenchResult['metrics']): Promise<void> {
   const label = `${c.sensors.toLocaleString('en')} sensors, ${c.hash === 'scrypt' ? 'scrypt (before)' : '$7$ PBKDF2 (after)'}`;
@@ -141,13 +114,7 @@ async function runCase(ctx: BenchContext, c: Case, metrics: BenchResult['metrics
       ...(c.hash === 'scrypt' ? { hash: legacyScryptHash } : {}),
     });
     ctx.log(`  seeded in ${round1(fleet.seconds.hash + fleet.seconds.registry + fleet.seconds.states)} s`);
-    const csvs: string[] = [];
-    for (let k = 0; k < SIMULATORS; k++) {
-      const part = fleet.credentials.filter((_, i) => i % SIMULATORS === k);
-      const csv = join(dataDir, `credentials-${k}.csv`);
-      writeFileSync(csv, `sensorId,secret\n${part.map((p) => `${p.sensorId},${p.secret}`).join('\n')}\n`);
-      csvs.push(csv);
-    }
+    const csvs = writeCredentialParts(dataDir, fleet.credentials, SIMULATORS);
 
     // A long heartbeat interval, unless the case is about false alarms: the seeded fleet is silent until
     // the simulators log in.

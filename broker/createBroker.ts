@@ -213,7 +213,10 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     pendingConnects: () => accounting.pendingConnects(),
     healthy: () => backplane?.up() ?? true,
     closeServiceSessions: (tokenId) => serviceSessions.closeToken(tokenId),
-    closeDeviceSessions: (id, reason) => deviceSessions.close(id, reason),
+    closeDeviceSessions: (id, reason) => {
+      opts.authenticator.forget(id);
+      return deviceSessions.close(id, reason);
+    },
     updateGatewaySensors: (id, sensorIds) => deviceSessions.updateGatewaySensors(id, sensorIds),
     close: async () => {
       listeners.close();

@@ -64,8 +64,10 @@ export interface FleetSummary extends FleetSnapshot {
   initialConnectMs: number | null;
   connectsPerSec: number | null;
   connectLatencyMs: LatencySummary;
-  /** Once every connection was up (the whole run if that never happened). */
+  /** Once every connection was up (the whole run if that never happened); after the last storm if there was one. */
   pubackLatencyMs: LatencySummary;
+  /** From every connection up to the first storm (null without a storm): the steady state before it. */
+  pubackLatencyBeforeStormMs: LatencySummary | null;
   sentPerSec: number;
   /** Send rate once every connection was up (excludes the ramp); null if that never happened. */
   steadySentPerSec: number | null;
@@ -116,6 +118,7 @@ export class Fleet {
   #everUpCount = 0;
   #peakConnected = 0;
   #stopped = false;
+  #pubackBeforeStorm: LatencySummary | null = null;
 
   constructor(options: FleetOptions) {
     if (viaGateway(options.dialect) && !options.gateway) {
@@ -176,6 +179,11 @@ export class Fleet {
   /** Every connection drops at once and all come back together: what a broker restart looks like to devices. */
   storm(reconnectAfterMs: readonly [number, number] = [0, this.#o.stormSpreadMs]): void {
     this.#stats.storms += 1;
+    // The steady state's acknowledgements stay apart from the storm's (reconnects queue behind logins).
+    if (this.#pubackBeforeStorm === null) {
+      this.#pubackBeforeStorm = summarizeLatency(this.#pubackLatency);
+      this.#pubackLatency.reset();
+    }
     for (const unit of this.#units) {
       if (unit.link.state !== 'up') continue;
       unit.link.drop();
@@ -216,6 +224,7 @@ export class Fleet {
         : null,
       connectLatencyMs: summarizeLatency(this.#connectLatency),
       pubackLatencyMs: summarizeLatency(this.#pubackLatency),
+      pubackLatencyBeforeStormMs: this.#pubackBeforeStorm,
       sentPerSec: runMs > 0 ? Math.round((snap.sent / runMs) * 10_000) / 10 : 0,
       steadySentPerSec:
         steadyMs > 0 ? Math.round(((snap.sent - this.#sentWhenAllUp) / steadyMs) * 10_000) / 10 : null,

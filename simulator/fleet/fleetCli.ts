@@ -78,7 +78,7 @@ ${MODEL_HELP}
   --drain F            battery drain in percent per hour (default 0.01)
   --flaky P            chance per heartbeat interval that a link drops (default 0)
   --flaky-down A-B     how long a dropped link stays down (default 5s-60s)
-  --storm-at D         drop every connection at this offset and reconnect all at once
+  --storm-at D         drop every connection at this offset and reconnect all at once (also: kill -USR2)
   --storm-spread D     reconnects after the storm start within this span (default 1s)
   --connect-rate N     new connections per second while ramping up (default 500)
   --max-connecting N   connection attempts in flight at once (default 200)
@@ -357,9 +357,13 @@ export async function runFleetCli(argv: string[]): Promise<number> {
     lastAt = now;
     progress.update(formatFleetStatus(snap, rate, now - started));
   }, 1000);
+  // SIGUSR2: a storm now (a bench decides when, e.g. once every connection is up).
+  const stormNow = () => fleet.storm();
+  process.on('SIGUSR2', stormNow);
   fleet.start();
   const why = await stop.done;
   clearInterval(ticker);
+  process.off('SIGUSR2', stormNow);
   stop.dispose();
   const summary = await fleet.stop();
   progress.done();

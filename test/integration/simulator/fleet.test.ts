@@ -98,6 +98,26 @@ describe('fleet mode against a bare aedes', () => {
     expect(broker.logins.filter((l) => l.clientId.startsWith('storm-'))).toHaveLength(20);
   });
 
+  it('a storm asked for (SIGUSR2 in the CLI) keeps the steady PUBACK latencies apart from the storm’s', async () => {
+    broker = await startRecordingBroker();
+    const sensors = Array.from({ length: 10 }, (_, i) => ({ sensorId: `usr2-${i}`, secret: 'x' }));
+    const fleet = new Fleet(base(broker.url, sensors));
+    const until = async (done: () => boolean) => {
+      while (!done()) await sleep(20);
+    };
+    fleet.start();
+    // 10 `online` + 10 first heartbeats at connect, then at least 20 periodic heartbeats with all up.
+    await until(() => fleet.snapshot().acked >= 40);
+    fleet.storm();
+    const ackedAtStorm = fleet.snapshot().acked;
+    await until(() => fleet.snapshot().connected === 10 && fleet.snapshot().acked >= ackedAtStorm + 20);
+    const summary = await fleet.stop();
+    expect(summary.storms).toBe(1);
+    expect(summary.pubackLatencyBeforeStormMs?.count).toBeGreaterThanOrEqual(20);
+    // After the storm: each reconnect's `online` and heartbeat, and what followed.
+    expect(summary.pubackLatencyMs.count).toBeGreaterThanOrEqual(20);
+  });
+
   it('speaks Zigbee2MQTT through one gateway connection with the gateway credential', async () => {
     broker = await startRecordingBroker();
     const sensors = Array.from({ length: 5 }, (_, i) => ({ sensorId: `zb-${i}`, secret: 'unused' }));

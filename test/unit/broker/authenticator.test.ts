@@ -162,6 +162,35 @@ describe('Authenticator: fingerprint cache', () => {
   });
 });
 
+describe('Authenticator: forgetting a device', () => {
+  it('after forget (device removed or secret replaced) the next login checks the hash again', async () => {
+    const { auth, login, credentials } = setup();
+    await login('s-001', 's-001', 'good-secret');
+    await login('s-001', 's-001', 'good-secret');
+    expect(credentials.verifyCalls).toBe(1);
+    auth.forget('s-001');
+    expect((await login('s-001', 's-001', 'good-secret')).ok).toBe(true);
+    expect(credentials.verifyCalls).toBe(2);
+  });
+
+  it('a removed device stays refused although its login was remembered', async () => {
+    const { auth, login, credentials } = setup();
+    await login('s-001', 's-001', 'good-secret');
+    credentials.sensors.delete('s-001');
+    auth.forget('s-001');
+    expect(await login('s-001', 's-001', 'good-secret')).toEqual({ ok: false, reason: 'bad_credentials' });
+  });
+
+  it('forgetting one device leaves the others remembered', async () => {
+    const { auth, login, credentials } = setup();
+    await login('s-001', 's-001', 'good-secret');
+    await login('s-002', 's-002', 'other-secret');
+    auth.forget('s-001');
+    await login('s-002', 's-002', 'other-secret');
+    expect(credentials.verifyCalls).toBe(2);
+  });
+});
+
 describe('Authenticator: throttling', () => {
   it('after 5 bad passwords the username is throttled, even with the right password, without running verify', async () => {
     const { login, credentials } = setup();
