@@ -129,7 +129,7 @@ export class PersonDecisions {
       const audit = auditEntry(
         at,
         { name: actor },
-        { entity: 'alert', entityId: id, action: 'comment', gridId: a.gridId },
+        { entity: 'alert', entityId: id, action: 'comment', gridId: a.gridId, householdId: a.householdId },
         null,
         { note },
       );
@@ -158,7 +158,14 @@ export class PersonDecisions {
     return auditEntry(
       change.at,
       { name: change.actor },
-      { entity: 'alert', entityId: before.id, action: action ?? change.kind, gridId: before.gridId },
+      // Notes are free text: a household's alert entries go with the household's privacy purge.
+      {
+        entity: 'alert',
+        entityId: before.id,
+        action: action ?? change.kind,
+        gridId: before.gridId,
+        householdId: before.householdId,
+      },
       auditedAlert(before),
       { ...auditedAlert(after), ...change.detail },
     );

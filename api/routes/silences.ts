@@ -58,7 +58,8 @@ export function silenceRoutes(
     auditEntry(
       clock.now(),
       principal,
-      { entity: 'sensor', entityId: id, action, gridId },
+      // The household's id: the reason is free text, so the entry goes with the household's privacy purge.
+      { entity: 'sensor', entityId: id, action, gridId, householdId: registry.sensor(id)?.householdId },
       before ? silenceView(before) : null,
       after ? silenceView(after) : null,
     );

@@ -100,6 +100,12 @@ describe('privacy: the running service purges at start and daily', () => {
       const c = await connectSensor(svc.mqttUrl, `s-${h}`, sensors[h] as string);
       await c.publishAsync(`seal/s-${h}/event`, eventPayload('open', 1), { qos: 1 });
       await c.endAsync();
+      // A silence's reason is free text written by staff: its audit entry goes with the household.
+      const silenced = await svc.api('POST', `/api/sensors/s-${h}/silence`, {
+        until: iso(1),
+        reason: `${h} 号换电池`,
+      });
+      expect(silenced.status).toBe(200);
     }
     await svc.restart();
     await svc.waitForLog((l) => l.msg === 'personal data purged', 10_000);
@@ -119,7 +125,12 @@ describe('privacy: the running service purges at start and daily', () => {
         .filter((e) => JSON.stringify(e).match(new RegExp(`"(s-)?${id}"`)))
         .map((e) => `${e.entity}:${e.action}`);
     expect(about('old')).toEqual(['household:purge']);
-    expect(about('recent').sort()).toEqual(['household:create', 'quarantine:create', 'sensor:create']);
+    expect(about('recent').sort()).toEqual([
+      'household:create',
+      'quarantine:create',
+      'sensor:create',
+      'sensor:silence',
+    ]);
     expect(JSON.stringify(trail)).not.toContain('old 号');
     const overview = (await svc.api('GET', '/api/overview')).body.nodes[0];
     expect(overview.counts.households).toBe(2);

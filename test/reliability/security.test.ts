@@ -253,6 +253,8 @@ const ROUTES: Record<string, RouteCase> = {
     outOfScope: () => ({ path: '/api/gateways/gw-b' }),
   },
   // The set-up registered gateway B with the initial (whole-grid) admin: an entry about grid B.
+  // Tokens: admins only. A worker token is refused too; a grid leader reads it signed in as a person
+  // (test/integration/foundation/auditLog.test.ts).
   'GET /api/audit': { roles: ['admin'], inScope: () => ({ path: '/api/audit' }), listMustNotMention: 'gw-b' },
   // The external broker's hooks answer for every grid: only a whole-grid admin token (held by EMQX) may ask.
   'POST /api/broker/authenticate': {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { person } from '../../helpers/person.ts';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres.ts';
 import { type ApiAnswer, startService } from '../../helpers/service.ts';
 
@@ -188,5 +189,41 @@ describe.each(BACKENDS)('the audit log API: $name', (backend) => {
     const monitor = (await svc.api('POST', '/api/tokens', { role: 'monitor', gridId: null, name: 'wall' }))
       .body.token;
     expect((await audit('', monitor)).status).toBe(403);
+  });
+  it('a grid leader signed in as a person reads the entries of their subtree; a plain grid worker is refused', async () => {
+    const ok = async (method: string, path: string, body?: unknown) => {
+      const res = await svc.api(method, path, body);
+      expect(res.status, `${method} ${path}: ${JSON.stringify(res.body)}`).toBeLessThan(300);
+    };
+    await ok('POST', '/api/workers', { id: 'lead-n', name: '北镇网格长', gridId: 'north', role: 'leader' });
+    const password = 'leader-password-2026';
+    await ok('POST', '/api/users', {
+      username: 'bei.lead',
+      password,
+      role: 'worker',
+      gridId: 'north',
+      workerId: 'lead-n',
+    });
+    await ok('POST', '/api/users', {
+      username: 'bei.worker',
+      password,
+      role: 'worker',
+      gridId: 'north',
+      workerId: 'w-n',
+    });
+    const leader = person(svc);
+    expect((await leader.signIn('bei.lead', password)).status).toBe(200);
+    const read = await leader.call('GET', '/api/audit?limit=1000');
+    expect(read.status, read.text).toBe(200);
+    const entries = read.body as Entry[];
+    expect(entries.length).toBeGreaterThanOrEqual(10);
+    expect(new Set(entries.map((e) => e.gridId))).toEqual(new Set(['north']));
+    expect(entries.some((e) => e.entity === 'household' && e.id === 'h-s')).toBe(false);
+
+    const worker = person(svc);
+    expect((await worker.signIn('bei.worker', password)).status).toBe(200);
+    const refused = await worker.call('GET', '/api/audit');
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toContain('grid leaders');
   });
 });
