@@ -16,7 +16,11 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
   const inflight = 16;
   const metrics: BenchResult['metrics'] = { connections, qos: 1, seconds: durationMs / 1000, inflight };
 
-  const svc = await startService();
+  // BENCH_CPU_PROF_DIR=<dir>: the service writes a V8 CPU profile there on exit (bench/lib/cpuProfileTop.ts reads it).
+  const profileDir = process.env.BENCH_CPU_PROF_DIR;
+  const svc = await startService(
+    profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {},
+  );
   try {
     await svc.api('POST', '/api/grid', { id: 'bench', name: 'bench', parentId: null, level: 'county' });
     const credentials = [];
@@ -47,6 +51,9 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
     const accepted = /sealwatch_ingest\{counter="accepted"\} (\d+)/.exec(ingest)?.[1];
     if (commits && accepted)
       metrics['messages per commit (mean)'] = Math.round(Number(accepted) / Number(commits));
+    if (accepted) metrics['sealwatch messages accepted'] = Number(accepted);
+    // A graceful stop, so that --cpu-prof writes its profile (cleanup() kills).
+    if (profileDir) await svc.stop();
   } finally {
     await svc.cleanup();
   }
