@@ -53,19 +53,31 @@ async function breachSeals(svc: RunningService, hook: WebhookReceiver, prefix: s
   return seals;
 }
 
-async function measure(
+/** Connects every breach seal first (a few at a time), so that no connection is made while measuring. */
+async function connectAll(
   svc: RunningService,
-  hook: WebhookReceiver,
   seals: Array<{ id: string; secret: string; path: string }>,
-): Promise<number[]> {
+): Promise<MqttClient[]> {
   const clients: MqttClient[] = new Array(seals.length);
-  // A few connections at a time: hundreds one after another would take longer than the measurement.
   let next = 0;
   const connectSome = async () => {
     for (let i = next++; i < seals.length; i = next++)
       clients[i] = await connectSensor(svc.mqttUrl, seals[i]!.id, seals[i]!.secret);
   };
-  await Promise.all(Array.from({ length: 8 }, connectSome));
+  try {
+    await Promise.all(Array.from({ length: 8 }, connectSome));
+  } catch (err) {
+    await Promise.all(clients.map((c) => c?.endAsync()));
+    throw err;
+  }
+  return clients;
+}
+
+async function measure(
+  hook: WebhookReceiver,
+  seals: Array<{ id: string; secret: string; path: string }>,
+  clients: MqttClient[],
+): Promise<number[]> {
   const latencies: number[] = [];
   try {
     for (let i = 0; i < seals.length; i++) {
@@ -117,7 +129,7 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
     }
     ctx.log(`alerting bench: ${idleBreaches} breaches idle, ${breaches} under ~${rate} heartbeats/s`);
 
-    const idle = await measure(svc, hook, idleSeals);
+    const idle = await measure(hook, idleSeals, await connectAll(svc, idleSeals));
     metrics['idle publish→webhook p50 ms'] = percentile(idle, 0.5);
     metrics['idle publish→webhook p99 ms'] = percentile(idle, 0.99);
     metrics['idle publish→webhook max ms'] = percentile(idle, 1);
@@ -125,6 +137,7 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
       `  idle: p50 ${metrics['idle publish→webhook p50 ms']} ms, p99 ${metrics['idle publish→webhook p99 ms']} ms`,
     );
 
+    const loadClients = await connectAll(svc, loadSeals);
     const stop = new AbortController();
     const loadRun = runLoad({
       url: svc.mqttUrl,
@@ -137,7 +150,7 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
       signal: stop.signal,
     });
     await sleep(3_000);
-    const loaded = await measure(svc, hook, loadSeals).finally(() => stop.abort());
+    const loaded = await measure(hook, loadSeals, loadClients).finally(() => stop.abort());
     const load = await loadRun;
     metrics['under load publish→webhook p50 ms'] = percentile(loaded, 0.5);
     metrics['under load publish→webhook p90 ms'] = percentile(loaded, 0.9);
