@@ -23,6 +23,7 @@ import { pageRoutes } from './routes/page.ts';
 import { platformAppRoutes } from './routes/platformApps.ts';
 import { PLATFORM_PUSH_PREFIX, platformPushRoutes } from './routes/platformPush.ts';
 import { reportRoutes } from './routes/reports.ts';
+import { residentQrRoutes } from './routes/residentQr.ts';
 import { rosterRoutes } from './routes/rosters.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { sealRoutes } from './routes/seals.ts';
@@ -33,6 +34,7 @@ import { systemRoutes } from './routes/system.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { userRoutes } from './routes/users.ts';
 import { voiceCallbackRoutes } from './routes/voiceCallbacks.ts';
+import { wallRoutes } from './routes/wall.ts';
 import { workerRoutes } from './routes/workers.ts';
 import { RouteTable } from './routeTable.ts';
 
@@ -110,12 +112,14 @@ export function buildApi(
     reportRoutes,
     ackRoutes,
     announcementRoutes,
+    residentQrRoutes,
     brokerRoutes,
     platformAppRoutes,
     platformPushRoutes,
     smsCallbackRoutes,
     voiceCallbackRoutes,
     auditRoutes,
+    wallRoutes,
   ]) {
     routes(table, deps);
   }

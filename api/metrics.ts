@@ -42,6 +42,8 @@ export interface MetricSources {
   outbox(): Promise<Record<string, number>>;
   /** How long the oldest notification still to be sent has waited, ms; 0 when none waits. */
   outboxOldestWaitingMs(): Promise<number>;
+  /** Today's time to acknowledge (local day, as the daily report counts it); absent: left out. */
+  timeToAckToday?(): Promise<{ medianMs: number | null; maxMs: number | null }>;
   /** What /readyz answers. */
   ready(): boolean;
   telemetry(): {
@@ -234,6 +236,21 @@ export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSourc
     [],
     (g) => g.set(sources.ready() ? 1 : 0),
   );
+  const { timeToAckToday } = sources;
+  if (timeToAckToday) {
+    sampled(
+      'sealwatch_time_to_ack_today_seconds',
+      "Time to acknowledge of the alerts opened today (TZ_LOCAL's day, as the daily report counts it), by stat: median, max; absent until one was acknowledged",
+      ['stat'],
+      async (g) => {
+        const { medianMs, maxMs } = await timeToAckToday();
+        // Reset again: another scrape may have filled the gauge while this one waited for the database.
+        g.reset();
+        if (medianMs !== null) g.set({ stat: 'median' }, medianMs / 1000);
+        if (maxMs !== null) g.set({ stat: 'max' }, maxMs / 1000);
+      },
+    );
+  }
   if (sources.backup) backupMetrics(registry, sources.backup);
   if (sources.sms) smsMetrics(registry, sources.sms);
   if (sources.voice) voiceMetrics(registry, sources.voice);

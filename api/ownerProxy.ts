@@ -15,14 +15,19 @@ export interface AlertingOwner {
  */
 const OWNER_PATHS = [
   /^\/api\/alerts(?:[/?]|$)/,
+  // The wall reads the engine's unresolved alerts.
+  /^\/api\/wall(?:\?|$)/,
   // The daily reports: the run, the files (they read the engine's open alerts) and the archive.
   /^\/api\/reports(?:[/?]|$)/,
   /^\/api\/announcements(?:\?|$)/,
   // A new battery re-arms the low-battery alert: the engine's memory of it is the owner's.
   /^\/api\/sensors\/[^/?]+\/battery(?:\?|$)/,
   /^\/api\/households\/[^/?]+\/announce-link(?:\?|$)/,
+  // The QR code's page announces through the owner's engine (and its throttle lives there).
+  /^\/api\/households\/[^/?]+\/qr(?:\?|$)/,
   /^\/ack\//,
   /^\/announce\//,
+  /^\/qr\//,
   // The clouds' SMS receipts and replies: the owner holds the reply codes.
   /^\/api\/sms\//,
   // The voice clouds' call reports: a key press acknowledges through the owner's engine.

@@ -2,16 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { AlertStore } from '../alerting/alertStore.ts';
 import type { SmsLedger } from '../alerting/notifiers/sms/smsLedger.ts';
+import type { ResidentQrStore } from '../alerting/residentQrStore.ts';
 import type { Logger } from '../core/logger.ts';
 import type { DoorHistoryStore, IngestStore } from '../ingest/ingestStore.ts';
 import type { RegistryStore } from '../registry/registryStore.ts';
 import { openPool, type Pool } from '../storage/postgres/openPool.ts';
 import { PostgresAlertStore } from '../storage/postgres/postgresAlertStore.ts';
 import { PostgresStore } from '../storage/postgres/postgresStore.ts';
+import { PostgresResidentQrStore } from '../storage/postgres/residentQrStore.ts';
 import { type FeedPosition, feedHorizon } from '../storage/postgres/sealFeed.ts';
 import { PostgresSmsLedger } from '../storage/postgres/smsLedger.ts';
 import { SqliteAlertStore } from '../storage/sqlite/alertStore.ts';
 import { type Db, openDatabase } from '../storage/sqlite/openDatabase.ts';
+import { SqliteResidentQrStore } from '../storage/sqlite/residentQrStore.ts';
 import { SqliteSmsLedger } from '../storage/sqlite/smsLedger.ts';
 import { SqliteStore } from '../storage/sqlite/sqliteStore.ts';
 import { newInstanceName } from './multiInstance.ts';
@@ -27,6 +30,8 @@ export interface Stores {
   alertStore: AlertStore;
   /** The SMS channel's message ids and receipts. */
   smsLedger: SmsLedger;
+  /** The households' QR codes to announce openings. */
+  residentQr: ResidentQrStore;
   close(): Promise<void>;
 }
 
@@ -39,6 +44,7 @@ export function openLocalDatabase(dataDir: string, logger: Logger): Stores & { d
     store,
     alertStore: new SqliteAlertStore(db),
     smsLedger: new SqliteSmsLedger(db),
+    residentQr: new SqliteResidentQrStore(db),
     close: () => store.close(),
   };
 }
@@ -73,6 +79,7 @@ export async function openSharedDatabase(url: string, logger: Logger): Promise<S
     store,
     alertStore: new PostgresAlertStore(pool),
     smsLedger: new PostgresSmsLedger(pool),
+    residentQr: new PostgresResidentQrStore(pool),
     async ackKey() {
       // The first instance's key wins; a link signed on one instance verifies on any.
       await pool.query(

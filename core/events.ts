@@ -60,6 +60,20 @@ export interface ServiceEvents {
   'auth.refused': { reason: string; username: string | null };
   /** An alert was opened, notified, escalated, acknowledged, resolved or updated. */
   'alert.changed': { alert: AlertSnapshot; change: string };
+  /** An opening was announced (staff, the one-time link or the household's QR code): the live page shows it. */
+  'announcement.made': AnnouncementSnapshot;
+}
+
+/** An announced opening as the live page shows it (times in epoch ms). */
+export interface AnnouncementSnapshot {
+  id: string;
+  householdId: string;
+  gridId: string;
+  start: number;
+  end: number;
+  reason: string;
+  /** Who announced: a person or token, `household-link:<staff>` or `resident-qr:<staff who made the code>`. */
+  by: string;
 }
 
 /** What the page and the SSE stream need of an alert; alerting owns the full record. */

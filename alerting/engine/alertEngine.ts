@@ -190,7 +190,16 @@ export class AlertEngine {
 
   /** How long an announced opening of this household lasts: the announce span in force at its node. */
   announceMinutesOf(householdId: string): number {
-    return this.c.policies.at(this.o.registry.household(householdId)?.gridId ?? '').announceMinutes;
+    return this.policyOfHousehold(householdId).announceMinutes;
+  }
+
+  /** How many openings a day this household may have before they are an alert: its node's policy. */
+  opensPerDayOf(householdId: string): number {
+    return this.policyOfHousehold(householdId).maxOpensPerDay;
+  }
+
+  private policyOfHousehold(householdId: string) {
+    return this.c.policies.at(this.o.registry.household(householdId)?.gridId ?? '');
   }
 
   // ---------------------------------------------------------------- queries
@@ -211,6 +220,11 @@ export class AlertEngine {
     limit: number,
   ): Promise<StoredAlert[]> {
     return this.queries.alertsPage(query, accept, offset, limit);
+  }
+
+  /** Alerts opened in [from, to), the resolved ones too, newest first. */
+  openedBetween(from: number, to: number): Promise<StoredAlert[]> {
+    return this.queries.openedBetween(from, to);
   }
 
   detail(id: string): ReturnType<AlertQueries['detail']> {

@@ -1,28 +1,25 @@
 import { hashToken, newSecret } from '../../registry/secrets.ts';
 import { ACK_PAGE_HEADERS } from '../ackPage.ts';
 import type { AnnounceLinks, StoredAnnouncement } from '../alertStore.ts';
+import { ANNOUNCE_REASONS, isAnnounceReason, REASON_LABELS } from '../announceReasons.ts';
 import { escapeHtml } from '../html.ts';
 import { formatLocalTime } from '../localTime.ts';
 import type { Locale } from '../notificationTexts.ts';
 import type { Page } from './ackFlow.ts';
 import type { AlertEngine } from './alertEngine.ts';
+import { householdPage } from './householdPage.ts';
 
 export const ANNOUNCE_PAGE_HEADERS = ACK_PAGE_HEADERS;
 const LINK_TTL_MS = 7 * 24 * 60 * 60_000;
-export const ANNOUNCE_REASONS = ['nucleicTest', 'delivery', 'medical', 'garbage', 'other'] as const;
+const PAGE_CSS =
+  "body{margin:0;padding:20px;font-family:-apple-system,'PingFang SC','Microsoft YaHei',sans-serif;font-size:20px;line-height:1.5;max-width:40em}" +
+  'button{display:block;width:100%;min-height:72px;font-size:26px;font-weight:bold;color:#fff;background:#1565c0;border:0;border-radius:10px;margin-top:16px}';
 
 const T = {
   'zh-CN': {
     heading: '报备开门',
     hint: '开门前请报备：{minutes} 分钟内开门不会告警（仍计入每日开门次数）。此链接只能使用一次。',
     reason: '原因',
-    reasons: {
-      nucleicTest: '上门核酸',
-      delivery: '送餐/取物',
-      medical: '就医',
-      garbage: '倒垃圾',
-      other: '其他',
-    },
     button: '报备开门',
     done: '已报备：{from} 至 {to} 开门不会告警。',
     errors: {
@@ -36,13 +33,6 @@ const T = {
     heading: 'Announce an opening',
     hint: 'Announce before you open: for {minutes} minutes an opening raises no alert (it still counts toward the daily limit). This link works once.',
     reason: 'Reason',
-    reasons: {
-      nucleicTest: 'test at the door',
-      delivery: 'delivery',
-      medical: 'medical',
-      garbage: 'rubbish',
-      other: 'other',
-    },
     button: 'Announce',
     done: 'Announced: opening from {from} to {to} raises no alert.',
     errors: {
@@ -92,7 +82,7 @@ export class AnnounceFlow {
     const t = T[this.opts.locale];
     const options = ANNOUNCE_REASONS.map(
       (r, i) =>
-        `<label style="display:block;margin:8px 0"><input type="radio" name="reason" value="${r}"${i === 0 ? ' checked' : ''}> ${escapeHtml(t.reasons[r])}</label>`,
+        `<label style="display:block;margin:8px 0"><input type="radio" name="reason" value="${r}"${i === 0 ? ' checked' : ''}> ${escapeHtml(REASON_LABELS[this.opts.locale][r])}</label>`,
     ).join('');
     return this.page(
       200,
@@ -111,14 +101,12 @@ export class AnnounceFlow {
     const use = await this.store.useAnnounceLink(hashToken(token), now);
     if (!use.ok) return { page: this.error(use.reason) };
     const t = T[this.opts.locale];
-    const key = (ANNOUNCE_REASONS as readonly string[]).includes(reason ?? '')
-      ? (reason as (typeof ANNOUNCE_REASONS)[number])
-      : 'other';
+    const key = isAnnounceReason(reason) ? reason : 'other';
     const announcement = await this.engine.announce({
       householdId: use.householdId,
       start: now,
       end: now + this.opts.minutesOf(use.householdId) * 60_000,
-      reason: t.reasons[key],
+      reason: REASON_LABELS[this.opts.locale][key],
       by: `household-link:${use.createdBy}`,
     });
     const text = t.done
@@ -144,15 +132,6 @@ export class AnnounceFlow {
   }
 
   private page(status: number, title: string, body: string): Page {
-    return {
-      status,
-      html:
-        `<!DOCTYPE html><html lang="${this.opts.locale}"><head><meta charset="utf-8">` +
-        '<meta name="viewport" content="width=device-width,initial-scale=1">' +
-        `<title>${escapeHtml(title)} · SealWatch</title><style>` +
-        "body{margin:0;padding:20px;font-family:-apple-system,'PingFang SC','Microsoft YaHei',sans-serif;font-size:20px;line-height:1.5;max-width:40em}" +
-        'button{display:block;width:100%;min-height:72px;font-size:26px;font-weight:bold;color:#fff;background:#1565c0;border:0;border-radius:10px;margin-top:16px}' +
-        `</style></head><body>${body}</body></html>`,
-    };
+    return householdPage(status, { locale: this.opts.locale, title, body, css: PAGE_CSS });
   }
 }

@@ -24,7 +24,7 @@ export class Announcements {
   private readonly byHousehold = new Map<string, StoredAnnouncement[]>();
 
   constructor(
-    private readonly o: Pick<AlertEngineOptions, 'store' | 'clock' | 'logger'>,
+    private readonly o: Pick<AlertEngineOptions, 'store' | 'clock' | 'logger' | 'bus' | 'registry'>,
     private readonly queue: DecisionQueue,
   ) {}
 
@@ -49,6 +49,11 @@ export class Announcements {
           { announcementId: a.id, householdId: a.householdId, start: a.start, end: a.end, by: a.by },
           'opening announced',
         );
+        const gridId = this.o.registry.household(a.householdId)?.gridId;
+        if (gridId !== undefined) {
+          const { id, householdId, start, end, reason, by } = a;
+          this.o.bus.emit('announcement.made', { id, householdId, gridId, start, end, reason, by });
+        }
         return a;
       }),
     );

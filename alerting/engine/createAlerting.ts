@@ -19,12 +19,15 @@ import type { Notifier } from '../notifiers/types.ts';
 import { createVoiceChannel } from '../notifiers/voice/createVoiceChannel.ts';
 import type { VoiceChannel } from '../notifiers/voice/voiceChannel.ts';
 import { createWebhookNotifier } from '../notifiers/webhook.ts';
+import type { ResidentQrStore } from '../residentQrStore.ts';
 import { AckFlow } from './ackFlow.ts';
 import { AlertEngine, type AlertEngineOptions } from './alertEngine.ts';
 import { AnnounceFlow } from './announceFlow.ts';
 import { DailyReportArchive } from './dailyReportArchive.ts';
 import { DailyReportJob } from './dailyReportJob.ts';
 import type { AlertingRegistry, AlertTelemetry, SealStates } from './ports.ts';
+import { ResidentQrFlow } from './qrFlow.ts';
+import { QrPages } from './qrPage.ts';
 import { SmsReplyFlow } from './smsReplyFlow.ts';
 
 export interface AlertingSettings {
@@ -54,6 +57,9 @@ export interface Alerting {
   engine: AlertEngine;
   ack: AckFlow;
   announce: AnnounceFlow;
+  /** The households' reusable QR codes and their pages. */
+  qr: ResidentQrFlow;
+  qrPages: QrPages;
   report: DailyReportJob;
   /** Daily reports by local day: on demand, archived by the schedule, summaries to the robots. */
   reports: DailyReportArchive;
@@ -83,6 +89,7 @@ export function createAlerting(deps: {
   connectBacklog?: AlertEngineOptions['connectBacklog'];
   /** Where the SMS channel keeps its message ids and receipts; needed with SMS_URL. */
   smsLedger?: SmsLedger;
+  residentQr: ResidentQrStore;
 }): Alerting {
   const { settings: s, clock } = deps;
   const logger = deps.logger.child({ component: 'alerting' });
@@ -169,6 +176,13 @@ export function createAlerting(deps: {
       minutesOf: (householdId) => engine.announceMinutesOf(householdId),
       now,
     }),
+    qr: new ResidentQrFlow(engine, deps.residentQr, deps.registry, {
+      publicUrl: s.publicUrl,
+      locale: s.locale,
+      tz: s.tz,
+      now,
+    }),
+    qrPages: new QrPages({ locale: s.locale, tz: s.tz }),
     report,
     reports,
     sms,

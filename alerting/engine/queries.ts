@@ -51,6 +51,11 @@ export class AlertQueries {
     return page;
   }
 
+  /** Alerts opened in [from, to), the resolved ones too (time to acknowledge today), newest first. */
+  openedBetween(from: number, to: number): Promise<StoredAlert[]> {
+    return this.c.o.store.list({ openedFrom: from, openedTo: to });
+  }
+
   async detail(id: string) {
     const a = await this.getAlert(id);
     const [changes, deliveries] = await Promise.all([

@@ -3,7 +3,7 @@ import type { Clock } from '../../core/clock.ts';
 /** One server-sent event, serialised once and shared by every client that may see it. */
 export interface LiveEvent {
   id: number;
-  type: 'seal' | 'alert' | 'reset';
+  type: 'seal' | 'alert' | 'announcement' | 'reset';
   /** The grid node the event belongs to; clients see it when this is in their subtree. */
   gridId: string | null;
   data: string;

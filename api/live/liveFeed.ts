@@ -19,7 +19,7 @@ function visibleChange({ before, after }: SealCommitted, lowBelow: number): bool
   );
 }
 
-/** Feeds the live stream from the bus: seal changes and alert changes. */
+/** Feeds the live stream from the bus: seal changes, alert changes and announced openings. */
 export function connectLiveFeed(
   bus: EventBus<ServiceEvents>,
   stream: EventStream,
@@ -32,4 +32,11 @@ export function connectLiveFeed(
     stream.publish('seal', c.gridId, sealView(registry, sensor, c.after, clock.now()));
   });
   bus.on('alert.changed', ({ alert, change }) => stream.publish('alert', alert.gridId, { change, alert }));
+  bus.on('announcement.made', (a) =>
+    stream.publish('announcement', a.gridId, {
+      ...a,
+      start: new Date(a.start).toISOString(),
+      end: new Date(a.end).toISOString(),
+    }),
+  );
 }

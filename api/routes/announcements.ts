@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { ANNOUNCE_PAGE_HEADERS } from '../../alerting/engine/announceFlow.ts';
-import { invalid, notFound } from '../../core/errors.ts';
+import { invalid } from '../../core/errors.ts';
 import { idSchema, plainText, SCHEDULE_END, scheduleTime } from '../../registry/schemas.ts';
 import type { ApiDeps } from '../deps.ts';
-import { requireScope } from '../principal.ts';
+import { householdInScope } from '../householdScope.ts';
 import type { RouteTable } from '../routeTable.ts';
 import { announceLinkAnswer, announcementAnswer } from '../schemas/alertAnswers.ts';
 import { noBody, pathParams } from '../schemas/common.ts';
@@ -39,12 +39,6 @@ const token = pathParams('token');
  * daily limit). Staff announce through the API; a household through a one-time link.
  */
 export function announcementRoutes(table: RouteTable, { registry, alerting, clock }: ApiDeps): void {
-  const householdGrid = (id: string) => {
-    const h = registry.household(id);
-    if (!h) throw notFound('household', id);
-    return h.gridId;
-  };
-
   table.add({
     method: 'POST',
     url: '/api/announcements',
@@ -56,10 +50,7 @@ export function announcementRoutes(table: RouteTable, { registry, alerting, cloc
     status: 201,
     answer: announcementAnswer,
     handler: async ({ body, principal }) => {
-      requireScope(registry.tree, principal, householdGrid(body.householdId), {
-        what: 'household',
-        id: body.householdId,
-      });
+      householdInScope(registry, principal, body.householdId);
       const start = body.start ?? clock.now();
       const end = start + (body.minutes ?? alerting.announceMinutesOf(body.householdId)) * 60_000;
       // A start late on 2099-12-31 would end in 2100: past what a schedule may hold.
@@ -95,7 +86,7 @@ export function announcementRoutes(table: RouteTable, { registry, alerting, cloc
     status: 201,
     answer: announceLinkAnswer,
     handler: async ({ params, principal }) => {
-      requireScope(registry.tree, principal, householdGrid(params.id), { what: 'household', id: params.id });
+      householdInScope(registry, principal, params.id);
       const link = await alerting.announce.createLink(params.id, principal.name);
       return { url: link.url, expiresAt: isoAt(link.expiresAt) };
     },

@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { atTime } from '../../core/clock.ts';
 import { notFound } from '../../core/errors.ts';
 import type { ApiDeps } from '../deps.ts';
-import { countByNode } from '../live/nodeCounts.ts';
-import { OverviewCounts } from '../live/overviewCounts.ts';
+import { sharedNodeCounts } from '../live/sharedNodeCounts.ts';
 import { SseConnection } from '../live/sseConnection.ts';
 import { inScope, requireScope } from '../principal.ts';
 import type { RouteTable } from '../routeTable.ts';
@@ -12,18 +11,10 @@ import { overviewAnswer } from '../schemas/liveAnswers.ts';
 const ALL_ROLES = ['admin', 'monitor', 'worker', 'technician'] as const;
 const KEEPALIVE_MS = 15_000;
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
-const OVERVIEW_MAX_AGE_MS = 5_000;
-const OVERVIEW_MIN_GAP_MS = 250;
 
 export function liveRoutes(table: RouteTable, deps: ApiDeps): void {
   const { registry, clock } = deps;
-  const overviewCounts = new OverviewCounts({
-    compute: () => countByNode(registry, deps.seals, clock.now(), deps.openAlerts()),
-    version: () => `${deps.events.stats().lastEventId}:${registry.revision}`,
-    now: () => clock.now(),
-    maxAgeMs: OVERVIEW_MAX_AGE_MS,
-    minGapMs: OVERVIEW_MIN_GAP_MS,
-  });
+  const overviewCounts = sharedNodeCounts(deps);
 
   table.add({
     method: 'GET',
@@ -61,7 +52,8 @@ export function liveRoutes(table: RouteTable, deps: ApiDeps): void {
     }),
     answer: {
       contentType: 'text/event-stream',
-      description: 'events `seal`, `alert` and `reset`, each with an id to resume from (Last-Event-ID)',
+      description:
+        'events `seal`, `alert`, `announcement` (an opening announced) and `reset`, each with an id to resume from (Last-Event-ID)',
     },
     handler: async ({ principal, request, reply, query }) => {
       if (query.gridId !== undefined) {

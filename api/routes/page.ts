@@ -55,6 +55,32 @@ export function pageRoutes(table: RouteTable, _deps: ApiDeps): void {
   });
   table.add({
     method: 'GET',
+    url: '/admin',
+    tag: 'page',
+    summary: "The administrator's screens: registry, policies, CSV import, users, tokens, audit log",
+    roles: [],
+    answer: {
+      contentType: 'text/html',
+      description: 'the page (a person signs in with user name and password; admins only)',
+    },
+    handler: async ({ reply }) => serve('admin.html', reply),
+  });
+  table.add({
+    method: 'GET',
+    url: '/wall',
+    tag: 'page',
+    summary:
+      "The command room's wall: township tiles, the longest-waiting alert, today's time to acknowledge",
+    roles: [],
+    answer: {
+      contentType: 'text/html',
+      description:
+        'the page (signed in as the live page is: session cookie or stored token; otherwise it sends you to sign in there)',
+    },
+    handler: async ({ reply }) => serve('wall.html', reply),
+  });
+  table.add({
+    method: 'GET',
     url: '/assets/*',
     tag: 'page',
     summary: 'Static assets of the live page',

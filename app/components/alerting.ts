@@ -47,6 +47,7 @@ export async function startAlerting(
     seals: deps.ingest.pipeline,
     store: storage.alertStore,
     smsLedger: storage.smsLedger,
+    residentQr: storage.residentQr,
     bus: deps.bus,
     telemetry: deps.telemetry.sink,
     clock: deps.clock,

@@ -3,6 +3,8 @@
  * token. It listens before the ingress starts, and answers not ready (/readyz) until the whole service is up.
  */
 import type { FastifyInstance } from 'fastify';
+import { timeToAck } from '../../alerting/dailyReport.ts';
+import { localDayStart } from '../../alerting/localTime.ts';
 import { COMMISSIONING_MS } from '../../alerting/rules/commissioning.ts';
 import { buildApi } from '../../api/app.ts';
 import { EventStream } from '../../api/live/eventStream.ts';
@@ -78,6 +80,11 @@ export async function startApi(
     outboxOldestWaitingMs: async () => {
       const at = await alertStore.oldestWaitingOutboxAt();
       return at === null ? 0 : Math.max(0, clock.now() - at);
+    },
+    timeToAckToday: async () => {
+      const now = clock.now();
+      const since = localDayStart(now, alerting.reports.tz);
+      return timeToAck(await alerting.engine.openedBetween(since, now + 1));
     },
     ready: isReady,
     sms: () => {

@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import type { AlertStore } from '../../alerting/alertStore.ts';
 import type { SmsLedger } from '../../alerting/notifiers/sms/smsLedger.ts';
+import type { ResidentQrStore } from '../../alerting/residentQrStore.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { EventBus } from '../../core/eventBus.ts';
 import type { ServiceEvents } from '../../core/events.ts';
@@ -25,6 +26,7 @@ export interface StorageComponent extends Component {
   readonly store: Store;
   readonly alertStore: AlertStore;
   readonly smsLedger: SmsLedger;
+  readonly residentQr: ResidentQrStore;
   readonly registry: Registry;
   /** The PostgreSQL database the instances share; null on the embedded SQLite file. */
   readonly shared: SharedDatabase | null;
@@ -62,6 +64,7 @@ export async function startStorage(
     store: stores.store,
     alertStore: stores.alertStore,
     smsLedger: stores.smsLedger,
+    residentQr: stores.residentQr,
     registry,
     shared,
     localDb: local?.db ?? null,

@@ -492,6 +492,21 @@ const ALERTING: Table[] = [
     primaryKey: ['token_hash'],
   },
   {
+    // A household's reusable QR code to announce openings (alerting/engine/qrFlow.ts): only the
+    // hash of the URL's secret is kept. A new code revokes the one in force (revoked_at), so the
+    // old URL can say it was replaced; removing the household removes its codes.
+    name: 'resident_qr_codes',
+    columns: [
+      text('token_hash'),
+      text('household_id', { references: references('households', { onDelete: 'cascade' }) }),
+      text('created_by'),
+      createdAt,
+      integer('revoked_at', { nullable: true }),
+    ],
+    primaryKey: ['token_hash'],
+    indexes: [{ name: 'resident_qr_codes_household', table: 'resident_qr_codes', columns: ['household_id'] }],
+  },
+  {
     // The SMS gateway's id of each part of an SMS delivery: a delivery receipt names it.
     name: 'sms_messages',
     columns: [

@@ -253,6 +253,29 @@ export const STEPS: readonly Step[] = [
       createIndex({ name: 'daily_reports_day', table: 'daily_reports', columns: [desc('day'), 'grid_id'] }),
     ],
   },
+  {
+    version: 110,
+    name: "A household's reusable QR code to announce openings (issue 18.6)",
+    ops: [
+      createTable({
+        name: 'resident_qr_codes',
+        columns: [
+          text('token_hash'),
+          text('household_id', { references: references('households', { onDelete: 'cascade' }) }),
+          text('created_by'),
+          integer('created_at'),
+          integer('revoked_at', { nullable: true }),
+        ],
+        primaryKey: ['token_hash'],
+        indexes: [],
+      }),
+      createIndex({
+        name: 'resident_qr_codes_household',
+        table: 'resident_qr_codes',
+        columns: ['household_id'],
+      }),
+    ],
+  },
 ];
 
 /** The version a database made from the definition is at. */

@@ -26,9 +26,12 @@ export async function seriousAccessibilityProblems(page: Page): Promise<Accessib
   // evaluate(string) runs in the page's main world like a devtools console line, outside the CSP.
   await page.evaluate(AXE_SOURCE);
   const violations = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<unknown> } })
-      .axe;
-    const result = (await axe.run(document, {
+    // This callback runs in the page; the project's TypeScript has no DOM types, hence the cast.
+    const inPage = globalThis as unknown as {
+      axe: { run: (context: unknown, options: unknown) => Promise<unknown> };
+      document: unknown;
+    };
+    const result = (await inPage.axe.run(inPage.document, {
       runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
     })) as {
       violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[];

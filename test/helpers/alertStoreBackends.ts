@@ -1,5 +1,5 @@
 /**
- * The alert store on both backends for contract tests: SQLite files in a temporary directory and
+ * The alert store (or any store: databaseBackends) on both backends for contract tests: SQLite files in a temporary directory and
  * databases on one real PostgreSQL server (test/helpers/postgres.ts). A fresh database per `open()`.
  * Call at the top level of a test file: it registers the file's beforeAll/afterAll.
  */
@@ -12,10 +12,24 @@ import type { AlertStore } from '../../alerting/alertStore.ts';
 import { openPool, type Pool } from '../../storage/postgres/openPool.ts';
 import { PostgresAlertStore } from '../../storage/postgres/postgresAlertStore.ts';
 import { SqliteAlertStore } from '../../storage/sqlite/alertStore.ts';
-import { openDatabase } from '../../storage/sqlite/openDatabase.ts';
+import { type Db, openDatabase } from '../../storage/sqlite/openDatabase.ts';
 import { type PostgresServer, startPostgres } from './postgres.ts';
 
 export function alertStoreBackends(prefix: string): Array<{ name: string; open(): Promise<AlertStore> }> {
+  return databaseBackends<AlertStore>(prefix, {
+    sqlite: (db) => new SqliteAlertStore(db),
+    postgres: (pool) => new PostgresAlertStore(pool),
+  });
+}
+
+/**
+ * Any store (or set of stores) made on a fresh database of each kind: `sqlite` gets the file's
+ * connection, `postgres` a pool on a new database of the shared server.
+ */
+export function databaseBackends<T>(
+  prefix: string,
+  make: { sqlite(db: Db): T; postgres(pool: Pool): T },
+): Array<{ name: string; open(): Promise<T> }> {
   const logger = pino({ level: 'silent' });
   let server: PostgresServer | null = null;
   let databases = 0;
@@ -32,7 +46,7 @@ export function alertStoreBackends(prefix: string): Array<{ name: string; open()
   return [
     {
       name: 'SQLite',
-      open: async () => new SqliteAlertStore(openDatabase(join(dir, `${++databases}.db`), logger)),
+      open: async () => make.sqlite(openDatabase(join(dir, `${++databases}.db`), logger)),
     },
     {
       name: 'PostgreSQL',
@@ -40,7 +54,7 @@ export function alertStoreBackends(prefix: string): Array<{ name: string; open()
         const url = await (server as PostgresServer).createDatabase(`${prefix}_${++databases}`);
         const pool = await openPool(url, logger, { max: 2 });
         pools.push(pool);
-        return new PostgresAlertStore(pool);
+        return make.postgres(pool);
       },
     },
   ];

@@ -453,7 +453,18 @@ const ROUTES: Record<string, RouteCase> = {
     inScope: () => ({ path: '/api/households/house-a/announce-link', body: {} }),
     outOfScope: () => ({ path: '/api/households/house-b/announce-link', body: {} }),
   },
+  'POST /api/households/:id/qr': {
+    roles: ['admin', 'monitor', 'worker'],
+    inScope: () => ({ path: '/api/households/house-a/qr', body: {} }),
+    outOfScope: () => ({ path: '/api/households/house-b/qr', body: {} }),
+  },
   'GET /api/overview': { roles: ALL, inScope: () => ({ path: '/api/overview' }), listMustNotMention: '"B"' },
+  'GET /api/wall': {
+    roles: ALL,
+    inScope: () => ({ path: '/api/wall' }),
+    outOfScope: () => ({ path: '/api/wall?gridId=B' }),
+    listMustNotMention: '乙镇',
+  },
   'GET /api/events': {
     roles: ALL,
     inScope: () => ({ path: '/api/events?gridId=A' }),

@@ -17,19 +17,21 @@ const CSRF_HEADER = 'x-csrf-token';
  * that changes something. A pasted token (machines, the wall screen of old) goes as a bearer header.
  */
 export function createApi(getToken, getCsrfToken = () => null) {
-  async function request(method, path, body) {
+  /** `contentType` other than JSON sends `body` as it is (a CSV file); `total` also answers x-total-count. */
+  async function request(method, path, body, { contentType = 'application/json', total = false } = {}) {
     const headers = { accept: 'application/json' };
     const token = getToken();
     if (token) headers.authorization = `Bearer ${token}`;
     const csrf = getCsrfToken();
     if (!token && csrf && method !== 'GET') headers[CSRF_HEADER] = csrf;
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (body !== undefined) headers['content-type'] = contentType;
+    const sent = body === undefined || contentType !== 'application/json' ? body : JSON.stringify(body);
     let res;
     try {
       res = await fetch(path, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: sent,
         cache: 'no-store',
         // The page's own policy is no-referrer, under which a browser sends `Origin: null` even to
         // its own server; the server's CSRF check needs the real origin (same-origin sends it, and
@@ -54,9 +56,11 @@ export function createApi(getToken, getCsrfToken = () => null) {
         json?.error?.message ?? res.statusText,
       );
       error.retryAfter = Number(res.headers.get('retry-after')) || null;
+      // Which fields or rows were refused ({path, message} or a CSV's {line, column, message}).
+      error.details = json?.error?.details ?? null;
       throw error;
     }
-    return json;
+    return total ? { items: json, total: Number(res.headers.get('x-total-count')) } : json;
   }
 
   const id = (value) => encodeURIComponent(value);
@@ -65,10 +69,13 @@ export function createApi(getToken, getCsrfToken = () => null) {
     Array.isArray(answer) ? answer : Array.isArray(answer?.items) ? answer.items : [];
 
   return {
+    /** Any call of the API, for pages that drive many routes from one description (the admin's). */
+    call: request,
     me: () => request('GET', '/api/me'),
     signIn: (username, password) => request('POST', '/api/session', { username, password }),
     signOut: () => request('DELETE', '/api/session'),
     overview: () => request('GET', '/api/overview'),
+    wall: (gridId) => request('GET', gridId ? `/api/wall?gridId=${id(gridId)}` : '/api/wall'),
     seals: (gridId) => request('GET', `/api/seals?gridId=${id(gridId)}&limit=1000`),
     seal: (sensorId) => request('GET', `/api/seals/${id(sensorId)}`),
     history: (sensorId) => request('GET', `/api/seals/${id(sensorId)}/history?limit=50`),

@@ -2,6 +2,7 @@ import { ApiError, createApi } from './api.js';
 import { createBoard } from './board.js';
 import { getLang, initLang, onLangChange, setLang, t, translateStatic } from './i18n.js';
 import { showReports } from './reports.js';
+import { signInRefusal } from './signInForm.js';
 import { initTimeZone } from './time.js';
 
 const TOKEN_KEY = 'sealwatch.token';
@@ -85,10 +86,22 @@ function showBoard(overview) {
   showReports(() => token);
 }
 
+/**
+ * `?next=/wall`: a page of this site that sent the person here to sign in (the wall) gets them back.
+ * Only a path of this site is followed; a tick later, so a pasted token is stored first.
+ */
+function returnToNext() {
+  const next = new URLSearchParams(location.search).get('next');
+  if (!next || !/^\/[A-Za-z0-9_-]+(?:\?[^#]*)?$/.test(next)) return false;
+  setTimeout(() => location.replace(next), 0);
+  return true;
+}
+
 /** Checks the token with GET /api/overview; answers the problem to show, or null. */
 async function trySignIn() {
   try {
     const overview = await api.overview();
+    if (returnToNext()) return null;
     showBoard(overview);
     return null;
   } catch (err) {
@@ -111,15 +124,6 @@ function showProblem(problem, where = 'signin-error') {
   }
 }
 
-/** What a refused sign-in tells the person; the same for an unknown name and a wrong password. */
-function loginProblem(err) {
-  const status = err instanceof ApiError ? err.status : 0;
-  if (status === 401) return { key: /disabled/.test(err.message) ? 'login.disabled' : 'login.wrong', status };
-  if (status === 429) return { key: 'login.throttled', status, seconds: err.retryAfter ?? 60 };
-  if (status === 0) return { key: 'signin.unreachable', status };
-  return { key: 'signin.failed', status };
-}
-
 $('login-form').addEventListener('submit', (event) => {
   event.preventDefault();
   void (async () => {
@@ -139,7 +143,7 @@ $('login-form').addEventListener('submit', (event) => {
       csrfToken = me.csrfToken;
     } catch (err) {
       submit.disabled = false;
-      showProblem(loginProblem(err), 'login-error');
+      showProblem(signInRefusal(err), 'login-error');
       $('login-password').select();
       return;
     }
@@ -237,7 +241,7 @@ async function resumeSession() {
     csrfToken = me.csrfToken;
   } catch (err) {
     const status = err instanceof ApiError ? err.status : 0;
-    return showSignIn(status === 401 ? null : loginProblem(err));
+    return showSignIn(status === 401 ? null : signInRefusal(err));
   }
   const problem = await trySignIn();
   if (problem) showSignIn(problem);

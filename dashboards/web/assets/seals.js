@@ -56,12 +56,14 @@ function sealRow(seal, onHistory, changed, now) {
         {
           type: 'button',
           class: 'link-btn',
-          'aria-label': t('seals.showHistory', { address }),
           dataset: { focusKey: `seal:${seal.sensorId}` },
           onclick: () => onHistory(seal),
         },
         el('span', { class: 'seal-address', text: address }),
         el('span', { class: 'seal-id', text: seal.sensorId }),
+        // What the button does, for screen readers, after the text it shows (an aria-label that
+        // replaced the visible text broke voice control: WCAG 2.5.3 label in name).
+        el('span', { class: 'visually-hidden', text: t('seals.historyHint') }),
       ),
       tags,
     ),

@@ -52,7 +52,11 @@ describe('forwarding alerting calls to the owner', () => {
       '/api/households/h-1/announce-link',
       '/ack/abc.def',
       '/announce/tok',
+      '/api/households/h-1/qr',
+      '/qr/tok',
       '/api/sensors/s-1/battery',
+      '/api/wall',
+      '/api/wall?gridId=shicun',
     ]) {
       expect(isOwnerPath(path), path).toBe(true);
     }
@@ -64,6 +68,10 @@ describe('forwarding alerting calls to the owner', () => {
       '/',
       '/api/sensors/s-1/replace',
       '/api/sensors/s-1/batteryx',
+      '/wall',
+      '/api/wallx',
+      '/api/households/h-1/qrx',
+      '/qrx/tok',
     ]) {
       expect(isOwnerPath(path), path).toBe(false);
     }
