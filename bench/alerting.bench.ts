@@ -2,7 +2,8 @@
  * Alerting end to end: time from the PUBLISH of a breach (`open` at QoS 1) to the worker's webhook
  * request arriving at a real HTTP receiver, through broker, ingest commit, bus, rules, the alert
  * transaction, the outbox and the webhook notifier. Measured idle, then while ~5,000 heartbeats/s
- * from simulator/load/runLoad.ts go through the same service.
+ * from simulator/load/runLoad.ts go through the same service. The full run measures 500 breaches under
+ * load (issue 20.5: p99 ≤ 10 ms over at least 500, so that p99 is not the maximum of a few dozen).
  */
 import { performance } from 'node:perf_hooks';
 import type { MqttClient } from 'mqtt';
@@ -13,6 +14,8 @@ import { startWebhookReceiver, type WebhookReceiver } from '../test/helpers/webh
 import type { BenchContext, BenchResult } from './lib/types.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Between one breach's webhook and the next breach: one at a time, each on a settled service. */
+const BREACH_GAP_MS = 20;
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
@@ -50,13 +53,31 @@ async function breachSeals(svc: RunningService, hook: WebhookReceiver, prefix: s
   return seals;
 }
 
-async function measure(
+/** Connects every breach seal first (a few at a time), so that no connection is made while measuring. */
+async function connectAll(
   svc: RunningService,
+  seals: Array<{ id: string; secret: string; path: string }>,
+): Promise<MqttClient[]> {
+  const clients: MqttClient[] = new Array(seals.length);
+  let next = 0;
+  const connectSome = async () => {
+    for (let i = next++; i < seals.length; i = next++)
+      clients[i] = await connectSensor(svc.mqttUrl, seals[i]!.id, seals[i]!.secret);
+  };
+  try {
+    await Promise.all(Array.from({ length: 8 }, connectSome));
+  } catch (err) {
+    await Promise.all(clients.map((c) => c?.endAsync()));
+    throw err;
+  }
+  return clients;
+}
+
+async function measure(
   hook: WebhookReceiver,
   seals: Array<{ id: string; secret: string; path: string }>,
+  clients: MqttClient[],
 ): Promise<number[]> {
-  const clients: MqttClient[] = [];
-  for (const s of seals) clients.push(await connectSensor(svc.mqttUrl, s.id, s.secret));
   const latencies: number[] = [];
   try {
     for (let i = 0; i < seals.length; i++) {
@@ -72,29 +93,31 @@ async function measure(
       const t0 = performance.now();
       clients[i]!.publish(`seal/${s.id}/event`, eventPayload('open', 1), { qos: 1 });
       latencies.push((await arrived) - t0);
-      await sleep(100);
+      await sleep(BREACH_GAP_MS);
     }
   } finally {
     hook.onRequest = null;
-    await Promise.all(clients.map((c) => c.endAsync()));
+    await Promise.all(clients.map((c) => c?.endAsync()));
   }
   return latencies.sort((a, b) => a - b);
 }
 
 export default async function run(ctx: BenchContext): Promise<BenchResult> {
-  const breaches = ctx.quick ? 15 : 40;
+  const idleBreaches = ctx.quick ? 15 : 100;
+  const breaches = ctx.quick ? 50 : 500;
   const loadConnections = ctx.quick ? 20 : 50;
   const rate = 5_000;
   const hook = await startWebhookReceiver();
   const svc = await startService({ env: { ESCALATE_AFTER: '1h' } });
   const metrics: BenchResult['metrics'] = {
-    breaches,
+    'idle breaches': idleBreaches,
+    'breaches under load': breaches,
     'load rate target msg/s': rate,
     'load connections': loadConnections,
   };
   try {
     await post(svc, '/api/grid', { id: 'bench', name: 'bench', parentId: null, level: 'county' });
-    const idleSeals = await breachSeals(svc, hook, 'idle', breaches);
+    const idleSeals = await breachSeals(svc, hook, 'idle', idleBreaches);
     const loadSeals = await breachSeals(svc, hook, 'load', breaches);
     const credentials = [];
     for (let i = 0; i < loadConnections; i++) {
@@ -104,9 +127,9 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
       const s = await post(svc, '/api/sensors', { id, householdId: `h-${id}` });
       credentials.push({ sensorId: id, secret: s.secret as string });
     }
-    ctx.log(`alerting bench: ${breaches} breaches idle, ${breaches} under ~${rate} heartbeats/s`);
+    ctx.log(`alerting bench: ${idleBreaches} breaches idle, ${breaches} under ~${rate} heartbeats/s`);
 
-    const idle = await measure(svc, hook, idleSeals);
+    const idle = await measure(hook, idleSeals, await connectAll(svc, idleSeals));
     metrics['idle publish→webhook p50 ms'] = percentile(idle, 0.5);
     metrics['idle publish→webhook p99 ms'] = percentile(idle, 0.99);
     metrics['idle publish→webhook max ms'] = percentile(idle, 1);
@@ -114,21 +137,23 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
       `  idle: p50 ${metrics['idle publish→webhook p50 ms']} ms, p99 ${metrics['idle publish→webhook p99 ms']} ms`,
     );
 
+    const loadClients = await connectAll(svc, loadSeals);
     const stop = new AbortController();
     const loadRun = runLoad({
       url: svc.mqttUrl,
       connections: loadConnections,
       qos: 1,
       rate,
-      durationMs: 60_000,
+      durationMs: 600_000,
       inflight: 64,
       credentials,
       signal: stop.signal,
     });
     await sleep(3_000);
-    const loaded = await measure(svc, hook, loadSeals).finally(() => stop.abort());
+    const loaded = await measure(hook, loadSeals, loadClients).finally(() => stop.abort());
     const load = await loadRun;
     metrics['under load publish→webhook p50 ms'] = percentile(loaded, 0.5);
+    metrics['under load publish→webhook p90 ms'] = percentile(loaded, 0.9);
     metrics['under load publish→webhook p99 ms'] = percentile(loaded, 0.99);
     metrics['under load publish→webhook max ms'] = percentile(loaded, 1);
     metrics['load acked msg/s'] = load.ackedPerSec;
@@ -144,7 +169,7 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
     name: 'alerting',
     metrics,
     notes: [
-      'One breach at a time, 100 ms apart, each to its own worker (no per-recipient folding); webhook = generic JSON to a loopback receiver.',
+      `One breach at a time, ${BREACH_GAP_MS} ms after the previous webhook, each to its own worker (no per-recipient folding); webhook = generic JSON to a loopback receiver.`,
       'The load runs at the target rate (open loop, QoS 1) from 3 s before the first breach until the last one arrives.',
       'Service, load generator and receiver share two cores.',
     ],

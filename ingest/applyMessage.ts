@@ -18,14 +18,22 @@ export interface Applied {
  * `open` still reaches the rules.
  */
 export function applyMessage(before: SealState, m: SealMessage): Applied {
+  // Every field written out rather than spread from `before`: the spread was one of the hottest
+  // lines of the ingest profile (issue 20.1), and SealState has no optional field a literal could miss.
   const state: SealState = {
-    ...before,
+    sensorId: before.sensorId,
+    door: before.door,
+    online: m.kind === 'status' ? m.online : true,
+    battery: before.battery,
+    rssi: before.rssi,
+    tamper: before.tamper,
     // A gateway's status relayed for its sensor (ingest/gatewayAvailability.ts) is not a sign of life.
     lastSeen: m.kind === 'status' && m.gatewayId !== undefined ? before.lastSeen : m.receivedAt,
-    online: m.kind === 'status' ? m.online : true,
+    lastDoorChange: before.lastDoorChange,
+    doorObservedAt: before.doorObservedAt,
+    recentSeqs: remember(before.recentSeqs, m.seq, dedupTs(m)),
     messages: before.messages + 1,
     updatedAt: m.receivedAt,
-    recentSeqs: remember(before.recentSeqs, m.seq, dedupTs(m)),
   };
   const history = (type: DoorEventRecord['type']): Applied['doorEvents'][number] => ({
     sensorId: m.sensorId,

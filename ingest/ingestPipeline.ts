@@ -6,6 +6,7 @@ import { type DoorEventRecord, initialSealState, type SealState } from '../core/
 import { applyMessage } from './applyMessage.ts';
 import { dedupTs, isDuplicate } from './dedup.ts';
 import type { IngestStore } from './ingestStore.ts';
+import { SeriesTags } from './seriesTags.ts';
 import type { TelemetryPoint, TelemetrySink } from './telemetry/telemetrySink.ts';
 import { pointFor } from './telemetryPoints.ts';
 
@@ -50,6 +51,13 @@ const MAX_BATCH = 2000;
  */
 const GATHER_MS = 4;
 const MAX_GATHER_MS = 20;
+/**
+ * A door or tamper event (what a breach alert comes from) does not wait out the gathering gap: its
+ * group commits at the next loop turn, so the webhook leaves within a few ms even under load
+ * (issue 20.5). At most one such early commit per this many ms, so a storm of door events still
+ * commits in groups (the reconnect-storm lesson above).
+ */
+const URGENT_EVERY_MS = GATHER_MS;
 
 export interface IngestStats {
   accepted: number;
@@ -68,6 +76,7 @@ export interface IngestStats {
  */
 export class IngestPipeline {
   private readonly states = new Map<string, SealState>();
+  private readonly seriesTags = new SeriesTags();
   /** Messages accepted but not yet committed, by sensor, for duplicate detection across a group. */
   private readonly inflight = new Map<string, Pending[]>();
   private current: Batch | null = null;
@@ -76,6 +85,7 @@ export class IngestPipeline {
   /** performance.now() when the last group was handed to the store: paces commits under load. */
   private lastFlushAt = Number.NEGATIVE_INFINITY;
   private lastCommitMs = 0;
+  private lastUrgentAt = Number.NEGATIVE_INFINITY;
   private readonly stats: IngestStats = {
     accepted: 0,
     duplicates: 0,
@@ -103,6 +113,7 @@ export class IngestPipeline {
   /** A sensor taken off the registry: its live state goes (the store deleted the row). */
   forgetSensor(sensorId: string): void {
     this.states.delete(sensorId);
+    this.seriesTags.forget(sensorId);
   }
 
   /**
@@ -153,6 +164,7 @@ export class IngestPipeline {
     this.stats.accepted++;
     this.bus.emit('message.accepted', { dialect: message.dialect, sensorId: message.sensorId });
     if (batch.items.length >= MAX_BATCH) this.flush(batch);
+    else if (isUrgent(message, committed)) this.hurry(batch);
     return batch.done;
   }
 
@@ -193,6 +205,15 @@ export class IngestPipeline {
     return batch;
   }
 
+  /** Commits the group at the next loop turn instead of at the end of its gathering gap. */
+  private hurry(batch: Batch): void {
+    const now = performance.now();
+    if (now - this.lastUrgentAt < URGENT_EVERY_MS) return;
+    this.lastUrgentAt = now;
+    // flush() of a group already committed finds it empty and does nothing.
+    setImmediate(() => this.flush(batch));
+  }
+
   private flush(batch: Batch): void {
     if (this.current === batch) this.current = null;
     if (batch.items.length === 0) return;
@@ -217,15 +238,7 @@ export class IngestPipeline {
       const { state, doorEvents: events } = applyMessage(before, message);
       next.set(message.sensorId, state);
       for (const e of events) doorEvents.push({ ...e, householdId: placement.householdId });
-      points.push(
-        pointFor(message, {
-          ...placement.levels,
-          sensor: message.sensorId,
-          household: placement.householdId,
-          grid: placement.gridId,
-          model: placement.model,
-        }),
-      );
+      points.push(pointFor(message, this.seriesTags.of(message.sensorId, placement)));
       committed.push({
         message,
         before,
@@ -287,4 +300,10 @@ export class IngestPipeline {
       else this.inflight.set(item.message.sensorId, rest);
     }
   }
+}
+
+/** A door or tamper event, or a heartbeat whose door position differs from the one held (a lost event). */
+function isUrgent(message: SealMessage, held: SealState | undefined): boolean {
+  if (message.kind === 'door' || message.kind === 'tamper') return true;
+  return message.kind === 'heartbeat' && message.door !== null && message.door !== (held?.door ?? null);
 }

@@ -90,9 +90,12 @@ export function createMessageHandler(deps: {
         return drop('unknown_sensor', message.sensorId, decoder.name, 'sensor is not registered', topic);
       const clamped = clampTimestamp(message.ts, receivedAt);
       if (clamped.clamped) counters.clamped++;
-      const final: SealMessage = { ...message, ts: clamped.ts, deviceTs: message.ts };
+      // The decoder's messages are this call's own: set the times in place (a spread of the whole
+      // message was a hot line of the ingest profile, issue 20.1).
+      message.deviceTs = message.ts;
+      message.ts = clamped.ts;
       accepted.push(
-        pipeline.accept(final, {
+        pipeline.accept(message, {
           householdId: placement.household.id,
           gridId: placement.gridId,
           model: placement.model,

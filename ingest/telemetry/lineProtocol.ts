@@ -37,14 +37,7 @@ export function encodePoint(
   if (!measurement) return { ok: false, reason: 'empty measurement' };
   if (!Number.isFinite(point.time)) return { ok: false, reason: `bad time ${String(point.time)}` };
 
-  let line = escapeMeasurement(measurement);
-  // Sorted tags are what InfluxDB stores anyway; sending them sorted saves it the work.
-  for (const key of Object.keys(point.tags).sort()) {
-    const value = point.tags[key];
-    // Line protocol has no empty tag value: an absent tag is the same thing.
-    if (!key || value === undefined || value === '') continue;
-    line += `,${escapeKey(key)}=${escapeKey(value)}`;
-  }
+  const line = escapeMeasurement(measurement) + tagText(point.tags);
 
   let fields = '';
   for (const key in point.fields) {
@@ -56,6 +49,35 @@ export function encodePoint(
   if (!fields) return { ok: false, reason: 'no valid field' };
 
   return { ok: true, line: `${line} ${fields} ${timeFor(line, Math.round(point.time), fields)}` };
+}
+
+/**
+ * A frozen tags object cannot change, so its text is kept: ingest hands one frozen object per sensor
+ * to all of its points (ingest/seriesTags.ts), and sorting and escaping the same tags for every
+ * message was a visible cost (issue 20.1).
+ */
+const frozenTagText = new WeakMap<object, string>();
+
+function tagText(tags: Readonly<Record<string, string>>): string {
+  if (!Object.isFrozen(tags)) return encodeTags(tags);
+  let text = frozenTagText.get(tags);
+  if (text === undefined) {
+    text = encodeTags(tags);
+    frozenTagText.set(tags, text);
+  }
+  return text;
+}
+
+function encodeTags(tags: Readonly<Record<string, string>>): string {
+  let text = '';
+  // Sorted tags are what InfluxDB stores anyway; sending them sorted saves it the work.
+  for (const key of Object.keys(tags).sort()) {
+    const value = tags[key];
+    // Line protocol has no empty tag value: an absent tag is the same thing.
+    if (!key || value === undefined || value === '') continue;
+    text += `,${escapeKey(key)}=${escapeKey(value)}`;
+  }
+  return text;
 }
 
 /** Coerces to the field's one declared type; null for values line protocol cannot carry (NaN, ±Infinity). */

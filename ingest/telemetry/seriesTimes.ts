@@ -58,8 +58,7 @@ export class SeriesTimes {
       state = this.previous.get(series) ?? { runs: [], recent: [] };
       this.current.set(series, state);
     }
-    const again = state.recent.find((r) => r.time === time && r.fields === fields);
-    if (again) return again.at;
+    for (const r of state.recent) if (r.time === time && r.fields === fields) return r.at;
     const runs = state.runs;
     let at = time;
     for (let i = 0; i < runs.length; i += 2) {
@@ -105,17 +104,24 @@ function take(runs: number[], at: number): void {
     }
   }
   if (joined >= 0) {
-    const [start, end] = runs.splice(joined, 2) as [number, number];
+    const start = runs[joined]!;
+    const end = runs[joined + 1]!;
     // The run may now touch another one: merge them, so a later look-up steps over both at once.
     for (let i = 0; i < runs.length; i += 2) {
+      if (i === joined) continue;
       if (runs[i]! === end + 1 || runs[i + 1]! === start - 1) {
-        const merged: [number, number] = [Math.min(start, runs[i]!), Math.max(end, runs[i + 1]!)];
-        runs.splice(i, 2);
-        runs.push(...merged);
+        const merged = [Math.min(start, runs[i]!), Math.max(end, runs[i + 1]!)] as const;
+        runs.splice(Math.max(i, joined), 2);
+        runs.splice(Math.min(i, joined), 2);
+        runs.push(merged[0], merged[1]);
         return;
       }
     }
-    runs.push(start, end);
+    // Most points extend the run that moved last already: no need to move it (nor to allocate).
+    if (joined !== runs.length - 2) {
+      runs.splice(joined, 2);
+      runs.push(start, end);
+    }
     return;
   }
   if (runs.length >= RUNS_PER_SERIES * 2) runs.splice(0, 2);

@@ -87,4 +87,14 @@ describe('encodePoint', () => {
       false,
     );
   });
+
+  it('writes a frozen tags object (kept by object) as it writes the same tags unfrozen', () => {
+    const tags = { sensor: 'S 1', household: 'H,1', grid: 'g', model: '', township: 't' };
+    const frozen = Object.freeze({ ...tags });
+    const at = (time: number, t: Record<string, string>) =>
+      line({ measurement: 'heartbeat', tags: t, fields: { battery: 50 }, time });
+    expect(at(1, frozen)).toBe(at(1, tags));
+    expect(at(2, frozen)).toBe(at(2, tags));
+    expect(at(2, frozen)).toBe('heartbeat,grid=g,household=H\\,1,sensor=S\\ 1,township=t battery=50 2');
+  });
 });

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SeriesTimes } from '../../../../ingest/telemetry/seriesTimes.ts';
 
@@ -64,5 +65,30 @@ describe('SeriesTimes: one millisecond per point of a series', () => {
     clock.advance(60_000);
     distinct(times, 'door,sensor=b', 7);
     expect(distinct(times, 'door,sensor=a', 1000)).toBe(1000);
+  });
+
+  it('gives every point of a bursty series its own millisecond, never earlier than its own', () => {
+    // Times that mostly go forward with bursts on one millisecond and some stragglers: runs extend,
+    // touch and merge in every order.
+    const step = fc.oneof(
+      fc.constant(0),
+      fc.constant(0),
+      fc.integer({ min: 1, max: 3 }),
+      fc.integer({ min: -6, max: -1 }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 300 }), (steps) => {
+        const times = new SeriesTimes(fixedClock());
+        let t = 10_000;
+        const given = steps.map((d) => {
+          t += d;
+          return { own: t, at: distinct(times, 'heartbeat,sensor=p', t) };
+        });
+        expect(given.every((g) => g.at >= g.own)).toBe(true);
+        expect(new Set(given.map((g) => g.at)).size).toBe(given.length);
+        expect(times.moved).toBe(given.filter((g) => g.at !== g.own).length);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
