@@ -23,7 +23,6 @@ import { subscribeHook } from './hooks/subscribe.ts';
 import type { Identity } from './identity.ts';
 import { openListeners } from './listeners.ts';
 import { NewestConnections } from './newestConnections.ts';
-import type { PacketGuard } from './packetGuard.ts';
 import { RedeliveryMarker } from './redeliveryMarker.ts';
 import { RetainedOrder } from './retainedOrder.ts';
 import { ServiceSessions } from './serviceSessions.ts';
@@ -95,9 +94,8 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   assertAedesVersion();
   const log = opts.logger;
   const trustedPacketSize = opts.maxTrustedPacketSize ?? 256 * 1024;
-  /** Per connection: who logged in (set at CONNECT), and the packet guard in front of it. */
+  /** Per connection: who logged in (set at CONNECT). */
   const identities = new WeakMap<Client, Identity>();
-  const guards = new WeakMap<Client, PacketGuard>();
   const accounting = new ConnectionAccounting();
   const sessions = new SessionLedger();
   const redeliveries = new RedeliveryMarker();
@@ -124,7 +122,6 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     ...connectHooks({
       authenticator: opts.authenticator,
       identities,
-      guards,
       accounting,
       newestConnections,
       sessions,
@@ -178,7 +175,6 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   const accept = acceptConnections({
     aedes,
     maxPacketSize: opts.maxPacketSize,
-    guards,
     accounting,
     qosCap,
     retainedOrder,

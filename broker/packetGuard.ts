@@ -1,4 +1,4 @@
-import { Duplex } from 'node:stream';
+import type { Readable } from 'node:stream';
 
 export type GuardViolation =
   | 'packet_too_large'
@@ -24,134 +24,66 @@ const REQUIRED_FLAGS: Record<number, number> = {
   14: 0,
 };
 
+const HEADER = 0;
+const LENGTH = 1;
+const BODY = 2;
+
 /**
- * Sits between the TCP socket and Aedes and reads only MQTT fixed headers.
- * mqtt-packet buffers a whole packet before parsing it, so a client that
- * announces a remaining length of 256 MiB makes the broker hold 256 MiB; this
- * guard closes such a connection as soon as the header is read. It also
- * refuses reserved packet types and flags, and anything before CONNECT.
+ * Reads only MQTT fixed headers of what a connection sends, in the very chunks the broker reads.
+ * mqtt-packet buffers a whole packet before parsing it, so a client that announces a remaining
+ * length of 256 MiB makes the broker hold 256 MiB; the guard closes such a connection as soon as
+ * the header is read. It also refuses reserved packet types and flags, and anything before
+ * CONNECT.
+ *
+ * It is not a stream of its own (a Duplex in front of each socket cost about 1.1 KB per
+ * connection, issue 20): `guardConnections` replaces the connection's `read` with one that passes
+ * each chunk through `inspect` before handing it to Aedes, which reads with `conn.read(null)` on
+ * 'readable' (lib/client.js). Writes go straight to the socket. Per connection it is this object:
+ * a few numbers.
  */
-export class PacketGuard extends Duplex {
-  private state: 'header' | 'length' | 'body' = 'header';
+export class PacketGuard {
+  private state = HEADER;
   private lengthValue = 0;
   private lengthMultiplier = 1;
   private lengthBytes = 0;
   private bodyLeft = 0;
   private packets = 0;
-  private violated = false;
-  private corked = false;
+  /** Set at the first violation; the connection is closed and nothing more is handed on. */
+  violated = false;
 
   constructor(
-    /** A TCP or TLS socket, or a WebSocket stream. */
-    private readonly socket: Duplex,
-    private readonly address: string | undefined,
+    /** Where the connection comes from (the TCP peer; for WebSocket the HTTP request's peer). */
+    readonly remoteAddress: string | undefined,
     private maxPacketSize: number,
-    private readonly onViolation: (violation: GuardViolation) => void,
-  ) {
-    super({ allowHalfOpen: false });
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('end', () => this.push(null));
-    socket.on('error', (err) => this.destroy(err));
-    socket.on('close', () => this.destroy());
-  }
+    /** The stream's own `read`, which the guarded one calls. */
+    readonly readChunk: Readable['read'],
+  ) {}
 
   /** Raised after CONNECT for clients that legitimately send more (service clients). */
   setMaxPacketSize(bytes: number): void {
     this.maxPacketSize = bytes;
   }
 
-  get remoteAddress(): string | undefined {
-    return this.address;
-  }
-
-  override _read(): void {
-    this.socket.resume();
-  }
-
-  /**
-   * Writes go straight to the socket; the callback waits only when the
-   * socket's buffer is full. Waiting for every write to be flushed would
-   * send one PUBACK per event-loop turn.
-   */
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (this.socket.destroyed) {
-      callback(new Error('socket closed'));
-      return;
-    }
-    this.corkUntilTickEnds();
-    if (this.socket.write(chunk)) callback();
-    else this.socket.once('drain', () => callback());
-  }
-
-  /**
-   * Packets written in one tick leave in one system call: a group commit acknowledges a device's
-   * retained `online` and its first heartbeat together, and on loopback each write also pays the
-   * receiver's side of TCP.
-   */
-  private corkUntilTickEnds(): void {
-    if (this.corked) return;
-    this.corked = true;
-    this.socket.cork();
-    process.nextTick(() => {
-      this.corked = false;
-      this.socket.uncork();
-    });
-  }
-
-  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
-    if (this.socket.destroyed) {
-      callback(new Error('socket closed'));
-      return;
-    }
-    this.socket.cork();
-    let flowing = true;
-    for (const { chunk } of chunks) flowing = this.socket.write(chunk);
-    this.socket.uncork();
-    if (flowing) callback();
-    else this.socket.once('drain', () => callback());
-  }
-
-  override _final(callback: (error?: Error | null) => void): void {
-    this.socket.end(callback);
-  }
-
-  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
-    this.socket.destroy();
-    callback(err);
-  }
-
-  private onData(chunk: Buffer): void {
-    if (this.violated) return;
-    const problem = this.inspect(chunk);
-    if (problem) {
-      this.violated = true;
-      this.onViolation(problem);
-      this.socket.destroy();
-      this.destroy();
-      return;
-    }
-    if (!this.push(chunk)) this.socket.pause();
-  }
-
-  private inspect(chunk: Buffer): GuardViolation | null {
+  /** Follows the packet boundaries through `chunk`; the first violation in it, or null. */
+  inspect(chunk: Buffer): GuardViolation | null {
     let i = 0;
     while (i < chunk.length) {
-      if (this.state === 'body') {
+      if (this.state === BODY) {
         const take = Math.min(this.bodyLeft, chunk.length - i);
         this.bodyLeft -= take;
         i += take;
-        if (this.bodyLeft === 0) this.state = 'header';
+        if (this.bodyLeft === 0) this.state = HEADER;
         continue;
       }
       const byte = chunk[i++] as number;
-      if (this.state === 'header') {
+      if (this.state === HEADER) {
         const type = byte >> 4;
         const flags = byte & 0x0f;
         if (this.packets === 0 && type !== 1) return 'first_packet_not_connect';
         if (type === 0 || type === 15) return 'reserved_packet_type';
         if (type === 3 ? (flags & 0x06) === 0x06 : REQUIRED_FLAGS[type] !== flags) return 'reserved_flags';
         this.packets++;
-        this.state = 'length';
+        this.state = LENGTH;
         this.lengthValue = 0;
         this.lengthMultiplier = 1;
         this.lengthBytes = 0;
@@ -167,8 +99,51 @@ export class PacketGuard extends Duplex {
       }
       if (this.lengthValue + 1 + this.lengthBytes > this.maxPacketSize) return 'packet_too_large';
       this.bodyLeft = this.lengthValue;
-      this.state = this.bodyLeft === 0 ? 'header' : 'body';
+      this.state = this.bodyLeft === 0 ? HEADER : BODY;
     }
     return null;
   }
+}
+
+const GUARD = Symbol('packetGuard');
+
+/** A connection stream with its guard attached (`guardConnections`). */
+type GuardedStream = Readable & { [GUARD]?: PacketGuard };
+
+/** Called once per connection, at its first violation, before the connection is destroyed. */
+export type ViolationHandler = (guard: PacketGuard, violation: GuardViolation) => void;
+
+/**
+ * Returns the function that puts a guard on a new connection. The guarded `read` and the
+ * violation handler are shared by all connections; each connection adds a `PacketGuard` and two
+ * properties on its stream.
+ */
+export function guardConnections(
+  onViolation: ViolationHandler,
+): (stream: Readable, address: string | undefined, maxPacketSize: number) => PacketGuard {
+  function guardedRead(this: GuardedStream, size?: number): Buffer | null {
+    const guard = this[GUARD] as PacketGuard;
+    const chunk = guard.readChunk.call(this, size) as Buffer | null;
+    if (chunk === null || guard.violated) return null;
+    const violation = guard.inspect(chunk);
+    if (violation === null) return chunk;
+    // The chunk that holds the violation never reaches the parser: at most the header bytes that
+    // arrived in earlier chunks do, so no announced body is ever buffered.
+    guard.violated = true;
+    onViolation(guard, violation);
+    this.destroy();
+    return null;
+  }
+  return (stream, address, maxPacketSize) => {
+    const guard = new PacketGuard(address, maxPacketSize, stream.read);
+    const guarded = stream as GuardedStream;
+    guarded[GUARD] = guard;
+    guarded.read = guardedRead;
+    return guard;
+  };
+}
+
+/** The guard on a connection stream (Aedes' `client.conn`), if `guardConnections` put one there. */
+export function packetGuardOf(stream: object): PacketGuard | undefined {
+  return (stream as GuardedStream)[GUARD];
 }

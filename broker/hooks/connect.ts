@@ -6,7 +6,7 @@ import type { RedisBackplane } from '../cluster.ts';
 import type { ConnectionAccounting } from '../connectionAccounting.ts';
 import type { Identity } from '../identity.ts';
 import type { NewestConnections } from '../newestConnections.ts';
-import type { PacketGuard } from '../packetGuard.ts';
+import { packetGuardOf } from '../packetGuard.ts';
 import type { RedeliveryMarker } from '../redeliveryMarker.ts';
 import { topicProblem } from '../topicValidation.ts';
 
@@ -14,8 +14,6 @@ export interface ConnectHookDeps {
   authenticator: Authenticator;
   /** Filled here at an accepted CONNECT; the other hooks read it. */
   identities: WeakMap<Client, Identity>;
-  /** The packet guard in front of each connection (for its address, and to raise its size limit). */
-  guards: WeakMap<Client, PacketGuard>;
   accounting: ConnectionAccounting;
   /** Filled here at an accepted CONNECT, emptied as connections close; the publish hook reads it. */
   newestConnections: NewestConnections;
@@ -57,7 +55,8 @@ export function connectHooks(
     },
 
     authenticate(client, username, password, done) {
-      const guard = deps.guards.get(client);
+      // The packet guard on the connection: its address, and the size limit to raise.
+      const guard = packetGuardOf(client.conn);
       const address = guard?.remoteAddress ?? 'unknown';
       if (emptyPersistentId.has(client)) {
         accounting.refused('empty_client_id');
@@ -84,9 +83,9 @@ export function connectHooks(
           deps.identities.set(client, outcome.identity);
           if (outcome.identity.kind !== 'sensor') guard?.setMaxPacketSize(deps.trustedPacketSize);
           // Before Aedes registers this connection, which closes an older one of the same client id.
-          if (guard && !guard.closed) {
+          if (!client.conn.closed) {
             deps.newestConnections.loggedIn(client);
-            guard.once('close', () => deps.newestConnections.closed(client));
+            client.conn.once('close', () => deps.newestConnections.closed(client));
           }
           openSession(deps, client, done);
         },

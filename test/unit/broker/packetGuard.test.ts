@@ -1,73 +1,60 @@
-import { EventEmitter } from 'node:events';
-import type { Duplex } from 'node:stream';
+import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { generate, type Packet } from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
-import { type GuardViolation, PacketGuard } from '../../../broker/packetGuard.ts';
+import {
+  type GuardViolation,
+  guardConnections,
+  type PacketGuard,
+  packetGuardOf,
+} from '../../../broker/packetGuard.ts';
 
 /**
- * Test double for the TCP socket under the guard: it emits 'data' exactly
- * when the test says so and records what the guard does to it.
+ * The guard works on the connection's own stream: it replaces `read`, which Aedes calls with
+ * `conn.read(null)` on 'readable' (lib/client.js). The stream here is a real Node Readable (what a
+ * WebSocket connection is; a TCP socket is one with a kernel behind it); `feed` pushes bytes as
+ * the network would and then reads as Aedes does, keeping what the broker was handed.
  */
-class FakeSocket extends EventEmitter {
-  destroyed = false;
-  paused = false;
-  readonly remoteAddress = '10.0.0.7';
-  readonly written: Buffer[] = [];
+class Connection {
+  readonly stream = new Readable({ read() {} });
+  readonly violations: GuardViolation[] = [];
+  readonly guard: PacketGuard;
+  private readonly handed: Buffer[] = [];
 
+  constructor(maxPacketSize = 4096) {
+    const guard = guardConnections((_guard, violation) => this.violations.push(violation));
+    this.guard = guard(this.stream, '10.0.0.7', maxPacketSize);
+    this.stream.on('error', () => undefined);
+  }
+
+  /** Bytes arriving; the broker reads them at once. */
   feed(bytes: Buffer): void {
-    this.emit('data', bytes);
+    this.arrive(bytes);
+    this.brokerReads();
   }
-  pause(): this {
-    this.paused = true;
-    return this;
+
+  /** Bytes arriving while the broker is busy (not reading). */
+  arrive(bytes: Buffer): void {
+    if (!this.stream.destroyed) this.stream.push(bytes);
   }
-  resume(): this {
-    this.paused = false;
-    return this;
+
+  /** What Aedes' nextBatch does: everything buffered, or null. */
+  brokerReads(): void {
+    const chunk = this.stream.read() as Buffer | null;
+    if (chunk !== null) this.handed.push(chunk);
   }
-  destroy(): this {
-    if (!this.destroyed) {
-      this.destroyed = true;
-      this.emit('close');
-    }
-    return this;
+
+  /** Everything the broker was handed so far. */
+  output(): Buffer {
+    return Buffer.concat(this.handed);
   }
-  write(chunk: Buffer, callback?: () => void): boolean {
-    this.written.push(chunk);
-    callback?.();
-    return true;
-  }
-  cork(): void {}
-  uncork(): void {}
-  end(callback?: () => void): this {
-    callback?.();
-    return this;
+
+  get destroyed(): boolean {
+    return this.stream.destroyed;
   }
 }
 
-interface Harness {
-  socket: FakeSocket;
-  guard: PacketGuard;
-  violations: GuardViolation[];
-  output: () => Promise<Buffer>;
-}
-
-function harness(maxPacketSize = 4096): Harness {
-  const socket = new FakeSocket();
-  const violations: GuardViolation[] = [];
-  const guard = new PacketGuard(socket as unknown as Duplex, '10.0.0.7', maxPacketSize, (v) =>
-    violations.push(v),
-  );
-  const chunks: Buffer[] = [];
-  guard.on('data', (c: Buffer) => chunks.push(c));
-  guard.on('error', () => undefined);
-  const output = async () => {
-    await new Promise((resolve) => setImmediate(resolve));
-    return Buffer.concat(chunks);
-  };
-  return { socket, guard, violations, output };
-}
+const harness = (maxPacketSize?: number) => new Connection(maxPacketSize);
 
 const CONNECT = generate({
   cmd: 'connect',
@@ -91,12 +78,12 @@ const PUBLISH = generate({
 });
 const PINGREQ = generate({ cmd: 'pingreq' });
 
-function feedInChunks(socket: FakeSocket, bytes: Buffer, sizes: number[]): void {
+function feedInChunks(connection: Connection, bytes: Buffer, sizes: number[]): void {
   let i = 0;
   let k = 0;
   while (i < bytes.length) {
     const size = Math.max(1, sizes[k++ % Math.max(1, sizes.length)] ?? 1);
-    socket.feed(bytes.subarray(i, i + size));
+    connection.feed(bytes.subarray(i, i + size));
     i += size;
   }
 }
@@ -105,17 +92,17 @@ describe('PacketGuard: well-formed traffic', () => {
   it('passes CONNECT then PUBLISH through unchanged', async () => {
     const h = harness();
     const input = Buffer.concat([CONNECT, PUBLISH, PINGREQ]);
-    h.socket.feed(input);
-    expect(await h.output()).toEqual(input);
+    h.feed(input);
+    expect(h.output()).toEqual(input);
     expect(h.violations).toEqual([]);
-    expect(h.socket.destroyed).toBe(false);
+    expect(h.destroyed).toBe(false);
   });
 
   it('passes them through unchanged when they arrive one byte at a time', async () => {
     const h = harness();
     const input = Buffer.concat([CONNECT, PUBLISH, PINGREQ]);
-    feedInChunks(h.socket, input, [1]);
-    expect(await h.output()).toEqual(input);
+    feedInChunks(h, input, [1]);
+    expect(h.output()).toEqual(input);
     expect(h.violations).toEqual([]);
   });
 
@@ -123,20 +110,20 @@ describe('PacketGuard: well-formed traffic', () => {
     const body = (n: number) => Buffer.concat([Buffer.from([0x30, n]), Buffer.alloc(n)]);
     const limit = 100; // one-byte remaining lengths, and CONNECT fits
     const ok = harness(limit);
-    ok.socket.feed(CONNECT);
-    ok.socket.feed(body(limit - 2));
+    ok.feed(CONNECT);
+    ok.feed(body(limit - 2));
     expect(ok.violations).toEqual([]);
     const big = harness(limit);
-    big.socket.feed(CONNECT);
-    big.socket.feed(body(limit - 1));
+    big.feed(CONNECT);
+    big.feed(body(limit - 1));
     expect(big.violations).toEqual(['packet_too_large']);
   });
 
   it('setMaxPacketSize raises the limit for later packets', () => {
     const h = harness(200);
-    h.socket.feed(CONNECT);
+    h.feed(CONNECT);
     h.guard.setMaxPacketSize(100_000);
-    h.socket.feed(
+    h.feed(
       generate({
         cmd: 'publish',
         topic: 't',
@@ -149,9 +136,8 @@ describe('PacketGuard: well-formed traffic', () => {
     expect(h.violations).toEqual([]);
   });
 
-  it('pauses the socket while the broker is not reading, and resumes it when it reads again', async () => {
-    const socket = new FakeSocket();
-    const guard = new PacketGuard(socket as unknown as Duplex, '10.0.0.7', 1 << 20, () => undefined);
+  it('reads nothing on its own: what the broker has not read stays in the stream, under its back-pressure', () => {
+    const h = harness(1 << 20);
     const publish = generate({
       cmd: 'publish',
       topic: 't',
@@ -160,53 +146,76 @@ describe('PacketGuard: well-formed traffic', () => {
       dup: false,
       retain: false,
     });
-    socket.feed(CONNECT);
-    for (let i = 0; i < 20 && !socket.paused; i++) socket.feed(publish);
-    expect(socket.paused).toBe(true);
-    guard.on('data', () => undefined);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(socket.paused).toBe(false);
+    h.feed(CONNECT);
+    let arrived = 0;
+    let accepted = true;
+    for (let i = 0; i < 20 && accepted; i++) {
+      accepted = h.stream.push(publish);
+      arrived += publish.length;
+    }
+    // push() said "stop" (the stream's high-water mark: a socket stops reading from the kernel),
+    // and every byte is still in the stream's own buffer: the guard neither pulled nor copied it.
+    expect(accepted).toBe(false);
+    expect(h.stream.readableLength).toBe(arrived);
+    expect(h.stream.readableFlowing).not.toBe(true);
+    h.brokerReads();
+    expect(h.output().length).toBe(CONNECT.length + arrived);
+    expect(h.violations).toEqual([]);
   });
 
-  it('writes from the broker go to the socket', async () => {
+  it('checks packets the broker reads in one go after a busy spell, across chunk boundaries', () => {
+    const h = harness(100);
+    h.feed(CONNECT);
+    h.arrive(PINGREQ);
+    h.arrive(Buffer.from([0x30, 0x7f])); // PUBLISH announcing 127 bytes: over the limit
+    h.brokerReads();
+    expect(h.violations).toEqual(['packet_too_large']);
+    expect(h.output()).toEqual(CONNECT);
+  });
+
+  it('is found again on the connection stream, with the address it was given', () => {
     const h = harness();
-    const connack = generate({ cmd: 'connack', returnCode: 0, sessionPresent: false });
-    await new Promise<void>((resolve, reject) =>
-      h.guard.write(connack, (err) => (err ? reject(err) : resolve())),
-    );
-    expect(Buffer.concat(h.socket.written)).toEqual(connack);
+    expect(packetGuardOf(h.stream)).toBe(h.guard);
     expect(h.guard.remoteAddress).toBe('10.0.0.7');
+    expect(packetGuardOf(new Readable({ read() {} }))).toBeUndefined();
+  });
+
+  it('reads from the stream are returned as they are (the same Buffer, no copy)', () => {
+    const h = harness();
+    h.arrive(CONNECT);
+    expect(h.stream.read()).toBe(CONNECT);
+    expect(h.violations).toEqual([]);
   });
 });
 
 describe('PacketGuard: violations', () => {
   it('refuses a remaining length of 256 MiB right after the header, before any body arrives', async () => {
     const h = harness();
-    h.socket.feed(CONNECT);
+    h.feed(CONNECT);
     const header = [0x30, 0xff, 0xff, 0xff, 0x7f]; // PUBLISH, remaining length 268 435 455
     for (const [i, byte] of header.entries()) {
-      h.socket.feed(Buffer.from([byte]));
+      h.feed(Buffer.from([byte]));
       expect(h.violations).toEqual(i < header.length - 1 ? [] : ['packet_too_large']);
     }
-    expect(h.socket.destroyed).toBe(true);
+    expect(h.destroyed).toBe(true);
     // At most the header bytes that arrived before the verdict reached the broker: no body is buffered.
-    const out = await h.output();
+    const out = h.output();
     expect(out.subarray(0, CONNECT.length)).toEqual(CONNECT);
     expect(out.length).toBeLessThan(CONNECT.length + header.length);
   });
 
   it('refuses an oversized CONNECT too', () => {
     const h = harness();
-    h.socket.feed(Buffer.from([0x10, 0xff, 0xff, 0x7f]));
+    h.feed(Buffer.from([0x10, 0xff, 0xff, 0x7f]));
     expect(h.violations).toEqual(['packet_too_large']);
   });
 
   it('refuses a remaining length of five bytes as malformed_length', () => {
     const h = harness();
-    h.socket.feed(CONNECT);
-    h.socket.feed(Buffer.from([0x30, 0x80, 0x80, 0x80, 0x80, 0x01]));
+    h.feed(CONNECT);
+    h.feed(Buffer.from([0x30, 0x80, 0x80, 0x80, 0x80, 0x01]));
     expect(h.violations).toEqual(['malformed_length']);
-    expect(h.socket.destroyed).toBe(true);
+    expect(h.destroyed).toBe(true);
   });
 
   it.each([
@@ -215,9 +224,9 @@ describe('PacketGuard: violations', () => {
     ['SUBSCRIBE', generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'seal/#', qos: 0 }] })],
   ])('refuses %s as the first packet', async (_name, packet) => {
     const h = harness();
-    h.socket.feed(Buffer.concat([packet, CONNECT]));
+    h.feed(Buffer.concat([packet, CONNECT]));
     expect(h.violations).toEqual(['first_packet_not_connect']);
-    expect(await h.output()).toEqual(Buffer.alloc(0));
+    expect(h.output()).toEqual(Buffer.alloc(0));
   });
 
   it.each([
@@ -225,25 +234,25 @@ describe('PacketGuard: violations', () => {
     [0xf0, 'type 15 (AUTH is MQTT 5 only)'],
   ])('refuses reserved packet %s', (byte) => {
     const h = harness();
-    h.socket.feed(CONNECT);
-    h.socket.feed(Buffer.from([byte, 0x00]));
+    h.feed(CONNECT);
+    h.feed(Buffer.from([byte, 0x00]));
     expect(h.violations).toEqual(['reserved_packet_type']);
   });
 
   it('refuses SUBSCRIBE with flags other than 0010', () => {
     const good = harness();
-    good.socket.feed(CONNECT);
-    good.socket.feed(
+    good.feed(CONNECT);
+    good.feed(
       generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'seal/s-001/config', qos: 1 }] }),
     );
     expect(good.violations).toEqual([]);
     const subscribe = generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'a', qos: 0 }] });
     for (const flags of [0x0, 0x1, 0x3, 0x8]) {
       const h = harness();
-      h.socket.feed(CONNECT);
+      h.feed(CONNECT);
       const bad = Buffer.from(subscribe);
       bad[0] = 0x80 | flags;
-      h.socket.feed(bad);
+      h.feed(bad);
       expect(h.violations, `flags ${flags}`).toEqual(['reserved_flags']);
     }
   });
@@ -257,20 +266,20 @@ describe('PacketGuard: violations', () => {
       [0x35, []],
     ] as const) {
       const h = harness();
-      h.socket.feed(CONNECT);
-      h.socket.feed(Buffer.from([byte, 0x05, 0x00, 0x01, 0x74, 0x00, 0x01]));
+      h.feed(CONNECT);
+      h.feed(Buffer.from([byte, 0x05, 0x00, 0x01, 0x74, 0x00, 0x01]));
       expect(h.violations, `0x${byte.toString(16)}`).toEqual(expected);
     }
   });
 
   it('ignores everything after a violation and reports it once', async () => {
     const h = harness();
-    h.socket.feed(CONNECT);
-    h.socket.feed(Buffer.from([0x00, 0x00]));
-    h.socket.feed(PUBLISH);
-    h.socket.feed(Buffer.from([0xf0, 0x00]));
+    h.feed(CONNECT);
+    h.feed(Buffer.from([0x00, 0x00]));
+    h.feed(PUBLISH);
+    h.feed(Buffer.from([0xf0, 0x00]));
     expect(h.violations).toEqual(['reserved_packet_type']);
-    expect(await h.output()).toEqual(CONNECT);
+    expect(h.output()).toEqual(CONNECT);
   });
 });
 
@@ -331,9 +340,9 @@ describe('PacketGuard: properties', () => {
         const bytes = packets.map((p) => generate(p)).filter((b) => b.length <= limit);
         const input = Buffer.concat([CONNECT, ...bytes, generate({ cmd: 'disconnect' })]);
         const h = harness(limit);
-        feedInChunks(h.socket, input, sizes);
+        feedInChunks(h, input, sizes);
         expect(h.violations).toEqual([]);
-        expect(await h.output()).toEqual(input);
+        expect(h.output()).toEqual(input);
       }),
       { numRuns: 200 },
     );
@@ -354,12 +363,12 @@ describe('PacketGuard: properties', () => {
         async (startWithConnect, chunks) => {
           const input = Buffer.concat(startWithConnect ? [CONNECT, ...chunks] : chunks);
           const h = harness(512);
-          feedInChunks(h.socket, input, [7, 1, 33, 2]);
-          const out = await h.output();
+          feedInChunks(h, input, [7, 1, 33, 2]);
+          const out = h.output();
           expect(out.length).toBeLessThanOrEqual(input.length);
           expect(out).toEqual(input.subarray(0, out.length));
           expect(h.violations.length).toBeLessThanOrEqual(1);
-          if (h.violations.length === 1) expect(h.socket.destroyed).toBe(true);
+          if (h.violations.length === 1) expect(h.destroyed).toBe(true);
         },
       ),
       { numRuns: 300 },
