@@ -121,8 +121,8 @@ export function subscriptionsOf(c: Client): Readonly<Record<string, GrantedSubsc
 /**
  * Replaces a connection's two delivery functions with what `wrap` builds from the originals.
  * Aedes copies one of them into each subscription when it is added (subscribe.js `addSubs`) and
- * calls `client.deliverQoS` for retained messages, so this must run before the first SUBSCRIBE:
- * right after `aedes.handle`.
+ * calls `client.deliverQoS` for retained messages (after the subscription is added), so this must
+ * run before the client's first subscription is added: in authorizeSubscribe at the latest.
  */
 export function replaceDelivery(
   c: Client,

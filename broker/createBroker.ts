@@ -131,7 +131,13 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       log,
     }),
     authorizePublish: publish.authorizePublish,
-    ...subscribeHook({ identities, accounting, retainedOrder, sensorIdForTopic: opts.sensorIdForTopic }),
+    ...subscribeHook({
+      identities,
+      accounting,
+      retainedOrder,
+      qosCap,
+      sensorIdForTopic: opts.sensorIdForTopic,
+    }),
     ...forwardHook({ identities, mayRead: opts.mayRead, qosCap, redeliveries, backplane }),
   });
   qosCap.countSubscriptions(aedes);
@@ -176,7 +182,6 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     aedes,
     maxPacketSize: opts.maxPacketSize,
     accounting,
-    qosCap,
     retainedOrder,
     log,
   });

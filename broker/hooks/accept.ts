@@ -1,7 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { Aedes } from 'aedes';
 import type { Logger } from '../../core/logger.ts';
-import type { DeliveredQosCap } from '../aedesPatches.ts';
 import type { ConnectionAccounting } from '../connectionAccounting.ts';
 import { guardConnections } from '../packetGuard.ts';
 import type { RetainedOrder } from '../retainedOrder.ts';
@@ -11,15 +10,14 @@ export interface AcceptDeps {
   /** Until a client logs in as a gateway or service client. */
   maxPacketSize: number;
   accounting: ConnectionAccounting;
-  qosCap: DeliveredQosCap;
   retainedOrder: RetainedOrder;
   log: Logger;
 }
 
 /**
  * A new connection from any listener, before its first packet: the packet guard on its reads
- * (the CONNECT hook finds it again with `packetGuardOf(client.conn)`), Aedes' client on the
- * stream, and the per-connection patch that must be in place before the first SUBSCRIBE.
+ * (the CONNECT hook finds it again with `packetGuardOf(client.conn)`) and Aedes' client on the
+ * stream. (The QoS cap is put on at the first granted subscription: hooks/subscribe.ts.)
  */
 export function acceptConnections(deps: AcceptDeps): (stream: Duplex, address: string | undefined) => void {
   const { accounting, log } = deps;
@@ -32,7 +30,6 @@ export function acceptConnections(deps: AcceptDeps): (stream: Duplex, address: s
     accounting.stats.connectionsOpened++;
     guard(stream, address, deps.maxPacketSize);
     const client = deps.aedes.handle(stream);
-    deps.qosCap.wrap(client);
     stream.once('close', () => {
       accounting.connectEnded(client);
       deps.retainedOrder.closed(client);

@@ -1,6 +1,6 @@
 import type { AedesOptions, Client } from 'aedes';
 import { canSubscribe } from '../acl.ts';
-import { SESSION_MARKER } from '../aedesPatches.ts';
+import { type DeliveredQosCap, SESSION_MARKER } from '../aedesPatches.ts';
 import type { ConnectionAccounting } from '../connectionAccounting.ts';
 import type { Identity } from '../identity.ts';
 import type { RetainedOrder } from '../retainedOrder.ts';
@@ -10,13 +10,16 @@ export interface SubscribeHookDeps {
   identities: WeakMap<Client, Identity>;
   accounting: ConnectionAccounting;
   retainedOrder: RetainedOrder;
+  /** Put on a client's delivery at its first granted subscription. */
+  qosCap: DeliveredQosCap;
   /** Which registered sensor a dialect topic names (a Shelly's command topic names its device id). */
   sensorIdForTopic?: ((topic: string) => string | undefined) | undefined;
 }
 
 /**
  * SUBSCRIBE (Aedes' lib/handlers/subscribe.js), also each subscription a resumed session
- * restores: the filter checks Aedes leaves to us, and the ACL.
+ * restores: the filter checks Aedes leaves to us, and the ACL. A granted subscription puts the QoS
+ * cap on the client's delivery before Aedes adds it (aedesPatches.ts `DeliveredQosCap`).
  */
 export function subscribeHook(deps: SubscribeHookDeps): Required<Pick<AedesOptions, 'authorizeSubscribe'>> {
   const { accounting } = deps;
@@ -36,6 +39,7 @@ export function subscribeHook(deps: SubscribeHookDeps): Required<Pick<AedesOptio
           accounting.refused('acl_subscribe');
           return done(null, null);
         }
+        deps.qosCap.wrap(client);
         done(null, subscription);
       });
     },

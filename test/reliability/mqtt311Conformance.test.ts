@@ -164,6 +164,25 @@ describe('MQTT 3.1.1 conformance of the embedded broker (issue 15)', () => {
     again.send({ cmd: 'puback', messageId: got.messageId });
   });
 
+  it('MQTT-3.8.4-6: a resumed session that does not subscribe again still gets a live QoS 2 message at the QoS 1 of its restored `seal/+/config`', async () => {
+    // The cap is put on a connection at its first granted subscription; a resumed session's are
+    // restored by Aedes through authorizeSubscribe, without a SUBSCRIBE packet.
+    const first = await connected('c-persist2', 'token', { clean: false });
+    first.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'seal/+/config', qos: 1 }] });
+    await first.next((p) => p.cmd === 'suback');
+    first.send({ cmd: 'disconnect' });
+    await first.closed();
+    const again = await connected('c-persist2', 'token', { clean: false });
+    again.send({ cmd: 'pingreq' });
+    await again.next((p) => p.cmd === 'pingresp');
+    const pub = await connectClient(url(), { clientId: 'c-admin6', username: 'token', password: 'x' });
+    await pub.publishAsync('seal/c-live/config', '{"live":2}', { qos: 2 });
+    await pub.endAsync();
+    const got = await publishOf(again, 'seal/c-live/config');
+    expect(got.qos).toBe(1);
+    again.send({ cmd: 'puback', messageId: got.messageId });
+  });
+
   // 3.2.2.2 Session Present.
   it('MQTT-3.2.2-2: a CleanSession=0 sensor returning to its session without subscriptions gets Session Present 1 (and 0 after a clean session, MQTT-3.2.2-1)', async () => {
     const sessionPresent = (clean: boolean) =>
