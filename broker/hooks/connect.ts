@@ -4,6 +4,7 @@ import type { SessionLedger } from '../aedesPatches.ts';
 import type { Authenticator } from '../authenticator.ts';
 import type { RedisBackplane } from '../cluster.ts';
 import type { ConnectionAccounting } from '../connectionAccounting.ts';
+import { ConnectPasswords } from '../connectPasswords.ts';
 import type { Identity } from '../identity.ts';
 import type { NewestConnections } from '../newestConnections.ts';
 import { packetGuardOf } from '../packetGuard.ts';
@@ -39,6 +40,7 @@ export function connectHooks(
   const { accounting, log } = deps;
   /** CONNECTs with an empty client id and CleanSession=0, refused at authenticate (MQTT-3.1.3-8). */
   const emptyPersistentId = new WeakSet<Client>();
+  const passwords = new ConnectPasswords();
 
   return {
     preConnect(client, packet, done) {
@@ -51,6 +53,7 @@ export function connectHooks(
       // Aedes would make up an id; the CONNACK must say 2 (MQTT-3.1.3-8), so refused at authenticate.
       if (packet.clientId.length === 0 && !packet.clean) emptyPersistentId.add(client);
       accounting.connectStarted(client);
+      passwords.received(client, packet);
       done(null, true);
     },
 
@@ -59,6 +62,7 @@ export function connectHooks(
       const guard = packetGuardOf(client.conn);
       const address = guard?.remoteAddress ?? 'unknown';
       if (emptyPersistentId.has(client)) {
+        passwords.erase(client);
         accounting.refused('empty_client_id');
         accounting.closing(client, 'empty_client_id');
         const err = Object.assign(new Error('empty client id with CleanSession=0'), {
@@ -68,6 +72,7 @@ export function connectHooks(
       }
       deps.authenticator.authenticate(client.id, username, password, address).then(
         (outcome) => {
+          passwords.erase(client);
           if (!outcome.ok) {
             accounting.refused(`auth_${outcome.reason}`);
             accounting.closing(client, `auth_${outcome.reason}`);
@@ -90,6 +95,7 @@ export function connectHooks(
           openSession(deps, client, done);
         },
         (err: Error) => {
+          passwords.erase(client);
           log.error({ err, clientId: client.id }, 'mqtt authentication failed');
           done(Object.assign(err, { returnCode: 3 as const }), false);
         },
