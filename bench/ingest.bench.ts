@@ -55,7 +55,11 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
       INFLUX_BUCKET: 'bench',
       INFLUX_TOKEN: 'x',
     },
-    ...(profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}),
+    // INGEST_NODE_ARGS (e.g. --optimize-for-size): the A/B of V8 flags on CPU per message.
+    nodeArgs: [
+      ...(process.env.INGEST_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? []),
+      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    ],
   });
   const bare = await startBareAedesProcess();
   try {

@@ -183,6 +183,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     maxPacketSize: opts.maxPacketSize,
     accounting,
     retainedOrder,
+    newestConnections,
     log,
   });
   const listeners = await openListeners(

@@ -50,6 +50,11 @@ export class PacketGuard {
   private packets = 0;
   /** Set at the first violation; the connection is closed and nothing more is handed on. */
   violated = false;
+  /**
+   * Whatever reads this connection (the Aedes client, set by hooks/accept.ts), so that listeners
+   * shared by all connections find it from the stream.
+   */
+  reader: unknown = null;
 
   constructor(
     /** Where the connection comes from (the TCP peer; for WebSocket the HTTP request's peer). */

@@ -1,8 +1,9 @@
 import type { Duplex } from 'node:stream';
-import type { Aedes } from 'aedes';
+import type { Aedes, Client } from 'aedes';
 import type { Logger } from '../../core/logger.ts';
 import type { ConnectionAccounting } from '../connectionAccounting.ts';
-import { guardConnections } from '../packetGuard.ts';
+import type { NewestConnections } from '../newestConnections.ts';
+import { guardConnections, packetGuardOf } from '../packetGuard.ts';
 import type { RetainedOrder } from '../retainedOrder.ts';
 
 export interface AcceptDeps {
@@ -11,6 +12,7 @@ export interface AcceptDeps {
   maxPacketSize: number;
   accounting: ConnectionAccounting;
   retainedOrder: RetainedOrder;
+  newestConnections: NewestConnections;
   log: Logger;
 }
 
@@ -21,18 +23,24 @@ export interface AcceptDeps {
  */
 export function acceptConnections(deps: AcceptDeps): (stream: Duplex, address: string | undefined) => void {
   const { accounting, log } = deps;
-  const guard = guardConnections((g, violation) => {
+  const guardOn = guardConnections((g, violation) => {
     accounting.refused(violation);
     accounting.closed(violation);
     log.debug({ address: g.remoteAddress, violation }, 'mqtt connection closed by packet guard');
   });
+  // One listener for every connection's 'close' (a closure and a `once` wrapper each cost heap per
+  // connection); it finds the client through the guard.
+  function connectionClosed(this: Duplex): void {
+    const client = packetGuardOf(this)?.reader as Client | undefined;
+    if (!client) return;
+    accounting.connectEnded(client);
+    deps.retainedOrder.closed(client);
+    deps.newestConnections.closed(client);
+  }
   return (stream, address) => {
     accounting.stats.connectionsOpened++;
-    guard(stream, address, deps.maxPacketSize);
-    const client = deps.aedes.handle(stream);
-    stream.once('close', () => {
-      accounting.connectEnded(client);
-      deps.retainedOrder.closed(client);
-    });
+    const guard = guardOn(stream, address, deps.maxPacketSize);
+    guard.reader = deps.aedes.handle(stream);
+    stream.on('close', connectionClosed);
   };
 }

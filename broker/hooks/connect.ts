@@ -88,10 +88,8 @@ export function connectHooks(
           deps.identities.set(client, outcome.identity);
           if (outcome.identity.kind !== 'sensor') guard?.setMaxPacketSize(deps.trustedPacketSize);
           // Before Aedes registers this connection, which closes an older one of the same client id.
-          if (!client.conn.closed) {
-            deps.newestConnections.loggedIn(client);
-            client.conn.once('close', () => deps.newestConnections.closed(client));
-          }
+          // (hooks/accept.ts removes it when the connection closes; one already closed never will.)
+          if (!client.conn.closed) deps.newestConnections.loggedIn(client);
           openSession(deps, client, done);
         },
         (err: Error) => {
