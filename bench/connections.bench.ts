@@ -17,10 +17,11 @@
  *    at the end, and messages lost = acknowledged by the simulators but not counted by the service's
  *    ingest (accepted + duplicates, minus the wills it published itself).
  */
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FleetSummary } from '../simulator/fleet/fleet.ts';
 import { type RunningService, startService } from '../test/helpers/service.ts';
 import buildService from '../test/setup/buildService.ts';
@@ -296,6 +297,36 @@ async function service(
   }
 }
 
+interface ProbeResult {
+  heapPerConnectionBytes: number;
+  rssMiBPer1000: number;
+}
+
+/**
+ * Live heap per connection after a full GC, bare Aedes against our broker (bench/lib/connectionMemoryProbe.ts,
+ * each in its own process, same flags as the service gets): where RSS per 1,000 mixes in the room V8 keeps
+ * between collections, this is what a connection keeps alive.
+ */
+function heapPerConnection(ctx: BenchContext, n: number, metrics: BenchResult['metrics']): void {
+  const probe = join(dirname(fileURLToPath(import.meta.url)), 'lib', 'connectionMemoryProbe.ts');
+  const flags = process.env.CONNECTIONS_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? [];
+  const run = (kind: 'bare' | 'ours') =>
+    JSON.parse(
+      execFileSync(process.execPath, [...flags, '--import', 'tsx', probe, kind, String(n)], {
+        encoding: 'utf8',
+      }),
+    ) as ProbeResult;
+  const bare = run('bare');
+  const ours = run('ours');
+  metrics['live heap per connection after GC, bare Aedes / ours (bytes)'] =
+    `${bare.heapPerConnectionBytes} / ${ours.heapPerConnectionBytes}`;
+  metrics['in-process probe: RSS per 1,000 connections, bare Aedes / ours MiB'] =
+    `${bare.rssMiBPer1000} / ${ours.rssMiBPer1000}`;
+  ctx.log(
+    `probe (${n} connections${flags.length ? `, ${flags.join(' ')}` : ''}): live heap per connection bare ${bare.heapPerConnectionBytes} B, ours ${ours.heapPerConnectionBytes} B`,
+  );
+}
+
 export default async function run(ctx: BenchContext): Promise<BenchResult> {
   const n = ctx.quick ? QUICK_SENSORS : SENSORS;
   const loadBefore = os.loadavg()[0] ?? 0;
@@ -313,6 +344,7 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
       armedDriverEvery: 0,
       secrets: 'own',
     });
+    heapPerConnection(ctx, Math.min(n, 5_000), metrics);
     const csvs = writeCredentialParts(dataDir, fleet.credentials, SIMULATORS);
     await bareAedes(ctx, n, csvs, dataDir, metrics);
     await service(ctx, n, csvs, dataDir, metrics);
@@ -326,6 +358,7 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
     notes: [
       `${n} seals from ${SIMULATORS} simulator processes (npm run simulate -- fleet --credentials, 100 CONNECTs in flight each, no pacing), one MQTT 3.1.1 connection each with client id = username, its own secret, a will, a retained \`online\` and a QoS 1 heartbeat at once and then every ${HEARTBEAT} (uniform within ±50 %, so that the first intervals of the seals that connected first end in the steady window); the service runs with HEARTBEAT_INTERVAL=${HEARTBEAT}, MISSED_HEARTBEATS=3. Service, bare Aedes and simulators share the same two cores.`,
       'RSS per 1,000 connections = (RSS with all connected − RSS before the first), read from /proc after a 3 s settle, divided by N; it includes garbage not yet collected. Bare Aedes = Aedes with no hooks and in-memory persistence, in its own process, same simulators, same N.',
+      'Live heap per connection: bench/lib/connectionMemoryProbe.ts, bare Aedes and our broker (createBroker with stand-ins for the login and ingest) each in its own process, min(N, 5,000) seal-like connections from another process, heap used after two forced full GCs minus before.',
       'Connect rate: from the first TCP connection the service accepted to sealwatch_mqtt_connections = N (polled every 100 ms). Steady PUBACK: heartbeats acknowledged between all connected and the drop (simulator-side, CONNECT → CONNACK not included).',
       "Storm: SIGUSR2 makes every simulator destroy all its sockets at once (no DISCONNECT: the service publishes every will), each reconnects within 2 s. Lost = acknowledged by the simulators − (ingest accepted + duplicates − the wills the service published, one per abrupt close: N at the drop, N when the simulators stop). Offline alerts cannot be raised within the start-up grace (one 3 min window), so the storm is also judged by the seals the service counts offline at the end (0 = every seal's reconnect status and heartbeat committed).",
       ...(busy ? [busy] : []),
