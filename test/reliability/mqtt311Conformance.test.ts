@@ -54,6 +54,14 @@ describe('MQTT 3.1.1 conformance of the embedded broker (issue 15)', () => {
       Packet & { qos: number; retain: boolean; payload: Buffer; messageId: number }
     >;
   const url = () => `mqtt://127.0.0.1:${broker.port}`;
+  /** A CleanSession=0 session subscribed to `seal/+/config` at QoS 1, then left with DISCONNECT. */
+  const leftPersistentSession = async (clientId: string) => {
+    const first = await connected(clientId, 'token', { clean: false });
+    first.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'seal/+/config', qos: 1 }] });
+    await first.next((p) => p.cmd === 'suback');
+    first.send({ cmd: 'disconnect' });
+    await first.closed();
+  };
 
   beforeAll(async () => {
     broker = await startEmbeddedBroker(authenticator, { mayRead: true });
@@ -150,11 +158,7 @@ describe('MQTT 3.1.1 conformance of the embedded broker (issue 15)', () => {
   });
 
   it('MQTT-3.8.4-6: a QoS 2 message queued for an offline `seal/+/config` QoS 1 session is sent at QoS 1 when it returns', async () => {
-    const first = await connected('c-persist1', 'token', { clean: false });
-    first.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'seal/+/config', qos: 1 }] });
-    await first.next((p) => p.cmd === 'suback');
-    first.send({ cmd: 'disconnect' });
-    await first.closed();
+    await leftPersistentSession('c-persist1');
     const pub = await connectClient(url(), { clientId: 'c-admin4', username: 'token', password: 'x' });
     await pub.publishAsync('seal/c-queued/config', '{"queued":2}', { qos: 2 });
     await pub.endAsync();
@@ -167,11 +171,7 @@ describe('MQTT 3.1.1 conformance of the embedded broker (issue 15)', () => {
   it('MQTT-3.8.4-6: a resumed session that does not subscribe again still gets a live QoS 2 message at the QoS 1 of its restored `seal/+/config`', async () => {
     // The cap is put on a connection at its first granted subscription; a resumed session's are
     // restored by Aedes through authorizeSubscribe, without a SUBSCRIBE packet.
-    const first = await connected('c-persist2', 'token', { clean: false });
-    first.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'seal/+/config', qos: 1 }] });
-    await first.next((p) => p.cmd === 'suback');
-    first.send({ cmd: 'disconnect' });
-    await first.closed();
+    await leftPersistentSession('c-persist2');
     const again = await connected('c-persist2', 'token', { clean: false });
     again.send({ cmd: 'pingreq' });
     await again.next((p) => p.cmd === 'pingresp');
