@@ -2,13 +2,14 @@
  * Memory per MQTT connection of one broker, in its own process: `bare` (Aedes with no hooks,
  * in-memory) or `ours` (createBroker: packet guard, hooks, patches; every login and publish
  * accepted by stand-ins, so only the broker's own memory is counted). Before and after N seal-like
- * connections (bench/lib/connectionMemoryClients.ts, another process) it forces two full GCs and
+ * connections (bench/lib/connectionMemoryClients.ts, another process; after a warm-up round of 200
+ * that has closed again) it forces two full GCs and
  * reads the live V8 heap (heapUsed) and RSS; prints one JSON line. Heap after GC is what the
  * connections keep alive; RSS adds the room V8 keeps between collections and native buffers.
  *
  * node --import tsx bench/lib/connectionMemoryProbe.ts bare|ours N [extra node flags are the caller's]
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -67,23 +68,33 @@ async function startBroker(): Promise<{ port: number; close(): Promise<void> }> 
   return { port: broker.port, close: () => broker.close() };
 }
 
-const broker = await startBroker();
-const idle = await settle();
-const clients = spawn(
-  process.execPath,
-  ['--import', 'tsx', join(here, 'connectionMemoryClients.ts'), String(broker.port), String(n)],
-  {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  },
-);
-let out = '';
-await new Promise<void>((resolve, reject) => {
-  clients.stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-    if (out.includes('ready')) resolve();
+/** Runs the client process with `count` connections until all are in; `hold` keeps it running. */
+async function clientsIn(count: number): Promise<ChildProcess> {
+  const clients = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(here, 'connectionMemoryClients.ts'), String(broker.port), String(count)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    clients.stdout?.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('ready')) resolve();
+    });
+    clients.once('exit', (code) => reject(new Error(`clients exited with ${code}`)));
   });
-  clients.once('exit', (code) => reject(new Error(`clients exited with ${code}`)));
-});
+  return clients;
+}
+
+const broker = await startBroker();
+// A warm-up round first, gone before the idle reading: what the first connections set up once
+// (mqtt-packet's cache of 65,536 two-byte Buffers at its first write, 6 MB; compiled code) is not
+// per connection.
+const warmUp = await clientsIn(200);
+warmUp.kill('SIGKILL');
+await sleep(1_000);
+const idle = await settle();
+const clients = await clientsIn(n);
 const full = await settle();
 clients.kill('SIGKILL');
 await broker.close();
