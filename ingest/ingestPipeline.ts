@@ -231,11 +231,12 @@ export class IngestPipeline {
     const doorEvents: DoorEventRecord[] = [];
     const points: TelemetryPoint[] = [];
     for (const { message, placement } of items) {
+      // A state this group made is the group's own: its recent sequences grow in place (the committed
+      // state's array stays as it is until the group is durable, so de-dup never runs ahead of it).
+      const ours = next.get(message.sensorId);
       const before =
-        next.get(message.sensorId) ??
-        this.states.get(message.sensorId) ??
-        initialSealState(message.sensorId, message.receivedAt);
-      const { state, doorEvents: events } = applyMessage(before, message);
+        ours ?? this.states.get(message.sensorId) ?? initialSealState(message.sensorId, message.receivedAt);
+      const { state, doorEvents: events } = applyMessage(before, message, ours !== undefined);
       next.set(message.sensorId, state);
       for (const e of events) doorEvents.push({ ...e, householdId: placement.householdId });
       points.push(pointFor(message, this.seriesTags.of(message.sensorId, placement)));
