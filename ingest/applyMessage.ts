@@ -18,7 +18,8 @@ export interface Applied {
  * `open` still reaches the rules.
  *
  * `ownsRecentSeqs`: `before` is a state this caller made and nobody else holds; its `recentSeqs` is
- * then extended in place and shared with the result (so `before.recentSeqs` changes too).
+ * then extended in place and shared with the result (so `before.recentSeqs` changes too), and the
+ * caller trims it (dedup.ts trimWindow) before anyone else sees it.
  */
 export function applyMessage(before: SealState, m: SealMessage, ownsRecentSeqs = false): Applied {
   // Every field written out rather than spread from `before`: the spread was one of the hottest

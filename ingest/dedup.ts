@@ -26,18 +26,18 @@ export function remember(recent: readonly number[], seq: number | null, ts: numb
 }
 
 /**
- * `remember` into `recent` itself, without allocating (the window shifts down by one pair when
- * full). Only for an array nobody else holds: one a commit group copied for itself (issue 20.1: the
- * copy per message was a fifth of the ingest's garbage collection).
+ * `remember` into `recent` itself, without allocating: the pair is appended and the window is left
+ * to grow until `trimWindow`. Only for an array nobody else holds: one a commit group copied for
+ * itself (issue 20.1: the copy of 64 numbers per message was a fifth of the ingest's garbage
+ * collection; shifting them down per message cost as much again).
  */
 export function rememberInPlace(recent: number[], seq: number | null, ts: number): number[] {
-  if (seq === null) return recent;
-  const full = RECENT_WINDOW * 2;
-  if (recent.length >= full) {
-    // Oldest pair out; a window longer than today's (stored by an older build) shrinks to it.
-    recent.copyWithin(0, recent.length - full + 2);
-    recent.length = full - 2;
-  }
-  recent.push(seq, ts);
+  if (seq !== null) recent.push(seq, ts);
   return recent;
+}
+
+/** Keeps the newest RECENT_WINDOW pairs of a window `rememberInPlace` grew: once per sensor and group. */
+export function trimWindow(recent: number[]): void {
+  const extra = recent.length - RECENT_WINDOW * 2;
+  if (extra > 0) recent.splice(0, extra);
 }

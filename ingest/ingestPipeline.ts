@@ -4,7 +4,7 @@ import type { Logger } from '../core/logger.ts';
 import type { SealMessage } from '../core/sealMessage.ts';
 import { type DoorEventRecord, initialSealState, type SealState } from '../core/sealState.ts';
 import { applyMessage } from './applyMessage.ts';
-import { dedupTs, isDuplicate } from './dedup.ts';
+import { dedupTs, isDuplicate, trimWindow } from './dedup.ts';
 import type { IngestStore } from './ingestStore.ts';
 import { SeriesTags } from './seriesTags.ts';
 import type { TelemetryPoint, TelemetrySink } from './telemetry/telemetrySink.ts';
@@ -248,6 +248,8 @@ export class IngestPipeline {
         gridId: placement.gridId,
       });
     }
+    // The windows grown in place above go back to RECENT_WINDOW pairs before they are written.
+    for (const state of next.values()) trimWindow(state.recentSeqs);
 
     const started = performance.now();
     let decidedInside = false;
