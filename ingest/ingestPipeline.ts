@@ -298,9 +298,12 @@ export class IngestPipeline {
     for (const item of items) {
       const list = this.inflight.get(item.message.sensorId);
       if (!list) continue;
-      const rest = list.filter((p) => p !== item);
-      if (rest.length === 0) this.inflight.delete(item.message.sensorId);
-      else this.inflight.set(item.message.sensorId, rest);
+      // Groups commit in the order their messages came, so a group's items lead its sensors' lists:
+      // taken off the front in place (a filtered copy per item was garbage per message, issue 20.1).
+      const at = list[0] === item ? 0 : list.indexOf(item);
+      if (at === 0) list.shift();
+      else if (at > 0) list.splice(at, 1);
+      if (list.length === 0) this.inflight.delete(item.message.sensorId);
     }
   }
 }
