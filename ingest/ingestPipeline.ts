@@ -231,12 +231,14 @@ export class IngestPipeline {
     const doorEvents: DoorEventRecord[] = [];
     const points: TelemetryPoint[] = [];
     for (const { message, placement } of items) {
-      // A state this group made is the group's own: its recent sequences grow in place (the committed
-      // state's array stays as it is until the group is durable, so de-dup never runs ahead of it).
+      // A window this group copied is the group's own: it grows in place (the committed state's
+      // array stays as it is until the group is durable, so de-dup never runs ahead of it). A message
+      // without a seq copies nothing: after it the state may still hold the committed array.
       const ours = next.get(message.sensorId);
-      const before =
-        ours ?? this.states.get(message.sensorId) ?? initialSealState(message.sensorId, message.receivedAt);
-      const { state, doorEvents: events } = applyMessage(before, message, ours !== undefined);
+      const held = this.states.get(message.sensorId);
+      const before = ours ?? held ?? initialSealState(message.sensorId, message.receivedAt);
+      const owned = ours !== undefined && ours.recentSeqs !== held?.recentSeqs;
+      const { state, doorEvents: events } = applyMessage(before, message, owned);
       next.set(message.sensorId, state);
       for (const e of events) doorEvents.push({ ...e, householdId: placement.householdId });
       points.push(pointFor(message, this.seriesTags.of(message.sensorId, placement)));
@@ -249,7 +251,8 @@ export class IngestPipeline {
       });
     }
     // The windows grown in place above go back to RECENT_WINDOW pairs before they are written.
-    for (const state of next.values()) trimWindow(state.recentSeqs);
+    for (const state of next.values())
+      if (state.recentSeqs !== this.states.get(state.sensorId)?.recentSeqs) trimWindow(state.recentSeqs);
 
     const started = performance.now();
     let decidedInside = false;
