@@ -32,12 +32,16 @@ export const sealTopic = (sensorId: string, channel: NativeChannel): string => `
 
 /** Parses `seal/<id>/<channel>`; null when the topic is not a native one. */
 export function parseSealTopic(topic: string): { sensorId: string; channel: NativeChannel } | null {
-  const parts = topic.split('/');
-  if (parts.length !== 3 || parts[0] !== 'seal') return null;
-  const [, sensorId, channel] = parts as [string, string, string];
-  if (!SENSOR_ID_PATTERN.test(sensorId)) return null;
+  // Called twice per message (ACL and decoder): found by indexOf rather than split, which built an
+  // array per call (issue 20.1). A channel with a further `/` is none of the four below.
+  if (!topic.startsWith('seal/')) return null;
+  const slash = topic.indexOf('/', 5);
+  if (slash < 0) return null;
+  const channel = topic.slice(slash + 1);
   if (channel !== 'event' && channel !== 'heartbeat' && channel !== 'status' && channel !== 'config')
     return null;
+  const sensorId = topic.slice(5, slash);
+  if (!SENSOR_ID_PATTERN.test(sensorId)) return null;
   return { sensorId, channel };
 }
 

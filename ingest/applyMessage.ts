@@ -1,6 +1,6 @@
 import type { SealMessage } from '../core/sealMessage.ts';
 import type { DoorEventRecord, SealState } from '../core/sealState.ts';
-import { dedupTs, remember } from './dedup.ts';
+import { dedupTs, remember, rememberInPlace } from './dedup.ts';
 
 export interface Applied {
   state: SealState;
@@ -16,8 +16,12 @@ export interface Applied {
  * different door position than we hold means an event was lost: the
  * heartbeat's position wins and is recorded as a door event, so a missed
  * `open` still reaches the rules.
+ *
+ * `ownsRecentSeqs`: `before` is a state this caller made and nobody else holds; its `recentSeqs` is
+ * then extended in place and shared with the result (so `before.recentSeqs` changes too), and the
+ * caller trims it (dedup.ts trimWindow) before anyone else sees it.
  */
-export function applyMessage(before: SealState, m: SealMessage): Applied {
+export function applyMessage(before: SealState, m: SealMessage, ownsRecentSeqs = false): Applied {
   // Every field written out rather than spread from `before`: the spread was one of the hottest
   // lines of the ingest profile (issue 20.1), and SealState has no optional field a literal could miss.
   const state: SealState = {
@@ -31,7 +35,11 @@ export function applyMessage(before: SealState, m: SealMessage): Applied {
     lastSeen: m.kind === 'status' && m.gatewayId !== undefined ? before.lastSeen : m.receivedAt,
     lastDoorChange: before.lastDoorChange,
     doorObservedAt: before.doorObservedAt,
-    recentSeqs: remember(before.recentSeqs, m.seq, dedupTs(m)),
+    // A commit group applying a sensor's second message on (ingestPipeline.ts) owns the array the first
+    // one copied: it grows in place, one copy per sensor and group instead of one per message.
+    recentSeqs: ownsRecentSeqs
+      ? rememberInPlace(before.recentSeqs, m.seq, dedupTs(m))
+      : remember(before.recentSeqs, m.seq, dedupTs(m)),
     messages: before.messages + 1,
     updatedAt: m.receivedAt,
   };

@@ -4,7 +4,7 @@ import type { Logger } from '../core/logger.ts';
 import type { SealMessage } from '../core/sealMessage.ts';
 import { type DoorEventRecord, initialSealState, type SealState } from '../core/sealState.ts';
 import { applyMessage } from './applyMessage.ts';
-import { dedupTs, isDuplicate } from './dedup.ts';
+import { dedupTs, isDuplicate, trimWindow } from './dedup.ts';
 import type { IngestStore } from './ingestStore.ts';
 import { SeriesTags } from './seriesTags.ts';
 import type { TelemetryPoint, TelemetrySink } from './telemetry/telemetrySink.ts';
@@ -231,11 +231,14 @@ export class IngestPipeline {
     const doorEvents: DoorEventRecord[] = [];
     const points: TelemetryPoint[] = [];
     for (const { message, placement } of items) {
-      const before =
-        next.get(message.sensorId) ??
-        this.states.get(message.sensorId) ??
-        initialSealState(message.sensorId, message.receivedAt);
-      const { state, doorEvents: events } = applyMessage(before, message);
+      // A window this group copied is the group's own: it grows in place (the committed state's
+      // array stays as it is until the group is durable, so de-dup never runs ahead of it). A message
+      // without a seq copies nothing: after it the state may still hold the committed array.
+      const ours = next.get(message.sensorId);
+      const held = this.states.get(message.sensorId);
+      const before = ours ?? held ?? initialSealState(message.sensorId, message.receivedAt);
+      const owned = ours !== undefined && ours.recentSeqs !== held?.recentSeqs;
+      const { state, doorEvents: events } = applyMessage(before, message, owned);
       next.set(message.sensorId, state);
       for (const e of events) doorEvents.push({ ...e, householdId: placement.householdId });
       points.push(pointFor(message, this.seriesTags.of(message.sensorId, placement)));
@@ -247,6 +250,9 @@ export class IngestPipeline {
         gridId: placement.gridId,
       });
     }
+    // The windows grown in place above go back to RECENT_WINDOW pairs before they are written.
+    for (const state of next.values())
+      if (state.recentSeqs !== this.states.get(state.sensorId)?.recentSeqs) trimWindow(state.recentSeqs);
 
     const started = performance.now();
     let decidedInside = false;
@@ -295,9 +301,12 @@ export class IngestPipeline {
     for (const item of items) {
       const list = this.inflight.get(item.message.sensorId);
       if (!list) continue;
-      const rest = list.filter((p) => p !== item);
-      if (rest.length === 0) this.inflight.delete(item.message.sensorId);
-      else this.inflight.set(item.message.sensorId, rest);
+      // Groups commit in the order their messages came, so a group's items lead its sensors' lists:
+      // taken off the front in place (a filtered copy per item was garbage per message, issue 20.1).
+      const at = list[0] === item ? 0 : list.indexOf(item);
+      if (at === 0) list.shift();
+      else if (at > 0) list.splice(at, 1);
+      if (list.length === 0) this.inflight.delete(item.message.sensorId);
     }
   }
 }

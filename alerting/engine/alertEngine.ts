@@ -348,7 +348,11 @@ export class AlertEngine {
     this.c.openDoorIds.delete(sensorId);
     this.c.silences.forget(sensorId);
     this.settled(
-      this.c.queue.run(() => this.decisions.sensorRemoved(sensorId, replacedBy)),
+      this.c.queue.run(() => {
+        const written = this.decisions.sensorRemoved(sensorId, replacedBy);
+        this.c.memory.forgetSensor(sensorId);
+        return written;
+      }),
       'alerts of a removed sensor not resolved',
     );
   }

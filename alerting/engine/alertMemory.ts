@@ -3,6 +3,20 @@ import type { AlertMemorySource, PendingBreach, StoredAlert } from '../alertStor
 import type { OpenCounter } from '../rules/openCount.ts';
 import type { DecisionBatch } from './decisionBatch.ts';
 
+/** Alert types whose subject is one sensor. */
+export type SensorAlertType = 'breach' | 'offline' | 'tamper' | 'lowBattery' | 'doorLeftOpen';
+
+const sensorKeysOf = (sensorId: string): Readonly<Record<SensorAlertType, string>> => {
+  const subject = `sensor:${sensorId}`;
+  return {
+    breach: `breach|${subject}`,
+    offline: `offline|${subject}`,
+    tamper: `tamper|${subject}`,
+    lowBattery: `lowBattery|${subject}`,
+    doorLeftOpen: `doorLeftOpen|${subject}`,
+  };
+};
+
 /**
  * What the engine decides from: the unresolved alerts and the alerting facts of each seal and
  * household. Rebuilt from the store at start; changed only by `absorb`, after the batch that
@@ -17,6 +31,8 @@ export class AlertMemory {
   private counters = new Map<string, OpenCounter>();
   /** Openings waiting for their grace to end, by sensor. */
   readonly pending = new Map<string, PendingBreach>();
+  /** Each sensor's `type|sensor:<id>` keys of `active`, built on first use (activeForSensor). */
+  private readonly sensorKeys = new Map<string, Readonly<Record<SensorAlertType, string>>>();
 
   async load(store: AlertMemorySource): Promise<void> {
     const [unresolved, lowBattery, counters, pending] = await Promise.all([
@@ -61,9 +77,30 @@ export class AlertMemory {
     return this.active.get(`${type}|${subjectKey}`);
   }
 
+  /**
+   * `activeFor(type, 'sensor:<id>')` without building the key: the ingest commit asks for every
+   * message (issue 20.1), so each sensor's keys are built once and kept.
+   */
+  activeForSensor(type: SensorAlertType, sensorId: string): StoredAlert | undefined {
+    let keys = this.sensorKeys.get(sensorId);
+    if (!keys) {
+      keys = sensorKeysOf(sensorId);
+      this.sensorKeys.set(sensorId, keys);
+    }
+    return this.active.get(keys[type]);
+  }
+
+  /** A sensor taken off the registry: its kept keys go with it. */
+  forgetSensor(sensorId: string): void {
+    this.sensorKeys.delete(sensorId);
+  }
+
   ref(type: AlertType, subjectKey: string): ActiveAlertRef {
-    const a = this.activeFor(type, subjectKey);
-    return a ? { id: a.id, status: a.status, count: a.count } : null;
+    return refOf(this.activeFor(type, subjectKey));
+  }
+
+  sensorRef(type: SensorAlertType, sensorId: string): ActiveAlertRef {
+    return refOf(this.activeForSensor(type, sensorId));
   }
 
   /** The alert as this batch has it so far, else as memory has it. */
@@ -80,3 +117,6 @@ export class AlertMemory {
     return this.counters.get(householdId) ?? null;
   }
 }
+
+const refOf = (a: StoredAlert | undefined): ActiveAlertRef =>
+  a ? { id: a.id, status: a.status, count: a.count } : null;

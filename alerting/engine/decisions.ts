@@ -1,19 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { SealCommitted } from '../../core/events.ts';
 import { LevelTagCache } from '../../registry/gridLevelTags.ts';
-import {
-  type AlertChange,
-  type AlertType,
-  alertSubjectKey,
-  type Decision,
-  type SealState,
-} from '../alertModel.ts';
+import { type AlertChange, alertSubjectKey, type Decision, type SealState } from '../alertModel.ts';
 import type { StoredAlert, Written } from '../alertStore.ts';
 import { firstEscalationAt } from '../escalation.ts';
 import { evaluateMessage } from '../evaluateMessage.ts';
 import { appendOccurrence, autoResolve, createAlert, notifiedChange } from '../lifecycle.ts';
 import type { LifecycleEvent } from '../notificationTexts.ts';
 import { escalates, escalationChain, initialRoute, type Worker } from '../routing.ts';
+import { quietHeartbeat } from '../rules/quietHeartbeat.ts';
+import type { SensorAlertType } from './alertMemory.ts';
 import { AlertNotifications } from './alertNotifications.ts';
 import type { AlertView } from './alertView.ts';
 import { DecisionBatch } from './decisionBatch.ts';
@@ -25,7 +21,7 @@ import type { Settled } from './outboxDispatcher.ts';
 
 const SEVERITY_LEVEL = { maintenance: 1, warning: 2, critical: 3 } as const;
 /** Alert types whose subject is one sensor. */
-const SENSOR_ALERT_TYPES: readonly AlertType[] = [
+const SENSOR_ALERT_TYPES: readonly SensorAlertType[] = [
   'breach',
   'offline',
   'tamper',
@@ -68,23 +64,37 @@ export class Decisions {
     const msg = e.message;
     if (msg.kind === 'status' && msg.gatewayId !== undefined)
       return this.gatewayStatus({ ...msg, gatewayId: msg.gatewayId }, mark);
-    const sensor = registry.sensor(msg.sensorId);
     // What the seal did is committed whatever is decided of it: silence and open doors follow it.
     const beat = heartbeatOf(registry, env, msg.sensorId);
     tracker.touch(msg.sensorId, msg.receivedAt, beat.intervalMs, beat.missedBeats);
     if (e.after.door === 'open') this.c.openDoorIds.add(msg.sensorId);
     else this.c.openDoorIds.delete(msg.sensorId);
+    const lowBatteryNotified = memory.lowBatteryNotified(msg.sensorId);
+    // The common heartbeat decides nothing: the rules, and what they read, are skipped (issue 20.1).
+    if (
+      msg.kind === 'heartbeat' &&
+      quietHeartbeat(
+        msg,
+        { door: e.before.door, tamper: e.before.tamper, lowBatteryNotified },
+        {
+          offline: memory.activeForSensor('offline', msg.sensorId) !== undefined,
+          lowBattery: memory.activeForSensor('lowBattery', msg.sensorId) !== undefined,
+        },
+        () => this.c.policies.forSensor(msg.sensorId, registry.household(e.householdId)?.gridId ?? ''),
+      )
+    )
+      return undefined;
+    const sensor = registry.sensor(msg.sensorId);
     const inputs = registry.armingInputs(e.householdId);
     const before: SealState = {
       ...e.before,
-      lowBatteryNotified: memory.lowBatteryNotified(msg.sensorId),
+      lowBatteryNotified,
       commissioningUntil: sensor?.commissioningUntil ?? null,
     };
     const household = householdRef(registry, e.householdId);
     // The policy in force where the household is (grace, opens per day, battery threshold).
     const policy = this.c.policies.forSensor(msg.sensorId, household.gridId);
     const counter = memory.openCounter(e.householdId);
-    const sensorKey = `sensor:${msg.sensorId}`;
     const evaluated = evaluateMessage({
       msg,
       before,
@@ -93,12 +103,12 @@ export class Decisions {
       windows: inputs.windows,
       announcements: this.c.announcements.of(e.householdId),
       active: {
-        breach: memory.ref('breach', sensorKey),
-        offline: memory.ref('offline', sensorKey),
-        tamper: memory.ref('tamper', sensorKey),
-        lowBattery: memory.ref('lowBattery', sensorKey),
+        breach: memory.sensorRef('breach', msg.sensorId),
+        offline: memory.sensorRef('offline', msg.sensorId),
+        tamper: memory.sensorRef('tamper', msg.sensorId),
+        lowBattery: memory.sensorRef('lowBattery', msg.sensorId),
         openCount: memory.ref('openCount', `household:${e.householdId}`),
-        doorLeftOpen: memory.ref('doorLeftOpen', sensorKey),
+        doorLeftOpen: memory.sensorRef('doorLeftOpen', msg.sensorId),
       },
       openCounter: counter,
       policy,
@@ -145,7 +155,7 @@ export class Decisions {
     const reason = replacedBy === undefined ? 'sensorRemoved' : 'sensorReplaced';
     const detail = replacedBy === undefined ? {} : { replacedBy };
     for (const type of SENSOR_ALERT_TYPES) {
-      const a = this.c.memory.activeFor(type, `sensor:${sensorId}`);
+      const a = this.c.memory.activeForSensor(type, sensorId);
       if (a) this.apply(batch, { kind: 'resolve', alertId: a.id, at: now, reason, detail }, now);
     }
     if (this.c.memory.pending.has(sensorId)) batch.pendingDelete.push(sensorId);
@@ -315,8 +325,8 @@ export class Decisions {
 
   // ---------------------------------------------------------------- deliveries
 
-  /** A delivery attempt ended: its row and the alert's history in one transaction. */
-  async settle(s: Settled): Promise<void> {
+  /** A delivery attempt ended: its row and the alert's history in one transaction. False: not recorded. */
+  async settle(s: Settled): Promise<boolean> {
     const { o, memory } = this.c;
     const change =
       s.row.alertId === null
@@ -337,10 +347,10 @@ export class Decisions {
         o.store.apply({ outboxUpdates: [s.update], changes: change ? [change] : [] }),
       );
     } catch (err) {
-      // The database is closing (shutdown during a send) or gone: the row stays `sending` and is
-      // retried after the next start.
+      // The database is closing (shutdown during a send) or gone: the row stays as it was before the
+      // send and is retried after the next start (outboxDispatcher.ts).
       o.logger.warn({ err, outboxId: s.row.id }, 'delivery outcome not recorded');
-      return;
+      return false;
     }
     if (s.update.status === 'delivered') {
       o.logger.info(
@@ -358,5 +368,6 @@ export class Decisions {
         memory.byId.get(s.row.alertId) ?? (await o.store.get(s.row.alertId).catch(() => undefined));
       if (alert) this.tell([{ alert, change }]);
     }
+    return true;
   }
 }

@@ -33,17 +33,29 @@ export interface Settled {
 export const SKIPPED_ACKNOWLEDGED = 'skipped: acknowledged or resolved before this step';
 
 /**
- * Delivers due outbox rows. A row is claimed (`sending`, attempts + 1) in its own commit before the
- * send, and settled (delivered / retry later / failed) after it. A crash between the two leaves a
- * `sending` row, which the next start puts back to pending: delivery is at-least-once, and a
- * delivered row is never sent again. Rows carry their rendered message, so a retry is identical
- * (same Message-ID / X-SealWatch-Delivery, which receivers can de-duplicate on).
+ * Delivers due outbox rows. A row is claimed in memory before the send (`inFlight`: no later pass
+ * of this process picks it again) and settled after it: its status, attempts + 1 and first attempt
+ * written in one commit with the alert's history. A crash between the two leaves the row as it was
+ * (`pending`, due), so the next start sends it again: delivery is at-least-once, and a delivered
+ * row is never sent again. Rows carry their rendered message, so a retry is identical (same
+ * Message-ID / X-SealWatch-Delivery, which receivers can de-duplicate on).
+ *
+ * The claim used to be a commit of its own (`sending`, attempts + 1) before each send: an fsync on
+ * the path from breach to webhook (issue 20.5) that bought only the count of attempts a crash cut
+ * short; the crash re-sent the row either way. What is lost: an attempt cut by a crash is not
+ * counted towards the retry limit. Rows still `sending` from an older build are put back to
+ * pending at start as before (alertEngine.ts requeueSending).
  */
 export class OutboxDispatcher {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
   private readonly robots: RobotRateGate;
+  /**
+   * Rows being sent, or sent with their outcome not recorded (the database refused it): not sent
+   * again by this process. The next start sends the unrecorded ones again.
+   */
+  private readonly inFlight = new Set<string>();
 
   constructor(
     private readonly deps: {
@@ -53,8 +65,8 @@ export class OutboxDispatcher {
       clock: Clock;
       logger: Logger;
       backoff?: Partial<BackoffOptions>;
-      /** Records the outcome (same transaction as the row's update) and tells the bus. */
-      settle: (s: Settled) => Promise<void>;
+      /** Records the outcome (same transaction as the row's update) and tells the bus; false: not recorded. */
+      settle: (s: Settled) => Promise<boolean | undefined>;
       /** Per-robot budgets shared by every recipient on the same robot URL (one gate for the engine). */
       robots: RobotRateGate;
       /** Is the alert still unacknowledged (open)? Asked for a plan step that waits for no acknowledgement. */
@@ -95,7 +107,9 @@ export class OutboxDispatcher {
     do {
       this.again = false;
       while (!this.stopped) {
-        const due = await this.deps.store.dueOutbox(this.deps.clock.now(), BATCH);
+        const due = (await this.deps.store.dueOutbox(this.deps.clock.now(), BATCH)).filter(
+          (row) => !this.inFlight.has(row.id),
+        );
         if (due.length === 0) break;
         await Promise.all(due.map((row) => this.deliver(row)));
       }
@@ -165,7 +179,7 @@ export class OutboxDispatcher {
       attempts: row.attempts + 1,
       firstAttemptAt: row.firstAttemptAt ?? now,
     };
-    await store.apply({ outboxUpdates: [claimed] });
+    this.inFlight.add(row.id);
     if (robot) this.robots.record(robot, now);
     let result: DeliveryResult;
     try {
@@ -207,7 +221,9 @@ export class OutboxDispatcher {
         'notification not delivered',
       );
     }
-    await this.deps.settle({ row, update, result });
+    // Thrown or not recorded: the row stays in flight, as its `sending` row stayed before (sent again at the next start).
+    const recorded = await this.deps.settle({ row, update, result });
+    if (recorded !== false) this.inFlight.delete(row.id);
   }
 }
 

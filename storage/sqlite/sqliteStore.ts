@@ -92,11 +92,21 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
     );
     this.commitTx = db.transaction((commit: IngestCommit) => {
       for (const s of commit.states) {
+        // Every parameter written out: a spread of the state per row was a cost of its own in the
+        // ingest profile (issue 20.1).
         this.upsertState.run({
-          ...s,
+          sensorId: s.sensorId,
+          door: s.door,
           online: s.online ? 1 : 0,
+          battery: s.battery,
+          rssi: s.rssi,
           tamper: s.tamper ? 1 : 0,
+          lastSeen: s.lastSeen,
+          lastDoorChange: s.lastDoorChange,
+          doorObservedAt: s.doorObservedAt,
           recentSeqs: JSON.stringify(s.recentSeqs),
+          messages: s.messages,
+          updatedAt: s.updatedAt,
         });
       }
       for (const e of commit.doorEvents) this.insertDoorEvent.run(e);

@@ -55,6 +55,25 @@ describe('parseSealTopic', () => {
     );
   });
 
+  it('answers as splitting on `/` does, for topics of any shape (it finds the slashes instead)', () => {
+    const bySplit = (topic: string) => {
+      const parts = topic.split('/');
+      if (parts.length !== 3 || parts[0] !== 'seal' || !SENSOR_ID_PATTERN.test(parts[1] as string))
+        return null;
+      return ['event', 'heartbeat', 'status', 'config'].includes(parts[2] as string)
+        ? { sensorId: parts[1], channel: parts[2] }
+        : null;
+    };
+    const segment = fc.oneof(sensorIdArb, channelArb, fc.constantFrom('seal', '', '+', '#', 'x/y'));
+    fc.assert(
+      fc.property(fc.array(segment, { minLength: 1, maxLength: 5 }), (segments) => {
+        const topic = segments.join('/');
+        expect(parseSealTopic(topic)).toEqual(bySplit(topic));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('never throws; whatever it returns has a valid id', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 80 }), (topic) => {

@@ -248,3 +248,23 @@ describe('applyMessage: a heartbeat that changes the door and reports tamper', (
     expect(doorEvents.map((e) => e.type)).toEqual(['open', 'tamper']);
   });
 });
+
+describe('applyMessage with a window the caller owns (one commit group, ingestPipeline.ts)', () => {
+  it('grows the owned window in place and gives the same state as the copying path', () => {
+    const start = initialSealState(ID, T0);
+    const msgs = [door('open', T0, 1), heartbeat({ ts: T0 + 1000, seq: 2 }), door('closed', T0 + 2000, 3)];
+    let copied = start;
+    for (const m of msgs) copied = applyMessage(copied, m).state;
+    const first = applyMessage(start, msgs[0] as SealMessage).state;
+    expect(first.recentSeqs).not.toBe(start.recentSeqs);
+    let owned = first;
+    for (const m of msgs.slice(1)) {
+      const next = applyMessage(owned, m, true).state;
+      expect(next.recentSeqs).toBe(first.recentSeqs);
+      owned = next;
+    }
+    expect(owned).toEqual(copied);
+    // The state the group started from (the committed one) is left as it was.
+    expect(start.recentSeqs).toEqual([]);
+  });
+});

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isDuplicate, RECENT_WINDOW, remember } from '../../../ingest/dedup.ts';
+import { isDuplicate, RECENT_WINDOW, remember, rememberInPlace, trimWindow } from '../../../ingest/dedup.ts';
 
 const T0 = 1_700_000_000_000;
 
@@ -54,6 +54,27 @@ describe('dedup', () => {
           expect(recent).toEqual(kept.flat());
           const seen = kept.some(([s, t]) => s === probe[0] && t === probe[1]);
           expect(isDuplicate(recent, probe[0], probe[1])).toBe(seen);
+        },
+      ),
+    );
+  });
+});
+
+describe('rememberInPlace and trimWindow: a commit group growing the window it copied', () => {
+  it('give the same window as remember, in the array they were given', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.option(fc.nat(0xffff_ffff)), fc.maxSafeNat()), { maxLength: 3 * RECENT_WINDOW }),
+        fc.array(fc.tuple(fc.nat(0xffff_ffff), fc.maxSafeNat()), { maxLength: RECENT_WINDOW }),
+        (stream, start) => {
+          let copied: number[] = start.flat();
+          const own: number[] = start.flat();
+          for (const [seq, ts] of stream) {
+            copied = remember(copied, seq, ts);
+            expect(rememberInPlace(own, seq, ts)).toBe(own);
+          }
+          trimWindow(own);
+          expect(own).toEqual(copied);
         },
       ),
     );

@@ -80,15 +80,20 @@ describe('SeriesTimes: one millisecond per point of a series', () => {
       fc.property(fc.array(step, { minLength: 1, maxLength: 300 }), (steps) => {
         const times = new SeriesTimes(fixedClock());
         let t = 10_000;
+        let newest = t;
         const given = steps.map((d) => {
-          t += d;
+          // A straggler is at most 6 ms behind the newest point of its series: a few runs near the
+          // top are remembered, not the whole past (a device clock that jumps back further is not a
+          // burst, and de-duplication drops a repeated message before it gets here).
+          t = Math.max(t + d, newest - 6);
+          newest = Math.max(newest, t);
           return { own: t, at: distinct(times, 'heartbeat,sensor=p', t) };
         });
         expect(given.every((g) => g.at >= g.own)).toBe(true);
         expect(new Set(given.map((g) => g.at)).size).toBe(given.length);
         expect(times.moved).toBe(given.filter((g) => g.at !== g.own).length);
       }),
-      { numRuns: 500 },
+      { numRuns: 2000 },
     );
   });
 });
