@@ -12,6 +12,7 @@ import type { Registry } from '../registry/registry.ts';
 import { PgListener } from '../storage/postgres/listener.ts';
 import type { Pool } from '../storage/postgres/openPool.ts';
 import { currentOwnerUrl, OwnerLock } from '../storage/postgres/ownerLock.ts';
+import type { OwnFeedGroups } from '../storage/postgres/ownFeedGroups.ts';
 import {
   type FeedPosition,
   FeedTail,
@@ -101,6 +102,8 @@ export interface MultiInstanceDeps {
   /** Where the owner's engine takes the feed's messages (createEngineFeed's deliver). */
   deliverToEngine(e: SealCommitted, mark?: FeedMark): Written;
   alertStore: AlertStore;
+  /** This instance's own commit groups, held for its engine while it owns alerting. */
+  ownFeedGroups: OwnFeedGroups;
   ownerPollMs: number;
   logger: Logger;
   /** The owner lost its lock connection: this process must stop deciding at once. */
@@ -192,9 +195,11 @@ export async function startMultiInstance(d: MultiInstanceDeps): Promise<MultiIns
       // taking over (a crashed owner's), or one whose write failed here. It is read then, not per group.
       let decidedKnown = false;
       let decided: string | undefined;
+      d.ownFeedGroups.keep(true);
       engineTail = new FeedTail({
         pool: d.pool,
         from,
+        own: { instance: d.instance, groups: d.ownFeedGroups },
         logger: log,
         async onRows(rows) {
           if (!decidedKnown) {
@@ -329,6 +334,7 @@ export async function startMultiInstance(d: MultiInstanceDeps): Promise<MultiIns
       if (pruneTimer) clearInterval(pruneTimer);
       await mirrorTail.stop();
       await engineTail?.stop();
+      d.ownFeedGroups.keep(false);
       await lock.stop();
       await listener.close();
     },

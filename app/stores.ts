@@ -7,6 +7,7 @@ import type { Logger } from '../core/logger.ts';
 import type { DoorHistoryStore, IngestStore } from '../ingest/ingestStore.ts';
 import type { RegistryStore } from '../registry/registryStore.ts';
 import { openPool, type Pool } from '../storage/postgres/openPool.ts';
+import type { OwnFeedGroups } from '../storage/postgres/ownFeedGroups.ts';
 import { PostgresAlertStore } from '../storage/postgres/postgresAlertStore.ts';
 import { PostgresStore } from '../storage/postgres/postgresStore.ts';
 import { PostgresResidentQrStore } from '../storage/postgres/residentQrStore.ts';
@@ -56,6 +57,8 @@ export interface SharedDatabase extends Stores {
   instance: string;
   /** The seal feed's position before this instance read the live state. */
   loadedAt: FeedPosition;
+  /** The store's own commit groups, for the engine while this instance owns alerting. */
+  ownFeedGroups: OwnFeedGroups;
   /** The key that signs acknowledge links, the same on every instance. */
   ackKey(): Promise<Buffer>;
 }
@@ -77,6 +80,7 @@ export async function openSharedDatabase(url: string, logger: Logger): Promise<S
     instance,
     loadedAt,
     store,
+    ownFeedGroups: store.ownFeedGroups,
     alertStore: new PostgresAlertStore(pool),
     smsLedger: new PostgresSmsLedger(pool),
     residentQr: new PostgresResidentQrStore(pool),

@@ -78,6 +78,7 @@ const ACK_LATER = new AckLater('acknowledged after the commit');
 export class ExternalConsumer {
   private client: MqttClient | null = null;
   private acks: PendingAck[] = [];
+  private flushScheduled = false;
   private closing = false;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private reconnectDelay: number;
@@ -315,7 +316,7 @@ export class ExternalConsumer {
         () => {
           // Accepted or dropped with a counted reason: either way the broker may forget it.
           entry.settled = true;
-          this.flushAcks();
+          this.scheduleFlush();
         },
         (err: unknown) => this.commitFailed(entry, err as Error),
       ),
@@ -329,18 +330,41 @@ export class ExternalConsumer {
     void settled.finally(() => this.inflight.delete(settled));
   }
 
+  /**
+   * One flush after every message that settled in this turn (a commit group settles all of its
+   * messages at once): their PUBACKs leave in one write, not one write and one queue walk each
+   * (issue 20.4: 22 % of a PostgreSQL instance's CPU with groups of ~1,500 messages).
+   */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flushAcks();
+    });
+  }
+
   /** PUBACKs leave in arrival order: one waits for every message before it. */
   private flushAcks(): void {
     const client = this.client;
     // Counted, then spliced once: shift() per entry moves the whole queue (up to Receive Maximum).
     let done = 0;
-    while (done < this.acks.length && this.acks[done]?.settled) {
-      const entry = this.acks[done++] as PendingAck;
-      if (!client || entry.stream !== client.stream || !client.connected || entry.stream.destroyed) continue;
-      entry.stream.write(puback(entry.messageId));
-      this.counts.acknowledged++;
+    while (done < this.acks.length && this.acks[done]?.settled) done++;
+    if (done === 0) return;
+    const settled = this.acks.splice(0, done);
+    if (!client?.connected || client.stream.destroyed) return;
+    // Only the current connection's: the broker redelivers a lost one's messages.
+    const stream = client.stream;
+    const out = Buffer.allocUnsafe(settled.length * PUBACK_LENGTH);
+    let n = 0;
+    for (const entry of settled) {
+      if (entry.stream !== stream) continue;
+      writePuback(out, n * PUBACK_LENGTH, entry.messageId);
+      n++;
     }
-    if (done > 0) this.acks.splice(0, done);
+    if (n === 0) return;
+    stream.write(n === settled.length ? out : out.subarray(0, n * PUBACK_LENGTH));
+    this.counts.acknowledged += n;
   }
 
   private commitFailed(entry: PendingAck, err: Error): void {
@@ -354,9 +378,14 @@ export class ExternalConsumer {
   }
 }
 
+const PUBACK_LENGTH = 4;
+
 /** QoS 1 PUBACK, reason Success: with remaining length 2 the reason code is implied (MQTT 5 §3.4.2.1). */
-function puback(messageId: number): Buffer {
-  return Buffer.from([0x40, 0x02, messageId >> 8, messageId & 0xff]);
+function writePuback(out: Buffer, at: number, messageId: number): void {
+  out[at] = 0x40;
+  out[at + 1] = 0x02;
+  out[at + 2] = messageId >> 8;
+  out[at + 3] = messageId & 0xff;
 }
 
 /** The URL without credentials, for logs. */

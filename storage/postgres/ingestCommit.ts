@@ -4,6 +4,7 @@
  */
 import type { DoorEventRecord, SealState } from '../../core/sealState.ts';
 import type { IngestCommit } from '../../ingest/ingestStore.ts';
+import { encodeFeedEvents } from './feedEncoding.ts';
 import type { Pool } from './openPool.ts';
 import { SEAL_FEED_CHANNEL } from './sealFeed.ts';
 
@@ -46,29 +47,30 @@ const COMMIT_INGEST = `
 
 /**
  * The same, and the group's messages appended to the seal feed with a wake-up for its readers
- * ($20: this instance, $21: the group's SealCommitted messages as one JSON array: one row per group, not
- * per message, costs a row's overhead once (1,600 messages: 48 ms as rows, a few ms as one). NOTIFY is delivered at commit.
+ * ($20: this instance, $21: the group's SealCommitted messages as one JSON document (feedEncoding.ts): one row
+ * per group, not per message, costs a row's overhead once (1,600 messages: 48 ms as rows, a few ms as one).
+ * NOTIFY is delivered at commit. Answers the feed row's id (OwnFeedGroups: the owner keeps its groups by it).
  */
 const COMMIT_INGEST_WITH_FEED = COMMIT_INGEST.replace(
   /SELECT 1$/,
   `, f AS (
-    INSERT INTO seal_feed (instance, events) VALUES ($20, $21)
+    INSERT INTO seal_feed (instance, events) VALUES ($20, $21) RETURNING id
   ), n AS (
     SELECT pg_notify('${SEAL_FEED_CHANNEL}', $20)
   )
-  SELECT count(*) FROM n`,
+  SELECT (SELECT id FROM f) AS feed_id FROM n`,
 );
 
 /**
  * Commits one ingest group; with `instanceId` (several instances share the database) its messages
- * go to the seal feed in the same statement.
+ * go to the seal feed in the same statement, and the feed row's id is answered (else null).
  */
 export async function commitIngestGroup(
   pool: Pool,
   instanceId: string | null,
   commit: IngestCommit,
-): Promise<void> {
-  if (commit.states.length === 0 && commit.doorEvents.length === 0) return;
+): Promise<number | null> {
+  if (commit.states.length === 0 && commit.doorEvents.length === 0) return null;
   // A sensor twice in one group: the later state wins, as with SQLite's upsert row by row
   // (PostgreSQL refuses to upsert one row twice in one statement).
   const latest = new Map<string, SealState>();
@@ -78,7 +80,7 @@ export async function commitIngestGroup(
   const event = <V>(f: (e: DoorEventRecord) => V): V[] => commit.doorEvents.map(f);
   // Named: each connection parses and plans it once.
   const feed = instanceId !== null && commit.events !== undefined && commit.events.length > 0;
-  await pool.query({
+  const { rows } = await pool.query<{ feed_id: string | number | null }>({
     name: feed ? 'sealwatch-commit-ingest-feed' : 'sealwatch-commit-ingest',
     text: feed ? COMMIT_INGEST_WITH_FEED : COMMIT_INGEST,
     values: [
@@ -101,7 +103,9 @@ export async function commitIngestGroup(
       event((e) => e.receivedAt),
       event((e) => e.seq),
       event((e) => e.dialect),
-      ...(feed ? [instanceId, JSON.stringify(commit.events)] : []),
+      ...(feed ? [instanceId, encodeFeedEvents(commit.events ?? [])] : []),
     ],
   });
+  const id = feed ? rows[0]?.feed_id : null;
+  return id === null || id === undefined ? null : Number(id);
 }

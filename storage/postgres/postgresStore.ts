@@ -48,6 +48,7 @@ import { PostgresGatewayWrites } from './gatewayWrites.ts';
 import { commitIngestGroup } from './ingestCommit.ts';
 import { upsertSensorModelPostgres } from './modelWrites.ts';
 import type { Pool } from './openPool.ts';
+import { OwnFeedGroups } from './ownFeedGroups.ts';
 import { PostgresPlatformAppWrites } from './platformAppWrites.ts';
 import { PostgresRosterWrites } from './rosterWrites.ts';
 import { replaceSensorPostgres } from './sensorReplace.ts';
@@ -64,6 +65,9 @@ const GRID_MOVE_LOCK = 0x67726964;
  */
 
 export class PostgresStore implements RegistryStore, IngestStore, DoorHistoryStore {
+  /** This instance's commit groups, kept while it owns alerting (ownFeedGroups.ts). */
+  readonly ownFeedGroups = new OwnFeedGroups();
+
   /**
    * `instanceId`: several instances share this database; each ingest group is also appended to
    * the seal feed under this name (storage/postgres/sealFeed.ts). Without it, nothing is fed.
@@ -478,8 +482,10 @@ export class PostgresStore implements RegistryStore, IngestStore, DoorHistorySto
   }
 
   async commitIngest(commit: IngestCommit): Promise<boolean> {
-    await commitIngestGroup(this.pool, this.instanceId, commit);
-    // Alerting reads this instance's groups from the seal feed (in commit order), not from here.
+    const feedId = await commitIngestGroup(this.pool, this.instanceId, commit);
+    // Alerting reads the groups in the seal feed's commit order, not from here; while this instance
+    // owns alerting, its own groups' messages are taken from memory when the feed reaches them.
+    if (feedId !== null && commit.events) this.ownFeedGroups.remember(feedId, commit.events);
     return false;
   }
 

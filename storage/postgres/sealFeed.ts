@@ -1,6 +1,8 @@
 import type { SealCommitted } from '../../core/events.ts';
 import type { Logger } from '../../core/logger.ts';
+import { decodeFeedEvents } from './feedEncoding.ts';
 import type { Pool } from './openPool.ts';
+import type { OwnFeedGroups } from './ownFeedGroups.ts';
 
 /**
  * The seal feed: every instance appends each commit group's messages to `seal_feed` (one row, a
@@ -68,8 +70,20 @@ export async function readFeed(
   return rows.map((r) => ({
     position: { xid: r.xid, id: r.id },
     instance: r.instance,
-    events: JSON.parse(r.events) as SealCommitted[],
+    events: decodeFeedEvents(r.events),
   }));
+}
+
+/** One row's messages, by id: an own group the owner does not hold in memory (OwnFeedGroups). */
+export async function readFeedEvents(pool: Pool, id: number): Promise<SealCommitted[]> {
+  const { rows } = await pool.query<{ events: string }>({
+    name: 'sealwatch-read-feed-row',
+    text: 'SELECT events FROM seal_feed WHERE id = $1',
+    values: [id],
+  });
+  const row = rows[0];
+  if (row === undefined) throw new Error(`seal feed row ${id} is gone`);
+  return decodeFeedEvents(row.events);
 }
 
 /**
@@ -95,6 +109,11 @@ export interface FeedTailOptions {
   batch?: number;
   /** Leave out this instance's own messages (see readFeed). */
   exceptInstance?: string;
+  /**
+   * This instance's rows come without their messages, which are taken from `groups` (read from the
+   * feed when not held there): the alerting owner needs every row's messages, its own included.
+   */
+  own?: { instance: string; groups: OwnFeedGroups };
   /** Reads this often without a wake-up (default 500 ms): a row held back by another transaction. */
   pollMs?: number;
 }
@@ -148,11 +167,21 @@ export class FeedTail {
       this.woken = false;
       let full = false;
       try {
-        const rows = await readFeed(this.o.pool, this.position, this.batch, this.o.exceptInstance ?? null);
+        const own = this.o.own;
+        const rows = await readFeed(
+          this.o.pool,
+          this.position,
+          this.batch,
+          own?.instance ?? this.o.exceptInstance ?? null,
+        );
         // One commit group at a time, letting the event loop breathe in between: a page can hold
         // tens of thousands of messages, and ingest and the API must not wait for all of them.
         for (const row of rows) {
           if (!this.running) break;
+          if (own && row.instance === own.instance)
+            row.events = [
+              ...(own.groups.take(row.position.id) ?? (await readFeedEvents(this.o.pool, row.position.id))),
+            ];
           await this.o.onRows([row]);
           this.position = row.position;
           this.rows += row.events.length;

@@ -40,6 +40,8 @@ export interface PostgresOptions {
   database?: string;
   /** Keep fsync on (default off: tests need no crash safety; a benchmark comparing commit costs does). */
   fsync?: boolean;
+  /** Server libraries to preload (e.g. `pg_stat_statements`, for a benchmark that counts statements). */
+  preload?: string[];
 }
 
 /** The directory of PostgreSQL's server binaries (the newest installed version), or an error naming the package. */
@@ -109,7 +111,9 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       '-t',
       '30',
       '-o',
-      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${options.fsync ? '' : ' -F'}`,
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${options.fsync ? '' : ' -F'}${
+        options.preload?.length ? ` -c shared_preload_libraries=${options.preload.join(',')}` : ''
+      }`,
       'start',
     ]);
   } catch (err) {

@@ -173,4 +173,39 @@ describe('seal feed (PostgreSQL)', () => {
       await listener.end();
     }
   });
+
+  it("the alerting owner's tail takes its own groups from memory, reads the ones it does not hold, and the others' rows", async () => {
+    const store = new PostgresStore(pool, 'owner');
+    const from = await feedHorizon(pool);
+    const before = [committed('s1', 20)];
+    const held = [committed('s1', 21), committed('s1', 22)];
+    // Committed before this instance owned alerting: not held, read back from the feed.
+    await store.commitIngest({ states: [before[0]!.after], doorEvents: [], events: before });
+    store.ownFeedGroups.keep(true);
+    await insertRow(pool, 'other', 1);
+    await store.commitIngest({ states: [held[1]!.after], doorEvents: [], events: held });
+    const seen: FeedRow[] = [];
+    const tail = new FeedTail({
+      pool,
+      from,
+      logger,
+      pollMs: 20,
+      own: { instance: 'owner', groups: store.ownFeedGroups },
+      onRows: (rows) => void seen.push(...rows),
+    });
+    tail.start();
+    try {
+      await eventually(async () => seen.length >= 3, 5_000, 'three rows');
+    } finally {
+      await tail.stop();
+      store.ownFeedGroups.keep(false);
+    }
+    expect(seen.map((r) => r.instance)).toEqual(['owner', 'test', 'owner']);
+    expect(seen[0]!.events).toEqual(before);
+    expect(seen[1]!.events.map((e) => e.message.sensorId)).toEqual(['other']);
+    // The held group is the committed messages themselves, not a parsed copy, and is handed out once.
+    expect(seen[2]!.events).toHaveLength(2);
+    expect(seen[2]!.events[0]).toBe(held[0]);
+    expect(store.ownFeedGroups.take(seen[2]!.position.id)).toBeUndefined();
+  });
 });
