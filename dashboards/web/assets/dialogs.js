@@ -1,5 +1,6 @@
 import { ApiError } from './api.js';
 import { t } from './i18n.js';
+import { resolveDialogElement } from './resolveDialogMarkup.js';
 import { renderHistoryRows } from './seals.js';
 
 const $ = (id) => document.getElementById(id);
@@ -56,7 +57,7 @@ export function createHistoryDialog(api, { onUnauthorized }) {
 
 /** Resolve: an outcome and a note, which the contract requires. */
 export function createResolveDialog({ submit }) {
-  const dialog = $('resolve-dialog');
+  const dialog = resolveDialogElement();
   const form = $('resolve-form');
   const note = $('resolve-note');
   const error = $('resolve-error');
