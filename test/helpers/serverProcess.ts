@@ -24,17 +24,47 @@ export function requireBinary(name: string, debianPackage: string): string {
   );
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Where the kernel takes source ports of outgoing connections from (Linux default 32768–60999). */
+function ephemeralPortsStart(): number {
+  try {
+    const start = Number(
+      fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0],
+    );
+    return Number.isInteger(start) && start > 11_000 ? start : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+const PORTS_FROM = 10_000;
+const PORTS_BELOW = ephemeralPortsStart();
+
+function canListen(port: number): Promise<number | null> {
+  return new Promise((resolve) => {
     const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.once('error', () => resolve(null));
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : null));
     });
   });
+}
+
+/**
+ * A port for a server a test starts later (mosquitto, InfluxDB, PostgreSQL…). Not one the kernel
+ * picks for `listen(0)`: that comes from the ephemeral range, where every outgoing connection of
+ * the parallel test files also takes its source port, and one of them took a port between our check
+ * and the server's bind ("Address already in use", seen in CI). A random free port below that range
+ * is only ever taken by another listener.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = PORTS_FROM + Math.floor(Math.random() * (PORTS_BELOW - PORTS_FROM));
+    const free = await canListen(port);
+    if (free !== null) return free;
+  }
+  const any = await canListen(0);
+  if (any === null) throw new Error('no free port on 127.0.0.1');
+  return any;
 }
 
 async function waitUntil(
