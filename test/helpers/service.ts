@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { freePort } from './serverProcess.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -70,7 +71,10 @@ export async function startService(
     resolve: (l: Record<string, unknown>) => void;
   }>();
   let child: ChildProcess | null = null;
-  let ports = { http: 0, mqtt: 0 };
+  // Ports chosen before the first start, below the kernel's ephemeral range (freePort): a restart
+  // binds the same ports again, and a port the kernel picked for listen(0) can be taken meanwhile as
+  // the source port of any outgoing connection of a parallel test file ("EADDRINUSE" on restart, CI).
+  let ports = { http: await freePort(), mqtt: await freePort() };
 
   const launch = async () => {
     const logsBefore = logs.length;
