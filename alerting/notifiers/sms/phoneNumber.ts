@@ -23,3 +23,8 @@ export function smppAddress(phone: string): { addr: string; ton: number; npi: nu
   if (/^1\d{10}$/.test(n)) return { addr: n, ton: 0, npi: 1 };
   return { addr: n, ton: 1, npi: 1 };
 }
+
+/** A normalised number in E.164, as Tencent Cloud's SMS and voice APIs take it: a mainland mobile gets +86. */
+export function e164(phone: string): string {
+  return /^1\d{10}$/.test(phone) ? `+86${phone}` : `+${phone}`;
+}

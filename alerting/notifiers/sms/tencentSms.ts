@@ -1,6 +1,7 @@
 import type { CloudTarget } from '../../../core/smsUrl.ts';
 import { tencentApi } from '../cloudApi.ts';
 import type { CloudAnswer, CloudSend } from './cloudChannel.ts';
+import { e164 } from './phoneNumber.ts';
 
 /** Errors retrying the same message cannot change. */
 const PERMANENT = new Set([
@@ -19,7 +20,7 @@ export function tencentSend(t: CloudTarget, timeoutMs = 10_000): CloudSend {
   return async (phone, n, now) => {
     const vars = n.sms?.vars;
     const payload = JSON.stringify({
-      PhoneNumberSet: [/^1\d{10}$/.test(phone) ? `+86${phone}` : `+${phone}`],
+      PhoneNumberSet: [e164(phone)],
       SmsSdkAppId: t.appId,
       SignName: t.signName,
       TemplateId: t.templateId,

@@ -1,5 +1,6 @@
 import type { VoiceTarget } from '../../../core/voiceUrl.ts';
 import { tencentApi } from '../cloudApi.ts';
+import { e164 } from '../sms/phoneNumber.ts';
 import type { CallAnswer, PlaceCall } from './voiceChannel.ts';
 
 const PERMANENT = new Set([
@@ -18,7 +19,7 @@ export function tencentCall(t: VoiceTarget, timeoutMs = 10_000): PlaceCall {
     const vars = n.voice?.vars;
     const payload = JSON.stringify({
       TemplateId: t.templateId,
-      CalledNumber: /^1\d{10}$/.test(phone) ? `+86${phone}` : `+${phone}`,
+      CalledNumber: e164(phone),
       VoiceSdkAppid: t.appId,
       TemplateParamSet: vars ? [vars.type, vars.place, vars.time] : [],
       PlayTimes: t.playTimes,
