@@ -8,8 +8,8 @@ export type Db = Database.Database;
 /**
  * Opens the SQLite file in WAL mode with foreign keys and brings its schema to
  * storage/schema/definition.ts (migrate.ts). synchronous=FULL: a commit is on
- * disk before ingest sends the PUBACK; group commit keeps the fsync cost per
- * message small.
+ * disk before it returns. Ingest's group commits are on disk before their
+ * PUBACKs too, synced off the event loop instead (walFlush.ts).
  */
 export function openDatabase(file: string, logger: Logger): Db {
   const fresh = !existsSync(file);

@@ -49,6 +49,7 @@ import { SqlitePlatformAppWrites } from './platformAppWrites.ts';
 import { SqliteRosterWrites } from './rosterWrites.ts';
 import { replaceSensorSqlite } from './sensorReplace.ts';
 import { SqliteUserWrites } from './userWrites.ts';
+import { WalFlush } from './walFlush.ts';
 
 /** `up`: the node `?` and its ancestors; UNION (not ALL) ends even on a cycle already stored. */
 const ANCESTORS_SQLITE = `WITH RECURSIVE up(id, parent_id) AS (
@@ -62,9 +63,12 @@ const ANCESTORS_SQLITE = `WITH RECURSIVE up(id, parent_id) AS (
  */
 
 export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore {
-  private readonly upsertState;
+  private readonly updateState;
+  private readonly insertState;
   private readonly insertDoorEvent;
   private readonly commitTx;
+  /** Ingest's commits synced off the event loop (walFlush.ts); null for a database in memory. */
+  private readonly walFlush: WalFlush | null;
   private readonly gateways: SqliteGatewayWrites;
   private readonly platformApps: SqlitePlatformAppWrites;
   private readonly rosters: SqliteRosterWrites;
@@ -75,16 +79,19 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
     this.platformApps = new SqlitePlatformAppWrites(db);
     this.rosters = new SqliteRosterWrites(db);
     this.users = new SqliteUserWrites(db);
-    this.upsertState = db.prepare(
+    // Positional parameters, in this order in both statements: binding by name looked each one up in
+    // an object per row (issue 20.1).
+    this.updateState = db.prepare(
+      `UPDATE seal_state SET door = ?, online = ?, battery = ?, rssi = ?, tamper = ?, last_seen = ?,
+         last_door_change = ?, door_observed_at = ?, recent_seqs = ?, messages = ?, updated_at = ?
+       WHERE sensor_id = ?`,
+    );
+    this.insertState = db.prepare(
       // The EXISTS guard: a sensor removed while its message was in flight leaves no state row behind
       // (and the foreign key does not fail the whole group).
-      `INSERT INTO seal_state (sensor_id, door, online, battery, rssi, tamper, last_seen, last_door_change, door_observed_at, recent_seqs, messages, updated_at)
-       SELECT @sensorId, @door, @online, @battery, @rssi, @tamper, @lastSeen, @lastDoorChange, @doorObservedAt, @recentSeqs, @messages, @updatedAt
-       WHERE EXISTS (SELECT 1 FROM sensors WHERE id = @sensorId)
-       ON CONFLICT (sensor_id) DO UPDATE SET door = excluded.door, online = excluded.online, battery = excluded.battery,
-         rssi = excluded.rssi, tamper = excluded.tamper, last_seen = excluded.last_seen,
-         last_door_change = excluded.last_door_change, door_observed_at = excluded.door_observed_at, recent_seqs = excluded.recent_seqs,
-         messages = excluded.messages, updated_at = excluded.updated_at`,
+      `INSERT INTO seal_state (door, online, battery, rssi, tamper, last_seen, last_door_change, door_observed_at, recent_seqs, messages, updated_at, sensor_id)
+       SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+       WHERE EXISTS (SELECT 1 FROM sensors WHERE id = ?)`,
     );
     this.insertDoorEvent = db.prepare(
       `INSERT INTO door_events (sensor_id, household_id, type, ts, received_at, seq, dialect)
@@ -92,27 +99,29 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
     );
     this.commitTx = db.transaction((commit: IngestCommit) => {
       for (const s of commit.states) {
-        // Every parameter written out: a spread of the state per row was a cost of its own in the
-        // ingest profile (issue 20.1).
-        this.upsertState.run({
-          sensorId: s.sensorId,
-          door: s.door,
-          online: s.online ? 1 : 0,
-          battery: s.battery,
-          rssi: s.rssi,
-          tamper: s.tamper ? 1 : 0,
-          lastSeen: s.lastSeen,
-          lastDoorChange: s.lastDoorChange,
-          doorObservedAt: s.doorObservedAt,
-          recentSeqs: JSON.stringify(s.recentSeqs),
-          messages: s.messages,
-          updatedAt: s.updatedAt,
-        });
+        const row = [
+          s.door,
+          s.online ? 1 : 0,
+          s.battery,
+          s.rssi,
+          s.tamper ? 1 : 0,
+          s.lastSeen,
+          s.lastDoorChange,
+          s.doorObservedAt,
+          JSON.stringify(s.recentSeqs),
+          s.messages,
+          s.updatedAt,
+          s.sensorId,
+        ];
+        // The row is there but for a seal's first message: an UPDATE is cheaper than an upsert,
+        // which tries the insert first (issue 20.1). The insert's last parameter is the EXISTS guard's.
+        if (this.updateState.run(row).changes === 0) this.insertState.run(row, s.sensorId);
       }
       for (const e of commit.doorEvents) this.insertDoorEvent.run(e);
       // Nested better-sqlite3 transactions become savepoints of this one.
       commit.insideTransaction?.();
     });
+    this.walFlush = WalFlush.for(db);
   }
 
   /**
@@ -473,7 +482,8 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
   }
 
   async commitIngest(commit: IngestCommit): Promise<boolean> {
-    this.commitTx(commit);
+    if (this.walFlush) await this.walFlush.commit(() => this.commitTx(commit));
+    else this.commitTx(commit);
     return commit.insideTransaction !== undefined;
   }
 
@@ -517,6 +527,7 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
   }
 
   async close(): Promise<void> {
+    this.walFlush?.close();
     this.db.close();
   }
 }
