@@ -86,7 +86,16 @@ export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSourc
     labelNames: ['reason'],
     registers: [registry],
   });
-  bus.on('message.accepted', (e) => messages.inc({ dialect: e.dialect }));
+  // One child per dialect, kept: inc({ dialect }) hashed the label object on every message (issue 20.1).
+  const perDialect = new Map<string, { inc(): void }>();
+  bus.on('message.accepted', (e) => {
+    let counter = perDialect.get(e.dialect);
+    if (counter === undefined) {
+      counter = messages.labels(e.dialect);
+      perDialect.set(e.dialect, counter);
+    }
+    counter.inc();
+  });
   bus.on('message.rejected', (e) => rejected.inc({ reason: e.reason }));
   const platformPushes = new Counter({
     name: 'sealwatch_platform_push_total',

@@ -5,7 +5,13 @@ import { dedupTs, remember, rememberInPlace } from './dedup.ts';
 export interface Applied {
   state: SealState;
   /** What goes into the household's door history: usually nothing or one event; a heartbeat may bring a door change and a tamper. */
-  doorEvents: Omit<DoorEventRecord, 'householdId'>[];
+  doorEvents: readonly Omit<DoorEventRecord, 'householdId'>[];
+}
+
+const NO_EVENTS: Applied['doorEvents'] = Object.freeze([]);
+
+function history(m: SealMessage, type: DoorEventRecord['type']): Applied['doorEvents'][number] {
+  return { sensorId: m.sensorId, type, ts: m.ts, receivedAt: m.receivedAt, seq: m.seq, dialect: m.dialect };
 }
 
 /**
@@ -43,14 +49,6 @@ export function applyMessage(before: SealState, m: SealMessage, ownsRecentSeqs =
     messages: before.messages + 1,
     updatedAt: m.receivedAt,
   };
-  const history = (type: DoorEventRecord['type']): Applied['doorEvents'][number] => ({
-    sensorId: m.sensorId,
-    type,
-    ts: m.ts,
-    receivedAt: m.receivedAt,
-    seq: m.seq,
-    dialect: m.dialect,
-  });
   const isNewer = before.doorObservedAt === null || m.ts >= before.doorObservedAt;
 
   switch (m.kind) {
@@ -60,27 +58,28 @@ export function applyMessage(before: SealState, m: SealMessage, ownsRecentSeqs =
         state.door = m.door;
         state.doorObservedAt = m.ts;
       }
-      return { state, doorEvents: [history(m.door === 'open' ? 'open' : 'close')] };
+      return { state, doorEvents: [history(m, m.door === 'open' ? 'open' : 'close')] };
     }
     case 'tamper':
       state.tamper = true;
-      return { state, doorEvents: [history('tamper')] };
+      return { state, doorEvents: [history(m, 'tamper')] };
     case 'heartbeat': {
       if (m.battery !== null) state.battery = m.battery;
       if (m.rssi !== null) state.rssi = m.rssi;
       if (m.tamper !== undefined) state.tamper = m.tamper;
       if (m.door !== null && isNewer) state.doorObservedAt = m.ts;
-      const events: Applied['doorEvents'] = [];
+      // Most heartbeats change nothing: they share one empty list (issue 20.1).
+      let events: Applied['doorEvents'] = NO_EVENTS;
       if (m.door !== null && m.door !== before.door && isNewer) {
         state.door = m.door;
         state.lastDoorChange = m.ts;
-        events.push(history(m.door === 'open' ? 'open' : 'close'));
+        events = [history(m, m.door === 'open' ? 'open' : 'close')];
       }
       // Dialects without a separate tamper event report it as a flag.
-      if (m.tamper === true && !before.tamper) events.push(history('tamper'));
+      if (m.tamper === true && !before.tamper) events = [...events, history(m, 'tamper')];
       return { state, doorEvents: events };
     }
     case 'status':
-      return { state, doorEvents: [] };
+      return { state, doorEvents: NO_EVENTS };
   }
 }

@@ -56,19 +56,24 @@ export function createMessageHandler(deps: {
     return Promise.resolve(verdict);
   };
 
-  // async: a throw anywhere below becomes a rejection the broker turns into a refused PUBLISH.
-  const handle = async (
-    identity: Identity | null,
-    topic: string,
-    payload: Buffer,
-  ): Promise<PublishVerdict> => {
+  // A throw anywhere in handleNow becomes a rejection the broker turns into a refused PUBLISH. Not an
+  // async function: its promise would wrap the pipeline's and cost two more turns and objects per
+  // message (issue 20.1).
+  const sensorIdForName = (name: string): string | undefined => registry.sensorByFriendlyName(name)?.id;
+
+  const handle = (identity: Identity | null, topic: string, payload: Buffer): Promise<PublishVerdict> => {
+    try {
+      return handleNow(identity, topic, payload);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  };
+
+  const handleNow = (identity: Identity | null, topic: string, payload: Buffer): Promise<PublishVerdict> => {
     const receivedAt = clock.now();
     const decoder = decoderFor(topic);
     if (!decoder) return drop('unknown_dialect', null, null, 'no dialect for this topic', topic);
-    const result = decoder.decode(topic, payload, {
-      receivedAt,
-      sensorIdForName: (name) => registry.sensorByFriendlyName(name)?.id,
-    });
+    const result = decoder.decode(topic, payload, { receivedAt, sensorIdForName });
     if (!result.ok) return drop(result.reason, result.sensorId, decoder.name, result.detail, topic);
     const messages =
       result.gatewayOnline === undefined
@@ -94,20 +99,12 @@ export function createMessageHandler(deps: {
       // message was a hot line of the ingest profile, issue 20.1).
       message.deviceTs = message.ts;
       message.ts = clamped.ts;
-      accepted.push(
-        pipeline.accept(message, {
-          householdId: placement.household.id,
-          gridId: placement.gridId,
-          model: placement.model,
-          heartbeatCarriesDoor: placement.heartbeatCarriesDoor,
-          levels: placement.levels,
-        }),
-      );
+      // The registry's placement is kept per sensor and has the pipeline's fields: passed as it is.
+      accepted.push(pipeline.accept(message, placement));
     }
-    const ok: PublishVerdict = { accepted: true };
     return accepted.length === 1
-      ? (accepted[0] as Promise<void>).then(() => ok)
-      : Promise.all(accepted).then(() => ok);
+      ? (accepted[0] as Promise<void>).then(acceptedVerdict)
+      : Promise.all(accepted).then(acceptedVerdict);
   };
 
   /** A gateway's own availability, as one status message per sensor behind it (gatewayAvailability.ts). */
@@ -134,6 +131,9 @@ export function createMessageHandler(deps: {
 
   return { handle, counters };
 }
+
+const ACCEPTED: PublishVerdict = Object.freeze({ accepted: true });
+const acceptedVerdict = (): PublishVerdict => ACCEPTED;
 
 /**
  * No identity: a will published after its client left (the ACL checked it at

@@ -46,6 +46,17 @@ export interface RegistrySnapshot {
  * call the "kept in step" methods at the bottom, and only after their store write succeeded;
  * everyone else reads through the Registry.
  */
+/** Where a sensor is: its household and node, its model, and the node's roll-up tags. */
+export interface SensorPlacement {
+  household: Household;
+  householdId: string;
+  gridId: string;
+  model: string;
+  heartbeatCarriesDoor: boolean;
+  /** Level tag → ancestor id: the node's roll-up tags (gridLevelTags.ts). */
+  levels: Readonly<Record<string, string>>;
+}
+
 export class RegistryIndex {
   readonly tree = new GridTree();
   /** Telemetry tags per grid level (gridLevelTags.ts), for each placement. */
@@ -57,6 +68,8 @@ export class RegistryIndex {
   private readonly workers = new Map<string, Worker>();
   private readonly households = new Map<string, Household>();
   private readonly sensors = new Map<string, SensorRow>();
+  /** The last placement handed out per sensor (placement()). */
+  private readonly placements = new Map<string, SensorPlacement>();
   private readonly byFriendlyName = new Map<string, string>();
   private readonly gateways = new Map<string, GatewayRow>();
   private readonly platformApps = new Map<string, PlatformAppRow>();
@@ -239,28 +252,39 @@ export class RegistryIndex {
     return this.quarantinesByHousehold.get(householdId) ?? [];
   }
 
-  /** The household and grid node a sensor belongs to, for tagging and routing. */
-  placement(sensorId: string):
-    | {
-        household: Household;
-        gridId: string;
-        model: string;
-        heartbeatCarriesDoor: boolean;
-        /** Level tag → ancestor id: the node's roll-up tags (gridLevelTags.ts). */
-        levels: Readonly<Record<string, string>>;
-      }
-    | undefined {
+  /**
+   * The household and grid node a sensor belongs to, for tagging and routing. Ingest asks for every
+   * message: the answer is kept per sensor and handed out again while every input is the same (two
+   * objects per message were garbage in the ingest profile, issue 20.1), so it is frozen.
+   */
+  placement(sensorId: string): SensorPlacement | undefined {
     const s = this.sensors.get(sensorId);
     const h = s && this.households.get(s.householdId);
-    return s && h
-      ? {
-          household: h,
-          gridId: h.gridId,
-          model: s.model,
-          heartbeatCarriesDoor: this.modelOf(s).heartbeatCarriesDoor,
-          levels: this.levelTags.of(h.gridId),
-        }
-      : undefined;
+    if (!s || !h) return undefined;
+    const heartbeatCarriesDoor = this.modelOf(s).heartbeatCarriesDoor;
+    const levels = this.levelTags.of(h.gridId);
+    const held = this.placements.get(sensorId);
+    // A household is updated in place (replaceHousehold): its id and node are compared by value.
+    if (
+      held !== undefined &&
+      held.household === h &&
+      held.householdId === h.id &&
+      held.gridId === h.gridId &&
+      held.model === s.model &&
+      held.heartbeatCarriesDoor === heartbeatCarriesDoor &&
+      held.levels === levels
+    )
+      return held;
+    const placement: SensorPlacement = Object.freeze({
+      household: h,
+      householdId: h.id,
+      gridId: h.gridId,
+      model: s.model,
+      heartbeatCarriesDoor,
+      levels,
+    });
+    this.placements.set(sensorId, placement);
+    return placement;
   }
 
   armingInputs(householdId: string): ArmingInputs {
@@ -382,6 +406,7 @@ export class RegistryIndex {
   /** Out of the lookups (putSensor puts it back); gateway memberships are dropped separately. */
   removeSensor(s: SensorRow): void {
     this.sensors.delete(s.id);
+    this.placements.delete(s.id);
     if (s.friendlyName !== null) this.byFriendlyName.delete(s.friendlyName);
     this.sensorsByHousehold.get(s.householdId)?.delete(s.id);
   }

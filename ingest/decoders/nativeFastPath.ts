@@ -27,7 +27,8 @@ export function fastHeartbeat(value: unknown): NativeHeartbeat | null {
   const { ts, seq, door, battery, rssi } = value;
   if (!isEpochMs(ts) || !isUint32(seq) || (door !== 'open' && door !== 'closed')) return null;
   if (!inRange(battery, 0, 100) || !inRange(rssi, -200, 50)) return null;
-  return { ts, seq, door, battery, rssi };
+  // Exactly these five keys, each checked: the parsed object is the data, no copy (issue 20.1).
+  return value as NativeHeartbeat;
 }
 
 /** nativeEventSchema's data, or null: let the schema decide. */
@@ -36,5 +37,5 @@ export function fastEvent(value: unknown): NativeEvent | null {
   const { type, ts, seq } = value;
   if (type !== 'open' && type !== 'close' && type !== 'tamper') return null;
   if (!isEpochMs(ts) || !isUint32(seq)) return null;
-  return { type, ts, seq };
+  return value as NativeEvent;
 }

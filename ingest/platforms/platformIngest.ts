@@ -139,13 +139,7 @@ export function createPlatformIngest(deps: {
       const clamped = clampTimestamp(message.ts, receivedAt);
       ready.push({
         message: { ...message, ts: clamped.ts, deviceTs: message.ts },
-        placement: {
-          householdId: placement.household.id,
-          gridId: placement.gridId,
-          model: placement.model,
-          heartbeatCarriesDoor: placement.heartbeatCarriesDoor,
-          levels: placement.levels,
-        },
+        placement,
       });
     }
     try {

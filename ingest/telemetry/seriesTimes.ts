@@ -69,8 +69,15 @@ export class SeriesTimes {
     }
     if (at !== time) this.movedPoints++;
     take(runs, at);
-    if (state.recent.length >= RECENT_PER_SERIES) state.recent.shift();
-    state.recent.push({ time, fields, at });
+    if (state.recent.length < RECENT_PER_SERIES) state.recent.push({ time, fields, at });
+    else {
+      // The oldest entry is reused: no object per point once a series has its four (issue 20.1).
+      const oldest = state.recent.shift() as SeriesState['recent'][number];
+      oldest.time = time;
+      oldest.fields = fields;
+      oldest.at = at;
+      state.recent.push(oldest);
+    }
     return at;
   }
 
