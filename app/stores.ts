@@ -18,6 +18,7 @@ import { type Db, openDatabase } from '../storage/sqlite/openDatabase.ts';
 import { SqliteResidentQrStore } from '../storage/sqlite/residentQrStore.ts';
 import { SqliteSmsLedger } from '../storage/sqlite/smsLedger.ts';
 import { SqliteStore } from '../storage/sqlite/sqliteStore.ts';
+import { WalCheckpointer } from '../storage/sqlite/walCheckpointer.ts';
 import { newInstanceName } from './multiInstance.ts';
 
 /** One database's store for the registry, ingest and the door history: the ports each declares. */
@@ -38,15 +39,20 @@ export interface Stores {
 
 /** The embedded default: one SQLite file in DATA_DIR; `db`, its connection, is what scheduled backups copy. */
 export function openLocalDatabase(dataDir: string, logger: Logger): Stores & { db: Db } {
-  const db = openDatabase(join(dataDir, 'sealwatch.db'), logger.child({ component: 'db' }));
+  const log = logger.child({ component: 'db' });
+  const db = openDatabase(join(dataDir, 'sealwatch.db'), log);
   const store = new SqliteStore(db);
+  const checkpointer = WalCheckpointer.start(db, log);
   return {
     db,
     store,
     alertStore: new SqliteAlertStore(db),
     smsLedger: new SqliteSmsLedger(db),
     residentQr: new SqliteResidentQrStore(db),
-    close: () => store.close(),
+    close: async () => {
+      await checkpointer?.stop();
+      await store.close();
+    },
   };
 }
 
