@@ -5,37 +5,20 @@
  * automatic checkpoint is only a far-off backstop; the data is in the database file; stop() ends the
  * worker so that the service's close is the last and removes the WAL. Real SQLite files.
  */
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { initialSealState } from '../../../core/sealState.ts';
-import { openDatabase } from '../../../storage/sqlite/openDatabase.ts';
-import { SqliteStore } from '../../../storage/sqlite/sqliteStore.ts';
+import type { SqliteStore } from '../../../storage/sqlite/sqliteStore.ts';
 import { WalCheckpointer } from '../../../storage/sqlite/walCheckpointer.ts';
+import { removeSqliteFiles, sqliteFileWithSensors } from '../../helpers/sqliteFile.ts';
 
 const logger = pino({ level: 'silent' });
 const T0 = Date.UTC(2026, 11, 5, 6, 0, 0);
 const SENSORS = 200;
-const dirs: string[] = [];
 
-function fileStore() {
-  const dir = mkdtempSync(join(tmpdir(), 'walckpt-'));
-  dirs.push(dir);
-  const file = join(dir, 'sealwatch.db');
-  const db = openDatabase(file, logger);
-  db.prepare(
-    "INSERT INTO grid_nodes (id, name, parent_id, level, created_at) VALUES ('g', 'g', NULL, 'county', 0)",
-  ).run();
-  db.prepare("INSERT INTO households (id, grid_id, address, created_at) VALUES ('h', 'g', 'a', 0)").run();
-  const sensor = db.prepare(
-    "INSERT INTO sensors (id, household_id, model, secret_hash, created_at) VALUES (?, 'h', 'native', 'x', 0)",
-  );
-  for (let i = 0; i < SENSORS; i++) sensor.run(`s${i}`);
-  return { file, db, store: new SqliteStore(db) };
-}
+const fileStore = () => sqliteFileWithSensors(Array.from({ length: SENSORS }, (_, i) => `s${i}`));
 
 /** One group per round: every sensor's state, as ingest commits it under load. */
 async function commitRounds(store: SqliteStore, rounds: number, from = 0): Promise<void> {
@@ -52,9 +35,7 @@ async function commitRounds(store: SqliteStore, rounds: number, from = 0): Promi
   }
 }
 
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+afterEach(removeSqliteFiles);
 
 describe('WAL checkpoints from a worker thread', () => {
   it('keeps the WAL small under steady commits while the service connection only has a far backstop', async () => {

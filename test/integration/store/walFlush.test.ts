@@ -8,42 +8,23 @@
  * one is the kernel's promise (fdatasync(2)), and that NORMAL differs from FULL in WAL mode only by the
  * sync at commit is SQLite's (https://www.sqlite.org/pragma.html#pragma_synchronous).
  */
-import { mkdtempSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { renameSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { initialSealState } from '../../../core/sealState.ts';
 import { migrateSqlite } from '../../../storage/sqlite/migrate.ts';
-import { openDatabase } from '../../../storage/sqlite/openDatabase.ts';
-import { SqliteStore } from '../../../storage/sqlite/sqliteStore.ts';
 import { WalFlush } from '../../../storage/sqlite/walFlush.ts';
+import { removeSqliteFiles, sqliteFileWithSensors } from '../../helpers/sqliteFile.ts';
 
 const logger = pino({ level: 'silent' });
 const T0 = Date.UTC(2026, 11, 5, 6, 0, 0);
-const dirs: string[] = [];
 
-function fileStore() {
-  const dir = mkdtempSync(join(tmpdir(), 'walflush-'));
-  dirs.push(dir);
-  const file = join(dir, 'sealwatch.db');
-  const db = openDatabase(file, logger);
-  db.prepare(
-    "INSERT INTO grid_nodes (id, name, parent_id, level, created_at) VALUES ('g', 'g', NULL, 'county', 0)",
-  ).run();
-  db.prepare("INSERT INTO households (id, grid_id, address, created_at) VALUES ('h', 'g', 'a', 0)").run();
-  db.prepare(
-    "INSERT INTO sensors (id, household_id, model, secret_hash, created_at) VALUES ('s', 'h', 'native', 'x', 0)",
-  ).run();
-  return { file, db, store: new SqliteStore(db) };
-}
+const fileStore = () => sqliteFileWithSensors(['s']);
 
 const stateAt = (messages: number) => ({ ...initialSealState('s', T0), messages, updatedAt: T0 + messages });
 
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+afterEach(removeSqliteFiles);
 
 describe('SQLite ingest commit with the WAL synced off the event loop', () => {
   it('commits a group that another connection reads, and leaves the connection on synchronous=FULL', async () => {
