@@ -56,11 +56,11 @@ export function createMessageHandler(deps: {
     return Promise.resolve(verdict);
   };
 
+  const sensorIdForName = (name: string): string | undefined => registry.sensorByFriendlyName(name)?.id;
+
   // A throw anywhere in handleNow becomes a rejection the broker turns into a refused PUBLISH. Not an
   // async function: its promise would wrap the pipeline's and cost two more turns and objects per
   // message (issue 20.1).
-  const sensorIdForName = (name: string): string | undefined => registry.sensorByFriendlyName(name)?.id;
-
   const handle = (identity: Identity | null, topic: string, payload: Buffer): Promise<PublishVerdict> => {
     try {
       return handleNow(identity, topic, payload);
