@@ -6,8 +6,10 @@ import { initialSealState } from '../../../core/sealState.ts';
 import { openPool, type Pool } from '../../../storage/postgres/openPool.ts';
 import { PostgresStore } from '../../../storage/postgres/postgresStore.ts';
 import {
+  type FeedPosition,
   type FeedRow,
   FeedTail,
+  type FeedTailOptions,
   feedHorizon,
   pruneFeed,
   readFeed,
@@ -56,6 +58,21 @@ describe('seal feed (PostgreSQL)', () => {
     await server?.close();
   });
 
+  /** A running tail from `from`, polling every 20 ms, with the rows it has read so far. */
+  const startTail = (from: FeedPosition, options: Partial<FeedTailOptions> = {}) => {
+    const seen: FeedRow[] = [];
+    const tail = new FeedTail({
+      pool,
+      from,
+      logger,
+      pollMs: 20,
+      ...options,
+      onRows: (rows) => void seen.push(...rows),
+    });
+    tail.start();
+    return { tail, seen };
+  };
+
   const insertRow = (db: pg.ClientBase | Pool, sensorId: string, seq: number) =>
     db.query('INSERT INTO seal_feed (instance, events) VALUES ($1, $2)', [
       'test',
@@ -99,16 +116,7 @@ describe('seal feed (PostgreSQL)', () => {
 
   it('a tail under concurrent writers that commit in random order reads every row exactly once', async () => {
     const from = await feedHorizon(pool);
-    const seen: FeedRow[] = [];
-    const tail = new FeedTail({
-      pool,
-      from,
-      logger,
-      pollMs: 20,
-      batch: 50,
-      onRows: (rows) => void seen.push(...rows),
-    });
-    tail.start();
+    const { tail, seen } = startTail(from, { batch: 50 });
     const writers = 6;
     const perWriter = 40;
     await Promise.all(
@@ -184,16 +192,7 @@ describe('seal feed (PostgreSQL)', () => {
     store.ownFeedGroups.keep(true);
     await insertRow(pool, 'other', 1);
     await store.commitIngest({ states: [held[1]!.after], doorEvents: [], events: held });
-    const seen: FeedRow[] = [];
-    const tail = new FeedTail({
-      pool,
-      from,
-      logger,
-      pollMs: 20,
-      own: { instance: 'owner', groups: store.ownFeedGroups },
-      onRows: (rows) => void seen.push(...rows),
-    });
-    tail.start();
+    const { tail, seen } = startTail(from, { own: { instance: 'owner', groups: store.ownFeedGroups } });
     try {
       await eventually(async () => seen.length >= 3, 5_000, 'three rows');
     } finally {
