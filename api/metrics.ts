@@ -7,6 +7,8 @@ import { type VoiceMetrics, voiceMetrics } from './voiceMetrics.ts';
 
 /** Numbers read at scrape time from the parts that own them. */
 export interface MetricSources {
+  /** SQLite's WAL checkpoints, made by a worker thread (storage/sqlite/walCheckpointer.ts); null on PostgreSQL. */
+  walCheckpoints?(): { checkpoints: number; longestMs: number } | null;
   broker(): {
     connected: number;
     connectionsOpened: number;
@@ -265,6 +267,27 @@ export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSourc
         g.reset();
         if (medianMs !== null) g.set({ stat: 'median' }, medianMs / 1000);
         if (maxMs !== null) g.set({ stat: 'max' }, maxMs / 1000);
+      },
+    );
+  }
+  if (sources.walCheckpoints) {
+    const checkpoints = sources.walCheckpoints;
+    sampled(
+      'sealwatch_sqlite_wal_checkpoints',
+      "WAL checkpoints that copied pages into SQLite's database file since start (a worker thread makes them)",
+      [],
+      (g) => {
+        const s = checkpoints();
+        if (s) g.set(s.checkpoints);
+      },
+    );
+    sampled(
+      'sealwatch_sqlite_wal_checkpoint_longest_seconds',
+      'The longest of those checkpoints since start (the event loop does not wait for it)',
+      [],
+      (g) => {
+        const s = checkpoints();
+        if (s) g.set(s.longestMs / 1000);
       },
     );
   }

@@ -18,7 +18,7 @@ import { type Db, openDatabase } from '../storage/sqlite/openDatabase.ts';
 import { SqliteResidentQrStore } from '../storage/sqlite/residentQrStore.ts';
 import { SqliteSmsLedger } from '../storage/sqlite/smsLedger.ts';
 import { SqliteStore } from '../storage/sqlite/sqliteStore.ts';
-import { WalCheckpointer } from '../storage/sqlite/walCheckpointer.ts';
+import { type CheckpointStats, WalCheckpointer } from '../storage/sqlite/walCheckpointer.ts';
 import { newInstanceName } from './multiInstance.ts';
 
 /** One database's store for the registry, ingest and the door history: the ports each declares. */
@@ -38,7 +38,10 @@ export interface Stores {
 }
 
 /** The embedded default: one SQLite file in DATA_DIR; `db`, its connection, is what scheduled backups copy. */
-export function openLocalDatabase(dataDir: string, logger: Logger): Stores & { db: Db } {
+export function openLocalDatabase(
+  dataDir: string,
+  logger: Logger,
+): Stores & { db: Db; walCheckpoints: () => CheckpointStats | null } {
   const log = logger.child({ component: 'db' });
   const db = openDatabase(join(dataDir, 'sealwatch.db'), log);
   const store = new SqliteStore(db);
@@ -49,6 +52,7 @@ export function openLocalDatabase(dataDir: string, logger: Logger): Stores & { d
     alertStore: new SqliteAlertStore(db),
     smsLedger: new SqliteSmsLedger(db),
     residentQr: new SqliteResidentQrStore(db),
+    walCheckpoints: () => checkpointer?.checkpointStats() ?? null,
     close: async () => {
       await checkpointer?.stop();
       await store.close();

@@ -12,6 +12,7 @@ import type { ServiceEvents } from '../../core/events.ts';
 import type { Logger } from '../../core/logger.ts';
 import { Registry } from '../../registry/registry.ts';
 import type { Db } from '../../storage/sqlite/openDatabase.ts';
+import type { CheckpointStats } from '../../storage/sqlite/walCheckpointer.ts';
 import type { ConfigSections } from '../configSections.ts';
 import type { Component } from '../lifecycle.ts';
 import {
@@ -32,6 +33,8 @@ export interface StorageComponent extends Component {
   readonly shared: SharedDatabase | null;
   /** The SQLite connection (null on PostgreSQL): scheduled backups copy the database through it. */
   readonly localDb: Db | null;
+  /** The WAL checkpoint worker's figures (storage/sqlite/walCheckpointer.ts); null on PostgreSQL. */
+  walCheckpoints(): CheckpointStats | null;
 }
 
 export async function startStorage(
@@ -68,6 +71,7 @@ export async function startStorage(
     registry,
     shared,
     localDb: local?.db ?? null,
+    walCheckpoints: () => local?.walCheckpoints() ?? null,
     async stop() {
       // Hashes upgraded by the last logins; one lost is made again at that device's next login.
       await registry.flushSecretHashUpgrades().catch(() => {});

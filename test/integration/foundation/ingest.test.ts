@@ -34,6 +34,16 @@ describe('ingest over real MQTT', () => {
     expect(await seal('seal-1')).toMatchObject({ battery: 77, rssi: -71, door: 'open' });
   });
 
+  it('the WAL is checkpointed by the worker thread, and /metrics counts it', async () => {
+    // The tests above committed messages; the worker copies them into the database file within 100 ms.
+    await expect
+      .poll(async () => metricValue(await metrics(), 'sealwatch_sqlite_wal_checkpoints'))
+      .toBeGreaterThanOrEqual(1);
+    expect(metricValue(await metrics(), 'sealwatch_sqlite_wal_checkpoint_longest_seconds')).toBeGreaterThan(
+      0,
+    );
+  });
+
   it('the same QoS 1 message delivered twice changes the state once', async () => {
     const client = await connectSensor(svc.mqttUrl, s2.sensorId, s2.secret);
     const payload = eventPayload('open', 500);
