@@ -50,6 +50,24 @@ function canListen(port: number): Promise<number | null> {
 }
 
 /**
+ * Ports of parallel test files never meet: each vitest worker (VITEST_POOL_ID 1, 2, …: the files
+ * running at one time are in different workers) draws from its own slice of the range. With one
+ * shared range, two files now and then drew the same free port within the second between the check
+ * and their servers' bind (EADDRINUSE at a service's first start, with four workers). Outside
+ * vitest (benchmarks) the whole range is drawn from.
+ */
+const SLICES = 8;
+function portSlice(): { from: number; size: number } {
+  const worker = Number(process.env.VITEST_POOL_ID);
+  const whole = PORTS_BELOW - PORTS_FROM;
+  if (!Number.isInteger(worker) || worker < 1) return { from: PORTS_FROM, size: whole };
+  const size = Math.floor(whole / SLICES);
+  return { from: PORTS_FROM + ((worker - 1) % SLICES) * size, size };
+}
+/** Handed out by this process already: a port is given once, even before its server binds it. */
+const handedOut = new Set<number>();
+
+/**
  * A port for a server a test starts later (mosquitto, InfluxDB, PostgreSQL…). Not one the kernel
  * picks for `listen(0)`: that comes from the ephemeral range, where every outgoing connection of
  * the parallel test files also takes its source port, and one of them took a port between our check
@@ -57,10 +75,14 @@ function canListen(port: number): Promise<number | null> {
  * is only ever taken by another listener.
  */
 export async function freePort(): Promise<number> {
+  const { from, size } = portSlice();
   for (let attempt = 0; attempt < 50; attempt++) {
-    const port = PORTS_FROM + Math.floor(Math.random() * (PORTS_BELOW - PORTS_FROM));
+    const port = from + Math.floor(Math.random() * size);
+    if (handedOut.has(port)) continue;
     const free = await canListen(port);
-    if (free !== null) return free;
+    if (free === null) continue;
+    handedOut.add(free);
+    return free;
   }
   const any = await canListen(0);
   if (any === null) throw new Error('no free port on 127.0.0.1');
