@@ -1,4 +1,3 @@
-import ExcelJS from 'exceljs';
 import { toCsv } from '../contract/csvFormat.ts';
 import { ALERT_TYPES } from './alertModel.ts';
 import type { DailyReport } from './dailyReport.ts';
@@ -50,6 +49,8 @@ export function reportCsv(r: DailyReport, locale: Locale): string {
 /** Sheet 1: title, period, the table from row 4 (headers) on. Sheet 2: outcomes and alert types. */
 export async function reportXlsx(r: DailyReport, locale: Locale, tz: string): Promise<Buffer> {
   const L = reportLabels(locale);
+  // Loaded when a spreadsheet is first asked for: it alone cost every start of the service ~0.2 s of CPU.
+  const { default: ExcelJS } = await import('exceljs');
   const wb = new ExcelJS.Workbook();
   wb.creator = 'SealWatch';
   const [main, summary] = SHEETS[locale];

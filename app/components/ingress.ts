@@ -6,6 +6,7 @@
  */
 import { Authenticator } from '../../broker/authenticator.ts';
 import { createBroker } from '../../broker/createBroker.ts';
+import { loadMqttClient } from '../../broker/external/consumer.ts';
 import { LoginThrottle } from '../../broker/loginThrottle.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { EventBus } from '../../core/eventBus.ts';
@@ -46,6 +47,7 @@ export async function startIngress(
     const external = section.external;
     const logger = deps.logger.child({ component: 'external-broker' });
     const clientId = externalClientId(external, section.dataDir);
+    await loadMqttClient();
     let ownSession: SessionClaim | null = null;
     if (storage.shared) {
       // Several instances: this session is ours while we run; when we are gone, the owner empties it.

@@ -1,4 +1,4 @@
-import { connect, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
 import type { Logger } from '../../core/logger.ts';
 import type { PublishHandler } from '../createBroker.ts';
 
@@ -75,6 +75,16 @@ const ACK_LATER = new AckLater('acknowledged after the commit');
  * redelivers everything unacknowledged on the next connection, and ingest's
  * de-duplication removes what had been committed after all.
  */
+let connectClient: ((url: string, options: IClientOptions) => MqttClient) | undefined;
+
+/**
+ * Loads mqtt.js, once, before the first consumer starts: a service on its embedded broker never
+ * needs it, and it cost every start ~0.1 s of CPU.
+ */
+export async function loadMqttClient(): Promise<void> {
+  connectClient ??= (await import('mqtt')).connect;
+}
+
 export class ExternalConsumer {
   private client: MqttClient | null = null;
   private acks: PendingAck[] = [];
@@ -111,7 +121,8 @@ export class ExternalConsumer {
   /** Starts connecting; it keeps trying with back-off until close(). */
   start(): void {
     const { opts } = this;
-    const client = connect(opts.url, {
+    if (connectClient === undefined) throw new Error('ExternalConsumer.start() before loadMqttClient()');
+    const client = connectClient(opts.url, {
       protocolVersion: 5,
       clientId: opts.clientId,
       clean: false,

@@ -1,5 +1,6 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { Logger } from '../../core/logger.ts';
+import { loadPg } from './openPool.ts';
 
 export interface ListenerOptions {
   url: string;
@@ -43,7 +44,8 @@ export class PgListener {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({
+    const driver = await loadPg();
+    const client = new driver.Client({
       connectionString: this.o.url,
       application_name: 'sealwatch-listen',
       keepAlive: true,
@@ -60,7 +62,7 @@ export class PgListener {
     client.on('error', lost);
     client.on('end', () => lost());
     await client.connect();
-    for (const channel of this.o.channels) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    for (const channel of this.o.channels) await client.query(`LISTEN ${driver.escapeIdentifier(channel)}`);
     this.client = client;
     this.connects++;
     this.o.onConnect(this.connects === 1);

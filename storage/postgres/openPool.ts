@@ -1,8 +1,13 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { Logger } from '../../core/logger.ts';
 import { migratePostgres } from './migrate.ts';
 
 export type Pool = pg.Pool;
+
+/** The driver, loaded by the first PostgreSQL connection: a service on SQLite never pays for it. */
+export async function loadPg(): Promise<typeof pg> {
+  return (await import('pg')).default;
+}
 
 const INT8_OID = 20;
 
@@ -13,12 +18,12 @@ function parseInt8(text: string): number {
   return n;
 }
 
-const types: pg.CustomTypesConfig = {
+const typesOf = (driver: typeof pg): pg.CustomTypesConfig => ({
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === INT8_OID && format !== 'binary'
       ? parseInt8
-      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
-};
+      : driver.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+});
 
 export interface OpenPoolOptions {
   /** Connections in the pool (default 10). */
@@ -35,11 +40,12 @@ export interface OpenPoolOptions {
  * (synchronous_commit=on, the server default).
  */
 export async function openPool(url: string, logger: Logger, options: OpenPoolOptions = {}): Promise<Pool> {
-  const pool = new pg.Pool({
+  const driver = await loadPg();
+  const pool = new driver.Pool({
     connectionString: url,
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'sealwatch',
-    types,
+    types: typesOf(driver),
   });
   // An idle connection that the server drops (restart, failover) must not crash the process:
   // the pool discards it and the next query opens a new one.

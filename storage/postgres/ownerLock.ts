@@ -1,6 +1,6 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { Logger } from '../../core/logger.ts';
-import type { Pool } from './openPool.ts';
+import { loadPg, type Pool } from './openPool.ts';
 
 /**
  * Key of the session advisory lock held by the alerting owner (distinct from the migration lock).
@@ -105,7 +105,7 @@ export class OwnerLock {
 
   private async connection(): Promise<pg.Client> {
     if (this.client) return this.client;
-    const client = new pg.Client({
+    const client = new (await loadPg()).Client({
       connectionString: this.o.url,
       application_name: 'sealwatch-owner-lock',
       keepAlive: true,
