@@ -113,6 +113,26 @@ export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSourc
     registers: [registry],
   });
   bus.on('message.fieldIgnored', (e) => ignored.inc({ dialect: e.dialect, field: e.field }));
+  // Once per commit group, not per message: a group's first message waited longest.
+  const groupBuckets = [
+    0.0005, 0.001, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 1,
+  ];
+  const groupWait = new Histogram({
+    name: 'sealwatch_ingest_group_wait_seconds',
+    help: 'Per ingest commit group: from its first message to the group being durable (its PUBACKs go out then), the longest any of its messages waited inside the service',
+    buckets: groupBuckets,
+    registers: [registry],
+  });
+  const groupSync = new Histogram({
+    name: 'sealwatch_ingest_group_sync_seconds',
+    help: "Per ingest commit group: the part after the transaction (SQLite's WAL sync, PostgreSQL's round trip)",
+    buckets: groupBuckets,
+    registers: [registry],
+  });
+  bus.on('ingest.committed', (e) => {
+    groupWait.observe(e.waitedMs / 1000);
+    groupSync.observe(e.syncMs / 1000);
+  });
 
   const sampled = (
     name: string,

@@ -32,6 +32,12 @@ export interface ServiceEvents {
   'seal.decide': SealCommitted;
   /** A message's state change is committed (after the transaction): the live page, metrics. */
   'seal.committed': SealCommitted;
+  /**
+   * An ingest group is durable; its PUBACKs go out now. `waitedMs`: since its first message came, the
+   * longest any of its messages waited inside the service for its PUBACK; `syncMs`: the part after
+   * the transaction (SQLite's WAL sync off the event loop, PostgreSQL's round trip).
+   */
+  'ingest.committed': { messages: number; waitedMs: number; syncMs: number };
   /** A message was dropped; duplicates are counted here too. */
   'message.rejected': { reason: RejectReason; sensorId: string | null; dialect: string | null };
   /** A field of an accepted message was unusable (e.g. a battery of 255 %) and was left out. */

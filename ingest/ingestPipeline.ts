@@ -312,11 +312,17 @@ export class IngestPipeline {
     this.forget(items);
     this.stats.commits++;
     this.stats.lastBatchSize = items.length;
+    const now = performance.now();
     this.logger.trace(
-      { messages: items.length, ms: performance.now() - started, loopMs: this.lastLoopMs },
+      { messages: items.length, ms: now - started, loopMs: this.lastLoopMs },
       'ingest group committed',
     );
     batch.resolve();
+    this.bus.emit('ingest.committed', {
+      messages: items.length,
+      waitedMs: now - batch.openedAt,
+      syncMs: now - started - this.lastLoopMs,
+    });
   }
 
   private commitFailed(items: Pending[], batch: Batch, err: Error): void {

@@ -44,6 +44,21 @@ describe('ingest over real MQTT', () => {
     );
   });
 
+  it('/metrics has how long each commit group waited inside the service, one observation per group', async () => {
+    // The messages above were committed in groups (counter "commits"); each group is one observation.
+    const text = await metrics();
+    const commits = metricValue(text, 'sealwatch_ingest', { counter: 'commits' });
+    expect(commits).toBeGreaterThanOrEqual(2);
+    for (const name of ['sealwatch_ingest_group_wait_seconds', 'sealwatch_ingest_group_sync_seconds']) {
+      expect(metricValue(text, `${name}_count`), name).toBe(commits);
+      expect(metricValue(text, `${name}_bucket`, { le: '+Inf' }), name).toBe(commits);
+    }
+    // A group waits at least as long as its sync took, and some time at all.
+    const wait = metricValue(text, 'sealwatch_ingest_group_wait_seconds_sum');
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeGreaterThanOrEqual(metricValue(text, 'sealwatch_ingest_group_sync_seconds_sum'));
+  });
+
   it('the same QoS 1 message delivered twice changes the state once', async () => {
     const client = await connectSensor(svc.mqttUrl, s2.sensorId, s2.secret);
     const payload = eventPayload('open', 500);
