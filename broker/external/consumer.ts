@@ -52,6 +52,16 @@ class AckLater extends Error {}
 /** One instance for every message: building an Error (and its stack) per message cost ~20 µs each. */
 const ACK_LATER = new AckLater('acknowledged after the commit');
 
+let connectClient: ((url: string, options: IClientOptions) => MqttClient) | undefined;
+
+/**
+ * Loads mqtt.js, once, before the first consumer starts: a service on its embedded broker never
+ * needs it, and it cost every start ~0.1 s of CPU.
+ */
+export async function loadMqttClient(): Promise<void> {
+  connectClient ??= (await import('mqtt')).connect;
+}
+
 /**
  * Ingest from an external broker (Mosquitto, EMQX) instead of the embedded
  * one. Every instance holds one MQTT 5 connection with a persistent session
@@ -75,16 +85,6 @@ const ACK_LATER = new AckLater('acknowledged after the commit');
  * redelivers everything unacknowledged on the next connection, and ingest's
  * de-duplication removes what had been committed after all.
  */
-let connectClient: ((url: string, options: IClientOptions) => MqttClient) | undefined;
-
-/**
- * Loads mqtt.js, once, before the first consumer starts: a service on its embedded broker never
- * needs it, and it cost every start ~0.1 s of CPU.
- */
-export async function loadMqttClient(): Promise<void> {
-  connectClient ??= (await import('mqtt')).connect;
-}
-
 export class ExternalConsumer {
   private client: MqttClient | null = null;
   private acks: PendingAck[] = [];

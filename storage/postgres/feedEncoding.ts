@@ -21,8 +21,9 @@ import { trimWindow } from '../../ingest/dedup.ts';
  *
  *   { "v": 2, "b": { sensorId: before of its first message }, "e": [[message, after, householdId, gridId], …] }
  *
- * Version 1 (still read): a plain array of SealCommitted. Readers take every earlier version, so
- * instances can be upgraded one at a time: upgraded ones read what the others still write.
+ * Version 1 (still read): a plain array of SealCommitted. A reader takes every earlier version (rows
+ * an older release left in the feed), but an older release cannot read a newer one's rows: instances
+ * sharing a database are upgraded together (deploy/README.md, Upgrade).
  *
  * In versions 2 and 3 the states of a sensor's earlier messages in the group carry the group-end
  * window: the state a mirror keeps is the newest (ingestPipeline.mirror), and no other reader
