@@ -56,6 +56,12 @@ export class OutboxDispatcher {
    * again by this process. The next start sends the unrecorded ones again.
    */
   private readonly inFlight = new Set<string>();
+  /** Rows a pass took, from the moment it took them until their delivery ends (every branch). */
+  private readonly taken = new Set<string>();
+  /** Deliveries under way, for stop() and `busy`: a pass does not wait for its slowest one. */
+  private readonly outstanding = new Set<Promise<void>>();
+  /** Ends a pass's wait for its deliveries: something new may be due. */
+  private kicked: (() => void) | null = null;
 
   constructor(
     private readonly deps: {
@@ -81,6 +87,7 @@ export class OutboxDispatcher {
     if (this.stopped) return;
     if (this.running !== null) {
       this.again = true;
+      this.kicked?.();
       return;
     }
     // A database error here (busy, closed at shutdown) must be logged, not crash the process.
@@ -93,27 +100,64 @@ export class OutboxDispatcher {
       });
   }
 
-  /** While a pass runs it keeps polling the outbox itself. */
+  /** While a pass runs or a delivery is under way, the dispatcher polls the outbox itself when it ends. */
   get busy(): boolean {
-    return this.running !== null;
+    return this.running !== null || this.outstanding.size > 0;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.kicked?.();
     await this.running;
+    await Promise.all(this.outstanding);
   }
 
+  /**
+   * Delivers batch after batch of due rows. A pass waits for its batch, or for a kick, whichever
+   * comes first: a server that holds its connection (a slow robot, a voice cloud that resets
+   * connections, up to the channel's timeout) would otherwise hold back every row that falls due
+   * meanwhile, a breach's webhook among them. The next poll skips rows still taken.
+   */
   private async loop(): Promise<void> {
     do {
       this.again = false;
       while (!this.stopped) {
         const due = (await this.deps.store.dueOutbox(this.deps.clock.now(), BATCH)).filter(
-          (row) => !this.inFlight.has(row.id),
+          (row) => !this.inFlight.has(row.id) && !this.taken.has(row.id),
         );
         if (due.length === 0) break;
-        await Promise.all(due.map((row) => this.deliver(row)));
+        const batch = Promise.all(due.map((row) => this.start(row)));
+        const kick = new Promise<void>((resolve) => {
+          this.kicked = resolve;
+        });
+        await Promise.race([batch, kick]);
+        this.kicked = null;
       }
     } while (this.again && !this.stopped);
+  }
+
+  /**
+   * One row's delivery, taken until it ends. Its failure (the database refused the outcome) is logged
+   * here, as a pass no longer waits for it, and the row waits for the next sweep, as before.
+   */
+  private start(row: OutboxRow): Promise<void> {
+    this.taken.add(row.id);
+    const delivery: Promise<void> = this.deliver(row).then(
+      () => this.ended(row, delivery, true),
+      (err: unknown) => {
+        this.deps.logger.error({ err, outboxId: row.id }, 'outbox delivery failed; the next sweep retries');
+        this.ended(row, delivery, false);
+      },
+    );
+    this.outstanding.add(delivery);
+    return delivery;
+  }
+
+  private ended(row: OutboxRow, delivery: Promise<void>, ok: boolean): void {
+    this.taken.delete(row.id);
+    this.outstanding.delete(delivery);
+    // What fell due while the last delivery ran, with no pass left to see it.
+    if (ok && this.running === null && this.outstanding.size === 0) this.kick();
   }
 
   private async deliver(row: OutboxRow): Promise<void> {

@@ -64,6 +64,28 @@ describe('outbox: the claim before a send', () => {
     expect(held.sent).toHaveLength(1);
   });
 
+  it('a send held open does not hold back a row that falls due meanwhile (a breach behind a hanging server)', async () => {
+    await w.registry.createSensor({ id: 's2', householdId: 'h1' }, { name: 'test' });
+    deliver(w, open(T0));
+    await settle();
+    expect(held.sent).toHaveLength(1);
+    // The first send hangs (a server holding its connection); another sensor's door opens meanwhile.
+    deliver(w, { ...open(T0 + 1_000), sensorId: 's2' });
+    await settle();
+    expect(held.sent.map((n) => n.id)).toHaveLength(2);
+    expect(new Set(held.sent.map((n) => n.id)).size).toBe(2);
+    held.release();
+    await settle();
+    expect(rows(w)).toEqual([
+      { status: 'delivered', attempts: 1, firstAttemptAt: T0 },
+      { status: 'delivered', attempts: 1, firstAttemptAt: T0 },
+    ]);
+    // Neither is sent again, however often the outbox is kicked.
+    await engine.sweep();
+    await settle();
+    expect(held.sent).toHaveLength(2);
+  });
+
   it('a row whose send a crash cut short is sent again by the next start, with the same delivery id', async () => {
     deliver(w, open(T0));
     await settle();
