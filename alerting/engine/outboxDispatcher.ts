@@ -122,18 +122,18 @@ export class OutboxDispatcher {
     do {
       this.again = false;
       while (!this.stopped) {
+        // Listening from before the read: a row written while the read runs may not be in it.
+        const kick = new Promise<void>((resolve) => {
+          this.kicked = resolve;
+        });
         const due = (await this.deps.store.dueOutbox(this.deps.clock.now(), BATCH)).filter(
           (row) => !this.inFlight.has(row.id) && !this.taken.has(row.id),
         );
         if (due.length === 0) break;
-        const batch = Promise.all(due.map((row) => this.start(row)));
-        const kick = new Promise<void>((resolve) => {
-          this.kicked = resolve;
-        });
-        await Promise.race([batch, kick]);
-        this.kicked = null;
+        await Promise.race([Promise.all(due.map((row) => this.start(row))), kick]);
       }
     } while (this.again && !this.stopped);
+    this.kicked = null;
   }
 
   /**
