@@ -5,12 +5,12 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 /** Longer than any file: a new file starts early. */
 const UNKNOWN_SECONDS = 1e6;
 
-/** Seconds each test file took in a recorded run, by path from the project root (`npm run test:durations`). */
+/** Seconds each test file took in a recorded run, by path from the project root (recordFileDurations.ts writes it). */
 export const DURATIONS_FILE = resolve(import.meta.dirname, 'fileDurations.json');
 
 /**
- * Starts the longest test files first. The workers then end close together: a long file started
- * last runs on alone while the other workers sit idle. Vitest orders by its own cache of
+ * Starts the longest test files first, so the workers end close together (started last, a long
+ * file runs on alone while the other workers sit idle). Vitest orders by its own cache of
  * durations, which a fresh clone (CI) does not have, and falls back to file size: the
  * 90-second daily-report file then started after 250 s and ran on alone at the end.
  * A file not in the record (a new one) counts as long: it starts early, as vitest's own order does.
