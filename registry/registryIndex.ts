@@ -35,17 +35,6 @@ export interface RegistrySnapshot {
   absences?: Absence[];
 }
 
-/**
- * The registry's read index: every record in memory, with the lookups that the hot paths
- * (authentication, ingest, arming, the counts) read synchronously: sensor → household → grid node,
- * friendly name → sensor, household → its quarantines and windows, grid node → its households and
- * windows, and the grid tree itself.
- *
- * Records are held by reference: a command changes a record in place after the store took the
- * write, so a reader holding the record sees the change. Only the commands (registry/commands/*)
- * call the "kept in step" methods at the bottom, and only after their store write succeeded;
- * everyone else reads through the Registry.
- */
 /** Where a sensor is: its household and node, its model, and the node's roll-up tags. */
 export interface SensorPlacement {
   household: Household;
@@ -57,6 +46,17 @@ export interface SensorPlacement {
   levels: Readonly<Record<string, string>>;
 }
 
+/**
+ * The registry's read index: every record in memory, with the lookups that the hot paths
+ * (authentication, ingest, arming, the counts) read synchronously: sensor → household → grid node,
+ * friendly name → sensor, household → its quarantines and windows, grid node → its households and
+ * windows, and the grid tree itself.
+ *
+ * Records are held by reference: a command changes a record in place after the store took the
+ * write, so a reader holding the record sees the change. Only the commands (registry/commands/*)
+ * call the "kept in step" methods at the bottom, and only after their store write succeeded;
+ * everyone else reads through the Registry.
+ */
 export class RegistryIndex {
   readonly tree = new GridTree();
   /** Telemetry tags per grid level (gridLevelTags.ts), for each placement. */
