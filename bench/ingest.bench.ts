@@ -81,16 +81,16 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
     );
     const idle = processMemoryMiB(svc.pid);
 
+    const groupWait = async (): Promise<Buckets> =>
+      histogramBuckets(
+        (await svc.api('GET', '/metrics', undefined, null)).body as string,
+        'sealwatch_ingest_group_wait_seconds',
+      );
     const measure = async (which: 'sealwatch' | 'bare', ms: number, rate?: number): Promise<Round> => {
       const pid = which === 'sealwatch' ? svc.pid : bare.pid;
       const url = which === 'sealwatch' ? svc.mqttUrl : bare.url;
       // CPU per message over the sending phase only: connecting (password hashing) is not per message.
       const marks: Array<{ cpu: number; acked: number }> = [];
-      const groupWait = async (): Promise<Buckets> =>
-        histogramBuckets(
-          (await svc.api('GET', '/metrics', undefined, null)).body as string,
-          'sealwatch_ingest_group_wait_seconds',
-        );
       const waitBefore = which === 'sealwatch' ? await groupWait() : null;
       const load = await runLoad({
         url,
@@ -201,7 +201,7 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
     notes: [
       'Closed loop: each connection keeps 16 QoS 1 messages unacknowledged; heartbeats from simulator/load/runLoad.ts.',
       `Before the full-speed rounds, ${FIXED_RATE} msg/s from the same connections (open loop), alternating the brokers: PUBACK latency at a rate both keep up with.`,
-      'SealWatch acknowledges only after the SQLite commit (synchronous=FULL, fsync) and the telemetry spool append; the spool is sent to a VictoriaMetrics on 127.0.0.1.',
+      'SealWatch acknowledges only after the SQLite commit is on disk (the group written with synchronous=NORMAL, then an fdatasync of the WAL on the thread pool: storage/sqlite/walFlush.ts) and the telemetry spool append; the spool is sent to a VictoriaMetrics on 127.0.0.1.',
       'Rounds alternate between the two brokers (both processes up all along); the ratio is of the medians. CPU µs/msg is the broker process alone (user + system, /proc) over the sending phase.',
       'Generator, broker and (for SealWatch) the whole service share two cores with whatever else runs on the machine.',
     ],
