@@ -125,7 +125,7 @@ export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSourc
   });
   const groupSync = new Histogram({
     name: 'sealwatch_ingest_group_sync_seconds',
-    help: "Per ingest commit group: the part after the transaction (SQLite's WAL sync, PostgreSQL's round trip)",
+    help: "Per ingest commit group: the part after its transaction (SQLite's WAL sync and waiting for the groups before it to be durable, PostgreSQL's round trip)",
     buckets: groupBuckets,
     registers: [registry],
   });

@@ -35,7 +35,8 @@ export interface ServiceEvents {
   /**
    * An ingest group is durable; its PUBACKs go out now. `waitedMs`: since its first message came, the
    * longest any of its messages waited inside the service for its PUBACK; `syncMs`: the part after
-   * the transaction (SQLite's WAL sync off the event loop, PostgreSQL's round trip).
+   * the transaction (SQLite's WAL sync off the event loop and waiting for the groups written before it
+   * to be durable, PostgreSQL's round trip).
    */
   'ingest.committed': { messages: number; waitedMs: number; syncMs: number };
   /** A message was dropped; duplicates are counted here too. */

@@ -32,6 +32,14 @@ export interface IngestStore {
    * `insideTransaction` ran inside the transaction.
    */
   commitIngest(commit: IngestCommit): Promise<boolean>;
+  /**
+   * True when `commitIngest` has applied its transaction by the time it returns, and throws (instead of
+   * rejecting) when the transaction fails: what it returns is then the group's durability alone
+   * (SQLite: the fsync of the WAL, off the event loop). The pipeline computes and writes the next
+   * group while this one syncs. Unset for a store whose transaction is itself a round trip
+   * (PostgreSQL): its groups go one after another.
+   */
+  readonly appliesIngestBeforeReturning?: boolean;
 }
 
 /** The door events that ingest's commits leave, newest first: read back for the API's door history. */

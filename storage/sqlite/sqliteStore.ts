@@ -481,10 +481,17 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
     return (this.db.prepare('SELECT * FROM seal_state').all() as Row[]).map(sealState);
   }
 
-  async commitIngest(commit: IngestCommit): Promise<boolean> {
-    if (this.walFlush) await this.walFlush.commit(() => this.commitTx(commit));
-    else this.commitTx(commit);
-    return commit.insideTransaction !== undefined;
+  /** better-sqlite3 runs the transaction synchronously: applied (or thrown) before commitIngest returns. */
+  readonly appliesIngestBeforeReturning = true;
+
+  /** Not async: a transaction that fails throws here, so the pipeline never builds on a group that was rolled back. */
+  commitIngest(commit: IngestCommit): Promise<boolean> {
+    const decidedInside = commit.insideTransaction !== undefined;
+    if (!this.walFlush) {
+      this.commitTx(commit);
+      return Promise.resolve(decidedInside);
+    }
+    return this.walFlush.commit(() => this.commitTx(commit)).then(() => decidedInside);
   }
 
   async doorHistory(sensorId: string, limit: number): Promise<DoorEventRecord[]> {

@@ -49,7 +49,8 @@ export class WalFlush {
   }
 
   /** Runs `write` (one transaction) without SQLite's own sync at its commit, then syncs the WAL off the loop. */
-  async commit<T>(write: () => T): Promise<T> {
+  commit<T>(write: () => T): Promise<T> {
+    // Not async: a `write` that throws throws here, before anything is synced (SqliteStore.commitIngest).
     this.normal.run();
     let result: T;
     try {
@@ -57,12 +58,17 @@ export class WalFlush {
     } finally {
       this.full.run();
     }
-    await this.sync();
-    return result;
+    return this.sync().then(() => result);
   }
 
   private sync(): Promise<void> {
-    const fd = this.walFd();
+    let fd: number;
+    try {
+      fd = this.walFd();
+    } catch (err) {
+      // No WAL to sync at its path: the group cannot be vouched for, like a failed fdatasync.
+      return Promise.reject(err);
+    }
     return new Promise((resolve, reject) =>
       fdatasync(fd, (err) =>
         err

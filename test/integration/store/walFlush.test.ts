@@ -72,9 +72,11 @@ describe('SQLite ingest commit with the WAL synced off the event loop', () => {
     await store.close();
   });
 
-  it('restores synchronous=FULL when the group itself fails', async () => {
+  it('restores synchronous=FULL when the group itself fails, and throws before returning', async () => {
     const { db, store } = fileStore();
-    await expect(
+    // Thrown, not rejected (appliesIngestBeforeReturning): the pipeline never builds the next group
+    // on one that was rolled back.
+    expect(() =>
       store.commitIngest({
         states: [stateAt(1)],
         doorEvents: [],
@@ -82,7 +84,7 @@ describe('SQLite ingest commit with the WAL synced off the event loop', () => {
           throw new Error('decision failed');
         },
       }),
-    ).rejects.toThrow('decision failed');
+    ).toThrow('decision failed');
     expect(db.pragma('synchronous', { simple: true })).toBe(2);
     expect(db.prepare('SELECT count(*) AS n FROM seal_state').get()).toEqual({ n: 0 });
     await store.close();
