@@ -162,3 +162,35 @@ export function storedWillOrigin(packet: object): { brokerId: string; clientId: 
     clientId: typeof stored.clientId === 'string' ? stored.clientId : undefined,
   };
 }
+
+/** The `bl` that mqtt-packet itself loads (its own dependency), not whichever one is hoisted. */
+const PlainBufferList = (
+  createRequire(createRequire(import.meta.url).resolve('mqtt-packet'))('bl') as {
+    BufferList: new () => ParserBuffer;
+  }
+).BufferList;
+
+interface ParserBuffer {
+  readonly length: number;
+}
+
+/**
+ * mqtt-packet's parser (parser.js `_resetState`, called by Aedes' Client constructor through
+ * `mqtt.parser()`) keeps the bytes of a packet not yet complete in `bl()`: a BufferListStream, a
+ * whole Duplex stream per connection (two stream states, listeners, closures) that the parser only
+ * ever uses as a list of buffers (append, consume, readUInt8/16/32, slice, toString, length). The
+ * plain BufferList of the same `bl` has every one of those methods (BufferListStream copies them from
+ * it) and none of the stream: about 900 bytes less per connection (issue 20.3, measured with
+ * bench/lib/connectionMemoryProbe.ts). Right after `aedes.handle`, before the first byte is read; a
+ * parser that already holds bytes is left alone. After a parse error the parser makes a new
+ * BufferListStream again, but Aedes closes such a connection.
+ */
+export function lightenParserBuffer(c: Client): void {
+  const parser = (c as unknown as { _parser: { _list: ParserBuffer } })._parser;
+  if (parser._list.length === 0) parser._list = new PlainBufferList();
+}
+
+/** The kind of buffer a connection's parser keeps (for the test of `lightenParserBuffer`). */
+export function parserBufferKind(c: Client): string {
+  return (c as unknown as { _parser: { _list: object } })._parser._list.constructor.name;
+}

@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { Aedes, Client } from 'aedes';
 import type { Logger } from '../../core/logger.ts';
+import { lightenParserBuffer } from '../aedesInternals.ts';
 import type { ConnectionAccounting } from '../connectionAccounting.ts';
 import type { NewestConnections } from '../newestConnections.ts';
 import { guardConnections, packetGuardOf } from '../packetGuard.ts';
@@ -18,8 +19,8 @@ export interface AcceptDeps {
 
 /**
  * A new connection from any listener, before its first packet: the packet guard on its reads
- * (the CONNECT hook finds it again with `packetGuardOf(client.conn)`) and Aedes' client on the
- * stream. (The QoS cap is put on at the first granted subscription: hooks/subscribe.ts.)
+ * (the CONNECT hook finds it again with `packetGuardOf(client.conn)`), Aedes' client on the
+ * stream, and a lighter buffer in that client's packet parser. (The QoS cap is put on at the first granted subscription: hooks/subscribe.ts.)
  */
 export function acceptConnections(deps: AcceptDeps): (stream: Duplex, address: string | undefined) => void {
   const { accounting, log } = deps;
@@ -40,7 +41,9 @@ export function acceptConnections(deps: AcceptDeps): (stream: Duplex, address: s
   return (stream, address) => {
     accounting.stats.connectionsOpened++;
     const guard = guardOn(stream, address, deps.maxPacketSize);
-    guard.reader = deps.aedes.handle(stream);
+    const client = deps.aedes.handle(stream);
+    guard.reader = client;
+    lightenParserBuffer(client);
     stream.on('close', connectionClosed);
   };
 }

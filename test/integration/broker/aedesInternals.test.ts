@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
+import mqttPacket from 'mqtt-packet';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   AEDES_VERSION,
@@ -9,8 +10,10 @@ import {
   connectedClients,
   endedWithDisconnect,
   installedAedesVersion,
+  lightenParserBuffer,
   type OutgoingPacket,
   onSubscriptionAdded,
+  parserBufferKind,
   persistenceOf,
   replaceDelivery,
   storedWillOrigin,
@@ -272,5 +275,45 @@ describe(`broker/aedesInternals.ts against the installed Aedes (written for ${AE
       ]),
     );
     expect(toSubscriber).toHaveLength(3);
+  });
+
+  it('lightenParserBuffer: a plain BufferList parses packets split and joined across reads', async () => {
+    const { port, handled } = await startAedes({}, lightenParserBuffer);
+    const received: string[] = [];
+    const c = await connected(port, 'split');
+    const client = handled[0] as Client;
+    expect(parserBufferKind(client)).toBe('BufferList');
+    client.on('error', (err) => received.push(`error ${err.message}`));
+    const publish = (n: number) =>
+      mqttPacket.generate({
+        cmd: 'publish',
+        topic: 'split/t',
+        payload: Buffer.from(`message ${n} ${'x'.repeat(200)}`),
+        qos: 1,
+        messageId: n,
+        retain: false,
+        dup: false,
+      });
+    const sub = await connected(port, 'sub');
+    await subscribed(sub, 1, [{ topic: 'split/#', qos: 1 }]);
+    // One packet byte by byte, then two packets in one write with a third cut at its remaining length.
+    const one = publish(1);
+    for (const byte of one) {
+      c.sendBytes(Buffer.from([byte]));
+      await new Promise((r) => setImmediate(r));
+    }
+    const [two, three] = [publish(2), publish(3)];
+    c.sendBytes(Buffer.concat([two, three.subarray(0, 2)]));
+    await new Promise((r) => setTimeout(r, 10));
+    c.sendBytes(three.subarray(2));
+    for (const id of [1, 2, 3]) await c.next((p) => p.cmd === 'puback' && p.messageId === id);
+    for (const n of [1, 2, 3]) {
+      const p = (await sub.next(
+        (q) => q.cmd === 'publish' && String(q.payload).startsWith(`message ${n} `),
+      )) as { payload: Buffer };
+      received.push(String(p.payload).slice(0, 9));
+    }
+    expect(received).toEqual(['message 1', 'message 2', 'message 3']);
+    expect(parserBufferKind(client)).toBe('BufferList');
   });
 });
