@@ -28,7 +28,7 @@ import buildService from '../test/setup/buildService.ts';
 import { startBareAedesProcess } from './lib/brokers.ts';
 import { exited, startFleetSimulator, writeCredentialParts } from './lib/fleetSimulators.ts';
 import { cpuWindow, processCpuSeconds } from './lib/processCpu.ts';
-import { processMemoryMiB } from './lib/processMemory.ts';
+import { lowestRssMiB, processMemoryMiB } from './lib/processMemory.ts';
 import { busyMachineNote } from './lib/repeat.ts';
 import { seedFleet } from './lib/seedFleet.ts';
 import type { BenchContext, BenchResult } from './lib/types.ts';
@@ -42,6 +42,8 @@ const HEARTBEAT = '1m';
 /** Heartbeats acknowledged over this window, with every seal in, give the steady PUBACK latency. */
 const STEADY_SECONDS = Number(process.env.CONNECTIONS_STEADY_SECONDS ?? 35);
 const SETTLE_MS = 3_000;
+/** How long the lowest RSS is looked for, idle and with all connected ("settled" figures). */
+const SETTLED_WINDOW_MS = Number(process.env.CONNECTIONS_SETTLED_SECONDS ?? 30) * 1000;
 const CONNECT_BOUND_MS = 60_000;
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
@@ -130,6 +132,7 @@ async function bareAedes(
   try {
     await sleep(SETTLE_MS);
     const idle = processMemoryMiB(broker.pid).rss;
+    const idleSettled = await lowestRssMiB(broker.pid, SETTLED_WINDOW_MS);
     const idleSockets = socketCount(broker.pid);
     const jsons = csvs.map((_, k) => join(dir, `bare-${k}.json`));
     const cpu0 = processCpuSeconds(broker.pid);
@@ -145,11 +148,16 @@ async function bareAedes(
     const connectCpuMs = cpuMsPerConnect(cpu0, broker.pid, all.reached);
     await sleep(SETTLE_MS);
     const full = processMemoryMiB(broker.pid).rss;
+    const fullSettled = await lowestRssMiB(broker.pid, SETTLED_WINDOW_MS);
     // The connections held when RSS was read (the ramp may have stopped short of N at the bound).
     const connected = Math.max(1, socketCount(broker.pid) - idleSockets);
     await stopSimulators(sims, jsons);
     metrics['bare Aedes: RSS idle / with all connected MiB'] = `${idle} / ${full}`;
     metrics['bare Aedes: RSS per 1,000 connections MiB'] = perThousand(full - idle, connected);
+    metrics['bare Aedes: RSS per 1,000 connections, settled MiB'] = perThousand(
+      fullSettled - idleSettled,
+      connected,
+    );
     metrics['bare Aedes: CPU ms per connect'] = connectCpuMs;
     metrics['bare Aedes: connects/s (no authentication)'] =
       all.ms === null ? `bound hit (${all.reached}/${n})` : Math.round(n / (all.ms / 1000));
@@ -180,6 +188,7 @@ async function service(
     const s = svc;
     await sleep(SETTLE_MS);
     const idle = processMemoryMiB(s.pid).rss;
+    const idleSettled = await lowestRssMiB(s.pid, SETTLED_WINDOW_MS);
     const idleFiles = readdirSync(`/proc/${s.pid}/fd`).length;
     const jsons = csvs.map((_, k) => join(dataDir, `summary-${k}.json`));
     const cpu = cpuWindow(s.pid);
@@ -212,7 +221,7 @@ async function service(
 
     // Steady state: one heartbeat a minute per seal.
     const steadyCpu = cpuWindow(s.pid);
-    await sleep(STEADY_SECONDS * 1000);
+    const fullSettled = await lowestRssMiB(s.pid, STEADY_SECONDS * 1000);
     const steadyCpuPct = steadyCpu.stop();
     const afterSteady = processMemoryMiB(s.pid).rss;
 
@@ -262,6 +271,11 @@ async function service(
     metrics['service: RSS idle / with all connected / after steady window MiB'] =
       `${idle} / ${full.rss} / ${afterSteady}`;
     metrics['service: RSS per 1,000 connections MiB'] = perThousand(full.rss - idle, inAll);
+    metrics['service: RSS idle / with all connected, settled MiB'] = `${idleSettled} / ${fullSettled}`;
+    metrics['service: RSS per 1,000 connections, settled MiB'] = perThousand(
+      fullSettled - idleSettled,
+      inAll,
+    );
     metrics['service: V8 heap used / total with all connected MiB'] =
       `${Math.round(sample(heap, 'sealwatch_process_nodejs_heap_size_used_bytes') / 2 ** 20)} / ${Math.round(sample(heap, 'sealwatch_process_nodejs_heap_size_total_bytes') / 2 ** 20)}`;
     metrics['service: authenticated connects/s (cold process)'] = rate ?? `bound hit (${all.reached}/${n})`;
@@ -272,8 +286,11 @@ async function service(
     // A county on paper, from this run's figures (deploy/README.md explains them).
     const county = 50_000;
     const perConn = (full.rss - idle) / inAll;
-    metrics[`${county} seals on one process, projected: RSS MiB / open files / CPU ms to let all in`] =
-      `${Math.round(idle + perConn * county)} / ${idleFiles + county} / ${Math.round(connectCpuMs * county)}`;
+    const perConnSettled = (fullSettled - idleSettled) / inAll;
+    metrics[
+      `${county} seals on one process, projected: RSS MiB right after the logins (settled) / open files / CPU ms to let all in`
+    ] =
+      `${Math.round(idle + perConn * county)} (${Math.round(idleSettled + perConnSettled * county)}) / ${idleFiles + county} / ${Math.round(connectCpuMs * county)}`;
     metrics[`${county} seals, projected steady CPU % of one core at one heartbeat a minute`] = round1(
       (steadyCpuPct * county) / inAll,
     );
@@ -357,7 +374,7 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
     metrics,
     notes: [
       `${n} seals from ${SIMULATORS} simulator processes (npm run simulate -- fleet --credentials, 100 CONNECTs in flight each, no pacing), one MQTT 3.1.1 connection each with client id = username, its own secret, a will, a retained \`online\` and a QoS 1 heartbeat at once and then every ${HEARTBEAT} (uniform within ±50 %, so that the first intervals of the seals that connected first end in the steady window); the service runs with HEARTBEAT_INTERVAL=${HEARTBEAT}, MISSED_HEARTBEATS=3. Service, bare Aedes and simulators share the same two cores.`,
-      'RSS per 1,000 connections = (RSS with all connected − RSS before the first), read from /proc after a 3 s settle, divided by N; it includes garbage not yet collected. Bare Aedes = Aedes with no hooks and in-memory persistence, in its own process, same simulators, same N.',
+      'RSS per 1,000 connections = (RSS with all connected − RSS before the first), read from /proc after a 3 s settle, divided by N; it includes garbage not yet collected (the logins\'). "Settled": the same from the lowest RSS over a window, idle (30 s) and with all connected (30 s for bare Aedes, the steady window for the service): what the process returns to once V8\'s memory reducer has run. Bare Aedes = Aedes with no hooks and in-memory persistence, in its own process, same simulators, same N.',
       'Live heap per connection: bench/lib/connectionMemoryProbe.ts, bare Aedes and our broker (createBroker with stand-ins for the login and ingest) each in its own process, min(N, 5,000) seal-like connections from another process, heap used after two forced full GCs minus before.',
       'Connect rate: from the first TCP connection the service accepted to sealwatch_mqtt_connections = N (polled every 100 ms). Steady PUBACK: heartbeats acknowledged between all connected and the drop (simulator-side, CONNECT → CONNACK not included).',
       "Storm: SIGUSR2 makes every simulator destroy all its sockets at once (no DISCONNECT: the service publishes every will), each reconnects within 2 s. Lost = acknowledged by the simulators − (ingest accepted + duplicates − the wills the service published, one per abrupt close: N at the drop, N when the simulators stop). Offline alerts cannot be raised within the start-up grace (one 3 min window), so the storm is also judged by the seals the service counts offline at the end (0 = every seal's reconnect status and heartbeat committed).",
