@@ -189,8 +189,3 @@ export function lightenParserBuffer(c: Client): void {
   const parser = (c as unknown as { _parser: { _list: ParserBuffer } })._parser;
   if (parser._list.length === 0) parser._list = new PlainBufferList();
 }
-
-/** The kind of buffer a connection's parser keeps (for the test of `lightenParserBuffer`). */
-export function parserBufferKind(c: Client): string {
-  return (c as unknown as { _parser: { _list: object } })._parser._list.constructor.name;
-}

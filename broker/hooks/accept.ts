@@ -20,7 +20,8 @@ export interface AcceptDeps {
 /**
  * A new connection from any listener, before its first packet: the packet guard on its reads
  * (the CONNECT hook finds it again with `packetGuardOf(client.conn)`), Aedes' client on the
- * stream, and a lighter buffer in that client's packet parser. (The QoS cap is put on at the first granted subscription: hooks/subscribe.ts.)
+ * stream, and a lighter buffer in that client's packet parser. (The QoS cap is put on at the first
+ * granted subscription: hooks/subscribe.ts.)
  */
 export function acceptConnections(deps: AcceptDeps): (stream: Duplex, address: string | undefined) => void {
   const { accounting, log } = deps;

@@ -13,7 +13,6 @@ import {
   lightenParserBuffer,
   type OutgoingPacket,
   onSubscriptionAdded,
-  parserBufferKind,
   persistenceOf,
   replaceDelivery,
   storedWillOrigin,
@@ -76,6 +75,10 @@ async function subscribed(
 }
 
 const will = { topic: 'w/a', payload: Buffer.from('offline'), qos: 0, retain: false };
+
+/** The kind of buffer a connection's mqtt-packet parser keeps (parser.js `_list`). */
+const parserBufferKind = (c: Client): string =>
+  (c as unknown as { _parser: { _list: object } })._parser._list.constructor.name;
 
 afterEach(async () => {
   for (const c of sockets.splice(0)) c.end();
