@@ -41,6 +41,11 @@ interface WrittenGroup {
   started: number;
   loopMs: number;
   decide: () => void;
+  /**
+   * Pipelined (`written`): the sync failures counted when it was written; one since then was of a
+   * group it was computed on. Null for a store whose groups go one after another.
+   */
+  failuresAtWrite: number | null;
 }
 
 interface Batch {
@@ -334,32 +339,30 @@ export class IngestPipeline {
     // PostgreSQL's round trip) did not.
     const loopMs = performance.now() - started;
     this.lastLoopMs = loopMs;
-    const group: WrittenGroup = { items, next, batch, committed, started, loopMs, decide };
+    const failuresAtWrite = this.pipelined ? this.syncFailures : null;
+    const group: WrittenGroup = { items, next, batch, committed, started, loopMs, decide, failuresAtWrite };
     if (!this.pipelined) {
       await this.end(group, durable);
       return;
     }
     // Applied: the next group may be computed on top of this one now, while this one syncs.
     for (const [id, state] of next) this.written.set(id, state);
-    const failuresBefore = this.syncFailures;
     // Observed at once: a sync that fails while earlier groups are still ending is no unhandled rejection.
     durable.catch(() => undefined);
     this.ended = this.ended
-      .then(() => this.end(group, durable, failuresBefore))
+      .then(() => this.end(group, durable))
       .catch((err: unknown) => this.logger.error({ err }, 'ingest group ending failed'));
   }
 
-  /**
-   * A written group becomes durable, or fails. `failuresBefore` (pipelined): the sync failures
-   * counted when it was written; a failure since then was one of the groups it was computed on.
-   */
-  private async end(group: WrittenGroup, durable: Promise<boolean>, failuresBefore?: number): Promise<void> {
-    const { items, next, batch, committed, started, loopMs } = group;
+  /** A written group becomes durable, or fails. */
+  private async end(group: WrittenGroup, durable: Promise<boolean>): Promise<void> {
+    const { items, batch, committed, failuresAtWrite } = group;
     let decidedInside: boolean;
     try {
       decidedInside = await durable;
     } catch (err) {
-      if (failuresBefore === this.syncFailures) {
+      // The first failure since it was written (not one already doomed by an earlier group's).
+      if (failuresAtWrite !== null && failuresAtWrite === this.syncFailures) {
         // Its transaction may never reach the disk, so neither may any state built on it: the groups
         // written since fail too (their senders resend), and the next starts from durable states.
         this.syncFailures++;
@@ -368,12 +371,12 @@ export class IngestPipeline {
       this.commitFailed(items, batch, err as Error);
       return;
     }
-    if (failuresBefore !== undefined && failuresBefore !== this.syncFailures) {
+    if (failuresAtWrite !== null && failuresAtWrite !== this.syncFailures) {
       this.commitFailed(items, batch, new Error('an ingest group this one was computed on failed to sync'));
       return;
     }
     if (!decidedInside) group.decide();
-    this.afterCommit(items, next, batch, started, loopMs);
+    this.afterCommit(group);
     for (const c of committed) this.bus.emit('seal.committed', c);
   }
 
@@ -382,13 +385,7 @@ export class IngestPipeline {
     return this.written.get(sensorId) ?? this.states.get(sensorId);
   }
 
-  private afterCommit(
-    items: Pending[],
-    next: Map<string, SealState>,
-    batch: Batch,
-    started: number,
-    loopMs: number,
-  ): void {
+  private afterCommit({ items, next, batch, started, loopMs }: WrittenGroup): void {
     for (const [id, state] of next) {
       this.states.set(id, state);
       if (this.written.get(id) === state) this.written.delete(id);
