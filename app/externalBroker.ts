@@ -2,7 +2,7 @@ import { Authenticator, type CredentialSource } from '../broker/authenticator.ts
 import type { PublishHandler } from '../broker/createBroker.ts';
 import { type BrokerHooks, createBrokerHooks } from '../broker/external/brokerHooks.ts';
 import { loadOrCreateClientId } from '../broker/external/clientId.ts';
-import { ExternalConsumer } from '../broker/external/consumer.ts';
+import { ExternalConsumer, type MqttConnect } from '../broker/external/consumer.ts';
 import type { Identity } from '../broker/identity.ts';
 import { LoginThrottle } from '../broker/loginThrottle.ts';
 import { INGEST_TOPIC_FILTERS } from '../contract/topics.ts';
@@ -27,8 +27,10 @@ export function externalConsumer(
   onPublish: PublishHandler,
   logger: Logger,
   mode: 'consume' | 'rescue',
+  connect: MqttConnect,
 ): ExternalConsumer {
   return new ExternalConsumer({
+    connect,
     url: section.url,
     username: section.username,
     password: section.password,

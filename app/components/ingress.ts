@@ -47,7 +47,7 @@ export async function startIngress(
     const external = section.external;
     const logger = deps.logger.child({ component: 'external-broker' });
     const clientId = externalClientId(external, section.dataDir);
-    await loadMqttClient();
+    const connect = await loadMqttClient();
     let ownSession: SessionClaim | null = null;
     if (storage.shared) {
       // Several instances: this session is ours while we run; when we are gone, the owner empties it.
@@ -57,12 +57,12 @@ export async function startIngress(
         pool,
         ownClientId: clientId,
         isOwner: () => deps.cluster.isOwner(),
-        rescuer: (id) => externalConsumer(external, id, ingest.handle, logger, 'rescue'),
+        rescuer: (id) => externalConsumer(external, id, ingest.handle, logger, 'rescue', connect),
         everyMs: RESCUE_EVERY_MS,
         logger,
       });
     }
-    const consumer = externalConsumer(external, clientId, ingest.handle, logger, 'consume');
+    const consumer = externalConsumer(external, clientId, ingest.handle, logger, 'consume', connect);
     consumer.start();
     view.external = consumer;
     return {

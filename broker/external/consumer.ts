@@ -2,7 +2,12 @@ import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
 import type { Logger } from '../../core/logger.ts';
 import type { PublishHandler } from '../createBroker.ts';
 
+/** mqtt.js's `connect`. */
+export type MqttConnect = (url: string, options: IClientOptions) => MqttClient;
+
 export interface ExternalConsumerOptions {
+  /** mqtt.js's `connect`, from loadMqttClient(). */
+  connect: MqttConnect;
   /** mqtt://, mqtts://, ws:// or wss:// URL of the external broker. */
   url: string;
   username?: string | undefined;
@@ -52,14 +57,12 @@ class AckLater extends Error {}
 /** One instance for every message: building an Error (and its stack) per message cost ~20 µs each. */
 const ACK_LATER = new AckLater('acknowledged after the commit');
 
-let connectClient: ((url: string, options: IClientOptions) => MqttClient) | undefined;
-
 /**
- * Loads mqtt.js, once, before the first consumer starts: a service on its embedded broker never
- * needs it, and it cost every start ~0.1 s of CPU.
+ * mqtt.js, loaded for the consumers: a service on its embedded broker never needs it, and it cost
+ * every start ~0.1 s of CPU.
  */
-export async function loadMqttClient(): Promise<void> {
-  connectClient ??= (await import('mqtt')).connect;
+export async function loadMqttClient(): Promise<MqttConnect> {
+  return (await import('mqtt')).connect;
 }
 
 /**
@@ -121,8 +124,7 @@ export class ExternalConsumer {
   /** Starts connecting; it keeps trying with back-off until close(). */
   start(): void {
     const { opts } = this;
-    if (connectClient === undefined) throw new Error('ExternalConsumer.start() before loadMqttClient()');
-    const client = connectClient(opts.url, {
+    const client = opts.connect(opts.url, {
       protocolVersion: 5,
       clientId: opts.clientId,
       clean: false,
