@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import { Aedes, type Client } from 'aedes';
+import type { Aedes, Client } from 'aedes';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import { assertAedesVersion, connectedClient, connectedClients, persistenceOf } from './aedesInternals.ts';
@@ -23,6 +23,7 @@ import { subscribeHook } from './hooks/subscribe.ts';
 import type { Identity } from './identity.ts';
 import { openListeners } from './listeners.ts';
 import { NewestConnections } from './newestConnections.ts';
+import { quietDisabledDebugLoggers } from './quietDebugLoggers.ts';
 import { RedeliveryMarker } from './redeliveryMarker.ts';
 import { RetainedOrder } from './retainedOrder.ts';
 import { ServiceSessions } from './serviceSessions.ts';
@@ -92,6 +93,9 @@ export interface Broker {
  */
 export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   assertAedesVersion();
+  // Aedes is imported here, not at the top, so that its mqtt-packet loads after this.
+  quietDisabledDebugLoggers();
+  const { Aedes: AedesBroker } = await import('aedes');
   const log = opts.logger;
   const trustedPacketSize = opts.maxTrustedPacketSize ?? 256 * 1024;
   /** Per connection: who logged in (set at CONNECT). */
@@ -113,7 +117,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     newestConnections,
     cluster: backplane && ledger ? { nodeId: backplane.nodeId, ledger } : null,
   });
-  const aedes = new Aedes({
+  const aedes = new AedesBroker({
     ...(backplane ? { id: backplane.nodeId, mq: backplane.mq, persistence: backplane.persistence } : {}),
     connectTimeout: opts.connectTimeoutMs ?? 10_000,
     // A client that stops reading must not stall delivery to everyone else.

@@ -1,6 +1,7 @@
 import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
 import type { Logger } from '../../core/logger.ts';
 import type { PublishHandler } from '../createBroker.ts';
+import { quietDisabledDebugLoggers } from '../quietDebugLoggers.ts';
 
 /** mqtt.js's `connect`. */
 export type MqttConnect = (url: string, options: IClientOptions) => MqttClient;
@@ -62,6 +63,7 @@ const ACK_LATER = new AckLater('acknowledged after the commit');
  * every start ~0.1 s of CPU.
  */
 export async function loadMqttClient(): Promise<MqttConnect> {
+  quietDisabledDebugLoggers();
   return (await import('mqtt')).connect;
 }
 
