@@ -189,3 +189,22 @@ export function lightenParserBuffer(c: Client): void {
   const parser = (c as unknown as { _parser: { _list: ParserBuffer } })._parser;
   if (parser._list.length === 0) parser._list = new PlainBufferList();
 }
+
+/**
+ * mqtt-packet's parser keeps the whole CONNECT packet for the life of the connection (parser.js
+ * `_parseConnect`: `this.settings = packet`) but reads only its `protocolVersion` and `bridgeMode`
+ * afterwards. The packet holds the client id, user name, password and will, and their buffers keep
+ * the CONNECT's read chunk alive: about 300 bytes per connection (issue 20.3). Called at
+ * `preConnect`, once the CONNECT is parsed; Aedes itself keeps what it needs of it (the client id,
+ * the will) on its client.
+ */
+export function forgetConnectPacket(c: Client): void {
+  const parser = (c as unknown as { _parser: { settings: ParserSettings } })._parser;
+  const { protocolVersion, bridgeMode } = parser.settings;
+  parser.settings = bridgeMode === undefined ? { protocolVersion } : { protocolVersion, bridgeMode };
+}
+
+interface ParserSettings {
+  protocolVersion?: number;
+  bridgeMode?: boolean;
+}

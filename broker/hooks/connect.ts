@@ -1,5 +1,6 @@
 import type { AedesOptions, Client } from 'aedes';
 import type { Logger } from '../../core/logger.ts';
+import { forgetConnectPacket } from '../aedesInternals.ts';
 import type { SessionLedger } from '../aedesPatches.ts';
 import type { Authenticator } from '../authenticator.ts';
 import type { RedisBackplane } from '../cluster.ts';
@@ -54,6 +55,7 @@ export function connectHooks(
       if (packet.clientId.length === 0 && !packet.clean) emptyPersistentId.add(client);
       accounting.connectStarted(client);
       passwords.received(client, packet);
+      forgetConnectPacket(client);
       done(null, true);
     },
 

@@ -9,6 +9,7 @@ import {
   assertAedesVersion,
   connectedClients,
   endedWithDisconnect,
+  forgetConnectPacket,
   installedAedesVersion,
   lightenParserBuffer,
   type OutgoingPacket,
@@ -77,6 +78,10 @@ async function subscribed(
 const will = { topic: 'w/a', payload: Buffer.from('offline'), qos: 0, retain: false };
 
 /** The kind of buffer a connection's mqtt-packet parser keeps (parser.js `_list`). */
+/** What a connection's mqtt-packet parser keeps of the CONNECT (parser.js `settings`). */
+const parserSettings = (c: Client): object =>
+  (c as unknown as { _parser: { settings: object } })._parser.settings;
+
 const parserBufferKind = (c: Client): string =>
   (c as unknown as { _parser: { _list: object } })._parser._list.constructor.name;
 
@@ -318,5 +323,31 @@ describe(`broker/aedesInternals.ts against the installed Aedes (written for ${AE
     }
     expect(received).toEqual(['message 1', 'message 2', 'message 3']);
     expect(parserBufferKind(client)).toBe('BufferList');
+  });
+
+  it('forgetConnectPacket: the parser keeps only the protocol version, and later packets still parse', async () => {
+    const { port, handled } = await startAedes({
+      preConnect: (client, _packet, done) => {
+        forgetConnectPacket(client);
+        done(null, true);
+      },
+    });
+    const c = await connected(port, 'forget', { will, username: 'u', password: Buffer.from('p') });
+    const client = handled[0] as Client;
+    expect(parserSettings(client)).toEqual({ protocolVersion: 4 });
+    // Aedes kept the will on its client: it is still there to publish when the connection is lost.
+    expect(willTopicOf(client)).toBe('w/a');
+    c.send({
+      cmd: 'publish',
+      topic: 'f/t',
+      payload: Buffer.from('x'),
+      qos: 1,
+      messageId: 4,
+      retain: false,
+      dup: false,
+    });
+    await c.next((p) => p.cmd === 'puback' && p.messageId === 4);
+    c.send({ cmd: 'pingreq' });
+    await c.next((p) => p.cmd === 'pingresp');
   });
 });

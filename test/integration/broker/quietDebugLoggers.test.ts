@@ -28,7 +28,9 @@ const child = `
     extended: debug('mqtt-packet').extend('parser').namespace, enableIsForwarded: typeof debug.enable === 'function' }));
 `;
 
-async function run(env: Record<string, string>): Promise<{ report: Record<string, unknown>; stderr: string }> {
+async function run(
+  env: Record<string, string>,
+): Promise<{ report: Record<string, unknown>; stderr: string }> {
   const { stdout, stderr } = await promisify(execFile)(
     process.execPath,
     ['--import', 'tsx', '--input-type=module', '-e', child],
