@@ -85,7 +85,7 @@ export function createMessageHandler(deps: {
       warn(`ignored:${field}`, { field, sensorId, topic }, 'unusable field ignored');
     }
 
-    const accepted: Promise<void>[] = [];
+    let accepted: Promise<void> | Promise<void>[] | undefined;
     for (const message of messages) {
       if (!mayPublishFor(identity, message.sensorId)) {
         return drop('acl', message.sensorId, decoder.name, 'publisher may not speak for this sensor', topic);
@@ -100,11 +100,27 @@ export function createMessageHandler(deps: {
       message.deviceTs = message.ts;
       message.ts = clamped.ts;
       // The registry's placement is kept per sensor and has the pipeline's fields: passed as it is.
-      accepted.push(pipeline.accept(message, placement));
+      const done = pipeline.accept(message, placement);
+      if (accepted === undefined) accepted = done;
+      else if (Array.isArray(accepted)) accepted.push(done);
+      else accepted = [accepted, done];
     }
-    return accepted.length === 1
-      ? (accepted[0] as Promise<void>).then(acceptedVerdict)
-      : Promise.all(accepted).then(acceptedVerdict);
+    if (accepted === undefined || Array.isArray(accepted))
+      return Promise.all(accepted ?? []).then(acceptedVerdict);
+    return verdictOf(accepted);
+  };
+
+  // A commit group's promise is shared by all of its messages, and consecutive messages nearly always
+  // join the same group: its verdict is made once, not once per message (a promise and a turn of
+  // the microtask queue each, issue 20.1).
+  let lastGroup: Promise<void> | null = null;
+  let lastVerdict: Promise<PublishVerdict> | null = null;
+  const verdictOf = (group: Promise<void>): Promise<PublishVerdict> => {
+    if (group !== lastGroup || lastVerdict === null) {
+      lastGroup = group;
+      lastVerdict = group.then(acceptedVerdict);
+    }
+    return lastVerdict;
   };
 
   /** A gateway's own availability, as one status message per sensor behind it (gatewayAvailability.ts). */
