@@ -1,7 +1,8 @@
 /**
  * Database rows (snake_case columns) to registry records, shared by the SQLite and the PostgreSQL
  * store: the schemas name their columns alike. Booleans and the recent-seq list arrive as 0/1 and
- * JSON text from SQLite, as booleans and jsonb from PostgreSQL; both are read here.
+ * JSON text from SQLite, as booleans and jsonb from PostgreSQL; both are read here (the recent-seq
+ * list's encoding: dedupWindowText.ts).
  */
 import type { DoorEventRecord, SealState } from '../core/sealState.ts';
 import type { Absence, Roster } from '../registry/duty/dutySchemas.ts';
@@ -10,6 +11,7 @@ import type { GridPolicy, PolicyOverrides } from '../registry/policy/policyField
 import type { GridNode, Household, Quarantine, Role, Token, Window, Worker } from '../registry/schemas.ts';
 import type { SensorModel } from '../registry/sensorModels.ts';
 import type { SensorRow, TokenRow } from '../registry/storedRecords.ts';
+import { windowFromStored } from './dedupWindowText.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -123,7 +125,7 @@ export const sealState = (r: Row): SealState => ({
   lastSeen: (r.last_seen as number | null) ?? null,
   lastDoorChange: (r.last_door_change as number | null) ?? null,
   doorObservedAt: (r.door_observed_at as number | null) ?? null,
-  recentSeqs: (typeof r.recent_seqs === 'string' ? JSON.parse(r.recent_seqs) : r.recent_seqs) as number[],
+  recentSeqs: windowFromStored(r.recent_seqs),
   messages: r.messages as number,
   updatedAt: r.updated_at as number,
 });

@@ -69,7 +69,11 @@ export async function digestTable(
 ): Promise<RowDigest> {
   const digest = new RowDigest(table.columns.map((c) => c.type));
   const cursor = quote(`migrate_store_${table.name}`);
-  const columns = table.columns.map((c) => quote(c.name)).join(', ');
+  // jsonb as its text, which the digest parses as it parses SQLite's: parsed by the driver, a JSON
+  // string (seal_state.recent_seqs, storage/dedupWindowText.ts) would look like text to parse again.
+  const columns = table.columns
+    .map((c) => (c.type === 'json' ? `${quote(c.name)}::text` : quote(c.name)))
+    .join(', ');
   await db.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ${columns} FROM ${quote(table.name)}`);
   for (;;) {
     const { rows } = await db.query<unknown[]>({ text: `FETCH ${batch} FROM ${cursor}`, rowMode: 'array' });

@@ -5,8 +5,8 @@
  * nothing needs sorting), yet a changed, missing or doubled row changes it.
  *
  * Each value is first put in one canonical form per column type, so that what PostgreSQL gives back
- * (jsonb with its own key order and spacing, booleans for SQLite's 0/1, int8 as text) compares with
- * what was sent.
+ * (jsonb as text with its own key order and spacing, booleans for SQLite's 0/1, int8 as text)
+ * compares with what was sent.
  */
 import { createHash } from 'node:crypto';
 import type { ColumnType } from '../schema/schemaTypes.ts';

@@ -4,6 +4,7 @@
  */
 import type { DoorEventRecord, SealState } from '../../core/sealState.ts';
 import type { IngestCommit } from '../../ingest/ingestStore.ts';
+import { windowText } from '../dedupWindowText.ts';
 import { encodeFeedEvents } from './feedEncoding.ts';
 import type { Pool } from './openPool.ts';
 import { SEAL_FEED_CHANNEL } from './sealFeed.ts';
@@ -93,7 +94,7 @@ export async function commitIngestGroup(
       state((s) => s.lastSeen),
       state((s) => s.lastDoorChange),
       state((s) => s.doorObservedAt),
-      state((s) => JSON.stringify(s.recentSeqs)),
+      state((s) => windowText(s.recentSeqs)),
       state((s) => s.messages),
       state((s) => s.updatedAt),
       event((e) => e.sensorId),

@@ -21,6 +21,7 @@ import type { SecretHashUpgrade } from '../../registry/secretHashUpgrades.ts';
 import type { SensorModel } from '../../registry/sensorModels.ts';
 import type { GatewayRow, SensorRow, TokenRow } from '../../registry/storedRecords.ts';
 import { auditValues, INSERT_AUDIT_SQLITE } from '../auditSql.ts';
+import { windowText } from '../dedupWindowText.ts';
 import {
   absence,
   doorEvent,
@@ -108,7 +109,7 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
           s.lastSeen,
           s.lastDoorChange,
           s.doorObservedAt,
-          JSON.stringify(s.recentSeqs),
+          windowText(s.recentSeqs),
           s.messages,
           s.updatedAt,
           s.sensorId,
