@@ -7,6 +7,7 @@ import type { Identity } from '../identity.ts';
 import type { NewestConnections } from '../newestConnections.ts';
 import type { RetainedOrder } from '../retainedOrder.ts';
 import { topicProblem } from '../topicValidation.ts';
+import { VerdictWaiters } from '../verdictWaiters.ts';
 
 /** What ingest answers for a device's message. */
 export type PublishVerdict =
@@ -46,6 +47,13 @@ export function publishHooks(deps: PublishHookDeps): Required<Pick<AedesOptions,
   afterPublish(packet: AedesPublishPacket, client: Client | null): void;
 } {
   const { accounting, retainedOrder } = deps;
+  const verdicts = new VerdictWaiters<PublishVerdict, PublishPacket>((verdict, packet, done) => {
+    if (verdict.accepted) return done(null);
+    accounting.refused(verdict.reason);
+    if (verdict.disconnect) return done(new Error(`refused: ${verdict.reason}`));
+    quarantinePacket(packet, verdict.reason);
+    done(null);
+  });
   return {
     authorizePublish(client, packet, done) {
       if (client && packet.retain && !client.closed) done = retainedOrder.track(client, packet, done);
@@ -81,16 +89,7 @@ export function publishHooks(deps: PublishHookDeps): Required<Pick<AedesOptions,
         return done(new Error(`not allowed to publish to ${packet.topic}`));
       }
       if (identity?.kind === 'service') return done(null);
-      deps.onPublish(identity ?? null, packet.topic, packet.payload as Buffer).then(
-        (verdict) => {
-          if (verdict.accepted) return done(null);
-          accounting.refused(verdict.reason);
-          if (verdict.disconnect) return done(new Error(`refused: ${verdict.reason}`));
-          quarantinePacket(packet, verdict.reason);
-          done(null);
-        },
-        (err: Error) => done(err),
-      );
+      verdicts.wait(deps.onPublish(identity ?? null, packet.topic, packet.payload as Buffer), packet, done);
     },
 
     afterPublish(packet, client) {
