@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { windowFromStored, windowText } from '../../../storage/dedupWindowText.ts';
 
 /** A full window: 32 [seq, device time] pairs, the times 13-digit epoch ms. */
-const fullWindow = Array.from({ length: 64 }, (_, i) => (i % 2 === 0 ? 65_000 + i : 1_764_900_000_123 + i * 60_001));
+const fullWindow = Array.from({ length: 64 }, (_, i) =>
+  i % 2 === 0 ? 65_000 + i : 1_764_900_000_123 + i * 60_001,
+);
 
 describe('the de-duplication window in seal_state.recent_seqs', () => {
   it('reads back exactly what was written, from SQLite text and from PostgreSQL jsonb', () => {
