@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
  * mqtt-packet (Aedes' parser and writer, and mqtt.js's) logs through the `debug` package at every
  * step of every packet: about twenty calls per PUBLISH and its PUBACK. A `debug` logger is
  * `function debug(...args)`, so each call builds its arguments array before it finds itself disabled:
- * 1.4 KB of garbage per message, the largest single source in the service (issue 20.1, V8's
+ * 1.1–1.4 KB of garbage per message, the largest single source in the service (issue 20.1, V8's
  * sampling heap profiler on the closed-loop ingest bench), plus the `enabled` getter's work.
  *
  * This makes `debug(namespace)` hand a namespace that is disabled when it is created a function
