@@ -163,9 +163,15 @@ export function storedWillOrigin(packet: object): { brokerId: string; clientId: 
   };
 }
 
-/** The `bl` that mqtt-packet itself loads (its own dependency), not whichever one is hoisted. */
+/**
+ * `require` as mqtt-packet (Aedes' packet parser and writer) resolves it: its own dependencies, not
+ * whichever copies are hoisted. Resolving does not load mqtt-packet itself.
+ */
+export const requireFromMqttPacket = createRequire(createRequire(import.meta.url).resolve('mqtt-packet'));
+
+/** The `bl` that mqtt-packet itself loads. */
 const PlainBufferList = (
-  createRequire(createRequire(import.meta.url).resolve('mqtt-packet'))('bl') as {
+  requireFromMqttPacket('bl') as {
     BufferList: new () => ParserBuffer;
   }
 ).BufferList;

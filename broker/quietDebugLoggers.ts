@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { requireFromMqttPacket } from './aedesInternals.ts';
 
 /**
  * mqtt-packet (Aedes' parser and writer, and mqtt.js's) logs through the `debug` package at every
@@ -16,11 +16,10 @@ import { createRequire } from 'node:module';
  */
 export function quietDisabledDebugLoggers(): void {
   // The `debug` mqtt-packet itself resolves, not whichever one is hoisted.
-  const requireFromPacket = createRequire(createRequire(import.meta.url).resolve('mqtt-packet'));
-  const path = requireFromPacket.resolve('debug');
-  const real = requireFromPacket('debug') as DebugFactory;
+  const path = requireFromMqttPacket.resolve('debug');
+  const real = requireFromMqttPacket('debug') as DebugFactory;
   if (real[QUIET] === true) return;
-  const cached = requireFromPacket.cache[path];
+  const cached = requireFromMqttPacket.cache[path];
   if (cached === undefined) throw new Error(`debug is not in the module cache after loading it (${path})`);
   cached.exports = quietFactory(real);
 }
