@@ -208,7 +208,7 @@ export function lightenParserBuffer(c: Client): void {
 export function forgetConnectPacket(c: Client): void {
   const parser = (c as unknown as { _parser: { settings: ParserSettings } })._parser;
   const { protocolVersion, bridgeMode } = parser.settings;
-  parser.settings = bridgeMode === undefined ? { protocolVersion } : { protocolVersion, bridgeMode };
+  parser.settings = { protocolVersion, bridgeMode };
 }
 
 interface ParserSettings {
