@@ -85,7 +85,7 @@ export function createMessageHandler(deps: {
       warn(`ignored:${field}`, { field, sensorId, topic }, 'unusable field ignored');
     }
 
-    let accepted: Promise<void> | Promise<void>[] | undefined;
+    const accepted: Promise<void>[] = [];
     for (const message of messages) {
       if (!mayPublishFor(identity, message.sensorId)) {
         return drop('acl', message.sensorId, decoder.name, 'publisher may not speak for this sensor', topic);
@@ -100,14 +100,11 @@ export function createMessageHandler(deps: {
       message.deviceTs = message.ts;
       message.ts = clamped.ts;
       // The registry's placement is kept per sensor and has the pipeline's fields: passed as it is.
-      const done = pipeline.accept(message, placement);
-      if (accepted === undefined) accepted = done;
-      else if (Array.isArray(accepted)) accepted.push(done);
-      else accepted = [accepted, done];
+      accepted.push(pipeline.accept(message, placement));
     }
-    if (accepted === undefined || Array.isArray(accepted))
-      return Promise.all(accepted ?? []).then(acceptedVerdict);
-    return verdictOf(accepted);
+    return accepted.length === 1
+      ? verdictOf(accepted[0] as Promise<void>)
+      : Promise.all(accepted).then(acceptedVerdict);
   };
 
   // A commit group's promise is shared by all of its messages, and consecutive messages nearly always
