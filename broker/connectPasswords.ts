@@ -9,9 +9,10 @@ interface ConnectPacketPassword {
  * Erases each CONNECT's password once the login is decided. The password is a view into the socket
  * chunk it arrived in, which outlives the CONNECT packet when the will's payload is a view into the
  * same chunk (the parser no longer keeps the packet itself: aedesInternals.ts forgetConnectPacket).
- * Aedes reads the password once, to call authenticate (connect.js `authenticate`). Only the packet object Aedes hands to preConnect is touched, no Aedes or
- * mqtt-packet internals: the reference is dropped and the bytes are zeroed, so no heap dump of a
- * running broker holds the secrets of its connected devices.
+ * Aedes reads the password once, to call authenticate (connect.js `authenticate`). Only the packet
+ * object Aedes hands to preConnect is touched, no Aedes or mqtt-packet internals: the reference is
+ * dropped and the bytes are zeroed, so no heap dump of a running broker holds the secrets of its
+ * connected devices.
  */
 export class ConnectPasswords {
   /** Between preConnect and the end of authenticate. */

@@ -75,7 +75,8 @@ const MAX_BATCH = 2000;
  * (gathering p99 per group at 5,000 msg/s 3.0–3.3 ms with it, 2.4–2.7 without); a loop that commits
  * more than its share counts as busy, and the rule holds again. A loop busy with something else (a
  * reconnect storm's logins: 1,044–1,213 connects/s with the short gap against 1,324–1,694 without,
- * groups of 9 messages instead of 26–35) keeps GATHER_MS. A lone message still commits at the next loop turn after the gap.
+ * groups of 9 messages instead of 26–35) keeps GATHER_MS. A lone message still commits at the next
+ * loop turn after the gap.
  */
 const GATHER_MS = 4;
 const LIGHT_GATHER_MS = 1;

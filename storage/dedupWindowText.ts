@@ -8,8 +8,9 @@ import { endianness } from 'node:os';
  * window of every sensor in every commit group, and `JSON.stringify` of a full window (64 numbers,
  * half of them 13-digit epoch ms) took 2.5 µs (issue 20.1). Where each message is another seal's, as
  * in a county's fleet, that is one window per message: about a quarter of the 9–11 µs of CPU the
- * ingest bench measures per message. This takes 0.24 µs and reads back the same numbers exactly. Rows written before it hold a JSON array, which reads as it is, and
- * are rewritten in this form by the seal's next message.
+ * ingest bench measures per message. This takes 0.24 µs and reads back the same numbers exactly.
+ * Rows written before it hold a JSON array, which reads as it is, and are rewritten in this form by
+ * the seal's next message.
  */
 
 const BYTES = 8;
