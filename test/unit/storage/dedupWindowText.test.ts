@@ -8,7 +8,14 @@ const fullWindow = Array.from({ length: 64 }, (_, i) =>
 
 describe('the de-duplication window in seal_state.recent_seqs', () => {
   it('reads back exactly what was written, from SQLite text and from PostgreSQL jsonb', () => {
-    for (const window of [[], [0, 0], [7, 1_764_900_000_123], fullWindow, [2 ** 53 - 1, -1_000]]) {
+    for (const window of [
+      [],
+      [0, 0],
+      [7, 1_764_900_000_123],
+      fullWindow,
+      [2 ** 53 - 1, -1_000],
+      [...fullWindow, 1, 2],
+    ]) {
       const text = windowText(window);
       // What SQLite hands back: the text as written. What PostgreSQL hands back: the parsed jsonb.
       expect(windowFromStored(text)).toEqual(window);
