@@ -208,16 +208,20 @@ describe('people and sign-in', () => {
       const answer = await person(svc).signIn(username, 'not the password at all');
       return { answer, ms: performance.now() - started };
     };
+    // Two of each, alternating, and the faster of each compared: a stall of the shared machine only
+    // ever lengthens one attempt (one wrong password once took 1,238 ms against the usual 400, and the
+    // single-sample comparison failed). Two failures per name stay below the throttle's five.
     const known = await timed('li');
     const unknown = await timed('nobody-here');
+    const fastest = (a: { ms: number }, b: { ms: number }) => Math.min(a.ms, b.ms);
+    const knownMs = fastest(known, await timed('li'));
+    const unknownMs = fastest(unknown, await timed('nobody-here'));
     expect(unknown.answer.status).toBe(401);
     expect(unknown.answer.status).toBe(known.answer.status);
     expect(unknown.answer.text).toBe(known.answer.text);
     // Both ran scrypt: neither answers in the few ms a lookup alone takes.
-    console.log(
-      `[sign-in] wrong password ${known.ms.toFixed(0)} ms, unknown user ${unknown.ms.toFixed(0)} ms`,
-    );
-    expect(unknown.ms).toBeGreaterThan(known.ms / 3);
+    console.log(`[sign-in] wrong password ${knownMs.toFixed(0)} ms, unknown user ${unknownMs.toFixed(0)} ms`);
+    expect(unknownMs).toBeGreaterThan(knownMs / 3);
     // Wrong shapes answer alike too: no 400 that tells the name is malformed.
     expect((await person(svc).signIn('no such name with spaces', 'x')).text).toBe(known.answer.text);
   });
