@@ -28,6 +28,8 @@ export interface MetricSources {
     sessionsRescued: number;
     messagesRescued: number;
   } | null;
+  /** The memory given back after login storms (embedded broker only; app/memory/). */
+  memoryRelease?(): { releases: number; lastPauseMs: number; lastHeapReleasedBytes: number } | null;
   /** The external broker consumer (MQTT_URL); null with the embedded broker. */
   externalBroker?(): ExternalConsumerStats | null;
   ingest(): {
@@ -169,6 +171,18 @@ export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSourc
   sampled('sealwatch_mqtt_disconnects', 'Closed connections since start, by reason', ['reason'], (g) => {
     for (const [reason, n] of Object.entries(sources.broker()?.closed ?? {})) g.set({ reason }, n);
   });
+  sampled(
+    'sealwatch_memory_release',
+    "After a burst of logins the process compacts its heap once: releases since start, the last one's pause (ms) and the V8 heap it gave back (bytes)",
+    ['counter'],
+    (g) => {
+      const m = sources.memoryRelease?.();
+      if (!m) return;
+      g.set({ counter: 'releases' }, m.releases);
+      g.set({ counter: 'last_pause_ms' }, m.lastPauseMs);
+      g.set({ counter: 'last_heap_released_bytes' }, m.lastHeapReleasedBytes);
+    },
+  );
   sampled(
     'sealwatch_redis',
     'Embedded broker nodes sharing Redis (REDIS_URL): up (1 while every connection is ready), connection losses and messages not shared since start',

@@ -55,6 +55,8 @@ export interface ConfigSections {
       tls: ({ port: number } & TlsFiles) | null;
       wsPort: number | undefined;
       redisUrl: string | undefined;
+      /** Compact the heap after a burst of at least this many logins; 0: never. */
+      memoryReleaseAfterLogins: number;
     };
     external: ExternalBrokerSection | null;
   };
@@ -158,6 +160,7 @@ export function configSections(config: Config, tlsFiles: TlsFiles | null): Confi
           config.MQTT_TLS_PORT !== undefined && tlsFiles ? { port: config.MQTT_TLS_PORT, ...tlsFiles } : null,
         wsPort: config.MQTT_WS_PORT,
         redisUrl: config.REDIS_URL,
+        memoryReleaseAfterLogins: config.MEMORY_RELEASE_AFTER_LOGINS,
       },
       external:
         config.MQTT_URL === undefined

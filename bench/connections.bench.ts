@@ -114,6 +114,31 @@ async function waitForAll(
   return { ms: null, reached };
 }
 
+/**
+ * The service's heap compaction after a burst of logins (app/memory/): waits until it has made `count`
+ * (bounded: a burst ends after 2 s without a connection) and answers the last one's figures, or null.
+ */
+async function memoryReleased(
+  svc: RunningService,
+  count: number,
+): Promise<{ pauseMs: number; heapMiB: number } | null> {
+  const t0 = performance.now();
+  while (performance.now() - t0 < 15_000) {
+    const text = await metricsOf(svc, ['sealwatch_memory_release']);
+    if (sample(text, 'sealwatch_memory_release{counter="releases"}') >= count)
+      return {
+        pauseMs: sample(text, 'sealwatch_memory_release{counter="last_pause_ms"}'),
+        heapMiB: Math.round(
+          sample(text, 'sealwatch_memory_release{counter="last_heap_released_bytes"}') / 2 ** 20,
+        ),
+      };
+    await sleep(250);
+  }
+  return null;
+}
+const releaseText = (r: { pauseMs: number; heapMiB: number } | null) =>
+  r === null ? 'none within 15 s' : `${r.pauseMs} / ${r.heapMiB}`;
+
 /** CPU the process spent per connection let in: what limits the rate when the cores are free. */
 const cpuMsPerConnect = (cpu0: number, pid: number, n: number) =>
   Math.round(((processCpuSeconds(pid) - cpu0) * 1000 * 100) / Math.max(1, n)) / 100;
@@ -208,6 +233,10 @@ async function service(
     ctx.log(
       `service: ${all.reached}/${n} connected${rate === null ? ' (bound hit)' : `, ${rate} connects/s`}, CPU ${connectCpu} % of a core`,
     );
+    // The peak the logins reached, before the service gives back what they grew (MEMORY_RELEASE_AFTER_LOGINS).
+    const peakAfterLogins = processMemoryMiB(s.pid).peak;
+    const release = await memoryReleased(s, 1);
+    ctx.log(`service: memory release after the logins: ${releaseText(release)}`);
     await sleep(SETTLE_MS);
     const full = processMemoryMiB(s.pid);
     // prom-client fills the three heap gauges in one collect, that of the total.
@@ -238,6 +267,8 @@ async function service(
       CONNECT_BOUND_MS,
     );
     const stormCpuPct = stormCpu.stop();
+    const peakAfterStorm = processMemoryMiB(s.pid).peak;
+    const stormRelease = await memoryReleased(s, 2);
     ctx.log(
       `storm: ${back.ms === null ? `bound hit, ${back.reached}/${n} back` : `all back after ${round1(back.ms / 1000)} s`}, CPU ${stormCpuPct} %`,
     );
@@ -276,6 +307,10 @@ async function service(
       fullSettled - idleSettled,
       inAll,
     );
+    metrics['service: peak RSS while connecting (VmHWM) MiB, per 1,000 connections'] =
+      `${peakAfterLogins}, ${perThousand(peakAfterLogins - idle, inAll)}`;
+    metrics['service: heap compaction after the logins: pause ms / V8 heap given back MiB'] =
+      releaseText(release);
     metrics['service: V8 heap used / total with all connected MiB'] =
       `${Math.round(sample(heap, 'sealwatch_process_nodejs_heap_size_used_bytes') / 2 ** 20)} / ${Math.round(sample(heap, 'sealwatch_process_nodejs_heap_size_total_bytes') / 2 ** 20)}`;
     metrics['service: authenticated connects/s (cold process)'] = rate ?? `bound hit (${all.reached}/${n})`;
@@ -287,10 +322,15 @@ async function service(
     const county = 50_000;
     const perConn = (full.rss - idle) / inAll;
     const perConnSettled = (fullSettled - idleSettled) / inAll;
+    const peakPerConn = (peakAfterLogins - idle) / inAll;
     metrics[
-      `${county} seals on one process, projected: RSS MiB right after the logins (settled) / open files / CPU ms to let all in`
+      `${county} seals on one process, projected: RSS MiB right after the logins (settled) / peak while connecting / open files / CPU ms to let all in`
     ] =
-      `${Math.round(idle + perConn * county)} (${Math.round(idleSettled + perConnSettled * county)}) / ${idleFiles + county} / ${Math.round(connectCpuMs * county)}`;
+      `${Math.round(idle + perConn * county)} (${Math.round(idleSettled + perConnSettled * county)}) / ${Math.round(idle + peakPerConn * county)} / ${idleFiles + county} / ${Math.round(connectCpuMs * county)}`;
+    if (release)
+      metrics[`${county} seals, projected heap compaction pause after the logins ms`] = Math.round(
+        (release.pauseMs * county) / inAll,
+      );
     metrics[`${county} seals, projected steady CPU % of one core at one heartbeat a minute`] = round1(
       (steadyCpuPct * county) / inAll,
     );
@@ -300,6 +340,8 @@ async function service(
         : round1(back.ms / 1000);
     metrics['storm: reconnects/s'] = back.ms === null ? 'bound hit' : Math.round(n / (back.ms / 1000));
     metrics['storm: PUBACK p99 ms during and after it (per simulator)'] = stormP99;
+    metrics['storm: peak RSS (VmHWM) MiB / heap compaction after it: pause ms / heap given back MiB'] =
+      `${peakAfterStorm} / ${releaseText(stormRelease)}`;
     metrics['storm: offline / outage alerts raised'] = `${offlineAlerts} / ${outageAlerts}`;
     metrics['storm: seals the service counts offline after it'] = offlineAtEnd;
     metrics['storm: messages acknowledged by the simulators / lost'] = `${acked} / ${lost}`;
@@ -374,7 +416,7 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
     metrics,
     notes: [
       `${n} seals from ${SIMULATORS} simulator processes (npm run simulate -- fleet --credentials, 100 CONNECTs in flight each, no pacing), one MQTT 3.1.1 connection each with client id = username, its own secret, a will, a retained \`online\` and a QoS 1 heartbeat at once and then every ${HEARTBEAT} (uniform within ±50 %, so that the first intervals of the seals that connected first end in the steady window); the service runs with HEARTBEAT_INTERVAL=${HEARTBEAT}, MISSED_HEARTBEATS=3. Service, bare Aedes and simulators share the same two cores.`,
-      'RSS per 1,000 connections = (RSS with all connected − RSS before the first), read from /proc after a 3 s settle, divided by N; it includes garbage not yet collected (the logins\'). "Settled": the same from the lowest RSS over a window, idle (30 s) and with all connected (30 s for bare Aedes, the steady window for the service): what the process returns to once V8\'s memory reducer has run. Bare Aedes = Aedes with no hooks and in-memory persistence, in its own process, same simulators, same N.',
+      'RSS per 1,000 connections = (RSS with all connected − RSS before the first), read from /proc 3 s after the service compacted its heap once the logins were over (app/memory/, MEMORY_RELEASE_AFTER_LOGINS; bare Aedes: 3 s after all connected), divided by N. The peak (VmHWM) is what the logins needed before that. "Settled": the same from the lowest RSS over a window, idle (30 s) and with all connected (30 s for bare Aedes, the steady window for the service). Bare Aedes = Aedes with no hooks and in-memory persistence, in its own process, same simulators, same N.',
       'Live heap per connection: bench/lib/connectionMemoryProbe.ts, bare Aedes and our broker (createBroker with stand-ins for the login and ingest) each in its own process, min(N, 5,000) seal-like connections from another process, heap used after two forced full GCs minus before.',
       'Connect rate: from the first TCP connection the service accepted to sealwatch_mqtt_connections = N (polled every 100 ms). Steady PUBACK: heartbeats acknowledged between all connected and the drop (simulator-side, CONNECT → CONNACK not included).',
       "Storm: SIGUSR2 makes every simulator destroy all its sockets at once (no DISCONNECT: the service publishes every will), each reconnects within 2 s. Lost = acknowledged by the simulators − (ingest accepted + duplicates − the wills the service published, one per abrupt close: N at the drop, N when the simulators stop). Offline alerts cannot be raised within the start-up grace (one 3 min window), so the storm is also judged by the seals the service counts offline at the end (0 = every seal's reconnect status and heartbeat committed).",

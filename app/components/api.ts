@@ -63,6 +63,7 @@ export async function startApi(
   const metrics = createMetrics(bus, {
     broker: () => ingress.broker && { ...ingress.broker.stats(), pendingConnects: ingress.pendingConnects() },
     externalBroker: () => ingress.external?.stats() ?? null,
+    memoryRelease: () => ingress.memoryRelease?.stats() ?? null,
     ingest: () => ({ ...ingest.pipeline.getStats(), clamped: ingest.counters.clamped }),
     seals: () => sealCounts(registry, ingest.pipeline, clock.now()),
     telemetry: () => ({ kind: telemetry.kind, ...telemetry.stats() }),

@@ -17,6 +17,7 @@ import { holdOwnSession, type SessionClaim } from '../../storage/postgres/consum
 import type { ConfigSections } from '../configSections.ts';
 import { externalClientId, externalConsumer, registryCredentials } from '../externalBroker.ts';
 import type { Component } from '../lifecycle.ts';
+import { startMemoryRelease } from '../memory/releaseAfterLogins.ts';
 import { startSessionRescue } from '../sessionRescue.ts';
 import type { IngestComponent } from './ingest.ts';
 import type { StorageComponent } from './storage.ts';
@@ -101,6 +102,14 @@ export async function startIngress(
     logger: deps.logger.child({ component: 'broker' }),
   });
   view.broker = broker;
+  if (embedded.memoryReleaseAfterLogins > 0) {
+    view.memoryRelease = startMemoryRelease({
+      accepted: () => broker.stats().connectionsOpened,
+      minLogins: embedded.memoryReleaseAfterLogins,
+      clock: deps.clock,
+      logger: deps.logger.child({ component: 'memory' }),
+    });
+  }
   // A login is checked once, at CONNECT: a device removed, or given a new secret, loses the session it
   // had; a gateway given a new sensor list publishes for that list at once. Changes made on other
   // instances arrive here too (multiInstance.ts replays them on the bus).
@@ -118,6 +127,7 @@ export async function startIngress(
     async stop() {
       // Stop taking new messages first, then commit what is in flight.
       offRegistry();
+      view.memoryRelease?.stop();
       await broker.close();
       await ingest.pipeline.drain();
     },

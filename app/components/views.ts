@@ -5,6 +5,7 @@
  */
 import type { Broker } from '../../broker/createBroker.ts';
 import type { ExternalConsumer } from '../../broker/external/consumer.ts';
+import type { startMemoryRelease } from '../memory/releaseAfterLogins.ts';
 import type { MultiInstance } from '../multiInstance.ts';
 import type { startSessionRescue } from '../sessionRescue.ts';
 
@@ -13,6 +14,8 @@ export class IngressView {
   broker: Broker | null = null;
   external: ExternalConsumer | null = null;
   rescue: ReturnType<typeof startSessionRescue> | null = null;
+  /** With the embedded broker: the memory a login storm grew, given back after it. */
+  memoryRelease: ReturnType<typeof startMemoryRelease> | null = null;
 
   pendingConnects(): number {
     return this.broker?.pendingConnects() ?? 0;
