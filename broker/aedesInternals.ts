@@ -80,6 +80,22 @@ const client = (c: Client) => c as unknown as ClientInternals;
 export interface AedesPersistence {
   createRetainedStreamCombi(patterns: string[]): Readable;
   subscriptionsByClient(client: { id: string }): Promise<Array<{ topic: string; qos: number }>>;
+  /** The only two ways a message enters a client's outgoing queue (aedes.js `enqueueOffline`, client.js). */
+  outgoingEnqueue(sub: { clientId: string }, packet: object): Promise<void>;
+  outgoingEnqueueCombi(subs: ReadonlyArray<{ clientId: string }>, packet: object): Promise<void>;
+  /**
+   * Asked at every CONNECT by our patch to connect.js `emptyQueue` (patches/aedes+1.2.0.patch): true
+   * when nothing can be queued for this client, and the login skips the queue's stream pipeline.
+   */
+  outgoingQueueEmpty?(client: { id: string }): boolean;
+}
+
+/** Whether node_modules/aedes carries patches/aedes+1.2.0.patch (npm ci applies it, `postinstall`). */
+export function emptyQueuePatchApplied(): boolean {
+  const main = createRequire(import.meta.url).resolve('aedes');
+  return readFileSync(join(dirname(main), 'lib/handlers/connect.js'), 'utf8').includes(
+    'persistence.outgoingQueueEmpty(client) === true',
+  );
 }
 
 /** The persistence Aedes uses; set up in `listen()`, so only after it. */

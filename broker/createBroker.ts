@@ -2,7 +2,13 @@ import type { EventEmitter } from 'node:events';
 import type { Aedes, Client } from 'aedes';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
-import { assertAedesVersion, connectedClient, connectedClients, persistenceOf } from './aedesInternals.ts';
+import {
+  assertAedesVersion,
+  connectedClient,
+  connectedClients,
+  emptyQueuePatchApplied,
+  persistenceOf,
+} from './aedesInternals.ts';
 import {
   DeliveredQosCap,
   matchEmptyLevelsInRetained,
@@ -23,6 +29,7 @@ import { subscribeHook } from './hooks/subscribe.ts';
 import type { Identity } from './identity.ts';
 import { openListeners } from './listeners.ts';
 import { NewestConnections } from './newestConnections.ts';
+import { trackOutgoingQueues } from './outgoingQueues.ts';
 import { quietDisabledDebugLoggers } from './quietDebugLoggers.ts';
 import { RedeliveryMarker } from './redeliveryMarker.ts';
 import { RetainedOrder } from './retainedOrder.ts';
@@ -164,7 +171,14 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
 
   // Aedes sets up its persistence in listen(); patched here, before any listener accepts a client.
   const persistence = persistenceOf(aedes);
-  if (!backplane) matchEmptyLevelsInRetained(persistence);
+  if (!backplane) {
+    matchEmptyLevelsInRetained(persistence);
+    if (emptyQueuePatchApplied()) trackOutgoingQueues(persistence);
+    else
+      log.warn(
+        'node_modules/aedes lacks patches/aedes+1.2.0.patch (run npm ci): every login builds a stream pipeline for its empty queue',
+      );
+  }
   reportSessionPresent(persistence, (clientId) => sessions.resumes(clientId));
 
   const serviceSessions = new ServiceSessions({
