@@ -2,12 +2,13 @@
  * One full, compacting garbage collection, on request. V8 gives memory back to the system only from pages
  * it empties; a plain full collection frees the garbage but leaves the survivors spread over the pages a
  * login storm filled, so the process keeps them. With `--compact-on-every-full-gc` for this one collection
- * V8 moves the survivors together and releases the rest (issue 20.3: 18,000 logins left ~200 MiB of such
- * pages behind).
+ * V8 moves the survivors together and releases the rest (issue 20.3; deploy/README.md §15 has the
+ * figures).
  *
  * `gc` is not exposed to the service's own context without `node --expose-gc`; turning the flag on at run
- * time exposes it to a new context, which is where we take it from (Node's own tests do the same). The
- * compaction flag is V8's and is read at each full collection, so it is on only around this one call.
+ * time exposes it to a new context, which is where we take it from (as bench/lib/connectionMemoryProbe.ts
+ * does). The compaction flag is V8's and is read at each full collection, so it is on only around this
+ * one call.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -32,7 +33,7 @@ const figures = (): HeapFigures => {
   return { heapUsed: m.heapUsed, heapTotal: m.heapTotal, rss: m.rss };
 };
 
-/** The compacting collection, or null (with why) when this Node does not let us run one. */
+/** The compacting collection, or why this Node does not let us run one. */
 export function heapCompactor(): { compact(): Compaction } | { unavailable: string } {
   let gc: () => void;
   try {

@@ -8,7 +8,7 @@
  */
 import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
-import { type Compaction, heapCompactor } from './compactHeap.ts';
+import { heapCompactor } from './compactHeap.ts';
 import { LoginBursts } from './loginBursts.ts';
 
 /** No new connection for this long ends a burst. */
@@ -36,26 +36,18 @@ export function startMemoryRelease(o: {
   minLogins: number;
   clock: Clock;
   logger: Logger;
-  quietMs?: number;
-  /** For tests: what runs the collection (default: the compacting one). */
-  compact?: () => Compaction;
 }): { stats(): MemoryReleaseStats; stop(): void } {
   const stats: MemoryReleaseStats = { releases: 0, lastPauseMs: 0, lastHeapReleasedBytes: 0 };
-  let compact = o.compact;
-  if (!compact) {
-    const compactor = heapCompactor();
-    if ('unavailable' in compactor) {
-      o.logger.warn({ why: compactor.unavailable }, 'memory is not given back after login storms');
-      return { stats: () => stats, stop() {} };
-    }
-    compact = compactor.compact;
+  const compactor = heapCompactor();
+  if ('unavailable' in compactor) {
+    o.logger.warn({ why: compactor.unavailable }, 'memory is not given back after login storms');
+    return { stats: () => stats, stop() {} };
   }
-  const run = compact;
-  const bursts = new LoginBursts(o.minLogins, o.quietMs ?? QUIET_MS);
+  const bursts = new LoginBursts(o.minLogins, QUIET_MS);
   const timer = setInterval(() => {
     const logins = bursts.observe(o.accepted(), o.clock.now());
     if (logins === 0) return;
-    const { pauseMs, before, after } = run();
+    const { pauseMs, before, after } = compactor.compact();
     stats.releases++;
     stats.lastPauseMs = Math.round(pauseMs);
     stats.lastHeapReleasedBytes = Math.max(0, before.heapTotal - after.heapTotal);
