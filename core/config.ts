@@ -146,11 +146,13 @@ function checkCombinations(c: Record<string, unknown>): void {
 
 export function configHelp(): string {
   const specs = VARIABLES as Record<string, VariableSpec>;
+  // The longest name sets the column, so that every meaning starts in the same place.
+  const width = Math.max(...Object.keys(specs).map((name) => name.length));
   const groups = VARIABLE_GROUPS.flatMap(([component, names]) => [
     '',
     `${component}:`,
     ...names.map(
-      (name) => `  ${name.padEnd(22)} ${(specs[name]?.default ?? '(unset)').padEnd(16)} ${specs[name]?.help}`,
+      (name) => `  ${name.padEnd(width)} ${(specs[name]?.default ?? '(unset)').padEnd(16)} ${specs[name]?.help}`,
     ),
   ]);
   return [
@@ -159,7 +161,7 @@ export function configHelp(): string {
     'SealWatch reads its configuration from environment variables, and from the',
     'JSON file named by CONFIG_FILE (environment wins). Durations: 500ms, 90s, 5m, 2h.',
     '',
-    `  ${'VARIABLE'.padEnd(22)} ${'DEFAULT'.padEnd(16)} MEANING`,
+    `  ${'VARIABLE'.padEnd(width)} ${'DEFAULT'.padEnd(16)} MEANING`,
     ...groups,
     '',
     'A bad value stops start-up with exit code 2.',

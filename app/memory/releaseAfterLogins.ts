@@ -45,15 +45,15 @@ export function startMemoryRelease(o: {
   }
   const bursts = new LoginBursts(o.minLogins, QUIET_MS);
   const timer = setInterval(() => {
-    const logins = bursts.observe(o.accepted(), o.clock.now());
-    if (logins === 0) return;
+    const connections = bursts.observe(o.accepted(), o.clock.now());
+    if (connections === 0) return;
     const { pauseMs, before, after } = compactor.compact();
     stats.releases++;
     stats.lastPauseMs = Math.round(pauseMs);
     stats.lastHeapReleasedBytes = Math.max(0, before.heapTotal - after.heapTotal);
     o.logger.info(
       {
-        logins,
+        connections,
         pauseMs: stats.lastPauseMs,
         heapUsedMiB: [mib(before.heapUsed), mib(after.heapUsed)],
         heapTotalMiB: [mib(before.heapTotal), mib(after.heapTotal)],

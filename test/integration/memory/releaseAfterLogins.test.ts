@@ -94,7 +94,7 @@ describe('the service after a burst of logins', () => {
     // Connections count from the TCP accept: a storm of CONNECTs refused or not yet sent grows the heap too.
     await openConnections(svc.mqttPort, 6);
     const line = await svc.waitForLog((l) => l.msg === 'gave back the memory of a login burst', 10_000);
-    expect(line).toMatchObject({ component: 'memory', logins: 6 });
+    expect(line).toMatchObject({ component: 'memory', connections: 6 });
     expect(line.pauseMs).toEqual(expect.any(Number));
     const [usedBefore, usedAfter] = line.heapUsedMiB as [number, number];
     expect(usedAfter).toBeLessThanOrEqual(usedBefore);
