@@ -152,7 +152,8 @@ export function configHelp(): string {
     '',
     `${component}:`,
     ...names.map(
-      (name) => `  ${name.padEnd(width)} ${(specs[name]?.default ?? '(unset)').padEnd(16)} ${specs[name]?.help}`,
+      (name) =>
+        `  ${name.padEnd(width)} ${(specs[name]?.default ?? '(unset)').padEnd(16)} ${specs[name]?.help}`,
     ),
   ]);
   return [
