@@ -173,7 +173,7 @@ export const VARIABLES = {
     schema: wholeNumber('a number of logins'),
     default: '1000',
     example: '1000',
-    help: 'after a burst of at least this many MQTT logins, compact the heap once to give its memory back (a pause of about 15 ms per 1,000 seals connected); 0: never',
+    help: 'after a burst of at least this many MQTT logins, compact the heap once to give its memory back (a pause of 15–25 ms per 1,000 seals connected); 0: never',
   },
   MQTT_TLS_PORT: {
     schema: port,
