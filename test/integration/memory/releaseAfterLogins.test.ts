@@ -10,59 +10,45 @@ const root = join(import.meta.dirname, '../../..');
 
 /**
  * In a fresh process (the flags and the heap are the process's): a heap like a login storm's, long-lived
- * objects spread among garbage over many pages, then one collection. Prints V8's committed heap before
- * and after, in MiB.
+ * objects spread among garbage over many pages, then the compacting collection. Prints V8's committed
+ * and used heap after it, and the committed heap before it.
  */
-const child = (how: 'compacting' | 'plain') => `
+const child = `
   const { heapCompactor } = await import(${JSON.stringify(join(root, 'app/memory/compactHeap.ts'))});
-  const { setFlagsFromString } = await import('node:v8');
-  const { runInNewContext } = await import('node:vm');
   // Garbage that lives through a few young collections (a login's) is promoted among the survivors.
   const kept = [];
   let ring = new Array(100_000);
   let k = 0;
-  for (let i = 0; i < 200_000; i++) {
+  for (let i = 0; i < 600_000; i++) {
     kept.push({ id: i, name: 'seal-' + i, window: [i, i, i, i] });
     for (let j = 0; j < 10; j++) ring[k++ % ring.length] = { topic: 'x' + j + i, fields: [i, j] };
   }
   ring = null;
-  let result;
-  if (${JSON.stringify(how)} === 'compacting') {
-    const compactor = heapCompactor();
-    if ('unavailable' in compactor) throw new Error(compactor.unavailable);
-    const c = compactor.compact();
-    result = { before: c.before.heapTotal, after: c.after.heapTotal, used: c.after.heapUsed, pauseMs: c.pauseMs };
-  } else {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc');
-    const before = process.memoryUsage();
-    gc();
-    const after = process.memoryUsage();
-    result = { before: before.heapTotal, after: after.heapTotal, used: after.heapUsed };
-  }
-  console.log(JSON.stringify({ ...result, kept: kept.length }));
+  const compactor = heapCompactor();
+  if ('unavailable' in compactor) throw new Error(compactor.unavailable);
+  const c = compactor.compact();
+  console.log(JSON.stringify({ before: c.before.heapTotal, after: c.after.heapTotal, used: c.after.heapUsed, pauseMs: c.pauseMs, kept: kept.length }));
 `;
 
-async function heapAfter(how: 'compacting' | 'plain') {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    ['--import', 'tsx', '--input-type=module', '-e', child(how)],
-    { cwd: root, timeout: 60_000 },
-  );
-  return JSON.parse(stdout.trim()) as { before: number; after: number; used: number; pauseMs?: number };
-}
-
 describe('the compacting collection', () => {
-  it('gives back the pages garbage spread among live objects had filled, where a plain collection keeps them', async () => {
-    const compacted = await heapAfter('compacting');
-    const plain = await heapAfter('plain');
-    // The same 38 MiB live after either (120-180 MiB committed before); what differs is what V8 keeps
-    // committed around it. Measured in this test: 71 MiB after compacting, 103-147 after a plain one.
-    expect(compacted.after).toBeLessThan(compacted.used * 2.2);
-    // Without compaction the survivors stay spread over more of the pages.
-    expect(plain.after).toBeGreaterThan(plain.used * 2.5);
-    expect(compacted.after).toBeLessThan(plain.after * 0.8);
-    expect(compacted.pauseMs).toBeGreaterThan(0);
+  it('gives back the pages that garbage spread among live objects had filled', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', child],
+      { cwd: root, timeout: 60_000 },
+    );
+    const heap = JSON.parse(stdout.trim()) as {
+      before: number;
+      after: number;
+      used: number;
+      pauseMs: number;
+    };
+    // Measured with this heap (about 103 MiB live, 340-390 MiB committed before): 136-138 MiB committed
+    // after the compacting collection; 222-381 MiB after a plain one (the same without the flag), which V8
+    // compacts only in part, by its own budget. Without the flag this test fails (tried).
+    expect(heap.after).toBeLessThan(heap.used * 1.6);
+    expect(heap.after).toBeLessThan(heap.before * 0.6);
+    expect(heap.pauseMs).toBeGreaterThan(0);
   });
 });
 
