@@ -17,10 +17,13 @@ import { ServiceError } from '../core/errors.ts';
  */
 export const AEDES_VERSION = '1.2.0';
 
-/** The version in node_modules/aedes/package.json (its `exports` hide package.json from `import`). */
+/** A file of the installed Aedes, read as text (its `exports` hide everything but its entry point). */
+const aedesFile = (path: string): string =>
+  readFileSync(join(dirname(createRequire(import.meta.url).resolve('aedes')), path), 'utf8');
+
+/** The version in node_modules/aedes/package.json. */
 export function installedAedesVersion(): string {
-  const main = createRequire(import.meta.url).resolve('aedes');
-  const pkg = JSON.parse(readFileSync(join(dirname(main), 'package.json'), 'utf8')) as { version?: unknown };
+  const pkg = JSON.parse(aedesFile('package.json')) as { version?: unknown };
   return String(pkg.version);
 }
 
@@ -92,10 +95,7 @@ export interface AedesPersistence {
 
 /** Whether node_modules/aedes carries patches/aedes+1.2.0.patch (npm ci applies it, `postinstall`). */
 export function emptyQueuePatchApplied(): boolean {
-  const main = createRequire(import.meta.url).resolve('aedes');
-  return readFileSync(join(dirname(main), 'lib/handlers/connect.js'), 'utf8').includes(
-    'persistence.outgoingQueueEmpty(client) === true',
-  );
+  return aedesFile('lib/handlers/connect.js').includes('persistence.outgoingQueueEmpty(client) === true');
 }
 
 /** The persistence Aedes uses; set up in `listen()`, so only after it. */
