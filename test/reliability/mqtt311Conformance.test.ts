@@ -54,6 +54,17 @@ describe('MQTT 3.1.1 conformance of the embedded broker (issue 15)', () => {
       Packet & { qos: number; retain: boolean; payload: Buffer; messageId: number }
     >;
   const url = () => `mqtt://127.0.0.1:${broker.port}`;
+  /** One message from a service client (mqtt.js) that connects, publishes and leaves. */
+  const publishOnce = async (
+    clientId: string,
+    topic: string,
+    payload: string,
+    opts: { qos: 1 | 2; retain?: boolean },
+  ) => {
+    const pub = await connectClient(url(), { clientId, username: 'token', password: 'x' });
+    await pub.publishAsync(topic, payload, opts);
+    await pub.endAsync();
+  };
   /** A CleanSession=0 session subscribed to `seal/+/config` at QoS 1, then left with DISCONNECT. */
   const leftPersistentSession = async (clientId: string) => {
     const first = await connected(clientId, 'token', { clean: false });
@@ -120,9 +131,7 @@ describe('MQTT 3.1.1 conformance of the embedded broker (issue 15)', () => {
   });
 
   it('MQTT-3.8.4-6: a retained QoS 2 message reaches a `seal/+/config` QoS 1 subscriber at QoS 1', async () => {
-    const pub = await connectClient(url(), { clientId: 'c-admin3', username: 'token', password: 'x' });
-    await pub.publishAsync('seal/c-r2/config', '{"r":2}', { qos: 2, retain: true });
-    await pub.endAsync();
+    await publishOnce('c-admin3', 'seal/c-r2/config', '{"r":2}', { qos: 2, retain: true });
     const sub = await connected('c-watch3', 'token');
     sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'seal/+/config', qos: 1 }] });
     const got = await publishOf(sub, 'seal/c-r2/config');
@@ -142,9 +151,7 @@ describe('MQTT 3.1.1 conformance of the embedded broker (issue 15)', () => {
         subscriptions: order.map((topic) => ({ topic, qos: topic === 'seal/#' ? 0 : 1 })),
       });
       await sub.next((p) => p.cmd === 'suback');
-      const pub = await connectClient(url(), { clientId: 'c-admin5', username: 'token', password: 'x' });
-      await pub.publishAsync('seal/c-ov/config', '{"ov":1}', { qos: 1 });
-      await pub.endAsync();
+      await publishOnce('c-admin5', 'seal/c-ov/config', '{"ov":1}', { qos: 1 });
       const got = await publishOf(sub, 'seal/c-ov/config');
       expect(got.qos).toBe(1);
       sub.send({ cmd: 'puback', messageId: got.messageId });
@@ -159,9 +166,7 @@ describe('MQTT 3.1.1 conformance of the embedded broker (issue 15)', () => {
 
   it('MQTT-3.8.4-6: a QoS 2 message queued for an offline `seal/+/config` QoS 1 session is sent at QoS 1 when it returns', async () => {
     await leftPersistentSession('c-persist1');
-    const pub = await connectClient(url(), { clientId: 'c-admin4', username: 'token', password: 'x' });
-    await pub.publishAsync('seal/c-queued/config', '{"queued":2}', { qos: 2 });
-    await pub.endAsync();
+    await publishOnce('c-admin4', 'seal/c-queued/config', '{"queued":2}', { qos: 2 });
     const again = await connected('c-persist1', 'token', { clean: false });
     const got = await publishOf(again, 'seal/c-queued/config');
     expect(got.qos).toBe(1);
@@ -175,9 +180,7 @@ describe('MQTT 3.1.1 conformance of the embedded broker (issue 15)', () => {
     const again = await connected('c-persist2', 'token', { clean: false });
     again.send({ cmd: 'pingreq' });
     await again.next((p) => p.cmd === 'pingresp');
-    const pub = await connectClient(url(), { clientId: 'c-admin6', username: 'token', password: 'x' });
-    await pub.publishAsync('seal/c-live/config', '{"live":2}', { qos: 2 });
-    await pub.endAsync();
+    await publishOnce('c-admin6', 'seal/c-live/config', '{"live":2}', { qos: 2 });
     const got = await publishOf(again, 'seal/c-live/config');
     expect(got.qos).toBe(1);
     again.send({ cmd: 'puback', messageId: got.messageId });
@@ -187,9 +190,7 @@ describe('MQTT 3.1.1 conformance of the embedded broker (issue 15)', () => {
   // only for a client id that never had one; this one had, so Aedes still drops it at the clean CONNECT.
   it('MQTT-3.1.2-6: a CleanSession=1 CONNECT discards the messages queued for that client id: not sent then, nor when it later returns with CleanSession=0', async () => {
     await leftPersistentSession('c-persist3');
-    const pub = await connectClient(url(), { clientId: 'c-admin7', username: 'token', password: 'x' });
-    await pub.publishAsync('seal/c-discarded/config', '{"discarded":1}', { qos: 1 });
-    await pub.endAsync();
+    await publishOnce('c-admin7', 'seal/c-discarded/config', '{"discarded":1}', { qos: 1 });
     const clean = await connected('c-persist3', 'token', { clean: true });
     clean.send({ cmd: 'pingreq' });
     await clean.next((p) => p.cmd === 'pingresp');
