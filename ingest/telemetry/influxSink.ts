@@ -4,7 +4,7 @@ import { LogThrottle } from '../../core/logThrottle.ts';
 import type { LineWriter } from './influxWriter.ts';
 import { encodePoint } from './lineProtocol.ts';
 import { SeriesTimes } from './seriesTimes.ts';
-import { Spool, type SpoolBatch } from './spool.ts';
+import { batchLines, Spool, type SpoolBatch } from './spool.ts';
 import type { TelemetryPoint, TelemetrySink, TelemetryStats } from './telemetrySink.ts';
 
 export interface InfluxSinkOptions {
@@ -153,7 +153,7 @@ export class InfluxSink implements TelemetrySink {
         continue;
       }
       intervalStart = this.clock.now();
-      if (!(await this.deliver(batch.lines))) return;
+      if (!(await this.deliver(batch.text, batch.count))) return;
       this.spool.commit(batch);
       this.noteRecovered(batch);
       // Catch-up after an outage sends batch after batch: let ingest run between them.
@@ -161,31 +161,35 @@ export class InfluxSink implements TelemetrySink {
     }
   }
 
-  /** Sends lines until the server has taken or refused each one; false if stop's deadline cut it short. */
-  private async deliver(lines: string[]): Promise<boolean> {
+  /**
+   * Sends `count` lines (`text`, each line ended by a newline) until the server has taken or refused
+   * each one; false if stop's deadline cut it short.
+   */
+  private async deliver(text: string, count: number): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
       if (this.stopping && this.clock.now() >= this.stopDeadline) return false;
       this.inFlight = new AbortController();
-      const outcome = await this.writer.write(lines.join('\n'), this.inFlight.signal);
+      const outcome = await this.writer.write(text.slice(0, -1), this.inFlight.signal);
       this.inFlight = null;
       switch (outcome.kind) {
         case 'ok':
-          this.written += lines.length;
+          this.written += count;
           return true;
         case 'badRequest':
         case 'tooLarge': {
-          if (lines.length === 1) {
+          const lines = batchLines({ text });
+          if (count === 1) {
             const reason =
               outcome.kind === 'tooLarge' ? 'HTTP 413' : `HTTP ${outcome.status}: ${outcome.message}`;
             this.refuse(1, reason, lines[0]!);
             return true;
           }
-          const middle = Math.ceil(lines.length / 2);
-          if (!(await this.deliver(lines.slice(0, middle)))) return false;
-          return this.deliver(lines.slice(middle));
+          const middle = Math.ceil(count / 2);
+          if (!(await this.deliver(`${lines.slice(0, middle).join('\n')}\n`, middle))) return false;
+          return this.deliver(`${lines.slice(middle).join('\n')}\n`, count - middle);
         }
         case 'retry': {
-          this.retried += lines.length;
+          this.retried += count;
           this.outageStartedAt ??= this.clock.now();
           const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt, 16));
           // Jitter spreads the retries of many instances after a shared outage.
@@ -219,7 +223,7 @@ export class InfluxSink implements TelemetrySink {
         target: this.writer.target,
         outageMs: this.clock.now() - this.outageStartedAt,
         pendingPoints: this.spool.pendingLines,
-        batchPoints: batch.lines.length,
+        batchPoints: batch.count,
       },
       'telemetry writes succeed again; replaying the spool',
     );

@@ -1,4 +1,4 @@
-import { fieldTypeOf } from './telemetrySchema.ts';
+import { type FieldType, fieldTypeOf, type MeasurementSchema, TELEMETRY_SCHEMA } from './telemetrySchema.ts';
 import type { TelemetryPoint } from './telemetrySink.ts';
 
 /**
@@ -39,12 +39,18 @@ export function encodePoint(
 
   const line = seriesText(measurement, point.tags);
 
+  const declared = declaredFields(measurement);
   let fields = '';
   for (const key in point.fields) {
     const value = point.fields[key];
     if (!key || value === undefined) continue;
-    const encoded = encodeField(measurement, key, value);
-    if (encoded !== null) fields += `${fields ? ',' : ''}${escapeKey(key)}=${encoded}`;
+    const field = declared.get(key);
+    const encoded = field
+      ? encodeValue(field.type, value)
+      : encodeValue(fieldTypeOf(measurement, key, value), value);
+    if (encoded === null) continue;
+    const pair = field ? field.prefix + encoded : `${escapeKey(key)}=${encoded}`;
+    fields = fields === '' ? pair : `${fields},${pair}`;
   }
   if (!fields) return { ok: false, reason: 'no valid field' };
 
@@ -86,9 +92,27 @@ function encodeTags(tags: Readonly<Record<string, string>>): string {
   return text;
 }
 
+/**
+ * A measurement's declared fields, each with its escaped `key=` and its type, made once: escaping the
+ * key and looking up its type for every field of every point was most of encoding a point (issue 20.1).
+ */
+const declaredByMeasurement = new Map<string, Map<string, { prefix: string; type: FieldType }>>();
+
+function declaredFields(measurement: string): Map<string, { prefix: string; type: FieldType }> {
+  let declared = declaredByMeasurement.get(measurement);
+  if (declared === undefined) {
+    declared = new Map();
+    const schema = (TELEMETRY_SCHEMA as Record<string, MeasurementSchema | undefined>)[measurement];
+    for (const [key, type] of Object.entries(schema?.fields ?? {})) {
+      declared.set(key, { prefix: `${escapeKey(key)}=`, type });
+    }
+    declaredByMeasurement.set(measurement, declared);
+  }
+  return declared;
+}
+
 /** Coerces to the field's one declared type; null for values line protocol cannot carry (NaN, ±Infinity). */
-function encodeField(measurement: string, key: string, value: number | boolean): string | null {
-  const type = fieldTypeOf(measurement, key, value);
+function encodeValue(type: FieldType, value: number | boolean): string | null {
   if (type === 'boolean') return (typeof value === 'boolean' ? value : value !== 0) ? 'true' : 'false';
   const n = typeof value === 'boolean' ? (value ? 1 : 0) : value;
   if (!Number.isFinite(n)) return null;

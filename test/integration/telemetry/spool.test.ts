@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Spool, type SpoolBatch, segmentFileName } from '../../../ingest/telemetry/spool.ts';
+import { batchLines, Spool, type SpoolBatch, segmentFileName } from '../../../ingest/telemetry/spool.ts';
 import { captureLogger, tempDir } from './support.ts';
 
 function openSpool(dir: string, overrides: Partial<Parameters<typeof Spool.open>[0]> = {}) {
@@ -25,7 +25,7 @@ async function drain(spool: Spool, batchSize: number): Promise<string[]> {
   for (;;) {
     const batch: SpoolBatch | null = await spool.readBatch(batchSize);
     if (!batch) return sent;
-    sent.push(...batch.lines);
+    sent.push(...batchLines(batch));
     spool.commit(batch);
   }
 }
@@ -50,7 +50,7 @@ describe('telemetry spool (segment files and cursor)', () => {
     const sent = await first.readBatch(4);
     first.commit(sent!);
     const inFlight = await first.readBatch(4);
-    expect(inFlight!.lines).toEqual(numbered(4, 4));
+    expect(batchLines(inFlight!)).toEqual(numbered(4, 4));
     first.close(); // "crash" with a batch in flight: it is sent again, nothing is skipped
 
     const second = openSpool(dir).spool;
@@ -77,9 +77,57 @@ describe('telemetry spool (segment files and cursor)', () => {
     second.append(numbered(53, 2));
     const next = await second.readBatch(10);
     expect(next!.fromMemory).toBe(true);
-    expect(next!.lines).toEqual(numbered(53, 2));
+    expect(batchLines(next!)).toEqual(numbered(53, 2));
     second.commit(next!);
     second.close();
+  });
+
+  it('ends a batch inside one append of non-ASCII lines at the right byte, so a restart resumes on the next line', async () => {
+    const dir = tempDir('spool');
+    // Tag values in Chinese (a grid named after its street) are three bytes a character in UTF-8.
+    const chinese = (from: number, count: number): string[] =>
+      Array.from({ length: count }, (_, i) => `door,grid=东湖街道 seq=${from + i}i ${from + i}`);
+    const first = openSpool(dir).spool;
+    first.append(chinese(0, 5));
+    const batch = await first.readBatch(2);
+    expect(batch!.fromMemory).toBe(true);
+    expect(batchLines(batch!)).toEqual(chinese(0, 2));
+    first.commit(batch!);
+    const next = await first.readBatch(2);
+    expect(batchLines(next!)).toEqual(chinese(2, 2));
+    first.commit(next!);
+    first.close();
+
+    const second = openSpool(dir).spool;
+    expect(second.pendingLines).toBe(1);
+    expect(await drain(second, 10)).toEqual(chinese(4, 1));
+    second.close();
+  });
+
+  it('writes the cursor at most once a second: a crash re-sends what went since, and loses nothing', async () => {
+    const dir = tempDir('spool');
+    const savedCursor = () => JSON.parse(fs.readFileSync(path.join(dir, 'cursor.json'), 'utf8'));
+    const first = openSpool(dir).spool;
+    first.append(numbered(0, 9));
+    const one = await first.readBatch(3);
+    first.commit(one!);
+    expect(savedCursor()).toEqual(one!.end); // the first commit after a quiet second is written at once
+    const two = await first.readBatch(3);
+    first.commit(two!);
+    expect(savedCursor()).toEqual(one!.end); // the next one waits
+
+    // "kill -9" now (no close; a copy of the files as they are): the second batch is sent again after
+    // the restart, and nothing is skipped.
+    const crashed = tempDir('spool-crashed');
+    fs.cpSync(dir, crashed, { recursive: true });
+    const afterCrash = openSpool(crashed).spool;
+    expect(await drain(afterCrash, 100)).toEqual(numbered(3, 6));
+    afterCrash.close();
+
+    // Left running, the waiting cursor is written within the second.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(savedCursor()).toEqual(two!.end);
+    first.close();
   });
 
   it('rotates segments and deletes the ones fully sent', async () => {
@@ -101,7 +149,7 @@ describe('telemetry spool (segment files and cursor)', () => {
     spool.append(numbered(8, 30)); // overflows the memory tail while a batch is in flight
     spool.commit(inMemory!);
     const rest = await drain(spool, 6);
-    expect([...inMemory!.lines, ...rest]).toEqual(numbered(0, 38));
+    expect([...batchLines(inMemory!), ...rest]).toEqual(numbered(0, 38));
     spool.close();
   });
 
