@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 
 let ticksPerSecond: number | null = null;
 
-function clockTicks(): number {
+export function clockTicks(): number {
   if (ticksPerSecond === null) {
     try {
       ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;

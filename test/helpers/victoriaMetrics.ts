@@ -25,6 +25,8 @@ export interface VictoriaMetricsServer {
   readonly url: string;
   readonly port: number;
   readonly dataDir: string;
+  /** The running server's process id (null while stopped): benches read its CPU time from /proc. */
+  readonly pid: number | null;
   /** Makes recently written samples visible to queries. */
   flush(): Promise<void>;
   /** Flushes, then exports the series matching a selector (e.g. `{__name__="door_open"}`). */
@@ -69,6 +71,9 @@ export async function startVictoriaMetrics(
     url,
     port,
     dataDir,
+    get pid() {
+      return child?.pid ?? null;
+    },
     async flush() {
       const response = await fetch(`${url}/internal/force_flush`);
       if (!response.ok) throw new Error(`victoria-metrics force_flush failed: ${response.status}`);
