@@ -98,11 +98,11 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
         (await svc.api('GET', '/metrics', undefined, null)).body as string,
         'sealwatch_ingest_group_wait_seconds',
       );
+    /** One round: a closed loop (`inflight` unacknowledged per connection) or a fixed `rate`, as `pace` says. */
     const measure = async (
       which: 'sealwatch' | 'bare',
       ms: number,
-      rate?: number,
-      window = inflight,
+      pace: { inflight: number } | { rate: number } = { inflight },
     ): Promise<Round> => {
       const pid = which === 'sealwatch' ? svc.pid : bare.pid;
       const url = which === 'sealwatch' ? svc.mqttUrl : bare.url;
@@ -123,7 +123,7 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
         qos: 1,
         durationMs: ms,
         // A fixed rate is an open loop (runLoad.ts): what cannot be sent on time is skipped, not queued.
-        ...(rate === undefined ? { inflight: window } : { rate }),
+        ...pace,
         progressIntervalMs: 500,
         onProgress: (snap) => {
           if (snap.phase !== 'sending') return;
@@ -161,15 +161,28 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
         errors: load.errors,
       };
     };
+    /** `count` rounds of each broker, alternating which goes first (S B, B S, …). */
+    const alternating = async (
+      count: number,
+      one: (which: 'sealwatch' | 'bare') => Promise<Round>,
+      afterPair?: (s: Round, b: Round, r: number) => void,
+    ): Promise<Record<'sealwatch' | 'bare', Round[]>> => {
+      const by: Record<'sealwatch' | 'bare', Round[]> = { sealwatch: [], bare: [] };
+      for (let r = 0; r < count; r++) {
+        for (const which of r % 2 === 0 ? (['sealwatch', 'bare'] as const) : (['bare', 'sealwatch'] as const))
+          by[which].push(await one(which));
+        afterPair?.(by.sealwatch[r] as Round, by.bare[r] as Round, r);
+      }
+      return by;
+    };
     await measure('sealwatch', 2000);
     await measure('bare', 2000);
     // PUBACK latency at a fixed 5,000 msg/s (issue 20.1's goal: p99 ≤ 5 ms; Mosquitto's is in
     // broker-baseline), after the warm-up and before the full-speed rounds: their telemetry backlog,
     // still being sent to VictoriaMetrics afterwards, is not what a steady 5,000 msg/s looks like.
-    const steady: Record<'sealwatch' | 'bare', Round[]> = { sealwatch: [], bare: [] };
-    for (let r = 0; r < (ctx.quick ? 1 : 2); r++)
-      for (const which of r % 2 === 0 ? (['sealwatch', 'bare'] as const) : (['bare', 'sealwatch'] as const))
-        steady[which].push(await measure(which, durationMs, FIXED_RATE));
+    const steady = await alternating(ctx.quick ? 1 : 2, (which) =>
+      measure(which, durationMs, { rate: FIXED_RATE }),
+    );
     for (const which of ['sealwatch', 'bare'] as const) {
       const label = which === 'sealwatch' ? 'sealwatch' : 'bare aedes';
       metrics[`${label} at ${FIXED_RATE} msg/s: PUBACK p50 ms (median)`] = round2(
@@ -187,33 +200,26 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
     ctx.log(
       `  at ${FIXED_RATE} msg/s: sealwatch PUBACK p99 ${steady.sealwatch.map((r) => r.p99).join(', ')} ms (group wait inside the service p99 ${waits.map((w) => w.p99).join(', ')} ms), bare ${steady.bare.map((r) => r.p99).join(', ')} ms`,
     );
-    const ours: Round[] = [];
-    const base: Round[] = [];
-    for (let r = 0; r < rounds; r++) {
-      const order = r % 2 === 0 ? (['sealwatch', 'bare'] as const) : (['bare', 'sealwatch'] as const);
-      for (const which of order) (which === 'sealwatch' ? ours : base).push(await measure(which, durationMs));
-      const [s, b] = [ours[r] as Round, base[r] as Round];
-      ctx.log(
-        `  round ${r + 1}: sealwatch ${s.msgsPerSec} msg/s (${s.cpuUsPerMsg.toFixed(1)} µs CPU/msg, generator ${s.generatorUsPerMsg.toFixed(1)}, VictoriaMetrics ${s.victoriaMetricsUsPerMsg.toFixed(1)}, ${s.busyCores.toFixed(2)} cores busy, PUBACK p99 ${s.p99} ms), bare ${b.msgsPerSec} msg/s (${b.cpuUsPerMsg.toFixed(1)} µs CPU/msg, generator ${b.generatorUsPerMsg.toFixed(1)}, ${b.busyCores.toFixed(2)} cores busy): ${round2(s.msgsPerSec / b.msgsPerSec)}`,
-      );
-    }
+    const { sealwatch: ours, bare: base } = await alternating(
+      rounds,
+      (which) => measure(which, durationMs),
+      (s, b, r) =>
+        ctx.log(
+          `  round ${r + 1}: sealwatch ${s.msgsPerSec} msg/s (${s.cpuUsPerMsg.toFixed(1)} µs CPU/msg, generator ${s.generatorUsPerMsg.toFixed(1)}, VictoriaMetrics ${s.victoriaMetricsUsPerMsg.toFixed(1)}, ${s.busyCores.toFixed(2)} cores busy, PUBACK p99 ${s.p99} ms), bare ${b.msgsPerSec} msg/s (${b.cpuUsPerMsg.toFixed(1)} µs CPU/msg, generator ${b.generatorUsPerMsg.toFixed(1)}, ${b.busyCores.toFixed(2)} cores busy): ${round2(s.msgsPerSec / b.msgsPerSec)}`,
+        ),
+    );
     // The same closed loop with a window three times as deep: where 16 in flight leave the generator
     // waiting for SealWatch's PUBACKs (each waits for its group's fsync; a quick run's 20 connections
     // kept 1.3 cores busy against bare Aedes' 1.6), 48 keep both loops busy, and the ratio is what the
     // CPU per message allows.
-    const deepOurs: Round[] = [];
-    const deepBase: Round[] = [];
-    for (let r = 0; r < (ctx.quick ? 1 : 2); r++) {
-      const order = r % 2 === 0 ? (['sealwatch', 'bare'] as const) : (['bare', 'sealwatch'] as const);
-      for (const which of order)
-        (which === 'sealwatch' ? deepOurs : deepBase).push(
-          await measure(which, durationMs, undefined, DEEP_INFLIGHT),
-        );
-      const [s, b] = [deepOurs[r] as Round, deepBase[r] as Round];
-      ctx.log(
-        `  ${DEEP_INFLIGHT} in flight, round ${r + 1}: sealwatch ${s.msgsPerSec} msg/s (${s.busyCores.toFixed(2)} cores busy), bare ${b.msgsPerSec} msg/s (${b.busyCores.toFixed(2)} cores busy): ${round2(s.msgsPerSec / b.msgsPerSec)}`,
-      );
-    }
+    const { sealwatch: deepOurs, bare: deepBase } = await alternating(
+      ctx.quick ? 1 : 2,
+      (which) => measure(which, durationMs, { inflight: DEEP_INFLIGHT }),
+      (s, b, r) =>
+        ctx.log(
+          `  ${DEEP_INFLIGHT} in flight, round ${r + 1}: sealwatch ${s.msgsPerSec} msg/s (${s.busyCores.toFixed(2)} cores busy), bare ${b.msgsPerSec} msg/s (${b.busyCores.toFixed(2)} cores busy): ${round2(s.msgsPerSec / b.msgsPerSec)}`,
+        ),
+    );
     const deepLabel = `${DEEP_INFLIGHT} in flight per connection`;
     metrics[`${deepLabel}: sealwatch / bare aedes msgs/s (median)`] =
       `${median(deepOurs.map((r) => r.msgsPerSec))} / ${median(deepBase.map((r) => r.msgsPerSec))}`;
@@ -288,7 +294,7 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
       'SealWatch acknowledges only after the SQLite commit is on disk (the group written with synchronous=NORMAL, then an fdatasync of the WAL on the thread pool: storage/sqlite/walFlush.ts) and the telemetry spool append; the spool is sent to a VictoriaMetrics on 127.0.0.1.',
       'Rounds alternate between the two brokers (both processes up all along); the ratio is of the medians. CPU µs/msg is the broker process alone (user + system, /proc) over the sending phase.',
       'Generator, broker and (for SealWatch) the whole service share two cores with whatever else runs on the machine.',
-      `Then the same closed loop with ${DEEP_INFLIGHT} messages in flight per connection (alternating again): the goal is judged at 16; this shows how much of the gap is the wait for each group's fsync rather than CPU.`,
+      `Then the same closed loop with ${DEEP_INFLIGHT} messages in flight per connection (alternating again), for comparison: the goal is judged at 16. Where SealWatch's rounds at 16 keep fewer cores busy than bare Aedes', its loop waits (each PUBACK waits for its group's fsync).`,
       'Cores busy: the whole machine over the sending phase (/proc/stat). The generator is this bench process (runLoad.ts, mqtt.js). "Machine CPU per message" adds the generator, the broker process and, for SealWatch, VictoriaMetrics; when the cores busy are about equal in both kinds of round, the rates go inversely with it, and "the ratio it predicts" is bare ÷ sealwatch of that cost.',
     ],
   };
