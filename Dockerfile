@@ -8,7 +8,7 @@ RUN apt-get update \
 
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Applied by npm ci (postinstall, patch-package): see broker/README.md, "Patches to Aedes".
+# Applied by npm ci (postinstall, patch-package): see broker/README.md, "One patch to Aedes' source".
 COPY patches ./patches
 RUN npm ci --omit=dev
 # Only the sources: a host's node_modules or data/ must never reach the image.
