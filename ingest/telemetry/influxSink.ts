@@ -177,7 +177,7 @@ export class InfluxSink implements TelemetrySink {
           return true;
         case 'badRequest':
         case 'tooLarge': {
-          const lines = batchLines({ text });
+          const lines = batchLines(text);
           if (count === 1) {
             const reason =
               outcome.kind === 'tooLarge' ? 'HTTP 413' : `HTTP ${outcome.status}: ${outcome.message}`;

@@ -45,9 +45,7 @@ export function encodePoint(
     const value = point.fields[key];
     if (!key || value === undefined) continue;
     const field = declared.get(key);
-    const encoded = field
-      ? encodeValue(field.type, value)
-      : encodeValue(fieldTypeOf(measurement, key, value), value);
+    const encoded = encodeValue(field?.type ?? fieldTypeOf(measurement, key, value), value);
     if (encoded === null) continue;
     const pair = field ? field.prefix + encoded : `${escapeKey(key)}=${encoded}`;
     fields = fields === '' ? pair : `${fields},${pair}`;

@@ -37,9 +37,9 @@ export interface SpoolBatch {
   memoryEpoch: number;
 }
 
-/** A batch's lines one by one (without their newlines): for splitting a refused batch, and for tests. */
-export function batchLines(batch: Pick<SpoolBatch, 'text'>): string[] {
-  return batch.text === '' ? [] : batch.text.slice(0, -1).split('\n');
+/** A batch's `text` line by line (without the newlines): for splitting a refused batch, and for tests. */
+export function batchLines(text: string): string[] {
+  return text === '' ? [] : text.slice(0, -1).split('\n');
 }
 
 /**
