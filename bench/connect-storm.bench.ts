@@ -19,7 +19,13 @@ import type { FleetSummary } from '../simulator/fleet/fleet.ts';
 import { legacyScryptHash } from '../test/helpers/legacySecretHash.ts';
 import { type RunningService, startService } from '../test/helpers/service.ts';
 import buildService from '../test/setup/buildService.ts';
-import { exited, startFleetSimulator, writeCredentialParts } from './lib/fleetSimulators.ts';
+import {
+  exited,
+  simulatorErrors,
+  sourceAddressesFor,
+  startFleetSimulator,
+  writeCredentialParts,
+} from './lib/fleetSimulators.ts';
 import { cpuWindow } from './lib/processCpu.ts';
 import { busyMachineNote } from './lib/repeat.ts';
 import { seedFleet } from './lib/seedFleet.ts';
@@ -84,10 +90,12 @@ function startSimulator(
   json: string,
   boundSeconds: number,
   heartbeat: string,
+  k: number,
 ): ChildProcess {
   // Quiet devices (10m) unless the case asks for a county's heartbeat: the storm is the logins.
   return startFleetSimulator({
     url,
+    sourceAddresses: sourceAddressesFor(k),
     credentials: csv,
     json,
     heartbeat,
@@ -140,7 +148,7 @@ async function runCase(ctx: BenchContext, c: Case, metrics: BenchResult['metrics
     const jsons = csvs.map((_, k) => join(dataDir, `summary-${k}.json`));
     for (let k = 0; k < SIMULATORS; k++)
       sims.push(
-        startSimulator(svc.mqttUrl, csvs[k] as string, jsons[k] as string, c.boundSeconds, heartbeat),
+        startSimulator(svc.mqttUrl, csvs[k] as string, jsons[k] as string, c.boundSeconds, heartbeat, k),
       );
     // Whether the simulators, on the same cores, are what limits the rate.
     const simCpus = sims.map((s) => cpuWindow(s.pid as number));
@@ -206,8 +214,7 @@ async function runCase(ctx: BenchContext, c: Case, metrics: BenchResult['metrics
       `${p50s.map(round1).join(', ')} / ${p99s.map(round1).join(', ')}`;
     metrics[`${key}: server CPU % of one core`] = serverCpu;
     metrics[`${key}: simulator CPU % of one core (each)`] = simCpu.join(', ');
-    metrics[`${key}: simulator errors (refused)`] =
-      `${errors} (${summaries.reduce((n, s) => n + s.refused, 0)})`;
+    metrics[`${key}: simulator errors (refused)`] = simulatorErrors(summaries);
     metrics[`${key}: messages per ingest commit (group size)`] = group;
     if (upgraded !== null) metrics[`${key}: hashes upgraded to $7$ by the logins`] = upgraded;
     ctx.log(
@@ -266,7 +273,7 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
     name: 'connect-storm',
     metrics,
     notes: [
-      `A cold service (started on the seeded DATA_DIR, ready, no login yet) and ${SIMULATORS} simulator processes (npm run simulate -- fleet --credentials), ${IN_FLIGHT_EACH} CONNECTs in flight each, no pacing, on the same two cores. Each sensor has its own secret; each login is one real MQTT 3.1.1 CONNECT with client id = username, a will, then a retained \`online\`. "All connected" is the service's sealwatch_mqtt_connections reaching N, polled every 100 ms, timed from the first TCP connection the service accepted (sealwatch_mqtt_connections_opened > 0), so the simulators' own start-up is left out. Latency is per simulator (CONNECT → CONNACK, from its JSON summary).`,
+      `A cold service (started on the seeded DATA_DIR, ready, no login yet) and ${SIMULATORS} simulator processes (npm run simulate -- fleet --credentials), ${IN_FLIGHT_EACH} CONNECTs in flight each, no pacing, on the same two cores. Each sensor has its own secret; each login is one real MQTT 3.1.1 CONNECT with client id = username, a will, then a retained \`online\`. "All connected" is the service's sealwatch_mqtt_connections reaching N, polled every 100 ms, timed from the first TCP connection the service accepted (sealwatch_mqtt_connections_opened > 0), so the simulators' own start-up is left out. Each simulator connects from 250 loopback addresses of its own (--source-addresses). Latency is per simulator (CONNECT → CONNACK, from its JSON summary).`,
       'scrypt = hashes as the older release wrote them (N=16384, r=8, p=1): the logins of any restart before, and of the first one after the upgrade, which also stores each device’s $7$ hash. $7$ PBKDF2 = every restart after that.',
       ...(busy ? [busy] : []),
     ],

@@ -1,8 +1,9 @@
 /**
  * How many seals one process holds, what each costs in memory, how fast they get in, and a network drop of
  * all of them at once (issue 20.3). The machine's open-file limit (20,000, not raisable here) counts per
- * process, so the seals come from several simulator processes (`npm run simulate -- fleet --credentials`),
- * each well under it; the service holds all of them (about 18,000 plus its own files).
+ * process, so the seals come from two simulator processes (`npm run simulate -- fleet --credentials`),
+ * each well under it and each from 250 loopback addresses of its own (as seals come from many); the
+ * service holds all of them (about 18,000 plus its own files).
  *
  * 1. A bare Aedes (no hooks, in-memory) in its own process takes the same N connections from the same
  *    simulators: its RSS per 1,000 connections is the floor we compare with.
@@ -26,7 +27,14 @@ import type { FleetSummary } from '../simulator/fleet/fleet.ts';
 import { type RunningService, startService } from '../test/helpers/service.ts';
 import buildService from '../test/setup/buildService.ts';
 import { startBareAedesProcess } from './lib/brokers.ts';
-import { exited, startFleetSimulator, writeCredentialParts } from './lib/fleetSimulators.ts';
+import {
+  exited,
+  simulatorErrors,
+  sourceAddressesFor,
+  startFleetSimulator,
+  togetherStartAt,
+  writeCredentialParts,
+} from './lib/fleetSimulators.ts';
 import { cpuWindow, processCpuSeconds } from './lib/processCpu.ts';
 import { lowestRssMiB, processMemoryMiB } from './lib/processMemory.ts';
 import { busyMachineNote } from './lib/repeat.ts';
@@ -36,8 +44,13 @@ import type { BenchContext, BenchResult } from './lib/types.ts';
 /** 18,000 seals + the service's own files stay under 20,000 open files in the service process. */
 const SENSORS = Number(process.env.CONNECTIONS_N ?? 18_000);
 const QUICK_SENSORS = 2_000;
-/** 4,500 sockets each: far from the limit, and their CPU spreads over both cores. */
-const SIMULATORS = Number(process.env.CONNECTIONS_SIMULATORS ?? 4);
+/**
+ * 9,000 sockets each, far from the limit. More processes cost more CPU per connect on two cores shared
+ * with the service: connecting 18,000 seals from 250 loopback addresses each, four simulators took
+ * 0.56-0.72 ms of their CPU per connect and got 1,026-1,845 connects/s; two, 0.40-0.45 ms and
+ * 2,094-2,359/s; one, 0.37-0.38 ms and 2,439-2,494/s (two alternating rounds each, a fresh service each).
+ */
+const SIMULATORS = Number(process.env.CONNECTIONS_SIMULATORS ?? 2);
 const HEARTBEAT = '1m';
 /** Heartbeats acknowledged over this window, with every seal in, give the steady PUBACK latency. */
 const STEADY_SECONDS = Number(process.env.CONNECTIONS_STEADY_SECONDS ?? 35);
@@ -62,9 +75,11 @@ const socketCount = (pid: number): number => {
   return n;
 };
 
-function startSimulator(url: string, csv: string, json: string): ChildProcess {
+function startSimulator(url: string, csv: string, json: string, k: number, startAt: number): ChildProcess {
   return startFleetSimulator({
     url,
+    startAt,
+    sourceAddresses: sourceAddressesFor(k),
     credentials: csv,
     json,
     heartbeat: HEARTBEAT,
@@ -95,11 +110,15 @@ async function connectedNow(svc: RunningService): Promise<{ connected: number; o
   };
 }
 
-/** Waits until `count()` reaches n; answers ms from the first sign of life (`started()`), or null at the bound. */
+/**
+ * Waits until `count()` reaches n; answers ms from the first sign of life (`started()`, when `onStarted`
+ * runs: CPU windows start there, not during the simulators' --start-at wait), or null at the bound.
+ */
 async function waitForAll(
   n: number,
   count: () => Promise<{ now: number; started: boolean }>,
   boundMs: number,
+  onStarted?: () => void,
 ): Promise<{ ms: number | null; reached: number }> {
   const t0 = performance.now();
   let firstAt: number | null = null;
@@ -107,7 +126,10 @@ async function waitForAll(
   while (performance.now() - t0 < boundMs) {
     const c = await count();
     reached = c.now;
-    if (firstAt === null && c.started) firstAt = performance.now();
+    if (firstAt === null && c.started) {
+      firstAt = performance.now();
+      onStarted?.();
+    }
     if (c.now >= n) return { ms: performance.now() - (firstAt ?? t0), reached };
     await sleep(100);
   }
@@ -142,6 +164,11 @@ const releaseText = (r: { pauseMs: number; heapMiB: number } | null) =>
 /** CPU the process spent per connection let in: what limits the rate when the cores are free. */
 const cpuMsPerConnect = (cpu0: number, pid: number, n: number) =>
   Math.round(((processCpuSeconds(pid) - cpu0) * 1000 * 100) / Math.max(1, n)) / 100;
+const simulatorsCpuSeconds = (sims: readonly ChildProcess[]) =>
+  sims.reduce((total, sim) => total + processCpuSeconds(sim.pid as number), 0);
+/** The load generator's share of the two cores: what the service's connect rate competed with. */
+const simulatorsCpuMsPerConnect = (cpu0: number, sims: readonly ChildProcess[], n: number) =>
+  Math.round(((simulatorsCpuSeconds(sims) - cpu0) * 1000 * 100) / Math.max(1, n)) / 100;
 
 const perThousand = (deltaMiB: number, n: number) => round1((deltaMiB / n) * 1000);
 
@@ -160,8 +187,11 @@ async function bareAedes(
     const idleSettled = await lowestRssMiB(broker.pid, SETTLED_WINDOW_MS);
     const idleSockets = socketCount(broker.pid);
     const jsons = csvs.map((_, k) => join(dir, `bare-${k}.json`));
-    const cpu0 = processCpuSeconds(broker.pid);
-    for (const [k, csv] of csvs.entries()) sims.push(startSimulator(broker.url, csv, jsons[k] as string));
+    let cpu0 = processCpuSeconds(broker.pid);
+    const startAt = togetherStartAt();
+    for (const [k, csv] of csvs.entries())
+      sims.push(startSimulator(broker.url, csv, jsons[k] as string, k, startAt));
+    let simCpu0 = 0;
     const all = await waitForAll(
       n,
       async () => {
@@ -169,8 +199,13 @@ async function bareAedes(
         return { now, started: now > 0 };
       },
       CONNECT_BOUND_MS,
+      () => {
+        cpu0 = processCpuSeconds(broker.pid);
+        simCpu0 = simulatorsCpuSeconds(sims);
+      },
     );
     const connectCpuMs = cpuMsPerConnect(cpu0, broker.pid, all.reached);
+    const simConnectCpuMs = simulatorsCpuMsPerConnect(simCpu0, sims, all.reached);
     await sleep(SETTLE_MS);
     const full = processMemoryMiB(broker.pid).rss;
     const fullSettled = await lowestRssMiB(broker.pid, SETTLED_WINDOW_MS);
@@ -184,6 +219,7 @@ async function bareAedes(
       connected,
     );
     metrics['bare Aedes: CPU ms per connect'] = connectCpuMs;
+    metrics['bare Aedes: the simulators’ CPU ms per connect (all of them)'] = simConnectCpuMs;
     metrics['bare Aedes: connects/s (no authentication)'] =
       all.ms === null ? `bound hit (${all.reached}/${n})` : Math.round(n / (all.ms / 1000));
     ctx.log(
@@ -216,9 +252,12 @@ async function service(
     const idleSettled = await lowestRssMiB(s.pid, SETTLED_WINDOW_MS);
     const idleFiles = readdirSync(`/proc/${s.pid}/fd`).length;
     const jsons = csvs.map((_, k) => join(dataDir, `summary-${k}.json`));
-    const cpu = cpuWindow(s.pid);
-    const cpu0 = processCpuSeconds(s.pid);
-    for (const [k, csv] of csvs.entries()) sims.push(startSimulator(s.mqttUrl, csv, jsons[k] as string));
+    let cpu = cpuWindow(s.pid);
+    let cpu0 = processCpuSeconds(s.pid);
+    const startAt = togetherStartAt();
+    for (const [k, csv] of csvs.entries())
+      sims.push(startSimulator(s.mqttUrl, csv, jsons[k] as string, k, startAt));
+    let simCpu0 = 0;
     const all = await waitForAll(
       n,
       async () => {
@@ -226,9 +265,15 @@ async function service(
         return { now: c.connected, started: c.opened > 0 };
       },
       CONNECT_BOUND_MS,
+      () => {
+        cpu = cpuWindow(s.pid);
+        cpu0 = processCpuSeconds(s.pid);
+        simCpu0 = simulatorsCpuSeconds(sims);
+      },
     );
     const connectCpu = cpu.stop();
     const connectCpuMs = cpuMsPerConnect(cpu0, s.pid, all.reached);
+    const simConnectCpuMs = simulatorsCpuMsPerConnect(simCpu0, sims, all.reached);
     const rate = all.ms === null ? null : Math.round(n / (all.ms / 1000));
     ctx.log(
       `service: ${all.reached}/${n} connected${rate === null ? ' (bound hit)' : `, ${rate} connects/s`}, CPU ${connectCpu} % of a core`,
@@ -316,6 +361,7 @@ async function service(
     metrics['service: authenticated connects/s (cold process)'] = rate ?? `bound hit (${all.reached}/${n})`;
     metrics['service: CPU % of one core while connecting / steady'] = `${connectCpu} / ${steadyCpuPct}`;
     metrics['service: CPU ms per connect (login included)'] = connectCpuMs;
+    metrics['service: the simulators’ CPU ms per connect (all of them)'] = simConnectCpuMs;
     metrics['service: heartbeat PUBACK p50 / p99 ms, steady (per simulator)'] = `${p('p50')} / ${p('p99')}`;
     metrics['service: heartbeats acknowledged in the steady window'] = samples;
     // A county on paper, from this run's figures (deploy/README.md explains them).
@@ -345,8 +391,7 @@ async function service(
     metrics['storm: offline / outage alerts raised'] = `${offlineAlerts} / ${outageAlerts}`;
     metrics['storm: seals the service counts offline after it'] = offlineAtEnd;
     metrics['storm: messages acknowledged by the simulators / lost'] = `${acked} / ${lost}`;
-    metrics['simulator errors (refused)'] =
-      `${summaries.reduce((t, x) => t + x.errors, 0)} (${summaries.reduce((t, x) => t + x.refused, 0)})`;
+    metrics['simulator errors (refused)'] = simulatorErrors(summaries);
     ctx.log(
       `storm: alerts ${offlineAlerts}/${outageAlerts}, acked ${acked}, ingested ${ingested(after)} (before storm ${ingested(before)}), lost ${lost}; PUBACK steady p99 ${p('p99')} ms`,
     );
@@ -415,7 +460,7 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
     name: 'connections',
     metrics,
     notes: [
-      `${n} seals from ${SIMULATORS} simulator processes (npm run simulate -- fleet --credentials, 100 CONNECTs in flight each, no pacing), one MQTT 3.1.1 connection each with client id = username, its own secret, a will, a retained \`online\` and a QoS 1 heartbeat at once and then every ${HEARTBEAT} (uniform within ±50 %, so that the first intervals of the seals that connected first end in the steady window); the service runs with HEARTBEAT_INTERVAL=${HEARTBEAT}, MISSED_HEARTBEATS=3. Service, bare Aedes and simulators share the same two cores.`,
+      `${n} seals from ${SIMULATORS} simulator processes (npm run simulate -- fleet --credentials, 100 CONNECTs in flight each, no pacing; all loaded before the first connects, --start-at; each from 250 loopback addresses of its own, --source-addresses), one MQTT 3.1.1 connection each with client id = username, its own secret, a will, a retained \`online\` and a QoS 1 heartbeat at once and then every ${HEARTBEAT} (uniform within ±50 %, so that the first intervals of the seals that connected first end in the steady window); the service runs with HEARTBEAT_INTERVAL=${HEARTBEAT}, MISSED_HEARTBEATS=3. Service, bare Aedes and simulators share the same two cores.`,
       'RSS per 1,000 connections = (RSS with all connected − RSS before the first), read from /proc 3 s after the service compacted its heap once the logins were over (app/memory/, MEMORY_RELEASE_AFTER_LOGINS; bare Aedes: 3 s after all connected), divided by N. The peak (VmHWM) is what the logins needed before that. "Settled": the same from the lowest RSS over a window, idle (30 s) and with all connected (30 s for bare Aedes, the steady window for the service). Bare Aedes = Aedes with no hooks and in-memory persistence, in its own process, same simulators, same N.',
       'Live heap per connection: bench/lib/connectionMemoryProbe.ts, bare Aedes and our broker (createBroker with stand-ins for the login and ingest) each in its own process, min(N, 5,000) seal-like connections from another process, heap used after two forced full GCs minus before.',
       'Connect rate: from the first TCP connection the service accepted to sealwatch_mqtt_connections = N (polled every 100 ms). Steady PUBACK: heartbeats acknowledged between all connected and the drop (simulator-side, CONNECT → CONNACK not included).',

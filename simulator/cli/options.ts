@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { UsageError } from './usageError.ts';
 
 export { durationOption } from './duration.ts';
@@ -35,6 +36,48 @@ export function intOption(
   if (bounds.max !== undefined && n > bounds.max)
     throw new UsageError(`--${name} must be at most ${bounds.max} (got ${n})`);
   return n;
+}
+
+/** An ISO-8601 time written with its zone (`Z` or `+08:00`), so processes on several machines agree on it. */
+const ZONED_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** `--name 2026-12-05T21:40:00Z`: epoch milliseconds, or undefined when the option is not given. */
+export function timeOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = ZONED_TIME.test(value.trim()) ? Date.parse(value.trim()) : Number.NaN;
+  if (Number.isNaN(ms))
+    throw new UsageError(
+      `--${name} must be a time with its zone, like 2026-12-05T21:40:00Z or 2026-12-06T05:40:00+08:00 (got "${value}")`,
+    );
+  return ms;
+}
+
+const IPV4_RANGE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})-(\d{1,3})$/;
+
+/**
+ * `--name 127.0.1.1-250,10.0.0.7`: local addresses, each an IP address or an IPv4 range over the last
+ * octet; undefined when the option is not given.
+ */
+export function addressListOption(name: string, value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const bad = (item: string) =>
+    new UsageError(
+      `--${name} must list addresses or ranges like 127.0.1.1-250,10.0.0.7 (got "${item}" in "${value}")`,
+    );
+  const addresses: string[] = [];
+  for (const item of value.split(',').map((i) => i.trim())) {
+    const range = IPV4_RANGE.exec(item);
+    if (range) {
+      const [a, b, c, from, to] = range.slice(1).map(Number) as [number, number, number, number, number];
+      if ([a, b, c, from, to].some((o) => o > 255) || to < from) throw bad(item);
+      for (let d = from; d <= to; d++) addresses.push(`${a}.${b}.${c}.${d}`);
+    } else if (isIP(item) !== 0) {
+      addresses.push(item);
+    } else {
+      throw bad(item);
+    }
+  }
+  return addresses;
 }
 
 export function numberOption(

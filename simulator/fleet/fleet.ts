@@ -32,6 +32,8 @@ export interface FleetOptions {
   connectRatePerSec: number;
   maxConnecting: number;
   keepaliveSec: number;
+  /** Local addresses the connections leave from, round-robin (mqtt:// only); none: the system's choice. */
+  sourceAddresses?: readonly string[];
 }
 
 export interface FleetSnapshot {
@@ -158,13 +160,13 @@ export class Fleet {
     });
     if (viaGateway(o.dialect) && o.gateway) {
       const unit = this.#unit(devices, createRng(childSeed(o.seed, -1)));
-      unit.link = this.#newLink(unit, o.gateway.username, o.gateway.password, null);
+      unit.link = this.#newLink(unit, o.gateway.username, o.gateway.password, null, 0);
       this.#units.push(unit);
     } else {
       devices.forEach((device, i) => {
         const credential = o.sensors[i]!;
         const unit = this.#unit([device], createRng(childSeed(o.seed, 1_000_000 + i)));
-        unit.link = this.#newLink(unit, device.sensorId, credential.secret, device.sensorId);
+        unit.link = this.#newLink(unit, device.sensorId, credential.secret, device.sensorId, i);
         this.#units.push(unit);
       });
     }
@@ -239,13 +241,15 @@ export class Fleet {
     return { link, devices, rng, wanted: true, attempts: 0, everUp: false, reconnectTimer: null };
   }
 
-  #newLink(unit: Unit, username: string, password: string, willFor: string | null): Link {
+  #newLink(unit: Unit, username: string, password: string, willFor: string | null, index: number): Link {
+    const sources = this.#o.sourceAddresses ?? [];
     return new Link({
       url: this.#o.url,
       clientId: username,
       username,
       password,
       keepaliveSec: this.#o.keepaliveSec,
+      ...(sources.length > 0 ? { localAddress: sources[index % sources.length] as string } : {}),
       ...(willFor ? { will: { ...statusWill(willFor), qos: 1 as const } } : {}),
       onLost: () => {
         this.#stats.connected -= 1;

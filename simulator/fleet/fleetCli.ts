@@ -13,12 +13,14 @@ import {
 } from '../cli/common.ts';
 import { formatDuration } from '../cli/duration.ts';
 import {
+  addressListOption,
   brokerUrlOption,
   choiceOption,
   durationOption,
   intOption,
   numberOption,
   parseOrUsage,
+  timeOption,
 } from '../cli/options.ts';
 import { ProgressLine } from '../cli/progress.ts';
 import { stopSignal } from '../cli/stopSignal.ts';
@@ -82,6 +84,14 @@ ${MODEL_HELP}
   --storm-spread D     reconnects after the storm start within this span (default 1s)
   --connect-rate N     new connections per second while ramping up (default 500)
   --max-connecting N   connection attempts in flight at once (default 200)
+  --source-addresses L mqtt:// only: spread the connections over these local addresses, round-robin
+                       (127.0.1.1-250,10.0.0.7: addresses, or ranges over the last number). From one
+                       address, the system searches past every port already connected to the broker
+                       for each new one: slow beyond some 10,000 connections, impossible beyond the
+                       28,000-odd ports of a Linux default. To a broker on 127.0.0.1, any 127.x.y.z works.
+  --start-at TIME      connect no sooner than this time, written with its zone (2026-12-05T21:40:00Z):
+                       several simulator processes or machines start together, loaded and ready;
+                       --duration counts from then
   --seed N             random seed, to replay a run exactly (default: random, printed)
   --json FILE          also write the summary as JSON
   -h, --help           show this help
@@ -117,6 +127,9 @@ export interface FleetCliOptions {
   stormSpreadMs: number;
   connectRate: number;
   maxConnecting: number;
+  sourceAddresses: string[] | undefined;
+  /** Epoch ms before which nothing connects; undefined: at once. */
+  startAt: number | undefined;
   seed: number;
   json: string | undefined;
   help: boolean;
@@ -156,6 +169,8 @@ export function parseFleetArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Fle
         'storm-spread': { type: 'string' },
         'connect-rate': { type: 'string' },
         'max-connecting': { type: 'string' },
+        'start-at': { type: 'string' },
+        'source-addresses': { type: 'string' },
         seed: { type: 'string' },
         json: { type: 'string' },
       },
@@ -200,8 +215,12 @@ export function parseFleetArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Fle
     profile ? Math.round(profile.heartbeatIntervalMs / timeFactor) : 60_000,
   );
   if (heartbeatMs < 100) throw new UsageError(`--heartbeat must be at least 100ms (got ${v.heartbeat})`);
+  const url = brokerUrlOption(v.url);
+  const sourceAddresses = addressListOption('source-addresses', v['source-addresses']);
+  if (sourceAddresses && !url.startsWith('mqtt://'))
+    throw new UsageError(`--source-addresses needs an mqtt:// --url (got ${url})`);
   return {
-    url: brokerUrlOption(v.url),
+    url,
     sensors: intOption('sensors', v.sensors, undefined, { min: 1, max: 1_000_000 }),
     credentialsFile: v.credentials,
     api,
@@ -225,6 +244,8 @@ export function parseFleetArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Fle
     stormSpreadMs: durationOption('storm-spread', v['storm-spread'], 1_000),
     connectRate: intOption('connect-rate', v['connect-rate'], 500, { min: 1 }),
     maxConnecting: intOption('max-connecting', v['max-connecting'], 200, { min: 1 }),
+    startAt: timeOption('start-at', v['start-at']),
+    sourceAddresses,
     seed: intOption('seed', v.seed, Math.floor(Math.random() * 2 ** 31), { min: 0 }),
     json: v.json,
     help: v.help ?? false,
@@ -312,6 +333,19 @@ export function formatFleetSummary(s: FleetSummary): string {
   return lines.join('\n');
 }
 
+/** Sleeps until --start-at; a time already past starts at once, and says by how much it was missed. */
+async function waitForStart(startAt: number | undefined, progress: ProgressLine): Promise<void> {
+  if (startAt === undefined) return;
+  const waitMs = startAt - Date.now();
+  const at = new Date(startAt).toISOString();
+  if (waitMs <= 0) {
+    progress.println(`fleet: --start-at ${at} was ${formatDuration(-waitMs)} ago; starting now`);
+    return;
+  }
+  progress.println(`fleet: loaded; waiting ${formatDuration(waitMs)} until ${at}`);
+  await new Promise((resolve) => setTimeout(resolve, waitMs));
+}
+
 export async function runFleetCli(argv: string[]): Promise<number> {
   const o = parseFleetArgs(argv, process.env);
   if (o.help) {
@@ -341,9 +375,11 @@ export async function runFleetCli(argv: string[]): Promise<number> {
     connectRatePerSec: o.connectRate,
     maxConnecting: o.maxConnecting,
     keepaliveSec: Math.max(30, Math.ceil((o.heartbeatMs * 2) / 1000)),
+    ...(o.sourceAddresses ? { sourceAddresses: o.sourceAddresses } : {}),
   };
-  progress.println(`fleet: ${sensors.length} sensors → ${o.url} (seed ${o.seed}); Ctrl-C to stop`);
   const fleet = new Fleet(fleetOptions);
+  await waitForStart(o.startAt, progress);
+  progress.println(`fleet: ${sensors.length} sensors → ${o.url} (seed ${o.seed}); Ctrl-C to stop`);
   const stop = stopSignal(o.durationMs);
   const started = Date.now();
   let lastSent = 0;

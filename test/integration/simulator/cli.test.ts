@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,7 +72,6 @@ describe('simulate CLI', () => {
 
   it('runs a fleet from a credentials file for a bounded time', async () => {
     const csv = join(dir, 'creds.csv');
-    const { writeFile } = await import('node:fs/promises');
     await writeFile(csv, 'sensorId,secret\ncli-1,s1\ncli-2,s2\n');
     const r = await simulate([
       'fleet',
@@ -93,6 +92,32 @@ describe('simulate CLI', () => {
         .map((l) => l.password)
         .sort(),
     ).toEqual(['s1', 's2']);
+  });
+
+  it('loads, then waits for --start-at before the first connection', async () => {
+    const csv = join(dir, 'creds-later.csv');
+    await writeFile(csv, 'sensorId,secret\nlater-1,s1\nlater-2,s2\n');
+    // Far enough ahead that a busy CI machine has loaded the simulator (about 0.5 s idle) before it.
+    const startAt = Date.now() + 6_000;
+    const r = await simulate([
+      'fleet',
+      '--url',
+      broker.url,
+      '--credentials',
+      csv,
+      '--duration',
+      '1s',
+      '--start-at',
+      new Date(startAt).toISOString(),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/fleet: loaded; waiting \d+(\.\d)?s until /);
+    const logins = broker.logins.filter((l) => l.clientId.startsWith('later-'));
+    expect(logins).toHaveLength(2);
+    for (const l of logins) expect(l.at).toBeGreaterThanOrEqual(startAt);
+    const late = await simulate(['fleet', '--start-at', '2026-12-05 21:40']);
+    expect(late.code).toBe(2);
+    expect(late.stderr).toMatch(/--start-at must be a time with its zone, like 2026-12-05T21:40:00Z/);
   });
 
   it('validates every example scenario', async () => {

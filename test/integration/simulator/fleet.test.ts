@@ -85,6 +85,32 @@ describe('fleet mode against a bare aedes', () => {
     expect([...bySensor.values()].reduce((n, e) => n + e.events, 0)).toBeGreaterThan(0);
   });
 
+  it('connects from the local addresses given, round-robin', async () => {
+    broker = await startRecordingBroker();
+    const sensors = Array.from({ length: 6 }, (_, i) => ({ sensorId: `from-${i}`, secret: 'x' }));
+    // The whole of 127.0.0.0/8 is local on Linux, so the broker on 127.0.0.1 sees these as the peers.
+    const fleet = new Fleet({
+      ...base(broker.url, sensors),
+      sourceAddresses: ['127.0.9.1', '127.0.9.2', '127.0.9.3'],
+    });
+    fleet.start();
+    const t0 = Date.now();
+    while (fleet.snapshot().connected < 6 && Date.now() - t0 < 5_000) await sleep(50);
+    await fleet.stop();
+    const from = broker.logins
+      .filter((l) => l.clientId.startsWith('from-'))
+      .map((l) => `${l.clientId}@${l.from}`)
+      .sort();
+    expect(from).toEqual([
+      'from-0@127.0.9.1',
+      'from-1@127.0.9.2',
+      'from-2@127.0.9.3',
+      'from-3@127.0.9.1',
+      'from-4@127.0.9.2',
+      'from-5@127.0.9.3',
+    ]);
+  });
+
   it('reconnects every sensor after a storm', async () => {
     broker = await startRecordingBroker();
     const sensors = Array.from({ length: 10 }, (_, i) => ({ sensorId: `storm-${i}`, secret: 'x' }));

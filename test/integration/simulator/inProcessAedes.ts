@@ -8,7 +8,14 @@ import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 export interface RecordingBroker {
   url: string;
   published: Array<{ clientId: string; topic: string; payload: string; qos: number; retain: boolean }>;
-  logins: Array<{ clientId: string; username: string | undefined; password: string | undefined }>;
+  /** `at`: Date.now() when the CONNECT reached authentication; `from`: the client's address. */
+  logins: Array<{
+    clientId: string;
+    username: string | undefined;
+    password: string | undefined;
+    at: number;
+    from: string | undefined;
+  }>;
   close(): Promise<void>;
 }
 
@@ -18,7 +25,13 @@ export async function startRecordingBroker(
   const broker = await Aedes.createBroker({
     authenticate: (client: Client, username, password, done) => {
       const pw = password?.toString();
-      recording.logins.push({ clientId: client.id, username, password: pw });
+      recording.logins.push({
+        clientId: client.id,
+        username,
+        password: pw,
+        at: Date.now(),
+        from: (client.conn as { remoteAddress?: string }).remoteAddress,
+      });
       done(null, accept ? accept(client.id, username, pw) : true);
     },
   });

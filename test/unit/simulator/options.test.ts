@@ -70,6 +70,8 @@ describe('fleet options', () => {
       '0',
       '--seed',
       '7',
+      '--start-at',
+      '2026-12-06T05:40:00+08:00',
     ]);
     expect(o).toMatchObject({
       url: 'mqtt://broker:1884',
@@ -81,6 +83,7 @@ describe('fleet options', () => {
       battery: [10, 30],
       qos: 0,
       seed: 7,
+      startAt: Date.UTC(2026, 11, 5, 21, 40),
     });
   });
 
@@ -110,6 +113,31 @@ describe('fleet options', () => {
     expect(usage(() => parseFleetArgs(['--flaky', '2']))).toBe('--flaky must be at most 1 (got 2)');
     expect(usage(() => parseFleetArgs(['--battery', '90-10']))).toMatch(/range like 60-100/);
     expect(usage(() => parseFleetArgs(['--grid-parent', 'x']))).toMatch(/only apply when provisioning/);
+    // A time without its zone would mean different instants on machines in different zones.
+    expect(usage(() => parseFleetArgs(['--start-at', '2026-12-05T21:40:00']))).toMatch(
+      /^--start-at must be a time with its zone/,
+    );
+    expect(usage(() => parseFleetArgs(['--start-at', '2026-13-45T21:40:00Z']))).toMatch(/with its zone/);
+  });
+
+  it('spreads connections over the local addresses given', () => {
+    expect(parseFleetArgs(['--source-addresses', '127.0.1.1-3, 10.0.0.7,::1']).sourceAddresses).toEqual([
+      '127.0.1.1',
+      '127.0.1.2',
+      '127.0.1.3',
+      '10.0.0.7',
+      '::1',
+    ]);
+    expect(parseFleetArgs([]).sourceAddresses).toBeUndefined();
+    for (const bad of ['127.0.1.9-2', '127.0.1.1-256', '300.0.0.1', 'localhost', ''])
+      expect(
+        usage(() => parseFleetArgs(['--source-addresses', bad])),
+        bad,
+      ).toMatch(/^--source-addresses must list addresses or ranges like 127.0.1.1-250,10.0.0.7/);
+    // Only the TCP path takes a local address (the simulator builds that connection itself).
+    expect(
+      usage(() => parseFleetArgs(['--url', 'ws://127.0.0.1:8083', '--source-addresses', '127.0.0.2'])),
+    ).toBe('--source-addresses needs an mqtt:// --url (got ws://127.0.0.1:8083)');
   });
 
   it('parses ranges', () => {
