@@ -41,8 +41,6 @@ function ignoreClientLog(): void {}
 /** What mqtt.connect() does for an mqtt:// URL, with the TCP connection leaving from `localAddress`. */
 function fromAddress(url: string, localAddress: string, options: IClientOptions): MqttClient {
   const broker = new URL(url);
-  if (broker.protocol !== 'mqtt:')
-    throw new Error(`a local address needs an mqtt:// broker URL (got ${url})`);
   const host = broker.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = broker.port === '' ? 1883 : Number(broker.port);
   return new MqttClient(() => createConnection({ host, port, localAddress }), {
@@ -71,6 +69,10 @@ export class Link {
   connect(): Promise<void> {
     if (this.#state !== 'down')
       return Promise.reject(new LinkError(`${this.clientId} is already ${this.#state}`, false));
+    if (this.#options.localAddress && !this.#options.url.startsWith('mqtt://'))
+      return Promise.reject(
+        new LinkError(`a local address needs an mqtt:// broker URL (got ${this.#options.url})`, false),
+      );
     this.#state = 'connecting';
     const o = this.#options;
     const clientOptions: IClientOptions = {

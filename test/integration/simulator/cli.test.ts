@@ -20,6 +20,16 @@ function simulate(args: string[]): Promise<{ code: number; stdout: string; stder
   });
 }
 
+/** A fleet of two seals, `<prefix>-1` and `<prefix>-2` with secrets s1 and s2, from a credentials file. */
+async function fleetOf(
+  prefix: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const csv = join(dir, `${prefix}.csv`);
+  await writeFile(csv, `sensorId,secret\n${prefix}-1,s1\n${prefix}-2,s2\n`);
+  return simulate(['fleet', '--url', broker.url, '--credentials', csv, ...args]);
+}
+
 let broker: RecordingBroker;
 let dir: string;
 beforeAll(async () => {
@@ -71,19 +81,7 @@ describe('simulate CLI', () => {
   });
 
   it('runs a fleet from a credentials file for a bounded time', async () => {
-    const csv = join(dir, 'creds.csv');
-    await writeFile(csv, 'sensorId,secret\ncli-1,s1\ncli-2,s2\n');
-    const r = await simulate([
-      'fleet',
-      '--url',
-      broker.url,
-      '--credentials',
-      csv,
-      '--heartbeat',
-      '500ms',
-      '--duration',
-      '2s',
-    ]);
+    const r = await fleetOf('cli', ['--heartbeat', '500ms', '--duration', '2s']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/fleet summary: 2 sensors on 2 connection\(s\)/);
     expect(
@@ -95,21 +93,9 @@ describe('simulate CLI', () => {
   });
 
   it('loads, then waits for --start-at before the first connection', async () => {
-    const csv = join(dir, 'creds-later.csv');
-    await writeFile(csv, 'sensorId,secret\nlater-1,s1\nlater-2,s2\n');
     // Far enough ahead that a busy CI machine has loaded the simulator (about 0.5 s idle) before it.
     const startAt = Date.now() + 6_000;
-    const r = await simulate([
-      'fleet',
-      '--url',
-      broker.url,
-      '--credentials',
-      csv,
-      '--duration',
-      '1s',
-      '--start-at',
-      new Date(startAt).toISOString(),
-    ]);
+    const r = await fleetOf('later', ['--duration', '1s', '--start-at', new Date(startAt).toISOString()]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/fleet: loaded; waiting \d+(\.\d)?s until /);
     const logins = broker.logins.filter((l) => l.clientId.startsWith('later-'));
