@@ -37,6 +37,7 @@ import {
 } from './lib/fleetSimulators.ts';
 import { cpuWindow, processCpuSeconds } from './lib/processCpu.ts';
 import { lowestRssMiB, processMemoryMiB } from './lib/processMemory.ts';
+import { histogramBuckets, quantileBetween } from './lib/promHistogram.ts';
 import { busyMachineNote } from './lib/repeat.ts';
 import { seedFleet } from './lib/seedFleet.ts';
 import type { BenchContext, BenchResult } from './lib/types.ts';
@@ -58,6 +59,8 @@ const SETTLE_MS = 3_000;
 /** How long the lowest RSS is looked for, idle and with all connected ("settled" figures). */
 const SETTLED_WINDOW_MS = Number(process.env.CONNECTIONS_SETTLED_SECONDS ?? 30) * 1000;
 const CONNECT_BOUND_MS = 60_000;
+/** Per commit group, its first message's wait until durable (api/metrics.ts). */
+const GROUP_WAIT = 'sealwatch_ingest_group_wait_seconds';
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -294,10 +297,15 @@ async function service(
     ctx.log(`service: RSS ${idle} → ${full.rss} MiB (${perThousand(full.rss - idle, inAll)} MiB per 1,000)`);
 
     // Steady state: one heartbeat a minute per seal.
+    const groupWait = async () => histogramBuckets(await metricsOf(s, [GROUP_WAIT]), GROUP_WAIT);
+    const waitBefore = await groupWait();
     const steadyCpu = cpuWindow(s.pid);
     const fullSettled = await lowestRssMiB(s.pid, STEADY_SECONDS * 1000);
     const steadyCpuPct = steadyCpu.stop();
     const afterSteady = processMemoryMiB(s.pid).rss;
+    // The service's own share of a heartbeat's PUBACK latency, apart from the simulators' event loops.
+    const waitAfter = await groupWait();
+    const waitMs = (q: number) => round1((quantileBetween(waitBefore, waitAfter, q) ?? Number.NaN) * 1000);
 
     // The network drop: every socket of every simulator cut at once, all back within 2 s.
     const before = await metricsOf(s, ['sealwatch_ingest']);
@@ -364,6 +372,8 @@ async function service(
     metrics['service: the simulators’ CPU ms per connect (all of them)'] = simConnectCpuMs;
     metrics['service: heartbeat PUBACK p50 / p99 ms, steady (per simulator)'] = `${p('p50')} / ${p('p99')}`;
     metrics['service: heartbeats acknowledged in the steady window'] = samples;
+    metrics['service: commit group wait inside the service p50 / p99 ms, steady window'] =
+      `${waitMs(0.5)} / ${waitMs(0.99)}`;
     // A county on paper, from this run's figures (deploy/README.md explains them).
     const county = 50_000;
     const perConn = (full.rss - idle) / inAll;
@@ -463,7 +473,7 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
       `${n} seals from ${SIMULATORS} simulator processes (npm run simulate -- fleet --credentials, 100 CONNECTs in flight each, no pacing; all loaded before the first connects, --start-at; each from 250 loopback addresses of its own, --source-addresses), one MQTT 3.1.1 connection each with client id = username, its own secret, a will, a retained \`online\` and a QoS 1 heartbeat at once and then every ${HEARTBEAT} (uniform within ±50 %, so that the first intervals of the seals that connected first end in the steady window); the service runs with HEARTBEAT_INTERVAL=${HEARTBEAT}, MISSED_HEARTBEATS=3. Service, bare Aedes and simulators share the same two cores.`,
       'RSS per 1,000 connections = (RSS with all connected − RSS before the first), read from /proc 3 s after the service compacted its heap once the logins were over (app/memory/, MEMORY_RELEASE_AFTER_LOGINS; bare Aedes: 3 s after all connected), divided by N. The peak (VmHWM) is what the logins needed before that. "Settled": the same from the lowest RSS over a window, idle (30 s) and with all connected (30 s for bare Aedes, the steady window for the service). Bare Aedes = Aedes with no hooks and in-memory persistence, in its own process, same simulators, same N.',
       'Live heap per connection: bench/lib/connectionMemoryProbe.ts, bare Aedes and our broker (createBroker with stand-ins for the login and ingest) each in its own process, min(N, 5,000) seal-like connections from another process, heap used after two forced full GCs minus before.',
-      'Connect rate: from the first TCP connection the service accepted to sealwatch_mqtt_connections = N (polled every 100 ms). Steady PUBACK: heartbeats acknowledged between all connected and the drop (simulator-side, CONNECT → CONNACK not included).',
+      "Connect rate: from the first TCP connection the service accepted to sealwatch_mqtt_connections = N (polled every 100 ms). Steady PUBACK: heartbeats acknowledged between all connected and the drop (simulator-side, CONNECT → CONNACK not included; a pause of a simulator's own event loop counts). Inside the service: sealwatch_ingest_group_wait_seconds over the steady window (per commit group, its first message until durable).",
       "Storm: SIGUSR2 makes every simulator destroy all its sockets at once (no DISCONNECT: the service publishes every will), each reconnects within 2 s. Lost = acknowledged by the simulators − (ingest accepted + duplicates − the wills the service published, one per abrupt close: N at the drop, N when the simulators stop). Offline alerts cannot be raised within the start-up grace (one 3 min window), so the storm is also judged by the seals the service counts offline at the end (0 = every seal's reconnect status and heartbeat committed).",
       ...(busy ? [busy] : []),
     ],
