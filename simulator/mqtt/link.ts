@@ -38,24 +38,26 @@ export class LinkError extends Error {
 
 function ignoreClientLog(): void {}
 
-/** What mqtt.connect() does for an mqtt:// URL, with the TCP connection leaving from `localAddress`. */
-function fromAddress(url: string, localAddress: string, options: IClientOptions): MqttClient {
+/** Where a TCP connection goes; null for a URL that is not mqtt:// (TLS and WebSocket go through mqtt.connect). */
+function tcpTarget(url: string): { host: string; port: number } | null {
   const broker = new URL(url);
-  const host = broker.hostname.replace(/^\[(.*)\]$/, '$1');
-  const port = broker.port === '' ? 1883 : Number(broker.port);
-  return new MqttClient(() => createConnection({ host, port, localAddress }), {
-    ...options,
-    protocol: 'mqtt',
-  });
+  if (broker.protocol !== 'mqtt:') return null;
+  return {
+    host: broker.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: broker.port === '' ? 1883 : Number(broker.port),
+  };
 }
 
 export class Link {
   #client: MqttClient | null = null;
   #state: LinkState = 'down';
   readonly #options: LinkOptions;
+  /** With a local address: the broker's host and port, parsed once for every (re)connect. */
+  readonly #tcp: { host: string; port: number } | null;
 
   constructor(options: LinkOptions) {
     this.#options = options;
+    this.#tcp = options.localAddress ? tcpTarget(options.url) : null;
   }
 
   get state(): LinkState {
@@ -69,7 +71,7 @@ export class Link {
   connect(): Promise<void> {
     if (this.#state !== 'down')
       return Promise.reject(new LinkError(`${this.clientId} is already ${this.#state}`, false));
-    if (this.#options.localAddress && !this.#options.url.startsWith('mqtt://'))
+    if (this.#options.localAddress && !this.#tcp)
       return Promise.reject(
         new LinkError(`a local address needs an mqtt:// broker URL (got ${this.#options.url})`, false),
       );
@@ -93,9 +95,16 @@ export class Link {
     if (o.password !== undefined) clientOptions.password = o.password;
     if (o.will) clientOptions.will = { ...o.will };
     return new Promise<void>((resolve, reject) => {
-      const client = o.localAddress
-        ? fromAddress(o.url, o.localAddress, clientOptions)
-        : mqtt.connect(o.url, clientOptions);
+      const tcp = this.#tcp;
+      const localAddress = o.localAddress;
+      // What mqtt.connect() does for an mqtt:// URL, with the TCP connection leaving from localAddress.
+      const client =
+        tcp && localAddress
+          ? new MqttClient(() => createConnection({ ...tcp, localAddress }), {
+              ...clientOptions,
+              protocol: 'mqtt',
+            })
+          : mqtt.connect(o.url, clientOptions);
       this.#client = client;
       let settled = false;
       const fail = (message: string, refused: boolean) => {
