@@ -164,14 +164,27 @@ async function memoryReleased(
 const releaseText = (r: { pauseMs: number; heapMiB: number } | null) =>
   r === null ? 'none within 15 s' : `${r.pauseMs} / ${r.heapMiB}`;
 
-/** CPU the process spent per connection let in: what limits the rate when the cores are free. */
-const cpuMsPerConnect = (cpu0: number, pid: number, n: number) =>
-  Math.round(((processCpuSeconds(pid) - cpu0) * 1000 * 100) / Math.max(1, n)) / 100;
 const simulatorsCpuSeconds = (sims: readonly ChildProcess[]) =>
   sims.reduce((total, sim) => total + processCpuSeconds(sim.pid as number), 0);
-/** The load generator's share of the two cores: what the service's connect rate competed with. */
-const simulatorsCpuMsPerConnect = (cpu0: number, sims: readonly ChildProcess[], n: number) =>
-  Math.round(((simulatorsCpuSeconds(sims) - cpu0) * 1000 * 100) / Math.max(1, n)) / 100;
+const msPer = (seconds: number, n: number) => Math.round((seconds * 1000 * 100) / Math.max(1, n)) / 100;
+
+/**
+ * CPU while the seals connect, from when it is opened (the first connection the broker accepted, not
+ * the simulators' --start-at wait): the broker's per connect, what limits the rate when the cores are
+ * free, and its % of a core; the simulators' per connect, the load generator's share of the two cores.
+ */
+function connectCpu(pid: number, sims: readonly ChildProcess[]) {
+  const percent = cpuWindow(pid);
+  const broker0 = processCpuSeconds(pid);
+  const sims0 = simulatorsCpuSeconds(sims);
+  return {
+    stop: (n: number) => ({
+      percentOfCore: percent.stop(),
+      msPerConnect: msPer(processCpuSeconds(pid) - broker0, n),
+      simulatorsMsPerConnect: msPer(simulatorsCpuSeconds(sims) - sims0, n),
+    }),
+  };
+}
 
 const perThousand = (deltaMiB: number, n: number) => round1((deltaMiB / n) * 1000);
 
@@ -190,11 +203,10 @@ async function bareAedes(
     const idleSettled = await lowestRssMiB(broker.pid, SETTLED_WINDOW_MS);
     const idleSockets = socketCount(broker.pid);
     const jsons = csvs.map((_, k) => join(dir, `bare-${k}.json`));
-    let cpu0 = processCpuSeconds(broker.pid);
     const startAt = togetherStartAt();
     for (const [k, csv] of csvs.entries())
       sims.push(startSimulator(broker.url, csv, jsons[k] as string, k, startAt));
-    let simCpu0 = 0;
+    let cpu = connectCpu(broker.pid, sims);
     const all = await waitForAll(
       n,
       async () => {
@@ -203,12 +215,10 @@ async function bareAedes(
       },
       CONNECT_BOUND_MS,
       () => {
-        cpu0 = processCpuSeconds(broker.pid);
-        simCpu0 = simulatorsCpuSeconds(sims);
+        cpu = connectCpu(broker.pid, sims);
       },
     );
-    const connectCpuMs = cpuMsPerConnect(cpu0, broker.pid, all.reached);
-    const simConnectCpuMs = simulatorsCpuMsPerConnect(simCpu0, sims, all.reached);
+    const connecting = cpu.stop(all.reached);
     await sleep(SETTLE_MS);
     const full = processMemoryMiB(broker.pid).rss;
     const fullSettled = await lowestRssMiB(broker.pid, SETTLED_WINDOW_MS);
@@ -221,8 +231,9 @@ async function bareAedes(
       fullSettled - idleSettled,
       connected,
     );
-    metrics['bare Aedes: CPU ms per connect'] = connectCpuMs;
-    metrics['bare Aedes: the simulators’ CPU ms per connect (all of them)'] = simConnectCpuMs;
+    metrics['bare Aedes: CPU ms per connect'] = connecting.msPerConnect;
+    metrics['bare Aedes: the simulators’ CPU ms per connect (all of them)'] =
+      connecting.simulatorsMsPerConnect;
     metrics['bare Aedes: connects/s (no authentication)'] =
       all.ms === null ? `bound hit (${all.reached}/${n})` : Math.round(n / (all.ms / 1000));
     ctx.log(
@@ -255,12 +266,10 @@ async function service(
     const idleSettled = await lowestRssMiB(s.pid, SETTLED_WINDOW_MS);
     const idleFiles = readdirSync(`/proc/${s.pid}/fd`).length;
     const jsons = csvs.map((_, k) => join(dataDir, `summary-${k}.json`));
-    let cpu = cpuWindow(s.pid);
-    let cpu0 = processCpuSeconds(s.pid);
     const startAt = togetherStartAt();
     for (const [k, csv] of csvs.entries())
       sims.push(startSimulator(s.mqttUrl, csv, jsons[k] as string, k, startAt));
-    let simCpu0 = 0;
+    let cpu = connectCpu(s.pid, sims);
     const all = await waitForAll(
       n,
       async () => {
@@ -269,17 +278,13 @@ async function service(
       },
       CONNECT_BOUND_MS,
       () => {
-        cpu = cpuWindow(s.pid);
-        cpu0 = processCpuSeconds(s.pid);
-        simCpu0 = simulatorsCpuSeconds(sims);
+        cpu = connectCpu(s.pid, sims);
       },
     );
-    const connectCpu = cpu.stop();
-    const connectCpuMs = cpuMsPerConnect(cpu0, s.pid, all.reached);
-    const simConnectCpuMs = simulatorsCpuMsPerConnect(simCpu0, sims, all.reached);
+    const connecting = cpu.stop(all.reached);
     const rate = all.ms === null ? null : Math.round(n / (all.ms / 1000));
     ctx.log(
-      `service: ${all.reached}/${n} connected${rate === null ? ' (bound hit)' : `, ${rate} connects/s`}, CPU ${connectCpu} % of a core`,
+      `service: ${all.reached}/${n} connected${rate === null ? ' (bound hit)' : `, ${rate} connects/s`}, CPU ${connecting.percentOfCore} % of a core`,
     );
     // The peak the logins reached, before the service gives back what they grew (MEMORY_RELEASE_AFTER_LOGINS).
     const peakAfterLogins = processMemoryMiB(s.pid).peak;
@@ -367,9 +372,10 @@ async function service(
     metrics['service: V8 heap used / total with all connected MiB'] =
       `${Math.round(sample(heap, 'sealwatch_process_nodejs_heap_size_used_bytes') / 2 ** 20)} / ${Math.round(sample(heap, 'sealwatch_process_nodejs_heap_size_total_bytes') / 2 ** 20)}`;
     metrics['service: authenticated connects/s (cold process)'] = rate ?? `bound hit (${all.reached}/${n})`;
-    metrics['service: CPU % of one core while connecting / steady'] = `${connectCpu} / ${steadyCpuPct}`;
-    metrics['service: CPU ms per connect (login included)'] = connectCpuMs;
-    metrics['service: the simulators’ CPU ms per connect (all of them)'] = simConnectCpuMs;
+    metrics['service: CPU % of one core while connecting / steady'] =
+      `${connecting.percentOfCore} / ${steadyCpuPct}`;
+    metrics['service: CPU ms per connect (login included)'] = connecting.msPerConnect;
+    metrics['service: the simulators’ CPU ms per connect (all of them)'] = connecting.simulatorsMsPerConnect;
     metrics['service: heartbeat PUBACK p50 / p99 ms, steady (per simulator)'] = `${p('p50')} / ${p('p99')}`;
     metrics['service: heartbeats acknowledged in the steady window'] = samples;
     metrics['service: commit group wait inside the service p50 / p99 ms, steady window'] =
@@ -382,7 +388,7 @@ async function service(
     metrics[
       `${county} seals on one process, projected: RSS MiB right after the logins (settled) / peak while connecting / open files / CPU ms to let all in`
     ] =
-      `${Math.round(idle + perConn * county)} (${Math.round(idleSettled + perConnSettled * county)}) / ${Math.round(idle + peakPerConn * county)} / ${idleFiles + county} / ${Math.round(connectCpuMs * county)}`;
+      `${Math.round(idle + perConn * county)} (${Math.round(idleSettled + perConnSettled * county)}) / ${Math.round(idle + peakPerConn * county)} / ${idleFiles + county} / ${Math.round(connecting.msPerConnect * county)}`;
     if (release)
       metrics[`${county} seals, projected heap compaction pause after the logins ms`] = Math.round(
         (release.pauseMs * county) / inAll,
