@@ -89,10 +89,12 @@ export function sourceAddressesFor(k: number): string {
 
 /**
  * A start time for simulators spawned now, so that all of them are loaded before the first connects: a
- * simulator takes about 0.75 s of CPU to load (tsx, the credentials), and four loading at once on two
- * cores took some 1.5 s. Without it, the first simulator's connects shared the cores with the others'
- * loading, and the connect rate measured the simulators' start-up along with the broker. The benches
- * start their CPU windows at the first connection the broker accepted, not during this wait.
+ * simulator takes about 0.75 s of CPU to load (tsx, the credentials; measured alone), so four loading
+ * at once on two cores need some 1.5 s. Without it, the first simulator's connects share the cores
+ * with the others' loading. Its effect on the measured rate alone was not told apart from the machine's
+ * noise (one run, four simulators from one address: 1,328 connects/s, against 1,655 in the last full
+ * run). The benches start their CPU windows at the first connection the broker accepted, not during
+ * this wait.
  */
 export function togetherStartAt(): number {
   return Date.now() + 4_000;
