@@ -47,6 +47,10 @@ export function createBoard({ api, getToken, onUnauthorized }) {
   const workerNames = new Map();
   const lookups = new Set();
   let alertsState = 'unknown';
+  // The latest alert list load, and the alert events that arrived while it was in flight: the list
+  // may predate them, so they are applied again over it. An older load's answer is dropped.
+  let alertsTicket = 0;
+  let alertsInFlight = null;
   let stream = null;
   let stopped = false;
   const timers = new Set();
@@ -198,12 +202,17 @@ export function createBoard({ api, getToken, onUnauthorized }) {
 
   async function loadAlerts() {
     clearTimeout(alertsTimer);
+    const ticket = ++alertsTicket;
+    const arrived = [];
+    alertsInFlight = arrived;
     try {
       const [open, acknowledged] = await Promise.all([api.alerts('open'), api.alerts('acknowledged')]);
+      if (ticket !== alertsTicket) return;
       alertsState = 'ready';
       queue.setAll([...open, ...acknowledged]);
+      for (const alert of arrived) queue.apply(alert);
     } catch (err) {
-      if (failed(err)) return;
+      if (ticket !== alertsTicket || failed(err)) return;
       // 404: alerting is not wired on this server yet. Show an empty queue and look again now and then.
       alertsState = err instanceof ApiError && err.status === 404 ? 'missing' : 'error';
       if (alertsState === 'missing') queue.setAll([]);
@@ -211,6 +220,8 @@ export function createBoard({ api, getToken, onUnauthorized }) {
         () => void loadAlerts(),
         alertsState === 'missing' ? ALERTS_PROBE_MS : ALERTS_RETRY_MS,
       );
+    } finally {
+      if (alertsInFlight === arrived) alertsInFlight = null;
     }
     renderAlertMeta();
   }
@@ -406,9 +417,11 @@ export function createBoard({ api, getToken, onUnauthorized }) {
   function onAlert(payload) {
     const alert = payload?.alert;
     if (!alert?.id) return;
+    alertsInFlight?.push(alert);
     if (alertsState !== 'ready') {
-      // The first alert event from a server that had no alert list: it has one now.
-      void loadAlerts();
+      // The first alert event from a server that had no alert list: it has one now. A load already
+      // under way applies this event over its list.
+      if (!alertsInFlight) void loadAlerts();
       return;
     }
     queue.apply(alert);

@@ -5,7 +5,8 @@
  * report is archived and posted, once, and a further restart sends nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localDayKey, localParts } from '../../../alerting/localTime.ts';
+import { localDayKey } from '../../../alerting/localTime.ts';
+import { cronAtNextMinute } from '../../helpers/cronSoon.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import type { WebhookReceiver } from '../../helpers/webhookReceiver.ts';
 import { must, startAlertingRig } from './grid.ts';
@@ -14,18 +15,11 @@ const TZ = 'Asia/Shanghai';
 const MINUTE = 60_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The first minute boundary at least `leadMs` from now, and a daily cron for it in TZ. */
-function nextMinute(leadMs: number): { at: number; cron: string } {
-  const at = Math.ceil((Date.now() + leadMs) / MINUTE) * MINUTE;
-  const p = localParts(at, TZ);
-  return { at, cron: `${p.minute} ${p.hour} * * *` };
-}
-
 const summaries = (hook: WebhookReceiver, path: string) =>
   hook.received.filter((r) => r.path === path && r.json?.data?.event === 'dailyReportSummary');
 
 describe('the scheduled daily report: archive, robot summary, catch-up after downtime', () => {
-  const due = nextMinute(30_000);
+  const due = cronAtNextMinute(30_000, TZ);
   const yesterday = localDayKey(due.at - 24 * 60 * MINUTE, TZ);
   let a: Awaited<ReturnType<typeof startAlertingRig>>;
   let b: Awaited<ReturnType<typeof startAlertingRig>>;
