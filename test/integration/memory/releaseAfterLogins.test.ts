@@ -46,8 +46,11 @@ describe('the compacting collection', () => {
     // Measured with this heap (about 103 MiB live, 340-390 MiB committed before): 136-138 MiB committed
     // after the compacting collection; 222-381 MiB after a plain one (the same without the flag), which V8
     // compacts only in part, by its own budget. Without the flag this test fails (tried).
+    // How far V8 grows the heap first depends on the machine's load (about 200 MiB on a loaded CI
+    // machine, where "after < before × 0.6" failed once with 144 MiB after): the test asks that it grew
+    // past what a compacted heap needs, so that there was something to give back, and that it was.
+    expect(heap.before).toBeGreaterThan(heap.used * 1.6);
     expect(heap.after).toBeLessThan(heap.used * 1.6);
-    expect(heap.after).toBeLessThan(heap.before * 0.6);
     expect(heap.pauseMs).toBeGreaterThan(0);
   });
 });
