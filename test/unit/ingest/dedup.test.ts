@@ -37,9 +37,14 @@ describe('dedup', () => {
     expect(isDuplicate(recent, RECENT_WINDOW, T0 + RECENT_WINDOW)).toBe(true);
   });
 
-  it('does not mutate the list it is given', () => {
+  it('does not mutate the list it is given, full or not', () => {
     const recent = Object.freeze([1, T0]) as readonly number[];
     expect(remember(recent, 2, T0 + 1)).toEqual([1, T0, 2, T0 + 1]);
+    const full = Object.freeze(Array.from({ length: RECENT_WINDOW }, (_, i) => [i, T0 + i]).flat());
+    const next = remember(full, RECENT_WINDOW, T0 + RECENT_WINDOW);
+    expect(next.slice(0, 2)).toEqual([1, T0 + 1]);
+    expect(next.slice(-2)).toEqual([RECENT_WINDOW, T0 + RECENT_WINDOW]);
+    expect(full.slice(0, 2)).toEqual([0, T0]);
   });
 
   it('remembers exactly the last RECENT_WINDOW (seq, ts) pairs of any stream', () => {
