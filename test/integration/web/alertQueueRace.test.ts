@@ -9,6 +9,7 @@ import type { MqttClient } from 'mqtt';
 import type { Browser, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, openPage } from '../../helpers/browser.ts';
+import { creating } from '../../helpers/created.ts';
 import { connectSensor, eventPayload, heartbeatPayload } from '../../helpers/mqtt.ts';
 import { startService } from '../../helpers/service.ts';
 
@@ -20,11 +21,7 @@ describe('live page: an alert list that answers after the alert event', () => {
   beforeAll(async () => {
     svc = await startService();
     browser = await launchBrowser();
-    const post = async (path: string, body: unknown) => {
-      const answer = await svc.api('POST', path, body);
-      if (answer.status !== 201) throw new Error(`${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
-      return answer.body;
-    };
+    const post = creating(svc);
     await post('/api/grid', { id: 'quwo', name: '曲沃县', parentId: null, level: 'county' });
     await post('/api/grid', { id: 'dongcun', name: '东村', parentId: 'quwo', level: 'village' });
     await post('/api/workers', { id: 'w-wang', name: '王小明', gridId: 'dongcun', role: 'worker' });

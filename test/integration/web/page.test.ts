@@ -10,6 +10,7 @@ import type { MqttClient } from 'mqtt';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, openPage, type PageProblems, screenshot } from '../../helpers/browser.ts';
+import { creating } from '../../helpers/created.ts';
 import { connectSensor, eventPayload, heartbeatPayload } from '../../helpers/mqtt.ts';
 import { startService } from '../../helpers/service.ts';
 import { routeAlertsDouble } from './alertsDouble.ts';
@@ -102,11 +103,7 @@ describe('live page', () => {
   beforeAll(async () => {
     svc = await startService();
     browser = await launchBrowser();
-    const post = async (path: string, body: unknown) => {
-      const answer = await svc.api('POST', path, body);
-      if (answer.status !== 201) throw new Error(`${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
-      return answer.body;
-    };
+    const post = creating(svc);
     const node = (id: string, name: string, parentId: string | null, level: string) =>
       post('/api/grid', { id, name, parentId, level });
     await node('quwo', '曲沃县', null, 'county');

@@ -6,6 +6,7 @@
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, openPage, screenshot } from '../../helpers/browser.ts';
+import { creating } from '../../helpers/created.ts';
 import { connectSensor, eventPayload, heartbeatPayload } from '../../helpers/mqtt.ts';
 import { startService } from '../../helpers/service.ts';
 
@@ -22,11 +23,7 @@ describe('signing in on the page as a person', () => {
   beforeAll(async () => {
     svc = await startService();
     browser = await launchBrowser();
-    const post = async (path: string, body: unknown) => {
-      const answer = await svc.api('POST', path, body);
-      if (answer.status !== 201) throw new Error(`${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
-      return answer.body;
-    };
+    const post = creating(svc);
     await post('/api/grid', { id: 'quwo', name: '曲沃县', parentId: null, level: 'county' });
     await post('/api/grid', { id: 'shicun', name: '史村镇', parentId: 'quwo', level: 'township' });
     await post('/api/households', { id: 'h-1', gridId: 'shicun', address: '史村镇东村三组 12 号' });

@@ -10,6 +10,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seriousAccessibilityProblems } from '../../helpers/accessibility.ts';
 import { launchBrowser, openPage, screenshot } from '../../helpers/browser.ts';
+import { creating } from '../../helpers/created.ts';
 import { connectSensor, eventPayload, heartbeatPayload } from '../../helpers/mqtt.ts';
 import { startService } from '../../helpers/service.ts';
 
@@ -47,11 +48,7 @@ describe('the wall mode', () => {
   const sensors: MqttClient[] = [];
   const secrets: Record<string, string> = {};
 
-  const post = async (path: string, body: unknown) => {
-    const answer = await svc.api('POST', path, body);
-    if (answer.status !== 201) throw new Error(`${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
-    return answer.body;
-  };
+  const post = (path: string, body: unknown) => creating(svc)(path, body);
 
   beforeAll(async () => {
     svc = await startService();
