@@ -5,7 +5,6 @@ import type { SealMessage } from '../core/sealMessage.ts';
 import { type DoorEventRecord, initialSealState, type SealState } from '../core/sealState.ts';
 import { applyMessage } from './applyMessage.ts';
 import { dedupTs, isDuplicate, trimWindow } from './dedup.ts';
-import { IngestLoad } from './ingestLoad.ts';
 import type { IngestStore } from './ingestStore.ts';
 import { SeriesTags } from './seriesTags.ts';
 import type { TelemetryPoint, TelemetrySink } from './telemetry/telemetrySink.ts';
@@ -65,23 +64,26 @@ const MAX_BATCH = 2000;
  * transaction, one row per sensor in the group) and, on SQLite, one fsync on the thread pool
  * (storage/sqlite/walFlush.ts). Under load a group gathers GATHER_MS, or three times the event loop's
  * share of the last commit when that is longer (capped), so commits hold the loop at most a quarter
- * of the time: committing at every loop turn made groups of about two messages in a reconnect storm,
- * and a storm taken for a light load (then a 1 ms gap) let 1,044–1,213 connects/s in against
- * 1,324–1,694 with GATHER_MS (groups of 9 messages instead of 26–35).
- * At a light load a group commits at the next loop turn: there the gathering is only what a PUBACK
- * waits for (issue 20.1: PUBACK at a steady 5,000 msg/s), and the commits it adds are cheap.
- *
- * Whether there is load is judged over the last 100 ms, not from the last group (ingest/ingestLoad.ts).
- *
- * Measured in alternating runs at 5,000 msg/s from 50 connections (rounds after each run's first),
- * against the rule before (a light gap of 1 ms, which a Node timer makes 1–2 ms; busy from the last
- * group's rate or a loop busy half the time): PUBACK p50 1.21–1.71 ms against 1.87–2.58; the group
- * wait inside the service p50 0.75–0.87 ms against 1.00–1.42, p99 3.6–4.7 against 4.5–6.4; PUBACK p99
- * 8.3–24.5 against 7.3–19.0 ms, not better (README, issue 20's eighth round); the service's CPU
- * 0.45–0.58 of a core against 0.39–0.52 (the commits it adds). A lone message commits at once.
+ * of the time: committing at every loop turn made groups of about two messages in a reconnect storm.
+ * At a light rate (fewer than BUSY_PER_MS messages per ms in the last group) on an event loop with
+ * time to spare, a group gathers only LIGHT_GATHER_MS: there the gap is what a PUBACK waits for
+ * (issue 20.1: PUBACK p99 at 5,000 msg/s), and the commits it adds are cheap. 1 ms against 2, in
+ * alternating `npm run bench -- ingest --quick` runs: PUBACK p99 4.9–5.3 ms against 5.4–20, the
+ * group wait inside the service p50 0.5–0.8 ms against 1.5, and no change in the closed loop.
+ * There the last commit's loop share does not stretch the gap either: one commit that a garbage
+ * collection ran into (4–6 ms where the usual is 0.2) made the next group gather three times that
+ * (gathering p99 per group at 5,000 msg/s 3.0–3.3 ms with it, 2.4–2.7 without); a loop that commits
+ * more than its share counts as busy, and the rule holds again. A loop busy with something else (a
+ * reconnect storm's logins: 1,044–1,213 connects/s with the short gap against 1,324–1,694 without,
+ * groups of 9 messages instead of 26–35) keeps GATHER_MS. A lone message still commits at the next
+ * loop turn after the gap.
  */
 const GATHER_MS = 4;
+const LIGHT_GATHER_MS = 1;
+const BUSY_PER_MS = 16;
 const MAX_GATHER_MS = 20;
+const BUSY_WINDOW_MS = 100;
+const BUSY_UTILISATION = 0.5;
 /**
  * A door or tamper event (what a breach alert comes from) does not wait out the gathering gap: its
  * group commits at the next loop turn, so the webhook leaves within a few ms even under load
@@ -134,7 +136,9 @@ export class IngestPipeline {
   private lastFlushAt = Number.NEGATIVE_INFINITY;
   /** The event loop's share of the last commit (without the fsync on the thread pool). */
   private lastLoopMs = 0;
-  private readonly ingestLoad = new IngestLoad();
+  /** Messages per ms that the last group gathered: tells a light rate from load. */
+  private lastGroupRate = 0;
+  private readonly loop = new LoopLoad();
   private lastUrgentAt = Number.NEGATIVE_INFINITY;
   private readonly stats: IngestStats = {
     accepted: 0,
@@ -251,10 +255,10 @@ export class IngestPipeline {
     const batch: Batch = { items: [], done, resolve, reject, openedAt: performance.now() };
     this.current = batch;
     // setImmediate runs after the current round of socket reads: everything
-    // that arrived in it joins this group. Under load, right after another
-    // commit, the group gathers for the rest of the gap first.
-    const busy = this.ingestLoad.busy(this.stats.accepted);
-    const gap = busy ? Math.min(MAX_GATHER_MS, Math.max(GATHER_MS, 3 * this.lastLoopMs)) : 0;
+    // that arrived in it joins this group. Right after another commit, the
+    // group gathers for the rest of GATHER_MS first.
+    const busy = this.lastGroupRate >= BUSY_PER_MS || this.loop.busy();
+    const gap = busy ? Math.min(MAX_GATHER_MS, Math.max(GATHER_MS, 3 * this.lastLoopMs)) : LIGHT_GATHER_MS;
     const wait = this.lastFlushAt + gap - performance.now();
     if (wait > 0) setTimeout(() => this.flush(batch), wait);
     else setImmediate(() => this.flush(batch));
@@ -275,6 +279,7 @@ export class IngestPipeline {
     if (batch.items.length === 0) return;
     const items = batch.items.splice(0);
     const now = performance.now();
+    this.lastGroupRate = items.length / Math.max(LIGHT_GATHER_MS, now - batch.openedAt);
     this.lastFlushAt = now;
     // Whatever goes wrong in one group fails that group only; the chain keeps going.
     this.tail = this.tail
@@ -426,4 +431,22 @@ export class IngestPipeline {
 function isUrgent(message: SealMessage, held: SealState | undefined): boolean {
   if (message.kind === 'door' || message.kind === 'tamper') return true;
   return message.kind === 'heartbeat' && message.door !== null && message.door !== (held?.door ?? null);
+}
+
+/**
+ * Whether the event loop was busy (more than half of the time) over the last BUSY_WINDOW_MS, from
+ * Node's own event loop utilisation counters: reading them costs no more than a clock read.
+ */
+class LoopLoad {
+  private mark = performance.eventLoopUtilization();
+  private wasBusy = false;
+
+  busy(): boolean {
+    const since = performance.eventLoopUtilization(this.mark);
+    if (since.idle + since.active >= BUSY_WINDOW_MS) {
+      this.wasBusy = since.utilization > BUSY_UTILISATION;
+      this.mark = performance.eventLoopUtilization();
+    }
+    return this.wasBusy;
+  }
 }
