@@ -1,7 +1,7 @@
 /**
  * The live page's daily report archive in headless Chromium against the real service: the schedule
- * (set to the first minute after the set-up) archives yesterday's reports; the page lists them with their files, a file
- * downloads under the server's name, on a phone and on a wall screen.
+ * (set to the first minute after the set-up) archives yesterday's reports; the page lists them with
+ * their files, a file downloads under the server's name, on a phone and on a wall screen.
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
