@@ -174,15 +174,18 @@ const msPer = (seconds: number, n: number) => Math.round((seconds * 1000 * 100) 
  * free, and its % of a core; the simulators' per connect, the load generator's share of the two cores.
  */
 function connectCpu(pid: number, sims: readonly ChildProcess[]) {
-  const percent = cpuWindow(pid);
+  const t0 = performance.now();
   const broker0 = processCpuSeconds(pid);
   const sims0 = simulatorsCpuSeconds(sims);
   return {
-    stop: (n: number) => ({
-      percentOfCore: percent.stop(),
-      msPerConnect: msPer(processCpuSeconds(pid) - broker0, n),
-      simulatorsMsPerConnect: msPer(simulatorsCpuSeconds(sims) - sims0, n),
-    }),
+    stop: (n: number) => {
+      const broker = processCpuSeconds(pid) - broker0;
+      return {
+        percentOfCore: Math.round((broker / ((performance.now() - t0) / 1000)) * 100),
+        msPerConnect: msPer(broker, n),
+        simulatorsMsPerConnect: msPer(simulatorsCpuSeconds(sims) - sims0, n),
+      };
+    },
   };
 }
 
