@@ -64,6 +64,12 @@ function portSlice(): { from: number; size: number } {
   const size = Math.floor(whole / SLICES);
   return { from: PORTS_FROM + ((worker - 1) % SLICES) * size, size };
 }
+/**
+ * Ports fetch() (undici) and Chromium refuse to connect to ("bad port", the Fetch Standard's port
+ * blocking, https://fetch.spec.whatwg.org/#port-blocking): of its list, the one at or above
+ * PORTS_FROM. A service given it answered every test's fetch with "bad port" (CI, csv.test.ts).
+ */
+const FETCH_BLOCKED_PORTS = new Set([10080]);
 /** Handed out by this process already: a port is given once, even before its server binds it. */
 const handedOut = new Set<number>();
 
@@ -78,7 +84,7 @@ export async function freePort(): Promise<number> {
   const { from, size } = portSlice();
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = from + Math.floor(Math.random() * size);
-    if (handedOut.has(port)) continue;
+    if (handedOut.has(port) || FETCH_BLOCKED_PORTS.has(port)) continue;
     const free = await canListen(port);
     if (free === null) continue;
     handedOut.add(free);
