@@ -433,6 +433,8 @@ const ALERTING: Table[] = [
         where: "status IN ('pending', 'sending')",
       },
       { name: 'outbox_alert', table: 'outbox', columns: ['alert_id'] },
+      // The metrics' counts by status (storage/sqlite/alertStore.ts OUTBOX_QUEUE_SQL).
+      { name: 'outbox_status', table: 'outbox', columns: ['status'] },
       {
         name: 'outbox_folded',
         table: 'outbox',

@@ -307,6 +307,11 @@ export const STEPS: readonly Step[] = [
       createIndex({ name: 'audit_log_household', table: 'audit_log', columns: ['household_id'] }),
     ],
   },
+  {
+    version: 114,
+    name: "The outbox's rows counted by status from an index, not the whole table (issue 20.5)",
+    ops: [createIndex({ name: 'outbox_status', table: 'outbox', columns: ['status'] })],
+  },
 ];
 
 /** The version a database made from the definition is at. */

@@ -42,6 +42,30 @@ import { appendAuditSqlite } from './appendAudit.ts';
 import type { Db } from './openDatabase.ts';
 
 /**
+ * The outbox's queue: what the dispatcher reads at every pass and the metrics at every scrape. The
+ * outbox keeps every notification ever sent (an alert's deliveries), so its waiting rows are a few
+ * among hundreds of thousands after months, and these must read only those.
+ *
+ * SQLite uses a partial index only for a query whose WHERE repeats each term of the index's WHERE
+ * (https://www.sqlite.org/partialindex.html, "Queries Using Partial Indexes": it does not prove that
+ * `status = 'pending'` implies `status IN ('pending', 'sending')`). So the waiting rows' queries
+ * repeat `outbox_due`'s term: without it each was a scan of the whole table, about 80 ms at 200,000
+ * rows, on the event loop, at every pass (a breach's webhook took 470 ms; measured, issue 20.5).
+ * The counts read the `outbox_status` index alone. test/integration/store/outboxQueryPlans.test.ts
+ * checks every plan.
+ */
+export const OUTBOX_QUEUE_SQL = {
+  due: `SELECT * FROM outbox WHERE status IN ('pending', 'sending') AND status = 'pending'
+          AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`,
+  nextDue: `SELECT MIN(next_attempt_at) AS at FROM outbox
+              WHERE status IN ('pending', 'sending') AND status = 'pending'`,
+  counts: 'SELECT status, count(*) AS n FROM outbox GROUP BY status',
+  oldestWaiting: "SELECT MIN(created_at) AS at FROM outbox WHERE status IN ('pending', 'sending')",
+  requeue: `UPDATE outbox SET status = 'pending', next_attempt_at = ?
+              WHERE status IN ('pending', 'sending') AND status = 'sending'`,
+} as const;
+
+/**
  * The alerting engine's tables (migration 4) on the registry's SQLite handle. Writes finish before
  * `apply` returns: called while ingest's transaction is open, the batch becomes part of it (a
  * nested better-sqlite3 transaction is a savepoint). Reads answer as promises, as the port asks.
@@ -121,17 +145,11 @@ export class SqliteAlertStore implements AlertStore {
       unresolved: db.prepare("SELECT * FROM alerts WHERE status != 'resolved'"),
       changes: db.prepare('SELECT * FROM alert_changes WHERE alert_id = ? ORDER BY seq'),
       deliveries: db.prepare('SELECT * FROM outbox WHERE alert_id = ? ORDER BY created_at, id'),
-      due: db.prepare(
-        "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
-      ),
-      nextDue: db.prepare("SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'pending'"),
-      outboxCounts: db.prepare('SELECT status, count(*) AS n FROM outbox GROUP BY status'),
-      oldestWaiting: db.prepare(
-        "SELECT MIN(created_at) AS at FROM outbox WHERE status IN ('pending', 'sending')",
-      ),
-      requeue: db.prepare(
-        "UPDATE outbox SET status = 'pending', next_attempt_at = ? WHERE status = 'sending'",
-      ),
+      due: db.prepare(OUTBOX_QUEUE_SQL.due),
+      nextDue: db.prepare(OUTBOX_QUEUE_SQL.nextDue),
+      outboxCounts: db.prepare(OUTBOX_QUEUE_SQL.counts),
+      oldestWaiting: db.prepare(OUTBOX_QUEUE_SQL.oldestWaiting),
+      requeue: db.prepare(OUTBOX_QUEUE_SQL.requeue),
       nonce: db.prepare('SELECT 1 FROM ack_nonces WHERE nonce = ?'),
       state: db.prepare('SELECT value FROM engine_state WHERE key = ?'),
       link: db.prepare('SELECT * FROM announce_links WHERE token_hash = ?'),
