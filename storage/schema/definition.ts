@@ -378,6 +378,8 @@ const ALERTING: Table[] = [
       { name: 'alerts_grid', table: 'alerts', columns: ['grid_id'] },
       // A household's timeline (GET /api/households/:id/timeline), newest first.
       { name: 'alerts_household', table: 'alerts', columns: ['household_id', desc('opened_at')] },
+      // A sensor's alerts (GET /api/alerts?sensorId=), newest first.
+      { name: 'alerts_sensor', table: 'alerts', columns: ['sensor_id', desc('opened_at')] },
       {
         name: 'alerts_escalation',
         table: 'alerts',

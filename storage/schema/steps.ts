@@ -309,8 +309,11 @@ export const STEPS: readonly Step[] = [
   },
   {
     version: 114,
-    name: "The outbox's rows counted by status from an index, not the whole table (issue 20.5)",
-    ops: [createIndex({ name: 'outbox_status', table: 'outbox', columns: ['status'] })],
+    name: "Tables that keep all history read through indexes: the outbox by status, a sensor's alerts (issue 20.5)",
+    ops: [
+      createIndex({ name: 'outbox_status', table: 'outbox', columns: ['status'] }),
+      createIndex({ name: 'alerts_sensor', table: 'alerts', columns: ['sensor_id', desc('opened_at')] }),
+    ],
   },
 ];
 

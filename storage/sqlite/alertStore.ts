@@ -51,7 +51,7 @@ import type { Db } from './openDatabase.ts';
  * `status = 'pending'` implies `status IN ('pending', 'sending')`). So the waiting rows' queries
  * repeat `outbox_due`'s term: without it each was a scan of the whole table, about 80 ms at 200,000
  * rows, on the event loop, at every pass (a breach's webhook took 470 ms; measured, issue 20.5).
- * The counts read the `outbox_status` index alone. test/integration/store/outboxQueryPlans.test.ts
+ * The counts read the `outbox_status` index alone. test/integration/store/historyQueryPlans.test.ts
  * checks every plan.
  */
 export const OUTBOX_QUEUE_SQL = {
