@@ -1,4 +1,5 @@
 import type { Clock } from '../alertModel.ts';
+import { type PostAnswer, postText } from './httpPost.ts';
 import type { DeliveryResult, Notification, Notifier } from './types.ts';
 import { buildWebhookRequest, interpretWebhookResponse, parseWebhookTarget } from './webhookFormats.ts';
 
@@ -29,36 +30,28 @@ export function createWebhookNotifier(opts: WebhookNotifierOptions): Notifier {
       }
       const now = opts.clock.now();
       const req = buildWebhookRequest(target, n, now);
-      let res: Response;
+      let answer: PostAnswer;
       try {
-        res = await fetch(req.url, {
-          method: 'POST',
-          headers: req.headers,
-          body: req.body,
-          redirect: 'manual',
-          signal: AbortSignal.timeout(timeoutMs),
-        });
+        answer = await postText(req.url, req.headers, req.body, timeoutMs);
       } catch (err) {
-        return { status: 'retryable', error: `${target.format} webhook unreachable: ${networkReason(err)}` };
+        const what = (err as { answerCutOff?: boolean }).answerCutOff ? 'answer cut off' : 'unreachable';
+        return { status: 'retryable', error: `${target.format} webhook ${what}: ${networkReason(err)}` };
       }
-      let text = '';
-      try {
-        text = await res.text();
-      } catch (err) {
-        return {
-          status: 'retryable',
-          error: `${target.format} webhook answer cut off: ${networkReason(err)}`,
-        };
-      }
-      return interpretWebhookResponse(target.format, res.status, text, res.headers.get('retry-after'), now);
+      return interpretWebhookResponse(
+        target.format,
+        answer.status,
+        answer.text,
+        answer.header('retry-after'),
+        now,
+      );
     },
     async close(): Promise<void> {},
   };
 }
 
-/** fetch wraps the socket error in `cause`; its code (ECONNREFUSED, …) is what an operator needs. */
+/** The socket error's code (ECONNREFUSED, …) is what an operator needs. */
 function networkReason(err: unknown): string {
-  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  const e = err as { name?: string; message?: string; code?: string };
   if (e.name === 'TimeoutError') return 'timed out';
-  return e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
+  return e.code ?? e.message ?? String(err);
 }

@@ -194,3 +194,83 @@ describe('webhook notifier against a real HTTP receiver on loopback', () => {
     expect((await notifier.send({ ...notification(''), recipient: { id: 'w9' } })).status).toBe('permanent');
   });
 });
+
+describe('webhook notifier: connections (alerting/notifiers/httpPost.ts)', () => {
+  const notifier = createWebhookNotifier({ clock, timeoutMs: 5000 });
+
+  it('keeps its connection open between notifications (within the receiver keep-alive)', async () => {
+    const rx = await startReceiver();
+    let connections = 0;
+    rx.server.on('connection', () => connections++);
+    try {
+      for (let i = 0; i < 3; i++)
+        expect((await notifier.send(notification(`${rx.base}/hook`))).status).toBe('delivered');
+      expect(rx.received).toHaveLength(3);
+      expect(connections).toBe(1);
+    } finally {
+      await new Promise<void>((r) => rx.server.close(() => r()));
+    }
+  });
+
+  it('a kept connection the receiver closes as it is reused: sent once more on a new one, delivered once', async () => {
+    // The server side of the race Node documents (https://nodejs.org/api/http.html#requestreusedsocket):
+    // the receiver answers the first POST with keep-alive, then drops that connection unanswered as the
+    // second arrives on it (its idle timeout ending at that moment).
+    // Per request, the connection it came on; 0 for the one dropped unanswered.
+    const answered: number[] = [];
+    let requests = 0;
+    let connections = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (++requests === 2) {
+          answered.push(0);
+          req.socket.destroy();
+          return;
+        }
+        answered.push(connections);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"ok":true}');
+      });
+    });
+    server.on('connection', () => connections++);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      expect((await notifier.send(notification(`${base}/hook`))).status).toBe('delivered');
+      expect((await notifier.send(notification(`${base}/hook`))).status).toBe('delivered');
+      // First POST answered on connection 1; the second dropped on it, then answered on connection 2.
+      expect(answered).toEqual([1, 0, 2]);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
+  it('a receiver that does not answer: retryable "timed out" after the timeout', async () => {
+    const server = createServer(() => undefined);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const impatient = createWebhookNotifier({ clock, timeoutMs: 300 });
+    try {
+      expect(await impatient.send(notification(`${base}/hook`))).toEqual({
+        status: 'retryable',
+        error: 'generic webhook unreachable: timed out',
+      });
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
+  it('a redirect is an answer, not followed', async () => {
+    const rx = await startReceiver();
+    try {
+      rx.replies.push({ status: 302, body: '', headers: { location: `${rx.base}/elsewhere` } });
+      const r = await notifier.send(notification(`${rx.base}/hook`));
+      expect(r.status).not.toBe('delivered');
+      expect(rx.received.map((q) => q.url.pathname)).toEqual(['/hook']);
+    } finally {
+      await new Promise<void>((r) => rx.server.close(() => r()));
+    }
+  });
+});
