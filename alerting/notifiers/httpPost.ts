@@ -26,10 +26,10 @@ const agents = {
 
 /**
  * POSTs `body` and reads the answer. Rejects with the socket's error (its `code`: ECONNREFUSED, …;
- * `answerCutOff` when the answer had begun) or a TimeoutError after `timeoutMs` for the whole exchange. Redirects are answers, not followed. A POST
- * that finds a kept connection closed by the server before any answer (it timed out the idle connection
- * as we reused it) is sent once more on a new one, as Node's documentation advises
- * (https://nodejs.org/api/http.html#requestreusedsocket): the server has not read it.
+ * `answerCutOff` when the answer had begun) or a TimeoutError after `timeoutMs` for the whole
+ * exchange. Redirects are answers, not followed. A POST whose kept connection the server closed
+ * before answering (it timed the idle connection out as we reused it) is sent once more on a new one,
+ * as Node's documentation advises (https://nodejs.org/api/http.html#requestreusedsocket).
  */
 export async function postText(
   url: string,

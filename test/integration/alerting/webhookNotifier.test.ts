@@ -274,3 +274,32 @@ describe('webhook notifier: connections (alerting/notifiers/httpPost.ts)', () =>
     }
   });
 });
+
+describe('webhook notifier: an answer without end', () => {
+  it('reads at most 256 KiB of an answer and judges it by its status', async () => {
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    let written = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      // Streams until the client goes: far more than anyone should read.
+      const more = () => {
+        while (!res.destroyed && written < 64 * 1024 * 1024) {
+          written += chunk.length;
+          if (!res.write(chunk)) return res.once('drain', more);
+        }
+      };
+      more();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const r = await createWebhookNotifier({ clock, timeoutMs: 5000 }).send(notification(`${base}/hook`));
+      expect(r.status).toBe('delivered');
+      expect(written).toBeLessThan(64 * 1024 * 1024);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
