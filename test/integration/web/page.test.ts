@@ -19,6 +19,8 @@ import { routeAlertsDouble } from './alertsDouble.ts';
 // library (it is a Node service), so the browser globals they use are declared for this file only.
 // biome-ignore lint/suspicious/noExplicitAny: browser globals, checked by the browser itself
 declare const document: any, window: any, localStorage: any, NodeFilter: any, getComputedStyle: any;
+// biome-ignore lint/suspicious/noExplicitAny: as above
+declare const MutationObserver: any;
 
 const XSS = '<img src=x onerror=alert(1)>';
 const XSS_NODE = '<b onmouseover=alert(2)>南街</b>';
@@ -547,9 +549,9 @@ describe('live page', () => {
     // Every state the indicator takes is recorded in the page: the page may be live again before the
     // restart returns (a fresh clone's CI failed waiting for a 'reconnecting' that had come and gone).
     await page.evaluate(() => {
-      const conn = document.querySelector('#conn') as HTMLElement;
+      const conn = document.querySelector('#conn');
       const seen: string[] = [];
-      Object.assign(window, { connStates: seen });
+      window.connStates = seen;
       new MutationObserver(() => seen.push(conn.dataset.state ?? '')).observe(conn, {
         attributes: true,
         attributeFilter: ['data-state'],
@@ -559,7 +561,7 @@ describe('live page', () => {
     for (const client of clients.values()) await client.endAsync(true).catch(() => {});
     clients.clear();
     await expect
-      .poll(() => page.evaluate(() => (window as unknown as { connStates: string[] }).connStates), {
+      .poll(() => page.evaluate((): string[] => window.connStates), {
         timeout: 10_000,
       })
       .toEqual(expect.arrayContaining([expect.stringMatching(/^(reconnecting|down)$/)]));
