@@ -380,6 +380,8 @@ const ALERTING: Table[] = [
       { name: 'alerts_household', table: 'alerts', columns: ['household_id', desc('opened_at')] },
       // A sensor's alerts (GET /api/alerts?sensorId=), newest first.
       { name: 'alerts_sensor', table: 'alerts', columns: ['sensor_id', desc('opened_at')] },
+      // The history by status (GET /api/alerts?status=resolved), newest first, and its count.
+      { name: 'alerts_status', table: 'alerts', columns: ['status', desc('opened_at')] },
       {
         name: 'alerts_escalation',
         table: 'alerts',

@@ -309,10 +309,11 @@ export const STEPS: readonly Step[] = [
   },
   {
     version: 114,
-    name: "Tables that keep all history read through indexes: the outbox by status, a sensor's alerts (issue 20.5)",
+    name: 'Tables that keep all history read through indexes: the outbox by status, alerts by sensor and by status (issue 20.5)',
     ops: [
       createIndex({ name: 'outbox_status', table: 'outbox', columns: ['status'] }),
       createIndex({ name: 'alerts_sensor', table: 'alerts', columns: ['sensor_id', desc('opened_at')] }),
+      createIndex({ name: 'alerts_status', table: 'alerts', columns: ['status', desc('opened_at')] }),
     ],
   },
 ];
