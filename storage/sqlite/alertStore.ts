@@ -44,25 +44,20 @@ import type { Db } from './openDatabase.ts';
 /**
  * The outbox's queue: what the dispatcher reads at every pass and the metrics at every scrape. The
  * outbox keeps every notification ever sent (an alert's deliveries), so its waiting rows are a few
- * among hundreds of thousands after months, and these must read only those.
- *
- * SQLite uses a partial index only for a query whose WHERE repeats each term of the index's WHERE
- * (https://www.sqlite.org/partialindex.html, "Queries Using Partial Indexes": it does not prove that
- * `status = 'pending'` implies `status IN ('pending', 'sending')`). So the waiting rows' queries
- * repeat `outbox_due`'s term: without it each was a scan of the whole table, about 80 ms at 200,000
- * rows, on the event loop, at every pass (a breach's webhook took 470 ms; measured, issue 20.5).
- * The counts read the `outbox_status` index alone. test/integration/store/historyQueryPlans.test.ts
- * checks every plan.
+ * among hundreds of thousands after months, and these must read only those: through `outbox_status`
+ * (migration 114). The partial index `outbox_due` did not serve them: SQLite uses a partial index only
+ * for a query whose WHERE repeats its terms (https://www.sqlite.org/partialindex.html), and it does not
+ * prove that `status = 'pending'` implies `status IN ('pending', 'sending')`. Each was a scan of the
+ * whole table, about 80 ms at 200,000 rows, on the event loop, at every pass (a breach's webhook took
+ * 469 ms; measured ad hoc, issue 20.5). test/integration/store/historyQueryPlans.test.ts checks every
+ * plan.
  */
 export const OUTBOX_QUEUE_SQL = {
-  due: `SELECT * FROM outbox WHERE status IN ('pending', 'sending') AND status = 'pending'
-          AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`,
-  nextDue: `SELECT MIN(next_attempt_at) AS at FROM outbox
-              WHERE status IN ('pending', 'sending') AND status = 'pending'`,
+  due: "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
+  nextDue: "SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'pending'",
   counts: 'SELECT status, count(*) AS n FROM outbox GROUP BY status',
   oldestWaiting: "SELECT MIN(created_at) AS at FROM outbox WHERE status IN ('pending', 'sending')",
-  requeue: `UPDATE outbox SET status = 'pending', next_attempt_at = ?
-              WHERE status IN ('pending', 'sending') AND status = 'sending'`,
+  requeue: "UPDATE outbox SET status = 'pending', next_attempt_at = ? WHERE status = 'sending'",
 } as const;
 
 /**
