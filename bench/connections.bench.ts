@@ -35,7 +35,7 @@ import {
   togetherStartAt,
   writeCredentialParts,
 } from './lib/fleetSimulators.ts';
-import { cpuWindow, processCpuSeconds } from './lib/processCpu.ts';
+import { cpuWindow, percentOfCore, processCpuSeconds } from './lib/processCpu.ts';
 import { lowestRssMiB, processMemoryMiB } from './lib/processMemory.ts';
 import { histogramBuckets, quantileBetween } from './lib/promHistogram.ts';
 import { busyMachineNote } from './lib/repeat.ts';
@@ -181,7 +181,7 @@ function connectCpu(pid: number, sims: readonly ChildProcess[]) {
     stop: (n: number) => {
       const broker = processCpuSeconds(pid) - broker0;
       return {
-        percentOfCore: Math.round((broker / ((performance.now() - t0) / 1000)) * 100),
+        percentOfCore: percentOfCore(broker, t0),
         msPerConnect: msPer(broker, n),
         simulatorsMsPerConnect: msPer(simulatorsCpuSeconds(sims) - sims0, n),
       };

@@ -24,14 +24,14 @@ export function processCpuSeconds(pid: number): number {
   return (utime + stime) / clockTicks();
 }
 
+/** CPU seconds used over a wall-clock window that started at `since` (performance.now()), as percent of one core. */
+export function percentOfCore(cpuSeconds: number, since: number): number {
+  return Math.round((cpuSeconds / ((performance.now() - since) / 1000)) * 100);
+}
+
 /** Starts a CPU window on a process; `stop()` answers its CPU use as percent of one core over the window. */
 export function cpuWindow(pid: number): { stop(): number } {
   const cpu0 = processCpuSeconds(pid);
   const t0 = performance.now();
-  return {
-    stop() {
-      const seconds = (performance.now() - t0) / 1000;
-      return Math.round(((processCpuSeconds(pid) - cpu0) / seconds) * 100);
-    },
-  };
+  return { stop: () => percentOfCore(processCpuSeconds(pid) - cpu0, t0) };
 }
