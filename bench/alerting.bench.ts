@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import type { MqttClient } from 'mqtt';
 import { runLoad } from '../simulator/load/runLoad.ts';
+import { creating } from '../test/helpers/created.ts';
 import { connectSensor, eventPayload } from '../test/helpers/mqtt.ts';
 import { type RunningService, startService } from '../test/helpers/service.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../test/helpers/webhookReceiver.ts';
@@ -25,11 +26,8 @@ function percentile(sorted: number[], p: number): number {
   return Math.round(v * 10) / 10;
 }
 
-async function post(svc: RunningService, path: string, body: unknown): Promise<Record<string, unknown>> {
-  const r = await svc.api('POST', path, body);
-  if (r.status !== 201) throw new Error(`${path}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
+const post = (svc: RunningService, path: string, body: unknown): Promise<Record<string, unknown>> =>
+  creating(svc)(path, body);
 
 /** Each breach seal sits in its own grid node with its own worker, so the per-recipient limit never folds. */
 async function breachSeals(svc: RunningService, hook: WebhookReceiver, prefix: string, n: number) {

@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { MqttClient } from 'mqtt';
 import pgClient from 'pg';
 import { runLoad } from '../simulator/load/runLoad.ts';
+import { creating } from '../test/helpers/created.ts';
 import { eventually } from '../test/helpers/eventually.ts';
 import { metricValue } from '../test/helpers/metrics.ts';
 import { connectClient, eventPayload } from '../test/helpers/mqtt.ts';
@@ -26,11 +27,8 @@ function percentile(sorted: number[], p: number): number {
   return Math.round(v * 10) / 10;
 }
 
-async function post(svc: RunningService, path: string, body: unknown): Promise<Record<string, unknown>> {
-  const r = await svc.api('POST', path, body);
-  if (r.status !== 201) throw new Error(`${path}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
+const post = (svc: RunningService, path: string, body: unknown): Promise<Record<string, unknown>> =>
+  creating(svc)(path, body);
 
 const acknowledged = async (instances: RunningService[]) => {
   let n = 0;

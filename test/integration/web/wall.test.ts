@@ -48,10 +48,11 @@ describe('the wall mode', () => {
   const sensors: MqttClient[] = [];
   const secrets: Record<string, string> = {};
 
-  const post = (path: string, body: unknown) => creating(svc)(path, body);
+  let post: ReturnType<typeof creating>;
 
   beforeAll(async () => {
     svc = await startService();
+    post = creating(svc);
     browser = await launchBrowser();
     await post('/api/grid', { id: 'quwo', name: '曲沃县', parentId: null, level: 'county' });
     for (const [id, name] of TOWNSHIPS)

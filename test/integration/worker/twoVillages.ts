@@ -3,6 +3,7 @@
  * of the worker view's API test and its browser journey. The user 王芳 was given the whole township
  * by her administrator; her worker record is at 东村, and 东村 is all she sees.
  */
+import { creating } from '../../helpers/created.ts';
 import { connectSensor, eventPayload, heartbeatPayload } from '../../helpers/mqtt.ts';
 import type { RunningService } from '../../helpers/service.ts';
 
@@ -20,11 +21,7 @@ export const HOUSEHOLDS = {
 const hour = 3_600_000;
 const isoIn = (ms: number) => new Date(Date.now() + ms).toISOString();
 
-async function post(svc: RunningService, path: string, body: unknown) {
-  const answer = await svc.api('POST', path, body);
-  if (answer.status !== 201) throw new Error(`${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
-  return answer.body;
-}
+const post = (svc: RunningService, path: string, body: unknown) => creating(svc)(path, body);
 
 /** The grid, the workers and their users, three quarantined households with a seal each; answers the secrets. */
 export async function setUpTwoVillages(svc: RunningService): Promise<Record<string, string>> {
