@@ -208,7 +208,7 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
       `One breach at a time, ${BREACH_GAP_MS} ms after the previous webhook, each to its own worker (no per-recipient folding); webhook = generic JSON to a loopback receiver.`,
       'The load runs at the target rate (open loop, QoS 1) from 3 s before the first breach until the last one arrives.',
       'Service, load generator and receiver share two cores.',
-      `Outbox history: the outbox keeps every notification sent; ${historyRows.toLocaleString('en')} copies of a delivered one of this run are written into the stopped service's database, and after a restart one breach at a time again, idle (issue 20.5: before the outbox's queue queries used its index, 469 ms p50 at 200,000 rows).`,
+      `Outbox history: the outbox keeps every notification sent; ${historyRows.toLocaleString('en')} copies of a delivered one of this run are written into the stopped service's database, and after a restart one breach at a time again, idle (issue 20.5: before the outbox's queue queries had an index, 469 ms p50 at 200,000 rows, measured ad hoc).`,
     ],
   };
 }
