@@ -278,6 +278,8 @@ const REGISTRY: Table[] = [
       { name: 'audit_log_entity', table: 'audit_log', columns: ['entity', 'entity_id', 'seq'] },
       { name: 'audit_log_at', table: 'audit_log', columns: ['at'] },
       { name: 'audit_log_household', table: 'audit_log', columns: ['household_id'] },
+      // The trail of one person or token (GET /api/audit?actor=): the page and its count.
+      { name: 'audit_log_actor', table: 'audit_log', columns: ['actor', 'seq'] },
     ],
   },
   {

@@ -316,6 +316,11 @@ export const STEPS: readonly Step[] = [
       createIndex({ name: 'alerts_status', table: 'alerts', columns: ['status', desc('opened_at')] }),
     ],
   },
+  {
+    version: 115,
+    name: "One actor's audit trail read through an index: the audit log keeps all history (issue 20.5)",
+    ops: [createIndex({ name: 'audit_log_actor', table: 'audit_log', columns: ['actor', 'seq'] })],
+  },
 ];
 
 /** The version a database made from the definition is at. */
