@@ -30,6 +30,7 @@ import type { Identity } from './identity.ts';
 import { openListeners } from './listeners.ts';
 import { NewestConnections } from './newestConnections.ts';
 import { trackOutgoingQueues } from './outgoingQueues.ts';
+import { writePubacksInOneBuffer } from './pubackWriter.ts';
 import { quietDisabledDebugLoggers } from './quietDebugLoggers.ts';
 import { RedeliveryMarker } from './redeliveryMarker.ts';
 import { RetainedOrder } from './retainedOrder.ts';
@@ -102,6 +103,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   assertAedesVersion();
   // Aedes is imported here, not at the top, so that its mqtt-packet loads after this.
   quietDisabledDebugLoggers();
+  writePubacksInOneBuffer();
   const { Aedes: AedesBroker } = await import('aedes');
   const log = opts.logger;
   const trustedPacketSize = opts.maxTrustedPacketSize ?? 256 * 1024;
