@@ -59,3 +59,39 @@ describe('Registry.sensorsUnder', () => {
     expect(under(null)).toEqual(['county/s0', 'a1/s1', 'a1/s2']);
   });
 });
+
+/** Registry.workersAt: a node's own workers, kept right through creation, a move, an update and removal. */
+describe('Registry.workersAt', () => {
+  it('answers the workers of one node and follows them', async () => {
+    const db = new Database(':memory:');
+    migrateSqlite(db, pino({ level: 'silent' }));
+    const registry = new Registry(
+      new SqliteStore(db),
+      new EventBus<ServiceEvents>(pino({ level: 'silent' })),
+      new ManualClock(0),
+    );
+    const actor = { name: 'test' };
+    for (const [id, parentId] of [
+      ['county', null],
+      ['a', 'county'],
+      ['b', 'county'],
+    ] as const)
+      await registry.createGridNode({ id, name: id, parentId, level: 'x' }, actor);
+    for (const [id, gridId] of [
+      ['w1', 'a'],
+      ['w2', 'a'],
+      ['w3', 'b'],
+      ['l1', 'county'],
+    ] as const)
+      await registry.createWorker({ id, name: id, gridId, role: id === 'l1' ? 'leader' : 'worker' }, actor);
+    const at = (gridId: string) => registry.workersAt(gridId).map((w) => w.id);
+    expect([at('a'), at('b'), at('county'), at('nowhere')]).toEqual([['w1', 'w2'], ['w3'], ['l1'], []]);
+
+    await registry.updateWorker('w1', { gridId: 'b' }, actor);
+    expect([at('a'), at('b')]).toEqual([['w2'], ['w3', 'w1']]);
+    await registry.updateWorker('w1', { name: 'renamed' }, actor);
+    expect(registry.workersAt('b').map((w) => w.name)).toEqual(['w3', 'renamed']);
+    await registry.deleteWorker('w3', actor);
+    expect([at('a'), at('b')]).toEqual([['w2'], ['w1']]);
+  });
+});
