@@ -17,8 +17,9 @@ import type { Writable } from 'node:stream';
  * scheduled by the first packet of this tick sends every packet written to that socket in the same
  * tick in one `writev`, as before, with one `nextTick` per socket and tick instead of one per
  * packet. Like mqtt-packet's PUBACK writer it answers true whatever the socket's buffer holds
- * (writeToStream.js `confirmation`), so Aedes goes on exactly as before. Every other packet, a PUBACK with MQTT 5 options (mqtt.js, also in this process,
- * calls the same function) and a malformed one go to mqtt-packet's own writer unchanged.
+ * (writeToStream.js `confirmation`), so Aedes goes on exactly as before. Every other packet, a
+ * PUBACK with MQTT 5 options (mqtt.js, also in this process, calls the same function) and a
+ * malformed one go to mqtt-packet's own writer unchanged.
  *
  * test/integration/broker/pubackWriter.test.ts compares the bytes with mqtt-packet's for every
  * packet identifier and checks the batching and the answer.

@@ -318,7 +318,7 @@ export const STEPS: readonly Step[] = [
   },
   {
     version: 115,
-    name: "One actor's audit trail read through an index: the audit log keeps all history (issue 20.5)",
+    name: "One actor's audit trail read through an index: the audit log keeps all history (issue 20)",
     ops: [createIndex({ name: 'audit_log_actor', table: 'audit_log', columns: ['actor', 'seq'] })],
   },
 ];
