@@ -103,6 +103,15 @@ export interface AlertBatch {
   silenceDeletes?: string[];
   /** Entries of the audit trail (registry/auditTrail.ts) for what this batch changes. */
   audit?: AuditEntry[];
+  /**
+   * Set only on a batch that a resend writes again: a delivery's outcome and its line in the alert's
+   * history. Its commit does not wait for the disk (SQLite synchronous=NORMAL, PostgreSQL
+   * synchronous_commit=off): a power loss right after it may roll it back, and the row is then
+   * delivered again after the restart, as after a crash between the send and this record
+   * (at-least-once, outboxDispatcher.ts). A crash of the process loses nothing. Every other batch
+   * waits for the disk.
+   */
+  replayable?: true;
 }
 
 /** One archived daily report: a grid node's subtree over one local day (TZ_LOCAL). */

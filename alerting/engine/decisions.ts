@@ -344,7 +344,7 @@ export class Decisions {
           });
     try {
       await this.c.queue.run(() =>
-        o.store.apply({ outboxUpdates: [s.update], changes: change ? [change] : [] }),
+        o.store.apply({ outboxUpdates: [s.update], changes: change ? [change] : [], replayable: true }),
       );
     } catch (err) {
       // The database is closing (shutdown during a send) or gone: the row stays as it was before the

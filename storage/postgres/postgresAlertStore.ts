@@ -72,11 +72,20 @@ const UPDATE_OUTBOX = `UPDATE outbox SET status = $2, attempts = $3, first_attem
  * blocking the event loop: a batch is one transaction on one pooled connection, and the engine's
  * serial queue waits for it (alerting/engine/decisionQueue.ts).
  */
+/** For this transaction only: its commit returns before its WAL is flushed. */
+const COMMIT_WITHOUT_FLUSH: Statement = { text: 'SET LOCAL synchronous_commit TO off', values: [] };
+
 export class PostgresAlertStore implements AlertStore {
   constructor(private readonly pool: Pool) {}
 
   apply(b: AlertBatch): Written {
-    return this.transaction(this.statementsOf(b));
+    const statements = this.statementsOf(b);
+    // A replayable batch (a delivery's outcome) does not wait for the WAL flush at its commit
+    // (https://www.postgresql.org/docs/current/runtime-config-wal.html#GUC-SYNCHRONOUS-COMMIT): the
+    // engine's next decisions, a breach among them, wait for this one. Alone, a statement commits by
+    // itself in one round trip, which the extra SET would make four.
+    if (b.replayable && statements.length > 1) statements.unshift(COMMIT_WITHOUT_FLUSH);
+    return this.transaction(statements);
   }
 
   private statementsOf(b: AlertBatch): Statement[] {

@@ -40,6 +40,7 @@ import {
 } from '../reportRows.ts';
 import { appendAuditSqlite } from './appendAudit.ts';
 import type { Db } from './openDatabase.ts';
+import { UnsyncedCommit } from './unsyncedCommit.ts';
 
 /**
  * The outbox's queue: what the dispatcher reads at every pass and the metrics at every scrape. The
@@ -67,6 +68,8 @@ export const OUTBOX_QUEUE_SQL = {
  */
 export class SqliteAlertStore implements AlertStore {
   private readonly applyTx: (batch: AlertBatch) => void;
+  /** Replayable batches' commits (null for a database in memory or not in WAL mode). */
+  private readonly unsynced: UnsyncedCommit | null;
   private readonly stmt;
 
   constructor(private readonly db: Db) {
@@ -157,10 +160,14 @@ export class SqliteAlertStore implements AlertStore {
       ),
     };
     this.applyTx = db.transaction((b: AlertBatch) => this.write(b));
+    this.unsynced = UnsyncedCommit.for(db);
   }
 
   apply(batch: AlertBatch): Written {
-    this.applyTx(batch);
+    // A replayable batch (a delivery's outcome) commits without its fsync on the event loop: about
+    // 0.3 ms idle after every delivery, more with ingest's syncs on the same disk (issue 20.5).
+    if (batch.replayable && this.unsynced) this.unsynced.run(() => this.applyTx(batch));
+    else this.applyTx(batch);
     return undefined;
   }
 

@@ -1,5 +1,6 @@
 import { closeSync, fdatasync, fstatSync, openSync, statSync } from 'node:fs';
 import type { Db } from './openDatabase.ts';
+import { UnsyncedCommit } from './unsyncedCommit.ts';
 
 /**
  * Ingest's group commit made durable off the event loop (issue 20.1).
@@ -16,7 +17,8 @@ import type { Db } from './openDatabase.ts';
  * https://www.sqlite.org/wal.html): in WAL mode NORMAL differs from FULL only in the sync at each
  * commit; checkpoints still sync the WAL before copying it into the database and the database after.
  * A power loss before our fdatasync returns can roll back the group, whose senders got no PUBACK and
- * resend. Every other write on the connection (API, alerting's own timers) stays synchronous=FULL.
+ * resend. Every other write on the connection (API, alerting's own timers) stays synchronous=FULL,
+ * but for a delivery's outcome, which a resend writes again (unsyncedCommit.ts).
  *
  * The WAL is opened once and re-opened if its inode changed (SQLite deletes it when the last
  * connection closes; ours stays open, but a re-opened file must not be missed).
@@ -25,39 +27,24 @@ export class WalFlush {
   private readonly walPath: string;
   private fd: number | null = null;
   private inode = -1;
-  private readonly normal;
-  private readonly full;
 
-  private constructor(db: Db) {
+  private constructor(
+    db: Db,
+    private readonly unsynced: UnsyncedCommit,
+  ) {
     this.walPath = `${db.name}-wal`;
-    // SQLite applies PRAGMA synchronous while it prepares the statement (sqlite3Pragma runs at parse
-    // time) and marks it expired, so each later run prepares, and applies, it again; the first run of a
-    // kept statement applies nothing (measured). One run of each here, ending on FULL, readies both:
-    // the tests check the setting inside and after a group's transaction.
-    this.normal = db.prepare('PRAGMA synchronous = NORMAL');
-    this.full = db.prepare('PRAGMA synchronous = FULL');
-    this.normal.run();
-    this.full.run();
   }
 
   /** Only for a file database in WAL mode on synchronous=FULL; otherwise commits stay as they are. */
   static for(db: Db): WalFlush | null {
-    if (db.memory) return null;
-    if (String(db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') return null;
-    if (Number(db.pragma('synchronous', { simple: true })) < 2) return null;
-    return new WalFlush(db);
+    const unsynced = UnsyncedCommit.for(db);
+    return unsynced ? new WalFlush(db, unsynced) : null;
   }
 
   /** Runs `write` (one transaction) without SQLite's own sync at its commit, then syncs the WAL off the loop. */
   commit<T>(write: () => T): Promise<T> {
     // Not async: a `write` that throws throws here, before anything is synced (SqliteStore.commitIngest).
-    this.normal.run();
-    let result: T;
-    try {
-      result = write();
-    } finally {
-      this.full.run();
-    }
+    const result = this.unsynced.run(write);
     return this.sync().then(() => result);
   }
 

@@ -4,6 +4,7 @@
  * `describe` is one kind of decision.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AlertBatch } from '../../../alerting/alertStore.ts';
 import type { AlertEngine } from '../../../alerting/engine/alertEngine.ts';
 import { DailyReportJob } from '../../../alerting/engine/dailyReportJob.ts';
 import { createEngineFeed, undecided } from '../../../app/multiInstance.ts';
@@ -60,6 +61,30 @@ describe('alert engine', () => {
     });
     const detail = await engine.detail(alert!.id);
     expect(detail.deliveries).toEqual([expect.objectContaining({ status: 'delivered', attempts: 1 })]);
+  });
+
+  it("only a delivery's outcome is written as replayable (its commit does not wait for the disk)", async () => {
+    // A second engine on the same world, whose store records every batch it is handed.
+    await engine.stop();
+    const batches: AlertBatch[] = [];
+    const real = new SqliteAlertStore(w.db);
+    const recording = Object.assign(Object.create(real) as SqliteAlertStore, {
+      apply: (b: AlertBatch) => {
+        batches.push(b);
+        return real.apply(b);
+      },
+    });
+    engine = engineOf(w, {}, undefined, { store: recording });
+    await engine.start();
+    deliver(w, open(T0));
+    await settle();
+    expect(w.email.sent).toHaveLength(1);
+    const replayable = batches.filter((b) => b.replayable);
+    expect(replayable).toHaveLength(1);
+    expect(Object.keys(replayable[0]!).sort()).toEqual(['changes', 'outboxUpdates', 'replayable']);
+    expect(replayable[0]!.outboxUpdates?.[0]?.status).toBe('delivered');
+    // The alert and its outbox row waited for the disk.
+    expect(batches.find((b) => b.outbox?.length)?.replayable).toBeUndefined();
   });
 
   it('escalates at each step measured from the opening, and acknowledging stops it', async () => {
