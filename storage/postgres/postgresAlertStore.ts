@@ -66,15 +66,15 @@ const UPDATE_OUTBOX = `UPDATE outbox SET status = $2, attempts = $3, first_attem
     -- a send that was in flight when the household's data was purged must not revive the row
     AND NOT (status = 'failed' AND notification LIKE '%"purged":true%')`;
 
+/** For this transaction only: its commit returns before its WAL is flushed. */
+const COMMIT_WITHOUT_FLUSH: Statement = { text: 'SET LOCAL synchronous_commit TO off', values: [] };
+
 /**
  * The alerting engine's tables on PostgreSQL (migration 2): the same contract as SqliteAlertStore,
  * written by the one instance that owns alerting, read by any. On the instance's pool, never
  * blocking the event loop: a batch is one transaction on one pooled connection, and the engine's
  * serial queue waits for it (alerting/engine/decisionQueue.ts).
  */
-/** For this transaction only: its commit returns before its WAL is flushed. */
-const COMMIT_WITHOUT_FLUSH: Statement = { text: 'SET LOCAL synchronous_commit TO off', values: [] };
-
 export class PostgresAlertStore implements AlertStore {
   constructor(private readonly pool: Pool) {}
 
