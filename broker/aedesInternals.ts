@@ -185,6 +185,14 @@ export function storedWillOrigin(packet: object): { brokerId: string; clientId: 
  */
 export const requireFromMqttPacket = createRequire(createRequire(import.meta.url).resolve('mqtt-packet'));
 
+/**
+ * The mqtt-packet module Aedes writes every packet with, as Aedes resolves it: lib/write.js reads
+ * `writeToStream` off it at each call (broker/pubackWriter.ts puts its PUBACK writer there).
+ */
+export function aedesMqttPacket(): object {
+  return createRequire(createRequire(import.meta.url).resolve('aedes'))('mqtt-packet') as object;
+}
+
 /** The `bl` that mqtt-packet itself loads. */
 const PlainBufferList = (
   requireFromMqttPacket('bl') as {

@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import type { Writable } from 'node:stream';
+import { aedesMqttPacket } from './aedesInternals.ts';
 
 /**
  * A QoS 1 PUBACK written as one 4-byte buffer (issue 20.1).
@@ -36,12 +36,6 @@ interface MqttPacketModule {
 }
 
 const ORIGINAL = Symbol.for('sealwatch.pubackWriter.original');
-
-/** mqtt-packet as Aedes resolves it (its own dependency, not whichever copy is hoisted). */
-function aedesMqttPacket(): MqttPacketModule {
-  const requireFromAedes = createRequire(createRequire(import.meta.url).resolve('aedes'));
-  return requireFromAedes('mqtt-packet') as MqttPacketModule;
-}
 
 const uncork = (stream: Writable): void => stream.uncork();
 
@@ -81,7 +75,7 @@ export function pubackWriterOver(original: WriteToStream): WriteToStream {
 
 /** Installs the PUBACK writer on the mqtt-packet that Aedes uses. Idempotent. */
 export function writePubacksInOneBuffer(): void {
-  const mqttPacket = aedesMqttPacket();
+  const mqttPacket = aedesMqttPacket() as MqttPacketModule;
   if (mqttPacket.writeToStream[ORIGINAL] !== undefined) return;
   const original = mqttPacket.writeToStream;
   const replaced = pubackWriterOver(original) as MqttPacketModule['writeToStream'];
