@@ -367,12 +367,7 @@ export class RegistryIndex {
     const before = this.workers.get(w.id);
     if (before) this.workersByGrid.get(before.gridId)?.delete(w.id);
     this.workers.set(w.id, w);
-    let set = this.workersByGrid.get(w.gridId);
-    if (!set) {
-      set = new Set();
-      this.workersByGrid.set(w.gridId, set);
-    }
-    set.add(w.id);
+    addUnder(this.workersByGrid, w.gridId, w.id);
   }
   removeWorker(id: string): void {
     const before = this.workers.get(id);
@@ -382,12 +377,7 @@ export class RegistryIndex {
 
   putHousehold(h: Household): void {
     this.households.set(h.id, h);
-    let set = this.householdsByGrid.get(h.gridId);
-    if (!set) {
-      set = new Set();
-      this.householdsByGrid.set(h.gridId, set);
-    }
-    set.add(h.id);
+    addUnder(this.householdsByGrid, h.gridId, h.id);
   }
   /** `h` (the indexed record) takes `next`'s fields in place; it may move to another grid node. */
   replaceHousehold(h: Household, next: Household): void {
@@ -407,12 +397,7 @@ export class RegistryIndex {
   putSensor(s: SensorRow): void {
     this.sensors.set(s.id, s);
     if (s.friendlyName !== null) this.byFriendlyName.set(s.friendlyName, s.id);
-    let set = this.sensorsByHousehold.get(s.householdId);
-    if (!set) {
-      set = new Set();
-      this.sensorsByHousehold.set(s.householdId, set);
-    }
-    set.add(s.id);
+    addUnder(this.sensorsByHousehold, s.householdId, s.id);
   }
   /** `s` (the indexed record) takes `next`'s fields in place; its friendly name follows. */
   replaceSensor(s: SensorRow, next: SensorRow): void {
@@ -478,4 +463,11 @@ function push<T>(map: Map<string, T[]>, key: string, value: T): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
+}
+
+/** Adds `id` to the set of `key` in an index of ids by key (the set made on first use). */
+function addUnder(index: Map<string, Set<string>>, key: string, id: string): void {
+  const set = index.get(key);
+  if (set) set.add(id);
+  else index.set(key, new Set([id]));
 }
