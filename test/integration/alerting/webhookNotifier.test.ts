@@ -17,8 +17,20 @@ interface Received {
 }
 type Reply = { status: number; body: string; headers?: Record<string, string> };
 
+/** `server` listening on a free loopback port: its base URL, and a close that ends its connections too. */
+async function listening(server: Server): Promise<{ base: string; close(): Promise<void> }> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
 /** A real HTTP receiver on loopback: records each request and answers from a queue (default 200 ok). */
-function startReceiver(): Promise<{ server: Server; base: string; received: Received[]; replies: Reply[] }> {
+async function startReceiver() {
   const received: Received[] = [];
   const replies: Reply[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -36,16 +48,7 @@ function startReceiver(): Promise<{ server: Server; base: string; received: Rece
       res.end(r.body);
     });
   });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      resolve({
-        server,
-        base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        received,
-        replies,
-      });
-    });
-  });
+  return { server, received, replies, ...(await listening(server)) };
 }
 
 function notification(webhook: string): Notification {
@@ -89,7 +92,7 @@ describe('webhook notifier against a real HTTP receiver on loopback', () => {
   });
   afterAll(async () => {
     await notifier.close();
-    await new Promise<void>((r) => rx.server.close(() => r()));
+    await rx.close();
   });
 
   it('generic JSON, HMAC-signed when a secret is given', async () => {
@@ -184,7 +187,7 @@ describe('webhook notifier against a real HTTP receiver on loopback', () => {
   it('receiver down → retryable with the socket error; no webhook → permanent', async () => {
     const tmp = await startReceiver();
     const base = tmp.base;
-    await new Promise<void>((r) => tmp.server.close(() => r()));
+    await tmp.close();
     const r = await notifier.send(notification(`${base}/hook?token=SECRET1`));
     expect(r.status).toBe('retryable');
     if (r.status === 'retryable') {
@@ -208,7 +211,7 @@ describe('webhook notifier: connections (alerting/notifiers/httpPost.ts)', () =>
       expect(rx.received).toHaveLength(3);
       expect(connections).toBe(1);
     } finally {
-      await new Promise<void>((r) => rx.server.close(() => r()));
+      await rx.close();
     }
   });
 
@@ -234,22 +237,20 @@ describe('webhook notifier: connections (alerting/notifiers/httpPost.ts)', () =>
       });
     });
     server.on('connection', () => connections++);
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { base, close } = await listening(server);
     try {
       expect((await notifier.send(notification(`${base}/hook`))).status).toBe('delivered');
       expect((await notifier.send(notification(`${base}/hook`))).status).toBe('delivered');
       // First POST answered on connection 1; the second dropped on it, then answered on connection 2.
       expect(answered).toEqual([1, 0, 2]);
     } finally {
-      await new Promise<void>((r) => server.close(() => r()));
+      await close();
     }
   });
 
   it('a receiver that does not answer: retryable "timed out" after the timeout', async () => {
     const server = createServer(() => undefined);
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { base, close } = await listening(server);
     const impatient = createWebhookNotifier({ clock, timeoutMs: 300 });
     try {
       expect(await impatient.send(notification(`${base}/hook`))).toEqual({
@@ -257,8 +258,7 @@ describe('webhook notifier: connections (alerting/notifiers/httpPost.ts)', () =>
         error: 'generic webhook unreachable: timed out',
       });
     } finally {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      await close();
     }
   });
 
@@ -270,7 +270,7 @@ describe('webhook notifier: connections (alerting/notifiers/httpPost.ts)', () =>
       expect(r.status).not.toBe('delivered');
       expect(rx.received.map((q) => q.url.pathname)).toEqual(['/hook']);
     } finally {
-      await new Promise<void>((r) => rx.server.close(() => r()));
+      await rx.close();
     }
   });
 });
@@ -291,15 +291,13 @@ describe('webhook notifier: an answer without end', () => {
       };
       more();
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { base, close } = await listening(server);
     try {
       const r = await createWebhookNotifier({ clock, timeoutMs: 5000 }).send(notification(`${base}/hook`));
       expect(r.status).toBe('delivered');
       expect(written).toBeLessThan(64 * 1024 * 1024);
     } finally {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      await close();
     }
   });
 });
