@@ -439,7 +439,8 @@ const ALERTING: Table[] = [
         where: "status IN ('pending', 'sending')",
       },
       { name: 'outbox_alert', table: 'outbox', columns: ['alert_id'] },
-      // The metrics' counts by status (storage/sqlite/alertStore.ts OUTBOX_QUEUE_SQL).
+      // The queue's queries (due, next due, requeue) and the metrics' counts by status: SQLite does not
+      // match them to outbox_due (storage/sqlite/alertStore.ts OUTBOX_QUEUE_SQL).
       { name: 'outbox_status', table: 'outbox', columns: ['status'] },
       {
         name: 'outbox_folded',
