@@ -141,6 +141,44 @@ describe('IngestPipeline: the next group is written while the one before syncs',
     expect(pipeline.state('s1')?.recentSeqs).toEqual([1, T0 + 1]);
   });
 
+  it('a sensor taken off while its message syncs: the message still ends, and a sensor registered again under its id starts afresh', async () => {
+    const { store, pipeline, written } = rig();
+    const first = track(pipeline.accept(beat(1), placement));
+    await until(() => store.syncs.length === 1);
+    // Its list of messages in flight and its written state go with it (the pipeline keeps both
+    // per sensor between messages, issue 20.1).
+    pipeline.forgetSensor('s1');
+    store.syncs[0]?.complete();
+    await until(() => first.state === 'resolved');
+    // Its group does not bring its state back.
+    expect(pipeline.state('s1')).toBeUndefined();
+
+    // The same seq again is a new message, computed from nothing: no duplicate, no window held over.
+    const again = track(pipeline.accept(beat(1), placement));
+    await until(() => store.syncs.length === 2);
+    expect(written()).toEqual({ messages: 1, recentSeqs: [1, T0 + 1] });
+    store.syncs[1]?.complete();
+    await until(() => again.state === 'resolved');
+    expect(pipeline.getStats()).toMatchObject({ duplicates: 0, commits: 2, commitFailures: 0 });
+  });
+
+  it("after a sensor's messages have all ended, a redelivery is a duplicate and the next message is new", async () => {
+    const { store, pipeline, written } = rig();
+    const first = track(pipeline.accept(beat(1), placement));
+    await until(() => store.syncs.length === 1);
+    store.syncs[0]?.complete();
+    await until(() => first.state === 'resolved');
+
+    const redelivered = track(pipeline.accept(beat(1), placement));
+    await until(() => redelivered.state === 'resolved');
+    const next = track(pipeline.accept(beat(2), placement));
+    await until(() => store.syncs.length === 2);
+    expect(written()).toEqual({ messages: 2, recentSeqs: [1, T0 + 1, 2, T0 + 2] });
+    store.syncs[1]?.complete();
+    await until(() => next.state === 'resolved');
+    expect(pipeline.getStats()).toMatchObject({ accepted: 2, duplicates: 1, commits: 2 });
+  });
+
   it('drain waits until the last written group is durable', async () => {
     const { store, pipeline } = rig();
     const accepted = track(pipeline.accept(beat(1), placement));
