@@ -19,7 +19,12 @@ import { startBareAedesProcess } from './lib/brokers.ts';
 import { machineBusyTicks } from './lib/machineCpu.ts';
 import { clockTicks, processCpuSeconds } from './lib/processCpu.ts';
 import { processMemoryMiB } from './lib/processMemory.ts';
-import { type Buckets, histogramBuckets, quantileBetween } from './lib/promHistogram.ts';
+import {
+  type Buckets,
+  histogramBuckets,
+  histogramTotalsOfKind,
+  quantileBetween,
+} from './lib/promHistogram.ts';
 import type { BenchContext, BenchResult } from './lib/types.ts';
 
 interface Round {
@@ -27,6 +32,7 @@ interface Round {
   cpuUsPerMsg: number;
   p50: number;
   p99: number;
+  p999: number;
   errors: number;
   /** CPU per message of the load generator (this process), and of VictoriaMetrics in SealWatch's rounds. */
   generatorUsPerMsg: number;
@@ -35,7 +41,12 @@ interface Round {
   busyCores: number;
   /** SealWatch only: its commit groups' wait inside the service (/metrics), p50 and p99 in ms. */
   groupWaitMs?: { p50: number; p99: number };
+  /** SealWatch only: its garbage collections over the round (/metrics), by kind. */
+  gc?: Record<GcKind, { perSec: number; meanMs: number }>;
 }
+
+const GC_KINDS = ['minor', 'major'] as const;
+type GcKind = (typeof GC_KINDS)[number];
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -93,11 +104,33 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
     );
     const idle = processMemoryMiB(svc.pid);
 
-    const groupWait = async (): Promise<Buckets> =>
-      histogramBuckets(
-        (await svc.api('GET', '/metrics', undefined, null)).body as string,
-        'sealwatch_ingest_group_wait_seconds',
-      );
+    const scrape = async (): Promise<{ groupWait: Buckets; text: string; at: number }> => {
+      const text = (await svc.api('GET', '/metrics', undefined, null)).body as string;
+      return {
+        groupWait: histogramBuckets(text, 'sealwatch_ingest_group_wait_seconds'),
+        text,
+        at: performance.now(),
+      };
+    };
+    /** The service's pauses for garbage collection between two scrapes (prom-client's default metrics). */
+    const gcBetween = (
+      before: { text: string; at: number },
+      after: { text: string; at: number },
+    ): NonNullable<Round['gc']> => {
+      const name = 'sealwatch_process_nodejs_gc_duration_seconds';
+      const of = (kind: GcKind) => {
+        const [a, b] = [
+          histogramTotalsOfKind(before.text, name, kind),
+          histogramTotalsOfKind(after.text, name, kind),
+        ];
+        const count = b.count - a.count;
+        return {
+          perSec: round2(count / ((after.at - before.at) / 1000)),
+          meanMs: count > 0 ? round2((1000 * (b.sum - a.sum)) / count) : 0,
+        };
+      };
+      return { minor: of('minor'), major: of('major') };
+    };
     /** One round: a closed loop (`inflight` unacknowledged per connection) or a fixed `rate`, as `pace` says. */
     const measure = async (
       which: 'sealwatch' | 'bare',
@@ -116,7 +149,7 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
         at: number;
       }> = [];
       const vmCpu = () => (which === 'sealwatch' && vm.pid !== null ? processCpuSeconds(vm.pid) : 0);
-      const waitBefore = which === 'sealwatch' ? await groupWait() : null;
+      const before = which === 'sealwatch' ? await scrape() : null;
       const load = await runLoad({
         url,
         connections,
@@ -141,13 +174,15 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
       });
       const [first, last] = [marks[0], marks.at(-1)];
       const acked = first && last ? last.acked - first.acked : 0;
-      const waitAfter = waitBefore ? await groupWait() : null;
+      const after = before ? await scrape() : null;
       const perMsg = (key: 'cpu' | 'generator' | 'victoriaMetrics') =>
         first && last && acked > 0 ? ((last[key] - first[key]) * 1e6) / acked : 0;
       const waitMs = (q: number) =>
-        round2(1000 * (waitBefore && waitAfter ? (quantileBetween(waitBefore, waitAfter, q) ?? 0) : 0));
+        round2(1000 * (before && after ? (quantileBetween(before.groupWait, after.groupWait, q) ?? 0) : 0));
       return {
-        ...(waitBefore ? { groupWaitMs: { p50: waitMs(0.5), p99: waitMs(0.99) } } : {}),
+        ...(before && after
+          ? { groupWaitMs: { p50: waitMs(0.5), p99: waitMs(0.99) }, gc: gcBetween(before, after) }
+          : {}),
         msgsPerSec: load.ackedPerSec,
         cpuUsPerMsg: perMsg('cpu'),
         generatorUsPerMsg: perMsg('generator'),
@@ -158,6 +193,7 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
             : 0,
         p50: load.pubackLatencyMs?.p50 ?? 0,
         p99: load.pubackLatencyMs?.p99 ?? 0,
+        p999: load.pubackLatencyMs?.p999 ?? 0,
         errors: load.errors,
       };
     };
@@ -191,7 +227,15 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
       metrics[`${label} at ${FIXED_RATE} msg/s: PUBACK p99 ms (median)`] = round2(
         median(steady[which].map((r) => r.p99)),
       );
+      metrics[`${label} at ${FIXED_RATE} msg/s: PUBACK p99.9 ms (median)`] = round2(
+        median(steady[which].map((r) => r.p999)),
+      );
     }
+    // Each collection pauses the loop: a PUBACK due then waits for it (issue 20.1's tail).
+    const gcs = steady.sealwatch.map((r) => r.gc);
+    for (const kind of GC_KINDS)
+      metrics[`sealwatch at ${FIXED_RATE} msg/s: ${kind} GCs per s / mean pause ms (median)`] =
+        `${round2(median(gcs.map((g) => g?.[kind].perSec ?? 0)))} / ${round2(median(gcs.map((g) => g?.[kind].meanMs ?? 0)))}`;
     // Inside the service: from a group's first message to the group being durable (/metrics). What the
     // generator sees beyond it is the way there and back: sockets, broker, scheduling on two shared cores.
     const waits = steady.sealwatch.map((r) => r.groupWaitMs ?? { p50: 0, p99: 0 });

@@ -4,6 +4,19 @@
  */
 export type Buckets = Array<{ le: number; count: number }>;
 
+/** A histogram's observation count and sum for one value of its `kind` label (prom-client's GC pauses). */
+export function histogramTotalsOfKind(
+  text: string,
+  name: string,
+  kind: string,
+): { count: number; sum: number } {
+  const value = (suffix: string) => {
+    const row = text.split('\n').find((r) => r.startsWith(`${name}_${suffix}{kind="${kind}"}`));
+    return row ? Number(row.slice(row.lastIndexOf(' ') + 1)) : 0;
+  };
+  return { count: value('count'), sum: value('sum') };
+}
+
 export function histogramBuckets(text: string, name: string): Buckets {
   const buckets: Buckets = [];
   const line = new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\S+)$`);
