@@ -83,6 +83,13 @@ const client = (c: Client) => c as unknown as ClientInternals;
 export interface AedesPersistence {
   createRetainedStreamCombi(patterns: string[]): Readable;
   subscriptionsByClient(client: { id: string }): Promise<Array<{ topic: string; qos: number }>>;
+  /** A persistent session's SUBSCRIBE (lib/handlers/subscribe.js `storeSubscriptions`). */
+  addSubscriptions(
+    client: { id: string },
+    subs: ReadonlyArray<{ topic: string; qos: number }>,
+  ): Promise<unknown>;
+  /** The persistent sessions' subscriptions matching a topic (aedes.js `enqueueOffline`, per QoS > 0 message). */
+  subscriptionsByTopic(topic: string): Promise<Array<{ clientId: string; topic: string; qos: number }>>;
   /** The only two ways a message enters a client's outgoing queue (aedes.js `enqueueOffline`, client.js). */
   outgoingEnqueue(sub: { clientId: string }, packet: object): Promise<void>;
   outgoingEnqueueCombi(subs: ReadonlyArray<{ clientId: string }>, packet: object): Promise<void>;

@@ -29,6 +29,7 @@ import { subscribeHook } from './hooks/subscribe.ts';
 import type { Identity } from './identity.ts';
 import { openListeners } from './listeners.ts';
 import { NewestConnections } from './newestConnections.ts';
+import { skipOfflineLookupUntilSubscribed } from './offlineLookup.ts';
 import { trackOutgoingQueues } from './outgoingQueues.ts';
 import { writePubacksInOneBuffer } from './pubackWriter.ts';
 import { quietDisabledDebugLoggers } from './quietDebugLoggers.ts';
@@ -175,6 +176,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   const persistence = persistenceOf(aedes);
   if (!backplane) {
     matchEmptyLevelsInRetained(persistence);
+    skipOfflineLookupUntilSubscribed(persistence);
     if (emptyQueuePatchApplied()) trackOutgoingQueues(persistence);
     else
       log.warn(
