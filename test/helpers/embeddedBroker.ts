@@ -21,3 +21,25 @@ export function startEmbeddedBroker(
     logger: createLogger('silent'),
   });
 }
+
+/**
+ * A stand-in login for queue tests: username `token` logs in as a technician's service session (may
+ * read and publish config), anything else as the seal named by the client id.
+ */
+export const sealsAndTechnician: Pick<Authenticator, 'authenticate'> = {
+  async authenticate(clientId: string, username: string | undefined) {
+    if (username === 'token')
+      return {
+        ok: true,
+        identity: {
+          kind: 'service',
+          tokenId: 't',
+          role: 'technician',
+          gridId: null,
+          name: 'q',
+          expiresAt: null,
+        },
+      };
+    return { ok: true, identity: { kind: 'sensor', id: clientId } };
+  },
+} as unknown as Pick<Authenticator, 'authenticate'>;

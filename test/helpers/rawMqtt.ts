@@ -82,6 +82,16 @@ export const connectFor = (
   ...extra,
 });
 
+/** A raw connection whose CONNECT was accepted (return code 0); throws with the code otherwise. */
+export async function loggedIn(port: number, connect: ReturnType<typeof connectFor>): Promise<RawMqtt> {
+  const c = await rawMqtt(port);
+  c.send(connect);
+  const { returnCode } = (await c.next((p) => p.cmd === 'connack')) as { returnCode: number };
+  if (returnCode === 0) return c;
+  c.end();
+  throw new Error(`CONNECT refused with return code ${returnCode}`);
+}
+
 /** Connects (the CONNECT must be accepted), disconnects cleanly, and returns the CONNACK's Session Present flag. */
 export async function sessionPresentAt(
   port: number,

@@ -1,12 +1,11 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AedesPersistence } from '../../../broker/aedesInternals.ts';
-import type { Authenticator } from '../../../broker/authenticator.ts';
 import type { Broker } from '../../../broker/createBroker.ts';
 import { skipOfflineLookupUntilSubscribed } from '../../../broker/offlineLookup.ts';
-import { startEmbeddedBroker } from '../../helpers/embeddedBroker.ts';
+import { sealsAndTechnician, startEmbeddedBroker } from '../../helpers/embeddedBroker.ts';
 import { connectClient } from '../../helpers/mqtt.ts';
-import { connectFor, type RawMqtt, rawMqtt } from '../../helpers/rawMqtt.ts';
+import { connectFor, loggedIn, type RawMqtt } from '../../helpers/rawMqtt.ts';
 
 /**
  * Aedes' offline-queue lookup is skipped while no persistent session has subscribed
@@ -51,28 +50,9 @@ describe('offline-queue lookup', () => {
   describe('through the embedded broker', () => {
     let broker: Broker;
     const open: RawMqtt[] = [];
-    const authenticator = {
-      async authenticate(clientId: string, username: string | undefined) {
-        if (username === 'token')
-          return {
-            ok: true,
-            identity: {
-              kind: 'service',
-              tokenId: 't',
-              role: 'technician',
-              gridId: null,
-              name: 'q',
-              expiresAt: null,
-            },
-          };
-        return { ok: true, identity: { kind: 'sensor', id: clientId } };
-      },
-    } as unknown as Authenticator;
     const connected = async (clientId: string, username: string, extra: Record<string, unknown> = {}) => {
-      const c = await rawMqtt(broker.port);
+      const c = await loggedIn(broker.port, connectFor(clientId, username, 'x', extra));
       open.push(c);
-      c.send(connectFor(clientId, username, 'x', extra));
-      expect(((await c.next((p) => p.cmd === 'connack')) as { returnCode: number }).returnCode).toBe(0);
       return c;
     };
     const publishAsAdmin = async (topic: string, payload: string) => {
@@ -86,7 +66,7 @@ describe('offline-queue lookup', () => {
     };
 
     beforeAll(async () => {
-      broker = await startEmbeddedBroker(authenticator, { mayRead: true });
+      broker = await startEmbeddedBroker(sealsAndTechnician, { mayRead: true });
     });
     afterAll(async () => {
       for (const c of open) c.end();

@@ -5,12 +5,11 @@ import {
   emptyQueuePatchApplied,
   persistenceOf,
 } from '../../../broker/aedesInternals.ts';
-import type { Authenticator } from '../../../broker/authenticator.ts';
 import type { Broker } from '../../../broker/createBroker.ts';
 import { trackOutgoingQueues } from '../../../broker/outgoingQueues.ts';
-import { startEmbeddedBroker } from '../../helpers/embeddedBroker.ts';
+import { sealsAndTechnician, startEmbeddedBroker } from '../../helpers/embeddedBroker.ts';
 import { connectClient } from '../../helpers/mqtt.ts';
-import { connectFor, type RawMqtt, rawMqtt } from '../../helpers/rawMqtt.ts';
+import { connectFor, loggedIn, type RawMqtt } from '../../helpers/rawMqtt.ts';
 
 /**
  * A login skips Aedes' queue pipeline only when nothing can be queued for it (broker/outgoingQueues.ts,
@@ -60,33 +59,14 @@ describe('outgoing queues', () => {
     let broker: Broker;
     const streamed: string[] = [];
     const open: RawMqtt[] = [];
-    const authenticator = {
-      async authenticate(clientId: string, username: string | undefined) {
-        if (username === 'token')
-          return {
-            ok: true,
-            identity: {
-              kind: 'service',
-              tokenId: 't',
-              role: 'technician',
-              gridId: null,
-              name: 'q',
-              expiresAt: null,
-            },
-          };
-        return { ok: true, identity: { kind: 'sensor', id: clientId } };
-      },
-    } as unknown as Authenticator;
     const connected = async (clientId: string, username: string, extra: Record<string, unknown> = {}) => {
-      const c = await rawMqtt(broker.port);
+      const c = await loggedIn(broker.port, connectFor(clientId, username, 'x', extra));
       open.push(c);
-      c.send(connectFor(clientId, username, 'x', extra));
-      expect(((await c.next((p) => p.cmd === 'connack')) as { returnCode: number }).returnCode).toBe(0);
       return c;
     };
 
     beforeAll(async () => {
-      broker = await startEmbeddedBroker(authenticator, { mayRead: true });
+      broker = await startEmbeddedBroker(sealsAndTechnician, { mayRead: true });
       // Counts the logins that took Aedes' queue path (emptyQueue asks the store for the stream).
       const persistence = persistenceOf(broker.aedes) as AedesPersistence & {
         outgoingStream(c: { id: string }): unknown;
