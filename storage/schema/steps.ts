@@ -321,6 +321,19 @@ export const STEPS: readonly Step[] = [
     name: "One actor's audit trail read through an index: the audit log keeps all history (issue 20)",
     ops: [createIndex({ name: 'audit_log_actor', table: 'audit_log', columns: ['actor', 'seq'] })],
   },
+  {
+    version: 116,
+    name: 'One outbox index for the queue and the folded notifications: the planner took the one by status for both (issue 20)',
+    ops: [
+      dropIndex('outbox_folded'),
+      dropIndex('outbox_status'),
+      createIndex({
+        name: 'outbox_status',
+        table: 'outbox',
+        columns: ['status', 'summary_id', 'created_at'],
+      }),
+    ],
+  },
 ];
 
 /** The version a database made from the definition is at. */
