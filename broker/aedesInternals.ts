@@ -98,11 +98,20 @@ export interface AedesPersistence {
    * when nothing can be queued for this client, and the login skips the queue's stream pipeline.
    */
   outgoingQueueEmpty?(client: { id: string }): boolean;
+  /** A CONNECT's will, kept until the connection closes (lib/handlers/connect.js `storeWill`). */
+  putWill(client: { id: string }, will: { topic: string; payload: unknown }): Promise<void>;
+  /** A retained PUBLISH, kept until replaced (aedes.js `storeRetained`). */
+  storeRetained(packet: { topic: string; payload: unknown }): Promise<void>;
 }
 
 /** Whether node_modules/aedes carries patches/aedes+1.2.0.patch (npm ci applies it, `postinstall`). */
 export function emptyQueuePatchApplied(): boolean {
   return aedesFile('lib/handlers/connect.js').includes('persistence.outgoingQueueEmpty(client) === true');
+}
+
+/** Whether lib/client.js carries the same patch's smaller clients (`NullPrototypeRecord`, issue 20.3). */
+export function clientMemoryPatchApplied(): boolean {
+  return aedesFile('lib/client.js').includes('new NullPrototypeRecord()');
 }
 
 /** The persistence Aedes uses; set up in `listen()`, so only after it. */
