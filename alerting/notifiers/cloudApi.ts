@@ -4,6 +4,7 @@
  * (voice/aliyunVoice.ts, voice/tencentVoice.ts) channels share. The signatures are sms/cloudSigning.ts.
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { type PostAnswer, postText } from './httpPost.ts';
 import { aliyunSignature, tc3Authorization } from './sms/cloudSigning.ts';
 
 export interface CloudAccount {
@@ -41,13 +42,13 @@ export async function aliyunRpc<B>(
     ...call.params,
   };
   params.Signature = aliyunSignature('POST', params, account.accessKeySecret);
-  const res = await fetch(`${account.tls ? 'https' : 'http'}://${account.endpoint}/`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(params).toString(),
-    signal: AbortSignal.timeout(call.timeoutMs),
-  });
-  return { status: res.status, body: (await res.json().catch(() => null)) as B | null };
+  const answer = await postText(
+    endpointUrl(account),
+    { 'content-type': 'application/x-www-form-urlencoded' },
+    new URLSearchParams(params).toString(),
+    call.timeoutMs,
+  );
+  return cloudReply<B>(answer);
 }
 
 const TC3_CONTENT_TYPE = 'application/json; charset=utf-8';
@@ -66,7 +67,7 @@ export async function tencentApi<B>(
   },
 ): Promise<CloudReply<B>> {
   const timestamp = Math.floor(call.now / 1000);
-  // The Host header fetch sends (with the port when the URL names one): what the signature covers.
+  // The Host header Node sends (with the port when the URL names one): what the signature covers.
   const { authorization } = tc3Authorization({
     secretId: account.accessKeyId,
     secretKey: account.accessKeySecret,
@@ -76,9 +77,9 @@ export async function tencentApi<B>(
     timestamp,
     payload: call.payload,
   });
-  const res = await fetch(`${account.tls ? 'https' : 'http'}://${account.endpoint}/`, {
-    method: 'POST',
-    headers: {
+  const answer = await postText(
+    endpointUrl(account),
+    {
       authorization,
       'content-type': TC3_CONTENT_TYPE,
       'x-tc-action': call.action,
@@ -86,10 +87,21 @@ export async function tencentApi<B>(
       'x-tc-version': call.version,
       'x-tc-region': call.region,
     },
-    body: call.payload,
-    signal: AbortSignal.timeout(call.timeoutMs),
-  });
-  return { status: res.status, body: (await res.json().catch(() => null)) as B | null };
+    call.payload,
+    call.timeoutMs,
+  );
+  return cloudReply<B>(answer);
+}
+
+const endpointUrl = (account: CloudAccount) => `${account.tls ? 'https' : 'http'}://${account.endpoint}/`;
+
+/** The answer's status and JSON; a body that is not JSON (a proxy's error page) is none. */
+function cloudReply<B>(answer: PostAnswer): CloudReply<B> {
+  try {
+    return { status: answer.status, body: JSON.parse(answer.text) as B };
+  } catch {
+    return { status: answer.status, body: null };
+  }
 }
 
 /** A push's token against the URL's `callback=`, in constant time; none configured: nothing matches. */

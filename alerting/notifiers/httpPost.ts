@@ -63,6 +63,16 @@ export async function postText(
   }
 }
 
+/**
+ * Why a POST got no answer, for an operator: "timed out", or the socket error's code (ECONNREFUSED,
+ * ENOTFOUND, …), or its message.
+ */
+export function networkReason(err: unknown): string {
+  const e = err as { name?: string; message?: string; code?: string };
+  if (e.name === 'TimeoutError') return 'timed out';
+  return e.code ?? e.message ?? String(err);
+}
+
 function postOnce(req: ClientRequest, payload: Buffer, signal: AbortSignal): Promise<PostAnswer> {
   return new Promise<PostAnswer>((resolve, reject) => {
     let answered = false;

@@ -1,5 +1,5 @@
 import type { Clock } from '../alertModel.ts';
-import { type PostAnswer, postText } from './httpPost.ts';
+import { networkReason, type PostAnswer, postText } from './httpPost.ts';
 import type { DeliveryResult, Notification, Notifier } from './types.ts';
 import { buildWebhookRequest, interpretWebhookResponse, parseWebhookTarget } from './webhookFormats.ts';
 
@@ -47,11 +47,4 @@ export function createWebhookNotifier(opts: WebhookNotifierOptions): Notifier {
     },
     async close(): Promise<void> {},
   };
-}
-
-/** The socket error's code (ECONNREFUSED, …) is what an operator needs. */
-function networkReason(err: unknown): string {
-  const e = err as { name?: string; message?: string; code?: string };
-  if (e.name === 'TimeoutError') return 'timed out';
-  return e.code ?? e.message ?? String(err);
 }

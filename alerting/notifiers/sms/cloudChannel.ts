@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../alertModel.ts';
 import { callbackTokenMatches } from '../cloudApi.ts';
+import { networkReason } from '../httpPost.ts';
 import type { DeliveryResult, Notification } from '../types.ts';
 import { CALLBACK_OK, readCallback } from './cloudCallbacks.ts';
 import { normalisePhone } from './phoneNumber.ts';
@@ -95,10 +96,4 @@ export function createCloudChannel(o: {
     },
     async close() {},
   };
-}
-
-function networkReason(err: unknown): string {
-  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e.name === 'TimeoutError') return 'timed out';
-  return e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
 }

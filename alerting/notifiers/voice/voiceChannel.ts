@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { VoiceTarget } from '../../../core/voiceUrl.ts';
 import type { Clock } from '../../alertModel.ts';
 import { callbackTokenMatches } from '../cloudApi.ts';
+import { networkReason } from '../httpPost.ts';
 import { normalisePhone } from '../sms/phoneNumber.ts';
 import type { SmsLedger } from '../sms/smsLedger.ts';
 import type { DeliveryResult, Notification, Notifier } from '../types.ts';
@@ -113,7 +114,7 @@ export function voiceChannelOver(
         stats.failed += 1;
         return {
           status: 'retryable',
-          error: `${target.kind} voice API unreachable: ${(err as Error).message}`,
+          error: `${target.kind} voice API unreachable: ${networkReason(err)}`,
         };
       }
       stats.up = true;
