@@ -174,37 +174,32 @@ describe('the patched Aedes client (patches/aedes+1.2.0.patch, lib/client.js)', 
       await expect.poll(() => broker.connectedClients).toBe(1); // only the subscriber
     }
 
-    it('publishes the will when the device closes its side (FIN: the stream ends)', async () => {
-      const broker = await start();
-      const sub = await subscriber('seal/+/status');
-      const seal = await connected('s-fin', will('s-fin'));
-      seal.socket.end();
-      await willOf(broker, sub, 's-fin');
-    });
-
-    it('publishes the will when the connection is reset (RST: the stream errs and closes)', async () => {
-      const broker = await start();
-      const sub = await subscriber('seal/+/status');
-      const seal = await connected('s-rst', will('s-rst'));
-      seal.socket.resetAndDestroy();
-      await willOf(broker, sub, 's-rst');
-    });
-
-    it('publishes the will when something on the broker destroys the stream without an error', async () => {
+    // Each way a TCP connection ends, and which of the stream's events tells Aedes.
+    const endings: Array<[how: string, extra: Record<string, unknown>, end: (seal: RawMqtt) => unknown]> = [
+      ['the device closes its side (FIN: the stream ends)', {}, (seal) => seal.socket.end()],
+      [
+        'the connection is reset (RST: the stream errs and closes)',
+        {},
+        (seal) => seal.socket.resetAndDestroy(),
+      ],
       // As our packet guard or a device's removal does: no 'end', no 'error', only 'close'.
+      [
+        'something on the broker destroys the stream without an error',
+        {},
+        () => serverSide.at(-1)?.destroy(),
+      ],
+      [
+        'the broker ends a silent connection (keep alive, MQTT-3.1.2-24)',
+        { keepalive: 1 },
+        (seal) => seal.closed(4_000),
+      ],
+    ];
+    it.each(endings)('publishes the will when %s', async (_how, extra, end) => {
       const broker = await start();
       const sub = await subscriber('seal/+/status');
-      await connected('s-destroyed', will('s-destroyed'));
-      serverSide.at(-1)?.destroy();
-      await willOf(broker, sub, 's-destroyed');
-    });
-
-    it('publishes the will when the broker ends a silent connection (keep alive, MQTT-3.1.2-24)', async () => {
-      const broker = await start();
-      const sub = await subscriber('seal/+/status');
-      const seal = await connected('s-ka', { keepalive: 1, ...will('s-ka') });
-      await seal.closed(4_000);
-      await willOf(broker, sub, 's-ka');
+      const seal = await connected('s-end', { ...extra, ...will('s-end') });
+      await end(seal);
+      await willOf(broker, sub, 's-end');
     });
 
     it('publishes the will when a WebSocket connection drops (ws createWebSocketStream)', async () => {
