@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AedesPersistence } from '../../../broker/aedesInternals.ts';
+import { type AedesPersistence, persistenceOf } from '../../../broker/aedesInternals.ts';
 import type { Broker } from '../../../broker/createBroker.ts';
 import { shareKeptPayloads } from '../../../broker/keptPayloads.ts';
 import { sealsAndTechnician, startEmbeddedBroker } from '../../helpers/embeddedBroker.ts';
@@ -141,6 +141,22 @@ describe('kept payloads', () => {
       await broker?.close();
     });
 
+    it("stores two seals' wills and retained statuses as one Buffer each (createBroker wires it)", async () => {
+      await Promise.all([seal('s-21'), seal('s-22')]);
+      const persistence = persistenceOf(broker.aedes) as MemoryPersistence;
+      const [w1, w2] = await Promise.all([
+        persistence.getWill({ id: 's-21' }),
+        persistence.getWill({ id: 's-22' }),
+      ]);
+      expect(w1?.payload.toString()).toBe('offline');
+      expect(w2?.payload).toBe(w1?.payload);
+      const [r1, r2] = await retained(persistence, 'seal/+/status').then((all) =>
+        all.filter((p) => p.topic === 'seal/s-21/status' || p.topic === 'seal/s-22/status'),
+      );
+      expect([r1?.payload.toString(), r2?.payload.toString()]).toEqual(['online', 'online']);
+      expect(r2?.payload).toBe(r1?.payload);
+    });
+
     it("delivers seals' retained status and will with their content (SPEC: seal/<id>/status)", async () => {
       const [, second] = await Promise.all([seal('s-31'), seal('s-32')]);
       const monitor = await loggedIn(broker.port, connectFor('dash-k', 'token', 'x'));
@@ -155,8 +171,9 @@ describe('kept payloads', () => {
         (p) => p.cmd === 'publish' && p.topic === 'seal/s-32/status' && p.payload.toString() === 'offline',
       )) as unknown as StoredPacket;
       expect(will.payload.toString()).toBe('offline');
+      // The retained statuses of the seals of the test before come too: these two seals' only.
       const statuses = monitor.packets
-        .filter((p) => p.cmd === 'publish')
+        .filter((p) => p.cmd === 'publish' && /^seal\/s-3[12]\//.test((p as unknown as StoredPacket).topic))
         .map((p) => [
           (p as unknown as StoredPacket).topic,
           (p as unknown as StoredPacket).payload.toString(),
