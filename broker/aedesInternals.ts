@@ -104,14 +104,16 @@ export interface AedesPersistence {
   storeRetained(packet: { topic: string; payload: unknown }): Promise<void>;
 }
 
-/** Whether node_modules/aedes carries patches/aedes+1.2.0.patch (npm ci applies it, `postinstall`). */
-export function emptyQueuePatchApplied(): boolean {
-  return aedesFile('lib/handlers/connect.js').includes('persistence.outgoingQueueEmpty(client) === true');
-}
-
-/** Whether lib/client.js carries the same patch's smaller clients (`NullPrototypeRecord`, issue 20.3). */
-export function clientMemoryPatchApplied(): boolean {
-  return aedesFile('lib/client.js').includes('new NullPrototypeRecord()');
+/**
+ * Whether node_modules/aedes carries patches/aedes+1.2.0.patch (npm ci applies it, `postinstall`):
+ * its empty-queue check in connect.js and its smaller clients in client.js. patch-package applies a
+ * patch whole or not at all; both are looked for all the same.
+ */
+export function aedesPatchApplied(): boolean {
+  return (
+    aedesFile('lib/handlers/connect.js').includes('persistence.outgoingQueueEmpty(client) === true') &&
+    aedesFile('lib/client.js').includes('new NullPrototypeRecord()')
+  );
 }
 
 /** The persistence Aedes uses; set up in `listen()`, so only after it. */

@@ -3,11 +3,10 @@ import type { Aedes, Client } from 'aedes';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import {
+  aedesPatchApplied,
   assertAedesVersion,
-  clientMemoryPatchApplied,
   connectedClient,
   connectedClients,
-  emptyQueuePatchApplied,
   persistenceOf,
 } from './aedesInternals.ts';
 import {
@@ -176,20 +175,17 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
 
   // Aedes sets up its persistence in listen(); patched here, before any listener accepts a client.
   const persistence = persistenceOf(aedes);
+  const patched = aedesPatchApplied();
+  if (!patched)
+    log.warn(
+      'node_modules/aedes lacks patches/aedes+1.2.0.patch (run npm ci): every login builds a stream pipeline for its empty queue, and every connection keeps about 1.7 KB more memory',
+    );
   if (!backplane) {
     matchEmptyLevelsInRetained(persistence);
     skipOfflineLookupUntilSubscribed(persistence);
     shareKeptPayloads(persistence);
-    if (emptyQueuePatchApplied()) trackOutgoingQueues(persistence);
-    else
-      log.warn(
-        'node_modules/aedes lacks patches/aedes+1.2.0.patch (run npm ci): every login builds a stream pipeline for its empty queue',
-      );
+    if (patched) trackOutgoingQueues(persistence);
   }
-  if (!clientMemoryPatchApplied())
-    log.warn(
-      'node_modules/aedes lacks patches/aedes+1.2.0.patch (run npm ci): every connection keeps about 1.7 KB more memory',
-    );
   reportSessionPresent(persistence, (clientId) => sessions.resumes(clientId));
 
   const serviceSessions = new ServiceSessions({
