@@ -162,6 +162,24 @@ describe('IngestPipeline: the next group is written while the one before syncs',
     expect(pipeline.getStats()).toMatchObject({ duplicates: 0, commits: 2, commitFailures: 0 });
   });
 
+  it('a sensor taken off while its message still gathers in a group: that group leaves no state either', async () => {
+    const { store, pipeline, written } = rig();
+    const first = track(pipeline.accept(beat(1), placement));
+    // Before the group is written: it is written after this, with the sensor already gone.
+    pipeline.forgetSensor('s1');
+    await until(() => store.syncs.length === 1);
+    store.syncs[0]?.complete();
+    await until(() => first.state === 'resolved');
+    expect(pipeline.state('s1')).toBeUndefined();
+
+    const again = track(pipeline.accept(beat(1), placement));
+    await until(() => store.syncs.length === 2);
+    expect(written()).toEqual({ messages: 1, recentSeqs: [1, T0 + 1] });
+    store.syncs[1]?.complete();
+    await until(() => again.state === 'resolved');
+    expect(pipeline.getStats()).toMatchObject({ duplicates: 0, commits: 2, commitFailures: 0 });
+  });
+
   it("after a sensor's messages have all ended, a redelivery is a duplicate and the next message is new", async () => {
     const { store, pipeline, written } = rig();
     const first = track(pipeline.accept(beat(1), placement));
