@@ -141,44 +141,34 @@ describe('IngestPipeline: the next group is written while the one before syncs',
     expect(pipeline.state('s1')?.recentSeqs).toEqual([1, T0 + 1]);
   });
 
-  it('a sensor taken off while its message syncs: the message still ends, and a sensor registered again under its id starts afresh', async () => {
-    const { store, pipeline, written } = rig();
-    const first = track(pipeline.accept(beat(1), placement));
-    await until(() => store.syncs.length === 1);
-    // Its list of messages in flight and its written state go with it (the pipeline keeps both
-    // per sensor between messages, issue 20.1).
-    pipeline.forgetSensor('s1');
-    store.syncs[0]?.complete();
-    await until(() => first.state === 'resolved');
-    // Its group does not bring its state back.
-    expect(pipeline.state('s1')).toBeUndefined();
+  // Its list of messages in flight and its written state go with it (the pipeline keeps both per
+  // sensor between messages, issue 20.1). Taken off while its group gathers, the group is written
+  // after, with the sensor already gone; taken off while it syncs, the group was written before.
+  it.each([
+    ['while its message syncs', true],
+    ['while its message still gathers in a group', false],
+  ])(
+    'a sensor taken off %s: the message still ends, and a sensor registered again under its id starts afresh',
+    async (_when, writtenFirst) => {
+      const { store, pipeline, written } = rig();
+      const first = track(pipeline.accept(beat(1), placement));
+      if (writtenFirst) await until(() => store.syncs.length === 1);
+      pipeline.forgetSensor('s1');
+      await until(() => store.syncs.length === 1);
+      store.syncs[0]?.complete();
+      await until(() => first.state === 'resolved');
+      // Its group does not bring its state back.
+      expect(pipeline.state('s1')).toBeUndefined();
 
-    // The same seq again is a new message, computed from nothing: no duplicate, no window held over.
-    const again = track(pipeline.accept(beat(1), placement));
-    await until(() => store.syncs.length === 2);
-    expect(written()).toEqual({ messages: 1, recentSeqs: [1, T0 + 1] });
-    store.syncs[1]?.complete();
-    await until(() => again.state === 'resolved');
-    expect(pipeline.getStats()).toMatchObject({ duplicates: 0, commits: 2, commitFailures: 0 });
-  });
-
-  it('a sensor taken off while its message still gathers in a group: that group leaves no state either', async () => {
-    const { store, pipeline, written } = rig();
-    const first = track(pipeline.accept(beat(1), placement));
-    // Before the group is written: it is written after this, with the sensor already gone.
-    pipeline.forgetSensor('s1');
-    await until(() => store.syncs.length === 1);
-    store.syncs[0]?.complete();
-    await until(() => first.state === 'resolved');
-    expect(pipeline.state('s1')).toBeUndefined();
-
-    const again = track(pipeline.accept(beat(1), placement));
-    await until(() => store.syncs.length === 2);
-    expect(written()).toEqual({ messages: 1, recentSeqs: [1, T0 + 1] });
-    store.syncs[1]?.complete();
-    await until(() => again.state === 'resolved');
-    expect(pipeline.getStats()).toMatchObject({ duplicates: 0, commits: 2, commitFailures: 0 });
-  });
+      // The same seq again is a new message, computed from nothing: no duplicate, no window held over.
+      const again = track(pipeline.accept(beat(1), placement));
+      await until(() => store.syncs.length === 2);
+      expect(written()).toEqual({ messages: 1, recentSeqs: [1, T0 + 1] });
+      store.syncs[1]?.complete();
+      await until(() => again.state === 'resolved');
+      expect(pipeline.getStats()).toMatchObject({ duplicates: 0, commits: 2, commitFailures: 0 });
+    },
+  );
 
   it("after a sensor's messages have all ended, a redelivery is a duplicate and the next message is new", async () => {
     const { store, pipeline, written } = rig();
