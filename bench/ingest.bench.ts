@@ -346,7 +346,7 @@ export default async function run(ctx: BenchContext): Promise<BenchResult> {
     metrics,
     notes: [
       'Closed loop: each connection keeps 16 QoS 1 messages unacknowledged; heartbeats from simulator/load/runLoad.ts.',
-      `Before the full-speed rounds, ${FIXED_RATE} msg/s from the same connections (open loop), alternating the brokers: PUBACK latency at a rate both keep up with. Each broker first runs ${FIXED_WARM_UP_MS / 1000} s at that rate, not counted (its p99 is in the log): a cold process's first seconds and the aftermath of a full-speed burst are not a steady ${FIXED_RATE} msg/s.`,
+      `Before the full-speed rounds, ${FIXED_RATE} msg/s from the same connections (open loop), alternating the brokers: PUBACK latency at a rate both keep up with. Each broker first runs ${FIXED_WARM_UP_MS / 1000} s at that rate, not counted (its p99 is reported): a cold process's first seconds and the aftermath of a full-speed burst are not a steady ${FIXED_RATE} msg/s.`,
       'SealWatch acknowledges only after the SQLite commit is on disk (the group written with synchronous=NORMAL, then an fdatasync of the WAL on the thread pool: storage/sqlite/walFlush.ts) and the telemetry spool append; the spool is sent to a VictoriaMetrics on 127.0.0.1.',
       'Rounds alternate between the two brokers (both processes up all along); the ratio is of the medians. CPU µs/msg is the broker process alone (user + system, /proc) over the sending phase.',
       'Generator, broker and (for SealWatch) the whole service share two cores with whatever else runs on the machine.',
