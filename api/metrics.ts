@@ -17,6 +17,7 @@ export interface MetricSources {
     refused: Record<string, number>;
     closed: Record<string, number>;
     redis?: { up: boolean; connectionLosses: number; forwardFailures: number };
+    offlineLookupsSkipped?: number;
   } | null;
   /** Several instances on one PostgreSQL (DATABASE_URL); null with SQLite. */
   instances?(): {
@@ -164,6 +165,15 @@ export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSourc
     'CONNECTs received whose CONNACK is not sent yet (authentication and session set-up under way)',
     [],
     (g) => g.set(sources.broker()?.pendingConnects ?? 0),
+  );
+  sampled(
+    'sealwatch_mqtt_offline_lookups_skipped',
+    'QoS 1 and 2 messages for which the broker skipped looking for offline persistent sessions to queue them for (none had subscribed); it stops growing for good at the first such subscription, after which every message pays for the lookup',
+    [],
+    (g) => {
+      const skipped = sources.broker()?.offlineLookupsSkipped;
+      if (skipped !== undefined) g.set(skipped);
+    },
   );
   sampled('sealwatch_mqtt_refused', 'Refusals by the broker since start, by reason', ['reason'], (g) => {
     for (const [reason, n] of Object.entries(sources.broker()?.refused ?? {})) g.set({ reason }, n);

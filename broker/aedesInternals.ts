@@ -90,6 +90,12 @@ export interface AedesPersistence {
   ): Promise<unknown>;
   /** The persistent sessions' subscriptions matching a topic (aedes.js `enqueueOffline`, per QoS > 0 message). */
   subscriptionsByTopic(topic: string): Promise<Array<{ clientId: string; topic: string; qos: number }>>;
+  /**
+   * Asked per QoS > 0 message by our patch to aedes.js `enqueueOffline` (patches/aedes+1.2.0.patch):
+   * true when no persistent session has subscribed to anything, and the message skips
+   * `subscriptionsByTopic` and the promises around it.
+   */
+  noPersistentSubscriptions?(): boolean;
   /** The only two ways a message enters a client's outgoing queue (aedes.js `enqueueOffline`, client.js). */
   outgoingEnqueue(sub: { clientId: string }, packet: object): Promise<void>;
   outgoingEnqueueCombi(subs: ReadonlyArray<{ clientId: string }>, packet: object): Promise<void>;
@@ -106,12 +112,13 @@ export interface AedesPersistence {
 
 /**
  * Whether node_modules/aedes carries patches/aedes+1.2.0.patch (npm ci applies it, `postinstall`):
- * its empty-queue check in connect.js and its smaller clients in client.js. patch-package applies a
- * patch whole or not at all; both are looked for all the same.
+ * its empty-queue check in connect.js, its skipped offline lookup in aedes.js and its smaller clients
+ * in client.js. patch-package applies a patch whole or not at all; all three are looked for all the same.
  */
 export function aedesPatchApplied(): boolean {
   return (
     aedesFile('lib/handlers/connect.js').includes('persistence.outgoingQueueEmpty(client) === true') &&
+    aedesFile('aedes.js').includes('persistence.noPersistentSubscriptions() === true') &&
     aedesFile('lib/client.js').includes('new NullPrototypeRecord()')
   );
 }

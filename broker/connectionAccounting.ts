@@ -8,6 +8,12 @@ export interface BrokerStats {
   closed: Record<string, number>;
   /** With REDIS_URL only. */
   redis?: RedisStats;
+  /**
+   * Single node only: QoS > 0 messages whose offline-queue lookup was skipped (broker/offlineLookup.ts).
+   * It stops growing for good once a persistent session subscribes; from then on every message pays
+   * for the lookup.
+   */
+  offlineLookupsSkipped?: number;
 }
 
 /**

@@ -12,7 +12,9 @@ import type { AedesPersistence } from './aedesInternals.ts';
  * that trie (lib/handlers/subscribe.js `storeSubscriptions` calls `addSubscriptions` only when
  * `client.clean` is false); a seal subscribes to nothing (SPEC, ACL), so in a fleet of seals the trie
  * stays empty and every lookup answers nothing. Until the first such subscription this answers nothing without looking;
- * from then on, for good, every lookup is the persistence's own.
+ * from then on, for good, every lookup is the persistence's own. With our patch to `enqueueOffline`, Aedes asks
+ * `noPersistentSubscriptions()` first and does not even ask for the lookup: no DoEnqueues object, no promise
+ * (about 0.7 KB of garbage a message in the sampling heap profile at 5,000 msg/s).
  *
  * Only for the in-memory persistence of a single node, which starts empty with the process: with
  * REDIS_URL, subscriptions stored by another node or an earlier run are in the shared persistence.
@@ -28,6 +30,14 @@ export function skipOfflineLookupUntilSubscribed(persistence: AedesPersistence):
     subscribed = true;
     return add(client, subs);
   };
+  // Asked by the patched enqueueOffline before it looks anything up: a true here skips the lookup
+  // itself and the object and promises Aedes builds around it (patches/aedes+1.2.0.patch).
+  persistence.noPersistentSubscriptions = () => {
+    if (subscribed) return false;
+    skipped++;
+    return true;
+  };
+  // Aedes without the patch still asks this for every message.
   persistence.subscriptionsByTopic = (topic) => {
     if (subscribed) return byTopic(topic);
     skipped++;

@@ -10,7 +10,14 @@ describe('/metrics', () => {
   const metrics = createMetrics(
     new EventBus<ServiceEvents>(createLogger('silent')),
     idleMetricSources({
-      broker: () => ({ connected: 7, connectionsOpened: 9, pendingConnects: 2, refused: {}, closed: {} }),
+      broker: () => ({
+        connected: 7,
+        connectionsOpened: 9,
+        pendingConnects: 2,
+        refused: {},
+        closed: {},
+        offlineLookupsSkipped: 41,
+      }),
       seals: () => {
         sealCountsAsked++;
         return { total: 0, open: 0, offline: 0, lowBattery: 0, armed: 0 };
@@ -22,6 +29,12 @@ describe('/metrics', () => {
 
   it('shows CONNECTs waiting for their CONNACK as a gauge', async () => {
     expect(await metrics.text()).toMatch(/^sealwatch_mqtt_connects_pending 2$/m);
+  });
+
+  it('shows the messages whose offline-queue lookup the broker skipped (single node)', async () => {
+    expect(await metrics.text(['sealwatch_mqtt_offline_lookups_skipped'])).toMatch(
+      /^sealwatch_mqtt_offline_lookups_skipped 41$/m,
+    );
   });
 
   it('shows how long the oldest unsent notification waits, in seconds, and readiness as 1/0', async () => {
