@@ -87,6 +87,21 @@ function track(p: Promise<void>) {
   return t;
 }
 
+/**
+ * Seq 1 again, after its group failed or its sensor was taken off: a new message, computed from
+ * nothing (no duplicate, no window held over), written as the `n`th group and ended.
+ */
+async function resendIsNew(
+  { store, pipeline, written }: Pick<ReturnType<typeof rig>, 'store' | 'pipeline' | 'written'>,
+  n: number,
+) {
+  const resent = track(pipeline.accept(beat(1), placement));
+  await until(() => store.syncs.length === n + 1);
+  expect(written()).toEqual({ messages: 1, recentSeqs: [1, T0 + 1] });
+  store.syncs[n]?.complete();
+  await until(() => resent.state === 'resolved');
+}
+
 describe('IngestPipeline: the next group is written while the one before syncs', () => {
   it('writes group 2 on top of group 1 before group 1 is durable, and ends them in order', async () => {
     const { store, bus, pipeline, written } = rig();
@@ -132,11 +147,7 @@ describe('IngestPipeline: the next group is written while the one before syncs',
     expect(pipeline.state('s1')).toBeUndefined();
 
     // The senders resend (no PUBACK): not duplicates, and computed from the durable state alone.
-    const resent = track(pipeline.accept(beat(1), placement));
-    await until(() => store.syncs.length === 3);
-    expect(written()).toEqual({ messages: 1, recentSeqs: [1, T0 + 1] });
-    store.syncs[2]?.complete();
-    await until(() => resent.state === 'resolved');
+    await resendIsNew({ store, pipeline, written }, 2);
     expect(pipeline.getStats()).toMatchObject({ duplicates: 0, commits: 1, commitFailures: 2 });
     expect(pipeline.state('s1')?.recentSeqs).toEqual([1, T0 + 1]);
   });
@@ -161,11 +172,7 @@ describe('IngestPipeline: the next group is written while the one before syncs',
       expect(pipeline.state('s1')).toBeUndefined();
 
       // The same seq again is a new message, computed from nothing: no duplicate, no window held over.
-      const again = track(pipeline.accept(beat(1), placement));
-      await until(() => store.syncs.length === 2);
-      expect(written()).toEqual({ messages: 1, recentSeqs: [1, T0 + 1] });
-      store.syncs[1]?.complete();
-      await until(() => again.state === 'resolved');
+      await resendIsNew({ store, pipeline, written }, 1);
       expect(pipeline.getStats()).toMatchObject({ duplicates: 0, commits: 2, commitFailures: 0 });
     },
   );
