@@ -5,6 +5,7 @@ import type { SealMessage } from '../core/sealMessage.ts';
 import { type DoorEventRecord, initialSealState, type SealState } from '../core/sealState.ts';
 import { applyMessage } from './applyMessage.ts';
 import { dedupTs, isDuplicate, trimWindow } from './dedup.ts';
+import { IngestLoad, type LoadGauge } from './ingestLoad.ts';
 import type { IngestStore } from './ingestStore.ts';
 import { SeriesTags } from './seriesTags.ts';
 import type { TelemetryPoint, TelemetrySink } from './telemetry/telemetrySink.ts';
@@ -70,24 +71,18 @@ const MAX_BATCH = 2000;
  * Under a light load a group commits at the next loop turn: there the gap is all a PUBACK waits for
  * (issue 20.1: PUBACK p99 at 5,000 msg/s), and the commits it adds are cheap.
  *
- * Load is judged over the last BUSY_WINDOW_MS, never by one group: BUSY_PER_MS messages a ms, or an
- * event loop busy more than BUSY_UTILISATION of the time (a reconnect storm's logins: 1,044–1,213
- * connects/s with the short gap against 1,324–1,694 without, groups of 9 messages instead of 26–35).
- * Judged by one group, a light load looked heavy: a load generator (and a gateway) sends in bursts,
- * and a burst of 16 messages read in one turn is 16 a ms. With that rule, and the loop's share at
- * half, a steady 5,000 msg/s (the loop busy about 40 % of the time) spent 7 % of its groups under
- * the 4 ms gap, 1,392 of 8,000 of them for the loop's share alone: those were most of the groups
- * that waited over 4 ms in the service (145 of 218 in 6,000, with 8 % of the messages). With this
- * rule and no gap at a light load (measured the same way, per group in the service, 6,000 groups
- * at 5,000 msg/s): none under the gap, 26 groups over 4 ms with 0.45 % of the messages (each waiting
- * for its fsync), gathering p99 3.5 → 0.35 ms, group wait p99 4.9 → 3.3 ms, PUBACK p50 about 2.2 →
- * 1.2 ms. In the closed loop the window sees 50–60 messages a ms and the gap stays.
+ * What counts as load is ingestLoad.ts's: many messages a ms over the last 100 ms, or an event loop
+ * busy with something else (a reconnect storm's logins: 1,044–1,213 connects/s with the short gap
+ * against 1,324–1,694 without, groups of 9 messages instead of 26–35). When load was judged by the
+ * last group, a steady 5,000 msg/s spent 7 % of its groups under the 4 ms gap: most of the groups
+ * that waited over 4 ms in the service (145 of 218 in 6,000, with 8 % of the messages). Judged over
+ * the window, with no gap at a light load (measured the same way, per group in the service, 6,000
+ * groups at 5,000 msg/s): none under the gap, 26 groups over 4 ms with 0.45 % of the messages (each
+ * waiting for its fsync), gathering p99 3.5 → 0.35 ms, group wait p99 4.9 → 3.3 ms, PUBACK p50 about
+ * 2.2 → 1.2 ms. In the closed loop the window sees 50–60 messages a ms and the gap stays.
  */
 const GATHER_MS = 4;
-const BUSY_PER_MS = 16;
 const MAX_GATHER_MS = 20;
-const BUSY_WINDOW_MS = 100;
-const BUSY_UTILISATION = 0.8;
 /**
  * A door or tamper event (what a breach alert comes from) does not wait out the gathering gap: its
  * group commits at the next loop turn, so the webhook leaves within a few ms even under load
@@ -153,7 +148,6 @@ export class IngestPipeline {
   private lastFlushAt = Number.NEGATIVE_INFINITY;
   /** The event loop's share of the last commit (without the fsync on the thread pool). */
   private lastLoopMs = 0;
-  private readonly ingestLoad = new IngestLoad();
   private lastUrgentAt = Number.NEGATIVE_INFINITY;
   private readonly stats: IngestStats = {
     accepted: 0,
@@ -168,6 +162,7 @@ export class IngestPipeline {
     private readonly telemetry: TelemetrySink,
     private readonly bus: EventBus<ServiceEvents>,
     private readonly logger: Logger,
+    private readonly loadGauge: LoadGauge = new IngestLoad(),
   ) {
     this.pipelined = store.appliesIngestBeforeReturning === true;
   }
@@ -276,9 +271,7 @@ export class IngestPipeline {
     // setImmediate runs after the current round of socket reads: everything
     // that arrived in it joins this group. Under load, right after another
     // commit, the group gathers for the rest of the gap first.
-    const gap = this.ingestLoad.busy()
-      ? Math.min(MAX_GATHER_MS, Math.max(GATHER_MS, 3 * this.lastLoopMs))
-      : 0;
+    const gap = this.loadGauge.busy() ? Math.min(MAX_GATHER_MS, Math.max(GATHER_MS, 3 * this.lastLoopMs)) : 0;
     const wait = this.lastFlushAt + gap - performance.now();
     if (wait > 0) setTimeout(() => this.flush(batch), wait);
     else setImmediate(() => this.flush(batch));
@@ -299,7 +292,7 @@ export class IngestPipeline {
     if (batch.items.length === 0) return;
     const items = batch.items.splice(0);
     this.lastFlushAt = performance.now();
-    this.ingestLoad.count(items.length);
+    this.loadGauge.count(items.length);
     // Whatever goes wrong in one group fails that group only; the chain keeps going.
     this.tail = this.tail
       .then(() => this.commit(items, batch))
@@ -465,31 +458,4 @@ function forgottenSensors(items: readonly Pending[]): Set<string> | null {
 function isUrgent(message: SealMessage, held: SealState | undefined): boolean {
   if (message.kind === 'door' || message.kind === 'tamper') return true;
   return message.kind === 'heartbeat' && message.door !== null && message.door !== (held?.door ?? null);
-}
-
-/**
- * Whether ingest was under load over the last BUSY_WINDOW_MS: BUSY_PER_MS messages a ms committed, or
- * an event loop busy more than BUSY_UTILISATION of the time, from Node's own event loop utilisation
- * counters (reading them costs no more than a clock read). A window ends at the first question after
- * BUSY_WINDOW_MS; the answer holds until the next one ends.
- */
-class IngestLoad {
-  private mark = performance.eventLoopUtilization();
-  private messages = 0;
-  private wasBusy = false;
-
-  count(messages: number): void {
-    this.messages += messages;
-  }
-
-  busy(): boolean {
-    const since = performance.eventLoopUtilization(this.mark);
-    const ms = since.idle + since.active;
-    if (ms >= BUSY_WINDOW_MS) {
-      this.wasBusy = since.utilization > BUSY_UTILISATION || this.messages / ms >= BUSY_PER_MS;
-      this.mark = performance.eventLoopUtilization();
-      this.messages = 0;
-    }
-    return this.wasBusy;
-  }
 }

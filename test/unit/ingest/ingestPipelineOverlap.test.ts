@@ -19,6 +19,7 @@ import { IngestPipeline, type Placement } from '../../../ingest/ingestPipeline.t
 import type { IngestCommit, IngestStore } from '../../../ingest/ingestStore.ts';
 import { migrateSqlite } from '../../../storage/sqlite/migrate.ts';
 import { SqliteStore } from '../../../storage/sqlite/sqliteStore.ts';
+import { track } from '../../helpers/promiseState.ts';
 
 const logger = pino({ level: 'silent' });
 const T0 = Date.UTC(2026, 0, 10, 2, 0, 0);
@@ -72,20 +73,6 @@ const until = async (check: () => boolean) => {
   for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 2));
   expect(check()).toBe(true);
 };
-
-/** Tracks a promise: 'pending' until it settles. */
-function track(p: Promise<void>) {
-  const t = { state: 'pending' as 'pending' | 'resolved' | 'rejected' };
-  p.then(
-    () => {
-      t.state = 'resolved';
-    },
-    () => {
-      t.state = 'rejected';
-    },
-  );
-  return t;
-}
 
 /**
  * Seq 1 again, after its group failed or its sensor was taken off: a new message, computed from
