@@ -144,6 +144,10 @@ export class IngestPipeline {
   /** Groups whose sync failed: a group written after one of them was computed on top of it. */
   private syncFailures = 0;
   private readonly pipelined: boolean;
+  /** Groups handed to the store whose commit is not over yet. */
+  private committing = 0;
+  /** The group that gathers while another commits (a store that commits one group at a time). */
+  private gathering: Batch | null = null;
   /** performance.now() when the last group was handed to the store: paces commits under load. */
   private lastFlushAt = Number.NEGATIVE_INFINITY;
   /** The event loop's share of the last commit (without the fsync on the thread pool). */
@@ -242,7 +246,7 @@ export class IngestPipeline {
 
   /** Commits whatever is pending now, and waits for groups already committing; used at shutdown. */
   async drain(): Promise<void> {
-    if (this.current) this.flush(this.current);
+    if (this.current) this.flush(this.current, true);
     await this.tail;
     await this.ended;
   }
@@ -287,16 +291,39 @@ export class IngestPipeline {
     setImmediate(() => this.flush(batch));
   }
 
-  private flush(batch: Batch): void {
+  /**
+   * Hands the group to the store. With a store that commits one group at a time (PostgreSQL), a group
+   * whose gap ends while another commits keeps gathering (it stays `current`) and goes as soon as that
+   * one ends, unless it is full or `now` says so: cut at its gap, it would only wait in the chain, and
+   * under a light load every loop turn's few messages would become a transaction of their own.
+   */
+  private flush(batch: Batch, now = false): void {
+    if (batch.items.length === 0) {
+      if (this.current === batch) this.current = null;
+      return;
+    }
+    if (!now && !this.pipelined && this.committing > 0 && batch.items.length < MAX_BATCH) {
+      this.gathering = batch;
+      return;
+    }
     if (this.current === batch) this.current = null;
-    if (batch.items.length === 0) return;
+    if (this.gathering === batch) this.gathering = null;
     const items = batch.items.splice(0);
     this.lastFlushAt = performance.now();
     this.loadGauge.count(items.length);
+    this.committing++;
     // Whatever goes wrong in one group fails that group only; the chain keeps going.
     this.tail = this.tail
       .then(() => this.commit(items, batch))
-      .catch((err: unknown) => this.commitFailed(items, batch, err as Error));
+      .catch((err: unknown) => this.commitFailed(items, batch, err as Error))
+      .finally(() => this.committed());
+  }
+
+  /** A group's commit is over (ended, or failed): the group gathering behind it goes. */
+  private committed(): void {
+    this.committing--;
+    const waiting = this.gathering;
+    if (waiting && this.committing === 0) this.flush(waiting);
   }
 
   private async commit(items: Pending[], batch: Batch): Promise<void> {

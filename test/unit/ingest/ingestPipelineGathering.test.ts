@@ -1,10 +1,13 @@
 /**
  * How long a commit group gathers (issue 20.1, PUBACK latency): under a light load a group commits at
  * the next loop turn, even right after another commit; under load it gathers until GATHER_MS (4 ms)
- * after the last commit, so one commit and one fsync serve many messages. Real SQLite store (in
- * memory) and bus; the load is the test's answer (`FixedLoad`, ingestLoad.test.ts tests the real
- * gauge), and timers and the clock are vitest's fake ones, so a group that waits for a timer waits
- * until the test moves the clock. setImmediate stays real: a loop turn is a real one.
+ * after the last commit, so one commit and one fsync serve many messages. With a store that commits
+ * one group at a time (PostgreSQL), the next group gathers for as long as the one before commits.
+ * Real SQLite store (in memory) and bus, or a DOUBLE of that one-at-a-time store (`OneAtATimeStore`:
+ * the test decides when each commit ends, which a real PostgreSQL cannot be made to do); the load is
+ * the test's answer (`FixedLoad`, ingestLoad.test.ts tests the real gauge), and timers and the clock
+ * are vitest's fake ones, so a group that waits for a timer waits until the test moves the clock.
+ * setImmediate stays real: a loop turn is a real one.
  */
 import Database from 'better-sqlite3';
 import pino from 'pino';
@@ -14,6 +17,7 @@ import type { ServiceEvents } from '../../../core/events.ts';
 import type { SealMessage } from '../../../core/sealMessage.ts';
 import type { LoadGauge } from '../../../ingest/ingestLoad.ts';
 import { IngestPipeline, type Placement } from '../../../ingest/ingestPipeline.ts';
+import type { IngestCommit, IngestStore } from '../../../ingest/ingestStore.ts';
 import { migrateSqlite } from '../../../storage/sqlite/migrate.ts';
 import { SqliteStore } from '../../../storage/sqlite/sqliteStore.ts';
 import { track } from '../../helpers/promiseState.ts';
@@ -44,12 +48,34 @@ class FixedLoad implements LoadGauge {
   }
 }
 
-function rig(underLoad: boolean) {
+/** Commits one group at a time, as PostgreSQL does (nothing applied before it returns); each ends when the test says. */
+class OneAtATimeStore implements IngestStore {
+  readonly appliesIngestBeforeReturning = false;
+  /** The sensors of each group, in the order they came. */
+  readonly groups: string[][] = [];
+  private readonly ends: Array<() => void> = [];
+  async loadSealStates() {
+    return [];
+  }
+  commitIngest(commit: IngestCommit): Promise<boolean> {
+    this.groups.push((commit.events ?? []).map((e) => e.message.sensorId));
+    return new Promise((resolve) => this.ends.push(() => resolve(false)));
+  }
+  endOne(): void {
+    this.ends.shift()?.();
+  }
+}
+
+function sqliteStore(): IngestStore {
   const db = new Database(':memory:');
   migrateSqlite(db, logger);
+  return new SqliteStore(db);
+}
+
+function rig(underLoad: boolean, store: IngestStore = sqliteStore()) {
   const load = new FixedLoad(underLoad);
   const pipeline = new IngestPipeline(
-    new SqliteStore(db),
+    store,
     { append: () => undefined } as never,
     new EventBus<ServiceEvents>(logger),
     logger,
@@ -94,5 +120,47 @@ describe('IngestPipeline: how long a commit group gathers', () => {
     await turns(3);
     expect(gathered.map((g) => g.state)).toEqual(['resolved', 'resolved', 'resolved']);
     expect(pipeline.getStats()).toMatchObject({ commits: 2, lastBatchSize: 3 });
+  });
+
+  it('with a store that commits one group at a time, gathers everything that comes while a group commits into the next', async () => {
+    const store = new OneAtATimeStore();
+    const { pipeline } = rig(false, store);
+    const first = track(pipeline.accept(beat('s1', 1), placement));
+    await turns(2);
+    expect(store.groups).toEqual([['s1']]);
+    // Three loop turns of messages while the first group commits: one group, not three.
+    const gathered: ReturnType<typeof track>[] = [];
+    for (const id of ['s2', 's3', 's4']) {
+      gathered.push(track(pipeline.accept(beat(id, 1), placement)));
+      await turns(2);
+    }
+    expect(store.groups).toEqual([['s1']]);
+    store.endOne();
+    await turns(3);
+    expect(first.state).toBe('resolved');
+    expect(store.groups).toEqual([['s1'], ['s2', 's3', 's4']]);
+    expect(gathered.map((g) => g.state)).toEqual(['pending', 'pending', 'pending']);
+    store.endOne();
+    await turns(3);
+    expect(gathered.map((g) => g.state)).toEqual(['resolved', 'resolved', 'resolved']);
+  });
+
+  it('with such a store, drain commits the gathering group at once, behind the one committing', async () => {
+    const store = new OneAtATimeStore();
+    const { pipeline } = rig(false, store);
+    void pipeline.accept(beat('s1', 1), placement);
+    await turns(2);
+    const last = track(pipeline.accept(beat('s2', 1), placement));
+    await turns(2);
+    const drained = track(pipeline.drain());
+    await turns(2);
+    expect(drained.state).toBe('pending');
+    store.endOne();
+    await turns(3);
+    expect(store.groups).toEqual([['s1'], ['s2']]);
+    expect(drained.state).toBe('pending');
+    store.endOne();
+    await turns(3);
+    expect([last.state, drained.state]).toEqual(['resolved', 'resolved']);
   });
 });
