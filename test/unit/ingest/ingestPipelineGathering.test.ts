@@ -14,28 +14,16 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EventBus } from '../../../core/eventBus.ts';
 import type { ServiceEvents } from '../../../core/events.ts';
-import type { SealMessage } from '../../../core/sealMessage.ts';
 import type { LoadGauge } from '../../../ingest/ingestLoad.ts';
 import { IngestPipeline, type Placement } from '../../../ingest/ingestPipeline.ts';
 import type { IngestCommit, IngestStore } from '../../../ingest/ingestStore.ts';
 import { migrateSqlite } from '../../../storage/sqlite/migrate.ts';
 import { SqliteStore } from '../../../storage/sqlite/sqliteStore.ts';
+import { heartbeat } from '../../helpers/heartbeat.ts';
 import { track } from '../../helpers/promiseState.ts';
 
 const logger = pino({ level: 'silent' });
-const T0 = Date.UTC(2026, 0, 10, 2, 0, 0);
 const placement: Placement = { householdId: 'h1', gridId: 'g1', model: 'native' };
-const beat = (sensorId: string, seq: number): SealMessage => ({
-  kind: 'heartbeat',
-  sensorId,
-  dialect: 'native',
-  ts: T0 + seq,
-  receivedAt: T0 + seq,
-  seq,
-  door: 'closed',
-  battery: 90,
-  rssi: -60,
-});
 
 class FixedLoad implements LoadGauge {
   counted = 0;
@@ -99,8 +87,8 @@ describe('IngestPipeline: how long a commit group gathers', () => {
 
   it('under a light load, commits a group at the next loop turn, even right after another commit', async () => {
     const { pipeline, load } = rig(false);
-    await pipeline.accept(beat('s1', 1), placement);
-    const next = track(pipeline.accept(beat('s2', 1), placement));
+    await pipeline.accept(heartbeat('s1', 1), placement);
+    const next = track(pipeline.accept(heartbeat('s2', 1), placement));
     await turns(3);
     expect(next.state).toBe('resolved');
     expect(pipeline.getStats()).toMatchObject({ commits: 2, lastBatchSize: 1 });
@@ -109,8 +97,8 @@ describe('IngestPipeline: how long a commit group gathers', () => {
 
   it('under load, gathers what comes until 4 ms after the last commit, in one group', async () => {
     const { pipeline } = rig(true);
-    await pipeline.accept(beat('s1', 1), placement);
-    const gathered = ['s2', 's3', 's4'].map((id) => track(pipeline.accept(beat(id, 1), placement)));
+    await pipeline.accept(heartbeat('s1', 1), placement);
+    const gathered = ['s2', 's3', 's4'].map((id) => track(pipeline.accept(heartbeat(id, 1), placement)));
     await turns(3);
     expect(gathered.map((g) => g.state)).toEqual(['pending', 'pending', 'pending']);
     vi.advanceTimersByTime(3);
@@ -125,13 +113,13 @@ describe('IngestPipeline: how long a commit group gathers', () => {
   it('with a store that commits one group at a time, gathers everything that comes while a group commits into the next', async () => {
     const store = new OneAtATimeStore();
     const { pipeline } = rig(false, store);
-    const first = track(pipeline.accept(beat('s1', 1), placement));
+    const first = track(pipeline.accept(heartbeat('s1', 1), placement));
     await turns(2);
     expect(store.groups).toEqual([['s1']]);
     // Three loop turns of messages while the first group commits: one group, not three.
     const gathered: ReturnType<typeof track>[] = [];
     for (const id of ['s2', 's3', 's4']) {
-      gathered.push(track(pipeline.accept(beat(id, 1), placement)));
+      gathered.push(track(pipeline.accept(heartbeat(id, 1), placement)));
       await turns(2);
     }
     expect(store.groups).toEqual([['s1']]);
@@ -148,9 +136,9 @@ describe('IngestPipeline: how long a commit group gathers', () => {
   it('with such a store, drain commits the gathering group at once, behind the one committing', async () => {
     const store = new OneAtATimeStore();
     const { pipeline } = rig(false, store);
-    void pipeline.accept(beat('s1', 1), placement);
+    void pipeline.accept(heartbeat('s1', 1), placement);
     await turns(2);
-    const last = track(pipeline.accept(beat('s2', 1), placement));
+    const last = track(pipeline.accept(heartbeat('s2', 1), placement));
     await turns(2);
     const drained = track(pipeline.drain());
     await turns(2);

@@ -19,22 +19,12 @@ import { IngestPipeline, type Placement } from '../../../ingest/ingestPipeline.t
 import type { IngestCommit, IngestStore } from '../../../ingest/ingestStore.ts';
 import { migrateSqlite } from '../../../storage/sqlite/migrate.ts';
 import { SqliteStore } from '../../../storage/sqlite/sqliteStore.ts';
+import { HEARTBEAT_T0, heartbeat } from '../../helpers/heartbeat.ts';
 import { track } from '../../helpers/promiseState.ts';
 
 const logger = pino({ level: 'silent' });
-const T0 = Date.UTC(2026, 0, 10, 2, 0, 0);
 const placement: Placement = { householdId: 'h1', gridId: 'g1', model: 'native' };
-const beat = (seq: number): SealMessage => ({
-  kind: 'heartbeat',
-  sensorId: 's1',
-  dialect: 'native',
-  ts: T0 + seq,
-  receivedAt: T0 + seq,
-  seq,
-  door: 'closed',
-  battery: 90,
-  rssi: -60,
-});
+const beat = (seq: number): SealMessage => heartbeat('s1', seq);
 
 /** The real store's transaction at once; its durability when the test says so. */
 class HeldSyncStore implements IngestStore {
@@ -84,7 +74,7 @@ async function resendIsNew(
 ) {
   const resent = track(pipeline.accept(beat(1), placement));
   await until(() => store.syncs.length === n + 1);
-  expect(written()).toEqual({ messages: 1, recentSeqs: [1, T0 + 1] });
+  expect(written()).toEqual({ messages: 1, recentSeqs: [1, HEARTBEAT_T0 + 1] });
   store.syncs[n]?.complete();
   await until(() => resent.state === 'resolved');
 }
@@ -99,7 +89,7 @@ describe('IngestPipeline: the next group is written while the one before syncs',
     const second = track(pipeline.accept(beat(2), placement));
     // Group 2's transaction ran although group 1 has not synced: computed from group 1's state.
     await until(() => store.syncs.length === 2);
-    expect(written()).toEqual({ messages: 2, recentSeqs: [1, T0 + 1, 2, T0 + 2] });
+    expect(written()).toEqual({ messages: 2, recentSeqs: [1, HEARTBEAT_T0 + 1, 2, HEARTBEAT_T0 + 2] });
     // Nothing is durable yet: no PUBACK, no live state, no de-dup answer from it.
     expect([first.state, second.state]).toEqual(['pending', 'pending']);
     expect(pipeline.state('s1')).toBeUndefined();
@@ -115,7 +105,7 @@ describe('IngestPipeline: the next group is written while the one before syncs',
     await until(() => second.state === 'resolved');
     expect([first.state, redelivered.state]).toEqual(['resolved', 'resolved']);
     expect(ended).toEqual([1, 2]);
-    expect(pipeline.state('s1')?.recentSeqs).toEqual([1, T0 + 1, 2, T0 + 2]);
+    expect(pipeline.state('s1')?.recentSeqs).toEqual([1, HEARTBEAT_T0 + 1, 2, HEARTBEAT_T0 + 2]);
     expect(pipeline.getStats()).toMatchObject({ accepted: 2, duplicates: 1, commits: 2, commitFailures: 0 });
   });
 
@@ -136,7 +126,7 @@ describe('IngestPipeline: the next group is written while the one before syncs',
     // The senders resend (no PUBACK): not duplicates, and computed from the durable state alone.
     await resendIsNew({ store, pipeline, written }, 2);
     expect(pipeline.getStats()).toMatchObject({ duplicates: 0, commits: 1, commitFailures: 2 });
-    expect(pipeline.state('s1')?.recentSeqs).toEqual([1, T0 + 1]);
+    expect(pipeline.state('s1')?.recentSeqs).toEqual([1, HEARTBEAT_T0 + 1]);
   });
 
   // Its list of messages in flight and its written state go with it (the pipeline keeps both per
@@ -175,7 +165,7 @@ describe('IngestPipeline: the next group is written while the one before syncs',
     await until(() => redelivered.state === 'resolved');
     const next = track(pipeline.accept(beat(2), placement));
     await until(() => store.syncs.length === 2);
-    expect(written()).toEqual({ messages: 2, recentSeqs: [1, T0 + 1, 2, T0 + 2] });
+    expect(written()).toEqual({ messages: 2, recentSeqs: [1, HEARTBEAT_T0 + 1, 2, HEARTBEAT_T0 + 2] });
     store.syncs[1]?.complete();
     await until(() => next.state === 'resolved');
     expect(pipeline.getStats()).toMatchObject({ accepted: 2, duplicates: 1, commits: 2 });
