@@ -7,7 +7,8 @@ import { type EventLoopUtilization, performance } from 'node:perf_hooks';
  * event loop busy more than BUSY_UTILISATION of the time (a reconnect storm's logins). Judged by one
  * group, a light load looked heavy: a load generator (and a gateway) sends in bursts, and a burst of
  * 16 messages read in one loop turn is 16 a ms; with the loop's share at half, a steady 5,000 msg/s
- * (the loop busy 40–50 % of the time) sent 7 % of its groups into the gap meant for load (issue 20.1).
+ * (the service at 0.40–0.49 of a core, its loop's share past half in some windows) sent 7 % of its
+ * groups into the gap meant for load (issue 20.1).
  */
 const BUSY_PER_MS = 16;
 const BUSY_WINDOW_MS = 100;

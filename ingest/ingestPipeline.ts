@@ -79,7 +79,8 @@ const MAX_BATCH = 2000;
  * the window, with no gap at a light load (measured the same way, per group in the service, 6,000
  * groups at 5,000 msg/s): none under the gap, 26 groups over 4 ms with 0.45 % of the messages (each
  * waiting for its fsync), gathering p99 3.5 → 0.35 ms, group wait p99 4.9 → 3.3 ms, PUBACK p50 about
- * 2.2 → 1.2 ms. In the closed loop the window sees 50–60 messages a ms and the gap stays.
+ * 2.2 → 1.2 ms. In a closed loop at 62,000 msg/s groups still came every 5 ms or so, about 300
+ * messages each (ad hoc): there the gap stays.
  */
 const GATHER_MS = 4;
 const MAX_GATHER_MS = 20;
