@@ -20,17 +20,18 @@ export interface LoadGauge {
   busy(): boolean;
 }
 
-/** The event loop's idle and active time since `mark` (cumulative without one): Node's own counters. */
-export type LoopUtilisation = (mark?: EventLoopUtilization) => EventLoopUtilization;
+/** The event loop's idle and active ms since the process started: Node's own counters. */
+export type LoopUtilisation = () => Pick<EventLoopUtilization, 'idle' | 'active'>;
 
-const nodeLoop: LoopUtilisation = (mark) => performance.eventLoopUtilization(mark);
+const nodeLoop: LoopUtilisation = () => performance.eventLoopUtilization();
 
 /**
- * Reading Node's utilisation counters costs no more than a clock read. A window ends at the first
- * question after BUSY_WINDOW_MS; its answer holds until the next window ends.
+ * Reading Node's utilisation counters costs no more than a clock read: one per question. A window
+ * ends at the first question after BUSY_WINDOW_MS; its answer holds until the next window ends.
  */
 export class IngestLoad implements LoadGauge {
-  private mark: EventLoopUtilization;
+  /** The counters when the current window began: one reading ends a window and begins the next. */
+  private mark: Pick<EventLoopUtilization, 'idle' | 'active'>;
   private messages = 0;
   private wasBusy = false;
 
@@ -43,11 +44,12 @@ export class IngestLoad implements LoadGauge {
   }
 
   busy(): boolean {
-    const since = this.utilisation(this.mark);
-    const ms = since.idle + since.active;
+    const now = this.utilisation();
+    const active = now.active - this.mark.active;
+    const ms = now.idle - this.mark.idle + active;
     if (ms >= BUSY_WINDOW_MS) {
-      this.wasBusy = since.utilization > BUSY_UTILISATION || this.messages / ms >= BUSY_PER_MS;
-      this.mark = this.utilisation();
+      this.wasBusy = active / ms > BUSY_UTILISATION || this.messages / ms >= BUSY_PER_MS;
+      this.mark = now;
       this.messages = 0;
     }
     return this.wasBusy;

@@ -4,20 +4,15 @@
  * something else (a reconnect storm's logins) is load. The event loop's counters are the test's own
  * (`FakeLoop`): a test cannot make the real loop busy a given share of a window.
  */
-import type { EventLoopUtilization } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { IngestLoad } from '../../../ingest/ingestLoad.ts';
 
-/** Cumulative idle and active ms, read the way Node's performance.eventLoopUtilization reads them. */
+/** Cumulative idle and active ms, as Node's performance.eventLoopUtilization() reads them. */
 class FakeLoop {
   private idle = 0;
   private active = 0;
 
-  readonly read = (mark?: EventLoopUtilization): EventLoopUtilization => {
-    const idle = this.idle - (mark?.idle ?? 0);
-    const active = this.active - (mark?.active ?? 0);
-    return { idle, active, utilization: idle + active === 0 ? 0 : active / (idle + active) };
-  };
+  readonly read = () => ({ idle: this.idle, active: this.active });
 
   run(ms: number, busyShare: number): void {
     this.active += ms * busyShare;
