@@ -9,21 +9,16 @@
  * are vitest's fake ones, so a group that waits for a timer waits until the test moves the clock.
  * setImmediate stays real: a loop turn is a real one.
  */
-import Database from 'better-sqlite3';
-import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EventBus } from '../../../core/eventBus.ts';
-import type { ServiceEvents } from '../../../core/events.ts';
 import type { LoadGauge } from '../../../ingest/ingestLoad.ts';
-import { IngestPipeline, type Placement } from '../../../ingest/ingestPipeline.ts';
 import type { IngestCommit, IngestStore } from '../../../ingest/ingestStore.ts';
-import { migrateSqlite } from '../../../storage/sqlite/migrate.ts';
-import { SqliteStore } from '../../../storage/sqlite/sqliteStore.ts';
-import { heartbeat } from '../../helpers/heartbeat.ts';
+import {
+  heartbeat,
+  memorySqliteStore,
+  pipelineOver,
+  PLACEMENT as placement,
+} from '../../helpers/ingestPipelineRig.ts';
 import { track } from '../../helpers/promiseState.ts';
-
-const logger = pino({ level: 'silent' });
-const placement: Placement = { householdId: 'h1', gridId: 'g1', model: 'native' };
 
 class FixedLoad implements LoadGauge {
   counted = 0;
@@ -54,22 +49,9 @@ class OneAtATimeStore implements IngestStore {
   }
 }
 
-function sqliteStore(): IngestStore {
-  const db = new Database(':memory:');
-  migrateSqlite(db, logger);
-  return new SqliteStore(db);
-}
-
-function rig(underLoad: boolean, store: IngestStore = sqliteStore()) {
+function rig(underLoad: boolean, store: IngestStore = memorySqliteStore()) {
   const load = new FixedLoad(underLoad);
-  const pipeline = new IngestPipeline(
-    store,
-    { append: () => undefined } as never,
-    new EventBus<ServiceEvents>(logger),
-    logger,
-    load,
-  );
-  return { pipeline, load };
+  return { pipeline: pipelineOver(store, { load }), load };
 }
 
 /** Real loop turns (setImmediate is not faked), and the promise callbacks between them. */

@@ -9,21 +9,23 @@
  * Real SQLite store (in memory) and bus. The disk's fsync is a DOUBLE (`HeldSyncStore`): the test
  * decides when each group's sync completes or fails, which a real disk cannot be made to do.
  */
-import Database from 'better-sqlite3';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { EventBus } from '../../../core/eventBus.ts';
 import type { ServiceEvents } from '../../../core/events.ts';
 import type { SealMessage } from '../../../core/sealMessage.ts';
-import { IngestPipeline, type Placement } from '../../../ingest/ingestPipeline.ts';
 import type { IngestCommit, IngestStore } from '../../../ingest/ingestStore.ts';
-import { migrateSqlite } from '../../../storage/sqlite/migrate.ts';
-import { SqliteStore } from '../../../storage/sqlite/sqliteStore.ts';
-import { HEARTBEAT_T0, heartbeat } from '../../helpers/heartbeat.ts';
+import type { SqliteStore } from '../../../storage/sqlite/sqliteStore.ts';
+import {
+  HEARTBEAT_T0,
+  heartbeat,
+  memorySqliteStore,
+  pipelineOver,
+  PLACEMENT as placement,
+} from '../../helpers/ingestPipelineRig.ts';
 import { track } from '../../helpers/promiseState.ts';
 
 const logger = pino({ level: 'silent' });
-const placement: Placement = { householdId: 'h1', gridId: 'g1', model: 'native' };
 const beat = (seq: number): SealMessage => heartbeat('s1', seq);
 
 /** The real store's transaction at once; its durability when the test says so. */
@@ -46,11 +48,9 @@ class HeldSyncStore implements IngestStore {
 }
 
 function rig() {
-  const db = new Database(':memory:');
-  migrateSqlite(db, logger);
-  const store = new HeldSyncStore(new SqliteStore(db));
+  const store = new HeldSyncStore(memorySqliteStore());
   const bus = new EventBus<ServiceEvents>(logger);
-  const pipeline = new IngestPipeline(store, { append: () => undefined } as never, bus, logger);
+  const pipeline = pipelineOver(store, { bus });
   /** What the newest transaction wrote for the sensor. */
   const written = () => {
     const s = store.commits.at(-1)?.find((x) => x.sensorId === 's1');

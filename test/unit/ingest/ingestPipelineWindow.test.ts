@@ -2,44 +2,23 @@
  * A commit group copies a sensor's recent-sequence window once and grows the copy in place
  * (issue 20.1). The committed state's window must stay as it was until the group is durable: de-dup
  * answers from it at once, so a window running ahead would PUBACK a message never committed. Real
- * SQLite store (in memory) and bus; telemetry is a recording DOUBLE (the spool has its own tests).
+ * SQLite store (in memory) and bus; telemetry is a DOUBLE that keeps nothing (the spool has its own tests).
  */
-import Database from 'better-sqlite3';
-import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { EventBus } from '../../../core/eventBus.ts';
-import type { ServiceEvents } from '../../../core/events.ts';
 import type { SealMessage } from '../../../core/sealMessage.ts';
 import { RECENT_WINDOW } from '../../../ingest/dedup.ts';
-import { IngestPipeline, type Placement } from '../../../ingest/ingestPipeline.ts';
-import { migrateSqlite } from '../../../storage/sqlite/migrate.ts';
-import { SqliteStore } from '../../../storage/sqlite/sqliteStore.ts';
+import type { IngestPipeline } from '../../../ingest/ingestPipeline.ts';
+import {
+  heartbeat,
+  memorySqliteStore,
+  pipelineOver,
+  PLACEMENT as placement,
+  HEARTBEAT_T0 as T0,
+} from '../../helpers/ingestPipelineRig.ts';
 
-const logger = pino({ level: 'silent' });
-const T0 = Date.UTC(2026, 0, 10, 2, 0, 0);
-const placement: Placement = { householdId: 'h1', gridId: 'g1', model: 'native' };
-const beat = (seq: number | null, ts: number): SealMessage => ({
-  kind: 'heartbeat',
-  sensorId: 's1',
-  dialect: 'native',
-  ts,
-  receivedAt: ts,
-  seq,
-  door: 'closed',
-  battery: 90,
-  rssi: -60,
-});
+const beat = (seq: number | null, ts: number): SealMessage => heartbeat('s1', seq, ts);
 
-function pipeline(): IngestPipeline {
-  const db = new Database(':memory:');
-  migrateSqlite(db, logger);
-  return new IngestPipeline(
-    new SqliteStore(db),
-    { append: () => undefined } as never,
-    new EventBus<ServiceEvents>(logger),
-    logger,
-  );
-}
+const pipeline = (): IngestPipeline => pipelineOver(memorySqliteStore());
 
 describe('IngestPipeline: the recent-sequence window of a commit group', () => {
   it('leaves the committed window alone, also when the group starts with a message without a seq', async () => {
