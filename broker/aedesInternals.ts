@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Aedes, Client } from 'aedes';
 import { ServiceError } from '../core/errors.ts';
+import { ParserBytes } from './parserBytes.ts';
 
 /**
  * The one file that reaches into Aedes past its published API (the types it ships and
@@ -218,31 +219,20 @@ export function aedesMqttPacket(): object {
   return createRequire(createRequire(import.meta.url).resolve('aedes'))('mqtt-packet') as object;
 }
 
-/** The `bl` that mqtt-packet itself loads. */
-const PlainBufferList = (
-  requireFromMqttPacket('bl') as {
-    BufferList: new () => ParserBuffer;
-  }
-).BufferList;
-
-interface ParserBuffer {
-  readonly length: number;
-}
-
 /**
  * mqtt-packet's parser (parser.js `_resetState`, called by Aedes' Client constructor through
  * `mqtt.parser()`) keeps the bytes of a packet not yet complete in `bl()`: a BufferListStream, a
  * whole Duplex stream per connection (two stream states, listeners, closures) that the parser only
- * ever uses as a list of buffers (append, consume, readUInt8/16/32, slice, toString, length). The
- * plain BufferList of the same `bl` has every one of those methods (BufferListStream copies them from
- * it) and none of the stream: about 900 bytes less per connection (issue 20.3, measured with
- * bench/lib/connectionMemoryProbe.ts). Right after `aedes.handle`, before the first byte is read; a
- * parser that already holds bytes is left alone. After a parse error the parser makes a new
+ * ever uses as a list of buffers. Replaced by ParserBytes (parserBytes.ts), which has every method
+ * the parser calls and none of the stream: about 900 bytes less per connection than bl's BufferList
+ * stream (issue 20.3, measured with bench/lib/connectionMemoryProbe.ts), and no objects per integer
+ * read or consume (issue 20.1). Right after `aedes.handle`, before the first byte is read; a parser
+ * that already holds bytes is left alone. After a parse error the parser makes a new
  * BufferListStream again, but Aedes closes such a connection.
  */
 export function lightenParserBuffer(c: Client): void {
-  const parser = (c as unknown as { _parser: { _list: ParserBuffer } })._parser;
-  if (parser._list.length === 0) parser._list = new PlainBufferList();
+  const parser = (c as unknown as { _parser: { _list: { length: number } } })._parser;
+  if (parser._list.length === 0) parser._list = new ParserBytes();
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import { aedesMqttPacket } from './aedesInternals.ts';
 
 /**
- * A QoS 1 PUBACK written as one 4-byte buffer (issue 20.1).
+ * QoS 1 PUBACKs written as few buffers as possible (issue 20.1).
  *
  * Aedes writes every packet with mqtt-packet's `writeToStream` (aedes lib/write.js, which reads it
  * off the module at each call). For a PUBACK that function corks the socket and schedules its
@@ -10,19 +10,28 @@ import { aedesMqttPacket } from './aedesInternals.ts';
  * packet identifier): in the closed-loop ingest profile, 6.4 % of the service's CPU, 3.9 % in
  * `nextTick` alone, for a packet that is always the same four bytes but two.
  *
- * Here a PUBACK of MQTT 3.1 or 3.1.1 (the only ones Aedes speaks; MQTT 3.1.1 §3.4: 0x40, remaining
+ * A PUBACK of MQTT 3.1 or 3.1.1 (the only ones Aedes speaks; MQTT 3.1.1 §3.4: 0x40, remaining
  * length 2, the packet identifier, most significant byte first,
- * http://docs.oasis-open.org/mqtt/mqtt/v3.1.1/os/mqtt-v3.1.1-os.html#_Toc398718043) is one
- * `write` of one buffer, and the socket is corked only if it is not corked already: the uncork
- * scheduled by the first packet of this tick sends every packet written to that socket in the same
- * tick in one `writev`, as before, with one `nextTick` per socket and tick instead of one per
- * packet. Like mqtt-packet's PUBACK writer it answers true whatever the socket's buffer holds
+ * http://docs.oasis-open.org/mqtt/mqtt/v3.1.1/os/mqtt-v3.1.1-os.html#_Toc398718043) is therefore
+ * made here:
+ *
+ * - Aedes' own (it passes no options): its packet identifier is kept, and when the tick ends every
+ *   PUBACK kept for a stream goes out as one buffer in one `write`, with one `nextTick` for all
+ *   streams. A commit group ends all of its messages in one tick, so a connection with 16 messages
+ *   in flight gets its few PUBACKs in one buffer, not one buffer, one `write` and one buffered
+ *   request each (`writev` and `writeBuffer` were 1.2 µs of a message's 8.6 in the profile). Another
+ *   packet written to that stream in the same tick first sends the PUBACKs kept for it, so the
+ *   order on the wire stays the order of the writes. A stream destroyed before the tick ends gets
+ *   nothing, as a corked one would not (Aedes only ever destroys a connection, never ends it).
+ * - Anyone else's (mqtt.js in this process passes its options): one buffer, written at once, the
+ *   socket corked until the tick ends unless it is already, as before.
+ *
+ * Like mqtt-packet's PUBACK writer it answers true whatever the socket's buffer holds
  * (writeToStream.js `confirmation`), so Aedes goes on exactly as before. Every other packet, a
- * PUBACK with MQTT 5 options (mqtt.js, also in this process, calls the same function) and a
- * malformed one go to mqtt-packet's own writer unchanged.
+ * PUBACK with MQTT 5 options and a malformed one go to mqtt-packet's own writer unchanged.
  *
  * test/integration/broker/pubackWriter.test.ts compares the bytes with mqtt-packet's for every
- * packet identifier and checks the batching and the answer.
+ * packet identifier and checks the batching, the order and the answer.
  */
 
 export type WriteToStream = (
@@ -42,15 +51,38 @@ const uncork = (stream: Writable): void => stream.uncork();
 /** The four bytes of a PUBACK for MQTT 3.1 / 3.1.1. */
 export function pubackBytes(messageId: number): Buffer {
   const bytes = Buffer.allocUnsafe(4);
-  bytes[0] = 0x40;
-  bytes[1] = 0x02;
-  bytes[2] = messageId >> 8;
-  bytes[3] = messageId & 0xff;
+  putPuback(bytes, 0, messageId);
   return bytes;
+}
+
+function putPuback(bytes: Buffer, at: number, messageId: number): void {
+  bytes[at] = 0x40;
+  bytes[at + 1] = 0x02;
+  bytes[at + 2] = messageId >> 8;
+  bytes[at + 3] = messageId & 0xff;
 }
 
 /** `original` with the PUBACK path described above in front of it. */
 export function pubackWriterOver(original: WriteToStream): WriteToStream {
+  // Packet identifiers of the PUBACKs kept this tick, by stream. Two maps in turn: one keeps while
+  // the other is written out, so a PUBACK kept during the writing waits for the next tick.
+  let kept = new Map<Writable, number[]>();
+  let writing = new Map<Writable, number[]>();
+
+  const writeKept = (stream: Writable, ids: number[]): void => {
+    if (stream.destroyed || !stream.writable) return;
+    const bytes = Buffer.allocUnsafe(4 * ids.length);
+    for (let i = 0; i < ids.length; i++) putPuback(bytes, 4 * i, ids[i] as number);
+    stream.write(bytes);
+  };
+  const endOfTick = (): void => {
+    const streams = kept;
+    kept = writing;
+    writing = streams;
+    for (const [stream, ids] of streams) writeKept(stream, ids);
+    streams.clear();
+  };
+
   const write: WriteToStream = (packet, stream, opts) => {
     const p = packet as { cmd?: unknown; messageId?: unknown };
     const id = p.messageId;
@@ -61,8 +93,23 @@ export function pubackWriterOver(original: WriteToStream): WriteToStream {
       !Number.isInteger(id) ||
       id < 0 ||
       id > 0xffff
-    )
+    ) {
+      const before = kept.get(stream);
+      if (before !== undefined) {
+        kept.delete(stream);
+        writeKept(stream, before);
+      }
       return original(packet, stream, opts);
+    }
+    if (opts === undefined) {
+      const ids = kept.get(stream);
+      if (ids !== undefined) ids.push(id);
+      else {
+        if (kept.size === 0) process.nextTick(endOfTick);
+        kept.set(stream, [id]);
+      }
+      return true;
+    }
     if (typeof stream.cork === 'function' && !stream.writableCorked) {
       stream.cork();
       process.nextTick(uncork, stream);

@@ -285,12 +285,12 @@ describe(`broker/aedesInternals.ts against the installed Aedes (written for ${AE
     expect(toSubscriber).toHaveLength(3);
   });
 
-  it('lightenParserBuffer: a plain BufferList parses packets split and joined across reads', async () => {
+  it('lightenParserBuffer: ParserBytes parses packets split and joined across reads', async () => {
     const { port, handled } = await startAedes({}, lightenParserBuffer);
     const received: string[] = [];
     const c = await connected(port, 'split');
     const client = handled[0] as Client;
-    expect(parserBufferKind(client)).toBe('BufferList');
+    expect(parserBufferKind(client)).toBe('ParserBytes');
     client.on('error', (err) => received.push(`error ${err.message}`));
     const publish = (n: number) =>
       mqttPacket.generate({
@@ -322,7 +322,7 @@ describe(`broker/aedesInternals.ts against the installed Aedes (written for ${AE
       received.push(String(p.payload).slice(0, 9));
     }
     expect(received).toEqual(['message 1', 'message 2', 'message 3']);
-    expect(parserBufferKind(client)).toBe('BufferList');
+    expect(parserBufferKind(client)).toBe('ParserBytes');
   });
 
   it('forgetConnectPacket: the parser keeps only the protocol version, and later packets still parse', async () => {
