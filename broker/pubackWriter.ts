@@ -65,7 +65,8 @@ function putPuback(bytes: Buffer, at: number, messageId: number): void {
 /** `original` with the PUBACK path described above in front of it. */
 export function pubackWriterOver(original: WriteToStream): WriteToStream {
   // Packet identifiers of the PUBACKs kept this tick, by stream. Two maps in turn: one keeps while
-  // the other is written out, so a PUBACK kept during the writing waits for the next tick.
+  // the other is written out, so a PUBACK kept during the writing goes at the next turn of the tick
+  // queue instead of being cleared with the map being written.
   let kept = new Map<Writable, number[]>();
   let writing = new Map<Writable, number[]>();
 
