@@ -46,34 +46,39 @@ export class ParserBytes {
   }
 
   readUInt8(offset: number): number {
-    const first = this.chunks[0];
-    const at = this.head + offset;
-    if (first !== undefined && offset >= 0 && at < first.length) return first[at] as number;
-    return this.slice(offset, offset + 1).readUInt8(0);
+    const at = this.inFirstChunk(offset, 1);
+    return at < 0 ? this.slice(offset, offset + 1).readUInt8(0) : ((this.chunks[0] as Buffer)[at] as number);
   }
 
   readUInt16BE(offset: number): number {
-    const first = this.chunks[0];
-    const at = this.head + offset;
-    if (first !== undefined && offset >= 0 && at + 2 <= first.length) return first.readUInt16BE(at);
-    return this.slice(offset, offset + 2).readUInt16BE(0);
+    const at = this.inFirstChunk(offset, 2);
+    return at < 0
+      ? this.slice(offset, offset + 2).readUInt16BE(0)
+      : (this.chunks[0] as Buffer).readUInt16BE(at);
   }
 
   readUInt32BE(offset: number): number {
-    const first = this.chunks[0];
-    const at = this.head + offset;
-    if (first !== undefined && offset >= 0 && at + 4 <= first.length) return first.readUInt32BE(at);
-    return this.slice(offset, offset + 4).readUInt32BE(0);
+    const at = this.inFirstChunk(offset, 4);
+    return at < 0
+      ? this.slice(offset, offset + 4).readUInt32BE(0)
+      : (this.chunks[0] as Buffer).readUInt32BE(at);
   }
 
   toString(encoding: BufferEncoding = 'utf8', start = 0, end = this.length): string {
-    const first = this.chunks[0];
-    const from = start;
     const to = Math.min(end, this.length);
-    if (first !== undefined && from >= 0 && this.head + to <= first.length) {
-      return from < to ? first.toString(encoding, this.head + from, this.head + to) : '';
-    }
+    const at = this.inFirstChunk(start, to - start);
+    if (at >= 0) return (this.chunks[0] as Buffer).toString(encoding, at, at + to - start);
     return this.slice(start, end).toString(encoding);
+  }
+
+  /**
+   * Where `size` bytes from `offset` begin in the first chunk, when they all lie in it; -1 when not
+   * (or when the range is empty or starts before the unconsumed bytes): the caller takes a slice.
+   */
+  private inFirstChunk(offset: number, size: number): number {
+    const first = this.chunks[0];
+    const at = this.head + offset;
+    return first !== undefined && offset >= 0 && size > 0 && at + size <= first.length ? at : -1;
   }
 
   /**
