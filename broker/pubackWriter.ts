@@ -64,24 +64,21 @@ function putPuback(bytes: Buffer, at: number, messageId: number): void {
 
 /** `original` with the PUBACK path described above in front of it. */
 export function pubackWriterOver(original: WriteToStream): WriteToStream {
-  // Packet identifiers of the PUBACKs kept this tick, by stream. Two maps in turn: one keeps while
-  // the other is written out, so a PUBACK kept during the writing goes at the next turn of the tick
-  // queue instead of being cleared with the map being written.
-  let kept = new Map<Writable, number[]>();
-  let writing = new Map<Writable, number[]>();
+  // Packet identifiers of the PUBACKs kept this tick, by stream. Each stream's entry goes before its
+  // PUBACKs are written, so one kept while writing (a new entry) is written in a write of its own.
+  const kept = new Map<Writable, number[]>();
 
-  const writeKept = (stream: Writable, ids: number[]): void => {
+  const writeKept = (stream: Writable): void => {
+    const ids = kept.get(stream);
+    if (ids === undefined) return;
+    kept.delete(stream);
     if (stream.destroyed || !stream.writable) return;
     const bytes = Buffer.allocUnsafe(4 * ids.length);
     for (let i = 0; i < ids.length; i++) putPuback(bytes, 4 * i, ids[i] as number);
     stream.write(bytes);
   };
   const endOfTick = (): void => {
-    const streams = kept;
-    kept = writing;
-    writing = streams;
-    for (const [stream, ids] of streams) writeKept(stream, ids);
-    streams.clear();
+    for (const stream of kept.keys()) writeKept(stream);
   };
 
   const write: WriteToStream = (packet, stream, opts) => {
@@ -95,11 +92,7 @@ export function pubackWriterOver(original: WriteToStream): WriteToStream {
       id < 0 ||
       id > 0xffff
     ) {
-      const before = kept.get(stream);
-      if (before !== undefined) {
-        kept.delete(stream);
-        writeKept(stream, before);
-      }
+      writeKept(stream);
       return original(packet, stream, opts);
     }
     if (opts === undefined) {
