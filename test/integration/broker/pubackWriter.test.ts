@@ -44,6 +44,18 @@ function recorder(highWaterMark = 16 * 1024) {
   return { stream, calls, bytes };
 }
 
+/** Counts the stream's `write` calls (what a destroyed stream drops unseen), calling `after` after each. */
+function countWrites(stream: Writable, after: (n: number) => void = () => undefined): () => number {
+  let n = 0;
+  const write = stream.write.bind(stream);
+  stream.write = ((chunk: Buffer) => {
+    const ok = write(chunk);
+    after(++n);
+    return ok;
+  }) as typeof stream.write;
+  return () => n;
+}
+
 const nextTick = () => new Promise<void>((resolve) => process.nextTick(resolve));
 
 describe('a PUBACK written in one buffer', () => {
@@ -82,16 +94,9 @@ describe('a PUBACK written in one buffer', () => {
     // A write that leads to another PUBACK (as a drain handler could): it is not lost among the
     // PUBACKs being written, it goes at the next turn of the tick queue.
     const c = recorder();
-    const origWrite = c.stream.write.bind(c.stream);
-    let again = true;
-    c.stream.write = ((chunk: Buffer) => {
-      const ok = origWrite(chunk);
-      if (again) {
-        again = false;
-        fast({ cmd: 'puback', messageId: 5 }, c.stream);
-      }
-      return ok;
-    }) as typeof c.stream.write;
+    countWrites(c.stream, (n) => {
+      if (n === 1) fast({ cmd: 'puback', messageId: 5 }, c.stream);
+    });
     fast({ cmd: 'puback', messageId: 4 }, c.stream);
     await nextTick();
     expect(c.calls.map((call) => [...(call.chunks[0] as Buffer)])).toEqual([
@@ -123,17 +128,12 @@ describe('a PUBACK written in one buffer', () => {
     stream.on('error', (err) => errors.push(err));
     // A destroyed Writable records nothing and emits no error whatever it is handed: count the
     // writes themselves.
-    let writes = 0;
-    const streamWrite = stream.write.bind(stream);
-    stream.write = ((chunk: Buffer) => {
-      writes++;
-      return streamWrite(chunk);
-    }) as typeof stream.write;
+    const writes = countWrites(stream);
     fast({ cmd: 'puback', messageId: 1 }, stream);
     stream.destroy();
     await nextTick();
     await new Promise((resolve) => setImmediate(resolve));
-    expect(writes).toBe(0);
+    expect(writes()).toBe(0);
     expect(calls).toEqual([]);
     expect(errors).toEqual([]);
   });
