@@ -55,6 +55,8 @@ interface Batch {
   items: Pending[];
   /** performance.now() when its first message came. */
   openedAt: number;
+  /** Ingest was under load when it opened (ingestLoad.ts): it gathers, and the store syncs off the loop. */
+  underLoad: boolean;
   done: Promise<void>;
   resolve: () => void;
   reject: (err: Error) => void;
@@ -271,12 +273,13 @@ export class IngestPipeline {
     });
     // Callers attach their own handlers; this keeps an unobserved failure from crashing the process.
     done.catch(() => undefined);
-    const batch: Batch = { items: [], done, resolve, reject, openedAt: performance.now() };
+    const underLoad = this.loadGauge.busy();
+    const batch: Batch = { items: [], done, resolve, reject, openedAt: performance.now(), underLoad };
     this.current = batch;
     // setImmediate runs after the current round of socket reads: everything
     // that arrived in it joins this group. Under load, right after another
     // commit, the group gathers for the rest of the gap first.
-    const gap = this.loadGauge.busy() ? Math.min(MAX_GATHER_MS, Math.max(GATHER_MS, 3 * this.lastLoopMs)) : 0;
+    const gap = underLoad ? Math.min(MAX_GATHER_MS, Math.max(GATHER_MS, 3 * this.lastLoopMs)) : 0;
     const wait = this.lastFlushAt + gap - performance.now();
     if (wait > 0) setTimeout(() => this.flush(batch), wait);
     else setImmediate(() => this.flush(batch));
@@ -372,6 +375,7 @@ export class IngestPipeline {
         doorEvents,
         events: committed,
         insideTransaction: decide,
+        light: !batch.underLoad,
       });
     } catch (err) {
       // The transaction failed (a store that applies before returning throws): nothing was written.

@@ -22,6 +22,12 @@ export interface IngestCommit {
    * its alert are one transaction.
    */
   insideTransaction?: () => void;
+  /**
+   * Ingest is under a light load (ingestLoad.ts): a store that makes a group durable on another thread
+   * may wait for it on the event loop instead, where the hand-off and the wake-up back cost more than
+   * the wait (SQLite: storage/sqlite/walFlush.ts). Under load the loop has the next group to read.
+   */
+  light?: boolean;
 }
 
 /** What the ingest pipeline loads at start and commits per group of messages. */

@@ -492,7 +492,7 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
       this.commitTx(commit);
       return Promise.resolve(decidedInside);
     }
-    return this.walFlush.commit(() => this.commitTx(commit)).then(() => decidedInside);
+    return this.walFlush.commit(() => this.commitTx(commit), commit.light === true).then(() => decidedInside);
   }
 
   async doorHistory(sensorId: string, limit: number): Promise<DoorEventRecord[]> {

@@ -7,14 +7,20 @@
  * A power cut cannot be staged here: that a WAL frame written before a successful fdatasync() survives
  * one is the kernel's promise (fdatasync(2)), and that NORMAL differs from FULL in WAL mode only by the
  * sync at commit is SQLite's (https://www.sqlite.org/pragma.html#pragma_synchronous).
+ *
+ * Under a light load the sync runs on the event loop instead; a disk that stalls then sends the next
+ * syncs back to the pool for a second. A stall cannot be made on demand here either: `StallingDisk`
+ * is a DOUBLE of the two syncs that runs the real fdatasync and moves its own clock on as if it had
+ * taken that long.
  */
-import { renameSync } from 'node:fs';
+import { fdatasync, fdatasyncSync, renameSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { initialSealState } from '../../../core/sealState.ts';
 import { migrateSqlite } from '../../../storage/sqlite/migrate.ts';
-import { WalFlush } from '../../../storage/sqlite/walFlush.ts';
+import { WalFlush, type WalSyncs } from '../../../storage/sqlite/walFlush.ts';
+import { track } from '../../helpers/promiseState.ts';
 import { removeSqliteFiles, sqliteFileWithSensors } from '../../helpers/sqliteFile.ts';
 
 const logger = pino({ level: 'silent' });
@@ -72,6 +78,67 @@ describe('SQLite ingest commit with the WAL synced off the event loop', () => {
     await store.close();
   });
 
+  it('under a light load, has the group durable before commitIngest returns; under load, syncs on the thread pool', async () => {
+    const { store } = fileStore();
+    // Settled after a few microtasks means synced in the call itself: a thread pool's answer is a
+    // later loop turn's I/O callback.
+    const microtasks = async () => {
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+    };
+    const light = track(store.commitIngest({ states: [stateAt(1)], doorEvents: [], light: true }));
+    await microtasks();
+    expect(light.state).toBe('resolved');
+    const loaded = store.commitIngest({ states: [stateAt(2)], doorEvents: [], light: false });
+    const underLoad = track(loaded);
+    await microtasks();
+    expect(underLoad.state).toBe('pending');
+    await loaded;
+    await store.close();
+  });
+
+  it('fails a light-load group whose WAL cannot be synced, as one synced on the pool', async () => {
+    const { file, store } = fileStore();
+    await store.commitIngest({ states: [stateAt(1)], doorEvents: [], light: true });
+    renameSync(`${file}-wal`, `${file}-wal.moved`);
+    await expect(store.commitIngest({ states: [stateAt(2)], doorEvents: [], light: true })).rejects.toThrow(
+      /sealwatch\.db-wal/,
+    );
+    renameSync(`${file}-wal.moved`, `${file}-wal`);
+    await store.commitIngest({ states: [stateAt(3)], doorEvents: [], light: true });
+    await store.close();
+  });
+
+  it('after a sync on the event loop that took over 5 ms, syncs on the pool for a second, then on the loop again', async () => {
+    const { db } = fileStore();
+    const disk = new StallingDisk();
+    const flush = WalFlush.for(db, disk) as WalFlush;
+    const update = db.prepare("UPDATE households SET address = ? WHERE id = 'h'");
+    const commitHere = (n: number) =>
+      flush.commit(
+        db.transaction(() => update.run(`a${n}`)),
+        true,
+      );
+
+    await commitHere(1);
+    expect(disk.log).toEqual(['here']);
+    disk.stallMs = 6;
+    await commitHere(2);
+    disk.stallMs = 0;
+    await commitHere(3);
+    disk.clock += 999;
+    await commitHere(4);
+    disk.clock += 1;
+    await commitHere(5);
+    expect(disk.log).toEqual(['here', 'here', 'pool', 'pool', 'here']);
+    // A stall of 5 ms exactly is not over the limit.
+    disk.stallMs = 5;
+    await commitHere(6);
+    disk.stallMs = 0;
+    await commitHere(7);
+    expect(disk.log.slice(5)).toEqual(['here', 'here']);
+    db.close();
+  });
+
   it('restores synchronous=FULL when the group itself fails, and throws before returning', async () => {
     const { db, store } = fileStore();
     // Thrown, not rejected (appliesIngestBeforeReturning): the pipeline never builds the next group
@@ -101,3 +168,23 @@ describe('SQLite ingest commit with the WAL synced off the event loop', () => {
     db.close();
   });
 });
+
+/** DOUBLE of the WAL's syncs (see the file's comment): the real fdatasync, and a clock the test moves. */
+class StallingDisk implements WalSyncs {
+  clock = 0;
+  /** How long the next sync on the loop takes, by this clock. */
+  stallMs = 0;
+  readonly log: Array<'here' | 'pool'> = [];
+  here(fd: number): void {
+    this.log.push('here');
+    fdatasyncSync(fd);
+    this.clock += this.stallMs;
+  }
+  onPool(fd: number, done: (err: NodeJS.ErrnoException | null) => void): void {
+    this.log.push('pool');
+    fdatasync(fd, done);
+  }
+  now(): number {
+    return this.clock;
+  }
+}

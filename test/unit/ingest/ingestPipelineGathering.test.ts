@@ -7,7 +7,8 @@
  * the test decides when each commit ends, which a real PostgreSQL cannot be made to do); the load is
  * the test's answer (`FixedLoad`, ingestLoad.test.ts tests the real gauge), and timers and the clock
  * are vitest's fake ones, so a group that waits for a timer waits until the test moves the clock.
- * setImmediate stays real: a loop turn is a real one.
+ * setImmediate stays real: a loop turn is a real one. A light load also lets the store wait for the
+ * disk on the event loop (storage/sqlite/walFlush.ts; walFlush.test.ts tests that side).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LoadGauge } from '../../../ingest/ingestLoad.ts';
@@ -90,6 +91,21 @@ describe('IngestPipeline: how long a commit group gathers', () => {
     await turns(3);
     expect(gathered.map((g) => g.state)).toEqual(['resolved', 'resolved', 'resolved']);
     expect(pipeline.getStats()).toMatchObject({ commits: 2, lastBatchSize: 3 });
+  });
+
+  it('asks the store to wait for the disk on the event loop only under a light load', async () => {
+    const asked: Array<boolean | undefined> = [];
+    for (const underLoad of [false, true]) {
+      // The real store, its commits recorded on their way in.
+      const store = memorySqliteStore();
+      const commitIngest = store.commitIngest.bind(store);
+      store.commitIngest = (commit) => {
+        asked.push(commit.light);
+        return commitIngest(commit);
+      };
+      await rig(underLoad, store).pipeline.accept(heartbeat('s1', 1), placement);
+    }
+    expect(asked).toEqual([true, false]);
   });
 
   it('with a store that commits one group at a time, gathers everything that comes while a group commits into the next', async () => {
