@@ -138,6 +138,24 @@ describe('a PUBACK written in one buffer', () => {
     expect(errors).toEqual([]);
   });
 
+  it('a write that throws costs the PUBACKs of that tick after it, not every PUBACK after that', async () => {
+    const writer = pubackWriterOver(original);
+    const a = recorder();
+    const b = recorder();
+    a.stream.write = () => {
+      throw new Error('socket broke');
+    };
+    writer({ cmd: 'puback', messageId: 1 }, a.stream);
+    writer({ cmd: 'puback', messageId: 2 }, b.stream);
+    // The end of the tick is a function of the tick queue: its throw is an uncaught exception there.
+    const thrown = new Promise<unknown>((resolve) => process.once('uncaughtException', resolve));
+    await expect(thrown).resolves.toMatchObject({ message: 'socket broke' });
+    expect(b.calls).toEqual([]);
+    writer({ cmd: 'puback', messageId: 3 }, b.stream);
+    await nextTick();
+    expect([...b.bytes()]).toEqual([0x40, 2, 0, 3]);
+  });
+
   it("mqtt.js's PUBACKs (with options) are written at once, corked until the tick ends, as before", async () => {
     const ours = recorder();
     for (const id of [1, 2, 3]) fast({ cmd: 'puback', messageId: id }, ours.stream, { protocolVersion: 4 });
