@@ -112,7 +112,9 @@ export interface IngestStats {
  * closed loop of 50 connections with 16 messages in flight each went from
  * 43,000–58,000 to 59,000–66,000 messages a second with it, in alternating
  * runs (issue 20.1), since the fsync (about 2 ms under that load, beside the
- * telemetry writes) was most of each group's turn.
+ * telemetry writes) was most of each group's turn. Under a light load a group
+ * asks the store to sync on the event loop (`light`): it is durable when
+ * written, and the next group has nothing to overlap with.
  */
 export class IngestPipeline {
   private readonly states = new Map<string, SealState>();
