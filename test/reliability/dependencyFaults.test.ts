@@ -143,14 +143,26 @@ describe('dependency faults', () => {
     ).catch(() => undefined);
     // Asserted as counts, so a failure says whether points are missing or doubled.
     expect(stored).toEqual({ door: breaches.length, heartbeat: heartbeats });
+    // E-mail is at least once, not exactly once: a connection cut after the server took the final
+    // "." but before its reply reached the sender leaves the sender no way to know, so it sends again
+    // (RFC 1047, "Duplicate messages and SMTP"; RFC 5321 §6.1 asks a server to answer the final "."
+    // at once to keep that window short). Here a session that straddles the switch to a slow proxy
+    // and then to a cut one can fall in that window. A second copy must then be the same message
+    // with the same Message-ID (alerting/notifiers/email.ts), which a receiver de-duplicates on.
     const wangMails = smtp.inbox.filter((m) => m.to.includes('wang@example.org'));
-    expect(new Set(wangMails.map((m) => m.messageId)).size).toBe(wangMails.length);
+    const copies = new Map<string, Set<string>>();
+    for (const m of wangMails)
+      copies.set(m.messageId, (copies.get(m.messageId) ?? new Set()).add(`${m.subject}\n${m.text}`));
+    for (const [messageId, versions] of copies) expect(versions.size, `copies of ${messageId}`).toBe(1);
+    // A resend needs a session cut in that window: no more of them than the proxy changed its mode.
+    expect(wangMails.length - copies.size).toBeLessThanOrEqual(phases.length);
 
     report('dependency-faults', {
       phases: results,
       breaches: breaches.length,
       heartbeats,
       emailsToWorker: wangMails.length,
+      emailsResentAfterACutSession: wangMails.length - copies.size,
       webhooksToWorker: hook.received.filter((r) => r.path === '/wang').length,
       secondsToDeliverAfterRecovery: Math.round((Date.now() - recoveredAt) / 1000),
       telemetryPointsLost: 0,
