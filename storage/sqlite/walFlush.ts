@@ -78,14 +78,20 @@ export class WalFlush {
   commit<T>(write: () => T, here = false): Promise<T> {
     // Not async: a `write` that throws throws here, before anything is synced (SqliteStore.commitIngest).
     const result = this.unsynced.run(write);
-    const synced = here && this.syncs.now() >= this.poolUntil ? this.syncHere() : this.syncOnPool();
+    let fd: number;
+    try {
+      fd = this.walFd();
+    } catch (err) {
+      return Promise.reject(this.failed(err as NodeJS.ErrnoException));
+    }
+    const synced = here && this.syncs.now() >= this.poolUntil ? this.syncHere(fd) : this.syncOnPool(fd);
     return synced.then(() => result);
   }
 
-  private syncHere(): Promise<void> {
+  private syncHere(fd: number): Promise<void> {
     const started = this.syncs.now();
     try {
-      this.syncs.here(this.walFd());
+      this.syncs.here(fd);
     } catch (err) {
       return Promise.reject(this.failed(err as NodeJS.ErrnoException));
     }
@@ -94,13 +100,7 @@ export class WalFlush {
     return Promise.resolve();
   }
 
-  private syncOnPool(): Promise<void> {
-    let fd: number;
-    try {
-      fd = this.walFd();
-    } catch (err) {
-      return Promise.reject(this.failed(err as NodeJS.ErrnoException));
-    }
+  private syncOnPool(fd: number): Promise<void> {
     return new Promise((resolve, reject) =>
       this.syncs.onPool(fd, (err) => (err ? reject(this.failed(err)) : resolve())),
     );
