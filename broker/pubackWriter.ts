@@ -63,13 +63,14 @@ function putPuback(bytes: Buffer, at: number, messageId: number): void {
   bytes[at + 3] = messageId & 0xff;
 }
 
-/** Where a stream's kept PUBACK identifiers wait for the end of the tick. */
-const KEPT = Symbol('sealwatch.pubackWriter.kept');
-
-type KeepingStream = Writable & { [KEPT]?: number[] | undefined };
+/** A stream with, under a writer's own symbol, the identifiers of the PUBACKs it keeps for it. */
+type KeepingStream = Writable & Record<symbol, number[] | undefined>;
 
 /** `original` with the PUBACK path described above in front of it. */
 export function pubackWriterOver(original: WriteToStream): WriteToStream {
+  // Where a stream's kept PUBACK identifiers wait for the end of the tick: a symbol of this writer's,
+  // so that two writers (tests make several) never share a stream's slot.
+  const KEPT = Symbol('sealwatch.pubackWriter.kept');
   // The streams with PUBACKs kept this tick (the first `count`), each stream's identifiers on the
   // stream itself. Neither is given up when a tick ends: a Map whose entries were set and deleted at
   // every tick made V8 replace its hash table over and over, and the long-lived Map kept each new
@@ -117,7 +118,7 @@ export function pubackWriterOver(original: WriteToStream): WriteToStream {
       id < 0 ||
       id > 0xffff
     ) {
-      writeKept(stream);
+      writeKept(stream as KeepingStream);
       return original(packet, stream, opts);
     }
     if (opts === undefined) {

@@ -92,7 +92,7 @@ describe('a PUBACK written in one buffer', () => {
     expect([...a.bytes()]).toEqual([0x40, 2, 0, 1, 0x40, 2, 0, 3]);
     expect([...b.bytes()]).toEqual([0x40, 2, 0, 2]);
     // A write that leads to another PUBACK (as a drain handler could): it is not lost among the
-    // PUBACKs being written, it goes at the next turn of the tick queue.
+    // PUBACKs being written, it goes in a write of its own at the same end of the tick.
     const c = recorder();
     countWrites(c.stream, (n) => {
       if (n === 1) fast({ cmd: 'puback', messageId: 5 }, c.stream);
