@@ -9,6 +9,8 @@ import { type VoiceMetrics, voiceMetrics } from './voiceMetrics.ts';
 export interface MetricSources {
   /** SQLite's WAL checkpoints, made by a worker thread (storage/sqlite/walCheckpointer.ts); null on PostgreSQL. */
   walCheckpoints?(): { checkpoints: number; longestMs: number } | null;
+  /** Ingest's WAL syncs on the event loop over 5 ms (storage/sqlite/walFlush.ts); null on PostgreSQL. */
+  slowWalSyncs?(): { count: number; slowestMs: number } | null;
   broker(): {
     connected: number;
     connectionsOpened: number;
@@ -332,6 +334,27 @@ export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSourc
       (g) => {
         const s = checkpoints();
         if (s) g.set(s.longestMs / 1000);
+      },
+    );
+  }
+  if (sources.slowWalSyncs) {
+    const slow = sources.slowWalSyncs;
+    sampled(
+      'sealwatch_sqlite_wal_syncs_slow_on_loop',
+      "Ingest's WAL syncs made on the event loop (under a light load) that took over 5 ms since start: each sends the next second's syncs to the thread pool. Growing means a stalling disk",
+      [],
+      (g) => {
+        const s = slow();
+        if (s) g.set(s.count);
+      },
+    );
+    sampled(
+      'sealwatch_sqlite_wal_sync_slowest_on_loop_seconds',
+      'The slowest of those syncs since start (the event loop waited for it)',
+      [],
+      (g) => {
+        const s = slow();
+        if (s) g.set(s.slowestMs / 1000);
       },
     );
   }

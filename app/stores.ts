@@ -19,6 +19,7 @@ import { SqliteResidentQrStore } from '../storage/sqlite/residentQrStore.ts';
 import { SqliteSmsLedger } from '../storage/sqlite/smsLedger.ts';
 import { SqliteStore } from '../storage/sqlite/sqliteStore.ts';
 import { type CheckpointStats, WalCheckpointer } from '../storage/sqlite/walCheckpointer.ts';
+import type { SlowWalSyncs } from '../storage/sqlite/walFlush.ts';
 import { newInstanceName } from './multiInstance.ts';
 
 /** One database's store for the registry, ingest and the door history: the ports each declares. */
@@ -41,10 +42,14 @@ export interface Stores {
 export function openLocalDatabase(
   dataDir: string,
   logger: Logger,
-): Stores & { db: Db; walCheckpoints: () => CheckpointStats | null } {
+): Stores & {
+  db: Db;
+  walCheckpoints: () => CheckpointStats | null;
+  slowWalSyncs: () => SlowWalSyncs | null;
+} {
   const log = logger.child({ component: 'db' });
   const db = openDatabase(join(dataDir, 'sealwatch.db'), log);
-  const store = new SqliteStore(db);
+  const store = new SqliteStore(db, log);
   const checkpointer = WalCheckpointer.start(db, log);
   return {
     db,
@@ -53,6 +58,7 @@ export function openLocalDatabase(
     smsLedger: new SqliteSmsLedger(db),
     residentQr: new SqliteResidentQrStore(db),
     walCheckpoints: () => checkpointer?.checkpointStats() ?? null,
+    slowWalSyncs: () => store.slowWalSyncs(),
     close: async () => {
       await checkpointer?.stop();
       await store.close();

@@ -79,6 +79,7 @@ export async function startApi(
       },
     silencedSensors: () => alerting.engine.silences.count(clock.now()),
     walCheckpoints: () => storage.walCheckpoints(),
+    slowWalSyncs: () => storage.slowWalSyncs(),
     outbox: () => alertStore.outboxCounts(),
     outboxOldestWaitingMs: async () => {
       const at = await alertStore.oldestWaitingOutboxAt();

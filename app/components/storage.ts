@@ -13,6 +13,7 @@ import type { Logger } from '../../core/logger.ts';
 import { Registry } from '../../registry/registry.ts';
 import type { Db } from '../../storage/sqlite/openDatabase.ts';
 import type { CheckpointStats } from '../../storage/sqlite/walCheckpointer.ts';
+import type { SlowWalSyncs } from '../../storage/sqlite/walFlush.ts';
 import type { ConfigSections } from '../configSections.ts';
 import type { Component } from '../lifecycle.ts';
 import {
@@ -35,6 +36,8 @@ export interface StorageComponent extends Component {
   readonly localDb: Db | null;
   /** The WAL checkpoint worker's figures (storage/sqlite/walCheckpointer.ts); null on PostgreSQL. */
   walCheckpoints(): CheckpointStats | null;
+  /** Ingest's WAL syncs on the event loop slower than 5 ms (storage/sqlite/walFlush.ts); null on PostgreSQL. */
+  slowWalSyncs(): SlowWalSyncs | null;
 }
 
 export async function startStorage(
@@ -72,6 +75,7 @@ export async function startStorage(
     shared,
     localDb: local?.db ?? null,
     walCheckpoints: () => local?.walCheckpoints() ?? null,
+    slowWalSyncs: () => local?.slowWalSyncs() ?? null,
     async stop() {
       // Hashes upgraded by the last logins; one lost is made again at that device's next login.
       await registry.flushSecretHashUpgrades().catch(() => {});

@@ -3,6 +3,7 @@
  * larger groups of writes live in their own modules (gatewayWrites.ts, platformAppWrites.ts,
  * userWrites.ts, sensorReplace.ts) and are delegated to in one line each.
  */
+import type { Logger } from '../../core/logger.ts';
 import type { DoorEventRecord, SealState } from '../../core/sealState.ts';
 import type { DoorHistoryStore, IngestCommit, IngestStore } from '../../ingest/ingestStore.ts';
 import type { AuditEntry, AuditQuery, AuditRecord } from '../../registry/auditTrail.ts';
@@ -50,7 +51,7 @@ import { SqlitePlatformAppWrites } from './platformAppWrites.ts';
 import { SqliteRosterWrites } from './rosterWrites.ts';
 import { replaceSensorSqlite } from './sensorReplace.ts';
 import { SqliteUserWrites } from './userWrites.ts';
-import { WalFlush } from './walFlush.ts';
+import { type SlowWalSyncs, WalFlush } from './walFlush.ts';
 
 /** `up`: the node `?` and its ancestors; UNION (not ALL) ends even on a cycle already stored. */
 const ANCESTORS_SQLITE = `WITH RECURSIVE up(id, parent_id) AS (
@@ -75,7 +76,11 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
   private readonly rosters: SqliteRosterWrites;
   private readonly users: SqliteUserWrites;
 
-  constructor(private readonly db: Db) {
+  /** `log` hears of slow WAL syncs (walFlush.ts). */
+  constructor(
+    private readonly db: Db,
+    log?: Logger,
+  ) {
     this.gateways = new SqliteGatewayWrites(db);
     this.platformApps = new SqlitePlatformAppWrites(db);
     this.rosters = new SqliteRosterWrites(db);
@@ -122,7 +127,12 @@ export class SqliteStore implements RegistryStore, IngestStore, DoorHistoryStore
       // Nested better-sqlite3 transactions become savepoints of this one.
       commit.insideTransaction?.();
     });
-    this.walFlush = WalFlush.for(db);
+    this.walFlush = WalFlush.for(db, { log });
+  }
+
+  /** Ingest's WAL syncs on the event loop that were too slow; null for a database in memory. */
+  slowWalSyncs(): Readonly<SlowWalSyncs> | null {
+    return this.walFlush?.slowSyncs() ?? null;
   }
 
   /**

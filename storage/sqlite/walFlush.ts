@@ -1,5 +1,6 @@
 import { closeSync, fdatasync, fdatasyncSync, fstatSync, openSync, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import type { Logger } from '../../core/logger.ts';
 import type { Db } from './openDatabase.ts';
 import { UnsyncedCommit } from './unsyncedCommit.ts';
 
@@ -13,6 +14,12 @@ export interface WalSyncs {
 }
 
 const nodeSyncs: WalSyncs = { here: fdatasyncSync, onPool: fdatasync, now: () => performance.now() };
+
+/** The syncs on the event loop that were slower than SLOW_HERE_MS, for /metrics. */
+export interface SlowWalSyncs {
+  count: number;
+  slowestMs: number;
+}
 
 /**
  * A sync on the event loop that took longer than this sends the next syncs to the thread pool for
@@ -56,19 +63,25 @@ export class WalFlush {
   private inode = -1;
   /** syncs.now() until which a sync asked for on the loop goes to the pool (after a slow one). */
   private poolUntil = Number.NEGATIVE_INFINITY;
+  private readonly slow: SlowWalSyncs = { count: 0, slowestMs: 0 };
 
   private constructor(
     db: Db,
     private readonly unsynced: UnsyncedCommit,
     private readonly syncs: WalSyncs,
+    private readonly log: Logger | null,
   ) {
     this.walPath = `${db.name}-wal`;
   }
 
   /** Only for a file database in WAL mode on synchronous=FULL; otherwise commits stay as they are. */
-  static for(db: Db, syncs: WalSyncs = nodeSyncs): WalFlush | null {
+  static for(db: Db, options: { log?: Logger | undefined; syncs?: WalSyncs } = {}): WalFlush | null {
     const unsynced = UnsyncedCommit.for(db);
-    return unsynced ? new WalFlush(db, unsynced, syncs) : null;
+    return unsynced ? new WalFlush(db, unsynced, options.syncs ?? nodeSyncs, options.log ?? null) : null;
+  }
+
+  slowSyncs(): Readonly<SlowWalSyncs> {
+    return this.slow;
   }
 
   /**
@@ -96,8 +109,19 @@ export class WalFlush {
       return Promise.reject(this.failed(err as NodeJS.ErrnoException));
     }
     const ended = this.syncs.now();
-    if (ended - started > SLOW_HERE_MS) this.poolUntil = ended + BACK_TO_POOL_MS;
+    if (ended - started > SLOW_HERE_MS) this.tooSlowHere(ended - started, ended);
     return Promise.resolve();
+  }
+
+  /** At most once a second (the next second's syncs are on the pool), so one log line each. */
+  private tooSlowHere(ms: number, now: number): void {
+    this.poolUntil = now + BACK_TO_POOL_MS;
+    this.slow.count++;
+    this.slow.slowestMs = Math.max(this.slow.slowestMs, ms);
+    this.log?.warn(
+      { code: 'wal_sync_slow', walPath: this.walPath, ms: Math.round(ms * 10) / 10 },
+      `fdatasync of the WAL on the event loop took ${ms.toFixed(1)} ms (over ${SLOW_HERE_MS}): ingest syncs on the thread pool for the next ${BACK_TO_POOL_MS / 1000} s`,
+    );
   }
 
   private syncOnPool(fd: number): Promise<void> {

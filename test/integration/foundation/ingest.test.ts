@@ -44,6 +44,19 @@ describe('ingest over real MQTT', () => {
     );
   });
 
+  it('/metrics counts WAL syncs on the event loop that were too slow', async () => {
+    // A slow one cannot be made on demand here (test/integration/store/walFlush.test.ts trips it with
+    // a DOUBLE); this checks the figures are wired to /metrics. A busy test machine's disk may have
+    // tripped it for real, so the count is not assumed to be 0, only consistent with the slowest.
+    const text = await metrics();
+    expect(text).toMatch(/^sealwatch_sqlite_wal_syncs_slow_on_loop \d+$/m);
+    expect(text).toMatch(/^sealwatch_sqlite_wal_sync_slowest_on_loop_seconds [\d.e-]+$/m);
+    const slow = metricValue(text, 'sealwatch_sqlite_wal_syncs_slow_on_loop');
+    const slowest = metricValue(text, 'sealwatch_sqlite_wal_sync_slowest_on_loop_seconds');
+    if (slow === 0) expect(slowest).toBe(0);
+    else expect(slowest).toBeGreaterThan(0.005);
+  });
+
   it('/metrics has how long each commit group waited inside the service, one observation per group', async () => {
     // The messages above were committed in groups (counter "commits"); each group is one observation.
     const text = await metrics();

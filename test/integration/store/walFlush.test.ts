@@ -111,7 +111,9 @@ describe('SQLite ingest commit with the WAL synced off the event loop', () => {
   it('after a sync on the event loop that took over 5 ms, syncs on the pool for a second, then on the loop again', async () => {
     const { db } = fileStore();
     const disk = new StallingDisk();
-    const flush = WalFlush.for(db, disk) as WalFlush;
+    const logged: Array<Record<string, unknown>> = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => logged.push(JSON.parse(line)) });
+    const flush = WalFlush.for(db, { syncs: disk, log }) as WalFlush;
     const update = db.prepare("UPDATE households SET address = ? WHERE id = 'h'");
     const commitHere = (n: number) =>
       flush.commit(
@@ -130,12 +132,20 @@ describe('SQLite ingest commit with the WAL synced off the event loop', () => {
     disk.clock += 1;
     await commitHere(5);
     expect(disk.log).toEqual(['here', 'here', 'pool', 'pool', 'here']);
+    // The trip is counted for /metrics and logged once, with the WAL's path and how long it took.
+    expect(flush.slowSyncs()).toEqual({ count: 1, slowestMs: 6 });
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ level: 40, code: 'wal_sync_slow', ms: 6 });
+    expect(logged[0]?.walPath).toMatch(/sealwatch\.db-wal$/);
+    expect(logged[0]?.msg).toContain('thread pool for the next 1 s');
     // A stall of 5 ms exactly is not over the limit.
     disk.stallMs = 5;
     await commitHere(6);
     disk.stallMs = 0;
     await commitHere(7);
     expect(disk.log.slice(5)).toEqual(['here', 'here']);
+    expect(flush.slowSyncs().count).toBe(1);
+    expect(logged).toHaveLength(1);
     db.close();
   });
 
