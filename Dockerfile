@@ -32,4 +32,5 @@ EXPOSE 1883 8080
 
 # The same bundle `npm start` builds, made once at image build time.
 RUN npm run build
-CMD ["node", "--enable-source-maps", "dist/main.js"]
+# The Node options of app/nodeFlags.ts, as `npm start` gives them.
+CMD ["node", "--enable-source-maps", "--min-semi-space-size=16", "dist/main.js"]

@@ -6,6 +6,7 @@ import { ConfigError, configHelp, loadConfig } from '../core/config.ts';
 import { ServiceError } from '../core/errors.ts';
 import { createLogger } from '../core/logger.ts';
 import { createService } from './createService.ts';
+import { missingNodeFlags } from './nodeFlags.ts';
 
 const STOP_DEADLINE_MS = 10_000;
 
@@ -30,6 +31,12 @@ try {
 
 const logger = createLogger(config.LOG_LEVEL);
 process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled promise rejection'));
+const missingFlags = missingNodeFlags(process.execArgv);
+if (missingFlags.length > 0)
+  logger.warn(
+    { code: 'node_flags_missing', missing: missingFlags },
+    `node was started without ${missingFlags.join(' ')}: it runs, but slower after a quiet spell (app/nodeFlags.ts says why); start it as \`npm start\` does`,
+  );
 
 try {
   const service = await createService(config, logger);

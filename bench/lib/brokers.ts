@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVICE_NODE_FLAGS } from '../../app/nodeFlags.ts';
 import { freePort } from '../../test/helpers/serverProcess.ts';
 
 /** A broker started for a benchmark; `stop()` ends its process and removes its files. */
@@ -33,10 +34,16 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<void> {
 
 /** Starts `bench/lib/bareAedesServer.ts` in a child process: Aedes with no hooks, TCP on a free port. */
 export function startBareAedesProcess(): Promise<RunningBroker> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'bareAedesServer.ts')], {
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    env: { ...process.env, PORT: '0' },
-  });
+  // The service's Node options (its young generation's size among them): the comparison is of the
+  // brokers, not of V8's settings.
+  const child = spawn(
+    process.execPath,
+    [...SERVICE_NODE_FLAGS, '--import', 'tsx', join(here, 'bareAedesServer.ts')],
+    {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: { ...process.env, PORT: '0' },
+    },
+  );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-2000);

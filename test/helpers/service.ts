@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { SERVICE_NODE_FLAGS } from '../../app/nodeFlags.ts';
 import { freePort } from './serverProcess.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -54,6 +55,8 @@ export interface StartOptions {
   keepData?: boolean;
   /** Extra Node.js options for the service process (e.g. `--cpu-prof`, not allowed in NODE_OPTIONS). */
   nodeArgs?: string[];
+  /** The service's own Node.js options (default: app/nodeFlags.ts's, as `npm start` gives them). */
+  nodeFlags?: readonly string[];
 }
 
 const running = new Set<ChildProcess>();
@@ -80,7 +83,7 @@ export async function startService(
     const logsBefore = logs.length;
     const proc = spawn(
       process.execPath,
-      ['--enable-source-maps', ...(options.nodeArgs ?? []), join(ROOT, 'dist/main.js')],
+      [...(options.nodeFlags ?? SERVICE_NODE_FLAGS), ...(options.nodeArgs ?? []), join(ROOT, 'dist/main.js')],
       {
         cwd: ROOT,
         env: {
