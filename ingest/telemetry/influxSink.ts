@@ -153,7 +153,7 @@ export class InfluxSink implements TelemetrySink {
         continue;
       }
       intervalStart = this.clock.now();
-      if (!(await this.deliver(batch.text, batch.count))) return;
+      if (!(await this.deliver(batch.body, batch.count))) return;
       this.spool.commit(batch);
       this.noteRecovered(batch);
       // Catch-up after an outage sends batch after batch: let ingest run between them.
@@ -162,14 +162,14 @@ export class InfluxSink implements TelemetrySink {
   }
 
   /**
-   * Sends `count` lines (`text`, each line ended by a newline) until the server has taken or refused
+   * Sends `count` lines (`body`, each line ended by a newline) until the server has taken or refused
    * each one; false if stop's deadline cut it short.
    */
-  private async deliver(text: string, count: number): Promise<boolean> {
+  private async deliver(body: Buffer, count: number): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
       if (this.stopping && this.clock.now() >= this.stopDeadline) return false;
       this.inFlight = new AbortController();
-      const outcome = await this.writer.write(text.slice(0, -1), this.inFlight.signal);
+      const outcome = await this.writer.write(body.subarray(0, body.length - 1), this.inFlight.signal);
       this.inFlight = null;
       switch (outcome.kind) {
         case 'ok':
@@ -177,7 +177,7 @@ export class InfluxSink implements TelemetrySink {
           return true;
         case 'badRequest':
         case 'tooLarge': {
-          const lines = batchLines(text);
+          const lines = batchLines(body);
           if (count === 1) {
             const reason =
               outcome.kind === 'tooLarge' ? 'HTTP 413' : `HTTP ${outcome.status}: ${outcome.message}`;
@@ -185,8 +185,9 @@ export class InfluxSink implements TelemetrySink {
             return true;
           }
           const middle = Math.ceil(count / 2);
-          if (!(await this.deliver(`${lines.slice(0, middle).join('\n')}\n`, middle))) return false;
-          return this.deliver(`${lines.slice(middle).join('\n')}\n`, count - middle);
+          const half = (part: string[]) => Buffer.from(`${part.join('\n')}\n`);
+          if (!(await this.deliver(half(lines.slice(0, middle)), middle))) return false;
+          return this.deliver(half(lines.slice(middle)), count - middle);
         }
         case 'retry': {
           this.retried += count;

@@ -1,4 +1,4 @@
-import { HttpError, InfluxDB, type Transport } from '@influxdata/influxdb-client';
+import { HttpError, InfluxDB, type SendOptions, type Transport } from '@influxdata/influxdb-client';
 
 /**
  * One HTTP write of a line-protocol body, classified for the sender. Built on
@@ -16,7 +16,8 @@ export type WriteOutcome =
 
 export interface LineWriter {
   readonly target: string;
-  write(body: string, signal: AbortSignal): Promise<WriteOutcome>;
+  /** `body`: lines of line protocol in UTF-8, separated by newlines. */
+  write(body: Buffer, signal: AbortSignal): Promise<WriteOutcome>;
 }
 
 export interface InfluxTarget {
@@ -65,13 +66,26 @@ export function createInfluxWriter(target: InfluxTarget): LineWriter {
     target: `${redactUrl(target.url)} (${target.api}, ${where})`,
     async write(body, signal) {
       try {
-        await transport.request(writePath, body, { method: 'POST', headers, signal });
+        await post(transport, writePath, body, { method: 'POST', headers, signal });
         return { kind: 'ok' };
       } catch (error) {
         return classify(error);
       }
     },
   };
+}
+
+/**
+ * `transport.send` with a promise: `transport.request` takes only a string (anything else it sends
+ * as JSON), while `send` copies a Buffer as it is (`createRequestMessage`: `Buffer.from(body)`), and
+ * the spool keeps its lines as bytes (spool.ts, MemoryChunk). Rejects with the transport's own
+ * errors (HttpError for a status of 300 or more), as `request` does.
+ */
+function post(transport: Transport, path: string, body: Buffer, options: SendOptions): Promise<void> {
+  return new Promise((resolve, reject) =>
+    // The client's types say string; its Node transport turns the body into a Buffer either way.
+    transport.send(path, body as unknown as string, options, { error: reject, complete: () => resolve() }),
+  );
 }
 
 function classify(error: unknown): WriteOutcome {

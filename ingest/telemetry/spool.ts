@@ -25,9 +25,9 @@ export interface SpoolPosition {
 }
 
 export interface SpoolBatch {
-  /** The batch's lines, each ended by a newline: what the sender writes, as one string. */
-  text: string;
-  /** How many lines `text` holds. */
+  /** The batch's lines, each ended by a newline, as UTF-8: what the sender writes. */
+  body: Buffer;
+  /** How many lines `body` holds. */
   count: number;
   /** Position right after the batch's last line. */
   end: SpoolPosition;
@@ -37,21 +37,25 @@ export interface SpoolBatch {
   memoryEpoch: number;
 }
 
-/** A batch's `text` line by line (without the newlines): for splitting a refused batch, and for tests. */
-export function batchLines(text: string): string[] {
-  return text === '' ? [] : text.slice(0, -1).split('\n');
+/** A batch's `body` line by line (without the newlines): for splitting a refused batch, and for tests. */
+export function batchLines(body: Buffer): string[] {
+  return body.length === 0 ? [] : body.toString('utf8', 0, body.length - 1).split('\n');
 }
 
 /**
- * One `append` in the memory tail: its lines as the text written to the segment. The tail keeps what
- * was written, not each line: one string per commit group instead of a string and two numbers per
- * line, and a batch is those texts joined (issue 20.1; the per-line form was 0.5 µs per message).
+ * One `append` in the memory tail: its lines as the bytes written to the segment. The tail keeps what
+ * was written, not each line: one buffer per commit group instead of a string and two numbers per
+ * line, and a batch is those buffers joined (issue 20.1; the per-line form was 0.5 µs per message).
+ *
+ * Bytes, not a string: the tail holds a group's lines for up to a second, until the sender's next
+ * batch, long enough for V8 to move a string into its old generation (148 bytes a message at 5,000
+ * msg/s), and a batch's joined string of up to a megabyte was allocated there directly (141 bytes a
+ * message); a Buffer's bytes are outside V8's heap, only its small handle is in it (issue 20.1,
+ * eighteenth round).
  */
 interface MemoryChunk {
-  text: string;
+  data: Buffer;
   lines: number;
-  /** UTF-8 bytes of `text`: equal to its length when it is all ASCII, as lines nearly always are. */
-  bytes: number;
   segment: number;
   /** Offset in the segment right after this chunk. */
   end: number;
@@ -193,13 +197,13 @@ export class Spool {
   /** Writes lines (without newlines) to the current segment before returning. */
   append(lines: readonly string[]): void {
     if (lines.length === 0) return;
-    const text = lines.length === 1 ? `${lines[0]}\n` : `${lines.join('\n')}\n`;
-    const length = Buffer.byteLength(text);
+    const data = Buffer.from(lines.length === 1 ? `${lines[0]}\n` : `${lines.join('\n')}\n`);
+    const length = data.length;
     let info = this.segments.get(this.writeSegment)!;
     if (info.bytes > 0 && info.bytes + length > this.options.segmentBytes) info = this.rotate();
 
     const startOffset = info.bytes;
-    writeFully(this.writeFd, text, length);
+    writeFully(this.writeFd, data);
     info.bytes += length;
     info.lines += lines.length;
     this.totalBytes += length;
@@ -211,9 +215,8 @@ export class Spool {
         this.invalidateMemory();
       } else {
         this.memChunks.push({
-          text,
+          data,
           lines: lines.length,
-          bytes: length,
           segment: this.writeSegment,
           end: startOffset + length,
         });
@@ -274,41 +277,39 @@ export class Spool {
   }
 
   private memoryBatch(maxLines: number): SpoolBatch | null {
-    const texts: string[] = [];
+    const parts: Buffer[] = [];
     const linesPerSegment = new Map<number, number>();
     let count = 0;
     let end: SpoolPosition | null = null;
     for (let i = this.memHead; i < this.memChunks.length && count < maxLines; i++) {
       if (count + this.memChunks[i]!.lines > maxLines) this.splitChunk(i, maxLines - count);
       const chunk = this.memChunks[i]!;
-      texts.push(chunk.text);
+      parts.push(chunk.data);
       count += chunk.lines;
       linesPerSegment.set(chunk.segment, (linesPerSegment.get(chunk.segment) ?? 0) + chunk.lines);
       end = { segment: chunk.segment, offset: chunk.end };
     }
     if (end === null) return null;
-    const text = texts.length === 1 ? texts[0]! : texts.join('');
-    return { text, count, end, linesPerSegment, fromMemory: true, memoryEpoch: this.memoryEpoch };
+    const body = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    return { body, count, end, linesPerSegment, fromMemory: true, memoryEpoch: this.memoryEpoch };
   }
 
   /** Splits the chunk at `index` after its first `lines` lines, so that a batch can end there. */
   private splitChunk(index: number, lines: number): void {
     const chunk = this.memChunks[index]!;
     let cut = 0;
-    for (let i = 0; i < lines; i++) cut = chunk.text.indexOf('\n', cut) + 1;
-    const head = chunk.text.slice(0, cut);
-    const tail = chunk.text.slice(cut);
-    const tailBytes = chunk.bytes === chunk.text.length ? tail.length : Buffer.byteLength(tail);
+    for (let i = 0; i < lines; i++) cut = chunk.data.indexOf(NEWLINE, cut) + 1;
+    const tailBytes = chunk.data.length - cut;
     this.memChunks.splice(
       index,
       1,
-      { ...chunk, text: head, lines, bytes: chunk.bytes - tailBytes, end: chunk.end - tailBytes },
-      { ...chunk, text: tail, lines: chunk.lines - lines, bytes: tailBytes },
+      { ...chunk, data: chunk.data.subarray(0, cut), lines, end: chunk.end - tailBytes },
+      { ...chunk, data: chunk.data.subarray(cut), lines: chunk.lines - lines },
     );
   }
 
   private async diskBatch(maxLines: number): Promise<SpoolBatch | null> {
-    const texts: string[] = [];
+    const parts: Buffer[] = [];
     let count = 0;
     const linesPerSegment = new Map<number, number>();
     let position = { ...this.cursor };
@@ -345,7 +346,7 @@ export class Spool {
         chunkBytes *= 2;
         continue;
       }
-      texts.push(chunk.toString('utf8', 0, start));
+      parts.push(chunk.subarray(0, start));
       count += taken;
       linesPerSegment.set(position.segment, (linesPerSegment.get(position.segment) ?? 0) + taken);
       position = { segment: position.segment, offset: position.offset + start };
@@ -354,8 +355,8 @@ export class Spool {
 
     // Caught up with the writer: the memory tail can take over from here.
     if (!this.memoryValid && comparePositions(position, this.head()) === 0) this.resetMemoryAt(position);
-    const text = texts.length === 1 ? texts[0]! : texts.join('');
-    return { text, count, end: position, linesPerSegment, fromMemory: false, memoryEpoch: this.memoryEpoch };
+    const body = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    return { body, count, end: position, linesPerSegment, fromMemory: false, memoryEpoch: this.memoryEpoch };
   }
 
   private head(): SpoolPosition {
@@ -562,11 +563,8 @@ async function readRange(file: string, offset: number, length: number): Promise<
   }
 }
 
-function writeFully(fd: number, text: string, length: number): void {
-  const written = fs.writeSync(fd, text);
-  if (written === length) return;
-  // A short write (rare: signals, nearly full disk): write the rest from a buffer.
-  const buffer = Buffer.from(text);
-  let done = written;
-  while (done < length) done += fs.writeSync(fd, buffer, done, length - done);
+function writeFully(fd: number, data: Buffer): void {
+  // A short write is rare (signals, a nearly full disk): write the rest.
+  let done = 0;
+  while (done < data.length) done += fs.writeSync(fd, data, done, data.length - done);
 }

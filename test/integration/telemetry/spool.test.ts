@@ -25,7 +25,7 @@ async function drain(spool: Spool, batchSize: number): Promise<string[]> {
   for (;;) {
     const batch: SpoolBatch | null = await spool.readBatch(batchSize);
     if (!batch) return sent;
-    sent.push(...batchLines(batch.text));
+    sent.push(...batchLines(batch.body));
     spool.commit(batch);
   }
 }
@@ -50,7 +50,7 @@ describe('telemetry spool (segment files and cursor)', () => {
     const sent = await first.readBatch(4);
     first.commit(sent!);
     const inFlight = await first.readBatch(4);
-    expect(batchLines(inFlight!.text)).toEqual(numbered(4, 4));
+    expect(batchLines(inFlight!.body)).toEqual(numbered(4, 4));
     first.close(); // "crash" with a batch in flight: it is sent again, nothing is skipped
 
     const second = openSpool(dir).spool;
@@ -77,7 +77,7 @@ describe('telemetry spool (segment files and cursor)', () => {
     second.append(numbered(53, 2));
     const next = await second.readBatch(10);
     expect(next!.fromMemory).toBe(true);
-    expect(batchLines(next!.text)).toEqual(numbered(53, 2));
+    expect(batchLines(next!.body)).toEqual(numbered(53, 2));
     second.commit(next!);
     second.close();
   });
@@ -91,10 +91,10 @@ describe('telemetry spool (segment files and cursor)', () => {
     first.append(chinese(0, 5));
     const batch = await first.readBatch(2);
     expect(batch!.fromMemory).toBe(true);
-    expect(batchLines(batch!.text)).toEqual(chinese(0, 2));
+    expect(batchLines(batch!.body)).toEqual(chinese(0, 2));
     first.commit(batch!);
     const next = await first.readBatch(2);
-    expect(batchLines(next!.text)).toEqual(chinese(2, 2));
+    expect(batchLines(next!.body)).toEqual(chinese(2, 2));
     first.commit(next!);
     first.close();
 
@@ -149,7 +149,7 @@ describe('telemetry spool (segment files and cursor)', () => {
     spool.append(numbered(8, 30)); // overflows the memory tail while a batch is in flight
     spool.commit(inMemory!);
     const rest = await drain(spool, 6);
-    expect([...batchLines(inMemory!.text), ...rest]).toEqual(numbered(0, 38));
+    expect([...batchLines(inMemory!.body), ...rest]).toEqual(numbered(0, 38));
     spool.close();
   });
 
