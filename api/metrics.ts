@@ -316,45 +316,41 @@ export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSourc
       },
     );
   }
+  /** A gauge read at scrape time from a part's figures; absent while the part has none (null). */
+  const figure = (name: string, help: string, read: () => number | null | undefined) =>
+    sampled(name, help, [], (g) => {
+      const value = read();
+      if (value !== null && value !== undefined) g.set(value);
+    });
   if (sources.walCheckpoints) {
     const checkpoints = sources.walCheckpoints;
-    sampled(
+    figure(
       'sealwatch_sqlite_wal_checkpoints',
       "WAL checkpoints that copied pages into SQLite's database file since start (a worker thread makes them)",
-      [],
-      (g) => {
-        const s = checkpoints();
-        if (s) g.set(s.checkpoints);
-      },
+      () => checkpoints()?.checkpoints,
     );
-    sampled(
+    figure(
       'sealwatch_sqlite_wal_checkpoint_longest_seconds',
       'The longest of those checkpoints since start (the event loop does not wait for it)',
-      [],
-      (g) => {
+      () => {
         const s = checkpoints();
-        if (s) g.set(s.longestMs / 1000);
+        return s && s.longestMs / 1000;
       },
     );
   }
   if (sources.slowWalSyncs) {
     const slow = sources.slowWalSyncs;
-    sampled(
+    figure(
       'sealwatch_sqlite_wal_syncs_slow_on_loop',
       "Ingest's WAL syncs made on the event loop (under a light load) that took over 5 ms since start: each sends the next second's syncs to the thread pool. Growing means a stalling disk",
-      [],
-      (g) => {
-        const s = slow();
-        if (s) g.set(s.count);
-      },
+      () => slow()?.count,
     );
-    sampled(
+    figure(
       'sealwatch_sqlite_wal_sync_slowest_on_loop_seconds',
       'The slowest of those syncs since start (the event loop waited for it)',
-      [],
-      (g) => {
+      () => {
         const s = slow();
-        if (s) g.set(s.slowestMs / 1000);
+        return s && s.slowestMs / 1000;
       },
     );
   }
