@@ -16,7 +16,7 @@ export const SERVICE_NODE_FLAGS = [
   // everything in flight (messages waiting for their commit group, telemetry waiting for its batch)
   // into the old generation, and that brought mark-compacts 2–3 s apart into the burst: 4 in 2
   // bursts after 16 s of quiet, none with the option; PUBACK p99 at 5,000 msg/s 5.2–8.7 ms against
-  // 3.6–5.4 (issue 20.1; README, "Performance"). RSS did not change measurably (at idle after load
+  // 3.6–5.4 (issue 20.1; README, "Ingest throughput"). RSS did not change measurably (at idle after load
   // 162–167 MiB both ways): the peak is the same 16 MB, only not given back.
   '--min-semi-space-size=16',
 ] as const;
