@@ -14,10 +14,11 @@ export const SERVICE_NODE_FLAGS = [
   // option sets), and grows it back only by doubling, each time more than its size has survived.
   // The first seconds of a burst after a quiet spell then scavenged every 20–45 ms and moved
   // everything in flight (messages waiting for their commit group, telemetry waiting for its batch)
-  // into the old generation, and that brought mark-compacts 2–3 s apart into the burst: 4 in 2
-  // bursts after 16 s of quiet, none with the option; PUBACK p99 at 5,000 msg/s 5.2–8.7 ms against
-  // 3.6–5.4 (issue 20.1; README, "Ingest throughput"). RSS did not change measurably (at idle after load
-  // 162–167 MiB both ways): the peak is the same 16 MB, only not given back.
+  // into the old generation, and that brought mark-compacts 2–3 s apart into the burst: 4–5 in 2
+  // bursts after 16 s of quiet, none with the option; PUBACK p99 at 5,000 msg/s 4.2–8.7 ms (median
+  // 5.4) against 3.6–5.4 (median 4.4) (issue 20.1; README, "Ingest throughput"). RSS did not change
+  // measurably (at idle after load 162–167 MiB both ways): the peak is the same 16 MB, only not
+  // given back.
   '--min-semi-space-size=16',
 ] as const;
 
