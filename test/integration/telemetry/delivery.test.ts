@@ -7,12 +7,17 @@ import { captureLogger, tempDir, waitFor } from './support.ts';
 
 const base = Date.now() - 60_000;
 
-/** One point of each measurement with awkward tag values, then many plain door points. */
+/**
+ * One point of each measurement with awkward tag values, then many plain door points. Households
+ * are named in Chinese, as grid workers write them: the spool keeps lines as UTF-8 bytes, cuts
+ * batches between them and the writer posts those bytes as they are, so a multi-byte character
+ * must arrive whole.
+ */
 function mixedPoints(count: number): TelemetryPoint[] {
   const points: TelemetryPoint[] = [
     {
       measurement: 'heartbeat',
-      tags: { sensor: 'S 1,x=y', household: 'H-1', grid: 'G-1', model: 'MC-38' },
+      tags: { sensor: 'S 1,x=y', household: '史村镇 H-1', grid: 'G-1', model: 'MC-38' },
       fields: { battery: 80, rssi: -67.5, open: false, seq: 7 },
       time: base,
     },
@@ -26,7 +31,7 @@ function mixedPoints(count: number): TelemetryPoint[] {
   for (let n = 0; n < count; n++) {
     points.push({
       measurement: 'door',
-      tags: { sensor: `S-${n % 10}`, household: `H-${n % 10}`, grid: 'G-1', model: 'MC-38' },
+      tags: { sensor: `S-${n % 10}`, household: `东村-${n % 10}`, grid: 'G-1', model: 'MC-38' },
       fields: { open: n % 2 === 0, seq: n },
       time: base + n,
     });
@@ -73,7 +78,7 @@ describe('telemetry sink against InfluxDB 1.x (v1 API, with credentials)', () =>
       open: false,
       seq: 3,
       sensor: 'S-3',
-      household: 'H-3',
+      household: '东村-3',
       grid: 'G-1',
     });
 
@@ -85,7 +90,7 @@ describe('telemetry sink against InfluxDB 1.x (v1 API, with credentials)', () =>
         open: false,
         seq: 7,
         sensor: 'S 1,x=y',
-        household: 'H-1',
+        household: '史村镇 H-1',
         grid: 'G-1',
         model: 'MC-38',
       },
@@ -145,6 +150,9 @@ describe('telemetry sink against VictoriaMetrics (v2 API)', () => {
     samples.sort((a, b) => a.t - b.t);
     expect(samples.map((s) => s.seq)).toEqual(Array.from({ length: 3000 }, (_, n) => n));
     expect(samples.every((s) => s.sensor === `S-${s.seq! % 10}`)).toBe(true);
+    expect(new Set(seqSeries.map((s) => s.metric.household))).toEqual(
+      new Set(Array.from({ length: 10 }, (_, n) => `东村-${n}`)),
+    );
 
     const heartbeat = await vm.export('{__name__=~"heartbeat_.*"}');
     expect(Object.fromEntries(heartbeat.map((s) => [s.metric.__name__, s.values]))).toEqual({
@@ -155,7 +163,7 @@ describe('telemetry sink against VictoriaMetrics (v2 API)', () => {
     });
     expect(heartbeat[0]!.metric).toMatchObject({
       sensor: 'S 1,x=y',
-      household: 'H-1',
+      household: '史村镇 H-1',
       grid: 'G-1',
       model: 'MC-38',
     });
