@@ -4,7 +4,7 @@ import { LogThrottle } from '../../core/logThrottle.ts';
 import type { LineWriter } from './influxWriter.ts';
 import { encodePoint } from './lineProtocol.ts';
 import { SeriesTimes } from './seriesTimes.ts';
-import { batchLines, Spool, type SpoolBatch } from './spool.ts';
+import { leadingLines, Spool, type SpoolBatch } from './spool.ts';
 import type { TelemetryPoint, TelemetrySink, TelemetryStats } from './telemetrySink.ts';
 
 export interface InfluxSinkOptions {
@@ -177,17 +177,17 @@ export class InfluxSink implements TelemetrySink {
           return true;
         case 'badRequest':
         case 'tooLarge': {
-          const lines = batchLines(body);
           if (count === 1) {
             const reason =
               outcome.kind === 'tooLarge' ? 'HTTP 413' : `HTTP ${outcome.status}: ${outcome.message}`;
-            this.refuse(1, reason, lines[0]!);
+            this.refuse(1, reason, body.toString('utf8', 0, body.length - 1));
             return true;
           }
+          // The halves are cut from the bytes as they are, between lines.
           const middle = Math.ceil(count / 2);
-          const half = (part: string[]) => Buffer.from(`${part.join('\n')}\n`);
-          if (!(await this.deliver(half(lines.slice(0, middle)), middle))) return false;
-          return this.deliver(half(lines.slice(middle)), count - middle);
+          const cut = leadingLines(body, middle).end;
+          if (!(await this.deliver(body.subarray(0, cut), middle))) return false;
+          return this.deliver(body.subarray(cut), count - middle);
         }
         case 'retry': {
           this.retried += count;

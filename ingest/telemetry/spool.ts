@@ -37,9 +37,21 @@ export interface SpoolBatch {
   memoryEpoch: number;
 }
 
-/** A batch's `body` line by line (without the newlines): for splitting a refused batch, and for tests. */
-export function batchLines(body: Buffer): string[] {
-  return body.length === 0 ? [] : body.toString('utf8', 0, body.length - 1).split('\n');
+/**
+ * The first whole lines of `data` (each ended by a newline), at most `lines` of them: how many, and the
+ * offset right after the last. Where a batch or a chunk is cut: a newline byte is never part of a
+ * multi-byte UTF-8 character, so a cut there never splits one.
+ */
+export function leadingLines(data: Buffer, lines: number): { count: number; end: number } {
+  let count = 0;
+  let end = 0;
+  while (count < lines) {
+    const newline = data.indexOf(NEWLINE, end);
+    if (newline === -1) break;
+    end = newline + 1;
+    count++;
+  }
+  return { count, end };
 }
 
 /**
@@ -297,8 +309,7 @@ export class Spool {
   /** Splits the chunk at `index` after its first `lines` lines, so that a batch can end there. */
   private splitChunk(index: number, lines: number): void {
     const chunk = this.memChunks[index]!;
-    let cut = 0;
-    for (let i = 0; i < lines; i++) cut = chunk.data.indexOf(NEWLINE, cut) + 1;
+    const cut = leadingLines(chunk.data, lines).end;
     const tailBytes = chunk.data.length - cut;
     this.memChunks.splice(
       index,
@@ -333,14 +344,7 @@ export class Spool {
       const length = Math.min(info.bytes - position.offset, chunkBytes);
       const chunk = await readRange(this.segmentPath(position.segment), position.offset, length);
       if (chunk === null) break;
-      let start = 0;
-      let taken = 0;
-      while (count + taken < maxLines) {
-        const newline = chunk.indexOf(NEWLINE, start);
-        if (newline === -1) break;
-        start = newline + 1;
-        taken++;
-      }
+      const { count: taken, end: start } = leadingLines(chunk, maxLines - count);
       if (taken === 0) {
         // A line longer than the chunk: read more at once.
         chunkBytes *= 2;

@@ -1,8 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { batchLines, Spool, type SpoolBatch, segmentFileName } from '../../../ingest/telemetry/spool.ts';
+import { Spool, type SpoolBatch, segmentFileName } from '../../../ingest/telemetry/spool.ts';
 import { captureLogger, tempDir } from './support.ts';
+
+/** A batch's body line by line, without the newlines. */
+const batchLines = (body: Buffer): string[] =>
+  body.length === 0 ? [] : body.toString('utf8', 0, body.length - 1).split('\n');
 
 function openSpool(dir: string, overrides: Partial<Parameters<typeof Spool.open>[0]> = {}) {
   const { logger, lines } = captureLogger();
