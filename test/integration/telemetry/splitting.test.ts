@@ -91,3 +91,68 @@ describe('telemetry sink against a rate-limiting server (test double answering 4
     expect(sink.stats()).toMatchObject({ retried: 1, written: 1, queued: 0 });
   });
 });
+
+/**
+ * A test double, named as such: a server that refuses a whole batch for one bad line, writing none of
+ * it. InfluxDB 1.x writes the good points of such a batch itself (a partial write), so against it a
+ * batch cut in the wrong place could lose or repeat a good point unseen; this one keeps only what it
+ * answered 204 for.
+ */
+describe('telemetry sink against a server that refuses a whole batch for one bad line (test double)', () => {
+  let server: http.Server;
+  const accepted: string[] = [];
+  beforeAll(async () => {
+    server = http.createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const lines = Buffer.concat(chunks).toString('utf8').split('\n');
+        if (lines.some((line) => line.includes('S-poison')))
+          response.writeHead(400).end('{"error":"unable to parse the batch"}');
+        else {
+          accepted.push(...lines);
+          response.writeHead(204).end();
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('halves a refused batch between lines until each bad line is alone: every good line lands once', async () => {
+    const { port } = server.address() as AddressInfo;
+    const { logger } = captureLogger();
+    const sink = createTelemetrySink(
+      {
+        url: `http://127.0.0.1:${port}`,
+        api: 'v2',
+        token: 't',
+        org: 'o',
+        bucket: 'b',
+        spoolDir: tempDir('spool'),
+        batchSize: 1000,
+        flushIntervalMs: 10,
+      },
+      logger,
+    );
+    await sink.start();
+    const base = 1_700_000_000_000;
+    const poisoned = [17, 500, 999];
+    // Chinese tag values: the halves are cut from the batch's bytes, and must not cut a character.
+    sink.append(
+      Array.from({ length: 1000 }, (_, n) =>
+        poisoned.includes(n) ? doorPoint(n, base, 'S-poison') : doorPoint(n, base, '门磁-1'),
+      ),
+    );
+    await waitFor(() => sink.stats().queued === 0, 'batch settled');
+    await sink.stop();
+    const seqs = accepted.map((line) => {
+      expect(line).toContain('门磁-1');
+      return Number(/seq=(\d+)i/.exec(line)?.[1]);
+    });
+    expect(seqs).toEqual(Array.from({ length: 1000 }, (_, n) => n).filter((n) => !poisoned.includes(n)));
+    expect(sink.stats()).toMatchObject({ written: 997, refused: 3, queued: 0 });
+  });
+});
