@@ -5,6 +5,30 @@ import { createTelemetrySink } from '../../../ingest/telemetry/createTelemetrySi
 import { type InfluxdbServer, startInfluxdb } from '../../helpers/influxdb.ts';
 import { captureLogger, doorPoint, tempDir, waitFor } from './support.ts';
 
+/** A test double's server, listening on loopback. */
+async function listening(handle: http.RequestListener): Promise<http.Server> {
+  const server = http.createServer(handle);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+/** A sink writing to a test double's server (v2 API), flushing every 10 ms. */
+function sinkWritingTo(server: http.Server, batchSize?: number) {
+  const { port } = server.address() as AddressInfo;
+  return createTelemetrySink(
+    {
+      url: `http://127.0.0.1:${port}`,
+      api: 'v2',
+      token: 't',
+      org: 'o',
+      bucket: 'b',
+      spoolDir: tempDir('spool'),
+      ...(batchSize === undefined ? {} : { batchSize }),
+      flushIntervalMs: 10,
+    },
+    captureLogger().logger,
+  );
+}
+
 describe('telemetry sink against a server that limits request bodies (InfluxDB 1.x, 413)', () => {
   let influx: InfluxdbServer;
   beforeAll(async () => {
@@ -47,7 +71,7 @@ describe('telemetry sink against a rate-limiting server (test double answering 4
   let server: http.Server;
   const requests: { at: number; body: string }[] = [];
   beforeAll(async () => {
-    server = http.createServer((request, response) => {
+    server = await listening((request, response) => {
       let body = '';
       request.on('data', (chunk: Buffer) => {
         body += chunk.toString();
@@ -59,27 +83,13 @@ describe('telemetry sink against a rate-limiting server (test double answering 4
         else response.writeHead(204).end();
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   });
   afterAll(async () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
   it('waits at least as long as Retry-After asks before it sends again', async () => {
-    const { port } = server.address() as AddressInfo;
-    const { logger } = captureLogger();
-    const sink = createTelemetrySink(
-      {
-        url: `http://127.0.0.1:${port}`,
-        api: 'v2',
-        token: 't',
-        org: 'o',
-        bucket: 'b',
-        spoolDir: tempDir('spool'),
-        flushIntervalMs: 10,
-      },
-      logger,
-    );
+    const sink = sinkWritingTo(server);
     await sink.start();
     sink.append([doorPoint(1, 1_700_000_000_000)]);
     await waitFor(() => sink.stats().written === 1, 'the retried write');
@@ -102,7 +112,7 @@ describe('telemetry sink against a server that refuses a whole batch for one bad
   let server: http.Server;
   const accepted: string[] = [];
   beforeAll(async () => {
-    server = http.createServer((request, response) => {
+    server = await listening((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
@@ -115,28 +125,13 @@ describe('telemetry sink against a server that refuses a whole batch for one bad
         }
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   });
   afterAll(async () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
   it('halves a refused batch between lines until each bad line is alone: every good line lands once', async () => {
-    const { port } = server.address() as AddressInfo;
-    const { logger } = captureLogger();
-    const sink = createTelemetrySink(
-      {
-        url: `http://127.0.0.1:${port}`,
-        api: 'v2',
-        token: 't',
-        org: 'o',
-        bucket: 'b',
-        spoolDir: tempDir('spool'),
-        batchSize: 1000,
-        flushIntervalMs: 10,
-      },
-      logger,
-    );
+    const sink = sinkWritingTo(server, 1000);
     await sink.start();
     const base = 1_700_000_000_000;
     const poisoned = [17, 500, 999];
