@@ -16,15 +16,23 @@ import {
   parseJson,
   reject,
 } from './dialect.ts';
-import { fastEvent, fastHeartbeat } from './nativeFastPath.ts';
+import { eventFromBytes, heartbeatFromBytes } from './nativeFastPath.ts';
 
 const describe = (error: z.ZodError): string =>
   error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
 
-/** The schema's data, or why not (what the fast path in ./nativeFastPath.ts leaves to it). */
-function bySchema<T>(schema: z.ZodType<T>, value: unknown): T | string {
-  const result = schema.safeParse(value);
-  return result.success ? result.data : describe(result.error);
+/**
+ * The payload's data by JSON.parse and the schema, or why not (bad JSON, or the schema's issues):
+ * what the fast path in ./nativeFastPath.ts leaves to them.
+ */
+function bySchema<T>(
+  schema: z.ZodType<T>,
+  payload: Buffer,
+): T | { reason: 'bad_json' | 'schema'; detail: string } {
+  const json = parseJson(payload);
+  if (!json.ok) return { reason: 'bad_json', detail: json.detail };
+  const result = schema.safeParse(json.value);
+  return result.success ? result.data : { reason: 'schema', detail: describe(result.error) };
 }
 
 /** SealWatch's own protocol: `seal/<sensorId>/event|heartbeat|status`. */
@@ -55,20 +63,17 @@ export const nativeDecoder: DialectDecoder = {
       return ok({ sensorId, dialect, receivedAt, kind: 'status', online, ts: receivedAt, seq: null });
     }
 
-    const json = parseJson(payload);
-    if (!json.ok) return reject('bad_json', json.detail, sensorId);
-
     if (channel === 'event') {
-      const event = fastEvent(json.value) ?? bySchema(nativeEventSchema, json.value);
-      if (typeof event === 'string') return reject('schema', event, sensorId);
+      const event = eventFromBytes(payload) ?? bySchema(nativeEventSchema, payload);
+      if ('reason' in event) return reject(event.reason, event.detail, sensorId);
       const { type, ts, seq } = event;
       if (type === 'tamper') return ok({ sensorId, dialect, receivedAt, kind: 'tamper', ts, seq });
       const door = type === 'open' ? 'open' : 'closed';
       return ok({ sensorId, dialect, receivedAt, kind: 'door', door, ts, seq });
     }
 
-    const hb = fastHeartbeat(json.value) ?? bySchema(nativeHeartbeatSchema, json.value);
-    if (typeof hb === 'string') return reject('schema', hb, sensorId);
+    const hb = heartbeatFromBytes(payload) ?? bySchema(nativeHeartbeatSchema, payload);
+    if ('reason' in hb) return reject(hb.reason, hb.detail, sensorId);
     const { ts, seq, door, battery, rssi } = hb;
     return ok({ sensorId, dialect, receivedAt, kind: 'heartbeat', ts, seq, door, battery, rssi });
   },
