@@ -33,4 +33,4 @@ EXPOSE 1883 8080
 # The same bundle `npm start` builds, made once at image build time.
 RUN npm run build
 # The Node options of app/nodeFlags.ts, as `npm start` gives them.
-CMD ["node", "--enable-source-maps", "--min-semi-space-size=16", "dist/main.js"]
+CMD ["node", "--enable-source-maps", "--min-semi-space-size=16", "--heap-growing-percent=100", "dist/main.js"]

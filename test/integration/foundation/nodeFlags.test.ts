@@ -18,6 +18,7 @@ describe('the Node.js options at start', () => {
     const warning = await svc.waitForLog((l) => l.code === 'node_flags_missing');
     expect(warning).toMatchObject({ level: 40, missing: [...SERVICE_NODE_FLAGS] });
     expect(String(warning.msg)).toContain('--min-semi-space-size=16');
+    expect(String(warning.msg)).toContain('--heap-growing-percent=100');
     expect(svc.logs.filter((l) => typeof l === 'object' && l.code === 'node_flags_missing')).toHaveLength(1);
     expect((await svc.api('GET', '/healthz')).status).toBe(200);
   });

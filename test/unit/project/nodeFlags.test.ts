@@ -38,10 +38,12 @@ describe('the Node.js options the service runs with', () => {
   it('names those missing from what node was started with, and none when all are there', () => {
     expect(missingNodeFlags([])).toEqual([...SERVICE_NODE_FLAGS]);
     expect(missingNodeFlags(['--cpu-prof', ...SERVICE_NODE_FLAGS])).toEqual([]);
-    expect(missingNodeFlags(['--enable-source-maps'])).toEqual(['--min-semi-space-size=16']);
-    // Another size is another option: the check is for exactly this one.
-    expect(missingNodeFlags(['--enable-source-maps', '--min-semi-space-size=8'])).toEqual([
+    expect(missingNodeFlags(['--enable-source-maps', '--heap-growing-percent=100'])).toEqual([
       '--min-semi-space-size=16',
     ]);
+    // Another size is another option: the check is for exactly this one.
+    expect(
+      missingNodeFlags(['--enable-source-maps', '--min-semi-space-size=8', '--heap-growing-percent=20']),
+    ).toEqual(['--min-semi-space-size=16', '--heap-growing-percent=100']);
   });
 });
