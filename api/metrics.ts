@@ -7,10 +7,15 @@ import { type VoiceMetrics, voiceMetrics } from './voiceMetrics.ts';
 
 /** Numbers read at scrape time from the parts that own them. */
 export interface MetricSources {
-  /** SQLite's WAL checkpoints, made by a worker thread (storage/sqlite/walCheckpointer.ts); null on PostgreSQL. */
-  walCheckpoints?(): { checkpoints: number; longestMs: number } | null;
-  /** Ingest's WAL syncs on the event loop over 5 ms (storage/sqlite/walFlush.ts); null on PostgreSQL. */
-  slowWalSyncs?(): { count: number; slowestMs: number } | null;
+  /**
+   * SQLite's write-ahead log; null on PostgreSQL. `checkpoints`: made by a worker thread
+   * (storage/sqlite/walCheckpointer.ts); `slowSyncs`: ingest's syncs on the event loop over 5 ms
+   * (storage/sqlite/walFlush.ts). Either is null for a database that has no such part.
+   */
+  sqliteWal?(): {
+    checkpoints: { checkpoints: number; longestMs: number } | null;
+    slowSyncs: { count: number; slowestMs: number } | null;
+  } | null;
   broker(): {
     connected: number;
     connectionsOpened: number;
@@ -322,36 +327,28 @@ export function createMetrics(bus: EventBus<ServiceEvents>, sources: MetricSourc
       const value = read();
       if (value !== null && value !== undefined) g.set(value);
     });
-  if (sources.walCheckpoints) {
-    const checkpoints = sources.walCheckpoints;
+  if (sources.sqliteWal) {
+    const wal = sources.sqliteWal;
+    const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
     figure(
       'sealwatch_sqlite_wal_checkpoints',
       "WAL checkpoints that copied pages into SQLite's database file since start (a worker thread makes them)",
-      () => checkpoints()?.checkpoints,
+      () => wal()?.checkpoints?.checkpoints,
     );
     figure(
       'sealwatch_sqlite_wal_checkpoint_longest_seconds',
       'The longest of those checkpoints since start (the event loop does not wait for it)',
-      () => {
-        const s = checkpoints();
-        return s && s.longestMs / 1000;
-      },
+      () => seconds(wal()?.checkpoints?.longestMs),
     );
-  }
-  if (sources.slowWalSyncs) {
-    const slow = sources.slowWalSyncs;
     figure(
       'sealwatch_sqlite_wal_syncs_slow_on_loop',
       "Ingest's WAL syncs made on the event loop (under a light load) that took over 5 ms since start: each sends the next second's syncs to the thread pool. Growing means a stalling disk",
-      () => slow()?.count,
+      () => wal()?.slowSyncs?.count,
     );
     figure(
       'sealwatch_sqlite_wal_sync_slowest_on_loop_seconds',
       'The slowest of those syncs since start (the event loop waited for it)',
-      () => {
-        const s = slow();
-        return s && s.slowestMs / 1000;
-      },
+      () => seconds(wal()?.slowSyncs?.slowestMs),
     );
   }
   if (sources.backup) backupMetrics(registry, sources.backup);

@@ -38,15 +38,21 @@ export interface Stores {
   close(): Promise<void>;
 }
 
+/**
+ * The write-ahead log's figures: the checkpoint worker's (storage/sqlite/walCheckpointer.ts) and
+ * ingest's syncs on the event loop slower than 5 ms (storage/sqlite/walFlush.ts); either is null for
+ * a database without that part (in memory).
+ */
+export interface SqliteWalFigures {
+  checkpoints: CheckpointStats | null;
+  slowSyncs: Readonly<SlowWalSyncs> | null;
+}
+
 /** The embedded default: one SQLite file in DATA_DIR; `db`, its connection, is what scheduled backups copy. */
 export function openLocalDatabase(
   dataDir: string,
   logger: Logger,
-): Stores & {
-  db: Db;
-  walCheckpoints: () => CheckpointStats | null;
-  slowWalSyncs: () => SlowWalSyncs | null;
-} {
+): Stores & { db: Db; walFigures: () => SqliteWalFigures } {
   const log = logger.child({ component: 'db' });
   const db = openDatabase(join(dataDir, 'sealwatch.db'), log);
   const store = new SqliteStore(db, log);
@@ -57,8 +63,10 @@ export function openLocalDatabase(
     alertStore: new SqliteAlertStore(db),
     smsLedger: new SqliteSmsLedger(db),
     residentQr: new SqliteResidentQrStore(db),
-    walCheckpoints: () => checkpointer?.checkpointStats() ?? null,
-    slowWalSyncs: () => store.slowWalSyncs(),
+    walFigures: () => ({
+      checkpoints: checkpointer?.checkpointStats() ?? null,
+      slowSyncs: store.slowWalSyncs(),
+    }),
     close: async () => {
       await checkpointer?.stop();
       await store.close();

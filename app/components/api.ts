@@ -78,8 +78,7 @@ export async function startApi(
         ...(ingress.rescue?.stats() ?? { sessionsRescued: 0, messagesRescued: 0 }),
       },
     silencedSensors: () => alerting.engine.silences.count(clock.now()),
-    walCheckpoints: () => storage.walCheckpoints(),
-    slowWalSyncs: () => storage.slowWalSyncs(),
+    sqliteWal: () => storage.sqliteWal(),
     outbox: () => alertStore.outboxCounts(),
     outboxOldestWaitingMs: async () => {
       const at = await alertStore.oldestWaitingOutboxAt();

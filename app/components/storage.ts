@@ -12,14 +12,13 @@ import type { ServiceEvents } from '../../core/events.ts';
 import type { Logger } from '../../core/logger.ts';
 import { Registry } from '../../registry/registry.ts';
 import type { Db } from '../../storage/sqlite/openDatabase.ts';
-import type { CheckpointStats } from '../../storage/sqlite/walCheckpointer.ts';
-import type { SlowWalSyncs } from '../../storage/sqlite/walFlush.ts';
 import type { ConfigSections } from '../configSections.ts';
 import type { Component } from '../lifecycle.ts';
 import {
   openLocalDatabase,
   openSharedDatabase,
   type SharedDatabase,
+  type SqliteWalFigures,
   type Store,
   type Stores,
 } from '../stores.ts';
@@ -34,10 +33,8 @@ export interface StorageComponent extends Component {
   readonly shared: SharedDatabase | null;
   /** The SQLite connection (null on PostgreSQL): scheduled backups copy the database through it. */
   readonly localDb: Db | null;
-  /** The WAL checkpoint worker's figures (storage/sqlite/walCheckpointer.ts); null on PostgreSQL. */
-  walCheckpoints(): CheckpointStats | null;
-  /** Ingest's WAL syncs on the event loop slower than 5 ms (storage/sqlite/walFlush.ts); null on PostgreSQL. */
-  slowWalSyncs(): SlowWalSyncs | null;
+  /** The SQLite write-ahead log's figures for /metrics (app/stores.ts); null on PostgreSQL. */
+  sqliteWal(): SqliteWalFigures | null;
 }
 
 export async function startStorage(
@@ -74,8 +71,7 @@ export async function startStorage(
     registry,
     shared,
     localDb: local?.db ?? null,
-    walCheckpoints: () => local?.walCheckpoints() ?? null,
-    slowWalSyncs: () => local?.slowWalSyncs() ?? null,
+    sqliteWal: () => local?.walFigures() ?? null,
     async stop() {
       // Hashes upgraded by the last logins; one lost is made again at that device's next login.
       await registry.flushSecretHashUpgrades().catch(() => {});
