@@ -302,8 +302,14 @@ export class Spool {
       end = { segment: chunk.segment, offset: chunk.end };
     }
     if (end === null) return null;
-    const body = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-    return { body, count, end, linesPerSegment, fromMemory: true, memoryEpoch: this.memoryEpoch };
+    return {
+      body: joined(parts),
+      count,
+      end,
+      linesPerSegment,
+      fromMemory: true,
+      memoryEpoch: this.memoryEpoch,
+    };
   }
 
   /** Splits the chunk at `index` after its first `lines` lines, so that a batch can end there. */
@@ -359,8 +365,14 @@ export class Spool {
 
     // Caught up with the writer: the memory tail can take over from here.
     if (!this.memoryValid && comparePositions(position, this.head()) === 0) this.resetMemoryAt(position);
-    const body = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-    return { body, count, end: position, linesPerSegment, fromMemory: false, memoryEpoch: this.memoryEpoch };
+    return {
+      body: joined(parts),
+      count,
+      end: position,
+      linesPerSegment,
+      fromMemory: false,
+      memoryEpoch: this.memoryEpoch,
+    };
   }
 
   private head(): SpoolPosition {
@@ -565,6 +577,11 @@ async function readRange(file: string, offset: number, length: number): Promise<
   } finally {
     await handle.close();
   }
+}
+
+/** A batch's parts as one body: the one part itself when there is one (no copy). */
+function joined(parts: readonly Buffer[]): Buffer {
+  return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
 }
 
 function writeFully(fd: number, data: Buffer): void {
