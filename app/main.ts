@@ -35,7 +35,7 @@ const missingFlags = missingNodeFlags(process.execArgv);
 if (missingFlags.length > 0)
   logger.warn(
     { code: 'node_flags_missing', missing: missingFlags },
-    `node was started without ${missingFlags.join(' ')}: it runs, but slower after a quiet spell (app/nodeFlags.ts says why); start it as \`npm start\` does`,
+    `node was started without ${missingFlags.join(' ')}: it runs, but its PUBACKs come later after a quiet spell and under a steady load (app/nodeFlags.ts says why); start it as \`npm start\` does`,
   );
 
 try {
